@@ -1,0 +1,36 @@
+# The two quick-start commands (make run, make test) and the benchmarks.
+# Every target first runs scripts/setup, which installs missing Debian packages.
+BUILD  ?= build
+ARGS   ?=
+CMAKE_FLAGS ?=
+PY     := /usr/bin/python3
+
+.PHONY: all setup configure build run test bench clean
+
+all: build
+
+setup:
+	@scripts/setup
+
+$(BUILD)/build.ninja: | setup
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release \
+	  -DCMAKE_CXX_COMPILER_LAUNCHER=ccache $(CMAKE_FLAGS)
+
+configure: setup $(BUILD)/build.ninja
+
+build: configure
+	cmake --build $(BUILD) --target shadowsel
+
+run: build
+	./$(BUILD)/shadowsel $(ARGS)
+
+test: configure
+	cmake --build $(BUILD)
+	ctest --test-dir $(BUILD) --output-on-failure -j2 $(CTEST_ARGS)
+
+bench: configure
+	cmake --build $(BUILD) --target shadowsel hostcost
+	$(PY) bench/run.py --build $(BUILD)
+
+clean:
+	rm -rf $(BUILD)
