@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: MIT
+// The per-CPU kernel: process table, scheduler, interrupt dispatch, timers and
+// the message system. Scheduling is run-to-block in FIFO order; interrupts
+// preempt the running process at once and run on its stack, as a real
+// kernel's would; an idle CPU takes them in its idle context.
+#pragma once
+
+#include <systemc>
+
+#include <array>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "shadowsel/driver/heap.h"
+#include "shadowsel/driver/process.h"
+#include "shadowsel/hw/node.h"
+#include "shadowsel/hw/params.h"
+#include "shadowsel/sim/recorder.h"
+#include "shadowsel/sim/stats.h"
+
+namespace shadowsel::drv {
+
+class MessageSystem;
+
+struct KernelCounters {
+  uint64_t busy_cycles = 0;       ///< cycles processes held the CPU
+  uint64_t irq_cycles = 0;        ///< cycles in interrupt handlers
+  uint64_t interrupts = 0;        ///< interrupts taken
+  uint64_t context_switches = 0;  ///< dispatches of a process
+  uint64_t wakeups = 0;           ///< blocked processes made runnable
+  uint64_t activations = 0;       ///< SystemC thread resumptions of this CPU's contexts
+};
+
+class Kernel : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(Kernel);
+  Kernel(sc_core::sc_module_name name, hw::Node& node, const hw::MachineParams& params,
+         sim::Recorder& rec);
+  ~Kernel() override;
+
+  uint32_t cpu() const { return node_.id(); }
+  hw::Node& node() { return node_; }
+  const hw::CostTable& costs() const { return p_.costs; }
+  const hw::MachineParams& params() const { return p_; }
+  sim::Recorder& recorder() { return rec_; }
+  Heap& heap() { return heap_; }
+  MessageSystem& msg() { return *msg_; }
+
+  /// Starts a process on this CPU. A daemon (an agent) runs forever and is not
+  /// waited for at the end of a run.
+  Process& spawn(std::string name, Process::Body body, bool daemon = false);
+  const std::vector<std::unique_ptr<Process>>& processes() const { return procs_; }
+  /// Called when a non-daemon process exits.
+  void on_exit(std::function<void(Process&)> f) { on_exit_ = std::move(f); }
+
+  // --- used by kernel code running in a CPU context (a process or a handler) ---
+  /// Spends `cycles` of CPU time; interrupts preempt it unless in a handler.
+  void execute(uint64_t cycles);
+  /// The running process gives up the CPU until wake().
+  void block(Process& self);
+  /// As block(), but also wakes at `deadline` (a cycle); true if that happened.
+  bool block_until(Process& self, uint64_t deadline);
+  /// Makes a blocked process runnable, charging the wake-up cost.
+  void wake(Process& p);
+  void exit(Process& self);
+  void set_irq_handler(hw::IrqLine line, std::function<void()> handler);
+  bool in_interrupt() const { return in_irq_; }
+
+  const KernelCounters& counters() const { return c_; }
+  void register_stats(sim::Stats& s) const;
+
+ private:
+  friend class Process;
+  void idle_main();
+  void idle_loop();
+  void dispatch();
+  void resumed(Process& self);
+  void end_slice(Process& self);
+  void service_interrupts();
+  void on_timer();
+  void rearm_timer();
+  void cancel_timer(Process& p);
+
+  hw::Node& node_;
+  const hw::MachineParams& p_;
+  sim::Recorder& rec_;
+  Heap heap_;
+  std::unique_ptr<MessageSystem> msg_;
+  std::vector<std::unique_ptr<Process>> procs_;
+  std::function<void(Process&)> on_exit_;
+  Process* running_ = nullptr;
+  bool idle_in_irq_ = false;  ///< the idle context holds the CPU for handlers
+  bool in_irq_ = false;
+  std::deque<Process*> ready_;
+  std::multimap<uint64_t, Process*> timers_;
+  std::array<std::function<void()>, hw::kIrqLines> handlers_;
+  uint32_t next_pid_ = kFirstUserPid;
+  KernelCounters c_;
+
+ public:
+  /// Ports below this are for well-known services (agents); pids start here.
+  static constexpr uint32_t kFirstUserPid = 16;
+};
+
+}  // namespace shadowsel::drv

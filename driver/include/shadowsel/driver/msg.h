@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+// The message system (after Tandem's Guardian): processes on any CPUs exchange
+// requests, replies and one-way messages addressed to (cpu, port). A message is
+// copied from the sender's buffer into kernel memory on the sending node, cut
+// into MSG packets (a 16-byte fragment header, then data) that the bus
+// interface gathers from that memory, and reassembled into kernel memory on
+// the receiving node by the receive interrupt handler; receive() copies it out.
+// The agents of later layers are built on it.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include "shadowsel/driver/process.h"
+#include "shadowsel/sim/stats.h"
+
+namespace shadowsel::drv {
+
+class Kernel;
+
+struct MsgCounters {
+  uint64_t sent = 0;              ///< messages sent (requests, posts, replies)
+  uint64_t received = 0;          ///< messages taken by a process
+  uint64_t tx_fragments = 0;      ///< packets queued to the bus interface
+  uint64_t rx_fragments = 0;      ///< packets handled by the receive interrupt
+  uint64_t bytes_sent = 0;        ///< message bytes sent
+  uint64_t sender_blocked = 0;    ///< sends that waited for transmit resources
+  uint64_t undeliverable = 0;     ///< messages to a port nobody owns, dropped
+  uint64_t rx_no_memory = 0;      ///< messages dropped: no kernel memory to reassemble
+};
+
+class MessageSystem {
+ public:
+  /// Messages a node may have in transmission before senders wait.
+  static constexpr uint32_t kMaxTxMessages = 64;
+
+  explicit MessageSystem(Kernel& k);
+
+  void post(Process& self, Address to, std::span<const uint8_t> data);
+  std::vector<uint8_t> call(Process& self, Address to, std::span<const uint8_t> request);
+  Message receive(Process& self);
+  void reply(Process& self, const Message& request, std::span<const uint8_t> data);
+
+  const MsgCounters& counters() const { return c_; }
+  void register_stats(sim::Stats& s) const;
+
+ private:
+  using MsgKind = gen::ipb::MsgKind;
+  struct Inbound {
+    Address from;
+    uint32_t tag = 0;
+    MsgKind kind = MsgKind::kPost;
+    uint64_t addr = 0;
+    uint32_t len = 0;
+  };
+  struct Port {
+    std::deque<Inbound> queue;
+    Process* waiter = nullptr;
+  };
+  struct Reassembly {
+    Inbound msg;
+    uint32_t dst_port = 0;
+    uint16_t next_index = 0;
+    uint32_t received = 0;
+    bool dropped = false;
+  };
+  struct TxMessage {
+    uint64_t addr;
+    uint32_t fragments_left;
+  };
+
+  void send(Process& self, Address to, MsgKind kind, uint32_t tag, std::span<const uint8_t> data);
+  void deliver(const Inbound& in, uint32_t dst_port);
+  std::vector<uint8_t> take(Process& self, const Inbound& in);
+  void on_rx_interrupt();
+  void on_frame(std::span<const uint8_t> payload, uint32_t src);
+  void on_tx_interrupt();
+  void reap_tx();
+  uint32_t chunk_bytes() const;
+
+  Kernel& k_;
+  std::unordered_map<uint32_t, Port> ports_;
+  std::unordered_map<uint32_t, Inbound> replies_;        ///< tag -> reply waiting to be taken
+  std::unordered_map<uint32_t, Process*> reply_waiters_; ///< tag -> caller
+  std::map<uint64_t, Reassembly> reassembly_;            ///< (src, reply?, tag) -> partial message
+  std::unordered_map<uint64_t, TxMessage> tx_;           ///< cookie -> message in transmission
+  std::deque<Process*> tx_waiters_;
+  uint32_t next_tag_ = 1;
+  uint64_t next_cookie_ = 1;
+  MsgCounters c_;
+};
+
+}  // namespace shadowsel::drv

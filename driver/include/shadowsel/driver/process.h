@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: MIT
+// A simulated process: host C++ code running as a SystemC thread on one CPU.
+// Its CPU runs one thing at a time: the process holds the CPU from dispatch
+// until it blocks or exits, interrupts preempt it, and every operation it
+// performs charges cycles from the cost table through its Kernel.
+#pragma once
+
+#include <systemc>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "shadowsel/gen/ipb.h"
+
+namespace shadowsel::drv {
+
+class Kernel;
+
+/// Where a message goes: a port on a CPU. A process's own port is its pid.
+struct Address {
+  uint32_t cpu = 0;
+  uint32_t port = 0;
+};
+
+struct Message {
+  Address from;
+  uint32_t tag = 0;
+  gen::ipb::MsgKind kind = gen::ipb::MsgKind::kPost;
+  std::vector<uint8_t> data;
+};
+
+class Process {
+ public:
+  using Body = std::function<void(Process&)>;
+
+  uint32_t pid() const { return pid_; }
+  uint32_t cpu() const;
+  const std::string& name() const { return name_; }
+  Kernel& kernel() { return k_; }
+  Address address() const { return {cpu(), pid_}; }
+  bool daemon() const { return daemon_; }
+  bool exited() const { return state_ == State::kExited; }
+  /// Cycles this process has held its CPU (interrupt time excluded).
+  uint64_t cpu_cycles() const { return cpu_cycles_; }
+
+  // --- called only from this process's own body ---
+  /// User-mode work.
+  void compute(uint64_t cycles);
+  /// Blocks without using the CPU for `cycles`, then runs again.
+  void sleep(uint64_t cycles);
+  /// One-way message.
+  void post(Address to, std::span<const uint8_t> data);
+  /// Request and reply (Tandem's WRITEREAD): blocks until the reply arrives.
+  std::vector<uint8_t> call(Address to, std::span<const uint8_t> request);
+  /// Next message on this process's port; blocks while there is none.
+  Message receive();
+  void reply(const Message& request, std::span<const uint8_t> data);
+
+ private:
+  friend class Kernel;
+  friend class MessageSystem;
+  enum class State { kReady, kRunning, kBlocked, kExited };
+
+  Process(Kernel& k, uint32_t pid, std::string name, Body body, bool daemon);
+  void main();
+
+  Kernel& k_;
+  uint32_t pid_;
+  std::string name_;
+  Body body_;
+  bool daemon_;
+  State state_ = State::kReady;
+  sc_core::sc_event resume_;
+  uint64_t slice_start_ = 0;
+  uint64_t cpu_cycles_ = 0;
+  bool timed_out_ = false;
+  std::multimap<uint64_t, Process*>::iterator timer_;
+  bool timer_armed_ = false;
+};
+
+/// The simulated process whose code is running now.
+Process& this_process();
+
+}  // namespace shadowsel::drv

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: MIT
+#include "shadowsel/driver/kernel.h"
+
+#include <stdexcept>
+
+#include "shadowsel/driver/msg.h"
+#include "shadowsel/hw/time.h"
+#include "shadowsel/sim/failure.h"
+
+namespace shadowsel::drv {
+
+using hw::cycles;
+using hw::now_cycles;
+
+namespace {
+Process* g_current = nullptr;  // the process whose thread runs now
+}  // namespace
+
+Process& this_process() {
+  if (!g_current) throw std::logic_error("no simulated process is running");
+  return *g_current;
+}
+
+// --- Process ---------------------------------------------------------------
+
+Process::Process(Kernel& k, uint32_t pid, std::string name, Body body, bool daemon)
+    : k_(k), pid_(pid), name_(std::move(name)), body_(std::move(body)), daemon_(daemon) {}
+
+uint32_t Process::cpu() const { return k_.cpu(); }
+
+void Process::main() {
+  while (state_ != State::kRunning) sc_core::wait(resume_);
+  sim::guarded("cpu " + std::to_string(cpu()) + " " + name_, [this] {
+    k_.resumed(*this);
+    body_(*this);
+    k_.exit(*this);
+  });
+}
+
+void Process::compute(uint64_t n) { k_.execute(n); }
+
+void Process::sleep(uint64_t n) {
+  k_.execute(k_.costs().syscall_entry);
+  k_.block_until(*this, now_cycles() + n);
+}
+
+// --- Kernel ----------------------------------------------------------------
+
+Kernel::Kernel(sc_core::sc_module_name name, hw::Node& node, const hw::MachineParams& params,
+               sim::Recorder& rec)
+    : sc_module(name),
+      node_(node),
+      p_(params),
+      rec_(rec),
+      heap_(0, params.memory_bytes) {
+  // After handlers_ exists: the message system registers its interrupt handlers.
+  msg_ = std::make_unique<MessageSystem>(*this);
+  set_irq_handler(hw::IrqLine::kTimer, [this] { on_timer(); });
+  SC_THREAD(idle_main);
+  rec_.name_cpu(cpu());
+}
+
+Kernel::~Kernel() = default;
+
+Process& Kernel::spawn(std::string name, Process::Body body, bool daemon) {
+  const uint32_t pid = next_pid_++;
+  procs_.push_back(std::unique_ptr<Process>(new Process(*this, pid, name, std::move(body), daemon)));
+  Process* p = procs_.back().get();
+  rec_.name_process(cpu(), pid, name);
+  sc_core::sc_spawn_options opts;
+  opts.set_stack_size(p_.process_stack_kib * 1024);
+  sc_core::sc_spawn([p] { p->main(); }, (std::string(basename()) + "_" + name + "_" +
+                                         std::to_string(pid)).c_str(), &opts);
+  ready_.push_back(p);
+  dispatch();
+  return *p;
+}
+
+void Kernel::set_irq_handler(hw::IrqLine line, std::function<void()> handler) {
+  handlers_.at(static_cast<uint32_t>(line)) = std::move(handler);
+}
+
+void Kernel::dispatch() {
+  if (running_ || idle_in_irq_ || ready_.empty()) return;
+  Process* p = ready_.front();
+  ready_.pop_front();
+  running_ = p;
+  p->state_ = Process::State::kRunning;
+  // Delta notification: legal during elaboration, and the thread re-checks
+  // its state, so a notification before it first waits is not lost.
+  p->resume_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void Kernel::resumed(Process& self) {
+  g_current = &self;
+  ++c_.activations;
+  ++c_.context_switches;
+  self.slice_start_ = now_cycles();
+  execute(costs().context_switch);
+}
+
+void Kernel::end_slice(Process& self) {
+  rec_.process_ran(cpu(), self.pid_, self.slice_start_, now_cycles());
+}
+
+void Kernel::execute(uint64_t n) {
+  if (in_irq_) {
+    // Handlers run with interrupts masked; service_interrupts() accounts the time.
+    if (n) {
+      sc_core::wait(cycles(n));
+      ++c_.activations;
+    }
+    return;
+  }
+  Process* self = running_;
+  for (;;) {
+    if (node_.irq().pending()) {
+      service_interrupts();
+      continue;
+    }
+    if (n == 0) break;
+    const uint64_t start = now_cycles();
+    sc_core::wait(cycles(n), node_.irq().attention());
+    ++c_.activations;
+    const uint64_t spent = now_cycles() - start;
+    n -= spent;
+    c_.busy_cycles += spent;
+    if (self) self->cpu_cycles_ += spent;
+  }
+  g_current = self;
+}
+
+void Kernel::service_interrupts() {
+  in_irq_ = true;
+  const uint64_t start = now_cycles();
+  while (const uint32_t pending = node_.irq().pending()) {
+    const uint32_t line = __builtin_ctz(pending);
+    if (!handlers_[line]) throw std::logic_error("interrupt without handler");
+    ++c_.interrupts;
+    sc_core::wait(cycles(costs().irq_entry));
+    ++c_.activations;
+    handlers_[line]();
+  }
+  in_irq_ = false;
+  c_.irq_cycles += now_cycles() - start;
+  rec_.interrupt(cpu(), start, now_cycles());
+}
+
+void Kernel::idle_main() {
+  sim::guarded("cpu " + std::to_string(cpu()) + " interrupt", [this] { idle_loop(); });
+}
+
+void Kernel::idle_loop() {
+  for (;;) {
+    if (!running_ && node_.irq().pending()) {
+      idle_in_irq_ = true;
+      g_current = nullptr;
+      service_interrupts();
+      idle_in_irq_ = false;
+      dispatch();
+      continue;
+    }
+    sc_core::wait(node_.irq().attention());
+    ++c_.activations;
+  }
+}
+
+void Kernel::block(Process& self) {
+  end_slice(self);
+  self.state_ = Process::State::kBlocked;
+  running_ = nullptr;
+  dispatch();
+  while (self.state_ != Process::State::kRunning) sc_core::wait(self.resume_);
+  resumed(self);
+}
+
+bool Kernel::block_until(Process& self, uint64_t deadline) {
+  self.timed_out_ = false;
+  self.timer_ = timers_.emplace(deadline, &self);
+  self.timer_armed_ = true;
+  rearm_timer();
+  block(self);
+  cancel_timer(self);
+  return self.timed_out_;
+}
+
+void Kernel::cancel_timer(Process& p) {
+  if (!p.timer_armed_) return;
+  timers_.erase(p.timer_);
+  p.timer_armed_ = false;
+  rearm_timer();
+}
+
+void Kernel::rearm_timer() {
+  if (timers_.empty()) {
+    node_.timer_disarm();
+  } else {
+    node_.timer_arm(timers_.begin()->first);
+  }
+}
+
+void Kernel::on_timer() {
+  node_.timer_ack();
+  const uint64_t now = now_cycles();
+  while (!timers_.empty() && timers_.begin()->first <= now) {
+    Process* p = timers_.begin()->second;
+    timers_.erase(timers_.begin());
+    p->timer_armed_ = false;
+    p->timed_out_ = true;
+    wake(*p);
+  }
+  rearm_timer();
+}
+
+void Kernel::wake(Process& p) {
+  if (p.state_ != Process::State::kBlocked) return;
+  execute(costs().wakeup);
+  if (p.state_ != Process::State::kBlocked) return;  // woken meanwhile by a handler
+  ++c_.wakeups;
+  p.state_ = Process::State::kReady;
+  ready_.push_back(&p);
+  dispatch();
+}
+
+void Kernel::exit(Process& self) {
+  end_slice(self);
+  cancel_timer(self);
+  self.state_ = Process::State::kExited;
+  running_ = nullptr;
+  g_current = nullptr;
+  dispatch();
+  if (!self.daemon_ && on_exit_) on_exit_(self);
+}
+
+void Kernel::register_stats(sim::Stats& s) const {
+  const std::string p = "cpu." + std::to_string(cpu()) + ".";
+  s.counter(p + "busy_cycles", &c_.busy_cycles, "cycles", "cycles processes held the CPU");
+  s.counter(p + "irq_cycles", &c_.irq_cycles, "cycles", "cycles in interrupt handlers");
+  s.counter(p + "interrupts", &c_.interrupts, "interrupts", "interrupts taken");
+  s.counter(p + "context_switches", &c_.context_switches, "switches", "process dispatches");
+  s.counter(p + "wakeups", &c_.wakeups, "wakeups", "blocked processes made runnable");
+  const Heap* h = &heap_;
+  s.formula(p + "heap_peak_bytes", [h] { return static_cast<double>(h->peak()); }, "bytes",
+            "most kernel memory in use at once");
+}
+
+}  // namespace shadowsel::drv

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: MIT
+// A node's bus interface unit (BIU): one port on each lane, a transmit window
+// the lanes take packets from, and a bounded receive buffer shared by both
+// lanes. Flow control is NACK-and-retry: a receiver whose buffer is full refuses
+// a frame at the end of its transfer, and the sender offers it again after
+// retry_backoff_cycles. Nothing is dropped.
+//
+// Ordering: a packet is offered to a lane only when no older packet in the
+// window addresses any of the same nodes, so packets between a pair of nodes
+// arrive in order even with both lanes in use. Receivers discard a frame whose
+// per-sender sequence number is not newer than the last one they accepted (a
+// multicast retried for one refusing receiver reaches the others again).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <list>
+
+#include "shadowsel/hw/frame.h"
+#include "shadowsel/hw/interrupt.h"
+#include "shadowsel/hw/memory.h"
+#include "shadowsel/hw/params.h"
+
+namespace shadowsel::hw {
+
+class Interconnect;
+
+/// A packet the driver asks the BIU to send: `prefix` bytes from the request
+/// itself followed by `len` bytes gathered by DMA from memory at `addr`.
+struct TxRequest {
+  PacketType type = PacketType::kMsg;
+  uint64_t dst_mask = 0;                ///< one bit per destination node
+  std::array<uint8_t, 32> prefix{};
+  uint8_t prefix_len = 0;
+  uint64_t addr = 0;
+  uint32_t len = 0;
+  uint64_t cookie = 0;                  ///< handed back on completion
+};
+
+struct BiuCounters {
+  uint64_t tx_packets = 0;      ///< packets fully delivered to all their destinations
+  uint64_t tx_retries = 0;      ///< transfers refused by at least one receiver
+  uint64_t rx_packets = 0;      ///< frames accepted into the receive buffer
+  uint64_t rx_refused = 0;      ///< frames refused because the buffer was full
+  uint64_t rx_duplicates = 0;   ///< frames discarded as already accepted
+  uint64_t rx_check_errors = 0; ///< frames discarded for a bad CRC
+  uint64_t rx_buffer_peak = 0;  ///< most frames held at once
+};
+
+class BusInterface {
+ public:
+  BusInterface(uint32_t node, const BusParams& params, Memory& memory, InterruptController& irq);
+
+  uint32_t node() const { return node_; }
+  void attach(Interconnect* ic) { ic_ = ic; }
+
+  // --- driver side ---
+  /// Queues a packet. Its payload is read from memory when it enters the window.
+  void post(const TxRequest& r);
+  /// Packets queued or in the window, not yet delivered everywhere.
+  size_t tx_outstanding() const { return backlog_.size() + window_.size(); }
+  /// Cookies of packets delivered everywhere since the last call.
+  bool tx_done_empty() const { return tx_done_.empty(); }
+  uint64_t tx_done_pop();
+  /// While enabled, pending completions hold IrqLine::kBusTx raised.
+  void set_tx_irq_enabled(bool on);
+  bool rx_empty() const { return rx_.empty(); }
+  /// Takes the oldest received frame; lowers kBusRx when the buffer empties.
+  FramePtr rx_pop();
+
+  const BiuCounters& counters() const { return c_; }
+
+ private:
+  friend class Interconnect;
+  struct Slot {
+    FramePtr frame;
+    uint64_t dst_mask;        ///< all destinations (blocks younger packets to them)
+    uint64_t retry_at = 0;    ///< earliest cycle to offer it again
+    int lane = -1;            ///< lane carrying it now, -1 none
+    uint64_t cookie;
+  };
+  enum class Accept { kAccepted, kDuplicate, kRefused };
+
+  void refill();
+  /// The window slot a lane may take at `now`, or nullptr.
+  Slot* offer(uint64_t now);
+  /// Earliest retry time of a slot waiting after a NACK, or UINT64_MAX.
+  uint64_t next_retry(uint64_t now) const;
+  void complete(Slot* s);
+  Accept receive(const FramePtr& f);
+
+  uint32_t node_;
+  const BusParams& p_;
+  Memory& mem_;
+  InterruptController& irq_;
+  Interconnect* ic_ = nullptr;
+  std::deque<TxRequest> backlog_;
+  std::list<Slot> window_;  ///< a list: lanes hold pointers to slots across erasures
+  std::deque<uint64_t> tx_done_;
+  bool tx_irq_enabled_ = false;
+  std::deque<FramePtr> rx_;
+  uint16_t next_seq_ = 0;
+  std::array<int32_t, 64> last_seq_;  ///< per sender, -1 before the first frame
+  BiuCounters c_;
+};
+
+}  // namespace shadowsel::hw

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+// The interprocessor bus: two independent lanes, X and Y, used in parallel
+// while both are up. One SystemC thread runs both lanes so that their order of
+// evaluation within a cycle is fixed (X before Y) and the model stays
+// deterministic; it sleeps until the next cycle at which something happens.
+//
+// Timing of one packet on an idle lane (docs/bus.md):
+//   cycle t          the lane samples the nodes' requests and picks a winner
+//                    round-robin, starting after the previous winner;
+//   t + arb_cycles   the winner is granted and starts sending its frame;
+//   + ceil(frame_bytes / width_bytes)
+//                    the last word arrives: each addressed receiver accepts
+//                    it into its buffer, discards it as a duplicate, or
+//                    refuses it (buffer full; the sender retries).
+// The next sampling on that lane happens in the cycle the transfer ends.
+// A lane taken down mid-transfer aborts it; the packet goes out again on the
+// other lane, so nothing is lost.
+#pragma once
+
+#include <systemc>
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "shadowsel/hw/bus_interface.h"
+#include "shadowsel/hw/params.h"
+#include "shadowsel/sim/recorder.h"
+#include "shadowsel/sim/stats.h"
+
+namespace shadowsel::hw {
+
+struct LaneCounters {
+  uint64_t transfers = 0;        ///< frames moved (a multicast counts once)
+  uint64_t refused = 0;          ///< transfers refused by at least one receiver
+  uint64_t aborted = 0;          ///< transfers cut by the lane going down
+  uint64_t busy_cycles = 0;      ///< cycles spent moving frames
+  uint64_t arb_cycles = 0;       ///< cycles spent arbitrating before a transfer
+  uint64_t bytes = 0;            ///< frame bytes moved
+  std::array<uint64_t, 256> by_type{};  ///< transfers per packet type
+};
+
+class Interconnect : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(Interconnect);
+  Interconnect(sc_core::sc_module_name name, const BusParams& params,
+               std::vector<BusInterface*> nodes, sim::Recorder& rec);
+
+  /// A node offers something new; the lanes re-arbitrate in this cycle.
+  void kick() { kick_.notify(sc_core::SC_ZERO_TIME); }
+  /// Takes a lane down now (fault injection); 0 is X, 1 is Y.
+  void take_down(int lane);
+  bool lane_up(int lane) const { return lanes_[lane].up; }
+  const LaneCounters& counters(int lane) const { return lanes_[lane].c; }
+  /// Grants per node on a lane (fairness).
+  const std::vector<uint64_t>& grants(int lane) const { return lanes_[lane].grants; }
+
+  void register_stats(sim::Stats& s, const std::string& prefix) const;
+
+ private:
+  struct Lane {
+    char name;
+    bool up = true;
+    int64_t down_at;
+    bool busy = false;
+    uint64_t start = 0, end = 0;
+    uint32_t owner = 0;
+    BusInterface::Slot* slot = nullptr;
+    uint32_t next_rr = 0;  ///< first node considered at the next arbitration
+    std::vector<uint64_t> grants;
+    LaneCounters c;
+  };
+
+  void run();
+  void loop();
+  void start_transfer(Lane& l, uint64_t now);
+  void finish_transfer(Lane& l, uint64_t now);
+  void abort_transfer(Lane& l, uint64_t now);
+
+  const BusParams& p_;
+  std::vector<BusInterface*> nodes_;
+  sim::Recorder& rec_;
+  std::array<Lane, 2> lanes_;
+  sc_core::sc_event kick_;
+};
+
+}  // namespace shadowsel::hw

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: MIT
+// A node's interrupt lines. Lines are level-sensitive: a source holds its line
+// raised until the handler has drained it. The CPU side waits on attention().
+#pragma once
+
+#include <systemc>
+
+#include <cstdint>
+
+namespace shadowsel::hw {
+
+enum class IrqLine : uint32_t {
+  kBusRx = 0,         ///< the bus interface's receive buffer holds frames
+  kTimer = 1,         ///< the node timer expired
+  kBusTx = 2,         ///< transmit completions are pending (when enabled)
+  kNotifyEngine = 3,  ///< reserved for the notify engine
+};
+constexpr uint32_t kIrqLines = 4;
+
+class InterruptController {
+ public:
+  void raise(IrqLine l) {
+    const uint32_t bit = 1u << static_cast<uint32_t>(l);
+    if (!(pending_ & bit)) {
+      pending_ |= bit;
+      attention_.notify(sc_core::SC_ZERO_TIME);
+    }
+  }
+  void lower(IrqLine l) { pending_ &= ~(1u << static_cast<uint32_t>(l)); }
+  uint32_t pending() const { return pending_; }
+  bool is_pending(IrqLine l) const { return pending_ & (1u << static_cast<uint32_t>(l)); }
+  const sc_core::sc_event& attention() const { return attention_; }
+
+ private:
+  uint32_t pending_ = 0;
+  sc_core::sc_event attention_;
+};
+
+}  // namespace shadowsel::hw

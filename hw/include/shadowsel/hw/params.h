@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+// Parameters of the simulated machine. Plain structs with defaults: the scenario
+// parser (tb/) fills them, each model receives its own struct by const reference
+// and never reads a file. Every field names its unit; docs/scenarios.md lists the
+// scenario key of each one.
+#pragma once
+
+#include <cstdint>
+
+namespace shadowsel::hw {
+
+/// The dual interprocessor bus (X and Y); both lanes share these parameters.
+struct BusParams {
+  uint32_t width_bytes = 4;            ///< bytes moved per bus cycle
+  uint32_t arb_cycles = 1;             ///< cycles from request to grant on an idle lane
+  uint32_t max_payload_bytes = 64;     ///< largest payload of one packet
+  uint32_t rx_buffer_packets = 8;      ///< receive buffer of a node, shared by both lanes
+  uint32_t tx_window_packets = 4;      ///< packets a node's interface can offer the lanes at once
+  uint32_t retry_backoff_cycles = 16;  ///< after a NACK, the sender waits this long to retry
+  int64_t x_down_at_cycle = -1;        ///< take lane X down at this cycle; -1 never
+  int64_t y_down_at_cycle = -1;        ///< take lane Y down at this cycle; -1 never
+};
+
+/// Cycles charged to a CPU for each software primitive. The defaults are host
+/// measurements converted at the default frequency (docs/cost-table.md); every
+/// higher-level cost is composed from these, never tuned on its own.
+struct CostTable {
+  uint32_t syscall_entry = 0;    ///< cycles: enter and leave the kernel for a trivial call
+  uint32_t context_switch = 0;   ///< cycles: switch the CPU from one process to another
+  uint32_t wakeup = 0;           ///< cycles: make a blocked process runnable
+  uint32_t copy_per_kib = 0;     ///< cycles: copy 1024 bytes (pro rata, rounded up)
+  uint32_t irq_entry = 0;        ///< cycles: take an interrupt, run its dispatch, return
+
+  /// The measured defaults (docs/cost-table.md).
+  static CostTable defaults();
+  /// Cycles to copy `bytes` bytes.
+  uint64_t copy(uint64_t bytes) const { return (bytes * copy_per_kib + 1023) / 1024; }
+};
+
+/// The whole machine.
+struct MachineParams {
+  uint32_t cpus = 4;                     ///< CPU nodes, 2..64
+  uint64_t memory_bytes = 16ull << 20;   ///< private memory per node, bytes
+  double freq_mhz = 500.0;               ///< system clock; converts cycles to ns in reports
+  uint64_t seed = 1;                     ///< seed of every random choice of a run
+  uint32_t process_stack_kib = 256;      ///< host stack of each simulated process
+  BusParams bus;
+  CostTable costs = CostTable::defaults();
+};
+
+constexpr uint32_t kMinCpus = 2;
+constexpr uint32_t kMaxCpus = 64;
+
+}  // namespace shadowsel::hw

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: MIT
+// The one place where every simulated event is reported: bus transfers,
+// interrupts, process run slices, message send and delivery. It keeps the
+// machine-wide distributions (message latency) and, when a trace file is
+// open, streams each event to it in the Chrome trace-event / Perfetto JSON
+// format, with one track per bus lane, per CPU's interrupts and per process.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <unordered_map>
+
+#include "shadowsel/sim/stats.h"
+
+namespace shadowsel::sim {
+
+enum class TransferOutcome { kDelivered, kRefused, kAborted };
+
+class Recorder {
+ public:
+  explicit Recorder(double freq_mhz) : freq_mhz_(freq_mhz) {}
+  ~Recorder();
+  Recorder(const Recorder&) = delete;
+  Recorder& operator=(const Recorder&) = delete;
+
+  /// Starts streaming trace events to `path`; throws std::runtime_error if it cannot.
+  void open_trace(const std::string& path);
+  void close_trace();
+
+  // Track naming for the timeline.
+  void name_cpu(uint32_t cpu);
+  void name_process(uint32_t cpu, uint32_t pid, const std::string& name);
+
+  void bus_transfer(char lane, uint32_t src, uint64_t dst_mask, const char* type,
+                    uint32_t frame_bytes, uint64_t start, uint64_t end, TransferOutcome o);
+  void lane_down(char lane, uint64_t at);
+  void interrupt(uint32_t cpu, uint64_t start, uint64_t end);
+  void process_ran(uint32_t cpu, uint32_t pid, uint64_t start, uint64_t end);
+
+  /// Message latency: from the sender's send call to the receiver's receive returning.
+  void message_sent(uint32_t src_cpu, uint32_t tag, bool reply, uint64_t cycle);
+  void message_received(uint32_t src_cpu, uint32_t tag, bool reply, uint64_t cycle);
+  const Distribution& message_latency() const { return msg_latency_; }
+
+  void register_stats(Stats& s) const;
+
+ private:
+  void slice(uint32_t pid, uint32_t tid, const char* name, uint64_t start, uint64_t end,
+             const std::string& args);
+  double us(uint64_t cycles) const { return cycles / freq_mhz_; }
+
+  double freq_mhz_;
+  std::FILE* trace_ = nullptr;
+  bool first_event_ = true;
+  Distribution msg_latency_;
+  uint64_t messages_delivered_ = 0;
+  std::unordered_map<uint64_t, uint64_t> msg_sent_at_;  // key(src, tag, reply) -> cycle
+};
+
+}  // namespace shadowsel::sim

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: MIT
+#include "shadowsel/hw/bus_interface.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "shadowsel/hw/interconnect.h"
+#include "shadowsel/hw/time.h"
+
+namespace shadowsel::hw {
+
+BusInterface::BusInterface(uint32_t node, const BusParams& params, Memory& memory,
+                           InterruptController& irq)
+    : node_(node), p_(params), mem_(memory), irq_(irq) {
+  last_seq_.fill(-1);
+}
+
+void BusInterface::post(const TxRequest& r) {
+  if (r.prefix_len + r.len > p_.max_payload_bytes) {
+    throw std::invalid_argument("packet payload exceeds bus max_payload_bytes");
+  }
+  backlog_.push_back(r);
+  refill();
+}
+
+void BusInterface::refill() {
+  bool added = false;
+  while (!backlog_.empty() && window_.size() < p_.tx_window_packets) {
+    const TxRequest& r = backlog_.front();
+    // DMA gather: prefix from the request, the rest from memory.
+    std::vector<uint8_t> payload(r.prefix_len + r.len);
+    std::copy_n(r.prefix.begin(), r.prefix_len, payload.begin());
+    if (r.len) mem_.read(r.addr, {payload.data() + r.prefix_len, r.len});
+    Slot s{build_frame(r.type, node_, r.dst_mask, next_seq_++, payload), r.dst_mask, 0, -1,
+           r.cookie};
+    window_.push_back(std::move(s));
+    backlog_.pop_front();
+    added = true;
+  }
+  if (added && ic_) ic_->kick();
+}
+
+BusInterface::Slot* BusInterface::offer(uint64_t now) {
+  uint64_t older = 0;  // destinations of older packets still in the window
+  for (Slot& s : window_) {
+    if (s.lane < 0 && s.retry_at <= now && (s.dst_mask & older) == 0) return &s;
+    older |= s.dst_mask;
+  }
+  return nullptr;
+}
+
+uint64_t BusInterface::next_retry(uint64_t now) const {
+  uint64_t t = UINT64_MAX;
+  for (const Slot& s : window_) {
+    if (s.lane < 0 && s.retry_at > now) t = std::min(t, s.retry_at);
+  }
+  return t;
+}
+
+void BusInterface::complete(Slot* s) {
+  ++c_.tx_packets;
+  tx_done_.push_back(s->cookie);
+  window_.remove_if([s](const Slot& x) { return &x == s; });
+  if (tx_irq_enabled_) irq_.raise(IrqLine::kBusTx);
+  refill();
+}
+
+uint64_t BusInterface::tx_done_pop() {
+  const uint64_t c = tx_done_.front();
+  tx_done_.pop_front();
+  if (tx_done_.empty()) irq_.lower(IrqLine::kBusTx);
+  return c;
+}
+
+void BusInterface::set_tx_irq_enabled(bool on) {
+  tx_irq_enabled_ = on;
+  if (on && !tx_done_.empty()) {
+    irq_.raise(IrqLine::kBusTx);
+  } else if (!on) {
+    irq_.lower(IrqLine::kBusTx);
+  }
+}
+
+BusInterface::Accept BusInterface::receive(const FramePtr& f) {
+  if (!f->check_ok()) {
+    ++c_.rx_check_errors;
+    return Accept::kRefused;  // the sender's copy is intact: have it sent again
+  }
+  const uint32_t src = f->src();
+  const int32_t last = last_seq_[src];
+  // Serial-number arithmetic: newer when the 16-bit difference is positive.
+  if (last >= 0 && static_cast<int16_t>(static_cast<uint16_t>(f->seq() - last)) <= 0) {
+    ++c_.rx_duplicates;
+    return Accept::kDuplicate;
+  }
+  if (rx_.size() >= p_.rx_buffer_packets) {
+    ++c_.rx_refused;
+    return Accept::kRefused;
+  }
+  last_seq_[src] = f->seq();
+  rx_.push_back(f);
+  ++c_.rx_packets;
+  c_.rx_buffer_peak = std::max<uint64_t>(c_.rx_buffer_peak, rx_.size());
+  irq_.raise(IrqLine::kBusRx);
+  return Accept::kAccepted;
+}
+
+FramePtr BusInterface::rx_pop() {
+  FramePtr f = rx_.front();
+  rx_.pop_front();
+  if (rx_.empty()) irq_.lower(IrqLine::kBusRx);
+  return f;
+}
+
+}  // namespace shadowsel::hw

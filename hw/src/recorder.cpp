@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: MIT
+#include "shadowsel/sim/recorder.h"
+
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace shadowsel::sim {
+namespace {
+
+// Perfetto process ids: 1 is the bus, 100 + n is CPU n.
+constexpr uint32_t kBusPid = 1;
+uint32_t cpu_pid(uint32_t cpu) { return 100 + cpu; }
+constexpr uint32_t kIrqTid = 0;
+
+uint64_t msg_key(uint32_t src, uint32_t tag, bool reply) {
+  return (static_cast<uint64_t>(src) << 40) | (static_cast<uint64_t>(reply) << 32) | tag;
+}
+
+}  // namespace
+
+Recorder::~Recorder() { close_trace(); }
+
+void Recorder::open_trace(const std::string& path) {
+  trace_ = std::fopen(path.c_str(), "w");
+  if (!trace_) throw std::runtime_error(path + ": cannot write trace");
+  std::fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n", trace_);
+  first_event_ = true;
+  const std::string meta = R"J("ph":"M","name":"process_name")J";
+  auto line = [&](const std::string& s) {
+    std::fprintf(trace_, "%s%s", first_event_ ? "" : ",\n", s.c_str());
+    first_event_ = false;
+  };
+  line(fmt::format(R"J({{{},"pid":{},"args":{{"name":"IPB"}}}})J", meta, kBusPid));
+  line(fmt::format(R"J({{"ph":"M","name":"thread_name","pid":{},"tid":1,"args":{{"name":"lane X"}}}})J", kBusPid));
+  line(fmt::format(R"J({{"ph":"M","name":"thread_name","pid":{},"tid":2,"args":{{"name":"lane Y"}}}})J", kBusPid));
+}
+
+void Recorder::close_trace() {
+  if (!trace_) return;
+  std::fputs("\n]}\n", trace_);
+  std::fclose(trace_);
+  trace_ = nullptr;
+}
+
+void Recorder::name_cpu(uint32_t cpu) {
+  if (!trace_) return;
+  std::fprintf(trace_, "%s", first_event_ ? "" : ",\n");
+  first_event_ = false;
+  std::fprintf(trace_,
+               R"J({"ph":"M","name":"process_name","pid":%u,"args":{"name":"CPU %u"}},)J"
+               "\n"
+               R"J({"ph":"M","name":"thread_name","pid":%u,"tid":%u,"args":{"name":"interrupts"}})J",
+               cpu_pid(cpu), cpu, cpu_pid(cpu), kIrqTid);
+}
+
+void Recorder::name_process(uint32_t cpu, uint32_t pid, const std::string& name) {
+  if (!trace_) return;
+  std::fprintf(trace_, "%s", first_event_ ? "" : ",\n");
+  first_event_ = false;
+  std::fprintf(trace_,
+               R"J({"ph":"M","name":"thread_name","pid":%u,"tid":%u,"args":{"name":"%s (pid %u)"}})J",
+               cpu_pid(cpu), pid, name.c_str(), pid);
+}
+
+void Recorder::slice(uint32_t pid, uint32_t tid, const char* name, uint64_t start, uint64_t end,
+                     const std::string& args) {
+  if (!trace_) return;
+  std::fprintf(trace_, "%s", first_event_ ? "" : ",\n");
+  first_event_ = false;
+  std::fprintf(trace_, R"J({"ph":"X","name":"%s","pid":%u,"tid":%u,"ts":%.4f,"dur":%.4f%s})J",
+               name, pid, tid, us(start), us(end - start), args.c_str());
+}
+
+void Recorder::bus_transfer(char lane, uint32_t src, uint64_t dst_mask, const char* type,
+                            uint32_t frame_bytes, uint64_t start, uint64_t end,
+                            TransferOutcome o) {
+  if (!trace_) return;
+  const char* outcome = o == TransferOutcome::kDelivered ? "delivered"
+                        : o == TransferOutcome::kRefused ? "refused"
+                                                         : "aborted";
+  slice(kBusPid, lane == 'X' ? 1 : 2, type, start, end,
+        fmt::format(R"J(,"args":{{"src":{},"dst_mask":"0x{:x}","bytes":{},"outcome":"{}"}})J", src,
+                    dst_mask, frame_bytes, outcome));
+}
+
+void Recorder::lane_down(char lane, uint64_t at) {
+  if (!trace_) return;
+  std::fprintf(trace_, "%s", first_event_ ? "" : ",\n");
+  first_event_ = false;
+  std::fprintf(trace_, R"J({"ph":"i","s":"g","name":"lane %c down","pid":%u,"tid":%u,"ts":%.4f})J",
+               lane, kBusPid, lane == 'X' ? 1 : 2, us(at));
+}
+
+void Recorder::interrupt(uint32_t cpu, uint64_t start, uint64_t end) {
+  slice(cpu_pid(cpu), kIrqTid, "irq", start, end, "");
+}
+
+void Recorder::process_ran(uint32_t cpu, uint32_t pid, uint64_t start, uint64_t end) {
+  if (end > start) slice(cpu_pid(cpu), pid, "run", start, end, "");
+}
+
+void Recorder::message_sent(uint32_t src_cpu, uint32_t tag, bool reply, uint64_t cycle) {
+  msg_sent_at_[msg_key(src_cpu, tag, reply)] = cycle;
+}
+
+void Recorder::message_received(uint32_t src_cpu, uint32_t tag, bool reply, uint64_t cycle) {
+  auto it = msg_sent_at_.find(msg_key(src_cpu, tag, reply));
+  if (it == msg_sent_at_.end()) return;
+  msg_latency_.sample(cycle - it->second);
+  ++messages_delivered_;
+  msg_sent_at_.erase(it);
+}
+
+void Recorder::register_stats(Stats& s) const {
+  s.distribution("msg.latency_cycles", &msg_latency_, "cycles",
+                 "send call to receive return, per message (requests, posts and replies)");
+  s.counter("msg.delivered", &messages_delivered_, "messages", "messages received by a process");
+}
+
+}  // namespace shadowsel::sim

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+// A scenario: the machine's parameters plus the workload that runs on it, read
+// from a TOML file (docs/scenarios.md documents every key) or built in.
+// Bad input is reported as one `FILE:LINE: what is wrong` line through
+// ScenarioError; the caller prints it and exits 2.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+#include "shadowsel/hw/params.h"
+
+namespace shadowsel::tb {
+
+/// What the simulated processes do. Each kind is a traffic generator in tb/workloads.
+struct WorkloadParams {
+  std::string kind = "ring";      ///< "ring", "saturate" or "idle_gap"
+  uint32_t messages = 200;        ///< messages each sending process sends
+  uint32_t bytes = 256;           ///< payload of a message, bytes
+  uint32_t bytes_max = 0;         ///< if > bytes: payload uniform in [bytes, bytes_max]
+  uint32_t reply_bytes = 16;      ///< payload of each reply, bytes ("ring")
+  uint64_t think_cycles = 2000;   ///< user compute between two messages, cycles
+  uint64_t think_jitter_cycles = 500;  ///< think time varies uniformly by +- this, cycles
+  uint64_t gap_cycles = 1000000000;    ///< idle time between the two messages ("idle_gap")
+};
+
+/// How the select hot path is done: software agents, or the notify engine as a
+/// behavioural model, as Verilated RTL, or both in lockstep.
+enum class NotifyPath { kSw, kModel, kRtl, kLockstep };
+
+struct Scenario {
+  std::string source = "<built-in default>";  ///< file it came from, for messages
+  std::string name;  ///< free text from the file's `name` key; empty if not given
+  hw::MachineParams machine;
+  WorkloadParams workload;
+  NotifyPath notify = NotifyPath::kSw;
+};
+
+/// `FILE:LINE: what is wrong` (or `FILE: what is wrong` when no line applies).
+class ScenarioError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Reads a scenario file; throws ScenarioError on any bad input (missing or
+/// unreadable file, syntax error, unknown key, wrong type, impossible value).
+Scenario load_scenario(const std::string& path);
+
+/// Checks values that may come from the command line as well as from a file.
+/// Throws ScenarioError naming `where` (e.g. "--cpus" or "FILE:LINE").
+void validate_machine(const hw::MachineParams& m, const std::string& where);
+
+/// "sw", "model", "rtl", "lockstep" -> NotifyPath; throws ScenarioError otherwise.
+NotifyPath parse_notify_path(const std::string& name, const std::string& where);
+const char* to_string(NotifyPath p);
+
+}  // namespace shadowsel::tb

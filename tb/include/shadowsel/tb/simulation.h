@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+// One simulation run: the hardware platform, a kernel per CPU, the statistics
+// registry and the event recorder, built from a Scenario. SystemC allows one
+// elaboration per host process, so build exactly one Simulation per process.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "shadowsel/driver/kernel.h"
+#include "shadowsel/hw/platform.h"
+#include "shadowsel/sim/recorder.h"
+#include "shadowsel/sim/stats.h"
+#include "shadowsel/tb/scenario.h"
+
+namespace shadowsel::tb {
+
+struct RunResult {
+  enum class End { kFinished, kCycleLimit, kStalled, kFailed };
+  End end = End::kFinished;
+  uint64_t cycles = 0;       ///< simulated cycles at the end
+  std::string detail;        ///< why it did not finish
+  double wall_s = 0;         ///< host seconds spent in the simulation kernel
+  uint64_t activations = 0;  ///< resumptions of simulated contexts, all CPUs and the bus
+};
+
+class Simulation {
+ public:
+  explicit Simulation(const Scenario& s);
+  ~Simulation();
+
+  const Scenario& scenario() const { return s_; }
+  hw::Platform& platform() { return *platform_; }
+  drv::Kernel& kernel(uint32_t cpu) { return *kernels_.at(cpu); }
+  uint32_t cpus() const { return static_cast<uint32_t>(kernels_.size()); }
+  sim::Stats& stats() { return stats_; }
+  sim::Recorder& recorder() { return rec_; }
+
+  /// Streams a Perfetto timeline to `path` (before run()).
+  void open_trace(const std::string& path) { rec_.open_trace(path); }
+  /// Runs until every non-daemon process has exited, `max_cycles` pass (0: no
+  /// limit), nothing is left to happen, or simulated code fails. Once only.
+  RunResult run(uint64_t max_cycles = 0);
+
+ private:
+  Scenario s_;
+  sim::Recorder rec_;
+  sim::Stats stats_;
+  std::unique_ptr<hw::Platform> platform_;
+  std::vector<std::unique_ptr<drv::Kernel>> kernels_;
+  uint64_t live_ = 0;  ///< non-daemon processes not yet exited
+  uint64_t sim_cycles_ = 0;
+};
+
+/// Spawns the scenario's workload processes.
+void install_workload(Simulation& sim);
+
+}  // namespace shadowsel::tb

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: MIT
+#include "shadowsel/tb/report.h"
+
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "shadowsel/hw/frame.h"
+
+namespace shadowsel::tb {
+namespace {
+
+void write_file(const std::filesystem::path& p, const std::string& text) {
+  std::ofstream f(p);
+  f << text;
+  if (!f) throw std::runtime_error(p.string() + ": cannot write");
+}
+
+const char* end_name(RunResult::End e) {
+  switch (e) {
+    case RunResult::End::kFinished: return "finished";
+    case RunResult::End::kCycleLimit: return "cycle_limit";
+    case RunResult::End::kStalled: return "stalled";
+    case RunResult::End::kFailed: return "failed";
+  }
+  return "?";
+}
+
+}  // namespace
+
+std::string summary(Simulation& sim, const RunResult& r) {
+  const auto& s = sim.scenario();
+  const double mhz = s.machine.freq_mhz;
+  auto ns = [mhz](double cycles) { return cycles * 1000.0 / mhz; };
+  std::string out;
+  out += fmt::format("shadowsel: {} ({}), {} CPUs, seed {}, notify {}, workload {}\n",
+                     s.name.empty() ? "scenario" : s.name, s.source, s.machine.cpus,
+                     s.machine.seed, to_string(s.notify), s.workload.kind);
+  out += fmt::format("simulated   {} cycles = {:.1f} us at {} MHz ({})\n", r.cycles,
+                     ns(r.cycles) / 1000.0, mhz, end_name(r.end));
+  auto& bus = sim.platform().bus();
+  for (int lane = 0; lane < 2; ++lane) {
+    const auto& c = bus.counters(lane);
+    std::string types;
+    for (auto t : hw::ipb::kAllPacketType) {
+      const uint64_t n = c.by_type[static_cast<uint8_t>(t)];
+      if (n) types += fmt::format(" {}={}", hw::ipb::to_string(t), n);
+    }
+    out += fmt::format(
+        "bus {}       {} packets ({}), utilisation {:.1f}%, refused {}, aborted {}{}\n",
+        lane == 0 ? 'X' : 'Y', c.transfers, types.empty() ? "none" : types.substr(1),
+        r.cycles ? 100.0 * c.busy_cycles / r.cycles : 0.0, c.refused, c.aborted,
+        bus.lane_up(lane) ? "" : ", DOWN");
+  }
+  uint64_t retries = 0, dups = 0;
+  for (uint32_t i = 0; i < sim.cpus(); ++i) {
+    retries += sim.platform().node(i).biu().counters().tx_retries;
+    dups += sim.platform().node(i).biu().counters().rx_duplicates;
+  }
+  out += fmt::format("retries     {} (receiver full), duplicates discarded {}\n", retries, dups);
+  const auto& lat = sim.recorder().message_latency();
+  out += fmt::format("messages    {} delivered, latency p50 {} cycles ({:.0f} ns), p99 {} cycles ({:.0f} ns)\n",
+                     lat.count(), lat.percentile(50), ns(lat.percentile(50)), lat.percentile(99),
+                     ns(lat.percentile(99)));
+  const double rate = r.wall_s > 0 ? r.cycles / r.wall_s / 1e6 : 0.0;
+  out += fmt::format("wall        {:.3f} s, {:.2f} M simulated cycles per wall second\n", r.wall_s,
+                     rate);
+  if (r.end != RunResult::End::kFinished) out += fmt::format("NOT FINISHED: {}\n", r.detail);
+  return out;
+}
+
+void write_outputs(Simulation& sim, const RunResult& r, const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw std::runtime_error(dir + ": cannot create: " + ec.message());
+  const auto& s = sim.scenario();
+
+  nlohmann::ordered_json stats;
+  stats["scenario"] = {{"name", s.name},       {"cpus", s.machine.cpus},
+                       {"seed", s.machine.seed}, {"notify", to_string(s.notify)},
+                       {"workload", s.workload.kind}};
+  stats["end"] = end_name(r.end);
+  stats["stats"] = sim.stats().to_json();
+  write_file(fs::path(dir) / "stats.json", stats.dump(2) + "\n");
+
+  nlohmann::ordered_json run;
+  run["wall_s"] = r.wall_s;
+  run["sim_cycles"] = r.cycles;
+  run["sim_mcycles_per_wall_s"] = r.wall_s > 0 ? r.cycles / r.wall_s / 1e6 : 0.0;
+  run["activations"] = r.activations;
+  write_file(fs::path(dir) / "run.json", run.dump(2) + "\n");
+}
+
+}  // namespace shadowsel::tb

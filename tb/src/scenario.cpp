@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: MIT
+// Scenario file reader: parses a TOML scenario (docs/scenarios.md) with toml++,
+// checks every key, type and range, and fills Scenario. Any bad input becomes a
+// single `FILE:LINE: what is wrong` line thrown as ScenarioError, so a user can
+// fix the file without reading source. validate_machine and parse_notify_path
+// are shared with the command line, which overrides some of the file's values.
+#include "shadowsel/tb/scenario.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#if !TOML_EXCEPTIONS
+#error "scenario.cpp relies on toml::parse throwing toml::parse_error"
+#endif
+
+namespace shadowsel::tb {
+namespace {
+
+constexpr int64_t kI64Max = std::numeric_limits<int64_t>::max();
+
+// Ranges of docs/scenarios.md; shared by the file reader and validate_machine so
+// both sides always agree.
+constexpr int64_t kMinMemoryKib = 64;
+constexpr int64_t kMaxMemoryKib = 4ll << 20;  // 4 GiB
+constexpr int64_t kMinStackKib = 64;
+constexpr int64_t kMaxStackKib = 65536;
+constexpr double kMaxFreqMhz = 100000.0;
+constexpr int64_t kFragmentHeaderBytes = 16;  // a payload must fit this plus 1 byte
+constexpr int64_t kMaxCostCycles = 1000000000;
+constexpr int64_t kMaxMessages = 100000000;
+constexpr int64_t kMaxMessageBytes = 16ll << 20;  // 16 MiB
+constexpr int64_t kMaxGapCycles = 1000000000000000ll;
+// A scenario is a few hundred bytes; the cap only stops e.g. /dev/zero from
+// eating memory.
+constexpr size_t kMaxFileBytes = 16u << 20;
+
+struct IntRange {
+  int64_t lo;
+  int64_t hi;
+};
+constexpr IntRange kBusWidth{1, 64};
+constexpr IntRange kBusArb{0, 1000};
+constexpr IntRange kBusPayload{kFragmentHeaderBytes + 1, 4096};
+constexpr IntRange kBusRx{1, 1024};
+constexpr IntRange kBusTx{1, 64};
+constexpr IntRange kBusBackoff{1, 1000000};
+constexpr IntRange kDownAt{-1, kI64Max};
+
+std::string range_text(int64_t lo, int64_t hi) {
+  if (hi == kI64Max) return fmt::format(">= {}", lo);
+  return fmt::format("{}..{}", lo, hi);
+}
+
+// The payload limit is not obvious from the range alone, so its message says why.
+std::string range_note(std::string_view key) {
+  if (key == "bus.max_payload_bytes")
+    return fmt::format(" (a {}-byte fragment header plus at least 1 byte)", kFragmentHeaderBytes);
+  return {};
+}
+
+// Keys and strings come from the user and may hold control characters; escape
+// them so every message stays one line.
+std::string printable(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f)
+      out += fmt::format("\\x{:02x}", c);
+    else
+      out += static_cast<char>(c);
+  }
+  return out;
+}
+
+const char* type_name(toml::node_type t) {
+  switch (t) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    case toml::node_type::none: break;
+  }
+  return "nothing";
+}
+
+// Optimal string alignment distance (Levenshtein plus adjacent transposition),
+// case-insensitive: "widht" and "CPUS" are typos worth a hint.
+size_t edit_distance(std::string_view a, std::string_view b) {
+  auto low = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+  const size_t n = a.size(), m = b.size();
+  std::vector<std::vector<size_t>> d(n + 1, std::vector<size_t>(m + 1));
+  for (size_t i = 0; i <= n; ++i) d[i][0] = i;
+  for (size_t j = 0; j <= m; ++j) d[0][j] = j;
+  for (size_t i = 1; i <= n; ++i) {
+    for (size_t j = 1; j <= m; ++j) {
+      const size_t cost = low(a[i - 1]) == low(b[j - 1]) ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && low(a[i - 1]) == low(b[j - 2]) && low(a[i - 2]) == low(b[j - 1]))
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[n][m];
+}
+
+// True when `where` is the command-line spelling of `key` ("--freq-mhz" for
+// freq_mhz): then repeating the key in the message would only add noise.
+bool names_key(std::string_view where, std::string_view key) {
+  while (!where.empty() && where.front() == '-') where.remove_prefix(1);
+  if (where.size() != key.size()) return false;
+  auto norm = [](char c) { return c == '-' || c == '.' ? '_' : c; };
+  for (size_t i = 0; i < key.size(); ++i)
+    if (norm(where[i]) != norm(key[i])) return false;
+  return true;
+}
+
+std::string lead(const std::string& where, std::string_view key) {
+  if (names_key(where, key)) return where + ": ";
+  if (where.empty()) return fmt::format("{}: ", key);
+  return fmt::format("{}: {}: ", where, key);
+}
+
+void check_unsigned(const std::string& where, std::string_view key, uint64_t v, IntRange r) {
+  // Every range here has lo >= 0, so comparing as unsigned is exact.
+  if (v < static_cast<uint64_t>(r.lo) || v > static_cast<uint64_t>(r.hi))
+    throw ScenarioError(
+        fmt::format("{}must be {}{}, got {}", lead(where, key), range_text(r.lo, r.hi), range_note(key), v));
+}
+
+void check_signed(const std::string& where, std::string_view key, int64_t v, IntRange r) {
+  if (v < r.lo || v > r.hi)
+    throw ScenarioError(fmt::format("{}must be {}, got {}", lead(where, key), range_text(r.lo, r.hi), v));
+}
+
+bool freq_ok(double f) { return f > 0.0 && f <= kMaxFreqMhz; }  // false for NaN too
+
+std::string freq_problem(double f) {
+  return fmt::format("must be > 0 and <= {}, got {}", kMaxFreqMhz, f);
+}
+
+constexpr std::string_view kLanesBothDown =
+    "bus.x_down_at_cycle and bus.y_down_at_cycle are both 0: at least one lane must be up at cycle 0";
+
+// Reads a whole file; errno-based so a directory or a permission problem gets
+// the system's own words.
+std::string read_file(const std::string& path) {
+  auto cannot = [&](int err) { return ScenarioError(fmt::format("{}: cannot read: {}", path, std::strerror(err))); };
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw cannot(errno);
+  std::string text;
+  char buf[1 << 14];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n > 0) {
+      text.append(buf, static_cast<size_t>(n));
+      if (text.size() > kMaxFileBytes) {
+        ::close(fd);
+        throw ScenarioError(fmt::format("{}: cannot read: larger than {} bytes, not a scenario", path, kMaxFileBytes));
+      }
+    } else if (n == 0) {
+      break;
+    } else if (errno != EINTR) {
+      const int err = errno;
+      ::close(fd);
+      throw cannot(err);
+    }
+  }
+  ::close(fd);
+  return text;
+}
+
+// Line of each key given in one table, for cross-key checks that must point at
+// a line the user wrote.
+using Lines = std::map<std::string, uint32_t, std::less<>>;
+
+// Line of `key` if it was given, else 0 (which fail() prints as no line).
+uint32_t line_of(const Lines& lines, std::string_view key) {
+  const auto it = lines.find(key);
+  return it == lines.end() ? 0 : it->second;
+}
+
+// One known key of a table: its name, and how to check and store its value
+// (the callback receives the value node and the key's dotted label).
+struct Key {
+  std::string_view name;
+  std::function<void(const toml::node&, const std::string&)> read;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::string file) : file_(std::move(file)) {}
+
+  [[noreturn]] void fail(uint32_t line, std::string_view what) const {
+    if (line == 0) throw ScenarioError(fmt::format("{}: {}", file_, what));
+    throw ScenarioError(fmt::format("{}:{}: {}", file_, line, what));
+  }
+
+  [[noreturn]] void fail(const toml::node& n, std::string_view label, std::string_view what) const {
+    fail(n.source().begin.line, fmt::format("{}: {}", label, what));
+  }
+
+  std::string where(const toml::node& n) const {
+    const uint32_t line = n.source().begin.line;
+    return line == 0 ? file_ : fmt::format("{}:{}", file_, line);
+  }
+
+  [[noreturn]] void wrong_type(const toml::node& n, std::string_view label, std::string_view expected) const {
+    fail(n, label, fmt::format("expected {}, found {}", expected, type_name(n.type())));
+  }
+
+  int64_t integer(const toml::node& n, const std::string& label, IntRange r) const {
+    const auto* v = n.as_integer();
+    if (v == nullptr) wrong_type(n, label, "an integer");
+    const int64_t x = v->get();
+    if (x < r.lo || x > r.hi)
+      fail(n, label, fmt::format("must be {}{}, got {}", range_text(r.lo, r.hi), range_note(label), x));
+    return x;
+  }
+
+  // A float key accepts an integer too: `freq_mhz = 500` is what people write.
+  double number(const toml::node& n, const std::string& label) const {
+    if (const auto* i = n.as_integer()) return static_cast<double>(i->get());
+    if (const auto* f = n.as_floating_point()) return f->get();
+    wrong_type(n, label, "a number");
+  }
+
+  std::string string(const toml::node& n, const std::string& label) const {
+    const auto* s = n.as_string();
+    if (s == nullptr) wrong_type(n, label, "a string");
+    return s->get();
+  }
+
+  const toml::table& table(const toml::node& n, const std::string& label) const {
+    const auto* t = n.as_table();
+    if (t == nullptr) wrong_type(n, label, "a table");
+    return *t;
+  }
+
+  // Reads the keys of `t` in file order (toml::table is sorted by name), so the
+  // first error reported is the first one in the file. An unknown key is an
+  // error with a hint when a known key is close.
+  Lines walk(const toml::table& t, std::string_view section, const std::vector<Key>& keys) const {
+    std::vector<std::pair<const toml::key*, const toml::node*>> entries;
+    for (auto&& [k, v] : t) entries.emplace_back(&k, &v);
+    auto pos = [](const toml::key* k) {
+      return std::pair{k->source().begin.line, k->source().begin.column};
+    };
+    std::stable_sort(entries.begin(), entries.end(),
+                     [&](const auto& a, const auto& b) { return pos(a.first) < pos(b.first); });
+
+    Lines lines;
+    for (const auto& [k, v] : entries) {
+      const std::string label = section.empty() ? std::string(k->str()) : fmt::format("{}.{}", section, k->str());
+      auto known = std::find_if(keys.begin(), keys.end(), [&](const Key& key) { return key.name == k->str(); });
+      if (known == keys.end()) unknown(*k, *v, section, label, keys);
+      known->read(*v, label);
+      lines.emplace(std::string(k->str()), v->source().begin.line);
+    }
+    return lines;
+  }
+
+ private:
+  [[noreturn]] void unknown(const toml::key& k, const toml::node& v, std::string_view section,
+                            const std::string& label, const std::vector<Key>& keys) const {
+    std::string msg = fmt::format("unknown {} '{}'", v.is_table() ? "table" : "key", printable(label));
+    const Key* best = nullptr;
+    size_t best_d = 3;  // hint only within edit distance 2
+    for (const Key& key : keys) {
+      const size_t d = edit_distance(k.str(), key.name);
+      if (d < best_d) best_d = d, best = &key;
+    }
+    if (best != nullptr)
+      msg += section.empty() ? fmt::format("; did you mean '{}'?", best->name)
+                             : fmt::format("; did you mean '{}.{}'?", section, best->name);
+    const uint32_t line = k.source().begin.line != 0 ? k.source().begin.line : v.source().begin.line;
+    fail(line, msg);
+  }
+
+  std::string file_;
+};
+
+template <typename T>
+T narrow(int64_t v) {
+  return static_cast<T>(v);  // callers have range-checked v to fit T
+}
+
+}  // namespace
+
+const char* to_string(NotifyPath p) {
+  switch (p) {
+    case NotifyPath::kSw: return "sw";
+    case NotifyPath::kModel: return "model";
+    case NotifyPath::kRtl: return "rtl";
+    case NotifyPath::kLockstep: return "lockstep";
+  }
+  return "?";
+}
+
+NotifyPath parse_notify_path(const std::string& name, const std::string& where) {
+  for (NotifyPath p : {NotifyPath::kSw, NotifyPath::kModel, NotifyPath::kRtl, NotifyPath::kLockstep})
+    if (name == to_string(p)) return p;
+  throw ScenarioError(fmt::format("{}: must be sw, model, rtl or lockstep, got '{}'", where, printable(name)));
+}
+
+void validate_machine(const hw::MachineParams& m, const std::string& where) {
+  check_unsigned(where, "cpus", m.cpus, {hw::kMinCpus, hw::kMaxCpus});
+  if (m.memory_bytes < static_cast<uint64_t>(kMinMemoryKib) * 1024 ||
+      m.memory_bytes > static_cast<uint64_t>(kMaxMemoryKib) * 1024) {
+    // The file speaks KiB; only a value from elsewhere can be a partial KiB.
+    const std::string got = m.memory_bytes % 1024 == 0 ? fmt::format("{}", m.memory_bytes / 1024)
+                                                       : fmt::format("{} bytes", m.memory_bytes);
+    throw ScenarioError(fmt::format("{}must be {}, got {}", lead(where, "memory_kib"),
+                                    range_text(kMinMemoryKib, kMaxMemoryKib), got));
+  }
+  if (!freq_ok(m.freq_mhz)) throw ScenarioError(lead(where, "freq_mhz") + freq_problem(m.freq_mhz));
+  check_unsigned(where, "process_stack_kib", m.process_stack_kib, {kMinStackKib, kMaxStackKib});
+
+  const hw::BusParams& b = m.bus;
+  check_unsigned(where, "bus.width_bytes", b.width_bytes, kBusWidth);
+  check_unsigned(where, "bus.arb_cycles", b.arb_cycles, kBusArb);
+  check_unsigned(where, "bus.max_payload_bytes", b.max_payload_bytes, kBusPayload);
+  check_unsigned(where, "bus.rx_buffer_packets", b.rx_buffer_packets, kBusRx);
+  check_unsigned(where, "bus.tx_window_packets", b.tx_window_packets, kBusTx);
+  check_unsigned(where, "bus.retry_backoff_cycles", b.retry_backoff_cycles, kBusBackoff);
+  check_signed(where, "bus.x_down_at_cycle", b.x_down_at_cycle, kDownAt);
+  check_signed(where, "bus.y_down_at_cycle", b.y_down_at_cycle, kDownAt);
+  if (b.x_down_at_cycle == 0 && b.y_down_at_cycle == 0)
+    throw ScenarioError(where.empty() ? std::string(kLanesBothDown) : fmt::format("{}: {}", where, kLanesBothDown));
+
+  const hw::CostTable& c = m.costs;
+  for (const auto& [key, v] : {std::pair{"costs.syscall_entry", c.syscall_entry},
+                               std::pair{"costs.context_switch", c.context_switch},
+                               std::pair{"costs.wakeup", c.wakeup},
+                               std::pair{"costs.copy_per_kib", c.copy_per_kib},
+                               std::pair{"costs.irq_entry", c.irq_entry}})
+    check_unsigned(where, key, v, {0, kMaxCostCycles});
+}
+
+Scenario load_scenario(const std::string& path) {
+  const std::string text = read_file(path);
+  toml::table root;
+  try {
+    root = toml::parse(std::string_view(text), std::string_view(path));
+  } catch (const toml::parse_error& e) {
+    Reader(path).fail(e.source().begin.line, printable(e.description()));
+  }
+
+  Scenario s;
+  s.source = path;
+  hw::MachineParams& m = s.machine;
+  hw::BusParams& b = m.bus;
+  hw::CostTable& c = m.costs;  // starts as CostTable::defaults(); given keys override
+  WorkloadParams& w = s.workload;
+  const Reader r(path);
+  using N = const toml::node&;
+  using L = const std::string&;
+
+  const std::vector<Key> bus_keys = {
+      {"width_bytes", [&](N n, L l) { b.width_bytes = narrow<uint32_t>(r.integer(n, l, kBusWidth)); }},
+      {"arb_cycles", [&](N n, L l) { b.arb_cycles = narrow<uint32_t>(r.integer(n, l, kBusArb)); }},
+      {"max_payload_bytes",
+       [&](N n, L l) { b.max_payload_bytes = narrow<uint32_t>(r.integer(n, l, kBusPayload)); }},
+      {"rx_buffer_packets",
+       [&](N n, L l) { b.rx_buffer_packets = narrow<uint32_t>(r.integer(n, l, kBusRx)); }},
+      {"tx_window_packets",
+       [&](N n, L l) { b.tx_window_packets = narrow<uint32_t>(r.integer(n, l, kBusTx)); }},
+      {"retry_backoff_cycles",
+       [&](N n, L l) { b.retry_backoff_cycles = narrow<uint32_t>(r.integer(n, l, kBusBackoff)); }},
+      {"x_down_at_cycle", [&](N n, L l) { b.x_down_at_cycle = r.integer(n, l, kDownAt); }},
+      {"y_down_at_cycle", [&](N n, L l) { b.y_down_at_cycle = r.integer(n, l, kDownAt); }},
+  };
+
+  auto cost = [&](uint32_t& field) {
+    return [&r, &field](N n, L l) { field = narrow<uint32_t>(r.integer(n, l, {0, kMaxCostCycles})); };
+  };
+  const std::vector<Key> cost_keys = {
+      {"syscall_entry", cost(c.syscall_entry)}, {"context_switch", cost(c.context_switch)},
+      {"wakeup", cost(c.wakeup)},               {"copy_per_kib", cost(c.copy_per_kib)},
+      {"irq_entry", cost(c.irq_entry)},
+  };
+
+  const std::vector<Key> workload_keys = {
+      {"kind",
+       [&](N n, L l) {
+         w.kind = r.string(n, l);
+         if (w.kind != "ring" && w.kind != "saturate" && w.kind != "idle_gap")
+           r.fail(n, l, fmt::format("must be ring, saturate or idle_gap, got '{}'", printable(w.kind)));
+       }},
+      {"messages", [&](N n, L l) { w.messages = narrow<uint32_t>(r.integer(n, l, {0, kMaxMessages})); }},
+      {"bytes", [&](N n, L l) { w.bytes = narrow<uint32_t>(r.integer(n, l, {0, kMaxMessageBytes})); }},
+      {"bytes_max", [&](N n, L l) { w.bytes_max = narrow<uint32_t>(r.integer(n, l, {0, kMaxMessageBytes})); }},
+      {"reply_bytes",
+       [&](N n, L l) { w.reply_bytes = narrow<uint32_t>(r.integer(n, l, {0, kMaxMessageBytes})); }},
+      {"think_cycles", [&](N n, L l) { w.think_cycles = narrow<uint64_t>(r.integer(n, l, {0, kI64Max})); }},
+      {"think_jitter_cycles",
+       [&](N n, L l) { w.think_jitter_cycles = narrow<uint64_t>(r.integer(n, l, {0, kI64Max})); }},
+      {"gap_cycles", [&](N n, L l) { w.gap_cycles = narrow<uint64_t>(r.integer(n, l, {0, kMaxGapCycles})); }},
+  };
+
+  const std::vector<Key> top_keys = {
+      {"name", [&](N n, L l) { s.name = r.string(n, l); }},
+      {"cpus", [&](N n, L l) { m.cpus = narrow<uint32_t>(r.integer(n, l, {hw::kMinCpus, hw::kMaxCpus})); }},
+      {"seed", [&](N n, L l) { m.seed = narrow<uint64_t>(r.integer(n, l, {0, kI64Max})); }},
+      {"freq_mhz",
+       [&](N n, L l) {
+         m.freq_mhz = r.number(n, l);
+         if (!freq_ok(m.freq_mhz)) r.fail(n, l, freq_problem(m.freq_mhz));
+       }},
+      {"memory_kib",
+       [&](N n, L l) { m.memory_bytes = narrow<uint64_t>(r.integer(n, l, {kMinMemoryKib, kMaxMemoryKib})) * 1024; }},
+      {"process_stack_kib",
+       [&](N n, L l) { m.process_stack_kib = narrow<uint32_t>(r.integer(n, l, {kMinStackKib, kMaxStackKib})); }},
+      {"notify", [&](N n, L l) { s.notify = parse_notify_path(r.string(n, l), fmt::format("{}: {}", r.where(n), l)); }},
+      {"bus",
+       [&](N n, L l) {
+         const Lines lines = r.walk(r.table(n, l), "bus", bus_keys);
+         // Defaults are -1, so both 0 means both keys were given; blame the later.
+         if (b.x_down_at_cycle == 0 && b.y_down_at_cycle == 0)
+           r.fail(std::max(line_of(lines, "x_down_at_cycle"), line_of(lines, "y_down_at_cycle")), kLanesBothDown);
+       }},
+      {"costs", [&](N n, L l) { r.walk(r.table(n, l), "costs", cost_keys); }},
+      {"workload",
+       [&](N n, L l) {
+         const Lines lines = r.walk(r.table(n, l), "workload", workload_keys);
+         // Cross-key rules point at the key that was given: the dependent one if
+         // present, else the one whose new value broke the other's default.
+         if (w.bytes_max != 0 && w.bytes_max < w.bytes) {
+           const uint32_t given = line_of(lines, "bytes_max");
+           r.fail(given != 0 ? given : line_of(lines, "bytes"),
+                  fmt::format("workload.bytes_max: must be 0 or >= workload.bytes ({}), got {}", w.bytes,
+                              w.bytes_max));
+         }
+         if (w.think_jitter_cycles > w.think_cycles) {
+           if (const uint32_t given = line_of(lines, "think_jitter_cycles"); given != 0)
+             r.fail(given,
+                    fmt::format("workload.think_jitter_cycles: must be <= workload.think_cycles ({}), got {}",
+                                w.think_cycles, w.think_jitter_cycles));
+           r.fail(line_of(lines, "think_cycles"),
+                  fmt::format("workload.think_cycles: must be >= workload.think_jitter_cycles ({}), got {}",
+                              w.think_jitter_cycles, w.think_cycles));
+         }
+       }},
+  };
+
+  r.walk(root, "", top_keys);
+  // Every field was checked above with its line; this only guards against the
+  // two sets of rules drifting apart.
+  validate_machine(m, path);
+  return s;
+}
+
+}  // namespace shadowsel::tb

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+#include "shadowsel/tb/simulation.h"
+
+#include <chrono>
+
+#include "shadowsel/driver/msg.h"
+#include "shadowsel/hw/time.h"
+#include "shadowsel/sim/failure.h"
+
+namespace shadowsel::tb {
+namespace {
+std::string g_failure;  // first error reported by simulated code
+}  // namespace
+
+Simulation::Simulation(const Scenario& s) : s_(s), rec_(s.machine.freq_mhz) {
+  hw::init_time_resolution();
+  sim::set_failure_handler([](const std::string& why) {
+    if (g_failure.empty()) g_failure = why;
+  });
+  platform_ = std::make_unique<hw::Platform>(s_.machine, rec_);
+  for (uint32_t i = 0; i < s_.machine.cpus; ++i) {
+    kernels_.push_back(std::make_unique<drv::Kernel>(("cpu" + std::to_string(i)).c_str(),
+                                                     platform_->node(i), s_.machine, rec_));
+    kernels_.back()->on_exit([this](drv::Process&) {
+      if (--live_ == 0) sc_core::sc_stop();
+    });
+  }
+  stats_.formula("sim.cycles", [] { return static_cast<double>(hw::now_cycles()); }, "cycles",
+                 "simulated cycles at the end of the run");
+  const double mhz = s_.machine.freq_mhz;
+  stats_.formula("sim.ns", [mhz] { return hw::now_cycles() * 1000.0 / mhz; }, "ns",
+                 "simulated time at freq_mhz");
+  stats_.formula("sim.freq_mhz", [mhz] { return mhz; }, "MHz", "clock frequency");
+  platform_->register_stats(stats_);
+  for (const auto& k : kernels_) {
+    k->register_stats(stats_);
+    k->msg().register_stats(stats_);
+  }
+  rec_.register_stats(stats_);
+}
+
+Simulation::~Simulation() = default;
+
+RunResult Simulation::run(uint64_t max_cycles) {
+  for (const auto& k : kernels_) {
+    for (const auto& p : k->processes()) live_ += p->daemon() ? 0 : 1;
+  }
+  RunResult r;
+  const auto t0 = std::chrono::steady_clock::now();
+  if (live_ > 0) {
+    if (max_cycles) {
+      sc_core::sc_start(hw::cycles(max_cycles));
+    } else {
+      sc_core::sc_start();
+    }
+  }
+  r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.cycles = hw::now_cycles();
+  for (const auto& k : kernels_) r.activations += k->counters().activations;
+  if (!g_failure.empty()) {
+    r.end = RunResult::End::kFailed;
+    r.detail = g_failure;
+  } else if (live_ > 0) {
+    std::string blocked;
+    for (const auto& k : kernels_) {
+      for (const auto& p : k->processes()) {
+        if (!p->daemon() && !p->exited()) {
+          blocked += (blocked.empty() ? "" : ", ") + p->name() + " on cpu " +
+                     std::to_string(k->cpu());
+        }
+      }
+    }
+    const bool limit = max_cycles && r.cycles >= max_cycles;
+    r.end = limit ? RunResult::End::kCycleLimit : RunResult::End::kStalled;
+    r.detail = (limit ? "cycle limit reached; still running: " : "nothing left to happen; blocked forever: ") + blocked;
+  }
+  rec_.close_trace();
+  return r;
+}
+
+}  // namespace shadowsel::tb

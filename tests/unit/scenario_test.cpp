@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: MIT
+// Tests of the scenario file reader. Good files are loaded and every value is
+// compared with the struct; bad input is data-driven: each file under
+// tests/data/scenarios/bad/ starts with `# expect: LINE: message`, and the test
+// checks that loading it throws exactly `FILE:LINE: message`. Adding a bad case
+// means adding a file, not code.
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "shadowsel/tb/scenario.h"
+
+#ifndef SHADOWSEL_TEST_DATA_DIR
+#error "SHADOWSEL_TEST_DATA_DIR must name tests/data"
+#endif
+
+namespace shadowsel::tb {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kScenarios = fs::path(SHADOWSEL_TEST_DATA_DIR) / "scenarios";
+
+// The message load_scenario throws for `path`, or "" if it loads.
+std::string load_error(const std::string& path) {
+  try {
+    load_scenario(path);
+  } catch (const ScenarioError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ScenarioGood, FullSetsEveryKey) {
+  const std::string path = (kScenarios / "good" / "full.toml").string();
+  const Scenario s = load_scenario(path);
+  EXPECT_EQ(s.source, path);
+  EXPECT_EQ(s.name, "full coverage");
+
+  const hw::MachineParams& m = s.machine;
+  EXPECT_EQ(m.cpus, 8u);
+  EXPECT_EQ(m.seed, 42u);
+  EXPECT_DOUBLE_EQ(m.freq_mhz, 750.5);
+  EXPECT_EQ(m.memory_bytes, 32768ull * 1024);
+  EXPECT_EQ(m.process_stack_kib, 128u);
+  EXPECT_EQ(s.notify, NotifyPath::kLockstep);
+
+  EXPECT_EQ(m.bus.width_bytes, 8u);
+  EXPECT_EQ(m.bus.arb_cycles, 3u);
+  EXPECT_EQ(m.bus.max_payload_bytes, 128u);
+  EXPECT_EQ(m.bus.rx_buffer_packets, 16u);
+  EXPECT_EQ(m.bus.tx_window_packets, 2u);
+  EXPECT_EQ(m.bus.retry_backoff_cycles, 32u);
+  EXPECT_EQ(m.bus.x_down_at_cycle, 100000);
+  EXPECT_EQ(m.bus.y_down_at_cycle, 0);
+
+  EXPECT_EQ(m.costs.syscall_entry, 1111u);
+  EXPECT_EQ(m.costs.context_switch, 2222u);
+  EXPECT_EQ(m.costs.wakeup, 3333u);
+  EXPECT_EQ(m.costs.copy_per_kib, 4444u);
+  EXPECT_EQ(m.costs.irq_entry, 5555u);
+
+  const WorkloadParams& w = s.workload;
+  EXPECT_EQ(w.kind, "idle_gap");
+  EXPECT_EQ(w.messages, 7u);
+  EXPECT_EQ(w.bytes, 100u);
+  EXPECT_EQ(w.bytes_max, 300u);
+  EXPECT_EQ(w.reply_bytes, 32u);
+  EXPECT_EQ(w.think_cycles, 5000u);
+  EXPECT_EQ(w.think_jitter_cycles, 1000u);
+  EXPECT_EQ(w.gap_cycles, 123456789u);
+}
+
+// full.toml is only a proof that each key arrives if every value differs from
+// its default; guard that, so a changed default cannot hollow the test out.
+TEST(ScenarioGood, FullDiffersFromDefaults) {
+  const Scenario s = load_scenario((kScenarios / "good" / "full.toml").string());
+  const Scenario d;
+  const hw::MachineParams& m = s.machine;
+  const hw::MachineParams& dm = d.machine;
+  EXPECT_NE(s.name, d.name);
+  EXPECT_NE(s.notify, d.notify);
+  EXPECT_NE(m.cpus, dm.cpus);
+  EXPECT_NE(m.seed, dm.seed);
+  EXPECT_NE(m.freq_mhz, dm.freq_mhz);
+  EXPECT_NE(m.memory_bytes, dm.memory_bytes);
+  EXPECT_NE(m.process_stack_kib, dm.process_stack_kib);
+  EXPECT_NE(m.bus.width_bytes, dm.bus.width_bytes);
+  EXPECT_NE(m.bus.arb_cycles, dm.bus.arb_cycles);
+  EXPECT_NE(m.bus.max_payload_bytes, dm.bus.max_payload_bytes);
+  EXPECT_NE(m.bus.rx_buffer_packets, dm.bus.rx_buffer_packets);
+  EXPECT_NE(m.bus.tx_window_packets, dm.bus.tx_window_packets);
+  EXPECT_NE(m.bus.retry_backoff_cycles, dm.bus.retry_backoff_cycles);
+  EXPECT_NE(m.bus.x_down_at_cycle, dm.bus.x_down_at_cycle);
+  EXPECT_NE(m.bus.y_down_at_cycle, dm.bus.y_down_at_cycle);
+  EXPECT_NE(m.costs.syscall_entry, dm.costs.syscall_entry);
+  EXPECT_NE(m.costs.context_switch, dm.costs.context_switch);
+  EXPECT_NE(m.costs.wakeup, dm.costs.wakeup);
+  EXPECT_NE(m.costs.copy_per_kib, dm.costs.copy_per_kib);
+  EXPECT_NE(m.costs.irq_entry, dm.costs.irq_entry);
+  const WorkloadParams& w = s.workload;
+  const WorkloadParams& dw = d.workload;
+  EXPECT_NE(w.kind, dw.kind);
+  EXPECT_NE(w.messages, dw.messages);
+  EXPECT_NE(w.bytes, dw.bytes);
+  EXPECT_NE(w.bytes_max, dw.bytes_max);
+  EXPECT_NE(w.reply_bytes, dw.reply_bytes);
+  EXPECT_NE(w.think_cycles, dw.think_cycles);
+  EXPECT_NE(w.think_jitter_cycles, dw.think_jitter_cycles);
+  EXPECT_NE(w.gap_cycles, dw.gap_cycles);
+}
+
+TEST(ScenarioGood, EmptyFileGivesDefaults) {
+  const Scenario s = load_scenario((kScenarios / "good" / "empty.toml").string());
+  const Scenario d;
+  EXPECT_EQ(s.name, "");
+  EXPECT_EQ(s.notify, d.notify);
+  EXPECT_EQ(s.machine.cpus, d.machine.cpus);
+  EXPECT_EQ(s.machine.seed, d.machine.seed);
+  EXPECT_EQ(s.machine.freq_mhz, d.machine.freq_mhz);
+  EXPECT_EQ(s.machine.memory_bytes, d.machine.memory_bytes);
+  EXPECT_EQ(s.machine.bus.max_payload_bytes, d.machine.bus.max_payload_bytes);
+  EXPECT_EQ(s.machine.bus.x_down_at_cycle, -1);
+  EXPECT_EQ(s.machine.costs.wakeup, hw::CostTable::defaults().wakeup);
+  EXPECT_EQ(s.workload.kind, d.workload.kind);
+  EXPECT_EQ(s.workload.gap_cycles, d.workload.gap_cycles);
+}
+
+TEST(ScenarioGood, PartialKeepsOtherDefaults) {
+  const Scenario s = load_scenario((kScenarios / "good" / "partial.toml").string());
+  const hw::CostTable defaults = hw::CostTable::defaults();
+  EXPECT_EQ(s.machine.cpus, 2u);
+  EXPECT_DOUBLE_EQ(s.machine.freq_mhz, 1000.0);  // an integer is accepted for a float key
+  EXPECT_EQ(s.machine.bus.width_bytes, 2u);      // dotted key
+  EXPECT_EQ(s.machine.bus.arb_cycles, hw::BusParams{}.arb_cycles);
+  EXPECT_EQ(s.machine.costs.wakeup, 7u);  // inline table
+  EXPECT_EQ(s.machine.costs.syscall_entry, defaults.syscall_entry);
+  EXPECT_EQ(s.machine.costs.context_switch, defaults.context_switch);
+  EXPECT_EQ(s.machine.costs.copy_per_kib, defaults.copy_per_kib);
+  EXPECT_EQ(s.machine.costs.irq_entry, defaults.irq_entry);
+  EXPECT_EQ(s.workload.kind, "saturate");
+  EXPECT_EQ(s.workload.think_cycles, 0u);
+  EXPECT_EQ(s.workload.messages, WorkloadParams{}.messages);
+}
+
+// --- bad files, one per kind of mistake ---
+
+struct BadCase {
+  std::string path;
+  std::string expected;  // the `# expect:` text, i.e. the error after `FILE:`
+};
+
+std::vector<BadCase> bad_cases() {
+  std::vector<BadCase> cases;
+  const fs::path dir = kScenarios / "bad";
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.path().extension() != ".toml") continue;
+    std::ifstream in(entry.path());
+    std::string first;
+    std::getline(in, first);
+    const std::string tag = "# expect: ";
+    BadCase c{entry.path().string(), ""};
+    // A file without the tag keeps expected == "" and fails with a clear diff.
+    if (first.rfind(tag, 0) == 0) c.expected = first.substr(tag.size());
+    cases.push_back(std::move(c));
+  }
+  std::sort(cases.begin(), cases.end(), [](const BadCase& a, const BadCase& b) { return a.path < b.path; });
+  return cases;
+}
+
+class ScenarioBad : public testing::TestWithParam<BadCase> {};
+
+TEST_P(ScenarioBad, GivesExpectedError) {
+  const BadCase& c = GetParam();
+  ASSERT_FALSE(c.expected.empty()) << c.path << ": first line must be `# expect: LINE: message`";
+  EXPECT_EQ(load_error(c.path), c.path + ":" + c.expected);
+}
+
+INSTANTIATE_TEST_SUITE_P(Files, ScenarioBad, testing::ValuesIn(bad_cases()),
+                         [](const testing::TestParamInfo<BadCase>& info) {
+                           std::string name = fs::path(info.param.path).stem().string();
+                           for (char& ch : name)
+                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                           return name;
+                         });
+
+// Catches a wrong SHADOWSEL_TEST_DATA_DIR, which would otherwise run no cases.
+TEST(ScenarioBadFolder, HasTheCases) { EXPECT_GE(bad_cases().size(), 16u); }
+
+TEST(ScenarioFile, MissingFile) {
+  const std::string path = (kScenarios / "no_such_scenario.toml").string();
+  EXPECT_EQ(load_error(path), path + ": cannot read: " + std::strerror(ENOENT));
+}
+
+TEST(ScenarioFile, DirectoryIsNotAFile) {
+  const std::string path = (kScenarios / "good").string();
+  EXPECT_EQ(load_error(path), path + ": cannot read: " + std::strerror(EISDIR));
+}
+
+TEST(ScenarioFile, ErrorIsOneLine) {
+  for (const BadCase& c : bad_cases()) {
+    const std::string e = load_error(c.path);
+    EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+  }
+}
+
+// --- the pieces the command line reuses ---
+
+TEST(ValidateMachine, DefaultsPass) { EXPECT_NO_THROW(validate_machine(hw::MachineParams{}, "--cpus")); }
+
+std::string validate_error(const hw::MachineParams& m, const std::string& where) {
+  try {
+    validate_machine(m, where);
+  } catch (const ScenarioError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ValidateMachine, OptionNamesTheValue) {
+  hw::MachineParams m;
+  m.cpus = 65;
+  EXPECT_EQ(validate_error(m, "--cpus"), "--cpus: must be 2..64, got 65");
+  m.cpus = 1;
+  EXPECT_EQ(validate_error(m, "--cpus"), "--cpus: must be 2..64, got 1");
+  m = {};
+  m.freq_mhz = 0;
+  EXPECT_EQ(validate_error(m, "--freq-mhz"), "--freq-mhz: must be > 0 and <= 100000, got 0");
+  m.freq_mhz = 100000.5;
+  EXPECT_EQ(validate_error(m, "--freq-mhz"), "--freq-mhz: must be > 0 and <= 100000, got 100000.5");
+}
+
+TEST(ValidateMachine, OtherWhereNamesTheKey) {
+  hw::MachineParams m;
+  m.memory_bytes = 1024;
+  EXPECT_EQ(validate_error(m, "x.toml"), "x.toml: memory_kib: must be 64..4194304, got 1");
+  m = {};
+  m.bus.tx_window_packets = 0;
+  EXPECT_EQ(validate_error(m, "x.toml:3"), "x.toml:3: bus.tx_window_packets: must be 1..64, got 0");
+  m = {};
+  m.bus.x_down_at_cycle = 0;
+  EXPECT_EQ(validate_error(m, "x.toml"), "");  // one lane down is allowed
+  m.bus.y_down_at_cycle = 0;
+  EXPECT_EQ(validate_error(m, "x.toml"),
+            "x.toml: bus.x_down_at_cycle and bus.y_down_at_cycle are both 0: at least one lane must be up at cycle 0");
+  m = {};
+  m.costs.irq_entry = 1000000001;
+  EXPECT_EQ(validate_error(m, "x.toml"), "x.toml: costs.irq_entry: must be 0..1000000000, got 1000000001");
+}
+
+TEST(NotifyPathNames, RoundTrip) {
+  for (NotifyPath p : {NotifyPath::kSw, NotifyPath::kModel, NotifyPath::kRtl, NotifyPath::kLockstep})
+    EXPECT_EQ(parse_notify_path(to_string(p), "--notify"), p);
+  EXPECT_STREQ(to_string(NotifyPath::kLockstep), "lockstep");
+}
+
+TEST(NotifyPathNames, RejectsOthers) {
+  for (const char* bad : {"", "SW", "hw", "model ", "lock-step"}) {
+    try {
+      parse_notify_path(bad, "--notify");
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const ScenarioError& e) {
+      EXPECT_EQ(std::string(e.what()),
+                std::string("--notify: must be sw, model, rtl or lockstep, got '") + bad + "'");
+    }
+  }
+}
+
+}  // namespace
+}  // namespace shadowsel::tb
