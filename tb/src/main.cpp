@@ -39,7 +39,7 @@ int sc_main(int argc, char* argv[]) {
   std::optional<int64_t> cpus;
   std::optional<int64_t> seed;
   std::optional<double> freq;
-  uint64_t max_cycles = 0;
+  int64_t max_cycles = 0;
   app.add_option("--scenario", scenario_path, "scenario file (TOML, docs/scenarios.md)");
   app.add_option("--cpus", cpus, "number of CPUs, 2..64 (overrides the scenario)");
   app.add_option("--seed", seed, "random seed (overrides the scenario)");
@@ -75,13 +75,18 @@ int sc_main(int argc, char* argv[]) {
       s.machine.freq_mhz = *freq;
       tb::validate_machine(s.machine, "--freq-mhz");
     }
-    if (!notify.empty()) s.notify = tb::parse_notify_path(notify, "--notify");
+    if (!notify.empty()) {
+      s.notify = tb::parse_notify_path(notify, "--notify");
+      s.notify_where = "--notify " + notify;
+    }
+    if (max_cycles < 0) {
+      return bad_input("--max-cycles: must be >= 0, got " + std::to_string(max_cycles));
+    }
   } catch (const tb::ScenarioError& e) {
     return bad_input(e.what());
   }
   if (s.notify != tb::NotifyPath::kSw) {
-    return bad_input(std::string("--notify ") + tb::to_string(s.notify) +
-                     ": the notify engine is not built yet; only 'sw' runs");
+    return bad_input(s.notify_where + ": the notify engine is not built yet; only 'sw' runs");
   }
 
   tb::Simulation sim(s);
@@ -91,7 +96,7 @@ int sc_main(int argc, char* argv[]) {
     return bad_input(e.what());
   }
   tb::install_workload(sim);
-  const tb::RunResult r = sim.run(max_cycles);
+  const tb::RunResult r = sim.run(static_cast<uint64_t>(max_cycles));
   std::cout << tb::summary(sim, r);
   try {
     tb::write_outputs(sim, r, out_dir);

@@ -430,7 +430,11 @@ Scenario load_scenario(const std::string& path) {
        [&](N n, L l) { m.memory_bytes = narrow<uint64_t>(r.integer(n, l, {kMinMemoryKib, kMaxMemoryKib})) * 1024; }},
       {"process_stack_kib",
        [&](N n, L l) { m.process_stack_kib = narrow<uint32_t>(r.integer(n, l, {kMinStackKib, kMaxStackKib})); }},
-      {"notify", [&](N n, L l) { s.notify = parse_notify_path(r.string(n, l), fmt::format("{}: {}", r.where(n), l)); }},
+      {"notify",
+       [&](N n, L l) {
+         s.notify = parse_notify_path(r.string(n, l), fmt::format("{}: {}", r.where(n), l));
+         s.notify_where = fmt::format("{}: {} = \"{}\"", r.where(n), l, to_string(s.notify));
+       }},
       {"bus",
        [&](N n, L l) {
          const Lines lines = r.walk(r.table(n, l), "bus", bus_keys);

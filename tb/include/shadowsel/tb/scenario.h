@@ -35,6 +35,7 @@ struct Scenario {
   hw::MachineParams machine;
   WorkloadParams workload;
   NotifyPath notify = NotifyPath::kSw;
+  std::string notify_where;  ///< "FILE:LINE: notify = ..." when the file chose it, for messages
 };
 
 /// `FILE:LINE: what is wrong` (or `FILE: what is wrong` when no line applies).

@@ -1,0 +1,358 @@
+#!/usr/bin/python3
+"""Benchmarks of the shadowsel simulator; `make bench` runs this file.
+
+Usage: /usr/bin/python3 bench/run.py [--build DIR] [--runs N]
+
+Runs the scenarios of tb/scenarios/ with DIR/shadowsel, one output folder per
+run (DIR/bench/<name>-<i>), and prints every figure as one line
+
+    name: value unit
+
+It merges the figures into DIR/bench/results.json as
+{"name": {"value": v, "unit": "u"}} (figures of other benchmarks already in the
+file are kept) and writes every run's raw values to DIR/bench/runs.json.
+
+Figures:
+  sim_mcycles_per_s_busy8  median over N runs of run.json's sim_mcycles_per_wall_s
+                           for tb/scenarios/busy8.toml (8 CPUs saturating the bus)
+  busy8_bus_utilisation    mean of stats.bus.X/Y.utilisation that busy8 reached
+  idle_1e9_wall_s          median over N runs of wall_s for tb/scenarios/idle_gap.toml
+                           (2 messages 10^9 idle cycles apart)
+  idle_1e9_activations     process activations of that run (run.json)
+  idle_1e3_activations     the same scenario with gap_cycles = 1000, for reference:
+                           idle time should cost neither wall time nor activations
+  bus_packet_cycles_64B    cycles one packet with a 64-byte payload holds a lane,
+                           measured in a simulation that moves exactly one packet
+                           (bus counters, cross-checked against the trace) and
+                           compared with the formula of hw/src/frame.cpp
+
+Exit status: 0 all figures measured; 1 the binary is missing, a run failed, or a
+measurement disagrees with the model's formula.
+"""
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tomllib
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCENARIOS = os.path.join(REPO, "tb", "scenarios")
+GOALS = os.path.join(REPO, "..", "shared", "checks", "goals.py")
+PY = "/usr/bin/python3"
+RUN_TIMEOUT_S = 300
+
+# Frame layout, rtl/data/ipb.yaml: header, optional multicast extension, payload, CRC.
+HEADER_BYTES = 8        # layouts.header.bytes
+CHECK_BYTES = 4         # constants.CHECK_BYTES
+FRAG_HEADER_BYTES = 16  # layouts.msg_frag.bytes: starts the payload of every MSG packet
+# Bus defaults of hw/include/shadowsel/hw/params.h (docs/scenarios.md), for keys
+# a scenario file leaves out.
+BUS_DEFAULTS = {"width_bytes": 4, "arb_cycles": 1, "max_payload_bytes": 64}
+
+
+class BenchError(Exception):
+    """A failure that ends the benchmark with exit status 1."""
+
+
+def die(msg):
+    print(f"bench: error: {msg}", file=sys.stderr, flush=True)
+    sys.exit(1)
+
+
+def sig(v, digits=4):
+    """Rounds a float to `digits` significant digits (for printing and results.json)."""
+    if v == 0 or not math.isfinite(v):
+        return v
+    return round(v, digits - 1 - int(math.floor(math.log10(abs(v)))))
+
+
+class Bench:
+    def __init__(self, build, runs):
+        self.build = build
+        self.binary = os.path.join(build, "shadowsel")
+        self.outdir = os.path.join(build, "bench")
+        self.runs = runs
+        self.figures = {}  # name -> {"value", "unit"}, in print order
+        self.raw = {}      # name -> per-run raw values, for runs.json
+
+    # --- running the simulator -------------------------------------------------
+
+    def run(self, name, i, scenario, extra=(), expect_end="finished"):
+        """Runs one simulation into DIR/bench/<name>-<i>; returns (run.json, stats.json)."""
+        out = os.path.join(self.outdir, f"{name}-{i}")
+        shutil.rmtree(out, ignore_errors=True)  # never read a previous invocation's files
+        cmd = [self.binary, "--scenario", scenario, "--out", out, *extra]
+        try:
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            raise BenchError(f"{' '.join(cmd)}: still running after {RUN_TIMEOUT_S} s, stopped")
+        except OSError as e:
+            raise BenchError(f"{' '.join(cmd)}: cannot start: {e}")
+        if p.returncode != 0:
+            tail = "\n".join((p.stdout + p.stderr).strip().splitlines()[-8:])
+            raise BenchError(f"{' '.join(cmd)}: exit status {p.returncode}\n{tail}")
+        try:
+            with open(os.path.join(out, "run.json")) as f:
+                run = json.load(f)
+            with open(os.path.join(out, "stats.json")) as f:
+                stats = json.load(f)
+        except (OSError, ValueError) as e:
+            raise BenchError(f"{' '.join(cmd)}: no readable run.json/stats.json in {out}: {e}")
+        if stats.get("end") != expect_end:
+            raise BenchError(f"{' '.join(cmd)}: run ended '{stats.get('end')}', expected "
+                             f"'{expect_end}'\n{p.stdout.strip()}")
+        return run, stats
+
+    def figure(self, name, value, unit):
+        self.figures[name] = {"value": value, "unit": unit}
+        print(f"{name}: {value} {unit}", flush=True)
+
+    @staticmethod
+    def note(text):
+        print(f"  ({text})", flush=True)
+
+    # --- benchmarks ----------------------------------------------------------------
+
+    def busy8(self):
+        scenario = os.path.join(SCENARIOS, "busy8.toml")
+        per_run = []
+        for i in range(self.runs):
+            run, stats = self.run("busy8", i, scenario)
+            bus = stats["stats"]["bus"]
+            transfers = sum(bus[l]["transfers"] for l in "XY")
+            refused = sum(bus[l]["refused"] for l in "XY")
+            per_run.append({
+                "out": os.path.join(self.outdir, f"busy8-{i}"),
+                **run,
+                "utilisation_X": bus["X"]["utilisation"],
+                "utilisation_Y": bus["Y"]["utilisation"],
+                "transfers": transfers,
+                "refused": refused,
+                "messages_delivered": stats["stats"]["msg"]["delivered"],
+            })
+        self.raw["busy8"] = per_run
+        rate = statistics.median(r["sim_mcycles_per_wall_s"] for r in per_run)
+        self.figure("sim_mcycles_per_s_busy8", sig(rate), "Mcycles/s")
+        util = statistics.median((r["utilisation_X"] + r["utilisation_Y"]) / 2 for r in per_run)
+        self.figure("busy8_bus_utilisation", sig(util), "fraction")
+        r0 = per_run[0]
+        rates = sorted(sig(r["sim_mcycles_per_wall_s"], 3) for r in per_run)
+        self.note(f"busy8: {self.runs} runs of {r0['sim_cycles']} simulated cycles, "
+                  f"{statistics.median(r['wall_s'] for r in per_run):.2f} s wall each (median), "
+                  f"Mcycles/s per run {rates}; lanes X {r0['utilisation_X']:.4f} "
+                  f"Y {r0['utilisation_Y']:.4f}, "
+                  f"{100.0 * r0['refused'] / max(1, r0['transfers']):.2f} % of "
+                  f"{r0['transfers']} transfers refused by a full receiver")
+
+    def idle(self):
+        scenario = os.path.join(SCENARIOS, "idle_gap.toml")
+        gap = self.scenario_value(scenario, "workload", "gap_cycles")
+        if gap != 10**9:
+            raise BenchError(f"{scenario}: workload.gap_cycles is {gap}, expected 1000000000")
+        per_run = []
+        for i in range(self.runs):
+            run, _ = self.run("idle_1e9", i, scenario)
+            per_run.append({"out": os.path.join(self.outdir, f"idle_1e9-{i}"), **run})
+        if any(r["sim_cycles"] < gap for r in per_run):
+            raise BenchError(f"{scenario}: a run simulated fewer than {gap} cycles; "
+                             "the idle gap did not take place")
+        self.raw["idle_1e9"] = per_run
+        self.figure("idle_1e9_wall_s", sig(statistics.median(r["wall_s"] for r in per_run)), "s")
+        acts = sorted({r["activations"] for r in per_run})
+        if len(acts) > 1:
+            self.note(f"warning: activations differ between identical runs: {acts}")
+        self.figure("idle_1e9_activations", int(statistics.median(r["activations"] for r in per_run)),
+                    "activations")
+
+        # Reference: the same scenario with a 1000-cycle gap, written next to the outputs.
+        with open(scenario) as f:
+            text = f.read()
+        ref_text, n = re.subn(r"(?m)^(\s*gap_cycles\s*=\s*)[0-9_]+", r"\g<1>1000", text)
+        if n != 1:
+            raise BenchError(f"{scenario}: expected one 'gap_cycles = N' line to change, found {n}")
+        ref = os.path.join(self.outdir, "idle_gap_1e3.toml")
+        with open(ref, "w") as f:
+            f.write("# Written by bench/run.py: tb/scenarios/idle_gap.toml with gap_cycles = 1000.\n")
+            f.write(ref_text)
+        run, _ = self.run("idle_1e3", 0, ref)
+        self.raw["idle_1e3"] = [{"out": os.path.join(self.outdir, "idle_1e3-0"), "scenario": ref, **run}]
+        self.figure("idle_1e3_activations", run["activations"], "activations")
+        self.note(f"idle: 10^9-cycle gap {per_run[0]['sim_cycles']} simulated cycles, "
+                  f"1000-cycle gap {run['sim_cycles']} simulated cycles in {run['wall_s']:.6f} s")
+
+    def packet(self):
+        """bus_packet_cycles_64B: one 64-byte-payload packet on an otherwise idle bus."""
+        # Checked configurations; the first (the default bus) gives the figure.
+        configs = [(4, 1), (1, 0), (8, 3), (64, 2)]
+        payload = 64
+        checked = []
+        for i, (width, arb) in enumerate(configs):
+            scenario = os.path.join(self.outdir, f"packet64_w{width}_a{arb}.toml")
+            with open(scenario, "w") as f:
+                f.write(
+                    "# Written by bench/run.py: CPU 0 sends one message of 48 bytes, i.e. one\n"
+                    "# MSG packet whose payload is 16-byte fragment header + 48 = 64 bytes.\n"
+                    "# The second message of idle_gap comes after gap_cycles, beyond\n"
+                    "# --max-cycles, so exactly one packet crosses the bus.\n"
+                    f'name = "packet64_w{width}_a{arb}"\ncpus = 2\n\n[bus]\n'
+                    f"width_bytes = {width}\narb_cycles = {arb}\nmax_payload_bytes = {payload}\n\n"
+                    "[workload]\nkind = \"idle_gap\"\n"
+                    f"bytes = {payload - FRAG_HEADER_BYTES}\ngap_cycles = 1000000000\n")
+            name = f"packet64_w{width}_a{arb}"
+            trace = os.path.join(self.outdir, f"{name}-0", "trace.json")
+            # run() clears the output folder first: write the trace beside it, move it in after.
+            trace_tmp = os.path.join(self.outdir, f"{name}.trace.json")
+            run, stats = self.run(name, 0, scenario,
+                                  extra=["--max-cycles", "1000000", "--trace", trace_tmp],
+                                  expect_end="cycle_limit")
+            os.replace(trace_tmp, trace)
+            measured, how = self.one_transfer_cycles(scenario, stats, trace)
+            bus = {**BUS_DEFAULTS, **self.scenario_table(scenario, "bus")}
+            frame = HEADER_BYTES + payload + CHECK_BYTES
+            formula = bus["arb_cycles"] + -(-frame // bus["width_bytes"])
+            checked.append({"scenario": scenario, "width_bytes": bus["width_bytes"],
+                            "arb_cycles": bus["arb_cycles"], "frame_bytes": frame,
+                            "measured_cycles": measured, "formula_cycles": formula, **how})
+            if measured != formula:
+                self.raw["bus_packet_cycles_64B"] = checked
+                raise BenchError(
+                    f"{scenario}: a 64-byte-payload packet took {measured} cycles on the bus, "
+                    f"the formula arb_cycles + ceil((8 + 64 + 4) / width_bytes) = {bus['arb_cycles']} "
+                    f"+ ceil({frame} / {bus['width_bytes']}) = {formula}")
+            if i == 0:
+                self.figure("bus_packet_cycles_64B", measured, "cycles")
+        self.raw["bus_packet_cycles_64B"] = checked
+        self.note("packet: measured = formula for (width_bytes, arb_cycles) in " +
+                  ", ".join(f"({c['width_bytes']}, {c['arb_cycles']}): {c['measured_cycles']}"
+                            for c in checked))
+
+    def one_transfer_cycles(self, scenario, stats, trace):
+        """Lane cycles of the single transfer of a run: bus counters and trace must agree."""
+        bus = stats["stats"]["bus"]
+        lanes = [l for l in "XY" if bus[l]["transfers"]]
+        total = sum(bus[l]["transfers"] for l in "XY")
+        if total != 1 or len(lanes) != 1:
+            raise BenchError(f"{scenario}: expected exactly one bus transfer, got X "
+                             f"{bus['X']['transfers']} and Y {bus['Y']['transfers']}")
+        lane = bus[lanes[0]]
+        frame = HEADER_BYTES + 64 + CHECK_BYTES
+        if lane["refused"] or lane["aborted"] or lane["bytes"] != frame:
+            raise BenchError(f"{scenario}: the transfer was not one clean {frame}-byte frame: "
+                             f"refused {lane['refused']}, aborted {lane['aborted']}, "
+                             f"bytes {lane['bytes']}")
+        from_counters = lane["busy_cycles"] + lane["arb_cycles"]
+
+        # The trace has the same transfer as a slice from arbitration to last word,
+        # in microseconds: an independent reading of the lane's timeline.
+        try:
+            with open(trace) as f:
+                events = json.load(f)["traceEvents"]
+        except (OSError, ValueError, KeyError) as e:
+            raise BenchError(f"{trace}: cannot read the trace: {e}")
+        slices = [e for e in events if e.get("ph") == "X" and e.get("pid") == 1]
+        if len(slices) != 1 or slices[0].get("args", {}).get("bytes") != frame:
+            raise BenchError(f"{trace}: expected one {frame}-byte bus slice, found {slices}")
+        mhz = stats["stats"]["sim"]["freq_mhz"]
+        from_trace = slices[0]["dur"] * mhz
+        if abs(from_trace - from_counters) > 0.01:
+            raise BenchError(f"{scenario}: bus counters say {from_counters} cycles for the packet, "
+                             f"the trace {from_trace:.3f}")
+        return from_counters, {"lane": lanes[0], "busy_cycles": lane["busy_cycles"],
+                               "arb_cycles_counter": lane["arb_cycles"],
+                               "trace_dur_us": slices[0]["dur"], "trace_cycles": from_trace}
+
+    # --- scenario files -------------------------------------------------------------
+
+    @staticmethod
+    def scenario_table(path, table):
+        try:
+            with open(path, "rb") as f:
+                data = tomllib.load(f)
+        except (OSError, tomllib.TOMLDecodeError) as e:
+            raise BenchError(f"{path}: {e}")
+        return data.get(table, {})
+
+    def scenario_value(self, path, table, key):
+        return self.scenario_table(path, table).get(key)
+
+    # --- results ---------------------------------------------------------------------
+
+    def write(self, header):
+        results_path = os.path.join(self.outdir, "results.json")
+        results = {}
+        if os.path.exists(results_path):
+            try:
+                with open(results_path) as f:
+                    results = json.load(f)
+                if not isinstance(results, dict):
+                    raise ValueError("not a JSON object")
+            except (OSError, ValueError) as e:
+                print(f"bench: warning: {results_path} unreadable ({e}); starting it afresh",
+                      file=sys.stderr)
+                results = {}
+        results.update(self.figures)
+        write_json(results_path, results)
+        write_json(os.path.join(self.outdir, "runs.json"),
+                   {"header": header, "binary": self.binary, "runs_per_figure": self.runs,
+                    "figures": self.figures, "runs": self.raw})
+        return results_path
+
+
+def write_json(path, data):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(data, f, indent=2)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--build", default="build", help="build folder holding shadowsel (default: build)")
+    ap.add_argument("--runs", type=int, default=5, help="runs per timed figure (default: 5)")
+    args = ap.parse_args()
+    if args.runs < 1:
+        die("--runs must be at least 1")
+
+    b = Bench(os.path.abspath(args.build), args.runs)
+    if not (os.path.isfile(b.binary) and os.access(b.binary, os.X_OK)):
+        die(f"no simulator binary at {b.binary}: build it first (make build, or make bench)")
+    for f in ("busy8.toml", "idle_gap.toml"):
+        if not os.path.isfile(os.path.join(SCENARIOS, f)):
+            die(f"missing scenario {os.path.join(SCENARIOS, f)}")
+    os.makedirs(b.outdir, exist_ok=True)
+
+    now = datetime.datetime.now().astimezone()
+    header = (f"shadowsel bench: {now.isoformat(timespec='seconds')} on {platform.node()} "
+              f"({os.cpu_count()} CPUs), binary {b.binary}")
+    print(header, flush=True)
+    failed = None
+    try:
+        b.packet()
+        b.idle()
+        b.busy8()
+    except BenchError as e:
+        failed = str(e)
+    path = b.write(header)  # keep what was measured, even after a failure
+    print(f"results in {path}, raw runs in {os.path.join(b.outdir, 'runs.json')}")
+    if failed:
+        die(failed)
+
+    if os.path.isfile(GOALS):
+        print(flush=True)
+        try:
+            subprocess.run([PY, os.path.relpath(GOALS, REPO), os.path.relpath(path, REPO)],
+                           cwd=REPO, timeout=60)
+        except (OSError, subprocess.SubprocessError) as e:
+            print(f"bench: warning: {GOALS} did not run: {e}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,707 @@
+// SPDX-License-Identifier: MIT
+// End-to-end tests of the `shadowsel` command: each test runs the real binary
+// as a child process and checks its exit status, its stdout and its stderr
+// separately, plus the files it writes. No SystemC here: the simulator is only
+// ever seen from the outside, the way a user sees it.
+//
+// Contract under test (tb/src/main.cpp): exit 0 finished, 1 run failed,
+// 2 bad input with exactly one line on stderr and nothing on stdout. Every run
+// has a 60 s limit; a run that takes longer is killed and fails the test
+// (never a hang).
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <ostream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#ifndef SHADOWSEL_BIN
+#error "SHADOWSEL_BIN must name the shadowsel binary"
+#endif
+#ifndef SHADOWSEL_TEST_DATA_DIR
+#error "SHADOWSEL_TEST_DATA_DIR must name tests/data"
+#endif
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const std::string kBin = SHADOWSEL_BIN;
+const fs::path kScenarios = fs::path(SHADOWSEL_TEST_DATA_DIR) / "scenarios";
+// Per run; a macro only so the harness itself can be tried with a short limit.
+#ifndef SHADOWSEL_CLI_TIMEOUT_S
+#define SHADOWSEL_CLI_TIMEOUT_S 60
+#endif
+constexpr std::chrono::seconds kTimeout{SHADOWSEL_CLI_TIMEOUT_S};
+
+// ---------------------------------------------------------------------------
+// Running the binary
+// ---------------------------------------------------------------------------
+
+struct Result {
+  std::vector<std::string> args;  // as passed, without argv[0]
+  std::string out, err;
+  bool spawned = false;
+  bool timed_out = false;
+  bool exited = false;    // WIFEXITED
+  int exit_code = -1;     // WEXITSTATUS
+  bool signaled = false;  // WIFSIGNALED
+  int signal = 0;
+  bool core = false;
+  std::string spawn_error;
+
+  // `shadowsel a b c`, for failure messages.
+  std::string command() const {
+    std::string s = kBin;
+    for (const auto& a : args) s += " '" + a + "'";
+    return s;
+  }
+  // Everything a failure message needs to explain what the run did.
+  std::string describe() const {
+    std::ostringstream o;
+    o << "command: " << command() << "\n";
+    if (!spawned) o << "NOT SPAWNED: " << spawn_error << "\n";
+    if (timed_out) o << "TIMED OUT after " << kTimeout.count() << " s (killed)\n";
+    if (exited) o << "exit status: " << exit_code << "\n";
+    if (signaled) o << "killed by signal " << signal << (core ? " (core dumped)" : "") << "\n";
+    o << "--- stdout (" << out.size() << " bytes) ---\n" << clip(out) << "\n--- stderr (" << err.size()
+      << " bytes) ---\n" << clip(err) << "\n---";
+    return o.str();
+  }
+  // Long output is cut, so a runaway child cannot flood the test log.
+  static std::string clip(const std::string& s) {
+    constexpr size_t kMax = 4000;
+    return s.size() <= kMax ? s : s.substr(0, kMax) + "\n[... " + std::to_string(s.size() - kMax) + " more bytes]";
+  }
+};
+
+bool set_nonblock(int fd) {
+  const int fl = fcntl(fd, F_GETFL);
+  return fl >= 0 && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0;
+}
+
+// Runs the binary with `args`, optionally in working directory `cwd`; stdin
+// is /dev/null. Reads stdout and stderr through two pipes with poll() so a
+// chatty child cannot block on a full pipe, and kills the child (its whole
+// process group) if it outlives kTimeout.
+Result run_shadowsel(std::vector<std::string> args, const std::optional<fs::path>& cwd = std::nullopt) {
+  Result r;
+  r.args = std::move(args);
+
+  // Build everything the child needs before fork(): after it only
+  // async-signal-safe calls are allowed.
+  std::vector<std::string> argv_s;
+  argv_s.push_back(kBin);
+  argv_s.insert(argv_s.end(), r.args.begin(), r.args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const std::string cwd_s = cwd ? cwd->string() : std::string();
+
+  int out_pipe[2], err_pipe[2];
+  if (pipe2(out_pipe, O_CLOEXEC) != 0) {
+    r.spawn_error = std::string("pipe2: ") + std::strerror(errno);
+    return r;
+  }
+  if (pipe2(err_pipe, O_CLOEXEC) != 0) {
+    r.spawn_error = std::string("pipe2: ") + std::strerror(errno);
+    close(out_pipe[0]);
+    close(out_pipe[1]);
+    return r;
+  }
+  const int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+  const pid_t pid = fork();
+  if (pid < 0) {
+    r.spawn_error = std::string("fork: ") + std::strerror(errno);
+    for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1], devnull})
+      if (fd >= 0) close(fd);
+    return r;
+  }
+  if (pid == 0) {
+    // Child. Its own process group, so a timeout kills everything it started.
+    setpgid(0, 0);
+    if (devnull >= 0) dup2(devnull, STDIN_FILENO);
+    dup2(out_pipe[1], STDOUT_FILENO);
+    dup2(err_pipe[1], STDERR_FILENO);
+    if (!cwd_s.empty() && chdir(cwd_s.c_str()) != 0) _exit(126);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  r.spawned = true;
+  // Parent: also set the group here, so there is no race with kill() below.
+  setpgid(pid, pid);
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  if (devnull >= 0) close(devnull);
+  set_nonblock(out_pipe[0]);
+  set_nonblock(err_pipe[0]);
+
+  const auto deadline = std::chrono::steady_clock::now() + kTimeout;
+  auto ms_left = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now())
+        .count();
+  };
+  auto kill_child = [&] {
+    r.timed_out = true;
+    kill(-pid, SIGKILL);
+    kill(pid, SIGKILL);
+  };
+
+  int fds[2] = {out_pipe[0], err_pipe[0]};
+  std::string* sinks[2] = {&r.out, &r.err};
+  char buf[65536];
+  while ((fds[0] >= 0 || fds[1] >= 0) && !r.timed_out) {
+    const long left = ms_left();
+    if (left <= 0) {
+      kill_child();
+      break;
+    }
+    pollfd p[2];
+    for (int i = 0; i < 2; ++i) p[i] = {fds[i], POLLIN, 0};  // fd -1 is ignored by poll
+    const int n = poll(p, 2, static_cast<int>(std::min<long>(left, 1000)));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      kill_child();
+      r.spawn_error = std::string("poll: ") + std::strerror(errno);
+      break;
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i] < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      for (;;) {
+        const ssize_t got = read(fds[i], buf, sizeof buf);
+        if (got > 0) {
+          sinks[i]->append(buf, static_cast<size_t>(got));
+          continue;
+        }
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+        close(fds[i]);  // EOF or a read error
+        fds[i] = -1;
+        break;
+      }
+    }
+  }
+  for (int fd : fds)
+    if (fd >= 0) close(fd);
+
+  // Both pipes are closed; the child may still be running (it could have
+  // closed them itself), so wait with the same deadline.
+  int status = 0;
+  for (;;) {
+    const pid_t w = waitpid(pid, &status, r.timed_out ? 0 : WNOHANG);
+    if (w == pid) break;
+    if (w < 0 && errno != EINTR) {
+      r.spawn_error = std::string("waitpid: ") + std::strerror(errno);
+      return r;
+    }
+    if (w == 0) {
+      if (ms_left() <= 0) {
+        kill_child();
+      } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+    }
+  }
+  r.exited = WIFEXITED(status);
+  if (r.exited) r.exit_code = WEXITSTATUS(status);
+  r.signaled = WIFSIGNALED(status);
+  if (r.signaled) {
+    r.signal = WTERMSIG(status);
+#ifdef WCOREDUMP
+    r.core = WCOREDUMP(status);
+#endif
+  }
+  return r;
+}
+
+// A temporary folder, removed with everything in it at the end of the test.
+class TempDir {
+ public:
+  TempDir() {
+    const char* base = std::getenv("TMPDIR");
+    std::string tmpl = (fs::path(base && *base ? base : "/tmp") / "shadowsel_cli_XXXXXX").string();
+    if (mkdtemp(tmpl.data()) == nullptr) {
+      ADD_FAILURE() << "mkdtemp " << tmpl << ": " << std::strerror(errno);
+    }
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const fs::path& path() const { return path_; }
+  std::string str() const { return path_.string(); }
+  fs::path operator/(const std::string& s) const { return path_ / s; }
+
+ private:
+  fs::path path_;
+};
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// Parses a file as JSON; the parse error (or missing file) goes into *error.
+std::optional<json> parse_json_file(const fs::path& p, std::string* error) {
+  if (!fs::is_regular_file(p)) {
+    *error = p.string() + ": missing";
+    return std::nullopt;
+  }
+  try {
+    return json::parse(read_file(p));
+  } catch (const json::exception& e) {
+    *error = p.string() + ": " + e.what();
+    return std::nullopt;
+  }
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  return lines;
+}
+
+// The run ended by itself with this exit status, not by a signal, a core dump
+// or the timeout.
+void expect_clean_exit(const Result& r, int code) {
+  ASSERT_TRUE(r.spawned) << r.describe();
+  ASSERT_FALSE(r.timed_out) << r.describe();
+  ASSERT_FALSE(r.signaled) << r.describe();
+  ASSERT_TRUE(r.exited) << r.describe();
+  ASSERT_EQ(r.exit_code, code) << r.describe();
+}
+
+// Bad input: exit 2, nothing on stdout, exactly one newline-terminated line
+// on stderr. Returns that line (without the newline), or "" after a failure.
+std::string expect_bad_input(const Result& r) {
+  expect_clean_exit(r, 2);
+  if (testing::Test::HasFatalFailure()) return "";
+  EXPECT_TRUE(r.out.empty()) << "bad input must print nothing on stdout\n" << r.describe();
+  EXPECT_FALSE(r.err.empty()) << r.describe();
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1)
+      << "stderr must be exactly one line\n" << r.describe();
+  EXPECT_TRUE(!r.err.empty() && r.err.back() == '\n')
+      << "stderr must be one newline-terminated line\n" << r.describe();
+  const std::string line = Result::clip(r.err.substr(0, r.err.find('\n')));
+  EXPECT_FALSE(line.empty()) << "the stderr line must say something\n" << r.describe();
+  return line;
+}
+
+// ---------------------------------------------------------------------------
+// The binary itself
+// ---------------------------------------------------------------------------
+
+TEST(CliBinary, Exists) {
+  ASSERT_TRUE(fs::is_regular_file(kBin)) << kBin;
+  EXPECT_EQ(access(kBin.c_str(), X_OK), 0) << kBin << ": not executable";
+}
+
+// ---------------------------------------------------------------------------
+// 1. Bad scenario files, data-driven: tests/data/scenarios/bad/*, each first
+//    line `# expect: LINE: message`.
+// ---------------------------------------------------------------------------
+
+struct BadCase {
+  std::string path;      // as passed on the command line
+  std::string expected;  // text after `# expect: `
+};
+
+std::vector<BadCase> bad_cases() {
+  std::vector<BadCase> cases;
+  std::error_code ec;
+  // Every file, whatever its extension: skip none.
+  for (const auto& entry : fs::directory_iterator(kScenarios / "bad", ec)) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path());
+    std::string first;
+    std::getline(in, first);
+    const std::string tag = "# expect: ";
+    BadCase c{entry.path().string(), ""};
+    if (first.rfind(tag, 0) == 0) c.expected = first.substr(tag.size());
+    cases.push_back(std::move(c));
+  }
+  std::sort(cases.begin(), cases.end(), [](const BadCase& a, const BadCase& b) { return a.path < b.path; });
+  return cases;
+}
+
+// Names the case in ctest listings instead of dumping its bytes.
+void PrintTo(const BadCase& c, std::ostream* os) { *os << c.path; }
+
+class CliBadScenario : public testing::TestWithParam<BadCase> {};
+
+TEST_P(CliBadScenario, ExitsTwoWithOneLine) {
+  const BadCase& c = GetParam();
+  ASSERT_FALSE(c.expected.empty()) << c.path << ": first line must be `# expect: LINE: message`";
+  TempDir out;
+  const Result r = run_shadowsel({"--scenario", c.path, "--out", (out / "o").string()});
+  const std::string line = expect_bad_input(r);
+  if (HasFatalFailure()) return;
+  EXPECT_EQ(line, c.path + ":" + c.expected) << r.describe();
+  EXPECT_FALSE(fs::exists(out / "o")) << "bad input must write no outputs";
+}
+
+INSTANTIATE_TEST_SUITE_P(Files, CliBadScenario, testing::ValuesIn(bad_cases()),
+                         [](const testing::TestParamInfo<BadCase>& info) {
+                           std::string name = fs::path(info.param.path).stem().string();
+                           for (char& ch : name)
+                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                           return name;
+                         });
+
+// Catches a wrong SHADOWSEL_TEST_DATA_DIR, which would otherwise run no cases.
+TEST(CliBadScenarioFolder, HasTheCases) { EXPECT_GE(bad_cases().size(), 16u); }
+
+// The message names the path exactly as it was given, also a relative one.
+TEST(CliBadScenarioFolder, RelativePathIsEchoedAsGiven) {
+  const auto cases = bad_cases();
+  ASSERT_FALSE(cases.empty());
+  const BadCase& c = cases.front();
+  const std::string rel = "scenarios/bad/" + fs::path(c.path).filename().string();
+  TempDir out;
+  const Result r = run_shadowsel({"--scenario", rel, "--out", (out / "o").string()},
+                              fs::path(SHADOWSEL_TEST_DATA_DIR));
+  const std::string line = expect_bad_input(r);
+  if (HasFatalFailure()) return;
+  EXPECT_EQ(line, rel + ":" + c.expected) << r.describe();
+}
+
+// ---------------------------------------------------------------------------
+// 2. Scenario files that cannot be read
+// ---------------------------------------------------------------------------
+
+void expect_unreadable(const std::string& path, int err) {
+  TempDir out;
+  const Result r = run_shadowsel({"--scenario", path, "--out", (out / "o").string()});
+  const std::string line = expect_bad_input(r);
+  if (testing::Test::HasFatalFailure()) return;
+  EXPECT_EQ(line.rfind(path + ":", 0), 0u) << "the line must start with the path\n" << r.describe();
+  EXPECT_EQ(line, path + ": cannot read: " + std::strerror(err)) << r.describe();
+  EXPECT_FALSE(fs::exists(out / "o"));
+}
+
+TEST(CliScenarioFile, Missing) {
+  TempDir d;
+  expect_unreadable((d / "no_such_scenario.toml").string(), ENOENT);
+}
+
+TEST(CliScenarioFile, DirectoryIsNotAFile) { expect_unreadable((kScenarios / "good").string(), EISDIR); }
+
+// chmod 000 does not stop root, which runs these tests; a path under a
+// regular file cannot be opened by anyone (ENOTDIR).
+TEST(CliScenarioFile, Unreadable) {
+  ASSERT_TRUE(fs::is_regular_file("/etc/passwd"));
+  expect_unreadable("/etc/passwd/x", ENOTDIR);
+}
+
+// ---------------------------------------------------------------------------
+// 3. Command-line misuse
+// ---------------------------------------------------------------------------
+
+struct Misuse {
+  std::string name;
+  std::vector<std::string> args;  // --out TMP is prepended
+  std::string line;               // exact stderr line, or "" to check only `contains`
+  std::string contains;           // the line must name this
+};
+
+void PrintTo(const Misuse& m, std::ostream* os) {
+  *os << "shadowsel";
+  for (const auto& a : m.args) *os << ' ' << a;
+}
+
+class CliMisuse : public testing::TestWithParam<Misuse> {};
+
+TEST_P(CliMisuse, ExitsTwoWithOneLine) {
+  const Misuse& m = GetParam();
+  TempDir out;
+  std::vector<std::string> args = {"--out", (out / "o").string()};
+  args.insert(args.end(), m.args.begin(), m.args.end());
+  const Result r = run_shadowsel(args);
+  const std::string line = expect_bad_input(r);
+  if (HasFatalFailure()) return;
+  if (!m.line.empty()) {
+    EXPECT_EQ(line, m.line) << r.describe();
+  }
+  EXPECT_NE(line.find(m.contains), std::string::npos)
+      << "the line must name '" << m.contains << "'\n" << r.describe();
+  EXPECT_FALSE(fs::exists(out / "o")) << "bad input must write no outputs";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Options, CliMisuse,
+    testing::Values(
+        Misuse{"CpusZero", {"--cpus", "0"}, "--cpus: must be 2..64, got 0", "--cpus"},
+        Misuse{"CpusOne", {"--cpus", "1"}, "--cpus: must be 2..64, got 1", "--cpus"},
+        Misuse{"Cpus65", {"--cpus", "65"}, "--cpus: must be 2..64, got 65", "--cpus"},
+        Misuse{"CpusNotANumber", {"--cpus", "abc"}, "", "--cpus"},
+        Misuse{"SeedNegative", {"--seed", "-1"}, "--seed: must be >= 0, got -1", "--seed"},
+        Misuse{"FreqZero", {"--freq-mhz", "0"}, "--freq-mhz: must be > 0 and <= 100000, got 0", "--freq-mhz"},
+        Misuse{"NotifyBogus",
+               {"--notify", "bogus"},
+               "--notify: must be sw, model, rtl or lockstep, got 'bogus'",
+               "--notify"},
+        Misuse{"UnknownOption", {"--bogus"}, "", "--bogus"},
+        Misuse{"StrayArgument", {"extra"}, "", "extra"},
+        // Last on the line, so nothing can be taken for its value.
+        Misuse{"MissingValue", {"--cpus"}, "", "--cpus"}),
+    [](const testing::TestParamInfo<Misuse>& info) { return info.param.name; });
+
+// ---------------------------------------------------------------------------
+// 4. Notify paths
+// ---------------------------------------------------------------------------
+
+class CliNotifyNotBuilt : public testing::TestWithParam<std::string> {};
+
+TEST_P(CliNotifyNotBuilt, ExitsTwoSayingNotBuilt) {
+  const std::string& path = GetParam();
+  TempDir out;
+  const Result r = run_shadowsel({"--notify", path, "--out", (out / "o").string()});
+  const std::string line = expect_bad_input(r);
+  if (HasFatalFailure()) return;
+  EXPECT_NE(line.find("--notify " + path), std::string::npos) << r.describe();
+  EXPECT_NE(line.find("not built yet"), std::string::npos) << r.describe();
+  EXPECT_FALSE(fs::exists(out / "o"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, CliNotifyNotBuilt, testing::Values("model", "rtl", "lockstep"),
+                         [](const testing::TestParamInfo<std::string>& info) { return info.param; });
+
+TEST(CliNotify, SwRuns) {
+  TempDir out;
+  const Result r = run_shadowsel({"--notify", "sw", "--out", out.str()});
+  expect_clean_exit(r, 0);
+  if (HasFatalFailure()) return;
+  EXPECT_TRUE(r.err.empty()) << "a good run prints nothing on stderr\n" << r.describe();
+  EXPECT_NE(r.out.find("notify sw"), std::string::npos) << r.describe();
+  EXPECT_TRUE(fs::is_regular_file(out / "stats.json"));
+}
+
+// ---------------------------------------------------------------------------
+// 5. A default run: summary and output files
+// ---------------------------------------------------------------------------
+
+// Checks the summary on stdout: one line per thing, each with its number.
+void expect_summary(const Result& r) {
+  const auto lines = lines_of(r.out);
+  auto find_line = [&](const std::regex& re, std::smatch* m) {
+    for (const auto& l : lines)
+      if (std::regex_search(l, *m, re)) return true;
+    return false;
+  };
+  std::smatch m;
+  // simulated   1417326 cycles = 2834.7 us at 500 MHz (finished)
+  if (find_line(std::regex(R"(^simulated\s+(\d+) cycles\b)"), &m)) {
+    EXPECT_GT(std::stoull(m[1].str()), 0u) << r.describe();
+  } else {
+    ADD_FAILURE() << "no 'simulated N cycles' line\n" << r.describe();
+  }
+  for (const char* lane : {"X", "Y"}) {
+    // bus X       6347 packets (MSG=6347), utilisation 7.6%, ...
+    const std::regex re(std::string(R"(^bus )") + lane + R"(\s+\d+ packets\b.*\butilisation [0-9.]+%)");
+    EXPECT_TRUE(find_line(re, &m)) << "no 'bus " << lane << " N packets ... utilisation P%' line\n"
+                                   << r.describe();
+  }
+  EXPECT_TRUE(find_line(std::regex(R"(^retries\s+\d+)"), &m)) << "no 'retries N' line\n" << r.describe();
+  // messages    1600 delivered, latency p50 2001 cycles (4002 ns), p99 4982 cycles (9964 ns)
+  if (find_line(std::regex(R"(latency p50 (\d+) cycles.*\bp99 (\d+) cycles)"), &m)) {
+    const auto p50 = std::stoull(m[1].str()), p99 = std::stoull(m[2].str());
+    EXPECT_GT(p50, 0u) << r.describe();
+    EXPECT_GE(p99, p50) << r.describe();
+  } else {
+    ADD_FAILURE() << "no 'latency p50 N cycles ... p99 N cycles' line\n" << r.describe();
+  }
+  // wall        0.006 s, 250.52 M simulated cycles per wall second
+  EXPECT_TRUE(find_line(std::regex(R"(^wall\s+[0-9.]+ s\b.*simulated cycles per wall second)"), &m))
+      << "no 'wall T s, R M simulated cycles per wall second' line\n" << r.describe();
+  EXPECT_EQ(r.out.find("NOT FINISHED"), std::string::npos) << r.describe();
+}
+
+// Checks stats.json and run.json in `dir`.
+void expect_outputs(const fs::path& dir) {
+  std::string error;
+  const auto stats = parse_json_file(dir / "stats.json", &error);
+  ASSERT_TRUE(stats) << error;
+  const auto run = parse_json_file(dir / "run.json", &error);
+  ASSERT_TRUE(run) << error;
+  ASSERT_TRUE(run->is_object()) << run->dump(2);
+
+  const json::json_pointer cycles("/stats/sim/cycles");
+  ASSERT_TRUE(stats->contains(cycles)) << "stats.json has no stats.sim.cycles";
+  ASSERT_TRUE(stats->at(cycles).is_number()) << stats->at(cycles);
+  EXPECT_GT(stats->at(cycles).get<double>(), 0.0);
+
+  const json::json_pointer p50("/stats/msg/latency_cycles/p50");
+  ASSERT_TRUE(stats->contains(p50)) << "stats.json has no stats.msg.latency_cycles.p50";
+  ASSERT_TRUE(stats->at(p50).is_number()) << stats->at(p50);
+  EXPECT_GT(stats->at(p50).get<double>(), 0.0);
+}
+
+TEST(CliRun, DefaultPrintsSummaryAndWritesJson) {
+  TempDir out;
+  const Result r = run_shadowsel({"--out", out.str()});
+  expect_clean_exit(r, 0);
+  if (HasFatalFailure()) return;
+  EXPECT_TRUE(r.err.empty()) << "a good run prints nothing on stderr\n" << r.describe();
+  expect_summary(r);
+  expect_outputs(out.path());
+}
+
+// Literally no arguments: the outputs go into ./out, so run it in a temporary
+// working directory, never the source tree.
+TEST(CliRun, NoArgumentsWritesOutInWorkingDirectory) {
+  TempDir cwd;
+  const Result r = run_shadowsel({}, cwd.path());
+  expect_clean_exit(r, 0);
+  if (HasFatalFailure()) return;
+  EXPECT_TRUE(r.err.empty()) << "a good run prints nothing on stderr\n" << r.describe();
+  expect_summary(r);
+  expect_outputs(cwd / "out");
+}
+
+// ---------------------------------------------------------------------------
+// 6. Determinism
+// ---------------------------------------------------------------------------
+
+// stats.json of a run with `extra` arguments, or "" after a failure.
+std::string stats_of(const std::vector<std::string>& extra) {
+  TempDir out;
+  std::vector<std::string> args = {"--out", out.str()};
+  args.insert(args.end(), extra.begin(), extra.end());
+  const Result r = run_shadowsel(args);
+  expect_clean_exit(r, 0);
+  if (testing::Test::HasFatalFailure()) return "";
+  const std::string text = read_file(out / "stats.json");
+  EXPECT_FALSE(text.empty()) << "no stats.json\n" << r.describe();
+  return text;
+}
+
+// The first line where two texts differ, for a readable failure.
+std::string first_difference(const std::string& a, const std::string& b) {
+  const auto la = lines_of(a), lb = lines_of(b);
+  for (size_t i = 0; i < std::max(la.size(), lb.size()); ++i) {
+    const std::string x = i < la.size() ? la[i] : "<end of file>";
+    const std::string y = i < lb.size() ? lb[i] : "<end of file>";
+    if (x != y) return "line " + std::to_string(i + 1) + ":\n  first:  " + x + "\n  second: " + y;
+  }
+  return "same lines, different bytes (line endings?)";
+}
+
+void expect_deterministic(const std::vector<std::string>& base) {
+  auto with = [&](const std::string& seed) {
+    std::vector<std::string> a = base;
+    a.insert(a.end(), {"--seed", seed});
+    return a;
+  };
+  const std::string a = stats_of(with("1"));
+  if (testing::Test::HasFatalFailure()) return;
+  const std::string b = stats_of(with("1"));
+  if (testing::Test::HasFatalFailure()) return;
+  ASSERT_FALSE(a.empty());
+  EXPECT_TRUE(a == b) << "same seed, different stats.json: " << first_difference(a, b);
+  const std::string c = stats_of(with("2"));
+  if (testing::Test::HasFatalFailure()) return;
+  ASSERT_FALSE(c.empty());
+  EXPECT_NE(a, c) << "seed 1 and seed 2 give the same stats.json";
+}
+
+TEST(CliDeterminism, DefaultScenario) { expect_deterministic({}); }
+
+TEST(CliDeterminism, SevenCpus) { expect_deterministic({"--cpus", "7"}); }
+
+// Without --seed the scenario's seed applies, and that run too repeats itself.
+TEST(CliDeterminism, DefaultSeedRepeats) {
+  const std::string a = stats_of({});
+  if (HasFatalFailure()) return;
+  const std::string b = stats_of({});
+  if (HasFatalFailure()) return;
+  ASSERT_FALSE(a.empty());
+  EXPECT_TRUE(a == b) << "two default runs differ: " << first_difference(a, b);
+}
+
+// ---------------------------------------------------------------------------
+// 7. Trace
+// ---------------------------------------------------------------------------
+
+TEST(CliTrace, WritesPerfettoJsonWithBusSlices) {
+  TempDir out;
+  const fs::path trace = out / "trace.json";
+  const Result r = run_shadowsel({"--out", out.str(), "--trace", trace.string()});
+  expect_clean_exit(r, 0);
+  if (HasFatalFailure()) return;
+
+  std::string error;
+  const auto t = parse_json_file(trace, &error);
+  ASSERT_TRUE(t) << error;
+  ASSERT_TRUE(t->is_object());
+  ASSERT_TRUE(t->contains("traceEvents"));
+  const json& events = t->at("traceEvents");
+  ASSERT_TRUE(events.is_array());
+  ASSERT_FALSE(events.empty());
+
+  // The bus track: the process named "IPB" and its lane threads.
+  std::optional<json> bus_pid;
+  for (const json& e : events)
+    if (e.value("ph", "") == "M" && e.value("name", "") == "process_name" && e.contains("args") &&
+        e["args"].value("name", "") == "IPB" && e.contains("pid"))
+      bus_pid = e["pid"];
+  ASSERT_TRUE(bus_pid) << "no process_name metadata event named IPB (the bus)";
+  std::set<std::string> lane_tids;
+  for (const json& e : events)
+    if (e.value("ph", "") == "M" && e.value("name", "") == "thread_name" && e.value("pid", json()) == *bus_pid &&
+        e.contains("args") && e["args"].value("name", "").rfind("lane ", 0) == 0 && e.contains("tid"))
+      lane_tids.insert(e["tid"].dump());
+  EXPECT_EQ(lane_tids.size(), 2u) << "expected thread names for lane X and lane Y";
+
+  size_t bus_slices = 0;
+  for (const json& e : events) {
+    if (e.value("ph", "") != "X" || e.value("pid", json()) != *bus_pid) continue;
+    ++bus_slices;
+    EXPECT_TRUE(e.contains("tid") && lane_tids.count(e["tid"].dump())) << e.dump();
+    EXPECT_TRUE(e.contains("ts") && e["ts"].is_number()) << e.dump();
+    EXPECT_TRUE(e.contains("dur") && e["dur"].is_number() && e["dur"].get<double>() >= 0) << e.dump();
+    if (HasFailure()) break;  // one bad event is enough to report
+  }
+  EXPECT_GT(bus_slices, 0u) << "no \"ph\":\"X\" events on the bus track";
+}
+
+// ---------------------------------------------------------------------------
+// 8. Help
+// ---------------------------------------------------------------------------
+
+TEST(CliHelp, ListsTheOptions) {
+  const Result r = run_shadowsel({"--help"});
+  expect_clean_exit(r, 0);
+  if (HasFatalFailure()) return;
+  for (const char* opt : {"--scenario", "--cpus", "--seed", "--freq-mhz", "--out", "--notify"})
+    EXPECT_NE(r.out.find(opt), std::string::npos) << "--help does not list " << opt << "\n" << r.describe();
+}
+
+}  // namespace
