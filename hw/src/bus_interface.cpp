@@ -12,7 +12,7 @@ namespace shadowsel::hw {
 BusInterface::BusInterface(uint32_t node, const BusParams& params, Memory& memory,
                            InterruptController& irq)
     : node_(node), p_(params), mem_(memory), irq_(irq) {
-  last_seq_.fill(-1);
+  last_mseq_.fill(-1);
 }
 
 void BusInterface::post(const TxRequest& r) {
@@ -31,7 +31,9 @@ void BusInterface::refill() {
     std::vector<uint8_t> payload(r.prefix_len + r.len);
     std::copy_n(r.prefix.begin(), r.prefix_len, payload.begin());
     if (r.len) mem_.read(r.addr, {payload.data() + r.prefix_len, r.len});
-    Slot s{build_frame(r.type, node_, r.dst_mask, next_seq_++, payload), r.dst_mask, 0, -1,
+    const bool mcast = popcount(r.dst_mask) > 1;
+    const uint16_t seq = mcast ? next_mseq_++ : next_useq_[__builtin_ctzll(r.dst_mask)]++;
+    Slot s{build_frame(r.type, node_, r.dst_mask, seq, payload, mcast), r.dst_mask, mcast, 0, -1,
            r.cookie};
     window_.push_back(std::move(s));
     backlog_.pop_front();
@@ -41,10 +43,10 @@ void BusInterface::refill() {
 }
 
 BusInterface::Slot* BusInterface::offer(uint64_t now) {
-  uint64_t older = 0;  // destinations of older packets still in the window
+  uint64_t older = 0;  // destinations older packets in the window still have to reach
   for (Slot& s : window_) {
-    if (s.lane < 0 && s.retry_at <= now && (s.dst_mask & older) == 0) return &s;
-    older |= s.dst_mask;
+    if (s.lane < 0 && s.retry_at <= now && (s.pending & older) == 0) return &s;
+    older |= s.pending;
   }
   return nullptr;
 }
@@ -63,6 +65,16 @@ void BusInterface::complete(Slot* s) {
   window_.remove_if([s](const Slot& x) { return &x == s; });
   if (tx_irq_enabled_) irq_.raise(IrqLine::kBusTx);
   refill();
+}
+
+void BusInterface::retry(Slot* s, uint64_t refused, uint64_t at) {
+  ++c_.tx_retries;
+  s->retry_at = at;
+  if (refused != s->pending) {  // re-address the frame to the refusers only
+    s->pending = refused;
+    s->frame = build_frame(s->frame->type(), node_, refused, s->frame->seq(),
+                           s->frame->payload(), s->multicast);
+  }
 }
 
 uint64_t BusInterface::tx_done_pop() {
@@ -86,18 +98,21 @@ BusInterface::Accept BusInterface::receive(const FramePtr& f) {
     ++c_.rx_check_errors;
     return Accept::kRefused;  // the sender's copy is intact: have it sent again
   }
-  const uint32_t src = f->src();
-  const int32_t last = last_seq_[src];
-  // Serial-number arithmetic: newer when the 16-bit difference is positive.
-  if (last >= 0 && static_cast<int16_t>(static_cast<uint16_t>(f->seq() - last)) <= 0) {
-    ++c_.rx_duplicates;
-    return Accept::kDuplicate;
-  }
   if (rx_.size() >= p_.rx_buffer_packets) {
     ++c_.rx_refused;
     return Accept::kRefused;
   }
-  last_seq_[src] = f->seq();
+  const uint32_t src = f->src();
+  const uint16_t seq = f->seq();
+  if (f->multicast()) {
+    // Multicasts to other nodes leave gaps: only "newer" can be checked.
+    const int32_t last = last_mseq_[src];
+    if (last >= 0 && static_cast<int16_t>(static_cast<uint16_t>(seq - last)) <= 0) ++c_.rx_seq_errors;
+    last_mseq_[src] = seq;
+  } else {
+    if (seq != expect_useq_[src]) ++c_.rx_seq_errors;
+    expect_useq_[src] = static_cast<uint16_t>(seq + 1);
+  }
   rx_.push_back(f);
   ++c_.rx_packets;
   c_.rx_buffer_peak = std::max<uint64_t>(c_.rx_buffer_peak, rx_.size());

@@ -61,20 +61,19 @@ void Interconnect::finish_transfer(Lane& l, uint64_t now) {
   l.c.arb_cycles += p_.arb_cycles;
   l.c.bytes += f->bytes.size();
 
-  bool refused = false;
-  for (uint64_t m = s->dst_mask; m; m &= m - 1) {
+  uint64_t refused = 0;
+  for (uint64_t m = s->pending; m; m &= m - 1) {
     const uint32_t d = __builtin_ctzll(m);
     if (d >= nodes_.size() || nodes_[d]->receive(f) == BusInterface::Accept::kRefused) {
-      refused = true;
+      refused |= 1ull << d;
     }
   }
-  rec_.bus_transfer(l.name, l.owner, s->dst_mask, ipb::to_string(f->type()),
+  rec_.bus_transfer(l.name, l.owner, s->pending, ipb::to_string(f->type()),
                     static_cast<uint32_t>(f->bytes.size()), l.start, now,
                     refused ? sim::TransferOutcome::kRefused : sim::TransferOutcome::kDelivered);
   if (refused) {
     ++l.c.refused;
-    ++nodes_[l.owner]->c_.tx_retries;
-    s->retry_at = now + p_.retry_backoff_cycles;
+    nodes_[l.owner]->retry(s, refused, now + p_.retry_backoff_cycles);
   } else {
     nodes_[l.owner]->complete(s);  // invalidates s
   }
@@ -82,7 +81,7 @@ void Interconnect::finish_transfer(Lane& l, uint64_t now) {
 
 void Interconnect::abort_transfer(Lane& l, uint64_t now) {
   BusInterface::Slot* s = l.slot;
-  rec_.bus_transfer(l.name, l.owner, s->dst_mask, ipb::to_string(s->frame->type()),
+  rec_.bus_transfer(l.name, l.owner, s->pending, ipb::to_string(s->frame->type()),
                     static_cast<uint32_t>(s->frame->bytes.size()), l.start, now,
                     sim::TransferOutcome::kAborted);
   s->lane = -1;

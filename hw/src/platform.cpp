@@ -23,7 +23,7 @@ void Platform::register_stats(sim::Stats& s) const {
     s.counter(p + "tx_retries", &c.tx_retries, "packets", "transfers refused, sent again");
     s.counter(p + "rx_packets", &c.rx_packets, "packets", "frames accepted");
     s.counter(p + "rx_refused", &c.rx_refused, "packets", "frames refused: buffer full");
-    s.counter(p + "rx_duplicates", &c.rx_duplicates, "packets", "frames discarded as already accepted");
+    s.counter(p + "rx_seq_errors", &c.rx_seq_errors, "packets", "frames out of sequence (lost, repeated or reordered)");
     s.counter(p + "rx_check_errors", &c.rx_check_errors, "packets", "frames with a bad CRC");
     s.counter(p + "rx_buffer_peak", &c.rx_buffer_peak, "packets", "most frames held at once");
   }

@@ -55,12 +55,12 @@ std::string summary(Simulation& sim, const RunResult& r) {
         r.cycles ? 100.0 * c.busy_cycles / r.cycles : 0.0, c.refused, c.aborted,
         bus.lane_up(lane) ? "" : ", DOWN");
   }
-  uint64_t retries = 0, dups = 0;
+  uint64_t retries = 0, seq_errors = 0;
   for (uint32_t i = 0; i < sim.cpus(); ++i) {
     retries += sim.platform().node(i).biu().counters().tx_retries;
-    dups += sim.platform().node(i).biu().counters().rx_duplicates;
+    seq_errors += sim.platform().node(i).biu().counters().rx_seq_errors;
   }
-  out += fmt::format("retries     {} (receiver full), duplicates discarded {}\n", retries, dups);
+  out += fmt::format("retries     {} (receiver full), sequence errors {}\n", retries, seq_errors);
   const auto& lat = sim.recorder().message_latency();
   out += fmt::format("messages    {} delivered, latency p50 {} cycles ({:.0f} ns), p99 {} cycles ({:.0f} ns)\n",
                      lat.count(), lat.percentile(50), ns(lat.percentile(50)), lat.percentile(99),

@@ -6,10 +6,12 @@
 // retry_backoff_cycles. Nothing is dropped.
 //
 // Ordering: a packet is offered to a lane only when no older packet in the
-// window addresses any of the same nodes, so packets between a pair of nodes
-// arrive in order even with both lanes in use. Receivers discard a frame whose
-// per-sender sequence number is not newer than the last one they accepted (a
-// multicast retried for one refusing receiver reaches the others again).
+// window still has to reach any of the same nodes, so packets between a pair
+// of nodes arrive in order even with both lanes in use. A multicast refused by
+// some receivers is sent again to those only, so no node ever sees a frame
+// twice. Sequence numbers check all this: unicast frames are numbered per
+// (sender, receiver) without gaps, multicast frames per sender; a receiver
+// counts any frame out of sequence (it never drops one on that account).
 #pragma once
 
 #include <array>
@@ -44,7 +46,7 @@ struct BiuCounters {
   uint64_t tx_retries = 0;      ///< transfers refused by at least one receiver
   uint64_t rx_packets = 0;      ///< frames accepted into the receive buffer
   uint64_t rx_refused = 0;      ///< frames refused because the buffer was full
-  uint64_t rx_duplicates = 0;   ///< frames discarded as already accepted
+  uint64_t rx_seq_errors = 0;   ///< frames out of sequence: lost, repeated or reordered
   uint64_t rx_check_errors = 0; ///< frames discarded for a bad CRC
   uint64_t rx_buffer_peak = 0;  ///< most frames held at once
 };
@@ -75,13 +77,14 @@ class BusInterface {
  private:
   friend class Interconnect;
   struct Slot {
-    FramePtr frame;
-    uint64_t dst_mask;        ///< all destinations (blocks younger packets to them)
+    FramePtr frame;           ///< addressed to exactly the nodes in `pending`
+    uint64_t pending;         ///< destinations that have not taken it yet
+    bool multicast;
     uint64_t retry_at = 0;    ///< earliest cycle to offer it again
     int lane = -1;            ///< lane carrying it now, -1 none
     uint64_t cookie;
   };
-  enum class Accept { kAccepted, kDuplicate, kRefused };
+  enum class Accept { kAccepted, kRefused };
 
   void refill();
   /// The window slot a lane may take at `now`, or nullptr.
@@ -89,6 +92,8 @@ class BusInterface {
   /// Earliest retry time of a slot waiting after a NACK, or UINT64_MAX.
   uint64_t next_retry(uint64_t now) const;
   void complete(Slot* s);
+  /// After a transfer some receivers refused: retry for those only.
+  void retry(Slot* s, uint64_t refused, uint64_t at);
   Accept receive(const FramePtr& f);
 
   uint32_t node_;
@@ -101,8 +106,10 @@ class BusInterface {
   std::deque<uint64_t> tx_done_;
   bool tx_irq_enabled_ = false;
   std::deque<FramePtr> rx_;
-  uint16_t next_seq_ = 0;
-  std::array<int32_t, 64> last_seq_;  ///< per sender, -1 before the first frame
+  std::array<uint16_t, 64> next_useq_{};  ///< per receiver: next unicast sequence number
+  uint16_t next_mseq_ = 0;                 ///< next multicast sequence number
+  std::array<uint16_t, 64> expect_useq_{}; ///< per sender: unicast number expected next
+  std::array<int32_t, 64> last_mseq_;      ///< per sender: last multicast number, -1 none
   BiuCounters c_;
 };
 

@@ -42,9 +42,10 @@ uint64_t transfer_cycles(const BusParams& p, uint32_t frame_bytes);
 /// Request-to-delivery cycles of one packet on an idle lane: arbitration + transfer.
 uint64_t packet_cycles(const BusParams& p, uint32_t payload_bytes, bool multicast);
 
-/// Builds a frame; multicast format when more than one bit of dst_mask is set.
+/// Builds a frame; multicast format when `multicast` is set (a multicast
+/// retried for a single receiver keeps its format and sequence stream).
 FramePtr build_frame(PacketType type, uint32_t src, uint64_t dst_mask, uint16_t seq,
-                     std::span<const uint8_t> payload);
+                     std::span<const uint8_t> payload, bool multicast);
 
 inline int popcount(uint64_t m) { return __builtin_popcountll(m); }
 
