@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "shadowsel/driver/kernel.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "shadowsel/driver/msg.h"
@@ -96,6 +97,7 @@ void Kernel::resumed(Process& self) {
   ++c_.activations;
   ++c_.context_switches;
   self.slice_start_ = now_cycles();
+  self.slice_used_ = 0;
   execute(costs().context_switch);
 }
 
@@ -113,19 +115,34 @@ void Kernel::execute(uint64_t n) {
     return;
   }
   Process* self = running_;
+  const uint64_t slice = p_.timeslice_cycles;
   for (;;) {
     if (node_.irq().pending()) {
       service_interrupts();
       continue;
     }
     if (n == 0) break;
+    // Others become ready only through this CPU's handlers, which end the
+    // wait below, so the slice is re-checked whenever it can matter.
+    uint64_t chunk = n;
+    if (self && slice && !ready_.empty()) {
+      if (self->slice_used_ >= slice) {
+        ++c_.preemptions;
+        yield(*self);
+        continue;
+      }
+      chunk = std::min(n, slice - self->slice_used_);
+    }
     const uint64_t start = now_cycles();
-    sc_core::wait(cycles(n), node_.irq().attention());
+    sc_core::wait(cycles(chunk), node_.irq().attention());
     ++c_.activations;
     const uint64_t spent = now_cycles() - start;
     n -= spent;
     c_.busy_cycles += spent;
-    if (self) self->cpu_cycles_ += spent;
+    if (self) {
+      self->cpu_cycles_ += spent;
+      self->slice_used_ += spent;
+    }
   }
   g_current = self;
 }
@@ -168,6 +185,16 @@ void Kernel::idle_loop() {
 void Kernel::block(Process& self) {
   end_slice(self);
   self.state_ = Process::State::kBlocked;
+  running_ = nullptr;
+  dispatch();
+  while (self.state_ != Process::State::kRunning) sc_core::wait(self.resume_);
+  resumed(self);
+}
+
+void Kernel::yield(Process& self) {
+  end_slice(self);
+  self.state_ = Process::State::kReady;
+  ready_.push_back(&self);
   running_ = nullptr;
   dispatch();
   while (self.state_ != Process::State::kRunning) sc_core::wait(self.resume_);
@@ -239,6 +266,7 @@ void Kernel::register_stats(sim::Stats& s) const {
   s.counter(p + "interrupts", &c_.interrupts, "interrupts", "interrupts taken");
   s.counter(p + "context_switches", &c_.context_switches, "switches", "process dispatches");
   s.counter(p + "wakeups", &c_.wakeups, "wakeups", "blocked processes made runnable");
+  s.counter(p + "preemptions", &c_.preemptions, "slices", "time slices ended with another process ready");
   const Heap* h = &heap_;
   s.formula(p + "heap_peak_bytes", [h] { return static_cast<double>(h->peak()); }, "bytes",
             "most kernel memory in use at once");

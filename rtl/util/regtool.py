@@ -856,7 +856,13 @@ def emit_md(spec: Spec) -> str:
 
 
 def write_if_changed(path: str, text: str) -> None:
+    """Writes a regular file only when its content changes (atomically, by rename);
+    anything else (/dev/stdout, a pipe) is just written."""
     data = text.encode("utf-8")
+    if os.path.exists(path) and not os.path.isfile(path):
+        with open(path, "wb") as f:
+            f.write(data)
+        return
     try:
         with open(path, "rb") as f:
             if f.read() == data:

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "shadowsel/driver/msg.h"
 #include "shadowsel/hw/frame.h"
 
 namespace shadowsel::tb {
@@ -65,6 +66,17 @@ std::string summary(Simulation& sim, const RunResult& r) {
   out += fmt::format("messages    {} delivered, latency p50 {} cycles ({:.0f} ns), p99 {} cycles ({:.0f} ns)\n",
                      lat.count(), lat.percentile(50), ns(lat.percentile(50)), lat.percentile(99),
                      ns(lat.percentile(99)));
+  uint64_t no_memory = 0, undeliverable = 0;
+  for (uint32_t i = 0; i < sim.cpus(); ++i) {
+    no_memory += sim.kernel(i).msg().counters().rx_no_memory;
+    undeliverable += sim.kernel(i).msg().counters().undeliverable;
+  }
+  if (no_memory) {
+    out += fmt::format("WARNING     {} messages dropped: receiving kernel memory full (cpu.N.msg.rx_no_memory)\n", no_memory);
+  }
+  if (undeliverable) {
+    out += fmt::format("WARNING     {} messages dropped: no process owns the port (cpu.N.msg.undeliverable)\n", undeliverable);
+  }
   const double rate = r.wall_s > 0 ? r.cycles / r.wall_s / 1e6 : 0.0;
   out += fmt::format("wall        {:.3f} s, {:.2f} M simulated cycles per wall second\n", r.wall_s,
                      rate);

@@ -40,6 +40,7 @@ constexpr int64_t kMinMemoryKib = 64;
 constexpr int64_t kMaxMemoryKib = 4ll << 20;  // 4 GiB
 constexpr int64_t kMinStackKib = 64;
 constexpr int64_t kMaxStackKib = 65536;
+constexpr int64_t kMaxTimeslice = 1'000'000'000'000;
 constexpr double kMaxFreqMhz = 100000.0;
 constexpr int64_t kFragmentHeaderBytes = 16;  // a payload must fit this plus 1 byte
 constexpr int64_t kMaxCostCycles = 1000000000;
@@ -430,6 +431,8 @@ Scenario load_scenario(const std::string& path) {
        [&](N n, L l) { m.memory_bytes = narrow<uint64_t>(r.integer(n, l, {kMinMemoryKib, kMaxMemoryKib})) * 1024; }},
       {"process_stack_kib",
        [&](N n, L l) { m.process_stack_kib = narrow<uint32_t>(r.integer(n, l, {kMinStackKib, kMaxStackKib})); }},
+      {"timeslice_cycles",
+       [&](N n, L l) { m.timeslice_cycles = narrow<uint64_t>(r.integer(n, l, {0, kMaxTimeslice})); }},
       {"notify",
        [&](N n, L l) {
          s.notify = parse_notify_path(r.string(n, l), fmt::format("{}: {}", r.where(n), l));

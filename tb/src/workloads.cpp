@@ -52,9 +52,9 @@ void server(Process& self, uint32_t reply_bytes) {
   }
 }
 
-/// Takes every message; runs forever (or stops after `count` when count > 0).
+/// Takes `count` messages.
 void sink(Process& self, uint64_t count) {
-  for (uint64_t n = 0; count == 0 || n < count; ++n) self.receive();
+  for (uint64_t n = 0; n < count; ++n) self.receive();
 }
 
 void install_ring(Simulation& sim) {
@@ -80,13 +80,23 @@ void install_ring(Simulation& sim) {
   }
 }
 
+// Senders post back to back; when done, each sends a "done" request to every
+// other CPU's sink. Packets between two nodes stay in order, so a sink that
+// has every sender's "done" has taken everything: the run ends on delivery.
 void install_saturate(Simulation& sim) {
   const WorkloadParams& w = sim.scenario().workload;
   const uint32_t n = sim.cpus();
   std::vector<Address> sinks;
   for (uint32_t c = 0; c < n; ++c) {
-    sinks.push_back(
-        sim.kernel(c).spawn("sink", [](Process& p) { sink(p, 0); }, /*daemon=*/true).address());
+    sinks.push_back(sim.kernel(c).spawn("sink", [n](Process& p) {
+      for (uint32_t done = 0; done < n - 1;) {
+        drv::Message m = p.receive();
+        if (m.kind == gen::ipb::MsgKind::kRequest) {
+          p.reply(m, {});
+          ++done;
+        }
+      }
+    }).address());
   }
   for (uint32_t c = 0; c < n; ++c) {
     auto t = std::make_shared<Traffic>(w, sim.scenario().machine.seed, c);
@@ -96,6 +106,7 @@ void install_saturate(Simulation& sim) {
         const uint32_t to = static_cast<uint32_t>((c + 1 + t->rng.between(0, n - 2)) % n);
         p.post(sinks[to], t->payload(c, i));
       }
+      for (uint32_t k = 1; k < n; ++k) p.call(sinks[(c + k) % n], {});
     });
   }
 }

@@ -67,6 +67,35 @@ TEST(Kernel, InterruptPreemptsComputeAndDelaysItByHandlerTime) {
   EXPECT_EQ(end, receiver_part + costs.context_switch + 100000 + k1.irq_cycles);
 }
 
+// Two compute-bound processes on one CPU share it in time slices.
+TEST(Kernel, TimeSlicesShareTheCpuBetweenReadyProcesses) {
+  tb::Scenario s = scenario(2);
+  s.machine.timeslice_cycles = 100000;
+  tb::Simulation sim(s);
+  uint64_t end_a = 0, end_b = 0;
+  sim.kernel(0).spawn("a", [&](Process& p) { p.compute(1'000'000); end_a = hw::now_cycles(); });
+  sim.kernel(0).spawn("b", [&](Process& p) { p.compute(1'000'000); end_b = hw::now_cycles(); });
+  ASSERT_EQ(sim.run().end, tb::RunResult::End::kFinished);
+  const uint64_t cs = s.machine.costs.context_switch;
+  // Each slice is 100000 cycles including its dispatch; they alternate.
+  EXPECT_GE(sim.kernel(0).counters().preemptions, 18u);
+  EXPECT_LT(end_a, end_b);
+  EXPECT_GT(end_a, 1'800'000u) << "a should have waited for b's slices";
+  EXPECT_EQ(end_b, 2'000'000u + cs * sim.kernel(0).counters().context_switches);
+}
+
+TEST(Kernel, ZeroTimesliceRunsEachProcessToCompletion) {
+  tb::Scenario s = scenario(2);
+  s.machine.timeslice_cycles = 0;
+  tb::Simulation sim(s);
+  uint64_t end_a = 0;
+  sim.kernel(0).spawn("a", [&](Process& p) { p.compute(1'000'000); end_a = hw::now_cycles(); });
+  sim.kernel(0).spawn("b", [&](Process& p) { p.compute(1'000'000); });
+  ASSERT_EQ(sim.run().end, tb::RunResult::End::kFinished);
+  EXPECT_EQ(end_a, s.machine.costs.context_switch + 1'000'000);
+  EXPECT_EQ(sim.kernel(0).counters().preemptions, 0u);
+}
+
 TEST(Messages, BytesCrossMemoriesIntactInBothDirections) {
   tb::Simulation sim(scenario(3));
   std::vector<uint8_t> sent(10000), echoed;

@@ -50,6 +50,7 @@ TEST(ScenarioGood, FullSetsEveryKey) {
   EXPECT_DOUBLE_EQ(m.freq_mhz, 750.5);
   EXPECT_EQ(m.memory_bytes, 32768ull * 1024);
   EXPECT_EQ(m.process_stack_kib, 128u);
+  EXPECT_EQ(m.timeslice_cycles, 123456u);
   EXPECT_EQ(s.notify, NotifyPath::kLockstep);
 
   EXPECT_EQ(m.bus.width_bytes, 8u);
@@ -92,6 +93,7 @@ TEST(ScenarioGood, FullDiffersFromDefaults) {
   EXPECT_NE(m.freq_mhz, dm.freq_mhz);
   EXPECT_NE(m.memory_bytes, dm.memory_bytes);
   EXPECT_NE(m.process_stack_kib, dm.process_stack_kib);
+  EXPECT_NE(m.timeslice_cycles, dm.timeslice_cycles);
   EXPECT_NE(m.bus.width_bytes, dm.bus.width_bytes);
   EXPECT_NE(m.bus.arb_cycles, dm.bus.arb_cycles);
   EXPECT_NE(m.bus.max_payload_bytes, dm.bus.max_payload_bytes);

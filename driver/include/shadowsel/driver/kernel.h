@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The per-CPU kernel: process table, scheduler, interrupt dispatch, timers and
-// the message system. Scheduling is run-to-block in FIFO order; interrupts
+// the message system. Scheduling is FIFO; a process that has used its time
+// slice while another is ready goes to the back of the queue. Interrupts
 // preempt the running process at once and run on its stack, as a real
 // kernel's would; an idle CPU takes them in its idle context.
 #pragma once
@@ -32,6 +33,7 @@ struct KernelCounters {
   uint64_t interrupts = 0;        ///< interrupts taken
   uint64_t context_switches = 0;  ///< dispatches of a process
   uint64_t wakeups = 0;           ///< blocked processes made runnable
+  uint64_t preemptions = 0;       ///< time slices ended with another process ready
   uint64_t activations = 0;       ///< SystemC thread resumptions of this CPU's contexts
 };
 
@@ -80,6 +82,7 @@ class Kernel : public sc_core::sc_module {
   void dispatch();
   void resumed(Process& self);
   void end_slice(Process& self);
+  void yield(Process& self);
   void service_interrupts();
   void on_timer();
   void rearm_timer();

@@ -76,6 +76,7 @@ class Process {
   State state_ = State::kReady;
   sc_core::sc_event resume_;
   uint64_t slice_start_ = 0;
+  uint64_t slice_used_ = 0;  ///< CPU cycles since this dispatch
   uint64_t cpu_cycles_ = 0;
   bool timed_out_ = false;
   std::multimap<uint64_t, Process*>::iterator timer_;

@@ -16,6 +16,7 @@ namespace shadowsel::hw {
 
 namespace ipb = shadowsel::gen::ipb;
 using PacketType = ipb::PacketType;
+static_assert(kMaxCpus == ipb::kMaxNodes, "the destination mask must name every CPU");
 
 /// The bytes of one frame as they cross a lane. Immutable once built, shared by
 /// every receiver of a multicast.

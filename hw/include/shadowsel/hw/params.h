@@ -44,6 +44,7 @@ struct MachineParams {
   double freq_mhz = 500.0;               ///< system clock; converts cycles to ns in reports
   uint64_t seed = 1;                     ///< seed of every random choice of a run
   uint32_t process_stack_kib = 256;      ///< host stack of each simulated process
+  uint64_t timeslice_cycles = 500000;    ///< CPU time before a process yields to a ready one; 0: run to block
   BusParams bus;
   CostTable costs = CostTable::defaults();
 };
