@@ -27,6 +27,9 @@ class Memory {
  private:
   using Page = std::unique_ptr<uint8_t[]>;
   void check(uint64_t addr, uint64_t len) const;
+  /// Calls f(page, offset in page, offset in buffer, bytes) for each page the range touches.
+  template <class F>
+  void for_each_page(uint64_t addr, uint64_t len, F&& f) const;
 
   uint64_t size_;
   std::unordered_map<uint64_t, Page> pages_;  // page number -> bytes; absent reads as zero
