@@ -2,7 +2,7 @@
 //
 // hostcost: measure, on the host running the simulator, what a few OS
 // primitives really cost, in the spirit of lmbench (lat_syscall, lat_ctx,
-// lat_pipe, bw_mem bcopy, lat_sig). The figures ground the simulator's cost
+// lat_pipe, bw_mem bcopy, lat_sig, lat_select). The figures ground the simulator's cost
 // table in a real machine instead of guesses: each is reported in
 // nanoseconds and converted to cycles at a chosen clock (--freq-mhz,
 // default 500 MHz, the simulator's default frequency).
@@ -25,7 +25,11 @@
 #include <string>
 #include <vector>
 
+#include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
+#include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -36,7 +40,7 @@ namespace {
 // minimum, is what survives a noisy shared VM best.
 constexpr int kReps = 11;
 // Long enough per repetition to swamp timer and scheduling jitter, short
-// enough that 6 measurements stay far under 10 s in total.
+// enough that 10 measurements stay far under 10 s in total.
 constexpr double kRepTargetNs = 30e6;
 
 [[noreturn]] void die(const char* what) {
@@ -243,6 +247,119 @@ double measure_signal() {
     return per;
 }
 
+// --- descriptor polling --------------------------------------------------
+
+// lat_select's idea: poll() and select() with timeout 0 on N pipe read ends,
+// none ready, so each call checks every descriptor once and returns 0. The
+// per-descriptor cost is (t(kFdsMany) - t(1)) / (kFdsMany - 1): system call
+// entry, argument copying set-up and the return cancel out.
+constexpr int kFdsMany = 256;
+
+// kFdsMany pipes whose read ends sit on consecutive descriptors, all below
+// FD_SETSIZE so select() can take them. Write ends stay open (and empty), so
+// no read end is ever ready or at end of file.
+class IdlePipes {
+public:
+    IdlePipes() {
+        // 3 descriptors per pipe at the peak (both ends, then the moved read
+        // end); make sure the soft limit allows that.
+        rlimit rl;
+        if (getrlimit(RLIMIT_NOFILE, &rl) != 0) die("getrlimit");
+        const rlim_t need = 3 * kFdsMany + 64;
+        if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+            rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ? need : std::min(need, rl.rlim_max);
+            if (setrlimit(RLIMIT_NOFILE, &rl) != 0) die("setrlimit");
+        }
+        std::vector<int> first_read_ends;
+        int base = 0;
+        for (int i = 0; i < kFdsMany; ++i) {
+            int fds[2];
+            make_pipe(fds);
+            first_read_ends.push_back(fds[0]);
+            write_ends_.push_back(fds[1]);
+            base = std::max({base, fds[0] + 1, fds[1] + 1});
+        }
+        // pipe() interleaves read and write ends; move the read ends above
+        // every descriptor taken so far, where they land on consecutive
+        // numbers, so select() scans a dense bitmap.
+        for (int fd : first_read_ends) {
+            int moved = fcntl(fd, F_DUPFD, base);
+            if (moved < 0) die("fcntl F_DUPFD");
+            read_ends_.push_back(moved);
+            close(fd);
+        }
+        if (*std::max_element(read_ends_.begin(), read_ends_.end()) >= FD_SETSIZE) {
+            errno = EMFILE;
+            die("read ends above FD_SETSIZE");
+        }
+    }
+    ~IdlePipes() {
+        for (int fd : read_ends_) close(fd);
+        for (int fd : write_ends_) close(fd);
+    }
+    IdlePipes(const IdlePipes&) = delete;
+    IdlePipes& operator=(const IdlePipes&) = delete;
+
+    const std::vector<int>& read_ends() const { return read_ends_; }
+
+private:
+    std::vector<int> read_ends_, write_ends_;
+};
+
+// Per-call ns of poll(fds, nfds, 0) on the first nfds read ends.
+double time_poll(const IdlePipes& p, int nfds) {
+    std::vector<pollfd> fds(nfds);
+    for (int i = 0; i < nfds; ++i) fds[i] = {p.read_ends()[i], POLLIN, 0};
+    return bench([&](long n) {
+        double t0 = now_ns();
+        for (long i = 0; i < n; ++i) {
+            int r = poll(fds.data(), nfds_t(nfds), 0);
+            if (r != 0) {
+                if (r > 0) errno = EBUSY;  // a descriptor was ready: bad setup
+                die("poll");
+            }
+        }
+        return now_ns() - t0;
+    });
+}
+
+// Per-call ns of select() with timeout 0 on the first nfds read ends.
+// select() clears the bits of descriptors that are not ready, so every call
+// starts from a fresh copy of the set (a few cache lines; cancels out in
+// the difference like the rest of the fixed cost).
+double time_select(const IdlePipes& p, int nfds) {
+    fd_set want;
+    FD_ZERO(&want);
+    for (int i = 0; i < nfds; ++i) FD_SET(p.read_ends()[i], &want);
+    const int maxfd = *std::max_element(p.read_ends().begin(), p.read_ends().begin() + nfds);
+    return bench([&](long n) {
+        double t0 = now_ns();
+        for (long i = 0; i < n; ++i) {
+            fd_set rd = want;
+            timeval tv = {0, 0};
+            int r = select(maxfd + 1, &rd, nullptr, nullptr, &tv);
+            if (r != 0) {
+                if (r > 0) errno = EBUSY;
+                die("select");
+            }
+        }
+        return now_ns() - t0;
+    });
+}
+
+struct PerFd {
+    double poll_ns;
+    double select_ns;
+};
+
+PerFd measure_per_fd() {
+    IdlePipes p;
+    PerFd r;
+    r.poll_ns = (time_poll(p, kFdsMany) - time_poll(p, 1)) / (kFdsMany - 1);
+    r.select_ns = (time_select(p, kFdsMany) - time_select(p, 1)) / (kFdsMany - 1);
+    return r;
+}
+
 // --- output ----------------------------------------------------------------
 
 std::string cpu_model() {
@@ -332,10 +449,13 @@ int main(int argc, char** argv) {
     double pipe_ns = measure_round_trip() / 2;
     double copy_ns = measure_copy_per_kib();
     double signal_ns = measure_signal();
+    PerFd per_fd = measure_per_fd();
 
     const Result results[] = {
-        {"syscall_entry", syscall_ns}, {"context_switch", ctx_ns}, {"pipe_wakeup", pipe_ns},
-        {"copy_per_kib", copy_ns},     {"signal_delivery", signal_ns},
+        {"syscall_entry", syscall_ns},     {"context_switch", ctx_ns},
+        {"pipe_wakeup", pipe_ns},          {"copy_per_kib", copy_ns},
+        {"signal_delivery", signal_ns},    {"poll_per_fd", per_fd.poll_ns},
+        {"select_per_fd", per_fd.select_ns},
     };
 
     if (json) {

@@ -64,7 +64,25 @@ Kernel::Kernel(sc_core::sc_module_name name, hw::Node& node, const hw::MachinePa
 Kernel::~Kernel() = default;
 
 Process& Kernel::spawn(std::string name, Process::Body body, bool daemon) {
-  const uint32_t pid = next_pid_++;
+  return start(next_pid_++, std::move(name), std::move(body), daemon);
+}
+
+Process& Kernel::spawn_service(uint32_t port, std::string name, Process::Body body) {
+  if (port == 0 || port >= kFirstUserPid) throw std::invalid_argument("service port out of range");
+  for (const auto& p : procs_) {
+    if (p->pid() == port) throw std::logic_error("service port " + std::to_string(port) + " taken");
+  }
+  Process& p = start(port, std::move(name), std::move(body), /*daemon=*/true);
+  p.booting_ = true;
+  return p;
+}
+
+PosixKernel& Kernel::posix() {
+  if (!posix_) throw std::logic_error("no POSIX layer on cpu " + std::to_string(cpu()));
+  return *posix_;
+}
+
+Process& Kernel::start(uint32_t pid, std::string name, Process::Body body, bool daemon) {
   procs_.push_back(std::unique_ptr<Process>(new Process(*this, pid, name, std::move(body), daemon)));
   Process* p = procs_.back().get();
   rec_.name_process(cpu(), pid, name);
@@ -73,6 +91,7 @@ Process& Kernel::spawn(std::string name, Process::Body body, bool daemon) {
   sc_core::sc_spawn([p] { p->main(); }, (std::string(basename()) + "_" + name + "_" +
                                          std::to_string(pid)).c_str(), &opts);
   ready_.push_back(p);
+  if (!daemon && on_start_) on_start_(*p);
   dispatch();
   return *p;
 }
@@ -95,6 +114,7 @@ void Kernel::dispatch() {
 void Kernel::resumed(Process& self) {
   g_current = &self;
   ++c_.activations;
+  if (self.booting_) return;
   ++c_.context_switches;
   self.slice_start_ = now_cycles();
   self.slice_used_ = 0;
@@ -115,6 +135,7 @@ void Kernel::execute(uint64_t n) {
     return;
   }
   Process* self = running_;
+  if (self && self->booting_) return;
   const uint64_t slice = p_.timeslice_cycles;
   for (;;) {
     if (node_.irq().pending()) {
@@ -183,6 +204,7 @@ void Kernel::idle_loop() {
 }
 
 void Kernel::block(Process& self) {
+  self.booting_ = false;
   end_slice(self);
   self.state_ = Process::State::kBlocked;
   running_ = nullptr;

@@ -112,7 +112,20 @@ void Recorder::message_received(uint32_t src_cpu, uint32_t tag, bool reply, uint
   msg_sent_at_.erase(it);
 }
 
+void Recorder::select_woke(uint32_t cpu, uint32_t pid, bool remote, uint64_t changed_at,
+                           uint64_t now) {
+  (remote ? remote_wake_ : local_wake_).sample(now - changed_at);
+  if (trace_) {
+    slice(cpu_pid(cpu), pid, remote ? "select wake (remote)" : "select wake (local)", changed_at, now,
+          "");
+  }
+}
+
 void Recorder::register_stats(Stats& s) const {
+  s.distribution("select.remote_wake_latency_cycles", &remote_wake_, "cycles",
+                 "change of a real pipe on another CPU to the return of a select/poll it woke");
+  s.distribution("select.local_wake_latency_cycles", &local_wake_, "cycles",
+                 "change of a real pipe on the same CPU to the return of a select/poll it woke");
   s.distribution("msg.latency_cycles", &msg_latency_, "cycles",
                  "send call to receive return, per message (requests, posts and replies)");
   s.counter("msg.delivered", &messages_delivered_, "messages", "messages received by a process");

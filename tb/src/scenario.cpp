@@ -353,7 +353,8 @@ void validate_machine(const hw::MachineParams& m, const std::string& where) {
                                std::pair{"costs.context_switch", c.context_switch},
                                std::pair{"costs.wakeup", c.wakeup},
                                std::pair{"costs.copy_per_kib", c.copy_per_kib},
-                               std::pair{"costs.irq_entry", c.irq_entry}})
+                               std::pair{"costs.irq_entry", c.irq_entry},
+                               std::pair{"costs.fd_check", c.fd_check}})
     check_unsigned(where, key, v, {0, kMaxCostCycles});
 }
 
@@ -397,7 +398,7 @@ Scenario load_scenario(const std::string& path) {
   const std::vector<Key> cost_keys = {
       {"syscall_entry", cost(c.syscall_entry)}, {"context_switch", cost(c.context_switch)},
       {"wakeup", cost(c.wakeup)},               {"copy_per_kib", cost(c.copy_per_kib)},
-      {"irq_entry", cost(c.irq_entry)},
+      {"irq_entry", cost(c.irq_entry)},         {"fd_check", cost(c.fd_check)},
   };
 
   const std::vector<Key> workload_keys = {

@@ -21,9 +21,17 @@ Simulation::Simulation(const Scenario& s) : s_(s), rec_(s.machine.freq_mhz) {
   for (uint32_t i = 0; i < s_.machine.cpus; ++i) {
     kernels_.push_back(std::make_unique<drv::Kernel>(("cpu" + std::to_string(i)).c_str(),
                                                      platform_->node(i), s_.machine, rec_));
+    kernels_.back()->on_start([this](drv::Process&) { ++live_; });
     kernels_.back()->on_exit([this](drv::Process&) {
       if (--live_ == 0) sc_core::sc_stop();
     });
+  }
+  // Every CPU runs its POSIX layer, a pipe agent, a FIFO agent and a process
+  // manager; the agents sit blocked in receive() until there is work.
+  for (const auto& k : kernels_) {
+    posix_.push_back(std::make_unique<drv::PosixKernel>(*k, fs_));
+    services_.push_back(std::make_unique<fw::CpuServices>(*posix_.back()));
+    services_.back()->start();
   }
   stats_.formula("sim.cycles", [] { return static_cast<double>(hw::now_cycles()); }, "cycles",
                  "simulated cycles at the end of the run");
@@ -36,15 +44,41 @@ Simulation::Simulation(const Scenario& s) : s_(s), rec_(s.machine.freq_mhz) {
     k->register_stats(stats_);
     k->msg().register_stats(stats_);
   }
+  for (uint32_t i = 0; i < cpus(); ++i) {
+    posix_[i]->register_stats(stats_);
+    services_[i]->pipes.register_stats(stats_);
+    services_[i]->fifos.register_stats(stats_);
+  }
+  register_select_totals();
   rec_.register_stats(stats_);
 }
 
 Simulation::~Simulation() = default;
 
+void Simulation::register_select_totals() {
+  // Machine-wide sums of the agents' figures: what a notification costs.
+  auto sum = [this](auto field) {
+    return [this, field] {
+      double t = 0;
+      for (const auto& s : services_) t += field(s->pipes) + field(s->fifos);
+      return t;
+    };
+  };
+  auto sent = sum([](const fw::PipeAgent& a) { return double(a.counters().requests_sent); });
+  auto suppressed = sum([](const fw::PipeAgent& a) { return double(a.counters().requests_suppressed); });
+  auto notes = sum([](const fw::PipeAgent& a) { return double(a.counters().notifications_received); });
+  auto cycles = sum([](const fw::PipeAgent& a) { return double(a.cpu_cycles()); });
+  stats_.formula("select.requests_sent", sent, "messages", "subscribe requests sent by all agents");
+  stats_.formula("select.requests_suppressed", suppressed, "requests",
+                 "select items answered from an agent's database without a message");
+  stats_.formula("select.notifications", notes, "messages", "notifications received by all agents");
+  stats_.formula("select.agent_cpu_cycles", cycles, "cycles", "cycles all agents held their CPUs");
+  stats_.formula("select.agent_cycles_per_notification",
+                 [cycles, notes] { return notes() ? cycles() / notes() : 0.0; }, "cycles",
+                 "agent CPU cycles (both ends, all work) per notification received");
+}
+
 RunResult Simulation::run(uint64_t max_cycles) {
-  for (const auto& k : kernels_) {
-    for (const auto& p : k->processes()) live_ += p->daemon() ? 0 : 1;
-  }
   RunResult r;
   const auto t0 = std::chrono::steady_clock::now();
   if (live_ > 0) {

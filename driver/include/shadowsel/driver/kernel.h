@@ -26,6 +26,7 @@
 namespace shadowsel::drv {
 
 class MessageSystem;
+class PosixKernel;
 
 struct KernelCounters {
   uint64_t busy_cycles = 0;       ///< cycles processes held the CPU
@@ -55,8 +56,15 @@ class Kernel : public sc_core::sc_module {
   /// Starts a process on this CPU. A daemon (an agent) runs forever and is not
   /// waited for at the end of a run.
   Process& spawn(std::string name, Process::Body body, bool daemon = false);
+  /// Starts a service (an agent) that runs forever on the well-known port `port`
+  /// (below kFirstUserPid); its pid is the port.
+  Process& spawn_service(uint32_t port, std::string name, Process::Body body);
   const std::vector<std::unique_ptr<Process>>& processes() const { return procs_; }
-  /// Called when a non-daemon process exits.
+  /// The POSIX layer of this CPU, once one is attached.
+  PosixKernel& posix();
+  void set_posix(PosixKernel* p) { posix_ = p; }
+  /// Called when a non-daemon process starts and when it exits.
+  void on_start(std::function<void(Process&)> f) { on_start_ = std::move(f); }
   void on_exit(std::function<void(Process&)> f) { on_exit_ = std::move(f); }
 
   // --- used by kernel code running in a CPU context (a process or a handler) ---
@@ -86,6 +94,7 @@ class Kernel : public sc_core::sc_module {
   void service_interrupts();
   void on_timer();
   void rearm_timer();
+  Process& start(uint32_t pid, std::string name, Process::Body body, bool daemon);
   void cancel_timer(Process& p);
 
   hw::Node& node_;
@@ -94,7 +103,9 @@ class Kernel : public sc_core::sc_module {
   Heap heap_;
   std::unique_ptr<MessageSystem> msg_;
   std::vector<std::unique_ptr<Process>> procs_;
+  std::function<void(Process&)> on_start_;
   std::function<void(Process&)> on_exit_;
+  PosixKernel* posix_ = nullptr;
   Process* running_ = nullptr;
   bool idle_in_irq_ = false;  ///< the idle context holds the CPU for handlers
   bool in_irq_ = false;

@@ -81,6 +81,9 @@ class Process {
   bool timed_out_ = false;
   std::multimap<uint64_t, Process*>::iterator timer_;
   bool timer_armed_ = false;
+  /// A service starting at power-on: it runs free of charge until it first
+  /// blocks, so the machine is booted when user processes start at cycle 0.
+  bool booting_ = false;
 };
 
 /// The simulated process whose code is running now.

@@ -30,6 +30,7 @@ struct CostTable {
   uint32_t wakeup = 0;           ///< cycles: make a blocked process runnable
   uint32_t copy_per_kib = 0;     ///< cycles: copy 1024 bytes (pro rata, rounded up)
   uint32_t irq_entry = 0;        ///< cycles: take an interrupt, run its dispatch, return
+  uint32_t fd_check = 0;         ///< cycles: poll one descriptor in select/poll, or one agent table lookup
 
   /// The measured defaults (docs/cost-table.md).
   static CostTable defaults();

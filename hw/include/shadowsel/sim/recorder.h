@@ -43,6 +43,12 @@ class Recorder {
   void message_received(uint32_t src_cpu, uint32_t tag, bool reply, uint64_t cycle);
   const Distribution& message_latency() const { return msg_latency_; }
 
+  /// A blocked select/poll of process `pid` returned at `now` because a pipe
+  /// changed at `changed_at`; `remote`: on another CPU (an agent notification).
+  void select_woke(uint32_t cpu, uint32_t pid, bool remote, uint64_t changed_at, uint64_t now);
+  const Distribution& remote_wake_latency() const { return remote_wake_; }
+  const Distribution& local_wake_latency() const { return local_wake_; }
+
   void register_stats(Stats& s) const;
 
  private:
@@ -54,6 +60,8 @@ class Recorder {
   std::FILE* trace_ = nullptr;
   bool first_event_ = true;
   Distribution msg_latency_;
+  Distribution remote_wake_;
+  Distribution local_wake_;
   uint64_t messages_delivered_ = 0;
   std::unordered_map<uint64_t, uint64_t> msg_sent_at_;  // key(src, tag, reply) -> cycle
 };

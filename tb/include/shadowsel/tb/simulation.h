@@ -9,7 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "shadowsel/driver/filesystem.h"
 #include "shadowsel/driver/kernel.h"
+#include "shadowsel/driver/posix_kernel.h"
+#include "shadowsel/firmware/agent.h"
 #include "shadowsel/hw/platform.h"
 #include "shadowsel/sim/recorder.h"
 #include "shadowsel/sim/stats.h"
@@ -34,6 +37,8 @@ class Simulation {
   const Scenario& scenario() const { return s_; }
   hw::Platform& platform() { return *platform_; }
   drv::Kernel& kernel(uint32_t cpu) { return *kernels_.at(cpu); }
+  drv::PosixKernel& posix(uint32_t cpu) { return *posix_.at(cpu); }
+  fw::CpuServices& services(uint32_t cpu) { return *services_.at(cpu); }
   uint32_t cpus() const { return static_cast<uint32_t>(kernels_.size()); }
   sim::Stats& stats() { return stats_; }
   sim::Recorder& recorder() { return rec_; }
@@ -45,11 +50,15 @@ class Simulation {
   RunResult run(uint64_t max_cycles = 0);
 
  private:
+  void register_select_totals();
   Scenario s_;
   sim::Recorder rec_;
   sim::Stats stats_;
   std::unique_ptr<hw::Platform> platform_;
   std::vector<std::unique_ptr<drv::Kernel>> kernels_;
+  drv::FileSystem fs_;
+  std::vector<std::unique_ptr<drv::PosixKernel>> posix_;
+  std::vector<std::unique_ptr<fw::CpuServices>> services_;
   uint64_t live_ = 0;  ///< non-daemon processes not yet exited
   uint64_t sim_cycles_ = 0;
 };

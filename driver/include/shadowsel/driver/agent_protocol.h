@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: MIT
+// Messages between a CPU's kernel, its agents and process manager, and the
+// agents of other CPUs (the seed's Fig. 3: local interface, remote interface).
+// Each message starts with an AgentMsg byte; fields follow in WireWriter order
+// as listed beside each kind.
+#pragma once
+
+#include <cstdint>
+
+namespace shadowsel::drv {
+
+enum class AgentMsg : uint8_t {
+  // local interface: the kernel or a process on this CPU -> its agent
+  kSelect = 1,    ///< post: wait id u64, n u32, n x {owner u32, id u32, interest u8, version u32, slot u32}
+  kKick = 2,      ///< post: pipe id u32 (a real pipe here changed; check remote interest)
+  kOp = 3,        ///< call: PipeOp u8, owner u32, id u32, op fields; reply: ret i64, version u32, data
+  kDrop = 4,      ///< post: owner u32, id u32, reader u8, writer u8 (last local description closed)
+  // remote interface: agent <-> agent
+  kSubscribe = 5,     ///< owner u32, id u32, interest u8, version u32, from u32
+  kAnswer = 6,        ///< key, PipeState, ready u8: the immediate answer to kSubscribe
+  kNotify = 7,        ///< key, PipeState: the interest recorded by kSubscribe is satisfied
+  kRemoteOp = 8,      ///< corr u64, from u32, PipeOp u8, owner u32, id u32, op fields
+  kRemoteResult = 9,  ///< corr u64, ret i64, version u32, data
+  kRemoteDrop = 10,   ///< owner u32, id u32, reader u8, writer u8
+  // process manager
+  kSpawn = 11,      ///< call: see PosixKernel::sys_spawn; reply: child pid i32
+  kChildExit = 12,  ///< post: parent pid i32, child pid i32, wait status i32
+};
+
+/// Operations on a remote pipe or FIFO. Fields after (owner, id):
+enum class PipeOp : uint8_t {
+  kRead = 1,    ///< max bytes u32
+  kWrite = 2,   ///< merge u8, data
+  kOpen = 3,    ///< reader u8, writer u8, nonblock u8 (FIFO open rules at the owner)
+  kAddRef = 4,  ///< reader u8, writer u8 (a spawned child's inherited description)
+};
+
+}  // namespace shadowsel::drv

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: MIT
+// The POSIX layer of one CPU's kernel: descriptor tables, open file
+// descriptions, pipes and FIFOs, select/poll, spawn and waitpid, with Linux's
+// results and errno values. Objects whose real structure lives on this CPU are
+// handled here; operations on a shadow (an end whose real pipe or FIFO lives
+// on another CPU) are routed to this CPU's pipe or FIFO agent (firmware/) as
+// messages, and the agents move data and readiness over the bus (the seed's
+// Figs. 3 and 5). Every step charges the cost table through the Kernel.
+#pragma once
+
+#include <poll.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "shadowsel/driver/pipe_buffer.h"
+#include "shadowsel/driver/process.h"
+#include "shadowsel/sim/stats.h"
+
+namespace shadowsel::drv {
+
+class Kernel;
+class FileSystem;
+struct FsNode;
+
+/// Well-known ports of each CPU's services (below Kernel::kFirstUserPid).
+constexpr uint32_t kPipeAgentPort = 1;
+constexpr uint32_t kFifoAgentPort = 2;
+constexpr uint32_t kProcManagerPort = 3;
+
+/// A pipe or FIFO: the CPU holding its real structure and its id there.
+struct ConnId {
+  uint32_t owner = 0;
+  uint32_t id = 0;
+  bool fifo = false;
+  auto operator<=>(const ConnId&) const = default;
+  uint32_t agent_port() const { return fifo ? kFifoAgentPort : kPipeAgentPort; }
+};
+
+/// What a select/poll waits for on a pipe: the seed's (connection, event).
+enum class Interest : uint8_t { kRead = 0, kWrite = 1 };
+
+/// A snapshot of a real pipe, enough to compute any description's poll bits.
+struct PipeState {
+  bool nonempty = false;
+  bool full = false;
+  uint32_t readers = 0;
+  uint32_t writers = 0;
+  uint32_t w_counter = 0;   ///< writer opens so far (Linux's pipe->w_counter)
+  uint64_t changed_at = 0;  ///< cycle of the last change, for wake-up latency
+};
+
+/// Linux's pipe_poll() for a description with these access rights; `version`
+/// is the description's f_pipe (suppresses POLLHUP until a writer was seen).
+short pipe_poll_mask(const PipeState& s, bool can_read, bool can_write, uint32_t version);
+/// True when `i` would report something (so interest in it is satisfied).
+bool interest_ready(const PipeState& s, Interest i, uint32_t version);
+
+/// One entry of a blocked call's ready list.
+struct ReadyRecord {
+  uint32_t slot = 0;  ///< index into the call's entries
+  PipeState state;
+  bool remote = false;
+};
+
+/// A process blocked in select/poll (or a blocking read/write/open waiting for
+/// readiness). The distributor and local wake-ups link records into `ready`;
+/// answers to this call's own requests arrive in `answers`.
+struct Wait {
+  Process* proc = nullptr;
+  uint64_t id = 0;
+  bool active = true;
+  std::vector<ReadyRecord> ready;
+  std::vector<ReadyRecord> answers;
+  uint32_t answers_pending = 0;
+};
+
+/// An open file description (Linux's struct file).
+struct OpenFile {
+  /// kConsole: the host's stdin/stdout/stderr, descriptors 0-2 of a program.
+  enum class Type { kPipe, kRegular, kDirectory, kConsole };
+  /// What Linux keeps in the description itself. A child spawned on another
+  /// CPU gets a description of its own there (its CPU's reference to the
+  /// pipe), but shares this part with the parent's, as after fork(): the model
+  /// keeps one copy for both and does not carry it on the bus.
+  struct Status {
+    int flags = 0;     ///< O_ACCMODE bits, O_NONBLOCK, O_APPEND
+    uint64_t pos = 0;  ///< regular files: the offset
+  };
+  Type type = Type::kPipe;
+  std::shared_ptr<Status> status = std::make_shared<Status>();
+  ConnId conn;
+  uint32_t version = 0;
+  std::shared_ptr<FsNode> node;
+  int host_fd = -1;  ///< kConsole: the host descriptor it stands for
+  uint32_t refs = 0;  ///< descriptors (in any process of this CPU) naming it
+  int& flags() { return status->flags; }
+  int flags() const { return status->flags; }
+  uint64_t& pos() { return status->pos; }
+  bool can_read() const;
+  bool can_write() const;
+  bool nonblock() const;
+};
+
+/// A pipe or FIFO whose real structure is on this CPU.
+struct PipeObject {
+  struct LocalWaiter {
+    std::shared_ptr<Wait> wait;
+    uint32_t slot;
+    Interest interest;
+    uint32_t version;
+  };
+  /// The remote interest table (the seed's step T10): which CPUs asked for what.
+  struct RemoteInterest {
+    bool read = false;
+    std::vector<uint32_t> read_versions;
+    bool write = false;
+  };
+  struct PendingOpen {  ///< a remote blocking FIFO open waiting for its partner
+    uint32_t cpu;
+    uint64_t corr;
+    bool reader;
+    uint32_t counter_at_open;
+  };
+  ConnId conn;
+  PipeBuffer buf;
+  uint32_t readers = 0, writers = 0, files = 0, r_counter = 0, w_counter = 0;
+  uint64_t changed_at = 0;
+  std::vector<LocalWaiter> waiters;
+  std::map<uint32_t, RemoteInterest> remote;
+  std::vector<std::shared_ptr<Wait>> open_waiters;
+  std::vector<PendingOpen> pending_opens;
+  bool kick_pending = false;
+  PipeState state() const;
+};
+
+struct PosixCounters {
+  uint64_t syscalls = 0;
+  uint64_t selects = 0;          ///< select and poll calls (internal waits included)
+  uint64_t fds_scanned = 0;      ///< descriptors polled by the scan at a call's start
+  uint64_t rescans = 0;          ///< wakes whose ready list held nothing of interest
+  uint64_t ready_list_wakes = 0; ///< wakes answered from the ready list alone
+  uint64_t local_notifications = 0;  ///< local waiters woken by a local pipe's change
+  uint64_t remote_ops = 0;       ///< reads, writes, opens routed to an agent
+};
+
+class PosixKernel {
+ public:
+  PosixKernel(Kernel& k, FileSystem& fs);
+  ~PosixKernel();
+
+  Kernel& kernel() { return k_; }
+  FileSystem& fs() { return fs_; }
+
+  /// Starts a program's main as a process on this CPU with no descriptors.
+  Process& start_program(const std::string& name, std::function<int()> main);
+  /// Exit status of a finished top-level program (Linux wait status encoding).
+  std::optional<int> program_status(uint32_t pid) const;
+
+  // --- system calls: made by the running process; return -errno on failure ---
+  int sys_pipe(Process& self, int fds[2]);
+  int64_t sys_read(Process& self, int fd, std::span<uint8_t> buf);
+  int64_t sys_write(Process& self, int fd, std::span<const uint8_t> buf);
+  int sys_close(Process& self, int fd);
+  int sys_dup(Process& self, int fd);
+  int sys_dup2(Process& self, int oldfd, int newfd);
+  int sys_fcntl(Process& self, int fd, int cmd, long arg);
+  int sys_open(Process& self, const std::string& path, int flags, uint32_t mode);
+  int64_t sys_lseek(Process& self, int fd, int64_t off, int whence);
+  int sys_mkfifo(Process& self, const std::string& path, uint32_t mode);
+  int sys_unlink(Process& self, const std::string& path);
+  /// poll(): `timeout_cycles` < 0 waits forever. Fills revents.
+  int sys_poll(Process& self, std::span<struct ::pollfd> fds, int64_t timeout_cycles);
+  /// select(): the sets are bitmaps of nfds bits; `timeout_cycles` < 0 forever;
+  /// `remaining` receives the cycles left (0 on timeout).
+  int sys_select(Process& self, int nfds, uint64_t* rd, uint64_t* wr, uint64_t* ex,
+                 int64_t timeout_cycles, int64_t* remaining);
+  int sys_signal(Process& self, int sig, int disposition, void (*handler)(int), int* old_disp,
+                 void (**old_handler)(int));
+  int sys_waitpid(Process& self, int pid, int* status, int options);
+  int sys_getpid(Process& self);
+  int sys_getppid(Process& self);
+  int sys_spawn(Process& self, int cpu, int (*child)(void*), void* arg);
+  [[noreturn]] void sys_exit(Process& self, int status);
+
+  // --- used by this CPU's agents and process manager (firmware/) ---
+  PipeObject* pipe(uint32_t id);
+  std::shared_ptr<Wait> wait_by_id(uint64_t id);
+  void wake_wait(Wait& w);
+  /// A real pipe changed: wake local waiters, kick the agent for remote ones.
+  void pipe_changed(Process& self, PipeObject& p, bool in_agent);
+  /// Reads and writes on a real pipe, as Linux's non-blocking pipe_read/pipe_write.
+  int64_t pipe_read_now(Process& self, PipeObject& p, std::span<uint8_t> out);
+  int64_t pipe_write_now(Process& self, PipeObject& p, std::span<const uint8_t> data, bool merge);
+  /// Counts descriptions of a real pipe held elsewhere (spawn, close, open).
+  void pipe_ref(PipeObject& p, bool reader, bool writer, int delta);
+  /// Linux's fifo_open() counting for an open from another CPU; returns
+  /// -ENXIO, or 1 if the opener must wait for a partner, else 0.
+  int fifo_open_counts(PipeObject& p, bool reader, bool writer, bool nonblock, uint32_t* version);
+  /// Creates a child process from a spawn request (descriptors already built).
+  uint32_t create_child(std::function<int(void*)> fn, void* arg, int32_t parent_gpid,
+                        std::vector<std::shared_ptr<OpenFile>> fds);
+  std::shared_ptr<OpenFile> make_open_file(const OpenFile& f);
+  void child_exited(int32_t parent_gpid, int32_t child_gpid, int status);
+  int32_t gpid(const Process& p) const;
+
+  const PosixCounters& counters() const { return c_; }
+  void register_stats(sim::Stats& s) const;
+
+ private:
+  struct Proc;
+  struct PollEntry {
+    int fd;
+    short events;
+    bool select = false;  ///< select's sets: no implicit POLLHUP/POLLERR
+    short revents = 0;
+    short allowed() const { return select ? events : static_cast<short>(events | POLLERR | POLLHUP); }
+    std::shared_ptr<OpenFile> file;
+  };
+  Proc& proc(Process& self);
+  std::shared_ptr<OpenFile> file(Process& self, int fd);
+  int install(Process& self, std::shared_ptr<OpenFile> f, int lowest = 0);
+  void release(Process& self, std::shared_ptr<OpenFile> f);
+  void close_all(Process& self);
+  int do_poll(Process& self, std::vector<PollEntry>& entries, int64_t timeout_cycles,
+              int64_t* remaining);
+  short mask_of(const PollEntry& e, const PipeState& s) const;
+  /// Blocks until a record arrives, answers are all in, or the deadline passes.
+  bool block_on(Process& self, Wait& w, int64_t deadline, bool for_answers);
+  std::shared_ptr<Wait> new_wait(Process& self);
+  void end_wait(const std::shared_ptr<Wait>& w);
+  void wait_ready(Process& self, const std::shared_ptr<OpenFile>& f, Interest i);
+  int64_t pipe_io(Process& self, const std::shared_ptr<OpenFile>& f, bool write,
+                  std::span<uint8_t> in, std::span<const uint8_t> out);
+  int64_t remote_rw(Process& self, const OpenFile& f, bool write, std::span<uint8_t> in,
+                    std::span<const uint8_t> out, bool merge);
+  int fifo_open_local(Process& self, PipeObject& p, int flags, uint32_t* version);
+  int64_t regular_io(Process& self, OpenFile& f, bool write, std::span<uint8_t> in,
+                     std::span<const uint8_t> out);
+  void raise_sigpipe(Process& self);
+  PipeObject& new_pipe(bool fifo);
+
+  Kernel& k_;
+  FileSystem& fs_;
+  std::unordered_map<uint32_t, std::unique_ptr<Proc>> procs_;
+  std::unordered_map<uint32_t, std::unique_ptr<PipeObject>> pipes_;
+  std::unordered_map<uint64_t, std::weak_ptr<Wait>> waits_;
+  std::unordered_map<uint32_t, int> program_status_;
+  uint32_t next_pipe_ = 1;
+  uint64_t next_wait_ = 1;
+  PosixCounters c_;
+};
+
+/// Thrown through a process's stack to end it (exit(), or death by signal).
+struct ProcessExit {
+  int wait_status;  ///< Linux wait status encoding
+};
+
+}  // namespace shadowsel::drv

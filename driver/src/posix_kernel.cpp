@@ -1,0 +1,950 @@
+// SPDX-License-Identifier: MIT
+#include "shadowsel/driver/posix_kernel.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cerrno>
+#include <set>
+#include <stdexcept>
+
+#include "shadowsel/driver/agent_protocol.h"
+#include "shadowsel/driver/filesystem.h"
+#include "shadowsel/driver/kernel.h"
+#include "shadowsel/driver/wire.h"
+#include "shadowsel/hw/time.h"
+
+namespace shadowsel::drv {
+
+using hw::now_cycles;
+
+namespace {
+constexpr int kMaxFds = 1024;          // Linux's default RLIMIT_NOFILE soft limit
+constexpr int kKernelOLargefile = 0100000;  // open() sets it on 64-bit kernels; F_GETFL shows it
+constexpr short kDefaultPollMask = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
+constexpr short kPollInSet = POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP | POLLERR;
+constexpr short kPollOutSet = POLLWRBAND | POLLWRNORM | POLLOUT | POLLERR;
+constexpr short kPollExSet = POLLPRI;
+constexpr uint32_t kMaxTransfer = PipeBuffer::kPageBytes * PipeBuffer::kDefaultSlots;
+
+int accmode(int flags) { return flags & O_ACCMODE; }
+}  // namespace
+
+// --- readiness ---------------------------------------------------------------
+
+short pipe_poll_mask(const PipeState& s, bool can_read, bool can_write, uint32_t version) {
+  short mask = 0;
+  if (can_read) {
+    if (s.nonempty) mask |= POLLIN | POLLRDNORM;
+    if (!s.writers && version != s.w_counter) mask |= POLLHUP;
+  }
+  if (can_write) {
+    if (!s.full) mask |= POLLOUT | POLLWRNORM;
+    if (!s.readers) mask |= POLLERR;
+  }
+  return mask;
+}
+
+bool interest_ready(const PipeState& s, Interest i, uint32_t version) {
+  if (i == Interest::kRead) return s.nonempty || (!s.writers && version != s.w_counter);
+  return !s.full || !s.readers;
+}
+
+bool OpenFile::can_read() const { return accmode(flags()) != O_WRONLY; }
+bool OpenFile::can_write() const { return accmode(flags()) != O_RDONLY; }
+bool OpenFile::nonblock() const { return flags() & O_NONBLOCK; }
+
+PipeState PipeObject::state() const {
+  return PipeState{!buf.empty(), buf.full(), readers, writers, w_counter, changed_at};
+}
+
+// --- processes -----------------------------------------------------------------
+
+struct PosixKernel::Proc {
+  Process* process = nullptr;
+  std::vector<std::shared_ptr<OpenFile>> fds;
+  int sigpipe = 0;  // 0 default (terminate), 1 ignore, 2 handler
+  void (*sigpipe_handler)(int) = nullptr;
+  int32_t parent = 0;
+  std::set<int32_t> children;
+  std::map<int32_t, int> exited;  // child pid -> wait status
+  bool in_waitpid = false;
+};
+
+PosixKernel::PosixKernel(Kernel& k, FileSystem& fs) : k_(k), fs_(fs) { k_.set_posix(this); }
+PosixKernel::~PosixKernel() = default;
+
+int32_t PosixKernel::gpid(const Process& p) const {
+  return static_cast<int32_t>(((k_.cpu() + 1) << 16) | p.pid());
+}
+
+PosixKernel::Proc& PosixKernel::proc(Process& self) {
+  auto it = procs_.find(self.pid());
+  if (it == procs_.end()) throw std::logic_error("POSIX call from a process the layer did not start");
+  return *it->second;
+}
+
+std::optional<int> PosixKernel::program_status(uint32_t pid) const {
+  auto it = program_status_.find(pid);
+  if (it == program_status_.end()) return std::nullopt;
+  return it->second;
+}
+
+namespace {
+Process::Body program_body(std::function<int()> main,
+                           std::function<void(Process&, int)> finish) {
+  return [main = std::move(main), finish = std::move(finish)](Process& self) {
+    int status;
+    try {
+      status = (main() & 0xff) << 8;
+    } catch (const ProcessExit& e) {
+      status = e.wait_status;
+    }
+    finish(self, status);
+  };
+}
+}  // namespace
+
+Process& PosixKernel::start_program(const std::string& name, std::function<int()> main) {
+  Process& p = k_.spawn(name, program_body(std::move(main), [this](Process& self, int status) {
+    close_all(self);
+    program_status_[self.pid()] = status;
+    procs_.erase(self.pid());
+  }));
+  auto pr = std::make_unique<Proc>();
+  pr->process = &p;
+  // Descriptors 0, 1 and 2 are the host's standard streams, as a shell gives them.
+  for (int fd = 0; fd < 3; ++fd) {
+    OpenFile f;
+    f.type = OpenFile::Type::kConsole;
+    f.flags() = fd == 0 ? O_RDONLY : O_WRONLY;
+    f.host_fd = fd;
+    auto o = make_open_file(f);
+    o->refs = 1;
+    pr->fds.push_back(std::move(o));
+  }
+  procs_[p.pid()] = std::move(pr);
+  return p;
+}
+
+uint32_t PosixKernel::create_child(std::function<int(void*)> fn, void* arg, int32_t parent_gpid,
+                                   std::vector<std::shared_ptr<OpenFile>> fds) {
+  auto main = [fn, arg] { return fn(arg); };
+  Process& p = k_.spawn("child", program_body(main, [this, parent_gpid](Process& self, int status) {
+    close_all(self);
+    procs_.erase(self.pid());
+    WireWriter w;
+    w.put(AgentMsg::kChildExit).put<int32_t>(parent_gpid).put<int32_t>(gpid(self)).put<int32_t>(status);
+    const uint32_t parent_cpu = (static_cast<uint32_t>(parent_gpid) >> 16) - 1;
+    self.post(Address{parent_cpu, kProcManagerPort}, w.data());
+  }));
+  auto pr = std::make_unique<Proc>();
+  pr->process = &p;
+  pr->parent = parent_gpid;
+  for (auto& f : fds) {
+    if (f) ++f->refs;
+  }
+  pr->fds = std::move(fds);
+  procs_[p.pid()] = std::move(pr);
+  return static_cast<uint32_t>(gpid(p));
+}
+
+std::shared_ptr<OpenFile> PosixKernel::make_open_file(const OpenFile& f) {
+  auto o = std::make_shared<OpenFile>(f);
+  o->refs = 0;
+  return o;
+}
+
+void PosixKernel::child_exited(int32_t parent_gpid, int32_t child_gpid, int status) {
+  const uint32_t pid = static_cast<uint32_t>(parent_gpid) & 0xffff;
+  auto it = procs_.find(pid);
+  if (it == procs_.end()) return;  // the parent is gone: nobody will wait
+  Proc& pr = *it->second;
+  pr.exited[child_gpid] = status;
+  if (pr.in_waitpid) k_.wake(*pr.process);
+}
+
+// --- descriptors -----------------------------------------------------------------
+
+std::shared_ptr<OpenFile> PosixKernel::file(Process& self, int fd) {
+  Proc& p = proc(self);
+  if (fd < 0 || fd >= static_cast<int>(p.fds.size())) return nullptr;
+  return p.fds[fd];
+}
+
+int PosixKernel::install(Process& self, std::shared_ptr<OpenFile> f, int lowest) {
+  Proc& p = proc(self);
+  for (int fd = lowest; fd < kMaxFds; ++fd) {
+    if (fd >= static_cast<int>(p.fds.size())) p.fds.resize(fd + 1);
+    if (!p.fds[fd]) {
+      ++f->refs;
+      p.fds[fd] = std::move(f);
+      return fd;
+    }
+  }
+  return -EMFILE;
+}
+
+void PosixKernel::release(Process& self, std::shared_ptr<OpenFile> f) {
+  if (--f->refs > 0 || f->type != OpenFile::Type::kPipe) return;
+  if (f->conn.owner == k_.cpu()) {
+    if (PipeObject* p = pipe(f->conn.id)) {
+      pipe_ref(*p, f->can_read(), f->can_write(), -1);
+      pipe_changed(self, *p, false);
+    }
+    return;
+  }
+  // A shadow: the owner counts this CPU's descriptions; tell it through the agent.
+  WireWriter w;
+  w.put(AgentMsg::kDrop).put(f->conn.owner).put(f->conn.id).put<uint8_t>(f->can_read())
+      .put<uint8_t>(f->can_write());
+  self.post(Address{k_.cpu(), f->conn.agent_port()}, w.data());
+}
+
+void PosixKernel::close_all(Process& self) {
+  Proc& p = proc(self);
+  auto fds = std::move(p.fds);
+  p.fds.clear();
+  for (auto& f : fds) {
+    if (f) release(self, std::move(f));
+  }
+}
+
+int PosixKernel::sys_close(Process& self, int fd) {
+  k_.execute(k_.costs().syscall_entry);
+  auto f = file(self, fd);
+  if (!f) return -EBADF;
+  proc(self).fds[fd] = nullptr;
+  release(self, std::move(f));
+  return 0;
+}
+
+int PosixKernel::sys_dup(Process& self, int fd) {
+  k_.execute(k_.costs().syscall_entry);
+  auto f = file(self, fd);
+  if (!f) return -EBADF;
+  return install(self, f);
+}
+
+int PosixKernel::sys_dup2(Process& self, int oldfd, int newfd) {
+  k_.execute(k_.costs().syscall_entry);
+  auto f = file(self, oldfd);
+  if (!f) return -EBADF;
+  if (newfd < 0 || newfd >= kMaxFds) return -EBADF;
+  if (oldfd == newfd) return newfd;
+  Proc& p = proc(self);
+  if (newfd >= static_cast<int>(p.fds.size())) p.fds.resize(newfd + 1);
+  if (auto old = std::move(p.fds[newfd])) {
+    p.fds[newfd] = nullptr;
+    release(self, std::move(old));
+  }
+  ++f->refs;
+  p.fds[newfd] = std::move(f);
+  return newfd;
+}
+
+int PosixKernel::sys_fcntl(Process& self, int fd, int cmd, long arg) {
+  k_.execute(k_.costs().syscall_entry);
+  auto f = file(self, fd);
+  if (!f) return -EBADF;
+  switch (cmd) {
+    case F_GETFL:
+      return f->flags();
+    case F_SETFL: {
+      const int settable = O_NONBLOCK | O_APPEND;
+      f->flags() = (f->flags() & ~settable) | (static_cast<int>(arg) & settable);
+      return 0;
+    }
+    case F_GETFD:
+    case F_SETFD:
+      return 0;  // close-on-exec has no meaning without exec
+    case F_DUPFD:
+      if (arg < 0 || arg >= kMaxFds) return -EINVAL;
+      return install(self, f, static_cast<int>(arg));
+    default:
+      return -EINVAL;
+  }
+}
+
+// --- pipes -------------------------------------------------------------------------
+
+PipeObject& PosixKernel::new_pipe(bool fifo) {
+  auto p = std::make_unique<PipeObject>();
+  p->conn = ConnId{k_.cpu(), next_pipe_++, fifo};
+  PipeObject& ref = *p;
+  pipes_[ref.conn.id] = std::move(p);
+  return ref;
+}
+
+PipeObject* PosixKernel::pipe(uint32_t id) {
+  auto it = pipes_.find(id);
+  return it == pipes_.end() ? nullptr : it->second.get();
+}
+
+int PosixKernel::sys_pipe(Process& self, int fds[2]) {
+  k_.execute(k_.costs().syscall_entry);
+  PipeObject& p = new_pipe(false);
+  // Linux's get_pipe_inode(): one reader, one writer; a pipe has "seen" its writer.
+  p.readers = p.writers = 1;
+  p.files = 2;
+  p.r_counter = p.w_counter = 1;
+  auto end = [&](int flags) {
+    OpenFile f;
+    f.type = OpenFile::Type::kPipe;
+    f.flags() = flags;
+    f.conn = p.conn;
+    return make_open_file(f);
+  };
+  const int r = install(self, end(O_RDONLY));
+  if (r < 0) return r;
+  const int w = install(self, end(O_WRONLY));
+  if (w < 0) {
+    sys_close(self, r);
+    return w;
+  }
+  fds[0] = r;
+  fds[1] = w;
+  return 0;
+}
+
+void PosixKernel::pipe_ref(PipeObject& p, bool reader, bool writer, int delta) {
+  if (reader) p.readers += delta;
+  if (writer) p.writers += delta;
+  p.files += delta;
+  if (p.files == 0) p.buf = PipeBuffer();  // Linux frees the pipe with its last file
+}
+
+void PosixKernel::pipe_changed(Process& self, PipeObject& p, bool in_agent) {
+  p.changed_at = now_cycles();
+  const PipeState s = p.state();
+  std::erase_if(p.waiters, [](const PipeObject::LocalWaiter& w) { return !w.wait->active; });
+  for (auto& w : p.waiters) {
+    if (!interest_ready(s, w.interest, w.version)) continue;
+    w.wait->ready.push_back(ReadyRecord{w.slot, s, false});
+    ++c_.local_notifications;
+    wake_wait(*w.wait);
+  }
+  for (auto& w : p.open_waiters) wake_wait(*w);
+  if (in_agent || p.kick_pending) return;
+  const bool remote_interest = std::any_of(p.remote.begin(), p.remote.end(), [](const auto& r) {
+    return r.second.read || r.second.write;
+  });
+  if (!remote_interest && p.pending_opens.empty()) return;
+  p.kick_pending = true;
+  WireWriter w;
+  w.put(AgentMsg::kKick).put(p.conn.id);
+  self.post(Address{k_.cpu(), p.conn.agent_port()}, w.data());
+}
+
+int64_t PosixKernel::pipe_read_now(Process& self, PipeObject& p, std::span<uint8_t> out) {
+  if (out.empty()) return 0;
+  const uint64_t n = p.buf.read(out);
+  if (n > 0) {
+    k_.execute(k_.costs().copy(n));
+    pipe_changed(self, p, self.daemon());
+    return static_cast<int64_t>(n);
+  }
+  return p.writers ? -EAGAIN : 0;
+}
+
+int64_t PosixKernel::pipe_write_now(Process& self, PipeObject& p, std::span<const uint8_t> data,
+                                    bool merge) {
+  if (data.empty()) return 0;
+  if (!p.readers) return -EPIPE;
+  const uint64_t n = p.buf.write(data, merge);
+  if (n == 0) return -EAGAIN;
+  k_.execute(k_.costs().copy(n));
+  pipe_changed(self, p, self.daemon());
+  return static_cast<int64_t>(n);
+}
+
+void PosixKernel::raise_sigpipe(Process& self) {
+  Proc& p = proc(self);
+  if (p.sigpipe == 1) return;
+  if (p.sigpipe == 2) {
+    p.sigpipe_handler(SIGPIPE);
+    return;
+  }
+  throw ProcessExit{SIGPIPE};
+}
+
+int64_t PosixKernel::remote_rw(Process& self, const OpenFile& f, bool write, std::span<uint8_t> in,
+                               std::span<const uint8_t> out, bool merge) {
+  ++c_.remote_ops;
+  WireWriter w;
+  w.put(AgentMsg::kOp).put(write ? PipeOp::kWrite : PipeOp::kRead).put(f.conn.owner).put(f.conn.id);
+  if (write) {
+    w.put<uint8_t>(merge).bytes(out.first(std::min<size_t>(out.size(), kMaxTransfer)));
+  } else {
+    w.put<uint32_t>(static_cast<uint32_t>(std::min<size_t>(in.size(), kMaxTransfer)));
+  }
+  const auto reply = self.call(Address{k_.cpu(), f.conn.agent_port()}, w.data());
+  WireReader r(reply);
+  const auto ret = r.get<int64_t>();
+  r.get<uint32_t>();
+  const auto data = r.bytes();
+  if (!write && ret > 0) std::copy(data.begin(), data.end(), in.begin());
+  return ret;
+}
+
+int64_t PosixKernel::pipe_io(Process& self, const std::shared_ptr<OpenFile>& f, bool write,
+                             std::span<uint8_t> in, std::span<const uint8_t> out) {
+  const bool local = f->conn.owner == k_.cpu();
+  auto once = [&](uint64_t done, bool merge) -> int64_t {
+    PipeObject* p = local ? pipe(f->conn.id) : nullptr;
+    if (local && !p) throw std::logic_error("open description of a freed pipe");
+    if (write) {
+      const auto rest = out.subspan(done);
+      return local ? pipe_write_now(self, *p, rest, merge) : remote_rw(self, *f, true, {}, rest, merge);
+    }
+    return local ? pipe_read_now(self, *p, in) : remote_rw(self, *f, false, in, {}, false);
+  };
+  if (!write) {
+    for (;;) {
+      const int64_t r = once(0, false);
+      if (r != -EAGAIN || f->nonblock()) return r;
+      wait_ready(self, f, Interest::kRead);
+    }
+  }
+  // Linux's pipe_write(): <= PIPE_BUF bytes go in at once or not at all; more
+  // may go in pieces, waiting for room between them unless O_NONBLOCK.
+  if (out.empty()) return 0;
+  uint64_t done = 0;
+  bool merge = true;
+  for (;;) {
+    const int64_t r = once(done, merge);
+    if (r == -EPIPE) {
+      raise_sigpipe(self);
+      return done ? static_cast<int64_t>(done) : -EPIPE;
+    }
+    if (r == -EAGAIN) {
+      if (f->nonblock()) return done ? static_cast<int64_t>(done) : -EAGAIN;
+      wait_ready(self, f, Interest::kWrite);
+      merge = false;
+      continue;
+    }
+    done += static_cast<uint64_t>(r);
+    merge = false;
+    if (done == out.size() || f->nonblock()) return static_cast<int64_t>(done);
+  }
+}
+
+void PosixKernel::wait_ready(Process& self, const std::shared_ptr<OpenFile>& f, Interest i) {
+  std::vector<PollEntry> e(1);
+  e[0].fd = -1;
+  e[0].events = i == Interest::kRead ? POLLIN : POLLOUT;
+  e[0].file = f;
+  do_poll(self, e, -1, nullptr);
+}
+
+int64_t PosixKernel::sys_read(Process& self, int fd, std::span<uint8_t> buf) {
+  k_.execute(k_.costs().syscall_entry);
+  auto f = file(self, fd);
+  if (!f || !f->can_read()) return -EBADF;
+  if (f->type == OpenFile::Type::kDirectory) return -EISDIR;
+  if (f->type == OpenFile::Type::kRegular) return regular_io(self, *f, false, buf, {});
+  if (f->type == OpenFile::Type::kConsole) return 0;  // no input: end of file
+  return pipe_io(self, f, false, buf, {});
+}
+
+int64_t PosixKernel::sys_write(Process& self, int fd, std::span<const uint8_t> buf) {
+  k_.execute(k_.costs().syscall_entry);
+  auto f = file(self, fd);
+  if (!f || !f->can_write()) return -EBADF;
+  if (f->type == OpenFile::Type::kRegular) return regular_io(self, *f, true, {}, buf);
+  if (f->type == OpenFile::Type::kConsole) {
+    std::fflush(nullptr);  // keep order with the program's stdio output
+    k_.execute(k_.costs().copy(buf.size()));
+    return ::write(f->host_fd, buf.data(), buf.size());
+  }
+  return pipe_io(self, f, true, {}, buf);
+}
+
+// --- files and FIFOs ---------------------------------------------------------------------
+
+int64_t PosixKernel::regular_io(Process& self, OpenFile& f, bool write, std::span<uint8_t> in,
+                                std::span<const uint8_t> out) {
+  (void)self;
+  auto& data = f.node->data;
+  if (write) {
+    if (f.flags() & O_APPEND) f.pos() = data.size();
+    if (data.size() < f.pos() + out.size()) data.resize(f.pos() + out.size());
+    std::copy(out.begin(), out.end(), data.begin() + static_cast<int64_t>(f.pos()));
+    f.pos() += out.size();
+    k_.execute(k_.costs().copy(out.size()));
+    return static_cast<int64_t>(out.size());
+  }
+  const uint64_t n = f.pos() >= data.size() ? 0 : std::min<uint64_t>(in.size(), data.size() - f.pos());
+  std::copy_n(data.begin() + static_cast<int64_t>(f.pos()), n, in.begin());
+  f.pos() += n;
+  k_.execute(k_.costs().copy(n));
+  return static_cast<int64_t>(n);
+}
+
+int64_t PosixKernel::sys_lseek(Process& self, int fd, int64_t off, int whence) {
+  k_.execute(k_.costs().syscall_entry);
+  auto f = file(self, fd);
+  if (!f) return -EBADF;
+  if (f->type == OpenFile::Type::kPipe) return -ESPIPE;
+  const int64_t size = f->node ? static_cast<int64_t>(f->node->data.size()) : 0;
+  int64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? static_cast<int64_t>(f->pos())
+               : whence == SEEK_END ? size : -1;
+  if (base < 0 || base + off < 0) return -EINVAL;
+  f->pos() = static_cast<uint64_t>(base + off);
+  return base + off;
+}
+
+int PosixKernel::sys_mkfifo(Process& self, const std::string& path, uint32_t mode) {
+  (void)self;
+  (void)mode;
+  k_.execute(k_.costs().syscall_entry);
+  if (fs_.lookup(path)) return -EEXIST;
+  auto n = std::make_shared<FsNode>();
+  n->type = FsNode::Type::kFifo;
+  n->home_cpu = k_.cpu();
+  const int r = fs_.create(path, n);
+  if (r < 0) return r;
+  PipeObject& p = new_pipe(true);
+  n->pipe_id = p.conn.id;
+  return 0;
+}
+
+int PosixKernel::sys_unlink(Process& self, const std::string& path) {
+  (void)self;
+  k_.execute(k_.costs().syscall_entry);
+  return fs_.unlink(path);
+}
+
+int PosixKernel::fifo_open_counts(PipeObject& p, bool reader, bool writer, bool nonblock,
+                                  uint32_t* version) {
+  // Linux's fifo_open(), counting part.
+  *version = 0;
+  if (reader && !writer) {
+    ++p.r_counter;
+    ++p.readers;
+    ++p.files;
+    if (!p.writers) {
+      if (nonblock) {
+        *version = p.w_counter;  // suppress POLLHUP until a writer is seen
+        return 0;
+      }
+      return 1;
+    }
+    return 0;
+  }
+  if (writer && !reader) {
+    if (nonblock && !p.readers) return -ENXIO;
+    ++p.w_counter;
+    ++p.writers;
+    ++p.files;
+    return p.readers ? 0 : 1;
+  }
+  ++p.r_counter;
+  ++p.w_counter;
+  ++p.readers;
+  ++p.writers;
+  ++p.files;
+  return 0;
+}
+
+int PosixKernel::fifo_open_local(Process& self, PipeObject& p, int flags, uint32_t* version) {
+  const bool reader = accmode(flags) != O_WRONLY, writer = accmode(flags) != O_RDONLY;
+  const uint32_t r0 = p.r_counter, w0 = p.w_counter;
+  const int r = fifo_open_counts(p, reader, writer, flags & O_NONBLOCK, version);
+  if (r < 0) return r;
+  pipe_changed(self, p, false);
+  if (r == 0) return 0;
+  // wait_for_partner(): until the other side's open counter moves.
+  auto w = new_wait(self);
+  p.open_waiters.push_back(w);
+  while (reader ? p.w_counter == w0 : p.r_counter == r0 + 0) {
+    k_.block(self);
+  }
+  std::erase(p.open_waiters, w);
+  end_wait(w);
+  return 0;
+}
+
+int PosixKernel::sys_open(Process& self, const std::string& path, int flags, uint32_t mode) {
+  (void)mode;
+  k_.execute(k_.costs().syscall_entry);
+  auto node = fs_.lookup(path);
+  if (!node) {
+    if (!(flags & O_CREAT)) return -ENOENT;
+    if (flags & O_DIRECTORY) return -EINVAL;
+    node = std::make_shared<FsNode>();
+    node->type = FsNode::Type::kRegular;
+    const int r = fs_.create(path, node);
+    if (r < 0) return r;
+  } else if ((flags & O_CREAT) && (flags & O_EXCL)) {
+    return -EEXIST;
+  }
+  if ((flags & O_DIRECTORY) && node->type != FsNode::Type::kDirectory) return -ENOTDIR;
+  OpenFile f;
+  f.flags() = (flags & (O_ACCMODE | O_NONBLOCK | O_APPEND)) | kKernelOLargefile;
+  f.node = node;
+  switch (node->type) {
+    case FsNode::Type::kDirectory:
+      if (accmode(flags) != O_RDONLY) return -EISDIR;
+      f.type = OpenFile::Type::kDirectory;
+      break;
+    case FsNode::Type::kRegular:
+      f.type = OpenFile::Type::kRegular;
+      if ((flags & O_TRUNC) && accmode(flags) != O_RDONLY) node->data.clear();
+      break;
+    case FsNode::Type::kFifo: {
+      f.type = OpenFile::Type::kPipe;
+      f.node = nullptr;
+      f.conn = ConnId{node->home_cpu, node->pipe_id, true};
+      int r;
+      if (node->home_cpu == k_.cpu()) {
+        PipeObject* p = pipe(node->pipe_id);
+        if (!p) return -ENOENT;
+        r = fifo_open_local(self, *p, flags, &f.version);
+      } else {
+        ++c_.remote_ops;
+        WireWriter w;
+        w.put(AgentMsg::kOp).put(PipeOp::kOpen).put(f.conn.owner).put(f.conn.id)
+            .put<uint8_t>(f.can_read()).put<uint8_t>(f.can_write()).put<uint8_t>(f.nonblock());
+        const auto reply = self.call(Address{k_.cpu(), kFifoAgentPort}, w.data());
+        WireReader rd(reply);
+        r = static_cast<int>(rd.get<int64_t>());
+        f.version = rd.get<uint32_t>();
+      }
+      if (r < 0) return r;
+      break;
+    }
+  }
+  return install(self, make_open_file(f));
+}
+
+// --- select and poll --------------------------------------------------------------------
+
+std::shared_ptr<Wait> PosixKernel::new_wait(Process& self) {
+  auto w = std::make_shared<Wait>();
+  w->proc = &self;
+  w->id = next_wait_++;
+  waits_[w->id] = w;
+  return w;
+}
+
+void PosixKernel::end_wait(const std::shared_ptr<Wait>& w) {
+  w->active = false;
+  waits_.erase(w->id);
+}
+
+std::shared_ptr<Wait> PosixKernel::wait_by_id(uint64_t id) {
+  auto it = waits_.find(id);
+  return it == waits_.end() ? nullptr : it->second.lock();
+}
+
+void PosixKernel::wake_wait(Wait& w) {
+  if (w.active && w.proc) k_.wake(*w.proc);
+}
+
+bool PosixKernel::block_on(Process& self, Wait& w, int64_t deadline, bool for_answers) {
+  for (;;) {
+    if (for_answers ? w.answers_pending == 0 : !w.ready.empty()) return false;
+    if (deadline >= 0 && static_cast<int64_t>(now_cycles()) >= deadline) return true;
+    if (deadline >= 0) {
+      k_.block_until(self, static_cast<uint64_t>(deadline));
+    } else {
+      k_.block(self);
+    }
+  }
+}
+
+short PosixKernel::mask_of(const PollEntry& e, const PipeState& s) const {
+  return pipe_poll_mask(s, e.file->can_read(), e.file->can_write(), e.file->version);
+}
+
+int PosixKernel::do_poll(Process& self, std::vector<PollEntry>& entries, int64_t timeout_cycles,
+                         int64_t* remaining) {
+  ++c_.selects;
+  const int64_t deadline = timeout_cycles < 0 ? -1 : static_cast<int64_t>(now_cycles()) + timeout_cycles;
+  auto w = new_wait(self);
+  struct Item {
+    uint32_t slot;
+    Interest interest;
+  };
+  std::vector<Item> remote;
+  // The (connection, event) pairs whose readiness could set a bit this entry reports.
+  auto interests = [](const PollEntry& e) {
+    std::vector<Interest> v;
+    const short a = e.allowed();
+    if (e.file->can_read() && (a & (POLLIN | POLLRDNORM | POLLHUP))) v.push_back(Interest::kRead);
+    if (e.file->can_write() && (a & (POLLOUT | POLLWRNORM | POLLERR))) v.push_back(Interest::kWrite);
+    return v;
+  };
+  for (uint32_t i = 0; i < entries.size(); ++i) {
+    PollEntry& e = entries[i];
+    if (!e.file || e.file->type != OpenFile::Type::kPipe) continue;
+    for (Interest in : interests(e)) {
+      if (e.file->conn.owner != k_.cpu()) {
+        remote.push_back({i, in});
+      } else if (timeout_cycles != 0) {
+        if (PipeObject* p = pipe(e.file->conn.id)) {
+          p->waiters.push_back({w, i, in, e.file->version});
+        }
+      }
+    }
+  }
+  // Remote descriptors go to the local agents, which ask the owners (or answer
+  // from their select database when a request is already outstanding).
+  if (!remote.empty()) {
+    for (uint32_t port : {kPipeAgentPort, kFifoAgentPort}) {
+      WireWriter msg;
+      uint32_t n = 0;
+      for (const Item& it : remote) n += entries[it.slot].file->conn.agent_port() == port;
+      if (n == 0) continue;
+      msg.put(AgentMsg::kSelect).put(w->id).put(n);
+      for (const Item& it : remote) {
+        const OpenFile& f = *entries[it.slot].file;
+        if (f.conn.agent_port() != port) continue;
+        msg.put(f.conn.owner).put(f.conn.id).put(static_cast<uint8_t>(it.interest)).put(f.version)
+            .put(it.slot);
+      }
+      w->answers_pending += n;
+      self.post(Address{k_.cpu(), port}, msg.data());
+    }
+    block_on(self, *w, -1, true);
+  }
+  // The scan: each descriptor once, as Linux's do_select()/do_poll() do.
+  k_.execute(k_.costs().fd_check * entries.size());
+  c_.fds_scanned += entries.size();
+  auto finish = [&](int count) {
+    end_wait(w);
+    if (remaining) *remaining = deadline < 0 ? -1 : std::max<int64_t>(0, deadline - static_cast<int64_t>(now_cycles()));
+    return count;
+  };
+  int count = 0;
+  for (uint32_t i = 0; i < entries.size(); ++i) {
+    PollEntry& e = entries[i];
+    short raw = 0;
+    if (!e.file) {
+      e.revents = e.fd >= 0 ? POLLNVAL : 0;
+    } else {
+      if (e.file->type != OpenFile::Type::kPipe) {
+        raw = kDefaultPollMask;
+      } else if (e.file->conn.owner == k_.cpu()) {
+        if (PipeObject* p = pipe(e.file->conn.id)) raw = mask_of(e, p->state());
+      } else {
+        for (const ReadyRecord& a : w->answers) {
+          if (a.slot == i) raw |= mask_of(e, a.state);
+        }
+      }
+      e.revents = raw & e.allowed();
+    }
+    count += e.revents != 0;
+  }
+  if (count || timeout_cycles == 0) return finish(count);
+  // Sleep. Wake-ups link ready records into this call's list; the woken call
+  // reads that list instead of rescanning every descriptor.
+  w->ready.clear();
+  for (;;) {
+    const bool timed_out = block_on(self, *w, deadline, false);
+    if (!w->ready.empty()) {
+      for (const ReadyRecord& rec : w->ready) {
+        PollEntry& e = entries[rec.slot];
+        const short m = mask_of(e, rec.state) & e.allowed();
+        if (m && !e.revents) ++count;
+        e.revents |= m;
+      }
+      if (count) {
+        ++c_.ready_list_wakes;
+        const ReadyRecord& first = w->ready.front();
+        k_.recorder().select_woke(k_.cpu(), self.pid(), first.remote, first.state.changed_at,
+                                  now_cycles());
+        return finish(count);
+      }
+      // Nothing on the list is of interest (another reader took the data):
+      // scan again, asking afresh for what is remote.
+      ++c_.rescans;
+      end_wait(w);
+      const int64_t left = deadline < 0 ? -1 : std::max<int64_t>(0, deadline - static_cast<int64_t>(now_cycles()));
+      return do_poll(self, entries, left, remaining);
+    }
+    if (timed_out) return finish(0);
+  }
+}
+
+int PosixKernel::sys_poll(Process& self, std::span<struct ::pollfd> fds, int64_t timeout_cycles) {
+  k_.execute(k_.costs().syscall_entry);
+  if (fds.size() > static_cast<size_t>(kMaxFds)) return -EINVAL;
+  std::vector<PollEntry> entries(fds.size());
+  for (size_t i = 0; i < fds.size(); ++i) {
+    entries[i].fd = fds[i].fd;
+    entries[i].events = fds[i].events;
+    if (fds[i].fd >= 0) entries[i].file = file(self, fds[i].fd);
+  }
+  const int n = do_poll(self, entries, timeout_cycles, nullptr);
+  for (size_t i = 0; i < fds.size(); ++i) fds[i].revents = entries[i].revents;
+  return n;
+}
+
+int PosixKernel::sys_select(Process& self, int nfds, uint64_t* rd, uint64_t* wr, uint64_t* ex,
+                            int64_t timeout_cycles, int64_t* remaining) {
+  k_.execute(k_.costs().syscall_entry);
+  if (nfds < 0) return -EINVAL;
+  nfds = std::min(nfds, kMaxFds);
+  auto bit = [](const uint64_t* set, int fd) { return set && (set[fd / 64] >> (fd % 64)) & 1; };
+  std::vector<PollEntry> entries;
+  std::vector<int> fds_of;
+  for (int fd = 0; fd < nfds; ++fd) {
+    const bool r = bit(rd, fd), w = bit(wr, fd), x = bit(ex, fd);
+    if (!r && !w && !x) continue;
+    PollEntry e;
+    e.fd = fd;
+    e.select = true;
+    e.file = file(self, fd);
+    if (!e.file) return -EBADF;
+    // select asks for these sets (fs/select.c); poll's HUP/ERR are part of them.
+    e.events = static_cast<short>((r ? kPollInSet : 0) | (w ? kPollOutSet : 0) | (x ? kPollExSet : 0));
+    entries.push_back(e);
+  }
+  int n = do_poll(self, entries, timeout_cycles, remaining);
+  if (n < 0) return n;
+  auto clear = [nfds](uint64_t* set) {
+    if (set) for (int fd = 0; fd < nfds; ++fd) set[fd / 64] &= ~(1ull << (fd % 64));
+  };
+  clear(rd);
+  clear(wr);
+  clear(ex);
+  int count = 0;
+  auto set_bit = [&](uint64_t* set, int fd) {
+    set[fd / 64] |= 1ull << (fd % 64);
+    ++count;
+  };
+  for (const PollEntry& e : entries) {
+    const short got = e.revents;
+    if ((e.events & POLLIN) && (got & kPollInSet)) set_bit(rd, e.fd);
+    if ((e.events & POLLOUT) && (got & kPollOutSet)) set_bit(wr, e.fd);
+    if ((e.events & POLLPRI) && (got & kPollExSet)) set_bit(ex, e.fd);
+  }
+  return count;
+}
+
+// --- signals, processes -------------------------------------------------------------------
+
+int PosixKernel::sys_signal(Process& self, int sig, int disposition, void (*handler)(int),
+                            int* old_disp, void (**old_handler)(int)) {
+  k_.execute(k_.costs().syscall_entry);
+  if (sig <= 0 || sig >= 65 || sig == SIGKILL || sig == SIGSTOP) return -EINVAL;
+  Proc& p = proc(self);
+  if (sig != SIGPIPE) {
+    *old_disp = 0;
+    *old_handler = nullptr;
+    return 0;  // no other signal is ever raised by the layer
+  }
+  *old_disp = p.sigpipe;
+  *old_handler = p.sigpipe_handler;
+  p.sigpipe = disposition;
+  p.sigpipe_handler = handler;
+  return 0;
+}
+
+int PosixKernel::sys_getpid(Process& self) {
+  k_.execute(k_.costs().syscall_entry);
+  return gpid(self);
+}
+
+int PosixKernel::sys_getppid(Process& self) {
+  k_.execute(k_.costs().syscall_entry);
+  const int32_t parent = proc(self).parent;
+  return parent ? parent : 1;
+}
+
+int PosixKernel::sys_waitpid(Process& self, int pid, int* status, int options) {
+  k_.execute(k_.costs().syscall_entry);
+  Proc& p = proc(self);
+  const bool any = pid == -1 || pid == 0;
+  if (!any && !p.children.count(pid)) return -ECHILD;
+  if (any && p.children.empty()) return -ECHILD;
+  for (;;) {
+    for (auto it = p.exited.begin(); it != p.exited.end(); ++it) {
+      if (!any && it->first != pid) continue;
+      const int32_t child = it->first;
+      if (status) *status = it->second;
+      p.exited.erase(it);
+      p.children.erase(child);
+      return child;
+    }
+    if (options & WNOHANG) return 0;
+    p.in_waitpid = true;
+    k_.block(self);
+    p.in_waitpid = false;
+  }
+}
+
+int PosixKernel::sys_spawn(Process& self, int cpu, int (*child)(void*), void* arg) {
+  k_.execute(k_.costs().syscall_entry);
+  if (cpu < 0 || cpu >= static_cast<int>(k_.params().cpus)) return -EINVAL;
+  Proc& p = proc(self);
+  const uint32_t target = static_cast<uint32_t>(cpu);
+  int32_t pid;
+  if (target == k_.cpu()) {
+    pid = static_cast<int32_t>(create_child(child, arg, gpid(self), p.fds));
+  } else {
+    // The child's CPU gets its own descriptions; each pipe's owner counts them
+    // before the child exists, so a parent closing its end at once cannot
+    // make the reader see EOF early.
+    std::vector<std::shared_ptr<OpenFile>> unique;
+    for (const auto& f : p.fds) {
+      if (f && std::find(unique.begin(), unique.end(), f) == unique.end()) unique.push_back(f);
+    }
+    for (const auto& f : unique) {
+      if (f->type != OpenFile::Type::kPipe || f->conn.owner == target) continue;
+      if (f->conn.owner == k_.cpu()) {
+        if (PipeObject* pp = pipe(f->conn.id)) pipe_ref(*pp, f->can_read(), f->can_write(), +1);
+        continue;
+      }
+      ++c_.remote_ops;
+      WireWriter w;
+      w.put(AgentMsg::kOp).put(PipeOp::kAddRef).put(f->conn.owner).put(f->conn.id)
+          .put<uint8_t>(f->can_read()).put<uint8_t>(f->can_write());
+      self.call(Address{k_.cpu(), f->conn.agent_port()}, w.data());
+    }
+    WireWriter w;
+    w.put(AgentMsg::kSpawn).put(reinterpret_cast<uint64_t>(child)).put(reinterpret_cast<uint64_t>(arg))
+        .put<int32_t>(gpid(self)).put<uint32_t>(static_cast<uint32_t>(unique.size()));
+    for (const auto& f : unique) {
+      // The shared status travels as a host pointer the receiver adopts.
+      auto* status = new std::shared_ptr<OpenFile::Status>(f->status);
+      w.put(static_cast<uint8_t>(f->type)).put(reinterpret_cast<uint64_t>(status)).put(f->conn.owner)
+          .put(f->conn.id).put<uint8_t>(f->conn.fifo).put(f->version)
+          .put<uint64_t>(f->node ? f->node->id : 0).put<int32_t>(f->host_fd);
+    }
+    w.put<uint32_t>(static_cast<uint32_t>(p.fds.size()));
+    for (const auto& f : p.fds) {
+      const auto it = std::find(unique.begin(), unique.end(), f);
+      w.put<int32_t>(f ? static_cast<int32_t>(it - unique.begin()) : -1);
+    }
+    const auto reply = self.call(Address{target, kProcManagerPort}, w.data());
+    pid = WireReader(reply).get<int32_t>();
+  }
+  p.children.insert(pid);
+  return pid;
+}
+
+void PosixKernel::sys_exit(Process& self, int status) {
+  (void)self;
+  k_.execute(k_.costs().syscall_entry);
+  throw ProcessExit{(status & 0xff) << 8};
+}
+
+void PosixKernel::register_stats(sim::Stats& s) const {
+  const std::string p = "cpu." + std::to_string(k_.cpu()) + ".posix.";
+  s.counter(p + "selects", &c_.selects, "calls", "select/poll calls, internal waits included");
+  s.counter(p + "fds_scanned", &c_.fds_scanned, "descriptors", "descriptors polled by scans");
+  s.counter(p + "rescans", &c_.rescans, "wakes", "wakes whose ready list held nothing of interest");
+  s.counter(p + "ready_list_wakes", &c_.ready_list_wakes, "wakes", "wakes answered from the ready list alone");
+  s.counter(p + "local_notifications", &c_.local_notifications, "records", "waiters woken by a local pipe's change");
+  s.counter(p + "remote_ops", &c_.remote_ops, "calls", "operations routed to an agent");
+}
+
+}  // namespace shadowsel::drv
