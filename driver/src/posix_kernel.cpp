@@ -677,8 +677,11 @@ int PosixKernel::do_poll(Process& self, std::vector<PollEntry>& entries, int64_t
   auto interests = [](const PollEntry& e) {
     std::vector<Interest> v;
     const short a = e.allowed();
-    if (e.file->can_read() && (a & (POLLIN | POLLRDNORM | POLLHUP))) v.push_back(Interest::kRead);
-    if (e.file->can_write() && (a & (POLLOUT | POLLWRNORM | POLLERR))) v.push_back(Interest::kWrite);
+    // A description that can write is itself a writer, so it never sees
+    // POLLHUP; one that can read never sees POLLERR.
+    const bool r = e.file->can_read(), w = e.file->can_write();
+    if (r && ((a & (POLLIN | POLLRDNORM)) || ((a & POLLHUP) && !w))) v.push_back(Interest::kRead);
+    if (w && ((a & (POLLOUT | POLLWRNORM)) || ((a & POLLERR) && !r))) v.push_back(Interest::kWrite);
     return v;
   };
   for (uint32_t i = 0; i < entries.size(); ++i) {

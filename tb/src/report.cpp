@@ -66,6 +66,18 @@ std::string summary(Simulation& sim, const RunResult& r) {
   out += fmt::format("messages    {} delivered, latency p50 {} cycles ({:.0f} ns), p99 {} cycles ({:.0f} ns)\n",
                      lat.count(), lat.percentile(50), ns(lat.percentile(50)), lat.percentile(99),
                      ns(lat.percentile(99)));
+  const auto& remote = sim.recorder().remote_wake_latency();
+  const auto& local = sim.recorder().local_wake_latency();
+  if (remote.count() || local.count()) {
+    auto& st = sim.stats();
+    out += fmt::format("select      remote wake p50 {} p99 {} cycles ({} wakes); local wake p50 {} p99 {} cycles ({} wakes)\n",
+                       remote.percentile(50), remote.percentile(99), remote.count(),
+                       local.percentile(50), local.percentile(99), local.count());
+    out += fmt::format("agents      {:.0f} requests sent, {:.0f} suppressed, {:.0f} notifications; "
+                       "{:.0f} agent cycles per notification\n",
+                       st.value("select.requests_sent"), st.value("select.requests_suppressed"),
+                       st.value("select.notifications"), st.value("select.agent_cycles_per_notification"));
+  }
   uint64_t no_memory = 0, undeliverable = 0;
   for (uint32_t i = 0; i < sim.cpus(); ++i) {
     no_memory += sim.kernel(i).msg().counters().rx_no_memory;

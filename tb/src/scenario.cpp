@@ -405,8 +405,10 @@ Scenario load_scenario(const std::string& path) {
       {"kind",
        [&](N n, L l) {
          w.kind = r.string(n, l);
-         if (w.kind != "ring" && w.kind != "saturate" && w.kind != "idle_gap")
-           r.fail(n, l, fmt::format("must be ring, saturate or idle_gap, got '{}'", printable(w.kind)));
+         if (w.kind != "ring" && w.kind != "saturate" && w.kind != "idle_gap" && w.kind != "dedup" &&
+             w.kind != "pipeline")
+           r.fail(n, l, fmt::format("must be ring, saturate, idle_gap, dedup or pipeline, got '{}'",
+                                    printable(w.kind)));
        }},
       {"messages", [&](N n, L l) { w.messages = narrow<uint32_t>(r.integer(n, l, {0, kMaxMessages})); }},
       {"bytes", [&](N n, L l) { w.bytes = narrow<uint32_t>(r.integer(n, l, {0, kMaxMessageBytes})); }},
@@ -417,6 +419,13 @@ Scenario load_scenario(const std::string& path) {
       {"think_jitter_cycles",
        [&](N n, L l) { w.think_jitter_cycles = narrow<uint64_t>(r.integer(n, l, {0, kI64Max})); }},
       {"gap_cycles", [&](N n, L l) { w.gap_cycles = narrow<uint64_t>(r.integer(n, l, {0, kMaxGapCycles})); }},
+      {"waiters", [&](N n, L l) { w.waiters = narrow<uint32_t>(r.integer(n, l, {1, 1000})); }},
+      {"rounds", [&](N n, L l) { w.rounds = narrow<uint32_t>(r.integer(n, l, {1, 1000000})); }},
+      {"period_cycles",
+       [&](N n, L l) { w.period_cycles = narrow<uint64_t>(r.integer(n, l, {1000, kMaxGapCycles})); }},
+      {"owner_cpu", [&](N n, L l) { w.owner_cpu = narrow<uint32_t>(r.integer(n, l, {0, hw::kMaxCpus - 1})); }},
+      {"waiter_cpu", [&](N n, L l) { w.waiter_cpu = narrow<uint32_t>(r.integer(n, l, {0, hw::kMaxCpus - 1})); }},
+      {"inputs", [&](N n, L l) { w.inputs = narrow<uint32_t>(r.integer(n, l, {1, 64})); }},
   };
 
   const std::vector<Key> top_keys = {
@@ -466,6 +475,12 @@ Scenario load_scenario(const std::string& path) {
            r.fail(line_of(lines, "think_cycles"),
                   fmt::format("workload.think_cycles: must be >= workload.think_jitter_cycles ({}), got {}",
                               w.think_jitter_cycles, w.think_cycles));
+         }
+         for (const char* key : {"owner_cpu", "waiter_cpu"}) {
+           const uint32_t v = std::string(key) == "owner_cpu" ? w.owner_cpu : w.waiter_cpu;
+           if (v >= m.cpus && line_of(lines, key) != 0)
+             r.fail(line_of(lines, key),
+                    fmt::format("workload.{}: must be below cpus ({}), got {}", key, m.cpus, v));
          }
        }},
   };

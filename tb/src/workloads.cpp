@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "shadowsel/driver/kernel.h"
+#include "shadowsel/tb/posix_workloads.h"
 #include "shadowsel/tb/simulation.h"
 
 namespace shadowsel::tb {
@@ -133,6 +134,10 @@ void install_workload(Simulation& sim) {
     install_saturate(sim);
   } else if (kind == "idle_gap") {
     install_idle_gap(sim);
+  } else if (kind == "dedup") {
+    install_dedup(sim);
+  } else if (kind == "pipeline") {
+    install_pipeline(sim);
   } else {
     throw std::invalid_argument("unknown workload kind " + kind);
   }

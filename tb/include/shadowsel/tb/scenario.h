@@ -15,7 +15,7 @@ namespace shadowsel::tb {
 
 /// What the simulated processes do. Each kind is a traffic generator in tb/workloads.
 struct WorkloadParams {
-  std::string kind = "ring";      ///< "ring", "saturate" or "idle_gap"
+  std::string kind = "ring";      ///< "ring", "saturate", "idle_gap", "dedup" or "pipeline"
   uint32_t messages = 200;        ///< messages each sending process sends
   uint32_t bytes = 256;           ///< payload of a message, bytes
   uint32_t bytes_max = 0;         ///< if > bytes: payload uniform in [bytes, bytes_max]
@@ -23,6 +23,15 @@ struct WorkloadParams {
   uint64_t think_cycles = 2000;   ///< user compute between two messages, cycles
   uint64_t think_jitter_cycles = 500;  ///< think time varies uniformly by +- this, cycles
   uint64_t gap_cycles = 1000000000;    ///< idle time between the two messages ("idle_gap")
+  // "dedup": W waiters on waiter_cpu select one FIFO whose real structure is on owner_cpu.
+  uint32_t waiters = 8;                ///< waiting processes ("dedup")
+  uint32_t rounds = 20;                ///< readiness events ("dedup")
+  uint64_t period_cycles = 1000000;    ///< one event per period ("dedup")
+  uint32_t owner_cpu = 1;              ///< CPU holding the FIFO ("dedup")
+  uint32_t waiter_cpu = 0;             ///< CPU of the waiters ("dedup"); = owner_cpu: all local
+  // "pipeline": a producer on CPU 0 feeds a filter on each other CPU through
+  // `inputs` pipes per filter; it writes `messages` records of `bytes` bytes.
+  uint32_t inputs = 3;                 ///< pipes into each filter ("pipeline")
 };
 
 /// How the select hot path is done: software agents, or the notify engine as a

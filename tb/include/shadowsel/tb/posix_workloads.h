@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: MIT
+// Workloads that are POSIX programs on the simulated machine (docs/scenarios.md).
+#pragma once
+
+#include "shadowsel/tb/simulation.h"
+
+namespace shadowsel::tb {
+
+/// "dedup": W waiters on one CPU select a FIFO whose real structure is on another.
+void install_dedup(Simulation& sim);
+/// "pipeline": a producer on CPU 0 feeds a filter on every other CPU through pipes.
+void install_pipeline(Simulation& sim);
+
+}  // namespace shadowsel::tb
