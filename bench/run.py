@@ -268,6 +268,52 @@ class Bench:
                                "arb_cycles_counter": lane["arb_cycles"],
                                "trace_dur_us": slices[0]["dur"], "trace_cycles": from_trace}
 
+    def select_sw(self):
+        """Software distributed select (the agents), from tb/scenarios/dedup.toml.
+
+        Simulated figures are exact and repeatable, so each variant runs once:
+        W=1 and W=64 waiters on CPU 0 selecting a FIFO held by CPU 1, and the
+        all-local baseline (waiters on the FIFO's own CPU, the seed's Fig. 1)."""
+        base = os.path.join(SCENARIOS, "dedup.toml")
+        with open(base) as f:
+            text = f.read()
+        owner = self.scenario_value(base, "workload", "owner_cpu")
+        variants = {"w1": {"waiters": 1}, "w64": {"waiters": 64},
+                    "local": {"waiters": 1, "waiter_cpu": owner}}
+        got = {}
+        for name, keys in variants.items():
+            t = text
+            for k, v in keys.items():
+                t, n = re.subn(rf"^{k}\s*=\s*\d+", f"{k} = {v}", t, flags=re.M)
+                if n != 1:
+                    raise BenchError(f"{base}: no single '{k} = N' line to vary")
+            path = os.path.join(self.outdir, f"dedup-{name}.toml")
+            with open(path, "w") as f:
+                f.write(t)
+            for k, v in keys.items():
+                if self.scenario_value(path, "workload", k) != v:
+                    raise BenchError(f"{path}: workload.{k} did not become {v}")
+            run, stats = self.run(f"dedup-{name}", 0, path)
+            sel = stats["stats"]["select"]
+            rounds = self.scenario_value(path, "workload", "rounds")
+            got[name] = {"rounds": rounds, **{k: v for k, v in sel.items()}, "run": run}
+        self.raw["select_sw"] = got
+        for w in ("w1", "w64"):
+            g = got[w]
+            if g["notifications"] != g["rounds"]:
+                raise BenchError(f"dedup {w}: {g['notifications']} notifications for {g['rounds']} events")
+            self.figure(f"sw_bus_requests_per_event_{w}", sig(g["requests_sent"] / g["rounds"]), "requests/event")
+        w1 = got["w1"]
+        self.figure("sw_wake_latency_cycles_p50", w1["remote_wake_latency_cycles"]["p50"], "cycles")
+        self.figure("sw_wake_latency_cycles_p99", w1["remote_wake_latency_cycles"]["p99"], "cycles")
+        self.figure("sw_cpu_cycles_per_notification", sig(w1["agent_cycles_per_notification"]), "cycles")
+        self.figure("local_select_wake_cycles_p50", got["local"]["local_wake_latency_cycles"]["p50"], "cycles")
+        w64 = got["w64"]
+        self.note(f"dedup: {w1['rounds']} events each; W=64: {w64['requests_sent']:.0f} requests sent, "
+                  f"{w64['requests_suppressed']:.0f} suppressed, wake p50 {w64['remote_wake_latency_cycles']['p50']} "
+                  f"p99 {w64['remote_wake_latency_cycles']['p99']} cycles (64 waiters woken one after another); "
+                  f"cycles per notification are the agents' own CPU time at both ends, interrupts excluded")
+
     # --- scenario files -------------------------------------------------------------
 
     @staticmethod
@@ -324,7 +370,7 @@ def main():
     b = Bench(os.path.abspath(args.build), args.runs)
     if not (os.path.isfile(b.binary) and os.access(b.binary, os.X_OK)):
         die(f"no simulator binary at {b.binary}: build it first (make build, or make bench)")
-    for f in ("busy8.toml", "idle_gap.toml"):
+    for f in ("busy8.toml", "idle_gap.toml", "dedup.toml"):
         if not os.path.isfile(os.path.join(SCENARIOS, f)):
             die(f"missing scenario {os.path.join(SCENARIOS, f)}")
     os.makedirs(b.outdir, exist_ok=True)
@@ -338,6 +384,7 @@ def main():
         b.packet()
         b.idle()
         b.busy8()
+        b.select_sw()
     except BenchError as e:
         failed = str(e)
     path = b.write(header)  # keep what was measured, even after a failure
