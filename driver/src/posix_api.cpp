@@ -114,7 +114,7 @@ int shadowsel_poll(struct pollfd* fds, nfds_t nfds, int timeout_ms) {
   return sys_result(px().sys_poll(self(), {fds, static_cast<size_t>(nfds)}, cycles));
 }
 
-sighandler_t shadowsel_signal(int signum, sighandler_t handler) {
+shadowsel_sighandler_t shadowsel_signal(int signum, shadowsel_sighandler_t handler) {
   const int disp = handler == SIG_DFL ? 0 : handler == SIG_IGN ? 1 : 2;
   int old_disp = 0;
   void (*old_handler)(int) = nullptr;

@@ -133,7 +133,8 @@ Process& PosixKernel::start_program(const std::string& name, std::function<int()
 }
 
 uint32_t PosixKernel::create_child(std::function<int(void*)> fn, void* arg, int32_t parent_gpid,
-                                   std::vector<std::shared_ptr<OpenFile>> fds) {
+                                   std::vector<std::shared_ptr<OpenFile>> fds, int sigpipe,
+                                   void (*handler)(int)) {
   auto main = [fn, arg] { return fn(arg); };
   Process& p = k_.spawn("child", program_body(main, [this, parent_gpid](Process& self, int status) {
     close_all(self);
@@ -146,6 +147,8 @@ uint32_t PosixKernel::create_child(std::function<int(void*)> fn, void* arg, int3
   auto pr = std::make_unique<Proc>();
   pr->process = &p;
   pr->parent = parent_gpid;
+  pr->sigpipe = sigpipe;
+  pr->sigpipe_handler = handler;
   for (auto& f : fds) {
     if (f) ++f->refs;
   }
@@ -891,7 +894,7 @@ int PosixKernel::sys_spawn(Process& self, int cpu, int (*child)(void*), void* ar
   const uint32_t target = static_cast<uint32_t>(cpu);
   int32_t pid;
   if (target == k_.cpu()) {
-    pid = static_cast<int32_t>(create_child(child, arg, gpid(self), p.fds));
+    pid = static_cast<int32_t>(create_child(child, arg, gpid(self), p.fds, p.sigpipe, p.sigpipe_handler));
   } else {
     // The child's CPU gets its own descriptions; each pipe's owner counts them
     // before the child exists, so a parent closing its end at once cannot
@@ -914,7 +917,8 @@ int PosixKernel::sys_spawn(Process& self, int cpu, int (*child)(void*), void* ar
     }
     WireWriter w;
     w.put(AgentMsg::kSpawn).put(reinterpret_cast<uint64_t>(child)).put(reinterpret_cast<uint64_t>(arg))
-        .put<int32_t>(gpid(self)).put<uint32_t>(static_cast<uint32_t>(unique.size()));
+        .put<int32_t>(gpid(self)).put<int32_t>(p.sigpipe).put(reinterpret_cast<uint64_t>(p.sigpipe_handler))
+        .put<uint32_t>(static_cast<uint32_t>(unique.size()));
     for (const auto& f : unique) {
       // The shared status travels as a host pointer the receiver adopts.
       auto* status = new std::shared_ptr<OpenFile::Status>(f->status);

@@ -379,6 +379,8 @@ void ProcessManager::run(drv::Process& self) {
     const auto fn = reinterpret_cast<int (*)(void*)>(r.get<uint64_t>());
     auto* arg = reinterpret_cast<void*>(r.get<uint64_t>());
     const int32_t parent = r.get<int32_t>();
+    const int32_t sigpipe = r.get<int32_t>();
+    const auto handler = reinterpret_cast<void (*)(int)>(r.get<uint64_t>());
     const uint32_t n = r.get<uint32_t>();
     const uint32_t me = px_.kernel().cpu();
     std::vector<std::shared_ptr<drv::OpenFile>> files;
@@ -406,7 +408,7 @@ void ProcessManager::run(drv::Process& self) {
       const int32_t idx = r.get<int32_t>();
       if (idx >= 0) fd = files.at(static_cast<size_t>(idx));
     }
-    const uint32_t pid = px_.create_child(fn, arg, parent, std::move(fds));
+    const uint32_t pid = px_.create_child(fn, arg, parent, std::move(fds), sigpipe, handler);
     WireWriter w;
     w.put<int32_t>(static_cast<int32_t>(pid));
     self.reply(m, w.data());

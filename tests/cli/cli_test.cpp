@@ -705,3 +705,47 @@ TEST(CliHelp, ListsTheOptions) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------
+// Distributed-select scenarios shipped in tb/scenarios
+// ---------------------------------------------------------------------------
+
+const fs::path kShipped = fs::path(SHADOWSEL_TEST_DATA_DIR).parent_path().parent_path() / "tb" / "scenarios";
+
+// dedup: one subscribe request per readiness event, however many waiters.
+TEST(CliSelectScenarios, DedupSendsOneRequestPerEvent) {
+  TempDir out;
+  const Result r = run_shadowsel({"--scenario", (kShipped / "dedup.toml").string(), "--out", out.str()});
+  expect_clean_exit(r, 0);
+  if (HasFatalFailure()) return;
+  EXPECT_NE(r.out.find("select      remote wake p50"), std::string::npos) << r.describe();
+  std::string error;
+  const auto stats = parse_json_file(out / "stats.json", &error);
+  ASSERT_TRUE(stats) << error;
+  const json& s = stats->at("stats");
+  EXPECT_EQ(s.at("select").at("requests_sent").get<double>(), 20.0);
+  EXPECT_EQ(s.at("select").at("notifications").get<double>(), 20.0);
+  EXPECT_EQ(s.at("select").at("requests_suppressed").get<double>(), 20.0 * 63);
+  EXPECT_EQ(s.at("cpu").at("0").at("agent").at("fifo").at("waiters_woken").get<int>(), 20 * 64);
+  EXPECT_EQ(s.at("cpu").at("0").at("posix").at("rescans").get<int>(), 0);
+  EXPECT_EQ(s.at("select").at("remote_wake_latency_cycles").at("count").get<int>(), 20 * 64);
+  EXPECT_GT(s.at("select").at("remote_wake_latency_cycles").at("p50").get<int>(), 0);
+}
+
+// pipeline: filters on CPUs 1..3 select on three pipes each and read to EOF;
+// the producer checks every filter's byte count through its exit status.
+TEST(CliSelectScenarios, PipelineFinishes) {
+  TempDir out;
+  const Result r = run_shadowsel({"--scenario", (kShipped / "pipeline.toml").string(), "--out", out.str()});
+  expect_clean_exit(r, 0);
+  if (HasFatalFailure()) return;
+  std::string error;
+  const auto stats = parse_json_file(out / "stats.json", &error);
+  ASSERT_TRUE(stats) << error;
+  const json& cpu = stats->at("stats").at("cpu");
+  for (const char* c : {"1", "2", "3"}) {
+    EXPECT_GT(cpu.at(c).at("agent").at("pipe").at("ops_forwarded").get<int>(), 0) << "cpu " << c;
+    EXPECT_GT(cpu.at(c).at("posix").at("selects").get<int>(), 0) << "cpu " << c;
+  }
+  EXPECT_GT(cpu.at("0").at("agent").at("pipe").at("ops_served").get<int>(), 0);
+}

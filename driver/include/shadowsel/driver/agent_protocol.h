@@ -23,7 +23,7 @@ enum class AgentMsg : uint8_t {
   kRemoteResult = 9,  ///< corr u64, ret i64, version u32, data
   kRemoteDrop = 10,   ///< owner u32, id u32, reader u8, writer u8
   // process manager
-  kSpawn = 11,      ///< call: see PosixKernel::sys_spawn; reply: child pid i32
+  kSpawn = 11,      ///< call: function, argument, parent pid, SIGPIPE disposition, descriptions, fd map (PosixKernel::sys_spawn); reply: child pid i32
   kChildExit = 12,  ///< post: parent pid i32, child pid i32, wait status i32
 };
 

@@ -205,8 +205,10 @@ class PosixKernel {
   /// -ENXIO, or 1 if the opener must wait for a partner, else 0.
   int fifo_open_counts(PipeObject& p, bool reader, bool writer, bool nonblock, uint32_t* version);
   /// Creates a child process from a spawn request (descriptors already built).
+  /// `sigpipe`/`handler`: the parent's SIGPIPE disposition, inherited as after fork().
   uint32_t create_child(std::function<int(void*)> fn, void* arg, int32_t parent_gpid,
-                        std::vector<std::shared_ptr<OpenFile>> fds);
+                        std::vector<std::shared_ptr<OpenFile>> fds, int sigpipe = 0,
+                        void (*handler)(int) = nullptr);
   std::shared_ptr<OpenFile> make_open_file(const OpenFile& f);
   void child_exited(int32_t parent_gpid, int32_t child_gpid, int status);
   int32_t gpid(const Process& p) const;

@@ -47,7 +47,8 @@ int shadowsel_unlink(const char *path);
 int shadowsel_select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
                      struct timeval *timeout);
 int shadowsel_poll(struct pollfd *fds, nfds_t nfds, int timeout_ms);
-sighandler_t shadowsel_signal(int signum, sighandler_t handler);
+typedef void (*shadowsel_sighandler_t)(int); /* glibc names it sighandler_t only with _GNU_SOURCE */
+shadowsel_sighandler_t shadowsel_signal(int signum, shadowsel_sighandler_t handler);
 pid_t shadowsel_waitpid(pid_t pid, int *status, int options);
 pid_t shadowsel_wait(int *status);
 pid_t shadowsel_getpid(void);
