@@ -508,6 +508,109 @@ TEST(SelectPollRemote, PollReportsWhatSelectDoesForARemotePipe) {
   EXPECT_EQ(posix(sim, 0, "rescans"), 0u);
 }
 
+// The write side: a remote write end of a full pipe reports nothing, then
+// POLLOUT once the owner's reader makes room, then POLLERR alone (the pipe
+// full again) once every reader closed; select's write set agrees each time.
+struct PollOut {
+  int data[2] = {-1, -1};
+  int fill_writes = 0;
+  int64_t fill_error = 0;
+  struct Step {
+    int poll_ret = -2;
+    short revents = -1;
+    int select_ret = -2;
+    bool isset = false;
+  };
+  Step full, room, refull, err;
+  int64_t refill = -2;
+  uint64_t room_at = 0, err_at = 0, read_at = 0, close_at = 0;
+  int c_status = -1;
+};
+PollOut g_out;
+
+PollOut::Step pollout_then_select(int fd, bool block, uint64_t* at) {
+  PollOut::Step s;
+  struct pollfd p = {fd, POLLOUT, 0};
+  s.poll_ret = shadowsel_poll(&p, 1, block ? -1 : 0);
+  s.revents = p.revents;
+  if (at) *at = hw::now_cycles();
+  fd_set w;
+  FD_ZERO(&w);
+  FD_SET(fd, &w);
+  struct timeval tv = {0, 0};
+  s.select_ret = shadowsel_select(fd + 1, nullptr, &w, nullptr, &tv);
+  s.isset = s.select_ret >= 0 && FD_ISSET(fd, &w);
+  return s;
+}
+
+int pollout_writer(void*) {  // CPU 0
+  shadowsel_close(g_out.data[0]);
+  const int fd = g_out.data[1];
+  g_out.full = pollout_then_select(fd, false, nullptr);
+  g_out.room = pollout_then_select(fd, true, &g_out.room_at);
+  static const char page[4096] = {};
+  g_out.refill = shadowsel_write(fd, page, sizeof page);  // O_NONBLOCK: takes the free slot
+  g_out.refull = pollout_then_select(fd, false, nullptr);
+  g_out.err = pollout_then_select(fd, true, &g_out.err_at);
+  return 0;
+}
+
+TEST(SelectPollRemote, PollOutThenPollErrOnARemoteWriteEnd) {
+  g_out = PollOut{};
+  tb::Simulation sim(scenario(2));
+  drv::Process& parent = sim.posix(1).start_program("parent", [] {
+    if (shadowsel_pipe(g_out.data) != 0) return 1;
+    if (shadowsel_fcntl(g_out.data[1], F_SETFL, O_NONBLOCK) != 0) return 2;
+    static const char page[4096] = {};
+    for (;;) {
+      const ssize_t n = shadowsel_write(g_out.data[1], page, sizeof page);
+      if (n < 0) {
+        g_out.fill_error = errno;
+        break;
+      }
+      ++g_out.fill_writes;
+    }
+    const pid_t c = shadowsel_spawn(0, &pollout_writer, nullptr);
+    if (c <= 0) return 3;
+    shadowsel_usleep(1000);
+    static char buf[4096];
+    g_out.read_at = hw::now_cycles();
+    if (shadowsel_read(g_out.data[0], buf, sizeof buf) != 4096) return 4;
+    shadowsel_usleep(1000);
+    g_out.close_at = hw::now_cycles();
+    shadowsel_close(g_out.data[0]);
+    if (shadowsel_waitpid(c, &g_out.c_status, 0) != c) return 5;
+    return 0;
+  });
+  const tb::RunResult r = sim.run();
+  ASSERT_EQ(r.end, tb::RunResult::End::kFinished) << r.detail;
+  ASSERT_EQ(sim.posix(1).program_status(parent.pid()), std::optional<int>(0));
+  EXPECT_EQ(g_out.fill_writes, 16);
+  EXPECT_EQ(g_out.fill_error, EAGAIN);
+  EXPECT_EQ(g_out.c_status, 0);
+  EXPECT_EQ(g_out.full.poll_ret, 0);
+  EXPECT_EQ(g_out.full.revents, 0);
+  EXPECT_EQ(g_out.full.select_ret, 0);
+  EXPECT_FALSE(g_out.full.isset);
+  EXPECT_EQ(g_out.room.poll_ret, 1);
+  EXPECT_EQ(g_out.room.revents, POLLOUT);
+  EXPECT_EQ(g_out.room.select_ret, 1);
+  EXPECT_TRUE(g_out.room.isset);
+  EXPECT_GT(g_out.room_at, g_out.read_at);
+  EXPECT_EQ(g_out.refill, 4096);
+  EXPECT_EQ(g_out.refull.poll_ret, 0);
+  EXPECT_EQ(g_out.refull.revents, 0);
+  EXPECT_EQ(g_out.refull.select_ret, 0);
+  EXPECT_FALSE(g_out.refull.isset);
+  EXPECT_EQ(g_out.err.poll_ret, 1);
+  EXPECT_EQ(g_out.err.revents, POLLERR);
+  EXPECT_EQ(g_out.err.select_ret, 1);
+  EXPECT_TRUE(g_out.err.isset);
+  EXPECT_GT(g_out.err_at, g_out.close_at);
+  EXPECT_EQ(posix(sim, 0, "rescans"), 0u);
+  EXPECT_EQ(posix(sim, 0, "ready_list_wakes"), 2u);
+}
+
 // --- local descriptors need no agent -------------------------------------------------------
 
 int noagent_writer(void* arg) {
