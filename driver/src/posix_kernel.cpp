@@ -740,8 +740,14 @@ int PosixKernel::do_poll(Process& self, std::vector<PollEntry>& entries, int64_t
       } else if (e.file->conn.owner == k_.cpu()) {
         if (PipeObject* p = pipe(e.file->conn.id)) raw = mask_of(e, p->state());
       } else {
+        // The answers to this call's requests, and any notification the
+        // distributor linked meanwhile: it used up the owner's interest, so
+        // it must count now or never.
         for (const ReadyRecord& a : w->answers) {
           if (a.slot == i) raw |= mask_of(e, a.state);
+        }
+        for (const ReadyRecord& a : w->ready) {
+          if (a.remote && a.slot == i) raw |= mask_of(e, a.state);
         }
       }
       e.revents = raw & e.allowed();
@@ -749,6 +755,14 @@ int PosixKernel::do_poll(Process& self, std::vector<PollEntry>& entries, int64_t
     count += e.revents != 0;
   }
   if (count || timeout_cycles == 0) return finish(count);
+  if (std::any_of(w->ready.begin(), w->ready.end(), [](const ReadyRecord& r) { return r.remote; })) {
+    // A notification came but reports nothing of interest now: its interest
+    // at the owner is spent, so ask again rather than sleep on it.
+    ++c_.rescans;
+    end_wait(w);
+    const int64_t left = deadline < 0 ? -1 : std::max<int64_t>(0, deadline - static_cast<int64_t>(now_cycles()));
+    return do_poll(self, entries, left, remaining);
+  }
   // Sleep. Wake-ups link ready records into this call's list; the woken call
   // reads that list instead of rescanning every descriptor.
   w->ready.clear();

@@ -9,7 +9,9 @@
 //  - answers go to the agent, so a caller that timed out or exited meanwhile
 //    is harmless;
 //  - poll() reports for remote descriptors what select() does;
-//  - local descriptors cost no agent message.
+//  - local descriptors cost no agent message;
+//  - a notification queued right behind an answer from the select database
+//    is not lost (skipped: a known bug, described at SelectRace below).
 // Programs run as simulated POSIX processes and record what they saw in
 // globals (one Simulation per test process); the test body checks them and
 // the statistics after the run.
@@ -19,12 +21,15 @@
 #include "shadowsel/posix/posix.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstdint>
 #include <cstdio>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "child.h"
 #include "shadowsel/hw/time.h"
 #include "shadowsel/tb/simulation.h"
 
@@ -669,6 +674,103 @@ TEST(SelectLocalOnly, SelectsOnLocalPipesSendNoAgentMessages) {
   EXPECT_EQ(stat(sim, "select.requests_sent"), 0u);
   EXPECT_EQ(stat(sim, "select.notifications"), 0u);
   EXPECT_EQ(sim.platform().bus().counters(0).transfers + sim.platform().bus().counters(1).transfers, 0u);
+}
+
+// --- a notification queued behind an answer from the select database ---------------------
+//
+// Regression (PosixKernel::do_poll). A select/poll whose remote item CPU 0's
+// pipe agent answers from its select database (entry kSubscribed, left by an
+// earlier call that timed out) gets the stale "not ready" answer; if the
+// owner's notification reaches the agent before the selecting process runs
+// again, the distributor links a ready record into Wait::ready. The scan used
+// to look at the answers only and clear the ready list before sleeping,
+// losing the record; the owner's interest was spent, so the call slept to its
+// timeout (or forever). Reproduction with the default cost table: CPU 1 makes
+// a pipe; child A on CPU 0 selects on the read end with a zero timeout and
+// exits; child P on CPU 0 enters select (5 ms timeout) at cycle 2,001,855; the
+// parent writes 1 byte from 1,040 cycles before to 20 cycles after that. The
+// test sweeps the write across the call; every run must see the byte.
+struct Race {
+  int data[2] = {-1, -1};
+  uint64_t at_select = 0, at_write = 0;
+  int ret = -2;
+  bool isset = false;
+  uint64_t t_sel = 0, t_ret = 0;
+};
+Race g_race;
+
+void sleep_until(uint64_t t) {
+  const uint64_t now = hw::now_cycles();
+  if (t <= now) return;
+  const struct timespec ts = {0, static_cast<long>((t - now) * 1000 / kCyclesPerUs)};
+  shadowsel_nanosleep(&ts, nullptr);
+}
+
+int race_timed_out(void*) {  // leaves CPU 0's database entry subscribed
+  struct timeval tv = {0, 0};
+  bool isset;
+  return select_read(g_race.data[0], &tv, &isset) == 0 ? 0 : 1;
+}
+
+int race_selector(void*) {
+  sleep_until(g_race.at_select);
+  g_race.t_sel = hw::now_cycles();
+  struct timeval tv = {0, 5000};  // 5 ms
+  g_race.ret = select_read(g_race.data[0], &tv, &g_race.isset);
+  g_race.t_ret = hw::now_cycles();
+  return 0;
+}
+
+struct RaceResult {
+  int end = -1, ret = -2, isset = 0;
+  uint64_t t_sel = 0, t_ret = 0, woken = 0;
+};
+
+RaceResult race_run(int64_t delta) {
+  const std::string out = run_in_child([delta] {
+    g_race = Race{};
+    g_race.at_select = 2'000'000;
+    g_race.at_write = static_cast<uint64_t>(2'000'000 + delta);
+    tb::Simulation sim(scenario(2));
+    sim.posix(1).start_program("parent", [] {
+      if (shadowsel_pipe(g_race.data) != 0) return 1;
+      int st = -1;
+      const pid_t a = shadowsel_spawn(0, &race_timed_out, nullptr);
+      if (a <= 0 || shadowsel_waitpid(a, &st, 0) != a || st != 0) return 2;
+      const pid_t p = shadowsel_spawn(0, &race_selector, nullptr);
+      if (p <= 0) return 3;
+      sleep_until(g_race.at_write);
+      if (shadowsel_write(g_race.data[1], "!", 1) != 1) return 4;
+      return shadowsel_waitpid(p, &st, 0) == p ? 0 : 5;
+    });
+    const tb::RunResult r = sim.run();
+    return std::to_string(static_cast<int>(r.end)) + " " + std::to_string(g_race.ret) + " " +
+           std::to_string(g_race.isset) + " " + std::to_string(g_race.t_sel) + " " +
+           std::to_string(g_race.t_ret) + " " +
+           std::to_string(stat(sim, "cpu.0.agent.pipe.waiters_woken"));
+  });
+  RaceResult r;
+  std::istringstream in(out);
+  in >> r.end >> r.ret >> r.isset >> r.t_sel >> r.t_ret >> r.woken;
+  return r;
+}
+
+TEST(SelectRace, ANotificationQueuedBehindADatabaseAnswerIsNotLost) {
+  // The write moves across the selector's call: before it the notification
+  // comes first (a fresh request, answered "ready"); after it the call is
+  // woken through its ready list. Every run must see the byte, long before
+  // the timeout.
+  int fresh = 0, via_ready_list = 0;
+  for (int64_t delta = -3000; delta <= 1000; delta += 20) {
+    const RaceResult r = race_run(delta);
+    EXPECT_EQ(r.end, static_cast<int>(tb::RunResult::End::kFinished)) << "delta " << delta;
+    EXPECT_EQ(r.ret, 1) << "delta " << delta;
+    EXPECT_EQ(r.isset, 1) << "delta " << delta;
+    EXPECT_LT(r.t_ret - r.t_sel, 100'000u) << "delta " << delta;
+    (r.woken ? via_ready_list : fresh) += 1;
+  }
+  EXPECT_GT(fresh, 0);
+  EXPECT_GT(via_ready_list, 0);
 }
 
 }  // namespace
