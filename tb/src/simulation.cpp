@@ -73,6 +73,15 @@ void Simulation::register_select_totals() {
                  "select items answered from an agent's database without a message");
   stats_.formula("select.notifications", notes, "messages", "notifications received by all agents");
   stats_.formula("select.agent_cpu_cycles", cycles, "cycles", "cycles all agents held their CPUs");
+  for (uint32_t i = 0; i < cpus(); ++i) {
+    const fw::CpuServices* sv = services_[i].get();
+    stats_.formula("cpu." + std::to_string(i) + ".agent.cycles_per_notification",
+                   [sv, notes] {
+                     const double n = notes();
+                     return n ? (sv->pipes.cpu_cycles() + sv->fifos.cpu_cycles()) / n : 0.0;
+                   },
+                   "cycles", "this CPU's agents' cycles per notification received machine-wide");
+  }
   stats_.formula("select.agent_cycles_per_notification",
                  [cycles, notes] { return notes() ? cycles() / notes() : 0.0; }, "cycles",
                  "agent CPU cycles (both ends, all work) per notification received");
