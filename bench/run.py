@@ -25,6 +25,17 @@ Figures:
                            measured in a simulation that moves exactly one packet
                            (bus counters, cross-checked against the trace) and
                            compared with the formula of hw/src/frame.cpp
+  sw_bus_requests_per_event_w1, _w64
+                           subscribe requests the agents sent per readiness event in
+                           tb/scenarios/dedup.toml with 1 and 64 waiters (goal 1)
+  sw_wake_latency_cycles_p50, _p99
+                           W=1: cycles from the write on the FIFO's CPU to the return
+                           of the select it wakes on the waiter's CPU
+  sw_cpu_cycles_per_notification
+                           W=1: agent CPU cycles at both ends per notification
+                           (interrupt handling excluded)
+  local_select_wake_cycles_p50
+                           the same with the waiter on the FIFO's CPU (no agents)
 
 Exit status: 0 all figures measured; 1 the binary is missing, a run failed, or a
 measurement disagrees with the model's formula.

@@ -138,7 +138,8 @@ pid_t shadowsel_spawn(int cpu, int (*child)(void*), void* arg) {
 }
 
 int shadowsel_nanosleep(const struct timespec* req, struct timespec* rem) {
-  if (!req || req->tv_sec < 0 || req->tv_nsec < 0 || req->tv_nsec >= 1000000000) return sys_result(-EINVAL);
+  if (!req) return sys_result(-EFAULT);
+  if (req->tv_sec < 0 || req->tv_nsec < 0 || req->tv_nsec >= 1000000000) return sys_result(-EINVAL);
   self().sleep(static_cast<uint64_t>(ns_to_cycles(req->tv_sec * 1000000000 + req->tv_nsec)));
   if (rem) rem->tv_sec = rem->tv_nsec = 0;
   return 0;
@@ -156,6 +157,7 @@ unsigned int shadowsel_sleep(unsigned int seconds) {
 }
 
 int shadowsel_clock_gettime(clockid_t clock, struct timespec* tp) {
+  if (!tp) return sys_result(-EFAULT);
   // Linux's clock ids 0..11 but 10 (gone); every clock reads simulated time.
   if (clock < 0 || clock > 11 || clock == 10) return sys_result(-EINVAL);
   const int64_t ns = cycles_to_ns(static_cast<int64_t>(shadowsel::hw::now_cycles()));
@@ -166,6 +168,7 @@ int shadowsel_clock_gettime(clockid_t clock, struct timespec* tp) {
 
 int shadowsel_gettimeofday(struct timeval* tv, void* tz) {
   (void)tz;
+  if (!tv) return 0;
   struct timespec ts;
   shadowsel_clock_gettime(CLOCK_REALTIME, &ts);
   tv->tv_sec = ts.tv_sec;

@@ -74,6 +74,7 @@ struct PosixKernel::Proc {
   std::set<int32_t> children;
   std::map<int32_t, int> exited;  // child pid -> wait status
   bool in_waitpid = false;
+  std::map<int, std::pair<int, void (*)(int)>> other_signals;
 };
 
 PosixKernel::PosixKernel(Kernel& k, FileSystem& fs) : k_(k), fs_(fs) { k_.set_posix(this); }
@@ -463,7 +464,8 @@ int64_t PosixKernel::sys_write(Process& self, int fd, std::span<const uint8_t> b
   if (f->type == OpenFile::Type::kConsole) {
     std::fflush(nullptr);  // keep order with the program's stdio output
     k_.execute(k_.costs().copy(buf.size()));
-    return ::write(f->host_fd, buf.data(), buf.size());
+    const ssize_t n = ::write(f->host_fd, buf.data(), buf.size());
+    return n < 0 ? -errno : n;
   }
   return pipe_io(self, f, true, {}, buf);
 }
@@ -493,7 +495,7 @@ int64_t PosixKernel::sys_lseek(Process& self, int fd, int64_t off, int whence) {
   k_.execute(k_.costs().syscall_entry);
   auto f = file(self, fd);
   if (!f) return -EBADF;
-  if (f->type == OpenFile::Type::kPipe) return -ESPIPE;
+  if (f->type == OpenFile::Type::kPipe || f->type == OpenFile::Type::kConsole) return -ESPIPE;
   const int64_t size = f->node ? static_cast<int64_t>(f->node->data.size()) : 0;
   int64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? static_cast<int64_t>(f->pos())
                : whence == SEEK_END ? size : -1;
@@ -565,7 +567,7 @@ int PosixKernel::fifo_open_local(Process& self, PipeObject& p, int flags, uint32
   // wait_for_partner(): until the other side's open counter moves.
   auto w = new_wait(self);
   p.open_waiters.push_back(w);
-  while (reader ? p.w_counter == w0 : p.r_counter == r0 + 0) {
+  while (reader ? p.w_counter == w0 : p.r_counter == r0) {
     k_.block(self);
   }
   std::erase(p.open_waiters, w);
@@ -857,9 +859,12 @@ int PosixKernel::sys_signal(Process& self, int sig, int disposition, void (*hand
   if (sig <= 0 || sig >= 65 || sig == SIGKILL || sig == SIGSTOP) return -EINVAL;
   Proc& p = proc(self);
   if (sig != SIGPIPE) {
-    *old_disp = 0;
-    *old_handler = nullptr;
-    return 0;  // no other signal is ever raised by the layer
+    // Recorded so signal() returns the previous disposition; the layer raises no other signal.
+    auto& d = p.other_signals[sig];
+    *old_disp = d.first;
+    *old_handler = d.second;
+    d = {disposition, handler};
+    return 0;
   }
   *old_disp = p.sigpipe;
   *old_handler = p.sigpipe_handler;

@@ -95,7 +95,11 @@ int sc_main(int argc, char* argv[]) {
   } catch (const std::exception& e) {
     return bad_input(e.what());
   }
-  tb::install_workload(sim);
+  try {
+    tb::install_workload(sim);
+  } catch (const std::invalid_argument& e) {
+    return bad_input(s.source + ": " + e.what());
+  }
   const tb::RunResult r = sim.run(static_cast<uint64_t>(max_cycles));
   std::cout << tb::summary(sim, r);
   try {

@@ -3,12 +3,13 @@
 // (renamed shadowsel_program_main by shadowsel/posix/posix.h) runs as a
 // process on CPU 0 of a simulated machine. The program's own output goes to
 // stdout untouched; the runner writes only to stderr, and exits with the
-// program's exit status (128 + signal if a signal ended it, as a shell does).
+// program's exit status, or dies of the signal that ended the program.
 // Exit 125: the simulation failed or stalled; 2: bad options.
 #include <systemc>
 
 #include <sys/wait.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -63,7 +64,8 @@ int sc_main(int argc, char* argv[]) {
     return 2;
   }
   if (s.notify != tb::NotifyPath::kSw) {
-    std::cerr << "--notify " << notify << ": the notify engine is not built yet; only 'sw' runs\n";
+    const std::string where = notify.empty() ? s.notify_where : "--notify " + notify;
+    std::cerr << where << ": the notify engine is not built yet; only 'sw' runs\n";
     return 2;
   }
 
@@ -80,6 +82,12 @@ int sc_main(int argc, char* argv[]) {
     std::cerr << argv[0] << ": the simulated run did not finish: " << r.detail << "\n";
     return 125;
   }
-  if (WIFSIGNALED(*status)) return 128 + WTERMSIG(*status);
+  if (WIFSIGNALED(*status)) {
+    // Die of the same signal, so a caller sees what it would see natively.
+    std::fflush(nullptr);
+    std::signal(WTERMSIG(*status), SIG_DFL);
+    std::raise(WTERMSIG(*status));
+    return 128 + WTERMSIG(*status);
+  }
   return WEXITSTATUS(*status);
 }

@@ -18,7 +18,7 @@ enum class AgentMsg : uint8_t {
   // remote interface: agent <-> agent
   kSubscribe = 5,     ///< owner u32, id u32, interest u8, version u32, from u32
   kAnswer = 6,        ///< key, PipeState, ready u8: the immediate answer to kSubscribe
-  kNotify = 7,        ///< key, PipeState: the interest recorded by kSubscribe is satisfied
+  kNotify = 7,        ///< key, PipeState, ready u8 (1): the interest recorded by kSubscribe is satisfied
   kRemoteOp = 8,      ///< corr u64, from u32, PipeOp u8, owner u32, id u32, op fields
   kRemoteResult = 9,  ///< corr u64, ret i64, version u32, data
   kRemoteDrop = 10,   ///< owner u32, id u32, reader u8, writer u8

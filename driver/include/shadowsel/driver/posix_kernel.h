@@ -142,7 +142,6 @@ struct PipeObject {
 };
 
 struct PosixCounters {
-  uint64_t syscalls = 0;
   uint64_t selects = 0;          ///< select and poll calls (internal waits included)
   uint64_t fds_scanned = 0;      ///< descriptors polled by the scan at a call's start
   uint64_t rescans = 0;          ///< wakes whose ready list held nothing of interest
