@@ -749,3 +749,14 @@ TEST(CliSelectScenarios, PipelineFinishes) {
   }
   EXPECT_GT(cpu.at("0").at("agent").at("pipe").at("ops_served").get<int>(), 0);
 }
+
+// --cpus can take away the CPU a dedup workload names: one line, exit 2.
+TEST(CliSelectScenarios, CpusOverrideBelowOwnerCpuIsBadInput) {
+  TempDir dir;
+  const fs::path file = dir.path() / "dedup4.toml";
+  std::ofstream(file) << "cpus = 4\n[workload]\nkind = \"dedup\"\nowner_cpu = 3\n";
+  const Result r = run_shadowsel({"--scenario", file.string(), "--cpus", "2", "--out", dir.str()});
+  const std::string line = expect_bad_input(r);
+  EXPECT_NE(line.find("owner_cpu"), std::string::npos) << line;
+  EXPECT_NE(line.find(file.string()), std::string::npos) << line;
+}
