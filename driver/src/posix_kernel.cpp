@@ -200,6 +200,7 @@ void PosixKernel::release(Process& self, std::shared_ptr<OpenFile> f) {
     if (PipeObject* p = pipe(f->conn.id)) {
       pipe_ref(*p, f->can_read(), f->can_write(), -1);
       pipe_changed(self, *p, false);
+      free_if_unused(*p);
     }
     return;
   }
@@ -283,6 +284,13 @@ PipeObject& PosixKernel::new_pipe(bool fifo) {
   PipeObject& ref = *p;
   pipes_[ref.conn.id] = std::move(p);
   return ref;
+}
+
+void PosixKernel::free_if_unused(PipeObject& p) {
+  // A pipe with no description left anywhere is gone, as in Linux; a FIFO's
+  // structure stays with its name (the name space does not count opens).
+  if (p.conn.fifo || p.files != 0 || p.kick_pending) return;
+  pipes_.erase(p.conn.id);
 }
 
 PipeObject* PosixKernel::pipe(uint32_t id) {

@@ -66,6 +66,7 @@ void PipeAgent::handle(drv::Process& self, const drv::Message& m) {
       if (drv::PipeObject* p = px_.pipe(id)) {
         p->kick_pending = false;
         evaluate(self, *p);
+        px_.free_if_unused(*p);
       }
       return;
     }
@@ -128,6 +129,7 @@ void PipeAgent::handle(drv::Process& self, const drv::Message& m) {
         px_.pipe_ref(*p, reader, writer, -1);
         px_.pipe_changed(self, *p, true);
         evaluate(self, *p);
+        px_.free_if_unused(*p);
       }
       return;
     }

@@ -200,6 +200,8 @@ class PosixKernel {
   int64_t pipe_write_now(Process& self, PipeObject& p, std::span<const uint8_t> data, bool merge);
   /// Counts descriptions of a real pipe held elsewhere (spawn, close, open).
   void pipe_ref(PipeObject& p, bool reader, bool writer, int delta);
+  /// Frees a pipe (not a FIFO) once no description of it is left on any CPU.
+  void free_if_unused(PipeObject& p);
   /// Linux's fifo_open() counting for an open from another CPU; returns
   /// -ENXIO, or 1 if the opener must wait for a partner, else 0.
   int fifo_open_counts(PipeObject& p, bool reader, bool writer, bool nonblock, uint32_t* version);
