@@ -5,10 +5,25 @@
     /usr/bin/python3 rtl/util/regtool.py rtl/data/ipb.yaml \
         [--cpp OUT.h] [--sv OUT_pkg.sv] [--md OUT.md] [--check-md FILE]
 
-The YAML (rtl/data/ipb.yaml is the example) has a `name`, a `doc`, and the
-sections `constants`, `enums` and `layouts`. A layout is a little-endian byte
-string of `bytes` bytes whose fields are bit ranges: bit n is bit (n % 8) of
-byte (n / 8).
+The YAML (rtl/data/ipb.yaml and rtl/data/ne.yaml are the examples) has a
+`name`, a `doc`, and the sections `constants`, `enums`, `layouts` and
+`registers`, each a list:
+
+* an enum has a `width` and `values`; with `flags: true` it is a set of bit
+  flags: every value is a single distinct bit, and a value of the set is the OR
+  of some of them;
+* a layout is a little-endian byte string of `bytes` bytes whose fields are bit
+  ranges: bit n is bit (n % 8) of byte (n / 8);
+* a register is a 32-bit word at a byte `offset` (a multiple of 4) inside a
+  window of the top-level `address_bytes` (an integer or the name of a
+  constant), with an `access` (rw, ro, wo, w1c), an optional `reset` and
+  optional `fields` (bit ranges, each optionally with its own `access` and
+  `reset`); a register without fields is one 32-bit value.
+
+A field of a layout or a register may name an enum of the description
+(`enum: NAME`); every value of the enum must fit in the field. The outputs
+link the two (C++: typed setters and comments; SystemVerilog: the packed
+struct member has the enum's type when the widths agree; Markdown: a link).
 
 Outputs are deterministic and written only when their content changes, so a
 build that runs this tool does not rebuild needlessly.
@@ -16,12 +31,12 @@ build that runs this tool does not rebuild needlessly.
 Exit status: 0 done; 1 --check-md found FILE out of date; 2 bad input (one
 line `FILE: what is wrong` on stderr).
 
-Structure, for whoever adds a section (a `registers:` section of the notify
-engine is planned): parsing fills a Spec of plain dataclasses, one parse_*
-function per section in SECTIONS; check_generated_names() rejects inputs whose
-generated identifiers would collide; each output is one emit_* function built
-from per-section parts. A register would reuse Field and check_fields() (a
-register is a fixed-size bit string with fields, plus offset, reset, access).
+Structure, for whoever adds a section: parsing fills a Spec of plain
+dataclasses, one parse_* function per section in SECTIONS (in order: a later
+section may refer to an earlier one, as fields refer to enums);
+check_generated_names() rejects inputs whose generated identifiers would
+collide; each output is one emit_* function built from per-section parts.
+Layouts and registers share Field, parse_field() and check_fields().
 """
 
 from __future__ import annotations
@@ -52,9 +67,11 @@ class SpecError(Exception):
 
 
 class _Map(dict):
-    """A YAML mapping that remembers its line (1-based) for error messages."""
+    """A YAML mapping that remembers its line (1-based), and each key's, for error
+    messages."""
 
     line = 0
+    key_lines: dict
 
 
 class _Loader(yaml.SafeLoader):
@@ -65,6 +82,7 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _Map:
     loader.flatten_mapping(node)
     result = _Map()
     result.line = node.start_mark.line + 1
+    result.key_lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, str):
@@ -72,6 +90,7 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _Map:
         if key in result:
             raise SpecError(f"line {key_node.start_mark.line + 1}: duplicate key '{key}'")
         result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = key_node.start_mark.line + 1
     return result
 
 
@@ -106,6 +125,7 @@ class Enum:
     width: int
     doc: str
     values: list[EnumValue]
+    flags: bool = False  # a set of single-bit flags rather than a list of codes
 
 
 @dataclass
@@ -114,10 +134,17 @@ class Field:
     lsb: int
     width: int
     doc: str
+    enum: Enum | None = None  # the enum its values come from
+    access: str | None = None  # registers only: rw, ro, wo, w1c (the register's if not given)
+    reset: int | None = None  # registers only: always filled in after parsing
 
     @property
     def msb(self) -> int:
         return self.lsb + self.width - 1
+
+    @property
+    def mask(self) -> int:
+        return ((1 << self.width) - 1) << self.lsb
 
 
 @dataclass
@@ -126,6 +153,26 @@ class Layout:
     bytes: int
     doc: str
     fields: list[Field]  # sorted by lsb
+
+
+ACCESS_KINDS = ("rw", "ro", "wo", "w1c")
+REGISTER_BITS = 32
+
+
+@dataclass
+class Register:
+    name: str  # UPPER_SNAKE
+    offset: int  # bytes, a multiple of 4
+    access: str  # one of ACCESS_KINDS; the default of its fields
+    reset: int
+    doc: str  # its first sentence is the summary in the register table
+    fields: list[Field]  # sorted by lsb; empty: one 32-bit value
+
+    @property
+    def accesses(self) -> list[str]:
+        """Every access kind of its bits: its own first, then the others'."""
+        kinds = {f.access for f in self.fields} - {self.access}
+        return [self.access] + [a for a in ACCESS_KINDS if a in kinds]
 
 
 @dataclass
@@ -138,6 +185,11 @@ class Spec:
     constants: list[Constant] = field(default_factory=list)
     enums: list[Enum] = field(default_factory=list)
     layouts: list[Layout] = field(default_factory=list)
+    address_bytes: int = 0  # the register window; 0 when there are no registers
+    registers: list[Register] = field(default_factory=list)  # sorted by offset
+
+    def enum(self, name: str) -> Enum | None:
+        return next((e for e in self.enums if e.name == name), None)
 
 
 # ---------------------------------------------------------------------------
@@ -149,8 +201,11 @@ MAX_WIDTH = 64
 MAX_LAYOUT_BYTES = 1 << 20
 
 
-def _at(m: object) -> str:
+def _at(m: object, key: str | None = None) -> str:
+    """`line N: ` for the mapping m, or for its key when given and known."""
     line = getattr(m, "line", 0)
+    if key is not None:
+        line = getattr(m, "key_lines", {}).get(key, line)
     return f"line {line}: " if line else ""
 
 
@@ -232,10 +287,14 @@ def parse_enums(spec: Spec, top: _Map) -> None:
     parsed = []
     for i, raw in enumerate(_list(top, "enums", "enums", required=False)):
         m = _mapping(raw, f"enums[{i}]", top)
-        _no_extra(m, ("name", "doc", "width", "values"), f"enums[{i}]")
+        _no_extra(m, ("name", "doc", "width", "flags", "values"), f"enums[{i}]")
         name = _name(m, f"enums[{i}]", LOWER_SNAKE, "lower_snake_case")
         what = f"enum {name}"
         width = _int(m, "width", what, 1, MAX_WIDTH)
+        flags = m.get("flags", False)
+        if not isinstance(flags, bool):
+            raise SpecError(f"{_at(m, 'flags')}{what}: 'flags' must be true or false, "
+                            f"not {flags!r}")
         values = []
         for j, rawv in enumerate(_list(m, "values", what)):
             mv = _mapping(rawv, f"{what}: values[{j}]", m)
@@ -251,14 +310,20 @@ def parse_enums(spec: Spec, top: _Map) -> None:
             raise SpecError(f"{_at(m)}{what}: has no values")
         _unique(values, what)
         _unique(values, what, key=lambda v: v.value, noun="value")
-        parsed.append((Enum(name, width, _str(m, "doc", what), [v for v, _ in values]), m))
+        if flags:
+            for v, mv in values:
+                if v.value == 0 or v.value & (v.value - 1):
+                    raise SpecError(f"{_at(mv)}{what}: value {v.name} ({v.value:#x}) is not a "
+                                    "single bit, as a flag must be")
+        parsed.append((Enum(name, width, _str(m, "doc", what), [v for v, _ in values], flags),
+                       m))
     _unique(parsed, "enums")
     spec.enums = [e for e, _ in parsed]
 
 
 def check_fields(fields: list[tuple[Field, _Map]], total_bits: int, what: str) -> list[Field]:
     """Checks that fields have unique names, fit in total_bits and do not overlap.
-    Returns them sorted by lsb. Shared by layouts and (later) registers."""
+    Returns them sorted by lsb. Shared by layouts and registers."""
     _unique(fields, what, noun="field")
     for f, m in fields:
         if f.msb >= total_bits:
@@ -272,17 +337,62 @@ def check_fields(fields: list[tuple[Field, _Map]], total_bits: int, what: str) -
     return [f for f, _ in ordered]
 
 
-def parse_field(raw: object, what: str, parent: _Map) -> tuple[Field, _Map]:
+def _enum_ref(spec: Spec, m: _Map, fwhat: str, width: int) -> Enum | None:
+    """The enum a field names with `enum:`, checked to fit in the field's width."""
+    if "enum" not in m:
+        return None
+    ref = m["enum"]
+    if not isinstance(ref, str):
+        raise SpecError(f"{_at(m, 'enum')}{fwhat}: 'enum' must name an enum, not {ref!r}")
+    e = spec.enum(ref)
+    if e is None:
+        known = ", ".join(x.name for x in spec.enums) or "none"
+        raise SpecError(f"{_at(m, 'enum')}{fwhat}: enum {ref!r} is not declared (enums: {known})")
+    for v in e.values:
+        if v.value >> width:
+            raise SpecError(f"{_at(m, 'enum')}{fwhat}: enum {e.name} value {v.name} "
+                            f"({v.value:#x}) does not fit in the field's {width} bits")
+    return e
+
+
+def parse_field(raw: object, what: str, parent: _Map, spec: Spec,
+                register: bool = False) -> tuple[Field, _Map]:
+    """A field of a layout, or of a register (which also allows access and reset)."""
     m = _mapping(raw, what, parent)
-    _no_extra(m, ("name", "lsb", "width", "doc"), what)
+    keys = ("name", "lsb", "width", "enum", "doc")
+    _no_extra(m, keys + ("access", "reset") if register else keys, what)
     name = _name(m, what, LOWER_SNAKE, "lower_snake_case")
     fwhat = f"{what.rsplit(':', 1)[0]}: field {name}"
+    max_width = REGISTER_BITS if register else MAX_WIDTH
     v = _get(m, "width", fwhat)
-    if isinstance(v, int) and not isinstance(v, bool) and v > MAX_WIDTH:
-        raise SpecError(f"{_at(m)}{fwhat}: width {v} is more than {MAX_WIDTH}")
-    f = Field(name, _int(m, "lsb", fwhat, 0, MAX_LAYOUT_BYTES * 8),
-              _int(m, "width", fwhat, 1, MAX_WIDTH), _str(m, "doc", fwhat))
+    if isinstance(v, int) and not isinstance(v, bool) and v > max_width:
+        raise SpecError(f"{_at(m)}{fwhat}: width {v} is more than {max_width}")
+    width = _int(m, "width", fwhat, 1, max_width)
+    f = Field(name, _int(m, "lsb", fwhat, 0, MAX_LAYOUT_BYTES * 8), width,
+              _str(m, "doc", fwhat), _enum_ref(spec, m, fwhat, width))
+    if register:
+        if "access" in m:
+            f.access = _access(m, fwhat)
+        if "reset" in m:
+            f.reset = _reset(m, fwhat, width)
     return f, m
+
+
+def _access(m: _Map, what: str) -> str:
+    a = _get(m, "access", what)
+    if a not in ACCESS_KINDS:
+        raise SpecError(f"{_at(m, 'access')}{what}: access {a!r} must be one of "
+                        f"{', '.join(ACCESS_KINDS)}")
+    return a
+
+
+def _reset(m: _Map, what: str, width: int) -> int:
+    v = _get(m, "reset", what)
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise SpecError(f"{_at(m, 'reset')}{what}: 'reset' must be an integer, not {v!r}")
+    if not 0 <= v < (1 << width):
+        raise SpecError(f"{_at(m, 'reset')}{what}: reset {v:#x} does not fit in {width} bits")
+    return v
 
 
 def parse_layouts(spec: Spec, top: _Map) -> None:
@@ -296,20 +406,107 @@ def parse_layouts(spec: Spec, top: _Map) -> None:
         raw_fields = _list(m, "fields", what)
         if not raw_fields:
             raise SpecError(f"{_at(m)}{what}: has no fields")
-        fields = [parse_field(r, f"{what}: fields[{j}]", m) for j, r in enumerate(raw_fields)]
+        fields = [parse_field(r, f"{what}: fields[{j}]", m, spec)
+                  for j, r in enumerate(raw_fields)]
         parsed.append((Layout(name, nbytes, _str(m, "doc", what),
                               check_fields(fields, nbytes * 8, what)), m))
     _unique(parsed, "layouts")
     spec.layouts = [lay for lay, _ in parsed]
 
 
-# One parser per optional section, in output order. `registers` goes here later.
+def _address_bytes(spec: Spec, top: _Map) -> int:
+    """The register window: an integer, or the name of a constant."""
+    if "address_bytes" not in top:
+        raise SpecError(f"{_at(top, 'registers')}registers: missing top-level key "
+                        "'address_bytes' (the size of the register window in bytes)")
+    v = top["address_bytes"]
+    at = _at(top, "address_bytes")
+    if isinstance(v, str):
+        c = next((c for c in spec.constants if c.name == v), None)
+        if c is None:
+            raise SpecError(f"{at}address_bytes: constant {v!r} is not declared")
+        v = c.value
+    elif isinstance(v, bool) or not isinstance(v, int):
+        raise SpecError(f"{at}address_bytes: must be an integer or a constant's name, not {v!r}")
+    if v < 4 or v & (v - 1) or v > (1 << 32):
+        raise SpecError(f"{at}address_bytes: {v} must be a power of two from 4 to 2^32")
+    return v
+
+
+def parse_registers(spec: Spec, top: _Map) -> None:
+    raws = _list(top, "registers", "registers", required=False)
+    if not raws:
+        if "address_bytes" in top:
+            raise SpecError(f"{_at(top, 'address_bytes')}top level: 'address_bytes' "
+                            "without registers")
+        return
+    spec.address_bytes = window = _address_bytes(spec, top)
+    parsed = []
+    for i, raw in enumerate(raws):
+        m = _mapping(raw, f"registers[{i}]", top)
+        _no_extra(m, ("name", "offset", "access", "reset", "doc", "fields"), f"registers[{i}]")
+        name = _name(m, f"registers[{i}]", UPPER_SNAKE, "UPPER_SNAKE_CASE")
+        what = f"register {name}"
+        offset = _int(m, "offset", what, 0, (1 << 32) - 1)
+        if offset % 4:
+            raise SpecError(f"{_at(m, 'offset')}{what}: offset {offset:#x} is not a multiple of 4")
+        if offset + 4 > window:
+            raise SpecError(f"{_at(m, 'offset')}{what}: offset {offset:#x} is outside the "
+                            f"{window}-byte window (address_bytes)")
+        access = _access(m, what)
+        doc = _str(m, "doc", what)
+        fields: list[Field] = []
+        if "fields" in m:
+            raw_fields = _list(m, "fields", what)
+            if not raw_fields:
+                raise SpecError(f"{_at(m, 'fields')}{what}: has no fields (leave 'fields' out "
+                                "for a register that is one 32-bit value)")
+            fields = check_fields([parse_field(r, f"{what}: fields[{j}]", m, spec, register=True)
+                                   for j, r in enumerate(raw_fields)], REGISTER_BITS, what)
+            for f in fields:
+                f.access = f.access or access
+        reset = _register_reset(m, what, fields)
+        parsed.append((Register(name, offset, access, reset, doc, fields), m))
+    _unique(parsed, "registers")
+    at_offset: dict[int, Register] = {}
+    for r, m in parsed:
+        if r.offset in at_offset:
+            raise SpecError(f"{_at(m, 'offset')}register {r.name}: offset {r.offset:#x} is "
+                            f"also register {at_offset[r.offset].name}'s")
+        at_offset[r.offset] = r
+    spec.registers = sorted((r for r, _ in parsed), key=lambda r: r.offset)
+
+
+def _register_reset(m: _Map, what: str, fields: list[Field]) -> int:
+    """The register's reset value, checked against its fields' (and filling them in):
+    given on the register, on fields, or both; 0 where neither says."""
+    if "reset" not in m:
+        for f in fields:
+            f.reset = f.reset or 0
+        return sum(f.reset << f.lsb for f in fields)
+    reset = _reset(m, what, REGISTER_BITS)
+    if fields:
+        outside = reset & ~sum(f.mask for f in fields)
+        if outside:
+            raise SpecError(f"{_at(m, 'reset')}{what}: reset {reset:#x} sets bits outside "
+                            f"its fields ({outside:#x})")
+    for f in fields:
+        mine = (reset >> f.lsb) & ((1 << f.width) - 1)
+        if f.reset is not None and f.reset != mine:
+            raise SpecError(f"{_at(m, 'reset')}{what}: field {f.name} has reset {f.reset:#x} "
+                            f"but the register's reset {reset:#x} gives it {mine:#x}")
+        f.reset = mine
+    return reset
+
+
+# One parser per optional section, in order: a section may refer to earlier ones.
 SECTIONS = {
     "constants": parse_constants,
     "enums": parse_enums,
     "layouts": parse_layouts,
+    "registers": parse_registers,
 }
-TOP_KEYS = ("name", "doc", *SECTIONS)
+TOP_KEYS = ("name", "doc", "address_bytes", *SECTIONS)
 
 
 def _display_path(path: str) -> str:
@@ -444,6 +641,42 @@ def sv_layout_param(lay: Layout, suffix: str) -> str:
     return f"{lay.name.upper()}_{suffix}"
 
 
+def sv_flag_value(e: Enum, v: EnumValue) -> str:
+    """A flag's mask; the flag's bit index is this name with _BIT."""
+    return sv_enum_value(e, v)
+
+
+def sv_enum_type(e: Enum) -> str:
+    """An enum's SystemVerilog type: a typedef enum, or a logic vector for flags."""
+    return f"{e.name}_t" if e.flags else f"{e.name}_e"
+
+
+def cpp_reg(r: Register) -> str:
+    """A register's offset constant."""
+    return "kReg" + camel(r.name)
+
+
+def cpp_reg_prefix(r: Register, f: Field | None = None) -> str:
+    """The prefix of a register's (or its field's) other constants: kCtrl, kCtrlEnable."""
+    return "k" + camel(r.name) + (camel(f.name) if f else "")
+
+
+def cpp_reg_fn(r: Register, f: Field, verb: str) -> str:
+    return f"{verb}_{r.name.lower()}_{f.name}"
+
+
+def cpp_access(a: str) -> str:
+    return "Access::k" + camel(a)
+
+
+def sv_reg_param(r: Register, f: Field | None, suffix: str) -> str:
+    return f"{r.name}_{f.name.upper()}_{suffix}" if f else f"{r.name}_{suffix}"
+
+
+CPP_REG_FIXED = ("Access", "RegInfo", "kAllRegs", "kRegWindowBytes", "kRegAddrWidth")
+SV_REG_FIXED = ("REG_WINDOW_BYTES", "REG_ADDR_WIDTH")
+
+
 def sv_struct_members(lay: Layout) -> list[tuple[str, int, int, Field | None]]:
     """(member, msb, lsb, field or None for reserved) from the most significant bit
     down, so that bit n of the packed struct is bit n of the byte string."""
@@ -477,11 +710,15 @@ def check_generated_names(spec: Spec) -> None:
     for e in spec.enums:
         claim(cpp, cpp_enum(e), f"enum {e.name}", "C++")
         claim(cpp, cpp_enum_all(e), f"enum {e.name}", "C++")
-        claim(sv, f"{e.name}_e", f"enum {e.name}", "SystemVerilog")
-        vals: dict = {}
+        claim(sv, sv_enum_type(e), f"enum {e.name}", "SystemVerilog")
+        vals: dict = {"kAll": "the generated helpers", "name": "the generated helpers"} \
+            if e.flags else {}
         for v in e.values:
-            claim(vals, cpp_enum_value(v), f"enum {e.name} value {v.name}", "C++")
-            claim(sv, sv_enum_value(e, v), f"enum {e.name} value {v.name}", "SystemVerilog")
+            owner = f"enum {e.name} value {v.name}"
+            claim(vals, cpp_enum_value(v), owner, "C++")
+            claim(sv, sv_enum_value(e, v), owner, "SystemVerilog")
+            if e.flags:
+                claim(sv, sv_flag_value(e, v) + "_BIT", owner, "SystemVerilog")
     for lay in spec.layouts:
         claim(cpp, cpp_ident(lay.name), f"layout {lay.name}", "C++")
         claim(sv, f"{lay.name}_t", f"layout {lay.name}", "SystemVerilog")
@@ -499,6 +736,26 @@ def check_generated_names(spec: Spec) -> None:
         for member, _, _, f in sv_struct_members(lay):
             owner = f"layout {lay.name} field {f.name}" if f else f"layout {lay.name} gap"
             claim(members, member, owner, "SystemVerilog")
+    if spec.registers:
+        for ident in CPP_REG_FIXED:
+            claim(cpp, ident, "the generated register helpers", "C++")
+        for ident in SV_REG_FIXED:
+            claim(sv, ident, "the generated register parameters", "SystemVerilog")
+    for r in spec.registers:
+        owner = f"register {r.name}"
+        claim(cpp, cpp_reg(r), owner, "C++")
+        for suffix in ("Reset", "Access"):
+            claim(cpp, cpp_reg_prefix(r) + suffix, owner, "C++")
+        for suffix in ("OFFSET", "RESET"):
+            claim(sv, sv_reg_param(r, None, suffix), owner, "SystemVerilog")
+        for f in r.fields:
+            owner = f"register {r.name} field {f.name}"
+            for suffix in ("Lsb", "Width", "Mask", "Access"):
+                claim(cpp, cpp_reg_prefix(r, f) + suffix, owner, "C++")
+            for verb in ("get", "set"):
+                claim(cpp, cpp_reg_fn(r, f, verb), owner, "C++")
+            for suffix in ("LSB", "WIDTH", "RESET"):
+                claim(sv, sv_reg_param(r, f, suffix), owner, "SystemVerilog")
 
 
 # ---------------------------------------------------------------------------
@@ -511,6 +768,12 @@ def banner(spec: Spec) -> str:
 
 def comment_lines(text: str, prefix: str) -> list[str]:
     return [f"{prefix} {line}".rstrip() for line in text.splitlines()]
+
+
+def summary(text: str) -> str:
+    """The first sentence of a description (up to a full stop before a space or the end)."""
+    found = re.match(r"(.+?[.!?])(\s|$)", _one_line(text))
+    return found.group(1) if found else _one_line(text)
 
 
 def paragraphs(text: str, width: int = 88) -> list[str]:
@@ -607,9 +870,57 @@ def _cpp_constants(spec: Spec) -> list[str]:
     return out + [""] if out else out
 
 
+def _cpp_hex(value: int, bits: int) -> str:
+    """A hexadecimal literal of an unsigned type of `bits` (32 or 64) bits."""
+    return f"0x{value:x}u" if bits <= 32 else f"0x{value:x}ull"
+
+
+def _cpp_flags(e: Enum) -> list[str]:
+    """A flags enum: a struct of masks (not an enum class), so that sets combine with |
+    and & and go to and from registers and layout fields without casts."""
+    name = cpp_enum(e)
+    bits = 32 if e.width <= 32 else 64
+    t = f"uint{bits}_t"
+    out = comment_lines(e.doc, "///")
+    out.append("/// Flags: each member is a mask; a set is the | of some of them.")
+    out.append(f"struct {name} {{")
+    out.append(f"  {name}() = delete;")
+    for v in e.values:
+        out.append(f"  static constexpr {t} {cpp_enum_value(v)} = {_cpp_hex(v.value, bits)};  "
+                   f"///< bit {v.value.bit_length() - 1}: {_one_line(v.doc)}")
+    out.append("  /// Every flag.")
+    out.append(f"  static constexpr {t} kAll = {_cpp_hex(sum(v.value for v in e.values), bits)};")
+    out.append(f"  /// The YAML name of one flag (\"{e.values[0].name}\"); \"?\" for anything "
+               "else.")
+    out.append(f"  static constexpr const char* name({t} flag) {{")
+    out.append("    switch (flag) {")
+    for v in e.values:
+        out.append(f"      case {cpp_enum_value(v)}: return \"{v.name}\";")
+    out.append("      default: return \"?\";")
+    out.append("    }")
+    out.append("  }")
+    out.append("};")
+    items = ", ".join(f"{name}::{cpp_enum_value(v)}" for v in e.values)
+    out.append(f"/// Every flag of {name}, in YAML order.")
+    out.append(f"inline constexpr std::array<{t}, {len(e.values)}> {cpp_enum_all(e)}{{")
+    out += [f"    {line}" for line in wrap(items, 88)]
+    out.append("};")
+    out.append("")
+    return out
+
+
+def _cpp_enum_note(f: Field) -> str:
+    if f.enum is None:
+        return ""
+    return f" (flags: {cpp_enum(f.enum)})" if f.enum.flags else f" (values: {cpp_enum(f.enum)})"
+
+
 def _cpp_enums(spec: Spec) -> list[str]:
     out = []
     for e in spec.enums:
+        if e.flags:
+            out += _cpp_flags(e)
+            continue
         name, t = cpp_enum(e), uint_type(e.width)
         suffix = lambda v: "" if v < (1 << 31) else "ull"  # noqa: E731
         out += comment_lines(e.doc, "///")
@@ -652,9 +963,12 @@ def _cpp_layouts(spec: Spec) -> list[str]:
         out.append(f"inline constexpr uint32_t kBytes = {lay.bytes};")
         for f in lay.fields:
             cn = camel(f.name)
-            out.append(f"/// [{f.msb}:{f.lsb}] {_one_line(f.doc)}")
+            out.append(f"/// [{f.msb}:{f.lsb}] {_one_line(f.doc)}{_cpp_enum_note(f)}")
             out.append(f"inline constexpr uint32_t k{cn}Lsb = {f.lsb}, k{cn}Width = {f.width};")
             out += _cpp_field_access(f)
+            if f.enum is not None and not f.enum.flags:
+                out.append(f"inline void set_{f.name}(uint8_t* frame, {cpp_enum(f.enum)} v) {{ "
+                           f"set_{f.name}(frame, static_cast<uint64_t>(v)); }}")
         ends = [f"k{camel(f.name)}Lsb + k{camel(f.name)}Width <= kBytes * 8"
                 for f in lay.fields]
         out.append("static_assert(" + " &&\n              ".join(ends) + ",")
@@ -662,6 +976,84 @@ def _cpp_layouts(spec: Spec) -> list[str]:
         out.append(f"}}  // namespace {ns}")
         out.append("")
     return out
+
+
+CPP_ACCESS = """\
+/// How software may access a register or a field.
+enum class Access : uint8_t {
+  kRw,   ///< read and write
+  kRo,   ///< read only: writes leave it unchanged
+  kWo,   ///< write only: reads return 0
+  kW1c,  ///< read; writing 1 to a bit clears it, writing 0 leaves it
+};
+/// A register's static description (its fields' access may differ from its own).
+struct RegInfo {
+  uint32_t offset;  ///< bytes from the start of the window
+  const char* name;
+  Access access;
+  uint32_t reset;
+};
+"""
+
+
+def _cpp_registers(spec: Spec) -> list[str]:
+    if not spec.registers:
+        return []
+    out = [f"// Registers: a {spec.address_bytes}-byte window; offsets in bytes, every "
+           "register 32 bits.", ""]
+    out += CPP_ACCESS.splitlines()
+    out.append(f"inline constexpr uint32_t kRegWindowBytes = {spec.address_bytes};")
+    out.append("/// Bits of a byte offset in the window.")
+    out.append(f"inline constexpr uint32_t kRegAddrWidth = {spec.address_bytes.bit_length() - 1};")
+    out.append("")
+    digits = max(3, (spec.address_bytes.bit_length() + 2) // 4)
+    for r in spec.registers:
+        pre = cpp_reg_prefix(r)
+        out += [f"/// {line}" for line in wrap(
+            f"{r.name} (0x{r.offset:0{digits}x}, {'/'.join(r.accesses)}): {r.doc}", 88)]
+        out.append(f"inline constexpr uint32_t {cpp_reg(r)} = 0x{r.offset:0{digits}x};")
+        out.append(f"inline constexpr uint32_t {pre}Reset = 0x{r.reset:08x}u;")
+        out.append(f"inline constexpr Access {pre}Access = {cpp_access(r.access)};")
+        for f in r.fields:
+            fp = cpp_reg_prefix(r, f)
+            bits = f"[{f.msb}:{f.lsb}]" if f.width > 1 else f"[{f.lsb}]"
+            out += [f"/// {line}" for line in wrap(
+                f"{r.name}{bits} {f.name} ({f.access}, reset {f.reset:#x}): {f.doc}"
+                f"{_cpp_enum_note(f)}", 88)]
+            out.append(f"inline constexpr uint32_t {fp}Lsb = {f.lsb}, {fp}Width = {f.width}, "
+                       f"{fp}Mask = 0x{f.mask:08x}u;")
+            out.append(f"inline constexpr Access {fp}Access = {cpp_access(f.access)};")
+            get, put = cpp_reg_fn(r, f, "get"), cpp_reg_fn(r, f, "set")
+            out.append(f"constexpr uint32_t {get}(uint32_t reg) {{ "
+                       f"return (reg & {fp}Mask) >> {fp}Lsb; }}")
+            out.append(f"constexpr uint32_t {put}(uint32_t reg, uint32_t v) {{")
+            out.append(f"  return (reg & ~{fp}Mask) | ((v << {fp}Lsb) & {fp}Mask);")
+            out.append("}")
+            if f.enum is not None and not f.enum.flags:
+                out.append(f"constexpr uint32_t {put}(uint32_t reg, {cpp_enum(f.enum)} v) {{")
+                out.append(f"  return {put}(reg, static_cast<uint32_t>(v));")
+                out.append("}")
+        out.append("")
+    out.append("/// Every register, by offset.")
+    out.append(f"inline constexpr std::array<RegInfo, {len(spec.registers)}> kAllRegs{{{{")
+    for r in spec.registers:
+        pre = cpp_reg_prefix(r)
+        out.append(f"    {{{cpp_reg(r)}, \"{r.name}\", {pre}Access, {pre}Reset}},")
+    out.append("}};")
+    out.append("")
+    return out
+
+
+CPP_NAMES = """\
+Names: a constant FOO_BAR is kFooBar; an enum foo_bar is the enum class FooBar
+with values FooBar::kValue, to_string(), is_valid() and the array kAllFooBar; a
+flags enum is a struct FooBar of masks FooBar::kValue (combine with |), with
+FooBar::kAll and FooBar::name(); a layout foo is the namespace foo with kBytes,
+kFieldLsb, kFieldWidth, get_field() and set_field(). A register FOO_BAR is at
+offset kRegFooBar, with kFooBarReset and kFooBarAccess; its field baz has
+kFooBarBazLsb, kFooBarBazWidth, kFooBarBazMask, kFooBarBazAccess, and
+get_foo_bar_baz(reg) / set_foo_bar_baz(reg, v) on the register's uint32_t value
+(set returns the new value). kAllRegs lists every register."""
 
 
 CPP_ENDIAN = """\
@@ -685,6 +1077,8 @@ def emit_cpp(spec: Spec) -> str:
     out.append("// Layout accessors read and write a bit range of a little-endian byte string:")
     out.append("// bit n is bit (n % 8) of byte (n / 8). set_* keeps every other bit and")
     out.append("// truncates the value to the field's width.")
+    out.append("//")
+    out += comment_lines(CPP_NAMES, "//")
     out += ["#pragma once", "", "#include <array>", "#include <cstdint>", "#include <cstring>",
             "#if __has_include(<bit>)", "#include <bit>", "#endif", ""]
     out.append(f"namespace shadowsel::gen::{spec.name} {{")
@@ -696,6 +1090,7 @@ def emit_cpp(spec: Spec) -> str:
     out += _cpp_constants(spec)
     out += _cpp_enums(spec)
     out += _cpp_layouts(spec)
+    out += _cpp_registers(spec)
     out.append(f"}}  // namespace shadowsel::gen::{spec.name}")
     return "\n".join(out) + "\n"
 
@@ -717,6 +1112,70 @@ def _sv_range(msb: int, lsb: int) -> str:
     return f"logic [{msb - lsb}:0]" if msb != lsb else "logic"
 
 
+def _sv_member_type(f: Field | None, msb: int, lsb: int) -> str:
+    """A struct member's type: its enum's when the field names one of the same width."""
+    if f is not None and f.enum is not None and f.enum.width == f.width:
+        return sv_enum_type(f.enum)
+    return _sv_range(msb, lsb)
+
+
+def _sv_vector_param(name: str, width: int, value: int) -> str:
+    return f"localparam {_sv_range(width - 1, 0)} {name} = {width}'h{value:0{(width + 3) // 4}x};"
+
+
+SV_NAMES = """\
+Names: a constant FOO is FOO; an enum foo is the type foo_e with values FOO_VALUE;
+a flags enum foo is the vector type foo_t with masks FOO_VALUE and bit indices
+FOO_VALUE_BIT; a layout foo is the packed struct foo_t with FOO_BYTES,
+FOO_FIELD_LSB and FOO_FIELD_WIDTH. A register FOO is at the byte offset
+FOO_OFFSET (REG_ADDR_WIDTH bits; the window is REG_WINDOW_BYTES bytes) and
+resets to FOO_RESET; its field bar has FOO_BAR_LSB, FOO_BAR_WIDTH and
+FOO_BAR_RESET."""
+
+
+def _sv_enums(spec: Spec) -> list[str]:
+    out = []
+    for e in spec.enums:
+        out += comment_lines(e.doc, "  //")
+        if e.flags:
+            out.append("  // Flags: a set is the OR of some of these masks.")
+            out.append(f"  typedef {_sv_range(e.width - 1, 0)} {sv_enum_type(e)};")
+            for v in e.values:
+                out.append(f"  {_sv_vector_param(sv_flag_value(e, v), e.width, v.value)}"
+                           f"  // {_one_line(v.doc)}")
+                out.append("  " + _sv_int_param(sv_flag_value(e, v) + "_BIT",
+                                                v.value.bit_length() - 1))
+            out.append("")
+            continue
+        out.append(f"  typedef enum {_sv_range(e.width - 1, 0)} {{")
+        for i, v in enumerate(e.values):
+            comma = "," if i + 1 < len(e.values) else ""
+            out.append(f"    {sv_enum_value(e, v)} = {e.width}'d{v.value}{comma}"
+                       f"  // {_one_line(v.doc)}")
+        out.append(f"  }} {sv_enum_type(e)};")
+        out.append("")
+    return out
+
+
+def _sv_registers(spec: Spec) -> list[str]:
+    if not spec.registers:
+        return []
+    aw = spec.address_bytes.bit_length() - 1
+    out = [f"  // Registers: a {spec.address_bytes}-byte window, byte offsets, 32-bit registers.",
+           "  " + _sv_int_param("REG_WINDOW_BYTES", spec.address_bytes),
+           "  " + _sv_int_param("REG_ADDR_WIDTH", aw), ""]
+    for r in spec.registers:
+        out += [f"  // {line}" for line in wrap(f"{r.name} ({'/'.join(r.accesses)}): {r.doc}", 86)]
+        out.append("  " + _sv_vector_param(sv_reg_param(r, None, "OFFSET"), aw, r.offset))
+        out.append("  " + _sv_vector_param(sv_reg_param(r, None, "RESET"), 32, r.reset))
+        for f in r.fields:
+            out.append("  " + _sv_int_param(sv_reg_param(r, f, "LSB"), f.lsb))
+            out.append("  " + _sv_int_param(sv_reg_param(r, f, "WIDTH"), f.width))
+            out.append("  " + _sv_vector_param(sv_reg_param(r, f, "RESET"), f.width, f.reset))
+        out.append("")
+    return out
+
+
 def emit_sv(spec: Spec) -> str:
     out = []
     if spec.spdx:
@@ -727,6 +1186,8 @@ def emit_sv(spec: Spec) -> str:
     out.append("//")
     out.append("// Bit n of each layout's packed struct is bit (n % 8) of byte (n / 8) of the")
     out.append("// little-endian byte string: byte 0 is bits [7:0].")
+    out.append("//")
+    out += comment_lines(SV_NAMES, "//")
     out.append(f"package {spec.name}_pkg;")
     out.append("  // A user of the package uses only some of its parameters.")
     out.append("  // verilator lint_off UNUSEDPARAM")
@@ -736,15 +1197,7 @@ def emit_sv(spec: Spec) -> str:
         out.append("  " + _sv_int_param(c.name, c.value))
     if spec.constants:
         out.append("")
-    for e in spec.enums:
-        out += comment_lines(e.doc, "  //")
-        out.append(f"  typedef enum {_sv_range(e.width - 1, 0)} {{")
-        for i, v in enumerate(e.values):
-            comma = "," if i + 1 < len(e.values) else ""
-            out.append(f"    {sv_enum_value(e, v)} = {e.width}'d{v.value}{comma}"
-                       f"  // {_one_line(v.doc)}")
-        out.append(f"  }} {e.name}_e;")
-        out.append("")
+    out += _sv_enums(spec)
     for lay in spec.layouts:
         up = lay.name.upper()
         out += comment_lines(lay.doc, "  //")
@@ -754,13 +1207,14 @@ def emit_sv(spec: Spec) -> str:
             out.append("  " + _sv_int_param(f"{up}_{f.name.upper()}_WIDTH", f.width))
         out.append("  typedef struct packed {")
         members = sv_struct_members(lay)
-        decls = [f"{_sv_range(msb, lsb)} {m};" for m, msb, lsb, _ in members]
+        decls = [f"{_sv_member_type(f, msb, lsb)} {m};" for m, msb, lsb, f in members]
         pad = max(len(d) for d in decls)
         for d, (_, msb, lsb, f) in zip(decls, members):
             note = _one_line(f.doc) if f else "reserved"
             out.append(f"    {d.ljust(pad)}  // [{msb}:{lsb}] {note}")
         out.append(f"  }} {lay.name}_t;")
         out.append("")
+    out += _sv_registers(spec)
     out.append("  // verilator lint_on UNUSEDPARAM")
     out.append(f"endpackage : {spec.name}_pkg")
     return "\n".join(out) + "\n"
@@ -806,11 +1260,76 @@ def _md_byte_cell(lay: Layout, byte: int) -> str:
     return ", ".join(parts)
 
 
+def _md_enum_anchor(e: Enum) -> str:
+    return f"enum-{e.name}"
+
+
+def _md_reg_anchor(r: Register) -> str:
+    return f"reg-{r.name.lower()}"
+
+
+def _md_field_doc(f: Field) -> str:
+    text = _md_cell(f.doc)
+    if f.enum is not None:
+        kind = "flags" if f.enum.flags else "values"
+        text += f" ({kind}: [`{f.enum.name}`](#{_md_enum_anchor(f.enum)}))"
+    return text
+
+
+def _md_hex(value: int, width: int) -> str:
+    return str(value) if width <= 4 else f"{value:#x}"
+
+
+MD_ACCESS = ("Access: `rw` read and write; `ro` read only (writes leave it unchanged); "
+             "`wo` write only (reads return 0); `w1c` read, and writing 1 to a bit clears "
+             "it (0 leaves it). Bits outside every field are reserved: they read 0 and "
+             "writes to them are ignored.")
+
+
+def _md_registers(spec: Spec) -> list[str]:
+    if not spec.registers:
+        return []
+    digits = max(3, (spec.address_bytes.bit_length() + 2) // 4)
+    off = lambda r: f"0x{r.offset:0{digits}x}"  # noqa: E731
+    out = ["## Registers", "",
+           f"A {spec.address_bytes}-byte window; offsets are in bytes and every register is 32 "
+           "bits wide. " + MD_ACCESS, ""]
+    rows = [[off(r), f"[`{r.name}`](#{_md_reg_anchor(r)})", "/".join(r.accesses),
+             f"0x{r.reset:08x}", _md_cell(summary(r.doc))] for r in spec.registers]
+    out += _md_table(["Offset", "Name", "Access", "Reset", "Description"], rows, "lllll")
+    out.append("")
+    for r in spec.registers:
+        out += [f"### <a id=\"{_md_reg_anchor(r)}\"></a>`{r.name}` ({off(r)})", ""]
+        out += paragraphs(r.doc)
+        out.append("")
+        rows = []
+        pos = REGISTER_BITS
+        for f in reversed(r.fields):  # most significant first, gaps as reserved
+            if f.msb + 1 < pos:
+                rows.append([_md_bits(pos - 1, f.msb + 1), "—", "", "0", "reserved"])
+            rows.append([_md_bits(f.msb, f.lsb), f"`{f.name}`", f.access,
+                         _md_hex(f.reset, f.width), _md_field_doc(f)])
+            pos = f.lsb
+        if not r.fields:
+            rows.append(["[31:0]", "—", r.access, f"{r.reset:#x}", "the whole register"])
+        elif pos > 0:
+            rows.append([_md_bits(pos - 1, 0), "—", "", "0", "reserved"])
+        out += _md_table(["Bits", "Field", "Access", "Reset", "Description"], rows, "lllrl")
+        out.append("")
+    return out
+
+
+def _md_bits(msb: int, lsb: int) -> str:
+    return f"[{msb}:{lsb}]" if msb != lsb else f"[{lsb}]"
+
+
 def emit_md(spec: Spec) -> str:
     out = [f"<!-- {banner(spec)} -->", "", f"# {spec.name}", ""]
     out += paragraphs(spec.doc)
-    out += ["", "Fields are bit ranges of a little-endian byte string: bit n is bit (n % 8) "
-            "of byte (n / 8).", ""]
+    out.append("")
+    if spec.layouts:
+        out += ["Layout fields are bit ranges of a little-endian byte string: bit n is bit "
+                "(n % 8) of byte (n / 8).", ""]
     if spec.constants:
         out += ["## Constants", ""]
         out += _md_table(["Name", "Value", "Description"],
@@ -820,10 +1339,18 @@ def emit_md(spec: Spec) -> str:
     if spec.enums:
         out += ["## Enums", ""]
     for e in spec.enums:
-        out += [f"### `{e.name}` ({e.width} bits)", "", _md_cell(e.doc), ""]
-        out += _md_table(["Name", "Value", "Description"],
-                         [[f"`{v.name}`", str(v.value), _md_cell(v.doc)] for v in e.values],
-                         "lrl")
+        anchor = f"<a id=\"{_md_enum_anchor(e)}\"></a>"
+        if e.flags:
+            out += [f"### {anchor}`{e.name}` (flags, {e.width} bits)", "", _md_cell(e.doc),
+                    "", "A set of flags: a value is the OR of some of these masks.", ""]
+            out += _md_table(["Name", "Bit", "Mask", "Description"],
+                             [[f"`{v.name}`", str(v.value.bit_length() - 1), f"{v.value:#x}",
+                               _md_cell(v.doc)] for v in e.values], "lrrl")
+        else:
+            out += [f"### {anchor}`{e.name}` ({e.width} bits)", "", _md_cell(e.doc), ""]
+            out += _md_table(["Name", "Value", "Description"],
+                             [[f"`{v.name}`", str(v.value), _md_cell(v.doc)] for v in e.values],
+                             "lrl")
         out.append("")
     if spec.layouts:
         out += ["## Layouts", ""]
@@ -833,7 +1360,7 @@ def emit_md(spec: Spec) -> str:
         for f in lay.fields:
             offset = str(f.lsb // 8) + (f", bit {f.lsb % 8}" if f.lsb % 8 else "")
             rows.append([f"`{f.name}`", f"[{f.msb}:{f.lsb}]", offset, str(f.width),
-                         _md_cell(f.doc)])
+                         _md_field_doc(f)])
         out += _md_table(["Field", "Bits", "Byte offset", "Width", "Description"], rows, "llrrl")
         out += ["", "Bytes (a field's bits in brackets, a byte's bits in parentheses when a "
                 "field fills part of it; — reserved):", ""]
@@ -846,6 +1373,7 @@ def emit_md(spec: Spec) -> str:
         out += _md_table(["Byte"] + [f"+{i}" for i in range(per_row)], diagram,
                          "r" + "l" * per_row)
         out.append("")
+    out += _md_registers(spec)
     while out and out[-1] == "":
         out.pop()
     return "\n".join(out) + "\n"
@@ -881,7 +1409,7 @@ def write_if_changed(path: str, text: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         description="Generate a C++ header, a SystemVerilog package and Markdown from a YAML "
-                    "description of constants, enums and byte layouts.")
+                    "description of constants, enums, byte layouts and registers.")
     ap.add_argument("yaml", help="input description, e.g. rtl/data/ipb.yaml")
     ap.add_argument("--cpp", metavar="OUT.h", help="write the C++ header")
     ap.add_argument("--sv", metavar="OUT_pkg.sv", help="write the SystemVerilog package")

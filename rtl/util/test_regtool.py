@@ -4,14 +4,17 @@
 
     /usr/bin/python3 rtl/util/test_regtool.py
 
-Generates C++ from rtl/data/ipb.yaml and from an edge-case description, compiles
-a generated test program with g++ -std=c++20 and runs it (get/set of every field
-of every layout against a bit-by-bit reference); checks bad inputs, --check-md,
-write-only-if-changed, and that the committed docs/ipb.md is up to date. When
-verilator, iverilog or yosys is installed it also checks the SystemVerilog
-package (lint; bit n of each packed struct is bit n of the byte string);
-otherwise those tests are skipped. Ends with `N passed, M failed`; exits 1 if
-any failed.
+Generates C++ from rtl/data/ipb.yaml, rtl/data/ne.yaml and an edge-case
+description, compiles a generated test program with g++ -std=c++20 and runs it
+(get/set of every field of every layout against a bit-by-bit reference; every
+register's offset, reset, access and field helpers, and every flag, checked at
+compile time); checks bad inputs (every error message), --check-md,
+write-only-if-changed, that the committed docs/ipb.md and docs/ne-regs.md are up
+to date, and that ne.yaml agrees with ipb.yaml and with the names the contract
+docs/notify-engine.md uses. When verilator, iverilog or yosys is installed it
+also checks the SystemVerilog packages (lint; bit n of each packed struct is
+bit n of the byte string; register and flag parameters); otherwise those tests
+are skipped. Ends with `N passed, M failed`; exits 1 if any failed.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 TOOL = HERE / "regtool.py"
 IPB = REPO / "rtl" / "data" / "ipb.yaml"
+NE = REPO / "rtl" / "data" / "ne.yaml"
+CONTRACT = REPO / "docs" / "notify-engine.md"
 
 sys.path.insert(0, str(HERE))
 import regtool  # noqa: E402
@@ -41,6 +46,7 @@ constants:
   - {name: BIG, value: 0x123456789, doc: "needs 64 bits"}
   - {name: MID, value: 0x80000000, doc: "needs 32 unsigned bits"}
   - {name: ZERO, value: 0, doc: "zero"}
+  - {name: WINDOW, value: 64, doc: "the register window"}
 enums:
   - name: tiny
     doc: three bits
@@ -54,6 +60,22 @@ enums:
     values:
       - {name: TOP, value: 0xFFFFFFFFFFFFFFFF, doc: "all ones"}
       - {name: ONE, value: 1, doc: "one"}
+  - name: bits
+    doc: flags, not in bit order
+    width: 5
+    flags: true
+    values:
+      - {name: HIGH, value: 16, doc: "bit 4"}
+      - {name: LOW, value: 1, doc: "bit 0"}
+      - {name: MID, value: 4, doc: "bit 2"}
+  - name: wide_flags
+    doc: flags up to bit 63
+    width: 64
+    flags: true
+    values:
+      - {name: TOP, value: 0x8000000000000000, doc: "bit 63"}
+      - {name: B31, value: 0x80000000, doc: "bit 31"}
+address_bytes: WINDOW
 layouts:
   - name: odd
     doc: Unaligned fields and gaps.
@@ -76,6 +98,45 @@ layouts:
     fields:
       - {name: w32, lsb: 8, width: 32, doc: "aligned 32"}
       - {name: q64, lsb: 40, width: 64, doc: "aligned 64"}
+  - name: typed
+    doc: Fields naming enums.
+    bytes: 3
+    fields:
+      - {name: t, lsb: 0, width: 3, enum: tiny, doc: "as wide as its enum"}
+      - {name: t8, lsb: 3, width: 8, enum: tiny, doc: "wider than its enum"}
+      - {name: f, lsb: 11, width: 5, enum: bits, doc: "flags"}
+registers:
+  - name: LAST
+    offset: 60
+    access: ro
+    doc: The last word of the window, listed first. One 32-bit value.
+    reset: 0xFFFFFFFF
+  - name: MIXED
+    offset: 0x0
+    access: rw
+    doc: >
+      Every access kind; resets given on fields. A second sentence.
+    fields:
+      - {name: top, lsb: 31, width: 1, access: w1c, reset: 1, doc: "bit 31"}
+      - {name: class, lsb: 20, width: 8, access: ro, reset: 0xA5, doc: "a C++ keyword"}
+      - {name: wo, lsb: 12, width: 3, access: wo, enum: tiny, doc: "an enum"}
+      - {name: f, lsb: 4, width: 5, enum: bits, reset: 0x11, doc: "flags"}
+      - {name: low, lsb: 0, width: 1, doc: "bit 0"}
+  - name: FULL
+    offset: 0x8
+    access: rw
+    reset: 0x80000001
+    doc: A 32-bit field; reset given on the register.
+    fields:
+      - {name: all, lsb: 0, width: 32, doc: "every bit"}
+  - name: BOTH
+    offset: 0x4
+    access: w1c
+    reset: 0x300
+    doc: Reset given on both, agreeing.
+    fields:
+      - {name: a, lsb: 8, width: 2, reset: 3, doc: "a"}
+      - {name: b, lsb: 16, width: 16, doc: "b"}
 """
 
 
@@ -128,7 +189,8 @@ def cpp_test_program(spec: regtool.Spec, header: str, seed: int) -> str:
     """A program that checks every accessor of every layout against a reference."""
     ns = f"shadowsel::gen::{spec.name}"
     lines = [f'#include "{header}"', "#include <cstdio>", "#include <cstring>",
-             "#include <string_view>", "", f"namespace g = {ns};", "",
+             "#include <string_view>", "#include <type_traits>", "",
+             f"namespace g = {ns};", "",
              "static int failures = 0, checks = 0;",
              "static void check(bool ok, const char* what) {",
              "  ++checks;",
@@ -156,6 +218,18 @@ def cpp_test_program(spec: regtool.Spec, header: str, seed: int) -> str:
     for e in spec.enums:
         en = f"g::{regtool.cpp_enum(e)}"
         lines.append(f"  static_assert(g::{regtool.cpp_enum_all(e)}.size() == {len(e.values)});")
+        if e.flags:
+            t = "uint32_t" if e.width <= 32 else "uint64_t"
+            total = sum(v.value for v in e.values)
+            lines.append(f"  static_assert(std::is_same_v<decltype(+{en}::kAll), {t}> && "
+                         f"{en}::kAll == {total}ull);")
+            lines.append(f"  static_assert(std::string_view({en}::name(0)) == \"?\");")
+            for i, v in enumerate(e.values):
+                ev = f"{en}::{regtool.cpp_enum_value(v)}"
+                lines.append(f"  static_assert({ev} == {v.value}ull && "
+                             f"std::string_view({en}::name({ev})) == \"{v.name}\" && "
+                             f"g::{regtool.cpp_enum_all(e)}[{i}] == {ev});")
+            continue
         lines.append(f"  static_assert(sizeof({en}) * 8 >= {e.width});")
         for i, v in enumerate(e.values):
             ev = f"{en}::{regtool.cpp_enum_value(v)}"
@@ -182,12 +256,64 @@ def cpp_test_program(spec: regtool.Spec, header: str, seed: int) -> str:
                       rng.getrandbits(64), rng.getrandbits(64)]
             for v in values:
                 lines.append(f"    round_trip(\"{what} set {v:#x}\", orig, {layout.bytes}, "
-                             f"{f.lsb}, {f.width}, {lns}::get_{f.name}, "
-                             f"{lns}::set_{f.name}, {v}ull);")
+                             f"{f.lsb}, {f.width}, "
+                             f"[](const uint8_t* p) {{ return {lns}::get_{f.name}(p); }}, "
+                             f"[](uint8_t* p, uint64_t x) {{ {lns}::set_{f.name}(p, x); }}, "
+                             f"{v}ull);")
+            if f.enum is not None and not f.enum.flags:  # the typed setter
+                v = f.enum.values[-1]
+                lines.append("    {")
+                lines.append(f"      uint8_t buf[{layout.bytes}] = {{}};")
+                lines.append(f"      {lns}::set_{f.name}(buf, g::{regtool.cpp_enum(f.enum)}::"
+                             f"{regtool.cpp_enum_value(v)});")
+                lines.append(f"      check({lns}::get_{f.name}(buf) == {v.value}ull, "
+                             f"\"{what} typed set\");")
+                lines.append("    }")
         lines.append("  }")
+    lines += cpp_register_checks(spec, rng)
     lines += ["  std::printf(\"%d checks, %d failures\\n\", checks, failures);",
               "  return failures ? 1 : 0;", "}", ""]
     return "\n".join(lines)
+
+
+def cpp_register_checks(spec: regtool.Spec, rng: random.Random) -> list[str]:
+    """Compile-time checks of every register constant and field helper against values
+    computed here."""
+    lines = []
+    if spec.registers:
+        lines.append(f"  static_assert(g::kRegWindowBytes == {spec.address_bytes} && "
+                     f"g::kRegAddrWidth == {spec.address_bytes.bit_length() - 1});")
+        lines.append(f"  static_assert(g::kAllRegs.size() == {len(spec.registers)});")
+    for i, r in enumerate(spec.registers):
+        pre = f"g::{regtool.cpp_reg_prefix(r)}"
+        access = f"g::{regtool.cpp_access(r.access)}"
+        lines.append(f"  static_assert(g::{regtool.cpp_reg(r)} == {r.offset}u && "
+                     f"{pre}Reset == {r.reset}u && {pre}Access == {access});")
+        lines.append(f"  static_assert(g::kAllRegs[{i}].offset == {r.offset}u && "
+                     f"std::string_view(g::kAllRegs[{i}].name) == \"{r.name}\" && "
+                     f"g::kAllRegs[{i}].access == {access} && "
+                     f"g::kAllRegs[{i}].reset == {r.reset}u);")
+        for f in r.fields:
+            fp = f"g::{regtool.cpp_reg_prefix(r, f)}"
+            get = f"g::{regtool.cpp_reg_fn(r, f, 'get')}"
+            put = f"g::{regtool.cpp_reg_fn(r, f, 'set')}"
+            mask = ((1 << f.width) - 1) << f.lsb
+            lines.append(f"  static_assert({fp}Lsb == {f.lsb} && {fp}Width == {f.width} && "
+                         f"{fp}Mask == {mask}u && "
+                         f"{fp}Access == g::{regtool.cpp_access(f.access)});")
+            lines.append(f"  static_assert({get}({pre}Reset) == {f.reset}u);")
+            for _ in range(3):
+                reg, v = rng.getrandbits(32), rng.getrandbits(32)
+                want_get = (reg >> f.lsb) & ((1 << f.width) - 1)
+                want_set = (reg & ~mask) | ((v << f.lsb) & mask)
+                lines.append(f"  static_assert({get}({reg}u) == {want_get}u && "
+                             f"{put}({reg}u, {v}u) == {want_set}u);")
+            if f.enum is not None and not f.enum.flags:
+                v = f.enum.values[-1]
+                want = (v.value << f.lsb) & mask
+                lines.append(f"  static_assert({put}(0u, g::{regtool.cpp_enum(f.enum)}::"
+                             f"{regtool.cpp_enum_value(v)}) == {want}u);")
+    return lines
 
 
 def cpp_round_trip(yaml_path: Path, tmp: Path, std: str = "c++20") -> str:
@@ -211,6 +337,11 @@ def cpp_ipb_round_trip(tmp: Path) -> None:
 
 
 @test
+def cpp_ne_round_trip(tmp: Path) -> None:
+    cpp_round_trip(NE, tmp)
+
+
+@test
 def cpp_edge_round_trip(tmp: Path) -> None:
     y = tmp / "edge.yaml"
     y.write_text(EDGE_YAML)
@@ -221,7 +352,7 @@ def cpp_edge_round_trip(tmp: Path) -> None:
 def cpp17_compiles(tmp: Path) -> None:
     y = tmp / "edge.yaml"
     y.write_text(EDGE_YAML)
-    for yaml_path in (IPB, y):
+    for yaml_path in (IPB, NE, y):
         cpp_round_trip(yaml_path, tmp, std="c++17")
 
 
@@ -254,6 +385,42 @@ int main() {{
     run([exe], cwd=tmp)
 
 
+@test
+def cpp_ne_api_names(tmp: Path) -> None:
+    """The register and flags names the driver and the twin are written against."""
+    header = tmp / "ne.h"
+    assert run_tool(NE, "--cpp", header).returncode == 0
+    src = tmp / "api.cc"
+    src.write_text(f"""#include "{header}"
+#include <string_view>
+namespace ne = shadowsel::gen::ne;
+static_assert(ne::kRegId == 0x000 && ne::kRegCmd == 0x030 && ne::kRegIrqStatus == 0x050);
+static_assert(ne::get_id_magic(ne::kIdReset) == 0x4e45);
+static_assert(ne::kIrqStatusAccess == ne::Access::kW1c);
+static_assert(ne::kStatusBusyAccess == ne::Access::kRo && ne::kStatusAccess == ne::Access::kW1c);
+static_assert(ne::set_cmd_code(0, ne::Cmd::kArm) == 1);
+// Flags are plain masks: they combine with | and go straight into a register.
+static_assert(ne::set_irq_enable_cause(0, ne::IrqCause::kRecords | ne::IrqCause::kNodeDown) == 5);
+static_assert((ne::IrqCause::kAll & ne::IrqCause::kOverflow) != 0);
+static_assert(std::string_view(ne::IrqCause::name(ne::IrqCause::kNodeDown)) == "NODE_DOWN");
+static_assert(ne::kStatusOverflowMask == ne::Status::kOverflow);
+static_assert(ne::ready_record::kBytes == ne::kRecordBytes);
+int main() {{
+  uint8_t rec[ne::ready_record::kBytes] = {{}};
+  ne::ready_record::set_kind(rec, ne::RecordKind::kNotify);
+  ne::ready_record::set_state(rec, ne::PipeState::kNonempty | ne::PipeState::kHupArmed);
+  ne::ready_record::set_seq(rec, 0xabcdef);
+  uint32_t status = ne::kStatusReset | ne::Status::kBusy;
+  return rec[0] == 2 && rec[3] == 0x11 && rec[13] == 0xef && rec[15] == 0xab &&
+         ne::get_status_busy(status) == 1 ? 0 : 1;
+}}
+""")
+    exe = tmp / "api"
+    run(["g++", "-std=c++20", "-Wall", "-Wextra", "-Wconversion", "-Werror", "-o", exe, src],
+        cwd=tmp)
+    run([exe], cwd=tmp)
+
+
 # ---------------------------------------------------------------------------
 # Bad input
 
@@ -269,6 +436,13 @@ enums:
     values:
       - {name: V1, value: 1, doc: "v1"}
       - {name: V2, value: 2, doc: "v2"}
+  - name: fl
+    doc: flags
+    width: 4
+    flags: true
+    values:
+      - {name: F1, value: 1, doc: "f1"}
+      - {name: F4, value: 4, doc: "f4"}
 layouts:
   - name: l1
     doc: a layout
@@ -276,6 +450,19 @@ layouts:
     fields:
       - {name: a, lsb: 0, width: 4, doc: "a"}
       - {name: b, lsb: 4, width: 8, doc: "b"}
+address_bytes: 64
+registers:
+  - name: R1
+    offset: 0x4
+    access: rw
+    doc: r1
+    fields:
+      - {name: x, lsb: 0, width: 4, enum: e1, doc: "x"}
+      - {name: y, lsb: 8, width: 3, access: w1c, reset: 5, doc: "y"}
+  - name: R2
+    offset: 0x8
+    access: ro
+    doc: r2
 """
 
 BAD_CASES = [
@@ -305,6 +492,87 @@ BAD_CASES = [
      "layout l1 and constant L1_BYTES both generate the SystemVerilog name L1_BYTES"),
     ("C++ names collide", "  - name: e1\n", "  - name: e1\n    doc: x\n    width: 1\n"
      "    values: [{name: X, value: 0, doc: x}]\n  - name: e_1\n", "both generate the C++ name"),
+    # flags
+    ("flag not a single bit", "{name: F4, value: 4,", "{name: F4, value: 6,",
+     "enum fl: value F4 (0x6) is not a single bit, as a flag must be"),
+    ("flag zero", "{name: F4, value: 4,", "{name: F4, value: 0,",
+     "enum fl: value F4 (0x0) is not a single bit"),
+    ("flags not a bool", "flags: true", "flags: yes please", "'flags' must be true or false"),
+    ("flag named ALL", "{name: F4,", "{name: ALL,",
+     "enum fl value ALL and the generated helpers both generate the C++ name kAll"),
+    # enum references
+    ("enum not declared", "enum: e1,", "enum: nope,", "field x: enum 'nope' is not declared"),
+    ("enum does not fit", "{name: x, lsb: 0, width: 4, enum: e1,",
+     "{name: x, lsb: 0, width: 1, enum: e1,",
+     "field x: enum e1 value V2 (0x2) does not fit in the field's 1 bits"),
+    ("layout field enum does not fit", "{name: b, lsb: 4, width: 8, doc: \"b\"}",
+     "{name: b, lsb: 4, width: 2, enum: fl, doc: \"b\"}",
+     "layout l1: field b: enum fl value F4 (0x4) does not fit in the field's 2 bits"),
+    ("enum not a name", "enum: e1,", "enum: [e1],", "'enum' must name an enum"),
+    # registers
+    ("offset not aligned", "offset: 0x8", "offset: 0x6",
+     "register R2: offset 0x6 is not a multiple of 4"),
+    ("offset outside window", "offset: 0x8", "offset: 64",
+     "register R2: offset 0x40 is outside the 64-byte window (address_bytes)"),
+    ("last word straddles window", "address_bytes: 64", "address_bytes: 8",
+     "register R2: offset 0x8 is outside the 8-byte window"),
+    ("duplicate offset", "offset: 0x8", "offset: 0x4",
+     "register R2: offset 0x4 is also register R1's"),
+    ("duplicate register", "name: R2", "name: R1", "registers: duplicate name R1"),
+    ("bad access", "access: ro", "access: rx",
+     "register R2: access 'rx' must be one of rw, ro, wo, w1c"),
+    ("bad field access", "access: w1c,", "access: w1s,", "field y: access 'w1s' must be one of"),
+    ("register field width > 32", "{name: y, lsb: 8, width: 3,", "{name: y, lsb: 8, width: 33,",
+     "register R1: field y: width 33 is more than 32"),
+    ("register field outside", "{name: y, lsb: 8, width: 3,", "{name: y, lsb: 30, width: 3,",
+     "register R1: field y (bits [32:30]) is outside the 32 bits"),
+    ("register fields overlap", "{name: y, lsb: 8,", "{name: y, lsb: 3,",
+     "register R1: field y (bits [5:3]) overlaps field x (bits [3:0])"),
+    ("duplicate register field", "{name: y, lsb: 8,", "{name: x, lsb: 8,",
+     "register R1: duplicate field x"),
+    ("field reset too wide", "reset: 5,", "reset: 8,", "field y: reset 0x8 does not fit in 3 bits"),
+    ("register reset too wide", "    access: ro\n", "    access: ro\n    reset: 0x100000000\n",
+     "register R2: reset 0x100000000 does not fit in 32 bits"),
+    ("reset outside fields", "    access: rw\n", "    access: rw\n    reset: 0x10\n",
+     "register R1: reset 0x10 sets bits outside its fields (0x10)"),
+    ("resets disagree", "    access: rw\n", "    access: rw\n    reset: 0x400\n",
+     "register R1: field y has reset 0x5 but the register's reset 0x400 gives it 0x4"),
+    ("reset not an integer", "reset: 5,", "reset: five,", "'reset' must be an integer"),
+    ("no fields", "    doc: r2\n", "    doc: r2\n    fields: []\n", "register R2: has no fields"),
+    ("register name style", "name: R2", "name: r2", "name 'r2' must be UPPER_SNAKE_CASE"),
+    ("unknown register key", "    doc: r2\n", "    doc: r2\n    width: 32\n",
+     "registers[1]: unknown key 'width'"),
+    ("access on a layout field", "{name: a, lsb: 0, width: 4, doc: \"a\"}",
+     "{name: a, lsb: 0, width: 4, access: rw, doc: \"a\"}", "unknown key 'access'"),
+    ("missing address_bytes", "address_bytes: 64\n", "",
+     "registers: missing top-level key 'address_bytes'"),
+    ("address_bytes not a power of two", "address_bytes: 64", "address_bytes: 96",
+     "address_bytes: 96 must be a power of two"),
+    ("address_bytes unknown constant", "address_bytes: 64", "address_bytes: NOPE",
+     "address_bytes: constant 'NOPE' is not declared"),
+    ("address_bytes not a number", "address_bytes: 64", "address_bytes: [64]",
+     "address_bytes: must be an integer or a constant's name"),
+    ("address_bytes without registers", "registers:\n", "unused:\n", "unknown key 'unused'"),
+    ("register names collide", "name: R2", "name: R1_Y", "both generate the"),
+    ("register and constant collide", "{name: C1,", "{name: REG_R1,",
+     "register R1 and constant REG_R1 both generate the C++ name kRegR1"),
+    ("register and helper collide", "name: R2", "name: WINDOW_BYTES",
+     "register WINDOW_BYTES and the generated register helpers both generate the C++ name "
+     "kRegWindowBytes"),
+    ("layout and SV register helper collide",
+     "  - name: l1\n    doc: a layout\n    bytes: 2\n    fields:\n      - {name: a,",
+     "  - name: reg\n    doc: a layout\n    bytes: 2\n    fields:\n      - {name: addr,",
+     "the generated register parameters and layout reg field addr both generate the "
+     "SystemVerilog name REG_ADDR_WIDTH"),
+]
+
+# The line each error names (1-based in BASE_YAML after the replacement).
+LINE_CASES = [
+    ("offset not aligned", "offset: 0x8", "offset: 0x6", "offset: 0x6"),
+    ("field reset too wide", "reset: 5,", "reset: 8,", "reset: 8,"),
+    ("flag not a single bit", "{name: F4, value: 4,", "{name: F4, value: 6,", "{name: F4,"),
+    ("enum not declared", "enum: e1,", "enum: nope,", "enum: nope,"),
+    ("address_bytes", "address_bytes: 64", "address_bytes: 96", "address_bytes: 96"),
 ]
 
 
@@ -328,6 +596,27 @@ def bad_inputs(tmp: Path) -> None:
         assert not r.stdout and not out.exists(), what
     r = run_tool(tmp / "missing.yaml", "--cpp", tmp / "x.h")
     assert r.returncode == 2 and len(r.stderr.splitlines()) == 1, r.stderr
+
+
+@test
+def bad_input_lines(tmp: Path) -> None:
+    """Errors name the line of what is wrong."""
+    y = tmp / "bad.yaml"
+    for what, old, new, marker in LINE_CASES:
+        text = BASE_YAML.replace(old, new, 1)
+        want = next(i for i, line in enumerate(text.splitlines(), 1) if marker in line)
+        y.write_text(text)
+        r = run_tool(y, "--cpp", tmp / "bad.h")
+        assert r.returncode == 2, what
+        assert r.stderr.startswith(f"{y}: line {want}: "), f"{what}: want line {want}: {r.stderr!r}"
+
+
+@test
+def address_bytes_without_registers(tmp: Path) -> None:
+    y = tmp / "bad.yaml"
+    y.write_text(BASE_YAML.split("registers:\n")[0])
+    r = run_tool(y, "--cpp", tmp / "bad.h")
+    assert r.returncode == 2 and "'address_bytes' without registers" in r.stderr, r.stderr
 
 
 # ---------------------------------------------------------------------------
@@ -357,8 +646,99 @@ def check_md(tmp: Path) -> None:
 
 @test
 def committed_docs_up_to_date(tmp: Path) -> None:
-    r = run_tool("rtl/data/ipb.yaml", "--check-md", "docs/ipb.md")
-    assert r.returncode == 0, r.stderr
+    for yaml_path, md in (("rtl/data/ipb.yaml", "docs/ipb.md"),
+                          ("rtl/data/ne.yaml", "docs/ne-regs.md")):
+        r = run_tool(yaml_path, "--check-md", md)
+        assert r.returncode == 0, r.stderr
+
+
+# ---------------------------------------------------------------------------
+# The notify engine's description: agrees with ipb.yaml and with the contract
+
+
+def _layout(spec: regtool.Spec, name: str) -> regtool.Layout:
+    return next(lay for lay in spec.layouts if lay.name == name)
+
+
+def _register(spec: regtool.Spec, name: str) -> regtool.Register:
+    return next(r for r in spec.registers if r.name == name)
+
+
+@test
+def ne_agrees_with_ipb(tmp: Path) -> None:
+    ne, ipb = regtool.load(str(NE)), regtool.load(str(IPB))
+    consts = {c.name: c.value for c in ne.constants}
+    ipb_consts = {c.name: c.value for c in ipb.constants}
+    assert ne.address_bytes == consts["MMIO_BYTES"] == 4096
+    record = _layout(ne, "ready_record")
+    assert record.bytes == consts["RECORD_BYTES"]
+    # The engine copies NE_NOTIFY's kind into the record's.
+    kinds = {v.name: v.value for v in ne.enum("record_kind").values}
+    for v in ipb.enum("ne_notify_kind").values:
+        assert kinds.get(v.name) == v.value, v.name
+    # Payloads fit tx_payload[127:0]; the key and state fields are as wide as the record's.
+    rec = {f.name: f for f in record.fields}
+    for name in ("ne_subscribe", "ne_notify"):
+        lay = _layout(ipb, name)
+        assert lay.bytes <= 16, name
+        for f in lay.fields:
+            if f.name in ("object", "version", "event", "state", "ready"):
+                assert f.width == rec[f.name].width, (name, f.name)
+    # Node numbers: MAX_NODES of them.
+    node_bits = (ipb_consts["MAX_NODES"] - 1).bit_length()
+    for reg, fld in (("NODE_ID", "node"), ("KEY_OWNER", "owner"), ("ANS_DST", "dst")):
+        f = next(f for f in _register(ne, reg).fields if f.name == fld)
+        assert f.width == node_bits, reg
+    assert (ipb_consts["MAX_NODES"] - 1) >> rec["src"].width == 0
+    assert ipb_consts["MAX_NODES"] == 2 * 32  # the _LO and _HI halves of the node masks
+    # The ring: a power of two up to MAX_RING_RECORDS; seq wider than a slot index.
+    size = next(f for f in _register(ne, "RING_SIZE").fields if f.name == "records")
+    assert consts["MAX_RING_RECORDS"] == 1 << (size.width - 1)
+    assert rec["seq"].width > size.width - 1
+
+
+@test
+def ne_flag_registers(tmp: Path) -> None:
+    """Registers whose bits are flags put each flag at its own bit."""
+    ne = regtool.load(str(NE))
+    status = ne.enum("status")
+    fields = {f.name.upper(): f for f in _register(ne, "STATUS").fields}
+    assert set(fields) == {v.name for v in status.values}
+    for v in status.values:
+        f = fields[v.name]
+        assert f.width == 1 and 1 << f.lsb == v.value, v.name
+    for reg in ("IRQ_STATUS", "IRQ_ENABLE"):
+        (f,) = _register(ne, reg).fields
+        assert f.enum is ne.enum("irq_cause") and f.lsb == 0 and f.width == f.enum.width, reg
+
+
+@test
+def ne_names_the_contract_uses(tmp: Path) -> None:
+    """Every register, field, command, record kind, cause, constant and packet that
+    docs/notify-engine.md names in `code` exists in ne.yaml or ipb.yaml, and every
+    counter it increments is a register."""
+    ne, ipb = regtool.load(str(NE)), regtool.load(str(IPB))
+    known = {r.name for r in ne.registers}
+    known |= {f"{r.name}.{f.name.upper()}" for r in ne.registers for f in r.fields}
+    for spec in (ne, ipb):
+        known |= {c.name for c in spec.constants}
+        known |= {v.name for e in spec.enums for v in e.values}
+    internal = {"IN_FLIGHT", "SUBSCRIBED"}  # states of a table entry, not visible to software
+    text = CONTRACT.read_text()
+    missing = set()
+    for span in re.findall(r"`([^`]+)`", text):
+        for name in re.findall(r"[A-Z][A-Z0-9_]*(?:\.[A-Z][A-Z0-9_]*)?", span):
+            if len(name) < 2 or name in internal or name in known:
+                continue
+            if f"{name}_LO" in known and f"{name}_HI" in known:  # a 64-bit pair
+                continue
+            missing.add(name)
+    assert not missing, f"{CONTRACT.name} names {sorted(missing)}, which ne.yaml lacks"
+    docs = " ".join(r.doc for r in ne.registers)
+    counters = set(re.findall(r"`([a-z_]+) \+= 1`", text))
+    assert len(counters) >= 7, counters
+    for c in counters:
+        assert c.upper() in known or f"the contract's {c}" in docs, c
 
 
 @test
@@ -397,6 +777,29 @@ def writes_only_changed_files(tmp: Path) -> None:
 # SystemVerilog
 
 
+def sv_param_terms(spec: regtool.Spec) -> list[str]:
+    """Comparisons of the flag and register parameters with their values."""
+    terms = []
+    for e in spec.enums:
+        if e.flags:
+            for v in e.values:
+                name = regtool.sv_flag_value(e, v)
+                terms.append(f"`P({name}) == {e.width}'h{v.value:x}")
+                terms.append(f"`P({name}_BIT) == {v.value.bit_length() - 1}")
+    if spec.registers:
+        aw = spec.address_bytes.bit_length() - 1
+        terms.append(f"`P(REG_WINDOW_BYTES) == {spec.address_bytes}")
+        terms.append(f"`P(REG_ADDR_WIDTH) == {aw}")
+    for r in spec.registers:
+        terms.append(f"`P({regtool.sv_reg_param(r, None, 'OFFSET')}) == {aw}'h{r.offset:x}")
+        terms.append(f"`P({regtool.sv_reg_param(r, None, 'RESET')}) == 32'h{r.reset:x}")
+        for f in r.fields:
+            terms.append(f"`P({regtool.sv_reg_param(r, f, 'LSB')}) == {f.lsb}")
+            terms.append(f"`P({regtool.sv_reg_param(r, f, 'WIDTH')}) == {f.width}")
+            terms.append(f"`P({regtool.sv_reg_param(r, f, 'RESET')}) == {f.width}'h{f.reset:x}")
+    return terms
+
+
 def sv_check_module(spec: regtool.Spec, seed: int) -> str:
     """A module whose output `ok` is 1 when every field of every packed struct reads
     the bits a little-endian byte-string reference says. Icarus 11 needs the package
@@ -416,6 +819,7 @@ def sv_check_module(spec: regtool.Spec, seed: int) -> str:
             value = (word >> lsb) & ((1 << (msb - lsb + 1)) - 1)
             terms.append(f"s_{lay}.{member} == {msb - lsb + 1}'h{value:x}")
         terms.append(f"$bits(s_{lay}) == `P({lay.upper()}_BYTES) * 8")
+    terms += sv_param_terms(spec)
     lines.append("  assign ok = " + "\n      && ".join(f"({t})" for t in terms) + ";")
     lines.append("endmodule")
     return "\n".join(lines) + "\n"
@@ -425,7 +829,7 @@ def sv_files(tmp: Path) -> list[tuple[Path, Path]]:
     y = tmp / "edge.yaml"
     y.write_text(EDGE_YAML)
     out = []
-    for yaml_path in (IPB, y):
+    for yaml_path in (IPB, NE, y):
         spec = regtool.load(str(yaml_path))
         pkg = tmp / f"{spec.name}_pkg.sv"
         assert run_tool(yaml_path, "--sv", pkg).returncode == 0
