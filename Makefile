@@ -1,11 +1,12 @@
-# The two quick-start commands (make run, make test) and the benchmarks.
+# The two quick-start commands (make run, make test), the benchmarks and the
+# notify engine's hardware report (make hw-report).
 # Every target first runs scripts/setup, which installs missing Debian packages.
 BUILD  ?= build
 ARGS   ?=
 CMAKE_FLAGS ?=
 PY     := /usr/bin/python3
 
-.PHONY: all setup configure build run test bench clean
+.PHONY: all setup configure build run test bench hw-report clean
 
 all: build
 
@@ -31,6 +32,12 @@ test: configure
 bench: configure
 	cmake --build $(BUILD) --target shadowsel hostcost
 	$(PY) bench/run.py --build $(BUILD)
+
+# Area and clock of the notify engine on iCE40 (Yosys, nextpnr) -> docs/hw-report.md.
+# Builds only the generated SystemVerilog packages, not the project.
+hw-report: configure
+	cmake --build $(BUILD) --target ipb_gen ne_gen
+	$(PY) scripts/hw_report.py --build $(BUILD) $(HW_REPORT_ARGS)
 
 clean:
 	rm -rf $(BUILD)

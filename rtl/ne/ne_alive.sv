@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: MIT
+// ne_alive: liveness of the notify engine (docs/notify-engine.md §4; registers
+// ALIVE_PERIOD, ALIVE_TIMEOUT, ALIVE_MASK_LO/HI, NODES_DOWN_LO/HI).
+//
+// Sending: while enabled, ALIVE_PERIOD != 0 and ALIVE_MASK names another node, an ALIVE
+// packet to those nodes is offered when `now` reaches the deadline; the next deadline is
+// now + ALIVE_PERIOD (a write of ALIVE_PERIOD sets it from the time of the write).
+//
+// Watching: each node's last arrival time (now at the handshake of its last engine
+// packet, or the time its watch (re)started) is kept in a 64 x 48-bit memory with one
+// write and one registered read port, so that it can map to block RAM. A scanner reads
+// the nodes one per cycle through a 3-stage pipeline: a watched node whose time +
+// ALIVE_TIMEOUT <= now is declared down (its NODES_DOWN bit set, a NODE_DOWN record
+// offered); the others give the minimum deadline, which becomes wake_at_o when a sweep
+// ends with nothing changed meanwhile. A new sweep starts when that deadline is reached,
+// or when something that can lower it changes (configuration, the start time of a
+// restart written, a packet from the node that holds the minimum). With nothing
+// watchable there is no sweep and no deadline. Watched = enabled, in ALIVE_MASK, not this
+// node, not down, not waiting for its restart time, ALIVE_TIMEOUT != 0.
+//
+// Restarts: a restart (CTRL.ENABLE rising, NODE_ID written: every node of ALIVE_MASK;
+// ALIVE_MASK written: the nodes added; a 1 written to a NODES_DOWN bit: that node) records the time
+// of the write and writes it into each named node's entry, one per cycle when the
+// arrival port does not write (a packet from the node meanwhile writes a later time and
+// ends its restart). restart_ready_o is low while a restart is in progress; ne_regs
+// holds back the writes that restart until it is high, so every restart keeps its own
+// time exactly.
+//
+// Decisions where the contract is open: the above restarts ("silence counted from that
+// write" for NODES_DOWN; the same rule for the other ways a node starts being watched);
+// a declaration in the same cycle as a W1C of the node's bit wins; a declaration waits
+// while the previous NODE_DOWN record has not been taken (the node stays overdue and is
+// declared by a later sweep); a due ALIVE while the previous one has not left is skipped.
+module ne_alive #(
+  parameter int MAX_NODES = ipb_pkg::MAX_NODES  /// nodes, a power of two
+) (
+  input  logic        clk_i,             /// clock
+  input  logic        rst_ni,            /// synchronous reset, active low
+  input  logic [47:0] now_i,             /// cycle count (absolute time)
+
+  // configuration (ne_regs)
+  input  logic                      enable_i,         /// CTRL.ENABLE
+  input  logic [$clog2(MAX_NODES)-1:0] node_id_i,     /// NODE_ID
+  input  logic [31:0]               period_i,         /// ALIVE_PERIOD
+  input  logic                      period_wr_i,      /// pulse: ALIVE_PERIOD written...
+  input  logic [31:0]               period_wdata_i,   /// ... with this value
+  input  logic [31:0]               timeout_i,        /// ALIVE_TIMEOUT
+  input  logic [MAX_NODES-1:0]      mask_i,           /// ALIVE_MASK
+  input  logic                      cfg_chg_i,        /// pulse: a liveness setting changed
+  input  logic                      restart_valid_i,  /// pulse: restart the nodes below
+  input  logic [MAX_NODES-1:0]      restart_nodes_i,
+  input  logic [MAX_NODES-1:0]      down_clr_i,       /// W1C of NODES_DOWN (pulse)
+  output logic                      restart_ready_o,  /// no restart in progress
+
+  // arrival of an engine packet (ne_rx, at the rx handshake)
+  input  logic                      seen_valid_i,
+  input  logic [$clog2(MAX_NODES)-1:0] seen_src_i,
+
+  // ALIVE packet to send (registered)
+  output logic                      alive_valid_o,
+  input  logic                      alive_ready_i,
+  output logic [MAX_NODES-1:0]      alive_mask_o,
+
+  // NODE_DOWN record to write (registered)
+  output logic                      rec_valid_o,
+  input  logic                      rec_ready_i,
+  output logic [$clog2(MAX_NODES)-1:0] rec_node_o,
+
+  output logic [MAX_NODES-1:0]      nodes_down_o,     /// NODES_DOWN
+  output logic [47:0]               wake_at_o,        /// earliest deadline (all ones: none)
+  output logic                      busy_o            /// work pending
+);
+  localparam int NW = $clog2(MAX_NODES);
+  localparam logic [MAX_NODES-1:0] One = {{(MAX_NODES - 1) {1'b0}}, 1'b1};
+  localparam logic [NW-1:0] LastNode = {NW{1'b1}};
+
+  // ---------------------------------------------------------------------------------
+  // Sending
+  logic [MAX_NODES-1:0] targets;
+  logic                 al_on, al_due, al_load;
+  logic [47:0]          next_q, next_d;
+  logic                 alive_valid_q;
+  logic [MAX_NODES-1:0] alive_mask_q;
+
+  // An ALIVE packet is loaded. Observed by the testbench's reference model.
+  logic probe_alive_load /* verilator public_flat_rd */;
+
+  always_comb begin
+    targets = mask_i & ~(One << node_id_i);
+    al_on   = enable_i && period_i != '0 && targets != '0;
+    al_due  = al_on && now_i >= next_q;
+    al_load = al_due && !alive_valid_q;
+    if (period_wr_i) next_d = now_i + {16'd0, period_wdata_i};
+    else if (al_due) next_d = now_i + {16'd0, period_i};
+    else next_d = next_q;
+    probe_alive_load = al_load;
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      next_q        <= '0;
+      alive_valid_q <= 1'b0;
+    end else begin
+      next_q        <= next_d;
+      alive_valid_q <= (alive_valid_q && !alive_ready_i) || al_load;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (al_load) alive_mask_q <= targets;
+  end
+
+  // ---------------------------------------------------------------------------------
+  // Arrival times: one write port (arrivals first, then restarts), one read port
+  logic [47:0]          seen_mem [MAX_NODES];
+  logic                 wr_en;
+  logic [NW-1:0]        wr_addr;
+  logic [47:0]          wr_data;
+  logic [MAX_NODES-1:0] mat_pend_q, mat_pend_d, rst_set, mat_bit, seen_bit, mat_one, mat_src;
+  logic [NW-1:0]        mat_idx_d, mat_idx_q;
+  logic                 mat_v_q;
+  logic                 rst_ready_q;  // mat_pend_q == 0, registered off the MMIO path
+  logic                 mat_we;
+  logic [47:0]          mat_t_q;
+  logic [MAX_NODES-1:0] down_q, down_d;
+
+  always_comb begin
+    // the node picked last cycle gets its restart time, unless an arrival writes or has
+    // already ended its restart
+    mat_we   = mat_v_q && mat_pend_q[mat_idx_q] && !seen_valid_i;
+    mat_bit  = mat_we ? (One << mat_idx_q) : '0;
+    seen_bit = seen_valid_i ? (One << seen_src_i) : '0;
+    wr_en    = seen_valid_i || mat_we;
+    wr_addr  = seen_valid_i ? seen_src_i : mat_idx_q;
+    wr_data  = seen_valid_i ? now_i : mat_t_q;
+    rst_set  = (restart_valid_i ? restart_nodes_i : '0) | (down_clr_i & down_q);
+    mat_pend_d = (mat_pend_q & ~mat_bit & ~seen_bit) | rst_set;
+    // pick the next node: the lowest waiting one other than the one tried now, from
+    // registers only (the pick is a 64-bit carry chain; it stays off the RAM address path
+    // and away from the MMIO decode). A node added now is picked next cycle.
+    mat_src   = mat_pend_q & ~(mat_v_q ? (One << mat_idx_q) : '0);
+    mat_one   = mat_src & (~mat_src + One);
+    mat_idx_d = '0;
+    for (int i = 0; i < MAX_NODES; i++) begin
+      if (mat_one[i]) mat_idx_d = mat_idx_d | i[NW-1:0];
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (wr_en) seen_mem[wr_addr] <= wr_data;
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      mat_pend_q  <= '0;
+      mat_v_q     <= 1'b0;
+      rst_ready_q <= 1'b1;
+    end else begin
+      mat_pend_q  <= mat_pend_d;
+      mat_v_q     <= mat_src != '0;
+      rst_ready_q <= mat_pend_d == '0;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    mat_idx_q <= mat_idx_d;
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (rst_set != '0) mat_t_q <= now_i;
+  end
+
+  // ---------------------------------------------------------------------------------
+  // Scanner
+  logic          sc_run_q, sc_run_d;
+  logic [NW:0]   sc_idx_q, sc_idx_d;
+  logic          rd_en;
+  logic          rd_v_q;
+  logic [NW-1:0] rd_idx_q;
+  logic [47:0]   rd_data_q;
+  logic          ev_v_q, ev_last_q;
+  logic [NW-1:0] ev_idx_q  /* verilator public_flat_rd */;
+  logic [47:0]   ev_dl_q;
+  logic [47:0]   acc_min_q, acc_min_d;
+  logic [NW-1:0] acc_arg_q, acc_arg_d;
+  logic          dirty_q, dirty_d, chg, start;
+  logic          min_v_q, min_v_d;
+  logic [47:0]   min_q, min_d;
+  logic [NW-1:0] arg_q, arg_d;
+  logic          mon, due, contribute, last, none;
+  logic [48:0]   dl_sum;
+  logic [47:0]   dl;
+  logic          rec_valid_q;
+  logic [NW-1:0] rec_node_q;
+
+  // A node is declared down. Observed by the testbench's reference model.
+  logic          declare  /* verilator public_flat_rd */;
+
+  // Three stages per node: read (R), deadline = time + ALIVE_TIMEOUT (A), compare with now
+  // and the minimum (E); one carry chain per stage. A node whose entry is written, or
+  // whose timeout changes, between R and E is dropped from E: such a change always makes
+  // the sweep start again (chg), so nothing is lost.
+  always_comb begin
+    dl_sum = {1'b0, rd_data_q} + {17'd0, timeout_i};
+    dl     = dl_sum[48] ? '1 : dl_sum[47:0];
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      ev_v_q    <= 1'b0;
+      ev_last_q <= 1'b0;
+    end else begin
+      ev_v_q    <= rd_v_q && !(wr_en && wr_addr == rd_idx_q) && !cfg_chg_i;
+      ev_last_q <= rd_v_q && rd_idx_q == LastNode;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    ev_idx_q <= rd_idx_q;
+    ev_dl_q  <= dl;
+  end
+
+  always_comb begin
+    // evaluation (E) of the node whose deadline was computed last cycle
+    mon = enable_i && mask_i[ev_idx_q] && ev_idx_q != node_id_i && !down_q[ev_idx_q] &&
+          !mat_pend_q[ev_idx_q] && timeout_i != '0;
+    due        = ev_v_q && mon && now_i >= ev_dl_q;
+    declare    = due && !rec_valid_q;
+    contribute = ev_v_q && mon && !declare;
+    last       = ev_last_q;
+
+    acc_min_d = acc_min_q;
+    acc_arg_d = acc_arg_q;
+    if (contribute && ev_dl_q < acc_min_q) begin
+      acc_min_d = ev_dl_q;
+      acc_arg_d = ev_idx_q;
+    end
+
+    // what can lower the minimum deadline (a restart only takes nodes off the watch until
+    // their start time is written: mat_we)
+    chg = cfg_chg_i || mat_we ||
+          (seen_valid_i && (sc_run_q || !min_v_q || seen_src_i == arg_q));
+    start = !sc_run_q && (dirty_q || (min_v_q && now_i >= min_q));
+    // nothing can be watched: no sweep needed, no deadline
+    none  = !enable_i || timeout_i == '0 || (targets & ~down_q & ~mat_pend_q) == '0;
+
+    sc_run_d = sc_run_q;
+    sc_idx_d = sc_idx_q;
+    dirty_d  = dirty_q || chg;
+    min_v_d  = min_v_q;
+    min_d    = min_q;
+    arg_d    = arg_q;
+    rd_en    = 1'b0;
+    if (start && none) begin
+      dirty_d   = chg;
+      min_v_d   = 1'b1;
+      min_d     = '1;
+    end else if (start) begin
+      sc_run_d  = 1'b1;
+      sc_idx_d  = '0;
+      dirty_d   = chg;
+      min_v_d   = 1'b0;
+      acc_min_d = '1;
+      acc_arg_d = '0;
+    end else if (sc_run_q) begin
+      if (!sc_idx_q[NW]) begin
+        rd_en    = 1'b1;
+        sc_idx_d = sc_idx_q + 1'b1;
+      end
+      if (last) begin
+        sc_run_d = 1'b0;
+        if (!dirty_d) begin
+          min_v_d = 1'b1;
+          min_d   = acc_min_d;
+          arg_d   = acc_arg_d;
+        end
+      end
+    end
+
+    down_d = down_q & ~down_clr_i;
+    if (declare) down_d[ev_idx_q] = 1'b1;
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (rd_en) begin
+      rd_data_q <= (wr_en && wr_addr == sc_idx_q[NW-1:0]) ? wr_data : seen_mem[sc_idx_q[NW-1:0]];
+      rd_idx_q  <= sc_idx_q[NW-1:0];
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      sc_run_q    <= 1'b0;
+      sc_idx_q    <= '0;
+      rd_v_q      <= 1'b0;
+      acc_min_q   <= '1;
+      acc_arg_q   <= '0;
+      dirty_q     <= 1'b1;
+      min_v_q     <= 1'b0;
+      min_q       <= '1;
+      arg_q       <= '0;
+      down_q      <= '0;
+      rec_valid_q <= 1'b0;
+    end else begin
+      sc_run_q    <= sc_run_d;
+      sc_idx_q    <= sc_idx_d;
+      rd_v_q      <= rd_en;
+      acc_min_q   <= acc_min_d;
+      acc_arg_q   <= acc_arg_d;
+      dirty_q     <= dirty_d;
+      min_v_q     <= min_v_d;
+      min_q       <= min_d;
+      arg_q       <= arg_d;
+      down_q      <= down_d;
+      rec_valid_q <= (rec_valid_q && !rec_ready_i) || declare;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (declare) rec_node_q <= ev_idx_q;
+  end
+
+  // ---------------------------------------------------------------------------------
+  // Outputs
+  always_comb begin
+    wake_at_o = min_v_q ? min_q : '1;
+    if (al_on && next_q < wake_at_o) wake_at_o = next_q;
+  end
+
+  assign restart_ready_o = rst_ready_q;
+  assign alive_valid_o   = alive_valid_q;
+  assign alive_mask_o    = alive_mask_q;
+  assign rec_valid_o     = rec_valid_q;
+  assign rec_node_o      = rec_node_q;
+  assign nodes_down_o    = down_q;
+  assign busy_o = sc_run_q || dirty_q || (min_v_q && now_i >= min_q) || mat_pend_q != '0 ||
+                  rec_valid_q || alive_valid_q || al_due;
+endmodule

@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: MIT
+// ne_regs: MMIO register file and command decoder of the notify engine (registers of
+// rtl/data/ne.yaml through ne_pkg: offsets, fields, reset values; docs/ne-regs.md).
+//
+// MMIO: one request register. A request is taken when it is empty; it executes the cycle
+// after (reads sample that cycle's values, writes take effect at its end) unless it is
+// held back, and its response follows one cycle later: two cycles from handshake to
+// response at best, responses in order.
+//
+// Held-back writes: CMD, KEY_* and ANS_* while a command is executing (STATUS.BUSY, as
+// ne.yaml says); NODE_ID, CTRL, ALIVE_MASK_* and NODES_DOWN_* while ne_alive is still
+// writing the start time of a previous restart (restart_ready_i low, at most MAX_NODES
+// cycles). Reads and the other writes are never held.
+//
+// Commands: a CMD write (CTRL.ENABLE 1, code ARM, ANSWER or NOTIFY; anything else is
+// ignored) starts the command: it is offered to ne_lit (ARM) or ne_rit (ANSWER, NOTIFY)
+// with the operands in KEY_* and ANS_*, which cannot change until it ends; it ends when
+// the table has committed it and its packet has been taken on the tx port (tx_cmd_done_i)
+// and its record written or dropped (rec_cmd_done_i). STATUS.BUSY is high meanwhile;
+// ARM_RESULT changes at the ARM's commit.
+//
+// Decisions where the contract is open:
+// * Address bits [1:0] are ignored; unmapped offsets read 0 and ignore writes.
+// * A sticky STATUS bit set in the same cycle as its W1C stays set.
+// * RING_BASE is kept as written (the ring uses it with bits [3:0] cleared).
+// * Restarts of the liveness watch: CTRL.ENABLE 0 -> 1 and any NODE_ID write restart every
+//   node of ALIVE_MASK; an ALIVE_MASK write restarts the nodes it adds (see ne_alive).
+module ne_regs #(
+  parameter int MAX_NODES = ipb_pkg::MAX_NODES  /// nodes (64: two 32-bit mask registers)
+) (
+  input  logic        clk_i,   /// clock
+  input  logic        rst_ni,  /// synchronous reset, active low
+
+  // MMIO
+  input  logic        req_valid_i,
+  output logic        req_ready_o,
+  input  logic        req_write_i,
+  input  logic [ne_pkg::REG_ADDR_WIDTH-1:0] req_addr_i,
+  input  logic [31:0] req_wdata_i,
+  output logic        rsp_valid_o,
+  output logic [31:0] rsp_rdata_o,
+
+  // settings
+  output logic [ne_pkg::NODE_ID_NODE_WIDTH-1:0]        node_id_o,
+  output logic                                         enable_o,
+  output logic [ne_pkg::KEY_OWNER_OWNER_WIDTH-1:0]     key_owner_o,
+  output logic [31:0]                                  key_object_o,
+  output logic [ne_pkg::KEY_EVENT_EVENT_WIDTH-1:0]     key_event_o,
+  output logic [31:0]                                  key_version_o,
+  output logic [ne_pkg::ANS_DST_DST_WIDTH-1:0]         ans_dst_o,
+  output logic [ne_pkg::ANS_STATE_STATE_WIDTH-1:0]     ans_state_o,
+  output logic                                         ans_ready_o,
+  output logic [31:0]                                  ring_base_o,
+  output logic [ne_pkg::RING_SIZE_RECORDS_WIDTH-1:0]   ring_size_o,
+  output logic [31:0]                                  ring_tail_o,
+  output logic                                         ring_clr_o,        /// pulse: RING_HEAD := 0
+  output logic [ne_pkg::IRQ_ENABLE_CAUSE_WIDTH-1:0]    irq_enable_o,
+  output logic [ne_pkg::IRQ_STATUS_CAUSE_WIDTH-1:0]    irq_ack_o,         /// pulse: W1C bits
+  output logic [ne_pkg::COALESCE_COUNT_COUNT_WIDTH-1:0] coalesce_count_o,
+  output logic [31:0]                                  coalesce_cycles_o,
+  output logic [31:0]                                  alive_period_o,
+  output logic                                         alive_period_wr_o, /// pulse...
+  output logic [31:0]                                  alive_period_wdata_o,  /// ...value
+  output logic [31:0]                                  alive_timeout_o,
+  output logic [MAX_NODES-1:0]                         alive_mask_o,
+  output logic                                         alive_cfg_chg_o,   /// pulse
+  output logic                                         alive_restart_valid_o,  /// pulse
+  output logic [MAX_NODES-1:0]                         alive_restart_nodes_o,
+  output logic [MAX_NODES-1:0]                         alive_down_clr_o,  /// pulse: W1C bits
+  input  logic                                         alive_restart_ready_i,
+
+  // commands
+  output logic        arm_valid_o,
+  input  logic        arm_ready_i,
+  input  logic        arm_done_i,       /// pulse: the ARM committed
+  input  logic [7:0]  arm_result_i,     /// with arm_done_i
+  output logic        rit_valid_o,
+  input  logic        rit_ready_i,
+  output logic        rit_notify_o,     /// 1: NOTIFY, 0: ANSWER
+  input  logic        rit_done_i,       /// pulse: the ANSWER or NOTIFY committed
+  input  logic        rit_done_tx_i,    /// with rit_done_i: it made a packet
+  input  logic        tx_cmd_done_i,    /// pulse: the command's packet was taken
+  input  logic        rec_cmd_done_i,   /// pulse: the command's record was written or dropped
+
+  // status and counters
+  input  logic        lit_full_i,       /// pulse
+  input  logic        rit_full_i,       /// pulse
+  input  logic        overflow_i,       /// pulse
+  input  logic [ne_pkg::IRQ_STATUS_CAUSE_WIDTH-1:0] irq_status_i,
+  input  logic [MAX_NODES-1:0] nodes_down_i,
+  input  logic [31:0] ring_head_i,
+  input  logic [31:0] subscribes_sent_i,
+  input  logic [31:0] suppressed_i,
+  input  logic [31:0] stray_i,
+  input  logic [31:0] lit_full_count_i,
+  input  logic [31:0] answers_sent_i,
+  input  logic [31:0] rit_full_count_i,
+  input  logic [31:0] notifies_sent_i,
+  input  logic [31:0] notify_dropped_i,
+  input  logic [31:0] records_written_i,
+  input  logic [31:0] ring_overflow_count_i,
+
+  output logic        busy_o            /// a request, response or command is pending
+);
+  localparam int AW = ne_pkg::REG_ADDR_WIDTH;
+
+  typedef enum logic [1:0] {
+    CIdle,
+    CIssue,
+    CWait,
+    CDrain
+  } cmd_state_e;
+
+  // ---------------------------------------------------------------------------------
+  // Request register and execution
+  logic          req_v_q;
+  logic          req_we_q;
+  /* verilator lint_off UNUSEDSIGNAL */  // bits [1:0]: registers are words
+  logic [AW-1:0] req_addr_q;
+  /* verilator lint_on UNUSEDSIGNAL */
+  logic [31:0]   req_wdata_q;
+  logic [AW-1:0] a;  // word-aligned offset
+  logic          hold, busy_cmd;
+  logic          rsp_v_q;
+  logic [31:0]   rsp_rdata_q, rdata;
+  logic          wr;
+
+  // Execution of a request. Observed by the testbench's reference model.
+  logic          exec /* verilator public_flat_rd */;
+
+  assign req_ready_o = !req_v_q;
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) req_v_q <= 1'b0;
+    else if (req_valid_i && req_ready_o) req_v_q <= 1'b1;
+    else if (exec) req_v_q <= 1'b0;
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (req_valid_i && req_ready_o) begin
+      req_we_q    <= req_write_i;
+      req_addr_q  <= req_addr_i;
+      req_wdata_q <= req_wdata_i;
+    end
+  end
+
+  always_comb begin
+    a = {req_addr_q[AW-1:2], 2'b00};  // bits [1:0] ignored
+    hold = 1'b0;
+    if (req_we_q) begin
+      case (a)
+        ne_pkg::KEY_OWNER_OFFSET, ne_pkg::KEY_OBJECT_OFFSET, ne_pkg::KEY_EVENT_OFFSET,
+        ne_pkg::KEY_VERSION_OFFSET, ne_pkg::ANS_DST_OFFSET, ne_pkg::ANS_STATE_OFFSET,
+        ne_pkg::ANS_READY_OFFSET, ne_pkg::CMD_OFFSET:
+          hold = busy_cmd;
+        ne_pkg::NODE_ID_OFFSET, ne_pkg::CTRL_OFFSET, ne_pkg::ALIVE_MASK_LO_OFFSET,
+        ne_pkg::ALIVE_MASK_HI_OFFSET, ne_pkg::NODES_DOWN_LO_OFFSET, ne_pkg::NODES_DOWN_HI_OFFSET:
+          hold = !alive_restart_ready_i;
+        default: hold = 1'b0;
+      endcase
+    end
+    exec = req_v_q && !hold;
+    wr   = exec && req_we_q;
+  end
+
+  // ---------------------------------------------------------------------------------
+  // Registers
+  logic [ne_pkg::NODE_ID_NODE_WIDTH-1:0]         node_id_q;
+  logic                                          enable_q;
+  logic                                          st_lit_full_q, st_rit_full_q, st_overflow_q;
+  logic [ne_pkg::KEY_OWNER_OWNER_WIDTH-1:0]      key_owner_q;
+  logic [31:0]                                   key_object_q, key_version_q;
+  logic [ne_pkg::KEY_EVENT_EVENT_WIDTH-1:0]      key_event_q;
+  logic [ne_pkg::ANS_DST_DST_WIDTH-1:0]          ans_dst_q;
+  logic [ne_pkg::ANS_STATE_STATE_WIDTH-1:0]      ans_state_q;
+  logic                                          ans_ready_q;
+  logic [ne_pkg::ARM_RESULT_CODE_WIDTH-1:0]      arm_result_q;
+  logic [31:0]                                   ring_base_q, ring_tail_q;
+  logic [ne_pkg::RING_SIZE_RECORDS_WIDTH-1:0]    ring_size_q;
+  logic [ne_pkg::IRQ_ENABLE_CAUSE_WIDTH-1:0]     irq_enable_q;
+  logic [ne_pkg::COALESCE_COUNT_COUNT_WIDTH-1:0] coalesce_count_q;
+  logic [31:0]                                   coalesce_cycles_q;
+  logic [31:0]                                   alive_period_q, alive_timeout_q;
+  logic [MAX_NODES-1:0]                          alive_mask_q, mask_new;
+
+  // register selected by the executing request (write strobes)
+  logic w_node_id, w_ctrl, w_status, w_key_owner, w_key_object, w_key_event, w_key_version;
+  logic w_ans_dst, w_ans_state, w_ans_ready, w_cmd, w_ring_base, w_ring_size, w_ring_tail;
+  logic w_irq_status, w_irq_enable, w_coal_count, w_coal_cycles, w_period, w_timeout;
+  logic w_mask_lo, w_mask_hi, w_down_lo, w_down_hi;
+
+  always_comb begin
+    w_node_id     = wr && a == ne_pkg::NODE_ID_OFFSET;
+    w_ctrl        = wr && a == ne_pkg::CTRL_OFFSET;
+    w_status      = wr && a == ne_pkg::STATUS_OFFSET;
+    w_key_owner   = wr && a == ne_pkg::KEY_OWNER_OFFSET;
+    w_key_object  = wr && a == ne_pkg::KEY_OBJECT_OFFSET;
+    w_key_event   = wr && a == ne_pkg::KEY_EVENT_OFFSET;
+    w_key_version = wr && a == ne_pkg::KEY_VERSION_OFFSET;
+    w_ans_dst     = wr && a == ne_pkg::ANS_DST_OFFSET;
+    w_ans_state   = wr && a == ne_pkg::ANS_STATE_OFFSET;
+    w_ans_ready   = wr && a == ne_pkg::ANS_READY_OFFSET;
+    w_cmd         = wr && a == ne_pkg::CMD_OFFSET;
+    w_ring_base   = wr && a == ne_pkg::RING_BASE_OFFSET;
+    w_ring_size   = wr && a == ne_pkg::RING_SIZE_OFFSET;
+    w_ring_tail   = wr && a == ne_pkg::RING_TAIL_OFFSET;
+    w_irq_status  = wr && a == ne_pkg::IRQ_STATUS_OFFSET;
+    w_irq_enable  = wr && a == ne_pkg::IRQ_ENABLE_OFFSET;
+    w_coal_count  = wr && a == ne_pkg::COALESCE_COUNT_OFFSET;
+    w_coal_cycles = wr && a == ne_pkg::COALESCE_CYCLES_OFFSET;
+    w_period      = wr && a == ne_pkg::ALIVE_PERIOD_OFFSET;
+    w_timeout     = wr && a == ne_pkg::ALIVE_TIMEOUT_OFFSET;
+    w_mask_lo     = wr && a == ne_pkg::ALIVE_MASK_LO_OFFSET;
+    w_mask_hi     = wr && a == ne_pkg::ALIVE_MASK_HI_OFFSET;
+    w_down_lo     = wr && a == ne_pkg::NODES_DOWN_LO_OFFSET;
+    w_down_hi     = wr && a == ne_pkg::NODES_DOWN_HI_OFFSET;
+  end
+
+  always_comb begin
+    mask_new  = alive_mask_q;
+    if (w_mask_lo) mask_new[31:0] = req_wdata_q;
+    if (w_mask_hi) mask_new[MAX_NODES-1:32] = req_wdata_q[MAX_NODES-33:0];
+
+    alive_period_wr_o     = w_period;
+    alive_period_wdata_o  = req_wdata_q;
+    alive_cfg_chg_o       = w_node_id || w_ctrl || w_timeout || w_mask_lo || w_mask_hi;
+    alive_restart_valid_o = w_node_id || (w_ctrl && !enable_q &&
+                            req_wdata_q[ne_pkg::CTRL_ENABLE_LSB]) || w_mask_lo || w_mask_hi;
+    alive_restart_nodes_o = (w_mask_lo || w_mask_hi) ? (mask_new & ~alive_mask_q) : alive_mask_q;
+    alive_down_clr_o      = '0;
+    if (w_down_lo) alive_down_clr_o[31:0] = req_wdata_q;
+    if (w_down_hi) alive_down_clr_o[MAX_NODES-1:32] = req_wdata_q[MAX_NODES-33:0];
+    irq_ack_o  = w_irq_status ?
+                 req_wdata_q[ne_pkg::IRQ_STATUS_CAUSE_LSB +: ne_pkg::IRQ_STATUS_CAUSE_WIDTH] : '0;
+    ring_clr_o = w_ring_base || w_ring_size;
+
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      node_id_q         <= ne_pkg::NODE_ID_NODE_RESET;
+      enable_q          <= ne_pkg::CTRL_ENABLE_RESET;
+      st_lit_full_q     <= ne_pkg::STATUS_LIT_FULL_RESET;
+      st_rit_full_q     <= ne_pkg::STATUS_RIT_FULL_RESET;
+      st_overflow_q     <= ne_pkg::STATUS_OVERFLOW_RESET;
+      key_owner_q       <= ne_pkg::KEY_OWNER_OWNER_RESET;
+      key_object_q      <= ne_pkg::KEY_OBJECT_RESET;
+      key_event_q       <= ne_pkg::KEY_EVENT_EVENT_RESET;
+      key_version_q     <= ne_pkg::KEY_VERSION_RESET;
+      ans_dst_q         <= ne_pkg::ANS_DST_DST_RESET;
+      ans_state_q       <= ne_pkg::ANS_STATE_STATE_RESET;
+      ans_ready_q       <= ne_pkg::ANS_READY_READY_RESET;
+      ring_base_q       <= ne_pkg::RING_BASE_RESET;
+      ring_size_q       <= ne_pkg::RING_SIZE_RECORDS_RESET;
+      ring_tail_q       <= ne_pkg::RING_TAIL_RESET;
+      irq_enable_q      <= ne_pkg::IRQ_ENABLE_CAUSE_RESET;
+      coalesce_count_q  <= ne_pkg::COALESCE_COUNT_COUNT_RESET;
+      coalesce_cycles_q <= ne_pkg::COALESCE_CYCLES_RESET;
+      alive_period_q    <= ne_pkg::ALIVE_PERIOD_RESET;
+      alive_timeout_q   <= ne_pkg::ALIVE_TIMEOUT_RESET;
+      alive_mask_q      <= {ne_pkg::ALIVE_MASK_HI_RESET, ne_pkg::ALIVE_MASK_LO_RESET};
+    end else begin
+      // sticky: a new event in the same cycle as the W1C wins
+      st_lit_full_q <= lit_full_i || (st_lit_full_q &&
+                       !(w_status && req_wdata_q[ne_pkg::STATUS_LIT_FULL_LSB]));
+      st_rit_full_q <= rit_full_i || (st_rit_full_q &&
+                       !(w_status && req_wdata_q[ne_pkg::STATUS_RIT_FULL_LSB]));
+      st_overflow_q <= overflow_i || (st_overflow_q &&
+                       !(w_status && req_wdata_q[ne_pkg::STATUS_OVERFLOW_LSB]));
+      alive_mask_q <= mask_new;
+      if (w_node_id) node_id_q <= req_wdata_q[ne_pkg::NODE_ID_NODE_LSB +: ne_pkg::NODE_ID_NODE_WIDTH];
+      if (w_ctrl) enable_q <= req_wdata_q[ne_pkg::CTRL_ENABLE_LSB];
+      if (w_key_owner)
+        key_owner_q <= req_wdata_q[ne_pkg::KEY_OWNER_OWNER_LSB +: ne_pkg::KEY_OWNER_OWNER_WIDTH];
+      if (w_key_object) key_object_q <= req_wdata_q;
+      if (w_key_event)
+        key_event_q <= req_wdata_q[ne_pkg::KEY_EVENT_EVENT_LSB +: ne_pkg::KEY_EVENT_EVENT_WIDTH];
+      if (w_key_version) key_version_q <= req_wdata_q;
+      if (w_ans_dst) ans_dst_q <= req_wdata_q[ne_pkg::ANS_DST_DST_LSB +: ne_pkg::ANS_DST_DST_WIDTH];
+      if (w_ans_state)
+        ans_state_q <= req_wdata_q[ne_pkg::ANS_STATE_STATE_LSB +: ne_pkg::ANS_STATE_STATE_WIDTH];
+      if (w_ans_ready) ans_ready_q <= req_wdata_q[ne_pkg::ANS_READY_READY_LSB];
+      if (w_ring_base) ring_base_q <= req_wdata_q;
+      if (w_ring_size)
+        ring_size_q <= req_wdata_q[ne_pkg::RING_SIZE_RECORDS_LSB +: ne_pkg::RING_SIZE_RECORDS_WIDTH];
+      if (w_ring_base || w_ring_size) ring_tail_q <= '0;
+      else if (w_ring_tail) ring_tail_q <= req_wdata_q;
+      if (w_irq_enable)
+        irq_enable_q <= req_wdata_q[ne_pkg::IRQ_ENABLE_CAUSE_LSB +: ne_pkg::IRQ_ENABLE_CAUSE_WIDTH];
+      if (w_coal_count)
+        coalesce_count_q <=
+            req_wdata_q[ne_pkg::COALESCE_COUNT_COUNT_LSB +: ne_pkg::COALESCE_COUNT_COUNT_WIDTH];
+      if (w_coal_cycles) coalesce_cycles_q <= req_wdata_q;
+      if (w_period) alive_period_q <= req_wdata_q;
+      if (w_timeout) alive_timeout_q <= req_wdata_q;
+    end
+  end
+
+  // ---------------------------------------------------------------------------------
+  // Commands
+  cmd_state_e cst_q, cst_d;
+  logic [ne_pkg::CMD_CODE_WIDTH-1:0] cmd_q;
+  logic [ne_pkg::CMD_CODE_WIDTH-1:0] wcode;
+  logic cmd_start, exp_tx_q, exp_tx_d, exp_rec_q, exp_rec_d;
+  logic arm_result_we;
+
+  assign busy_cmd     = cst_q != CIdle;
+  assign arm_valid_o  = cst_q == CIssue && cmd_q == ne_pkg::CMD_ARM;
+  assign rit_valid_o  = cst_q == CIssue && cmd_q != ne_pkg::CMD_ARM;
+  assign rit_notify_o = cmd_q == ne_pkg::CMD_NOTIFY;
+
+  always_comb begin
+    wcode     = req_wdata_q[ne_pkg::CMD_CODE_LSB +: ne_pkg::CMD_CODE_WIDTH];
+    cmd_start = w_cmd && enable_q && (wcode == ne_pkg::CMD_ARM || wcode == ne_pkg::CMD_ANSWER ||
+                                      wcode == ne_pkg::CMD_NOTIFY);
+
+    cst_d         = cst_q;
+    exp_tx_d      = exp_tx_q && !tx_cmd_done_i;
+    exp_rec_d     = exp_rec_q && !rec_cmd_done_i;
+    arm_result_we = 1'b0;
+    case (cst_q)
+      CIdle:  if (cmd_start) cst_d = CIssue;
+      CIssue: if ((arm_valid_o && arm_ready_i) || (rit_valid_o && rit_ready_i)) cst_d = CWait;
+      CWait: begin
+        if (arm_done_i) begin
+          arm_result_we = 1'b1;
+          exp_tx_d      = arm_result_i == ne_pkg::ARM_RESULT_SENT;
+          exp_rec_d     = arm_result_i == ne_pkg::ARM_RESULT_SUPPRESSED_SUBSCRIBED;
+        end else if (rit_done_i) begin
+          exp_tx_d  = rit_done_tx_i;
+          exp_rec_d = 1'b0;
+        end
+        if ((arm_done_i || rit_done_i) && (exp_tx_d || exp_rec_d)) cst_d = CDrain;
+        else if (arm_done_i || rit_done_i) cst_d = CIdle;
+      end
+      CDrain:  if (!exp_tx_d && !exp_rec_d) cst_d = CIdle;
+      default: cst_d = CIdle;
+    endcase
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      cst_q        <= CIdle;
+      exp_tx_q     <= 1'b0;
+      exp_rec_q    <= 1'b0;
+      arm_result_q <= ne_pkg::ARM_RESULT_CODE_RESET;
+    end else begin
+      cst_q     <= cst_d;
+      exp_tx_q  <= exp_tx_d;
+      exp_rec_q <= exp_rec_d;
+      if (arm_result_we) arm_result_q <= arm_result_i;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (cmd_start) cmd_q <= wcode;
+  end
+
+  // ---------------------------------------------------------------------------------
+  // Read data and response
+  always_comb begin
+    rdata = '0;
+    case (a)
+      ne_pkg::ID_OFFSET: rdata = ne_pkg::ID_RESET;
+      ne_pkg::NODE_ID_OFFSET:
+        rdata[ne_pkg::NODE_ID_NODE_LSB +: ne_pkg::NODE_ID_NODE_WIDTH] = node_id_q;
+      ne_pkg::CTRL_OFFSET: rdata[ne_pkg::CTRL_ENABLE_LSB] = enable_q;
+      ne_pkg::STATUS_OFFSET: begin
+        rdata[ne_pkg::STATUS_LIT_FULL_LSB] = st_lit_full_q;
+        rdata[ne_pkg::STATUS_RIT_FULL_LSB] = st_rit_full_q;
+        rdata[ne_pkg::STATUS_OVERFLOW_LSB] = st_overflow_q;
+        rdata[ne_pkg::STATUS_BUSY_LSB]     = busy_cmd;
+      end
+      ne_pkg::KEY_OWNER_OFFSET:
+        rdata[ne_pkg::KEY_OWNER_OWNER_LSB +: ne_pkg::KEY_OWNER_OWNER_WIDTH] = key_owner_q;
+      ne_pkg::KEY_OBJECT_OFFSET: rdata = key_object_q;
+      ne_pkg::KEY_EVENT_OFFSET:
+        rdata[ne_pkg::KEY_EVENT_EVENT_LSB +: ne_pkg::KEY_EVENT_EVENT_WIDTH] = key_event_q;
+      ne_pkg::KEY_VERSION_OFFSET: rdata = key_version_q;
+      ne_pkg::ANS_DST_OFFSET:
+        rdata[ne_pkg::ANS_DST_DST_LSB +: ne_pkg::ANS_DST_DST_WIDTH] = ans_dst_q;
+      ne_pkg::ANS_STATE_OFFSET:
+        rdata[ne_pkg::ANS_STATE_STATE_LSB +: ne_pkg::ANS_STATE_STATE_WIDTH] = ans_state_q;
+      ne_pkg::ANS_READY_OFFSET: rdata[ne_pkg::ANS_READY_READY_LSB] = ans_ready_q;
+      ne_pkg::ARM_RESULT_OFFSET:
+        rdata[ne_pkg::ARM_RESULT_CODE_LSB +: ne_pkg::ARM_RESULT_CODE_WIDTH] = arm_result_q;
+      ne_pkg::RING_BASE_OFFSET: rdata = ring_base_q;
+      ne_pkg::RING_SIZE_OFFSET:
+        rdata[ne_pkg::RING_SIZE_RECORDS_LSB +: ne_pkg::RING_SIZE_RECORDS_WIDTH] = ring_size_q;
+      ne_pkg::RING_HEAD_OFFSET: rdata = ring_head_i;
+      ne_pkg::RING_TAIL_OFFSET: rdata = ring_tail_q;
+      ne_pkg::IRQ_STATUS_OFFSET:
+        rdata[ne_pkg::IRQ_STATUS_CAUSE_LSB +: ne_pkg::IRQ_STATUS_CAUSE_WIDTH] = irq_status_i;
+      ne_pkg::IRQ_ENABLE_OFFSET:
+        rdata[ne_pkg::IRQ_ENABLE_CAUSE_LSB +: ne_pkg::IRQ_ENABLE_CAUSE_WIDTH] = irq_enable_q;
+      ne_pkg::COALESCE_COUNT_OFFSET:
+        rdata[ne_pkg::COALESCE_COUNT_COUNT_LSB +: ne_pkg::COALESCE_COUNT_COUNT_WIDTH] =
+            coalesce_count_q;
+      ne_pkg::COALESCE_CYCLES_OFFSET: rdata = coalesce_cycles_q;
+      ne_pkg::ALIVE_PERIOD_OFFSET: rdata = alive_period_q;
+      ne_pkg::ALIVE_TIMEOUT_OFFSET: rdata = alive_timeout_q;
+      ne_pkg::ALIVE_MASK_LO_OFFSET: rdata = alive_mask_q[31:0];
+      ne_pkg::ALIVE_MASK_HI_OFFSET: rdata = alive_mask_q[MAX_NODES-1:32];
+      ne_pkg::NODES_DOWN_LO_OFFSET: rdata = nodes_down_i[31:0];
+      ne_pkg::NODES_DOWN_HI_OFFSET: rdata = nodes_down_i[MAX_NODES-1:32];
+      ne_pkg::SUBSCRIBES_SENT_OFFSET: rdata = subscribes_sent_i;
+      ne_pkg::SUPPRESSED_OFFSET: rdata = suppressed_i;
+      ne_pkg::STRAY_OFFSET: rdata = stray_i;
+      ne_pkg::LIT_FULL_COUNT_OFFSET: rdata = lit_full_count_i;
+      ne_pkg::ANSWERS_SENT_OFFSET: rdata = answers_sent_i;
+      ne_pkg::RIT_FULL_COUNT_OFFSET: rdata = rit_full_count_i;
+      ne_pkg::NOTIFIES_SENT_OFFSET: rdata = notifies_sent_i;
+      ne_pkg::NOTIFY_DROPPED_OFFSET: rdata = notify_dropped_i;
+      ne_pkg::RECORDS_WRITTEN_OFFSET: rdata = records_written_i;
+      ne_pkg::RING_OVERFLOW_COUNT_OFFSET: rdata = ring_overflow_count_i;
+      default: rdata = '0;
+    endcase
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      rsp_v_q     <= 1'b0;
+      rsp_rdata_q <= '0;
+    end else begin
+      rsp_v_q     <= exec;
+      rsp_rdata_q <= (exec && !req_we_q) ? rdata : '0;
+    end
+  end
+
+  // ---------------------------------------------------------------------------------
+  // Outputs
+  assign rsp_valid_o       = rsp_v_q;
+  assign rsp_rdata_o       = rsp_rdata_q;
+  assign node_id_o         = node_id_q;
+  assign enable_o          = enable_q;
+  assign key_owner_o       = key_owner_q;
+  assign key_object_o      = key_object_q;
+  assign key_event_o       = key_event_q;
+  assign key_version_o     = key_version_q;
+  assign ans_dst_o         = ans_dst_q;
+  assign ans_state_o       = ans_state_q;
+  assign ans_ready_o       = ans_ready_q;
+  assign ring_base_o       = ring_base_q;
+  assign ring_size_o       = ring_size_q;
+  assign ring_tail_o       = ring_tail_q;
+  assign irq_enable_o      = irq_enable_q;
+  assign coalesce_count_o  = coalesce_count_q;
+  assign coalesce_cycles_o = coalesce_cycles_q;
+  assign alive_period_o    = alive_period_q;
+  assign alive_timeout_o   = alive_timeout_q;
+  assign alive_mask_o      = alive_mask_q;
+  assign busy_o            = req_v_q || rsp_v_q || busy_cmd;
+endmodule

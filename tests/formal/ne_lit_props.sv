@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: MIT
+// ne_lit_props: formal properties of ne_lit, the local interest table
+// (docs/notify-engine.md §1 and its invariant: between an ARM that sends a subscribe for
+// a key and the answer/notify that frees or settles it, no further subscribe for that key
+// leaves the engine, however often it is re-armed).
+//
+// Every input of ne_lit is free (a port of this wrapper); only reset is constrained. K is
+// an arbitrary key fixed for the whole run ($anyconst), so the properties hold for every
+// key. A reference model of K's interest is kept from the ports alone, in the order ne_lit
+// accepts operations (one at a time): f_out (a subscribe for K is outstanding: sent, and
+// neither freed by a NOTIFY or a ready ANSWER), f_subd (settled by a not-ready ANSWER),
+// f_state (that answer's state), f_nsub (subscribes for K sent since K was last freed).
+//
+// Properties (on ports):
+//   a_one_subscribe   an ARM of K that sends a subscribe is the first since K was last
+//                     freed (f_nsub == 0), however often K is re-armed: the contract's
+//                     invariant
+//   a_suppressed      an ARM of K while a subscribe is outstanding sends nothing and says
+//                     SUPPRESSED_IN_FLIGHT or SUPPRESSED_SUBSCRIBED, as K's status is
+//   a_sends           an ARM of K with nothing outstanding sends (SENT) unless the table
+//                     is FULL: "exactly one", not "at most one"
+//   a_sub_*           each SENT puts exactly one subscribe, with the ARM's key, on the
+//                     subscribe port, held stable until taken; no other subscribe appears
+//   a_rec_subscribed  the immediate ANSWER record of an ARM on a SUBSCRIBED K carries
+//                     K, ready 0, the state of K's last answer, and the command's tag
+//   a_order           operations are taken one at a time
+// Auxiliary invariants (i_*, on internal registers through probes; they make the
+// properties inductive): the model agrees with the table, keys are unique in the table,
+// the registered match result agrees with the table.
+//
+// Fault (test only; the negative checks), a wrong view of the arriving packets given to
+// ne_lit while the model sees the real ones:
+//   1 every ANSWER looks ready (ne_lit frees instead of settling): a re-arm sends a second
+//     subscribe while K is outstanding, a_one_subscribe must fail;
+//   2 every packet looks like a not-ready ANSWER (ne_lit never frees): a re-arm after K was
+//     freed is suppressed, a_sends must fail.
+// Design faults are injected with run_formal.py --force (e.g. dut.hit_q tied to 0: the
+// table never finds a key, every re-arm subscribes again: a_one_subscribe must fail).
+module ne_lit_props #(
+  parameter int Fault = 0,  /// test only: injected fault, 0 none
+  parameter bit Aux   = 1   /// check the auxiliary invariants (negative checks: 0)
+) (
+  input logic        clk_i,
+  input logic        rst_ni,
+  input logic        arm_valid_i,
+  input logic [5:0]  arm_owner_i,
+  input logic [31:0] arm_object_i,
+  input logic [7:0]  arm_event_i,
+  input logic [31:0] arm_version_i,
+  input logic        pkt_valid_i,
+  input logic [5:0]  pkt_src_i,
+  input logic [31:0] pkt_object_i,
+  input logic [7:0]  pkt_event_i,
+  input logic [31:0] pkt_version_i,
+  input logic [7:0]  pkt_state_i,
+  input logic        pkt_notify_i,
+  input logic        pkt_is_ready_i,
+  input logic        sub_ready_i,
+  input logic        rec_ready_i
+);
+  localparam int E = 2;  // LIT_ENTRIES: the //@probe ranges below are 0..E-1
+  localparam int KW = 6 + 32 + 8 + 32;
+
+  // ---------------------------------------------------------------------------------
+  // The design
+  logic        arm_ready_o, arm_done_o, arm_full_o, pkt_ready_o;
+  logic [7:0]  arm_result_o;
+  logic        sub_valid_o;
+  logic [5:0]  sub_owner_o;
+  logic [31:0] sub_object_o, sub_version_o;
+  logic [7:0]  sub_event_o;
+  logic        rec_valid_o, rec_is_ready_o, rec_tag_o;
+  logic [7:0]  rec_kind_o, rec_event_o, rec_state_o;
+  logic [5:0]  rec_src_o;
+  logic [31:0] rec_object_o, rec_version_o;
+  logic [31:0] subscribes_sent_o, suppressed_o, stray_o, lit_full_count_o;
+  logic        busy_o;
+  logic        dut_pkt_is_ready, dut_pkt_notify;
+
+  assign dut_pkt_is_ready = (Fault == 1) ? 1'b1 : (Fault == 2) ? 1'b0 : pkt_is_ready_i;
+  assign dut_pkt_notify   = (Fault == 2) ? 1'b0 : pkt_notify_i;
+
+  ne_lit #(.LIT_ENTRIES(E)) dut (
+    .clk_i, .rst_ni,
+    .arm_valid_i, .arm_ready_o, .arm_owner_i, .arm_object_i, .arm_event_i, .arm_version_i,
+    .arm_done_o, .arm_result_o, .arm_full_o,
+    .pkt_valid_i, .pkt_ready_o, .pkt_src_i, .pkt_object_i, .pkt_event_i, .pkt_version_i,
+    .pkt_state_i, .pkt_notify_i(dut_pkt_notify), .pkt_is_ready_i(dut_pkt_is_ready),
+    .sub_valid_o, .sub_ready_i, .sub_owner_o, .sub_object_o, .sub_event_o, .sub_version_o,
+    .rec_valid_o, .rec_ready_i, .rec_kind_o, .rec_src_o, .rec_object_o, .rec_event_o,
+    .rec_version_o, .rec_state_o, .rec_is_ready_o, .rec_tag_o,
+    .subscribes_sent_o, .suppressed_o, .stray_o, .lit_full_count_o, .busy_o
+  );
+
+  // ---------------------------------------------------------------------------------
+  // Reset in the first cycle; nothing else is assumed
+  logic f_past = 1'b0;
+  always_ff @(posedge clk_i) f_past <= 1'b1;
+  always_comb if (!f_past) assume (!rst_ni);
+
+  // ---------------------------------------------------------------------------------
+  // The key under watch and the reference model
+  logic [KW-1:0] k_key;
+  assign k_key = $anyconst;
+
+  logic [KW-1:0] arm_key, pkt_key, sub_key, rec_key;
+  assign arm_key = {arm_owner_i, arm_object_i, arm_event_i, arm_version_i};
+  assign pkt_key = {pkt_src_i, pkt_object_i, pkt_event_i, pkt_version_i};
+  assign sub_key = {sub_owner_o, sub_object_o, sub_event_o, sub_version_o};
+  assign rec_key = {rec_src_o, rec_object_o, rec_event_o, rec_version_o};
+
+  logic arm_acc, pkt_acc, pkt_frees_k, pkt_settles_k, done_k, sent, sent_k;
+  assign arm_acc       = arm_valid_i && arm_ready_o;
+  assign pkt_acc       = pkt_valid_i && pkt_ready_o;
+  assign pkt_frees_k   = pkt_acc && pkt_key == k_key && (pkt_notify_i || pkt_is_ready_i);
+  assign pkt_settles_k = pkt_acc && pkt_key == k_key && !pkt_notify_i && !pkt_is_ready_i;
+  assign sent          = arm_done_o && arm_result_o == ne_pkg::ARM_RESULT_SENT;
+  assign done_k        = arm_done_o && f_arm_key == k_key;
+  assign sent_k        = sent && f_arm_key == k_key;
+
+  logic          f_arm_pend;   // an ARM was taken and has not committed
+  logic [KW-1:0] f_arm_key;    // the key of the last ARM taken
+  logic          f_out, f_subd;
+  logic [7:0]    f_state;
+  logic [1:0]    f_nsub;
+  logic          f_sent_q;     // a SENT committed in the previous cycle
+  logic          f_subsup_q;   // a SUPPRESSED_SUBSCRIBED committed in the previous cycle
+  logic          f_sub_held;   // the subscribe port held a packet not taken last cycle
+  logic [KW-1:0] f_sub_key_q;
+  logic [31:0]   f_nsent, f_nsupp;
+
+  always_ff @(posedge clk_i) begin
+    f_sent_q    <= sent;
+    f_subsup_q  <= arm_done_o && arm_result_o == ne_pkg::ARM_RESULT_SUPPRESSED_SUBSCRIBED;
+    f_sub_held  <= sub_valid_o && !sub_ready_i;
+    f_sub_key_q <= sub_key;
+    if (arm_acc) f_arm_key <= arm_key;
+    if (!rst_ni) begin
+      f_arm_pend <= 1'b0;
+      f_out      <= 1'b0;
+      f_subd     <= 1'b0;
+      f_nsub     <= '0;
+      f_nsent    <= '0;
+      f_nsupp    <= '0;
+      f_sent_q   <= 1'b0;
+      f_subsup_q <= 1'b0;
+      f_sub_held <= 1'b0;
+    end else begin
+      if (arm_acc) f_arm_pend <= 1'b1;
+      else if (arm_done_o) f_arm_pend <= 1'b0;
+      if (pkt_frees_k) begin
+        f_out  <= 1'b0;
+        f_subd <= 1'b0;
+        f_nsub <= '0;
+      end else if (pkt_settles_k && f_out) begin
+        f_subd  <= 1'b1;
+        f_state <= pkt_state_i;
+      end else if (sent_k) begin
+        f_out  <= 1'b1;
+        f_subd <= 1'b0;
+        f_nsub <= (f_nsub == 2'd3) ? f_nsub : f_nsub + 2'd1;
+      end
+      if (sent) f_nsent <= f_nsent + 32'd1;
+      if (arm_done_o && (arm_result_o == ne_pkg::ARM_RESULT_SUPPRESSED_IN_FLIGHT ||
+                         arm_result_o == ne_pkg::ARM_RESULT_SUPPRESSED_SUBSCRIBED))
+        f_nsupp <= f_nsupp + 32'd1;
+    end
+  end
+
+  // ---------------------------------------------------------------------------------
+  // Properties
+  always_ff @(posedge clk_i) begin
+    if (f_past && rst_ni) begin
+      // the contract's invariant
+      if (sent_k) a_one_subscribe: assert (f_nsub == 2'd0);
+      // what an ARM of K does, by K's status
+      if (done_k && f_out) begin
+        a_suppressed: assert (arm_result_o == (f_subd ? ne_pkg::ARM_RESULT_SUPPRESSED_SUBSCRIBED
+                                                      : ne_pkg::ARM_RESULT_SUPPRESSED_IN_FLIGHT));
+      end
+      if (done_k && !f_out) begin
+        a_sends: assert (arm_result_o == ne_pkg::ARM_RESULT_SENT ||
+                         arm_result_o == ne_pkg::ARM_RESULT_FULL);
+      end
+      if (arm_done_o) a_done_pending: assert (f_arm_pend);
+      a_full_pulse: assert (arm_full_o == (arm_done_o && arm_result_o == ne_pkg::ARM_RESULT_FULL));
+      // the subscribe port: a new packet exactly after each SENT, with its key, held
+      a_sub_new: assert ((sub_valid_o && !f_sub_held) == f_sent_q);
+      if (f_sent_q) a_sub_key: assert (sub_key == f_arm_key);
+      if (f_sub_held) a_sub_stable: assert (sub_valid_o && sub_key == f_sub_key_q);
+      // the immediate record of an ARM on a SUBSCRIBED entry
+      if (f_subsup_q) begin
+        a_rec_subscribed: assert (rec_valid_o && rec_tag_o && rec_key == f_arm_key &&
+                                  rec_kind_o == ne_pkg::RECORD_KIND_ANSWER && !rec_is_ready_o &&
+                                  (f_arm_key != k_key || rec_state_o == f_state));
+      end
+      // one operation at a time
+      a_order: assert (!(arm_acc && pkt_acc));
+      if (f_arm_pend) a_order_arm: assert (!arm_acc && !pkt_acc);
+      a_sub_blocks_arm: assert (!(sub_valid_o && arm_acc));
+      // counters
+      a_cnt_sent: assert (subscribes_sent_o == f_nsent);
+      a_cnt_supp: assert (suppressed_o == f_nsupp);
+    end
+  end
+
+  // ---------------------------------------------------------------------------------
+  // Auxiliary invariants over the table (probes); negative checks skip them (Aux = 0)
+  logic [1:0]    p_st;            //@probe p_st = dut.st_q
+  logic          p_op_pkt;        //@probe p_op_pkt = dut.op_pkt_q
+  logic [5:0]    p_op_owner;      //@probe p_op_owner = dut.op_owner_q
+  logic [31:0]   p_op_object;     //@probe p_op_object = dut.op_object_q
+  logic [7:0]    p_op_event;      //@probe p_op_event = dut.op_event_q
+  logic [31:0]   p_op_version;    //@probe p_op_version = dut.op_version_q
+  logic [7:0]    p_op_state;      //@probe p_op_state = dut.op_state_q
+  logic          p_op_notify;     //@probe p_op_notify = dut.op_notify_q
+  logic          p_op_is_ready;   //@probe p_op_is_ready = dut.op_is_ready_q
+  logic          p_hit_q;         //@probe p_hit_q = dut.hit_q
+  logic          p_hit_d;         //@probe p_hit_d = dut.hit_d
+  logic          p_hit_idx_q;     //@probe p_hit_idx_q = dut.hit_idx_q
+  logic          p_hit_idx_d;     //@probe p_hit_idx_d = dut.hit_idx_d
+  logic          p_free_q;        //@probe p_free_q = dut.free_q
+  logic          p_free_d;        //@probe p_free_d = dut.free_d
+  logic          p_free_idx_q;    //@probe p_free_idx_q = dut.free_idx_q
+  logic          p_free_idx_d;    //@probe p_free_idx_d = dut.free_idx_d
+  logic [E-1:0]  p_valid;         //@probe p_valid = dut.valid_q
+  logic [E-1:0]  p_subd;          //@probe p_subd = dut.subd_q
+  logic [E*6-1:0]  p_owner;       //@probe for i in 0..1: p_owner[{i*6+5}:{i*6}] = dut.owner_q[{i}]
+  logic [E*32-1:0] p_object;      //@probe for i in 0..1: p_object[{i*32+31}:{i*32}] = dut.object_q[{i}]
+  logic [E*8-1:0]  p_event;       //@probe for i in 0..1: p_event[{i*8+7}:{i*8}] = dut.event_q[{i}]
+  logic [E*32-1:0] p_version;     //@probe for i in 0..1: p_version[{i*32+31}:{i*32}] = dut.version_q[{i}]
+  logic [E*8-1:0]  p_lstate;      //@probe for i in 0..1: p_lstate[{i*8+7}:{i*8}] = dut.lstate_q[{i}]
+
+  localparam logic [1:0] StIdle = 2'd0, StAct = 2'd2;
+  logic [KW-1:0] p_op_key;
+  assign p_op_key = {p_op_owner, p_op_object, p_op_event, p_op_version};
+
+  logic [KW-1:0] p_key [E];
+  for (genvar g = 0; g < E; g++) begin : g_key
+    assign p_key[g] = {p_owner[g*6+:6], p_object[g*32+:32], p_event[g*8+:8], p_version[g*32+:32]};
+  end
+
+  logic       has_k, subd_k, op_busy, op_frees_k, op_settles_k;
+  logic [7:0] lstate_k;
+  always_comb begin
+    has_k    = 1'b0;
+    subd_k   = 1'b0;
+    lstate_k = '0;
+    for (int i = 0; i < E; i++) begin
+      if (p_valid[i] && p_key[i] == k_key) begin
+        has_k    = 1'b1;
+        subd_k   = p_subd[i];
+        lstate_k = p_lstate[i*8+:8];
+      end
+    end
+    op_busy      = p_st != StIdle;
+    op_frees_k   = op_busy && p_op_pkt && p_op_key == k_key && (p_op_notify || p_op_is_ready);
+    op_settles_k = op_busy && p_op_pkt && p_op_key == k_key && !p_op_notify && !p_op_is_ready;
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (Aux && f_past && rst_ni) begin
+      i_state_enc: assert (p_st != 2'd3);
+      i_arm_pend: assert (f_arm_pend == (op_busy && !p_op_pkt));
+      if (f_arm_pend) i_arm_key: assert (p_op_key == f_arm_key);
+      i_sub_no_arm: assert (!(sub_valid_o && f_arm_pend));
+      i_unique: assert (!(p_valid[0] && p_valid[1] && p_key[0] == p_key[1]));  // E == 2
+      i_out: assert (f_out == (has_k && !op_frees_k));
+      i_subd: assert (f_subd == (f_out && (subd_k || op_settles_k)));
+      if (f_subd && !op_settles_k) i_state: assert (lstate_k == f_state);
+      if (f_out && op_settles_k) i_state_op: assert (p_op_state == f_state);
+      i_nsub: assert (f_nsub == {1'b0, f_out});
+      if (p_st == StAct) begin
+        i_match: assert (p_hit_q == p_hit_d && (!p_hit_q || p_hit_idx_q == p_hit_idx_d) &&
+                         p_free_q == p_free_d && (!p_free_q || p_free_idx_q == p_free_idx_d));
+      end
+    end
+  end
+endmodule

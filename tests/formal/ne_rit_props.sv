@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: MIT
+// ne_rit_props: formal properties of ne_rit, the remote interest table
+// (docs/notify-engine.md §2 and its invariant: a NOTIFY reaches every CPU whose bit was
+// set and no other).
+//
+// Every input of ne_rit is free except reset (first cycle) and the destination of an
+// ANSWER, which names a node (< MAX_NODES). The table is small (RIT_ENTRIES = 2) and the
+// machine has MAX_NODES = 4 nodes, so every case (hit, allocate, full, drop) is reachable
+// in a few commands. K is an arbitrary key fixed for the run ($anyconst). From the ports
+// alone a reference model keeps f_mask: the CPUs that were sent an ANSWER for K with
+// ready 0 since the last NOTIFY packet for K (the contract's "CPUs whose bit was set").
+//
+// Properties (on ports):
+//   a_notify_mask     a NOTIFY packet for K goes to exactly f_mask: every CPU answered
+//                     "not ready" since the last notify for K, and no other
+//   a_notify_dropped  a NOTIFY command for K sends nothing only when f_mask is empty
+//   a_answer_pkt      an ANSWER command sends one unicast NE_NOTIFY of kind ANSWER to
+//                     ANS_DST with its key and state; ready as asked, or 1 when the table
+//                     was full
+//   a_notify_pkt      a NOTIFY packet carries the command's key and state, ready 1
+//   a_pkt_*           one packet per command that makes one, right after its commit, held
+//                     stable until taken, on the port of its kind
+//   a_full_honest     an ANSWER is refused room only when every entry is in use (probe)
+// Auxiliary invariants (i_*, probes): the model equals K's entry mask, keys are unique,
+// a valid entry has a non-empty mask, the registered match agrees with the table.
+//
+// The negative checks inject faults into the design (run_formal.py --force), e.g. an
+// ANSWER that finds K's entry does not add its CPU (dut.or_we tied to 0): a_notify_mask
+// must fail. Such runs turn the auxiliary invariants off (Aux = 0).
+module ne_rit_props #(
+  parameter bit Aux = 1  /// check the auxiliary invariants (negative checks: 0)
+) (
+  input logic        clk_i,
+  input logic        rst_ni,
+  input logic        cmd_valid_i,
+  input logic        cmd_notify_i,
+  input logic [31:0] cmd_object_i,
+  input logic [7:0]  cmd_event_i,
+  input logic [31:0] cmd_version_i,
+  input logic [5:0]  cmd_dst_i,
+  input logic [7:0]  cmd_state_i,
+  input logic        cmd_is_ready_i,
+  input logic        ans_ready_i,
+  input logic        ntf_ready_i
+);
+  localparam int E = 2;   // RIT_ENTRIES: the //@probe ranges below are 0..E-1
+  localparam int N = 4;   // MAX_NODES
+  localparam int NW = 2;  // $clog2(N)
+  localparam int KW = 32 + 8 + 32;
+
+  // ---------------------------------------------------------------------------------
+  // The design
+  logic         cmd_ready_o, done_o, done_tx_o, full_o;
+  logic         ans_valid_o, ntf_valid_o;
+  logic [N-1:0] pkt_dst_mask_o;
+  logic [31:0]  pkt_object_o, pkt_version_o;
+  logic [7:0]   pkt_event_o, pkt_state_o;
+  logic         pkt_is_ready_o;
+  logic [31:0]  answers_sent_o, rit_full_count_o, notifies_sent_o, notify_dropped_o;
+  logic         busy_o;
+
+  ne_rit #(.RIT_ENTRIES(E), .MAX_NODES(N)) dut (
+    .clk_i, .rst_ni,
+    .cmd_valid_i, .cmd_ready_o, .cmd_notify_i, .cmd_object_i, .cmd_event_i, .cmd_version_i,
+    .cmd_dst_i, .cmd_state_i, .cmd_is_ready_i, .done_o, .done_tx_o, .full_o,
+    .ans_valid_o, .ans_ready_i, .ntf_valid_o, .ntf_ready_i,
+    .pkt_dst_mask_o, .pkt_object_o, .pkt_event_o, .pkt_version_o, .pkt_state_o,
+    .pkt_is_ready_o,
+    .answers_sent_o, .rit_full_count_o, .notifies_sent_o, .notify_dropped_o, .busy_o
+  );
+
+  // ---------------------------------------------------------------------------------
+  // Environment: reset in the first cycle; an ANSWER names a node of the machine
+  logic f_past = 1'b0;
+  always_ff @(posedge clk_i) f_past <= 1'b1;
+  always_comb begin
+    if (!f_past) assume (!rst_ni);
+    assume (cmd_dst_i < 6'(N));
+  end
+
+  // ---------------------------------------------------------------------------------
+  // The key under watch and the reference model
+  logic [KW-1:0] k_key;
+  assign k_key = $anyconst;
+
+  logic [KW-1:0] cmd_key, pkt_key;
+  assign cmd_key = {cmd_object_i, cmd_event_i, cmd_version_i};
+  assign pkt_key = {pkt_object_o, pkt_event_o, pkt_version_o};
+
+  logic cmd_acc, pkt_any, pkt_new, pkt_taken;
+  assign cmd_acc   = cmd_valid_i && cmd_ready_o;
+  assign pkt_any   = ans_valid_o || ntf_valid_o;
+  assign pkt_new   = pkt_any && !f_held;
+  assign pkt_taken = (ans_valid_o && ans_ready_i) || (ntf_valid_o && ntf_ready_i);
+
+  // the command in progress (taken, not committed) and the last one committed
+  logic          f_pend, f_notify, f_is_ready, f_full_q, f_done_tx_q, f_held;
+  logic [KW-1:0] f_key;
+  logic [NW-1:0] f_dst;
+  logic [7:0]    f_state;
+  logic [N-1:0]  f_mask, f_mask_now;
+  logic [N-1:0]  f_held_mask;
+  logic [KW-1:0] f_held_key;
+  logic          f_held_ntf;
+
+  // f_mask_now: f_mask with the packet that appears in this cycle
+  always_comb begin
+    f_mask_now = f_mask;
+    if (pkt_new && pkt_key == k_key) begin
+      if (ntf_valid_o) f_mask_now = '0;
+      else if (!pkt_is_ready_o) f_mask_now = f_mask | pkt_dst_mask_o;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    f_done_tx_q <= done_tx_o;
+    f_full_q    <= full_o;
+    f_held_mask <= pkt_dst_mask_o;
+    f_held_key  <= pkt_key;
+    f_held_ntf  <= ntf_valid_o;
+    if (cmd_acc) begin
+      f_notify   <= cmd_notify_i;
+      f_key      <= cmd_key;
+      f_dst      <= cmd_dst_i[NW-1:0];
+      f_state    <= cmd_state_i;
+      f_is_ready <= cmd_is_ready_i;
+    end
+    if (!rst_ni) begin
+      f_pend      <= 1'b0;
+      f_mask      <= '0;
+      f_held      <= 1'b0;
+      f_done_tx_q <= 1'b0;
+    end else begin
+      if (cmd_acc) f_pend <= 1'b1;
+      else if (done_o) f_pend <= 1'b0;
+      f_mask <= f_mask_now;
+      f_held <= pkt_any && !pkt_taken;
+    end
+  end
+
+  // ---------------------------------------------------------------------------------
+  // Properties
+  always_ff @(posedge clk_i) begin
+    if (f_past && rst_ni) begin
+      // the contract's invariant
+      if (pkt_new && ntf_valid_o && pkt_key == k_key) a_notify_mask: assert (pkt_dst_mask_o == f_mask);
+      if (done_o && f_notify && !done_tx_o && f_key == k_key) a_notify_dropped: assert (f_mask == '0);
+      // what each command sends
+      if (pkt_new && ans_valid_o) begin
+        a_answer_pkt: assert (pkt_key == f_key && pkt_dst_mask_o == (N'(1) << f_dst) &&
+                              pkt_state_o == f_state && !f_notify &&
+                              pkt_is_ready_o == (f_is_ready || f_full_q));
+      end
+      if (pkt_new && ntf_valid_o) begin
+        a_notify_pkt: assert (pkt_key == f_key && pkt_state_o == f_state && f_notify &&
+                              pkt_is_ready_o);
+      end
+      if (done_o) a_pkt_answer_always: assert (f_notify || done_tx_o);
+      if (full_o) a_full_answer: assert (done_o && !f_notify && !f_is_ready);
+      a_pkt_new: assert (pkt_new == f_done_tx_q);
+      a_pkt_one_port: assert (!(ans_valid_o && ntf_valid_o));
+      if (f_held) begin
+        a_pkt_stable: assert (pkt_any && pkt_dst_mask_o == f_held_mask && pkt_key == f_held_key &&
+                              ntf_valid_o == f_held_ntf);
+      end
+      if (done_o) a_done_pending: assert (f_pend);
+      if (f_pend) a_one_command: assert (!cmd_acc);
+    end
+  end
+
+  // ---------------------------------------------------------------------------------
+  // Internal registers (probes): a_full_honest and the auxiliary invariants
+  logic [1:0]      p_st;          //@probe p_st = dut.st_q
+  logic            p_op_notify;   //@probe p_op_notify = dut.op_notify_q
+  logic [31:0]     p_op_object;   //@probe p_op_object = dut.op_object_q
+  logic [7:0]      p_op_event;    //@probe p_op_event = dut.op_event_q
+  logic [31:0]     p_op_version;  //@probe p_op_version = dut.op_version_q
+  logic [NW-1:0]   p_op_dst;      //@probe p_op_dst = dut.op_dst_q
+  logic [7:0]      p_op_state;    //@probe p_op_state = dut.op_state_q
+  logic            p_op_is_ready; //@probe p_op_is_ready = dut.op_is_ready_q
+  logic            p_hit_q;       //@probe p_hit_q = dut.hit_q
+  logic            p_hit_d;       //@probe p_hit_d = dut.hit_d
+  logic            p_hit_idx_q;   //@probe p_hit_idx_q = dut.hit_idx_q
+  logic            p_hit_idx_d;   //@probe p_hit_idx_d = dut.hit_idx_d
+  logic            p_free_q;      //@probe p_free_q = dut.free_q
+  logic            p_free_d;      //@probe p_free_d = dut.free_d
+  logic            p_free_idx_q;  //@probe p_free_idx_q = dut.free_idx_q
+  logic            p_free_idx_d;  //@probe p_free_idx_d = dut.free_idx_d
+  logic [E-1:0]    p_valid;       //@probe p_valid = dut.valid_q
+  logic [E*32-1:0] p_object;      //@probe for i in 0..1: p_object[{i*32+31}:{i*32}] = dut.object_q[{i}]
+  logic [E*8-1:0]  p_event;       //@probe for i in 0..1: p_event[{i*8+7}:{i*8}] = dut.event_q[{i}]
+  logic [E*32-1:0] p_version;     //@probe for i in 0..1: p_version[{i*32+31}:{i*32}] = dut.version_q[{i}]
+  logic [E*N-1:0]  p_mask;        //@probe for i in 0..1: p_mask[{i*4+3}:{i*4}] = dut.mask_q[{i}]
+
+  localparam logic [1:0] StIdle = 2'd0, StAct = 2'd2;
+  logic [KW-1:0] p_key [E];
+  for (genvar g = 0; g < E; g++) begin : g_key
+    assign p_key[g] = {p_object[g*32+:32], p_event[g*8+:8], p_version[g*32+:32]};
+  end
+  logic [KW-1:0] p_op_key;
+  assign p_op_key = {p_op_object, p_op_event, p_op_version};
+
+  logic [N-1:0] mask_k;
+  always_comb begin
+    mask_k = '0;
+    for (int i = 0; i < E; i++) if (p_valid[i] && p_key[i] == k_key) mask_k = p_mask[i*N+:N];
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (f_past && rst_ni) begin
+      if (full_o) a_full_honest: assert (&p_valid);
+    end
+    if (Aux && f_past && rst_ni) begin
+      i_state_enc: assert (p_st != 2'd3);
+      i_pend: assert (f_pend == (p_st != StIdle));
+      if (f_pend) begin
+        i_op: assert (p_op_key == f_key && p_op_notify == f_notify && p_op_dst == f_dst &&
+                      p_op_state == f_state && p_op_is_ready == f_is_ready);
+      end
+      i_out_blocks: assert (!(pkt_any && f_pend));
+      i_unique: assert (!(p_valid[0] && p_valid[1] && p_key[0] == p_key[1]));  // E == 2
+      i_mask_nonzero: assert ((!p_valid[0] || p_mask[0+:N] != '0) &&
+                              (!p_valid[1] || p_mask[N+:N] != '0));  // E == 2
+      i_model: assert (mask_k == f_mask_now);
+      if (p_st == StAct) begin
+        i_match: assert (p_hit_q == p_hit_d && (!p_hit_q || p_hit_idx_q == p_hit_idx_d) &&
+                         p_free_q == p_free_d && (!p_free_q || p_free_idx_q == p_free_idx_d));
+      end
+    end
+  end
+endmodule

@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: MIT
+#include "ne_harness.h"
+
+#include <cinttypes>
+#include <cstdarg>
+#include <cstdio>
+#include <map>
+#include <sstream>
+
+#include "shadowsel/gen/ne.h"
+#include "verilated.h"
+#ifdef NE_TB_SMALL
+#include "Vne_top_small.h"
+#include "Vne_top_small___024root.h"
+#else
+#include "Vne_top.h"
+#include "Vne_top___024root.h"
+static_assert(ne_tb::kTbLitEntries == shadowsel::gen::ne::kLitEntries &&
+              ne_tb::kTbRitEntries == shadowsel::gen::ne::kRitEntries);
+#endif
+
+namespace ne_tb {
+
+namespace {
+
+template <typename W>
+Bytes16 to_bytes(const W& w) {
+  Bytes16 b{};
+  for (int i = 0; i < 16; ++i) b[i] = static_cast<uint8_t>(w[i / 4] >> (8 * (i % 4)));
+  return b;
+}
+
+template <typename W>
+void from_bytes(W& w, const Bytes16& b) {
+  for (int i = 0; i < 4; ++i)
+    w[i] = uint32_t{b[4 * i]} | uint32_t{b[4 * i + 1]} << 8 | uint32_t{b[4 * i + 2]} << 16 |
+           uint32_t{b[4 * i + 3]} << 24;
+}
+
+std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
+std::string fmt(const char* f, ...) {
+  char buf[256];
+  va_list ap;
+  va_start(ap, f);
+  std::vsnprintf(buf, sizeof buf, f, ap);
+  va_end(ap);
+  return buf;
+}
+
+}  // namespace
+
+Harness::Harness(const std::string& stim_out, bool use_model)
+    : ctx_(std::make_unique<VerilatedContext>()),
+      top_(std::make_unique<NeTop>(ctx_.get(), "ne_top")),
+      model_(kTbLitEntries, kTbRitEntries),
+      use_model_(use_model) {
+  if (!stim_out.empty()) {
+    stim_.open(stim_out);
+    if (!stim_) fail("cannot write " + stim_out);
+    stim_ << "# ne_top stimulus and expected outputs (tests/rtl/ne_stim.md)\n";
+  }
+  top_->clk = 0;
+  top_->tx_ready = 1;
+  top_->dma_ready = 1;
+  for (int i = 0; i < kResetCycles; ++i) tick();
+}
+
+Harness::~Harness() {
+  // Verilator 5.006 erases the model's scopes from the thread's current context: make it
+  // this model's (several harnesses may live at once).
+  Verilated::threadContextp(ctx_.get());
+  top_->final();
+  top_.reset();
+}
+
+void Harness::fail(const std::string& what) {
+  if (error_.empty()) error_ = what;
+}
+
+void Harness::record(const std::string& line) {
+  if (stim_.is_open()) stim_ << line << '\n';
+}
+
+void Harness::mmio(bool write, uint32_t addr, uint32_t wdata) {
+  mmio_q_.push_back({cycle_, {write, addr, wdata}});
+  ++mmio_issued_;
+  record(fmt("M %" PRIu64 " %d %03x %08x", cycle_, write ? 1 : 0, addr, wdata));
+}
+
+void Harness::rx(const RxPkt& p) {
+  rx_q_.push_back({cycle_, p});
+  record(fmt("X %" PRIu64 " %u %u %u ", cycle_, p.type, p.src, p.len) + hex(p.payload));
+}
+
+void Harness::set_tx_ready(bool v) {
+  if (v != tx_ready_) record(fmt("T %" PRIu64 " %d", cycle_, v ? 1 : 0));
+  tx_ready_ = v;
+}
+
+void Harness::set_dma_ready(bool v) {
+  if (v != dma_ready_) record(fmt("D %" PRIu64 " %d", cycle_, v ? 1 : 0));
+  dma_ready_ = v;
+}
+
+void Harness::random_ready(uint64_t seed, double p_tx_low, double p_dma_low) {
+  rnd_ready_ = true;
+  rng_ready_.seed(seed);
+  p_tx_low_ = p_tx_low;
+  p_dma_low_ = p_dma_low;
+}
+
+void Harness::allow_jumps(uint64_t seed, double p, bool exact) {
+  jumps_ = true;
+  rng_jump_.seed(seed);
+  p_jump_ = p;
+  jump_exact_ = exact;
+}
+
+bool Harness::irq() const { return top_->irq; }
+bool Harness::idle() const { return top_->idle; }
+uint64_t Harness::wake_at() const { return top_->wake_at; }
+
+void Harness::tick() {
+  const bool rst = cycle_ < static_cast<uint64_t>(kResetCycles);
+  now_ = cycle_ == 0 ? 0 : now_ + 1;
+
+  // readiness levels for this cycle
+  if (replaying_) {
+    while (!rp_txr_.empty() && rp_txr_.front().first == cycle_) {
+      tx_ready_ = rp_txr_.front().second;
+      rp_txr_.pop_front();
+    }
+    while (!rp_dmar_.empty() && rp_dmar_.front().first == cycle_) {
+      dma_ready_ = rp_dmar_.front().second;
+      rp_dmar_.pop_front();
+    }
+  } else if (rnd_ready_ && !rst) {
+    // two-state chains with bursts of mean length 8
+    std::uniform_real_distribution<double> u(0, 1);
+    const auto flip = [&](bool level, double p_low) {
+      const double to_high = 1.0 / 8, to_low = p_low >= 1 ? 1 : to_high * p_low / (1 - p_low);
+      return level ? !(u(rng_ready_) < to_low) : (u(rng_ready_) < to_high);
+    };
+    set_tx_ready(flip(tx_ready_, p_tx_low_));
+    set_dma_ready(flip(dma_ready_, p_dma_low_));
+  }
+
+  // drive
+  top_->rst_n = !rst;
+  top_->tx_ready = tx_ready_;
+  top_->dma_ready = dma_ready_;
+  const bool mm_v = !rst && !mmio_q_.empty() && mmio_q_.front().cycle <= cycle_;
+  top_->mmio_req_valid = mm_v;
+  if (mm_v) {
+    top_->mmio_req_write = mmio_q_.front().req.write;
+    top_->mmio_req_addr = mmio_q_.front().req.addr & 0xfff;
+    top_->mmio_req_wdata = mmio_q_.front().req.wdata;
+  }
+  const bool rx_v = !rst && !rx_q_.empty() && rx_q_.front().cycle <= cycle_;
+  top_->rx_valid = rx_v;
+  if (rx_v) {
+    const RxPkt& p = rx_q_.front().pkt;
+    top_->rx_type = p.type;
+    top_->rx_src = p.src & 63;
+    top_->rx_len = p.len;
+    from_bytes(top_->rx_payload, p.payload);
+  }
+  top_->now = now_;
+  top_->eval();
+
+  // the wrapper stopping the clock while idle
+  if (replaying_) {
+    if (!rp_jump_.empty() && rp_jump_.front().first == cycle_) {
+      now_ = rp_jump_.front().second;
+      rp_jump_.pop_front();
+      top_->now = now_;
+      top_->eval();
+    }
+  } else if (jumps_ && !rst && top_->idle && top_->wake_at > now_ &&
+             std::uniform_real_distribution<double>(0, 1)(rng_jump_) < p_jump_) {
+    const uint64_t wake = top_->wake_at;
+    uint64_t to;
+    if (wake == kNoDeadline) to = now_ + 1 + rng_jump_() % 5000;
+    else if (jump_exact_) to = wake;
+    else to = now_ + 1 + rng_jump_() % (wake - now_);
+    now_ = to;
+    record(fmt("J %" PRIu64 " %012" PRIx64, cycle_, now_));
+    top_->now = now_;
+    top_->eval();
+  }
+
+  if (!rst) {
+    CycleObs o;
+    o.cycle = cycle_;
+    o.now = now_;
+    o.mmio_hs = mm_v && top_->mmio_req_ready;
+    if (o.mmio_hs) o.mmio = mmio_q_.front().req;
+    o.rx_hs = rx_v && top_->rx_ready;
+    if (o.rx_hs) o.rx = rx_q_.front().pkt;
+    o.tx_hs = top_->tx_valid && tx_ready_;
+    if (o.tx_hs) {
+      o.tx.type = top_->tx_type;
+      o.tx.mask = top_->tx_dst_mask;
+      o.tx.len = top_->tx_len;
+      o.tx.payload = to_bytes(top_->tx_payload);
+    }
+    o.dma_hs = top_->dma_valid && dma_ready_;
+    if (o.dma_hs) {
+      o.dma.addr = top_->dma_addr;
+      o.dma.bytes = top_->dma_bytes;
+      o.dma.data = to_bytes(top_->dma_data);
+    }
+    o.rsp = top_->mmio_rsp_valid;
+    o.rdata = top_->mmio_rsp_rdata;
+    o.irq = top_->irq;
+    o.idle = top_->idle;
+    o.wake_at = top_->wake_at;
+    const auto* r = top_->rootp;
+    o.exec = r->ne_top__DOT__u_regs__DOT__exec;
+    o.lit_commit = r->ne_top__DOT__u_lit__DOT__commit;
+    o.lit_pkt = r->ne_top__DOT__u_lit__DOT__op_pkt_q;
+    o.rit_commit = r->ne_top__DOT__u_rit__DOT__commit;
+    o.ring_accept = r->ne_top__DOT__u_ring__DOT__probe_accept;
+    o.ring_full = r->ne_top__DOT__u_ring__DOT__probe_full;
+    o.ring_tag = r->ne_top__DOT__u_ring__DOT__probe_tag;
+    o.ring_rec = to_bytes(r->ne_top__DOT__u_ring__DOT__rec_d);
+    o.alive_load = r->ne_top__DOT__u_alive__DOT__probe_alive_load;
+    o.declare = r->ne_top__DOT__u_alive__DOT__declare;
+    o.declare_node = r->ne_top__DOT__u_alive__DOT__ev_idx_q;
+
+    if (use_model_ && !model_.step(o)) fail("model: " + model_.error());
+
+    // outputs, recorded or compared
+    std::vector<std::string> out;
+    if (o.tx_hs) {
+      tx_log.push_back(o.tx);
+      out.push_back(fmt("t %" PRIu64 " %u %016" PRIx64 " %u ", cycle_, o.tx.type, o.tx.mask, o.tx.len) +
+                    hex(o.tx.payload));
+    }
+    if (o.dma_hs) {
+      dma_log.push_back(o.dma);
+      out.push_back(fmt("d %" PRIu64 " %08x %u ", cycle_, o.dma.addr, o.dma.bytes) + hex(o.dma.data));
+    }
+    if (o.rsp) {
+      rsp_log.push_back(o.rdata);
+      out.push_back(fmt("r %" PRIu64 " %08x", cycle_, o.rdata));
+    }
+    if (o.irq != prev_irq_) out.push_back(fmt("i %" PRIu64 " %d", cycle_, o.irq ? 1 : 0));
+    prev_irq_ = o.irq;
+    if (!prev_idle_valid_ || o.idle != prev_idle_ || o.wake_at != prev_wake_)
+      out.push_back(fmt("w %" PRIu64 " %d %012" PRIx64, cycle_, o.idle ? 1 : 0, o.wake_at));
+    prev_idle_valid_ = true;
+    prev_idle_ = o.idle;
+    prev_wake_ = o.wake_at;
+    for (const std::string& line : out) {
+      if (replaying_) {
+        if (rp_expect_.empty()) fail("replay: unexpected output '" + line + "'");
+        else if (rp_expect_.front() != line)
+          fail("replay: output '" + line + "', expected '" + rp_expect_.front() + "'");
+        else rp_expect_.pop_front();
+      } else {
+        record(line);
+      }
+    }
+
+    if (o.mmio_hs) mmio_q_.pop_front();
+    if (o.rx_hs) rx_q_.pop_front();
+  }
+
+  top_->clk = 1;
+  top_->eval();
+  top_->clk = 0;
+  ++cycle_;
+}
+
+void Harness::run(uint64_t cycles) {
+  for (uint64_t i = 0; i < cycles && ok(); ++i) tick();
+}
+
+bool Harness::run_until(const std::function<bool()>& cond, uint64_t max) {
+  for (uint64_t i = 0; i < max && ok(); ++i) {
+    if (cond()) return true;
+    tick();
+  }
+  return cond();
+}
+
+void Harness::write(uint32_t addr, uint32_t wdata) {
+  const size_t want = rsp_log.size() + mmio_q_.size() + 1;
+  mmio(true, addr, wdata);
+  if (!run_until([&] { return rsp_log.size() >= want; })) fail(fmt("no response to the write of %03x", addr));
+}
+
+uint32_t Harness::read(uint32_t addr) {
+  const size_t want = rsp_log.size() + mmio_q_.size() + 1;
+  mmio(false, addr, 0);
+  if (!run_until([&] { return rsp_log.size() >= want; })) {
+    fail(fmt("no response to the read of %03x", addr));
+    return 0;
+  }
+  return rsp_log[want - 1];
+}
+
+void Harness::send(const RxPkt& p) {
+  const size_t before = rx_q_.size();
+  rx(p);
+  if (!run_until([&] { return rx_q_.size() <= before; })) fail("rx packet never taken");
+}
+
+bool Harness::wait_idle(uint64_t max) {
+  return run_until([&] { return mmio_q_.empty() && rx_q_.empty() && prev_idle_valid_ && prev_idle_; }, max);
+}
+
+void Harness::finish() { record(fmt("E %" PRIu64, cycle_)); }
+
+bool Harness::replay(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    fail("cannot read " + path);
+    return false;
+  }
+  std::string line;
+  uint64_t end = 0;
+  std::map<char, std::deque<std::string>> expect;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream s(line);
+    char tag;
+    uint64_t c;
+    s >> tag >> c;
+    if (!s) {
+      fail("bad line '" + line + "'");
+      return false;
+    }
+    switch (tag) {
+      case 'M': {
+        int w;
+        uint32_t a, d;
+        s >> w >> std::hex >> a >> d;
+        mmio_q_.push_back({c, {w != 0, a, d}});
+        break;
+      }
+      case 'X': {
+        unsigned t, src, len;
+        std::string pl;
+        s >> t >> src >> len >> pl;
+        RxPkt p;
+        p.type = static_cast<uint8_t>(t);
+        p.src = static_cast<uint8_t>(src);
+        p.len = static_cast<uint8_t>(len);
+        if (!parse_hex(pl, p.payload)) fail("bad payload in '" + line + "'");
+        rx_q_.push_back({c, p});
+        break;
+      }
+      case 'T':
+      case 'D': {
+        int v;
+        s >> v;
+        (tag == 'T' ? rp_txr_ : rp_dmar_).push_back({c, v != 0});
+        break;
+      }
+      case 'J': {
+        uint64_t n;
+        s >> std::hex >> n;
+        rp_jump_.push_back({c, n});
+        break;
+      }
+      case 'E': end = c; break;
+      default: rp_expect_.push_back(line); break;
+    }
+    if (!s) fail("bad line '" + line + "'");
+  }
+  if (!ok()) return false;
+  replaying_ = true;
+  while (cycle_ < end && ok()) tick();
+  if (ok() && !rp_expect_.empty()) fail("replay: missing output '" + rp_expect_.front() + "'");
+  return ok();
+}
+
+}  // namespace ne_tb

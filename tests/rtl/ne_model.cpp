@@ -1,0 +1,547 @@
+// SPDX-License-Identifier: MIT
+#include "ne_model.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "shadowsel/gen/ipb.h"
+#include "shadowsel/gen/ne.h"
+
+namespace ne_tb {
+
+namespace ne = shadowsel::gen::ne;
+namespace ipb = shadowsel::gen::ipb;
+
+namespace {
+
+uint64_t bit(int n) { return uint64_t{1} << n; }
+
+uint64_t sat48(uint64_t a, uint64_t b) {
+  const uint64_t s = a + b;
+  return s > kNoDeadline ? kNoDeadline : s;
+}
+
+bool is_engine_type(uint8_t t) {
+  return t == static_cast<uint8_t>(ipb::PacketType::kNeSubscribe) ||
+         t == static_cast<uint8_t>(ipb::PacketType::kNeNotify) ||
+         t == static_cast<uint8_t>(ipb::PacketType::kAlive);
+}
+
+TxPkt notify_pkt(uint64_t mask, uint32_t object, uint8_t event, uint32_t version, uint8_t state,
+                 ipb::NeNotifyKind kind, bool ready) {
+  TxPkt p;
+  p.type = static_cast<uint8_t>(ipb::PacketType::kNeNotify);
+  p.mask = mask;
+  p.len = ipb::ne_notify::kBytes;
+  ipb::ne_notify::set_object(p.payload.data(), object);
+  ipb::ne_notify::set_version(p.payload.data(), version);
+  ipb::ne_notify::set_event(p.payload.data(), event);
+  ipb::ne_notify::set_state(p.payload.data(), state);
+  ipb::ne_notify::set_kind(p.payload.data(), kind);
+  ipb::ne_notify::set_ready(p.payload.data(), ready);
+  return p;
+}
+
+}  // namespace
+
+Bytes16 Model::format(const Rec& r, uint32_t seq) {
+  Bytes16 b{};
+  namespace rr = ne::ready_record;
+  rr::set_kind(b.data(), r.kind);
+  rr::set_src(b.data(), r.src);
+  rr::set_event(b.data(), r.event);
+  rr::set_state(b.data(), r.state);
+  rr::set_object(b.data(), r.object);
+  rr::set_version(b.data(), r.version);
+  rr::set_ready(b.data(), r.ready);
+  rr::set_seq(b.data(), seq & ((1u << rr::kSeqWidth) - 1));
+  return b;
+}
+
+Model::Rec Model::unformat(const Bytes16& b) {
+  namespace rr = ne::ready_record;
+  Rec r;
+  r.kind = static_cast<uint8_t>(rr::get_kind(b.data()));
+  r.src = static_cast<uint8_t>(rr::get_src(b.data()));
+  r.event = static_cast<uint8_t>(rr::get_event(b.data()));
+  r.state = static_cast<uint8_t>(rr::get_state(b.data()));
+  r.object = static_cast<uint32_t>(rr::get_object(b.data()));
+  r.version = static_cast<uint32_t>(rr::get_version(b.data()));
+  r.ready = rr::get_ready(b.data()) != 0;
+  return r;
+}
+
+std::string Model::str(const Rec& r) {
+  char buf[128];
+  std::snprintf(buf, sizeof buf, "{kind %u src %u event %u state %02x object %08x version %08x ready %d tag %d}",
+                r.kind, r.src, r.event, r.state, r.object, r.version, r.ready, r.tag);
+  return buf;
+}
+
+bool Model::fail(const CycleObs& o, const std::string& what) {
+  if (error_.empty()) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "cycle %llu now %llu: ", static_cast<unsigned long long>(o.cycle),
+                  static_cast<unsigned long long>(o.now));
+    error_ = buf + what;
+  }
+  return false;
+}
+
+bool Model::watched(int n) const {
+  return enable_ && (mask_ & bit(n)) && n != node_id_ && !(down_ & bit(n)) && timeout_ != 0;
+}
+
+uint64_t Model::min_deadline() const {
+  uint64_t m = kNoDeadline;
+  if (pend_ != 0 && !(irq_status_ & ne::IrqCause::kRecords)) m = std::min(m, dl_);
+  const uint64_t targets = mask_ & ~bit(node_id_);
+  if (enable_ && period_ != 0 && targets != 0) m = std::min(m, next_send_);
+  for (int n = 0; n < kMaxNodes; ++n)
+    if (watched(n)) m = std::min(m, sat48(eff_[n], timeout_));
+  return m;
+}
+
+uint64_t Model::overdue(uint64_t now) const {
+  uint64_t r = 0;
+  for (int n = 0; n < kMaxNodes; ++n)
+    if (watched(n) && now >= sat48(eff_[n], timeout_)) r |= bit(n);
+  return r;
+}
+
+bool Model::quiescent() const {
+  return !cmd_busy_ && !cmd_tx_ && rx_ntf_.empty() && q_lit_.empty() && q_rx_.empty() &&
+         q_nd_.empty() && !dma_ && alive_q_.empty() && req_q_.empty() && rsp_q_.empty();
+}
+
+uint32_t Model::read_reg(uint32_t addr) const {
+  switch (addr & ~3u) {
+    case ne::kRegId: return ne::kIdReset;
+    case ne::kRegNodeId: return node_id_;
+    case ne::kRegCtrl: return enable_ ? ne::kCtrlEnableMask : 0;
+    case ne::kRegStatus:
+      return (st_lit_full_ ? ne::Status::kLitFull : 0) | (st_rit_full_ ? ne::Status::kRitFull : 0) |
+             (st_overflow_ ? ne::Status::kOverflow : 0) | (cmd_busy_ ? ne::Status::kBusy : 0);
+    case ne::kRegKeyOwner: return key_owner_;
+    case ne::kRegKeyObject: return key_object_;
+    case ne::kRegKeyEvent: return key_event_;
+    case ne::kRegKeyVersion: return key_version_;
+    case ne::kRegAnsDst: return ans_dst_;
+    case ne::kRegAnsState: return ans_state_;
+    case ne::kRegAnsReady: return ans_ready_;
+    case ne::kRegCmd: return 0;
+    case ne::kRegArmResult: return arm_result_;
+    case ne::kRegRingBase: return ring_base_;
+    case ne::kRegRingSize: return ring_size_;
+    case ne::kRegRingHead: return head_;
+    case ne::kRegRingTail: return tail_;
+    case ne::kRegIrqStatus: return irq_status_;
+    case ne::kRegIrqEnable: return irq_enable_;
+    case ne::kRegCoalesceCount: return coal_count_;
+    case ne::kRegCoalesceCycles: return coal_cycles_;
+    case ne::kRegAlivePeriod: return period_;
+    case ne::kRegAliveTimeout: return timeout_;
+    case ne::kRegAliveMaskLo: return static_cast<uint32_t>(mask_);
+    case ne::kRegAliveMaskHi: return static_cast<uint32_t>(mask_ >> 32);
+    case ne::kRegNodesDownLo: return static_cast<uint32_t>(down_);
+    case ne::kRegNodesDownHi: return static_cast<uint32_t>(down_ >> 32);
+    case ne::kRegSubscribesSent: return c_sub_;
+    case ne::kRegSuppressed: return c_supp_;
+    case ne::kRegStray: return c_stray_;
+    case ne::kRegLitFullCount: return c_lit_full_;
+    case ne::kRegAnswersSent: return c_ans_;
+    case ne::kRegRitFullCount: return c_rit_full_;
+    case ne::kRegNotifiesSent: return c_ntf_;
+    case ne::kRegNotifyDropped: return c_drop_;
+    case ne::kRegRecordsWritten: return c_written_;
+    case ne::kRegRingOverflowCount: return c_ovf_;
+    default: return 0;
+  }
+}
+
+bool Model::step(const CycleObs& o) {
+  if (!error_.empty()) return false;
+  const uint64_t now = o.now;
+  char buf[256];
+
+  // ---- outputs that depend on the state at the start of the cycle ------------------
+  if (o.irq != ((irq_status_ & irq_enable_) != 0))
+    return fail(o, "irq is " + std::to_string(o.irq) + ", expected IRQ_STATUS & IRQ_ENABLE = " +
+                       std::to_string(irq_status_ & irq_enable_));
+  if (o.irq && !prev_irq_) ++cov_.irq_rises;
+  prev_irq_ = o.irq;
+
+  // ---- the executing MMIO request: reads see the start-of-cycle state --------------
+  std::optional<MmioReq> w;  // a write taking effect at the end of this cycle
+  if (o.exec) {
+    if (req_q_.empty()) return fail(o, "ne_regs executed a request that was never accepted");
+    const MmioReq r = req_q_.front();
+    req_q_.pop_front();
+    const uint32_t a = r.addr & ~3u;
+    if (!r.write) {
+      rsp_q_.push_back(read_reg(a));
+      ++cov_.reads;
+    } else {
+      rsp_q_.push_back(0);
+      ++cov_.writes;
+      const bool cmd_operand = a == ne::kRegKeyOwner || a == ne::kRegKeyObject || a == ne::kRegKeyEvent ||
+                               a == ne::kRegKeyVersion || a == ne::kRegAnsDst || a == ne::kRegAnsState ||
+                               a == ne::kRegAnsReady || a == ne::kRegCmd;
+      if (cmd_operand && cmd_busy_) return fail(o, "a write to CMD, KEY_* or ANS_* executed while STATUS.BUSY");
+      w = r;
+      w->addr = a;
+    }
+  }
+  if (o.rsp) {
+    if (rsp_q_.empty()) return fail(o, "MMIO response without a request");
+    const uint32_t exp = rsp_q_.front();
+    rsp_q_.pop_front();
+    if (o.rdata != exp) {
+      std::snprintf(buf, sizeof buf, "MMIO response %08x, expected %08x", o.rdata, exp);
+      return fail(o, buf);
+    }
+  }
+  const auto wr = [&](uint32_t a) { return w && w->addr == a; };
+
+  // ---- idle and wake_at -------------------------------------------------------------
+  if (o.idle) {
+    ++cov_.idle_cycles;
+    if (o.rsp || !quiescent()) return fail(o, "idle while work is pending in the model");
+    const uint64_t m = min_deadline();
+    if (o.wake_at != m) {
+      std::snprintf(buf, sizeof buf, "idle with wake_at %llx, expected %llx", static_cast<unsigned long long>(o.wake_at),
+                    static_cast<unsigned long long>(m));
+      return fail(o, buf);
+    }
+    if (o.wake_at <= now) return fail(o, "idle with a deadline already reached");
+  }
+
+  // ---- liveness: sending ------------------------------------------------------------
+  const uint64_t targets = mask_ & ~bit(node_id_);
+  const bool al_on = enable_ && period_ != 0 && targets != 0;
+  const bool al_due = al_on && now >= next_send_;
+  if (o.alive_load) {
+    if (!al_due) return fail(o, "ALIVE loaded before its deadline");
+    alive_q_.push_back(targets);
+  } else if (al_due && alive_q_.empty()) {
+    return fail(o, "ALIVE due and not loaded");
+  }
+  if (wr(ne::kRegAlivePeriod)) next_send_ = now + w->wdata;
+  else if (al_due) next_send_ = now + period_;
+
+  // ---- liveness: watching -----------------------------------------------------------
+  uint64_t declared = 0;
+  if (o.declare) {
+    const int n = o.declare_node;
+    if (!watched(n)) return fail(o, "node " + std::to_string(n) + " declared down but not watched");
+    if (now < sat48(eff_[n], timeout_)) {
+      std::snprintf(buf, sizeof buf, "node %d declared down early (last arrival or restart %llu, timeout %u)", n,
+                    static_cast<unsigned long long>(eff_[n]), timeout_);
+      return fail(o, buf);
+    }
+    declared = bit(n);
+    Rec r;
+    r.kind = static_cast<uint8_t>(ne::RecordKind::kNodeDown);
+    r.src = static_cast<uint8_t>(n);
+    q_nd_.push_back(r);
+    ++cov_.declares;
+  }
+
+  // ---- ring: a record taken --------------------------------------------------------
+  bool dropped = false, nd_done = false;
+  if (o.ring_accept) {
+    Rec got = unformat(o.ring_rec);
+    got.tag = o.ring_tag;
+    std::deque<Rec>* q = &q_lit_;
+    if (got.kind == static_cast<uint8_t>(ne::RecordKind::kNodeDown)) q = &q_nd_;
+    else if (got.kind == static_cast<uint8_t>(ne::RecordKind::kSubscribe)) q = &q_rx_;
+    if (q->empty()) return fail(o, "the ring took an unexpected record " + str(got));
+    const Rec exp = q->front();
+    q->pop_front();
+    if (got.kind != exp.kind || got.src != exp.src || got.event != exp.event || got.state != exp.state ||
+        got.object != exp.object || got.version != exp.version || got.ready != exp.ready || got.tag != exp.tag)
+      return fail(o, "the ring took record " + str(got) + ", expected " + str(exp));
+    const bool full = (head_ - tail_) >= ring_size_;
+    if (o.ring_full != full) return fail(o, std::string("ring ") + (o.ring_full ? "dropped" : "wrote") +
+                                                " a record, full is " + std::to_string(full));
+    ++cov_.records;
+    if (full) {
+      dropped = true;
+      ++cov_.overflows;
+      ++c_ovf_;
+      if (exp.tag) exp_rec_ = false;
+      if (exp.kind == static_cast<uint8_t>(ne::RecordKind::kNodeDown)) nd_done = true;
+    } else {
+      Pending p;
+      p.rec = exp;
+      p.dma.addr = (ring_base_ & ~(ne::kRecordBytes - 1)) + ((head_ & (ring_size_ - 1)) * ne::kRecordBytes);
+      p.dma.bytes = ne::kRecordBytes;
+      p.dma.data = format(exp, head_);
+      dma_ = p;
+    }
+  }
+
+  // ---- ring: the DMA write taken ---------------------------------------------------
+  if (o.dma_hs) {
+    if (!dma_) return fail(o, "DMA write without a record");
+    if (!(o.dma == dma_->dma)) return fail(o, "DMA " + ne_tb::str(o.dma) + ", expected " + ne_tb::str(dma_->dma));
+    ++head_;
+    ++c_written_;
+    if (dma_->rec.tag) exp_rec_ = false;
+    if (dma_->rec.kind == static_cast<uint8_t>(ne::RecordKind::kNodeDown)) nd_done = true;
+    dma_.reset();
+  }
+
+  // ---- interrupt causes and coalescing ---------------------------------------------
+  {
+    const uint32_t eff_count = coal_count_ == 0 ? 1 : coal_count_;
+    const bool fire = pend_ != 0 && (pend_ >= eff_count || now >= dl_);
+    const uint8_t ack = wr(ne::kRegIrqStatus) ? (w->wdata & ne::kIrqStatusCauseMask) : 0;
+    const bool ack_rec = ack & ne::IrqCause::kRecords;
+    const bool written = o.dma_hs;
+    const uint32_t pend0 = pend_;
+    if (ack_rec) pend_ = written ? 1 : 0;
+    else if (written && pend_ != 0xffff) ++pend_;
+    if (written && (ack_rec || pend0 == 0)) dl_ = sat48(now, coal_cycles_);
+    uint8_t st = irq_status_ & ~ack;
+    if (!ack_rec && fire && !(irq_status_ & ne::IrqCause::kRecords)) ++cov_.irq_records;
+    if (!ack_rec && (fire || (irq_status_ & ne::IrqCause::kRecords))) st |= ne::IrqCause::kRecords;
+    else st &= ~ne::IrqCause::kRecords;
+    if (dropped) st |= ne::IrqCause::kOverflow;
+    if (nd_done) st |= ne::IrqCause::kNodeDown;
+    irq_status_ = st;
+  }
+
+  // ---- local interest table ---------------------------------------------------------
+  bool set_lit_full = false, set_rit_full = false;
+  if (o.lit_commit && o.lit_pkt) {
+    if (rx_ntf_.empty()) return fail(o, "ne_lit committed a packet that never arrived");
+    const RxPkt p = rx_ntf_.front();
+    rx_ntf_.pop_front();
+    const uint8_t* pl = p.payload.data();
+    Key k{p.src, static_cast<uint32_t>(ipb::ne_notify::get_object(pl)),
+          static_cast<uint8_t>(ipb::ne_notify::get_event(pl)), static_cast<uint32_t>(ipb::ne_notify::get_version(pl))};
+    const bool notify = ipb::ne_notify::get_kind(pl) == static_cast<uint8_t>(ipb::NeNotifyKind::kNotify);
+    const bool ready = ipb::ne_notify::get_ready(pl) != 0;
+    const uint8_t state = static_cast<uint8_t>(ipb::ne_notify::get_state(pl));
+    auto it = std::find_if(lit_.begin(), lit_.end(), [&](const LitEntry& e) { return e.key == k; });
+    if (it == lit_.end()) {
+      ++c_stray_;
+      ++cov_.pkt_stray;
+    } else if (notify || ready) {
+      lit_.erase(it);
+    } else {
+      it->subscribed = true;
+      it->state = state;
+    }
+    ++(notify ? cov_.pkt_notify : cov_.pkt_answer);
+    Rec r;
+    r.kind = static_cast<uint8_t>(notify ? ne::RecordKind::kNotify : ne::RecordKind::kAnswer);
+    r.src = k.owner;
+    r.event = k.event;
+    r.state = state;
+    r.object = k.object;
+    r.version = k.version;
+    r.ready = notify || ready;
+    q_lit_.push_back(r);
+  } else if (o.lit_commit) {
+    if (!cmd_busy_ || cmd_committed_ || cmd_code_ != static_cast<uint8_t>(ne::Cmd::kArm))
+      return fail(o, "ne_lit committed an ARM that was not issued");
+    cmd_committed_ = true;
+    const Key k{key_owner_, key_object_, key_event_, key_version_};
+    auto it = std::find_if(lit_.begin(), lit_.end(), [&](const LitEntry& e) { return e.key == k; });
+    if (it != lit_.end()) {
+      ++c_supp_;
+      if (it->subscribed) {
+        arm_result_ = static_cast<uint8_t>(ne::ArmResult::kSuppressedSubscribed);
+        Rec r;
+        r.kind = static_cast<uint8_t>(ne::RecordKind::kAnswer);
+        r.src = k.owner;
+        r.event = k.event;
+        r.state = it->state;
+        r.object = k.object;
+        r.version = k.version;
+        r.ready = false;
+        r.tag = true;
+        q_lit_.push_back(r);
+        exp_rec_ = true;
+        ++cov_.arm_subscribed;
+      } else {
+        arm_result_ = static_cast<uint8_t>(ne::ArmResult::kSuppressedInFlight);
+        ++cov_.arm_in_flight;
+      }
+    } else if (static_cast<int>(lit_.size()) < lit_entries_) {
+      lit_.push_back({k, false, 0});
+      arm_result_ = static_cast<uint8_t>(ne::ArmResult::kSent);
+      ++c_sub_;
+      TxPkt p;
+      p.type = static_cast<uint8_t>(ipb::PacketType::kNeSubscribe);
+      p.mask = bit(k.owner);
+      p.len = ipb::ne_subscribe::kBytes;
+      ipb::ne_subscribe::set_object(p.payload.data(), k.object);
+      ipb::ne_subscribe::set_version(p.payload.data(), k.version);
+      ipb::ne_subscribe::set_event(p.payload.data(), k.event);
+      cmd_tx_ = p;
+      exp_tx_ = true;
+      ++cov_.arm_sent;
+    } else {
+      arm_result_ = static_cast<uint8_t>(ne::ArmResult::kFull);
+      ++c_lit_full_;
+      set_lit_full = true;
+      ++cov_.arm_full;
+    }
+  }
+
+  // ---- remote interest table --------------------------------------------------------
+  if (o.rit_commit) {
+    if (!cmd_busy_ || cmd_committed_ || cmd_code_ == static_cast<uint8_t>(ne::Cmd::kArm))
+      return fail(o, "ne_rit committed a command that was not issued");
+    cmd_committed_ = true;
+    auto it = std::find_if(rit_.begin(), rit_.end(), [&](const RitEntry& e) {
+      return e.object == key_object_ && e.event == key_event_ && e.version == key_version_;
+    });
+    if (cmd_code_ == static_cast<uint8_t>(ne::Cmd::kAnswer)) {
+      ++c_ans_;
+      ++cov_.ans_cmd;
+      bool ready = ans_ready_;
+      if (!ans_ready_) {
+        if (it != rit_.end()) it->mask |= bit(ans_dst_);
+        else if (static_cast<int>(rit_.size()) < rit_entries_) rit_.push_back({key_object_, key_event_, key_version_, bit(ans_dst_)});
+        else {
+          ++c_rit_full_;
+          set_rit_full = true;
+          ready = true;
+          ++cov_.rit_full;
+        }
+      }
+      cmd_tx_ = notify_pkt(bit(ans_dst_), key_object_, key_event_, key_version_, ans_state_, ipb::NeNotifyKind::kAnswer,
+                           ready);
+      exp_tx_ = true;
+    } else if (it != rit_.end() && it->mask != 0) {
+      ++c_ntf_;
+      ++cov_.notify_sent;
+      if (__builtin_popcountll(it->mask) > 1) ++cov_.multicast;
+      cmd_tx_ = notify_pkt(it->mask, key_object_, key_event_, key_version_, ans_state_, ipb::NeNotifyKind::kNotify, true);
+      exp_tx_ = true;
+      rit_.erase(it);
+    } else {
+      ++c_drop_;
+      ++cov_.notify_dropped;
+    }
+  }
+
+  // ---- transmit ---------------------------------------------------------------------
+  if (o.tx_hs) {
+    if (o.tx.type == static_cast<uint8_t>(ipb::PacketType::kAlive)) {
+      if (alive_q_.empty()) return fail(o, "ALIVE sent without a deadline: " + ne_tb::str(o.tx));
+      TxPkt exp;
+      exp.type = o.tx.type;
+      exp.mask = alive_q_.front();
+      alive_q_.pop_front();
+      if (!(o.tx == exp)) return fail(o, "tx " + ne_tb::str(o.tx) + ", expected " + ne_tb::str(exp));
+      ++cov_.alive_sent;
+    } else {
+      if (!cmd_tx_) return fail(o, "unexpected tx " + ne_tb::str(o.tx));
+      if (!(o.tx == *cmd_tx_)) return fail(o, "tx " + ne_tb::str(o.tx) + ", expected " + ne_tb::str(*cmd_tx_));
+      cmd_tx_.reset();
+      exp_tx_ = false;
+    }
+  }
+
+  // ---- receive ----------------------------------------------------------------------
+  if (o.rx_hs && enable_ && is_engine_type(o.rx.type)) {
+    const int src = o.rx.src & (kMaxNodes - 1);
+    eff_[src] = now;
+    const uint8_t* pl = o.rx.payload.data();
+    if (o.rx.type == static_cast<uint8_t>(ipb::PacketType::kNeSubscribe) && o.rx.len >= ipb::ne_subscribe::kBytes) {
+      Rec r;
+      r.kind = static_cast<uint8_t>(ne::RecordKind::kSubscribe);
+      r.src = static_cast<uint8_t>(src);
+      r.event = static_cast<uint8_t>(ipb::ne_subscribe::get_event(pl));
+      r.object = static_cast<uint32_t>(ipb::ne_subscribe::get_object(pl));
+      r.version = static_cast<uint32_t>(ipb::ne_subscribe::get_version(pl));
+      q_rx_.push_back(r);
+      ++cov_.rx_subscribe;
+    } else if (o.rx.type == static_cast<uint8_t>(ipb::PacketType::kNeNotify) && o.rx.len >= ipb::ne_notify::kBytes) {
+      const auto kind = ipb::ne_notify::get_kind(pl);
+      if (kind == static_cast<uint8_t>(ipb::NeNotifyKind::kAnswer) ||
+          kind == static_cast<uint8_t>(ipb::NeNotifyKind::kNotify))
+        rx_ntf_.push_back(o.rx);
+    }
+  }
+
+  // ---- register writes (end of cycle; sticky sets win over W1C) ----------------------
+  uint64_t restart = 0;
+  uint64_t down_clr = 0;
+  if (w) {
+    const uint32_t d = w->wdata;
+    switch (w->addr) {
+      case ne::kRegNodeId:
+        node_id_ = static_cast<uint8_t>(ne::get_node_id_node(d));
+        restart = ~uint64_t{0};
+        break;
+      case ne::kRegCtrl: {
+        const bool en = ne::get_ctrl_enable(d) != 0;
+        if (en && !enable_) restart = ~uint64_t{0};
+        enable_ = en;
+        break;
+      }
+      case ne::kRegStatus:
+        if (ne::get_status_lit_full(d)) st_lit_full_ = false;
+        if (ne::get_status_rit_full(d)) st_rit_full_ = false;
+        if (ne::get_status_overflow(d)) st_overflow_ = false;
+        break;
+      case ne::kRegKeyOwner: key_owner_ = static_cast<uint8_t>(ne::get_key_owner_owner(d)); break;
+      case ne::kRegKeyObject: key_object_ = d; break;
+      case ne::kRegKeyEvent: key_event_ = static_cast<uint8_t>(ne::get_key_event_event(d)); break;
+      case ne::kRegKeyVersion: key_version_ = d; break;
+      case ne::kRegAnsDst: ans_dst_ = static_cast<uint8_t>(ne::get_ans_dst_dst(d)); break;
+      case ne::kRegAnsState: ans_state_ = static_cast<uint8_t>(ne::get_ans_state_state(d)); break;
+      case ne::kRegAnsReady: ans_ready_ = ne::get_ans_ready_ready(d) != 0; break;
+      case ne::kRegCmd: {
+        const uint32_t c = ne::get_cmd_code(d);
+        if (enable_ && (c == static_cast<uint8_t>(ne::Cmd::kArm) || c == static_cast<uint8_t>(ne::Cmd::kAnswer) ||
+                        c == static_cast<uint8_t>(ne::Cmd::kNotify))) {
+          cmd_busy_ = true;
+          cmd_committed_ = false;
+          exp_tx_ = exp_rec_ = false;
+          cmd_code_ = static_cast<uint8_t>(c);
+        }
+        break;
+      }
+      case ne::kRegRingBase: ring_base_ = d; head_ = 0; tail_ = 0; break;
+      case ne::kRegRingSize: ring_size_ = ne::get_ring_size_records(d); head_ = 0; tail_ = 0; break;
+      case ne::kRegRingTail: tail_ = d; break;
+      case ne::kRegIrqEnable: irq_enable_ = static_cast<uint8_t>(ne::get_irq_enable_cause(d)); break;
+      case ne::kRegCoalesceCount: coal_count_ = static_cast<uint16_t>(ne::get_coalesce_count_count(d)); break;
+      case ne::kRegCoalesceCycles: coal_cycles_ = d; break;
+      case ne::kRegAlivePeriod: period_ = d; break;
+      case ne::kRegAliveTimeout: timeout_ = d; break;
+      case ne::kRegAliveMaskLo:
+      case ne::kRegAliveMaskHi: {
+        const uint64_t m = w->addr == ne::kRegAliveMaskLo ? ((mask_ & ~uint64_t{0xffffffff}) | d)
+                                                            : ((mask_ & 0xffffffffu) | (uint64_t{d} << 32));
+        restart = m & ~mask_;
+        mask_ = m;
+        break;
+      }
+      case ne::kRegNodesDownLo: down_clr = d; break;
+      case ne::kRegNodesDownHi: down_clr = uint64_t{d} << 32; break;
+      default: break;
+    }
+  }
+  restart |= down_clr & down_;
+  down_ = (down_ & ~down_clr) | declared;
+  for (int n = 0; n < kMaxNodes; ++n)
+    if (restart & bit(n)) eff_[n] = now;
+  if (set_lit_full) st_lit_full_ = true;
+  if (set_rit_full) st_rit_full_ = true;
+  if (dropped) st_overflow_ = true;
+
+  // ---- command end, MMIO acceptance -------------------------------------------------
+  if (cmd_busy_ && cmd_committed_ && !exp_tx_ && !exp_rec_ && !(w && w->addr == ne::kRegCmd)) cmd_busy_ = false;
+  if (o.mmio_hs) req_q_.push_back(o.mmio);
+  return true;
+}
+
+}  // namespace ne_tb
