@@ -5,13 +5,15 @@
     /usr/bin/python3 scripts/hw_report.py [--build build] [--out docs/hw-report.md]
         [--config NAME:PARAM=VALUE,...]... [--device hx8k --package ct256]
 
-For each configuration (default: the RTL's default parameters, and
-LIT_ENTRIES=RIT_ENTRIES=64) it runs
+For each configuration (default: the RTL's default parameters, then
+LIT_ENTRIES = RIT_ENTRIES = 2, 4, 8 and 64) it runs
 
-1. Yosys generic `synth -top ne_top` and takes the cell count (`stat -json`);
+1. Yosys generic `synth -flatten -top ne_top` and takes the cell count
+   (`stat -json`);
 2. Yosys `synth_ice40 -top ne_top` and sums the mapped cells: SB_LUT4 as LUTs,
    every SB_DFF* variant as FFs, every SB_RAM40_4K* variant as BRAMs,
-   SB_CARRY as carries;
+   SB_CARRY as carries; for the default parameters also with -noflatten, for
+   the area of each module;
 3. nextpnr-ice40 on `ne_top` inside a generated I/O harness, and takes the
    LAST "Max frequency for clock" line of its log (the first one is the
    pre-route estimate) and the final logic-cell utilisation.
@@ -20,8 +22,8 @@ The harness exists because ne_top has several hundred port bits and an iCE40
 package has at most a couple of hundred pins: every input of ne_top except
 `clk` and `rst_n` comes from one shift chain fed by a pin, every output is
 folded into a multiple-input signature register that leaves by one pin, and
-`rst_n` is registered once. So the
-placed design is ne_top plus about one logic cell per port bit, every path of
+`rst_n` is registered once. So the placed design is ne_top plus about one
+logic cell per port bit, every path of
 ne_top starts and ends at a flip-flop, and the Fmax is ne_top's internal
 register-to-register speed. The LUT/FF/BRAM columns are ne_top alone (step 2).
 
@@ -39,7 +41,9 @@ skipped); otherwise it is the generated packages <build>/gen/rtl/*_pkg.sv and
 rtl/ne/*.sv, packages first, each package after the packages it refers to.
 
 Exit status: 0 report written (even if a configuration failed to place);
-1 a tool failed on the default configuration or the RTL is missing.
+1 synthesis failed on the default configuration, or the RTL is missing.
+
+Scratch files (logs, netlists, the harness) go to <build>/hw-report/<config>/.
 """
 
 from __future__ import annotations
@@ -47,7 +51,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -161,7 +164,9 @@ class Result:
     fmax_target: str = ""
     crit_from: str = ""
     crit_to: str = ""
+    crit_summary: str = ""
     steps: dict[str, Step] = field(default_factory=dict)
+    by_module: list[tuple[str, int, int, int, int, int]] = field(default_factory=list)
 
 
 def _run(cmd: list[str], log: Path, timeout: int) -> tuple[int, str]:
@@ -200,6 +205,44 @@ def _stat(path: Path) -> dict:
     """The design totals of a Yosys `stat -json` file."""
     d = json.loads(path.read_text())
     return d["design"]
+
+
+def _hier_stat(path: Path) -> list[tuple[str, int, int, int, int, int]]:
+    """(module, instances, LUT4, FF, BRAM, carry) per module of a Yosys text `stat` of a
+    hierarchy (counts are per module definition; instances from its design hierarchy)."""
+    sections: dict[str, dict[str, int]] = {}
+    insts: dict[str, int] = {}
+    name = None
+    in_hier = False
+    for line in path.read_text().splitlines():
+        m = re.match(r"^=== (.*) ===$", line)
+        if m:
+            name = m.group(1)
+            in_hier = name == "design hierarchy"
+            if not in_hier:
+                sections[name] = {}
+            continue
+        if in_hier:
+            if "Number of" in line:
+                break
+            m = re.match(r"^\s+(\S+)\s+(\d+)$", line)
+            if m:
+                insts[m.group(1)] = insts.get(m.group(1), 0) + int(m.group(2))
+            continue
+        m = re.match(r"^\s+(SB_\w+)\s+(\d+)$", line)
+        if m and name in sections:
+            sections[name][m.group(1)] = int(m.group(2))
+    rows = []
+    for raw, cnt in sections.items():
+        short = re.findall(r"\\(\w+)", raw)
+        params = re.findall(r"\\(\w+)=s?\d*'([01]+)", raw)
+        label = (short[0] if short else raw) + "".join(
+            f" {k}={int(v, 2)}" for k, v in params if k == "N")
+        ffs = sum(v for k, v in cnt.items() if k.startswith("SB_DFF"))
+        brams = sum(v for k, v in cnt.items() if k.startswith("SB_RAM40_4K"))
+        rows.append((label, insts.get(raw, 1), cnt.get("SB_LUT4", 0), ffs, brams,
+                     cnt.get("SB_CARRY", 0)))
+    return rows
 
 
 def _params_of(json_path: Path) -> dict[str, int]:
@@ -303,6 +346,22 @@ def run_config(res: Result, files: list[Path], build: Path, work: Path, args) ->
     res.steps["synth_ice40"] = st
     print(f"  {res.name}: synth_ice40 {'ok' if st.ok else 'FAILED'} ({st.seconds:.0f} s)",
           flush=True)
+
+    # 2b. the same, hierarchy kept: area by module (configurations with the defaults)
+    if st.ok and not res.overrides:
+        t0 = time.monotonic()
+        script = (f"{read}; synth_ice40 -noflatten -top {TOP}; "
+                  f"tee -q -o {d}/ice40_hier_stat.txt stat")
+        rc, text = _run(["yosys", "-q", "-l", str(d / "ice40_hier.log"), "-p", script],
+                        d / "ice40_hier.out", args.timeout)
+        hs = Step(ok=rc == 0, seconds=time.monotonic() - t0)
+        if rc == 0:
+            res.by_module = _hier_stat(d / "ice40_hier_stat.txt")
+        else:
+            hs.error = _first_error(text)
+        res.steps["synth_ice40 -noflatten"] = hs
+        print(f"  {res.name}: synth_ice40 -noflatten {'ok' if hs.ok else 'FAILED'} "
+              f"({hs.seconds:.0f} s)", flush=True)
     if not st.ok or args.skip_pnr:
         return
 
@@ -340,6 +399,7 @@ def run_config(res: Result, files: list[Path], build: Path, work: Path, args) ->
             path = rep["critical_paths"][0]["path"]
             res.crit_from = path[0]["from"]["cell"]
             res.crit_to = path[-1]["to"]["cell"]
+            res.crit_summary = _path_summary(path)
         except (OSError, KeyError, IndexError, ValueError):
             pass
     else:
@@ -351,6 +411,27 @@ def run_config(res: Result, files: list[Path], build: Path, work: Path, args) ->
 
 # ---------------------------------------------------------------------------
 # Report
+
+
+def _path_summary(path: list[dict]) -> str:
+    """Logic levels, delays and the instances a nextpnr critical path goes through."""
+    logic = [st for st in path if st.get("type") == "logic"]
+    route = [st for st in path if st.get("type") == "routing"]
+    insts: list[str] = []
+    for st in path:
+        cell = st.get("to", {}).get("cell", "")
+        if cell.startswith("dut."):
+            part = cell.split(".")[1]
+            inst = part if part.startswith("u_") else TOP
+        elif cell.startswith("$nextpnr"):
+            continue  # cells nextpnr made (carry feed-ins): no instance
+        else:
+            inst = "harness"
+        if not insts or insts[-1] != inst:
+            insts.append(inst)
+    return (f"{len(logic)} logic cells, {sum(st['delay'] for st in logic):.1f} ns of logic and "
+            f"{sum(st['delay'] for st in route):.1f} ns of routing, through cells named after "
+            + " → ".join(insts))
 
 
 def _tool_version(cmd: list[str]) -> str:
@@ -371,6 +452,11 @@ def _git_state(paths: list[str]) -> str:
         return rev + (" with uncommitted changes under " + ", ".join(paths) if dirty else "")
     except OSError:
         return "?"
+
+
+def _over_full(lc_used: str) -> bool:
+    m = re.match(r"(\d+)/(\d+)", lc_used)
+    return bool(m) and int(m.group(1)) > int(m.group(2))
 
 
 def _n(v) -> str:
@@ -399,7 +485,7 @@ def write_report(results: list[Result], files: list[Path], source: str, args, ou
             fmax = f"{r.fmax_mhz:.2f}"
         elif pnr is None:
             fmax = "not run" if args.skip_pnr or not r.steps.get("synth_ice40", Step()).ok else "—"
-        elif "no BELs remaining" in pnr.error or "Unable to place" in pnr.error:
+        elif _over_full(r.lc_used) or "no BELs remaining" in pnr.error:
             fmax = "does not fit"
         else:
             fmax = "failed (see below)"
@@ -414,9 +500,7 @@ def write_report(results: list[Result], files: list[Path], source: str, args, ou
     if nofit:
         L.append(("Not placed: " if fit else "No configuration placed: ") + ", ".join(
             f"{r.name} (needs {r.lc_used or '?'} logic cells)" for r in nofit) + "; the "
-            + dev + " is the largest iCE40 nextpnr-ice40 0.4 offers (--up5k is smaller), and "
-            "both interest tables are flip-flop CAMs (every entry is compared in parallel), "
-            "so their size sets the area.")
+            + dev + " is the largest iCE40 nextpnr-ice40 0.4 offers (--up5k is smaller).")
     L.append("")
     L.append("Columns:")
     L.append("")
@@ -446,9 +530,24 @@ def write_report(results: list[Result], files: list[Path], source: str, args, ou
             + ("" if s.ok else f" (`{s.error.replace('`', chr(39))}`)")
             for k, s in r.steps.items()) + "." + bits
             + (f" FF types: {fft}." if fft else "")
-            + (f" {r.fmax_target}; critical path from `{r.crit_from}` to `{r.crit_to}`."
+            + (f" {r.fmax_target}; critical path from `{r.crit_from}` to `{r.crit_to}`"
+               f"{': ' + r.crit_summary if r.crit_summary else ''}."
                if r.fmax_mhz is not None and r.crit_from else ""))
     L.append("")
+    for r in results:
+        if not r.by_module:
+            continue
+        L.append(f"Area by module, configuration {r.name} (`synth_ice40 -noflatten -top {TOP}`: "
+                 "no optimisation across modules, so the total differs a little from the "
+                 "flattened run above; counts per instance of each module):")
+        L.append("")
+        L.append("| module | instances | LUT4 | FF | BRAM | carry |")
+        L.append("|---|---:|---:|---:|---:|---:|")
+        for name, n, lut, ff, bram, carry in sorted(r.by_module, key=lambda x: -x[2]):
+            L.append(f"| {name} | {n} | {lut} | {ff} | {bram} | {carry} |")
+        tot = [sum(x[1] * x[i] for x in r.by_module) for i in range(2, 6)]
+        L.append(f"| (total) | | {tot[0]} | {tot[1]} | {tot[2]} | {tot[3]} |")
+        L.append("")
     L.append(f"RTL files ({source}), in read order:")
     L.append("")
     for p in files:

@@ -19,10 +19,10 @@
 // node, not down, not waiting for its restart time, ALIVE_TIMEOUT != 0.
 //
 // Restarts: a restart (CTRL.ENABLE rising, NODE_ID written: every node of ALIVE_MASK;
-// ALIVE_MASK written: the nodes added; a 1 written to a NODES_DOWN bit: that node) records the time
-// of the write and writes it into each named node's entry, one per cycle when the
-// arrival port does not write (a packet from the node meanwhile writes a later time and
-// ends its restart). restart_ready_o is low while a restart is in progress; ne_regs
+// ALIVE_MASK written: the nodes added; a 1 written to a NODES_DOWN bit: that node) records
+// the time of the write and writes it into each named node's entry, visiting the nodes
+// in turn, one per cycle when the arrival port does not write (a packet from the node
+// meanwhile writes a later time and ends its restart): at most MAX_NODES cycles. restart_ready_o is low while a restart is in progress; ne_regs
 // holds back the writes that restart until it is high, so every restart keeps its own
 // time exactly.
 //
@@ -67,7 +67,8 @@ module ne_alive #(
   output logic [$clog2(MAX_NODES)-1:0] rec_node_o,
 
   output logic [MAX_NODES-1:0]      nodes_down_o,     /// NODES_DOWN
-  output logic [47:0]               wake_at_o,        /// earliest deadline (all ones: none)
+  output logic [47:0]               wake_down_o,      /// earliest node-down deadline (all ones: none)
+  output logic [47:0]               wake_alive_o,     /// next ALIVE deadline (all ones: none)
   output logic                      busy_o            /// work pending
 );
   localparam int NW = $clog2(MAX_NODES);
@@ -116,18 +117,18 @@ module ne_alive #(
   logic                 wr_en;
   logic [NW-1:0]        wr_addr;
   logic [47:0]          wr_data;
-  logic [MAX_NODES-1:0] mat_pend_q, mat_pend_d, rst_set, mat_bit, seen_bit, mat_one, mat_src;
+  logic [MAX_NODES-1:0] mat_pend_q, mat_pend_d, rst_set, mat_bit, seen_bit;
   logic [NW-1:0]        mat_idx_d, mat_idx_q;
-  logic                 mat_v_q;
   logic                 rst_ready_q;  // mat_pend_q == 0, registered off the MMIO path
   logic                 mat_we;
   logic [47:0]          mat_t_q;
   logic [MAX_NODES-1:0] down_q, down_d;
 
   always_comb begin
-    // the node picked last cycle gets its restart time, unless an arrival writes or has
-    // already ended its restart
-    mat_we   = mat_v_q && mat_pend_q[mat_idx_q] && !seen_valid_i;
+    // a pointer goes round the nodes while restarts are pending; the node it points at
+    // gets its restart time unless an arrival writes this cycle (then it waits) or has
+    // already ended its restart (at most MAX_NODES cycles per restart, no wide logic)
+    mat_we   = mat_pend_q[mat_idx_q] && !seen_valid_i;
     mat_bit  = mat_we ? (One << mat_idx_q) : '0;
     seen_bit = seen_valid_i ? (One << seen_src_i) : '0;
     wr_en    = seen_valid_i || mat_we;
@@ -135,15 +136,8 @@ module ne_alive #(
     wr_data  = seen_valid_i ? now_i : mat_t_q;
     rst_set  = (restart_valid_i ? restart_nodes_i : '0) | (down_clr_i & down_q);
     mat_pend_d = (mat_pend_q & ~mat_bit & ~seen_bit) | rst_set;
-    // pick the next node: the lowest waiting one other than the one tried now, from
-    // registers only (the pick is a 64-bit carry chain; it stays off the RAM address path
-    // and away from the MMIO decode). A node added now is picked next cycle.
-    mat_src   = mat_pend_q & ~(mat_v_q ? (One << mat_idx_q) : '0);
-    mat_one   = mat_src & (~mat_src + One);
-    mat_idx_d = '0;
-    for (int i = 0; i < MAX_NODES; i++) begin
-      if (mat_one[i]) mat_idx_d = mat_idx_d | i[NW-1:0];
-    end
+    if (!rst_ready_q && !(mat_pend_q[mat_idx_q] && seen_valid_i)) mat_idx_d = mat_idx_q + 1'b1;
+    else mat_idx_d = mat_idx_q;
   end
 
   always_ff @(posedge clk_i) begin
@@ -153,17 +147,13 @@ module ne_alive #(
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       mat_pend_q  <= '0;
-      mat_v_q     <= 1'b0;
+      mat_idx_q   <= '0;
       rst_ready_q <= 1'b1;
     end else begin
       mat_pend_q  <= mat_pend_d;
-      mat_v_q     <= mat_src != '0;
+      mat_idx_q   <= mat_idx_d;
       rst_ready_q <= mat_pend_d == '0;
     end
-  end
-
-  always_ff @(posedge clk_i) begin
-    mat_idx_q <= mat_idx_d;
   end
 
   always_ff @(posedge clk_i) begin
@@ -236,10 +226,11 @@ module ne_alive #(
       acc_arg_d = ev_idx_q;
     end
 
-    // what can lower the minimum deadline (a restart only takes nodes off the watch until
-    // their start time is written: mat_we)
+    // what can lower the minimum deadline: a node joining the watch (its restart time
+    // written, or an arrival ending its restart), a setting, an arrival during a sweep or
+    // from the node holding the minimum (a restart itself only takes nodes off the watch)
     chg = cfg_chg_i || mat_we ||
-          (seen_valid_i && (sc_run_q || !min_v_q || seen_src_i == arg_q));
+          (seen_valid_i && (mat_pend_q[seen_src_i] || sc_run_q || !min_v_q || seen_src_i == arg_q));
     start = !sc_run_q && (dirty_q || (min_v_q && now_i >= min_q));
     // nothing can be watched: no sweep needed, no deadline
     none  = !enable_i || timeout_i == '0 || (targets & ~down_q & ~mat_pend_q) == '0;
@@ -322,10 +313,8 @@ module ne_alive #(
 
   // ---------------------------------------------------------------------------------
   // Outputs
-  always_comb begin
-    wake_at_o = min_v_q ? min_q : '1;
-    if (al_on && next_q < wake_at_o) wake_at_o = next_q;
-  end
+  assign wake_down_o  = min_v_q ? min_q : '1;
+  assign wake_alive_o = al_on ? next_q : '1;
 
   assign restart_ready_o = rst_ready_q;
   assign alive_valid_o   = alive_valid_q;

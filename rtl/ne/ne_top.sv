@@ -128,7 +128,8 @@ module ne_top #(
   logic [ne_pkg::READY_RECORD_VERSION_WIDTH-1:0] rec_version;
   logic           ring_written, ring_dropped, ring_nd_done;
 
-  logic [47:0]    irq_wake, alive_wake;
+  logic [47:0]    irq_wake, down_wake, alive_wake;
+  logic           w_id, w_ia, w_da;
   logic           regs_busy, lit_busy, rit_busy, rx_busy, tx_busy, ring_busy, irq_busy;
   logic           alive_busy;
 
@@ -339,7 +340,8 @@ module ne_top #(
     .rec_ready_i    (arec_ready),
     .rec_node_o     (arec_node),
     .nodes_down_o   (nodes_down),
-    .wake_at_o      (alive_wake),
+    .wake_down_o    (down_wake),
+    .wake_alive_o   (alive_wake),
     .busy_o         (alive_busy)
   );
 
@@ -479,5 +481,13 @@ module ne_top #(
   // Idle and the earliest deadline
   assign idle = !(regs_busy || lit_busy || rit_busy || rx_busy || tx_busy || ring_busy ||
                   irq_busy || alive_busy || mmio_req_valid || rx_valid);
-  assign wake_at = (irq_wake < alive_wake) ? irq_wake : alive_wake;
+  // minimum of three deadlines, the three comparisons side by side
+  always_comb begin
+    w_id = irq_wake < down_wake;
+    w_ia = irq_wake < alive_wake;
+    w_da = down_wake < alive_wake;
+    if (w_id && w_ia) wake_at = irq_wake;
+    else if (w_da) wake_at = down_wake;
+    else wake_at = alive_wake;
+  end
 endmodule

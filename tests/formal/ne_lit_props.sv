@@ -4,12 +4,14 @@
 // a key and the answer/notify that frees or settles it, no further subscribe for that key
 // leaves the engine, however often it is re-armed).
 //
-// Every input of ne_lit is free (a port of this wrapper); only reset is constrained. K is
-// an arbitrary key fixed for the whole run ($anyconst), so the properties hold for every
-// key. A reference model of K's interest is kept from the ports alone, in the order ne_lit
-// accepts operations (one at a time): f_out (a subscribe for K is outstanding: sent, and
-// neither freed by a NOTIFY or a ready ANSWER), f_subd (settled by a not-ready ANSWER),
-// f_state (that answer's state), f_nsub (subscribes for K sent since K was last freed).
+// The table has E entries (LIT_ENTRIES; 2 to 4 in the checks, so that it fills in a few
+// operations). Every input of ne_lit is free (a port of this wrapper); only reset is
+// constrained. K is an arbitrary key fixed for the whole run ($anyconst), so the
+// properties hold for every key. A reference model of K's interest is kept from the
+// ports alone, in the order ne_lit accepts operations (one at a time): f_out (a subscribe
+// for K is outstanding: sent, and neither freed by a NOTIFY or a ready ANSWER), f_subd
+// (settled by a not-ready ANSWER), f_state (that answer's state), f_nsub (subscribes for K
+// sent since K was last freed).
 //
 // Properties (on ports):
 //   a_one_subscribe   an ARM of K that sends a subscribe is the first since K was last
@@ -24,6 +26,7 @@
 //   a_rec_subscribed  the immediate ANSWER record of an ARM on a SUBSCRIBED K carries
 //                     K, ready 0, the state of K's last answer, and the command's tag
 //   a_order           operations are taken one at a time
+//   a_full_honest     an ARM is answered FULL only when every entry is in use (probe)
 // Auxiliary invariants (i_*, on internal registers through probes; they make the
 // properties inductive): the model agrees with the table, keys are unique in the table,
 // the registered match result agrees with the table.
@@ -37,6 +40,7 @@
 // Design faults are injected with run_formal.py --force (e.g. dut.hit_q tied to 0: the
 // table never finds a key, every re-arm subscribes again: a_one_subscribe must fail).
 module ne_lit_props #(
+  parameter int E     = 2,  /// LIT_ENTRIES of ne_lit (at least 2)
   parameter int Fault = 0,  /// test only: injected fault, 0 none
   parameter bit Aux   = 1   /// check the auxiliary invariants (negative checks: 0)
 ) (
@@ -58,7 +62,7 @@ module ne_lit_props #(
   input logic        sub_ready_i,
   input logic        rec_ready_i
 );
-  localparam int E = 2;  // LIT_ENTRIES: the //@probe ranges below are 0..E-1
+  localparam int IW = $clog2(E);
   localparam int KW = 6 + 32 + 8 + 32;
 
   // ---------------------------------------------------------------------------------
@@ -205,7 +209,8 @@ module ne_lit_props #(
   end
 
   // ---------------------------------------------------------------------------------
-  // Auxiliary invariants over the table (probes); negative checks skip them (Aux = 0)
+  // Internal registers (probes): a_full_honest and the auxiliary invariants, which
+  // negative checks skip (Aux = 0)
   logic [1:0]    p_st;            //@probe p_st = dut.st_q
   logic          p_op_pkt;        //@probe p_op_pkt = dut.op_pkt_q
   logic [5:0]    p_op_owner;      //@probe p_op_owner = dut.op_owner_q
@@ -217,19 +222,19 @@ module ne_lit_props #(
   logic          p_op_is_ready;   //@probe p_op_is_ready = dut.op_is_ready_q
   logic          p_hit_q;         //@probe p_hit_q = dut.hit_q
   logic          p_hit_d;         //@probe p_hit_d = dut.hit_d
-  logic          p_hit_idx_q;     //@probe p_hit_idx_q = dut.hit_idx_q
-  logic          p_hit_idx_d;     //@probe p_hit_idx_d = dut.hit_idx_d
+  logic [IW-1:0] p_hit_idx_q;     //@probe p_hit_idx_q = dut.hit_idx_q
+  logic [IW-1:0] p_hit_idx_d;     //@probe p_hit_idx_d = dut.hit_idx_d
   logic          p_free_q;        //@probe p_free_q = dut.free_q
   logic          p_free_d;        //@probe p_free_d = dut.free_d
-  logic          p_free_idx_q;    //@probe p_free_idx_q = dut.free_idx_q
-  logic          p_free_idx_d;    //@probe p_free_idx_d = dut.free_idx_d
+  logic [IW-1:0] p_free_idx_q;    //@probe p_free_idx_q = dut.free_idx_q
+  logic [IW-1:0] p_free_idx_d;    //@probe p_free_idx_d = dut.free_idx_d
   logic [E-1:0]  p_valid;         //@probe p_valid = dut.valid_q
   logic [E-1:0]  p_subd;          //@probe p_subd = dut.subd_q
-  logic [E*6-1:0]  p_owner;       //@probe for i in 0..1: p_owner[{i*6+5}:{i*6}] = dut.owner_q[{i}]
-  logic [E*32-1:0] p_object;      //@probe for i in 0..1: p_object[{i*32+31}:{i*32}] = dut.object_q[{i}]
-  logic [E*8-1:0]  p_event;       //@probe for i in 0..1: p_event[{i*8+7}:{i*8}] = dut.event_q[{i}]
-  logic [E*32-1:0] p_version;     //@probe for i in 0..1: p_version[{i*32+31}:{i*32}] = dut.version_q[{i}]
-  logic [E*8-1:0]  p_lstate;      //@probe for i in 0..1: p_lstate[{i*8+7}:{i*8}] = dut.lstate_q[{i}]
+  logic [E*6-1:0]  p_owner;       //@probe for i in 0..{E-1}: p_owner[{i*6+5}:{i*6}] = dut.owner_q[{i}]
+  logic [E*32-1:0] p_object;      //@probe for i in 0..{E-1}: p_object[{i*32+31}:{i*32}] = dut.object_q[{i}]
+  logic [E*8-1:0]  p_event;       //@probe for i in 0..{E-1}: p_event[{i*8+7}:{i*8}] = dut.event_q[{i}]
+  logic [E*32-1:0] p_version;     //@probe for i in 0..{E-1}: p_version[{i*32+31}:{i*32}] = dut.version_q[{i}]
+  logic [E*8-1:0]  p_lstate;      //@probe for i in 0..{E-1}: p_lstate[{i*8+7}:{i*8}] = dut.lstate_q[{i}]
 
   localparam logic [1:0] StIdle = 2'd0, StAct = 2'd2;
   logic [KW-1:0] p_op_key;
@@ -240,7 +245,7 @@ module ne_lit_props #(
     assign p_key[g] = {p_owner[g*6+:6], p_object[g*32+:32], p_event[g*8+:8], p_version[g*32+:32]};
   end
 
-  logic       has_k, subd_k, op_busy, op_frees_k, op_settles_k;
+  logic       has_k, subd_k, op_busy, op_frees_k, op_settles_k, uniq;
   logic [7:0] lstate_k;
   always_comb begin
     has_k    = 1'b0;
@@ -253,18 +258,25 @@ module ne_lit_props #(
         lstate_k = p_lstate[i*8+:8];
       end
     end
+    uniq = 1'b1;
+    for (int i = 0; i < E; i++)
+      for (int j = i + 1; j < E; j++)
+        if (p_valid[i] && p_valid[j] && p_key[i] == p_key[j]) uniq = 1'b0;
     op_busy      = p_st != StIdle;
     op_frees_k   = op_busy && p_op_pkt && p_op_key == k_key && (p_op_notify || p_op_is_ready);
     op_settles_k = op_busy && p_op_pkt && p_op_key == k_key && !p_op_notify && !p_op_is_ready;
   end
 
   always_ff @(posedge clk_i) begin
+    if (f_past && rst_ni) begin
+      if (arm_done_o && arm_result_o == ne_pkg::ARM_RESULT_FULL) a_full_honest: assert (&p_valid);
+    end
     if (Aux && f_past && rst_ni) begin
       i_state_enc: assert (p_st != 2'd3);
       i_arm_pend: assert (f_arm_pend == (op_busy && !p_op_pkt));
       if (f_arm_pend) i_arm_key: assert (p_op_key == f_arm_key);
       i_sub_no_arm: assert (!(sub_valid_o && f_arm_pend));
-      i_unique: assert (!(p_valid[0] && p_valid[1] && p_key[0] == p_key[1]));  // E == 2
+      i_unique: assert (uniq);
       i_out: assert (f_out == (has_k && !op_frees_k));
       i_subd: assert (f_subd == (f_out && (subd_k || op_settles_k)));
       if (f_subd && !op_settles_k) i_state: assert (lstate_k == f_state);

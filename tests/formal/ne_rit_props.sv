@@ -4,8 +4,8 @@
 // set and no other).
 //
 // Every input of ne_rit is free except reset (first cycle) and the destination of an
-// ANSWER, which names a node (< MAX_NODES). The table is small (RIT_ENTRIES = 2) and the
-// machine has MAX_NODES = 4 nodes, so every case (hit, allocate, full, drop) is reachable
+// ANSWER, which names a node (< MAX_NODES). The table is small (RIT_ENTRIES = E, 2 to 4 in
+// the checks) and the machine has MAX_NODES = 4 nodes, so every case (hit, allocate, full, drop) is reachable
 // in a few commands. K is an arbitrary key fixed for the run ($anyconst). From the ports
 // alone a reference model keeps f_mask: the CPUs that were sent an ANSWER for K with
 // ready 0 since the last NOTIFY packet for K (the contract's "CPUs whose bit was set").
@@ -28,7 +28,8 @@
 // ANSWER that finds K's entry does not add its CPU (dut.or_we tied to 0): a_notify_mask
 // must fail. Such runs turn the auxiliary invariants off (Aux = 0).
 module ne_rit_props #(
-  parameter bit Aux = 1  /// check the auxiliary invariants (negative checks: 0)
+  parameter int E   = 2,  /// RIT_ENTRIES of ne_rit (at least 2)
+  parameter bit Aux = 1   /// check the auxiliary invariants (negative checks: 0)
 ) (
   input logic        clk_i,
   input logic        rst_ni,
@@ -43,7 +44,7 @@ module ne_rit_props #(
   input logic        ans_ready_i,
   input logic        ntf_ready_i
 );
-  localparam int E = 2;   // RIT_ENTRIES: the //@probe ranges below are 0..E-1
+  localparam int IW = $clog2(E);
   localparam int N = 4;   // MAX_NODES
   localparam int NW = 2;  // $clog2(N)
   localparam int KW = 32 + 8 + 32;
@@ -180,17 +181,17 @@ module ne_rit_props #(
   logic            p_op_is_ready; //@probe p_op_is_ready = dut.op_is_ready_q
   logic            p_hit_q;       //@probe p_hit_q = dut.hit_q
   logic            p_hit_d;       //@probe p_hit_d = dut.hit_d
-  logic            p_hit_idx_q;   //@probe p_hit_idx_q = dut.hit_idx_q
-  logic            p_hit_idx_d;   //@probe p_hit_idx_d = dut.hit_idx_d
+  logic [IW-1:0] p_hit_idx_q;   //@probe p_hit_idx_q = dut.hit_idx_q
+  logic [IW-1:0] p_hit_idx_d;   //@probe p_hit_idx_d = dut.hit_idx_d
   logic            p_free_q;      //@probe p_free_q = dut.free_q
   logic            p_free_d;      //@probe p_free_d = dut.free_d
-  logic            p_free_idx_q;  //@probe p_free_idx_q = dut.free_idx_q
-  logic            p_free_idx_d;  //@probe p_free_idx_d = dut.free_idx_d
+  logic [IW-1:0] p_free_idx_q;  //@probe p_free_idx_q = dut.free_idx_q
+  logic [IW-1:0] p_free_idx_d;  //@probe p_free_idx_d = dut.free_idx_d
   logic [E-1:0]    p_valid;       //@probe p_valid = dut.valid_q
-  logic [E*32-1:0] p_object;      //@probe for i in 0..1: p_object[{i*32+31}:{i*32}] = dut.object_q[{i}]
-  logic [E*8-1:0]  p_event;       //@probe for i in 0..1: p_event[{i*8+7}:{i*8}] = dut.event_q[{i}]
-  logic [E*32-1:0] p_version;     //@probe for i in 0..1: p_version[{i*32+31}:{i*32}] = dut.version_q[{i}]
-  logic [E*N-1:0]  p_mask;        //@probe for i in 0..1: p_mask[{i*4+3}:{i*4}] = dut.mask_q[{i}]
+  logic [E*32-1:0] p_object;      //@probe for i in 0..{E-1}: p_object[{i*32+31}:{i*32}] = dut.object_q[{i}]
+  logic [E*8-1:0]  p_event;       //@probe for i in 0..{E-1}: p_event[{i*8+7}:{i*8}] = dut.event_q[{i}]
+  logic [E*32-1:0] p_version;     //@probe for i in 0..{E-1}: p_version[{i*32+31}:{i*32}] = dut.version_q[{i}]
+  logic [E*N-1:0]  p_mask;        //@probe for i in 0..{E-1}: p_mask[{i*N+N-1}:{i*N}] = dut.mask_q[{i}]
 
   localparam logic [1:0] StIdle = 2'd0, StAct = 2'd2;
   logic [KW-1:0] p_key [E];
@@ -201,9 +202,17 @@ module ne_rit_props #(
   assign p_op_key = {p_op_object, p_op_event, p_op_version};
 
   logic [N-1:0] mask_k;
+  logic         uniq, masks_nonzero;
   always_comb begin
-    mask_k = '0;
-    for (int i = 0; i < E; i++) if (p_valid[i] && p_key[i] == k_key) mask_k = p_mask[i*N+:N];
+    mask_k        = '0;
+    uniq          = 1'b1;
+    masks_nonzero = 1'b1;
+    for (int i = 0; i < E; i++) begin
+      if (p_valid[i] && p_key[i] == k_key) mask_k = p_mask[i*N+:N];
+      if (p_valid[i] && p_mask[i*N+:N] == '0) masks_nonzero = 1'b0;
+      for (int j = i + 1; j < E; j++)
+        if (p_valid[i] && p_valid[j] && p_key[i] == p_key[j]) uniq = 1'b0;
+    end
   end
 
   always_ff @(posedge clk_i) begin
@@ -218,9 +227,8 @@ module ne_rit_props #(
                       p_op_state == f_state && p_op_is_ready == f_is_ready);
       end
       i_out_blocks: assert (!(pkt_any && f_pend));
-      i_unique: assert (!(p_valid[0] && p_valid[1] && p_key[0] == p_key[1]));  // E == 2
-      i_mask_nonzero: assert ((!p_valid[0] || p_mask[0+:N] != '0) &&
-                              (!p_valid[1] || p_mask[N+:N] != '0));  // E == 2
+      i_unique: assert (uniq);
+      i_mask_nonzero: assert (masks_nonzero);
       i_model: assert (mask_k == f_mask_now);
       if (p_st == StAct) begin
         i_match: assert (p_hit_q == p_hit_d && (!p_hit_q || p_hit_idx_q == p_hit_idx_d) &&

@@ -3,8 +3,8 @@
 """Run one formal check of a property wrapper with Yosys + yosys-smtbmc (z3).
 
     run_formal.py --top ne_lit_props --work DIR [--define NAME[=V]]...
-                  [--param NAME=V]... --mode bmc|prove --depth N
-                  [--expect-fail LABEL] FILE...
+                  [--param NAME=V]... [--force WIRE=VALUE]... --mode bmc|prove
+                  --depth N [--expect-fail LABEL] [--timeout S] FILE...
 
 The recipe is the one of TOOLCHAIN.md: `read_verilog -formal -sv -mem2reg`
 (with the defines; -mem2reg turns the tables' arrays into one register per
@@ -12,10 +12,12 @@ entry), `chparam` of the wrapper's test parameters, `hierarchy`, `proc`,
 `flatten`, the probes (below), `prep -top`, `async2sync`, `dffunmap`,
 `write_smt2 -wires`; then
 
-* mode bmc: `yosys-smtbmc -s z3 -t N` (bounded: no assertion fails in the
-  first N steps from reset);
-* mode prove: the same BMC as the base case, then `yosys-smtbmc -s z3 -i -t N`
-  (N-induction step). Both passing is an unbounded proof.
+* mode bmc: `yosys-smtbmc -s z3 --unroll --presat -t N` (bounded: no
+  assertion fails in the first N steps from reset; --presat makes
+  unsatisfiable assumptions an error, not a vacuous pass; --unroll because z3
+  4.8 spins on the non-unrolled encoding of these designs);
+* mode prove: the same BMC as the base case, then the N-induction step
+  (`-i -t N`). Both passing is an unbounded proof.
 
 --force WIRE=VALUE (negative checks) injects a design fault without editing the
 RTL: after flattening, the design's wire (e.g. dut.or_we) is cut from its
@@ -31,13 +33,16 @@ auxiliary invariants that k-induction needs reach the design's internal
 registers through probe wires: a source line
 
     //@probe LOCAL = dut.NAME
-    //@probe for i in 0..3: LOCAL[{i*8+7}:{i*8}] = dut.NAME[{i}]
+    //@probe for i in 0..{E-1}: LOCAL[{i*8+7}:{i*8}] = dut.NAME[{i}]
 
 declares that the wrapper's undriven wire LOCAL (or a slice of it) is driven,
-after flattening, by the design's wire NAME of instance dut; `{expr}` is
-evaluated for each i of the inclusive range. A probe that names no wire is a
+after flattening, by the design's wire NAME of instance dut; `{expr}` is a
+Python expression over i (each value of the inclusive range) and the
+wrapper's integer parameters and localparams (E above: its default in the
+file, or --param). A probe that names no wire is a
 Yosys error, so a renamed register is noticed. The properties themselves are
-stated on the module's ports; probes serve only the inductive invariants.
+stated on the module's ports; probes serve the inductive invariants and the
+few properties about internal state (a_full_honest).
 
 Exit status: 0 the expectation holds; 1 it does not; 2 tool error.
 """
@@ -69,23 +74,35 @@ def run(cmd: list[str], log: Path, timeout: int) -> tuple[int, str]:
     return rc, log.read_text(errors="replace")
 
 
-PROBE_RE = re.compile(r"//@probe\s+(?:for\s+(\w+)\s+in\s+(\d+)\.\.(\d+)\s*:)?\s*(.+?)\s*=\s*(\S+)")
+PROBE_RE = re.compile(r"//@probe\s+(?:for\s+(\w+)\s+in\s+(\S+)\.\.(\S+)\s*:)?\s*(.+?)\s*=\s*(\S+)")
+PARAM_RE = re.compile(r"\b(?:localparam|parameter)\s+(?:int\s+unsigned|int|bit)?\s*(\w+)\s*=\s*(\d+)\b")
 
 
-def probes(files: list[str]) -> list[tuple[str, str]]:
-    """(local, hierarchical) pairs of every //@probe line of the files."""
+def probes(files: list[str], params: dict[str, int]) -> list[tuple[str, str]]:
+    """(local, hierarchical) pairs of every //@probe line of the files. `{expr}` and the
+    range bounds are Python expressions over the loop variable and the integer
+    parameters of the files (their defaults, overridden by --param)."""
     out = []
     for f in files:
-        for line in Path(f).read_text().splitlines():
+        text = Path(f).read_text()
+        env0 = {k: int(v) for k, v in PARAM_RE.findall(text)}
+        env0.update(params)
+
+        def ev(t: str, env: dict) -> str:
+            return re.sub(r"\{([^}]*)\}", lambda e: str(eval(e.group(1), {}, env)), t)
+
+        for line in text.splitlines():
             m = PROBE_RE.search(line)
             if not m:
                 continue
             var, lo, hi, lhs, rhs = m.groups()
-            rng = range(int(lo), int(hi) + 1) if var else [None]
+            if var:
+                rng = range(int(ev(lo, env0)), int(ev(hi, env0)) + 1)
+            else:
+                rng = [None]
             for i in rng:
-                env = {var: i} if var else {}
-                sub = lambda t: re.sub(r"\{([^}]*)\}", lambda e: str(eval(e.group(1), {}, env)), t)
-                out.append((sub(lhs), sub(rhs)))
+                env = dict(env0, **({var: i} if var else {}))
+                out.append((ev(lhs, env), ev(rhs, env)))
     return out
 
 
@@ -125,7 +142,14 @@ def main() -> int:
         sets = " ".join("-set " + p.replace("=", " ", 1) for p in a.param)
         script.append(f"chparam {sets} {a.top}")
     script += [f"hierarchy -check -top {a.top}", "proc", "flatten", f"cd {a.top}"]
-    script += [f"connect -nounset -set {lhs} \\{rhs}" for lhs, rhs in probes(a.files)]
+    params = {}
+    for p in a.param:
+        k, _, v = p.partition("=")
+        try:
+            params[k] = int(v, 0)
+        except ValueError:
+            pass
+    script += [f"connect -nounset -set {lhs} \\{rhs}" for lhs, rhs in probes(a.files, params)]
     if a.force:
         script.append("opt_clean")  # one name per net, so the forced wire is what is read
     for f in a.force:

@@ -4,8 +4,9 @@
 // cycle by the reference model (ne_model.h) besides each test's own expectations.
 //
 //   ne_tb                                   GoogleTest: all tests (ctest rtl.ne_verilator)
-//   ne_tb --gen-stim FILE [--seed S] [--cycles N]
-//                                           one random run, recorded as a stimulus file
+//   ne_tb --gen-stim FILE [--seed S] [--cycles N] [--density D]
+//                                           one random run (D: traffic rate, 1 dense), recorded
+//                                           as a stimulus file, checked by the model
 //   ne_tb --replay FILE                     replays a stimulus file, checks every output
 //                                           and prints the speed (Icarus: tests/rtl/ne_tb.sv)
 #include <gtest/gtest.h>
@@ -781,6 +782,7 @@ TEST(Random, RecordedStimulusReplaysIdentically) {
 int main(int argc, char** argv) {
   std::string gen, replay;
   uint64_t seed = 1, cycles = 20000;
+  double density = 1.0;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -788,10 +790,11 @@ int main(int argc, char** argv) {
     else if (a == "--replay") replay = next();
     else if (a == "--seed") seed = std::stoull(next());
     else if (a == "--cycles") cycles = std::stoull(next());
+    else if (a == "--density") density = std::stod(next());
   }
   if (!gen.empty()) {
     Harness h(gen);
-    const bool ok = random_run(h, seed, cycles);
+    const bool ok = random_run(h, seed, cycles, density);
     std::printf("ne_tb: %s: %llu cycles, %s\n", gen.c_str(), static_cast<unsigned long long>(h.cycle()),
                 ok ? "model agrees" : h.error().c_str());
     return ok ? 0 : 1;
