@@ -166,25 +166,32 @@ module ne_lit #(
   // Match: at most one entry holds a key (an ARM allocates only on a miss), so the match
   // vector is one-hot and its index an OR; the free entry is the lowest one. Both are
   // trees (no chain through the entries), registered before use.
+  // (Written as continuous assigns and a function: Icarus 11 can loop forever on an
+  // always_comb whose for-loop accumulates into a variable it also reads.)
   localparam logic [LIT_ENTRIES-1:0] EntOne = {{(LIT_ENTRIES - 1) {1'b0}}, 1'b1};
   logic [LIT_ENTRIES-1:0] match_vec, free_vec, free_one;
 
-  always_comb begin
+  // index of the set bit of a one-hot vector (0 when none)
+  function automatic logic [IW-1:0] onehot_index(input logic [LIT_ENTRIES-1:0] v);
+    logic [IW-1:0] r;
+    r = '0;
     for (int i = 0; i < LIT_ENTRIES; i++) begin
-      match_vec[i] = valid_q[i] && owner_q[i] == op_owner_q && object_q[i] == op_object_q &&
-                     event_q[i] == op_event_q && version_q[i] == op_version_q;
+      if (v[i]) r = r | i[IW-1:0];
     end
-    free_vec   = ~valid_q;
-    free_one   = free_vec & (~free_vec + EntOne);
-    hit_d      = |match_vec;
-    free_d     = |free_vec;
-    hit_idx_d  = '0;
-    free_idx_d = '0;
-    for (int i = 0; i < LIT_ENTRIES; i++) begin
-      if (match_vec[i]) hit_idx_d = hit_idx_d | i[IW-1:0];
-      if (free_one[i]) free_idx_d = free_idx_d | i[IW-1:0];
-    end
+    onehot_index = r;
+  endfunction
+
+  for (genvar g = 0; g < LIT_ENTRIES; g++) begin : g_match
+    assign match_vec[g] = valid_q[g] && owner_q[g] == op_owner_q && object_q[g] == op_object_q &&
+                          event_q[g] == op_event_q && version_q[g] == op_version_q;
   end
+
+  assign free_vec   = ~valid_q;
+  assign free_one   = free_vec & (~free_vec + EntOne);
+  assign hit_d      = |match_vec;
+  assign free_d     = |free_vec;
+  assign hit_idx_d  = onehot_index(match_vec);
+  assign free_idx_d = onehot_index(free_one);
 
   always_ff @(posedge clk_i) begin
     if (st_q == LMatch) begin

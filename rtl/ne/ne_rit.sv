@@ -126,25 +126,31 @@ module ne_rit #(
   // ---------------------------------------------------------------------------------
   // Match: one-hot (an ANSWER allocates only on a miss), encoded by OR; the free entry is
   // the lowest one (as in ne_lit).
+  // (Continuous assigns and a function, as in ne_lit, for Icarus 11.)
   localparam logic [RIT_ENTRIES-1:0] EntOne = {{(RIT_ENTRIES - 1) {1'b0}}, 1'b1};
   logic [RIT_ENTRIES-1:0] match_vec, free_vec, free_one;
 
-  always_comb begin
+  // index of the set bit of a one-hot vector (0 when none)
+  function automatic logic [IW-1:0] onehot_index(input logic [RIT_ENTRIES-1:0] v);
+    logic [IW-1:0] r;
+    r = '0;
     for (int i = 0; i < RIT_ENTRIES; i++) begin
-      match_vec[i] = valid_q[i] && object_q[i] == op_object_q && event_q[i] == op_event_q &&
-                     version_q[i] == op_version_q;
+      if (v[i]) r = r | i[IW-1:0];
     end
-    free_vec   = ~valid_q;
-    free_one   = free_vec & (~free_vec + EntOne);
-    hit_d      = |match_vec;
-    free_d     = |free_vec;
-    hit_idx_d  = '0;
-    free_idx_d = '0;
-    for (int i = 0; i < RIT_ENTRIES; i++) begin
-      if (match_vec[i]) hit_idx_d = hit_idx_d | i[IW-1:0];
-      if (free_one[i]) free_idx_d = free_idx_d | i[IW-1:0];
-    end
+    onehot_index = r;
+  endfunction
+
+  for (genvar g = 0; g < RIT_ENTRIES; g++) begin : g_match
+    assign match_vec[g] = valid_q[g] && object_q[g] == op_object_q && event_q[g] == op_event_q &&
+                          version_q[g] == op_version_q;
   end
+
+  assign free_vec   = ~valid_q;
+  assign free_one   = free_vec & (~free_vec + EntOne);
+  assign hit_d      = |match_vec;
+  assign free_d     = |free_vec;
+  assign hit_idx_d  = onehot_index(match_vec);
+  assign free_idx_d = onehot_index(free_one);
 
   always_ff @(posedge clk_i) begin
     if (st_q == RMatch) begin

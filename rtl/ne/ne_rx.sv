@@ -69,9 +69,19 @@ module ne_rx #(
   /* verilator lint_on UNUSED */
   assign payload_unused = rx_payload_i;
 
+  // Handshakes and register-driven outputs are continuous assigns, apart from the decode
+  // block: no always_comb both drives a valid and reads its ready (Icarus 11 can loop
+  // forever on a combinational cycle between always_comb blocks, even a false one).
+  assign rx_ready_o   = !v_q;
+  assign hs           = rx_valid_i && rx_ready_o;
+  assign pkt_valid_o  = v_q && !sub_q;
+  assign rec_valid_o  = v_q && sub_q;
+  assign v_d          = hs ? take : (v_q && !(sub_q ? rec_ready_i : pkt_ready_i));
+  assign seen_valid_o = hs && enable_i && (is_sub || is_ntf || is_alive);
+  assign seen_src_o   = rx_src_i;
+
+  // decode of the offered packet
   always_comb begin
-    rx_ready_o = !v_q;
-    hs         = rx_valid_i && rx_ready_o;
     is_sub     = rx_type_i == ipb_pkg::PACKET_TYPE_NE_SUBSCRIBE;
     is_ntf     = rx_type_i == ipb_pkg::PACKET_TYPE_NE_NOTIFY;
     is_alive   = rx_type_i == ipb_pkg::PACKET_TYPE_ALIVE;
@@ -79,9 +89,6 @@ module ne_rx #(
     kind_ok    = kind == ipb_pkg::NE_NOTIFY_KIND_ANSWER || kind == ipb_pkg::NE_NOTIFY_KIND_NOTIFY;
     take       = enable_i && ((is_sub && rx_len_i >= ipb_pkg::NE_SUBSCRIBE_BYTES[7:0]) ||
                               (is_ntf && rx_len_i >= ipb_pkg::NE_NOTIFY_BYTES[7:0] && kind_ok));
-
-    seen_valid_o = hs && enable_i && (is_sub || is_ntf || is_alive);
-    seen_src_o   = rx_src_i;
 
     if (is_sub) begin
       object_d  = rx_payload_i[ipb_pkg::NE_SUBSCRIBE_OBJECT_LSB +: ipb_pkg::NE_SUBSCRIBE_OBJECT_WIDTH];
@@ -92,10 +99,6 @@ module ne_rx #(
       event_d   = rx_payload_i[ipb_pkg::NE_NOTIFY_EVENT_LSB +: ipb_pkg::NE_NOTIFY_EVENT_WIDTH];
       version_d = rx_payload_i[ipb_pkg::NE_NOTIFY_VERSION_LSB +: ipb_pkg::NE_NOTIFY_VERSION_WIDTH];
     end
-
-    pkt_valid_o = v_q && !sub_q;
-    rec_valid_o = v_q && sub_q;
-    v_d = hs ? take : (v_q && !(sub_q ? rec_ready_i : pkt_ready_i));
   end
 
   always_ff @(posedge clk_i) begin
