@@ -86,7 +86,7 @@ module ne_alive #(
   // An ALIVE packet is loaded. Observed by the testbench's reference model.
   logic probe_alive_load /* verilator public_flat_rd */;
 
-  always_comb begin
+  always @* begin
     targets = mask_i & ~(One << node_id_i);
     al_on   = enable_i && period_i != '0 && targets != '0;
     al_due  = al_on && now_i >= next_q;
@@ -124,7 +124,7 @@ module ne_alive #(
   logic [47:0]          mat_t_q;
   logic [MAX_NODES-1:0] down_q, down_d;
 
-  always_comb begin
+  always @* begin
     // a pointer goes round the nodes while restarts are pending; the node it points at
     // gets its restart time unless an arrival writes this cycle (then it waits) or has
     // already ended its restart (at most MAX_NODES cycles per restart, no wide logic)
@@ -190,7 +190,7 @@ module ne_alive #(
   // and the minimum (E); one carry chain per stage. A node whose entry is written, or
   // whose timeout changes, between R and E is dropped from E: such a change always makes
   // the sweep start again (chg), so nothing is lost.
-  always_comb begin
+  always @* begin
     dl_sum = {1'b0, rd_data_q} + {17'd0, timeout_i};
     dl     = dl_sum[48] ? '1 : dl_sum[47:0];
   end
@@ -210,7 +210,7 @@ module ne_alive #(
     ev_dl_q  <= dl;
   end
 
-  always_comb begin
+  always @* begin
     // evaluation (E) of the node whose deadline was computed last cycle
     mon = enable_i && mask_i[ev_idx_q] && ev_idx_q != node_id_i && !down_q[ev_idx_q] &&
           !mat_pend_q[ev_idx_q] && timeout_i != '0;

@@ -48,7 +48,7 @@ module ne_irq (
   logic [SW-1:0] status_q, status_d;
   logic          fire, ack_rec;
 
-  always_comb begin
+  always @* begin
     eff_count = (count_i == '0) ? CntOne : count_i;
     fire      = (pend_q != '0) && ((pend_q >= eff_count) || (now_i >= dl_q));
     ack_rec   = ack_i[BRec];

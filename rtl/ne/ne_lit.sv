@@ -143,7 +143,7 @@ module ne_lit #(
 
   // ---------------------------------------------------------------------------------
   // Accept: a packet first, then an ARM (only when the subscribe output is empty)
-  always_comb begin
+  always @* begin
     pkt_ready_o = (st_q == LIdle);
     arm_ready_o = (st_q == LIdle) && !pkt_valid_i && !sub_valid_q;
     op_load     = (pkt_valid_i && pkt_ready_o) || (arm_valid_i && arm_ready_o);
@@ -166,8 +166,6 @@ module ne_lit #(
   // Match: at most one entry holds a key (an ARM allocates only on a miss), so the match
   // vector is one-hot and its index an OR; the free entry is the lowest one. Both are
   // trees (no chain through the entries), registered before use.
-  // (Written as continuous assigns and a function: Icarus 11 can loop forever on an
-  // always_comb whose for-loop accumulates into a variable it also reads.)
   localparam logic [LIT_ENTRIES-1:0] EntOne = {{(LIT_ENTRIES - 1) {1'b0}}, 1'b1};
   logic [LIT_ENTRIES-1:0] match_vec, free_vec, free_one;
 
@@ -204,7 +202,7 @@ module ne_lit #(
 
   // ---------------------------------------------------------------------------------
   // Act
-  always_comb begin
+  always @* begin
     st_d           = st_q;
     valid_d        = valid_q;
     subd_d         = subd_q;

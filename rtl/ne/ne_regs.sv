@@ -144,7 +144,7 @@ module ne_regs #(
     end
   end
 
-  always_comb begin
+  always @* begin
     a = {req_addr_q[AW-1:2], 2'b00};  // bits [1:0] ignored
     hold = 1'b0;
     if (req_we_q) begin
@@ -189,7 +189,7 @@ module ne_regs #(
   logic w_irq_status, w_irq_enable, w_coal_count, w_coal_cycles, w_period, w_timeout;
   logic w_mask_lo, w_mask_hi, w_down_lo, w_down_hi;
 
-  always_comb begin
+  always @* begin
     w_node_id     = wr && a == ne_pkg::NODE_ID_OFFSET;
     w_ctrl        = wr && a == ne_pkg::CTRL_OFFSET;
     w_status      = wr && a == ne_pkg::STATUS_OFFSET;
@@ -216,7 +216,7 @@ module ne_regs #(
     w_down_hi     = wr && a == ne_pkg::NODES_DOWN_HI_OFFSET;
   end
 
-  always_comb begin
+  always @* begin
     mask_new  = alive_mask_q;
     if (w_mask_lo) mask_new[31:0] = req_wdata_q;
     if (w_mask_hi) mask_new[MAX_NODES-1:32] = req_wdata_q[MAX_NODES-33:0];
@@ -309,7 +309,7 @@ module ne_regs #(
   assign rit_valid_o  = cst_q == CIssue && cmd_q != ne_pkg::CMD_ARM;
   assign rit_notify_o = cmd_q == ne_pkg::CMD_NOTIFY;
 
-  always_comb begin
+  always @* begin
     wcode     = req_wdata_q[ne_pkg::CMD_CODE_LSB +: ne_pkg::CMD_CODE_WIDTH];
     cmd_start = w_cmd && enable_q && (wcode == ne_pkg::CMD_ARM || wcode == ne_pkg::CMD_ANSWER ||
                                       wcode == ne_pkg::CMD_NOTIFY);
@@ -358,7 +358,7 @@ module ne_regs #(
 
   // ---------------------------------------------------------------------------------
   // Read data and response
-  always_comb begin
+  always @* begin
     rdata = '0;
     case (a)
       ne_pkg::ID_OFFSET: rdata = ne_pkg::ID_RESET;

@@ -76,7 +76,7 @@ module ne_ring (
 
   assign rec_ready_o = !dma_valid_q;
 
-  always_comb begin
+  always @* begin
     accept      = rec_valid_i && rec_ready_o;
     taken       = dma_valid_q && dma_ready_i;
     full        = (head_q - tail_i) >= {{(32 - SW) {1'b0}}, size_i};

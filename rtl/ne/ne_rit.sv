@@ -126,7 +126,6 @@ module ne_rit #(
   // ---------------------------------------------------------------------------------
   // Match: one-hot (an ANSWER allocates only on a miss), encoded by OR; the free entry is
   // the lowest one (as in ne_lit).
-  // (Continuous assigns and a function, as in ne_lit, for Icarus 11.)
   localparam logic [RIT_ENTRIES-1:0] EntOne = {{(RIT_ENTRIES - 1) {1'b0}}, 1'b1};
   logic [RIT_ENTRIES-1:0] match_vec, free_vec, free_one;
 
@@ -163,7 +162,7 @@ module ne_rit #(
 
   // ---------------------------------------------------------------------------------
   // Act
-  always_comb begin
+  always @* begin
     st_d           = st_q;
     valid_d        = valid_q;
     alloc_we       = 1'b0;

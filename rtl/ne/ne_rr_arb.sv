@@ -19,7 +19,7 @@ module ne_rr_arb #(
   logic [N-1:0] mask_q, mask_d;  // requests allowed first: those after the last grant
   logic [N-1:0] masked, gnt_masked, gnt_any;
 
-  always_comb begin
+  always @* begin
     masked     = req_i & mask_q;
     gnt_masked = masked & (~masked + One);  // lowest set bit
     gnt_any    = req_i & (~req_i + One);

@@ -70,8 +70,7 @@ module ne_rx #(
   assign payload_unused = rx_payload_i;
 
   // Handshakes and register-driven outputs are continuous assigns, apart from the decode
-  // block: no always_comb both drives a valid and reads its ready (Icarus 11 can loop
-  // forever on a combinational cycle between always_comb blocks, even a false one).
+  // block: no combinational block both drives a valid and reads its ready.
   assign rx_ready_o   = !v_q;
   assign hs           = rx_valid_i && rx_ready_o;
   assign pkt_valid_o  = v_q && !sub_q;
@@ -81,7 +80,7 @@ module ne_rx #(
   assign seen_src_o   = rx_src_i;
 
   // decode of the offered packet
-  always_comb begin
+  always @* begin
     is_sub     = rx_type_i == ipb_pkg::PACKET_TYPE_NE_SUBSCRIBE;
     is_ntf     = rx_type_i == ipb_pkg::PACKET_TYPE_NE_NOTIFY;
     is_alive   = rx_type_i == ipb_pkg::PACKET_TYPE_ALIVE;

@@ -398,7 +398,7 @@ module ne_top #(
   assign rxrec_ready = rec_ready && rgnt[1];
   assign arec_ready  = rec_ready && rgnt[2];
 
-  always_comb begin
+  always @* begin
     rec_kind     = lrec_kind;
     rec_src      = {{SrcPad{1'b0}}, lrec_src};
     rec_event    = lrec_event;
@@ -482,7 +482,7 @@ module ne_top #(
   assign idle = !(regs_busy || lit_busy || rit_busy || rx_busy || tx_busy || ring_busy ||
                   irq_busy || alive_busy || mmio_req_valid || rx_valid);
   // minimum of three deadlines, the three comparisons side by side
-  always_comb begin
+  always @* begin
     w_id = irq_wake < down_wake;
     w_ia = irq_wake < alive_wake;
     w_da = down_wake < alive_wake;

@@ -82,7 +82,7 @@ module ne_tx #(
     .gnt_o    (gnt)
   );
 
-  always_comb begin
+  always @* begin
     sub_ready_o   = load && gnt[SSub];
     ans_ready_o   = load && gnt[SAns];
     ntf_ready_o   = load && gnt[SNtf];
