@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "shadowsel/hw/interconnect.h"
+#include "shadowsel/hw/notify_engine.h"
 #include "shadowsel/hw/time.h"
 
 namespace shadowsel::hw {
@@ -19,6 +20,8 @@ void BusInterface::post(const TxRequest& r) {
   if (r.prefix_len + r.len > p_.max_payload_bytes) {
     throw std::invalid_argument("packet payload exceeds bus max_payload_bytes");
   }
+  if (r.dst_mask == 0) throw std::invalid_argument("packet without destination");
+  if (r.engine) ++engine_tx_outstanding_;
   backlog_.push_back(r);
   refill();
 }
@@ -34,7 +37,7 @@ void BusInterface::refill() {
     const bool mcast = popcount(r.dst_mask) > 1;
     const uint16_t seq = mcast ? next_mseq_++ : next_useq_[__builtin_ctzll(r.dst_mask)]++;
     Slot s{build_frame(r.type, node_, r.dst_mask, seq, payload, mcast), r.dst_mask, mcast, 0, -1,
-           r.cookie};
+           r.cookie, r.engine};
     window_.push_back(std::move(s));
     backlog_.pop_front();
     added = true;
@@ -61,9 +64,15 @@ uint64_t BusInterface::next_retry(uint64_t now) const {
 
 void BusInterface::complete(Slot* s) {
   ++c_.tx_packets;
-  tx_done_.push_back(s->cookie);
+  const bool engine = s->engine;
+  if (!engine) tx_done_.push_back(s->cookie);
   window_.remove_if([s](const Slot& x) { return &x == s; });
-  if (tx_irq_enabled_) irq_.raise(IrqLine::kBusTx);
+  if (engine) {
+    --engine_tx_outstanding_;
+    if (engine_) engine_->kick();  // room again: it may hold a packet with tx_ready low
+  } else if (tx_irq_enabled_) {
+    irq_.raise(IrqLine::kBusTx);
+  }
   refill();
 }
 
@@ -98,8 +107,10 @@ BusInterface::Accept BusInterface::receive(const FramePtr& f) {
     ++c_.rx_check_errors;
     return Accept::kRefused;  // the sender's copy is intact: have it sent again
   }
-  if (rx_.size() >= p_.rx_buffer_packets) {
+  const bool to_engine = engine_ && engine_type(f->type());
+  if ((to_engine ? engine_rx_.size() : rx_.size()) >= p_.rx_buffer_packets) {
     ++c_.rx_refused;
+    if (to_engine) ++c_.rx_engine_refused;
     return Accept::kRefused;
   }
   const uint32_t src = f->src();
@@ -113,11 +124,21 @@ BusInterface::Accept BusInterface::receive(const FramePtr& f) {
     if (seq != expect_useq_[src]) ++c_.rx_seq_errors;
     expect_useq_[src] = static_cast<uint16_t>(seq + 1);
   }
-  rx_.push_back(f);
   ++c_.rx_packets;
+  if (to_engine) {
+    engine_rx_.push_back(f);
+    ++c_.rx_engine_packets;
+    engine_->kick();
+    return Accept::kAccepted;
+  }
+  rx_.push_back(f);
   c_.rx_buffer_peak = std::max<uint64_t>(c_.rx_buffer_peak, rx_.size());
   irq_.raise(IrqLine::kBusRx);
   return Accept::kAccepted;
+}
+
+bool BusInterface::engine_type(PacketType t) {
+  return t == PacketType::kNeSubscribe || t == PacketType::kNeNotify || t == PacketType::kAlive;
 }
 
 FramePtr BusInterface::rx_pop() {

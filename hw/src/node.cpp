@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "shadowsel/hw/node.h"
 
+#include "shadowsel/hw/notify_engine.h"
 #include "shadowsel/hw/time.h"
 
 namespace shadowsel::hw {
@@ -8,11 +9,19 @@ namespace shadowsel::hw {
 Node::Node(sc_core::sc_module_name name, uint32_t id, const MachineParams& params)
     : sc_module(name),
       id_(id),
+      bus_nodes_(params.cpus),
       memory_(params.memory_bytes),
       biu_(id, params.bus, memory_, irq_) {
   SC_METHOD(timer_fire);
   sensitive << timer_ev_;
   dont_initialize();
+}
+
+Node::~Node() = default;
+
+void Node::attach_engine(std::unique_ptr<NotifyEngine> e) {
+  engine_ = std::move(e);
+  biu_.attach_engine(engine_.get());
 }
 
 void Node::timer_arm(uint64_t cycle) {

@@ -3,13 +3,21 @@
 
 #include <string>
 
+#include "shadowsel/hw/notify_engine.h"
+
 namespace shadowsel::hw {
 
-Platform::Platform(const MachineParams& params, sim::Recorder& rec) : p_(params) {
+Platform::Platform(const MachineParams& params, sim::Recorder& rec, const CoreFactory& make_core)
+    : p_(params) {
   std::vector<BusInterface*> bius;
   for (uint32_t i = 0; i < params.cpus; ++i) {
     nodes_.push_back(std::make_unique<Node>(("node" + std::to_string(i)).c_str(), i, params));
-    bius.push_back(&nodes_.back()->biu());
+    Node& n = *nodes_.back();
+    if (make_core) {
+      n.attach_engine(std::make_unique<NotifyEngine>(("node" + std::to_string(i) + "_ne").c_str(),
+                                                     n, make_core(i), rec));
+    }
+    bius.push_back(&n.biu());
   }
   bus_ = std::make_unique<Interconnect>("ipb", params.bus, std::move(bius), rec);
 }
@@ -26,6 +34,13 @@ void Platform::register_stats(sim::Stats& s) const {
     s.counter(p + "rx_seq_errors", &c.rx_seq_errors, "packets", "frames out of sequence (lost, repeated or reordered)");
     s.counter(p + "rx_check_errors", &c.rx_check_errors, "packets", "frames with a bad CRC");
     s.counter(p + "rx_buffer_peak", &c.rx_buffer_peak, "packets", "most frames held at once");
+    if (const NotifyEngine* e = n->engine()) {
+      s.counter(p + "rx_engine_packets", &c.rx_engine_packets, "packets",
+                "frames accepted into the notify engine's queue");
+      s.counter(p + "rx_engine_refused", &c.rx_engine_refused, "packets",
+                "frames refused: the notify engine's queue was full");
+      e->register_stats(s, "cpu." + std::to_string(n->id()) + ".ne");
+    }
   }
 }
 

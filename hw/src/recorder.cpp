@@ -12,6 +12,7 @@ namespace {
 constexpr uint32_t kBusPid = 1;
 uint32_t cpu_pid(uint32_t cpu) { return 100 + cpu; }
 constexpr uint32_t kIrqTid = 0;
+constexpr uint32_t kEngineTid = 1'000'000;  // beyond any pid
 
 uint64_t msg_key(uint32_t src, uint32_t tag, bool reply) {
   return (static_cast<uint64_t>(src) << 40) | (static_cast<uint64_t>(reply) << 32) | tag;
@@ -98,6 +99,33 @@ void Recorder::interrupt(uint32_t cpu, uint64_t start, uint64_t end) {
 
 void Recorder::process_ran(uint32_t cpu, uint32_t pid, uint64_t start, uint64_t end) {
   if (end > start) slice(cpu_pid(cpu), pid, "run", start, end, "");
+}
+
+void Recorder::name_engine_track(uint32_t cpu) {
+  if (engine_track_named_.size() <= cpu) engine_track_named_.resize(cpu + 1);
+  if (engine_track_named_[cpu]) return;
+  engine_track_named_[cpu] = true;
+  std::fprintf(trace_, "%s", first_event_ ? "" : ",\n");
+  first_event_ = false;
+  std::fprintf(trace_,
+               R"J({"ph":"M","name":"thread_name","pid":%u,"tid":%u,"args":{"name":"notify engine"}})J",
+               cpu_pid(cpu), kEngineTid);
+}
+
+void Recorder::engine_busy(uint32_t cpu, uint64_t start, uint64_t end) {
+  if (!trace_) return;
+  name_engine_track(cpu);
+  slice(cpu_pid(cpu), kEngineTid, "clocked", start, end,
+        fmt::format(R"J(,"args":{{"cycles":{}}})J", end - start));
+}
+
+void Recorder::engine_event(uint32_t cpu, const char* what, uint64_t at, const std::string& args) {
+  if (!trace_) return;
+  name_engine_track(cpu);
+  std::fprintf(trace_, ",\n");
+  std::fprintf(trace_, R"J({"ph":"i","s":"t","name":"%s","pid":%u,"tid":%u,"ts":%.4f%s})J", what,
+               cpu_pid(cpu), kEngineTid, us(at),
+               args.empty() ? "" : (",\"args\":{" + args + "}").c_str());
 }
 
 void Recorder::message_sent(uint32_t src_cpu, uint32_t tag, bool reply, uint64_t cycle) {

@@ -26,6 +26,7 @@ const char* end_name(RunResult::End e) {
     case RunResult::End::kCycleLimit: return "cycle_limit";
     case RunResult::End::kStalled: return "stalled";
     case RunResult::End::kFailed: return "failed";
+    case RunResult::End::kLockstepMismatch: return "lockstep_mismatch";
   }
   return "?";
 }
@@ -62,6 +63,24 @@ std::string summary(Simulation& sim, const RunResult& r) {
     seq_errors += sim.platform().node(i).biu().counters().rx_seq_errors;
   }
   out += fmt::format("retries     {} (receiver full), sequence errors {}\n", retries, seq_errors);
+  if (sim.engine(0)) {
+    hw::NotifyEngineCounters t;
+    for (uint32_t i = 0; i < sim.cpus(); ++i) {
+      const auto& c = sim.engine(i)->counters();
+      t.cycles_clocked += c.cycles_clocked;
+      t.tx_packets += c.tx_packets;
+      t.rx_packets += c.rx_packets;
+      t.dma_writes += c.dma_writes;
+      t.irq_raised += c.irq_raised;
+      t.mmio_reads += c.mmio_reads;
+      t.mmio_writes += c.mmio_writes;
+    }
+    out += fmt::format("engines     {} ({}): {} cycles clocked, {} register accesses, {} packets sent, "
+                       "{} taken, {} records, {} interrupts\n",
+                       sim.cpus(), sim.engine(0)->core().name(), t.cycles_clocked,
+                       t.mmio_reads + t.mmio_writes, t.tx_packets, t.rx_packets, t.dma_writes,
+                       t.irq_raised);
+  }
   const auto& lat = sim.recorder().message_latency();
   out += fmt::format("messages    {} delivered, latency p50 {} cycles ({:.0f} ns), p99 {} cycles ({:.0f} ns)\n",
                      lat.count(), lat.percentile(50), ns(lat.percentile(50)), lat.percentile(99),

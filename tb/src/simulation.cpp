@@ -12,12 +12,20 @@ namespace {
 std::string g_failure;  // first error reported by simulated code
 }  // namespace
 
+hw::CoreFactory notify_cores(NotifyPath p) {
+  if (p == NotifyPath::kSw) return {};
+  // The cores (libraries shadowsel_ne_rtl, shadowsel_ne_twin) are not linked in yet.
+  return [p](uint32_t) -> std::unique_ptr<ne::Core> {
+    throw std::invalid_argument(std::string("notify engine core '") + to_string(p) + "' not built yet");
+  };
+}
+
 Simulation::Simulation(const Scenario& s) : s_(s), rec_(s.machine.freq_mhz) {
   hw::init_time_resolution();
   sim::set_failure_handler([](const std::string& why) {
     if (g_failure.empty()) g_failure = why;
   });
-  platform_ = std::make_unique<hw::Platform>(s_.machine, rec_);
+  platform_ = std::make_unique<hw::Platform>(s_.machine, rec_, notify_cores(s_.notify));
   for (uint32_t i = 0; i < s_.machine.cpus; ++i) {
     kernels_.push_back(std::make_unique<drv::Kernel>(("cpu" + std::to_string(i)).c_str(),
                                                      platform_->node(i), s_.machine, rec_));
@@ -100,7 +108,19 @@ RunResult Simulation::run(uint64_t max_cycles) {
   r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   r.cycles = hw::now_cycles();
   for (const auto& k : kernels_) r.activations += k->counters().activations;
-  if (!g_failure.empty()) {
+  std::string mismatch;
+  for (uint32_t i = 0; i < cpus(); ++i) {
+    if (const hw::NotifyEngine* e = engine(i)) {
+      r.activations += e->counters().activations;
+      if (mismatch.empty() && !e->mismatch().empty()) {
+        mismatch = "cpu " + std::to_string(i) + " notify engine: " + e->mismatch();
+      }
+    }
+  }
+  if (!mismatch.empty()) {
+    r.end = RunResult::End::kLockstepMismatch;
+    r.detail = mismatch;
+  } else if (!g_failure.empty()) {
     r.end = RunResult::End::kFailed;
     r.detail = g_failure;
   } else if (live_ > 0) {

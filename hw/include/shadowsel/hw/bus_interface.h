@@ -12,6 +12,12 @@
 // twice. Sequence numbers check all this: unicast frames are numbered per
 // (sender, receiver) without gaps, multicast frames per sender; a receiver
 // counts any frame out of sequence (it never drops one on that account).
+//
+// With a notify engine attached, frames of the engine's types (NE_SUBSCRIBE,
+// NE_NOTIFY, ALIVE) go to a queue of their own that the engine drains, not to
+// the kernel's receive buffer; that queue is bounded the same way and refuses
+// (never drops) a frame when full. The engine's transmitted packets share the
+// window with the kernel's and report completion to the engine only.
 #pragma once
 
 #include <array>
@@ -39,6 +45,7 @@ struct TxRequest {
   uint64_t addr = 0;
   uint32_t len = 0;
   uint64_t cookie = 0;                  ///< handed back on completion
+  bool engine = false;                  ///< the notify engine's: completion goes back to it, not to tx_done
 };
 
 struct BiuCounters {
@@ -49,7 +56,11 @@ struct BiuCounters {
   uint64_t rx_seq_errors = 0;   ///< frames out of sequence: lost, repeated or reordered
   uint64_t rx_check_errors = 0; ///< frames discarded for a bad CRC
   uint64_t rx_buffer_peak = 0;  ///< most frames held at once
+  uint64_t rx_engine_packets = 0;  ///< frames accepted into the notify engine's queue
+  uint64_t rx_engine_refused = 0;  ///< frames refused because the engine's queue was full
 };
+
+class NotifyEngine;
 
 class BusInterface {
  public:
@@ -72,6 +83,20 @@ class BusInterface {
   /// Takes the oldest received frame; lowers kBusRx when the buffer empties.
   FramePtr rx_pop();
 
+  // --- notify engine side ---
+  /// From now on NE_SUBSCRIBE, NE_NOTIFY and ALIVE frames go to `e`'s queue.
+  void attach_engine(NotifyEngine* e) { engine_ = e; }
+  /// True for the packet types the engine takes when one is attached.
+  static bool engine_type(PacketType t);
+  bool engine_rx_empty() const { return engine_rx_.empty(); }
+  const FramePtr& engine_rx_front() const { return engine_rx_.front(); }
+  void engine_rx_pop() { engine_rx_.pop_front(); }
+  /// Engine packets queued or in the window, not yet delivered everywhere.
+  size_t engine_tx_outstanding() const { return engine_tx_outstanding_; }
+  /// The engine may hand over another packet: its packets in flight stay within one
+  /// transmit window, so a busy bus holds the engine back instead of queueing without bound.
+  bool engine_tx_ready() const { return engine_tx_outstanding_ < p_.tx_window_packets; }
+
   const BiuCounters& counters() const { return c_; }
 
  private:
@@ -83,6 +108,7 @@ class BusInterface {
     uint64_t retry_at = 0;    ///< earliest cycle to offer it again
     int lane = -1;            ///< lane carrying it now, -1 none
     uint64_t cookie;
+    bool engine;
   };
   enum class Accept { kAccepted, kRefused };
 
@@ -106,6 +132,9 @@ class BusInterface {
   std::deque<uint64_t> tx_done_;
   bool tx_irq_enabled_ = false;
   std::deque<FramePtr> rx_;
+  NotifyEngine* engine_ = nullptr;
+  std::deque<FramePtr> engine_rx_;
+  size_t engine_tx_outstanding_ = 0;
   std::array<uint16_t, 64> next_useq_{};  ///< per receiver: next unicast sequence number
   uint16_t next_mseq_ = 0;                 ///< next multicast sequence number
   std::array<uint16_t, 64> expect_useq_{}; ///< per sender: unicast number expected next

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 // One CPU node's hardware: private memory, interrupt lines, a one-shot timer
 // and the bus interface. The CPU's execution (and its scheduler) is software
-// and lives in the driver's Kernel, which runs on this node.
+// and lives in the driver's Kernel, which runs on this node. A node may also
+// have a notify engine (null on the software path, --notify sw).
 #pragma once
 
 #include <systemc>
 
 #include <cstdint>
+#include <memory>
 
 #include "shadowsel/hw/bus_interface.h"
 #include "shadowsel/hw/interrupt.h"
@@ -15,15 +17,25 @@
 
 namespace shadowsel::hw {
 
+class NotifyEngine;
+
 class Node : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(Node);
   Node(sc_core::sc_module_name name, uint32_t id, const MachineParams& params);
+  ~Node() override;
 
   uint32_t id() const { return id_; }
+  /// Nodes on the bus, this one included.
+  uint32_t bus_nodes() const { return bus_nodes_; }
   Memory& memory() { return memory_; }
   InterruptController& irq() { return irq_; }
   BusInterface& biu() { return biu_; }
+  /// This node's notify engine, or nullptr when it has none (--notify sw).
+  NotifyEngine* engine() { return engine_.get(); }
+  const NotifyEngine* engine() const { return engine_.get(); }
+  /// Installs the engine (during elaboration); the BIU routes engine packets to it.
+  void attach_engine(std::unique_ptr<NotifyEngine> e);
 
   /// Raises IrqLine::kTimer at `cycle` (replacing any earlier setting).
   void timer_arm(uint64_t cycle);
@@ -35,9 +47,11 @@ class Node : public sc_core::sc_module {
   void timer_fire();
 
   uint32_t id_;
+  uint32_t bus_nodes_;
   Memory memory_;
   InterruptController irq_;
   BusInterface biu_;
+  std::unique_ptr<NotifyEngine> engine_;
   sc_core::sc_event timer_ev_;
 };
 

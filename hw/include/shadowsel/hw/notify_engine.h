@@ -7,14 +7,22 @@
 //
 // The driver reaches the engine only through mmio_read/mmio_write, the ring in memory
 // and the interrupt; it never calls into the core.
+//
+// Timing (docs/notify-engine.md, "In the machine"): one SystemC thread clocks the core,
+// one cycle per simulated cycle, never the same cycle twice. New work (an MMIO request,
+// a packet in the BIU's engine queue) is presented at the first cycle not yet clocked.
 #pragma once
 
 #include <systemc>
 
 #include <cstdint>
+#include <deque>
 #include <memory>
+#include <string>
 
 #include "shadowsel/ne/core.h"
+#include "shadowsel/sim/recorder.h"
+#include "shadowsel/sim/stats.h"
 
 namespace shadowsel::hw {
 
@@ -22,17 +30,24 @@ class Node;
 
 struct NotifyEngineCounters {
   uint64_t cycles_clocked = 0;  ///< cycles the core was stepped
+  uint64_t wakeups = 0;         ///< times the clock restarted after the engine slept
+  uint64_t activations = 0;     ///< resumptions of the engine's SystemC thread (host cost: run.json, not stats)
   uint64_t mmio_reads = 0;
   uint64_t mmio_writes = 0;
+  uint64_t mmio_stall_cycles = 0;  ///< cycles CPUs waited for MMIO responses
   uint64_t tx_packets = 0;      ///< packets handed to the bus interface
+  uint64_t tx_stall_cycles = 0; ///< cycles tx_valid was held with tx_ready low (BIU full)
+  uint64_t tx_unroutable = 0;   ///< packets whose mask named no existing node (not sent)
   uint64_t rx_packets = 0;      ///< packets taken from the bus interface
   uint64_t dma_writes = 0;      ///< ring records written to memory
+  uint64_t irq_raised = 0;      ///< rising edges of the irq line
 };
 
 class NotifyEngine : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(NotifyEngine);
-  NotifyEngine(sc_core::sc_module_name name, Node& node, std::unique_ptr<ne::Core> core);
+  NotifyEngine(sc_core::sc_module_name name, Node& node, std::unique_ptr<ne::Core> core,
+               sim::Recorder& rec);
   ~NotifyEngine() override;
 
   // --- CPU side: called by kernel code in a CPU context (a process or a handler) ---
@@ -43,13 +58,48 @@ class NotifyEngine : public sc_core::sc_module {
 
   const NotifyEngineCounters& counters() const { return c_; }
   const ne::Core& core() const { return *core_; }
+  /// The lockstep core's report when it stopped the run ("" otherwise).
+  const std::string& mismatch() const { return mismatch_; }
+
+  /// Registers the counters as `prefix`.<name> (e.g. "cpu.3.ne").
+  void register_stats(sim::Stats& s, const std::string& prefix) const;
+
+  // --- bus interface side ---
+  /// A packet for the engine arrived, or transmit room was freed: clock again.
+  void kick() { work_.notify(sc_core::SC_ZERO_TIME); }
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  struct Access {
+    bool write;
+    uint32_t addr;
+    uint32_t wdata;
+    uint32_t rdata = 0;
+    bool done = false;
+    sc_core::sc_event* done_ev;
+  };
+
+  uint32_t access(bool write, uint32_t addr, uint32_t data);
+  void run();
+  void loop();
+  /// True when something outside the core waits for it (a request, a packet).
+  bool work_waiting() const;
+  /// Clocks the cycle now_cycles() and handles its handshakes; true when the next cycle
+  /// must be clocked too.
+  bool step();
+  void transmit();
+
   Node& node_;
   std::unique_ptr<ne::Core> core_;
+  sim::Recorder& rec_;
   NotifyEngineCounters c_;
+  std::deque<Access*> requests_;   ///< not yet accepted by the core (oldest first)
+  std::deque<Access*> responses_;  ///< accepted, waiting for their response (in order)
+  sc_core::sc_event work_;
+  ne::Outputs out_;                ///< of the last cycle clocked
+  uint64_t next_cycle_ = 0;        ///< first cycle not yet clocked
+  bool irq_ = false;
+  uint64_t busy_since_ = 0;        ///< first cycle of the current busy period (timeline)
+  std::string mismatch_;
 };
 
 }  // namespace shadowsel::hw

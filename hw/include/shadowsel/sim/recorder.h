@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "shadowsel/sim/stats.h"
 
@@ -37,6 +38,11 @@ class Recorder {
   void lane_down(char lane, uint64_t at);
   void interrupt(uint32_t cpu, uint64_t start, uint64_t end);
   void process_ran(uint32_t cpu, uint32_t pid, uint64_t start, uint64_t end);
+  /// The notify engine track of a CPU: a slice per period its core was clocked, an
+  /// instant per packet sent or taken, ready record written and interrupt edge
+  /// (`args`: a JSON object's members, without braces).
+  void engine_busy(uint32_t cpu, uint64_t start, uint64_t end);
+  void engine_event(uint32_t cpu, const char* what, uint64_t at, const std::string& args = "");
 
   /// Message latency: from the sender's send call to the receiver's receive returning.
   void message_sent(uint32_t src_cpu, uint32_t tag, bool reply, uint64_t cycle);
@@ -55,6 +61,7 @@ class Recorder {
   void slice(uint32_t pid, uint32_t tid, const char* name, uint64_t start, uint64_t end,
              const std::string& args);
   double us(uint64_t cycles) const { return cycles / freq_mhz_; }
+  void name_engine_track(uint32_t cpu);
 
   double freq_mhz_;
   std::FILE* trace_ = nullptr;
@@ -64,6 +71,7 @@ class Recorder {
   Distribution local_wake_;
   uint64_t messages_delivered_ = 0;
   std::unordered_map<uint64_t, uint64_t> msg_sent_at_;  // key(src, tag, reply) -> cycle
+  std::vector<bool> engine_track_named_;  // per CPU
 };
 
 }  // namespace shadowsel::sim

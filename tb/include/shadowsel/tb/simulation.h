@@ -13,6 +13,7 @@
 #include "shadowsel/driver/kernel.h"
 #include "shadowsel/driver/posix_kernel.h"
 #include "shadowsel/firmware/agent.h"
+#include "shadowsel/hw/notify_engine.h"
 #include "shadowsel/hw/platform.h"
 #include "shadowsel/sim/recorder.h"
 #include "shadowsel/sim/stats.h"
@@ -21,12 +22,13 @@
 namespace shadowsel::tb {
 
 struct RunResult {
-  enum class End { kFinished, kCycleLimit, kStalled, kFailed };
+  /// kLockstepMismatch: the lockstep notify engine's RTL and twin disagreed (detail: its report).
+  enum class End { kFinished, kCycleLimit, kStalled, kFailed, kLockstepMismatch };
   End end = End::kFinished;
   uint64_t cycles = 0;       ///< simulated cycles at the end
   std::string detail;        ///< why it did not finish
   double wall_s = 0;         ///< host seconds spent in the simulation kernel
-  uint64_t activations = 0;  ///< resumptions of simulated contexts, all CPUs and the bus
+  uint64_t activations = 0;  ///< resumptions of simulated contexts, all CPUs and notify engines
 };
 
 class Simulation {
@@ -36,6 +38,8 @@ class Simulation {
 
   const Scenario& scenario() const { return s_; }
   hw::Platform& platform() { return *platform_; }
+  /// CPU `cpu`'s notify engine, nullptr on the software path (notify = sw).
+  hw::NotifyEngine* engine(uint32_t cpu) { return platform_->node(cpu).engine(); }
   drv::Kernel& kernel(uint32_t cpu) { return *kernels_.at(cpu); }
   drv::PosixKernel& posix(uint32_t cpu) { return *posix_.at(cpu); }
   fw::CpuServices& services(uint32_t cpu) { return *services_.at(cpu); }
@@ -62,6 +66,10 @@ class Simulation {
   uint64_t live_ = 0;  ///< non-daemon processes not yet exited
   uint64_t sim_cycles_ = 0;
 };
+
+/// The notify engine cores of a path (empty for sw): the twin, the Verilated RTL, or both
+/// in lockstep.
+hw::CoreFactory notify_cores(NotifyPath p);
 
 /// Spawns the scenario's workload processes.
 void install_workload(Simulation& sim);
