@@ -2,7 +2,8 @@
 // The `shadowsel` command: reads a scenario (or uses the built-in default),
 // applies command-line overrides, runs the simulation, prints a summary and
 // writes stats.json and run.json into the output folder.
-// Exit status: 0 finished, 1 the run failed or stalled, 2 bad input.
+// Exit status: 0 finished, 1 the run failed or stalled, 2 bad input, 3 the lockstep
+// notify engine's RTL and twin disagreed (the report is printed).
 #include <systemc>
 
 #include <cstdio>
@@ -102,6 +103,7 @@ int sc_main(int argc, char* argv[]) {
   }
   const tb::RunResult r = sim.run(static_cast<uint64_t>(max_cycles));
   std::cout << tb::summary(sim, r);
+  if (r.end == tb::RunResult::End::kLockstepMismatch) std::cerr << "shadowsel: " << r.detail << "\n";
   try {
     tb::write_outputs(sim, r, out_dir);
   } catch (const std::exception& e) {
@@ -110,6 +112,7 @@ int sc_main(int argc, char* argv[]) {
   }
   std::cout << "outputs     " << out_dir << "/stats.json, " << out_dir << "/run.json"
             << (trace.empty() ? "" : ", " + trace) << "\n";
+  if (r.end == tb::RunResult::End::kLockstepMismatch) return 3;
   const bool ok = r.end == tb::RunResult::End::kFinished ||
                   r.end == tb::RunResult::End::kCycleLimit;
   return ok ? 0 : 1;

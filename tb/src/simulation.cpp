@@ -20,12 +20,14 @@ hw::CoreFactory notify_cores(NotifyPath p) {
   };
 }
 
-Simulation::Simulation(const Scenario& s) : s_(s), rec_(s.machine.freq_mhz) {
+Simulation::Simulation(const Scenario& s, const hw::CoreFactory& cores)
+    : s_(s), rec_(s.machine.freq_mhz) {
   hw::init_time_resolution();
   sim::set_failure_handler([](const std::string& why) {
     if (g_failure.empty()) g_failure = why;
   });
-  platform_ = std::make_unique<hw::Platform>(s_.machine, rec_, notify_cores(s_.notify));
+  platform_ = std::make_unique<hw::Platform>(s_.machine, rec_,
+                                             cores ? cores : notify_cores(s_.notify));
   for (uint32_t i = 0; i < s_.machine.cpus; ++i) {
     kernels_.push_back(std::make_unique<drv::Kernel>(("cpu" + std::to_string(i)).c_str(),
                                                      platform_->node(i), s_.machine, rec_));

@@ -33,7 +33,9 @@ struct RunResult {
 
 class Simulation {
  public:
-  explicit Simulation(const Scenario& s);
+  /// `cores` overrides the notify engine cores the scenario's notify path chooses
+  /// (tests: a lockstep core with a deliberate twin fault).
+  explicit Simulation(const Scenario& s, const hw::CoreFactory& cores = {});
   ~Simulation();
 
   const Scenario& scenario() const { return s_; }
