@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: MIT
+// ne::make_rtl: ne_top verilated (plain C++, no SystemC) behind ne::Core. One cycle =
+// drive the inputs, evaluate (the outputs of the cycle, after the combinational paths),
+// then the rising edge. Two table sizes are verilated, each as its own prefix.
+#include <atomic>
+#include <string>
+
+#include "Vne_rtl.h"
+#include "Vne_rtl_small.h"
+#include "shadowsel/gen/ne.h"
+#include "shadowsel/ne/core.h"
+#include "verilated.h"
+
+namespace shadowsel::ne {
+
+namespace {
+
+static_assert(gen::ne::kLitEntries == 16 && gen::ne::kRitEntries == 16,
+              "Vne_rtl is verilated with ne.yaml's default table sizes");
+
+// One context for every engine of the process: a machine has one engine per node, and a
+// context per model would only multiply Verilator's global state. Each model holds a
+// reference so the context outlives it whatever the destruction order.
+std::shared_ptr<VerilatedContext> shared_context() {
+  static std::shared_ptr<VerilatedContext> ctx = [] {
+    auto c = std::make_shared<VerilatedContext>();
+    c->fatalOnError(false);  // an RTL $error must not abort the simulator
+    return c;
+  }();
+  return ctx;
+}
+
+template <typename W>
+void to_bytes(Bytes16& b, const W& w) {
+  for (int i = 0; i < 16; ++i) b[i] = static_cast<uint8_t>(w[i / 4] >> (8 * (i % 4)));
+}
+
+template <typename W>
+void from_bytes(W& w, const Bytes16& b) {
+  for (int i = 0; i < 4; ++i)
+    w[i] = uint32_t{b[4 * i]} | uint32_t{b[4 * i + 1]} << 8 | uint32_t{b[4 * i + 2]} << 16 |
+           uint32_t{b[4 * i + 3]} << 24;
+}
+
+template <typename Top>
+class RtlCore final : public Core {
+ public:
+  RtlCore() : ctx_(shared_context()), top_(ctx_.get(), instance_name().c_str()) {
+    top_.clk = 0;
+    top_.rst_n = 0;
+    top_.eval();
+  }
+  ~RtlCore() override {
+    // Verilator 5.006 erases the model's scopes from the thread's current context.
+    Verilated::threadContextp(ctx_.get());
+    top_.final();
+  }
+
+  std::string name() const override { return "rtl"; }
+
+  const Outputs& cycle(const Inputs& in) override {
+    top_.rst_n = in.rst_n;
+    top_.mmio_req_valid = in.mmio_req_valid;
+    top_.mmio_req_write = in.mmio_req_write;
+    top_.mmio_req_addr = in.mmio_req_addr & 0xfff;
+    top_.mmio_req_wdata = in.mmio_req_wdata;
+    top_.tx_ready = in.tx_ready;
+    top_.rx_valid = in.rx_valid;
+    top_.rx_type = in.rx_type;
+    top_.rx_src = in.rx_src & 63;
+    top_.rx_len = in.rx_len;
+    from_bytes(top_.rx_payload, in.rx_payload);
+    top_.dma_ready = in.dma_ready;
+    top_.now = in.now & kNoDeadline;
+    top_.eval();
+
+    out_.mmio_req_ready = top_.mmio_req_ready;
+    out_.mmio_rsp_valid = top_.mmio_rsp_valid;
+    out_.mmio_rsp_rdata = top_.mmio_rsp_rdata;
+    out_.tx_valid = top_.tx_valid;
+    out_.tx_type = top_.tx_type;
+    out_.tx_dst_mask = top_.tx_dst_mask;
+    out_.tx_len = top_.tx_len;
+    to_bytes(out_.tx_payload, top_.tx_payload);
+    out_.rx_ready = top_.rx_ready;
+    out_.dma_valid = top_.dma_valid;
+    out_.dma_addr = top_.dma_addr;
+    to_bytes(out_.dma_data, top_.dma_data);
+    out_.dma_bytes = top_.dma_bytes;
+    out_.irq = top_.irq;
+    out_.idle = top_.idle;
+    out_.wake_at = top_.wake_at;
+
+    // rising edge; clk goes back to 0 without an evaluation: the next cycle's eval sees
+    // it together with the new inputs (no logic on the falling edge)
+    top_.clk = 1;
+    top_.eval();
+    top_.clk = 0;
+    return out_;
+  }
+
+ private:
+  static std::string instance_name() {
+    static std::atomic<unsigned> count{0};
+    return "ne_top_" + std::to_string(count++);
+  }
+
+  std::shared_ptr<VerilatedContext> ctx_;
+  Top top_;
+  Outputs out_;
+};
+
+}  // namespace
+
+std::unique_ptr<Core> make_rtl(const Params& p) {
+  if (p.lit_entries == 16 && p.rit_entries == 16) return std::make_unique<RtlCore<Vne_rtl>>();
+  if (p.lit_entries == 4 && p.rit_entries == 2) return std::make_unique<RtlCore<Vne_rtl_small>>();
+  throw std::invalid_argument("ne::make_rtl: tables of " + std::to_string(p.lit_entries) + "/" +
+                              std::to_string(p.rit_entries) +
+                              " entries are not built in (16/16 and 4/2 are)");
+}
+
+}  // namespace shadowsel::ne
