@@ -86,8 +86,8 @@ int sc_main(int argc, char* argv[]) {
   } catch (const tb::ScenarioError& e) {
     return bad_input(e.what());
   }
-  if (s.notify != tb::NotifyPath::kSw) {
-    return bad_input(s.notify_where + ": the notify engine is not built yet; only 'sw' runs");
+  if (!tb::notify_path_built(s.notify)) {
+    return bad_input(s.notify_where + ": this notify engine core is not built yet; 'sw' and 'rtl' run");
   }
 
   tb::Simulation sim(s);

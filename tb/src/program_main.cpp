@@ -63,9 +63,9 @@ int sc_main(int argc, char* argv[]) {
     std::cerr << e.what() << "\n";
     return 2;
   }
-  if (s.notify != tb::NotifyPath::kSw) {
+  if (!tb::notify_path_built(s.notify)) {
     const std::string where = notify.empty() ? s.notify_where : "--notify " + notify;
-    std::cerr << where << ": the notify engine is not built yet; only 'sw' runs\n";
+    std::cerr << where << ": this notify engine core is not built yet; 'sw' and 'rtl' run\n";
     return 2;
   }
 

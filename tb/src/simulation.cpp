@@ -13,12 +13,23 @@ std::string g_failure;  // first error reported by simulated code
 }  // namespace
 
 hw::CoreFactory notify_cores(NotifyPath p) {
-  if (p == NotifyPath::kSw) return {};
-  // The cores (libraries shadowsel_ne_rtl, shadowsel_ne_twin) are not linked in yet.
+  const ne::Params params;  // the table sizes of ne.yaml, as built into the RTL
+  switch (p) {
+    case NotifyPath::kSw:
+      return {};
+    case NotifyPath::kRtl:
+      return [params](uint32_t) { return ne::make_rtl(params); };
+    case NotifyPath::kModel:
+    case NotifyPath::kLockstep:
+      break;
+  }
+  // The twin (library shadowsel_ne_twin) is not linked in yet.
   return [p](uint32_t) -> std::unique_ptr<ne::Core> {
     throw std::invalid_argument(std::string("notify engine core '") + to_string(p) + "' not built yet");
   };
 }
+
+bool notify_path_built(NotifyPath p) { return p == NotifyPath::kSw || p == NotifyPath::kRtl; }
 
 Simulation::Simulation(const Scenario& s, const hw::CoreFactory& cores)
     : s_(s), rec_(s.machine.freq_mhz) {

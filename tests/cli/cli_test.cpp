@@ -478,6 +478,7 @@ INSTANTIATE_TEST_SUITE_P(
 // 4. Notify paths
 // ---------------------------------------------------------------------------
 
+// Paths whose core is not linked in yet (the twin) are refused as bad input.
 class CliNotifyNotBuilt : public testing::TestWithParam<std::string> {};
 
 TEST_P(CliNotifyNotBuilt, ExitsTwoSayingNotBuilt) {
@@ -491,8 +492,56 @@ TEST_P(CliNotifyNotBuilt, ExitsTwoSayingNotBuilt) {
   EXPECT_FALSE(fs::exists(out / "o"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Paths, CliNotifyNotBuilt, testing::Values("model", "rtl", "lockstep"),
+INSTANTIATE_TEST_SUITE_P(Paths, CliNotifyNotBuilt, testing::Values("model", "lockstep"),
                          [](const testing::TestParamInfo<std::string>& info) { return info.param; });
+
+// An engine path builds a notify engine per CPU: the summary has an engines line and
+// stats.json each engine's counters (the reset cycles at least).
+void expect_engines(const Result& r, const fs::path& out, const std::string& core, int cpus) {
+  expect_clean_exit(r, 0);
+  if (testing::Test::HasFatalFailure()) return;
+  EXPECT_TRUE(r.err.empty()) << "a good run prints nothing on stderr\n" << r.describe();
+  EXPECT_NE(r.out.find("notify " + core), std::string::npos) << r.describe();
+  EXPECT_NE(r.out.find("engines     " + std::to_string(cpus) + " (" + core + ")"), std::string::npos)
+      << r.describe();
+  std::string error;
+  const auto stats = parse_json_file(out / "stats.json", &error);
+  ASSERT_TRUE(stats) << error;
+  for (int i = 0; i < cpus; ++i) {
+    const json::json_pointer clocked("/stats/cpu/" + std::to_string(i) + "/ne/cycles_clocked");
+    ASSERT_TRUE(stats->contains(clocked)) << "no " << clocked.to_string();
+    EXPECT_GT(stats->at(clocked).get<double>(), 0.0);
+  }
+  EXPECT_FALSE(stats->contains(json::json_pointer("/stats/cpu/" + std::to_string(cpus) + "/ne")));
+}
+
+class CliNotifyEngine : public testing::TestWithParam<std::string> {};
+
+TEST_P(CliNotifyEngine, OptionBuildsAnEnginePerCpu) {
+  TempDir out;
+  const Result r = run_shadowsel({"--notify", GetParam(), "--cpus", "3", "--out", out.str()});
+  expect_engines(r, out.path(), GetParam(), 3);
+}
+
+TEST_P(CliNotifyEngine, ScenarioKeyBuildsAnEnginePerCpu) {
+  TempDir out;
+  const fs::path toml = out / "engine.toml";
+  std::ofstream(toml) << "cpus = 2\nnotify = \"" << GetParam() << "\"\n";
+  const Result r = run_shadowsel({"--scenario", toml.string(), "--out", (out / "o").string()});
+  expect_engines(r, out / "o", GetParam(), 2);
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, CliNotifyEngine, testing::Values("rtl"),
+                         [](const testing::TestParamInfo<std::string>& info) { return info.param; });
+
+TEST(CliNotify, SwBuildsNoEngine) {
+  TempDir out;
+  const Result r = run_shadowsel({"--notify", "sw", "--out", out.str()});
+  expect_clean_exit(r, 0);
+  if (HasFatalFailure()) return;
+  EXPECT_EQ(r.out.find("engines "), std::string::npos) << r.describe();
+  EXPECT_EQ(read_file(out / "stats.json").find("\"ne\""), std::string::npos);
+}
 
 TEST(CliNotify, SwRuns) {
   TempDir out;
@@ -635,6 +684,8 @@ void expect_deterministic(const std::vector<std::string>& base) {
 TEST(CliDeterminism, DefaultScenario) { expect_deterministic({}); }
 
 TEST(CliDeterminism, SevenCpus) { expect_deterministic({"--cpus", "7"}); }
+
+TEST(CliDeterminism, RtlEngines) { expect_deterministic({"--notify", "rtl"}); }
 
 // Without --seed the scenario's seed applies, and that run too repeats itself.
 TEST(CliDeterminism, DefaultSeedRepeats) {

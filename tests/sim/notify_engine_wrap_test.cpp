@@ -10,12 +10,14 @@
 #include "child.h"
 #include "engine_harness.h"
 #include "fake_core.h"
+#include "shadowsel/tb/simulation.h"
 
 namespace shadowsel::test {
 namespace {
 
 using hw::now_cycles;
 namespace ipb = gen::ipb;
+namespace ne = shadowsel::ne;
 
 hw::MachineParams machine(uint32_t cpus) {
   hw::MachineParams p;
@@ -153,6 +155,44 @@ TEST(NotifyEngineWrapper, ATimerWakesTheEngineAtItsDeadlineOnly) {
   // A few cycles per period, not a million.
   EXPECT_LT(c.cycles_clocked, 10 * c.tx_packets + 20);
   EXPECT_EQ(h.engine(1).counters().rx_packets, c.tx_packets);
+}
+
+// A fake core whose register reads come back with bit 0 flipped: in lockstep with a
+// correct one, the first read is a mismatch.
+class FlippingCore : public FakeCore {
+ public:
+  const ne::Outputs& cycle(const ne::Inputs& in) override {
+    out_ = FakeCore::cycle(in);
+    if (out_.mmio_rsp_valid) out_.mmio_rsp_rdata ^= 1;
+    return out_;
+  }
+
+ private:
+  ne::Outputs out_;
+};
+
+TEST(NotifyEngineWrapper, ALockstepMismatchStopsTheRunWithItsReport) {
+  tb::Scenario s;
+  s.machine.cpus = 2;
+  s.notify = tb::NotifyPath::kLockstep;
+  s.workload.kind = "none";
+  tb::Simulation sim(s, [](uint32_t) {
+    return ne::make_lockstep(std::make_unique<FakeCore>(), std::make_unique<FlippingCore>());
+  });
+  uint32_t reads_done = 0;
+  sim.kernel(1).spawn("probe", [&](drv::Process&) {
+    sim.engine(1)->mmio_read(0x004);
+    ++reads_done;
+  });
+  const tb::RunResult r = sim.run(1'000'000);
+  EXPECT_EQ(r.end, tb::RunResult::End::kLockstepMismatch) << r.detail;
+  EXPECT_NE(r.detail.find("cpu 1 notify engine"), std::string::npos) << r.detail;
+  EXPECT_NE(r.detail.find("lockstep mismatch"), std::string::npos) << r.detail;
+  EXPECT_NE(r.detail.find("mmio_rsp_rdata"), std::string::npos) << r.detail;
+  EXPECT_EQ(reads_done, 0u);  // the run stopped before the CPU saw the value
+  EXPECT_LT(r.cycles, 1000u);
+  EXPECT_FALSE(sim.engine(1)->mismatch().empty());
+  EXPECT_TRUE(sim.engine(0)->mismatch().empty());
 }
 
 // Idle time costs nothing: an engine idle for 10^9 cycles is clocked and resumed exactly
