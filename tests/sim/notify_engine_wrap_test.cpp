@@ -5,7 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <fstream>
+#include <map>
 #include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "child.h"
 #include "engine_harness.h"
@@ -71,6 +75,8 @@ TEST(NotifyEngineWrapper, MmioStallsTheCallerUntilTheResponse) {
 
 TEST(NotifyEngineWrapper, MulticastGoesToTheEnginesNotTheKernelsAndLandsInMemory) {
   EngineHarness h(machine(3), fakes());
+  const std::string trace = testing::TempDir() + "ne_wrap_trace.json";
+  h.rec.open_trace(trace);
   const uint64_t ring = 0x2000;
   uint64_t irq_at[3] = {0, 0, 0};
   bool lowered[3] = {false, false, false};
@@ -107,6 +113,24 @@ TEST(NotifyEngineWrapper, MulticastGoesToTheEnginesNotTheKernelsAndLandsInMemory
   const auto& y = h.platform->bus().counters(1);
   const auto nn = static_cast<uint8_t>(ipb::PacketType::kNeNotify);
   EXPECT_EQ(x.by_type[nn] + y.by_type[nn], 1u);  // one multicast transfer
+
+  // The timeline has an engine track per CPU with its packets, records and interrupts.
+  h.rec.close_trace();
+  std::ifstream in(trace);
+  const auto doc = nlohmann::json::parse(in);
+  std::map<std::string, int> engine_events;
+  int tracks = 0;
+  for (const auto& e : doc["traceEvents"]) {
+    if (e["ph"] == "M" && e.contains("args") && e["args"].value("name", "") == "notify engine") ++tracks;
+    if (e.value("tid", 0) == 1'000'000 && e["ph"] != "M") ++engine_events[e["name"].get<std::string>()];
+  }
+  EXPECT_EQ(tracks, 3);
+  EXPECT_EQ(engine_events["tx"], 1);
+  EXPECT_EQ(engine_events["rx"], 2);
+  EXPECT_EQ(engine_events["record"], 2);
+  EXPECT_EQ(engine_events["irq raised"], 2);
+  EXPECT_EQ(engine_events["irq lowered"], 2);
+  EXPECT_GE(engine_events["clocked"], 3);
 }
 
 TEST(NotifyEngineWrapper, ASlowEngineRefusesFramesAndNothingIsLost) {
