@@ -30,7 +30,7 @@ test: configure
 	ctest --test-dir $(BUILD) --output-on-failure -j2 $(CTEST_ARGS)
 
 bench: configure
-	cmake --build $(BUILD) --target shadowsel hostcost
+	cmake --build $(BUILD) --target shadowsel hostcost ne_tb ne_cosim
 	$(PY) bench/run.py --build $(BUILD)
 
 # Area and clock of the notify engine on iCE40 (Yosys, nextpnr) -> docs/hw-report.md.

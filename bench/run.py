@@ -53,6 +53,8 @@ import subprocess
 import sys
 import tomllib
 
+import rtl_bench  # bench/rtl_bench.py: the notify engine's RTL figures
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCENARIOS = os.path.join(REPO, "tb", "scenarios")
 GOALS = os.path.join(REPO, "..", "shared", "checks", "goals.py")
@@ -396,6 +398,7 @@ def main():
         b.idle()
         b.busy8()
         b.select_sw()
+        rtl_bench.measure(b, BenchError)
     except BenchError as e:
         failed = str(e)
     path = b.write(header)  # keep what was measured, even after a failure
