@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "ne_harness.h"
 
+#include <charconv>
 #include <cinttypes>
 #include <cstdarg>
 #include <cstdio>
-#include <map>
-#include <sstream>
 
 #include "shadowsel/gen/ne.h"
 #include "verilated.h"
@@ -79,6 +78,39 @@ void Harness::fail(const std::string& what) {
 
 void Harness::record(const std::string& line) {
   if (stim_.is_open()) stim_ << line << '\n';
+}
+
+std::string Harness::line(const Output& o) {
+  switch (o.tag) {
+    case 't':
+      return fmt("t %" PRIu64 " %u %016" PRIx64 " %u ", o.cycle, static_cast<unsigned>(o.a), o.b,
+                 static_cast<unsigned>(o.c)) +
+             hex(o.data);
+    case 'd':
+      return fmt("d %" PRIu64 " %08x %u ", o.cycle, static_cast<unsigned>(o.a),
+                 static_cast<unsigned>(o.b)) +
+             hex(o.data);
+    case 'r':
+      return fmt("r %" PRIu64 " %08x", o.cycle, static_cast<unsigned>(o.a));
+    case 'i':
+      return fmt("i %" PRIu64 " %d", o.cycle, static_cast<int>(o.a));
+    default:
+      return fmt("w %" PRIu64 " %d %012" PRIx64, o.cycle, static_cast<int>(o.a), o.b);
+  }
+}
+
+void Harness::emit(const Output& o) {
+  if (!replaying_) {
+    if (stim_.is_open()) record(line(o));
+    return;
+  }
+  if (rp_expect_.empty())
+    fail("replay: unexpected output '" + line(o) + "'");
+  else if (!(rp_expect_.front().out == o))
+    fail("replay: output '" + line(o) + "', expected '" + std::string(rp_expect_.front().text) +
+         "'");
+  else
+    rp_expect_.pop_front();
 }
 
 void Harness::mmio(bool write, uint32_t addr, uint32_t wdata) {
@@ -180,9 +212,12 @@ void Harness::tick() {
              std::uniform_real_distribution<double>(0, 1)(rng_jump_) < p_jump_) {
     const uint64_t wake = top_->wake_at;
     uint64_t to;
-    if (wake == kNoDeadline) to = now_ + 1 + rng_jump_() % 5000;
-    else if (jump_exact_) to = wake;
-    else to = now_ + 1 + rng_jump_() % (wake - now_);
+    if (wake == kNoDeadline)
+      to = now_ + 1 + rng_jump_() % 5000;
+    else if (jump_exact_)
+      to = wake;
+    else
+      to = now_ + 1 + rng_jump_() % (wake - now_);
     now_ = to;
     record(fmt("J %" PRIu64 " %012" PRIx64, cycle_, now_));
     top_->now = now_;
@@ -215,53 +250,44 @@ void Harness::tick() {
     o.irq = top_->irq;
     o.idle = top_->idle;
     o.wake_at = top_->wake_at;
+    // the probes feed only the model (a replay runs without it)
     const auto* r = top_->rootp;
-    o.exec = r->ne_top__DOT__u_regs__DOT__exec;
-    o.lit_commit = r->ne_top__DOT__u_lit__DOT__commit;
-    o.lit_pkt = r->ne_top__DOT__u_lit__DOT__op_pkt_q;
-    o.rit_commit = r->ne_top__DOT__u_rit__DOT__commit;
-    o.ring_accept = r->ne_top__DOT__u_ring__DOT__probe_accept;
-    o.ring_full = r->ne_top__DOT__u_ring__DOT__probe_full;
-    o.ring_tag = r->ne_top__DOT__u_ring__DOT__probe_tag;
-    o.ring_rec = to_bytes(r->ne_top__DOT__u_ring__DOT__rec_d);
-    o.alive_load = r->ne_top__DOT__u_alive__DOT__probe_alive_load;
-    o.declare = r->ne_top__DOT__u_alive__DOT__declare;
-    o.declare_node = r->ne_top__DOT__u_alive__DOT__ev_idx_q;
+    if (use_model_) {
+      o.exec = r->ne_top__DOT__u_regs__DOT__exec;
+      o.lit_commit = r->ne_top__DOT__u_lit__DOT__commit;
+      o.lit_pkt = r->ne_top__DOT__u_lit__DOT__op_pkt_q;
+      o.rit_commit = r->ne_top__DOT__u_rit__DOT__commit;
+      o.ring_accept = r->ne_top__DOT__u_ring__DOT__probe_accept;
+      o.ring_full = r->ne_top__DOT__u_ring__DOT__probe_full;
+      o.ring_tag = r->ne_top__DOT__u_ring__DOT__probe_tag;
+      o.ring_rec = to_bytes(r->ne_top__DOT__u_ring__DOT__rec_d);
+      o.alive_load = r->ne_top__DOT__u_alive__DOT__probe_alive_load;
+      o.declare = r->ne_top__DOT__u_alive__DOT__declare;
+      o.declare_node = r->ne_top__DOT__u_alive__DOT__ev_idx_q;
+    }
 
     if (use_model_ && !model_.step(o)) fail("model: " + model_.error());
 
     // outputs, recorded or compared
-    std::vector<std::string> out;
     if (o.tx_hs) {
       tx_log.push_back(o.tx);
-      out.push_back(fmt("t %" PRIu64 " %u %016" PRIx64 " %u ", cycle_, o.tx.type, o.tx.mask, o.tx.len) +
-                    hex(o.tx.payload));
+      emit({'t', cycle_, o.tx.type, o.tx.mask, o.tx.len, o.tx.payload});
     }
     if (o.dma_hs) {
       dma_log.push_back(o.dma);
-      out.push_back(fmt("d %" PRIu64 " %08x %u ", cycle_, o.dma.addr, o.dma.bytes) + hex(o.dma.data));
+      emit({'d', cycle_, o.dma.addr, o.dma.bytes, 0, o.dma.data});
     }
     if (o.rsp) {
       rsp_log.push_back(o.rdata);
-      out.push_back(fmt("r %" PRIu64 " %08x", cycle_, o.rdata));
+      emit({'r', cycle_, o.rdata, 0, 0, {}});
     }
-    if (o.irq != prev_irq_) out.push_back(fmt("i %" PRIu64 " %d", cycle_, o.irq ? 1 : 0));
+    if (o.irq != prev_irq_) emit({'i', cycle_, o.irq ? 1u : 0u, 0, 0, {}});
     prev_irq_ = o.irq;
     if (!prev_idle_valid_ || o.idle != prev_idle_ || o.wake_at != prev_wake_)
-      out.push_back(fmt("w %" PRIu64 " %d %012" PRIx64, cycle_, o.idle ? 1 : 0, o.wake_at));
+      emit({'w', cycle_, o.idle ? 1u : 0u, o.wake_at, 0, {}});
     prev_idle_valid_ = true;
     prev_idle_ = o.idle;
     prev_wake_ = o.wake_at;
-    for (const std::string& line : out) {
-      if (replaying_) {
-        if (rp_expect_.empty()) fail("replay: unexpected output '" + line + "'");
-        else if (rp_expect_.front() != line)
-          fail("replay: output '" + line + "', expected '" + rp_expect_.front() + "'");
-        else rp_expect_.pop_front();
-      } else {
-        record(line);
-      }
-    }
 
     if (o.mmio_hs) mmio_q_.pop_front();
     if (o.rx_hs) rx_q_.pop_front();
@@ -288,7 +314,8 @@ bool Harness::run_until(const std::function<bool()>& cond, uint64_t max) {
 void Harness::write(uint32_t addr, uint32_t wdata) {
   const size_t want = rsp_log.size() + mmio_q_.size() + 1;
   mmio(true, addr, wdata);
-  if (!run_until([&] { return rsp_log.size() >= want; })) fail(fmt("no response to the write of %03x", addr));
+  if (!run_until([&] { return rsp_log.size() >= want; }))
+    fail(fmt("no response to the write of %03x", addr));
 }
 
 uint32_t Harness::read(uint32_t addr) {
@@ -308,72 +335,145 @@ void Harness::send(const RxPkt& p) {
 }
 
 bool Harness::wait_idle(uint64_t max) {
-  return run_until([&] { return mmio_q_.empty() && rx_q_.empty() && prev_idle_valid_ && prev_idle_; }, max);
+  return run_until(
+      [&] { return mmio_q_.empty() && rx_q_.empty() && prev_idle_valid_ && prev_idle_; }, max);
 }
 
 void Harness::finish() { record(fmt("E %" PRIu64, cycle_)); }
 
+namespace {
+
+// Reads the fields of one stimulus line; any malformed field turns ok off.
+class Fields {
+ public:
+  explicit Fields(std::string_view s) : s_(s) {}
+  uint64_t dec() { return num(10); }
+  uint64_t hex() { return num(16); }
+  // Up to 32 hex digits, most significant byte first (as Verilog's %h prints it).
+  Bytes16 bytes() {
+    const std::string_view t = token();
+    Bytes16 b{};
+    if (t.empty() || t.size() > 32) ok = false;
+    for (size_t i = 0; i < t.size() && ok; ++i) {
+      const char ch = t[t.size() - 1 - i];
+      const int v = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+      if (v < 0)
+        ok = false;
+      else
+        b[i / 2] |= static_cast<uint8_t>(v << (4 * (i % 2)));
+    }
+    return b;
+  }
+  bool done() { return token().empty(); }
+  bool ok = true;
+
+ private:
+  std::string_view token() {
+    size_t i = 0;
+    while (i < s_.size() && s_[i] == ' ') ++i;
+    size_t j = i;
+    while (j < s_.size() && s_[j] != ' ') ++j;
+    const std::string_view t = s_.substr(i, j - i);
+    s_.remove_prefix(j);
+    return t;
+  }
+  uint64_t num(int base) {
+    const std::string_view t = token();
+    uint64_t v = 0;
+    const auto r = std::from_chars(t.data(), t.data() + t.size(), v, base);
+    if (t.empty() || r.ec != std::errc() || r.ptr != t.data() + t.size()) ok = false;
+    return v;
+  }
+  std::string_view s_;
+};
+
+}  // namespace
+
 bool Harness::replay(const std::string& path) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) {
     fail("cannot read " + path);
     return false;
   }
-  std::string line;
+  in.seekg(0, std::ios::end);
+  rp_text_.resize(static_cast<size_t>(in.tellg()));
+  in.seekg(0);
+  in.read(rp_text_.data(), static_cast<std::streamsize>(rp_text_.size()));
   uint64_t end = 0;
-  std::map<char, std::deque<std::string>> expect;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    std::istringstream s(line);
-    char tag;
-    uint64_t c;
-    s >> tag >> c;
-    if (!s) {
-      fail("bad line '" + line + "'");
-      return false;
-    }
+  std::string_view rest = rp_text_;
+  for (size_t line_no = 1; !rest.empty() && ok(); ++line_no) {
+    const size_t nl = rest.find('\n');
+    const std::string_view text = rest.substr(0, nl);
+    rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+    if (text.empty() || text[0] == '#') continue;
+    Fields f(text.substr(1));
+    const char tag = text[0];
+    const uint64_t c = f.dec();
     switch (tag) {
       case 'M': {
-        int w;
-        uint32_t a, d;
-        s >> w >> std::hex >> a >> d;
-        mmio_q_.push_back({c, {w != 0, a, d}});
+        const bool w = f.dec() != 0;
+        const auto a = static_cast<uint32_t>(f.hex());
+        const auto d = static_cast<uint32_t>(f.hex());
+        mmio_q_.push_back({c, {w, a, d}});
         break;
       }
       case 'X': {
-        unsigned t, src, len;
-        std::string pl;
-        s >> t >> src >> len >> pl;
         RxPkt p;
-        p.type = static_cast<uint8_t>(t);
-        p.src = static_cast<uint8_t>(src);
-        p.len = static_cast<uint8_t>(len);
-        if (!parse_hex(pl, p.payload)) fail("bad payload in '" + line + "'");
+        p.type = static_cast<uint8_t>(f.dec());
+        p.src = static_cast<uint8_t>(f.dec());
+        p.len = static_cast<uint8_t>(f.dec());
+        p.payload = f.bytes();
         rx_q_.push_back({c, p});
         break;
       }
       case 'T':
-      case 'D': {
-        int v;
-        s >> v;
-        (tag == 'T' ? rp_txr_ : rp_dmar_).push_back({c, v != 0});
+        rp_txr_.push_back({c, f.dec() != 0});
+        break;
+      case 'D':
+        rp_dmar_.push_back({c, f.dec() != 0});
+        break;
+      case 'J':
+        rp_jump_.push_back({c, f.hex()});
+        break;
+      case 'E':
+        end = c;
+        break;
+      case 't': {
+        Output o{tag, c};
+        o.a = f.dec(), o.b = f.hex(), o.c = f.dec(), o.data = f.bytes();
+        rp_expect_.push_back({o, text});
         break;
       }
-      case 'J': {
-        uint64_t n;
-        s >> std::hex >> n;
-        rp_jump_.push_back({c, n});
+      case 'd': {
+        Output o{tag, c};
+        o.a = f.hex(), o.b = f.dec(), o.data = f.bytes();
+        rp_expect_.push_back({o, text});
         break;
       }
-      case 'E': end = c; break;
-      default: rp_expect_.push_back(line); break;
+      case 'r':
+        rp_expect_.push_back({{tag, c, f.hex()}, text});
+        break;
+      case 'i':
+        rp_expect_.push_back({{tag, c, f.dec()}, text});
+        break;
+      case 'w': {
+        Output o{tag, c};
+        o.a = f.dec(), o.b = f.hex();
+        rp_expect_.push_back({o, text});
+        break;
+      }
+      default:
+        f.ok = false;
+        break;
     }
-    if (!s) fail("bad line '" + line + "'");
+    if (!f.ok || !f.done())
+      fail(path + ":" + std::to_string(line_no) + ": bad line '" + std::string(text) + "'");
   }
   if (!ok()) return false;
   replaying_ = true;
   while (cycle_ < end && ok()) tick();
-  if (ok() && !rp_expect_.empty()) fail("replay: missing output '" + rp_expect_.front() + "'");
+  if (ok() && !rp_expect_.empty())
+    fail("replay: missing output '" + std::string(rp_expect_.front().text) + "'");
   return ok();
 }
 

@@ -20,6 +20,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ne_model.h"
@@ -104,6 +105,23 @@ class Harness {
     uint64_t cycle;
     RxPkt pkt;
   };
+  // One expected-output line of a stimulus file (t, d, r, i, w), as values: replay
+  // compares these and formats text only for a mismatch, so the testbench costs little
+  // beside the model (verilator_over_icarus times this replay).
+  struct Output {
+    char tag = 0;
+    uint64_t cycle = 0;
+    uint64_t a = 0, b = 0,
+             c = 0;  // t: type mask len; d: addr bytes; r: rdata; i: v; w: idle wake_at
+    Bytes16 data{};
+    bool operator==(const Output&) const = default;
+  };
+  struct Expected {
+    Output out;
+    std::string_view text;  // the file's line, for the error message
+  };
+  static std::string line(const Output& o);
+  void emit(const Output& o);
   void record(const std::string& line);
   void fail(const std::string& what);
 
@@ -134,7 +152,8 @@ class Harness {
   bool replaying_ = false;
   std::deque<std::pair<uint64_t, bool>> rp_txr_, rp_dmar_;
   std::deque<std::pair<uint64_t, uint64_t>> rp_jump_;
-  std::deque<std::string> rp_expect_;  // expected output lines, in order per stream
+  std::string rp_text_;             // the whole file; rp_expect_ points into it
+  std::deque<Expected> rp_expect_;  // expected outputs, in file order
 };
 
 }  // namespace ne_tb
