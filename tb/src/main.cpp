@@ -86,9 +86,6 @@ int sc_main(int argc, char* argv[]) {
   } catch (const tb::ScenarioError& e) {
     return bad_input(e.what());
   }
-  if (!tb::notify_path_built(s.notify)) {
-    return bad_input(s.notify_where + ": this notify engine core is not built yet; 'sw' and 'rtl' run");
-  }
 
   tb::Simulation sim(s);
   try {

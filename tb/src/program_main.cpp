@@ -63,11 +63,6 @@ int sc_main(int argc, char* argv[]) {
     std::cerr << e.what() << "\n";
     return 2;
   }
-  if (!tb::notify_path_built(s.notify)) {
-    const std::string where = notify.empty() ? s.notify_where : "--notify " + notify;
-    std::cerr << where << ": this notify engine core is not built yet; 'sw' and 'rtl' run\n";
-    return 2;
-  }
 
   tb::Simulation sim(s);
   if (!trace.empty()) sim.open_trace(trace);

@@ -478,23 +478,6 @@ INSTANTIATE_TEST_SUITE_P(
 // 4. Notify paths
 // ---------------------------------------------------------------------------
 
-// Paths whose core is not linked in yet (the twin) are refused as bad input.
-class CliNotifyNotBuilt : public testing::TestWithParam<std::string> {};
-
-TEST_P(CliNotifyNotBuilt, ExitsTwoSayingNotBuilt) {
-  const std::string& path = GetParam();
-  TempDir out;
-  const Result r = run_shadowsel({"--notify", path, "--out", (out / "o").string()});
-  const std::string line = expect_bad_input(r);
-  if (HasFatalFailure()) return;
-  EXPECT_NE(line.find("--notify " + path), std::string::npos) << r.describe();
-  EXPECT_NE(line.find("not built yet"), std::string::npos) << r.describe();
-  EXPECT_FALSE(fs::exists(out / "o"));
-}
-
-INSTANTIATE_TEST_SUITE_P(Paths, CliNotifyNotBuilt, testing::Values("model", "lockstep"),
-                         [](const testing::TestParamInfo<std::string>& info) { return info.param; });
-
 // An engine path builds a notify engine per CPU: the summary has an engines line and
 // stats.json each engine's counters (the reset cycles at least).
 void expect_engines(const Result& r, const fs::path& out, const std::string& core, int cpus) {
@@ -502,7 +485,8 @@ void expect_engines(const Result& r, const fs::path& out, const std::string& cor
   if (testing::Test::HasFatalFailure()) return;
   EXPECT_TRUE(r.err.empty()) << "a good run prints nothing on stderr\n" << r.describe();
   EXPECT_NE(r.out.find("notify " + core), std::string::npos) << r.describe();
-  EXPECT_NE(r.out.find("engines     " + std::to_string(cpus) + " (" + core + ")"), std::string::npos)
+  const std::string name = core == "model" ? "twin" : core;  // the line names the ne::Core
+  EXPECT_NE(r.out.find("engines     " + std::to_string(cpus) + " (" + name + ")"), std::string::npos)
       << r.describe();
   std::string error;
   const auto stats = parse_json_file(out / "stats.json", &error);
@@ -531,7 +515,36 @@ TEST_P(CliNotifyEngine, ScenarioKeyBuildsAnEnginePerCpu) {
   expect_engines(r, out / "o", GetParam(), 2);
 }
 
-INSTANTIATE_TEST_SUITE_P(Paths, CliNotifyEngine, testing::Values("rtl"),
+INSTANTIATE_TEST_SUITE_P(Paths, CliNotifyEngine, testing::Values("rtl", "model", "lockstep"),
+                         [](const testing::TestParamInfo<std::string>& info) { return info.param; });
+
+// The twin (model) and the twin in lockstep with the RTL run the default scenario, and
+// since the twin equals the RTL cycle for cycle, the machine's figures are the RTL's.
+class CliNotifyTwin : public testing::TestWithParam<std::string> {};
+
+TEST_P(CliNotifyTwin, RunsTheDefaultScenarioAsTheRtlDoes) {
+  TempDir out;
+  const Result r = run_shadowsel({"--notify", GetParam(), "--out", (out / "o").string()});
+  expect_engines(r, out / "o", GetParam(), 4);
+  if (HasFatalFailure()) return;
+  const Result rtl = run_shadowsel({"--notify", "rtl", "--out", (out / "rtl").string()});
+  expect_clean_exit(rtl, 0);
+  if (HasFatalFailure()) return;
+  const auto simulated = [](const std::string& summary) {
+    const auto at = summary.find("simulated ");
+    return at == std::string::npos ? std::string() : summary.substr(at, summary.find('\n', at) - at);
+  };
+  EXPECT_FALSE(simulated(r.out).empty()) << r.describe();
+  EXPECT_EQ(simulated(r.out), simulated(rtl.out));
+  // stats.json differs only in the path's name
+  std::string stats = read_file(out / "o" / "stats.json");
+  const std::string key = "\"notify\": \"" + GetParam() + "\"";
+  ASSERT_NE(stats.find(key), std::string::npos);
+  stats.replace(stats.find(key), key.size(), "\"notify\": \"rtl\"");
+  EXPECT_EQ(stats, read_file(out / "rtl" / "stats.json"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, CliNotifyTwin, testing::Values("model", "lockstep"),
                          [](const testing::TestParamInfo<std::string>& info) { return info.param; });
 
 TEST(CliNotify, SwBuildsNoEngine) {

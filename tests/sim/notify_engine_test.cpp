@@ -24,8 +24,7 @@ namespace ipb = gen::ipb;
 namespace rr = gen::ne::ready_record;
 
 hw::CoreFactory cores(const std::string& kind) {
-  if (kind != "rtl") throw std::invalid_argument("core not built yet: " + kind);
-  return tb::notify_cores(tb::NotifyPath::kRtl);
+  return tb::notify_cores(tb::parse_notify_path(kind, "core"));
 }
 
 hw::MachineParams machine(uint32_t cpus) {
@@ -262,8 +261,32 @@ TEST_P(NotifyEngineInMachine, ASilentNodeIsDeclaredDown) {
   EXPECT_GT(transfers(h, ipb::PacketType::kAlive), 30u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Cores, NotifyEngineInMachine, testing::Values("rtl"),
+INSTANTIATE_TEST_SUITE_P(Cores, NotifyEngineInMachine, testing::Values("rtl", "model", "lockstep"),
                          [](const auto& info) { return info.param; });
+
+// The twin with an injected fault, in lockstep with the RTL in the machine: the first read
+// whose data the twin spoils stops the run with the lockstep report (the command exits 3).
+TEST(NotifyEngineLockstep, AnInjectedTwinFaultStopsTheRunAtTheSpoiledRead) {
+  tb::Scenario s;
+  s.machine.cpus = 2;
+  s.notify = tb::NotifyPath::kLockstep;
+  s.workload.kind = "none";
+  shadowsel::ne::Params p;
+  p.twin_fault = {shadowsel::ne::TwinFault::Kind::kReadDataFlipsBit0, 2};  // each engine's third read
+  tb::Simulation sim(s, [p](uint32_t) {
+    return shadowsel::ne::make_lockstep(shadowsel::ne::make_rtl(p), shadowsel::ne::make_twin(p));
+  });
+  uint32_t reads_done = 0;
+  sim.kernel(1).spawn("probe", [&](drv::Process&) {
+    for (int i = 0; i < 5; ++i, ++reads_done) sim.engine(1)->mmio_read(ne::kRegId);
+  });
+  const tb::RunResult r = sim.run(1'000'000);
+  // (the kernels' own engine set-up may read too, so which read it is is not fixed)
+  EXPECT_EQ(r.end, tb::RunResult::End::kLockstepMismatch) << r.detail;
+  EXPECT_NE(r.detail.find("notify engine"), std::string::npos) << r.detail;
+  EXPECT_NE(r.detail.find("mmio_rsp_rdata"), std::string::npos) << r.detail;
+  EXPECT_LT(reads_done, 5u);  // the spoiled read never returned
+}
 
 // Idle time costs nothing with the real core either: ten ARM round trips separated by
 // 10^9 idle cycles cost the same host work as separated by 10^3.
@@ -309,6 +332,14 @@ TEST(NotifyEngineIdle, TwoBillionIdleCyclesOfTheRtlCostNoMoreThanTwoThousand) {
   RecordProperty("clocked_cycles", std::to_string(longgap.clocked));
   RecordProperty("activations", std::to_string(longgap.activations));
   RecordProperty("wall_us", std::to_string(static_cast<uint64_t>(longgap.wall_s * 1e6)));
+}
+
+// The twin is clocked exactly as the RTL: idle and wake_at are ports the lockstep compares.
+TEST(NotifyEngineIdle, TheTwinIsClockedAsOftenAsTheRtl) {
+  const IdleFigures rtl = idle_engines("rtl", 1'000'000'000);
+  const IdleFigures model = idle_engines("model", 1'000'000'000);
+  EXPECT_EQ(model.clocked, rtl.clocked);
+  EXPECT_EQ(model.activations, rtl.activations);
 }
 
 }  // namespace
