@@ -96,6 +96,9 @@ Process& Kernel::start(uint32_t pid, std::string name, Process::Body body, bool 
   return *p;
 }
 
+Process* Kernel::current_process() { return g_current; }
+void Kernel::set_current_process(Process* p) { g_current = p; }
+
 void Kernel::set_irq_handler(hw::IrqLine line, std::function<void()> handler) {
   handlers_.at(static_cast<uint32_t>(line)) = std::move(handler);
 }

@@ -16,7 +16,9 @@
 #include "shadowsel/driver/agent_protocol.h"
 #include "shadowsel/driver/filesystem.h"
 #include "shadowsel/driver/kernel.h"
+#include "shadowsel/driver/ne_driver.h"
 #include "shadowsel/driver/wire.h"
+#include "shadowsel/hw/notify_engine.h"
 #include "shadowsel/hw/time.h"
 
 namespace shadowsel::drv {
@@ -77,7 +79,12 @@ struct PosixKernel::Proc {
   std::map<int, std::pair<int, void (*)(int)>> other_signals;
 };
 
-PosixKernel::PosixKernel(Kernel& k, FileSystem& fs) : k_(k), fs_(fs) { k_.set_posix(this); }
+PosixKernel::PosixKernel(Kernel& k, FileSystem& fs) : k_(k), fs_(fs) {
+  k_.set_posix(this);
+  // --notify model|rtl|lockstep: the engine takes the select hot path (ne_driver.h).
+  hw::NotifyEngine* e = k_.node().engine();
+  if (e && NeDriver::default_options().attach) ne_ = std::make_unique<NeDriver>(*this, k_, *e);
+}
 PosixKernel::~PosixKernel() = default;
 
 int32_t PosixKernel::gpid(const Process& p) const {
@@ -342,6 +349,7 @@ void PosixKernel::pipe_changed(Process& self, PipeObject& p, bool in_agent) {
     wake_wait(*w.wait);
   }
   for (auto& w : p.open_waiters) wake_wait(*w);
+  if (ne_) ne_->pipe_changed(p);  // remote interest remembered by the engine: NOTIFY
   if (in_agent || p.kick_pending) return;
   const bool remote_interest = std::any_of(p.remote.begin(), p.remote.end(), [](const auto& r) {
     return r.second.read || r.second.write;
@@ -710,9 +718,19 @@ int PosixKernel::do_poll(Process& self, std::vector<PollEntry>& entries, int64_t
       }
     }
   }
+  // With a notify engine, remote descriptors are armed in it (the driver answers
+  // them); those its table cannot take go to the agents like the rest.
+  const bool had_remote = !remote.empty();
+  if (ne_ && had_remote) {
+    std::vector<Item> rest;
+    for (const Item& it : remote) {
+      if (!ne_->select_item(self, w, it.slot, *entries[it.slot].file, it.interest)) rest.push_back(it);
+    }
+    remote = std::move(rest);
+  }
   // Remote descriptors go to the local agents, which ask the owners (or answer
   // from their select database when a request is already outstanding).
-  if (!remote.empty()) {
+  if (had_remote) {
     for (uint32_t port : {kPipeAgentPort, kFifoAgentPort}) {
       WireWriter msg;
       uint32_t n = 0;
@@ -979,6 +997,7 @@ void PosixKernel::register_stats(sim::Stats& s) const {
   s.counter(p + "ready_list_wakes", &c_.ready_list_wakes, "wakes", "wakes answered from the ready list alone");
   s.counter(p + "local_notifications", &c_.local_notifications, "records", "waiters woken by a local pipe's change");
   s.counter(p + "remote_ops", &c_.remote_ops, "calls", "operations routed to an agent");
+  if (ne_) ne_->register_stats(s);
 }
 
 }  // namespace shadowsel::drv

@@ -14,6 +14,7 @@
 #include "child.h"
 #include "engine_harness.h"
 #include "fake_core.h"
+#include "shadowsel/driver/ne_driver.h"
 #include "shadowsel/tb/simulation.h"
 
 namespace shadowsel::test {
@@ -200,6 +201,7 @@ TEST(NotifyEngineWrapper, ALockstepMismatchStopsTheRunWithItsReport) {
   s.machine.cpus = 2;
   s.notify = tb::NotifyPath::kLockstep;
   s.workload.kind = "none";
+  drv::NeDriver::default_options().attach = false;  // only the probe touches the engines
   tb::Simulation sim(s, [](uint32_t) {
     return ne::make_lockstep(std::make_unique<FakeCore>(), std::make_unique<FlippingCore>());
   });

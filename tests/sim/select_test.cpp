@@ -15,6 +15,13 @@
 // Programs run as simulated POSIX processes and record what they saw in
 // globals (one Simulation per test process); the test body checks them and
 // the statistics after the run.
+//
+// Every test runs on each notify path (sw, model, rtl, lockstep) with the same
+// select/poll results; a path whose core is not built yet is skipped. On the
+// engine paths the select hot path is the notify engine's driver
+// (driver/src/ne_driver.cpp): the figures named like the agent's count the
+// agent's and the driver's together (an ARM that sends NE_SUBSCRIBE is a
+// request sent, a NOTIFY record a notification received).
 #include <gtest/gtest.h>
 
 #define SHADOWSEL_POSIX_NO_RENAME
@@ -25,11 +32,13 @@
 #include <cstdint>
 #include <cstdio>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "child.h"
+#include "shadowsel/driver/ne_driver.h"
 #include "shadowsel/hw/time.h"
 #include "shadowsel/tb/simulation.h"
 
@@ -38,9 +47,34 @@ namespace {
 
 constexpr uint32_t kCyclesPerUs = 500;  // the default 500 MHz clock
 
+// The notify path of the running test (set by the fixtures' SetUp).
+tb::NotifyPath g_path = tb::NotifyPath::kSw;
+
+const auto kPaths = testing::Values(tb::NotifyPath::kSw, tb::NotifyPath::kModel,
+                                    tb::NotifyPath::kRtl, tb::NotifyPath::kLockstep);
+
+std::string path_name(const testing::TestParamInfo<tb::NotifyPath>& i) { return tb::to_string(i.param); }
+
+void use_path(tb::NotifyPath p) {
+  g_path = p;
+  drv::NeDriver::default_options() = drv::NeDriverOptions{};
+}
+
+/// A test run once per notify path; skipped where the path's core is not built yet.
+class OnEachPath : public testing::TestWithParam<tb::NotifyPath> {
+ protected:
+  void SetUp() override {
+    if (!tb::notify_path_built(GetParam())) {
+      GTEST_SKIP() << "notify path '" << tb::to_string(GetParam()) << "' not built yet";
+    }
+    use_path(GetParam());
+  }
+};
+
 tb::Scenario scenario(uint32_t cpus) {
   tb::Scenario s;
   s.machine.cpus = cpus;
+  s.notify = g_path;
   EXPECT_EQ(s.machine.freq_mhz, 500.0);
   return s;
 }
@@ -49,8 +83,31 @@ uint64_t stat(tb::Simulation& sim, const std::string& path) {
   return static_cast<uint64_t>(sim.stats().value(path));
 }
 
+// The select hot path's figure on `cpu`: the pipe agent's, plus the engine driver's.
 uint64_t pipe_agent(tb::Simulation& sim, uint32_t cpu, const std::string& what) {
-  return stat(sim, "cpu." + std::to_string(cpu) + ".agent.pipe." + what);
+  uint64_t v = stat(sim, "cpu." + std::to_string(cpu) + ".agent.pipe." + what);
+  static const std::set<std::string> kDriver = {
+      "requests_sent", "requests_suppressed", "answers_received", "notifications_received",
+      "waiters_woken", "notifications_sent", "answers_sent"};
+  if (sim.engine(cpu) && kDriver.count(what)) {
+    v += stat(sim, "cpu." + std::to_string(cpu) + ".ne_driver." + what);
+  }
+  return v;
+}
+
+// Machine-wide select.* totals: the agents' plus the drivers' (select.ne.*).
+uint64_t select_total(tb::Simulation& sim, const std::string& what) {
+  uint64_t v = stat(sim, "select." + what);
+  if (sim.engine(0)) v += stat(sim, "select.ne." + what);
+  return v;
+}
+
+// The same figures read live by a simulated program.
+uint64_t live(tb::Simulation& sim, uint32_t cpu, uint64_t fw::AgentCounters::*a,
+              uint64_t drv::NeDriverCounters::*d) {
+  uint64_t v = sim.services(cpu).pipes.counters().*a;
+  if (drv::NeDriver* ne = sim.posix(cpu).ne_driver()) v += ne->counters().*d;
+  return v;
 }
 
 uint64_t posix(tb::Simulation& sim, uint32_t cpu, const std::string& what) {
@@ -99,8 +156,7 @@ int fan_child(void*) {
 void run_fanout(tb::Simulation& sim, int n) {
   g_fan = Fanout{};
   drv::PosixKernel& px0 = sim.posix(0);
-  fw::PipeAgent& agent0 = sim.services(0).pipes;
-  drv::Process& parent = sim.posix(1).start_program("parent", [n, &px0, &agent0] {
+  drv::Process& parent = sim.posix(1).start_program("parent", [n, &px0, &sim] {
     if (shadowsel_pipe(g_fan.data) != 0) return 1;
     std::vector<pid_t> pids;
     for (int i = 0; i < n; ++i) {
@@ -110,10 +166,12 @@ void run_fanout(tb::Simulation& sim, int n) {
       ++g_fan.spawned;
     }
     shadowsel_usleep(2000);  // 1,000,000 cycles: every child is blocked
-    g_fan.agent_items_before_write =
-        agent0.counters().requests_sent + agent0.counters().requests_suppressed;
+    using A = fw::AgentCounters;
+    using D = drv::NeDriverCounters;
+    g_fan.agent_items_before_write = live(sim, 0, &A::requests_sent, &D::requests_sent) +
+                                     live(sim, 0, &A::requests_suppressed, &D::requests_suppressed);
     g_fan.scanned_before_write = px0.counters().fds_scanned;
-    g_fan.woken_before_write = agent0.counters().waiters_woken;
+    g_fan.woken_before_write = live(sim, 0, &A::waiters_woken, &D::waiters_woken);
     g_fan.write_at = hw::now_cycles();
     g_fan.written = shadowsel_write(g_fan.data[1], "!", 1);
     for (pid_t pid : pids) {
@@ -138,13 +196,20 @@ void run_fanout(tb::Simulation& sim, int n) {
   EXPECT_GT(g_fan.earliest_return, g_fan.write_at);
 }
 
-class SelectFanout : public testing::TestWithParam<int> {};
+class SelectFanout : public testing::TestWithParam<std::tuple<int, tb::NotifyPath>> {
+ protected:
+  void SetUp() override {
+    const tb::NotifyPath p = std::get<1>(GetParam());
+    if (!tb::notify_path_built(p)) GTEST_SKIP() << "notify path '" << tb::to_string(p) << "' not built yet";
+    use_path(p);
+  }
+};
 
 // Claims 2 and 24: N processes on one CPU wait for the same (pipe, read) of
 // another CPU: one request goes out, N-1 are answered from the select
 // database; one notification comes back and the distributor wakes all N.
 TEST_P(SelectFanout, OneRequestAndOneNotificationServeEveryProcess) {
-  const int n = GetParam();
+  const int n = std::get<0>(GetParam());
   tb::Simulation sim(scenario(2));
   run_fanout(sim, n);
   if (HasFatalFailure()) return;
@@ -157,9 +222,9 @@ TEST_P(SelectFanout, OneRequestAndOneNotificationServeEveryProcess) {
   EXPECT_EQ(pipe_agent(sim, 1, "answers_sent"), 1u);
   EXPECT_EQ(pipe_agent(sim, 1, "notifications_sent"), 1u);
   EXPECT_EQ(pipe_agent(sim, 1, "requests_sent"), 0u);
-  EXPECT_EQ(stat(sim, "select.requests_sent"), 1u);
-  EXPECT_EQ(stat(sim, "select.requests_suppressed"), un - 1);
-  EXPECT_EQ(stat(sim, "select.notifications"), 1u);
+  EXPECT_EQ(select_total(sim, "requests_sent"), 1u);
+  EXPECT_EQ(select_total(sim, "requests_suppressed"), un - 1);
+  EXPECT_EQ(select_total(sim, "notifications"), 1u);
   std::printf("fanout N=%d: requests_sent %llu suppressed %llu notifications %llu woken %llu\n", n,
               (unsigned long long)pipe_agent(sim, 0, "requests_sent"),
               (unsigned long long)pipe_agent(sim, 0, "requests_suppressed"),
@@ -170,7 +235,7 @@ TEST_P(SelectFanout, OneRequestAndOneNotificationServeEveryProcess) {
 // The woken selects read their ready lists: no rescan, and the only
 // descriptors ever scanned are the one each select scanned at its start.
 TEST_P(SelectFanout, RemoteWakeIsAnsweredFromTheReadyListWithoutRescan) {
-  const int n = GetParam();
+  const int n = std::get<0>(GetParam());
   tb::Simulation sim(scenario(2));
   run_fanout(sim, n);
   if (HasFatalFailure()) return;
@@ -191,7 +256,7 @@ TEST_P(SelectFanout, RemoteWakeIsAnsweredFromTheReadyListWithoutRescan) {
 // Each remote wake is one sample of the wake latency: the write on CPU 1 to
 // the return of the select on CPU 0.
 TEST_P(SelectFanout, RemoteWakeLatencyIsRecordedPerWake) {
-  const int n = GetParam();
+  const int n = std::get<0>(GetParam());
   tb::Simulation sim(scenario(2));
   run_fanout(sim, n);
   if (HasFatalFailure()) return;
@@ -211,9 +276,10 @@ TEST_P(SelectFanout, RemoteWakeLatencyIsRecordedPerWake) {
   std::printf("fanout N=%d: remote_wake_latency_cycles %s\n", n, remote.dump().c_str());
 }
 
-INSTANTIATE_TEST_SUITE_P(Children, SelectFanout, testing::Values(1, 8, 64),
-                         [](const testing::TestParamInfo<int>& i) {
-                           return "N" + std::to_string(i.param);
+INSTANTIATE_TEST_SUITE_P(Children, SelectFanout, testing::Combine(testing::Values(1, 8, 64), kPaths),
+                         [](const auto& i) {
+                           return "N" + std::to_string(std::get<0>(i.param)) + "_" +
+                                  tb::to_string(std::get<1>(i.param));
                          });
 
 // --- one process, eight descriptors of one remote pipe (claim 23) ------------------------
@@ -246,7 +312,9 @@ int dups_child(void*) {
   return 0;
 }
 
-TEST(SelectSameProcess, EightDescriptorsOfOneRemotePipeCostOneRequest) {
+class SelectSameProcess : public OnEachPath {};
+
+TEST_P(SelectSameProcess, EightDescriptorsOfOneRemotePipeCostOneRequest) {
   g_dups = Dups{};
   tb::Simulation sim(scenario(2));
   drv::Process& parent = sim.posix(1).start_program("parent", [] {
@@ -294,7 +362,9 @@ int local_child(void*) {
   return 0;
 }
 
-TEST(SelectLocal, LocalWakeIsAnsweredFromTheReadyListWithoutRescan) {
+class SelectLocal : public OnEachPath {};
+
+TEST_P(SelectLocal, LocalWakeIsAnsweredFromTheReadyListWithoutRescan) {
   g_local = Local{};
   tb::Simulation sim(scenario(2));
   drv::Process& parent = sim.posix(0).start_program("parent", [] {
@@ -319,7 +389,7 @@ TEST(SelectLocal, LocalWakeIsAnsweredFromTheReadyListWithoutRescan) {
   EXPECT_EQ(posix(sim, 0, "ready_list_wakes"), 1u);
   EXPECT_EQ(sim.recorder().local_wake_latency().count(), 1u);
   EXPECT_EQ(sim.recorder().remote_wake_latency().count(), 0u);
-  EXPECT_EQ(stat(sim, "select.requests_sent"), 0u);
+  EXPECT_EQ(select_total(sim, "requests_sent"), 0u);
 }
 
 // --- answers go to the agent: a caller that timed out and exited is harmless ----------
@@ -355,22 +425,25 @@ int late_b(void*) {
   return 0;
 }
 
-TEST(SelectAnswersToAgent, ANotificationForACallerThatTimedOutAndExitedWakesNobody) {
+class SelectAnswersToAgent : public OnEachPath {};
+
+TEST_P(SelectAnswersToAgent, ANotificationForACallerThatTimedOutAndExitedWakesNobody) {
   g_late = Late{};
   tb::Simulation sim(scenario(2));
-  fw::PipeAgent& agent0 = sim.services(0).pipes;
-  drv::Process& parent = sim.posix(1).start_program("parent", [&agent0] {
+  using A = fw::AgentCounters;
+  using D = drv::NeDriverCounters;
+  drv::Process& parent = sim.posix(1).start_program("parent", [&sim] {
     if (shadowsel_pipe(g_late.data) != 0) return 1;
     const pid_t a = shadowsel_spawn(0, &late_a, nullptr);
     if (a <= 0) return 2;
     if (shadowsel_waitpid(a, &g_late.a_status, 0) != a) return 3;  // A timed out and exited
     shadowsel_usleep(1000);
-    g_late.a_notes_before_write = agent0.counters().notifications_received;
+    g_late.a_notes_before_write = live(sim, 0, &A::notifications_received, &D::notifications_received);
     g_late.write_at = hw::now_cycles();
     if (shadowsel_write(g_late.data[1], "!", 1) != 1) return 4;
     shadowsel_usleep(1000);  // the notification reaches CPU 0's agent
-    g_late.notes_before_b = agent0.counters().notifications_received;
-    g_late.woken_before_b = agent0.counters().waiters_woken;
+    g_late.notes_before_b = live(sim, 0, &A::notifications_received, &D::notifications_received);
+    g_late.woken_before_b = live(sim, 0, &A::waiters_woken, &D::waiters_woken);
     const pid_t b = shadowsel_spawn(0, &late_b, nullptr);
     if (b <= 0) return 5;
     if (shadowsel_waitpid(b, &g_late.b_status, 0) != b) return 6;
@@ -460,7 +533,9 @@ int poll_writer(void*) {  // CPU 2: the last writer
   return 0;
 }
 
-TEST(SelectPollRemote, PollReportsWhatSelectDoesForARemotePipe) {
+class SelectPollRemote : public OnEachPath {};
+
+TEST_P(SelectPollRemote, PollReportsWhatSelectDoesForARemotePipe) {
   g_poll = PollRemote{};
   tb::Simulation sim(scenario(3));
   drv::Process& parent = sim.posix(1).start_program("parent", [] {
@@ -560,7 +635,7 @@ int pollout_writer(void*) {  // CPU 0
   return 0;
 }
 
-TEST(SelectPollRemote, PollOutThenPollErrOnARemoteWriteEnd) {
+TEST_P(SelectPollRemote, PollOutThenPollErrOnARemoteWriteEnd) {
   g_out = PollOut{};
   tb::Simulation sim(scenario(2));
   drv::Process& parent = sim.posix(1).start_program("parent", [] {
@@ -646,7 +721,9 @@ int noagent_program(int cpu) {
   return 0;
 }
 
-TEST(SelectLocalOnly, SelectsOnLocalPipesSendNoAgentMessages) {
+class SelectLocalOnly : public OnEachPath {};
+
+TEST_P(SelectLocalOnly, SelectsOnLocalPipesSendNoAgentMessages) {
   tb::Simulation sim(scenario(2));
   std::vector<drv::Process*> progs;
   for (int cpu = 0; cpu < 2; ++cpu) {
@@ -671,8 +748,8 @@ TEST(SelectLocalOnly, SelectsOnLocalPipesSendNoAgentMessages) {
     EXPECT_EQ(posix(sim, cpu, "ready_list_wakes"), 1u);
     EXPECT_EQ(posix(sim, cpu, "rescans"), 0u);
   }
-  EXPECT_EQ(stat(sim, "select.requests_sent"), 0u);
-  EXPECT_EQ(stat(sim, "select.notifications"), 0u);
+  EXPECT_EQ(select_total(sim, "requests_sent"), 0u);
+  EXPECT_EQ(select_total(sim, "notifications"), 0u);
   EXPECT_EQ(sim.platform().bus().counters(0).transfers + sim.platform().bus().counters(1).transfers, 0u);
 }
 
@@ -744,10 +821,11 @@ RaceResult race_run(int64_t delta) {
       return shadowsel_waitpid(p, &st, 0) == p ? 0 : 5;
     });
     const tb::RunResult r = sim.run();
+    if (r.end != tb::RunResult::End::kFinished) std::fprintf(stderr, "delta %lld: %s\n", (long long)delta, r.detail.c_str());
     return std::to_string(static_cast<int>(r.end)) + " " + std::to_string(g_race.ret) + " " +
            std::to_string(g_race.isset) + " " + std::to_string(g_race.t_sel) + " " +
            std::to_string(g_race.t_ret) + " " +
-           std::to_string(stat(sim, "cpu.0.agent.pipe.waiters_woken"));
+           std::to_string(pipe_agent(sim, 0, "waiters_woken"));
   });
   RaceResult r;
   std::istringstream in(out);
@@ -755,7 +833,9 @@ RaceResult race_run(int64_t delta) {
   return r;
 }
 
-TEST(SelectRace, ANotificationQueuedBehindADatabaseAnswerIsNotLost) {
+class SelectRace : public OnEachPath {};
+
+TEST_P(SelectRace, ANotificationQueuedBehindADatabaseAnswerIsNotLost) {
   // The write moves across the selector's call: before it the notification
   // comes first (a fresh request, answered "ready"); after it the call is
   // woken through its ready list. Every run must see the byte, long before
@@ -772,6 +852,13 @@ TEST(SelectRace, ANotificationQueuedBehindADatabaseAnswerIsNotLost) {
   EXPECT_GT(fresh, 0);
   EXPECT_GT(via_ready_list, 0);
 }
+
+INSTANTIATE_TEST_SUITE_P(Paths, SelectAnswersToAgent, kPaths, path_name);
+INSTANTIATE_TEST_SUITE_P(Paths, SelectLocal, kPaths, path_name);
+INSTANTIATE_TEST_SUITE_P(Paths, SelectLocalOnly, kPaths, path_name);
+INSTANTIATE_TEST_SUITE_P(Paths, SelectPollRemote, kPaths, path_name);
+INSTANTIATE_TEST_SUITE_P(Paths, SelectRace, kPaths, path_name);
+INSTANTIATE_TEST_SUITE_P(Paths, SelectSameProcess, kPaths, path_name);
 
 }  // namespace
 }  // namespace shadowsel::test

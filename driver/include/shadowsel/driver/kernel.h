@@ -78,6 +78,11 @@ class Kernel : public sc_core::sc_module {
   void wake(Process& p);
   void exit(Process& self);
   void set_irq_handler(hw::IrqLine line, std::function<void()> handler);
+  /// The running process as this_process() sees it, and its restoration: a device
+  /// access that stalls the SystemC thread (NotifyEngine MMIO) lets other CPUs run,
+  /// which move it; the driver puts it back when the access returns.
+  static Process* current_process();
+  static void set_current_process(Process* p);
   bool in_interrupt() const { return in_irq_; }
 
   const KernelCounters& counters() const { return c_; }

@@ -28,6 +28,7 @@ namespace shadowsel::drv {
 
 class Kernel;
 class FileSystem;
+class NeDriver;
 struct FsNode;
 
 /// Well-known ports of each CPU's services (below Kernel::kFirstUserPid).
@@ -216,6 +217,8 @@ class PosixKernel {
 
   const PosixCounters& counters() const { return c_; }
   void register_stats(sim::Stats& s) const;
+  /// This CPU's notify engine driver, nullptr on the software path (--notify sw).
+  NeDriver* ne_driver() { return ne_.get(); }
 
  private:
   struct Proc;
@@ -259,6 +262,7 @@ class PosixKernel {
   uint32_t next_pipe_ = 1;
   uint64_t next_wait_ = 1;
   PosixCounters c_;
+  std::unique_ptr<NeDriver> ne_;  ///< the engine's driver when the node has an engine
 };
 
 /// Thrown through a process's stack to end it (exit(), or death by signal).

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+// The per-CPU driver of the notify engine (docs/notify-engine.md, docs/ne-driver.md):
+// on --notify model|rtl|lockstep it takes the select hot path from the pipe and FIFO
+// agents. It reaches its node's engine ONLY through hw::NotifyEngine::mmio_read /
+// mmio_write, the ring of ready records in node memory and the interrupt line
+// IrqLine::kNotifyEngine; it never calls into the engine's core.
+//
+//  - boot (a power-on thread, not charged to the CPU): a ring from the kernel's Heap,
+//    NODE_ID, RING_BASE/RING_SIZE, coalescing, liveness (optional), IRQ_ENABLE, ENABLE;
+//  - waiter side: a select/poll item on a shadow end is ARMed in the engine; the engine
+//    sends one NE_SUBSCRIBE per (remote connection, event) however many local waiters.
+//    ARM_RESULT = FULL falls back to the software agent, so nothing is lost. The driver
+//    keeps, per key, the local waiters and a mirror of the engine's entry state;
+//  - interrupt: the ring's records are read in sequence order, RING_TAIL advanced,
+//    IRQ_STATUS acknowledged; ANSWER/NOTIFY records wake every local waiter of the key;
+//    NODE_DOWN records wake the waiters of that node's objects with POLLHUP/POLLERR;
+//  - owner side: a SUBSCRIBE record makes the driver check the real pipe and issue
+//    ANSWER (ready now, or remembered by the engine); a change of a real pipe with
+//    remembered remote interest that is now ready issues NOTIFY (one multicast).
+// The agents keep connection set-up, data transfer and the fallback.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <tuple>
+#include <vector>
+
+#include "shadowsel/driver/posix_kernel.h"
+#include "shadowsel/sim/stats.h"
+
+namespace shadowsel::hw {
+class NotifyEngine;
+}
+
+namespace shadowsel::drv {
+
+class Kernel;
+
+/// How the driver programs its engine at boot.
+struct NeDriverOptions {
+  bool attach = true;            ///< false: no driver, the agents do everything (engine tests)
+  uint32_t ring_records = 1024;  ///< RING_SIZE (power of two); 16 bytes each from the Heap
+  uint32_t coalesce_count = 1;   ///< COALESCE_COUNT: an interrupt per record (latency first)
+  uint32_t coalesce_cycles = 0;  ///< COALESCE_CYCLES
+  uint32_t alive_period = 0;     ///< ALIVE_PERIOD cycles; 0: liveness off (the default)
+  uint32_t alive_timeout = 0;    ///< ALIVE_TIMEOUT cycles
+};
+
+struct NeDriverCounters {
+  uint64_t arms = 0;                  ///< ARM commands issued
+  uint64_t requests_sent = 0;         ///< ARM_RESULT = SENT: one NE_SUBSCRIBE on the bus
+  uint64_t requests_suppressed = 0;   ///< ARM_RESULT = SUPPRESSED_*: nothing sent
+  uint64_t full_fallbacks = 0;        ///< ARM_RESULT = FULL: the item went to the agent
+  uint64_t answers_received = 0;      ///< ANSWER records for an in-flight key
+  uint64_t notifications_received = 0;///< NOTIFY records
+  uint64_t waiters_woken = 0;         ///< ready records linked into waiting calls
+  uint64_t answers_sent = 0;          ///< as owner: ANSWER commands
+  uint64_t notifications_sent = 0;    ///< as owner: NOTIFY commands (one multicast each)
+  uint64_t records = 0;               ///< ring records consumed
+  uint64_t interrupts = 0;            ///< engine interrupts taken
+  uint64_t node_down_records = 0;     ///< NODE_DOWN records
+  uint64_t node_down_wakes = 0;       ///< waiters woken with an error by a node going down
+  uint64_t reasks = 0;                ///< ANSWER ready=1 not ready (owner's table full): rescan
+  uint64_t charged_cycles = 0;        ///< cost-table cycles the driver charged (lookups, wake-ups)
+  uint64_t boot_stall_cycles = 0;     ///< MMIO stall of the boot sequence (not CPU work)
+};
+
+class NeDriver {
+ public:
+  NeDriver(PosixKernel& px, Kernel& k, hw::NotifyEngine& engine);
+  ~NeDriver();
+
+  /// Options used by drivers constructed from now on (tests; defaults otherwise).
+  static NeDriverOptions& default_options();
+
+  bool booted() const { return booted_; }
+
+  // --- waiter side, called by do_poll in the selecting process ---
+  /// Arms (owner, object, event) for `w`'s item `slot`. True: the driver will answer the
+  /// item (w->answers_pending was raised, or the answer is already in w->answers). False:
+  /// the engine's table is full (or the engine not booted yet): use the agent.
+  bool select_item(Process& self, const std::shared_ptr<Wait>& w, uint32_t slot, const OpenFile& f,
+                   Interest i);
+
+  // --- owner side, called by PosixKernel::pipe_changed ---
+  void pipe_changed(PipeObject& p);
+
+  const NeDriverCounters& counters() const { return c_; }
+  /// CPU cycles of the driver: MMIO stalls after boot plus charged cycles; with_irq adds
+  /// irq_entry per engine interrupt.
+  double cpu_cycles(bool with_irq) const;
+  void register_stats(sim::Stats& s) const;
+
+ private:
+  struct Key {
+    uint32_t owner, object;
+    uint8_t event;
+    uint32_t version;
+    auto operator<=>(const Key&) const = default;
+  };
+  struct Waiter {
+    std::shared_ptr<Wait> wait;
+    uint32_t slot;
+    bool wants_answer;
+  };
+  /// Mirror of the engine's local interest entry for a key, plus the local waiters.
+  struct Entry {
+    enum class State { kIdle, kInFlight, kSubscribed };
+    State state = State::kIdle;
+    PipeState last;
+    std::vector<Waiter> waiters;
+  };
+  struct Record {
+    uint8_t kind, src, event, state;
+    uint32_t object, version;
+    bool ready;
+  };
+
+  uint32_t rd(uint32_t a);
+  void wr(uint32_t a, uint32_t v);
+  void charge(uint64_t cycles);
+  void boot();
+  void on_irq();
+  /// Consumes every record visible in the ring, in sequence order; true if it took any.
+  bool drain(uint32_t max = UINT32_MAX);
+  /// Reads ring slot `seq`; true if it holds record `seq`.
+  bool slot(uint32_t seq, uint8_t* b) const;
+  bool record_visible() const;
+  /// Records in the ring now, up to and including the at-once ANSWER for `k` if `echo`.
+  uint32_t records_before_arm(const Key& k, bool echo) const;
+  void handle(const Record& r);
+  void on_state(const Key& k, const PipeState& s, bool ready, bool notify);
+  void on_subscribe(const Record& r);
+  void on_node_down(uint32_t node);
+  void key_regs(const Key& k);
+
+  PosixKernel& px_;
+  Kernel& k_;
+  hw::NotifyEngine& e_;
+  NeDriverOptions opt_;
+  bool booted_ = false;
+  bool draining_ = false;
+  uint64_t ring_base_ = 0;
+  uint32_t tail_ = 0;
+  std::map<Key, Entry> db_;                 ///< waiter side
+  std::map<std::tuple<uint32_t, uint8_t, uint32_t>, std::set<uint32_t>> rit_;  ///< owner side: (object, event, version) -> CPUs
+  std::set<uint32_t> down_;                 ///< nodes declared down
+  NeDriverCounters c_;
+};
+
+}  // namespace shadowsel::drv

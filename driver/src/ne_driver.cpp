@@ -1,0 +1,521 @@
+// SPDX-License-Identifier: MIT
+#include "shadowsel/driver/ne_driver.h"
+
+#include <systemc>
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "shadowsel/driver/kernel.h"
+#include "shadowsel/gen/ne.h"
+#include "shadowsel/hw/notify_engine.h"
+#include "shadowsel/hw/time.h"
+#include "shadowsel/sim/failure.h"
+
+namespace shadowsel::drv {
+
+namespace ne = gen::ne;
+namespace rr = gen::ne::ready_record;
+
+// Why no wake-up is lost (docs/ne-driver.md, "Races"):
+//
+// Atomicity. A CPU runs one thing at a time and interrupts are taken only inside
+// Kernel::execute(). The driver never calls execute() inside a register sequence (key
+// registers + CMD + STATUS/ARM_RESULT, or ANSWER/NOTIFY operands + CMD), so an interrupt
+// handler (which also writes the key registers) never splits one. Charges are made
+// before or after a sequence.
+//
+// R1 ARM vs. records of the same key. The engine frees an entry (NOTIFY, or ANSWER
+//    ready) and then a new ARM may allocate it again (SENT) before the driver has read
+//    the record that freed it. After every ARM, and before applying its result to the
+//    mirror, the driver consumes every record already in the ring: those were written
+//    before the ARM finished (STATUS.BUSY falls only once a command's record is written,
+//    and an answer to a SENT needs a bus round trip through the owner's CPU), so the
+//    mirror sees the engine's events in the engine's order. A handler that interrupts
+//    this drain (through a wake-up's execute) only acknowledges IRQ_STATUS; the drain
+//    loop re-reads the ring before it stops.
+// R2 Interrupt vs. ring. The handler acknowledges IRQ_STATUS first, then reads records
+//    until the next slot does not hold the next sequence number. A record written after
+//    the acknowledgement raises the interrupt again; if the drain already took it, the
+//    next handler finds nothing (harmless).
+// R3 Owner write between the subscribe and the answer. The owner's handler reads the
+//    real pipe and issues ANSWER in one sequence; no process of that CPU (the only
+//    writers of its pipes) runs in between. "Not ready": the engine has set the CPU's
+//    bit in its remote interest table before the next command (commands are executed
+//    in order, a command written while BUSY waits), so the NOTIFY of any later change
+//    finds it. "Ready": the requester's entry is freed with the ready state.
+// R4 Write between arm and sleep (the waiter). The NOTIFY record links a ready record
+//    into the call's Wait whether or not the process has gone to sleep; do_poll scans
+//    Wait::ready before sleeping ("must count now or never") and block_on never sleeps
+//    with a non-empty list, so the record is seen.
+// R5 Several waiters of one key. Waiters that arm while the key is in flight wait for
+//    the same answer; waiters that arm while it is subscribed are answered at once from
+//    the mirror's last state (the engine's at-once ANSWER record is then only an echo
+//    and is ignored); the NOTIFY wakes all of them. One NE_SUBSCRIBE, one NE_NOTIFY.
+// R6 Table full. ARM_RESULT = FULL: the item goes to the agent exactly as on the
+//    software path (which has no table limit). The owner's table full: the engine
+//    answers ready = 1 with a state that is not ready; the driver links it into the
+//    ready list so the call rescans and asks again rather than sleeping forever.
+// R7 Node down. The NODE_DOWN record wakes every waiter of that node's keys with the
+//    state of a vanished peer (no readers, no writers: POLLHUP for readers, POLLERR
+//    for writers); later arms for that node are answered at once the same way.
+// R8 A caller that timed out or exited: its Wait is inactive and skipped; the entry
+//    still follows the engine (the NOTIFY frees it), as the agent's database does.
+
+namespace {
+
+// Measurement only (like the Recorder): the cycle of the last change of each real pipe
+// whose state the owner's driver sent, so the waiter's wake latency can be recorded as
+// on the software path (whose messages carry it). The record has no field for it.
+std::map<std::pair<uint32_t, uint32_t>, uint64_t>& changed_at_table() {
+  static std::map<std::pair<uint32_t, uint32_t>, uint64_t> t;
+  return t;
+}
+
+uint8_t encode(const PipeState& s, uint32_t version) {
+  uint8_t b = 0;
+  if (s.nonempty) b |= ne::PipeState::kNonempty;
+  if (s.full) b |= ne::PipeState::kFull;
+  if (!s.readers) b |= ne::PipeState::kNoReaders;
+  if (!s.writers) b |= ne::PipeState::kNoWriters;
+  if (version != s.w_counter) b |= ne::PipeState::kHupArmed;
+  return b;
+}
+
+PipeState decode(uint8_t b, uint32_t version, uint32_t owner, uint32_t object) {
+  PipeState s;
+  s.nonempty = b & ne::PipeState::kNonempty;
+  s.full = b & ne::PipeState::kFull;
+  s.readers = (b & ne::PipeState::kNoReaders) ? 0 : 1;
+  s.writers = (b & ne::PipeState::kNoWriters) ? 0 : 1;
+  s.w_counter = (b & ne::PipeState::kHupArmed) ? version + 1 : version;
+  auto& t = changed_at_table();
+  auto it = t.find({owner, object});
+  s.changed_at = it == t.end() ? 0 : it->second;
+  return s;
+}
+
+// The state of an object on a node that went down: like a pipe whose other side closed.
+PipeState vanished(uint32_t version) {
+  PipeState s;
+  s.w_counter = version + 1;
+  s.changed_at = hw::now_cycles();
+  return s;
+}
+
+std::vector<NeDriver*>& all_drivers() {
+  static std::vector<NeDriver*> v;
+  return v;
+}
+
+}  // namespace
+
+NeDriverOptions& NeDriver::default_options() {
+  static NeDriverOptions o;
+  return o;
+}
+
+NeDriver::NeDriver(PosixKernel& px, Kernel& k, hw::NotifyEngine& engine)
+    : px_(px), k_(k), e_(engine), opt_(default_options()) {
+  const uint32_t n = opt_.ring_records;
+  if (n == 0 || (n & (n - 1)) || n > ne::kMaxRingRecords) {
+    throw std::invalid_argument("ne driver: ring_records must be a power of two up to 65536");
+  }
+  const auto base = k_.heap().alloc(uint64_t{n} * ne::kRecordBytes);
+  if (!base) throw std::runtime_error("ne driver: no node memory for the ring");
+  ring_base_ = *base;
+  k_.set_irq_handler(hw::IrqLine::kNotifyEngine, [this] { on_irq(); });
+  all_drivers().push_back(this);
+  // Power-on firmware: programs the engine before the CPU's processes need it; items
+  // selected before it finished go to the agents.
+  sc_core::sc_spawn([this] {
+    sim::guarded("cpu " + std::to_string(k_.cpu()) + " ne boot", [this] { boot(); });
+  });
+}
+
+NeDriver::~NeDriver() { std::erase(all_drivers(), this); }
+
+// An MMIO access stalls this SystemC thread; other CPUs run meanwhile and move the
+// kernel's notion of the running process, which is restored when the access returns.
+uint32_t NeDriver::rd(uint32_t a) {
+  Process* cur = Kernel::current_process();
+  const uint32_t v = e_.mmio_read(a);
+  Kernel::set_current_process(cur);
+  return v;
+}
+
+void NeDriver::wr(uint32_t a, uint32_t v) {
+  Process* cur = Kernel::current_process();
+  e_.mmio_write(a, v);
+  Kernel::set_current_process(cur);
+}
+
+void NeDriver::charge(uint64_t cycles) {
+  c_.charged_cycles += cycles;
+  k_.execute(cycles);
+}
+
+void NeDriver::boot() {
+  // The ring's memory starts as zeros (kind 0 is never written), so no stale slot can
+  // look like the next record.
+  std::vector<uint8_t> zero(size_t{opt_.ring_records} * ne::kRecordBytes, 0);
+  k_.node().memory().write(ring_base_, zero);
+  const uint64_t s0 = e_.counters().mmio_stall_cycles;
+  if (ne::get_id_magic(rd(ne::kRegId)) != 0x4E45) throw std::runtime_error("ne driver: no notify engine");
+  wr(ne::kRegCtrl, 0);
+  wr(ne::kRegNodeId, k_.cpu());
+  wr(ne::kRegRingBase, static_cast<uint32_t>(ring_base_));
+  wr(ne::kRegRingSize, opt_.ring_records);
+  wr(ne::kRegCoalesceCount, opt_.coalesce_count);
+  wr(ne::kRegCoalesceCycles, opt_.coalesce_cycles);
+  if (opt_.alive_period && opt_.alive_timeout) {
+    uint64_t mask = 0;
+    for (uint32_t n = 0; n < k_.params().cpus; ++n) {
+      if (n != k_.cpu()) mask |= 1ull << n;
+    }
+    wr(ne::kRegAliveMaskLo, static_cast<uint32_t>(mask));
+    wr(ne::kRegAliveMaskHi, static_cast<uint32_t>(mask >> 32));
+    wr(ne::kRegAliveTimeout, opt_.alive_timeout);
+    wr(ne::kRegAlivePeriod, opt_.alive_period);
+  }
+  wr(ne::kRegIrqStatus, ne::IrqCause::kAll);
+  wr(ne::kRegIrqEnable, ne::IrqCause::kAll);
+  wr(ne::kRegCtrl, ne::kCtrlEnableMask);
+  c_.boot_stall_cycles = e_.counters().mmio_stall_cycles - s0;
+  tail_ = 0;
+  booted_ = true;
+}
+
+void NeDriver::key_regs(const Key& k) {
+  wr(ne::kRegKeyOwner, k.owner);
+  wr(ne::kRegKeyObject, k.object);
+  wr(ne::kRegKeyEvent, k.event);
+  wr(ne::kRegKeyVersion, k.version);
+}
+
+// --- waiter side -------------------------------------------------------------------------
+
+bool NeDriver::select_item(Process& self, const std::shared_ptr<Wait>& w, uint32_t slot,
+                           const OpenFile& f, Interest i) {
+  (void)self;
+  if (!booted_) return false;
+  charge(k_.costs().fd_check);  // the lookup of the key (before the register sequence)
+  const Key key{f.conn.owner, f.conn.id, static_cast<uint8_t>(i),
+                i == Interest::kRead ? f.version : 0u};
+  if (down_.count(key.owner)) {
+    w->answers.push_back({slot, vanished(key.version), true});
+    return true;
+  }
+  // One register sequence: no interrupt can split it (see R1).
+  key_regs(key);
+  wr(ne::kRegCmd, static_cast<uint32_t>(ne::Cmd::kArm));
+  while (rd(ne::kRegStatus) & ne::Status::kBusy) {
+  }
+  const auto result = static_cast<ne::ArmResult>(rd(ne::kRegArmResult));
+  ++c_.arms;
+  if (result == ne::ArmResult::kFull) {
+    wr(ne::kRegStatus, ne::Status::kLitFull);
+    ++c_.full_fallbacks;
+    return false;
+  }
+  // R1: the records written before this ARM reach the mirror first, and only those: the
+  // ones in the ring now, up to this ARM's own at-once ANSWER when it has one (written
+  // before BUSY fell; a NOTIFY for the key right behind it is newer than the ARM).
+  const uint32_t before = records_before_arm(key, result == ne::ArmResult::kSuppressedSubscribed);
+  const bool more = record_visible();
+  if (more) {
+    // Acknowledge RECORDS first, so the CPU takes no interrupt for records consumed here;
+    // a record written after the acknowledgement raises it anew (R2).
+    wr(ne::kRegIrqStatus, ne::IrqCause::kRecords);
+    drain(before);
+  }
+  Entry& e = db_[key];
+  std::erase_if(e.waiters, [](const Waiter& x) { return !x.wait->active; });
+  switch (result) {
+    case ne::ArmResult::kSent:
+      ++c_.requests_sent;
+      e.state = Entry::State::kInFlight;
+      e.waiters.push_back({w, slot, true});
+      ++w->answers_pending;
+      break;
+    case ne::ArmResult::kSuppressedInFlight:
+      ++c_.requests_suppressed;
+      e.state = Entry::State::kInFlight;
+      e.waiters.push_back({w, slot, true});
+      ++w->answers_pending;
+      break;
+    case ne::ArmResult::kSuppressedSubscribed:
+      // R5: the owner said "not ready" and will notify: that is the answer.
+      ++c_.requests_suppressed;
+      e.state = Entry::State::kSubscribed;
+      w->answers.push_back({slot, e.last, true});
+      e.waiters.push_back({w, slot, false});
+      break;
+    default:
+      throw std::logic_error("ne driver: ARM_RESULT " + std::to_string(static_cast<int>(result)));
+  }
+  if (more) drain();  // the records behind the ARM, after it
+  return true;
+}
+
+void NeDriver::on_state(const Key& k, const PipeState& s, bool ready, bool notify) {
+  charge(k_.costs().fd_check);
+  auto it = db_.find(k);
+  if (it == db_.end()) return;  // nobody here waits for it (a caller that went away)
+  Entry& e = it->second;
+  if (!notify && e.state == Entry::State::kSubscribed) return;  // R5: the at-once echo
+  e.last = s;
+  if (notify) {
+    ++c_.notifications_received;
+  } else {
+    ++c_.answers_received;
+  }
+  // R6: "ready" with a state that is not: the owner could not remember the interest.
+  const bool reask = !notify && ready && !interest_ready(s, static_cast<Interest>(k.event), k.version);
+  c_.reasks += reask;
+  e.state = (notify || ready) ? Entry::State::kIdle : Entry::State::kSubscribed;
+  std::vector<Waiter> keep;
+  std::vector<Wait*> wake;
+  for (Waiter& x : e.waiters) {
+    if (!x.wait->active) continue;
+    if (x.wants_answer) {
+      x.wait->answers.push_back({x.slot, s, true});
+      if (reask) x.wait->ready.push_back({x.slot, s, true});
+      if (--x.wait->answers_pending == 0) wake.push_back(x.wait.get());
+      x.wants_answer = false;
+      if (!ready && !notify) keep.push_back(x);
+      continue;
+    }
+    // The distributor: link into the waiter's ready list and wake it.
+    x.wait->ready.push_back({x.slot, s, true});
+    ++c_.waiters_woken;
+    wake.push_back(x.wait.get());
+  }
+  e.waiters = std::move(keep);
+  if (e.state == Entry::State::kIdle && e.waiters.empty()) db_.erase(it);
+  // Wake-ups charge the CPU (and may let a nested handler run): after the mirror is
+  // consistent. The Waits stay alive: their processes hold them.
+  for (Wait* w : wake) {
+    if (w->active && w->proc) {
+      c_.charged_cycles += k_.costs().wakeup;
+      px_.wake_wait(*w);
+    }
+  }
+}
+
+void NeDriver::on_node_down(uint32_t node) {
+  ++c_.node_down_records;
+  down_.insert(node);
+  std::vector<Wait*> wake;
+  for (auto it = db_.begin(); it != db_.end();) {
+    if (it->first.owner != node) {
+      ++it;
+      continue;
+    }
+    const PipeState s = vanished(it->first.version);
+    for (Waiter& x : it->second.waiters) {
+      if (!x.wait->active) continue;
+      if (x.wants_answer) {
+        x.wait->answers.push_back({x.slot, s, true});
+        if (--x.wait->answers_pending == 0) wake.push_back(x.wait.get());
+      } else {
+        x.wait->ready.push_back({x.slot, s, true});
+        wake.push_back(x.wait.get());
+      }
+      ++c_.node_down_wakes;
+    }
+    it = db_.erase(it);
+  }
+  for (Wait* w : wake) {
+    if (w->active && w->proc) {
+      c_.charged_cycles += k_.costs().wakeup;
+      px_.wake_wait(*w);
+    }
+  }
+}
+
+// --- owner side ------------------------------------------------------------------------
+
+void NeDriver::on_subscribe(const Record& r) {
+  charge(k_.costs().fd_check);
+  const uint32_t me = k_.cpu();
+  const Key key{me, r.object, r.event, r.version};
+  PipeObject* p = px_.pipe(r.object);
+  PipeState s = p ? p->state() : vanished(r.version);
+  if (!p) s.changed_at = 0;
+  const bool ready = !p || interest_ready(s, static_cast<Interest>(r.event), r.version);
+  changed_at_table()[{me, r.object}] = s.changed_at;
+  // R3: one sequence with the state read above; no process of this CPU runs in between.
+  key_regs(key);
+  wr(ne::kRegAnsDst, r.src);
+  wr(ne::kRegAnsState, encode(s, r.version));
+  wr(ne::kRegAnsReady, ready);
+  wr(ne::kRegCmd, static_cast<uint32_t>(ne::Cmd::kAnswer));
+  ++c_.answers_sent;
+  if (!ready) rit_[{r.object, r.event, r.version}].insert(r.src);
+}
+
+void NeDriver::pipe_changed(PipeObject& p) {
+  if (!booted_ || rit_.empty()) return;
+  const uint32_t id = p.conn.id;
+  auto first = rit_.lower_bound({id, 0, 0});
+  if (first == rit_.end() || std::get<0>(first->first) != id) return;
+  charge(k_.costs().fd_check);  // the lookup (a handler may run here: find the entries again)
+  auto it = rit_.lower_bound({id, 0, 0});
+  const PipeState s = p.state();
+  const uint32_t me = k_.cpu();
+  while (it != rit_.end() && std::get<0>(it->first) == id) {
+    const auto [object, event, version] = it->first;
+    if (!interest_ready(s, static_cast<Interest>(event), version)) {
+      ++it;
+      continue;
+    }
+    changed_at_table()[{me, object}] = s.changed_at;
+    // One NOTIFY: the engine multicasts it to every CPU of its mask and forgets them.
+    key_regs(Key{me, object, event, version});
+    wr(ne::kRegAnsState, encode(s, version));
+    wr(ne::kRegCmd, static_cast<uint32_t>(ne::Cmd::kNotify));
+    ++c_.notifications_sent;
+    it = rit_.erase(it);
+  }
+}
+
+// --- interrupt and ring -----------------------------------------------------------------
+
+void NeDriver::on_irq() {
+  ++c_.interrupts;
+  const uint32_t cause = rd(ne::kRegIrqStatus);
+  wr(ne::kRegIrqStatus, cause);  // R2: acknowledge first, then read the ring
+  if (cause & ne::IrqCause::kOverflow) {
+    throw std::runtime_error("ne driver: cpu " + std::to_string(k_.cpu()) +
+                             ": ready ring overflowed (records lost)");
+  }
+  drain();
+}
+
+bool NeDriver::slot(uint32_t seq, uint8_t* b) const {
+  k_.node().memory().read(ring_base_ + uint64_t{seq & (opt_.ring_records - 1)} * rr::kBytes,
+                          std::span<uint8_t>(b, rr::kBytes));
+  return rr::get_kind(b) != 0 && rr::get_seq(b) == (seq & 0xffffffu);
+}
+
+bool NeDriver::record_visible() const {
+  uint8_t b[rr::kBytes];
+  return slot(tail_, b);
+}
+
+uint32_t NeDriver::records_before_arm(const Key& k, bool echo) const {
+  uint8_t b[rr::kBytes];
+  uint32_t n = 0;
+  while (n < opt_.ring_records && slot(tail_ + n, b)) {
+    ++n;
+    if (echo && rr::get_kind(b) == static_cast<uint8_t>(ne::RecordKind::kAnswer) &&
+        rr::get_src(b) == k.owner && rr::get_object(b) == k.object && rr::get_event(b) == k.event &&
+        rr::get_version(b) == k.version) {
+      break;  // this ARM's at-once ANSWER: what follows is newer than the ARM
+    }
+  }
+  return n;
+}
+
+bool NeDriver::drain(uint32_t max) {
+  if (draining_) return false;  // the drain this handler interrupted re-reads the ring
+  draining_ = true;
+  bool took = false;
+  for (uint32_t taken = 0; taken < max; ++taken) {
+    uint8_t b[rr::kBytes];
+    if (!slot(tail_, b)) break;
+    Record r{static_cast<uint8_t>(rr::get_kind(b)), static_cast<uint8_t>(rr::get_src(b)),
+             static_cast<uint8_t>(rr::get_event(b)), static_cast<uint8_t>(rr::get_state(b)),
+             static_cast<uint32_t>(rr::get_object(b)), static_cast<uint32_t>(rr::get_version(b)),
+             rr::get_ready(b) != 0};
+    ++tail_;
+    ++c_.records;
+    took = true;
+    handle(r);
+  }
+  if (took) wr(ne::kRegRingTail, tail_);
+  draining_ = false;
+  return took;
+}
+
+void NeDriver::handle(const Record& r) {
+  switch (static_cast<ne::RecordKind>(r.kind)) {
+    case ne::RecordKind::kAnswer:
+    case ne::RecordKind::kNotify: {
+      const Key k{r.src, r.object, r.event, r.version};
+      on_state(k, decode(r.state, r.version, r.src, r.object), r.ready,
+               static_cast<ne::RecordKind>(r.kind) == ne::RecordKind::kNotify);
+      return;
+    }
+    case ne::RecordKind::kSubscribe:
+      on_subscribe(r);
+      return;
+    case ne::RecordKind::kNodeDown:
+      on_node_down(r.src);
+      return;
+  }
+  throw std::logic_error("ne driver: record kind " + std::to_string(r.kind));
+}
+
+// --- statistics ---------------------------------------------------------------------------
+
+double NeDriver::cpu_cycles(bool with_irq) const {
+  const double stall = static_cast<double>(e_.counters().mmio_stall_cycles - c_.boot_stall_cycles);
+  double c = stall + static_cast<double>(c_.charged_cycles);
+  if (with_irq) c += static_cast<double>(c_.interrupts) * k_.costs().irq_entry;
+  return c;
+}
+
+void NeDriver::register_stats(sim::Stats& s) const {
+  const std::string p = "cpu." + std::to_string(k_.cpu()) + ".ne_driver.";
+  s.counter(p + "arms", &c_.arms, "commands", "ARM commands issued");
+  s.counter(p + "requests_sent", &c_.requests_sent, "packets", "ARMs that sent NE_SUBSCRIBE");
+  s.counter(p + "requests_suppressed", &c_.requests_suppressed, "requests",
+            "ARMs answered without a packet (in flight or subscribed)");
+  s.counter(p + "full_fallbacks", &c_.full_fallbacks, "items", "ARMs that found the table full: agent path");
+  s.counter(p + "answers_received", &c_.answers_received, "records", "ANSWER records for in-flight keys");
+  s.counter(p + "notifications_received", &c_.notifications_received, "records", "NOTIFY records");
+  s.counter(p + "waiters_woken", &c_.waiters_woken, "records", "ready records linked into waiting calls");
+  s.counter(p + "answers_sent", &c_.answers_sent, "commands", "as owner: ANSWER commands");
+  s.counter(p + "notifications_sent", &c_.notifications_sent, "commands", "as owner: NOTIFY commands");
+  s.counter(p + "records", &c_.records, "records", "ring records consumed");
+  s.counter(p + "interrupts", &c_.interrupts, "interrupts", "engine interrupts taken");
+  s.counter(p + "node_down_records", &c_.node_down_records, "records", "NODE_DOWN records");
+  s.counter(p + "node_down_wakes", &c_.node_down_wakes, "waiters", "waiters woken with an error");
+  s.counter(p + "reasks", &c_.reasks, "answers", "ready answers that were not ready (owner table full)");
+  s.formula(p + "cpu_cycles", [this] { return cpu_cycles(false); }, "cycles",
+            "driver work: MMIO stalls after boot and charged cycles, interrupt entries excluded");
+  s.formula(p + "cpu_cycles_with_irq", [this] { return cpu_cycles(true); }, "cycles",
+            "cpu_cycles plus irq_entry per engine interrupt");
+  if (k_.cpu() != 0) return;
+  // Machine-wide totals, once (from CPU 0's driver).
+  auto sum = [](auto f) {
+    return [f] {
+      double t = 0;
+      for (const NeDriver* d : all_drivers()) t += f(*d);
+      return t;
+    };
+  };
+  auto sent = sum([](const NeDriver& d) { return double(d.c_.requests_sent); });
+  auto supp = sum([](const NeDriver& d) { return double(d.c_.requests_suppressed); });
+  auto notes = sum([](const NeDriver& d) { return double(d.c_.notifications_received); });
+  auto cyc = sum([](const NeDriver& d) { return d.cpu_cycles(false); });
+  auto cyc_irq = sum([](const NeDriver& d) { return d.cpu_cycles(true); });
+  auto fulls = sum([](const NeDriver& d) { return double(d.c_.full_fallbacks); });
+  s.formula("select.ne.requests_sent", sent, "packets", "NE_SUBSCRIBE sent by all engines' ARMs");
+  s.formula("select.ne.requests_suppressed", supp, "requests", "ARMs that sent nothing");
+  s.formula("select.ne.notifications", notes, "records", "NOTIFY records taken by all drivers");
+  s.formula("select.ne.full_fallbacks", fulls, "items", "ARMs that fell back to the agents");
+  s.formula("select.ne.driver_cpu_cycles", cyc, "cycles", "all drivers' work, interrupt entries excluded");
+  s.formula("select.ne.driver_cycles_per_notification",
+            [cyc, notes] { return notes() ? cyc() / notes() : 0.0; }, "cycles",
+            "driver CPU cycles (both ends, interrupt entries excluded) per notification");
+  s.formula("select.ne.driver_cycles_per_notification_with_irq",
+            [cyc_irq, notes] { return notes() ? cyc_irq() / notes() : 0.0; }, "cycles",
+            "the same with irq_entry per engine interrupt");
+}
+
+}  // namespace shadowsel::drv
