@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: MIT
+// The notify engine's driver (driver/src/ne_driver.cpp) in the whole machine:
+//  - many local waiters of one remote (pipe, event) arm it many times: one NE_SUBSCRIBE
+//    and one NE_NOTIFY on the bus, every waiter woken;
+//  - an engine with small tables (4 local entries): arms beyond them fall back to the
+//    agents and the select still reports every descriptor right;
+//  - a node that falls silent is declared down: its waiters wake with POLLHUP.
+// The wake-up race (a write between arm and sleep) is SelectRace in select_test.cpp,
+// run on every path.
+#include <gtest/gtest.h>
+
+#define SHADOWSEL_POSIX_NO_RENAME
+#include "shadowsel/posix/posix.h"
+
+#include <algorithm>
+#include <optional>
+#include <string>
+
+#include "shadowsel/driver/ne_driver.h"
+#include "shadowsel/gen/ipb.h"
+#include "shadowsel/gen/ne.h"
+#include "shadowsel/hw/time.h"
+#include "shadowsel/tb/simulation.h"
+
+namespace shadowsel::test {
+namespace {
+
+namespace ipb = gen::ipb;
+
+class NeDriverPaths : public testing::TestWithParam<tb::NotifyPath> {
+ protected:
+  void SetUp() override {
+    if (!tb::notify_path_built(GetParam())) {
+      GTEST_SKIP() << "notify path '" << tb::to_string(GetParam()) << "' not built yet";
+    }
+    drv::NeDriver::default_options() = drv::NeDriverOptions{};
+  }
+  tb::Scenario scenario(uint32_t cpus) {
+    tb::Scenario s;
+    s.machine.cpus = cpus;
+    s.notify = GetParam();
+    return s;
+  }
+};
+
+uint64_t stat(tb::Simulation& sim, const std::string& path) {
+  return static_cast<uint64_t>(sim.stats().value(path));
+}
+
+uint64_t transfers(tb::Simulation& sim, ipb::PacketType t) {
+  const auto i = static_cast<uint8_t>(t);
+  return sim.platform().bus().counters(0).by_type[i] + sim.platform().bus().counters(1).by_type[i];
+}
+
+// --- duplicate arms: one subscribe --------------------------------------------------------
+
+struct Dedup {
+  int data[2] = {-1, -1};
+  int ok = 0;
+  uint64_t subscribes_before_write = 0;
+};
+Dedup g_dd;
+tb::Simulation* g_sim = nullptr;
+
+int dd_child(void*) {
+  fd_set r;
+  FD_ZERO(&r);
+  FD_SET(g_dd.data[0], &r);
+  const int n = shadowsel_select(g_dd.data[0] + 1, &r, nullptr, nullptr, nullptr);
+  g_dd.ok += n == 1 && FD_ISSET(g_dd.data[0], &r);
+  return 0;
+}
+
+TEST_P(NeDriverPaths, SixteenLocalWaitersOfOneRemotePipeCostOneSubscribeAndOneNotify) {
+  g_dd = Dedup{};
+  tb::Simulation sim(scenario(2));
+  g_sim = &sim;
+  drv::Process& parent = sim.posix(1).start_program("parent", [] {
+    if (shadowsel_pipe(g_dd.data) != 0) return 1;
+    pid_t pids[16];
+    for (pid_t& p : pids) {
+      p = shadowsel_spawn(0, &dd_child, nullptr);
+      if (p <= 0) return 2;
+    }
+    shadowsel_usleep(2000);
+    g_dd.subscribes_before_write = transfers(*g_sim, ipb::PacketType::kNeSubscribe);
+    if (shadowsel_write(g_dd.data[1], "!", 1) != 1) return 3;
+    for (pid_t p : pids) {
+      int st = -1;
+      if (shadowsel_waitpid(p, &st, 0) != p) return 4;
+    }
+    return 0;
+  });
+  const tb::RunResult r = sim.run();
+  ASSERT_EQ(r.end, tb::RunResult::End::kFinished) << r.detail;
+  ASSERT_EQ(sim.posix(1).program_status(parent.pid()), std::optional<int>(0));
+  EXPECT_EQ(g_dd.ok, 16);
+  EXPECT_EQ(g_dd.subscribes_before_write, 1u);
+  EXPECT_EQ(transfers(sim, ipb::PacketType::kNeSubscribe), 1u);
+  EXPECT_EQ(transfers(sim, ipb::PacketType::kNeNotify), 2u);  // the answer, the notification
+  EXPECT_EQ(stat(sim, "cpu.0.ne_driver.arms"), 16u);
+  EXPECT_EQ(stat(sim, "cpu.0.ne_driver.requests_sent"), 1u);
+  EXPECT_EQ(stat(sim, "cpu.0.ne_driver.requests_suppressed"), 15u);
+  EXPECT_EQ(stat(sim, "cpu.0.ne_driver.waiters_woken"), 16u);
+  EXPECT_EQ(stat(sim, "cpu.1.ne_driver.answers_sent"), 1u);
+  EXPECT_EQ(stat(sim, "cpu.1.ne_driver.notifications_sent"), 1u);
+  EXPECT_EQ(stat(sim, "select.requests_sent"), 0u);  // the agents sent nothing
+  EXPECT_EQ(stat(sim, "cpu.0.posix.rescans"), 0u);
+}
+
+// --- a full local interest table falls back to the agents ---------------------------------
+
+struct Full {
+  int p[6][2];
+  int first = -2, second = -2;
+  bool first_bits[6] = {}, second_bits[6] = {};
+};
+Full g_full;
+
+int select_all(bool* bits) {
+  fd_set r;
+  FD_ZERO(&r);
+  int maxfd = 0;
+  for (auto& pp : g_full.p) {
+    FD_SET(pp[0], &r);
+    maxfd = std::max(maxfd, pp[0]);
+  }
+  const int n = shadowsel_select(maxfd + 1, &r, nullptr, nullptr, nullptr);
+  for (int i = 0; i < 6; ++i) bits[i] = FD_ISSET(g_full.p[i][0], &r);
+  return n;
+}
+
+int full_waiter(void*) {  // CPU 0: every read end, six remote pipes
+  g_full.first = select_all(g_full.first_bits);
+  char c;
+  if (shadowsel_read(g_full.p[5][0], &c, 1) != 1) return 1;
+  g_full.second = select_all(g_full.second_bits);
+  return 0;
+}
+
+int full_cpu3(void*) {  // CPU 3: makes pipes 4 and 5, starts the waiter, writes
+  if (shadowsel_pipe(g_full.p[4]) != 0 || shadowsel_pipe(g_full.p[5]) != 0) return 1;
+  const pid_t w = shadowsel_spawn(0, &full_waiter, nullptr);
+  if (w <= 0) return 2;
+  shadowsel_usleep(2000);
+  if (shadowsel_write(g_full.p[5][1], "a", 1) != 1) return 3;  // an agent-path item
+  shadowsel_usleep(2000);
+  if (shadowsel_write(g_full.p[1][1], "b", 1) != 1) return 4;  // an engine-path item
+  int st = -1;
+  return shadowsel_waitpid(w, &st, 0) == w && st == 0 ? 0 : 5;
+}
+
+int full_cpu2(void*) {
+  if (shadowsel_pipe(g_full.p[2]) != 0 || shadowsel_pipe(g_full.p[3]) != 0) return 1;
+  const pid_t c = shadowsel_spawn(3, &full_cpu3, nullptr);
+  int st = -1;
+  return c > 0 && shadowsel_waitpid(c, &st, 0) == c && st == 0 ? 0 : 2;
+}
+
+TEST_P(NeDriverPaths, ArmsBeyondASmallTableFallBackToTheAgents) {
+  g_full = Full{};
+  const tb::NotifyPath path = GetParam();
+  // Engines with 4 local and 2 remote interest entries (a size the Verilated RTL has).
+  const ne::Params small{4, 2, {}};
+  hw::CoreFactory cores = [path, small](uint32_t) -> std::unique_ptr<ne::Core> {
+    if (path == tb::NotifyPath::kRtl) return ne::make_rtl(small);
+    if (path == tb::NotifyPath::kModel) return ne::make_twin(small);
+    return ne::make_lockstep(ne::make_rtl(small), ne::make_twin(small));
+  };
+  tb::Simulation sim(scenario(4), cores);
+  drv::Process& parent = sim.posix(1).start_program("parent", [] {
+    if (shadowsel_pipe(g_full.p[0]) != 0 || shadowsel_pipe(g_full.p[1]) != 0) return 1;
+    const pid_t c = shadowsel_spawn(2, &full_cpu2, nullptr);
+    int st = -1;
+    return c > 0 && shadowsel_waitpid(c, &st, 0) == c && st == 0 ? 0 : 2;
+  });
+  const tb::RunResult r = sim.run();
+  ASSERT_EQ(r.end, tb::RunResult::End::kFinished) << r.detail;
+  ASSERT_EQ(sim.posix(1).program_status(parent.pid()), std::optional<int>(0));
+  EXPECT_EQ(g_full.first, 1);
+  EXPECT_EQ(g_full.second, 1);
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_EQ(g_full.first_bits[i], i == 5) << i;
+    EXPECT_EQ(g_full.second_bits[i], i == 1) << i;
+  }
+  // First select: 4 armed, 2 to the agent; second: the same 4 (still subscribed), 2 again.
+  EXPECT_EQ(stat(sim, "cpu.0.ne_driver.full_fallbacks"), 4u);
+  EXPECT_EQ(stat(sim, "cpu.0.ne_driver.requests_sent"), 4u);
+  EXPECT_GE(stat(sim, "cpu.0.agent.pipe.requests_sent"), 2u);
+  // The write, then the last writers closing at exit (end of file) for the others.
+  EXPECT_GE(stat(sim, "cpu.0.ne_driver.notifications_received"), 1u);
+}
+
+// --- node down --------------------------------------------------------------------------
+
+struct Down {
+  int data[2] = {-1, -1};
+  int ret = -2;
+  short revents = 0;
+  uint64_t silent_at = 0, returned_at = 0;
+};
+Down g_down;
+
+int down_waiter(void*) {
+  struct pollfd p = {g_down.data[0], POLLIN, 0};
+  g_down.ret = shadowsel_poll(&p, 1, -1);
+  g_down.revents = p.revents;
+  g_down.returned_at = hw::now_cycles();
+  return 0;
+}
+
+TEST_P(NeDriverPaths, WaitersOfANodeDeclaredDownWakeWithPollHup) {
+  g_down = Down{};
+  drv::NeDriver::default_options().alive_period = 2000;
+  drv::NeDriver::default_options().alive_timeout = 10000;
+  tb::Simulation sim(scenario(2));
+  g_sim = &sim;
+  drv::Process& parent = sim.posix(1).start_program("parent", [] {
+    if (shadowsel_pipe(g_down.data) != 0) return 1;
+    if (shadowsel_spawn(0, &down_waiter, nullptr) <= 0) return 2;
+    shadowsel_usleep(200);  // the waiter is armed
+    // Fault injection: CPU 1's engine falls silent (as if the node died).
+    g_sim->engine(1)->mmio_write(gen::ne::kRegAlivePeriod, 0);
+    g_sim->engine(1)->mmio_write(gen::ne::kRegCtrl, 0);
+    g_down.silent_at = hw::now_cycles();
+    return 0;
+  });
+  const tb::RunResult r = sim.run(2'000'000);
+  ASSERT_EQ(r.end, tb::RunResult::End::kFinished) << r.detail;
+  ASSERT_EQ(sim.posix(1).program_status(parent.pid()), std::optional<int>(0));
+  EXPECT_EQ(g_down.ret, 1);
+  EXPECT_EQ(g_down.revents, POLLHUP);
+  EXPECT_GT(g_down.returned_at, g_down.silent_at + 8000);
+  EXPECT_LT(g_down.returned_at, g_down.silent_at + 20000);
+  EXPECT_EQ(stat(sim, "cpu.0.ne_driver.node_down_records"), 1u);
+  EXPECT_EQ(stat(sim, "cpu.0.ne_driver.node_down_wakes"), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, NeDriverPaths,
+                         testing::Values(tb::NotifyPath::kModel, tb::NotifyPath::kRtl,
+                                         tb::NotifyPath::kLockstep),
+                         [](const auto& i) { return std::string(tb::to_string(i.param)); });
+
+}  // namespace
+}  // namespace shadowsel::test
