@@ -327,6 +327,59 @@ class Bench:
                   f"p99 {w64['remote_wake_latency_cycles']['p99']} cycles (64 waiters woken one after another); "
                   f"cycles per notification are the agents' own CPU time at both ends, interrupts excluded")
 
+    def select_hw(self):
+        """The select hot path through the notify engine and its driver (--notify rtl; the
+        twin gives the same cycles), same scenario and W=1 variant as select_sw.
+
+        hw_floor_cycles = bus + irq_entry + wakeup + context_switch, where
+        bus = arb_cycles + ceil((8 + 12 + 4) / width_bytes) is one NE_NOTIFY (12-byte
+        payload, one destination) on an idle lane (docs/bus.md), and the rest come from the
+        cost table (the waiter's CPU takes the engine's interrupt, wakes the selecting
+        process and switches to it). Everything else on the path (the owner's NOTIFY
+        register writes, the engine's cycles, the handler's register accesses and record
+        lookup, the woken call's return) is overhead above the floor."""
+        base = os.path.join(SCENARIOS, "dedup.toml")
+        with open(base) as f:
+            t = f.read()
+        t, n = re.subn(r"^waiters\s*=\s*\d+", "waiters = 1", t, flags=re.M)
+        if n != 1:
+            raise BenchError(f"{base}: no single 'waiters = N' line to vary")
+        path = os.path.join(self.outdir, "dedup-hw-w1.toml")
+        with open(path, "w") as f:
+            f.write(t)
+        run, stats = self.run("dedup-hw-w1", 0, path, extra=("--notify", "rtl"))
+        sel = stats["stats"]["select"]
+        ne = sel["ne"]
+        rounds = self.scenario_value(path, "workload", "rounds")
+        self.raw["select_hw"] = {"rounds": rounds, **sel, "run": run}
+        if ne["notifications"] != rounds:
+            raise BenchError(f"dedup hw: {ne['notifications']} notifications for {rounds} events")
+        costs = {"irq_entry": 897, "wakeup": 113, "context_switch": 785,
+                 **self.scenario_table(path, "costs")}
+        bus = {"arb_cycles": 1, "width_bytes": 4, **self.scenario_table(path, "bus")}
+        transfer = bus["arb_cycles"] + -(-(8 + 12 + 4) // bus["width_bytes"])
+        floor = transfer + costs["irq_entry"] + costs["wakeup"] + costs["context_switch"]
+        p50 = sel["remote_wake_latency_cycles"]["p50"]
+        self.figure("hw_wake_latency_cycles_p50", p50, "cycles")
+        self.figure("hw_floor_cycles", floor, "cycles")
+        self.figure("hw_latency_over_floor", sig(p50 / floor), "ratio")
+        self.figure("hw_bus_requests_per_event_w1", sig(ne["requests_sent"] / rounds), "requests/event")
+        hw_cpu = ne["driver_cycles_per_notification"]
+        self.figure("hw_cpu_cycles_per_notification", sig(hw_cpu), "cycles")
+        self.figure("hw_cpu_cycles_per_notification_with_irq",
+                    sig(ne["driver_cycles_per_notification_with_irq"]), "cycles")
+        sw = self.raw.get("select_sw", {}).get("w1")
+        if sw:
+            self.figure("sw_over_hw_latency", sig(sw["remote_wake_latency_cycles"]["p50"] / p50), "ratio")
+            self.figure("sw_over_hw_cpu_cycles", sig(sw["agent_cycles_per_notification"] / hw_cpu), "ratio")
+            self.figure("sw_over_hw_cpu_cycles_with_irq",
+                        sig(sw["agent_cycles_per_notification"] / ne["driver_cycles_per_notification_with_irq"]),
+                        "ratio")
+        self.note(f"select hw (rtl, W=1): floor {floor} = bus {transfer} + irq_entry {costs['irq_entry']} + "
+                  f"wakeup {costs['wakeup']} + context_switch {costs['context_switch']}; driver cycles per "
+                  f"notification exclude interrupt entries as the sw figure does (with them: "
+                  f"{ne['driver_cycles_per_notification_with_irq']:.0f})")
+
     # --- scenario files -------------------------------------------------------------
 
     @staticmethod
@@ -398,6 +451,7 @@ def main():
         b.idle()
         b.busy8()
         b.select_sw()
+        b.select_hw()
         rtl_bench.measure(b, BenchError)
     except BenchError as e:
         failed = str(e)
