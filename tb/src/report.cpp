@@ -96,6 +96,13 @@ std::string summary(Simulation& sim, const RunResult& r) {
                        "{:.0f} agent cycles per notification\n",
                        st.value("select.requests_sent"), st.value("select.requests_suppressed"),
                        st.value("select.notifications"), st.value("select.agent_cycles_per_notification"));
+    if (sim.engine(0)) {
+      out += fmt::format("ne driver   {:.0f} requests sent, {:.0f} suppressed, {:.0f} notifications, {:.0f} "
+                         "fallbacks to the agents; {:.0f} driver cycles per notification\n",
+                         st.value("select.ne.requests_sent"), st.value("select.ne.requests_suppressed"),
+                         st.value("select.ne.notifications"), st.value("select.ne.full_fallbacks"),
+                         st.value("select.ne.driver_cycles_per_notification"));
+    }
   }
   uint64_t no_memory = 0, undeliverable = 0;
   for (uint32_t i = 0; i < sim.cpus(); ++i) {

@@ -796,6 +796,33 @@ TEST(CliSelectScenarios, DedupSendsOneRequestPerEvent) {
   EXPECT_GT(s.at("select").at("remote_wake_latency_cycles").at("p50").get<int>(), 0);
 }
 
+// dedup on the engine: the same one request per event, now sent by the engines' ARMs
+// (the agents send nothing), and the summary says so on its driver line.
+class CliSelectOnEngine : public testing::TestWithParam<const char*> {};
+
+TEST_P(CliSelectOnEngine, DedupSendsOneSubscribePerEvent) {
+  TempDir out;
+  const Result r = run_shadowsel(
+      {"--scenario", (kShipped / "dedup.toml").string(), "--notify", GetParam(), "--out", out.str()});
+  expect_clean_exit(r, 0);
+  if (HasFatalFailure()) return;
+  EXPECT_NE(r.out.find("ne driver   20 requests sent, 1260 suppressed, 20 notifications, 0 fallbacks"),
+            std::string::npos)
+      << r.describe();
+  std::string error;
+  const auto stats = parse_json_file(out / "stats.json", &error);
+  ASSERT_TRUE(stats) << error;
+  const json& s = stats->at("stats");
+  EXPECT_EQ(s.at("select").at("requests_sent").get<double>(), 0.0);  // the agents'
+  EXPECT_EQ(s.at("select").at("ne").at("requests_sent").get<double>(), 20.0);
+  EXPECT_EQ(s.at("select").at("ne").at("requests_suppressed").get<double>(), 20.0 * 63);
+  EXPECT_EQ(s.at("select").at("remote_wake_latency_cycles").at("count").get<int>(), 20 * 64);
+  EXPECT_EQ(s.at("cpu").at("0").at("posix").at("rescans").get<int>(), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, CliSelectOnEngine, testing::Values("model", "rtl", "lockstep"),
+                         [](const testing::TestParamInfo<const char*>& info) { return std::string(info.param); });
+
 // pipeline: filters on CPUs 1..3 select on three pipes each and read to EOF;
 // the producer checks every filter's byte count through its exit status.
 TEST(CliSelectScenarios, PipelineFinishes) {
