@@ -6,6 +6,7 @@
 
 #include "shadowsel/gen/ipb.h"
 #include "shadowsel/gen/ne.h"
+#include "shadowsel/ne/payloads.h"
 
 namespace ne_tb {
 
@@ -33,12 +34,7 @@ TxPkt notify_pkt(uint64_t mask, uint32_t object, uint8_t event, uint32_t version
   p.type = static_cast<uint8_t>(ipb::PacketType::kNeNotify);
   p.mask = mask;
   p.len = ipb::ne_notify::kBytes;
-  ipb::ne_notify::set_object(p.payload.data(), object);
-  ipb::ne_notify::set_version(p.payload.data(), version);
-  ipb::ne_notify::set_event(p.payload.data(), event);
-  ipb::ne_notify::set_state(p.payload.data(), state);
-  ipb::ne_notify::set_kind(p.payload.data(), kind);
-  ipb::ne_notify::set_ready(p.payload.data(), ready);
+  p.payload = shadowsel::ne::notify_payload(object, event, version, state, kind, ready);
   return p;
 }
 

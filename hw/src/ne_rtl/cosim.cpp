@@ -13,6 +13,7 @@
 
 #include "shadowsel/gen/ipb.h"
 #include "shadowsel/gen/ne.h"
+#include "shadowsel/ne/payloads.h"
 
 namespace shadowsel::ne {
 
@@ -43,12 +44,7 @@ RxPkt ntf_pkt(uint8_t src, uint32_t object, uint8_t event, uint32_t version, uin
   p.type = u8(ipb::PacketType::kNeNotify);
   p.src = src;
   p.len = ipb::ne_notify::kBytes;
-  ipb::ne_notify::set_object(p.payload.data(), object);
-  ipb::ne_notify::set_version(p.payload.data(), version);
-  ipb::ne_notify::set_event(p.payload.data(), event);
-  ipb::ne_notify::set_state(p.payload.data(), state);
-  ipb::ne_notify::set_kind(p.payload.data(), kind);
-  ipb::ne_notify::set_ready(p.payload.data(), ready);
+  p.payload = notify_payload(object, event, version, state, kind, ready);
   return p;
 }
 
@@ -57,9 +53,7 @@ RxPkt sub_pkt(uint8_t src, uint32_t object, uint8_t event, uint32_t version) {
   p.type = u8(ipb::PacketType::kNeSubscribe);
   p.src = src;
   p.len = ipb::ne_subscribe::kBytes;
-  ipb::ne_subscribe::set_object(p.payload.data(), object);
-  ipb::ne_subscribe::set_version(p.payload.data(), version);
-  ipb::ne_subscribe::set_event(p.payload.data(), event);
+  p.payload = subscribe_payload(object, event, version);
   return p;
 }
 
