@@ -56,8 +56,9 @@ namespace rr = gen::ne::ready_record;
 //    and is ignored); the NOTIFY wakes all of them. One NE_SUBSCRIBE, one NE_NOTIFY.
 // R6 Table full. ARM_RESULT = FULL: the item goes to the agent exactly as on the
 //    software path (which has no table limit). The owner's table full: the engine
-//    answers ready = 1 with a state that is not ready; the driver links it into the
-//    ready list so the call rescans and asks again rather than sleeping forever.
+//    answers ready = 1 with a state that is not ready; the driver hands the item to
+//    the call's agent requests (Wait::to_agents), so it costs one fallback, never a
+//    rescan loop that re-arms while the owner's table stays full.
 // R7 Node down. The NODE_DOWN record wakes every waiter of that node's keys with the
 //    state of a vanished peer (no readers, no writers: POLLHUP for readers, POLLERR
 //    for writers); later arms for that node are answered at once the same way.
@@ -273,16 +274,20 @@ void NeDriver::on_state(const Key& k, const PipeState& s, bool ready, bool notif
     ++c_.answers_received;
   }
   // R6: "ready" with a state that is not: the owner could not remember the interest.
-  const bool reask = !notify && ready && !interest_ready(s, static_cast<Interest>(k.event), k.version);
-  c_.reasks += reask;
+  const bool owner_full = !notify && ready && !interest_ready(s, static_cast<Interest>(k.event), k.version);
+  c_.owner_full_fallbacks += owner_full;
   e.state = (notify || ready) ? Entry::State::kIdle : Entry::State::kSubscribed;
   std::vector<Waiter> keep;
   std::vector<Wait*> wake;
   for (Waiter& x : e.waiters) {
     if (!x.wait->active) continue;
     if (x.wants_answer) {
-      x.wait->answers.push_back({x.slot, s, true});
-      if (reask) x.wait->ready.push_back({x.slot, s, true});
+      if (owner_full) {
+        // The agents keep the interest instead: the call hands the item to them.
+        x.wait->to_agents.push_back({x.slot, static_cast<Interest>(k.event)});
+      } else {
+        x.wait->answers.push_back({x.slot, s, true});
+      }
       if (--x.wait->answers_pending == 0) wake.push_back(x.wait.get());
       x.wants_answer = false;
       if (!ready && !notify) keep.push_back(x);
@@ -485,7 +490,8 @@ void NeDriver::register_stats(sim::Stats& s) const {
   s.counter(p + "interrupts", &c_.interrupts, "interrupts", "engine interrupts taken");
   s.counter(p + "node_down_records", &c_.node_down_records, "records", "NODE_DOWN records");
   s.counter(p + "node_down_wakes", &c_.node_down_wakes, "waiters", "waiters woken with an error");
-  s.counter(p + "reasks", &c_.reasks, "answers", "ready answers that were not ready (owner table full)");
+  s.counter(p + "owner_full_fallbacks", &c_.owner_full_fallbacks, "items",
+            "ready answers that were not ready (owner's table full): item sent to the agents");
   s.formula(p + "cpu_cycles", [this] { return cpu_cycles(false); }, "cycles",
             "driver work: MMIO stalls after boot and charged cycles, interrupt entries excluded");
   s.formula(p + "cpu_cycles_with_irq", [this] { return cpu_cycles(true); }, "cycles",
@@ -504,11 +510,12 @@ void NeDriver::register_stats(sim::Stats& s) const {
   auto notes = sum([](const NeDriver& d) { return double(d.c_.notifications_received); });
   auto cyc = sum([](const NeDriver& d) { return d.cpu_cycles(false); });
   auto cyc_irq = sum([](const NeDriver& d) { return d.cpu_cycles(true); });
-  auto fulls = sum([](const NeDriver& d) { return double(d.c_.full_fallbacks); });
+  auto fulls = sum([](const NeDriver& d) { return double(d.c_.full_fallbacks + d.c_.owner_full_fallbacks); });
   s.formula("select.ne.requests_sent", sent, "packets", "NE_SUBSCRIBE sent by all engines' ARMs");
   s.formula("select.ne.requests_suppressed", supp, "requests", "ARMs that sent nothing");
   s.formula("select.ne.notifications", notes, "records", "NOTIFY records taken by all drivers");
-  s.formula("select.ne.full_fallbacks", fulls, "items", "ARMs that fell back to the agents");
+  s.formula("select.ne.full_fallbacks", fulls, "items",
+            "items that fell back to the agents (local or owner's table full)");
   s.formula("select.ne.driver_cpu_cycles", cyc, "cycles", "all drivers' work, interrupt entries excluded");
   s.formula("select.ne.driver_cycles_per_notification",
             [cyc, notes] { return notes() ? cyc() / notes() : 0.0; }, "cycles",

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <set>
 #include <stdexcept>
+#include <utility>
 
 #include "shadowsel/driver/agent_protocol.h"
 #include "shadowsel/driver/filesystem.h"
@@ -684,16 +685,73 @@ short PosixKernel::mask_of(const PollEntry& e, const PipeState& s) const {
   return pipe_poll_mask(s, e.file->can_read(), e.file->can_write(), e.file->version);
 }
 
+// A loop, not a recursion: a call may scan again any number of times (each notification
+// that reports nothing of interest spends the owner's interest), and each pass must not
+// cost stack.
 int PosixKernel::do_poll(Process& self, std::vector<PollEntry>& entries, int64_t timeout_cycles,
                          int64_t* remaining) {
-  ++c_.selects;
   const int64_t deadline = timeout_cycles < 0 ? -1 : static_cast<int64_t>(now_cycles()) + timeout_cycles;
+  bool may_block = timeout_cycles != 0;
+  for (;;) {
+    ++c_.selects;  // a rescan counts as another call (docs/select.md)
+    if (const auto count = poll_pass(self, entries, deadline, may_block)) {
+      if (remaining) {
+        *remaining = deadline < 0 ? -1 : std::max<int64_t>(0, deadline - static_cast<int64_t>(now_cycles()));
+      }
+      return *count;
+    }
+    ++c_.rescans;
+    // Past the deadline the next pass only scans (a poll with timeout 0).
+    may_block = deadline < 0 || static_cast<int64_t>(now_cycles()) < deadline;
+  }
+}
+
+void PosixKernel::ask_agents(Process& self, Wait& w, const std::vector<PollEntry>& entries,
+                             const std::vector<Wait::Item>& items) {
+  for (uint32_t port : {kPipeAgentPort, kFifoAgentPort}) {
+    WireWriter msg;
+    uint32_t n = 0;
+    for (const Wait::Item& it : items) n += entries[it.slot].file->conn.agent_port() == port;
+    if (n == 0) continue;
+    msg.put(AgentMsg::kSelect).put(w.id).put(n);
+    for (const Wait::Item& it : items) {
+      const OpenFile& f = *entries[it.slot].file;
+      if (f.conn.agent_port() != port) continue;
+      msg.put(f.conn.owner).put(f.conn.id).put(static_cast<uint8_t>(it.interest)).put(f.version)
+          .put(it.slot);
+    }
+    w.answers_pending += n;
+    self.post(Address{k_.cpu(), port}, msg.data());
+  }
+}
+
+void PosixKernel::ask_owners(Process& self, const std::shared_ptr<Wait>& w,
+                             const std::vector<PollEntry>& entries, std::vector<Wait::Item> items) {
+  // With a notify engine, remote descriptors are armed in it (the driver answers
+  // them); those its local table cannot take go to the agents like the rest.
+  if (ne_) {
+    std::vector<Wait::Item> rest;
+    for (const Wait::Item& it : items) {
+      if (!ne_->select_item(self, w, it.slot, *entries[it.slot].file, it.interest)) rest.push_back(it);
+    }
+    items = std::move(rest);
+  }
+  // The local agents ask the owners (or answer from their select database when a
+  // request is already outstanding).
+  ask_agents(self, *w, entries, items);
+  for (;;) {
+    block_on(self, *w, -1, true);
+    if (w->to_agents.empty()) return;
+    // The owner's engine could not remember the interest: one agent request instead
+    // of re-arming the engine in a loop.
+    ask_agents(self, *w, entries, std::exchange(w->to_agents, {}));
+  }
+}
+
+std::optional<int> PosixKernel::poll_pass(Process& self, std::vector<PollEntry>& entries,
+                                          int64_t deadline, bool may_block) {
   auto w = new_wait(self);
-  struct Item {
-    uint32_t slot;
-    Interest interest;
-  };
-  std::vector<Item> remote;
+  std::vector<Wait::Item> remote;
   // The (connection, event) pairs whose readiness could set a bit this entry reports.
   auto interests = [](const PollEntry& e) {
     std::vector<Interest> v;
@@ -711,51 +769,17 @@ int PosixKernel::do_poll(Process& self, std::vector<PollEntry>& entries, int64_t
     for (Interest in : interests(e)) {
       if (e.file->conn.owner != k_.cpu()) {
         remote.push_back({i, in});
-      } else if (timeout_cycles != 0) {
+      } else if (may_block) {
         if (PipeObject* p = pipe(e.file->conn.id)) {
           p->waiters.push_back({w, i, in, e.file->version});
         }
       }
     }
   }
-  // With a notify engine, remote descriptors are armed in it (the driver answers
-  // them); those its table cannot take go to the agents like the rest.
-  const bool had_remote = !remote.empty();
-  if (ne_ && had_remote) {
-    std::vector<Item> rest;
-    for (const Item& it : remote) {
-      if (!ne_->select_item(self, w, it.slot, *entries[it.slot].file, it.interest)) rest.push_back(it);
-    }
-    remote = std::move(rest);
-  }
-  // Remote descriptors go to the local agents, which ask the owners (or answer
-  // from their select database when a request is already outstanding).
-  if (had_remote) {
-    for (uint32_t port : {kPipeAgentPort, kFifoAgentPort}) {
-      WireWriter msg;
-      uint32_t n = 0;
-      for (const Item& it : remote) n += entries[it.slot].file->conn.agent_port() == port;
-      if (n == 0) continue;
-      msg.put(AgentMsg::kSelect).put(w->id).put(n);
-      for (const Item& it : remote) {
-        const OpenFile& f = *entries[it.slot].file;
-        if (f.conn.agent_port() != port) continue;
-        msg.put(f.conn.owner).put(f.conn.id).put(static_cast<uint8_t>(it.interest)).put(f.version)
-            .put(it.slot);
-      }
-      w->answers_pending += n;
-      self.post(Address{k_.cpu(), port}, msg.data());
-    }
-    block_on(self, *w, -1, true);
-  }
+  if (!remote.empty()) ask_owners(self, w, entries, std::move(remote));
   // The scan: each descriptor once, as Linux's do_select()/do_poll() do.
   k_.execute(k_.costs().fd_check * entries.size());
   c_.fds_scanned += entries.size();
-  auto finish = [&](int count) {
-    end_wait(w);
-    if (remaining) *remaining = deadline < 0 ? -1 : std::max<int64_t>(0, deadline - static_cast<int64_t>(now_cycles()));
-    return count;
-  };
   int count = 0;
   for (uint32_t i = 0; i < entries.size(); ++i) {
     PollEntry& e = entries[i];
@@ -782,14 +806,15 @@ int PosixKernel::do_poll(Process& self, std::vector<PollEntry>& entries, int64_t
     }
     count += e.revents != 0;
   }
-  if (count || timeout_cycles == 0) return finish(count);
+  if (count || !may_block) {
+    end_wait(w);
+    return count;
+  }
   if (std::any_of(w->ready.begin(), w->ready.end(), [](const ReadyRecord& r) { return r.remote; })) {
     // A notification came but reports nothing of interest now: its interest
     // at the owner is spent, so ask again rather than sleep on it.
-    ++c_.rescans;
     end_wait(w);
-    const int64_t left = deadline < 0 ? -1 : std::max<int64_t>(0, deadline - static_cast<int64_t>(now_cycles()));
-    return do_poll(self, entries, left, remaining);
+    return std::nullopt;
   }
   // Sleep. Wake-ups link ready records into this call's list; the woken call
   // reads that list instead of rescanning every descriptor.
@@ -803,21 +828,18 @@ int PosixKernel::do_poll(Process& self, std::vector<PollEntry>& entries, int64_t
         if (m && !e.revents) ++count;
         e.revents |= m;
       }
-      if (count) {
-        ++c_.ready_list_wakes;
-        const ReadyRecord& first = w->ready.front();
-        k_.recorder().select_woke(k_.cpu(), self.pid(), first.remote, first.state.changed_at,
-                                  now_cycles());
-        return finish(count);
-      }
-      // Nothing on the list is of interest (another reader took the data):
-      // scan again, asking afresh for what is remote.
-      ++c_.rescans;
       end_wait(w);
-      const int64_t left = deadline < 0 ? -1 : std::max<int64_t>(0, deadline - static_cast<int64_t>(now_cycles()));
-      return do_poll(self, entries, left, remaining);
+      if (!count) return std::nullopt;  // another reader took the data: ask afresh
+      ++c_.ready_list_wakes;
+      const ReadyRecord& first = w->ready.front();
+      k_.recorder().select_woke(k_.cpu(), self.pid(), first.remote, first.state.changed_at,
+                                now_cycles());
+      return count;
     }
-    if (timed_out) return finish(0);
+    if (timed_out) {
+      end_wait(w);
+      return 0;
+    }
   }
 }
 

@@ -62,7 +62,7 @@ struct NeDriverCounters {
   uint64_t interrupts = 0;            ///< engine interrupts taken
   uint64_t node_down_records = 0;     ///< NODE_DOWN records
   uint64_t node_down_wakes = 0;       ///< waiters woken with an error by a node going down
-  uint64_t reasks = 0;                ///< ANSWER ready=1 not ready (owner's table full): rescan
+  uint64_t owner_full_fallbacks = 0;  ///< ANSWER ready=1 not ready (owner's table full): agent path
   uint64_t charged_cycles = 0;        ///< cost-table cycles the driver charged (lookups, wake-ups)
   uint64_t boot_stall_cycles = 0;     ///< MMIO stall of the boot sequence (not CPU work)
 };

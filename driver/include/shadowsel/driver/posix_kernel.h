@@ -75,12 +75,20 @@ struct ReadyRecord {
 /// readiness). The distributor and local wake-ups link records into `ready`;
 /// answers to this call's own requests arrive in `answers`.
 struct Wait {
+  /// One (descriptor, event) of the call that must be asked of a remote owner.
+  struct Item {
+    uint32_t slot = 0;  ///< index into the call's entries
+    Interest interest = Interest::kRead;
+  };
   Process* proc = nullptr;
   uint64_t id = 0;
   bool active = true;
   std::vector<ReadyRecord> ready;
   std::vector<ReadyRecord> answers;
   uint32_t answers_pending = 0;
+  /// Items the notify engine could not keep (the owner's remote interest table was
+  /// full): the call hands them to the agents, which have no table limit.
+  std::vector<Item> to_agents;
 };
 
 /// An open file description (Linux's struct file).
@@ -237,6 +245,18 @@ class PosixKernel {
   void close_all(Process& self);
   int do_poll(Process& self, std::vector<PollEntry>& entries, int64_t timeout_cycles,
               int64_t* remaining);
+  /// One pass of do_poll: arms, scans and, when `may_block`, sleeps. Returns the count,
+  /// or nullopt when the call must scan again (a notification reported nothing of
+  /// interest: its interest at the owner is spent).
+  std::optional<int> poll_pass(Process& self, std::vector<PollEntry>& entries, int64_t deadline,
+                               bool may_block);
+  /// Asks the remote owners about `items`: through the notify engine when there is one,
+  /// else (or for what the engine cannot keep) through the local agents; returns once
+  /// every answer is in.
+  void ask_owners(Process& self, const std::shared_ptr<Wait>& w,
+                  const std::vector<PollEntry>& entries, std::vector<Wait::Item> items);
+  void ask_agents(Process& self, Wait& w, const std::vector<PollEntry>& entries,
+                  const std::vector<Wait::Item>& items);
   short mask_of(const PollEntry& e, const PipeState& s) const;
   /// Blocks until a record arrives, answers are all in, or the deadline passes.
   bool block_on(Process& self, Wait& w, int64_t deadline, bool for_answers);
