@@ -232,77 +232,46 @@ bool NeDriver::select_item(Process& self, const std::shared_ptr<Wait>& w, uint32
     wr(ne::kRegIrqStatus, ne::IrqCause::kRecords);
     drain(before);
   }
-  Entry& e = db_[key];
-  std::erase_if(e.waiters, [](const Waiter& x) { return !x.wait->active; });
   switch (result) {
     case ne::ArmResult::kSent:
       ++c_.requests_sent;
-      e.state = Entry::State::kInFlight;
-      e.waiters.push_back({w, slot, true});
-      ++w->answers_pending;
       break;
     case ne::ArmResult::kSuppressedInFlight:
-      ++c_.requests_suppressed;
-      e.state = Entry::State::kInFlight;
-      e.waiters.push_back({w, slot, true});
-      ++w->answers_pending;
-      break;
     case ne::ArmResult::kSuppressedSubscribed:
-      // R5: the owner said "not ready" and will notify: that is the answer.
+      // R5 (subscribed): the owner said "not ready" and will notify: that is the answer.
       ++c_.requests_suppressed;
-      e.state = Entry::State::kSubscribed;
-      w->answers.push_back({slot, e.last, true});
-      e.waiters.push_back({w, slot, false});
       break;
     default:
       throw std::logic_error("ne driver: ARM_RESULT " + std::to_string(static_cast<int>(result)));
   }
+  ++w->answers_pending;
+  db_.add(key, result == ne::ArmResult::kSuppressedSubscribed ? SelectDb::State::kSubscribed
+                                                             : SelectDb::State::kInFlight,
+          w, slot);
   if (more) drain();  // the records behind the ARM, after it
   return true;
 }
 
 void NeDriver::on_state(const Key& k, const PipeState& s, bool ready, bool notify) {
   charge(k_.costs().fd_check);
-  auto it = db_.find(k);
-  if (it == db_.end()) return;  // nobody here waits for it (a caller that went away)
-  Entry& e = it->second;
-  if (!notify && e.state == Entry::State::kSubscribed) return;  // R5: the at-once echo
-  e.last = s;
+  // R6: "ready" with a state that is not: the owner could not remember the interest.
+  const bool owner_full = !notify && ready && !interest_ready(s, static_cast<Interest>(k.event), k.version);
+  const SelectDb::Delivered d = db_.deliver(k, s, ready, notify, owner_full);
+  if (!d.taken) return;  // nobody waits (a caller that went away), or R5's at-once echo
   if (notify) {
     ++c_.notifications_received;
   } else {
     ++c_.answers_received;
   }
-  // R6: "ready" with a state that is not: the owner could not remember the interest.
-  const bool owner_full = !notify && ready && !interest_ready(s, static_cast<Interest>(k.event), k.version);
   c_.owner_full_fallbacks += owner_full;
-  e.state = (notify || ready) ? Entry::State::kIdle : Entry::State::kSubscribed;
-  std::vector<Waiter> keep;
-  std::vector<Wait*> wake;
-  for (Waiter& x : e.waiters) {
-    if (!x.wait->active) continue;
-    if (x.wants_answer) {
-      if (owner_full) {
-        // The agents keep the interest instead: the call hands the item to them.
-        x.wait->to_agents.push_back({x.slot, static_cast<Interest>(k.event)});
-      } else {
-        x.wait->answers.push_back({x.slot, s, true});
-      }
-      if (--x.wait->answers_pending == 0) wake.push_back(x.wait.get());
-      x.wants_answer = false;
-      if (!ready && !notify) keep.push_back(x);
-      continue;
-    }
-    // The distributor: link into the waiter's ready list and wake it.
-    x.wait->ready.push_back({x.slot, s, true});
-    ++c_.waiters_woken;
-    wake.push_back(x.wait.get());
-  }
-  e.waiters = std::move(keep);
-  if (e.state == Entry::State::kIdle && e.waiters.empty()) db_.erase(it);
-  // Wake-ups charge the CPU (and may let a nested handler run): after the mirror is
-  // consistent. The Waits stay alive: their processes hold them.
-  for (Wait* w : wake) {
+  c_.waiters_woken += d.linked;
+  wake(d.wake);
+}
+
+// Wake-ups charge the CPU (and may let a nested handler run): only once the mirror is
+// consistent. The Waits stay alive: their processes hold them.
+void NeDriver::wake(const std::vector<Wait*>& waits) {
+  for (Wait* w : waits) {
     if (w->active && w->proc) {
       c_.charged_cycles += k_.costs().wakeup;
       px_.wake_wait(*w);
@@ -313,32 +282,9 @@ void NeDriver::on_state(const Key& k, const PipeState& s, bool ready, bool notif
 void NeDriver::on_node_down(uint32_t node) {
   ++c_.node_down_records;
   down_.insert(node);
-  std::vector<Wait*> wake;
-  for (auto it = db_.begin(); it != db_.end();) {
-    if (it->first.owner != node) {
-      ++it;
-      continue;
-    }
-    const PipeState s = vanished(it->first.version);
-    for (Waiter& x : it->second.waiters) {
-      if (!x.wait->active) continue;
-      if (x.wants_answer) {
-        x.wait->answers.push_back({x.slot, s, true});
-        if (--x.wait->answers_pending == 0) wake.push_back(x.wait.get());
-      } else {
-        x.wait->ready.push_back({x.slot, s, true});
-        wake.push_back(x.wait.get());
-      }
-      ++c_.node_down_wakes;
-    }
-    it = db_.erase(it);
-  }
-  for (Wait* w : wake) {
-    if (w->active && w->proc) {
-      c_.charged_cycles += k_.costs().wakeup;
-      px_.wake_wait(*w);
-    }
-  }
+  const SelectDb::Delivered d = db_.owner_down(node, [](const Key& k) { return vanished(k.version); });
+  c_.node_down_wakes += d.linked;
+  wake(d.wake);
 }
 
 // --- owner side ------------------------------------------------------------------------

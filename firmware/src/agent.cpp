@@ -152,30 +152,16 @@ void PipeAgent::on_select(drv::Process& self, std::span<const uint8_t> body) {
     const uint32_t slot = r.get<uint32_t>();
     step();
     if (!w || !w->active) continue;  // the caller is gone: nothing to ask for
-    Entry& e = db_[k];
-    std::erase_if(e.waiters, [](const Waiter& x) { return !x.wait->active; });
-    switch (e.state) {
-      case Entry::State::kIdle: {
-        e.state = Entry::State::kInFlight;
-        e.waiters.push_back({w, slot, true});
-        WireWriter m;
-        m.put(AgentMsg::kSubscribe).put(k.owner).put(k.id).put(k.interest).put(k.version).put(me);
-        ++c_.requests_sent;
-        self.post(drv::Address{k.owner, port_}, m.data());
-        break;
-      }
-      case Entry::State::kInFlight:
-        e.waiters.push_back({w, slot, true});
-        ++c_.requests_suppressed;
-        break;
-      case Entry::State::kSubscribed:
-        // The owner said "not ready" and will notify: that is the answer.
-        w->answers.push_back({slot, e.last, true});
-        --w->answers_pending;
-        e.waiters.push_back({w, slot, false});
-        ++c_.requests_suppressed;
-        break;
+    const drv::SelectDb::State now = db_.state(k);
+    if (now == drv::SelectDb::State::kIdle) {
+      WireWriter m;
+      m.put(AgentMsg::kSubscribe).put(k.owner).put(k.object).put(k.event).put(k.version).put(me);
+      ++c_.requests_sent;
+      self.post(drv::Address{k.owner, port_}, m.data());
+    } else {
+      ++c_.requests_suppressed;
     }
+    db_.add(k, now == drv::SelectDb::State::kIdle ? drv::SelectDb::State::kInFlight : now, w, slot);
   }
   if (w && w->active && w->answers_pending == 0) px_.wake_wait(*w);
 }
@@ -184,33 +170,15 @@ void PipeAgent::on_answer(drv::Process& self, const Key& k, const drv::PipeState
                           bool notify) {
   (void)self;
   step();
-  auto it = db_.find(k);
-  if (it == db_.end()) return;
-  Entry& e = it->second;
-  e.last = s;
+  const drv::SelectDb::Delivered d = db_.deliver(k, s, ready, notify, /*refused=*/false);
+  if (!d.taken) return;
   if (notify) {
     ++c_.notifications_received;
   } else {
     ++c_.answers_received;
   }
-  e.state = (notify || ready) ? Entry::State::kIdle : Entry::State::kSubscribed;
-  std::vector<Waiter> keep;
-  for (Waiter& x : e.waiters) {
-    if (!x.wait->active) continue;
-    if (x.wants_answer) {
-      x.wait->answers.push_back({x.slot, s, true});
-      if (--x.wait->answers_pending == 0) px_.wake_wait(*x.wait);
-      x.wants_answer = false;
-      if (!ready && !notify) keep.push_back(x);
-      continue;
-    }
-    // Distributor: link into the waiter's ready list and wake it.
-    x.wait->ready.push_back({x.slot, s, true});
-    ++c_.waiters_woken;
-    px_.wake_wait(*x.wait);
-  }
-  e.waiters = std::move(keep);
-  if (e.state == Entry::State::kIdle && e.waiters.empty()) db_.erase(it);
+  c_.waiters_woken += d.linked;
+  for (drv::Wait* w : d.wake) px_.wake_wait(*w);
 }
 
 // --- the owner side: remote interest table and operations ----------------------------------
@@ -218,7 +186,7 @@ void PipeAgent::on_answer(drv::Process& self, const Key& k, const drv::PipeState
 void PipeAgent::send_state(drv::Process& self, uint32_t to, uint8_t kind, const Key& k,
                            const drv::PipeState& s, bool ready) {
   WireWriter m;
-  m.put(static_cast<AgentMsg>(kind)).put(k.owner).put(k.id).put(k.interest).put(k.version);
+  m.put(static_cast<AgentMsg>(kind)).put(k.owner).put(k.object).put(k.event).put(k.version);
   put_state(m, s);
   m.put<uint8_t>(ready);
   self.post(drv::Address{to, port_}, m.data());
@@ -226,9 +194,9 @@ void PipeAgent::send_state(drv::Process& self, uint32_t to, uint8_t kind, const 
 
 void PipeAgent::on_subscribe(drv::Process& self, const Key& k, uint32_t from) {
   step();
-  drv::PipeObject* p = px_.pipe(k.id);
+  drv::PipeObject* p = px_.pipe(k.object);
   if (!p) throw std::logic_error("agent: subscribe for a pipe that no longer exists");
-  const auto interest = static_cast<drv::Interest>(k.interest);
+  const auto interest = static_cast<drv::Interest>(k.event);
   const drv::PipeState s = p->state();
   const bool ready = drv::interest_ready(s, interest, k.version);
   if (!ready) {

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "shadowsel/driver/posix_kernel.h"
+#include "shadowsel/driver/select_db.h"
 #include "shadowsel/sim/stats.h"
 
 namespace shadowsel::hw {
@@ -94,24 +95,7 @@ class NeDriver {
   void register_stats(sim::Stats& s) const;
 
  private:
-  struct Key {
-    uint32_t owner, object;
-    uint8_t event;
-    uint32_t version;
-    auto operator<=>(const Key&) const = default;
-  };
-  struct Waiter {
-    std::shared_ptr<Wait> wait;
-    uint32_t slot;
-    bool wants_answer;
-  };
-  /// Mirror of the engine's local interest entry for a key, plus the local waiters.
-  struct Entry {
-    enum class State { kIdle, kInFlight, kSubscribed };
-    State state = State::kIdle;
-    PipeState last;
-    std::vector<Waiter> waiters;
-  };
+  using Key = SelectKey;
   struct Record {
     uint8_t kind, src, event, state;
     uint32_t object, version;
@@ -134,6 +118,7 @@ class NeDriver {
   void on_state(const Key& k, const PipeState& s, bool ready, bool notify);
   void on_subscribe(const Record& r);
   void on_node_down(uint32_t node);
+  void wake(const std::vector<Wait*>& waits);
   void key_regs(const Key& k);
 
   PosixKernel& px_;
@@ -144,7 +129,7 @@ class NeDriver {
   bool draining_ = false;
   uint64_t ring_base_ = 0;
   uint32_t tail_ = 0;
-  std::map<Key, Entry> db_;                 ///< waiter side
+  SelectDb db_;  ///< waiter side: the mirror of the engine's local interest table
   std::map<std::tuple<uint32_t, uint8_t, uint32_t>, std::set<uint32_t>> rit_;  ///< owner side: (object, event, version) -> CPUs
   std::set<uint32_t> down_;                 ///< nodes declared down
   NeDriverCounters c_;

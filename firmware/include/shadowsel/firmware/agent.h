@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "shadowsel/driver/posix_kernel.h"
+#include "shadowsel/driver/select_db.h"
 #include "shadowsel/sim/stats.h"
 
 namespace shadowsel::fw {
@@ -49,23 +50,7 @@ class PipeAgent {
   void register_stats(sim::Stats& s) const;
 
  private:
-  struct Key {
-    uint32_t owner, id;
-    uint8_t interest;
-    uint32_t version;
-    auto operator<=>(const Key&) const = default;
-  };
-  struct Waiter {
-    std::shared_ptr<drv::Wait> wait;
-    uint32_t slot;
-    bool wants_answer;
-  };
-  struct Entry {
-    enum class State { kIdle, kInFlight, kSubscribed };
-    State state = State::kIdle;
-    drv::PipeState last;
-    std::vector<Waiter> waiters;
-  };
+  using Key = drv::SelectKey;
 
   void run(drv::Process& self);
   void handle(drv::Process& self, const drv::Message& m);
@@ -85,7 +70,7 @@ class PipeAgent {
   bool fifo_;
   uint32_t port_;
   drv::Process* process_ = nullptr;
-  std::map<Key, Entry> db_;
+  drv::SelectDb db_;
   std::unordered_map<uint64_t, drv::Message> pending_ops_;  ///< corr -> local call to answer
   uint64_t next_corr_ = 1;
   AgentCounters c_;
