@@ -198,13 +198,9 @@ void NeDriver::key_regs(const Key& k) {
 
 // --- waiter side -------------------------------------------------------------------------
 
-bool NeDriver::select_item(Process& self, const std::shared_ptr<Wait>& w, uint32_t slot,
-                           const OpenFile& f, Interest i) {
-  (void)self;
+bool NeDriver::select_item(const std::shared_ptr<Wait>& w, uint32_t slot, const Key& key) {
   if (!booted_) return false;
   charge(k_.costs().fd_check);  // the lookup of the key (before the register sequence)
-  const Key key{f.conn.owner, f.conn.id, static_cast<uint8_t>(i),
-                i == Interest::kRead ? f.version : 0u};
   if (down_.count(key.owner)) {
     w->answers.push_back({slot, vanished(key.version), true});
     return true;

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "shadowsel/driver/agent_protocol.h"
+#include "shadowsel/driver/file_ops.h"
 #include "shadowsel/driver/filesystem.h"
 #include "shadowsel/driver/kernel.h"
 #include "shadowsel/driver/ne_driver.h"
@@ -29,11 +30,9 @@ using hw::now_cycles;
 namespace {
 constexpr int kMaxFds = 1024;          // Linux's default RLIMIT_NOFILE soft limit
 constexpr int kKernelOLargefile = 0100000;  // open() sets it on 64-bit kernels; F_GETFL shows it
-constexpr short kDefaultPollMask = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
 constexpr short kPollInSet = POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP | POLLERR;
 constexpr short kPollOutSet = POLLWRBAND | POLLWRNORM | POLLOUT | POLLERR;
 constexpr short kPollExSet = POLLPRI;
-constexpr uint32_t kMaxTransfer = PipeBuffer::kPageBytes * PipeBuffer::kDefaultSlots;
 
 int accmode(int flags) { return flags & O_ACCMODE; }
 }  // namespace
@@ -203,20 +202,8 @@ int PosixKernel::install(Process& self, std::shared_ptr<OpenFile> f, int lowest)
 }
 
 void PosixKernel::release(Process& self, std::shared_ptr<OpenFile> f) {
-  if (--f->refs > 0 || f->type != OpenFile::Type::kPipe) return;
-  if (f->conn.owner == k_.cpu()) {
-    if (PipeObject* p = pipe(f->conn.id)) {
-      pipe_ref(*p, f->can_read(), f->can_write(), -1);
-      pipe_changed(self, *p, false);
-      free_if_unused(*p);
-    }
-    return;
-  }
-  // A shadow: the owner counts this CPU's descriptions; tell it through the agent.
-  WireWriter w;
-  w.put(AgentMsg::kDrop).put(f->conn.owner).put(f->conn.id).put<uint8_t>(f->can_read())
-      .put<uint8_t>(f->can_write());
-  self.post(Address{k_.cpu(), f->conn.agent_port()}, w.data());
+  if (--f->refs > 0) return;
+  f->ops().release(*this, self, *f);
 }
 
 void PosixKernel::close_all(Process& self) {
@@ -394,67 +381,6 @@ void PosixKernel::raise_sigpipe(Process& self) {
   throw ProcessExit{SIGPIPE};
 }
 
-int64_t PosixKernel::remote_rw(Process& self, const OpenFile& f, bool write, std::span<uint8_t> in,
-                               std::span<const uint8_t> out, bool merge) {
-  ++c_.remote_ops;
-  WireWriter w;
-  w.put(AgentMsg::kOp).put(write ? PipeOp::kWrite : PipeOp::kRead).put(f.conn.owner).put(f.conn.id);
-  if (write) {
-    w.put<uint8_t>(merge).bytes(out.first(std::min<size_t>(out.size(), kMaxTransfer)));
-  } else {
-    w.put<uint32_t>(static_cast<uint32_t>(std::min<size_t>(in.size(), kMaxTransfer)));
-  }
-  const auto reply = self.call(Address{k_.cpu(), f.conn.agent_port()}, w.data());
-  WireReader r(reply);
-  const auto ret = r.get<int64_t>();
-  r.get<uint32_t>();
-  const auto data = r.bytes();
-  if (!write && ret > 0) std::copy(data.begin(), data.end(), in.begin());
-  return ret;
-}
-
-int64_t PosixKernel::pipe_io(Process& self, const std::shared_ptr<OpenFile>& f, bool write,
-                             std::span<uint8_t> in, std::span<const uint8_t> out) {
-  const bool local = f->conn.owner == k_.cpu();
-  auto once = [&](uint64_t done, bool merge) -> int64_t {
-    PipeObject* p = local ? pipe(f->conn.id) : nullptr;
-    if (local && !p) throw std::logic_error("open description of a freed pipe");
-    if (write) {
-      const auto rest = out.subspan(done);
-      return local ? pipe_write_now(self, *p, rest, merge) : remote_rw(self, *f, true, {}, rest, merge);
-    }
-    return local ? pipe_read_now(self, *p, in) : remote_rw(self, *f, false, in, {}, false);
-  };
-  if (!write) {
-    for (;;) {
-      const int64_t r = once(0, false);
-      if (r != -EAGAIN || f->nonblock()) return r;
-      wait_ready(self, f, Interest::kRead);
-    }
-  }
-  // Linux's pipe_write(): <= PIPE_BUF bytes go in at once or not at all; more
-  // may go in pieces, waiting for room between them unless O_NONBLOCK.
-  if (out.empty()) return 0;
-  uint64_t done = 0;
-  bool merge = true;
-  for (;;) {
-    const int64_t r = once(done, merge);
-    if (r == -EPIPE) {
-      raise_sigpipe(self);
-      return done ? static_cast<int64_t>(done) : -EPIPE;
-    }
-    if (r == -EAGAIN) {
-      if (f->nonblock()) return done ? static_cast<int64_t>(done) : -EAGAIN;
-      wait_ready(self, f, Interest::kWrite);
-      merge = false;
-      continue;
-    }
-    done += static_cast<uint64_t>(r);
-    merge = false;
-    if (done == out.size() || f->nonblock()) return static_cast<int64_t>(done);
-  }
-}
-
 void PosixKernel::wait_ready(Process& self, const std::shared_ptr<OpenFile>& f, Interest i) {
   std::vector<PollEntry> e(1);
   e[0].fd = -1;
@@ -467,58 +393,23 @@ int64_t PosixKernel::sys_read(Process& self, int fd, std::span<uint8_t> buf) {
   k_.execute(k_.costs().syscall_entry);
   auto f = file(self, fd);
   if (!f || !f->can_read()) return -EBADF;
-  if (f->type == OpenFile::Type::kDirectory) return -EISDIR;
-  if (f->type == OpenFile::Type::kRegular) return regular_io(self, *f, false, buf, {});
-  if (f->type == OpenFile::Type::kConsole) return 0;  // no input: end of file
-  return pipe_io(self, f, false, buf, {});
+  return f->ops().read(*this, self, f, buf);
 }
 
 int64_t PosixKernel::sys_write(Process& self, int fd, std::span<const uint8_t> buf) {
   k_.execute(k_.costs().syscall_entry);
   auto f = file(self, fd);
   if (!f || !f->can_write()) return -EBADF;
-  if (f->type == OpenFile::Type::kRegular) return regular_io(self, *f, true, {}, buf);
-  if (f->type == OpenFile::Type::kConsole) {
-    std::fflush(nullptr);  // keep order with the program's stdio output
-    k_.execute(k_.costs().copy(buf.size()));
-    const ssize_t n = ::write(f->host_fd, buf.data(), buf.size());
-    return n < 0 ? -errno : n;
-  }
-  return pipe_io(self, f, true, {}, buf);
+  return f->ops().write(*this, self, f, buf);
 }
 
 // --- files and FIFOs ---------------------------------------------------------------------
-
-int64_t PosixKernel::regular_io(Process& self, OpenFile& f, bool write, std::span<uint8_t> in,
-                                std::span<const uint8_t> out) {
-  (void)self;
-  auto& data = f.node->data;
-  if (write) {
-    if (f.flags() & O_APPEND) f.pos() = data.size();
-    if (data.size() < f.pos() + out.size()) data.resize(f.pos() + out.size());
-    std::copy(out.begin(), out.end(), data.begin() + static_cast<int64_t>(f.pos()));
-    f.pos() += out.size();
-    k_.execute(k_.costs().copy(out.size()));
-    return static_cast<int64_t>(out.size());
-  }
-  const uint64_t n = f.pos() >= data.size() ? 0 : std::min<uint64_t>(in.size(), data.size() - f.pos());
-  std::copy_n(data.begin() + static_cast<int64_t>(f.pos()), n, in.begin());
-  f.pos() += n;
-  k_.execute(k_.costs().copy(n));
-  return static_cast<int64_t>(n);
-}
 
 int64_t PosixKernel::sys_lseek(Process& self, int fd, int64_t off, int whence) {
   k_.execute(k_.costs().syscall_entry);
   auto f = file(self, fd);
   if (!f) return -EBADF;
-  if (f->type == OpenFile::Type::kPipe || f->type == OpenFile::Type::kConsole) return -ESPIPE;
-  const int64_t size = f->node ? static_cast<int64_t>(f->node->data.size()) : 0;
-  int64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? static_cast<int64_t>(f->pos())
-               : whence == SEEK_END ? size : -1;
-  if (base < 0 || base + off < 0) return -EINVAL;
-  f->pos() = static_cast<uint64_t>(base + off);
-  return base + off;
+  return f->ops().lseek(*f, off, whence);
 }
 
 int PosixKernel::sys_mkfifo(Process& self, const std::string& path, uint32_t mode) {
@@ -681,10 +572,6 @@ bool PosixKernel::block_on(Process& self, Wait& w, int64_t deadline, bool for_an
   }
 }
 
-short PosixKernel::mask_of(const PollEntry& e, const PipeState& s) const {
-  return pipe_poll_mask(s, e.file->can_read(), e.file->can_write(), e.file->version);
-}
-
 // A loop, not a recursion: a call may scan again any number of times (each notification
 // that reports nothing of interest spends the owner's interest), and each pass must not
 // cost stack.
@@ -708,20 +595,15 @@ int PosixKernel::do_poll(Process& self, std::vector<PollEntry>& entries, int64_t
 
 void PosixKernel::ask_agents(Process& self, Wait& w, const std::vector<PollEntry>& entries,
                              const std::vector<Wait::Item>& items) {
-  for (uint32_t port : {kPipeAgentPort, kFifoAgentPort}) {
-    WireWriter msg;
-    uint32_t n = 0;
-    for (const Wait::Item& it : items) n += entries[it.slot].file->conn.agent_port() == port;
-    if (n == 0) continue;
-    msg.put(AgentMsg::kSelect).put(w.id).put(n);
-    for (const Wait::Item& it : items) {
-      const OpenFile& f = *entries[it.slot].file;
-      if (f.conn.agent_port() != port) continue;
-      msg.put(f.conn.owner).put(f.conn.id).put(static_cast<uint8_t>(it.interest)).put(f.version)
-          .put(it.slot);
-    }
-    w.answers_pending += n;
-    self.post(Address{k_.cpu(), port}, msg.data());
+  // One message per agent, its items in the call's order.
+  std::map<uint32_t, std::vector<SelectItem>> by_port;
+  for (const Wait::Item& it : items) {
+    const OpenFile& f = *entries[it.slot].file;
+    by_port[f.ops().agent_port(f)].push_back({f.ops().select_key(f, it.interest), it.slot});
+  }
+  for (const auto& [port, list] : by_port) {
+    w.answers_pending += static_cast<uint32_t>(list.size());
+    self.post(Address{k_.cpu(), port}, encode_select(w.id, list));
   }
 }
 
@@ -732,7 +614,8 @@ void PosixKernel::ask_owners(Process& self, const std::shared_ptr<Wait>& w,
   if (ne_) {
     std::vector<Wait::Item> rest;
     for (const Wait::Item& it : items) {
-      if (!ne_->select_item(self, w, it.slot, *entries[it.slot].file, it.interest)) rest.push_back(it);
+      const OpenFile& f = *entries[it.slot].file;
+      if (!ne_->select_item(w, it.slot, f.ops().select_key(f, it.interest))) rest.push_back(it);
     }
     items = std::move(rest);
   }
@@ -752,29 +635,9 @@ std::optional<int> PosixKernel::poll_pass(Process& self, std::vector<PollEntry>&
                                           int64_t deadline, bool may_block) {
   auto w = new_wait(self);
   std::vector<Wait::Item> remote;
-  // The (connection, event) pairs whose readiness could set a bit this entry reports.
-  auto interests = [](const PollEntry& e) {
-    std::vector<Interest> v;
-    const short a = e.allowed();
-    // A description that can write is itself a writer, so it never sees
-    // POLLHUP; one that can read never sees POLLERR.
-    const bool r = e.file->can_read(), w = e.file->can_write();
-    if (r && ((a & (POLLIN | POLLRDNORM)) || ((a & POLLHUP) && !w))) v.push_back(Interest::kRead);
-    if (w && ((a & (POLLOUT | POLLWRNORM)) || ((a & POLLERR) && !r))) v.push_back(Interest::kWrite);
-    return v;
-  };
   for (uint32_t i = 0; i < entries.size(); ++i) {
-    PollEntry& e = entries[i];
-    if (!e.file || e.file->type != OpenFile::Type::kPipe) continue;
-    for (Interest in : interests(e)) {
-      if (e.file->conn.owner != k_.cpu()) {
-        remote.push_back({i, in});
-      } else if (may_block) {
-        if (PipeObject* p = pipe(e.file->conn.id)) {
-          p->waiters.push_back({w, i, in, e.file->version});
-        }
-      }
-    }
+    const PollEntry& e = entries[i];
+    if (e.file) e.file->ops().poll_arm(*this, w, i, *e.file, e.allowed(), may_block, remote);
   }
   if (!remote.empty()) ask_owners(self, w, entries, std::move(remote));
   // The scan: each descriptor once, as Linux's do_select()/do_poll() do.
@@ -783,26 +646,10 @@ std::optional<int> PosixKernel::poll_pass(Process& self, std::vector<PollEntry>&
   int count = 0;
   for (uint32_t i = 0; i < entries.size(); ++i) {
     PollEntry& e = entries[i];
-    short raw = 0;
     if (!e.file) {
       e.revents = e.fd >= 0 ? POLLNVAL : 0;
     } else {
-      if (e.file->type != OpenFile::Type::kPipe) {
-        raw = kDefaultPollMask;
-      } else if (e.file->conn.owner == k_.cpu()) {
-        if (PipeObject* p = pipe(e.file->conn.id)) raw = mask_of(e, p->state());
-      } else {
-        // The answers to this call's requests, and any notification the
-        // distributor linked meanwhile: it used up the owner's interest, so
-        // it must count now or never.
-        for (const ReadyRecord& a : w->answers) {
-          if (a.slot == i) raw |= mask_of(e, a.state);
-        }
-        for (const ReadyRecord& a : w->ready) {
-          if (a.remote && a.slot == i) raw |= mask_of(e, a.state);
-        }
-      }
-      e.revents = raw & e.allowed();
+      e.revents = e.file->ops().poll_mask(*this, *e.file, *w, i) & e.allowed();
     }
     count += e.revents != 0;
   }
@@ -824,7 +671,7 @@ std::optional<int> PosixKernel::poll_pass(Process& self, std::vector<PollEntry>&
     if (!w->ready.empty()) {
       for (const ReadyRecord& rec : w->ready) {
         PollEntry& e = entries[rec.slot];
-        const short m = mask_of(e, rec.state) & e.allowed();
+        const short m = e.file->ops().record_mask(*e.file, rec) & e.allowed();
         if (m && !e.revents) ++count;
         e.revents |= m;
       }
@@ -970,18 +817,7 @@ int PosixKernel::sys_spawn(Process& self, int cpu, int (*child)(void*), void* ar
     for (const auto& f : p.fds) {
       if (f && std::find(unique.begin(), unique.end(), f) == unique.end()) unique.push_back(f);
     }
-    for (const auto& f : unique) {
-      if (f->type != OpenFile::Type::kPipe || f->conn.owner == target) continue;
-      if (f->conn.owner == k_.cpu()) {
-        if (PipeObject* pp = pipe(f->conn.id)) pipe_ref(*pp, f->can_read(), f->can_write(), +1);
-        continue;
-      }
-      ++c_.remote_ops;
-      WireWriter w;
-      w.put(AgentMsg::kOp).put(PipeOp::kAddRef).put(f->conn.owner).put(f->conn.id)
-          .put<uint8_t>(f->can_read()).put<uint8_t>(f->can_write());
-      self.call(Address{k_.cpu(), f->conn.agent_port()}, w.data());
-    }
+    for (const auto& f : unique) f->ops().share_with(*this, self, *f, target);
     WireWriter w;
     w.put(AgentMsg::kSpawn).put(reinterpret_cast<uint64_t>(child)).put(reinterpret_cast<uint64_t>(arg))
         .put<int32_t>(gpid(self)).put<int32_t>(p.sigpipe).put(reinterpret_cast<uint64_t>(p.sigpipe_handler))

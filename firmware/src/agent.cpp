@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "shadowsel/driver/agent_protocol.h"
+#include "shadowsel/driver/file_ops.h"
 #include "shadowsel/driver/filesystem.h"
 #include "shadowsel/driver/kernel.h"
 #include "shadowsel/driver/wire.h"
@@ -141,15 +142,11 @@ void PipeAgent::handle(drv::Process& self, const drv::Message& m) {
 // --- the requesting side: select database and distributor ----------------------------
 
 void PipeAgent::on_select(drv::Process& self, std::span<const uint8_t> body) {
-  WireReader r(body);
-  r.get<AgentMsg>();
-  const uint64_t wait_id = r.get<uint64_t>();
-  const uint32_t n = r.get<uint32_t>();
+  uint64_t wait_id = 0;
+  const std::vector<drv::SelectItem> items = drv::decode_select(body, &wait_id);
   auto w = px_.wait_by_id(wait_id);
   const uint32_t me = px_.kernel().cpu();
-  for (uint32_t i = 0; i < n; ++i) {
-    Key k{r.get<uint32_t>(), r.get<uint32_t>(), r.get<uint8_t>(), r.get<uint32_t>()};
-    const uint32_t slot = r.get<uint32_t>();
+  for (const auto& [k, slot] : items) {
     step();
     if (!w || !w->active) continue;  // the caller is gone: nothing to ask for
     const drv::SelectDb::State now = db_.state(k);
@@ -352,7 +349,6 @@ void ProcessManager::run(drv::Process& self) {
     const int32_t sigpipe = r.get<int32_t>();
     const auto handler = reinterpret_cast<void (*)(int)>(r.get<uint64_t>());
     const uint32_t n = r.get<uint32_t>();
-    const uint32_t me = px_.kernel().cpu();
     std::vector<std::shared_ptr<drv::OpenFile>> files;
     for (uint32_t i = 0; i < n; ++i) {
       drv::OpenFile f;
@@ -367,10 +363,7 @@ void ProcessManager::run(drv::Process& self) {
       const uint64_t node = r.get<uint64_t>();
       f.host_fd = r.get<int32_t>();
       if (node) f.node = px_.fs().by_id(node);
-      if (f.type == drv::OpenFile::Type::kPipe && f.conn.owner == me) {
-        // The real pipe is here: the child's description is a local one.
-        if (drv::PipeObject* p = px_.pipe(f.conn.id)) px_.pipe_ref(*p, f.can_read(), f.can_write(), +1);
-      }
+      f.ops().adopt(px_, f);
       files.push_back(px_.make_open_file(f));
     }
     std::vector<std::shared_ptr<drv::OpenFile>> fds(r.get<uint32_t>());

@@ -6,6 +6,10 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
+#include <vector>
+
+#include "shadowsel/driver/select_db.h"
 
 namespace shadowsel::drv {
 
@@ -34,5 +38,15 @@ enum class PipeOp : uint8_t {
   kOpen = 3,    ///< reader u8, writer u8, nonblock u8 (FIFO open rules at the owner)
   kAddRef = 4,  ///< reader u8, writer u8 (a spawned child's inherited description)
 };
+
+/// One item of a kSelect message: a (connection, event) and the call's slot for it.
+struct SelectItem {
+  SelectKey key;
+  uint32_t slot = 0;
+};
+
+/// The kSelect message of call `wait_id` (the kernel -> its agent), and its reading.
+std::vector<uint8_t> encode_select(uint64_t wait_id, std::span<const SelectItem> items);
+std::vector<SelectItem> decode_select(std::span<const uint8_t> msg, uint64_t* wait_id);
 
 }  // namespace shadowsel::drv

@@ -79,11 +79,10 @@ class NeDriver {
   bool booted() const { return booted_; }
 
   // --- waiter side, called by do_poll in the selecting process ---
-  /// Arms (owner, object, event) for `w`'s item `slot`. True: the driver will answer the
+  /// Arms `key` (owner, object, event, version) for `w`'s item `slot`. True: the driver will answer the
   /// item (w->answers_pending was raised, or the answer is already in w->answers). False:
   /// the engine's table is full (or the engine not booted yet): use the agent.
-  bool select_item(Process& self, const std::shared_ptr<Wait>& w, uint32_t slot, const OpenFile& f,
-                   Interest i);
+  bool select_item(const std::shared_ptr<Wait>& w, uint32_t slot, const SelectKey& key);
 
   // --- owner side, called by PosixKernel::pipe_changed ---
   void pipe_changed(PipeObject& p);

@@ -29,6 +29,7 @@ namespace shadowsel::drv {
 class Kernel;
 class FileSystem;
 class NeDriver;
+class FileOps;
 struct FsNode;
 
 /// Well-known ports of each CPU's services (below Kernel::kFirstUserPid).
@@ -116,6 +117,8 @@ struct OpenFile {
   bool can_read() const;
   bool can_write() const;
   bool nonblock() const;
+  /// The operations of this kind of file (file_ops.h).
+  const FileOps& ops() const;
 };
 
 /// A pipe or FIFO whose real structure is on this CPU.
@@ -223,6 +226,13 @@ class PosixKernel {
   void child_exited(int32_t parent_gpid, int32_t child_gpid, int status);
   int32_t gpid(const Process& p) const;
 
+  // --- used by the kinds of open file (file_ops.h) ---
+  /// Blocks until `f` is ready for `i` (a blocking read or write that found none).
+  void wait_ready(Process& self, const std::shared_ptr<OpenFile>& f, Interest i);
+  /// SIGPIPE for a write with no reader: by the process's disposition.
+  void raise_sigpipe(Process& self);
+  void count_remote_op() { ++c_.remote_ops; }
+
   const PosixCounters& counters() const { return c_; }
   void register_stats(sim::Stats& s) const;
   /// This CPU's notify engine driver, nullptr on the software path (--notify sw).
@@ -257,20 +267,11 @@ class PosixKernel {
                   const std::vector<PollEntry>& entries, std::vector<Wait::Item> items);
   void ask_agents(Process& self, Wait& w, const std::vector<PollEntry>& entries,
                   const std::vector<Wait::Item>& items);
-  short mask_of(const PollEntry& e, const PipeState& s) const;
   /// Blocks until a record arrives, answers are all in, or the deadline passes.
   bool block_on(Process& self, Wait& w, int64_t deadline, bool for_answers);
   std::shared_ptr<Wait> new_wait(Process& self);
   void end_wait(const std::shared_ptr<Wait>& w);
-  void wait_ready(Process& self, const std::shared_ptr<OpenFile>& f, Interest i);
-  int64_t pipe_io(Process& self, const std::shared_ptr<OpenFile>& f, bool write,
-                  std::span<uint8_t> in, std::span<const uint8_t> out);
-  int64_t remote_rw(Process& self, const OpenFile& f, bool write, std::span<uint8_t> in,
-                    std::span<const uint8_t> out, bool merge);
   int fifo_open_local(Process& self, PipeObject& p, int flags, uint32_t* version);
-  int64_t regular_io(Process& self, OpenFile& f, bool write, std::span<uint8_t> in,
-                     std::span<const uint8_t> out);
-  void raise_sigpipe(Process& self);
   PipeObject& new_pipe(bool fifo);
 
   Kernel& k_;
