@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
-// The kSelect message, written by the kernel and read by the agents: one place for both.
+// The kSelect and kSpawn messages, written by the kernel and read by the agents and the
+// process manager: one place for both sides.
 #include "shadowsel/driver/agent_protocol.h"
 
+#include "shadowsel/driver/filesystem.h"
 #include "shadowsel/driver/wire.h"
 
 namespace shadowsel::drv {
@@ -28,6 +30,52 @@ std::vector<SelectItem> decode_select(std::span<const uint8_t> msg, uint64_t* wa
     it.slot = r.get<uint32_t>();
   }
   return items;
+}
+
+std::vector<uint8_t> encode_spawn(const SpawnRequest& r) {
+  WireWriter w;
+  w.put(AgentMsg::kSpawn).put(reinterpret_cast<uint64_t>(r.fn)).put(reinterpret_cast<uint64_t>(r.arg))
+      .put<int32_t>(r.parent).put<int32_t>(r.sigpipe).put(reinterpret_cast<uint64_t>(r.handler))
+      .put<uint32_t>(static_cast<uint32_t>(r.files.size()));
+  for (const auto& f : r.files) {
+    auto* status = new std::shared_ptr<OpenFile::Status>(f->status);
+    w.put(static_cast<uint8_t>(f->type)).put(reinterpret_cast<uint64_t>(status)).put(f->conn.owner)
+        .put(f->conn.id).put<uint8_t>(f->conn.fifo).put(f->version)
+        .put<uint64_t>(f->node ? f->node->id : 0).put<int32_t>(f->host_fd);
+  }
+  w.put<uint32_t>(static_cast<uint32_t>(r.fd_map.size()));
+  for (int32_t i : r.fd_map) w.put<int32_t>(i);
+  return w.data();
+}
+
+SpawnRequest decode_spawn(std::span<const uint8_t> msg, const FileSystem& fs) {
+  WireReader r(msg);
+  r.get<AgentMsg>();
+  SpawnRequest q;
+  q.fn = reinterpret_cast<int (*)(void*)>(r.get<uint64_t>());
+  q.arg = reinterpret_cast<void*>(r.get<uint64_t>());
+  q.parent = r.get<int32_t>();
+  q.sigpipe = r.get<int32_t>();
+  q.handler = reinterpret_cast<void (*)(int)>(r.get<uint64_t>());
+  q.files.resize(r.get<uint32_t>());
+  for (auto& file : q.files) {
+    auto f = std::make_shared<OpenFile>();
+    f->type = static_cast<OpenFile::Type>(r.get<uint8_t>());
+    auto* status = reinterpret_cast<std::shared_ptr<OpenFile::Status>*>(r.get<uint64_t>());
+    f->status = std::move(*status);
+    delete status;
+    f->conn.owner = r.get<uint32_t>();
+    f->conn.id = r.get<uint32_t>();
+    f->conn.fifo = r.get<uint8_t>();
+    f->version = r.get<uint32_t>();
+    const uint64_t node = r.get<uint64_t>();
+    f->host_fd = r.get<int32_t>();
+    if (node) f->node = fs.by_id(node);
+    file = std::move(f);
+  }
+  q.fd_map.resize(r.get<uint32_t>());
+  for (int32_t& i : q.fd_map) i = r.get<int32_t>();
+  return q;
 }
 
 }  // namespace shadowsel::drv

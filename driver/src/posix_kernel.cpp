@@ -818,23 +818,12 @@ int PosixKernel::sys_spawn(Process& self, int cpu, int (*child)(void*), void* ar
       if (f && std::find(unique.begin(), unique.end(), f) == unique.end()) unique.push_back(f);
     }
     for (const auto& f : unique) f->ops().share_with(*this, self, *f, target);
-    WireWriter w;
-    w.put(AgentMsg::kSpawn).put(reinterpret_cast<uint64_t>(child)).put(reinterpret_cast<uint64_t>(arg))
-        .put<int32_t>(gpid(self)).put<int32_t>(p.sigpipe).put(reinterpret_cast<uint64_t>(p.sigpipe_handler))
-        .put<uint32_t>(static_cast<uint32_t>(unique.size()));
-    for (const auto& f : unique) {
-      // The shared status travels as a host pointer the receiver adopts.
-      auto* status = new std::shared_ptr<OpenFile::Status>(f->status);
-      w.put(static_cast<uint8_t>(f->type)).put(reinterpret_cast<uint64_t>(status)).put(f->conn.owner)
-          .put(f->conn.id).put<uint8_t>(f->conn.fifo).put(f->version)
-          .put<uint64_t>(f->node ? f->node->id : 0).put<int32_t>(f->host_fd);
-    }
-    w.put<uint32_t>(static_cast<uint32_t>(p.fds.size()));
+    SpawnRequest q{child, arg, gpid(self), p.sigpipe, p.sigpipe_handler, unique, {}};
     for (const auto& f : p.fds) {
       const auto it = std::find(unique.begin(), unique.end(), f);
-      w.put<int32_t>(f ? static_cast<int32_t>(it - unique.begin()) : -1);
+      q.fd_map.push_back(f ? static_cast<int32_t>(it - unique.begin()) : -1);
     }
-    const auto reply = self.call(Address{target, kProcManagerPort}, w.data());
+    const auto reply = self.call(Address{target, kProcManagerPort}, encode_spawn(q));
     pid = WireReader(reply).get<int32_t>();
   }
   p.children.insert(pid);

@@ -343,35 +343,15 @@ void ProcessManager::run(drv::Process& self) {
       continue;
     }
     if (kind != AgentMsg::kSpawn) throw std::logic_error("process manager: unexpected message");
-    const auto fn = reinterpret_cast<int (*)(void*)>(r.get<uint64_t>());
-    auto* arg = reinterpret_cast<void*>(r.get<uint64_t>());
-    const int32_t parent = r.get<int32_t>();
-    const int32_t sigpipe = r.get<int32_t>();
-    const auto handler = reinterpret_cast<void (*)(int)>(r.get<uint64_t>());
-    const uint32_t n = r.get<uint32_t>();
+    drv::SpawnRequest q = drv::decode_spawn(m.data, px_.fs());
     std::vector<std::shared_ptr<drv::OpenFile>> files;
-    for (uint32_t i = 0; i < n; ++i) {
-      drv::OpenFile f;
-      f.type = static_cast<drv::OpenFile::Type>(r.get<uint8_t>());
-      auto* status = reinterpret_cast<std::shared_ptr<drv::OpenFile::Status>*>(r.get<uint64_t>());
-      f.status = std::move(*status);
-      delete status;
-      f.conn.owner = r.get<uint32_t>();
-      f.conn.id = r.get<uint32_t>();
-      f.conn.fifo = r.get<uint8_t>();
-      f.version = r.get<uint32_t>();
-      const uint64_t node = r.get<uint64_t>();
-      f.host_fd = r.get<int32_t>();
-      if (node) f.node = px_.fs().by_id(node);
-      f.ops().adopt(px_, f);
-      files.push_back(px_.make_open_file(f));
+    for (const auto& f : q.files) {
+      f->ops().adopt(px_, *f);
+      files.push_back(px_.make_open_file(*f));
     }
-    std::vector<std::shared_ptr<drv::OpenFile>> fds(r.get<uint32_t>());
-    for (auto& fd : fds) {
-      const int32_t idx = r.get<int32_t>();
-      if (idx >= 0) fd = files.at(static_cast<size_t>(idx));
-    }
-    const uint32_t pid = px_.create_child(fn, arg, parent, std::move(fds), sigpipe, handler);
+    std::vector<std::shared_ptr<drv::OpenFile>> fds;
+    for (int32_t idx : q.fd_map) fds.push_back(idx >= 0 ? files.at(static_cast<size_t>(idx)) : nullptr);
+    const uint32_t pid = px_.create_child(q.fn, q.arg, q.parent, std::move(fds), q.sigpipe, q.handler);
     WireWriter w;
     w.put<int32_t>(static_cast<int32_t>(pid));
     self.reply(m, w.data());

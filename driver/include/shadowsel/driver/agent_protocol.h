@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -48,5 +49,24 @@ struct SelectItem {
 /// The kSelect message of call `wait_id` (the kernel -> its agent), and its reading.
 std::vector<uint8_t> encode_select(uint64_t wait_id, std::span<const SelectItem> items);
 std::vector<SelectItem> decode_select(std::span<const uint8_t> msg, uint64_t* wait_id);
+
+class FileSystem;
+
+/// A spawn onto another CPU (PosixKernel::sys_spawn -> that CPU's process manager).
+struct SpawnRequest {
+  int (*fn)(void*) = nullptr;
+  void* arg = nullptr;
+  int32_t parent = 0;                 ///< the parent's machine-wide pid
+  int32_t sigpipe = 0;                ///< the parent's SIGPIPE disposition, as after fork()
+  void (*handler)(int) = nullptr;
+  std::vector<std::shared_ptr<OpenFile>> files;  ///< the distinct descriptions
+  std::vector<int32_t> fd_map;        ///< per descriptor: index into files, or -1
+};
+
+/// The kSpawn message, and its reading on the child's CPU (descriptions made anew
+/// there, each sharing the parent's OpenFile::Status: its host pointer travels and the
+/// reader adopts it, so a message must be read exactly once).
+std::vector<uint8_t> encode_spawn(const SpawnRequest& r);
+SpawnRequest decode_spawn(std::span<const uint8_t> msg, const FileSystem& fs);
 
 }  // namespace shadowsel::drv
