@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+// drv::SelectDb on its own: the database states (idle, in flight, subscribed), the
+// answers and ready records it links, the calls it returns to wake, the refused
+// answer's hand-back to the agents and an owner going down. The same component
+// serves the agents and the engine driver, whose behaviour select_test.cpp and
+// ne_driver_test.cpp check in the whole machine.
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "shadowsel/driver/select_db.h"
+
+namespace shadowsel::test {
+namespace {
+
+using drv::PipeState;
+using drv::SelectDb;
+using drv::SelectKey;
+using drv::Wait;
+
+std::shared_ptr<Wait> call_waiting(uint32_t items) {
+  auto w = std::make_shared<Wait>();
+  w->answers_pending = items;  // the call counts its items before asking
+  return w;
+}
+
+PipeState readable() {
+  PipeState s;
+  s.nonempty = true;
+  s.readers = s.writers = 1;
+  return s;
+}
+
+PipeState empty() {
+  PipeState s;
+  s.readers = s.writers = 1;
+  return s;
+}
+
+const SelectKey kKey{1, 7, 0, 0};
+
+TEST(SelectDb, InFlightWaitersShareOneAnswerThenTheNotification) {
+  SelectDb db;
+  auto a = call_waiting(1), b = call_waiting(1);
+  EXPECT_EQ(db.state(kKey), SelectDb::State::kIdle);
+  db.add(kKey, SelectDb::State::kInFlight, a, 0);
+  db.add(kKey, SelectDb::State::kInFlight, b, 3);
+  EXPECT_EQ(db.state(kKey), SelectDb::State::kInFlight);
+
+  // "Not ready, will notify": both calls get the answer and are woken to scan.
+  auto d = db.deliver(kKey, empty(), /*ready=*/false, /*notify=*/false, /*refused=*/false);
+  EXPECT_TRUE(d.taken);
+  EXPECT_EQ(d.linked, 0u);
+  ASSERT_EQ(d.wake.size(), 2u);
+  EXPECT_EQ(a->answers_pending, 0u);
+  ASSERT_EQ(b->answers.size(), 1u);
+  EXPECT_EQ(b->answers[0].slot, 3u);
+  EXPECT_EQ(db.state(kKey), SelectDb::State::kSubscribed);
+
+  // The notification: the distributor links a ready record into each call.
+  d = db.deliver(kKey, readable(), true, /*notify=*/true, false);
+  EXPECT_EQ(d.linked, 2u);
+  ASSERT_EQ(a->ready.size(), 1u);
+  EXPECT_TRUE(a->ready[0].state.nonempty);
+  EXPECT_EQ(db.state(kKey), SelectDb::State::kIdle);  // entry gone
+}
+
+TEST(SelectDb, ASubscribedKeyAnswersAtOnceFromTheLastState) {
+  SelectDb db;
+  auto a = call_waiting(1);
+  db.add(kKey, SelectDb::State::kInFlight, a, 0);
+  db.deliver(kKey, empty(), false, false, false);
+  auto late = call_waiting(1);
+  db.add(kKey, SelectDb::State::kSubscribed, late, 5);
+  EXPECT_EQ(late->answers_pending, 0u);
+  ASSERT_EQ(late->answers.size(), 1u);
+  EXPECT_FALSE(late->answers[0].state.nonempty);
+  // An answer for a subscribed key is the engine's echo: ignored.
+  EXPECT_FALSE(db.deliver(kKey, readable(), false, false, false).taken);
+  // A call that went away is skipped by the notification.
+  a->active = false;
+  auto d = db.deliver(kKey, readable(), true, true, false);
+  EXPECT_EQ(d.linked, 1u);
+  EXPECT_TRUE(a->ready.empty());
+  EXPECT_EQ(late->ready.size(), 1u);
+}
+
+TEST(SelectDb, ARefusedAnswerHandsTheItemToTheAgents) {
+  SelectDb db;
+  auto a = call_waiting(1);
+  const SelectKey write_key{2, 9, 1, 0};
+  db.add(write_key, SelectDb::State::kInFlight, a, 4);
+  auto d = db.deliver(write_key, empty(), /*ready=*/true, false, /*refused=*/true);
+  EXPECT_TRUE(d.taken);
+  EXPECT_TRUE(a->answers.empty());
+  ASSERT_EQ(a->to_agents.size(), 1u);
+  EXPECT_EQ(a->to_agents[0].slot, 4u);
+  EXPECT_EQ(a->to_agents[0].interest, drv::Interest::kWrite);
+  EXPECT_EQ(a->answers_pending, 0u);
+  EXPECT_EQ(db.state(write_key), SelectDb::State::kIdle);
+}
+
+TEST(SelectDb, AnOwnerGoingDownWakesEveryWaiterOfItsKeysOnly) {
+  SelectDb db;
+  auto in_flight = call_waiting(1), subscribed = call_waiting(1), other = call_waiting(1);
+  db.add(kKey, SelectDb::State::kInFlight, in_flight, 0);
+  const SelectKey k2{1, 8, 0, 0};
+  db.add(k2, SelectDb::State::kInFlight, subscribed, 1);
+  db.deliver(k2, empty(), false, false, false);
+  const SelectKey elsewhere{3, 7, 0, 0};
+  db.add(elsewhere, SelectDb::State::kInFlight, other, 0);
+  auto d = db.owner_down(1, [](const SelectKey&) {
+    PipeState gone;  // no readers, no writers
+    return gone;
+  });
+  EXPECT_EQ(d.linked, 2u);
+  EXPECT_EQ(in_flight->answers.size(), 1u);
+  EXPECT_EQ(subscribed->ready.size(), 1u);
+  EXPECT_EQ(other->answers_pending, 1u);  // another owner's key is untouched
+  EXPECT_EQ(db.state(kKey), SelectDb::State::kIdle);
+  EXPECT_EQ(db.state(elsewhere), SelectDb::State::kInFlight);
+}
+
+}  // namespace
+}  // namespace shadowsel::test
