@@ -120,15 +120,22 @@ void Kernel::resumed(Process& self) {
   if (self.booting_) return;
   ++c_.context_switches;
   self.slice_start_ = now_cycles();
+  // The switch-in is paid before the slice starts and cannot end it: with a
+  // slice shorter than (or equal to) a context switch, a preemptible charge
+  // would end every slice before the process ran a cycle (a livelock), and
+  // preempting here would nest yield -> resumed -> spend on this stack for
+  // every slice. Interrupts still preempt it.
+  spend(costs().context_switch, /*preemptible=*/false);
   self.slice_used_ = 0;
-  execute(costs().context_switch);
 }
 
 void Kernel::end_slice(Process& self) {
   rec_.process_ran(cpu(), self.pid_, self.slice_start_, now_cycles());
 }
 
-void Kernel::execute(uint64_t n) {
+void Kernel::execute(uint64_t n) { spend(n, /*preemptible=*/true); }
+
+void Kernel::spend(uint64_t n, bool preemptible) {
   if (in_irq_) {
     // Handlers run with interrupts masked; service_interrupts() accounts the time.
     if (n) {
@@ -149,8 +156,10 @@ void Kernel::execute(uint64_t n) {
     // Others become ready only through this CPU's handlers, which end the
     // wait below, so the slice is re-checked whenever it can matter.
     uint64_t chunk = n;
-    if (self && slice && !ready_.empty()) {
+    if (preemptible && self && slice && !ready_.empty()) {
       if (self->slice_used_ >= slice) {
+        // yield() returns once this process is switched in again, with a
+        // fresh slice: at most one level deep, and the next chunk runs.
         ++c_.preemptions;
         yield(*self);
         continue;

@@ -649,6 +649,53 @@ TEST(CliRun, NoArgumentsWritesOutInWorkingDirectory) {
 }
 
 // ---------------------------------------------------------------------------
+// 5b. Scheduling at the edges of the documented ranges
+// ---------------------------------------------------------------------------
+
+// Runs `toml` (a scenario text) and expects a finished run: exit 0, nothing on
+// stderr, "(finished)". Returns the stdout, or "" after a failure.
+std::string expect_scenario_finishes(const std::string& toml) {
+  TempDir dir;
+  const fs::path file = dir / "s.toml";
+  std::ofstream(file) << toml;
+  const Result r = run_shadowsel({"--scenario", file.string(), "--out", (dir / "o").string()});
+  expect_clean_exit(r, 0);
+  if (testing::Test::HasFatalFailure()) return "";
+  EXPECT_TRUE(r.err.empty()) << r.describe();
+  EXPECT_NE(r.out.find(" (finished)\n"), std::string::npos) << r.describe();
+  return r.out;
+}
+
+struct SliceCase {
+  std::string name;
+  std::string toml;  // machine keys; the ring workload is the default
+};
+
+void PrintTo(const SliceCase& c, std::ostream* os) { *os << c.name; }
+
+class CliTimeslice : public testing::TestWithParam<SliceCase> {};
+
+// Slices below, at and above the context-switch cost, and the largest context
+// switch: the ring finishes with every request answered (a client checks each
+// reply's size and fails the run otherwise), as does the pipeline, whose
+// producer checks every filter's byte count.
+TEST_P(CliTimeslice, RingAndPipelineFinish) {
+  const std::string ring = expect_scenario_finishes(GetParam().toml);
+  if (HasFatalFailure()) return;
+  EXPECT_NE(ring.find("messages    1600 delivered"), std::string::npos) << ring;
+  expect_scenario_finishes(GetParam().toml + "[workload]\nkind = \"pipeline\"\n");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Edges, CliTimeslice,
+    testing::Values(SliceCase{"Slice1", "timeslice_cycles = 1\n[costs]\ncontext_switch = 1000\n"},
+                    SliceCase{"Slice100", "timeslice_cycles = 100\n[costs]\ncontext_switch = 1000\n"},
+                    SliceCase{"SliceEqualsSwitch", "timeslice_cycles = 1000\n[costs]\ncontext_switch = 1000\n"},
+                    SliceCase{"HugeSwitch", "[costs]\ncontext_switch = 1000000000\n"},
+                    SliceCase{"HugeSwitchShortSlice", "timeslice_cycles = 1\n[costs]\ncontext_switch = 1000000000\n"}),
+    [](const testing::TestParamInfo<SliceCase>& info) { return info.param.name; });
+
+// ---------------------------------------------------------------------------
 // 6. Determinism
 // ---------------------------------------------------------------------------
 

@@ -77,11 +77,56 @@ TEST(Kernel, TimeSlicesShareTheCpuBetweenReadyProcesses) {
   sim.kernel(0).spawn("b", [&](Process& p) { p.compute(1'000'000); end_b = hw::now_cycles(); });
   ASSERT_EQ(sim.run().end, tb::RunResult::End::kFinished);
   const uint64_t cs = s.machine.costs.context_switch;
-  // Each slice is 100000 cycles including its dispatch; they alternate.
+  // Each slice is 100000 cycles of work after its dispatch; they alternate.
   EXPECT_GE(sim.kernel(0).counters().preemptions, 18u);
   EXPECT_LT(end_a, end_b);
   EXPECT_GT(end_a, 1'800'000u) << "a should have waited for b's slices";
   EXPECT_EQ(end_b, 2'000'000u + cs * sim.kernel(0).counters().context_switches);
+}
+
+// Slices at and below the context-switch cost: the switch-in is paid before
+// the slice starts, so every slice still does `slice` cycles of work (no
+// livelock), and a preemption returns to the loop that charges, never nests
+// (20 000 one-cycle slices would overflow a 256 KiB stack if it recursed).
+class KernelShortSlice : public testing::TestWithParam<uint64_t> {};
+
+TEST_P(KernelShortSlice, EverySliceMakesProgress) {
+  tb::Scenario s = scenario(2);
+  s.machine.costs.context_switch = 100;
+  s.machine.timeslice_cycles = GetParam();
+  constexpr uint64_t kWork = 20'000;
+  tb::Simulation sim(s);
+  uint64_t end_a = 0, end_b = 0;
+  sim.kernel(0).spawn("a", [&](Process& p) { p.compute(kWork); end_a = hw::now_cycles(); });
+  sim.kernel(0).spawn("b", [&](Process& p) { p.compute(kWork); end_b = hw::now_cycles(); });
+  ASSERT_EQ(sim.run().end, tb::RunResult::End::kFinished);
+  // Strict alternation a1 b1 a2 b2 ... : each of the two runs kWork/slice slices.
+  const uint64_t slices = 2 * kWork / GetParam();
+  const auto& k = sim.kernel(0).counters();
+  EXPECT_EQ(k.context_switches, slices);
+  EXPECT_EQ(k.preemptions, slices - 2);
+  EXPECT_EQ(end_b, 2 * kWork + slices * s.machine.costs.context_switch);
+  EXPECT_EQ(end_a, end_b - GetParam() - s.machine.costs.context_switch);
+}
+
+// 1, below, equal to and just above the 100-cycle context switch.
+INSTANTIATE_TEST_SUITE_P(Slices, KernelShortSlice, testing::Values(1u, 50u, 100u, 200u),
+                         [](const testing::TestParamInfo<uint64_t>& info) {
+                           return "Slice" + std::to_string(info.param);
+                         });
+
+// The largest context switch the scenario allows only takes simulated time.
+TEST(Kernel, HugeContextSwitchOnlyTakesSimulatedTime) {
+  tb::Scenario s = scenario(2);
+  s.machine.costs.context_switch = 1'000'000'000;
+  s.machine.timeslice_cycles = 1000;
+  tb::Simulation sim(s);
+  uint64_t end_b = 0;
+  sim.kernel(0).spawn("a", [&](Process& p) { p.compute(3000); });
+  sim.kernel(0).spawn("b", [&](Process& p) { p.compute(3000); end_b = hw::now_cycles(); });
+  ASSERT_EQ(sim.run().end, tb::RunResult::End::kFinished);
+  EXPECT_EQ(sim.kernel(0).counters().context_switches, 6u);
+  EXPECT_EQ(end_b, 6000 + 6 * 1'000'000'000ull);
 }
 
 TEST(Kernel, ZeroTimesliceRunsEachProcessToCompletion) {

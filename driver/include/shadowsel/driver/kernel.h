@@ -94,6 +94,9 @@ class Kernel : public sc_core::sc_module {
   void idle_loop();
   void dispatch();
   void resumed(Process& self);
+  /// execute() with the time-slice check optional: the context-switch charge
+  /// must not end the slice it opens.
+  void spend(uint64_t cycles, bool preemptible);
   void end_slice(Process& self);
   void yield(Process& self);
   void service_interrupts();
