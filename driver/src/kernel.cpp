@@ -42,7 +42,7 @@ void Process::compute(uint64_t n) { k_.execute(n); }
 
 void Process::sleep(uint64_t n) {
   k_.execute(k_.costs().syscall_entry);
-  k_.block_until(*this, now_cycles() + n);
+  k_.block_until(*this, hw::cycle_after(n));
 }
 
 // --- Kernel ----------------------------------------------------------------

@@ -10,6 +10,7 @@
 #include <cstdarg>
 #include <cstdint>
 #include <span>
+#include <stdexcept>
 #include <string>
 
 #include "shadowsel/driver/kernel.h"
@@ -33,13 +34,36 @@ T sys_result(T r) {
   return r;
 }
 
-double freq_mhz() { return self().kernel().params().freq_mhz; }
-int64_t ns_to_cycles(int64_t ns) {
-  // Round up: a timeout never ends early.
-  return static_cast<int64_t>((static_cast<__int128>(ns) * static_cast<int64_t>(freq_mhz() * 1000) + 999999) / 1000000);
+// The clock in whole Hz; the scenario was checked (hz_from_mhz) before the run.
+uint64_t hz() {
+  const auto h = shadowsel::hw::hz_from_mhz(self().kernel().params().freq_mhz);
+  if (!h) throw std::logic_error("the clock frequency is not a whole number of Hz");
+  return *h;
 }
-int64_t cycles_to_ns(int64_t c) {
-  return static_cast<int64_t>(static_cast<__int128>(c) * 1000000 / static_cast<int64_t>(freq_mhz() * 1000));
+
+// A timeout or sleep of `ns` as cycles, rounded up so it never ends early. One
+// whose end would pass the last simulated cycle ends the run (TimeOverflow):
+// it could only ever end in time that cannot be simulated.
+int64_t wait_cycles(shadowsel::hw::Nanos ns) {
+  const auto c = shadowsel::hw::cycles_for(ns, hz());
+  if (!c) {
+    const auto sec = static_cast<uint64_t>(ns / shadowsel::hw::kNsPerSecond);  // < 2^64: ns came from a time_t
+    throw shadowsel::hw::TimeOverflow(shadowsel::hw::now_cycles(), "a wait of " + std::to_string(sec) + " s");
+  }
+  shadowsel::hw::cycle_after(*c);
+  return static_cast<int64_t>(*c);
+}
+
+// Cycles as seconds and nanoseconds, rounded down like a clock read.
+struct SecNs {
+  int64_t sec;
+  int64_t nsec;
+};
+SecNs sec_ns(int64_t cycles) {
+  const shadowsel::hw::Nanos ns = shadowsel::hw::ns_at(static_cast<uint64_t>(cycles), hz());
+  // cycles <= 2^63 - 1 and hz >= 1: the seconds fit.
+  return {static_cast<int64_t>(ns / shadowsel::hw::kNsPerSecond),
+          static_cast<int64_t>(ns % shadowsel::hw::kNsPerSecond)};
 }
 
 }  // namespace
@@ -91,10 +115,9 @@ int shadowsel_select(int nfds, fd_set* readfds, fd_set* writefds, fd_set* except
   int64_t cycles = -1;
   if (timeout) {
     // Linux normalises tv_usec overflow into seconds and rejects negative times.
-    const int64_t sec = timeout->tv_sec + timeout->tv_usec / 1000000;
-    const int64_t nsec = (timeout->tv_usec % 1000000) * 1000;
-    if (sec < 0 || nsec < 0) return sys_result(-EINVAL);
-    cycles = ns_to_cycles(sec * 1000000000 + nsec);
+    if (timeout->tv_sec < 0 || timeout->tv_usec < 0) return sys_result(-EINVAL);
+    cycles = wait_cycles(static_cast<shadowsel::hw::Nanos>(timeout->tv_sec) * shadowsel::hw::kNsPerSecond +
+                         static_cast<shadowsel::hw::Nanos>(timeout->tv_usec) * 1000);
   }
   static_assert(sizeof(fd_set) * 8 >= 1024);
   auto bits = [](fd_set* s) { return s ? reinterpret_cast<uint64_t*>(s) : nullptr; };
@@ -102,15 +125,16 @@ int shadowsel_select(int nfds, fd_set* readfds, fd_set* writefds, fd_set* except
   const int r = px().sys_select(self(), nfds, bits(readfds), bits(writefds), bits(exceptfds), cycles,
                                 &remaining);
   if (r >= 0 && timeout) {
-    const int64_t ns = remaining < 0 ? 0 : cycles_to_ns(remaining);
-    timeout->tv_sec = ns / 1000000000;
-    timeout->tv_usec = (ns % 1000000000) / 1000;
+    const SecNs left = sec_ns(remaining < 0 ? 0 : remaining);
+    timeout->tv_sec = left.sec;
+    timeout->tv_usec = left.nsec / 1000;
   }
   return sys_result(r);
 }
 
 int shadowsel_poll(struct pollfd* fds, nfds_t nfds, int timeout_ms) {
-  const int64_t cycles = timeout_ms < 0 ? -1 : ns_to_cycles(static_cast<int64_t>(timeout_ms) * 1000000);
+  const int64_t cycles =
+      timeout_ms < 0 ? -1 : wait_cycles(static_cast<shadowsel::hw::Nanos>(timeout_ms) * 1000000);
   return sys_result(px().sys_poll(self(), {fds, static_cast<size_t>(nfds)}, cycles));
 }
 
@@ -140,7 +164,9 @@ pid_t shadowsel_spawn(int cpu, int (*child)(void*), void* arg) {
 int shadowsel_nanosleep(const struct timespec* req, struct timespec* rem) {
   if (!req) return sys_result(-EFAULT);
   if (req->tv_sec < 0 || req->tv_nsec < 0 || req->tv_nsec >= 1000000000) return sys_result(-EINVAL);
-  self().sleep(static_cast<uint64_t>(ns_to_cycles(req->tv_sec * 1000000000 + req->tv_nsec)));
+  self().sleep(static_cast<uint64_t>(
+      wait_cycles(static_cast<shadowsel::hw::Nanos>(req->tv_sec) * shadowsel::hw::kNsPerSecond +
+                  static_cast<shadowsel::hw::Nanos>(req->tv_nsec))));
   if (rem) rem->tv_sec = rem->tv_nsec = 0;
   return 0;
 }
@@ -160,9 +186,9 @@ int shadowsel_clock_gettime(clockid_t clock, struct timespec* tp) {
   if (!tp) return sys_result(-EFAULT);
   // Linux's clock ids 0..11 but 10 (gone); every clock reads simulated time.
   if (clock < 0 || clock > 11 || clock == 10) return sys_result(-EINVAL);
-  const int64_t ns = cycles_to_ns(static_cast<int64_t>(shadowsel::hw::now_cycles()));
-  tp->tv_sec = ns / 1000000000;
-  tp->tv_nsec = ns % 1000000000;
+  const SecNs now = sec_ns(static_cast<int64_t>(shadowsel::hw::now_cycles()));
+  tp->tv_sec = now.sec;
+  tp->tv_nsec = now.nsec;
   return 0;
 }
 

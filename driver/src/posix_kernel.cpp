@@ -577,7 +577,9 @@ bool PosixKernel::block_on(Process& self, Wait& w, int64_t deadline, bool for_an
 // cost stack.
 int PosixKernel::do_poll(Process& self, std::vector<PollEntry>& entries, int64_t timeout_cycles,
                          int64_t* remaining) {
-  const int64_t deadline = timeout_cycles < 0 ? -1 : static_cast<int64_t>(now_cycles()) + timeout_cycles;
+  // cycle_after: a deadline past the last cycle ends the run instead of wrapping.
+  const int64_t deadline =
+      timeout_cycles < 0 ? -1 : static_cast<int64_t>(hw::cycle_after(static_cast<uint64_t>(timeout_cycles)));
   bool may_block = timeout_cycles != 0;
   for (;;) {
     ++c_.selects;  // a rescan counts as another call (docs/select.md)

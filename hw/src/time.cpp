@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "shadowsel/hw/time.h"
 
+#include <string>
+
 namespace shadowsel::hw {
 
 void init_time_resolution() {
@@ -11,5 +13,12 @@ void init_time_resolution() {
   // reports convert cycles to ns with the configured frequency.
   sc_core::sc_set_time_resolution(1, sc_core::SC_NS);
 }
+
+TimeOverflow::TimeOverflow(uint64_t now, uint64_t n)
+    : TimeOverflow(now, std::to_string(n) + " more cycles") {}
+
+TimeOverflow::TimeOverflow(uint64_t now, const std::string& asked)
+    : std::overflow_error("simulated time would pass its last cycle, " + std::to_string(kLastCycle) +
+                          " (2^63 - 1): at cycle " + std::to_string(now) + ", " + asked + " asked for") {}
 
 }  // namespace shadowsel::hw

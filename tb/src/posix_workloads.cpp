@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "shadowsel/hw/clock.h"
 #include "shadowsel/tb/posix_workloads.h"
 
 namespace shadowsel::tb {
@@ -19,16 +20,23 @@ namespace {
   throw std::runtime_error(what + ": " + std::string(strerror(errno)));
 }
 
-int64_t now_ns() {
+// Times in ns are 128-bit (hw::Nanos): at a low clock frequency a long run
+// passes 2^63 ns long before its cycles do.
+using hw::Nanos;
+using hw::kNsPerSecond;
+
+Nanos now_ns() {
   struct timespec ts;
   shadowsel_clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+  return static_cast<Nanos>(ts.tv_sec) * kNsPerSecond + static_cast<Nanos>(ts.tv_nsec);
 }
 
-void sleep_until_ns(int64_t t) {
-  const int64_t d = t - now_ns();
-  if (d <= 0) return;
-  const struct timespec ts = {static_cast<time_t>(d / 1000000000), static_cast<long>(d % 1000000000)};
+void sleep_until_ns(Nanos t) {
+  const Nanos now = now_ns();
+  if (t <= now) return;
+  const Nanos d = t - now;
+  // d < 2^63 s: t is at most the run's end, which the scenario bounds in cycles.
+  const struct timespec ts = {static_cast<time_t>(d / kNsPerSecond), static_cast<long>(d % kNsPerSecond)};
   shadowsel_nanosleep(&ts, nullptr);
 }
 
@@ -37,8 +45,8 @@ void sleep_until_ns(int64_t t) {
 struct Dedup {
   int fd = -1;
   uint32_t rounds = 0;
-  int64_t start_ns = 0;
-  int64_t period_ns = 0;
+  Nanos start_ns = 0;
+  Nanos period_ns = 0;
 };
 Dedup g_dedup;
 
@@ -58,7 +66,7 @@ int dedup_waiter(void*) {
   return 0;
 }
 
-int dedup_owner(const WorkloadParams& w, double freq_mhz) {
+int dedup_owner(const WorkloadParams& w, uint64_t hz) {
   const std::string path = "/tmp/dedup";
   if (shadowsel_mkfifo(path.c_str(), 0600) != 0) fail("mkfifo");
   // O_RDWR: the owner is reader and writer, so opening never waits and it can
@@ -70,7 +78,7 @@ int dedup_owner(const WorkloadParams& w, double freq_mhz) {
   if (rd < 0) fail("open");
   g_dedup.fd = rd;
   g_dedup.rounds = w.rounds;
-  g_dedup.period_ns = static_cast<int64_t>(w.period_cycles * 1000 / freq_mhz);
+  g_dedup.period_ns = hw::ns_at(w.period_cycles, hz);
   g_dedup.start_ns = now_ns() + g_dedup.period_ns;
   for (uint32_t i = 0; i < w.waiters; ++i) {
     if (shadowsel_spawn(static_cast<int>(w.waiter_cpu), dedup_waiter, nullptr) < 0) fail("spawn");
@@ -196,8 +204,9 @@ void install_dedup(Simulation& sim) {
   if (w.owner_cpu >= sim.cpus() || w.waiter_cpu >= sim.cpus()) {
     throw std::invalid_argument("dedup: owner_cpu and waiter_cpu must be below cpus");
   }
-  const double mhz = sim.scenario().machine.freq_mhz;
-  sim.posix(w.owner_cpu).start_program("fifo-owner", [w, mhz] { return dedup_owner(w, mhz); });
+  const auto hz = hw::hz_from_mhz(sim.scenario().machine.freq_mhz);
+  if (!hz) throw std::invalid_argument("dedup: the clock frequency is not a whole number of Hz");
+  sim.posix(w.owner_cpu).start_program("fifo-owner", [w, hz] { return dedup_owner(w, *hz); });
 }
 
 void install_pipeline(Simulation& sim) {

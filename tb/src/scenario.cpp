@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <initializer_list>
 #include <limits>
 #include <map>
 #include <string>
@@ -24,6 +25,8 @@
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
+
+#include "shadowsel/hw/clock.h"
 
 #if !TOML_EXCEPTIONS
 #error "scenario.cpp relies on toml::parse throwing toml::parse_error"
@@ -153,10 +156,23 @@ void check_signed(const std::string& where, std::string_view key, int64_t v, Int
     throw ScenarioError(fmt::format("{}must be {}, got {}", lead(where, key), range_text(r.lo, r.hi), v));
 }
 
-bool freq_ok(double f) { return f > 0.0 && f <= kMaxFreqMhz; }  // false for NaN too
+bool freq_in_range(double f) { return f > 0.0 && f <= kMaxFreqMhz; }  // false for NaN too
+
+// A whole number of Hz keeps every cycle <-> ns conversion exact (hw/clock.h).
+bool freq_ok(double f) { return freq_in_range(f) && hw::hz_from_mhz(f).has_value(); }
 
 std::string freq_problem(double f) {
-  return fmt::format("must be > 0 and <= {}, got {}", kMaxFreqMhz, f);
+  if (!freq_in_range(f)) return fmt::format("must be > 0 and <= {}, got {}", kMaxFreqMhz, f);
+  return fmt::format("must be a whole number of Hz (at most 6 decimals in MHz), got {}", f);
+}
+
+// The product of two scenario values that together set how long a run lasts,
+// when it passes the last simulated cycle: the run could only end in a
+// TimeOverflow, so say so before simulating. "" when it fits.
+std::string duration_problem(std::string_view key, std::string_view product, uint64_t a, uint64_t b) {
+  if (hw::cycles_product(a, b)) return {};
+  return fmt::format("workload.{}: {} must be at most {} cycles (2^63 - 1, the last simulated cycle), got {} x {}",
+                     key, product, hw::kLastCycle, a, b);
 }
 
 constexpr std::string_view kLanesBothDown =
@@ -415,9 +431,9 @@ Scenario load_scenario(const std::string& path) {
       {"bytes_max", [&](N n, L l) { w.bytes_max = narrow<uint32_t>(r.integer(n, l, {0, kMaxMessageBytes})); }},
       {"reply_bytes",
        [&](N n, L l) { w.reply_bytes = narrow<uint32_t>(r.integer(n, l, {0, kMaxMessageBytes})); }},
-      {"think_cycles", [&](N n, L l) { w.think_cycles = narrow<uint64_t>(r.integer(n, l, {0, kI64Max})); }},
+      {"think_cycles", [&](N n, L l) { w.think_cycles = narrow<uint64_t>(r.integer(n, l, {0, kMaxGapCycles})); }},
       {"think_jitter_cycles",
-       [&](N n, L l) { w.think_jitter_cycles = narrow<uint64_t>(r.integer(n, l, {0, kI64Max})); }},
+       [&](N n, L l) { w.think_jitter_cycles = narrow<uint64_t>(r.integer(n, l, {0, kMaxGapCycles})); }},
       {"gap_cycles", [&](N n, L l) { w.gap_cycles = narrow<uint64_t>(r.integer(n, l, {0, kMaxGapCycles})); }},
       {"waiters", [&](N n, L l) { w.waiters = narrow<uint32_t>(r.integer(n, l, {1, 1000})); }},
       {"rounds", [&](N n, L l) { w.rounds = narrow<uint32_t>(r.integer(n, l, {1, 1000000})); }},
@@ -475,6 +491,24 @@ Scenario load_scenario(const std::string& path) {
            r.fail(line_of(lines, "think_cycles"),
                   fmt::format("workload.think_cycles: must be >= workload.think_jitter_cycles ({}), got {}",
                               w.think_jitter_cycles, w.think_cycles));
+         }
+         // How long the kinds that use these keys must run, at least.
+         auto first_given = [&](std::initializer_list<const char*> keys) {
+           for (const char* k : keys)
+             if (const uint32_t given = line_of(lines, k); given != 0) return given;
+           return 0u;
+         };
+         if (w.kind == "ring" || w.kind == "saturate") {
+           // Each sender thinks up to think + jitter before each of its messages.
+           const std::string why = duration_problem("think_cycles", "messages x (think_cycles + think_jitter_cycles)",
+                                                    w.messages, w.think_cycles + w.think_jitter_cycles);
+           if (!why.empty()) r.fail(first_given({"think_cycles", "think_jitter_cycles", "messages"}), why);
+         }
+         if (w.kind == "dedup") {
+           // The first round starts one period in: rounds + 1 periods in all.
+           const std::string why =
+               duration_problem("period_cycles", "(rounds + 1) x period_cycles", w.rounds + 1ull, w.period_cycles);
+           if (!why.empty()) r.fail(first_given({"period_cycles", "rounds"}), why);
          }
          for (const char* key : {"owner_cpu", "waiter_cpu"}) {
            const uint32_t v = std::string(key) == "owner_cpu" ? w.owner_cpu : w.waiter_cpu;

@@ -942,3 +942,48 @@ TEST(CliSelectScenarios, CpusOverrideBelowOwnerCpuIsBadInput) {
   EXPECT_NE(line.find("owner_cpu"), std::string::npos) << line;
   EXPECT_NE(line.find(file.string()), std::string::npos) << line;
 }
+
+// ---------------------------------------------------------------------------
+// Clock frequency at the edges
+// ---------------------------------------------------------------------------
+
+// Cycles are the unit of simulated time; the frequency only converts them to
+// ns. dedup is a POSIX program timed in ns (clock_gettime, nanosleep), so at
+// any whole-Hz frequency its run in cycles is the same: below 1 kHz (a
+// division by zero with whole-kHz arithmetic) and at 1.5 kHz (made 1 kHz,
+// which shortened every period by a third).
+TEST(CliFrequency, DedupRunsTheSameCyclesAtAnyWholeHz) {
+  TempDir out;
+  auto run = [&](const std::string& mhz) {
+    const fs::path dir = out / mhz;
+    const Result r = run_shadowsel(
+        {"--scenario", (kShipped / "dedup.toml").string(),
+         "--freq-mhz", mhz, "--out", dir.string()});
+    expect_clean_exit(r, 0);
+    std::string error;
+    auto stats = parse_json_file(dir / "stats.json", &error);
+    EXPECT_TRUE(stats) << error << "\n" << r.describe();
+    if (!stats) return json();
+    // The two figures that are the frequency itself and time in ns.
+    EXPECT_EQ(stats->at("stats").at("sim").at("freq_mhz").get<double>(), std::stod(mhz));
+    stats->at("stats").at("sim").erase("freq_mhz");
+    stats->at("stats").at("sim").erase("ns");
+    return *stats;
+  };
+  const json at500mhz = run("500");
+  if (HasFailure()) return;
+  for (const std::string mhz : {"0.0005", "0.0015"}) {
+    const json slow = run(mhz);
+    if (HasFailure()) return;
+    EXPECT_TRUE(slow == at500mhz) << "--freq-mhz " << mhz << ": " << first_difference(slow.dump(1), at500mhz.dump(1));
+  }
+}
+
+// A fraction of a Hz cannot be converted exactly: refused, not truncated.
+TEST(CliFrequency, FractionOfAHzIsBadInput) {
+  TempDir out;
+  const Result r = run_shadowsel({"--freq-mhz", "0.0000015", "--out", (out / "o").string()});
+  const std::string line = expect_bad_input(r);
+  EXPECT_EQ(line, "--freq-mhz: must be a whole number of Hz (at most 6 decimals in MHz), got 1.5e-06");
+  EXPECT_FALSE(fs::exists(out / "o"));
+}

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "shadowsel/tb/scenario.h"
@@ -238,6 +240,40 @@ TEST(ValidateMachine, OptionNamesTheValue) {
   EXPECT_EQ(validate_error(m, "--freq-mhz"), "--freq-mhz: must be > 0 and <= 100000, got 0");
   m.freq_mhz = 100000.5;
   EXPECT_EQ(validate_error(m, "--freq-mhz"), "--freq-mhz: must be > 0 and <= 100000, got 100000.5");
+}
+
+// Whole Hz keep cycle <-> ns conversions exact: below 1 kHz too, never
+// truncated; a fraction of a Hz is refused.
+TEST(ValidateMachine, FrequencyIsAWholeNumberOfHz) {
+  hw::MachineParams m;
+  for (double ok : {0.0005, 0.0015, 0.000001, 750.5, 333.333333, 100000.0}) {
+    m.freq_mhz = ok;
+    EXPECT_EQ(validate_error(m, "--freq-mhz"), "") << ok;
+  }
+  m.freq_mhz = 0.0000015;
+  EXPECT_EQ(validate_error(m, "--freq-mhz"),
+            "--freq-mhz: must be a whole number of Hz (at most 6 decimals in MHz), got 1.5e-06");
+  m.freq_mhz = 1e-7;
+  EXPECT_EQ(validate_error(m, "--freq-mhz"),
+            "--freq-mhz: must be a whole number of Hz (at most 6 decimals in MHz), got 1e-07");
+}
+
+// The run-length limits apply to the kinds that use the keys: a dedup file may
+// keep a ring-sized think time that would pass the last cycle, and the reverse.
+TEST(ScenarioDuration, LimitsApplyOnlyToTheKindThatUsesTheKeys) {
+  const fs::path dir = fs::temp_directory_path() / ("scenario_duration_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string dedup = (dir / "dedup.toml").string();
+  std::ofstream(dedup) << "[workload]\nkind = \"dedup\"\nmessages = 100000000\nthink_cycles = 1000000000000000\n";
+  const std::string ring = (dir / "ring.toml").string();
+  std::ofstream(ring) << "[workload]\nkind = \"ring\"\nrounds = 1000000\nperiod_cycles = 1000000000000000\n";
+  // Just at the limit: 9223 x 10^15 + 9223 x 0 jitter fits 2^63 - 1.
+  const std::string edge = (dir / "edge.toml").string();
+  std::ofstream(edge) << "[workload]\nmessages = 9223\nthink_cycles = 1000000000000000\nthink_jitter_cycles = 0\n";
+  EXPECT_EQ(load_error(dedup), "");
+  EXPECT_EQ(load_error(ring), "");
+  EXPECT_EQ(load_error(edge), "");
+  fs::remove_all(dir);
 }
 
 TEST(ValidateMachine, OtherWhereNamesTheKey) {
