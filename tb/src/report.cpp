@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "shadowsel/driver/msg.h"
+#include "shadowsel/hw/clock.h"
 #include "shadowsel/hw/frame.h"
 
 namespace shadowsel::tb {
@@ -36,7 +37,7 @@ const char* end_name(RunResult::End e) {
 std::string summary(Simulation& sim, const RunResult& r) {
   const auto& s = sim.scenario();
   const double mhz = s.machine.freq_mhz;
-  auto ns = [mhz](double cycles) { return cycles * 1000.0 / mhz; };
+  auto ns = [mhz](double cycles) { return hw::report_ns(cycles, mhz); };
   std::string out;
   out += fmt::format("shadowsel: {} ({}), {} CPUs, seed {}, notify {}, workload {}\n",
                      s.name.empty() ? "scenario" : s.name, s.source, s.machine.cpus,

@@ -55,7 +55,7 @@ Simulation::Simulation(const Scenario& s, const hw::CoreFactory& cores)
   stats_.formula("sim.cycles", [] { return static_cast<double>(hw::now_cycles()); }, "cycles",
                  "simulated cycles at the end of the run");
   const double mhz = s_.machine.freq_mhz;
-  stats_.formula("sim.ns", [mhz] { return hw::now_cycles() * 1000.0 / mhz; }, "ns",
+  stats_.formula("sim.ns", [mhz] { return hw::report_ns(static_cast<double>(hw::now_cycles()), mhz); }, "ns",
                  "simulated time at freq_mhz");
   stats_.formula("sim.freq_mhz", [mhz] { return mhz; }, "MHz", "clock frequency");
   platform_->register_stats(stats_);

@@ -979,6 +979,28 @@ TEST(CliFrequency, DedupRunsTheSameCyclesAtAnyWholeHz) {
   }
 }
 
+// At 1 Hz a 10^15-cycle period is 10^24 ns, far past int64_t: the workload's
+// ns arithmetic is 128-bit, and every round still sends one request.
+TEST(CliFrequency, DedupAtOneHzWithTheLongestPeriod) {
+  TempDir dir;
+  const fs::path file = dir / "slow.toml";
+  std::ofstream(file) << "cpus = 2\nfreq_mhz = 0.000001\n[workload]\nkind = \"dedup\"\nwaiters = 4\nrounds = 3\n"
+                         "period_cycles = 1000000000000000\n";
+  const Result r = run_shadowsel({"--scenario", file.string(), "--out", (dir / "o").string()});
+  expect_clean_exit(r, 0);
+  if (HasFatalFailure()) return;
+  std::string error;
+  const auto stats = parse_json_file(dir / "o" / "stats.json", &error);
+  ASSERT_TRUE(stats) << error;
+  const json& s = stats->at("stats");
+  EXPECT_EQ(s.at("select").at("requests_sent").get<double>(), 3.0);
+  EXPECT_EQ(s.at("select").at("notifications").get<double>(), 3.0);
+  EXPECT_EQ(s.at("select").at("remote_wake_latency_cycles").at("count").get<int>(), 3 * 4);
+  // Four periods (the first round starts one in), the last event at 3/4 of the last.
+  EXPECT_GT(s.at("sim").at("cycles").get<double>(), 3.75e15);
+  EXPECT_LT(s.at("sim").at("cycles").get<double>(), 3.76e15);
+}
+
 // A fraction of a Hz cannot be converted exactly: refused, not truncated.
 TEST(CliFrequency, FractionOfAHzIsBadInput) {
   TempDir out;

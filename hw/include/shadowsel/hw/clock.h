@@ -52,6 +52,11 @@ inline std::optional<uint64_t> cycles_for(Nanos ns, uint64_t hz) {
   return static_cast<uint64_t>(c);
 }
 
+/// `cycles` in ns (us) as a double, for reports and traces only (summary, stats.json,
+/// Perfetto timestamps): never fed back into simulated time.
+inline double report_ns(double cycles, double mhz) { return cycles * 1000.0 / mhz; }
+inline double report_us(double cycles, double mhz) { return cycles / mhz; }
+
 /// a * b if it is at most kLastCycle, else nullopt: for limits on products of
 /// scenario values (rounds x period).
 inline std::optional<uint64_t> cycles_product(uint64_t a, uint64_t b) {

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "shadowsel/hw/clock.h"
 #include "shadowsel/sim/stats.h"
 
 namespace shadowsel::sim {
@@ -60,7 +61,7 @@ class Recorder {
  private:
   void slice(uint32_t pid, uint32_t tid, const char* name, uint64_t start, uint64_t end,
              const std::string& args);
-  double us(uint64_t cycles) const { return cycles / freq_mhz_; }
+  double us(uint64_t cycles) const { return hw::report_us(static_cast<double>(cycles), freq_mhz_); }
   void name_engine_track(uint32_t cpu);
 
   double freq_mhz_;
