@@ -36,7 +36,7 @@ void BusInterface::refill() {
     if (r.len) mem_.read(r.addr, {payload.data() + r.prefix_len, r.len});
     const bool mcast = popcount(r.dst_mask) > 1;
     const uint16_t seq = mcast ? next_mseq_++ : next_useq_[__builtin_ctzll(r.dst_mask)]++;
-    Slot s{build_frame(r.type, node_, r.dst_mask, seq, payload, mcast), r.dst_mask, mcast, 0, -1,
+    Slot s{build_frame(r.type, node_, r.dst_mask, seq, payload, mcast), r.dst_mask, mcast, 0, 0, -1,
            r.cookie, r.engine};
     window_.push_back(std::move(s));
     backlog_.pop_front();
@@ -76,9 +76,10 @@ void BusInterface::complete(Slot* s) {
   refill();
 }
 
-void BusInterface::retry(Slot* s, uint64_t refused, uint64_t at) {
+void BusInterface::retry(Slot* s, uint64_t refused, uint64_t now) {
   ++c_.tx_retries;
-  s->retry_at = at;
+  const uint64_t delay = p_.retry_delay(++s->refusals);
+  s->retry_at = delay > UINT64_MAX - now ? UINT64_MAX : now + delay;
   if (refused != s->pending) {  // re-address the frame to the refusers only
     s->pending = refused;
     s->frame = build_frame(s->frame->type(), node_, refused, s->frame->seq(),

@@ -73,7 +73,7 @@ void Interconnect::finish_transfer(Lane& l, uint64_t now) {
                     refused ? sim::TransferOutcome::kRefused : sim::TransferOutcome::kDelivered);
   if (refused) {
     ++l.c.refused;
-    nodes_[l.owner]->retry(s, refused, now + p_.retry_backoff_cycles);
+    nodes_[l.owner]->retry(s, refused, now);
   } else {
     nodes_[l.owner]->complete(s);  // invalidates s
   }

@@ -64,6 +64,9 @@ constexpr IntRange kBusPayload{kFragmentHeaderBytes + 1, 4096};
 constexpr IntRange kBusRx{1, 1024};
 constexpr IntRange kBusTx{1, 64};
 constexpr IntRange kBusBackoff{1, 1000000};
+constexpr IntRange kBusBackoffFlat{0, 1000000};
+constexpr IntRange kBusBackoffMax{1, 1'000'000'000'000};
+constexpr const char* kBackoffMaxBelowBase = "must be >= bus.retry_backoff_cycles";
 constexpr IntRange kDownAt{-1, kI64Max};
 
 std::string range_text(int64_t lo, int64_t hi) {
@@ -359,6 +362,11 @@ void validate_machine(const hw::MachineParams& m, const std::string& where) {
   check_unsigned(where, "bus.rx_buffer_packets", b.rx_buffer_packets, kBusRx);
   check_unsigned(where, "bus.tx_window_packets", b.tx_window_packets, kBusTx);
   check_unsigned(where, "bus.retry_backoff_cycles", b.retry_backoff_cycles, kBusBackoff);
+  check_unsigned(where, "bus.retry_backoff_flat", b.retry_backoff_flat, kBusBackoffFlat);
+  check_unsigned(where, "bus.retry_backoff_max_cycles", b.retry_backoff_max_cycles, kBusBackoffMax);
+  if (b.retry_backoff_max_cycles < b.retry_backoff_cycles)
+    throw ScenarioError(fmt::format("{}{} ({}), got {}", lead(where, "bus.retry_backoff_max_cycles"),
+                                    kBackoffMaxBelowBase, b.retry_backoff_cycles, b.retry_backoff_max_cycles));
   check_signed(where, "bus.x_down_at_cycle", b.x_down_at_cycle, kDownAt);
   check_signed(where, "bus.y_down_at_cycle", b.y_down_at_cycle, kDownAt);
   if (b.x_down_at_cycle == 0 && b.y_down_at_cycle == 0)
@@ -404,6 +412,10 @@ Scenario load_scenario(const std::string& path) {
        [&](N n, L l) { b.tx_window_packets = narrow<uint32_t>(r.integer(n, l, kBusTx)); }},
       {"retry_backoff_cycles",
        [&](N n, L l) { b.retry_backoff_cycles = narrow<uint32_t>(r.integer(n, l, kBusBackoff)); }},
+      {"retry_backoff_flat",
+       [&](N n, L l) { b.retry_backoff_flat = narrow<uint32_t>(r.integer(n, l, kBusBackoffFlat)); }},
+      {"retry_backoff_max_cycles",
+       [&](N n, L l) { b.retry_backoff_max_cycles = narrow<uint64_t>(r.integer(n, l, kBusBackoffMax)); }},
       {"x_down_at_cycle", [&](N n, L l) { b.x_down_at_cycle = r.integer(n, l, kDownAt); }},
       {"y_down_at_cycle", [&](N n, L l) { b.y_down_at_cycle = r.integer(n, l, kDownAt); }},
   };
@@ -470,6 +482,12 @@ Scenario load_scenario(const std::string& path) {
          // Defaults are -1, so both 0 means both keys were given; blame the later.
          if (b.x_down_at_cycle == 0 && b.y_down_at_cycle == 0)
            r.fail(std::max(line_of(lines, "x_down_at_cycle"), line_of(lines, "y_down_at_cycle")), kLanesBothDown);
+         if (b.retry_backoff_max_cycles < b.retry_backoff_cycles) {
+           const uint32_t given = line_of(lines, "retry_backoff_max_cycles");
+           r.fail(given != 0 ? given : line_of(lines, "retry_backoff_cycles"),
+                  fmt::format("bus.retry_backoff_max_cycles: {} ({}), got {}", kBackoffMaxBelowBase,
+                              b.retry_backoff_cycles, b.retry_backoff_max_cycles));
+         }
        }},
       {"costs", [&](N n, L l) { r.walk(r.table(n, l), "costs", cost_keys); }},
       {"workload",

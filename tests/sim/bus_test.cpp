@@ -160,6 +160,54 @@ TEST(FlowControl, SlowReceiverLosesNothingAndKeepsOrder) {
   EXPECT_EQ(retries, rc.rx_refused);
 }
 
+TEST(FlowControl, BackoffKeepsTheBaseWaitThenDoublesUpToTheCap) {
+  hw::BusParams b;
+  b.retry_backoff_cycles = 16;
+  b.retry_backoff_flat = 3;
+  b.retry_backoff_max_cycles = 100;
+  const std::vector<uint64_t> expected = {16, 16, 16, 32, 64, 100, 100};
+  for (uint32_t n = 1; n <= expected.size(); ++n) EXPECT_EQ(b.retry_delay(n), expected[n - 1]) << n;
+  EXPECT_EQ(b.retry_delay(1000000), 100u) << "no overflow far past the cap";
+  b.retry_backoff_max_cycles = UINT64_MAX;
+  EXPECT_EQ(b.retry_delay(3 + 59), 16ull << 59);
+  EXPECT_EQ(b.retry_delay(3 + 60), UINT64_MAX) << "a shift that would overflow gives the cap";
+}
+
+// A receiver busy for 10^9 cycles (as in an interrupt handler that long): the
+// sender's packet is refused a bounded number of times, about flat + log2(busy
+// / base) with a cap above the busy time, not busy / base (62 M) as with a
+// fixed wait; and it still gets through within twice the busy time.
+class LongBusyReceiver : public ::testing::TestWithParam<uint64_t> {};
+
+TEST_P(LongBusyReceiver, RefusalsGrowWithTheLogOfTheBusyTime) {
+  constexpr uint64_t kBusy = 1'000'000'000;
+  hw::MachineParams p = machine(2);
+  p.bus.rx_buffer_packets = 1;
+  p.bus.retry_backoff_max_cycles = GetParam();
+  BusHarness h("h", p);
+  h.drain_cycles[1] = kBusy;  // holds the first frame kBusy cycles, so the second is refused
+  h.traffic([&] {
+    for (uint32_t n = 0; n < 2; ++n) h.send(0, 0b10, tagged(0, n), 0x1000 + n * 64);
+  });
+  sc_core::sc_start();
+  ASSERT_EQ(h.arrivals[1].size(), 2u);
+  const uint64_t refused = h.platform->node(1).biu().counters().rx_refused;
+  const hw::BusParams& b = p.bus;
+  const uint64_t log_bound = b.retry_backoff_flat + 64 - __builtin_clzll(kBusy / b.retry_backoff_cycles);
+  const uint64_t cap_bound = log_bound + kBusy / b.retry_backoff_max_cycles;
+  EXPECT_GT(refused, b.retry_backoff_flat) << "the receiver was not busy long: the test proves nothing";
+  EXPECT_LE(refused, cap_bound + 1);
+  if (b.retry_backoff_max_cycles >= kBusy) {
+    EXPECT_LE(refused, log_bound + 1);
+  }
+  // Accepted at most one back-off after the buffer freed at kBusy; popped kBusy later.
+  EXPECT_LE(h.arrivals[1][1].cycle, 2 * kBusy + std::min(kBusy, b.retry_backoff_max_cycles) + 100);
+}
+
+INSTANTIATE_TEST_SUITE_P(Caps, LongBusyReceiver,
+                         ::testing::Values(hw::BusParams{}.retry_backoff_max_cycles, 1ull << 40),
+                         [](const auto& info) { return "cap" + std::to_string(info.param); });
+
 TEST(Multicast, OneTransferReachesEveryAddressedNodeAndNoOther) {
   BusHarness h("h", machine(6));
   h.traffic([&] { h.send(0, 0b101110, pattern(40, 9)); });

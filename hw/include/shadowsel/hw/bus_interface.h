@@ -2,8 +2,10 @@
 // A node's bus interface unit (BIU): one port on each lane, a transmit window
 // the lanes take packets from, and a bounded receive buffer shared by both
 // lanes. Flow control is NACK-and-retry: a receiver whose buffer is full refuses
-// a frame at the end of its transfer, and the sender offers it again after
-// retry_backoff_cycles. Nothing is dropped.
+// a frame at the end of its transfer, and the sender offers it again after a
+// wait that grows with the packet's consecutive refusals (BusParams::retry_delay),
+// so a receiver stuck for a long time costs a few transfers, not a storm.
+// Nothing is dropped.
 //
 // Ordering: a packet is offered to a lane only when no older packet in the
 // window still has to reach any of the same nodes, so packets between a pair
@@ -106,6 +108,7 @@ class BusInterface {
     uint64_t pending;         ///< destinations that have not taken it yet
     bool multicast;
     uint64_t retry_at = 0;    ///< earliest cycle to offer it again
+    uint32_t refusals = 0;    ///< consecutive refusals so far: sets the back-off
     int lane = -1;            ///< lane carrying it now, -1 none
     uint64_t cookie;
     bool engine;
@@ -118,8 +121,9 @@ class BusInterface {
   /// Earliest retry time of a slot waiting after a NACK, or UINT64_MAX.
   uint64_t next_retry(uint64_t now) const;
   void complete(Slot* s);
-  /// After a transfer some receivers refused: retry for those only.
-  void retry(Slot* s, uint64_t refused, uint64_t at);
+  /// After a transfer ending at `now` some receivers refused: retry for those
+  /// only, after the back-off.
+  void retry(Slot* s, uint64_t refused, uint64_t now);
   Accept receive(const FramePtr& f);
 
   uint32_t node_;

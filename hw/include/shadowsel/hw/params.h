@@ -17,8 +17,23 @@ struct BusParams {
   uint32_t rx_buffer_packets = 8;      ///< receive buffer of a node, shared by both lanes
   uint32_t tx_window_packets = 4;      ///< packets a node's interface can offer the lanes at once
   uint32_t retry_backoff_cycles = 16;  ///< after a NACK, the sender waits this long to retry
+  uint32_t retry_backoff_flat = 64;     ///< refusals of one packet retried after the base wait before it doubles
+  uint64_t retry_backoff_max_cycles = 1ull << 20;  ///< the doubled wait never exceeds this
   int64_t x_down_at_cycle = -1;        ///< take lane X down at this cycle; -1 never
   int64_t y_down_at_cycle = -1;        ///< take lane Y down at this cycle; -1 never
+
+  /// Cycles a sender waits before offering a packet again after its `refusals`-th
+  /// consecutive refusal (1, 2, ...): the base wait for the first
+  /// retry_backoff_flat, then doubling, capped (truncated binary exponential
+  /// back-off, docs/bus.md).
+  uint64_t retry_delay(uint32_t refusals) const {
+    const uint64_t base = retry_backoff_cycles;
+    if (refusals <= retry_backoff_flat) return base;
+    const uint32_t doublings = refusals - retry_backoff_flat;
+    const uint64_t cap = retry_backoff_max_cycles < base ? base : retry_backoff_max_cycles;
+    if (doublings >= 63 || (base << doublings) >> doublings != base) return cap;
+    return base << doublings < cap ? base << doublings : cap;
+  }
 };
 
 /// Cycles charged to a CPU for each software primitive. The defaults are host
