@@ -23,11 +23,19 @@ Interconnect::Interconnect(sc_core::sc_module_name name, const BusParams& params
 void Interconnect::take_down(int lane) {
   Lane& l = lanes_[lane];
   if (!l.up) return;
+  const int64_t now = static_cast<int64_t>(now_cycles());
   l.up = false;
-  l.down_at = static_cast<int64_t>(now_cycles());
+  // A scheduled fault applied late (the bus was idle) keeps its cycle.
+  if (l.down_at < 0 || l.down_at > now) l.down_at = now;
   if (l.busy) abort_transfer(l, now_cycles());
-  rec_.lane_down(l.name, now_cycles());
+  rec_.lane_down(l.name, static_cast<uint64_t>(l.down_at));
   kick();
+}
+
+int64_t Interconnect::down_since(int lane) const {
+  const Lane& l = lanes_[lane];
+  if (!l.up) return l.down_at;
+  return l.down_at >= 0 && static_cast<uint64_t>(l.down_at) <= now_cycles() ? l.down_at : -1;
 }
 
 void Interconnect::start_transfer(Lane& l, uint64_t now) {
@@ -116,7 +124,8 @@ void Interconnect::loop() {
     uint64_t next = UINT64_MAX;
     for (const Lane& l : lanes_) {
       if (l.busy) next = std::min(next, l.end);
-      if (l.up && l.down_at > static_cast<int64_t>(now)) {
+      // Wake for a fault only when it cuts this transfer (see the header).
+      if (l.busy && l.down_at > static_cast<int64_t>(now) && static_cast<uint64_t>(l.down_at) < l.end) {
         next = std::min(next, static_cast<uint64_t>(l.down_at));
       }
     }

@@ -757,6 +757,20 @@ TEST(CliDeterminism, DefaultSeedRepeats) {
   EXPECT_TRUE(a == b) << "two default runs differ: " << first_difference(a, b);
 }
 
+// A lane fault scheduled after the run's end must not disturb the run: the
+// same stats.json as without it (it once moved one packet from Y to X).
+TEST(CliDeterminism, LaneFaultBeyondTheEndChangesNothing) {
+  TempDir dir;
+  const fs::path file = dir / "late_fault.toml";
+  std::ofstream(file) << "[bus]\nx_down_at_cycle = 100000000\ny_down_at_cycle = 200000000\n";
+  const std::string a = stats_of({});
+  if (HasFatalFailure()) return;
+  const std::string b = stats_of({"--scenario", file.string()});
+  if (HasFatalFailure()) return;
+  ASSERT_FALSE(a.empty());
+  EXPECT_TRUE(a == b) << "a fault beyond the end changed stats.json: " << first_difference(a, b);
+}
+
 // ---------------------------------------------------------------------------
 // 7. Trace
 // ---------------------------------------------------------------------------

@@ -15,6 +15,13 @@
 // The next sampling on that lane happens in the cycle the transfer ends.
 // A lane taken down mid-transfer aborts it; the packet goes out again on the
 // other lane, so nothing is lost.
+//
+// A scheduled fault (x/y_down_at_cycle) is applied lazily: at the first
+// activity of the bus at or after its cycle, or at its cycle when it cuts a
+// transfer in progress. The bus never waits for a fault otherwise, because any
+// extra timed notification reorders SystemC's queue of same-cycle events
+// (a heap, not stable) and so would change a run even when the fault lies
+// beyond its end.
 #pragma once
 
 #include <systemc>
@@ -50,7 +57,10 @@ class Interconnect : public sc_core::sc_module {
   void kick() { kick_.notify(sc_core::SC_ZERO_TIME); }
   /// Takes a lane down now (fault injection); 0 is X, 1 is Y.
   void take_down(int lane);
-  bool lane_up(int lane) const { return lanes_[lane].up; }
+  /// False from the cycle the lane went down, or was scheduled to (x/y_down_at_cycle).
+  bool lane_up(int lane) const { return down_since(lane) < 0; }
+  /// The cycle the lane went down (or was scheduled to, if that is past), -1 if up.
+  int64_t down_since(int lane) const;
   const LaneCounters& counters(int lane) const { return lanes_[lane].c; }
   /// Grants per node on a lane (fairness).
   const std::vector<uint64_t>& grants(int lane) const { return lanes_[lane].grants; }
