@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "shadowsel/tb/simulation.h"
 
+#include <algorithm>
 #include <chrono>
+#include <utility>
+#include <vector>
 
 #include "shadowsel/driver/msg.h"
 #include "shadowsel/hw/time.h"
@@ -106,6 +109,58 @@ void Simulation::register_select_totals() {
                  "agent CPU cycles (both ends, all work) per notification received");
 }
 
+// The user processes that have not exited, in a few words however many there
+// are: all of them when few, else counts per CPU and per name and the first few.
+std::string Simulation::unfinished() const {
+  constexpr size_t kListAll = 8, kShown = 3, kGroups = 6;
+  std::vector<std::pair<std::string, uint32_t>> left;  // (name, cpu)
+  for (const auto& k : kernels_) {
+    for (const auto& p : k->processes()) {
+      if (!p->daemon() && !p->exited()) left.emplace_back(p->name(), k->cpu());
+    }
+  }
+  auto one = [](const std::pair<std::string, uint32_t>& p) { return p.first + " on cpu " + std::to_string(p.second); };
+  auto list = [&](size_t n) {
+    std::string out;
+    for (size_t i = 0; i < n && i < left.size(); ++i) out += (i ? ", " : "") + one(left[i]);
+    return out;
+  };
+  if (left.size() <= kListAll) return list(left.size());
+  // Both groupings keep first-seen order, so the text is deterministic.
+  auto groups = [&](auto key) {
+    std::vector<std::pair<std::string, size_t>> g;
+    for (const auto& p : left) {
+      const std::string k = key(p);
+      auto it = std::find_if(g.begin(), g.end(), [&](const auto& x) { return x.first == k; });
+      if (it == g.end()) {
+        g.emplace_back(k, 1);
+      } else {
+        ++it->second;
+      }
+    }
+    std::string out;
+    for (size_t i = 0; i < g.size() && i < kGroups; ++i) {
+      out += (i ? ", " : "") + g[i].first + ": " + std::to_string(g[i].second);
+    }
+    if (g.size() > kGroups) out += ", ... (" + std::to_string(g.size()) + " in all)";
+    return out;
+  };
+  return std::to_string(left.size()) + " processes (" +
+         groups([](const auto& p) { return "cpu " + std::to_string(p.second); }) + "; " +
+         groups([](const auto& p) { return p.first; }) + "), first " + list(kShown) + ", ...";
+}
+
+// What the machine itself is stuck on, when it can tell, ending in "; "; else "".
+std::string Simulation::stall_cause() const {
+  const hw::Interconnect& bus = platform_->bus();
+  if (bus.lane_up(0) || bus.lane_up(1)) return "";
+  uint64_t waiting = 0;
+  for (uint32_t i = 0; i < cpus(); ++i) waiting += platform_->node(i).biu().tx_outstanding();
+  return "both bus lanes down (X since cycle " + std::to_string(bus.down_since(0)) + ", Y since cycle " +
+         std::to_string(bus.down_since(1)) + "), " + std::to_string(waiting) +
+         " packets waiting to be sent; ";
+}
+
 RunResult Simulation::run(uint64_t max_cycles) {
   RunResult r;
   const auto t0 = std::chrono::steady_clock::now();
@@ -135,18 +190,10 @@ RunResult Simulation::run(uint64_t max_cycles) {
     r.end = RunResult::End::kFailed;
     r.detail = g_failure;
   } else if (live_ > 0) {
-    std::string blocked;
-    for (const auto& k : kernels_) {
-      for (const auto& p : k->processes()) {
-        if (!p->daemon() && !p->exited()) {
-          blocked += (blocked.empty() ? "" : ", ") + p->name() + " on cpu " +
-                     std::to_string(k->cpu());
-        }
-      }
-    }
     const bool limit = max_cycles && r.cycles >= max_cycles;
     r.end = limit ? RunResult::End::kCycleLimit : RunResult::End::kStalled;
-    r.detail = (limit ? "cycle limit reached; still running: " : "nothing left to happen; blocked forever: ") + blocked;
+    r.detail = limit ? "cycle limit reached; still running: " + unfinished()
+                     : "nothing left to happen; " + stall_cause() + "blocked forever: " + unfinished();
   }
   rec_.close_trace();
   return r;

@@ -1025,3 +1025,47 @@ TEST(CliFrequency, FractionOfAHzIsBadInput) {
   EXPECT_EQ(line, "--freq-mhz: must be a whole number of Hz (at most 6 decimals in MHz), got 1.5e-06");
   EXPECT_FALSE(fs::exists(out / "o"));
 }
+
+// ---------------------------------------------------------------------------
+// Stalls say why, in one short line
+// ---------------------------------------------------------------------------
+
+// The NOT FINISHED line of a run's stdout, or "" (with a failure) if none.
+std::string not_finished_line(const Result& r) {
+  for (const auto& l : lines_of(r.out)) {
+    if (l.rfind("NOT FINISHED: ", 0) == 0) return l;
+  }
+  ADD_FAILURE() << "no NOT FINISHED line\n" << r.describe();
+  return "";
+}
+
+TEST(CliStall, BothLanesDownIsNamedAsTheCause) {
+  TempDir dir;
+  const fs::path file = dir / "no_bus.toml";
+  std::ofstream(file) << "[bus]\nx_down_at_cycle = 1000\ny_down_at_cycle = 2000\n";
+  const Result r = run_shadowsel({"--scenario", file.string(), "--out", (dir / "out").string()});
+  expect_clean_exit(r, 1);
+  if (HasFatalFailure()) return;
+  const std::string line = not_finished_line(r);
+  EXPECT_NE(line.find("both bus lanes down (X since cycle 1000, Y since cycle 2000)"), std::string::npos) << line;
+  EXPECT_TRUE(std::regex_search(line, std::regex(R"(, [1-9][0-9]* packets waiting to be sent; blocked forever: )")))
+      << line;
+  EXPECT_NE(line.find("client on cpu 0, client on cpu 1, client on cpu 2, client on cpu 3"), std::string::npos)
+      << "four processes are listed by name\n" << line;
+}
+
+// 1000 blocked waiters are summarised (counts per CPU and name, the first few),
+// not listed one by one in a 20 KB line.
+TEST(CliStall, ManyBlockedProcessesAreSummarised) {
+  TempDir dir;
+  const fs::path file = dir / "many.toml";
+  std::ofstream(file) << "[bus]\nx_down_at_cycle = 900000\ny_down_at_cycle = 900000\n"
+                         "[workload]\nkind = \"dedup\"\nwaiters = 1000\n";
+  const Result r = run_shadowsel({"--scenario", file.string(), "--out", (dir / "out").string()});
+  expect_clean_exit(r, 1);
+  if (HasFatalFailure()) return;
+  const std::string line = not_finished_line(r);
+  EXPECT_LT(line.size(), 400u) << line;
+  EXPECT_TRUE(std::regex_search(line, std::regex(R"(blocked forever: [0-9]+ processes \(cpu 0: [0-9]+, cpu 1: 1; child: [0-9]+, fifo-owner: 1\), first child on cpu 0, )")))
+      << line;
+}

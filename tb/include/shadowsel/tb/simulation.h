@@ -57,6 +57,10 @@ class Simulation {
 
  private:
   void register_select_totals();
+  /// The user processes still alive, summarised for a stall or cycle-limit report.
+  std::string unfinished() const;
+  /// Why the machine cannot move, when it knows (both lanes down), as "...; "; else "".
+  std::string stall_cause() const;
   Scenario s_;
   sim::Recorder rec_;
   sim::Stats stats_;
