@@ -16,11 +16,46 @@ namespace {
 uint64_t reassembly_key(uint32_t src, bool reply, uint32_t tag) {
   return (static_cast<uint64_t>(src) << 40) | (static_cast<uint64_t>(reply) << 32) | tag;
 }
+
+uint64_t aligned(uint64_t bytes) { return std::max<uint64_t>(Heap::kAlign, (bytes + Heap::kAlign - 1) / Heap::kAlign * Heap::kAlign); }
+
+// The part of a pool requests and posts may use: all but the reply reserve.
+uint64_t request_limit(uint64_t pool) { return pool - pool / 4; }
 }  // namespace
 
-MessageSystem::MessageSystem(Kernel& k) : k_(k) {
+uint64_t MessageSystem::pool_bytes(uint64_t memory_bytes) {
+  return memory_bytes / 8 * 3 / Heap::kAlign * Heap::kAlign;
+}
+
+uint64_t MessageSystem::max_request_bytes(uint64_t memory_bytes) {
+  return request_limit(pool_bytes(memory_bytes));
+}
+
+std::optional<uint64_t> MessageSystem::Pool::alloc(uint64_t bytes, MsgKind kind) {
+  const uint64_t limit = kind == MsgKind::kReply ? size : request_limit(size);
+  if (heap.used() + aligned(bytes) > limit) return std::nullopt;
+  auto a = heap.alloc(bytes);
+  if (a) peak = std::max(peak, heap.used());
+  return a;
+}
+
+namespace {
+// A pool's range is carved from the kernel heap once, at boot.
+uint64_t carve(Kernel& k) {
+  const uint64_t bytes = MessageSystem::pool_bytes(k.params().memory_bytes);
+  const auto base = k.heap().alloc(bytes);
+  if (!base) throw std::logic_error("message system: kernel memory too small for its pools");
+  return *base;
+}
+}  // namespace
+
+MessageSystem::MessageSystem(Kernel& k)
+    : k_(k),
+      tx_pool_{Heap(carve(k), pool_bytes(k.params().memory_bytes)), pool_bytes(k.params().memory_bytes)},
+      rx_pool_{Heap(carve(k), pool_bytes(k.params().memory_bytes)), pool_bytes(k.params().memory_bytes)} {
   k_.set_irq_handler(hw::IrqLine::kBusRx, [this] { on_rx_interrupt(); });
   k_.set_irq_handler(hw::IrqLine::kBusTx, [this] { on_tx_interrupt(); });
+  k_.node().biu().set_rx_admit([this](const hw::Frame& f) { return admit(f); });
 }
 
 uint32_t MessageSystem::chunk_bytes() const {
@@ -83,7 +118,7 @@ std::vector<uint8_t> MessageSystem::take(Process& self, const Inbound& in) {
   k_.execute(k_.costs().copy(in.len));
   std::vector<uint8_t> data(in.len);
   k_.node().memory().read(in.addr, data);
-  k_.heap().free(in.addr);
+  free_rx(in.addr);
   ++c_.received;
   k_.recorder().message_received(in.from.cpu, in.tag, in.kind == MsgKind::kReply, now_cycles());
   return data;
@@ -95,25 +130,36 @@ void MessageSystem::send(Process& self, Address to, MsgKind kind, uint32_t tag,
   k_.recorder().message_sent(k_.cpu(), tag, kind == MsgKind::kReply, now_cycles());
   k_.execute(k_.costs().syscall_entry + k_.costs().copy(data.size()));
 
+  check_size(data.size(), kind);
+
+  // Same node: the sender copies straight into the receive pool (no bus), and
+  // waits while it is full, as a remote sender's interface would.
+  const bool local = to.cpu == k_.cpu();
+  Pool& pool = local ? rx_pool_ : tx_pool_;
   reap_tx();
   std::optional<uint64_t> addr;
-  while (tx_.size() >= kMaxTxMessages || !(addr = k_.heap().alloc(data.size()))) {
-    if (tx_.empty()) {  // nothing in flight will free memory: waiting would hang
-      throw std::runtime_error("cpu " + std::to_string(k_.cpu()) + ": message of " +
-                               std::to_string(data.size()) + " bytes exceeds free kernel memory");
-    }
+  while ((!local && tx_.size() >= kMaxTxMessages) || !(addr = pool.alloc(data.size(), kind))) {
     ++c_.sender_blocked;
-    tx_waiters_.push_back(&self);
-    k_.node().biu().set_tx_irq_enabled(true);
+    if (local) {
+      rx_pool_waiters_.push_back(&self);  // woken when a message is taken
+    } else {
+      // check_size() made sure the message fits the empty send pool, which only
+      // this node's transmissions use: they will free it.
+      if (tx_.empty()) throw std::logic_error("message system: empty send pool cannot hold a message it admits");
+      tx_waiters_.push_back(&self);
+      k_.node().biu().set_tx_irq_enabled(true);
+    }
     k_.block(self);
     reap_tx();
   }
+  c_.tx_pool_peak = tx_pool_.peak;
+  c_.rx_pool_peak = rx_pool_.peak;
   k_.node().memory().write(*addr, data);
   ++c_.sent;
   c_.bytes_sent += data.size();
   const uint32_t len = static_cast<uint32_t>(data.size());
 
-  if (to.cpu == k_.cpu()) {  // same memory: no bus, hand the buffer over
+  if (local) {
     deliver(Inbound{self.address(), tag, kind, *addr, len}, to.port);
     return;
   }
@@ -175,12 +221,13 @@ void MessageSystem::on_frame(std::span<const uint8_t> payload, uint32_t src) {
     r.msg.kind = kind;
     r.msg.len = static_cast<uint32_t>(ipb::msg_frag::get_total_len(h));
     r.dst_port = static_cast<uint32_t>(ipb::msg_frag::get_dst_port(h));
-    if (auto a = k_.heap().alloc(r.msg.len)) {
-      r.msg.addr = *a;
-    } else {
-      r.dropped = true;
-      ++c_.rx_no_memory;
+    // The interface admitted this first fragment only with its buffer reserved.
+    auto res = reserved_.find(key);
+    if (res == reserved_.end()) {
+      throw std::logic_error("message system: a message start was accepted without a reserved buffer");
     }
+    r.msg.addr = res->second;
+    reserved_.erase(res);
     reassembly_[key] = r;
   }
   auto it = reassembly_.find(key);
@@ -189,14 +236,14 @@ void MessageSystem::on_frame(std::span<const uint8_t> payload, uint32_t src) {
   }
   Reassembly& r = it->second;
   const auto data = payload.subspan(ipb::msg_frag::kBytes);
-  if (!r.dropped && !data.empty()) {
+  if (!data.empty()) {
     k_.node().memory().write(r.msg.addr + static_cast<uint64_t>(index) * chunk_bytes(), data);
   }
   r.received += static_cast<uint32_t>(data.size());
   ++r.next_index;
   if (flags & static_cast<uint64_t>(ipb::FragFlags::kLast)) {
     if (r.received != r.msg.len) throw std::logic_error("message length mismatch on reassembly");
-    if (!r.dropped) deliver(r.msg, r.dst_port);
+    deliver(r.msg, r.dst_port);
     reassembly_.erase(it);
   }
 }
@@ -206,7 +253,7 @@ void MessageSystem::deliver(const Inbound& in, uint32_t dst_port) {
     auto w = reply_waiters_.find(in.tag);
     if (w == reply_waiters_.end() || w->second->pid() != dst_port) {
       ++c_.undeliverable;
-      k_.heap().free(in.addr);
+      free_rx(in.addr);
       return;
     }
     replies_[in.tag] = in;
@@ -219,7 +266,7 @@ void MessageSystem::deliver(const Inbound& in, uint32_t dst_port) {
   });
   if (!owned) {
     ++c_.undeliverable;
-    k_.heap().free(in.addr);
+    free_rx(in.addr);
     return;
   }
   Port& port = ports_[dst_port];
@@ -233,9 +280,46 @@ void MessageSystem::reap_tx() {
     auto it = tx_.find(biu.tx_done_pop());
     if (it == tx_.end()) throw std::logic_error("transmit completion for an unknown message");
     if (--it->second.fragments_left == 0) {
-      k_.heap().free(it->second.addr);
+      tx_pool_.heap.free(it->second.addr);
       tx_.erase(it);
     }
+  }
+}
+
+bool MessageSystem::admit(const hw::Frame& f) {
+  if (f.type() != hw::PacketType::kMsg) return true;
+  const uint8_t* h = f.payload().data();
+  if (!(ipb::msg_frag::get_flags(h) & static_cast<uint64_t>(ipb::FragFlags::kFirst))) return true;
+  const auto kind = static_cast<MsgKind>(ipb::msg_frag::get_kind(h));
+  const uint64_t key = reassembly_key(f.src(), kind == MsgKind::kReply,
+                                      static_cast<uint32_t>(ipb::msg_frag::get_tag(h)));
+  if (reserved_.count(key)) throw std::logic_error("message system: a message start admitted twice");
+  const auto addr = rx_pool_.alloc(ipb::msg_frag::get_total_len(h), kind);
+  if (!addr) {
+    ++c_.rx_deferred;  // refused: the sender offers it again after its back-off
+    return false;
+  }
+  c_.rx_pool_peak = rx_pool_.peak;
+  reserved_[key] = *addr;
+  return true;
+}
+
+void MessageSystem::free_rx(uint64_t addr) {
+  rx_pool_.heap.free(addr);
+  std::deque<Process*> waiters;
+  waiters.swap(rx_pool_waiters_);
+  for (Process* p : waiters) k_.wake(*p);
+}
+
+void MessageSystem::check_size(uint64_t len, MsgKind kind) const {
+  const uint64_t mem = k_.params().memory_bytes;
+  const uint64_t max = kind == MsgKind::kReply ? max_reply_bytes(mem) : max_request_bytes(mem);
+  if (aligned(len) > max) {
+    throw std::runtime_error("cpu " + std::to_string(k_.cpu()) + ": message of " + std::to_string(len) +
+                             " bytes can never be buffered: a " +
+                             (kind == MsgKind::kReply ? "reply" : "request or post") + " may have at most " +
+                             std::to_string(max) + " bytes with memory_kib = " + std::to_string(mem / 1024) +
+                             " (docs/messages.md)");
   }
 }
 
@@ -254,9 +338,12 @@ void MessageSystem::register_stats(sim::Stats& s) const {
   s.counter(p + "tx_fragments", &c_.tx_fragments, "packets", "MSG packets queued");
   s.counter(p + "rx_fragments", &c_.rx_fragments, "packets", "MSG packets received");
   s.counter(p + "bytes_sent", &c_.bytes_sent, "bytes", "message bytes sent");
-  s.counter(p + "sender_blocked", &c_.sender_blocked, "sends", "sends that waited for transmit resources");
+  s.counter(p + "sender_blocked", &c_.sender_blocked, "sends", "sends that waited for transmit resources or pool memory");
   s.counter(p + "undeliverable", &c_.undeliverable, "messages", "messages to an unowned port, dropped");
-  s.counter(p + "rx_no_memory", &c_.rx_no_memory, "messages", "messages dropped for lack of kernel memory");
+  s.counter(p + "rx_deferred", &c_.rx_deferred, "packets",
+            "message starts refused for lack of receive-pool memory, sent again by their sender");
+  s.counter(p + "tx_pool_peak_bytes", &c_.tx_pool_peak, "bytes", "most of the send pool in use");
+  s.counter(p + "rx_pool_peak_bytes", &c_.rx_pool_peak, "bytes", "most of the receive pool in use");
 }
 
 }  // namespace shadowsel::drv

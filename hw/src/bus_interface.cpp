@@ -114,6 +114,11 @@ BusInterface::Accept BusInterface::receive(const FramePtr& f) {
     if (to_engine) ++c_.rx_engine_refused;
     return Accept::kRefused;
   }
+  if (!to_engine && admit_ && !admit_(*f)) {
+    ++c_.rx_refused;
+    ++c_.rx_not_admitted;
+    return Accept::kRefused;
+  }
   const uint32_t src = f->src();
   const uint16_t seq = f->seq();
   if (f->multicast()) {

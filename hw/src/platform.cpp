@@ -30,7 +30,9 @@ void Platform::register_stats(sim::Stats& s) const {
     s.counter(p + "tx_packets", &c.tx_packets, "packets", "packets delivered to all destinations");
     s.counter(p + "tx_retries", &c.tx_retries, "packets", "transfers refused, sent again");
     s.counter(p + "rx_packets", &c.rx_packets, "packets", "frames accepted");
-    s.counter(p + "rx_refused", &c.rx_refused, "packets", "frames refused: buffer full");
+    s.counter(p + "rx_refused", &c.rx_refused, "packets", "frames refused: buffer full or not admitted");
+    s.counter(p + "rx_not_admitted", &c.rx_not_admitted, "packets",
+              "message starts refused: no room in the message system's receive pool");
     s.counter(p + "rx_seq_errors", &c.rx_seq_errors, "packets", "frames out of sequence (lost, repeated or reordered)");
     s.counter(p + "rx_check_errors", &c.rx_check_errors, "packets", "frames with a bad CRC");
     s.counter(p + "rx_buffer_peak", &c.rx_buffer_peak, "packets", "most frames held at once");

@@ -105,14 +105,8 @@ std::string summary(Simulation& sim, const RunResult& r) {
                          st.value("select.ne.driver_cycles_per_notification"));
     }
   }
-  uint64_t no_memory = 0, undeliverable = 0;
-  for (uint32_t i = 0; i < sim.cpus(); ++i) {
-    no_memory += sim.kernel(i).msg().counters().rx_no_memory;
-    undeliverable += sim.kernel(i).msg().counters().undeliverable;
-  }
-  if (no_memory) {
-    out += fmt::format("WARNING     {} messages dropped: receiving kernel memory full (cpu.N.msg.rx_no_memory)\n", no_memory);
-  }
+  uint64_t undeliverable = 0;
+  for (uint32_t i = 0; i < sim.cpus(); ++i) undeliverable += sim.kernel(i).msg().counters().undeliverable;
   if (undeliverable) {
     out += fmt::format("WARNING     {} messages dropped: no process owns the port (cpu.N.msg.undeliverable)\n", undeliverable);
   }

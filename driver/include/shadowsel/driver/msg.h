@@ -6,16 +6,29 @@
 // interface gathers from that memory, and reassembled into kernel memory on
 // the receiving node by the receive interrupt handler; receive() copies it out.
 // The agents of later layers are built on it.
+//
+// Flow control (docs/messages.md): a message is delayed, never dropped. Each
+// node's message memory is two pools carved from its kernel memory: a send
+// pool for the copies being transmitted and a receive pool for messages
+// arriving or waiting to be taken. The receiving interface reserves a
+// message's whole buffer in the receive pool when its first fragment arrives
+// and refuses that fragment (bus NACK, retried with back-off) while it cannot;
+// requests and posts may not use the last quarter of either pool, which is
+// kept for replies, so a caller's reply is not held up by requests and posts
+// that fill the pools.
 #pragma once
 
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <span>
 #include <unordered_map>
 #include <vector>
 
+#include "shadowsel/driver/heap.h"
 #include "shadowsel/driver/process.h"
+#include "shadowsel/hw/frame.h"
 #include "shadowsel/sim/stats.h"
 
 namespace shadowsel::drv {
@@ -28,9 +41,11 @@ struct MsgCounters {
   uint64_t tx_fragments = 0;      ///< packets queued to the bus interface
   uint64_t rx_fragments = 0;      ///< packets handled by the receive interrupt
   uint64_t bytes_sent = 0;        ///< message bytes sent
-  uint64_t sender_blocked = 0;    ///< sends that waited for transmit resources
+  uint64_t sender_blocked = 0;    ///< sends that waited for transmit resources or pool memory
   uint64_t undeliverable = 0;     ///< messages to a port nobody owns, dropped
-  uint64_t rx_no_memory = 0;      ///< messages dropped: no kernel memory to reassemble
+  uint64_t rx_deferred = 0;       ///< message starts refused for lack of receive-pool memory (retried)
+  uint64_t tx_pool_peak = 0;      ///< bytes: most of the send pool in use
+  uint64_t rx_pool_peak = 0;      ///< bytes: most of the receive pool in use
 };
 
 class MessageSystem {
@@ -39,6 +54,13 @@ class MessageSystem {
   static constexpr uint32_t kMaxTxMessages = 64;
 
   explicit MessageSystem(Kernel& k);
+
+  /// Bytes of each pool (send, receive) for a node of `memory_bytes`: 3/8 of it each,
+  /// leaving a quarter of kernel memory to its other users.
+  static uint64_t pool_bytes(uint64_t memory_bytes);
+  /// Largest request or post (all of a pool but the reply reserve), and largest reply.
+  static uint64_t max_request_bytes(uint64_t memory_bytes);
+  static uint64_t max_reply_bytes(uint64_t memory_bytes) { return pool_bytes(memory_bytes); }
 
   void post(Process& self, Address to, std::span<const uint8_t> data);
   std::vector<uint8_t> call(Process& self, Address to, std::span<const uint8_t> request);
@@ -66,7 +88,15 @@ class MessageSystem {
     uint32_t dst_port = 0;
     uint16_t next_index = 0;
     uint32_t received = 0;
-    bool dropped = false;
+  };
+  /// A pool of message memory: a heap over a range of node memory, with its
+  /// limit for requests and posts.
+  struct Pool {
+    Heap heap;
+    uint64_t size;
+    uint64_t peak = 0;
+    /// A buffer for a message of `bytes` and `kind`, or nullopt if it does not fit now.
+    std::optional<uint64_t> alloc(uint64_t bytes, MsgKind kind);
   };
   struct TxMessage {
     uint64_t addr;
@@ -81,12 +111,21 @@ class MessageSystem {
   void on_tx_interrupt();
   void reap_tx();
   uint32_t chunk_bytes() const;
+  /// The interface's admission check: reserves a message's buffer at its first fragment.
+  bool admit(const hw::Frame& f);
+  void free_rx(uint64_t addr);
+  /// Fails the send unless a message of `len` bytes can ever be buffered.
+  void check_size(uint64_t len, MsgKind kind) const;
 
   Kernel& k_;
   std::unordered_map<uint32_t, Port> ports_;
   std::unordered_map<uint32_t, Inbound> replies_;        ///< tag -> reply waiting to be taken
   std::unordered_map<uint32_t, Process*> reply_waiters_; ///< tag -> caller
+  Pool tx_pool_;
+  Pool rx_pool_;
   std::map<uint64_t, Reassembly> reassembly_;            ///< (src, reply?, tag) -> partial message
+  std::map<uint64_t, uint64_t> reserved_;                ///< (src, reply?, tag) -> buffer admitted, first fragment not yet handled
+  std::deque<Process*> rx_pool_waiters_;                 ///< local senders waiting for receive-pool memory
   std::unordered_map<uint64_t, TxMessage> tx_;           ///< cookie -> message in transmission
   std::deque<Process*> tx_waiters_;
   uint32_t next_tag_ = 1;

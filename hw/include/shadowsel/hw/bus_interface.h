@@ -15,6 +15,13 @@
 // (sender, receiver) without gaps, multicast frames per sender; a receiver
 // counts any frame out of sequence (it never drops one on that account).
 //
+// The node may also refuse a frame the buffer has room for: an admission check
+// (set_rx_admit) that the message system uses to reserve the memory a message
+// will be reassembled in when its first fragment arrives, and to refuse that
+// fragment (a NACK, retried with the same back-off, like InfiniBand's
+// receiver-not-ready NAK) while it cannot: a message is delayed, never dropped
+// (docs/messages.md).
+//
 // With a notify engine attached, frames of the engine's types (NE_SUBSCRIBE,
 // NE_NOTIFY, ALIVE) go to a queue of their own that the engine drains, not to
 // the kernel's receive buffer; that queue is bounded the same way and refuses
@@ -54,7 +61,8 @@ struct BiuCounters {
   uint64_t tx_packets = 0;      ///< packets fully delivered to all their destinations
   uint64_t tx_retries = 0;      ///< transfers refused by at least one receiver
   uint64_t rx_packets = 0;      ///< frames accepted into the receive buffer
-  uint64_t rx_refused = 0;      ///< frames refused because the buffer was full
+  uint64_t rx_refused = 0;      ///< frames refused: buffer full, or not admitted by the node
+  uint64_t rx_not_admitted = 0; ///< of those, refused by the node's admission check (no memory for a message)
   uint64_t rx_seq_errors = 0;   ///< frames out of sequence: lost, repeated or reordered
   uint64_t rx_check_errors = 0; ///< frames discarded for a bad CRC
   uint64_t rx_buffer_peak = 0;  ///< most frames held at once
@@ -84,6 +92,10 @@ class BusInterface {
   bool rx_empty() const { return rx_.empty(); }
   /// Takes the oldest received frame; lowers kBusRx when the buffer empties.
   FramePtr rx_pop();
+  /// Consulted for each good frame bound for the kernel's buffer when the buffer
+  /// has room: false refuses it (the sender retries). Must have no effect on false.
+  using Admit = std::function<bool(const Frame&)>;
+  void set_rx_admit(Admit a) { admit_ = std::move(a); }
 
   // --- notify engine side ---
   /// From now on NE_SUBSCRIBE, NE_NOTIFY and ALIVE frames go to `e`'s queue.
@@ -136,6 +148,7 @@ class BusInterface {
   std::deque<uint64_t> tx_done_;
   bool tx_irq_enabled_ = false;
   std::deque<FramePtr> rx_;
+  Admit admit_;
   NotifyEngine* engine_ = nullptr;
   std::deque<FramePtr> engine_rx_;
   size_t engine_tx_outstanding_ = 0;
