@@ -429,6 +429,7 @@ Scenario load_scenario(const std::string& path) {
       {"irq_entry", cost(c.irq_entry)},         {"fd_check", cost(c.fd_check)},
   };
 
+  Lines workload_lines;  // kept for the dedup period check, which needs [costs] and [bus] too
   const std::vector<Key> workload_keys = {
       {"kind",
        [&](N n, L l) {
@@ -493,6 +494,7 @@ Scenario load_scenario(const std::string& path) {
       {"workload",
        [&](N n, L l) {
          const Lines lines = r.walk(r.table(n, l), "workload", workload_keys);
+         workload_lines = lines;
          // Cross-key rules point at the key that was given: the dependent one if
          // present, else the one whose new value broke the other's default.
          if (w.bytes_max != 0 && w.bytes_max < w.bytes) {
@@ -538,10 +540,45 @@ Scenario load_scenario(const std::string& path) {
   };
 
   r.walk(root, "", top_keys);
+  // After the whole file: the bound depends on [costs] and [bus], wherever they are.
+  if (w.kind == "dedup") {
+    const uint64_t min = dedup_min_period(w.waiters, m);
+    if (w.period_cycles < min) {
+      const uint32_t period = line_of(workload_lines, "period_cycles");
+      const uint32_t waiters = line_of(workload_lines, "waiters");
+      constexpr const char* kWhy =
+          "with these costs and bus (each waiter must see the FIFO's byte before the owner drains it a quarter "
+          "period later; docs/scenarios.md)";
+      if (period != 0 || waiters == 0)
+        r.fail(period != 0 ? period : line_of(workload_lines, "kind"),
+               fmt::format("workload.period_cycles: must be >= {} for {} waiters {}, got {}", min, w.waiters, kWhy,
+                           w.period_cycles));
+      r.fail(waiters, fmt::format("workload.waiters: {} waiters need period_cycles >= {} {}, got period_cycles {}",
+                                  w.waiters, min, kWhy, w.period_cycles));
+    }
+  }
   // Every field was checked above with its line; this only guards against the
   // two sets of rules drifting apart.
   validate_machine(m, path);
   return s;
+}
+
+uint64_t dedup_min_period(uint32_t waiters, const hw::MachineParams& m) {
+  // A write must reach every waiter before the drain a quarter period later.
+  // The waiters wake one after another on their CPU (a context switch, a
+  // wake-up, the select's return and descriptor check each, plus their share
+  // of bus packets), after the notification's way from the owner (an
+  // interrupt, a switch, a call and a wake-up at each end, and a few
+  // packets). Calibrated on the sw path, the slowest, and checked to finish
+  // at the bound on sw and rtl for 1..1000 waiters with default, doubled,
+  // zero costs and slow or wide buses.
+  const hw::CostTable& c = m.costs;
+  const hw::BusParams& b = m.bus;
+  const uint64_t packet = b.arb_cycles + (8 + b.max_payload_bytes + 4 + b.width_bytes - 1) / b.width_bytes;
+  const uint64_t per_waiter = uint64_t{c.context_switch} + c.wakeup + c.syscall_entry + c.fd_check + 2 * packet;
+  const uint64_t notify =
+      2 * (uint64_t{c.irq_entry} + c.context_switch + c.syscall_entry + c.wakeup) + 8 * packet;
+  return 4 * (waiters * per_waiter + notify);
 }
 
 }  // namespace shadowsel::tb

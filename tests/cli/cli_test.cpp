@@ -1060,7 +1060,7 @@ TEST(CliStall, ManyBlockedProcessesAreSummarised) {
   TempDir dir;
   const fs::path file = dir / "many.toml";
   std::ofstream(file) << "[bus]\nx_down_at_cycle = 900000\ny_down_at_cycle = 900000\n"
-                         "[workload]\nkind = \"dedup\"\nwaiters = 1000\n";
+                         "[workload]\nkind = \"dedup\"\nwaiters = 1000\nperiod_cycles = 5000000\n";
   const Result r = run_shadowsel({"--scenario", file.string(), "--out", (dir / "out").string()});
   expect_clean_exit(r, 1);
   if (HasFatalFailure()) return;
@@ -1097,3 +1097,25 @@ TEST(CliMessages, RingWithLargeMessagesOnSmallNodesDeliversEverything) {
   EXPECT_EQ(received, 4u * 10 * 2) << "every request and every reply taken";
   EXPECT_GT(deferred, 0u) << "no receiver was ever full: the test proves nothing";
 }
+
+// ---------------------------------------------------------------------------
+// dedup at its shortest period
+// ---------------------------------------------------------------------------
+
+// period_cycles below the bound is bad input (tests/data/scenarios/bad/dedup_*);
+// at the bound itself (274808 for 64 waiters, tests/unit/scenario_test.cpp) the
+// run finishes on the agents and on the engine, every waiter woken every round.
+class CliDedupAtBound : public testing::TestWithParam<std::string> {};
+
+TEST_P(CliDedupAtBound, Finishes) {
+  TempDir dir;
+  const fs::path file = dir / "tight.toml";
+  std::ofstream(file) << "cpus = 2\n[workload]\nkind = \"dedup\"\nwaiters = 64\nperiod_cycles = 274808\n";
+  const Result r =
+      run_shadowsel({"--scenario", file.string(), "--notify", GetParam(), "--out", (dir / "out").string()});
+  expect_clean_exit(r, 0);
+  if (HasFatalFailure()) return;
+  EXPECT_NE(r.out.find("(1280 wakes)"), std::string::npos) << "64 waiters x 20 rounds\n" << r.describe();
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, CliDedupAtBound, testing::Values("sw", "rtl"));

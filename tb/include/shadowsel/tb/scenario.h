@@ -61,6 +61,10 @@ Scenario load_scenario(const std::string& path);
 /// Throws ScenarioError naming `where` (e.g. "--cpus" or "FILE:LINE").
 void validate_machine(const hw::MachineParams& m, const std::string& where);
 
+/// Shortest `period_cycles` at which the dedup workload can work with `waiters`
+/// waiters on machine `m` (docs/scenarios.md); load_scenario rejects less.
+uint64_t dedup_min_period(uint32_t waiters, const hw::MachineParams& m);
+
 /// "sw", "model", "rtl", "lockstep" -> NotifyPath; throws ScenarioError otherwise.
 NotifyPath parse_notify_path(const std::string& name, const std::string& where);
 const char* to_string(NotifyPath p);
