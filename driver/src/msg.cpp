@@ -19,17 +19,11 @@ uint64_t reassembly_key(uint32_t src, bool reply, uint32_t tag) {
 
 uint64_t aligned(uint64_t bytes) { return std::max<uint64_t>(Heap::kAlign, (bytes + Heap::kAlign - 1) / Heap::kAlign * Heap::kAlign); }
 
-// The part of a pool requests and posts may use: all but the reply reserve.
+// The part of a pool requests and posts may use: all but the reply reserve
+// (the same rule as hw::msg_max_request_bytes).
 uint64_t request_limit(uint64_t pool) { return pool - pool / 4; }
+static_assert(Heap::kAlign == 16, "hw::msg_pool_bytes rounds to the heap's 16-byte units");
 }  // namespace
-
-uint64_t MessageSystem::pool_bytes(uint64_t memory_bytes) {
-  return memory_bytes / 8 * 3 / Heap::kAlign * Heap::kAlign;
-}
-
-uint64_t MessageSystem::max_request_bytes(uint64_t memory_bytes) {
-  return request_limit(pool_bytes(memory_bytes));
-}
 
 std::optional<uint64_t> MessageSystem::Pool::alloc(uint64_t bytes, MsgKind kind) {
   const uint64_t limit = kind == MsgKind::kReply ? size : request_limit(size);

@@ -540,7 +540,25 @@ Scenario load_scenario(const std::string& path) {
   };
 
   r.walk(root, "", top_keys);
-  // After the whole file: the bound depends on [costs] and [bus], wherever they are.
+  // After the whole file: these bounds depend on memory_kib, [costs] and [bus].
+  if (w.kind == "ring" || w.kind == "saturate" || w.kind == "idle_gap") {
+    // Messages the message system could never buffer (docs/messages.md). The
+    // defaults always fit, so the key that breaks the bound was given.
+    const uint64_t max_request = hw::msg_max_request_bytes(m.memory_bytes);
+    for (const auto& [key, v] : {std::pair{"bytes", w.bytes}, std::pair{"bytes_max", w.bytes_max}}) {
+      if (v > max_request && line_of(workload_lines, key) != 0)
+        r.fail(line_of(workload_lines, key),
+               fmt::format("workload.{}: must be <= {} with memory_kib = {} (a request or post must fit the "
+                           "message system's pools; docs/messages.md), got {}",
+                           key, max_request, m.memory_bytes / 1024, v));
+    }
+    const uint64_t max_reply = hw::msg_max_reply_bytes(m.memory_bytes);
+    if (w.kind == "ring" && w.reply_bytes > max_reply && line_of(workload_lines, "reply_bytes") != 0)
+      r.fail(line_of(workload_lines, "reply_bytes"),
+             fmt::format("workload.reply_bytes: must be <= {} with memory_kib = {} (a reply must fit the message "
+                         "system's pools; docs/messages.md), got {}",
+                         max_reply, m.memory_bytes / 1024, w.reply_bytes));
+  }
   if (w.kind == "dedup") {
     const uint64_t min = dedup_min_period(w.waiters, m);
     if (w.period_cycles < min) {

@@ -29,6 +29,7 @@
 #include "shadowsel/driver/heap.h"
 #include "shadowsel/driver/process.h"
 #include "shadowsel/hw/frame.h"
+#include "shadowsel/hw/params.h"
 #include "shadowsel/sim/stats.h"
 
 namespace shadowsel::drv {
@@ -57,10 +58,10 @@ class MessageSystem {
 
   /// Bytes of each pool (send, receive) for a node of `memory_bytes`: 3/8 of it each,
   /// leaving a quarter of kernel memory to its other users.
-  static uint64_t pool_bytes(uint64_t memory_bytes);
+  static uint64_t pool_bytes(uint64_t memory_bytes) { return hw::msg_pool_bytes(memory_bytes); }
   /// Largest request or post (all of a pool but the reply reserve), and largest reply.
-  static uint64_t max_request_bytes(uint64_t memory_bytes);
-  static uint64_t max_reply_bytes(uint64_t memory_bytes) { return pool_bytes(memory_bytes); }
+  static uint64_t max_request_bytes(uint64_t memory_bytes) { return hw::msg_max_request_bytes(memory_bytes); }
+  static uint64_t max_reply_bytes(uint64_t memory_bytes) { return hw::msg_max_reply_bytes(memory_bytes); }
 
   void post(Process& self, Address to, std::span<const uint8_t> data);
   std::vector<uint8_t> call(Process& self, Address to, std::span<const uint8_t> request);

@@ -65,6 +65,16 @@ struct MachineParams {
   CostTable costs = CostTable::defaults();
 };
 
+/// The message system's two pools (send, receive), each 3/8 of a node's memory in
+/// 16-byte units; requests and posts may use 3/4 of a pool, replies all of it
+/// (docs/messages.md). Here so that the scenario reader can reject a workload
+/// whose messages could never be buffered.
+constexpr uint64_t msg_pool_bytes(uint64_t memory_bytes) { return memory_bytes / 8 * 3 / 16 * 16; }
+constexpr uint64_t msg_max_request_bytes(uint64_t memory_bytes) {
+  return msg_pool_bytes(memory_bytes) - msg_pool_bytes(memory_bytes) / 4;
+}
+constexpr uint64_t msg_max_reply_bytes(uint64_t memory_bytes) { return msg_pool_bytes(memory_bytes); }
+
 constexpr uint32_t kMinCpus = 2;
 constexpr uint32_t kMaxCpus = 64;
 
