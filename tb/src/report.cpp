@@ -105,8 +105,15 @@ std::string summary(Simulation& sim, const RunResult& r) {
                          st.value("select.ne.driver_cycles_per_notification"));
     }
   }
-  uint64_t undeliverable = 0;
-  for (uint32_t i = 0; i < sim.cpus(); ++i) undeliverable += sim.kernel(i).msg().counters().undeliverable;
+  uint64_t undeliverable = 0, deferred = 0;
+  for (uint32_t i = 0; i < sim.cpus(); ++i) {
+    undeliverable += sim.kernel(i).msg().counters().undeliverable;
+    deferred += sim.kernel(i).msg().counters().rx_deferred;
+  }
+  if (deferred) {  // flow control at work (docs/messages.md): slower, nothing lost
+    out += fmt::format("flow        {} message starts refused for lack of receive-pool memory, sent again "
+                       "(cpu.N.msg.rx_deferred)\n", deferred);
+  }
   if (undeliverable) {
     out += fmt::format("WARNING     {} messages dropped: no process owns the port (cpu.N.msg.undeliverable)\n", undeliverable);
   }
