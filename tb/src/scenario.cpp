@@ -7,6 +7,7 @@
 #include "shadowsel/tb/scenario.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -50,9 +51,14 @@ constexpr int64_t kMaxCostCycles = 1000000000;
 constexpr int64_t kMaxMessages = 100000000;
 constexpr int64_t kMaxMessageBytes = 16ll << 20;  // 16 MiB
 constexpr int64_t kMaxGapCycles = 1000000000000000ll;
-// A scenario is a few hundred bytes; the cap only stops e.g. /dev/zero from
-// eating memory.
-constexpr size_t kMaxFileBytes = 16u << 20;
+// Bounds checked before toml++ sees the text (docs/scenarios.md, "Limits"): a
+// scenario is a few hundred bytes, and toml++ recurses once per nesting level
+// (a 50 000-level table header overflowed the stack).
+constexpr size_t kMaxFileBytes = kScenarioMaxBytes;
+constexpr int kMaxNesting = kScenarioMaxNesting;
+// Longest key, string or parser message echoed in an error, so a line stays short.
+constexpr size_t kMaxEcho = 64;
+constexpr size_t kMaxParserMessage = 200;
 
 struct IntRange {
   int64_t lo;
@@ -81,17 +87,19 @@ std::string range_note(std::string_view key) {
   return {};
 }
 
-// Keys and strings come from the user and may hold control characters; escape
-// them so every message stays one line.
-std::string printable(std::string_view s) {
+// Keys and strings come from the user and may hold control characters or be
+// megabytes long; escape and clip them so every message stays one short line.
+std::string printable(std::string_view s, size_t max = kMaxEcho) {
   std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
+  const size_t n = std::min(s.size(), max);
+  out.reserve(n);
+  for (unsigned char c : s.substr(0, n)) {
     if (c < 0x20 || c == 0x7f)
       out += fmt::format("\\x{:02x}", c);
     else
       out += static_cast<char>(c);
   }
+  if (s.size() > max) out += fmt::format("... ({} bytes)", s.size());
   return out;
 }
 
@@ -113,7 +121,10 @@ const char* type_name(toml::node_type t) {
 
 // Optimal string alignment distance (Levenshtein plus adjacent transposition),
 // case-insensitive: "widht" and "CPUS" are typos worth a hint.
+// Only distances up to 2 matter, and lengths that differ by more than 2 are
+// further apart than that: skip them, so a megabyte-long key costs nothing.
 size_t edit_distance(std::string_view a, std::string_view b) {
+  if (a.size() > b.size() + 2 || b.size() > a.size() + 2) return 3;
   auto low = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
   const size_t n = a.size(), m = b.size();
   std::vector<std::vector<size_t>> d(n + 1, std::vector<size_t>(m + 1));
@@ -181,32 +192,165 @@ std::string duration_problem(std::string_view key, std::string_view product, uin
 constexpr std::string_view kLanesBothDown =
     "bus.x_down_at_cycle and bus.y_down_at_cycle are both 0: at least one lane must be up at cycle 0";
 
-// Reads a whole file; errno-based so a directory or a permission problem gets
-// the system's own words.
+// Reads a whole file; errno-based so a permission problem gets the system's own
+// words. Only a regular file is read: open() on a FIFO without a writer would
+// block forever, and a device may never end or may act on being opened. stat()
+// before open() keeps devices unopened; O_NONBLOCK and fstat() close the race
+// of a path swapped for a FIFO in between.
 std::string read_file(const std::string& path) {
-  auto cannot = [&](int err) { return ScenarioError(fmt::format("{}: cannot read: {}", path, std::strerror(err))); };
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw cannot(errno);
+  auto cannot = [&](std::string_view why) { return ScenarioError(fmt::format("{}: cannot read: {}", path, why)); };
+  auto not_regular = [&](mode_t mode) {
+    if (S_ISDIR(mode)) return cannot(std::strerror(EISDIR));
+    const char* what = S_ISFIFO(mode) ? "a FIFO" : S_ISCHR(mode) ? "a character device"
+                       : S_ISBLK(mode) ? "a block device" : S_ISSOCK(mode) ? "a socket" : "a special file";
+    return cannot(fmt::format("not a regular file ({})", what));
+  };
+  auto too_large = [&] {
+    return cannot(fmt::format("larger than {} bytes, not a scenario (docs/scenarios.md, Limits)", kMaxFileBytes));
+  };
+  if (path.empty()) throw ScenarioError("scenario file name is empty");
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) throw cannot(std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) throw not_regular(st.st_mode);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) throw cannot(std::strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  if (::fstat(fd, &st) != 0) throw cannot(std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) throw not_regular(st.st_mode);
+  if (static_cast<uint64_t>(st.st_size) > kMaxFileBytes) throw too_large();
   std::string text;
   char buf[1 << 14];
   for (;;) {
     const ssize_t n = ::read(fd, buf, sizeof buf);
     if (n > 0) {
       text.append(buf, static_cast<size_t>(n));
-      if (text.size() > kMaxFileBytes) {
-        ::close(fd);
-        throw ScenarioError(fmt::format("{}: cannot read: larger than {} bytes, not a scenario", path, kMaxFileBytes));
-      }
+      if (text.size() > kMaxFileBytes) throw too_large();  // grew after fstat
     } else if (n == 0) {
       break;
     } else if (errno != EINTR) {
-      const int err = errno;
-      ::close(fd);
-      throw cannot(err);
+      throw cannot(std::strerror(errno));
     }
   }
-  ::close(fd);
   return text;
+}
+
+// Checks the nesting of `text` before toml++ parses it, without parsing:
+// toml++ recurses once per level (building, and again destroying, the tree),
+// so a deep enough file overflows the stack. The count is an upper bound on
+// the depth of the tree toml++ would build (the fuzzer checks that): for each
+// key, twice the parts of its table header (a part may be an array of tables,
+// which adds a level), plus one, plus the dots outside strings along the key's
+// path (dotted keys; a float's dot counts too, harmlessly), plus the brackets
+// and braces still open. Strings and comments are skipped as TOML defines them;
+// on text that is not TOML the count may be off, but toml++ then stops at the
+// first error, and before it the text is TOML.
+// Returns the line of the first place deeper than kMaxNesting, or 0.
+uint32_t too_deep_at(std::string_view text) {
+  uint32_t line = 1;
+  size_t i = 0;
+  const size_t n = text.size();
+  auto at = [&](size_t k) { return k < n ? text[k] : '\0'; };
+  auto starts = [&](std::string_view w) { return text.substr(i, w.size()) == w; };
+  // Skips the string starting at i (its opening quote) and leaves i after it.
+  auto skip_string = [&] {
+    const char q = text[i];
+    const bool basic = q == '"';
+    if (starts(basic ? "\"\"\"" : "'''")) {
+      i += 3;
+      while (i < n) {
+        if (basic && text[i] == '\\') {
+          if (at(i + 1) == '\n') ++line;
+          i += 2;
+        } else if (text[i] == q && at(i + 1) == q && at(i + 2) == q) {
+          i += 3;
+          // Up to two more quotes belong to the content (`""""a"""""`).
+          for (int extra = 0; extra < 2 && at(i) == q; ++extra) ++i;
+          return;
+        } else {
+          if (text[i] == '\n') ++line;
+          ++i;
+        }
+      }
+      return;
+    }
+    ++i;
+    while (i < n && text[i] != '\n') {
+      if (basic && text[i] == '\\') {
+        i += at(i + 1) == '\n' ? 1 : 2;  // a backslash-newline is an error; leave the newline
+      } else if (text[i] == q) {
+        ++i;
+        return;
+      } else {
+        ++i;
+      }
+    }
+  };
+
+  int header = 0;            // 2 x the parts of the current table header
+  int dots = 0;              // dots along the current key's path
+  std::vector<int> open;     // `dots` when each open [ or { was opened
+  bool statement_start = true;
+  auto deep = [&] { return header + 1 + dots + static_cast<int>(open.size()) > kMaxNesting; };
+  while (i < n) {
+    const char c = text[i];
+    if (c == '\n') {
+      ++line;
+      ++i;
+      if (open.empty()) {
+        dots = 0;
+        statement_start = true;
+      }
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\r') {
+      ++i;
+      continue;
+    }
+    if (c == '#') {
+      while (i < n && text[i] != '\n') ++i;
+      continue;
+    }
+    if (c == '"' || c == '\'') {
+      skip_string();
+      statement_start = false;
+      continue;
+    }
+    if (statement_start && open.empty() && c == '[') {
+      // A table header, [a.b] or [[a.b]]: ends at its ']' or the line's end.
+      statement_start = false;
+      dots = 0;
+      int parts = 1;
+      ++i;
+      while (i < n && text[i] != ']' && text[i] != '\n') {
+        if (text[i] == '"' || text[i] == '\'') {
+          skip_string();
+          continue;
+        }
+        if (text[i] == '.') ++parts;
+        ++i;
+      }
+      header = parts > kMaxNesting ? kMaxNesting + 1 : 2 * parts;
+      if (header + 1 > kMaxNesting) return line;
+      continue;
+    }
+    statement_start = false;
+    if (c == '[' || c == '{') {
+      open.push_back(dots);
+    } else if ((c == ']' || c == '}') && !open.empty()) {
+      dots = open.back();
+      open.pop_back();
+    } else if (c == ',' && !open.empty()) {
+      dots = open.back();  // the next element or key starts from its container
+    } else if (c == '.') {
+      ++dots;
+    }
+    if (deep()) return line;
+    ++i;
+  }
+  return 0;
 }
 
 // Line of each key given in one table, for cross-key checks that must point at
@@ -382,13 +526,19 @@ void validate_machine(const hw::MachineParams& m, const std::string& where) {
     check_unsigned(where, key, v, {0, kMaxCostCycles});
 }
 
-Scenario load_scenario(const std::string& path) {
-  const std::string text = read_file(path);
+Scenario load_scenario(const std::string& path) { return load_scenario_text(read_file(path), path); }
+
+Scenario load_scenario_text(std::string_view text, const std::string& path) {
+  if (text.size() > kMaxFileBytes)
+    throw ScenarioError(
+        fmt::format("{}: larger than {} bytes, not a scenario (docs/scenarios.md, Limits)", path, kMaxFileBytes));
+  if (const uint32_t line = too_deep_at(text); line != 0)
+    Reader(path).fail(line, fmt::format("nested more than {} levels deep (docs/scenarios.md, Limits)", kMaxNesting));
   toml::table root;
   try {
-    root = toml::parse(std::string_view(text), std::string_view(path));
+    root = toml::parse(text, std::string_view(path));
   } catch (const toml::parse_error& e) {
-    Reader(path).fail(e.source().begin.line, printable(e.description()));
+    Reader(path).fail(e.source().begin.line, printable(e.description(), kMaxParserMessage));
   }
 
   Scenario s;

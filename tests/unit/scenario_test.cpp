@@ -4,12 +4,20 @@
 // tests/data/scenarios/bad/ starts with `# expect: LINE: message`, and the test
 // checks that loading it throws exactly `FILE:LINE: message`. Adding a bad case
 // means adding a file, not code.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -180,6 +188,9 @@ std::vector<BadCase> bad_cases() {
   return cases;
 }
 
+// Names the case in ctest listings instead of dumping its bytes.
+void PrintTo(const BadCase& c, std::ostream* os) { *os << c.path; }
+
 class ScenarioBad : public testing::TestWithParam<BadCase> {};
 
 TEST_P(ScenarioBad, GivesExpectedError) {
@@ -209,11 +220,101 @@ TEST(ScenarioFile, DirectoryIsNotAFile) {
   EXPECT_EQ(load_error(path), path + ": cannot read: " + std::strerror(EISDIR));
 }
 
-TEST(ScenarioFile, ErrorIsOneLine) {
+// One short line, whatever the file holds (a 100 000-byte key is clipped).
+TEST(ScenarioFile, ErrorIsOneShortLine) {
   for (const BadCase& c : bad_cases()) {
     const std::string e = load_error(c.path);
     EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+    EXPECT_LE(e.size(), c.path.size() + 300) << e.substr(0, 400);
   }
+}
+
+// A folder removed with its contents at the end of a test.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "shadowsel_unit_XXXXXX").string();
+    if (mkdtemp(tmpl.data()) == nullptr) ADD_FAILURE() << "mkdtemp: " << std::strerror(errno);
+    path = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+// open() of a FIFO without a writer blocks forever: the reader must refuse it
+// without opening it. If it blocks, the test opens the writing end itself so
+// that the reader (and the test) can finish.
+TEST(ScenarioFile, FifoIsRefusedWithoutBlocking) {
+  TempDir d;
+  const std::string path = (d.path / "fifo.toml").string();
+  ASSERT_EQ(mkfifo(path.c_str(), 0600), 0) << std::strerror(errno);
+  auto pending = std::async(std::launch::async, [&] { return load_error(path); });
+  if (pending.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK);
+    if (fd >= 0) ::close(fd);
+    ADD_FAILURE() << "load_scenario blocked on a FIFO";
+  }
+  EXPECT_EQ(pending.get(), path + ": cannot read: not a regular file (a FIFO)");
+}
+
+TEST(ScenarioFile, DeviceIsRefused) {
+  EXPECT_EQ(load_error("/dev/null"), "/dev/null: cannot read: not a regular file (a character device)");
+  EXPECT_EQ(load_error("/dev/zero"), "/dev/zero: cannot read: not a regular file (a character device)");
+}
+
+TEST(ScenarioFile, EmptyNameIsRefused) { EXPECT_EQ(load_error(""), "scenario file name is empty"); }
+
+TEST(ScenarioFile, LargerThanTheLimitIsRefused) {
+  TempDir d;
+  const std::string path = (d.path / "large.toml").string();
+  std::ofstream(path) << std::string(kScenarioMaxBytes - 9, '#') << "\ncpus = 4\n";  // one byte over
+  EXPECT_EQ(load_error(path), path + ": cannot read: larger than 1048576 bytes, not a scenario (docs/scenarios.md, Limits)");
+  fs::resize_file(path, kScenarioMaxBytes);  // exactly the limit: "cpus = 4" without its newline
+  EXPECT_EQ(load_error(path), "");
+}
+
+// --- text in memory (the fuzzer's entry point) ---
+
+TEST(ScenarioText, LoadsAndNamesTheSource) {
+  const Scenario s = load_scenario_text("cpus = 3\n[bus]\nwidth_bytes = 2\n", "<fuzz>");
+  EXPECT_EQ(s.source, "<fuzz>");
+  EXPECT_EQ(s.machine.cpus, 3u);
+  EXPECT_EQ(s.machine.bus.width_bytes, 2u);
+}
+
+std::string text_error(const std::string& text) {
+  try {
+    load_scenario_text(text, "t");
+  } catch (const ScenarioError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// The documented count: twice each header part, one per dotted-key part and
+// open bracket; 32 is allowed, 33 is not.
+TEST(ScenarioText, NestingLimitIsExact) {
+  auto dotted = [](int parts) {
+    std::string k = "a";
+    for (int i = 1; i < parts; ++i) k += ".a";
+    return k;
+  };
+  const std::string deep = "t:1: nested more than 32 levels deep (docs/scenarios.md, Limits)";
+  EXPECT_NE(text_error("[" + dotted(15) + "]\n"), deep);  // 31: toml++ reads it (an unknown table)
+  EXPECT_EQ(text_error("[" + dotted(16) + "]\n"), deep);  // 33
+  EXPECT_NE(text_error(dotted(32) + " = 1\n"), deep);
+  EXPECT_EQ(text_error(dotted(33) + " = 1\n"), deep);
+  EXPECT_NE(text_error("x = " + std::string(31, '[') + std::string(31, ']') + "\n"), deep);
+  EXPECT_EQ(text_error("x = " + std::string(32, '[') + std::string(32, ']') + "\n"), deep);
+  // Dots and brackets inside strings and comments do not count.
+  EXPECT_EQ(text_error("name = \"" + dotted(100) + std::string(100, '[') + "\" # " + dotted(100) + "\n"), "");
+  EXPECT_EQ(text_error("name = '''\n" + dotted(100) + "\n'''\n"), "");
+  // Siblings do not add up: each key of an inline table starts from the table.
+  std::string wide = "costs = {";
+  for (int i = 0; i < 40; ++i) wide += std::string(i ? ", " : "") + "wakeup = " + std::to_string(i);
+  EXPECT_NE(text_error(wide + "}\n"), deep);
 }
 
 // --- the pieces the command line reuses ---

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "shadowsel/hw/params.h"
 
@@ -53,9 +54,20 @@ class ScenarioError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Limits checked before the text is parsed (docs/scenarios.md, "Limits"): the
+/// size of a scenario, and its nesting (tables, dotted keys, arrays, inline
+/// tables), counted as documented there.
+inline constexpr size_t kScenarioMaxBytes = 1u << 20;
+inline constexpr int kScenarioMaxNesting = 32;
+
 /// Reads a scenario file; throws ScenarioError on any bad input (missing or
-/// unreadable file, syntax error, unknown key, wrong type, impossible value).
+/// unreadable file, not a regular file, syntax error, unknown key, wrong type,
+/// impossible value, a limit exceeded).
 Scenario load_scenario(const std::string& path);
+
+/// The same from text already in memory; `path` names it in messages and in
+/// Scenario::source (the fuzzer's entry point).
+Scenario load_scenario_text(std::string_view text, const std::string& path);
 
 /// Checks values that may come from the command line as well as from a file.
 /// Throws ScenarioError naming `where` (e.g. "--cpus" or "FILE:LINE").
