@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "shadowsel/sim/recorder.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstring>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -23,32 +29,63 @@ uint64_t msg_key(uint32_t src, uint32_t tag, bool reply) {
 Recorder::~Recorder() { close_trace(); }
 
 void Recorder::open_trace(const std::string& path) {
-  trace_ = std::fopen(path.c_str(), "w");
-  if (!trace_) throw std::runtime_error(path + ": cannot write trace");
-  std::fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n", trace_);
+  auto fail = [&](int err) { return std::runtime_error(fmt::format("{}: cannot write: {}", path, std::strerror(err))); };
+  // O_NONBLOCK: a FIFO without a reader fails (ENXIO) instead of blocking the
+  // open forever; writes then block as usual.
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0644);
+  if (fd < 0) throw fail(errno);
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0 || (trace_ = ::fdopen(fd, "w")) == nullptr) {
+    const int err = errno;
+    ::close(fd);
+    throw fail(err);
+  }
+  trace_path_ = path;
+  trace_error_.clear();
+  emit("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n");
   first_event_ = true;
   const std::string meta = R"J("ph":"M","name":"process_name")J";
   auto line = [&](const std::string& s) {
-    std::fprintf(trace_, "%s%s", first_event_ ? "" : ",\n", s.c_str());
+    emit("%s%s", first_event_ ? "" : ",\n", s.c_str());
     first_event_ = false;
   };
   line(fmt::format(R"J({{{},"pid":{},"args":{{"name":"IPB"}}}})J", meta, kBusPid));
   line(fmt::format(R"J({{"ph":"M","name":"thread_name","pid":{},"tid":1,"args":{{"name":"lane X"}}}})J", kBusPid));
   line(fmt::format(R"J({{"ph":"M","name":"thread_name","pid":{},"tid":2,"args":{{"name":"lane Y"}}}})J", kBusPid));
+  // Flush now so a file that cannot take data (/dev/full) is refused before the run.
+  if (std::fflush(trace_) != 0 && trace_error_.empty()) trace_error_ = fmt::format("{}: cannot write: {}", path, std::strerror(errno));
+  if (!trace_error_.empty()) {
+    const std::string why = trace_error_;
+    std::fclose(trace_);
+    trace_ = nullptr;
+    throw std::runtime_error(why);
+  }
+}
+
+void Recorder::emit(const char* format, ...) {
+  if (!trace_error_.empty()) return;  // the first error is the one reported; stop writing
+  va_list ap;
+  va_start(ap, format);
+  const int n = std::vfprintf(trace_, format, ap);
+  va_end(ap);
+  if (n < 0) trace_error_ = fmt::format("{}: cannot write: {}", trace_path_, std::strerror(errno));
 }
 
 void Recorder::close_trace() {
   if (!trace_) return;
-  std::fputs("\n]}\n", trace_);
-  std::fclose(trace_);
+  emit("\n]}\n");
+  if (std::fflush(trace_) != 0 && trace_error_.empty())
+    trace_error_ = fmt::format("{}: cannot write: {}", trace_path_, std::strerror(errno));
+  if (std::fclose(trace_) != 0 && trace_error_.empty())
+    trace_error_ = fmt::format("{}: cannot write: {}", trace_path_, std::strerror(errno));
   trace_ = nullptr;
 }
 
 void Recorder::name_cpu(uint32_t cpu) {
   if (!trace_) return;
-  std::fprintf(trace_, "%s", first_event_ ? "" : ",\n");
+  emit("%s", first_event_ ? "" : ",\n");
   first_event_ = false;
-  std::fprintf(trace_,
+  emit(
                R"J({"ph":"M","name":"process_name","pid":%u,"args":{"name":"CPU %u"}},)J"
                "\n"
                R"J({"ph":"M","name":"thread_name","pid":%u,"tid":%u,"args":{"name":"interrupts"}})J",
@@ -57,9 +94,9 @@ void Recorder::name_cpu(uint32_t cpu) {
 
 void Recorder::name_process(uint32_t cpu, uint32_t pid, const std::string& name) {
   if (!trace_) return;
-  std::fprintf(trace_, "%s", first_event_ ? "" : ",\n");
+  emit("%s", first_event_ ? "" : ",\n");
   first_event_ = false;
-  std::fprintf(trace_,
+  emit(
                R"J({"ph":"M","name":"thread_name","pid":%u,"tid":%u,"args":{"name":"%s (pid %u)"}})J",
                cpu_pid(cpu), pid, name.c_str(), pid);
 }
@@ -67,9 +104,9 @@ void Recorder::name_process(uint32_t cpu, uint32_t pid, const std::string& name)
 void Recorder::slice(uint32_t pid, uint32_t tid, const char* name, uint64_t start, uint64_t end,
                      const std::string& args) {
   if (!trace_) return;
-  std::fprintf(trace_, "%s", first_event_ ? "" : ",\n");
+  emit("%s", first_event_ ? "" : ",\n");
   first_event_ = false;
-  std::fprintf(trace_, R"J({"ph":"X","name":"%s","pid":%u,"tid":%u,"ts":%.4f,"dur":%.4f%s})J",
+  emit(R"J({"ph":"X","name":"%s","pid":%u,"tid":%u,"ts":%.4f,"dur":%.4f%s})J",
                name, pid, tid, us(start), us(end - start), args.c_str());
 }
 
@@ -87,9 +124,9 @@ void Recorder::bus_transfer(char lane, uint32_t src, uint64_t dst_mask, const ch
 
 void Recorder::lane_down(char lane, uint64_t at) {
   if (!trace_) return;
-  std::fprintf(trace_, "%s", first_event_ ? "" : ",\n");
+  emit("%s", first_event_ ? "" : ",\n");
   first_event_ = false;
-  std::fprintf(trace_, R"J({"ph":"i","s":"g","name":"lane %c down","pid":%u,"tid":%u,"ts":%.4f})J",
+  emit(R"J({"ph":"i","s":"g","name":"lane %c down","pid":%u,"tid":%u,"ts":%.4f})J",
                lane, kBusPid, lane == 'X' ? 1 : 2, us(at));
 }
 
@@ -105,9 +142,9 @@ void Recorder::name_engine_track(uint32_t cpu) {
   if (engine_track_named_.size() <= cpu) engine_track_named_.resize(cpu + 1);
   if (engine_track_named_[cpu]) return;
   engine_track_named_[cpu] = true;
-  std::fprintf(trace_, "%s", first_event_ ? "" : ",\n");
+  emit("%s", first_event_ ? "" : ",\n");
   first_event_ = false;
-  std::fprintf(trace_,
+  emit(
                R"J({"ph":"M","name":"thread_name","pid":%u,"tid":%u,"args":{"name":"notify engine"}})J",
                cpu_pid(cpu), kEngineTid);
 }
@@ -122,8 +159,8 @@ void Recorder::engine_busy(uint32_t cpu, uint64_t start, uint64_t end) {
 void Recorder::engine_event(uint32_t cpu, const char* what, uint64_t at, const std::string& args) {
   if (!trace_) return;
   name_engine_track(cpu);
-  std::fprintf(trace_, ",\n");
-  std::fprintf(trace_, R"J({"ph":"i","s":"t","name":"%s","pid":%u,"tid":%u,"ts":%.4f%s})J", what,
+  emit(",\n");
+  emit(R"J({"ph":"i","s":"t","name":"%s","pid":%u,"tid":%u,"ts":%.4f%s})J", what,
                cpu_pid(cpu), kEngineTid, us(at),
                args.empty() ? "" : (",\"args\":{" + args + "}").c_str());
 }

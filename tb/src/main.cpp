@@ -9,10 +9,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
-#include <optional>
+#include <string>
+#include <vector>
 
-#include <CLI/CLI.hpp>
-
+#include "shadowsel/tb/options.h"
 #include "shadowsel/tb/report.h"
 #include "shadowsel/tb/scenario.h"
 #include "shadowsel/tb/simulation.h"
@@ -33,82 +33,74 @@ int bad_input(const std::string& line) {
 }  // namespace
 
 int sc_main(int argc, char* argv[]) {
-  CLI::App app{"shadowsel: virtual prototype of a multiprocessor without shared memory, "
-               "with distributed select() over its interprocessor bus"};
-  app.set_version_flag("--version", "shadowsel 0.1");
-  std::string scenario_path, out_dir = "out", notify, trace;
-  std::optional<int64_t> cpus;
-  std::optional<int64_t> seed;
-  std::optional<double> freq;
-  int64_t max_cycles = 0;
-  app.add_option("--scenario", scenario_path, "scenario file (TOML, docs/scenarios.md)");
-  app.add_option("--cpus", cpus, "number of CPUs, 2..64 (overrides the scenario)");
-  app.add_option("--seed", seed, "random seed (overrides the scenario)");
-  app.add_option("--freq-mhz", freq, "clock frequency in MHz (overrides the scenario)");
-  app.add_option("--out", out_dir, "folder for stats.json and run.json")->capture_default_str();
-  app.add_option("--notify", notify, "select hot path: sw, model, rtl or lockstep");
-  app.add_option("--trace", trace, "write a Perfetto / chrome://tracing timeline to this file");
-  app.add_option("--max-cycles", max_cycles, "stop after this many cycles (0: no limit)");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    return bad_input(std::string("shadowsel: ") + e.what() + " (see --help)");
-  }
-
+  // Everything the user gave is checked before the simulation is built: the
+  // options, the scenario, the trace file, the workload, the output folder.
+  tb::CommandLine cl;
   tb::Scenario s;
   try {
-    if (!scenario_path.empty()) s = tb::load_scenario(scenario_path);
-    if (cpus) {
-      if (*cpus < hw::kMinCpus || *cpus > hw::kMaxCpus) {
-        return bad_input("--cpus: must be 2..64, got " + std::to_string(*cpus));
-      }
-      s.machine.cpus = static_cast<uint32_t>(*cpus);
+    cl = tb::parse_command_line(std::vector<std::string>(argv + 1, argv + argc), tb::kShadowselOptions);
+    if (cl.help) {
+      std::cout << tb::usage_text("shadowsel",
+                                  "Virtual prototype of a multiprocessor without shared memory, with distributed "
+                                  "select() over its interprocessor bus.\nWithout --scenario it runs the built-in "
+                                  "default scenario; --out defaults to out.",
+                                  tb::kShadowselOptions);
+      return 0;
     }
-    if (seed) {
-      if (*seed < 0) return bad_input("--seed: must be >= 0, got " + std::to_string(*seed));
-      s.machine.seed = static_cast<uint64_t>(*seed);
+    if (cl.version) {
+      std::cout << "shadowsel 0.1\n";
+      return 0;
     }
-    if (freq) {
-      s.machine.freq_mhz = *freq;
-      tb::validate_machine(s.machine, "--freq-mhz");
-    }
-    if (!notify.empty()) {
-      s.notify = tb::parse_notify_path(notify, "--notify");
-      s.notify_where = "--notify " + notify;
-    }
-    if (max_cycles < 0) {
-      return bad_input("--max-cycles: must be >= 0, got " + std::to_string(max_cycles));
-    }
+    s = tb::scenario_for(cl);
   } catch (const tb::ScenarioError& e) {
     return bad_input(e.what());
   }
+  const std::string out_dir = cl.out.value_or("out");
 
   tb::Simulation sim(s);
   try {
-    if (!trace.empty()) sim.open_trace(trace);
+    if (cl.trace) sim.open_trace(*cl.trace);
   } catch (const std::exception& e) {
-    return bad_input(e.what());
+    return bad_input(std::string("--trace: ") + e.what());
   }
+  // Bad input found after the trace file was opened leaves no trace file behind.
+  auto refuse = [&](const std::string& line) {
+    if (cl.trace) {
+      sim.recorder().close_trace();
+      std::remove(cl.trace->c_str());
+    }
+    return bad_input(line);
+  };
   try {
     tb::install_workload(sim);
   } catch (const std::invalid_argument& e) {
-    return bad_input(s.source + ": " + e.what());
+    return refuse(s.source + ": " + e.what());
   }
-  const tb::RunResult r = sim.run(static_cast<uint64_t>(max_cycles));
+  try {
+    tb::prepare_output_dir(out_dir);
+  } catch (const std::exception& e) {
+    return refuse(std::string("--out: ") + e.what());
+  }
+  const tb::RunResult r = sim.run(cl.max_cycles.value_or(0));
   std::cout << tb::summary(sim, r);
   if (r.end == tb::RunResult::End::kLockstepMismatch) std::cerr << "shadowsel: " << r.detail << "\n";
+  // An output that could not be written after the run (a disk filling up): the
+  // summary is out, but the run did not leave what was asked for, so it fails
+  // (exit 1) with one line per output.
+  bool outputs_ok = true;
   try {
     tb::write_outputs(sim, r, out_dir);
   } catch (const std::exception& e) {
-    std::cerr << "shadowsel: " << e.what() << "\n";
-    return 1;
+    std::cerr << "shadowsel: --out: " << e.what() << "\n";
+    outputs_ok = false;
   }
+  if (!sim.recorder().trace_error().empty()) {
+    std::cerr << "shadowsel: --trace: " << sim.recorder().trace_error() << "\n";
+    outputs_ok = false;
+  }
+  if (!outputs_ok) return 1;
   std::cout << "outputs     " << out_dir << "/stats.json, " << out_dir << "/run.json"
-            << (trace.empty() ? "" : ", " + trace) << "\n";
+            << (cl.trace ? ", " + *cl.trace : "") << "\n";
   if (r.end == tb::RunResult::End::kLockstepMismatch) return 3;
   const bool ok = r.end == tb::RunResult::End::kFinished ||
                   r.end == tb::RunResult::End::kCycleLimit;

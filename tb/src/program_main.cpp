@@ -4,7 +4,8 @@
 // process on CPU 0 of a simulated machine. The program's own output goes to
 // stdout untouched; the runner writes only to stderr, and exits with the
 // program's exit status, or dies of the signal that ended the program.
-// Exit 125: the simulation failed or stalled; 2: bad options.
+// Exit 125: the simulation failed or stalled, or --out or --trace could not be
+// written; 2: bad options (one line, before simulating).
 #include <systemc>
 
 #include <sys/wait.h>
@@ -13,10 +14,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
-#include <optional>
+#include <string>
+#include <vector>
 
-#include <CLI/CLI.hpp>
-
+#include "shadowsel/tb/options.h"
 #include "shadowsel/tb/report.h"
 #include "shadowsel/tb/scenario.h"
 #include "shadowsel/tb/simulation.h"
@@ -27,50 +28,64 @@ using namespace shadowsel;
 
 namespace {
 const bool kQuietBanner = setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1) == 0;
+
+int bad_input(const std::string& line) {
+  std::cerr << line << "\n";
+  return 2;
+}
 }  // namespace
 
 int sc_main(int argc, char* argv[]) {
-  CLI::App app{"runs this program on the simulated machine (the shadowsel POSIX layer)"};
-  std::string scenario_path, notify, trace, out_dir;
-  std::optional<int64_t> cpus;
-  int64_t max_cycles = 0;
-  app.add_option("--scenario", scenario_path, "machine parameters from a scenario file (its workload is ignored)");
-  app.add_option("--cpus", cpus, "number of CPUs, 2..64 (default 4)");
-  app.add_option("--notify", notify, "select hot path: sw, model, rtl or lockstep");
-  app.add_option("--trace", trace, "write a Perfetto timeline to this file");
-  app.add_option("--out", out_dir, "write stats.json and run.json to this folder");
-  app.add_option("--max-cycles", max_cycles, "stop after this many cycles (0: no limit)");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::cerr << argv[0] << ": " << e.what() << " (see --help)\n";
-    return 2;
-  }
+  tb::CommandLine cl;
   tb::Scenario s;
   try {
-    if (!scenario_path.empty()) s = tb::load_scenario(scenario_path);
-    if (cpus) {
-      if (*cpus < hw::kMinCpus || *cpus > hw::kMaxCpus) {
-        std::cerr << "--cpus: must be 2..64, got " << *cpus << "\n";
-        return 2;
-      }
-      s.machine.cpus = static_cast<uint32_t>(*cpus);
+    cl = tb::parse_command_line(std::vector<std::string>(argv + 1, argv + argc), tb::kProgramOptions);
+    if (cl.help) {
+      std::cout << tb::usage_text(argv[0],
+                                  "Runs this program on CPU 0 of the simulated machine (the shadowsel POSIX "
+                                  "layer); a --scenario gives the machine's parameters, its workload is ignored.",
+                                  tb::kProgramOptions);
+      return 0;
     }
-    if (!notify.empty()) s.notify = tb::parse_notify_path(notify, "--notify");
+    s = tb::scenario_for(cl);
   } catch (const tb::ScenarioError& e) {
-    std::cerr << e.what() << "\n";
-    return 2;
+    return bad_input(e.what());
   }
 
   tb::Simulation sim(s);
-  if (!trace.empty()) sim.open_trace(trace);
+  try {
+    if (cl.trace) sim.open_trace(*cl.trace);
+  } catch (const std::exception& e) {
+    return bad_input(std::string("--trace: ") + e.what());
+  }
+  try {
+    if (cl.out) tb::prepare_output_dir(*cl.out);
+  } catch (const std::exception& e) {
+    if (cl.trace) {  // bad input leaves no trace file behind
+      sim.recorder().close_trace();
+      std::remove(cl.trace->c_str());
+    }
+    return bad_input(std::string("--out: ") + e.what());
+  }
   drv::Process& main = sim.posix(0).start_program("main", [] { return shadowsel_program_main(); });
   const uint32_t pid = main.pid();
-  const tb::RunResult r = sim.run(static_cast<uint64_t>(max_cycles));
+  const tb::RunResult r = sim.run(cl.max_cycles.value_or(0));
   std::fflush(stdout);
-  if (!out_dir.empty()) tb::write_outputs(sim, r, out_dir);
+  // An output that could not be written fails the run as the simulation would (125).
+  bool outputs_ok = true;
+  if (cl.out) {
+    try {
+      tb::write_outputs(sim, r, *cl.out);
+    } catch (const std::exception& e) {
+      std::cerr << argv[0] << ": --out: " << e.what() << "\n";
+      outputs_ok = false;
+    }
+  }
+  if (!sim.recorder().trace_error().empty()) {
+    std::cerr << argv[0] << ": --trace: " << sim.recorder().trace_error() << "\n";
+    outputs_ok = false;
+  }
+  if (!outputs_ok) return 125;
   const auto status = sim.posix(0).program_status(pid);
   if (r.end != tb::RunResult::End::kFinished || !status) {
     std::cerr << tb::summary(sim, r);

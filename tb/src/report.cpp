@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "shadowsel/tb/report.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -15,10 +20,24 @@
 namespace shadowsel::tb {
 namespace {
 
+// Writes `text` to `p` with every error checked, close() included (a full
+// disk may only tell at close).
 void write_file(const std::filesystem::path& p, const std::string& text) {
-  std::ofstream f(p);
-  f << text;
-  if (!f) throw std::runtime_error(p.string() + ": cannot write");
+  auto fail = [&](int err) { return std::runtime_error(fmt::format("{}: cannot write: {}", p.string(), std::strerror(err))); };
+  const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, 0644);
+  if (fd < 0) throw fail(errno);
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = n < 0 ? errno : EIO;
+      ::close(fd);
+      throw fail(err);
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::close(fd) != 0) throw fail(errno);
 }
 
 const char* end_name(RunResult::End e) {
@@ -122,6 +141,28 @@ std::string summary(Simulation& sim, const RunResult& r) {
                      rate);
   if (r.end != RunResult::End::kFinished) out += fmt::format("NOT FINISHED: {}\n", r.detail);
   return out;
+}
+
+void prepare_output_dir(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  // create_directories gives no error for an existing non-folder on every
+  // library version: check what is there.
+  if (ec) throw std::runtime_error(fmt::format("{}: cannot create: {}", dir, ec.message()));
+  if (!fs::is_directory(dir, ec)) throw std::runtime_error(fmt::format("{}: not a folder", dir));
+  // Probe: create, write and remove a file, as the outputs will (a read-only
+  // or full file system, /proc, lack of permission).
+  std::string probe = (fs::path(dir) / ".shadowsel-probe-XXXXXX").string();
+  const int fd = ::mkstemp(probe.data());
+  if (fd < 0) throw std::runtime_error(fmt::format("{}: cannot write: {}", dir, std::strerror(errno)));
+  const bool wrote = ::write(fd, "{}\n", 3) == 3;
+  const int err = errno;
+  const bool closed = ::close(fd) == 0;
+  const int close_err = errno;
+  ::unlink(probe.c_str());
+  if (!wrote) throw std::runtime_error(fmt::format("{}: cannot write: {}", dir, std::strerror(err)));
+  if (!closed) throw std::runtime_error(fmt::format("{}: cannot write: {}", dir, std::strerror(close_err)));
 }
 
 void write_outputs(Simulation& sim, const RunResult& r, const std::string& dir) {

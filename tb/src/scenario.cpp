@@ -57,7 +57,6 @@ constexpr int64_t kMaxGapCycles = 1000000000000000ll;
 constexpr size_t kMaxFileBytes = kScenarioMaxBytes;
 constexpr int kMaxNesting = kScenarioMaxNesting;
 // Longest key, string or parser message echoed in an error, so a line stays short.
-constexpr size_t kMaxEcho = 64;
 constexpr size_t kMaxParserMessage = 200;
 
 struct IntRange {
@@ -85,22 +84,6 @@ std::string range_note(std::string_view key) {
   if (key == "bus.max_payload_bytes")
     return fmt::format(" (a {}-byte fragment header plus at least 1 byte)", kFragmentHeaderBytes);
   return {};
-}
-
-// Keys and strings come from the user and may hold control characters or be
-// megabytes long; escape and clip them so every message stays one short line.
-std::string printable(std::string_view s, size_t max = kMaxEcho) {
-  std::string out;
-  const size_t n = std::min(s.size(), max);
-  out.reserve(n);
-  for (unsigned char c : s.substr(0, n)) {
-    if (c < 0x20 || c == 0x7f)
-      out += fmt::format("\\x{:02x}", c);
-    else
-      out += static_cast<char>(c);
-  }
-  if (s.size() > max) out += fmt::format("... ({} bytes)", s.size());
-  return out;
 }
 
 const char* type_name(toml::node_type t) {
@@ -469,6 +452,22 @@ T narrow(int64_t v) {
 }
 
 }  // namespace
+
+// Keys and strings come from the user and may hold control characters or be
+// megabytes long; escape and clip them so every message stays one short line.
+std::string printable(std::string_view s, size_t max) {
+  std::string out;
+  const size_t n = std::min(s.size(), max);
+  out.reserve(n);
+  for (unsigned char c : s.substr(0, n)) {
+    if (c < 0x20 || c == 0x7f)
+      out += fmt::format("\\x{:02x}", c);
+    else
+      out += static_cast<char>(c);
+  }
+  if (s.size() > max) out += fmt::format("... ({} bytes)", s.size());
+  return out;
+}
 
 const char* to_string(NotifyPath p) {
   switch (p) {

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -43,6 +44,9 @@
 #ifndef SHADOWSEL_TEST_DATA_DIR
 #error "SHADOWSEL_TEST_DATA_DIR must name tests/data"
 #endif
+#ifndef SHADOWSEL_PROGRAM_BIN
+#error "SHADOWSEL_PROGRAM_BIN must name a POSIX test program built with the runner"
+#endif
 
 namespace {
 
@@ -62,6 +66,7 @@ constexpr std::chrono::seconds kTimeout{SHADOWSEL_CLI_TIMEOUT_S};
 // ---------------------------------------------------------------------------
 
 struct Result {
+  std::string bin = kBin;
   std::vector<std::string> args;  // as passed, without argv[0]
   std::string out, err;
   bool spawned = false;
@@ -75,7 +80,7 @@ struct Result {
 
   // `shadowsel a b c`, for failure messages.
   std::string command() const {
-    std::string s = kBin;
+    std::string s = bin;
     for (const auto& a : args) s += " '" + a + "'";
     return s;
   }
@@ -103,18 +108,25 @@ bool set_nonblock(int fd) {
   return fl >= 0 && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0;
 }
 
-// Runs the binary with `args`, optionally in working directory `cwd`; stdin
-// is /dev/null. Reads stdout and stderr through two pipes with poll() so a
-// chatty child cannot block on a full pipe, and kills the child (its whole
-// process group) if it outlives kTimeout.
-Result run_shadowsel(std::vector<std::string> args, const std::optional<fs::path>& cwd = std::nullopt) {
+// How to run a binary besides its arguments.
+struct RunOptions {
+  std::optional<fs::path> cwd;               // working directory
+  std::optional<rlim_t> file_size_limit;     // RLIMIT_FSIZE, bytes: writes beyond fail with EFBIG
+};
+
+// Runs `bin` with `args`; stdin is /dev/null. Reads stdout and stderr through
+// two pipes with poll() so a chatty child cannot block on a full pipe, and
+// kills the child (its whole process group) if it outlives kTimeout.
+Result run_binary(const std::string& bin, std::vector<std::string> args, const RunOptions& opt) {
   Result r;
+  r.bin = bin;
   r.args = std::move(args);
+  const std::optional<fs::path>& cwd = opt.cwd;
 
   // Build everything the child needs before fork(): after it only
   // async-signal-safe calls are allowed.
   std::vector<std::string> argv_s;
-  argv_s.push_back(kBin);
+  argv_s.push_back(bin);
   argv_s.insert(argv_s.end(), r.args.begin(), r.args.end());
   std::vector<char*> argv;
   for (auto& a : argv_s) argv.push_back(a.data());
@@ -148,6 +160,12 @@ Result run_shadowsel(std::vector<std::string> args, const std::optional<fs::path
     dup2(out_pipe[1], STDOUT_FILENO);
     dup2(err_pipe[1], STDERR_FILENO);
     if (!cwd_s.empty() && chdir(cwd_s.c_str()) != 0) _exit(126);
+    if (opt.file_size_limit) {
+      // A write past the limit then fails with EFBIG instead of killing the child.
+      signal(SIGXFSZ, SIG_IGN);
+      const rlimit lim{*opt.file_size_limit, *opt.file_size_limit};
+      if (setrlimit(RLIMIT_FSIZE, &lim) != 0) _exit(126);
+    }
     execv(argv[0], argv.data());
     _exit(127);
   }
@@ -236,6 +254,10 @@ Result run_shadowsel(std::vector<std::string> args, const std::optional<fs::path
 #endif
   }
   return r;
+}
+
+Result run_shadowsel(std::vector<std::string> args, const std::optional<fs::path>& cwd = std::nullopt) {
+  return run_binary(kBin, std::move(args), RunOptions{cwd, std::nullopt});
 }
 
 // A temporary folder, removed with everything in it at the end of the test.
@@ -421,6 +443,23 @@ TEST(CliScenarioFile, Unreadable) {
   expect_unreadable("/etc/passwd/x", ENOTDIR);
 }
 
+// open() of a FIFO without a writer would block forever (the harness's timeout
+// would fail the test): only regular files are read.
+TEST(CliScenarioFile, FifoIsRefused) {
+  TempDir d;
+  const std::string fifo = (d / "scenario.toml").string();
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+  const Result r = run_shadowsel({"--scenario", fifo, "--out", (d / "o").string()});
+  EXPECT_EQ(expect_bad_input(r), fifo + ": cannot read: not a regular file (a FIFO)");
+  EXPECT_FALSE(fs::exists(d / "o"));
+}
+
+TEST(CliScenarioFile, DeviceIsRefused) {
+  TempDir d;
+  const Result r = run_shadowsel({"--scenario", "/dev/zero", "--out", (d / "o").string()});
+  EXPECT_EQ(expect_bad_input(r), "/dev/zero: cannot read: not a regular file (a character device)");
+}
+
 // ---------------------------------------------------------------------------
 // 3. Command-line misuse
 // ---------------------------------------------------------------------------
@@ -461,18 +500,169 @@ INSTANTIATE_TEST_SUITE_P(
         Misuse{"CpusZero", {"--cpus", "0"}, "--cpus: must be 2..64, got 0", "--cpus"},
         Misuse{"CpusOne", {"--cpus", "1"}, "--cpus: must be 2..64, got 1", "--cpus"},
         Misuse{"Cpus65", {"--cpus", "65"}, "--cpus: must be 2..64, got 65", "--cpus"},
-        Misuse{"CpusNotANumber", {"--cpus", "abc"}, "", "--cpus"},
-        Misuse{"SeedNegative", {"--seed", "-1"}, "--seed: must be >= 0, got -1", "--seed"},
+        Misuse{"CpusNotANumber", {"--cpus", "abc"}, "--cpus: expected an integer, got 'abc'", "--cpus"},
+        Misuse{"CpusHuge",
+               {"--cpus", "99999999999999999999999"},
+               "--cpus: must be 2..64, got 99999999999999999999999",
+               "--cpus"},
+        Misuse{"CpusEquals", {"--cpus=1"}, "--cpus: must be 2..64, got 1", "--cpus"},
+        Misuse{"SeedNegative", {"--seed", "-1"}, "--seed: must be 0..18446744073709551615, got -1", "--seed"},
+        // One past the largest seed: rejected, not clamped.
+        Misuse{"SeedTooLarge",
+               {"--seed", "18446744073709551616"},
+               "--seed: must be 0..18446744073709551615, got 18446744073709551616",
+               "--seed"},
+        Misuse{"MaxCyclesTooLarge",
+               {"--max-cycles", "18446744073709551616"},
+               "--max-cycles: must be 0..18446744073709551615, got 18446744073709551616",
+               "--max-cycles"},
+        Misuse{"MaxCyclesNegative",
+               {"--max-cycles", "-5"},
+               "--max-cycles: must be 0..18446744073709551615, got -5",
+               "--max-cycles"},
         Misuse{"FreqZero", {"--freq-mhz", "0"}, "--freq-mhz: must be > 0 and <= 100000, got 0", "--freq-mhz"},
+        Misuse{"FreqNotANumber", {"--freq-mhz", "5x"}, "--freq-mhz: expected a number, got '5x'", "--freq-mhz"},
         Misuse{"NotifyBogus",
                {"--notify", "bogus"},
                "--notify: must be sw, model, rtl or lockstep, got 'bogus'",
                "--notify"},
-        Misuse{"UnknownOption", {"--bogus"}, "", "--bogus"},
-        Misuse{"StrayArgument", {"extra"}, "", "extra"},
+        // A control character is escaped: the message stays one line.
+        Misuse{"NotifyNewline",
+               {"--notify", "a\nb"},
+               "--notify: must be sw, model, rtl or lockstep, got 'a\\x0ab'",
+               "--notify"},
+        // Empty values are errors, never the default.
+        Misuse{"CpusEmpty", {"--cpus", ""}, "--cpus: empty value (--cpus N)", "--cpus"},
+        Misuse{"SeedEmpty", {"--seed="}, "--seed: empty value (--seed S)", "--seed"},
+        Misuse{"NotifyEmpty", {"--notify", ""}, "--notify: empty value (--notify PATH)", "--notify"},
+        Misuse{"ScenarioEmpty", {"--scenario", ""}, "--scenario: empty value (--scenario FILE)", "--scenario"},
+        Misuse{"TraceEmpty", {"--trace", ""}, "--trace: empty value (--trace FILE)", "--trace"},
+        Misuse{"FreqEmpty", {"--freq-mhz", ""}, "--freq-mhz: empty value (--freq-mhz F)", "--freq-mhz"},
+        Misuse{"MaxCyclesEmpty", {"--max-cycles", ""}, "--max-cycles: empty value (--max-cycles N)", "--max-cycles"},
+        Misuse{"UnknownOption", {"--bogus"}, "--bogus: unknown option (see --help)", "--bogus"},
+        Misuse{"StrayArgument",
+               {"extra"},
+               "extra: unexpected argument; options are --name VALUE (see --help)",
+               "extra"},
+        Misuse{"GivenTwice", {"--cpus", "3", "--cpus=4"}, "--cpus: given twice", "--cpus"},
+        Misuse{"HelpWithValue", {"--help=1"}, "--help: takes no value", "--help"},
         // Last on the line, so nothing can be taken for its value.
-        Misuse{"MissingValue", {"--cpus"}, "", "--cpus"}),
+        Misuse{"MissingValue", {"--cpus"}, "--cpus: missing value (--cpus N)", "--cpus"},
+        // The next option is not taken for the value.
+        Misuse{"MissingValueBeforeOption",
+               {"--cpus", "--seed", "3"},
+               "--cpus: missing value (--cpus N)",
+               "--cpus"},
+        Misuse{"MissingScenarioBeforeOption",
+               {"--scenario", "--cpus", "3"},
+               "--scenario: missing value (--scenario FILE)",
+               "--scenario"}),
     [](const testing::TestParamInfo<Misuse>& info) { return info.param.name; });
+
+// --out that cannot be written is found before the run: exit 2, one line,
+// nothing simulated (nothing on stdout).
+struct OutCase {
+  std::string name, dir, line;
+};
+void PrintTo(const OutCase& c, std::ostream* os) { *os << "--out '" << c.dir << "'"; }
+
+class CliOutUnwritable : public testing::TestWithParam<OutCase> {};
+
+TEST_P(CliOutUnwritable, ExitsTwoBeforeRunning) {
+  const Result r = run_shadowsel({"--out", GetParam().dir});
+  EXPECT_EQ(expect_bad_input(r), GetParam().line);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Paths, CliOutUnwritable,
+    testing::Values(OutCase{"RegularFile", "/etc/passwd", "--out: /etc/passwd: cannot create: Not a directory"},
+                    OutCase{"DevNull", "/dev/null", "--out: /dev/null: cannot create: Not a directory"},
+                    OutCase{"Proc", "/proc/1/shadowsel_out",
+                            "--out: /proc/1/shadowsel_out: cannot create: No such file or directory"},
+                    OutCase{"Empty", "", "--out: empty value (--out DIR)"}),
+    [](const testing::TestParamInfo<OutCase>& info) { return info.param.name; });
+
+// Bad input found after the trace file was opened leaves no trace file.
+TEST(CliOut, UnwritableLeavesNoTrace) {
+  TempDir d;
+  const Result r = run_shadowsel({"--out", "/dev/null", "--trace", (d / "t.json").string()});
+  EXPECT_EQ(expect_bad_input(r), "--out: /dev/null: cannot create: Not a directory");
+  EXPECT_FALSE(fs::exists(d / "t.json"));
+}
+
+// A write that fails after the run (here a file size limit: EFBIG) is not
+// silent: the summary is printed, then one line, exit 1.
+TEST(CliOut, WriteErrorAfterTheRunFailsTheRun) {
+  TempDir d;
+  const Result r = run_binary(kBin, {"--out", d.str()}, RunOptions{std::nullopt, 1024});
+  expect_clean_exit(r, 1);
+  if (HasFatalFailure()) return;
+  EXPECT_NE(r.out.find("simulated "), std::string::npos) << r.describe();
+  EXPECT_EQ(r.err, "shadowsel: --out: " + (d / "stats.json").string() + ": cannot write: " +
+                       std::strerror(EFBIG) + "\n") << r.describe();
+  EXPECT_EQ(r.out.find("outputs "), std::string::npos) << r.describe();
+}
+
+// /dev/full takes no byte: refused before the run (the header is flushed at once).
+TEST(CliTrace, DevFullIsRefusedBeforeRunning) {
+  TempDir d;
+  const Result r = run_shadowsel({"--trace", "/dev/full", "--out", (d / "o").string()});
+  EXPECT_EQ(expect_bad_input(r), std::string("--trace: /dev/full: cannot write: ") + std::strerror(ENOSPC));
+  EXPECT_FALSE(fs::exists(d / "o"));
+}
+
+// A FIFO nobody reads would block the open forever.
+TEST(CliTrace, FifoWithoutReaderIsRefused) {
+  TempDir d;
+  const std::string fifo = (d / "trace.json").string();
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+  const Result r = run_shadowsel({"--trace", fifo, "--out", (d / "o").string()});
+  EXPECT_EQ(expect_bad_input(r), "--trace: " + fifo + ": cannot write: " + std::strerror(ENXIO));
+}
+
+// The trace grows past a file size limit during the run: the write errors are
+// kept, and the run fails with one line (exit 1) instead of reporting success.
+TEST(CliTrace, WriteErrorDuringTheRunFailsTheRun) {
+  TempDir d;
+  const fs::path trace = d / "trace.json";
+  const Result r = run_binary(kBin, {"--out", (d / "o").string(), "--trace", trace.string()},
+                              RunOptions{std::nullopt, 64 * 1024});
+  expect_clean_exit(r, 1);
+  if (HasFatalFailure()) return;
+  EXPECT_EQ(r.err, "shadowsel: --trace: " + trace.string() + ": cannot write: " + std::strerror(EFBIG) + "\n")
+      << r.describe();
+  EXPECT_TRUE(fs::is_regular_file(d / "o" / "stats.json")) << "the other outputs are still written";
+}
+
+// The whole 64-bit range, exactly: nothing clamped.
+TEST(CliRun, SeedAndMaxCyclesTakeTheFullRange) {
+  TempDir d;
+  const Result r = run_shadowsel(
+      {"--seed", "18446744073709551615", "--max-cycles", "18446744073709551615", "--out", d.str()});
+  expect_clean_exit(r, 0);
+  if (HasFatalFailure()) return;
+  EXPECT_NE(r.out.find("seed 18446744073709551615,"), std::string::npos) << r.describe();
+  EXPECT_NE(r.out.find("(finished)"), std::string::npos) << r.describe();
+  std::string error;
+  const auto stats = parse_json_file(d / "stats.json", &error);
+  ASSERT_TRUE(stats) << error;
+  EXPECT_EQ(stats->at("scenario").at("seed").get<uint64_t>(), 18446744073709551615ull);
+}
+
+// The runner of POSIX test programs parses its options with the same code.
+TEST(CliProgramRunner, SharesTheOptionRules) {
+  TempDir d;
+  const Result empty = run_binary(SHADOWSEL_PROGRAM_BIN, {"--cpus", ""}, {});
+  EXPECT_EQ(expect_bad_input(empty), "--cpus: empty value (--cpus N)");
+  const Result missing = run_binary(SHADOWSEL_PROGRAM_BIN, {"--notify", "--cpus", "3"}, {});
+  EXPECT_EQ(expect_bad_input(missing), "--notify: missing value (--notify PATH)");
+  const Result seed = run_binary(SHADOWSEL_PROGRAM_BIN, {"--seed", "3"}, {});
+  EXPECT_EQ(expect_bad_input(seed), "--seed: unknown option (see --help)");
+  const Result out = run_binary(SHADOWSEL_PROGRAM_BIN, {"--out", "/dev/null"}, {});
+  EXPECT_EQ(expect_bad_input(out), "--out: /dev/null: cannot create: Not a directory");
+  const Result trace = run_binary(SHADOWSEL_PROGRAM_BIN, {"--trace", "/dev/full"}, {});
+  EXPECT_EQ(expect_bad_input(trace), std::string("--trace: /dev/full: cannot write: ") + std::strerror(ENOSPC));
+}
 
 // ---------------------------------------------------------------------------
 // 4. Notify paths

@@ -26,9 +26,14 @@ class Recorder {
   Recorder(const Recorder&) = delete;
   Recorder& operator=(const Recorder&) = delete;
 
-  /// Starts streaming trace events to `path`; throws std::runtime_error if it cannot.
+  /// Starts streaming trace events to `path`; throws std::runtime_error
+  /// ("PATH: cannot write: why") if it cannot open it or write its header.
   void open_trace(const std::string& path);
+  /// Ends the trace file. A write or close error of the whole trace is kept in
+  /// trace_error(): the caller must report it (a run is not silently lost).
   void close_trace();
+  /// "PATH: cannot write: why" after the first failed write, else "".
+  const std::string& trace_error() const { return trace_error_; }
 
   // Track naming for the timeline.
   void name_cpu(uint32_t cpu);
@@ -63,9 +68,13 @@ class Recorder {
              const std::string& args);
   double us(uint64_t cycles) const { return hw::report_us(static_cast<double>(cycles), freq_mhz_); }
   void name_engine_track(uint32_t cpu);
+  /// Every trace write: fprintf, keeping the first error (and writing no more after it).
+  void emit(const char* format, ...) __attribute__((format(printf, 2, 3)));
 
   double freq_mhz_;
   std::FILE* trace_ = nullptr;
+  std::string trace_path_;
+  std::string trace_error_;
   bool first_event_ = true;
   Distribution msg_latency_;
   Distribution remote_wake_;

@@ -11,6 +11,9 @@
 namespace shadowsel::tb {
 
 std::string summary(Simulation& sim, const RunResult& r);
+/// Creates DIR if needed and checks that a file can be written in it, so a bad
+/// --out is found before the run; throws std::runtime_error("DIR: what is wrong").
+void prepare_output_dir(const std::string& dir);
 /// Writes DIR/stats.json and DIR/run.json; throws std::runtime_error on I/O failure.
 void write_outputs(Simulation& sim, const RunResult& r, const std::string& dir);
 

@@ -77,6 +77,10 @@ void validate_machine(const hw::MachineParams& m, const std::string& where);
 /// waiters on machine `m` (docs/scenarios.md); load_scenario rejects less.
 uint64_t dedup_min_period(uint32_t waiters, const hw::MachineParams& m);
 
+/// `s` for a one-line message: control bytes escaped as \xNN, and clipped to
+/// `max` bytes (then "... (N bytes)" follows), as user text may be megabytes.
+std::string printable(std::string_view s, size_t max = 64);
+
 /// "sw", "model", "rtl", "lockstep" -> NotifyPath; throws ScenarioError otherwise.
 NotifyPath parse_notify_path(const std::string& name, const std::string& where);
 const char* to_string(NotifyPath p);

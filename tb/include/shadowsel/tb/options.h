@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+// The command line of `shadowsel` and of the runner of POSIX test programs: one
+// parser for both, without SystemC (the fuzzer calls it). Options are
+// `--name VALUE` or `--name=VALUE`; every mistake (unknown option, missing or
+// empty value, a value that is not a number or out of range, an option given
+// twice, a stray argument) is one `--option: what is wrong` line thrown as
+// ScenarioError, so the caller prints it and exits 2 before simulating.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "shadowsel/tb/scenario.h"
+
+namespace shadowsel::tb {
+
+/// The options a program accepts (a bit set of Option).
+enum Option : unsigned {
+  kOptScenario = 1u << 0,
+  kOptCpus = 1u << 1,
+  kOptSeed = 1u << 2,
+  kOptFreqMhz = 1u << 3,
+  kOptOut = 1u << 4,
+  kOptNotify = 1u << 5,
+  kOptTrace = 1u << 6,
+  kOptMaxCycles = 1u << 7,
+  kOptVersion = 1u << 8,  ///< --version
+};
+inline constexpr unsigned kShadowselOptions = kOptScenario | kOptCpus | kOptSeed | kOptFreqMhz | kOptOut |
+                                              kOptNotify | kOptTrace | kOptMaxCycles | kOptVersion;
+inline constexpr unsigned kProgramOptions = kOptScenario | kOptCpus | kOptOut | kOptNotify | kOptTrace | kOptMaxCycles;
+
+/// What the command line said; an option not given stays empty. Values are
+/// converted and checked for what does not depend on the scenario (numbers,
+/// non-empty paths, notify names); ranges shared with the scenario file are
+/// checked by apply_command_line.
+struct CommandLine {
+  bool help = false;
+  bool version = false;
+  std::optional<std::string> scenario;
+  std::optional<int64_t> cpus;
+  std::optional<uint64_t> seed;  ///< the full 64-bit range
+  std::optional<double> freq_mhz;
+  std::optional<std::string> out;
+  std::optional<NotifyPath> notify;
+  std::optional<std::string> trace;
+  std::optional<uint64_t> max_cycles;  ///< 0: no limit
+};
+
+/// Parses `args` (without argv[0]) accepting the options in `accepted`; throws
+/// ScenarioError on the first mistake.
+CommandLine parse_command_line(const std::vector<std::string>& args, unsigned accepted);
+
+/// The --help text: `usage` line, `about`, then each accepted option.
+std::string usage_text(std::string_view program, std::string_view about, unsigned accepted);
+
+/// The scenario a run uses: `load(path)` of --scenario if given (else the
+/// built-in default), then the command line's overrides, each checked with the
+/// file's rules and named by its option. Throws ScenarioError.
+Scenario scenario_for(const CommandLine& cl,
+                      const std::function<Scenario(const std::string&)>& load = load_scenario);
+
+}  // namespace shadowsel::tb

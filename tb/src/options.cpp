@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: MIT
+// The one command-line parser of shadowsel and of the POSIX program runner
+// (options.h). Hand-written rather than CLI11 so that every message has the
+// form `--option: what is wrong`, empty and missing values are errors, and
+// numbers are converted exactly (the whole 64-bit range, nothing clamped).
+#include "shadowsel/tb/options.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <limits>
+#include <system_error>
+
+#include <fmt/format.h>
+
+namespace shadowsel::tb {
+namespace {
+
+enum class Kind { kFlag, kPath, kCount, kU64, kNumber, kNotify };
+
+struct Spec {
+  Option bit;
+  std::string_view name;
+  Kind kind;
+  std::string_view value;  // placeholder in --help
+  std::string_view help;
+};
+
+constexpr Spec kSpecs[] = {
+    {kOptScenario, "--scenario", Kind::kPath, "FILE", "scenario file (TOML, docs/scenarios.md)"},
+    {kOptCpus, "--cpus", Kind::kCount, "N", "number of CPUs, 2..64 (overrides the scenario)"},
+    {kOptSeed, "--seed", Kind::kU64, "S", "random seed, 0..2^64-1 (overrides the scenario)"},
+    {kOptFreqMhz, "--freq-mhz", Kind::kNumber, "F", "clock frequency in MHz (overrides the scenario)"},
+    {kOptOut, "--out", Kind::kPath, "DIR", "folder for stats.json and run.json"},
+    {kOptNotify, "--notify", Kind::kNotify, "PATH", "select hot path: sw, model, rtl or lockstep"},
+    {kOptTrace, "--trace", Kind::kPath, "FILE", "write a Perfetto / chrome://tracing timeline to this file"},
+    {kOptMaxCycles, "--max-cycles", Kind::kU64, "N", "stop after this many cycles, 0..2^64-1 (0: no limit)"},
+    {kOptVersion, "--version", Kind::kFlag, "", "print the version"},
+};
+
+constexpr uint64_t kU64Max = std::numeric_limits<uint64_t>::max();
+
+[[noreturn]] void bad(std::string_view option, std::string_view what) {
+  throw ScenarioError(fmt::format("{}: {}", option, what));
+}
+
+// Decimal digits only, optionally after a '-': what a user types for a count.
+bool is_integer_text(std::string_view v) {
+  if (!v.empty() && v.front() == '-') v.remove_prefix(1);
+  return !v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+uint64_t to_u64(std::string_view option, std::string_view v) {
+  if (!is_integer_text(v)) bad(option, fmt::format("expected an integer, got '{}'", printable(v)));
+  uint64_t x = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+  if (v.front() == '-' || ec != std::errc() || end != v.data() + v.size())
+    bad(option, fmt::format("must be 0..{}, got {}", kU64Max, printable(v)));
+  return x;
+}
+
+int64_t to_cpus(std::string_view option, std::string_view v) {
+  if (!is_integer_text(v)) bad(option, fmt::format("expected an integer, got '{}'", printable(v)));
+  int64_t x = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+  if (ec != std::errc() || end != v.data() + v.size() || x < hw::kMinCpus || x > hw::kMaxCpus)
+    bad(option, fmt::format("must be {}..{}, got {}", hw::kMinCpus, hw::kMaxCpus, printable(v)));
+  return x;
+}
+
+double to_number(std::string_view option, std::string_view v) {
+  double x = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+  // An out-of-range literal (1e999) is a number, just not an acceptable one.
+  if (ec == std::errc::result_out_of_range && end == v.data() + v.size())
+    bad(option, fmt::format("not representable as a double, got {}", printable(v)));
+  if (ec != std::errc() || end != v.data() + v.size())
+    bad(option, fmt::format("expected a number, got '{}'", printable(v)));
+  return x;
+}
+
+const Spec* find(std::string_view name, unsigned accepted) {
+  for (const Spec& s : kSpecs)
+    if (s.name == name && (accepted & s.bit)) return &s;
+  return nullptr;
+}
+
+}  // namespace
+
+CommandLine parse_command_line(const std::vector<std::string>& args, unsigned accepted) {
+  CommandLine cl;
+  unsigned given = 0;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string_view arg = args[i];
+    if (arg == "--help" || arg == "-h") {
+      cl.help = true;
+      return cl;  // the rest does not matter
+    }
+    if (arg.size() < 2 || arg[0] != '-' || (arg[1] != '-' && !std::isalpha(static_cast<unsigned char>(arg[1]))))
+      bad(printable(arg), "unexpected argument; options are --name VALUE (see --help)");
+    const size_t eq = arg.find('=');
+    const std::string_view name = arg.substr(0, eq);
+    if (name == "--help") bad(name, "takes no value");
+    const Spec* spec = find(name, accepted);
+    if (spec == nullptr) bad(printable(name), "unknown option (see --help)");
+    if (given & spec->bit) bad(name, "given twice");
+    given |= spec->bit;
+
+    if (spec->kind == Kind::kFlag) {
+      if (eq != std::string_view::npos) bad(name, "takes no value");
+      cl.version = true;
+      continue;
+    }
+    std::string_view value;
+    if (eq != std::string_view::npos) {
+      value = arg.substr(eq + 1);
+    } else {
+      // The next argument is the value, unless it is the next option: `--cpus
+      // --out x` misses the value of --cpus (`--scenario=--odd` names such a file).
+      if (i + 1 == args.size() || (args[i + 1].size() > 2 && args[i + 1].rfind("--", 0) == 0))
+        bad(name, fmt::format("missing value ({} {})", name, spec->value));
+      value = args[++i];
+    }
+    if (value.empty()) bad(name, fmt::format("empty value ({} {})", name, spec->value));
+
+    switch (spec->kind) {
+      case Kind::kFlag: break;
+      case Kind::kPath: {
+        std::optional<std::string>& field =
+            spec->bit == kOptScenario ? cl.scenario : spec->bit == kOptOut ? cl.out : cl.trace;
+        field = std::string(value);
+        break;
+      }
+      case Kind::kCount: cl.cpus = to_cpus(name, value); break;
+      case Kind::kU64: (spec->bit == kOptSeed ? cl.seed : cl.max_cycles) = to_u64(name, value); break;
+      case Kind::kNumber: cl.freq_mhz = to_number(name, value); break;
+      case Kind::kNotify: cl.notify = parse_notify_path(std::string(value), std::string(name)); break;
+    }
+  }
+  return cl;
+}
+
+std::string usage_text(std::string_view program, std::string_view about, unsigned accepted) {
+  std::string line = fmt::format("usage: {}", program);
+  std::string list;
+  for (const Spec& s : kSpecs) {
+    if (!(accepted & s.bit)) continue;
+    const std::string form = s.value.empty() ? std::string(s.name) : fmt::format("{} {}", s.name, s.value);
+    if (s.kind != Kind::kFlag) line += fmt::format(" [{}]", form);
+    list += fmt::format("  {:<18} {}\n", form, s.help);
+  }
+  list += fmt::format("  {:<18} {}\n", "--help", "print this help");
+  return fmt::format("{}\n{}\n\noptions (--name VALUE or --name=VALUE):\n{}", line, about, list);
+}
+
+Scenario scenario_for(const CommandLine& cl, const std::function<Scenario(const std::string&)>& load) {
+  Scenario s;
+  if (cl.scenario) s = load(*cl.scenario);
+  if (cl.cpus) s.machine.cpus = static_cast<uint32_t>(*cl.cpus);  // 2..64, checked when parsed
+  if (cl.seed) s.machine.seed = *cl.seed;
+  if (cl.freq_mhz) {
+    s.machine.freq_mhz = *cl.freq_mhz;
+    validate_machine(s.machine, "--freq-mhz");
+  }
+  if (cl.notify) {
+    s.notify = *cl.notify;
+    s.notify_where = fmt::format("--notify {}", to_string(*cl.notify));
+  }
+  return s;
+}
+
+}  // namespace shadowsel::tb
