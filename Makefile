@@ -1,12 +1,12 @@
-# The two quick-start commands (make run, make test), the benchmarks and the
-# notify engine's hardware report (make hw-report).
+# The two quick-start commands (make run, make test), the benchmarks, the
+# notify engine's hardware report (make hw-report) and the fuzzer (make fuzz).
 # Every target first runs scripts/setup, which installs missing Debian packages.
 BUILD  ?= build
 ARGS   ?=
 CMAKE_FLAGS ?=
 PY     := /usr/bin/python3
 
-.PHONY: all setup configure build run test bench hw-report clean
+.PHONY: all setup configure build run test bench hw-report fuzz clean
 
 all: build
 
@@ -39,5 +39,29 @@ hw-report: configure
 	cmake --build $(BUILD) --target ipb_gen ne_gen
 	$(PY) scripts/hw_report.py --build $(BUILD) $(HW_REPORT_ARGS)
 
+# libFuzzer over the scenario reader and the option parser (README, "Fuzzing"):
+# a separate clang build in $(FUZZ_BUILD), each target run FUZZ_SECONDS over
+# the checked-in seeds; new inputs go to $(FUZZ_BUILD)/corpus, findings
+# (crash, hang over 10 s, over 2 GB) to $(FUZZ_BUILD)/findings and fail make.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= scenario options
+FUZZ_SEEDS_scenario := tests/fuzz/corpus/scenario tests/data/scenarios/good tests/data/scenarios/bad tb/scenarios
+FUZZ_SEEDS_options  := tests/fuzz/corpus/options
+
+# One target's run (a recipe line per target: make stops at the first finding).
+define fuzz_one
+	mkdir -p $(FUZZ_BUILD)/corpus/$(1) $(FUZZ_BUILD)/findings
+	$(FUZZ_BUILD)/tests/fuzz/$(1)_fuzzer $(FUZZ_BUILD)/corpus/$(1) $(FUZZ_SEEDS_$(1)) \
+	  -dict=tests/fuzz/$(1).dict -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	  -max_len=16384 -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/findings/$(1)- $(FUZZ_ARGS)
+
+endef
+
+fuzz: setup
+	CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DSHADOWSEL_FUZZ=ON -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
+	cmake --build $(FUZZ_BUILD)
+	$(foreach t,$(FUZZ_TARGETS),$(call fuzz_one,$(t)))
 clean:
 	rm -rf $(BUILD)

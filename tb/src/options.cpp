@@ -97,7 +97,8 @@ CommandLine parse_command_line(const std::vector<std::string>& args, unsigned ac
       return cl;  // the rest does not matter
     }
     if (arg.size() < 2 || arg[0] != '-' || (arg[1] != '-' && !std::isalpha(static_cast<unsigned char>(arg[1]))))
-      bad(printable(arg), "unexpected argument; options are --name VALUE (see --help)");
+      throw ScenarioError(
+          fmt::format("unexpected argument '{}'; options are --name VALUE (see --help)", printable(arg)));
     const size_t eq = arg.find('=');
     const std::string_view name = arg.substr(0, eq);
     if (name == "--help") bad(name, "takes no value");

@@ -220,24 +220,41 @@ std::string read_file(const std::string& path) {
   return text;
 }
 
-// Checks the nesting of `text` before toml++ parses it, without parsing:
-// toml++ recurses once per level (building, and again destroying, the tree),
-// so a deep enough file overflows the stack. The count is an upper bound on
-// the depth of the tree toml++ would build (the fuzzer checks that): for each
-// key, twice the parts of its table header (a part may be an array of tables,
-// which adds a level), plus one, plus the dots outside strings along the key's
-// path (dotted keys; a float's dot counts too, harmlessly), plus the brackets
-// and braces still open. Strings and comments are skipped as TOML defines them;
-// on text that is not TOML the count may be off, but toml++ then stops at the
-// first error, and before it the text is TOML.
-// Returns the line of the first place deeper than kMaxNesting, or 0.
-uint32_t too_deep_at(std::string_view text) {
+// What the checks before parsing found: the line and what is wrong, or line 0.
+struct Precheck {
+  uint32_t line = 0;
+  std::string what;
+};
+
+// Checks `text` before toml++ parses it, without parsing (docs/scenarios.md,
+// Limits):
+// - Nesting. toml++ recurses once per level (building, and again destroying,
+//   the tree), so a deep enough file overflows the stack. The count is an upper
+//   bound on the depth of the tree toml++ would build (the fuzzer checks that):
+//   for each key, twice the parts of its table header (a part may be an array
+//   of tables, which adds a level), plus one, plus the dots outside strings
+//   along the key's path (dotted keys; a float's dot counts too, harmlessly),
+//   plus the brackets and braces still open.
+// - Non-ASCII characters where toml++ 3.3 asks whether they are whitespace:
+//   its table of non-ASCII whitespace reaches __builtin_unreachable for many
+//   code points (undefined behaviour, found by the fuzzer). That is outside
+//   strings and comments (never valid TOML) and, in a multi-line basic
+//   string, right after a backslash and the whitespace that follows it.
+// Strings and comments are skipped as TOML defines them; on text that is not
+// TOML the count may be off, but toml++ then stops at the first error, and
+// before it the text is TOML.
+Precheck precheck(std::string_view text) {
   uint32_t line = 1;
   size_t i = 0;
   const size_t n = text.size();
   auto at = [&](size_t k) { return k < n ? text[k] : '\0'; };
   auto starts = [&](std::string_view w) { return text.substr(i, w.size()) == w; };
-  // Skips the string starting at i (its opening quote) and leaves i after it.
+  auto non_ascii = [](char c) { return static_cast<unsigned char>(c) >= 0x80; };
+  Precheck found;
+  if (starts("\xEF\xBB\xBF")) i = 3;  // a UTF-8 byte order mark, which TOML allows
+  // Skips the string starting at i (its opening quote) and leaves i after it;
+  // sets `found` on a non-ASCII character after a backslash in a multi-line
+  // basic string.
   auto skip_string = [&] {
     const char q = text[i];
     const bool basic = q == '"';
@@ -245,8 +262,17 @@ uint32_t too_deep_at(std::string_view text) {
       i += 3;
       while (i < n) {
         if (basic && text[i] == '\\') {
-          if (at(i + 1) == '\n') ++line;
-          i += 2;
+          ++i;
+          while (i < n && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n')) {
+            if (text[i] == '\n') ++line;
+            ++i;
+          }
+          if (i < n && non_ascii(text[i])) {
+            found = {line, "non-ASCII character right after a backslash in a multi-line string: not supported "
+                           "(docs/scenarios.md, Limits)"};
+            return;
+          }
+          if (i < n && text[i] != q) ++i;  // the escaped character; a quote may close the string
         } else if (text[i] == q && at(i + 1) == q && at(i + 2) == q) {
           i += 3;
           // Up to two more quotes belong to the content (`""""a"""""`).
@@ -277,6 +303,10 @@ uint32_t too_deep_at(std::string_view text) {
   std::vector<int> open;     // `dots` when each open [ or { was opened
   bool statement_start = true;
   auto deep = [&] { return header + 1 + dots + static_cast<int>(open.size()) > kMaxNesting; };
+  auto too_deep = [&] {
+    return Precheck{line, fmt::format("nested more than {} levels deep (docs/scenarios.md, Limits)", kMaxNesting)};
+  };
+  auto outside = [&] { return Precheck{line, "non-ASCII character outside a string or comment"}; };
   while (i < n) {
     const char c = text[i];
     if (c == '\n') {
@@ -298,9 +328,11 @@ uint32_t too_deep_at(std::string_view text) {
     }
     if (c == '"' || c == '\'') {
       skip_string();
+      if (found.line != 0) return found;
       statement_start = false;
       continue;
     }
+    if (non_ascii(c)) return outside();
     if (statement_start && open.empty() && c == '[') {
       // A table header, [a.b] or [[a.b]]: ends at its ']' or the line's end.
       statement_start = false;
@@ -310,13 +342,15 @@ uint32_t too_deep_at(std::string_view text) {
       while (i < n && text[i] != ']' && text[i] != '\n') {
         if (text[i] == '"' || text[i] == '\'') {
           skip_string();
+          if (found.line != 0) return found;
           continue;
         }
+        if (non_ascii(text[i])) return outside();
         if (text[i] == '.') ++parts;
         ++i;
       }
       header = parts > kMaxNesting ? kMaxNesting + 1 : 2 * parts;
-      if (header + 1 > kMaxNesting) return line;
+      if (header + 1 > kMaxNesting) return too_deep();
       continue;
     }
     statement_start = false;
@@ -330,10 +364,10 @@ uint32_t too_deep_at(std::string_view text) {
     } else if (c == '.') {
       ++dots;
     }
-    if (deep()) return line;
+    if (deep()) return too_deep();
     ++i;
   }
-  return 0;
+  return {};
 }
 
 // Line of each key given in one table, for cross-key checks that must point at
@@ -416,7 +450,9 @@ class Reader {
                      [&](const auto& a, const auto& b) { return pos(a.first) < pos(b.first); });
 
     Lines lines;
-    for (const auto& [k, v] : entries) {
+    for (const auto& entry : entries) {
+      const toml::key* k = entry.first;  // not a structured binding: clang 14 cannot capture one
+      const toml::node* v = entry.second;
       const std::string label = section.empty() ? std::string(k->str()) : fmt::format("{}.{}", section, k->str());
       auto known = std::find_if(keys.begin(), keys.end(), [&](const Key& key) { return key.name == k->str(); });
       if (known == keys.end()) unknown(*k, *v, section, label, keys);
@@ -531,8 +567,7 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
   if (text.size() > kMaxFileBytes)
     throw ScenarioError(
         fmt::format("{}: larger than {} bytes, not a scenario (docs/scenarios.md, Limits)", path, kMaxFileBytes));
-  if (const uint32_t line = too_deep_at(text); line != 0)
-    Reader(path).fail(line, fmt::format("nested more than {} levels deep (docs/scenarios.md, Limits)", kMaxNesting));
+  if (const Precheck p = precheck(text); p.line != 0) Reader(path).fail(p.line, p.what);
   toml::table root;
   try {
     root = toml::parse(text, std::string_view(path));

@@ -542,7 +542,7 @@ INSTANTIATE_TEST_SUITE_P(
         Misuse{"UnknownOption", {"--bogus"}, "--bogus: unknown option (see --help)", "--bogus"},
         Misuse{"StrayArgument",
                {"extra"},
-               "extra: unexpected argument; options are --name VALUE (see --help)",
+               "unexpected argument 'extra'; options are --name VALUE (see --help)",
                "extra"},
         Misuse{"GivenTwice", {"--cpus", "3", "--cpus=4"}, "--cpus: given twice", "--cpus"},
         Misuse{"HelpWithValue", {"--help=1"}, "--help: takes no value", "--help"},

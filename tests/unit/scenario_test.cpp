@@ -162,6 +162,15 @@ TEST(ScenarioGood, PartialKeepsOtherDefaults) {
   EXPECT_EQ(s.workload.messages, WorkloadParams{}.messages);
 }
 
+// A UTF-8 byte order mark (editors add one) is not a non-ASCII character
+// outside a string; UTF-8 in strings and comments is fine.
+TEST(ScenarioGood, ByteOrderMarkAndUtf8Strings) {
+  const Scenario s = load_scenario((kScenarios / "good" / "bom.toml").string());
+  EXPECT_EQ(s.name, "a BOM");
+  EXPECT_EQ(s.machine.cpus, 3u);
+  EXPECT_EQ(load_scenario_text("name = \"caf\xc3\xa9\" # d\xc3\xa9j\xc3\xa0 vu\n", "t").name, "caf\xc3\xa9");
+}
+
 // --- bad files, one per kind of mistake ---
 
 struct BadCase {
