@@ -298,6 +298,14 @@ Precheck precheck(std::string_view text) {
     }
   };
 
+  // A quote opens a string only where TOML allows one; right after a bare
+  // character (`x = +1"a`) toml++ reads it as part of a bad bare value, so
+  // what follows is not a string there either.
+  char prev = '\n';
+  auto string_starts = [&](char c) {
+    return (c == '"' || c == '\'') && (prev == '\n' || prev == ' ' || prev == '\t' || prev == '\r' ||
+                                       prev == '=' || prev == '[' || prev == '{' || prev == ',' || prev == '.');
+  };
   int header = 0;            // 2 x the parts of the current table header
   int dots = 0;              // dots along the current key's path
   std::vector<int> open;     // `dots` when each open [ or { was opened
@@ -312,6 +320,7 @@ Precheck precheck(std::string_view text) {
     if (c == '\n') {
       ++line;
       ++i;
+      prev = c;
       if (open.empty()) {
         dots = 0;
         statement_start = true;
@@ -320,16 +329,18 @@ Precheck precheck(std::string_view text) {
     }
     if (c == ' ' || c == '\t' || c == '\r') {
       ++i;
+      prev = c;
       continue;
     }
     if (c == '#') {
       while (i < n && text[i] != '\n') ++i;
       continue;
     }
-    if (c == '"' || c == '\'') {
+    if (string_starts(c)) {
       skip_string();
       if (found.line != 0) return found;
       statement_start = false;
+      prev = c;
       continue;
     }
     if (non_ascii(c)) return outside();
@@ -338,15 +349,18 @@ Precheck precheck(std::string_view text) {
       statement_start = false;
       dots = 0;
       int parts = 1;
+      prev = c;
       ++i;
       while (i < n && text[i] != ']' && text[i] != '\n') {
-        if (text[i] == '"' || text[i] == '\'') {
+        if (string_starts(text[i])) {
+          prev = text[i];
           skip_string();
           if (found.line != 0) return found;
           continue;
         }
         if (non_ascii(text[i])) return outside();
         if (text[i] == '.') ++parts;
+        prev = text[i];
         ++i;
       }
       header = parts > kMaxNesting ? kMaxNesting + 1 : 2 * parts;
@@ -365,6 +379,7 @@ Precheck precheck(std::string_view text) {
       ++dots;
     }
     if (deep()) return too_deep();
+    prev = c;
     ++i;
   }
   return {};

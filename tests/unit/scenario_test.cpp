@@ -169,6 +169,10 @@ TEST(ScenarioGood, ByteOrderMarkAndUtf8Strings) {
   EXPECT_EQ(s.name, "a BOM");
   EXPECT_EQ(s.machine.cpus, 3u);
   EXPECT_EQ(load_scenario_text("name = \"caf\xc3\xa9\" # d\xc3\xa9j\xc3\xa0 vu\n", "t").name, "caf\xc3\xa9");
+  // Wherever TOML lets a string start: no space around '=', a quoted key, a dotted quoted key.
+  EXPECT_EQ(load_scenario_text("name=\"\xc3\xa9\"\n", "t").name, "\xc3\xa9");
+  EXPECT_EQ(load_scenario_text("\"name\"=\'\xc3\xa9\'\n", "t").name, "\xc3\xa9");
+  EXPECT_EQ(load_scenario_text("workload.\"kind\"=\"dedup\"\nname = \"\"\"\n\xc3\xa9\"\"\"\n", "t").name, "\xc3\xa9");
 }
 
 // --- bad files, one per kind of mistake ---
