@@ -263,16 +263,20 @@ Precheck precheck(std::string_view text) {
       while (i < n) {
         if (basic && text[i] == '\\') {
           ++i;
+          bool trimmed = false;  // a line-ending backslash: the whitespace after it is dropped
           while (i < n && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n')) {
             if (text[i] == '\n') ++line;
             ++i;
+            trimmed = true;
           }
           if (i < n && non_ascii(text[i])) {
             found = {line, "non-ASCII character right after a backslash in a multi-line string: not supported "
                            "(docs/scenarios.md, Limits)"};
             return;
           }
-          if (i < n && text[i] != q) ++i;  // the escaped character; a quote may close the string
+          // An escaped character is content; after trimming, the next character is
+          // read afresh (it may be another backslash).
+          if (!trimmed && i < n) ++i;
         } else if (text[i] == q && at(i + 1) == q && at(i + 2) == q) {
           i += 3;
           // Up to two more quotes belong to the content (`""""a"""""`).
