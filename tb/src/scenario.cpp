@@ -239,7 +239,10 @@ struct Precheck {
 //   its table of non-ASCII whitespace reaches __builtin_unreachable for many
 //   code points (undefined behaviour, found by the fuzzer). That is outside
 //   strings and comments (never valid TOML) and, in a multi-line basic
-//   string, right after a backslash and the whitespace that follows it.
+//   string, right after a backslash and the whitespace that follows it. A
+//   string or comment counts as one only where it cannot be the tail of a bad
+//   bare value that toml++ would still be reading (a quote after whitespace,
+//   '=', '[', '{', ',' or '.'; a '#' after whitespace).
 // Strings and comments are skipped as TOML defines them; on text that is not
 // TOML the count may be off, but toml++ then stops at the first error, and
 // before it the text is TOML.
@@ -310,6 +313,7 @@ Precheck precheck(std::string_view text) {
     return (c == '"' || c == '\'') && (prev == '\n' || prev == ' ' || prev == '\t' || prev == '\r' ||
                                        prev == '=' || prev == '[' || prev == '{' || prev == ',' || prev == '.');
   };
+  bool after_string = false;  // the last thing read was a whole string
   int header = 0;            // 2 x the parts of the current table header
   int dots = 0;              // dots along the current key's path
   std::vector<int> open;     // `dots` when each open [ or { was opened
@@ -336,7 +340,11 @@ Precheck precheck(std::string_view text) {
       prev = c;
       continue;
     }
-    if (c == '#') {
+    // A comment after whitespace, a line's start, a string, ']' or '}' only:
+    // right after a bare value (`x = 1979-05-27 1#`) toml++ may still be
+    // reading it, non-ASCII bytes included, so there '#' is a plain character.
+    if (c == '#' && (prev == '\n' || prev == ' ' || prev == '\t' || prev == '\r' || prev == ']' || prev == '}' ||
+                     after_string)) {
       while (i < n && text[i] != '\n') ++i;
       continue;
     }
@@ -345,8 +353,10 @@ Precheck precheck(std::string_view text) {
       if (found.line != 0) return found;
       statement_start = false;
       prev = c;
+      after_string = true;
       continue;
     }
+    after_string = false;
     if (non_ascii(c)) return outside();
     if (statement_start && open.empty() && c == '[') {
       // A table header, [a.b] or [[a.b]]: ends at its ']' or the line's end.

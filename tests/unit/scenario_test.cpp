@@ -162,6 +162,16 @@ TEST(ScenarioGood, PartialKeepsOtherDefaults) {
   EXPECT_EQ(s.workload.messages, WorkloadParams{}.messages);
 }
 
+// The message load_scenario_text throws for `text` (named "t"), or "" if it loads.
+std::string text_error(const std::string& text) {
+  try {
+    load_scenario_text(text, "t");
+  } catch (const ScenarioError& e) {
+    return e.what();
+  }
+  return "";
+}
+
 // A UTF-8 byte order mark (editors add one) is not a non-ASCII character
 // outside a string; UTF-8 in strings and comments is fine.
 TEST(ScenarioGood, ByteOrderMarkAndUtf8Strings) {
@@ -169,6 +179,9 @@ TEST(ScenarioGood, ByteOrderMarkAndUtf8Strings) {
   EXPECT_EQ(s.name, "a BOM");
   EXPECT_EQ(s.machine.cpus, 3u);
   EXPECT_EQ(load_scenario_text("name = \"caf\xc3\xa9\" # d\xc3\xa9j\xc3\xa0 vu\n", "t").name, "caf\xc3\xa9");
+  // A comment right after a string is a comment; right after a bare value it may not be one to toml++.
+  EXPECT_EQ(load_scenario_text("name = \"x\"# caf\xc3\xa9\n", "t").name, "x");
+  EXPECT_EQ(text_error("cpus = 4# caf\xc3\xa9\n"), "t:1: non-ASCII character outside a string or comment");
   // Wherever TOML lets a string start: no space around '=', a quoted key, a dotted quoted key.
   EXPECT_EQ(load_scenario_text("name=\"\xc3\xa9\"\n", "t").name, "\xc3\xa9");
   EXPECT_EQ(load_scenario_text("\"name\"=\'\xc3\xa9\'\n", "t").name, "\xc3\xa9");
@@ -297,14 +310,6 @@ TEST(ScenarioText, LoadsAndNamesTheSource) {
   EXPECT_EQ(s.machine.bus.width_bytes, 2u);
 }
 
-std::string text_error(const std::string& text) {
-  try {
-    load_scenario_text(text, "t");
-  } catch (const ScenarioError& e) {
-    return e.what();
-  }
-  return "";
-}
 
 // The documented count: twice each header part, one per dotted-key part and
 // open bracket; 32 is allowed, 33 is not.
