@@ -242,7 +242,7 @@ struct Precheck {
 //   string, right after a backslash and the whitespace that follows it. A
 //   string or comment counts as one only where it cannot be the tail of a bad
 //   bare value that toml++ would still be reading (a quote after whitespace,
-//   '=', '[', '{', ',' or '.'; a '#' after whitespace).
+//   '=', '[', '{', ',' or '.'; a '#' after whitespace, a string, ']' or '}').
 // Strings and comments are skipped as TOML defines them; on text that is not
 // TOML the count may be off, but toml++ then stops at the first error, and
 // before it the text is TOML.
