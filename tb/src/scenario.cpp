@@ -240,9 +240,8 @@ struct Precheck {
 //   code points (undefined behaviour, found by the fuzzer). That is outside
 //   strings and comments (never valid TOML) and, in a multi-line basic
 //   string, right after a backslash and the whitespace that follows it. A
-//   string or comment counts as one only where it cannot be the tail of a bad
-//   bare value that toml++ would still be reading (a quote after whitespace,
-//   '=', '[', '{', ',' or '.'; a '#' after whitespace, a string, ']' or '}').
+//   string or comment counts as one only where toml++ cannot be reading a bare
+//   value (see the modes below).
 // Strings and comments are skipped as TOML defines them; on text that is not
 // TOML the count may be off, but toml++ then stops at the first error, and
 // before it the text is TOML.
@@ -305,18 +304,25 @@ Precheck precheck(std::string_view text) {
     }
   };
 
-  // A quote opens a string only where TOML allows one; right after a bare
-  // character (`x = +1"a`) toml++ reads it as part of a bad bare value, so
-  // what follows is not a string there either.
+  // Where a string or a comment may begin depends on what toml++ is reading:
+  // a key, the start of a value, a bare value (a number, a date, a word), or
+  // nothing more. Inside a bare value toml++ reads on through quotes, '#' and
+  // non-ASCII bytes (`x = +1"é`, `x = 0b="é`, `x = 1979-05-27 1#é`), so there
+  // they are plain characters; valid TOML never has them there.
+  enum class Mode { kKey, kValue, kBare, kDone };
+  Mode mode = Mode::kKey;
   char prev = '\n';
+  // In a key, a quote opens a string only as a whole part of it (`"a".'b'`).
   auto string_starts = [&](char c) {
-    return (c == '"' || c == '\'') && (prev == '\n' || prev == ' ' || prev == '\t' || prev == '\r' ||
-                                       prev == '=' || prev == '[' || prev == '{' || prev == ',' || prev == '.');
+    if (c != '"' && c != '\'') return false;
+    if (mode == Mode::kValue) return true;
+    return mode == Mode::kKey && (prev == '\n' || prev == ' ' || prev == '\t' || prev == '\r' || prev == '.' ||
+                                  prev == '[' || prev == '{' || prev == ',');
   };
-  bool after_string = false;  // the last thing read was a whole string
   int header = 0;            // 2 x the parts of the current table header
   int dots = 0;              // dots along the current key's path
   std::vector<int> open;     // `dots` when each open [ or { was opened
+  std::vector<char> kinds;   // '[' or '{', for each entry of `open`
   bool statement_start = true;
   auto deep = [&] { return header + 1 + dots + static_cast<int>(open.size()) > kMaxNesting; };
   auto too_deep = [&] {
@@ -325,26 +331,21 @@ Precheck precheck(std::string_view text) {
   auto outside = [&] { return Precheck{line, "non-ASCII character outside a string or comment"}; };
   while (i < n) {
     const char c = text[i];
-    if (c == '\n') {
-      ++line;
-      ++i;
-      prev = c;
-      if (open.empty()) {
-        dots = 0;
-        statement_start = true;
+    if (c == '\n' || c == ' ' || c == '\t' || c == '\r') {
+      if (mode == Mode::kBare) mode = Mode::kDone;  // whitespace ends a bare value
+      if (c == '\n') {
+        ++line;
+        if (open.empty()) {
+          dots = 0;
+          statement_start = true;
+          mode = Mode::kKey;
+        }
       }
-      continue;
-    }
-    if (c == ' ' || c == '\t' || c == '\r') {
-      ++i;
       prev = c;
+      ++i;
       continue;
     }
-    // A comment after whitespace, a line's start, a string, ']' or '}' only:
-    // right after a bare value (`x = 1979-05-27 1#`) toml++ may still be
-    // reading it, non-ASCII bytes included, so there '#' is a plain character.
-    if (c == '#' && (prev == '\n' || prev == ' ' || prev == '\t' || prev == '\r' || prev == ']' || prev == '}' ||
-                     after_string)) {
+    if (c == '#' && mode != Mode::kBare) {
       while (i < n && text[i] != '\n') ++i;
       continue;
     }
@@ -352,11 +353,10 @@ Precheck precheck(std::string_view text) {
       skip_string();
       if (found.line != 0) return found;
       statement_start = false;
+      if (mode == Mode::kValue) mode = Mode::kDone;
       prev = c;
-      after_string = true;
       continue;
     }
-    after_string = false;
     if (non_ascii(c)) return outside();
     if (statement_start && open.empty() && c == '[') {
       // A table header, [a.b] or [[a.b]]: ends at its ']' or the line's end.
@@ -377,6 +377,7 @@ Precheck precheck(std::string_view text) {
         prev = text[i];
         ++i;
       }
+      mode = Mode::kDone;
       header = parts > kMaxNesting ? kMaxNesting + 1 : 2 * parts;
       if (header + 1 > kMaxNesting) return too_deep();
       continue;
@@ -384,13 +385,25 @@ Precheck precheck(std::string_view text) {
     statement_start = false;
     if (c == '[' || c == '{') {
       open.push_back(dots);
+      kinds.push_back(c);
+      if (mode == Mode::kValue) {
+        mode = c == '[' ? Mode::kValue : Mode::kKey;
+      } else {
+        mode = Mode::kBare;  // not where a value starts: toml++ stops there, or reads on
+      }
     } else if ((c == ']' || c == '}') && !open.empty()) {
       dots = open.back();
       open.pop_back();
+      kinds.pop_back();
+      mode = Mode::kDone;
     } else if (c == ',' && !open.empty()) {
       dots = open.back();  // the next element or key starts from its container
-    } else if (c == '.') {
-      ++dots;
+      mode = kinds.back() == '{' ? Mode::kKey : Mode::kValue;
+    } else if (c == '=' && mode == Mode::kKey) {
+      mode = Mode::kValue;
+    } else {
+      if (c == '.') ++dots;
+      if (mode != Mode::kKey) mode = Mode::kBare;  // a bare value, or text toml++ refuses
     }
     if (deep()) return too_deep();
     prev = c;
