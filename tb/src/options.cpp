@@ -13,6 +13,8 @@
 
 #include <fmt/format.h>
 
+#include "shadowsel/hw/clock.h"
+
 namespace shadowsel::tb {
 namespace {
 
@@ -34,7 +36,7 @@ constexpr Spec kSpecs[] = {
     {kOptOut, "--out", Kind::kPath, "DIR", "folder for stats.json and run.json"},
     {kOptNotify, "--notify", Kind::kNotify, "PATH", "select hot path: sw, model, rtl or lockstep"},
     {kOptTrace, "--trace", Kind::kPath, "FILE", "write a Perfetto / chrome://tracing timeline to this file"},
-    {kOptMaxCycles, "--max-cycles", Kind::kU64, "N", "stop after this many cycles, 0..2^64-1 (0: no limit)"},
+    {kOptMaxCycles, "--max-cycles", Kind::kU64, "N", "stop after this many cycles, 0..2^63-1 (0: no limit)"},
     {kOptVersion, "--version", Kind::kFlag, "", "print the version"},
 };
 
@@ -50,12 +52,12 @@ bool is_integer_text(std::string_view v) {
   return !v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-uint64_t to_u64(std::string_view option, std::string_view v) {
+uint64_t to_u64(std::string_view option, std::string_view v, uint64_t max, std::string_view max_is = "") {
   if (!is_integer_text(v)) bad(option, fmt::format("expected an integer, got '{}'", printable(v)));
   uint64_t x = 0;
   const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
-  if (v.front() == '-' || ec != std::errc() || end != v.data() + v.size())
-    bad(option, fmt::format("must be 0..{}, got {}", kU64Max, printable(v)));
+  if (v.front() == '-' || ec != std::errc() || end != v.data() + v.size() || x > max)
+    bad(option, fmt::format("must be 0..{}{}, got {}", max, max_is, printable(v)));
   return x;
 }
 
@@ -133,7 +135,14 @@ CommandLine parse_command_line(const std::vector<std::string>& args, unsigned ac
         break;
       }
       case Kind::kCount: cl.cpus = to_cpus(name, value); break;
-      case Kind::kU64: (spec->bit == kOptSeed ? cl.seed : cl.max_cycles) = to_u64(name, value); break;
+      case Kind::kU64:
+        if (spec->bit == kOptSeed) {
+          cl.seed = to_u64(name, value, kU64Max);
+        } else {
+          // Simulated time ends at kLastCycle: a longer limit could never be reached.
+          cl.max_cycles = to_u64(name, value, hw::kLastCycle, " (the last cycle)");
+        }
+        break;
       case Kind::kNumber: cl.freq_mhz = to_number(name, value); break;
       case Kind::kNotify: cl.notify = parse_notify_path(std::string(value), std::string(name)); break;
     }

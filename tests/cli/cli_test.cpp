@@ -514,11 +514,11 @@ INSTANTIATE_TEST_SUITE_P(
                "--seed"},
         Misuse{"MaxCyclesTooLarge",
                {"--max-cycles", "18446744073709551616"},
-               "--max-cycles: must be 0..18446744073709551615, got 18446744073709551616",
+               "--max-cycles: must be 0..9223372036854775807 (the last cycle), got 18446744073709551616",
                "--max-cycles"},
         Misuse{"MaxCyclesNegative",
                {"--max-cycles", "-5"},
-               "--max-cycles: must be 0..18446744073709551615, got -5",
+               "--max-cycles: must be 0..9223372036854775807 (the last cycle), got -5",
                "--max-cycles"},
         Misuse{"FreqZero", {"--freq-mhz", "0"}, "--freq-mhz: must be > 0 and <= 100000, got 0", "--freq-mhz"},
         Misuse{"FreqNotANumber", {"--freq-mhz", "5x"}, "--freq-mhz: expected a number, got '5x'", "--freq-mhz"},
@@ -635,10 +635,19 @@ TEST(CliTrace, WriteErrorDuringTheRunFailsTheRun) {
 }
 
 // The whole 64-bit range, exactly: nothing clamped.
+// --seed takes every uint64; --max-cycles every cycle simulated time can reach (2^63 - 1)
+// and no more, exactly: nothing is clamped.
+TEST(CliRun, MaxCyclesPastTheLastCycleIsBadInput) {
+  TempDir d;
+  const Result r = run_shadowsel({"--max-cycles", "9223372036854775808", "--out", d.str()});
+  EXPECT_EQ(expect_bad_input(r),
+            "--max-cycles: must be 0..9223372036854775807 (the last cycle), got 9223372036854775808");
+}
+
 TEST(CliRun, SeedAndMaxCyclesTakeTheFullRange) {
   TempDir d;
   const Result r = run_shadowsel(
-      {"--seed", "18446744073709551615", "--max-cycles", "18446744073709551615", "--out", d.str()});
+      {"--seed", "18446744073709551615", "--max-cycles", "9223372036854775807", "--out", d.str()});
   expect_clean_exit(r, 0);
   if (HasFatalFailure()) return;
   EXPECT_NE(r.out.find("seed 18446744073709551615,"), std::string::npos) << r.describe();
