@@ -303,7 +303,8 @@ void Kernel::register_stats(sim::Stats& s) const {
   s.counter(p + "preemptions", &c_.preemptions, "slices", "time slices ended with another process ready");
   const Heap* h = &heap_;
   s.formula(p + "heap_peak_bytes", [h] { return static_cast<double>(h->peak()); }, "bytes",
-            "most kernel memory in use at once");
+            "most kernel memory in use at once, the message pools carved at boot included "
+            "(their own peaks: msg.tx_pool_peak_bytes, msg.rx_pool_peak_bytes)");
 }
 
 }  // namespace shadowsel::drv
