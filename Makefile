@@ -6,7 +6,7 @@ ARGS   ?=
 CMAKE_FLAGS ?=
 PY     := /usr/bin/python3
 
-.PHONY: all setup configure build run test bench hw-report fuzz clean
+.PHONY: all setup configure build run test test-sanitize bench hw-report fuzz clean
 
 all: build
 
@@ -28,6 +28,21 @@ run: build
 test: configure
 	cmake --build $(BUILD)
 	ctest --test-dir $(BUILD) --output-on-failure -j2 $(CTEST_ARGS)
+
+# The whole suite built with AddressSanitizer, UndefinedBehaviorSanitizer and
+# LeakSanitizer (CMake option SHADOWSEL_SANITIZE) in its own build directory; every
+# report is fatal. The formal label is left out: it runs external tools (yosys,
+# z3) on the RTL, no code of ours. README, "Sanitizers".
+SANITIZE_BUILD ?= build-sanitize
+SANITIZE_ENV := ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=0:abort_on_error=0:strict_string_checks=1:check_initialization_order=1 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  LSAN_OPTIONS=report_objects=0
+test-sanitize: setup
+	@test -f $(SANITIZE_BUILD)/build.ninja || cmake -S . -B $(SANITIZE_BUILD) -G Ninja \
+	  -DCMAKE_BUILD_TYPE=Release -DSHADOWSEL_SANITIZE=ON \
+	  -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache $(CMAKE_FLAGS)
+	cmake --build $(SANITIZE_BUILD)
+	$(SANITIZE_ENV) ctest --test-dir $(SANITIZE_BUILD) --output-on-failure -j2 -LE formal $(CTEST_ARGS)
 
 bench: configure
 	cmake --build $(BUILD) --target shadowsel hostcost ne_tb ne_cosim

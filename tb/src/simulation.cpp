@@ -45,7 +45,7 @@ Simulation::Simulation(const Scenario& s, const hw::CoreFactory& cores)
                                                      platform_->node(i), s_.machine, rec_));
     kernels_.back()->on_start([this](drv::Process&) { ++live_; });
     kernels_.back()->on_exit([this](drv::Process&) {
-      if (--live_ == 0) sc_core::sc_stop();
+      if (--live_ == 0) sim::end_run();
     });
   }
   // Every CPU runs its POSIX layer, a pipe agent, a FIFO agent and a process
@@ -75,7 +75,10 @@ Simulation::Simulation(const Scenario& s, const hw::CoreFactory& cores)
   rec_.register_stats(stats_);
 }
 
-Simulation::~Simulation() = default;
+// Before any member goes: the threads still suspended (agents, servers, blocked
+// processes, the idle contexts, the bus, the engines) unwind through code that
+// uses them.
+Simulation::~Simulation() { sim::release_processes(); }
 
 void Simulation::register_select_totals() {
   // Machine-wide sums of the agents' figures: what a notification costs.

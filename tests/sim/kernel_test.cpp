@@ -5,6 +5,7 @@
 
 #include "shadowsel/driver/msg.h"
 #include "shadowsel/hw/time.h"
+#include "shadowsel/sim/failure.h"
 #include "shadowsel/tb/simulation.h"
 
 namespace shadowsel::test {
@@ -201,6 +202,65 @@ TEST(Run, CycleLimitStopsARunThatWouldGoOn) {
   EXPECT_EQ(r.end, tb::RunResult::End::kCycleLimit);
   EXPECT_EQ(r.cycles, 5000u);
 }
+
+// However a run ends, the threads still suspended in it (agents, daemons, blocked
+// processes, idle contexts, bus, engines) are unwound when the Simulation goes:
+// the objects on their stacks are destroyed (LeakSanitizer reports them otherwise).
+struct Sentinel {
+  int* destroyed;
+  ~Sentinel() { ++*destroyed; }
+};
+
+enum class Ending { kFinished, kStalled, kCycleLimit, kFailed };
+
+class RunEnd : public testing::TestWithParam<Ending> {};
+
+TEST_P(RunEnd, SuspendedThreadsAreUnwoundWhenTheSimulationGoes) {
+  int destroyed = 0;  // outlives the Simulation
+  {
+    tb::Simulation sim(scenario(2));
+    // A daemon waiting for a message, one asleep on a timer at the end (or, when the
+    // run stalls, blocked again after it): never resumed.
+    sim.kernel(1).spawn("holder", [&](Process& p) {
+      Sentinel s{&destroyed};
+      p.receive();
+    }, /*daemon=*/true);
+    sim.kernel(0).spawn("sleeper", [&](Process& p) {
+      Sentinel s{&destroyed};
+      p.sleep(1'000'000);
+      p.receive();
+    }, /*daemon=*/true);
+    const Ending how = GetParam();
+    sim.kernel(0).spawn("worker", [&, how](Process& p) {
+      Sentinel s{&destroyed};
+      p.compute(1000);
+      if (how == Ending::kStalled) p.receive();
+      if (how == Ending::kCycleLimit) p.compute(1'000'000);
+      if (how == Ending::kFailed) throw std::runtime_error("worker fails");
+    });
+    const tb::RunResult r = sim.run(how == Ending::kCycleLimit ? 5000 : 0);
+    const tb::RunResult::End expected[] = {tb::RunResult::End::kFinished, tb::RunResult::End::kStalled,
+                                           tb::RunResult::End::kCycleLimit, tb::RunResult::End::kFailed};
+    ASSERT_EQ(r.end, expected[static_cast<int>(how)]) << r.detail;
+    // The worker unwound by itself only if it finished or failed.
+    const bool worker_done = how == Ending::kFinished || how == Ending::kFailed;
+    EXPECT_EQ(destroyed, worker_done ? 1 : 0);
+    EXPECT_GT(sim::live_threads(), 0u);
+  }
+  EXPECT_EQ(destroyed, 3);
+  EXPECT_EQ(sim::live_threads(), 0u);
+}
+
+const char* const kEndingNames[] = {"Finished", "Stalled", "CycleLimit", "Failed"};
+void PrintTo(Ending e, std::ostream* os) { *os << kEndingNames[static_cast<int>(e)]; }
+std::string ending_name(const testing::TestParamInfo<Ending>& i) {
+  return kEndingNames[static_cast<int>(i.param)];
+}
+
+INSTANTIATE_TEST_SUITE_P(Run, RunEnd,
+                         testing::Values(Ending::kFinished, Ending::kStalled, Ending::kCycleLimit,
+                                         Ending::kFailed),
+                         ending_name);
 
 }  // namespace
 }  // namespace shadowsel::test

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
-// How simulated code ends a run with an error: an exception escaping a
-// simulated context is caught at the top of that context and reported here,
-// so the run stops cleanly with a message instead of aborting the host.
+// How a run ends. An exception escaping a simulated context is caught at the top
+// of that context and reported here, so the run stops cleanly with a message
+// instead of aborting the host. Whatever ends it, the SystemC threads still
+// suspended at the end are then unwound (release_processes), so that the objects
+// on their stacks are destroyed like any others.
 #pragma once
 
 #include <systemc>
 
+#include <cstddef>
 #include <functional>
 #include <string>
 
@@ -15,13 +18,32 @@ namespace shadowsel::sim {
 void set_failure_handler(std::function<void(const std::string&)> h);
 void report_failure(const std::string& what);
 
+/// Ends the run from simulated code: sc_start() returns at the end of this delta
+/// cycle. It pauses the kernel rather than stopping it (sc_stop), because only a
+/// kernel that can still run one more delta can unwind the threads left suspended.
+void end_run();
+
+/// SystemC threads that have started and not terminated (modules' SC_THREADs and
+/// spawned threads, at any depth of the hierarchy).
+std::size_t live_threads();
+
+/// Unwinds every thread still suspended: each is killed (sc_unwind_exception
+/// thrown at its wait), so the locals on its stack are destroyed. Call from
+/// sc_main once sc_start() has returned, while every object those threads use
+/// still exists (tb::Simulation's destructor does). SystemC 2.3.4 kills only from
+/// within a process, so this resumes the kernel for one delta cycle with a method
+/// process that kills them and stops the simulation: nothing runs afterwards.
+/// Does nothing if the simulation never started or was stopped with sc_stop().
+/// Throws std::logic_error if a thread survives its kill.
+void release_processes();
+
 /// Runs `body`, reporting any exception as a failure of `context`.
 template <class F>
 void guarded(const std::string& context, F&& body) {
   try {
     body();
   } catch (const sc_core::sc_unwind_exception&) {
-    throw;  // SystemC unwinding a killed thread: not an error
+    throw;  // release_processes() (or a reset) unwinding the thread: not an error
   } catch (const std::exception& e) {
     report_failure(context + ": " + e.what());
   }
