@@ -1,5 +1,6 @@
-# The two quick-start commands (make run, make test), the benchmarks, the
-# notify engine's hardware report (make hw-report) and the fuzzer (make fuzz).
+# The two quick-start commands (make run, make test), the sanitizer suite
+# (make test-sanitize), the benchmarks, the notify engine's hardware report
+# (make hw-report) and the fuzzer (make fuzz).
 # Every target first runs scripts/setup, which installs missing Debian packages.
 BUILD  ?= build
 ARGS   ?=
@@ -31,18 +32,19 @@ test: configure
 
 # The whole suite built with AddressSanitizer, UndefinedBehaviorSanitizer and
 # LeakSanitizer (CMake option SHADOWSEL_SANITIZE) in its own build directory; every
-# report is fatal. The formal label is left out: it runs external tools (yosys,
-# z3) on the RTL, no code of ours. README, "Sanitizers".
+# report fails its test (UBSan: -fno-sanitize-recover). Left out: the formal label
+# and rtl.ne_synth, which run external tools (yosys-smtbmc, z3, yosys) on the RTL and
+# no code of ours; make test runs them. README, "Sanitizers".
 SANITIZE_BUILD ?= build-sanitize
-SANITIZE_ENV := ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=0:abort_on_error=0:strict_string_checks=1:check_initialization_order=1 \
-  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  LSAN_OPTIONS=report_objects=0
+SANITIZE_ENV := ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=0:strict_string_checks=1:check_initialization_order=1 \
+  UBSAN_OPTIONS=print_stacktrace=1
 test-sanitize: setup
 	@test -f $(SANITIZE_BUILD)/build.ninja || cmake -S . -B $(SANITIZE_BUILD) -G Ninja \
 	  -DCMAKE_BUILD_TYPE=Release -DSHADOWSEL_SANITIZE=ON \
 	  -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache $(CMAKE_FLAGS)
 	cmake --build $(SANITIZE_BUILD)
-	$(SANITIZE_ENV) ctest --test-dir $(SANITIZE_BUILD) --output-on-failure -j2 -LE formal $(CTEST_ARGS)
+	$(SANITIZE_ENV) ctest --test-dir $(SANITIZE_BUILD) --output-on-failure -j2 \
+	  -LE formal -E '^rtl\.ne_synth$$' $(CTEST_ARGS)
 
 bench: configure
 	cmake --build $(BUILD) --target shadowsel hostcost ne_tb ne_cosim

@@ -13,6 +13,7 @@
 
 #include "shadowsel/hw/platform.h"
 #include "shadowsel/hw/time.h"
+#include "shadowsel/sim/failure.h"
 
 namespace shadowsel::test {
 
@@ -34,6 +35,8 @@ class BusHarness : public sc_core::sc_module {
       sc_core::sc_spawn([this, i] { drain(i); });
     }
   }
+  // The bus thread, the drains and the traffic threads unwind while the platform exists.
+  ~BusHarness() override { sim::release_processes(); }
 
   /// Sends `payload` from `src` to `dst_mask` now, via node memory at `addr`.
   void send(uint32_t src, uint64_t dst_mask, const std::vector<uint8_t>& payload,

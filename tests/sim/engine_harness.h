@@ -12,6 +12,7 @@
 #include "shadowsel/hw/notify_engine.h"
 #include "shadowsel/hw/platform.h"
 #include "shadowsel/hw/time.h"
+#include "shadowsel/sim/failure.h"
 
 namespace shadowsel::test {
 
@@ -22,6 +23,8 @@ class EngineHarness {
     hw::init_time_resolution();
     platform = std::make_unique<hw::Platform>(params, rec, make_core);
   }
+  // The engines' threads and the test's CPU threads unwind while the platform exists.
+  ~EngineHarness() { sim::release_processes(); }
 
   hw::Node& node(uint32_t i) { return platform->node(i); }
   hw::NotifyEngine& engine(uint32_t i) { return *platform->node(i).engine(); }
