@@ -34,7 +34,9 @@ std::size_t live_threads();
 /// within a process, so this resumes the kernel for one delta cycle with a method
 /// process that kills them and stops the simulation: nothing runs afterwards.
 /// Does nothing if the simulation never started or was stopped with sc_stop().
-/// Throws std::logic_error if a thread survives its kill.
+/// Throws std::logic_error if a thread survives its kill. The exception leaves
+/// through the wait() each thread is suspended in: never wait() in a destructor
+/// or a noexcept function (std::terminate), and let it through every catch.
 void release_processes();
 
 /// Runs `body`, reporting any exception as a failure of `context`.
