@@ -6,6 +6,11 @@
 #include <stdexcept>
 #include <vector>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <pthread.h>
+#include <sanitizer/common_interface_defs.h>
+#endif
+
 namespace shadowsel::sim {
 namespace {
 std::function<void(const std::string&)> g_handler;
@@ -45,6 +50,21 @@ void end_run() {
 
 std::size_t live_threads() { return threads().size(); }
 
+void main_stack_returned() {
+#if defined(__SANITIZE_ADDRESS__)
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
+  void* bottom = nullptr;
+  std::size_t size = 0;
+  pthread_attr_getstack(&attr, &bottom, &size);
+  pthread_attr_destroy(&attr);
+  // A switch from this stack to itself: ASan takes the bounds it is given.
+  void* fake_stack = nullptr;
+  __sanitizer_start_switch_fiber(&fake_stack, bottom, size);
+  __sanitizer_finish_switch_fiber(fake_stack, nullptr, nullptr);
+#endif
+}
+
 void release_processes() {
   // Paused: sc_start() returned after end_run(), starvation or its time limit.
   if (!sc_core::sc_is_running() || sc_core::sc_get_status() != sc_core::SC_PAUSED) return;
@@ -64,6 +84,7 @@ void release_processes() {
       },
       "shadowsel_release_processes", &method);
   sc_core::sc_start(sc_core::SC_ZERO_TIME);
+  main_stack_returned();
   if (survivors) {
     throw std::logic_error(std::to_string(survivors) + " SystemC threads survived release_processes()");
   }

@@ -175,6 +175,7 @@ RunResult Simulation::run(uint64_t max_cycles) {
     } else {
       sc_core::sc_start();
     }
+    sim::main_stack_returned();
   }
   r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   r.cycles = hw::now_cycles();

@@ -39,6 +39,14 @@ std::size_t live_threads();
 /// or a noexcept function (std::terminate), and let it through every catch.
 void release_processes();
 
+/// Call in sc_main right after sc_start() returns (tb::Simulation and
+/// release_processes do). Under AddressSanitizer, SystemC's coroutine switches
+/// leave ASan's bounds of the main stack wrong once the kernel returns (top 0), so
+/// an exception thrown in sc_main afterwards leaves stale poison on the stack and
+/// later calls get false stack-buffer-overflow reports: this declares the main
+/// thread's stack again. Nothing in other builds.
+void main_stack_returned();
+
 /// Runs `body`, reporting any exception as a failure of `context`.
 template <class F>
 void guarded(const std::string& context, F&& body) {
