@@ -3,10 +3,26 @@
 // process manager: one place for both sides.
 #include "shadowsel/driver/agent_protocol.h"
 
+#include <map>
+#include <stdexcept>
+
 #include "shadowsel/driver/filesystem.h"
 #include "shadowsel/driver/wire.h"
 
 namespace shadowsel::drv {
+namespace {
+// A kSpawn message carries each description's shared status as a key into this
+// table, which holds the reference until the child's CPU takes it: one whose
+// message is never read (the run ends first) is freed with the table, not leaked.
+struct StatusesInFlight {
+  std::map<uint64_t, std::shared_ptr<OpenFile::Status>> by_key;
+  uint64_t next_key = 1;
+};
+StatusesInFlight& in_flight() {
+  static StatusesInFlight t;
+  return t;
+}
+}  // namespace
 
 std::vector<uint8_t> encode_select(uint64_t wait_id, std::span<const SelectItem> items) {
   WireWriter w;
@@ -38,8 +54,9 @@ std::vector<uint8_t> encode_spawn(const SpawnRequest& r) {
       .put<int32_t>(r.parent).put<int32_t>(r.sigpipe).put(reinterpret_cast<uint64_t>(r.handler))
       .put<uint32_t>(static_cast<uint32_t>(r.files.size()));
   for (const auto& f : r.files) {
-    auto* status = new std::shared_ptr<OpenFile::Status>(f->status);
-    w.put(static_cast<uint8_t>(f->type)).put(reinterpret_cast<uint64_t>(status)).put(f->conn.owner)
+    const uint64_t status = in_flight().next_key++;
+    in_flight().by_key.emplace(status, f->status);
+    w.put(static_cast<uint8_t>(f->type)).put(status).put(f->conn.owner)
         .put(f->conn.id).put<uint8_t>(f->conn.fifo).put(f->version)
         .put<uint64_t>(f->node ? f->node->id : 0).put<int32_t>(f->host_fd);
   }
@@ -61,9 +78,10 @@ SpawnRequest decode_spawn(std::span<const uint8_t> msg, const FileSystem& fs) {
   for (auto& file : q.files) {
     auto f = std::make_shared<OpenFile>();
     f->type = static_cast<OpenFile::Type>(r.get<uint8_t>());
-    auto* status = reinterpret_cast<std::shared_ptr<OpenFile::Status>*>(r.get<uint64_t>());
-    f->status = std::move(*status);
-    delete status;
+    const auto status = in_flight().by_key.find(r.get<uint64_t>());
+    if (status == in_flight().by_key.end()) throw std::logic_error("kSpawn: description status read twice");
+    f->status = std::move(status->second);
+    in_flight().by_key.erase(status);
     f->conn.owner = r.get<uint32_t>();
     f->conn.id = r.get<uint32_t>();
     f->conn.fifo = r.get<uint8_t>();
