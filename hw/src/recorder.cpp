@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 namespace shadowsel::sim {
 namespace {
@@ -52,6 +53,8 @@ void Recorder::open_trace(const std::string& path) {
   line(fmt::format(R"J({{{},"pid":{},"args":{{"name":"IPB"}}}})J", meta, kBusPid));
   line(fmt::format(R"J({{"ph":"M","name":"thread_name","pid":{},"tid":1,"args":{{"name":"lane X"}}}})J", kBusPid));
   line(fmt::format(R"J({{"ph":"M","name":"thread_name","pid":{},"tid":2,"args":{{"name":"lane Y"}}}})J", kBusPid));
+  for (uint32_t cpu : named_cpus_) emit_cpu_name(cpu);
+  for (const NamedProcess& p : named_processes_) emit_process_name(p);
   // Flush now so a file that cannot take data (/dev/full) is refused before the run.
   if (std::fflush(trace_) != 0 && trace_error_.empty()) trace_error_ = fmt::format("{}: cannot write: {}", path, std::strerror(errno));
   if (!trace_error_.empty()) {
@@ -81,8 +84,19 @@ void Recorder::close_trace() {
   trace_ = nullptr;
 }
 
+// Names are remembered, as CPUs and their services are named while the machine is
+// built, before a trace is opened; open_trace() writes the ones given so far.
 void Recorder::name_cpu(uint32_t cpu) {
-  if (!trace_) return;
+  named_cpus_.push_back(cpu);
+  if (trace_) emit_cpu_name(cpu);
+}
+
+void Recorder::name_process(uint32_t cpu, uint32_t pid, const std::string& name) {
+  named_processes_.push_back({cpu, pid, name});
+  if (trace_) emit_process_name(named_processes_.back());
+}
+
+void Recorder::emit_cpu_name(uint32_t cpu) {
   emit("%s", first_event_ ? "" : ",\n");
   first_event_ = false;
   emit(
@@ -92,13 +106,13 @@ void Recorder::name_cpu(uint32_t cpu) {
                cpu_pid(cpu), cpu, cpu_pid(cpu), kIrqTid);
 }
 
-void Recorder::name_process(uint32_t cpu, uint32_t pid, const std::string& name) {
-  if (!trace_) return;
+void Recorder::emit_process_name(const NamedProcess& p) {
   emit("%s", first_event_ ? "" : ",\n");
   first_event_ = false;
-  emit(
-               R"J({"ph":"M","name":"thread_name","pid":%u,"tid":%u,"args":{"name":"%s (pid %u)"}})J",
-               cpu_pid(cpu), pid, name.c_str(), pid);
+  // A JSON string: process names come from programs and scenarios.
+  const std::string label = nlohmann::json(fmt::format("{} (pid {})", p.name, p.pid)).dump();
+  emit(R"J({"ph":"M","name":"thread_name","pid":%u,"tid":%u,"args":{"name":%s}})J", cpu_pid(p.cpu), p.pid,
+       label.c_str());
 }
 
 void Recorder::slice(uint32_t pid, uint32_t tid, const char* name, uint64_t start, uint64_t end,

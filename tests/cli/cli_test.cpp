@@ -1014,6 +1014,14 @@ TEST(CliTrace, WritesPerfettoJsonWithBusSlices) {
     if (HasFailure()) break;  // one bad event is enough to report
   }
   EXPECT_GT(bus_slices, 0u) << "no \"ph\":\"X\" events on the bus track";
+
+  // Every CPU and its services are named, though the machine (and so the names) is
+  // built before the trace is opened.
+  std::set<std::string> names;
+  for (const json& e : events)
+    if (e.value("ph", "") == "M" && e.contains("args")) names.insert(e["args"].value("name", ""));
+  for (const char* n : {"CPU 0", "CPU 3", "pipe-agent (pid 1)", "fifo-agent (pid 2)", "proc-manager (pid 3)"})
+    EXPECT_TRUE(names.count(n)) << "no metadata name '" << n << "'";
 }
 
 // ---------------------------------------------------------------------------

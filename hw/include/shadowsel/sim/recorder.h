@@ -72,6 +72,15 @@ class Recorder {
   void emit(const char* format, ...) __attribute__((format(printf, 2, 3)));
 
   double freq_mhz_;
+  struct NamedProcess {
+    uint32_t cpu, pid;
+    std::string name;
+  };
+  void emit_cpu_name(uint32_t cpu);
+  void emit_process_name(const NamedProcess& p);
+
+  std::vector<uint32_t> named_cpus_;
+  std::vector<NamedProcess> named_processes_;
   std::FILE* trace_ = nullptr;
   std::string trace_path_;
   std::string trace_error_;
