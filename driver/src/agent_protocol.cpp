@@ -24,6 +24,45 @@ StatusesInFlight& in_flight() {
 }
 }  // namespace
 
+void put_state(WireWriter& w, const ObjectState& s) {
+  w.put(s.kind);
+  if (s.kind == ObjectState::Kind::kSocket) {
+    w.put(s.events);
+  } else {
+    w.put<uint8_t>(s.nonempty).put<uint8_t>(s.full).put(s.readers).put(s.writers).put(s.w_counter);
+  }
+  w.put(s.changed_at);
+}
+
+ObjectState get_state(WireReader& r) {
+  ObjectState s;
+  s.kind = r.get<ObjectState::Kind>();
+  if (s.kind == ObjectState::Kind::kSocket) {
+    s.events = r.get<short>();
+  } else {
+    s.nonempty = r.get<uint8_t>();
+    s.full = r.get<uint8_t>();
+    s.readers = r.get<uint32_t>();
+    s.writers = r.get<uint32_t>();
+    s.w_counter = r.get<uint32_t>();
+  }
+  s.changed_at = r.get<uint64_t>();
+  return s;
+}
+
+void put_push(WireWriter& w, const ShadowPush& p) {
+  w.put<uint8_t>(p.forwarding).put(p.events).put<uint8_t>(p.done).put(p.window);
+}
+
+ShadowPush get_push(WireReader& r) {
+  ShadowPush p;
+  p.forwarding = r.get<uint8_t>();
+  p.events = r.get<short>();
+  p.done = r.get<uint8_t>();
+  p.window = r.get<uint32_t>();
+  return p;
+}
+
 std::vector<uint8_t> encode_select(uint64_t wait_id, std::span<const SelectItem> items) {
   WireWriter w;
   w.put(AgentMsg::kSelect).put(wait_id).put(static_cast<uint32_t>(items.size()));

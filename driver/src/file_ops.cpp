@@ -12,6 +12,7 @@ const FileOps& pipe_file_ops();
 const FileOps& regular_file_ops();
 const FileOps& directory_ops();
 const FileOps& console_ops();
+const FileOps& socket_file_ops();
 
 int64_t FileOps::lseek(OpenFile&, int64_t, int) const { return -ESPIPE; }
 
@@ -44,6 +45,8 @@ const FileOps& file_ops(OpenFile::Type t) {
       return directory_ops();
     case OpenFile::Type::kConsole:
       return console_ops();
+    case OpenFile::Type::kSocket:
+      return socket_file_ops();
   }
   throw std::logic_error("open file of an unknown kind");
 }

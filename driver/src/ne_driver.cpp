@@ -8,7 +8,10 @@
 #include <string>
 #include <vector>
 
+#include <poll.h>
+
 #include "shadowsel/driver/kernel.h"
+#include "shadowsel/driver/socket.h"
 #include "shadowsel/gen/ne.h"
 #include "shadowsel/hw/notify_engine.h"
 #include "shadowsel/hw/time.h"
@@ -75,8 +78,21 @@ std::map<std::pair<uint32_t, uint32_t>, uint64_t>& changed_at_table() {
   return t;
 }
 
-uint8_t encode(const PipeState& s, uint32_t version) {
+// A socket's poll bits as socket_state flags, and back.
+constexpr std::pair<short, uint32_t> kSocketBits[] = {
+    {POLLIN | POLLRDNORM, ne::SocketState::kIn}, {POLLOUT | POLLWRNORM, ne::SocketState::kOut},
+    {POLLRDHUP, ne::SocketState::kRdhup},        {POLLHUP, ne::SocketState::kHup},
+    {POLLERR, ne::SocketState::kErr},            {POLLPRI, ne::SocketState::kPri},
+};
+
+uint8_t encode(const ObjectState& s, uint32_t version) {
   uint8_t b = 0;
+  if (s.kind == ObjectState::Kind::kSocket) {
+    for (const auto& [poll, flag] : kSocketBits) {
+      if (s.events & poll) b |= flag;
+    }
+    return b;
+  }
   if (s.nonempty) b |= ne::PipeState::kNonempty;
   if (s.full) b |= ne::PipeState::kFull;
   if (!s.readers) b |= ne::PipeState::kNoReaders;
@@ -85,23 +101,35 @@ uint8_t encode(const PipeState& s, uint32_t version) {
   return b;
 }
 
-PipeState decode(uint8_t b, uint32_t version, uint32_t owner, uint32_t object) {
-  PipeState s;
-  s.nonempty = b & ne::PipeState::kNonempty;
-  s.full = b & ne::PipeState::kFull;
-  s.readers = (b & ne::PipeState::kNoReaders) ? 0 : 1;
-  s.writers = (b & ne::PipeState::kNoWriters) ? 0 : 1;
-  s.w_counter = (b & ne::PipeState::kHupArmed) ? version + 1 : version;
+ObjectState decode(uint8_t b, uint32_t version, uint32_t owner, uint32_t object) {
+  ObjectState s;
+  if (is_socket_object(object)) {
+    s.kind = ObjectState::Kind::kSocket;
+    for (const auto& [poll, flag] : kSocketBits) {
+      if (b & flag) s.events |= poll;
+    }
+  } else {
+    s.nonempty = b & ne::PipeState::kNonempty;
+    s.full = b & ne::PipeState::kFull;
+    s.readers = (b & ne::PipeState::kNoReaders) ? 0 : 1;
+    s.writers = (b & ne::PipeState::kNoWriters) ? 0 : 1;
+    s.w_counter = (b & ne::PipeState::kHupArmed) ? version + 1 : version;
+  }
   auto& t = changed_at_table();
   auto it = t.find({owner, object});
   s.changed_at = it == t.end() ? 0 : it->second;
   return s;
 }
 
-// The state of an object on a node that went down: like a pipe whose other side closed.
-PipeState vanished(uint32_t version) {
-  PipeState s;
-  s.w_counter = version + 1;
+// The state of an object on a node that went down: like a pipe whose other side closed,
+// or a socket reset.
+ObjectState vanished(const SelectKey& k) {
+  ObjectState s;
+  if (is_socket_object(k.object)) {
+    s.kind = ObjectState::Kind::kSocket;
+    s.events = POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM | POLLRDHUP | POLLHUP | POLLERR;
+  }
+  s.w_counter = k.version + 1;
   s.changed_at = hw::now_cycles();
   return s;
 }
@@ -202,7 +230,7 @@ bool NeDriver::select_item(const std::shared_ptr<Wait>& w, uint32_t slot, const 
   if (!booted_) return false;
   charge(k_.costs().fd_check);  // the lookup of the key (before the register sequence)
   if (down_.count(key.owner)) {
-    w->answers.push_back({slot, vanished(key.version), true});
+    w->answers.push_back({slot, vanished(key), true});
     return true;
   }
   // One register sequence: no interrupt can split it (see R1).
@@ -248,7 +276,7 @@ bool NeDriver::select_item(const std::shared_ptr<Wait>& w, uint32_t slot, const 
   return true;
 }
 
-void NeDriver::on_state(const Key& k, const PipeState& s, bool ready, bool notify) {
+void NeDriver::on_state(const Key& k, const ObjectState& s, bool ready, bool notify) {
   charge(k_.costs().fd_check);
   // R6: "ready" with a state that is not: the owner could not remember the interest.
   const bool owner_full = !notify && ready && !interest_ready(s, static_cast<Interest>(k.event), k.version);
@@ -278,7 +306,7 @@ void NeDriver::wake(const std::vector<Wait*>& waits) {
 void NeDriver::on_node_down(uint32_t node) {
   ++c_.node_down_records;
   down_.insert(node);
-  const SelectDb::Delivered d = db_.owner_down(node, [](const Key& k) { return vanished(k.version); });
+  const SelectDb::Delivered d = db_.owner_down(node, [](const Key& k) { return vanished(k); });
   c_.node_down_wakes += d.linked;
   wake(d.wake);
 }
@@ -289,10 +317,10 @@ void NeDriver::on_subscribe(const Record& r) {
   charge(k_.costs().fd_check);
   const uint32_t me = k_.cpu();
   const Key key{me, r.object, r.event, r.version};
-  PipeObject* p = px_.pipe(r.object);
-  PipeState s = p ? p->state() : vanished(r.version);
-  if (!p) s.changed_at = 0;
-  const bool ready = !p || interest_ready(s, static_cast<Interest>(r.event), r.version);
+  const std::optional<ObjectState> now = px_.object_state(r.object);
+  ObjectState s = now ? *now : vanished(key);
+  if (!now) s.changed_at = 0;
+  const bool ready = !now || interest_ready(s, static_cast<Interest>(r.event), r.version);
   changed_at_table()[{me, r.object}] = s.changed_at;
   // R3: one sequence with the state read above; no process of this CPU runs in between.
   key_regs(key);
@@ -304,14 +332,12 @@ void NeDriver::on_subscribe(const Record& r) {
   if (!ready) rit_[{r.object, r.event, r.version}].insert(r.src);
 }
 
-void NeDriver::pipe_changed(PipeObject& p) {
+void NeDriver::object_changed(uint32_t id, const ObjectState& s) {
   if (!booted_ || rit_.empty()) return;
-  const uint32_t id = p.conn.id;
   auto first = rit_.lower_bound({id, 0, 0});
   if (first == rit_.end() || std::get<0>(first->first) != id) return;
   charge(k_.costs().fd_check);  // the lookup (a handler may run here: find the entries again)
   auto it = rit_.lower_bound({id, 0, 0});
-  const PipeState s = p.state();
   const uint32_t me = k_.cpu();
   while (it != rit_.end() && std::get<0>(it->first) == id) {
     const auto [object, event, version] = it->first;

@@ -19,8 +19,8 @@ namespace {
 
 constexpr uint32_t kMaxTransfer = PipeBuffer::kPageBytes * PipeBuffer::kDefaultSlots;
 
-short mask_of(const OpenFile& f, const PipeState& s) {
-  return pipe_poll_mask(s, f.can_read(), f.can_write(), f.version);
+short mask_of(const OpenFile& f, const ObjectState& s) {
+  return poll_mask_of(s, f.can_read(), f.can_write(), f.version);
 }
 
 class PipeFileOps final : public FileOps {

@@ -19,6 +19,7 @@
 #include "shadowsel/driver/filesystem.h"
 #include "shadowsel/driver/kernel.h"
 #include "shadowsel/driver/ne_driver.h"
+#include "shadowsel/driver/socket.h"
 #include "shadowsel/driver/wire.h"
 #include "shadowsel/hw/notify_engine.h"
 #include "shadowsel/hw/time.h"
@@ -39,7 +40,8 @@ int accmode(int flags) { return flags & O_ACCMODE; }
 
 // --- readiness ---------------------------------------------------------------
 
-short pipe_poll_mask(const PipeState& s, bool can_read, bool can_write, uint32_t version) {
+short poll_mask_of(const ObjectState& s, bool can_read, bool can_write, uint32_t version) {
+  if (s.kind == ObjectState::Kind::kSocket) return s.events;
   short mask = 0;
   if (can_read) {
     if (s.nonempty) mask |= POLLIN | POLLRDNORM;
@@ -52,7 +54,12 @@ short pipe_poll_mask(const PipeState& s, bool can_read, bool can_write, uint32_t
   return mask;
 }
 
-bool interest_ready(const PipeState& s, Interest i, uint32_t version) {
+bool interest_ready(const ObjectState& s, Interest i, uint32_t version) {
+  if (s.kind == ObjectState::Kind::kSocket) {
+    constexpr short kReadSide = POLLIN | POLLRDNORM | POLLRDHUP | POLLPRI | POLLHUP | POLLERR;
+    constexpr short kWriteSide = POLLOUT | POLLWRNORM | POLLHUP | POLLERR;
+    return s.events & (i == Interest::kRead ? kReadSide : kWriteSide);
+  }
   if (i == Interest::kRead) return s.nonempty || (!s.writers && version != s.w_counter);
   return !s.full || !s.readers;
 }
@@ -61,8 +68,15 @@ bool OpenFile::can_read() const { return accmode(flags()) != O_WRONLY; }
 bool OpenFile::can_write() const { return accmode(flags()) != O_RDONLY; }
 bool OpenFile::nonblock() const { return flags() & O_NONBLOCK; }
 
-PipeState PipeObject::state() const {
-  return PipeState{!buf.empty(), buf.full(), readers, writers, w_counter, changed_at};
+ObjectState PipeObject::state() const {
+  ObjectState s;
+  s.nonempty = !buf.empty();
+  s.full = buf.full();
+  s.readers = readers;
+  s.writers = writers;
+  s.w_counter = w_counter;
+  s.changed_at = changed_at;
+  return s;
 }
 
 // --- processes -----------------------------------------------------------------
@@ -319,6 +333,47 @@ int PosixKernel::sys_pipe(Process& self, int fds[2]) {
   return 0;
 }
 
+std::optional<ObjectState> PosixKernel::object_state(uint32_t object) const {
+  if (is_socket_object(object)) return socket_owner_ ? socket_owner_->socket_state(object) : std::nullopt;
+  auto it = pipes_.find(object);
+  if (it == pipes_.end()) return std::nullopt;
+  return it->second->state();
+}
+
+void PosixKernel::socket_changed(uint32_t object, const ObjectState& s) {
+  if (ne_) ne_->object_changed(object, s);
+}
+
+ShadowSocket* PosixKernel::shadow(uint32_t owner, uint32_t id) {
+  auto it = shadows_.find({owner, id});
+  return it == shadows_.end() ? nullptr : it->second.get();
+}
+
+ShadowSocket& PosixKernel::make_shadow(uint32_t owner, uint32_t id) {
+  auto& p = shadows_[{owner, id}];
+  if (!p) {
+    p = std::make_unique<ShadowSocket>();
+    p->owner = owner;
+    p->id = id;
+  }
+  return *p;
+}
+
+void PosixKernel::drop_shadow(uint32_t owner, uint32_t id) { shadows_.erase({owner, id}); }
+
+void PosixKernel::shadow_changed(ShadowSocket& sh) {
+  sh.changed_at = now_cycles();
+  const ObjectState s = sh.state();
+  std::erase_if(sh.waiters, [](const ShadowSocket::LocalWaiter& w) { return !w.wait->active; });
+  if (!interest_ready(s, Interest::kRead, 0)) return;
+  for (auto& w : sh.waiters) {
+    w.wait->ready.push_back(ReadyRecord{w.slot, s, false});
+    ++c_.local_notifications;
+    wake_wait(*w.wait);
+  }
+  sh.waiters.clear();
+}
+
 void PosixKernel::pipe_ref(PipeObject& p, bool reader, bool writer, int delta) {
   if (reader) p.readers += delta;
   if (writer) p.writers += delta;
@@ -328,7 +383,7 @@ void PosixKernel::pipe_ref(PipeObject& p, bool reader, bool writer, int delta) {
 
 void PosixKernel::pipe_changed(Process& self, PipeObject& p, bool in_agent) {
   p.changed_at = now_cycles();
-  const PipeState s = p.state();
+  const ObjectState s = p.state();
   std::erase_if(p.waiters, [](const PipeObject::LocalWaiter& w) { return !w.wait->active; });
   for (auto& w : p.waiters) {
     if (!interest_ready(s, w.interest, w.version)) continue;
@@ -337,7 +392,7 @@ void PosixKernel::pipe_changed(Process& self, PipeObject& p, bool in_agent) {
     wake_wait(*w.wait);
   }
   for (auto& w : p.open_waiters) wake_wait(*w);
-  if (ne_) ne_->pipe_changed(p);  // remote interest remembered by the engine: NOTIFY
+  if (ne_) ne_->object_changed(p.conn.id, s);  // remote interest remembered by the engine: NOTIFY
   if (in_agent || p.kick_pending) return;
   const bool remote_interest = std::any_of(p.remote.begin(), p.remote.end(), [](const auto& r) {
     return r.second.read || r.second.write;

@@ -24,7 +24,7 @@ void SelectDb::add(const SelectKey& k, State now, const std::shared_ptr<Wait>& w
   }
 }
 
-SelectDb::Delivered SelectDb::deliver(const SelectKey& k, const PipeState& s, bool ready, bool notify,
+SelectDb::Delivered SelectDb::deliver(const SelectKey& k, const ObjectState& s, bool ready, bool notify,
                                       bool refused) {
   Delivered d;
   auto it = entries_.find(k);
@@ -61,14 +61,14 @@ SelectDb::Delivered SelectDb::deliver(const SelectKey& k, const PipeState& s, bo
 }
 
 SelectDb::Delivered SelectDb::owner_down(uint32_t owner,
-                                         const std::function<PipeState(const SelectKey&)>& vanished) {
+                                         const std::function<ObjectState(const SelectKey&)>& vanished) {
   Delivered d;
   for (auto it = entries_.begin(); it != entries_.end();) {
     if (it->first.owner != owner) {
       ++it;
       continue;
     }
-    const PipeState s = vanished(it->first);
+    const ObjectState s = vanished(it->first);
     for (Waiter& x : it->second.waiters) {
       if (!x.wait->active) continue;
       d.taken = true;

@@ -48,11 +48,15 @@ Simulation::Simulation(const Scenario& s, const hw::CoreFactory& cores)
       if (--live_ == 0) sim::end_run();
     });
   }
-  // Every CPU runs its POSIX layer, a pipe agent, a FIFO agent and a process
-  // manager; the agents sit blocked in receive() until there is work.
+  // Every CPU runs its POSIX layer, a pipe agent, a FIFO agent, a socket agent and a
+  // process manager, and each I/O CPU a network I/O process; they sit blocked in
+  // receive() until there is work.
   for (const auto& k : kernels_) {
     posix_.push_back(std::make_unique<drv::PosixKernel>(*k, fs_));
-    services_.push_back(std::make_unique<fw::CpuServices>(*posix_.back()));
+    const uint32_t cpu = static_cast<uint32_t>(posix_.size() - 1);
+    posix_.back()->set_network_io_cpu(s_.network.io_cpus.front());
+    const bool io = std::find(s_.network.io_cpus.begin(), s_.network.io_cpus.end(), cpu) != s_.network.io_cpus.end();
+    services_.push_back(std::make_unique<fw::CpuServices>(*posix_.back(), io));
     services_.back()->start();
   }
   stats_.formula("sim.cycles", [] { return static_cast<double>(hw::now_cycles()); }, "cycles",
@@ -70,6 +74,8 @@ Simulation::Simulation(const Scenario& s, const hw::CoreFactory& cores)
     posix_[i]->register_stats(stats_);
     services_[i]->pipes.register_stats(stats_);
     services_[i]->fifos.register_stats(stats_);
+    services_[i]->sockets.register_stats(stats_);
+    if (services_[i]->net) services_[i]->net->register_stats(stats_);
   }
   register_select_totals();
   rec_.register_stats(stats_);
@@ -85,14 +91,14 @@ void Simulation::register_select_totals() {
   auto sum = [this](auto field) {
     return [this, field] {
       double t = 0;
-      for (const auto& s : services_) t += field(s->pipes) + field(s->fifos);
+      for (const auto& s : services_) t += field(s->pipes) + field(s->fifos) + field(s->sockets);
       return t;
     };
   };
-  auto sent = sum([](const fw::PipeAgent& a) { return double(a.counters().requests_sent); });
-  auto suppressed = sum([](const fw::PipeAgent& a) { return double(a.counters().requests_suppressed); });
-  auto notes = sum([](const fw::PipeAgent& a) { return double(a.counters().notifications_received); });
-  auto cycles = sum([](const fw::PipeAgent& a) { return double(a.cpu_cycles()); });
+  auto sent = sum([](const fw::Agent& a) { return double(a.counters().requests_sent); });
+  auto suppressed = sum([](const fw::Agent& a) { return double(a.counters().requests_suppressed); });
+  auto notes = sum([](const fw::Agent& a) { return double(a.counters().notifications_received); });
+  auto cycles = sum([](const fw::Agent& a) { return double(a.cpu_cycles()); });
   stats_.formula("select.requests_sent", sent, "messages", "subscribe requests sent by all agents");
   stats_.formula("select.requests_suppressed", suppressed, "requests",
                  "select items answered from an agent's database without a message");
@@ -103,7 +109,7 @@ void Simulation::register_select_totals() {
     stats_.formula("cpu." + std::to_string(i) + ".agent.cycles_per_notification",
                    [sv, notes] {
                      const double n = notes();
-                     return n ? (sv->pipes.cpu_cycles() + sv->fifos.cpu_cycles()) / n : 0.0;
+                     return n ? (sv->pipes.cpu_cycles() + sv->fifos.cpu_cycles() + sv->sockets.cpu_cycles()) / n : 0.0;
                    },
                    "cycles", "this CPU's agents' cycles per notification received machine-wide");
   }

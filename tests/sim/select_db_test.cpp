@@ -13,7 +13,7 @@
 namespace shadowsel::test {
 namespace {
 
-using drv::PipeState;
+using drv::ObjectState;
 using drv::SelectDb;
 using drv::SelectKey;
 using drv::Wait;
@@ -24,15 +24,15 @@ std::shared_ptr<Wait> call_waiting(uint32_t items) {
   return w;
 }
 
-PipeState readable() {
-  PipeState s;
+ObjectState readable() {
+  ObjectState s;
   s.nonempty = true;
   s.readers = s.writers = 1;
   return s;
 }
 
-PipeState empty() {
-  PipeState s;
+ObjectState empty() {
+  ObjectState s;
   s.readers = s.writers = 1;
   return s;
 }
@@ -110,7 +110,7 @@ TEST(SelectDb, AnOwnerGoingDownWakesEveryWaiterOfItsKeysOnly) {
   const SelectKey elsewhere{3, 7, 0, 0};
   db.add(elsewhere, SelectDb::State::kInFlight, other, 0);
   auto d = db.owner_down(1, [](const SelectKey&) {
-    PipeState gone;  // no readers, no writers
+    ObjectState gone;  // no readers, no writers
     return gone;
   });
   EXPECT_EQ(d.linked, 2u);

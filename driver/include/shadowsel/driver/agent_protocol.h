@@ -19,17 +19,28 @@ enum class AgentMsg : uint8_t {
   kSelect = 1,    ///< post: wait id u64, n u32, n x {owner u32, id u32, interest u8, version u32, slot u32}
   kKick = 2,      ///< post: pipe id u32 (a real pipe here changed; check remote interest)
   kOp = 3,        ///< call: PipeOp u8, owner u32, id u32, op fields; reply: ret i64, version u32, data
-  kDrop = 4,      ///< post: owner u32, id u32, reader u8, writer u8 (last local description closed)
+  kDrop = 4,      ///< post: owner u32, id u32, reader u8, writer u8 (last local description closed); sockets add unread u32
   // remote interface: agent <-> agent
   kSubscribe = 5,     ///< owner u32, id u32, interest u8, version u32, from u32
-  kAnswer = 6,        ///< key, PipeState, ready u8: the immediate answer to kSubscribe
-  kNotify = 7,        ///< key, PipeState, ready u8 (1): the interest recorded by kSubscribe is satisfied
+  kAnswer = 6,        ///< key, ObjectState, ready u8: the immediate answer to kSubscribe
+  kNotify = 7,        ///< key, ObjectState, ready u8 (1): the interest recorded by kSubscribe is satisfied
   kRemoteOp = 8,      ///< corr u64, from u32, PipeOp u8, owner u32, id u32, op fields
   kRemoteResult = 9,  ///< corr u64, ret i64, version u32, data
   kRemoteDrop = 10,   ///< owner u32, id u32, reader u8, writer u8
   // process manager
   kSpawn = 11,      ///< call: function, argument, parent pid, SIGPIPE disposition, descriptions, fd map (PosixKernel::sys_spawn); reply: child pid i32
   kChildExit = 12,  ///< post: parent pid i32, child pid i32, wait status i32
+  // sockets (socket.h): the network I/O process <-> socket agents
+  kSockPush = 13,    ///< I/O process -> the forwarding CPU's agent: owner u32, id u32, ShadowPush, data
+  kSockWindow = 14,  ///< post, kernel -> agent -> I/O process: owner u32, id u32, bytes read u32
+};
+
+/// What a kSockPush tells a shadow besides its data.
+struct ShadowPush {
+  bool forwarding = true;  ///< false: the socket left forwarding mode for this CPU
+  short events = 0;        ///< the real socket's poll bits (data held there excluded)
+  bool done = false;       ///< the peer's FIN arrived
+  uint32_t window = 0;     ///< the connection's receive window (the shadow gives it back as read)
 };
 
 /// Operations on a remote pipe or FIFO. Fields after (owner, id):
@@ -39,6 +50,15 @@ enum class PipeOp : uint8_t {
   kOpen = 3,    ///< reader u8, writer u8, nonblock u8 (FIFO open rules at the owner)
   kAddRef = 4,  ///< reader u8, writer u8 (a spawned child's inherited description)
 };
+
+class WireWriter;
+class WireReader;
+
+/// An ObjectState in kAnswer and kNotify messages.
+void put_state(WireWriter& w, const ObjectState& s);
+ObjectState get_state(WireReader& r);
+void put_push(WireWriter& w, const ShadowPush& p);
+ShadowPush get_push(WireReader& r);
 
 /// One item of a kSelect message: a (connection, event) and the call's slot for it.
 struct SelectItem {

@@ -84,8 +84,8 @@ class NeDriver {
   /// the engine's table is full (or the engine not booted yet): use the agent.
   bool select_item(const std::shared_ptr<Wait>& w, uint32_t slot, const SelectKey& key);
 
-  // --- owner side, called by PosixKernel::pipe_changed ---
-  void pipe_changed(PipeObject& p);
+  // --- owner side, called when a real object of this CPU changed (a pipe, FIFO or socket) ---
+  void object_changed(uint32_t object, const ObjectState& s);
 
   const NeDriverCounters& counters() const { return c_; }
   /// CPU cycles of the driver: MMIO stalls after boot plus charged cycles; with_irq adds
@@ -114,7 +114,7 @@ class NeDriver {
   /// Records in the ring now, up to and including the at-once ANSWER for `k` if `echo`.
   uint32_t records_before_arm(const Key& k, bool echo) const;
   void handle(const Record& r);
-  void on_state(const Key& k, const PipeState& s, bool ready, bool notify);
+  void on_state(const Key& k, const ObjectState& s, bool ready, bool notify);
   void on_subscribe(const Record& r);
   void on_node_down(uint32_t node);
   void wake(const std::vector<Wait*>& waits);

@@ -30,14 +30,20 @@ class Kernel;
 class FileSystem;
 class NeDriver;
 class FileOps;
+class SocketOwner;
 struct FsNode;
+struct ShadowSocket;
 
 /// Well-known ports of each CPU's services (below Kernel::kFirstUserPid).
 constexpr uint32_t kPipeAgentPort = 1;
 constexpr uint32_t kFifoAgentPort = 2;
 constexpr uint32_t kProcManagerPort = 3;
+constexpr uint32_t kSocketAgentPort = 4;
+/// The network I/O process, on each CPU that carries a network port (docs/sockets.md).
+constexpr uint32_t kNetIoPort = 6;
 
-/// A pipe or FIFO: the CPU holding its real structure and its id there.
+/// A pipe, FIFO or socket: the CPU holding its real structure and its id there (a
+/// socket's id has kSocketObjectBit set: one object name space per owner CPU).
 struct ConnId {
   uint32_t owner = 0;
   uint32_t id = 0;
@@ -49,26 +55,33 @@ struct ConnId {
 /// What a select/poll waits for on a pipe: the seed's (connection, event).
 enum class Interest : uint8_t { kRead = 0, kWrite = 1 };
 
-/// A snapshot of a real pipe, enough to compute any description's poll bits.
-struct PipeState {
+/// A snapshot of a real object, enough to compute any description's poll bits: what a
+/// ready record, an answer or a notification carries. Pipes and FIFOs carry their
+/// counts (the poll bits depend on the description: pipe_poll()); sockets carry the
+/// poll bits the owner computed (tcp_poll() does not depend on the description).
+struct ObjectState {
+  enum class Kind : uint8_t { kPipe, kSocket };
+  Kind kind = Kind::kPipe;
   bool nonempty = false;
   bool full = false;
   uint32_t readers = 0;
   uint32_t writers = 0;
   uint32_t w_counter = 0;   ///< writer opens so far (Linux's pipe->w_counter)
+  short events = 0;         ///< kSocket: the socket's poll bits
   uint64_t changed_at = 0;  ///< cycle of the last change, for wake-up latency
 };
 
-/// Linux's pipe_poll() for a description with these access rights; `version`
-/// is the description's f_pipe (suppresses POLLHUP until a writer was seen).
-short pipe_poll_mask(const PipeState& s, bool can_read, bool can_write, uint32_t version);
+/// The poll bits of a description with these access rights: Linux's pipe_poll() for a
+/// pipe (`version` is the description's f_pipe: it suppresses POLLHUP until a writer
+/// was seen), the owner's bits for a socket.
+short poll_mask_of(const ObjectState& s, bool can_read, bool can_write, uint32_t version);
 /// True when `i` would report something (so interest in it is satisfied).
-bool interest_ready(const PipeState& s, Interest i, uint32_t version);
+bool interest_ready(const ObjectState& s, Interest i, uint32_t version);
 
 /// One entry of a blocked call's ready list.
 struct ReadyRecord {
   uint32_t slot = 0;  ///< index into the call's entries
-  PipeState state;
+  ObjectState state;
   bool remote = false;
 };
 
@@ -95,7 +108,7 @@ struct Wait {
 /// An open file description (Linux's struct file).
 struct OpenFile {
   /// kConsole: the host's stdin/stdout/stderr, descriptors 0-2 of a program.
-  enum class Type { kPipe, kRegular, kDirectory, kConsole };
+  enum class Type { kPipe, kRegular, kDirectory, kConsole, kSocket };
   /// What Linux keeps in the description itself. A child spawned on another
   /// CPU gets a description of its own there (its CPU's reference to the
   /// pipe), but shares this part with the parent's, as after fork(): the model
@@ -150,7 +163,7 @@ struct PipeObject {
   std::vector<std::shared_ptr<Wait>> open_waiters;
   std::vector<PendingOpen> pending_opens;
   bool kick_pending = false;
-  PipeState state() const;
+  ObjectState state() const;
 };
 
 struct PosixCounters {
@@ -199,6 +212,19 @@ class PosixKernel {
   int sys_getpid(Process& self);
   int sys_getppid(Process& self);
   int sys_spawn(Process& self, int cpu, int (*child)(void*), void* arg);
+  // sockets (socket_calls.cpp); addresses are IPv4 in host order
+  int sys_socket(Process& self, int domain, int type, int protocol);
+  int sys_bind(Process& self, int fd, uint32_t addr, uint32_t port);
+  int sys_listen(Process& self, int fd, int backlog);
+  /// accept4(): `peer` receives the peer's address and port when not null.
+  int sys_accept(Process& self, int fd, int flags, uint32_t* peer_addr, uint32_t* peer_port);
+  int sys_connect(Process& self, int fd, uint32_t addr, uint32_t port);
+  int64_t sys_send(Process& self, int fd, std::span<const uint8_t> buf, int flags);
+  int64_t sys_recv(Process& self, int fd, std::span<uint8_t> buf, int flags);
+  int sys_shutdown(Process& self, int fd, int how);
+  int sys_getname(Process& self, int fd, bool peer, uint32_t* addr, uint32_t* port);
+  int sys_getsockopt(Process& self, int fd, int level, int name, int* value);
+  int sys_setsockopt(Process& self, int fd, int level, int name, int value);
   [[noreturn]] void sys_exit(Process& self, int status);
 
   // --- used by this CPU's agents and process manager (firmware/) ---
@@ -226,9 +252,29 @@ class PosixKernel {
   void child_exited(int32_t parent_gpid, int32_t child_gpid, int status);
   int32_t gpid(const Process& p) const;
 
+  // --- sockets: shadows on this CPU, real sockets on an I/O CPU (socket.h) ---
+  ShadowSocket* shadow(uint32_t owner, uint32_t id);
+  ShadowSocket& make_shadow(uint32_t owner, uint32_t id);
+  void drop_shadow(uint32_t owner, uint32_t id);
+  /// A shadow's data or pushed state changed: wake the local calls it satisfies.
+  void shadow_changed(ShadowSocket& s);
+  /// The I/O CPU whose network I/O process makes this CPU's new sockets.
+  void set_network_io_cpu(uint32_t cpu) { net_io_cpu_ = cpu; }
+  uint32_t network_io_cpu() const { return net_io_cpu_; }
+  /// The network I/O process of this CPU registers its sockets here.
+  void set_socket_owner(SocketOwner* o) { socket_owner_ = o; }
+  /// The state of a real object of this CPU (a pipe, FIFO or socket) for a select key.
+  std::optional<ObjectState> object_state(uint32_t object) const;
+  /// A real socket here changed: the notify engine's driver sends what its table waits for.
+  void socket_changed(uint32_t object, const ObjectState& s);
+
   // --- used by the kinds of open file (file_ops.h) ---
   /// Blocks until `f` is ready for `i` (a blocking read or write that found none).
   void wait_ready(Process& self, const std::shared_ptr<OpenFile>& f, Interest i);
+  /// The description behind `fd`, or nullptr.
+  std::shared_ptr<OpenFile> file(Process& self, int fd);
+  /// Installs a new description at the lowest free descriptor; the descriptor or -EMFILE.
+  int install(Process& self, std::shared_ptr<OpenFile> f, int lowest = 0);
   /// SIGPIPE for a write with no reader: by the process's disposition.
   void raise_sigpipe(Process& self);
   void count_remote_op() { ++c_.remote_ops; }
@@ -249,8 +295,6 @@ class PosixKernel {
     std::shared_ptr<OpenFile> file;
   };
   Proc& proc(Process& self);
-  std::shared_ptr<OpenFile> file(Process& self, int fd);
-  int install(Process& self, std::shared_ptr<OpenFile> f, int lowest = 0);
   void release(Process& self, std::shared_ptr<OpenFile> f);
   void close_all(Process& self);
   int do_poll(Process& self, std::vector<PollEntry>& entries, int64_t timeout_cycles,
@@ -278,6 +322,9 @@ class PosixKernel {
   FileSystem& fs_;
   std::unordered_map<uint32_t, std::unique_ptr<Proc>> procs_;
   std::unordered_map<uint32_t, std::unique_ptr<PipeObject>> pipes_;
+  std::map<std::pair<uint32_t, uint32_t>, std::unique_ptr<ShadowSocket>> shadows_;
+  SocketOwner* socket_owner_ = nullptr;
+  uint32_t net_io_cpu_ = 0;
   std::unordered_map<uint64_t, std::weak_ptr<Wait>> waits_;
   std::unordered_map<uint32_t, int> program_status_;
   uint32_t next_pipe_ = 1;

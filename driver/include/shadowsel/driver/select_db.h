@@ -56,11 +56,11 @@ class SelectDb {
   /// The owner's answer to a subscribe (`notify` false) or its notification. `refused`:
   /// a "ready" answer whose state is not ready: the owner could not remember the
   /// interest, so each waiting item goes back to its call's `to_agents` list.
-  Delivered deliver(const SelectKey& k, const PipeState& s, bool ready, bool notify, bool refused);
+  Delivered deliver(const SelectKey& k, const ObjectState& s, bool ready, bool notify, bool refused);
 
   /// The owner CPU is gone: every call waiting on one of its keys gets `vanished(key)`
   /// as its answer or ready record, and the entries are dropped.
-  Delivered owner_down(uint32_t owner, const std::function<PipeState(const SelectKey&)>& vanished);
+  Delivered owner_down(uint32_t owner, const std::function<ObjectState(const SelectKey&)>& vanished);
 
  private:
   struct Waiter {
@@ -70,7 +70,7 @@ class SelectDb {
   };
   struct Entry {
     State state = State::kIdle;
-    PipeState last;
+    ObjectState last;
     std::vector<Waiter> waiters;
   };
   std::map<SelectKey, Entry> entries_;

@@ -19,7 +19,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/select.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/types.h>
@@ -59,6 +63,24 @@ int shadowsel_nanosleep(const struct timespec *req, struct timespec *rem);
 int shadowsel_clock_gettime(clockid_t clock, struct timespec *tp);
 int shadowsel_gettimeofday(struct timeval *tv, void *tz);
 __attribute__((noreturn)) void shadowsel_exit(int status);
+/* sockets: AF_INET SOCK_STREAM (docs/sockets.md) */
+int shadowsel_socket(int domain, int type, int protocol);
+int shadowsel_bind(int fd, const struct sockaddr *addr, socklen_t len);
+int shadowsel_listen(int fd, int backlog);
+int shadowsel_accept(int fd, struct sockaddr *addr, socklen_t *len);
+int shadowsel_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
+int shadowsel_connect(int fd, const struct sockaddr *addr, socklen_t len);
+ssize_t shadowsel_send(int fd, const void *buf, size_t len, int flags);
+ssize_t shadowsel_recv(int fd, void *buf, size_t len, int flags);
+ssize_t shadowsel_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to,
+                         socklen_t tolen);
+ssize_t shadowsel_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from,
+                           socklen_t *fromlen);
+int shadowsel_shutdown(int fd, int how);
+int shadowsel_getsockname(int fd, struct sockaddr *addr, socklen_t *len);
+int shadowsel_getpeername(int fd, struct sockaddr *addr, socklen_t *len);
+int shadowsel_getsockopt(int fd, int level, int name, void *value, socklen_t *len);
+int shadowsel_setsockopt(int fd, int level, int name, const void *value, socklen_t len);
 
 #ifdef __cplusplus
 }
@@ -89,6 +111,21 @@ __attribute__((noreturn)) void shadowsel_exit(int status);
 #define clock_gettime shadowsel_clock_gettime
 #define gettimeofday shadowsel_gettimeofday
 #define exit shadowsel_exit
+#define socket shadowsel_socket
+#define bind shadowsel_bind
+#define listen shadowsel_listen
+#define accept shadowsel_accept
+#define accept4 shadowsel_accept4
+#define connect shadowsel_connect
+#define send shadowsel_send
+#define recv shadowsel_recv
+#define sendto shadowsel_sendto
+#define recvfrom shadowsel_recvfrom
+#define shutdown shadowsel_shutdown
+#define getsockname shadowsel_getsockname
+#define getpeername shadowsel_getpeername
+#define getsockopt shadowsel_getsockopt
+#define setsockopt shadowsel_setsockopt
 #define _exit shadowsel_exit
 #define main shadowsel_program_main
 #endif

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The pipe agent and the FIFO agent (the seed's Fig. 3), one of each on every
-// CPU, each a continuously running simulated process on a well-known port:
+// An agent (the seed's Fig. 3): a continuously running simulated process on a
+// well-known port of every CPU, one per kind of object (pipes, FIFOs, sockets):
 //  - local interface: select requests, remote reads/writes/opens and closes
 //    from this CPU's kernel and processes;
 //  - select database: per remote (connection, event), whether a request is in
@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "shadowsel/driver/agent_protocol.h"
 #include "shadowsel/driver/posix_kernel.h"
 #include "shadowsel/driver/select_db.h"
 #include "shadowsel/sim/stats.h"
@@ -39,66 +40,48 @@ struct AgentCounters {
   uint64_t ops_served = 0;           ///< operations from other CPUs done on our real pipes
 };
 
-class PipeAgent {
+/// The requesting half every agent has (the seed's Fig. 3): the local interface, the
+/// select database and distributor, and the forwarding of local operations on remote
+/// objects to their owners. Kinds of agent add their owner side.
+class Agent {
  public:
-  /// `fifo` selects the FIFO agent (port kFifoAgentPort) or the pipe agent.
-  PipeAgent(drv::PosixKernel& px, bool fifo);
+  Agent(drv::PosixKernel& px, uint32_t port, std::string name);
+  virtual ~Agent() = default;
   /// Spawns the agent's process on its port.
   void start();
   const AgentCounters& counters() const { return c_; }
   uint64_t cpu_cycles() const;
-  void register_stats(sim::Stats& s) const;
+  /// Counters under cpu.N.agent.<stats_name>.
+  void register_stats(sim::Stats& s, const std::string& stats_name) const;
 
- private:
+ protected:
   using Key = drv::SelectKey;
-
-  void run(drv::Process& self);
-  void handle(drv::Process& self, const drv::Message& m);
-  void on_select(drv::Process& self, std::span<const uint8_t> body);
-  void on_answer(drv::Process& self, const Key& k, const drv::PipeState& s, bool ready, bool notify);
-  void on_subscribe(drv::Process& self, const Key& k, uint32_t from);
-  void on_remote_op(drv::Process& self, std::span<const uint8_t> body);
-  /// After a change of a real pipe here: notify interested CPUs, finish opens.
-  void evaluate(drv::Process& self, drv::PipeObject& p);
-  void send_state(drv::Process& self, uint32_t to, uint8_t kind, const Key& k,
-                  const drv::PipeState& s, bool ready);
-  void send_result(drv::Process& self, uint32_t to, uint64_t corr, int64_t ret, uint32_t version,
-                   std::span<const uint8_t> data);
+  /// The port of the process that owns the real objects on CPU `owner`.
+  virtual uint32_t owner_port() const { return port_; }
+  /// Messages of kinds the base does not know; false if this kind knows them neither.
+  virtual bool handle_more(drv::Process& self, drv::AgentMsg kind, const drv::Message& m) = 0;
+  /// A local operation's result is about to be given to its caller.
+  virtual void on_result(const drv::Message& request, std::span<const uint8_t> result) {
+    (void)request;
+    (void)result;
+  }
   void step();  ///< charges one table lookup
 
   drv::PosixKernel& px_;
-  bool fifo_;
   uint32_t port_;
+  std::string name_;
   drv::Process* process_ = nullptr;
-  drv::SelectDb db_;
-  std::unordered_map<uint64_t, drv::Message> pending_ops_;  ///< corr -> local call to answer
-  uint64_t next_corr_ = 1;
   AgentCounters c_;
-};
-
-/// Starts spawned children on this CPU and collects exit statuses for parents
-/// here: the fork/wait half of the POSIX layer, on port kProcManagerPort.
-class ProcessManager {
- public:
-  explicit ProcessManager(drv::PosixKernel& px) : px_(px) {}
-  void start();
 
  private:
   void run(drv::Process& self);
-  drv::PosixKernel& px_;
-};
+  void handle(drv::Process& self, const drv::Message& m);
+  void on_select(drv::Process& self, std::span<const uint8_t> body);
+  void on_answer(const Key& k, const drv::ObjectState& s, bool ready, bool notify);
 
-/// The services of one CPU, started in order at time zero.
-struct CpuServices {
-  explicit CpuServices(drv::PosixKernel& px) : pipes(px, false), fifos(px, true), procs(px) {}
-  void start() {
-    pipes.start();
-    fifos.start();
-    procs.start();
-  }
-  PipeAgent pipes;
-  PipeAgent fifos;
-  ProcessManager procs;
+  drv::SelectDb db_;
+  std::unordered_map<uint64_t, drv::Message> pending_ops_;  ///< corr -> local call to answer
+  uint64_t next_corr_ = 1;
 };
 
 }  // namespace shadowsel::fw

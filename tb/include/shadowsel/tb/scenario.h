@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "shadowsel/hw/params.h"
 
@@ -39,10 +40,17 @@ struct WorkloadParams {
 /// behavioural model, as Verilated RTL, or both in lockstep.
 enum class NotifyPath { kSw, kModel, kRtl, kLockstep };
 
+/// Which CPUs carry network ports (docs/sockets.md).
+struct NetworkParams {
+  /// Each runs a network I/O process; the first makes the sockets of every CPU.
+  std::vector<uint32_t> io_cpus{0};
+};
+
 struct Scenario {
   std::string source = "<built-in default>";  ///< file it came from, for messages
   std::string name;  ///< free text from the file's `name` key; empty if not given
   hw::MachineParams machine;
+  NetworkParams network;
   WorkloadParams workload;
   NotifyPath notify = NotifyPath::kSw;
   std::string notify_where;  ///< "FILE:LINE: notify = ..." when the file chose it, for messages

@@ -12,7 +12,7 @@
 #include "shadowsel/driver/filesystem.h"
 #include "shadowsel/driver/kernel.h"
 #include "shadowsel/driver/posix_kernel.h"
-#include "shadowsel/firmware/agent.h"
+#include "shadowsel/firmware/services.h"
 #include "shadowsel/hw/notify_engine.h"
 #include "shadowsel/hw/platform.h"
 #include "shadowsel/sim/recorder.h"

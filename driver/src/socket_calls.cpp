@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: MIT
+// The socket system calls of the POSIX layer (socket.h): checks Linux makes before a
+// socket is reached, then one request to the socket's network I/O process. Blocking
+// calls (accept, and reads and writes through socket_file.cpp) wait for readiness with
+// the select machinery and try again, as the pipe calls do.
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include "shadowsel/driver/file_ops.h"
+#include "shadowsel/driver/kernel.h"
+#include "shadowsel/driver/socket.h"
+#include "shadowsel/driver/wire.h"
+
+namespace shadowsel::drv {
+namespace {
+constexpr int kKernelORdwr = O_RDWR;  // a socket's description is open for both
+}  // namespace
+
+namespace {
+// The socket behind `fd`: EBADF, ENOTSOCK, or the description.
+int64_t sock_file(PosixKernel& px, Process& self, int fd, std::shared_ptr<OpenFile>* out) {
+  auto f = px.file(self, fd);
+  if (!f) return -EBADF;
+  if (f->type != OpenFile::Type::kSocket) return -ENOTSOCK;
+  *out = std::move(f);
+  return 0;
+}
+
+// A new socket description on this CPU for real socket `id` (its shadow exists: the
+// socket agent made it when the I/O process answered).
+int install_socket(PosixKernel& px, Process& self, uint32_t owner, uint32_t id, bool nonblock) {
+  OpenFile f;
+  f.type = OpenFile::Type::kSocket;
+  f.flags() = kKernelORdwr | (nonblock ? O_NONBLOCK : 0);
+  f.conn = ConnId{owner, id, false};
+  ++px.make_shadow(owner, id).refs;
+  const int fd = px.install(self, px.make_open_file(f));
+  return fd;
+}
+}  // namespace
+
+int PosixKernel::sys_socket(Process& self, int domain, int type, int protocol) {
+  k_.execute(k_.costs().syscall_entry);
+  if (domain != AF_INET) return -EAFNOSUPPORT;
+  if (type & ~(0xf | SOCK_NONBLOCK | SOCK_CLOEXEC)) return -EINVAL;
+  // Only TCP so far (docs/sockets.md): SOCK_DGRAM is not implemented yet.
+  if ((type & 0xf) != SOCK_STREAM) return -ESOCKTNOSUPPORT;
+  if (protocol != 0 && protocol != IPPROTO_TCP) return -EPROTONOSUPPORT;
+  WireWriter w;
+  w.put<uint32_t>(SOCK_STREAM);
+  const SockReply r = socket_call(*this, self, net_io_cpu_, 0, SockOp::kCreate, w.data());
+  if (r.ret < 0) return static_cast<int>(r.ret);
+  const int fd = install_socket(*this, self, net_io_cpu_, static_cast<uint32_t>(r.ret), type & SOCK_NONBLOCK);
+  if (fd < 0) {
+    // No descriptor free: the socket goes again at once.
+    auto f = std::make_shared<OpenFile>();
+    f->type = OpenFile::Type::kSocket;
+    f->conn = ConnId{net_io_cpu_, static_cast<uint32_t>(r.ret), false};
+    f->ops().release(*this, self, *f);
+  }
+  return fd;
+}
+
+int PosixKernel::sys_bind(Process& self, int fd, uint32_t addr, uint32_t port) {
+  k_.execute(k_.costs().syscall_entry);
+  std::shared_ptr<OpenFile> f;
+  if (const auto e = sock_file(*this, self, fd, &f)) return static_cast<int>(e);
+  WireWriter w;
+  w.put(addr).put(port);
+  return static_cast<int>(socket_call(*this, self, f->conn.owner, f->conn.id, SockOp::kBind, w.data()).ret);
+}
+
+int PosixKernel::sys_listen(Process& self, int fd, int backlog) {
+  k_.execute(k_.costs().syscall_entry);
+  std::shared_ptr<OpenFile> f;
+  if (const auto e = sock_file(*this, self, fd, &f)) return static_cast<int>(e);
+  WireWriter w;
+  w.put<int32_t>(backlog);
+  return static_cast<int>(socket_call(*this, self, f->conn.owner, f->conn.id, SockOp::kListen, w.data()).ret);
+}
+
+int PosixKernel::sys_accept(Process& self, int fd, int flags, uint32_t* peer_addr, uint32_t* peer_port) {
+  k_.execute(k_.costs().syscall_entry);
+  std::shared_ptr<OpenFile> f;
+  if (const auto e = sock_file(*this, self, fd, &f)) return static_cast<int>(e);
+  if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) return -EINVAL;
+  for (;;) {
+    const SockReply r = socket_call(*this, self, f->conn.owner, f->conn.id, SockOp::kAccept);
+    if (r.ret == -EAGAIN && !f->nonblock()) {
+      wait_ready(self, f, Interest::kRead);
+      continue;
+    }
+    if (r.ret < 0) return static_cast<int>(r.ret);
+    WireReader rd(r.data);
+    const uint32_t a = rd.get<uint32_t>(), p = rd.get<uint32_t>();
+    if (peer_addr) *peer_addr = a;
+    if (peer_port) *peer_port = p;
+    return install_socket(*this, self, f->conn.owner, static_cast<uint32_t>(r.ret), flags & SOCK_NONBLOCK);
+  }
+}
+
+int PosixKernel::sys_connect(Process& self, int fd, uint32_t addr, uint32_t port) {
+  k_.execute(k_.costs().syscall_entry);
+  std::shared_ptr<OpenFile> f;
+  if (const auto e = sock_file(*this, self, fd, &f)) return static_cast<int>(e);
+  WireWriter w;
+  w.put(addr).put(port).put<uint8_t>(f->nonblock());
+  return static_cast<int>(socket_call(*this, self, f->conn.owner, f->conn.id, SockOp::kConnect, w.data()).ret);
+}
+
+int64_t PosixKernel::sys_send(Process& self, int fd, std::span<const uint8_t> buf, int flags) {
+  k_.execute(k_.costs().syscall_entry);
+  std::shared_ptr<OpenFile> f;
+  if (const auto e = sock_file(*this, self, fd, &f)) return e;
+  return socket_send(*this, self, f, buf, flags);
+}
+
+int64_t PosixKernel::sys_recv(Process& self, int fd, std::span<uint8_t> buf, int flags) {
+  k_.execute(k_.costs().syscall_entry);
+  std::shared_ptr<OpenFile> f;
+  if (const auto e = sock_file(*this, self, fd, &f)) return e;
+  return socket_recv(*this, self, f, buf, flags);
+}
+
+int PosixKernel::sys_shutdown(Process& self, int fd, int how) {
+  k_.execute(k_.costs().syscall_entry);
+  std::shared_ptr<OpenFile> f;
+  if (const auto e = sock_file(*this, self, fd, &f)) return static_cast<int>(e);
+  if (how < SHUT_RD || how > SHUT_RDWR) return -EINVAL;
+  WireWriter w;
+  w.put<int32_t>(how);
+  return static_cast<int>(socket_call(*this, self, f->conn.owner, f->conn.id, SockOp::kShutdown, w.data()).ret);
+}
+
+int PosixKernel::sys_getname(Process& self, int fd, bool peer, uint32_t* addr, uint32_t* port) {
+  k_.execute(k_.costs().syscall_entry);
+  std::shared_ptr<OpenFile> f;
+  if (const auto e = sock_file(*this, self, fd, &f)) return static_cast<int>(e);
+  WireWriter w;
+  w.put<uint8_t>(peer);
+  const SockReply r = socket_call(*this, self, f->conn.owner, f->conn.id, SockOp::kName, w.data());
+  if (r.ret < 0) return static_cast<int>(r.ret);
+  WireReader rd(r.data);
+  *addr = rd.get<uint32_t>();
+  *port = rd.get<uint32_t>();
+  return 0;
+}
+
+int PosixKernel::sys_getsockopt(Process& self, int fd, int level, int name, int* value) {
+  k_.execute(k_.costs().syscall_entry);
+  std::shared_ptr<OpenFile> f;
+  if (const auto e = sock_file(*this, self, fd, &f)) return static_cast<int>(e);
+  WireWriter w;
+  w.put<int32_t>(level).put<int32_t>(name);
+  const SockReply r = socket_call(*this, self, f->conn.owner, f->conn.id, SockOp::kGetOpt, w.data());
+  if (r.ret < 0) return static_cast<int>(r.ret);
+  *value = static_cast<int>(r.ret);
+  return 0;
+}
+
+int PosixKernel::sys_setsockopt(Process& self, int fd, int level, int name, int value) {
+  k_.execute(k_.costs().syscall_entry);
+  std::shared_ptr<OpenFile> f;
+  if (const auto e = sock_file(*this, self, fd, &f)) return static_cast<int>(e);
+  WireWriter w;
+  w.put<int32_t>(level).put<int32_t>(name).put<int32_t>(value);
+  return static_cast<int>(socket_call(*this, self, f->conn.owner, f->conn.id, SockOp::kSetOpt, w.data()).ret);
+}
+
+}  // namespace shadowsel::drv

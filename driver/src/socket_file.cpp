@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: MIT
+// Socket descriptions (socket.h). Every operation is a request to the socket's network
+// I/O process through this CPU's socket agent, except what data-forwarding mode makes
+// local: reads of forwarded data and readiness to read, served by the shadow here.
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "shadowsel/driver/agent_protocol.h"
+#include "shadowsel/driver/file_ops.h"
+#include "shadowsel/driver/kernel.h"
+#include "shadowsel/driver/socket.h"
+#include "shadowsel/driver/wire.h"
+
+namespace shadowsel::drv {
+namespace {
+
+constexpr uint32_t kMaxTransfer = 65536;  // bytes per request, as for remote pipe I/O
+constexpr short kReadAsk = POLLIN | POLLRDNORM | POLLRDBAND | POLLPRI | POLLRDHUP;
+constexpr short kWriteAsk = POLLOUT | POLLWRNORM | POLLWRBAND;
+
+ShadowSocket* shadow_of(PosixKernel& px, const OpenFile& f) { return px.shadow(f.conn.owner, f.conn.id); }
+
+// What a read finds at the shadow in forwarding mode: bytes, end of input, "nothing yet",
+// or nullopt when the real socket must decide (an error to report, a closed socket).
+std::optional<int64_t> shadow_recv(PosixKernel& px, Process& self, ShadowSocket& sh, std::span<uint8_t> buf,
+                                   int flags) {
+  if (!sh.data.empty()) {
+    const size_t n = std::min(buf.size(), sh.data.size());
+    std::copy_n(sh.data.begin(), n, buf.begin());
+    px.kernel().execute(px.kernel().costs().copy(n));
+    if (flags & MSG_PEEK) return static_cast<int64_t>(n);
+    sh.data.erase(sh.data.begin(), sh.data.begin() + static_cast<std::ptrdiff_t>(n));
+    sh.unacked += static_cast<uint32_t>(n);
+    if (sh.unacked >= std::max<uint32_t>(1, sh.window / kWindowUpdateDivisor)) {
+      WireWriter w;
+      w.put(AgentMsg::kSockWindow).put(sh.owner).put(sh.id).put(std::exchange(sh.unacked, 0));
+      self.post(Address{px.kernel().cpu(), kSocketAgentPort}, w.data());
+    }
+    return static_cast<int64_t>(n);
+  }
+  if (buf.empty() || sh.done) return 0;
+  if (sh.events & (POLLERR | POLLHUP)) return std::nullopt;
+  if (sh.events & POLLRDHUP) return 0;  // our own SHUT_RD
+  return -EAGAIN;
+}
+
+class SocketFileOps final : public FileOps {
+ public:
+  int64_t read(PosixKernel& px, Process& self, const std::shared_ptr<OpenFile>& f,
+               std::span<uint8_t> in) const override {
+    return socket_recv(px, self, f, in, 0);
+  }
+  int64_t write(PosixKernel& px, Process& self, const std::shared_ptr<OpenFile>& f,
+                std::span<const uint8_t> out) const override {
+    return socket_send(px, self, f, out, 0);
+  }
+
+  // Readiness to read is local in forwarding mode (the shadow has the data and the
+  // state the I/O process pushed); everything else is asked of the I/O process.
+  // POLLHUP and POLLERR come with either interest.
+  void poll_arm(PosixKernel& px, const std::shared_ptr<Wait>& w, uint32_t slot, const OpenFile& f,
+                short allowed, bool may_block, std::vector<Wait::Item>& remote) const override {
+    const bool want_write = allowed & kWriteAsk;
+    const bool want_read = (allowed & kReadAsk) || (!want_write && (allowed & (POLLHUP | POLLERR)));
+    ShadowSocket* sh = shadow_of(px, f);
+    if (want_read) {
+      if (sh && sh->forwarding) {
+        if (may_block) sh->waiters.push_back({w, slot});
+      } else {
+        remote.push_back({slot, Interest::kRead});
+      }
+    }
+    if (want_write) remote.push_back({slot, Interest::kWrite});
+  }
+
+  short poll_mask(PosixKernel& px, const OpenFile& f, const Wait& w, uint32_t slot) const override {
+    short m = 0;
+    if (const ShadowSocket* sh = shadow_of(px, f); sh && sh->forwarding) m |= sh->read_mask();
+    for (const ReadyRecord& a : w.answers) {
+      if (a.slot == slot) m |= a.state.events;
+    }
+    for (const ReadyRecord& a : w.ready) {
+      if (a.remote && a.slot == slot) m |= a.state.events;
+    }
+    return m;
+  }
+
+  short record_mask(const OpenFile&, const ReadyRecord& r) const override { return r.state.events; }
+
+  SelectKey select_key(const OpenFile& f, Interest i) const override {
+    return {f.conn.owner, f.conn.id, static_cast<uint8_t>(i), 0};
+  }
+
+  uint32_t agent_port(const OpenFile&) const override { return kSocketAgentPort; }
+
+  void release(PosixKernel& px, Process& self, OpenFile& f) const override {
+    uint32_t unread = 0;
+    if (ShadowSocket* sh = shadow_of(px, f)) {
+      unread = static_cast<uint32_t>(sh->data.size());
+      if (--sh->refs == 0) px.drop_shadow(f.conn.owner, f.conn.id);
+    }
+    WireWriter w;
+    w.put(AgentMsg::kDrop).put(f.conn.owner).put(f.conn.id).put<uint8_t>(1).put<uint8_t>(1).put(unread)
+        .put(px.kernel().cpu());
+    self.post(Address{px.kernel().cpu(), kSocketAgentPort}, w.data());
+  }
+
+  void share_with(PosixKernel& px, Process& self, const OpenFile& f, uint32_t cpu) const override {
+    if (cpu == px.kernel().cpu()) return;
+    WireWriter w;
+    w.put(cpu);
+    socket_call(px, self, f.conn.owner, f.conn.id, SockOp::kAddRef, w.data());
+  }
+
+  void adopt(PosixKernel& px, const OpenFile& f) const override { ++px.make_shadow(f.conn.owner, f.conn.id).refs; }
+};
+
+}  // namespace
+
+short ShadowSocket::read_mask() const {
+  short m = events & ~static_cast<short>(POLLOUT | POLLWRNORM);
+  if (!data.empty()) m |= POLLIN | POLLRDNORM;
+  return m;
+}
+
+ObjectState ShadowSocket::state() const {
+  ObjectState s;
+  s.kind = ObjectState::Kind::kSocket;
+  s.events = read_mask();
+  s.changed_at = changed_at;
+  return s;
+}
+
+SockReply socket_call(PosixKernel& px, Process& self, uint32_t owner, uint32_t id, SockOp op,
+                      std::span<const uint8_t> fields) {
+  px.count_remote_op();
+  WireWriter w;
+  w.put(AgentMsg::kOp).put(op).put(owner).put(id);
+  std::vector<uint8_t> msg = w.data();
+  msg.insert(msg.end(), fields.begin(), fields.end());
+  const auto reply = self.call(Address{px.kernel().cpu(), kSocketAgentPort}, msg);
+  WireReader r(reply);
+  SockReply out;
+  out.ret = r.get<int64_t>();
+  out.version = r.get<uint32_t>();
+  const auto data = r.bytes();
+  out.data.assign(data.begin(), data.end());
+  return out;
+}
+
+int64_t socket_recv(PosixKernel& px, Process& self, const std::shared_ptr<OpenFile>& f, std::span<uint8_t> buf,
+                    int flags) {
+  const bool nonblock = f->nonblock() || (flags & MSG_DONTWAIT);
+  for (;;) {
+    std::optional<int64_t> r;
+    if (ShadowSocket* sh = shadow_of(px, *f); sh && sh->forwarding) r = shadow_recv(px, self, *sh, buf, flags);
+    if (!r) {
+      WireWriter w;
+      w.put(static_cast<uint32_t>(std::min<size_t>(buf.size(), kMaxTransfer))).put<int32_t>(flags);
+      const SockReply rep = socket_call(px, self, f->conn.owner, f->conn.id, SockOp::kRecv, w.data());
+      std::copy(rep.data.begin(), rep.data.end(), buf.begin());
+      r = rep.ret;
+    }
+    if (*r != -EAGAIN || nonblock) return *r;
+    px.wait_ready(self, f, Interest::kRead);
+  }
+}
+
+// tcp_sendmsg(): a blocking send returns once all is taken; a non-blocking one takes
+// what the window allows. EPIPE raises SIGPIPE unless MSG_NOSIGNAL.
+int64_t socket_send(PosixKernel& px, Process& self, const std::shared_ptr<OpenFile>& f,
+                    std::span<const uint8_t> buf, int flags) {
+  const bool nonblock = f->nonblock() || (flags & MSG_DONTWAIT);
+  uint64_t done = 0;
+  for (;;) {
+    const auto rest = buf.subspan(done);
+    WireWriter w;
+    w.put<uint32_t>(static_cast<uint32_t>(flags)).bytes(rest.first(std::min<size_t>(rest.size(), kMaxTransfer)));
+    const int64_t r = socket_call(px, self, f->conn.owner, f->conn.id, SockOp::kSend, w.data()).ret;
+    if (r == -EAGAIN) {
+      if (nonblock) return done ? static_cast<int64_t>(done) : -EAGAIN;
+      px.wait_ready(self, f, Interest::kWrite);
+      continue;
+    }
+    if (r < 0) {
+      if (done) return static_cast<int64_t>(done);
+      if (r == -EPIPE && !(flags & MSG_NOSIGNAL)) px.raise_sigpipe(self);
+      return r;
+    }
+    done += static_cast<uint64_t>(r);
+    if (done == buf.size() || nonblock) return static_cast<int64_t>(done);
+  }
+}
+
+const FileOps& socket_file_ops() {
+  static const SocketFileOps ops;
+  return ops;
+}
+
+}  // namespace shadowsel::drv

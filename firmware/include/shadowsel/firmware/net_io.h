@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: MIT
+// The network I/O process of an I/O CPU (the seed's Fig. 4, claims 7, 8, 10, 13, 14,
+// 22): a continuously running simulated process on port kNetIoPort that owns every real
+// socket of its port: connection state, the data held at the socket, the listen and
+// accept queues, the remote interest table (which CPU waits for what, step T10) and
+// the mode of each socket. Every socket operation of any CPU reaches it as a message
+// from that CPU's socket agent, even from the I/O CPU itself.
+//
+// Connections between programs of the machine (127.0.0.1) are two real sockets here
+// joined directly: a reliable byte stream with flow control by the receiver's window,
+// no packet-level TCP (docs/sockets.md). Each socket's Linux state follows tcp_poll,
+// tcp_sendmsg, tcp_recvmsg, inet_shutdown and tcp_reset closely enough for their
+// results, errno values and poll bits to match.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "shadowsel/driver/agent_protocol.h"
+#include "shadowsel/driver/posix_kernel.h"
+#include "shadowsel/driver/socket.h"
+#include "shadowsel/sim/stats.h"
+
+namespace shadowsel::fw {
+
+struct NetIoCounters {
+  uint64_t ops = 0;             ///< socket operations served
+  uint64_t connections = 0;     ///< connections made
+  uint64_t pushes = 0;          ///< messages forwarding data or state to a shadow (forwarding mode)
+  uint64_t forwarded_bytes = 0; ///< bytes forwarded to shadows
+  uint64_t held_reads = 0;      ///< reads served from data held here (contention mode, errors)
+  uint64_t window_updates = 0;  ///< window given back by shadows
+  uint64_t answers_sent = 0;    ///< immediate answers to subscribes
+  uint64_t notifications_sent = 0;  ///< notifications of recorded interest
+};
+
+class NetworkIo final : public drv::SocketOwner {
+ public:
+  explicit NetworkIo(drv::PosixKernel& px);
+  ~NetworkIo() override;
+  void start();
+  std::optional<drv::ObjectState> socket_state(uint32_t id) const override;
+  const NetIoCounters& counters() const { return c_; }
+  uint64_t cpu_cycles() const;
+  void register_stats(sim::Stats& s) const;
+
+ private:
+  struct Socket;
+  enum class State : uint8_t { kClosed, kListen, kEstablished };
+
+  void run(drv::Process& self);
+  void handle(drv::Process& self, const drv::Message& m);
+  void on_op(drv::Process& self, std::span<const uint8_t> body);
+  void on_subscribe(drv::Process& self, const drv::SelectKey& k, uint32_t from);
+  void on_drop(drv::Process& self, std::span<const uint8_t> body);
+  void on_window(drv::Process& self, std::span<const uint8_t> body);
+
+  // The operations: a result (>= 0, or -errno); `version` and `data` go in the reply.
+  int64_t op_bind(Socket& s, uint32_t addr, uint32_t port);
+  int64_t op_listen(drv::Process& self, Socket& s, int backlog);
+  int64_t op_accept(Socket& s, uint32_t from, uint32_t* forwarding, std::vector<uint8_t>* data);
+  int64_t op_connect(drv::Process& self, Socket& s, uint32_t addr, uint32_t port, bool nonblock,
+                     uint32_t* forwarding);
+  int64_t op_send(drv::Process& self, Socket& s, std::span<const uint8_t> data);
+  int64_t op_recv(drv::Process& self, Socket& s, uint32_t max, int flags, std::vector<uint8_t>* data);
+  int64_t op_shutdown(drv::Process& self, Socket& s, int how);
+  int64_t op_getopt(Socket& s, int level, int name);
+  int64_t op_setopt(Socket& s, int level, int name, int value);
+
+  Socket& make_socket();
+  Socket* find(uint32_t id);
+  /// The socket's poll bits here (tcp_poll), data held here counted.
+  short poll_bits(const Socket& s) const;
+  drv::ObjectState state_of(const Socket& s) const;
+  bool port_free(const Socket& s, uint32_t port) const;
+  uint32_t ephemeral_port(const Socket& s);
+  /// The CPU data is forwarded to (one CPU holds descriptions), or none.
+  std::optional<uint32_t> forwarding_cpu(const Socket& s) const;
+  /// After any change of `s`: forward its data and state in forwarding mode, answer
+  /// the remote interest it now satisfies (agents and notify engine).
+  void changed(drv::Process& self, Socket& s);
+  /// The peer's reset arrived (tcp_reset), or its FIN (tcp_fin).
+  void reset(Socket& s, bool peer_had_finished);
+  void fin(Socket& s);
+  /// The last description is gone: close as Linux's tcp_close does.
+  void close(drv::Process& self, Socket& s, uint64_t unread);
+  void reply(drv::Process& self, uint32_t to, uint64_t corr, int64_t ret, uint32_t version,
+             std::span<const uint8_t> data);
+  void send_state(drv::Process& self, uint32_t to, drv::AgentMsg kind, const drv::SelectKey& k,
+                  const drv::ObjectState& s, bool ready);
+  void step();  ///< charges one table lookup
+
+  drv::PosixKernel& px_;
+  drv::Process* process_ = nullptr;
+  std::map<uint32_t, std::unique_ptr<Socket>> socks_;
+  uint32_t next_id_ = 1;
+  uint32_t next_port_ = kFirstEphemeralPort;
+  std::map<uint32_t, uint32_t> rr_;  ///< port -> next listener in turn (SO_REUSEPORT)
+  NetIoCounters c_;
+
+  static constexpr uint32_t kFirstEphemeralPort = 32768;  ///< Linux's ip_local_port_range
+  static constexpr uint32_t kLastEphemeralPort = 60999;
+};
+
+}  // namespace shadowsel::fw

@@ -1,0 +1,688 @@
+// SPDX-License-Identifier: MIT
+#include "shadowsel/firmware/net_io.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <stdexcept>
+
+#include "shadowsel/driver/kernel.h"
+#include "shadowsel/driver/wire.h"
+#include "shadowsel/hw/time.h"
+
+namespace shadowsel::fw {
+
+using drv::AgentMsg;
+using drv::Interest;
+using drv::SockOp;
+using drv::SocketShutdown;
+using drv::WireReader;
+using drv::WireWriter;
+
+namespace {
+constexpr uint32_t kLoopback = INADDR_LOOPBACK;
+constexpr short kWriteBits = POLLOUT | POLLWRNORM;
+// Linux's SOCK_MIN_RCVBUF / SOCK_MIN_SNDBUF on 64-bit, and net.core.rmem_max/wmem_max.
+constexpr int kMinRcvBuf = 2304, kMinSndBuf = 4608, kMaxBufRequest = 212992;
+constexpr int kDefaultSndBuf = 16384;  // tcp_wmem's default
+bool local_addr(uint32_t a) { return a == INADDR_ANY || a == kLoopback; }
+}  // namespace
+
+struct NetworkIo::Socket {
+  uint32_t id = 0;
+  State state = State::kClosed;
+  bool bound = false;        ///< has a port of its own (bind, listen or connect)
+  uint32_t addr = INADDR_ANY, port = 0;
+  uint32_t peer_addr = 0, peer_port = 0;
+  uint32_t peer = 0;         ///< the real socket at the other end; 0 when it is gone
+  bool connect_failed = false;  ///< a non-blocking connect failed; the next connect reports it
+  std::deque<uint8_t> held;  ///< data received and held here
+  uint32_t in_flight = 0;    ///< forwarded to the reader's shadow, window not yet given back
+  uint32_t window = drv::kDefaultSocketWindow;
+  int sndbuf = kDefaultSndBuf;
+  uint8_t shutdown = 0;      ///< SocketShutdown bits
+  bool done = false;         ///< the peer's FIN arrived (SOCK_DONE)
+  int err = 0;               ///< pending error (sk_err)
+  std::deque<uint32_t> accept_q;
+  int backlog = 0;
+  bool queued = false;       ///< in a listener's accept queue, not accepted yet
+  bool reuseaddr = false, reuseport = false, nodelay = false, keepalive = false;
+  std::map<uint32_t, uint32_t> cpus;  ///< descriptions per CPU
+  /// Remote interest table (T10): which CPUs' agents wait for what.
+  std::map<uint32_t, std::pair<bool, bool>> remote;  ///< cpu -> (read, write)
+  /// What the forwarding CPU's shadow was last told.
+  std::optional<uint32_t> pushed_to;
+  short pushed_events = 0;
+  bool pushed_done = false;
+  uint64_t changed_at = 0;
+  uint32_t room() const {
+    const uint64_t used = held.size() + uint64_t{in_flight};
+    return used >= window ? 0 : static_cast<uint32_t>(window - used);
+  }
+  int take_err() { return std::exchange(err, 0); }
+};
+
+NetworkIo::NetworkIo(drv::PosixKernel& px) : px_(px) { px_.set_socket_owner(this); }
+
+NetworkIo::~NetworkIo() { px_.set_socket_owner(nullptr); }
+
+void NetworkIo::start() {
+  process_ = &px_.kernel().spawn_service(drv::kNetIoPort, "net-io", [this](drv::Process& self) { run(self); });
+}
+
+uint64_t NetworkIo::cpu_cycles() const { return process_ ? process_->cpu_cycles() : 0; }
+
+void NetworkIo::step() { px_.kernel().execute(px_.kernel().costs().fd_check); }
+
+void NetworkIo::run(drv::Process& self) {
+  for (;;) handle(self, self.receive());
+}
+
+NetworkIo::Socket* NetworkIo::find(uint32_t id) {
+  auto it = socks_.find(id);
+  return it == socks_.end() ? nullptr : it->second.get();
+}
+
+NetworkIo::Socket& NetworkIo::make_socket() {
+  auto s = std::make_unique<Socket>();
+  s->id = drv::kSocketObjectBit | next_id_++;
+  Socket& ref = *s;
+  socks_[ref.id] = std::move(s);
+  return ref;
+}
+
+void NetworkIo::handle(drv::Process& self, const drv::Message& m) {
+  WireReader r(m.data);
+  const auto kind = r.get<AgentMsg>();
+  switch (kind) {
+    case AgentMsg::kRemoteOp:
+      on_op(self, m.data);
+      return;
+    case AgentMsg::kSubscribe: {
+      drv::SelectKey k{r.get<uint32_t>(), r.get<uint32_t>(), r.get<uint8_t>(), r.get<uint32_t>()};
+      on_subscribe(self, k, r.get<uint32_t>());
+      return;
+    }
+    case AgentMsg::kRemoteDrop:
+      on_drop(self, m.data);
+      return;
+    case AgentMsg::kSockWindow:
+      on_window(self, m.data);
+      return;
+    default:
+      throw std::logic_error("net-io: unexpected message kind " + std::to_string(static_cast<int>(kind)));
+  }
+}
+
+// --- readiness --------------------------------------------------------------------------
+
+// tcp_poll(), with inet_csk_listen_poll() for a listener. Connections complete at once
+// (no SYN_SENT is ever seen), and a connection is writable while its peer's window
+// has room.
+short NetworkIo::poll_bits(const Socket& s) const {
+  if (s.state == State::kListen) return s.accept_q.empty() ? 0 : POLLIN | POLLRDNORM;
+  short mask = 0;
+  if (s.shutdown == SocketShutdown::kBoth || s.state == State::kClosed) mask |= POLLHUP;
+  if (s.shutdown & SocketShutdown::kRcv) mask |= POLLIN | POLLRDNORM | POLLRDHUP;
+  if (!s.held.empty()) mask |= POLLIN | POLLRDNORM;
+  bool writable = true;
+  if (s.state == State::kEstablished && s.peer) {
+    auto it = socks_.find(s.peer);
+    writable = it == socks_.end() || it->second->room() > 0;
+  }
+  if ((s.shutdown & SocketShutdown::kSend) || writable) mask |= kWriteBits;
+  if (s.err) mask |= POLLERR;
+  return mask;
+}
+
+drv::ObjectState NetworkIo::state_of(const Socket& s) const {
+  drv::ObjectState st;
+  st.kind = drv::ObjectState::Kind::kSocket;
+  st.events = poll_bits(s);
+  st.changed_at = s.changed_at;
+  return st;
+}
+
+std::optional<drv::ObjectState> NetworkIo::socket_state(uint32_t id) const {
+  auto it = socks_.find(id);
+  if (it == socks_.end()) return std::nullopt;
+  return state_of(*it->second);
+}
+
+std::optional<uint32_t> NetworkIo::forwarding_cpu(const Socket& s) const {
+  if (s.state == State::kListen || s.queued || s.cpus.size() != 1) return std::nullopt;
+  if (s.state == State::kClosed && s.peer_port == 0) return std::nullopt;  // never connected
+  return s.cpus.begin()->first;
+}
+
+void NetworkIo::changed(drv::Process& self, Socket& s) {
+  s.changed_at = hw::now_cycles();
+  const uint32_t me = px_.kernel().cpu();
+  // Data-forwarding mode (claim 13): what arrived goes at once, in one message, to the
+  // reading CPU's shadow, with the state its reads and polls need.
+  if (const auto cpu = forwarding_cpu(s)) {
+    const short events = poll_bits(s) & ~static_cast<short>(POLLIN | POLLRDNORM) |
+                         ((s.shutdown & SocketShutdown::kRcv) ? POLLIN | POLLRDNORM : 0);
+    const short read_side = events & ~kWriteBits;
+    if (!s.held.empty() || s.pushed_to != cpu || read_side != (s.pushed_events & ~kWriteBits) ||
+        s.done != s.pushed_done) {
+      std::vector<uint8_t> data(s.held.begin(), s.held.end());
+      s.in_flight += static_cast<uint32_t>(data.size());
+      s.held.clear();
+      if (!data.empty()) px_.kernel().execute(px_.kernel().costs().copy(data.size()));
+      WireWriter w;
+      w.put(AgentMsg::kSockPush).put(me).put(s.id);
+      drv::put_push(w, drv::ShadowPush{true, events, s.done, s.window});
+      w.bytes(data);
+      ++c_.pushes;
+      c_.forwarded_bytes += data.size();
+      s.pushed_to = cpu;
+      s.pushed_events = events;
+      s.pushed_done = s.done;
+      self.post(drv::Address{*cpu, drv::kSocketAgentPort}, w.data());
+    }
+  }
+  // The remote interest table (T10 -> T12): notify every CPU whose interest is now met.
+  const drv::ObjectState st = state_of(s);
+  for (auto it = s.remote.begin(); it != s.remote.end();) {
+    step();
+    auto& [read, write] = it->second;
+    for (Interest i : {Interest::kRead, Interest::kWrite}) {
+      bool& wanted = i == Interest::kRead ? read : write;
+      if (!wanted || !drv::interest_ready(st, i, 0)) continue;
+      wanted = false;
+      ++c_.notifications_sent;
+      send_state(self, it->first, AgentMsg::kNotify, drv::SelectKey{me, s.id, static_cast<uint8_t>(i), 0}, st,
+                 true);
+    }
+    it = read || write ? std::next(it) : s.remote.erase(it);
+  }
+  px_.socket_changed(s.id, st);  // the notify engine's remembered interest
+}
+
+void NetworkIo::send_state(drv::Process& self, uint32_t to, AgentMsg kind, const drv::SelectKey& k,
+                           const drv::ObjectState& s, bool ready) {
+  WireWriter m;
+  m.put(kind).put(k.owner).put(k.object).put(k.event).put(k.version);
+  drv::put_state(m, s);
+  m.put<uint8_t>(ready);
+  self.post(drv::Address{to, drv::kSocketAgentPort}, m.data());
+}
+
+void NetworkIo::on_subscribe(drv::Process& self, const drv::SelectKey& k, uint32_t from) {
+  step();
+  Socket* s = find(k.object);
+  const auto i = static_cast<Interest>(k.event);
+  drv::ObjectState st;
+  if (s) {
+    st = state_of(*s);
+  } else {  // closed meanwhile: as after a reset
+    st.kind = drv::ObjectState::Kind::kSocket;
+    st.events = POLLHUP | POLLERR;
+  }
+  const bool ready = drv::interest_ready(st, i, 0);
+  if (!ready) {
+    auto& [read, write] = s->remote[from];
+    (i == Interest::kRead ? read : write) = true;
+  }
+  ++c_.answers_sent;
+  send_state(self, from, AgentMsg::kAnswer, k, st, ready);
+}
+
+// --- life of a connection -------------------------------------------------------------------
+
+void NetworkIo::fin(Socket& s) {
+  s.done = true;
+  s.shutdown |= SocketShutdown::kRcv;
+}
+
+// tcp_reset(): EPIPE once our side had the peer's FIN (CLOSE_WAIT), else ECONNRESET;
+// the socket is closed both ways. Data already received stays readable.
+void NetworkIo::reset(Socket& s, bool peer_had_finished) {
+  (void)peer_had_finished;
+  s.err = s.done ? EPIPE : ECONNRESET;
+  s.state = State::kClosed;
+  s.shutdown = SocketShutdown::kBoth;
+  s.peer = 0;
+}
+
+void NetworkIo::close(drv::Process& self, Socket& s, uint64_t unread) {
+  if (s.state == State::kListen) {
+    // Connections never accepted are reset (inet_csk_listen_stop).
+    for (uint32_t q : s.accept_q) {
+      if (Socket* c = find(q)) close(self, *c, 1);
+    }
+  } else if (s.peer) {
+    if (Socket* p = find(s.peer)) {
+      // tcp_close(): unread data makes it a reset instead of a FIN.
+      if (unread + s.held.size() > 0) {
+        reset(*p, false);
+      } else {
+        fin(*p);
+        p->peer = 0;
+      }
+      changed(self, *p);
+    }
+  }
+  socks_.erase(s.id);
+}
+
+void NetworkIo::on_drop(drv::Process& self, std::span<const uint8_t> body) {
+  WireReader r(body);
+  r.get<AgentMsg>();
+  r.get<uint32_t>();  // owner: this CPU
+  const uint32_t id = r.get<uint32_t>();
+  r.get<uint8_t>();
+  r.get<uint8_t>();
+  const uint32_t unread = r.get<uint32_t>(), cpu = r.get<uint32_t>();
+  step();
+  Socket* s = find(id);
+  if (!s) return;
+  auto it = s->cpus.find(cpu);
+  if (it != s->cpus.end() && --it->second == 0) s->cpus.erase(it);
+  if (s->cpus.empty()) {
+    close(self, *s, unread);
+    return;
+  }
+  if (s->pushed_to == cpu) s->pushed_to.reset();
+  changed(self, *s);
+}
+
+void NetworkIo::on_window(drv::Process& self, std::span<const uint8_t> body) {
+  WireReader r(body);
+  r.get<AgentMsg>();
+  r.get<uint32_t>();
+  const uint32_t id = r.get<uint32_t>(), bytes = r.get<uint32_t>();
+  step();
+  ++c_.window_updates;
+  Socket* s = find(id);
+  if (!s) return;
+  s->in_flight -= std::min(bytes, s->in_flight);
+  // The writer at the other end may have room again.
+  if (Socket* p = s->peer ? find(s->peer) : nullptr) changed(self, *p);
+}
+
+// --- operations -------------------------------------------------------------------------------
+
+void NetworkIo::reply(drv::Process& self, uint32_t to, uint64_t corr, int64_t ret, uint32_t version,
+                      std::span<const uint8_t> data) {
+  WireWriter m;
+  m.put(AgentMsg::kRemoteResult).put(corr).put(ret).put(version).bytes(data);
+  self.post(drv::Address{to, drv::kSocketAgentPort}, m.data());
+}
+
+void NetworkIo::on_op(drv::Process& self, std::span<const uint8_t> body) {
+  WireReader r(body);
+  r.get<AgentMsg>();
+  const uint64_t corr = r.get<uint64_t>();
+  const uint32_t from = r.get<uint32_t>();
+  const auto op = r.get<SockOp>();
+  r.get<uint32_t>();  // owner: this CPU
+  const uint32_t id = r.get<uint32_t>();
+  ++c_.ops;
+  step();
+  uint32_t version = 0;
+  std::vector<uint8_t> data;
+  if (op == SockOp::kCreate) {
+    r.get<uint32_t>();  // type: SOCK_STREAM (the kernel checked it)
+    Socket& s = make_socket();
+    s.cpus[from] = 1;
+    reply(self, from, corr, s.id, 0, {});
+    return;
+  }
+  Socket* sp = find(id);
+  if (!sp) throw std::logic_error("net-io: operation on a socket that no longer exists");
+  Socket& s = *sp;
+  int64_t ret = 0;
+  switch (op) {
+    case SockOp::kBind: {
+      const uint32_t addr = r.get<uint32_t>(), port = r.get<uint32_t>();
+      ret = op_bind(s, addr, port);
+      break;
+    }
+    case SockOp::kListen:
+      ret = op_listen(self, s, r.get<int32_t>());
+      break;
+    case SockOp::kAccept:
+      ret = op_accept(s, from, &version, &data);
+      break;
+    case SockOp::kConnect: {
+      const uint32_t addr = r.get<uint32_t>(), port = r.get<uint32_t>();
+      const bool nonblock = r.get<uint8_t>();
+      ret = op_connect(self, s, addr, port, nonblock, &version);
+      break;
+    }
+    case SockOp::kSend: {
+      r.get<uint32_t>();  // flags: MSG_NOSIGNAL and MSG_DONTWAIT act at the caller
+      ret = op_send(self, s, r.bytes());
+      break;
+    }
+    case SockOp::kRecv: {
+      const uint32_t max = r.get<uint32_t>();
+      const int flags = r.get<int32_t>();
+      ret = op_recv(self, s, max, flags, &data);
+      break;
+    }
+    case SockOp::kShutdown:
+      ret = op_shutdown(self, s, r.get<int32_t>());
+      break;
+    case SockOp::kName: {
+      const bool peer = r.get<uint8_t>();
+      if (peer && s.state != State::kEstablished) {
+        ret = -ENOTCONN;
+        break;
+      }
+      WireWriter w;
+      if (peer) {
+        w.put(s.peer_addr).put(s.peer_port);
+      } else {
+        w.put(s.addr).put(s.port);
+      }
+      data = w.data();
+      break;
+    }
+    case SockOp::kGetOpt: {
+      const int level = r.get<int32_t>(), name = r.get<int32_t>();
+      ret = op_getopt(s, level, name);
+      break;
+    }
+    case SockOp::kSetOpt: {
+      const int level = r.get<int32_t>(), name = r.get<int32_t>(), value = r.get<int32_t>();
+      ret = op_setopt(s, level, name, value);
+      break;
+    }
+    case SockOp::kAddRef: {
+      const uint32_t cpu = r.get<uint32_t>();
+      ++s.cpus[cpu];
+      changed(self, s);
+      break;
+    }
+    case SockOp::kCreate:
+      break;
+  }
+  reply(self, from, corr, ret, version, data);
+  // Forward what an accept or connect left held here only after the reply that makes
+  // the shadow (messages between two nodes keep their order).
+  if (op == SockOp::kAccept && ret >= 0) {
+    if (Socket* c = find(static_cast<uint32_t>(ret))) changed(self, *c);
+  }
+}
+
+bool NetworkIo::port_free(const Socket& s, uint32_t port) const {
+  for (const auto& [id, o] : socks_) {
+    if (o.get() == &s || !o->bound || o->port != port) continue;
+    if (s.reuseport && o->reuseport) continue;
+    if (s.reuseaddr && o->reuseaddr && o->state != State::kListen) continue;
+    return false;
+  }
+  return true;
+}
+
+uint32_t NetworkIo::ephemeral_port(const Socket& s) {
+  const uint32_t span = kLastEphemeralPort - kFirstEphemeralPort + 1;
+  for (uint32_t n = 0; n < span; ++n) {
+    const uint32_t p = next_port_;
+    next_port_ = next_port_ == kLastEphemeralPort ? kFirstEphemeralPort : next_port_ + 1;
+    if (port_free(s, p)) return p;
+  }
+  return 0;
+}
+
+int64_t NetworkIo::op_bind(Socket& s, uint32_t addr, uint32_t port) {
+  if (s.bound) return -EINVAL;
+  if (!local_addr(addr)) return -EADDRNOTAVAIL;
+  if (port == 0) {
+    port = ephemeral_port(s);
+    if (!port) return -EADDRINUSE;
+  } else if (!port_free(s, port)) {
+    return -EADDRINUSE;
+  }
+  s.addr = addr;
+  s.port = port;
+  s.bound = true;
+  return 0;
+}
+
+int64_t NetworkIo::op_listen(drv::Process& self, Socket& s, int backlog) {
+  if (s.state == State::kEstablished || (s.state == State::kClosed && s.peer_port)) return -EINVAL;
+  if (!s.bound) {
+    const uint32_t p = ephemeral_port(s);
+    if (!p) return -EADDRINUSE;
+    s.port = p;
+    s.bound = true;
+  }
+  if (s.state != State::kListen) {
+    // inet_csk_get_port() again: SO_REUSEADDR does not let two listeners share a port.
+    for (const auto& [id, o] : socks_) {
+      if (o.get() != &s && o->bound && o->port == s.port && o->state == State::kListen &&
+          !(s.reuseport && o->reuseport)) {
+        return -EADDRINUSE;
+      }
+    }
+  }
+  s.state = State::kListen;
+  s.backlog = backlog;
+  changed(self, s);
+  return 0;
+}
+
+int64_t NetworkIo::op_accept(Socket& s, uint32_t from, uint32_t* forwarding, std::vector<uint8_t>* data) {
+  if (s.state != State::kListen) return -EINVAL;
+  if (s.accept_q.empty()) return -EAGAIN;
+  Socket* c = find(s.accept_q.front());
+  s.accept_q.pop_front();
+  if (!c) return -EAGAIN;
+  c->queued = false;
+  c->cpus[from] = 1;
+  *forwarding = forwarding_cpu(*c).has_value();
+  WireWriter w;
+  w.put(c->peer_addr).put(c->peer_port);
+  *data = w.data();
+  return c->id;
+}
+
+int64_t NetworkIo::op_connect(drv::Process& self, Socket& s, uint32_t addr, uint32_t port, bool nonblock,
+                              uint32_t* forwarding) {
+  if (s.connect_failed) {  // __inet_stream_connect() reporting the earlier attempt
+    s.connect_failed = false;
+    return s.err ? -s.take_err() : -ECONNABORTED;
+  }
+  if (s.state == State::kListen || s.state == State::kEstablished) return -EISCONN;
+  if (!local_addr(addr)) return -ENETUNREACH;  // no network outside the machine yet
+  std::vector<Socket*> listeners;
+  for (const auto& [id, o] : socks_) {
+    if (o->state == State::kListen && o->port == port) listeners.push_back(o.get());
+  }
+  if (!s.bound) {
+    const uint32_t p = ephemeral_port(s);
+    if (!p) return -EADDRNOTAVAIL;
+    s.port = p;
+    s.bound = true;
+  }
+  s.addr = kLoopback;
+  if (listeners.empty()) {
+    // The peer's stack answers the SYN with a reset.
+    s.state = State::kClosed;
+    s.shutdown = SocketShutdown::kBoth;
+    if (!nonblock) return -ECONNREFUSED;
+    s.err = ECONNREFUSED;
+    s.connect_failed = true;
+    changed(self, s);
+    return -EINPROGRESS;
+  }
+  // SO_REUSEPORT listeners of one port take new connections in turn (NonStop's
+  // round-robin filtering; Linux hashes the 4-tuple instead).
+  Socket& l = *listeners[rr_[port]++ % listeners.size()];
+  Socket& c = make_socket();
+  c.state = State::kEstablished;
+  c.addr = kLoopback;
+  c.port = l.port;
+  c.peer_addr = kLoopback;
+  c.peer_port = s.port;
+  c.peer = s.id;
+  c.window = l.window;
+  c.queued = true;
+  s.state = State::kEstablished;
+  s.peer_addr = kLoopback;
+  s.peer_port = l.port;
+  s.peer = c.id;
+  ++c_.connections;
+  l.accept_q.push_back(c.id);
+  changed(self, l);
+  *forwarding = forwarding_cpu(s).has_value();
+  return nonblock ? -EINPROGRESS : 0;
+}
+
+// tcp_sendmsg(): the data goes into the peer's window; sk_stream_error() decides errors.
+int64_t NetworkIo::op_send(drv::Process& self, Socket& s, std::span<const uint8_t> data) {
+  if (s.state != State::kEstablished || s.err || (s.shutdown & SocketShutdown::kSend)) {
+    return s.err ? -s.take_err() : -EPIPE;
+  }
+  if (data.empty()) return 0;
+  Socket* p = s.peer ? find(s.peer) : nullptr;
+  if (!p) {
+    // The peer closed: its stack takes the data and answers with a reset.
+    px_.kernel().execute(px_.kernel().costs().copy(data.size()));
+    reset(s, s.done);
+    changed(self, s);
+    return static_cast<int64_t>(data.size());
+  }
+  const uint32_t n = std::min<uint32_t>(p->room(), static_cast<uint32_t>(data.size()));
+  if (n == 0) return -EAGAIN;
+  px_.kernel().execute(px_.kernel().costs().copy(n));
+  p->held.insert(p->held.end(), data.begin(), data.begin() + n);
+  changed(self, *p);
+  return n;
+}
+
+// tcp_recvmsg() on data held here: contention mode, or a shadow that found an error or
+// a closed socket and lets the real socket decide.
+int64_t NetworkIo::op_recv(drv::Process& self, Socket& s, uint32_t max, int flags, std::vector<uint8_t>* data) {
+  if (s.state == State::kListen) return -ENOTCONN;
+  if (!s.held.empty()) {
+    const uint32_t n = std::min<uint32_t>(max, static_cast<uint32_t>(s.held.size()));
+    data->assign(s.held.begin(), s.held.begin() + n);
+    px_.kernel().execute(px_.kernel().costs().copy(n));
+    ++c_.held_reads;
+    if (!(flags & MSG_PEEK)) {
+      s.held.erase(s.held.begin(), s.held.begin() + n);
+      if (Socket* p = s.peer ? find(s.peer) : nullptr) changed(self, *p);  // window for the writer
+    }
+    return n;
+  }
+  if (max == 0) return 0;
+  if (s.done) return 0;
+  if (s.err) {
+    const int e = s.take_err();
+    changed(self, s);
+    return -e;
+  }
+  if (s.shutdown & SocketShutdown::kRcv) return 0;
+  if (s.state == State::kClosed) return -ENOTCONN;
+  return -EAGAIN;
+}
+
+// inet_shutdown(): an unconnected socket says ENOTCONN but is shut down all the same.
+int64_t NetworkIo::op_shutdown(drv::Process& self, Socket& s, int how) {
+  const uint8_t mask = static_cast<uint8_t>(how + 1);
+  if (s.state == State::kListen) {
+    if (mask & SocketShutdown::kRcv) {
+      for (uint32_t q : s.accept_q) {
+        if (Socket* c = find(q)) close(self, *c, 1);
+      }
+      s.accept_q.clear();
+      s.state = State::kClosed;
+    }
+    changed(self, s);
+    return 0;
+  }
+  s.shutdown |= mask;
+  if (s.state == State::kClosed) {
+    changed(self, s);
+    return -ENOTCONN;
+  }
+  if ((mask & SocketShutdown::kSend) && s.peer) {
+    if (Socket* p = find(s.peer)) {
+      fin(*p);
+      changed(self, *p);
+    }
+  }
+  changed(self, s);
+  return 0;
+}
+
+int64_t NetworkIo::op_getopt(Socket& s, int level, int name) {
+  if (level == SOL_SOCKET) {
+    switch (name) {
+      case SO_ERROR:
+        return s.take_err();
+      case SO_TYPE:
+        return SOCK_STREAM;
+      case SO_RCVBUF:
+        return s.window;
+      case SO_SNDBUF:
+        return s.sndbuf;
+      case SO_REUSEADDR:
+        return s.reuseaddr;
+      case SO_REUSEPORT:
+        return s.reuseport;
+      case SO_KEEPALIVE:
+        return s.keepalive;
+      case SO_ACCEPTCONN:
+        return s.state == State::kListen;
+      default:
+        return -ENOPROTOOPT;
+    }
+  }
+  if (level == IPPROTO_TCP && name == TCP_NODELAY) return s.nodelay;
+  return -ENOPROTOOPT;
+}
+
+int64_t NetworkIo::op_setopt(Socket& s, int level, int name, int value) {
+  if (level == SOL_SOCKET) {
+    switch (name) {
+      case SO_RCVBUF:  // sock_setsockopt(): doubled, clamped
+        s.window = static_cast<uint32_t>(std::max(std::clamp(value, 0, kMaxBufRequest) * 2, kMinRcvBuf));
+        return 0;
+      case SO_SNDBUF:
+        s.sndbuf = std::max(std::clamp(value, 0, kMaxBufRequest) * 2, kMinSndBuf);
+        return 0;
+      case SO_REUSEADDR:
+        s.reuseaddr = value != 0;
+        return 0;
+      case SO_REUSEPORT:
+        s.reuseport = value != 0;
+        return 0;
+      case SO_KEEPALIVE:
+        s.keepalive = value != 0;
+        return 0;
+      default:
+        return -ENOPROTOOPT;
+    }
+  }
+  if (level == IPPROTO_TCP && name == TCP_NODELAY) {
+    s.nodelay = value != 0;
+    return 0;
+  }
+  return -ENOPROTOOPT;
+}
+
+void NetworkIo::register_stats(sim::Stats& st) const {
+  const std::string p = "cpu." + std::to_string(px_.kernel().cpu()) + ".net_io.";
+  st.counter(p + "ops", &c_.ops, "operations", "socket operations served");
+  st.counter(p + "connections", &c_.connections, "connections", "connections made");
+  st.counter(p + "pushes", &c_.pushes, "messages", "data or state forwarded to a reader's shadow (forwarding mode)");
+  st.counter(p + "forwarded_bytes", &c_.forwarded_bytes, "bytes", "bytes forwarded to shadows");
+  st.counter(p + "held_reads", &c_.held_reads, "reads", "reads served from data held at the real socket");
+  st.counter(p + "window_updates", &c_.window_updates, "messages", "receive window given back by shadows");
+  st.counter(p + "answers_sent", &c_.answers_sent, "messages", "immediate answers to subscribes");
+  st.counter(p + "notifications_sent", &c_.notifications_sent, "messages", "notifications of recorded interest");
+  st.formula(p + "cpu_cycles", [this] { return static_cast<double>(cpu_cycles()); }, "cycles",
+             "cycles the network I/O process held its CPU");
+}
+
+}  // namespace shadowsel::fw

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: MIT
+#include "shadowsel/firmware/pipe_agent.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <stdexcept>
+
+#include "shadowsel/driver/agent_protocol.h"
+#include "shadowsel/driver/kernel.h"
+#include "shadowsel/driver/wire.h"
+
+namespace shadowsel::fw {
+
+using drv::AgentMsg;
+using drv::PipeOp;
+using drv::WireReader;
+using drv::WireWriter;
+
+PipeAgent::PipeAgent(drv::PosixKernel& px, bool fifo)
+    : Agent(px, fifo ? drv::kFifoAgentPort : drv::kPipeAgentPort, fifo ? "fifo-agent" : "pipe-agent"),
+      fifo_(fifo) {}
+
+bool PipeAgent::handle_more(drv::Process& self, AgentMsg kind, const drv::Message& m) {
+  WireReader r(m.data);
+  r.get<AgentMsg>();
+  switch (kind) {
+    case AgentMsg::kKick: {
+      const uint32_t id = r.get<uint32_t>();
+      if (drv::PipeObject* p = px_.pipe(id)) {
+        p->kick_pending = false;
+        evaluate(self, *p);
+        px_.free_if_unused(*p);
+      }
+      return true;
+    }
+    case AgentMsg::kSubscribe: {
+      Key k{r.get<uint32_t>(), r.get<uint32_t>(), r.get<uint8_t>(), r.get<uint32_t>()};
+      on_subscribe(self, k, r.get<uint32_t>());
+      return true;
+    }
+    case AgentMsg::kRemoteOp:
+      on_remote_op(self, m.data);
+      return true;
+    case AgentMsg::kRemoteDrop: {
+      r.get<uint32_t>();  // owner: this CPU
+      const uint32_t id = r.get<uint32_t>();
+      const bool reader = r.get<uint8_t>(), writer = r.get<uint8_t>();
+      ++c_.ops_served;
+      if (drv::PipeObject* p = px_.pipe(id)) {
+        px_.pipe_ref(*p, reader, writer, -1);
+        px_.pipe_changed(self, *p, true);
+        evaluate(self, *p);
+        px_.free_if_unused(*p);
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+// --- the owner side: remote interest table and operations ----------------------------------
+
+void PipeAgent::send_state(drv::Process& self, uint32_t to, AgentMsg kind, const Key& k,
+                           const drv::ObjectState& s, bool ready) {
+  WireWriter m;
+  m.put(kind).put(k.owner).put(k.object).put(k.event).put(k.version);
+  drv::put_state(m, s);
+  m.put<uint8_t>(ready);
+  self.post(drv::Address{to, port_}, m.data());
+}
+
+void PipeAgent::on_subscribe(drv::Process& self, const Key& k, uint32_t from) {
+  step();
+  drv::PipeObject* p = px_.pipe(k.object);
+  if (!p) throw std::logic_error("agent: subscribe for a pipe that no longer exists");
+  const auto interest = static_cast<drv::Interest>(k.event);
+  const drv::ObjectState s = p->state();
+  const bool ready = drv::interest_ready(s, interest, k.version);
+  if (!ready) {
+    auto& ri = p->remote[from];
+    if (interest == drv::Interest::kRead) {
+      ri.read = true;
+      if (std::find(ri.read_versions.begin(), ri.read_versions.end(), k.version) == ri.read_versions.end()) {
+        ri.read_versions.push_back(k.version);
+      }
+    } else {
+      ri.write = true;
+    }
+  }
+  ++c_.answers_sent;
+  send_state(self, from, AgentMsg::kAnswer, k, s, ready);
+}
+
+void PipeAgent::evaluate(drv::Process& self, drv::PipeObject& p) {
+  const drv::ObjectState s = p.state();
+  const uint32_t me = px_.kernel().cpu();
+  for (auto& [cpu, ri] : p.remote) {
+    step();
+    if (ri.read) {
+      std::vector<uint32_t> still;
+      for (uint32_t v : ri.read_versions) {
+        if (!drv::interest_ready(s, drv::Interest::kRead, v)) {
+          still.push_back(v);
+          continue;
+        }
+        ++c_.notifications_sent;
+        send_state(self, cpu, AgentMsg::kNotify,
+                   Key{me, p.conn.id, static_cast<uint8_t>(drv::Interest::kRead), v}, s, true);
+      }
+      ri.read_versions = std::move(still);
+      ri.read = !ri.read_versions.empty();
+    }
+    if (ri.write && drv::interest_ready(s, drv::Interest::kWrite, 0)) {
+      ri.write = false;
+      ++c_.notifications_sent;
+      send_state(self, cpu, AgentMsg::kNotify,
+                 Key{me, p.conn.id, static_cast<uint8_t>(drv::Interest::kWrite), 0}, s, true);
+    }
+  }
+  std::erase_if(p.remote, [](const auto& r) { return !r.second.read && !r.second.write; });
+  // Remote blocking FIFO opens whose partner has now opened.
+  std::vector<drv::PipeObject::PendingOpen> still;
+  for (const auto& o : p.pending_opens) {
+    const bool done = o.reader ? p.w_counter != o.counter_at_open : p.r_counter != o.counter_at_open;
+    if (done) {
+      send_result(self, o.cpu, o.corr, 0, 0, {});
+    } else {
+      still.push_back(o);
+    }
+  }
+  p.pending_opens = std::move(still);
+}
+
+void PipeAgent::send_result(drv::Process& self, uint32_t to, uint64_t corr, int64_t ret,
+                            uint32_t version, std::span<const uint8_t> data) {
+  WireWriter m;
+  m.put(AgentMsg::kRemoteResult).put(corr).put(ret).put(version).bytes(data);
+  self.post(drv::Address{to, port_}, m.data());
+}
+
+void PipeAgent::on_remote_op(drv::Process& self, std::span<const uint8_t> body) {
+  WireReader r(body);
+  r.get<AgentMsg>();
+  const uint64_t corr = r.get<uint64_t>();
+  const uint32_t from = r.get<uint32_t>();
+  const auto op = r.get<PipeOp>();
+  r.get<uint32_t>();  // owner: this CPU
+  const uint32_t id = r.get<uint32_t>();
+  ++c_.ops_served;
+  step();
+  drv::PipeObject* p = px_.pipe(id);
+  if (!p) throw std::logic_error("agent: operation on a pipe that no longer exists");
+  switch (op) {
+    case PipeOp::kRead: {
+      std::vector<uint8_t> buf(r.get<uint32_t>());
+      const int64_t n = px_.pipe_read_now(self, *p, buf);
+      buf.resize(n > 0 ? static_cast<size_t>(n) : 0);
+      send_result(self, from, corr, n, 0, buf);
+      break;
+    }
+    case PipeOp::kWrite: {
+      const bool merge = r.get<uint8_t>();
+      const auto data = r.bytes();
+      send_result(self, from, corr, px_.pipe_write_now(self, *p, data, merge), 0, {});
+      break;
+    }
+    case PipeOp::kOpen: {
+      const bool reader = r.get<uint8_t>(), writer = r.get<uint8_t>(), nonblock = r.get<uint8_t>();
+      const uint32_t counter = reader && !writer ? p->w_counter : p->r_counter;
+      uint32_t version = 0;
+      const int ret = px_.fifo_open_counts(*p, reader, writer, nonblock, &version);
+      if (ret == 1) {
+        p->pending_opens.push_back({from, corr, reader && !writer, counter});
+      } else {
+        send_result(self, from, corr, ret, version, {});
+      }
+      px_.pipe_changed(self, *p, true);
+      break;
+    }
+    case PipeOp::kAddRef: {
+      const bool reader = r.get<uint8_t>(), writer = r.get<uint8_t>();
+      px_.pipe_ref(*p, reader, writer, +1);
+      send_result(self, from, corr, 0, 0, {});
+      break;
+    }
+  }
+  evaluate(self, *p);
+}
+
+}  // namespace shadowsel::fw

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MIT
+#include "shadowsel/firmware/socket_agent.h"
+
+#include "shadowsel/driver/agent_protocol.h"
+#include "shadowsel/driver/kernel.h"
+#include "shadowsel/driver/socket.h"
+#include "shadowsel/driver/wire.h"
+
+namespace shadowsel::fw {
+
+using drv::AgentMsg;
+using drv::SockOp;
+using drv::WireReader;
+
+SocketAgent::SocketAgent(drv::PosixKernel& px) : Agent(px, drv::kSocketAgentPort, "socket-agent") {}
+
+bool SocketAgent::handle_more(drv::Process& self, AgentMsg kind, const drv::Message& m) {
+  switch (kind) {
+    case AgentMsg::kSockPush:
+      on_push(m.data);
+      return true;
+    case AgentMsg::kSockWindow: {
+      // A window update from a reader here: pass it to the socket's I/O process.
+      WireReader r(m.data);
+      r.get<AgentMsg>();
+      const uint32_t owner = r.get<uint32_t>();
+      self.post(drv::Address{owner, drv::kNetIoPort}, m.data);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+// S16-S20: the I/O process forwarded data (or a change of the real socket's state) to
+// this CPU's shadow; keep it there and wake the local readers.
+void SocketAgent::on_push(std::span<const uint8_t> body) {
+  WireReader r(body);
+  r.get<AgentMsg>();
+  const uint32_t owner = r.get<uint32_t>(), id = r.get<uint32_t>();
+  const drv::ShadowPush p = drv::get_push(r);
+  const auto data = r.bytes();
+  step();
+  drv::ShadowSocket* sh = px_.shadow(owner, id);
+  if (!sh) {
+    ++sc_.pushes_dropped;  // closed here while the push was on its way
+    return;
+  }
+  ++sc_.pushes;
+  sc_.push_bytes += data.size();
+  if (!data.empty()) px_.kernel().execute(px_.kernel().costs().copy(data.size()));
+  sh->forwarding = p.forwarding;
+  sh->events = p.events;
+  sh->done = p.done;
+  sh->window = p.window;
+  sh->data.insert(sh->data.end(), data.begin(), data.end());
+  px_.shadow_changed(*sh);
+}
+
+// S8: the shadow of a socket the I/O process just made for a process here, and the
+// mode the I/O process chose for this CPU.
+void SocketAgent::on_result(const drv::Message& request, std::span<const uint8_t> result) {
+  WireReader q(request.data);
+  q.get<AgentMsg>();
+  const auto op = q.get<SockOp>();
+  const uint32_t owner = q.get<uint32_t>(), id = q.get<uint32_t>();
+  WireReader r(result);
+  const auto ret = r.get<int64_t>();
+  const bool forwarding = r.get<uint32_t>();
+  switch (op) {
+    case SockOp::kCreate:
+      if (ret >= 0) px_.make_shadow(owner, static_cast<uint32_t>(ret));
+      break;
+    case SockOp::kAccept:
+      if (ret >= 0) px_.make_shadow(owner, static_cast<uint32_t>(ret)).forwarding = forwarding;
+      break;
+    case SockOp::kConnect:
+      if (drv::ShadowSocket* sh = px_.shadow(owner, id)) sh->forwarding = forwarding;
+      break;
+    default:
+      break;
+  }
+}
+
+void SocketAgent::register_stats(sim::Stats& s) const {
+  Agent::register_stats(s, "socket");
+  const std::string p = "cpu." + std::to_string(px_.kernel().cpu()) + ".agent.socket.";
+  s.counter(p + "pushes", &sc_.pushes, "messages", "data or state the I/O process forwarded to shadows here");
+  s.counter(p + "push_bytes", &sc_.push_bytes, "bytes", "bytes forwarded into shadows here (forwarding mode)");
+  s.counter(p + "pushes_dropped", &sc_.pushes_dropped, "messages", "pushes for shadows already closed here");
+}
+
+}  // namespace shadowsel::fw
