@@ -108,7 +108,13 @@ int PosixKernel::sys_connect(Process& self, int fd, uint32_t addr, uint32_t port
   if (const auto e = sock_file(*this, self, fd, &f)) return static_cast<int>(e);
   WireWriter w;
   w.put(addr).put(port).put<uint8_t>(f->nonblock());
-  return static_cast<int>(socket_call(*this, self, f->conn.owner, f->conn.id, SockOp::kConnect, w.data()).ret);
+  for (;;) {
+    const int64_t r = socket_call(*this, self, f->conn.owner, f->conn.id, SockOp::kConnect, w.data()).ret;
+    // A blocking connect the listener could not take at once: wait until the connection
+    // is made or has failed, then ask for the outcome (inet_wait_for_connect()).
+    if (f->nonblock() || (r != -EINPROGRESS && r != -EALREADY)) return static_cast<int>(r);
+    wait_ready(self, f, Interest::kWrite);
+  }
 }
 
 int64_t PosixKernel::sys_send(Process& self, int fd, std::span<const uint8_t> buf, int flags) {

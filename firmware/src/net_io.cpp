@@ -39,7 +39,10 @@ struct NetworkIo::Socket {
   uint32_t addr = INADDR_ANY, port = 0;
   uint32_t peer_addr = 0, peer_port = 0;
   uint32_t peer = 0;         ///< the real socket at the other end; 0 when it is gone
-  bool connect_failed = false;  ///< a non-blocking connect failed; the next connect reports it
+  bool connect_failed = false;  ///< a connect failed; the next connect reports it
+  bool connect_unreported = false;  ///< connected after EINPROGRESS: the next connect says 0
+  uint32_t syn_port = 0;     ///< SYN_SENT: the port it connects to
+  uint32_t syn_tries = 0;    ///< SYN_SENT: retransmissions so far
   std::deque<uint8_t> held;  ///< data received and held here
   uint32_t in_flight = 0;    ///< forwarded to the reader's shadow, window not yet given back
   uint32_t window = drv::kDefaultSocketWindow;
@@ -72,6 +75,31 @@ NetworkIo::~NetworkIo() { px_.set_socket_owner(nullptr); }
 
 void NetworkIo::start() {
   process_ = &px_.kernel().spawn_service(drv::kNetIoPort, "net-io", [this](drv::Process& self) { run(self); });
+  timer_ = &px_.kernel().spawn("net-io-timer", [this](drv::Process& self) { run_timer(self); }, /*daemon=*/true);
+}
+
+void NetworkIo::run_timer(drv::Process& self) {
+  for (;;) {
+    if (deadlines_.empty()) {
+      px_.kernel().block(self);
+      continue;
+    }
+    const auto first = deadlines_.begin();
+    if (first->first > hw::now_cycles()) {
+      px_.kernel().block_until(self, first->first);
+      continue;
+    }
+    WireWriter w;
+    w.put(AgentMsg::kSockTimer).put(first->second);
+    deadlines_.erase(first);
+    self.post(drv::Address{px_.kernel().cpu(), drv::kNetIoPort}, w.data());
+  }
+}
+
+void NetworkIo::add_timer(uint64_t at, uint32_t id) {
+  const bool earliest = deadlines_.empty() || at < deadlines_.begin()->first;
+  deadlines_.emplace(at, id);
+  if (earliest) px_.kernel().wake(*timer_);  // no-op unless it sleeps
 }
 
 uint64_t NetworkIo::cpu_cycles() const { return process_ ? process_->cpu_cycles() : 0; }
@@ -113,6 +141,9 @@ void NetworkIo::handle(drv::Process& self, const drv::Message& m) {
     case AgentMsg::kSockWindow:
       on_window(self, m.data);
       return;
+    case AgentMsg::kSockTimer:
+      on_syn_timer(self, r.get<uint32_t>());
+      return;
     default:
       throw std::logic_error("net-io: unexpected message kind " + std::to_string(static_cast<int>(kind)));
   }
@@ -125,6 +156,7 @@ void NetworkIo::handle(drv::Process& self, const drv::Message& m) {
 // has room.
 short NetworkIo::poll_bits(const Socket& s) const {
   if (s.state == State::kListen) return s.accept_q.empty() ? 0 : POLLIN | POLLRDNORM;
+  if (s.state == State::kSynSent) return 0;  // neither readable nor writable yet
   short mask = 0;
   if (s.shutdown == SocketShutdown::kBoth || s.state == State::kClosed) mask |= POLLHUP;
   if (s.shutdown & SocketShutdown::kRcv) mask |= POLLIN | POLLRDNORM | POLLRDHUP;
@@ -154,7 +186,9 @@ std::optional<drv::ObjectState> NetworkIo::socket_state(uint32_t id) const {
 }
 
 std::optional<uint32_t> NetworkIo::forwarding_cpu(const Socket& s) const {
-  if (s.state == State::kListen || s.queued || s.cpus.size() != 1) return std::nullopt;
+  if (s.state == State::kListen || s.state == State::kSynSent || s.queued || s.cpus.size() != 1) {
+    return std::nullopt;
+  }
   if (s.state == State::kClosed && s.peer_port == 0) return std::nullopt;  // never connected
   return s.cpus.begin()->first;
 }
@@ -485,38 +519,18 @@ int64_t NetworkIo::op_accept(Socket& s, uint32_t from, uint32_t* forwarding, std
   return c->id;
 }
 
-int64_t NetworkIo::op_connect(drv::Process& self, Socket& s, uint32_t addr, uint32_t port, bool nonblock,
-                              uint32_t* forwarding) {
-  if (s.connect_failed) {  // __inet_stream_connect() reporting the earlier attempt
-    s.connect_failed = false;
-    return s.err ? -s.take_err() : -ECONNABORTED;
-  }
-  if (s.state == State::kListen || s.state == State::kEstablished) return -EISCONN;
-  if (!local_addr(addr)) return -ENETUNREACH;  // no network outside the machine yet
+NetworkIo::Socket* NetworkIo::listener_for(uint32_t port) {
   std::vector<Socket*> listeners;
   for (const auto& [id, o] : socks_) {
     if (o->state == State::kListen && o->port == port) listeners.push_back(o.get());
   }
-  if (!s.bound) {
-    const uint32_t p = ephemeral_port(s);
-    if (!p) return -EADDRNOTAVAIL;
-    s.port = p;
-    s.bound = true;
-  }
-  s.addr = kLoopback;
-  if (listeners.empty()) {
-    // The peer's stack answers the SYN with a reset.
-    s.state = State::kClosed;
-    s.shutdown = SocketShutdown::kBoth;
-    if (!nonblock) return -ECONNREFUSED;
-    s.err = ECONNREFUSED;
-    s.connect_failed = true;
-    changed(self, s);
-    return -EINPROGRESS;
-  }
+  if (listeners.empty()) return nullptr;
   // SO_REUSEPORT listeners of one port take new connections in turn (NonStop's
   // round-robin filtering; Linux hashes the 4-tuple instead).
-  Socket& l = *listeners[rr_[port]++ % listeners.size()];
+  return listeners[rr_[port]++ % listeners.size()];
+}
+
+void NetworkIo::establish(drv::Process& self, Socket& s, Socket& l) {
   Socket& c = make_socket();
   c.state = State::kEstablished;
   c.addr = kLoopback;
@@ -524,7 +538,14 @@ int64_t NetworkIo::op_connect(drv::Process& self, Socket& s, uint32_t addr, uint
   c.peer_addr = kLoopback;
   c.peer_port = s.port;
   c.peer = s.id;
+  // The new socket has the listener's port and options (sk_clone, inet_inherit_port).
+  c.bound = true;
   c.window = l.window;
+  c.sndbuf = l.sndbuf;
+  c.reuseaddr = l.reuseaddr;
+  c.reuseport = l.reuseport;
+  c.nodelay = l.nodelay;
+  c.keepalive = l.keepalive;
   c.queued = true;
   s.state = State::kEstablished;
   s.peer_addr = kLoopback;
@@ -533,12 +554,93 @@ int64_t NetworkIo::op_connect(drv::Process& self, Socket& s, uint32_t addr, uint
   ++c_.connections;
   l.accept_q.push_back(c.id);
   changed(self, l);
+}
+
+// __inet_stream_connect() and tcp_v4_connect(). A listener whose accept queue is full
+// (more than `backlog` waiting) drops the SYN: the connection stays in SYN_SENT and
+// tries again when the SYN is retransmitted (1 s, then doubling), as on Linux.
+int64_t NetworkIo::op_connect(drv::Process& self, Socket& s, uint32_t addr, uint32_t port, bool nonblock,
+                              uint32_t* forwarding) {
+  if (s.connect_failed) {  // reporting the earlier attempt; tcp_disconnect() makes it fresh
+    s.connect_failed = false;
+    s.shutdown = 0;
+    return s.err ? -s.take_err() : -ECONNABORTED;
+  }
+  if (s.state == State::kSynSent) return -EALREADY;
+  if (s.state == State::kEstablished && s.connect_unreported) {
+    s.connect_unreported = false;
+    *forwarding = forwarding_cpu(s).has_value();
+    return 0;
+  }
+  if (s.state == State::kListen || s.state == State::kEstablished) return -EISCONN;
+  if (!local_addr(addr)) return -ENETUNREACH;  // no network outside the machine yet
+  if (!s.bound) {
+    const uint32_t p = ephemeral_port(s);
+    if (!p) return -EADDRNOTAVAIL;
+    s.port = p;
+    s.bound = true;
+  }
+  s.addr = kLoopback;
+  Socket* l = listener_for(port);
+  if (!l) {
+    // The peer's stack answers the SYN with a reset.
+    s.state = State::kClosed;
+    if (!nonblock) return -ECONNREFUSED;
+    s.shutdown = SocketShutdown::kBoth;
+    s.err = ECONNREFUSED;
+    s.connect_failed = true;
+    changed(self, s);
+    return -EINPROGRESS;
+  }
+  if (l->accept_q.size() > static_cast<size_t>(l->backlog)) {
+    s.state = State::kSynSent;
+    s.syn_port = port;
+    s.syn_tries = 0;
+    add_timer(hw::cycle_after(syn_timeout(0)), s.id);
+    changed(self, s);
+    return -EINPROGRESS;  // a blocking caller waits for writability and asks again
+  }
+  establish(self, s, *l);
+  s.connect_unreported = nonblock;
   *forwarding = forwarding_cpu(s).has_value();
   return nonblock ? -EINPROGRESS : 0;
 }
 
+void NetworkIo::on_syn_timer(drv::Process& self, uint32_t id) {
+  step();
+  Socket* s = find(id);
+  if (!s || s->state != State::kSynSent) return;
+  Socket* l = listener_for(s->syn_port);
+  if (!l) {  // the listener went: the SYN meets a reset
+    s->state = State::kClosed;
+    s->shutdown = SocketShutdown::kBoth;
+    s->err = ECONNREFUSED;
+    s->connect_failed = true;
+  } else if (l->accept_q.size() <= static_cast<size_t>(l->backlog)) {
+    establish(self, *s, *l);
+    s->connect_unreported = true;
+  } else if (++s->syn_tries <= kSynRetries) {
+    add_timer(hw::cycle_after(syn_timeout(s->syn_tries)), s->id);
+    return;
+  } else {
+    s->state = State::kClosed;
+    s->shutdown = SocketShutdown::kBoth;
+    s->err = ETIMEDOUT;
+    s->connect_failed = true;
+  }
+  changed(self, *s);
+}
+
+uint64_t NetworkIo::syn_timeout(uint32_t tries) const {
+  // TCP_TIMEOUT_INIT (1 s), doubled per retransmission, in this machine's cycles.
+  const auto hz = hw::hz_from_mhz(px_.kernel().params().freq_mhz);
+  if (!hz) throw std::logic_error("net-io: the clock is not a whole number of Hz");
+  return (*hz) << tries;
+}
+
 // tcp_sendmsg(): the data goes into the peer's window; sk_stream_error() decides errors.
 int64_t NetworkIo::op_send(drv::Process& self, Socket& s, std::span<const uint8_t> data) {
+  if (s.state == State::kSynSent) return -EAGAIN;
   if (s.state != State::kEstablished || s.err || (s.shutdown & SocketShutdown::kSend)) {
     return s.err ? -s.take_err() : -EPIPE;
   }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "shadowsel/firmware/socket_agent.h"
 
+#include <cerrno>
+
 #include "shadowsel/driver/agent_protocol.h"
 #include "shadowsel/driver/kernel.h"
 #include "shadowsel/driver/socket.h"
@@ -74,8 +76,10 @@ void SocketAgent::on_result(const drv::Message& request, std::span<const uint8_t
     case SockOp::kAccept:
       if (ret >= 0) px_.make_shadow(owner, static_cast<uint32_t>(ret)).forwarding = forwarding;
       break;
-    case SockOp::kConnect:
-      if (drv::ShadowSocket* sh = px_.shadow(owner, id)) sh->forwarding = forwarding;
+    case SockOp::kConnect:  // a connect that failed leaves the mode as it was
+      if (drv::ShadowSocket* sh = px_.shadow(owner, id); sh && (ret == 0 || ret == -EINPROGRESS)) {
+        sh->forwarding = forwarding;
+      }
       break;
     default:
       break;

@@ -33,6 +33,7 @@ enum class AgentMsg : uint8_t {
   // sockets (socket.h): the network I/O process <-> socket agents
   kSockPush = 13,    ///< I/O process -> the forwarding CPU's agent: owner u32, id u32, ShadowPush, data
   kSockWindow = 14,  ///< post, kernel -> agent -> I/O process: owner u32, id u32, bytes read u32
+  kSockTimer = 15,   ///< post, the I/O process's timer -> the I/O process: id u32 (a SYN to send again)
 };
 
 /// What a kSockPush tells a shadow besides its data.

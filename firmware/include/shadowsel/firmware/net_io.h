@@ -50,7 +50,7 @@ class NetworkIo final : public drv::SocketOwner {
 
  private:
   struct Socket;
-  enum class State : uint8_t { kClosed, kListen, kEstablished };
+  enum class State : uint8_t { kClosed, kListen, kSynSent, kEstablished };
 
   void run(drv::Process& self);
   void handle(drv::Process& self, const drv::Message& m);
@@ -58,6 +58,18 @@ class NetworkIo final : public drv::SocketOwner {
   void on_subscribe(drv::Process& self, const drv::SelectKey& k, uint32_t from);
   void on_drop(drv::Process& self, std::span<const uint8_t> body);
   void on_window(drv::Process& self, std::span<const uint8_t> body);
+  /// A connection waiting in SYN_SENT tries again (the SYN's retransmission timer).
+  void on_syn_timer(drv::Process& self, uint32_t id);
+  /// Joins `s` to listener `l` as a new connection in its accept queue.
+  void establish(drv::Process& self, Socket& s, Socket& l);
+  /// The listener a connection to `port` goes to now (round-robin over SO_REUSEPORT
+  /// listeners), or nullptr.
+  Socket* listener_for(uint32_t port);
+  /// The timer process: posts kSockTimer for each deadline as it passes.
+  void run_timer(drv::Process& self);
+  void add_timer(uint64_t at, uint32_t id);
+  /// The SYN retransmission timeout after `tries` retransmissions, in cycles.
+  uint64_t syn_timeout(uint32_t tries) const;
 
   // The operations: a result (>= 0, or -errno); `version` and `data` go in the reply.
   int64_t op_bind(Socket& s, uint32_t addr, uint32_t port);
@@ -96,6 +108,8 @@ class NetworkIo final : public drv::SocketOwner {
 
   drv::PosixKernel& px_;
   drv::Process* process_ = nullptr;
+  drv::Process* timer_ = nullptr;
+  std::multimap<uint64_t, uint32_t> deadlines_;  ///< cycle -> socket
   std::map<uint32_t, std::unique_ptr<Socket>> socks_;
   uint32_t next_id_ = 1;
   uint32_t next_port_ = kFirstEphemeralPort;
@@ -104,6 +118,7 @@ class NetworkIo final : public drv::SocketOwner {
 
   static constexpr uint32_t kFirstEphemeralPort = 32768;  ///< Linux's ip_local_port_range
   static constexpr uint32_t kLastEphemeralPort = 60999;
+  static constexpr uint32_t kSynRetries = 6;  ///< net.ipv4.tcp_syn_retries
 };
 
 }  // namespace shadowsel::fw
