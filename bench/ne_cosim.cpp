@@ -38,11 +38,7 @@ uint64_t number(const char* opt, const char* s) {
 
 std::unique_ptr<Core> make(const std::string& kind, const Params& p) {
   if (kind == "rtl") return make_rtl(p);
-#ifdef NE_COSIM_HAVE_TWIN
   if (kind == "twin") return make_twin(p);
-#else
-  if (kind == "twin") usage_error("the twin (ne::make_twin) is not built yet");
-#endif
   usage_error("unknown core '" + kind + "'");
 }
 

@@ -34,15 +34,11 @@ Figures (median of 3 runs where timed):
                           a mismatch fails the benchmark (the figure is then 0).
   twin_sim_mcycles_per_s  the twin under `ne_cosim --core twin`, as for the RTL.
 
-While ne_cosim is built without the twin (no shadowsel_ne_twin: `--core twin`
-exits 2 "not built yet") the two twin figures are not measured: a note says so
-and any earlier value is removed from results.json, never replaced by a number.
-
 --quick (ctest rtl.bench_quick): small sizes, one run each, writes no
 results.json; also checks that failures are caught: a spoiled stimulus file must
 fail both replays, and canned failing outputs must be refused by the parsers.
 
-Exit status alone: 0 measured (twin figures may be missing), 1 failure.
+Exit status alone: 0 measured, 1 failure.
 """
 import argparse
 import json
@@ -65,15 +61,10 @@ QUICK = {"icarus_cycles": 3000, "verilator_cycles": 30000, "cosim_ops": 5000,
          "lockstep_ops": 5000, "runs": 1}
 FULL = {"icarus_cycles": ICARUS_CYCLES, "verilator_cycles": VERILATOR_CYCLES,
         "cosim_ops": COSIM_OPS, "lockstep_ops": LOCKSTEP_OPS, "runs": RUNS}
-TWIN_FIGURES = ("lockstep_ops_clean", "twin_sim_mcycles_per_s")
 
 
 class RtlBenchError(Exception):
     """A failure of the RTL benchmarks (measure() raises the caller's class instead)."""
-
-
-class TwinMissing(Exception):
-    pass
 
 
 # --- parsing (each returns its values or raises ValueError with the reason) ----------
@@ -103,10 +94,7 @@ def parse_icarus_replay(rc, out):
 
 
 def parse_cosim(rc, out, lockstep=False):
-    """ne_cosim: returns {"operations", "cycles", "wall_s", "mcycles_per_s"}; TwinMissing
-    when it was built without the twin."""
-    if rc == 2 and "not built yet" in out:
-        raise TwinMissing(out.strip())
+    """ne_cosim: returns {"operations", "cycles", "wall_s", "mcycles_per_s"}."""
     if "mismatch" in out.lower() and rc == 0:
         raise ValueError("a mismatch report with exit status 0")
     m = re.search(r"^ne_cosim: (.*?), tables \d+/\d+, seed \d+: (\d+) operations, (\d+) cycles, .*"
@@ -150,7 +138,6 @@ class RtlBench:
         self.ne_cosim = os.path.join(build, "ne_cosim")
         self.icarus = icarus  # (iverilog, vvp, [files]) or None: from ctest
         self.raw = {}
-        self.missing = []
 
     def run(self, cmd, timeout=TIMEOUT_S):
         """Runs cmd; returns (exit status, stdout + stderr, wall seconds)."""
@@ -271,14 +258,6 @@ class RtlBench:
                   f"(reads the file, checks every output) {sig(own)} Mcycles/s")
 
     def twin(self):
-        try:
-            self.cosim("twin", 1)
-        except TwinMissing as e:
-            self.missing = list(TWIN_FIGURES)
-            self.note(f"rtl: NOT MEASURED {', '.join(TWIN_FIGURES)}: {self.ne_cosim} was built without "
-                      f"the twin ('{e}'); lockstep(rtl, twin) cannot run until shadowsel_ne_twin exists "
-                      f"(no value written; an earlier one is removed from results.json)")
-            return
         runs = self.s["runs"]
         rs = [self.cosim("twin", self.s["cosim_ops"]) for _ in range(runs)]
         self.raw["twin_sim_mcycles_per_s"] = rs
@@ -343,7 +322,7 @@ class RtlBench:
         for parse, args in canned:
             try:
                 parse(*args)
-            except (ValueError, TwinMissing):
+            except ValueError:
                 continue
             raise self.error(f"{parse.__name__} accepted a failing output: {args[1]!r}")
         good = parse_cosim(0, "ne_cosim: lockstep(rtl, twin), tables 16/16, seed 7: 5 operations, 9 cycles, "
@@ -351,11 +330,6 @@ class RtlBench:
                               "ne_cosim: lockstep compared 9 cycles, 5 operations\n", True)
         if good["compared_operations"] != 5:
             raise self.error(f"parse_cosim misread a clean lockstep run: {good}")
-        try:
-            parse_cosim(2, "ne_cosim: the twin (ne::make_twin) is not built yet\n")
-            raise self.error("parse_cosim did not see a missing twin")
-        except TwinMissing:
-            pass
         self.note(f"quick: {len(canned)} canned failures refused by the parsers")
 
 
@@ -366,23 +340,6 @@ def sig(v, digits=4):
     return round(v, digits - 1 - int(math.floor(math.log10(abs(v)))))
 
 
-def forget(results_path, names):
-    """Removes stale figures from results.json (they would otherwise be kept by the merge)."""
-    try:
-        with open(results_path) as f:
-            results = json.load(f)
-    except (OSError, ValueError):
-        return
-    if isinstance(results, dict) and any(n in results for n in names):
-        for n in names:
-            results.pop(n, None)
-        tmp = results_path + ".tmp"
-        with open(tmp, "w") as f:
-            json.dump(results, f, indent=2)
-            f.write("\n")
-        os.replace(tmp, results_path)
-
-
 def measure(bench, error=RtlBenchError):
     """Called by bench/run.py: adds the figures to `bench` (its figure(), note(), raw)."""
     r = RtlBench(bench.build, error, bench.figure, bench.note, FULL)
@@ -390,8 +347,6 @@ def measure(bench, error=RtlBenchError):
         r.all()
     finally:
         bench.raw["rtl"] = r.raw
-        if r.missing:
-            forget(os.path.join(bench.outdir, "results.json"), r.missing)
 
 
 def main():
@@ -432,7 +387,6 @@ def main():
         print("rtl_bench: quick run passed")
         return
     results_path = os.path.join(build, "bench", "results.json")
-    forget(results_path, r.missing)
     results = {}
     if os.path.exists(results_path):
         with open(results_path) as f:

@@ -30,8 +30,6 @@ hw::CoreFactory notify_cores(NotifyPath p) {
   return {};
 }
 
-bool notify_path_built(NotifyPath) { return true; }
-
 Simulation::Simulation(const Scenario& s, const hw::CoreFactory& cores)
     : s_(s), rec_(s.machine.freq_mhz) {
   hw::init_time_resolution();

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // ne::make_rtl, ne::make_lockstep and ne::run_cosim: the Verilated core answers, lockstep
 // stays silent while the cores agree and names the first difference (port, cycle) when
-// they do not. With the twin built (NE_HAVE_TWIN): a short lockstep(rtl, twin)
-// co-simulation, and the twin's injected faults caught at the cycle they first show.
+// they do not. A short lockstep(rtl, twin) co-simulation, and the twin's injected faults
+// caught at the cycle they first show.
 #include <gtest/gtest.h>
 
 #include <bit>
@@ -200,8 +200,6 @@ TEST(NeLockstep, SpoiledReadIsCaughtAtItsCycle) {
   expect_report(mismatch_of(*faulty, opt), "mmio_rsp_rdata", *clean.found);
 }
 
-#ifdef NE_HAVE_TWIN
-
 TEST(NeLockstepTwin, ShortCosimRunsClean) {
   for (const Params& p : {Params{}, kSmall}) {
     auto core = make_lockstep(make_rtl(p), make_twin(p));
@@ -249,7 +247,5 @@ TEST(NeLockstepTwin, NotifyMaskFaultIsCaughtAtItsCycle) {
 TEST(NeLockstepTwin, ReadDataFaultIsCaughtAtItsCycle) {
   injected_fault_is_caught<NthRead>(TwinFault::Kind::kReadDataFlipsBit0, 25, "mmio_rsp_rdata");
 }
-
-#endif
 
 }  // namespace

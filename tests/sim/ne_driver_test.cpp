@@ -29,12 +29,7 @@ namespace ipb = gen::ipb;
 
 class NeDriverPaths : public testing::TestWithParam<tb::NotifyPath> {
  protected:
-  void SetUp() override {
-    if (!tb::notify_path_built(GetParam())) {
-      GTEST_SKIP() << "notify path '" << tb::to_string(GetParam()) << "' not built yet";
-    }
-    drv::NeDriver::default_options() = drv::NeDriverOptions{};
-  }
+  void SetUp() override { drv::NeDriver::default_options() = drv::NeDriverOptions{}; }
   tb::Scenario scenario(uint32_t cpus) {
     tb::Scenario s;
     s.machine.cpus = cpus;

@@ -11,13 +11,13 @@
 //  - poll() reports for remote descriptors what select() does;
 //  - local descriptors cost no agent message;
 //  - a notification queued right behind an answer from the select database
-//    is not lost (skipped: a known bug, described at SelectRace below).
+//    is not lost (SelectRace below).
 // Programs run as simulated POSIX processes and record what they saw in
 // globals (one Simulation per test process); the test body checks them and
 // the statistics after the run.
 //
 // Every test runs on each notify path (sw, model, rtl, lockstep) with the same
-// select/poll results; a path whose core is not built yet is skipped. On the
+// select/poll results. On the
 // engine paths the select hot path is the notify engine's driver
 // (driver/src/ne_driver.cpp): the figures named like the agent's count the
 // agent's and the driver's together (an ARM that sends NE_SUBSCRIBE is a
@@ -60,15 +60,10 @@ void use_path(tb::NotifyPath p) {
   drv::NeDriver::default_options() = drv::NeDriverOptions{};
 }
 
-/// A test run once per notify path; skipped where the path's core is not built yet.
+/// A test run once per notify path.
 class OnEachPath : public testing::TestWithParam<tb::NotifyPath> {
  protected:
-  void SetUp() override {
-    if (!tb::notify_path_built(GetParam())) {
-      GTEST_SKIP() << "notify path '" << tb::to_string(GetParam()) << "' not built yet";
-    }
-    use_path(GetParam());
-  }
+  void SetUp() override { use_path(GetParam()); }
 };
 
 tb::Scenario scenario(uint32_t cpus) {
@@ -198,11 +193,7 @@ void run_fanout(tb::Simulation& sim, int n) {
 
 class SelectFanout : public testing::TestWithParam<std::tuple<int, tb::NotifyPath>> {
  protected:
-  void SetUp() override {
-    const tb::NotifyPath p = std::get<1>(GetParam());
-    if (!tb::notify_path_built(p)) GTEST_SKIP() << "notify path '" << tb::to_string(p) << "' not built yet";
-    use_path(p);
-  }
+  void SetUp() override { use_path(std::get<1>(GetParam())); }
 };
 
 // Claims 2 and 24: N processes on one CPU wait for the same (pipe, read) of

@@ -76,8 +76,6 @@ class Simulation {
 /// The notify engine cores of a path (empty for sw): the twin, the Verilated RTL, or both
 /// in lockstep.
 hw::CoreFactory notify_cores(NotifyPath p);
-/// Whether the cores of a path are linked into this build (all four are).
-bool notify_path_built(NotifyPath p);
 
 /// Spawns the scenario's workload processes.
 void install_workload(Simulation& sim);
