@@ -124,7 +124,7 @@ int shadowsel_getpeername(int fd, struct sockaddr* addr, socklen_t* len) {
 // Every option the layer knows is an int.
 int shadowsel_getsockopt(int fd, int level, int name, void* value, socklen_t* len) {
   if (!value || !len) return sys_result(-EFAULT);
-  if (*len < 0) return sys_result(-EINVAL);
+  if (static_cast<int>(*len) < 0) return sys_result(-EINVAL);  // Linux reads it as an int
   int v = 0;
   const int r = px().sys_getsockopt(self(), fd, level, name, &v);
   if (r < 0) return sys_result(r);

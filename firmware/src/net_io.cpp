@@ -75,7 +75,8 @@ NetworkIo::~NetworkIo() { px_.set_socket_owner(nullptr); }
 
 void NetworkIo::start() {
   process_ = &px_.kernel().spawn_service(drv::kNetIoPort, "net-io", [this](drv::Process& self) { run(self); });
-  timer_ = &px_.kernel().spawn("net-io-timer", [this](drv::Process& self) { run_timer(self); }, /*daemon=*/true);
+  timer_ = &px_.kernel().spawn_service(drv::kNetIoTimerPort, "net-io-timer",
+                                       [this](drv::Process& self) { run_timer(self); });
 }
 
 void NetworkIo::run_timer(drv::Process& self) {
@@ -199,7 +200,7 @@ void NetworkIo::changed(drv::Process& self, Socket& s) {
   // Data-forwarding mode (claim 13): what arrived goes at once, in one message, to the
   // reading CPU's shadow, with the state its reads and polls need.
   if (const auto cpu = forwarding_cpu(s)) {
-    const short events = poll_bits(s) & ~static_cast<short>(POLLIN | POLLRDNORM) |
+    const short events = (poll_bits(s) & ~static_cast<short>(POLLIN | POLLRDNORM)) |
                          ((s.shutdown & SocketShutdown::kRcv) ? POLLIN | POLLRDNORM : 0);
     const short read_side = events & ~kWriteBits;
     if (!s.held.empty() || s.pushed_to != cpu || read_side != (s.pushed_events & ~kWriteBits) ||

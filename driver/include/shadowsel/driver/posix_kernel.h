@@ -41,6 +41,8 @@ constexpr uint32_t kProcManagerPort = 3;
 constexpr uint32_t kSocketAgentPort = 4;
 /// The network I/O process, on each CPU that carries a network port (docs/sockets.md).
 constexpr uint32_t kNetIoPort = 6;
+/// The network I/O process's timer (SYN retransmission), on the same CPUs.
+constexpr uint32_t kNetIoTimerPort = 8;
 
 /// A pipe, FIFO or socket: the CPU holding its real structure and its id there (a
 /// socket's id has kSocketObjectBit set: one object name space per owner CPU).
