@@ -51,7 +51,7 @@ ObjectState get_state(WireReader& r) {
 }
 
 void put_push(WireWriter& w, const ShadowPush& p) {
-  w.put<uint8_t>(p.forwarding).put(p.events).put<uint8_t>(p.done).put(p.window);
+  w.put<uint8_t>(p.forwarding).put(p.events).put<uint8_t>(p.done).put(p.window).put(p.epoch).put<uint8_t>(p.has_datagram);
 }
 
 ShadowPush get_push(WireReader& r) {
@@ -60,7 +60,27 @@ ShadowPush get_push(WireReader& r) {
   p.events = r.get<short>();
   p.done = r.get<uint8_t>();
   p.window = r.get<uint32_t>();
+  p.epoch = r.get<uint32_t>();
+  p.has_datagram = r.get<uint8_t>();
   return p;
+}
+
+void put_unread(WireWriter& w, const std::deque<uint8_t>& stream, const std::deque<Datagram>& dgrams) {
+  w.bytes(std::vector<uint8_t>(stream.begin(), stream.end()));
+  w.put(static_cast<uint32_t>(dgrams.size()));
+  for (const Datagram& d : dgrams) w.put(d.addr).put(d.port).bytes(d.bytes);
+}
+
+void get_unread(WireReader& r, std::vector<uint8_t>* stream, std::vector<Datagram>* dgrams) {
+  const auto b = r.bytes();
+  stream->assign(b.begin(), b.end());
+  dgrams->resize(r.get<uint32_t>());
+  for (Datagram& d : *dgrams) {
+    d.addr = r.get<uint32_t>();
+    d.port = r.get<uint32_t>();
+    const auto x = r.bytes();
+    d.bytes.assign(x.begin(), x.end());
+  }
 }
 
 std::vector<uint8_t> encode_select(uint64_t wait_id, std::span<const SelectItem> items) {

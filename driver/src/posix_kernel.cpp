@@ -374,6 +374,17 @@ void PosixKernel::shadow_changed(ShadowSocket& sh) {
   sh.waiters.clear();
 }
 
+void PosixKernel::shadow_left_forwarding(ShadowSocket& sh) {
+  sh.changed_at = now_cycles();
+  // A record that reports nothing makes the call scan again and arm remotely.
+  for (auto& w : sh.waiters) {
+    if (!w.wait->active) continue;
+    w.wait->ready.push_back(ReadyRecord{w.slot, sh.state(), false});
+    wake_wait(*w.wait);
+  }
+  sh.waiters.clear();
+}
+
 void PosixKernel::pipe_ref(PipeObject& p, bool reader, bool writer, int delta) {
   if (reader) p.readers += delta;
   if (writer) p.writers += delta;

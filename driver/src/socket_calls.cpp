@@ -87,19 +87,17 @@ int PosixKernel::sys_accept(Process& self, int fd, int flags, uint32_t* peer_add
   std::shared_ptr<OpenFile> f;
   if (const auto e = sock_file(*this, self, fd, &f)) return static_cast<int>(e);
   if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) return -EINVAL;
-  for (;;) {
-    const SockReply r = socket_call(*this, self, f->conn.owner, f->conn.id, SockOp::kAccept);
-    if (r.ret == -EAGAIN && !f->nonblock()) {
-      wait_ready(self, f, Interest::kRead);
-      continue;
-    }
-    if (r.ret < 0) return static_cast<int>(r.ret);
-    WireReader rd(r.data);
-    const uint32_t a = rd.get<uint32_t>(), p = rd.get<uint32_t>();
-    if (peer_addr) *peer_addr = a;
-    if (peer_port) *peer_port = p;
-    return install_socket(*this, self, f->conn.owner, static_cast<uint32_t>(r.ret), flags & SOCK_NONBLOCK);
-  }
+  // A blocking accept waits at the I/O process, which gives each new connection to one
+  // waiting accept (Linux wakes one exclusive waiter), not through readiness.
+  WireWriter w;
+  w.put<uint8_t>(f->nonblock());
+  const SockReply r = socket_call(*this, self, f->conn.owner, f->conn.id, SockOp::kAccept, w.data());
+  if (r.ret < 0) return static_cast<int>(r.ret);
+  WireReader rd(r.data);
+  const uint32_t a = rd.get<uint32_t>(), p = rd.get<uint32_t>();
+  if (peer_addr) *peer_addr = a;
+  if (peer_port) *peer_port = p;
+  return install_socket(*this, self, f->conn.owner, static_cast<uint32_t>(r.ret), flags & SOCK_NONBLOCK);
 }
 
 int PosixKernel::sys_connect(Process& self, int fd, uint32_t addr, uint32_t port) {

@@ -25,22 +25,43 @@ ShadowSocket* shadow_of(PosixKernel& px, const OpenFile& f) { return px.shadow(f
 
 // What a read finds at the shadow in forwarding mode: bytes, end of input, "nothing yet",
 // or nullopt when the real socket must decide (an error to report, a closed socket).
+// Gives back window to the I/O process once a quarter of it was read here.
+void window_update(PosixKernel& px, Process& self, ShadowSocket& sh, size_t n) {
+  sh.unacked += static_cast<uint32_t>(n);
+  if (sh.unacked < std::max<uint32_t>(1, sh.window / kWindowUpdateDivisor)) return;
+  WireWriter w;
+  w.put(AgentMsg::kSockWindow).put(sh.owner).put(sh.id).put(std::exchange(sh.unacked, 0));
+  self.post(Address{px.kernel().cpu(), kSocketAgentPort}, w.data());
+}
+
+// What a read finds at the shadow in forwarding mode: bytes, end of input, "nothing yet",
+// or nullopt when the real socket must decide (an error to report, a closed socket).
 std::optional<int64_t> shadow_recv(PosixKernel& px, Process& self, ShadowSocket& sh, std::span<uint8_t> buf,
-                                   int flags) {
+                                   int flags, Datagram* from) {
+  const bool peek = flags & MSG_PEEK;
+  if (sh.dgram && !sh.dgrams.empty()) {
+    // One datagram per read; what does not fit is lost (unless MSG_TRUNC asks its size).
+    Datagram d = peek ? sh.dgrams.front() : std::move(sh.dgrams.front());
+    if (!peek) sh.dgrams.pop_front();
+    const size_t n = std::min(buf.size(), d.bytes.size());
+    std::copy_n(d.bytes.begin(), n, buf.begin());
+    if (from) *from = Datagram{d.addr, d.port, {}};
+    if (!peek) window_update(px, self, sh, d.bytes.size());
+    px.kernel().execute(px.kernel().costs().copy(n));
+    return static_cast<int64_t>((flags & MSG_TRUNC) ? d.bytes.size() : n);
+  }
   if (!sh.data.empty()) {
     const size_t n = std::min(buf.size(), sh.data.size());
     std::copy_n(sh.data.begin(), n, buf.begin());
-    px.kernel().execute(px.kernel().costs().copy(n));
-    if (flags & MSG_PEEK) return static_cast<int64_t>(n);
-    sh.data.erase(sh.data.begin(), sh.data.begin() + static_cast<std::ptrdiff_t>(n));
-    sh.unacked += static_cast<uint32_t>(n);
-    if (sh.unacked >= std::max<uint32_t>(1, sh.window / kWindowUpdateDivisor)) {
-      WireWriter w;
-      w.put(AgentMsg::kSockWindow).put(sh.owner).put(sh.id).put(std::exchange(sh.unacked, 0));
-      self.post(Address{px.kernel().cpu(), kSocketAgentPort}, w.data());
+    if (!peek) {
+      // Taken before the copy is charged: the agent may run meanwhile (a reclaim).
+      sh.data.erase(sh.data.begin(), sh.data.begin() + static_cast<std::ptrdiff_t>(n));
+      window_update(px, self, sh, n);
     }
+    px.kernel().execute(px.kernel().costs().copy(n));
     return static_cast<int64_t>(n);
   }
+  if (sh.dgram) return (sh.events & POLLERR) ? std::nullopt : std::optional<int64_t>(-EAGAIN);
   if (buf.empty() || sh.done) return 0;
   if (sh.events & (POLLERR | POLLHUP)) return std::nullopt;
   if (sh.events & POLLRDHUP) return 0;  // our own SHUT_RD
@@ -96,15 +117,20 @@ class SocketFileOps final : public FileOps {
 
   uint32_t agent_port(const OpenFile&) const override { return kSocketAgentPort; }
 
+  // The last description here: the shadow goes, and what it held unread goes back to
+  // the real socket (other CPUs may still read it; if none, it decides a reset).
   void release(PosixKernel& px, Process& self, OpenFile& f) const override {
-    uint32_t unread = 0;
-    if (ShadowSocket* sh = shadow_of(px, f)) {
-      unread = static_cast<uint32_t>(sh->data.size());
-      if (--sh->refs == 0) px.drop_shadow(f.conn.owner, f.conn.id);
-    }
     WireWriter w;
-    w.put(AgentMsg::kDrop).put(f.conn.owner).put(f.conn.id).put<uint8_t>(1).put<uint8_t>(1).put(unread)
+    w.put(AgentMsg::kDrop).put(f.conn.owner).put(f.conn.id).put<uint8_t>(1).put<uint8_t>(1)
         .put(px.kernel().cpu());
+    if (ShadowSocket* sh = shadow_of(px, f); sh && --sh->refs == 0) {
+      w.put(sh->unacked);
+      put_unread(w, sh->data, sh->dgrams);
+      px.drop_shadow(f.conn.owner, f.conn.id);
+    } else {
+      w.put<uint32_t>(0);
+      put_unread(w, {}, {});
+    }
     self.post(Address{px.kernel().cpu(), kSocketAgentPort}, w.data());
   }
 
@@ -121,8 +147,8 @@ class SocketFileOps final : public FileOps {
 }  // namespace
 
 short ShadowSocket::read_mask() const {
-  short m = events & ~static_cast<short>(POLLOUT | POLLWRNORM);
-  if (!data.empty()) m |= POLLIN | POLLRDNORM;
+  short m = events & ~static_cast<short>(POLLOUT | POLLWRNORM | POLLWRBAND);
+  if (!data.empty() || !dgrams.empty()) m |= POLLIN | POLLRDNORM;
   return m;
 }
 
@@ -152,16 +178,23 @@ SockReply socket_call(PosixKernel& px, Process& self, uint32_t owner, uint32_t i
 }
 
 int64_t socket_recv(PosixKernel& px, Process& self, const std::shared_ptr<OpenFile>& f, std::span<uint8_t> buf,
-                    int flags) {
+                    int flags, Datagram* from) {
   const bool nonblock = f->nonblock() || (flags & MSG_DONTWAIT);
   for (;;) {
     std::optional<int64_t> r;
-    if (ShadowSocket* sh = shadow_of(px, *f); sh && sh->forwarding) r = shadow_recv(px, self, *sh, buf, flags);
+    if (ShadowSocket* sh = shadow_of(px, *f); sh && sh->forwarding) r = shadow_recv(px, self, *sh, buf, flags, from);
     if (!r) {
+      const ShadowSocket* sh = shadow_of(px, *f);
       WireWriter w;
-      w.put(static_cast<uint32_t>(std::min<size_t>(buf.size(), kMaxTransfer))).put<int32_t>(flags);
+      w.put(static_cast<uint32_t>(std::min<size_t>(buf.size(), kMaxTransfer))).put<int32_t>(flags)
+          .put<uint32_t>(sh ? sh->epoch : 0);
       const SockReply rep = socket_call(px, self, f->conn.owner, f->conn.id, SockOp::kRecv, w.data());
-      std::copy(rep.data.begin(), rep.data.end(), buf.begin());
+      if (rep.ret == kReadAtShadow) continue;  // the socket went back to forwarding here
+      WireReader rd(rep.data);
+      const uint32_t addr = rd.get<uint32_t>(), port = rd.get<uint32_t>();
+      const auto bytes = rd.bytes();
+      std::copy(bytes.begin(), bytes.end(), buf.begin());
+      if (from && rep.ret >= 0) *from = Datagram{addr, port, {}};
       r = rep.ret;
     }
     if (*r != -EAGAIN || nonblock) return *r;
@@ -172,13 +205,17 @@ int64_t socket_recv(PosixKernel& px, Process& self, const std::shared_ptr<OpenFi
 // tcp_sendmsg(): a blocking send returns once all is taken; a non-blocking one takes
 // what the window allows. EPIPE raises SIGPIPE unless MSG_NOSIGNAL.
 int64_t socket_send(PosixKernel& px, Process& self, const std::shared_ptr<OpenFile>& f,
-                    std::span<const uint8_t> buf, int flags) {
+                    std::span<const uint8_t> buf, int flags, const SendTo& to) {
   const bool nonblock = f->nonblock() || (flags & MSG_DONTWAIT);
   uint64_t done = 0;
   for (;;) {
     const auto rest = buf.subspan(done);
     WireWriter w;
-    w.put<uint32_t>(static_cast<uint32_t>(flags)).bytes(rest.first(std::min<size_t>(rest.size(), kMaxTransfer)));
+    // A datagram goes whole (the I/O process says EMSGSIZE if it is too large).
+    const size_t chunk = shadow_of(px, *f) && shadow_of(px, *f)->dgram ? rest.size()
+                                                                      : std::min<size_t>(rest.size(), kMaxTransfer);
+    w.put<uint32_t>(static_cast<uint32_t>(flags)).put<uint8_t>(to.given).put(to.addr).put(to.port)
+        .bytes(rest.first(chunk));
     const int64_t r = socket_call(px, self, f->conn.owner, f->conn.id, SockOp::kSend, w.data()).ret;
     if (r == -EAGAIN) {
       if (nonblock) return done ? static_cast<int64_t>(done) : -EAGAIN;
@@ -191,7 +228,7 @@ int64_t socket_send(PosixKernel& px, Process& self, const std::shared_ptr<OpenFi
       return r;
     }
     done += static_cast<uint64_t>(r);
-    if (done == buf.size() || nonblock) return static_cast<int64_t>(done);
+    if (done >= buf.size() || nonblock) return static_cast<int64_t>(done);
   }
 }
 

@@ -25,7 +25,7 @@ using drv::WireWriter;
 
 namespace {
 constexpr uint32_t kLoopback = INADDR_LOOPBACK;
-constexpr short kWriteBits = POLLOUT | POLLWRNORM;
+constexpr short kWriteBits = POLLOUT | POLLWRNORM | POLLWRBAND;
 // Linux's SOCK_MIN_RCVBUF / SOCK_MIN_SNDBUF on 64-bit, and net.core.rmem_max/wmem_max.
 constexpr int kMinRcvBuf = 2304, kMinSndBuf = 4608, kMaxBufRequest = 212992;
 constexpr int kDefaultSndBuf = 16384;  // tcp_wmem's default
@@ -43,7 +43,10 @@ struct NetworkIo::Socket {
   bool connect_unreported = false;  ///< connected after EINPROGRESS: the next connect says 0
   uint32_t syn_port = 0;     ///< SYN_SENT: the port it connects to
   uint32_t syn_tries = 0;    ///< SYN_SENT: retransmissions so far
-  std::deque<uint8_t> held;  ///< data received and held here
+  bool dgram = false;        ///< SOCK_DGRAM (UDP)
+  std::deque<uint8_t> held;  ///< stream data received and held here
+  std::deque<drv::Datagram> dq;  ///< datagrams received and held here
+  uint64_t dq_bytes = 0;
   uint32_t in_flight = 0;    ///< forwarded to the reader's shadow, window not yet given back
   uint32_t window = drv::kDefaultSocketWindow;
   int sndbuf = kDefaultSndBuf;
@@ -51,8 +54,14 @@ struct NetworkIo::Socket {
   bool done = false;         ///< the peer's FIN arrived (SOCK_DONE)
   int err = 0;               ///< pending error (sk_err)
   std::deque<uint32_t> accept_q;
+  /// Blocked accepts (corr, CPU), first come first served: a new connection completes
+  /// exactly one of them, as Linux wakes one exclusive waiter.
+  std::deque<std::pair<uint64_t, uint32_t>> accept_waiters;
   int backlog = 0;
   bool queued = false;       ///< in a listener's accept queue, not accepted yet
+  bool reclaiming = false;   ///< waiting for the old forwarding CPU to give back its data
+  std::vector<std::vector<uint8_t>> deferred;  ///< kRecv requests that came while reclaiming
+  uint32_t epoch = 0;        ///< forwarding epochs so far (ShadowPush::epoch)
   bool reuseaddr = false, reuseport = false, nodelay = false, keepalive = false;
   std::map<uint32_t, uint32_t> cpus;  ///< descriptions per CPU
   /// Remote interest table (T10): which CPUs' agents wait for what.
@@ -63,7 +72,7 @@ struct NetworkIo::Socket {
   bool pushed_done = false;
   uint64_t changed_at = 0;
   uint32_t room() const {
-    const uint64_t used = held.size() + uint64_t{in_flight};
+    const uint64_t used = held.size() + dq_bytes + uint64_t{in_flight};
     return used >= window ? 0 : static_cast<uint32_t>(window - used);
   }
   int take_err() { return std::exchange(err, 0); }
@@ -145,6 +154,9 @@ void NetworkIo::handle(drv::Process& self, const drv::Message& m) {
     case AgentMsg::kSockTimer:
       on_syn_timer(self, r.get<uint32_t>());
       return;
+    case AgentMsg::kSockReturn:
+      on_return(self, m.data);
+      return;
     default:
       throw std::logic_error("net-io: unexpected message kind " + std::to_string(static_cast<int>(kind)));
   }
@@ -156,6 +168,14 @@ void NetworkIo::handle(drv::Process& self, const drv::Message& m) {
 // (no SYN_SENT is ever seen), and a connection is writable while its peer's window
 // has room.
 short NetworkIo::poll_bits(const Socket& s) const {
+  if (s.dgram) {  // datagram_poll(): never HUP unless shut both ways; always writable
+    short mask = POLLOUT | POLLWRNORM | POLLWRBAND;
+    if (s.err) mask |= POLLERR;
+    if (s.shutdown & SocketShutdown::kRcv) mask |= POLLIN | POLLRDNORM | POLLRDHUP;
+    if (s.shutdown == SocketShutdown::kBoth) mask |= POLLHUP;
+    if (!s.dq.empty()) mask |= POLLIN | POLLRDNORM;
+    return mask;
+  }
   if (s.state == State::kListen) return s.accept_q.empty() ? 0 : POLLIN | POLLRDNORM;
   if (s.state == State::kSynSent) return 0;  // neither readable nor writable yet
   short mask = 0;
@@ -167,7 +187,7 @@ short NetworkIo::poll_bits(const Socket& s) const {
     auto it = socks_.find(s.peer);
     writable = it == socks_.end() || it->second->room() > 0;
   }
-  if ((s.shutdown & SocketShutdown::kSend) || writable) mask |= kWriteBits;
+  if ((s.shutdown & SocketShutdown::kSend) || writable) mask |= POLLOUT | POLLWRNORM;
   if (s.err) mask |= POLLERR;
   return mask;
 }
@@ -187,10 +207,14 @@ std::optional<drv::ObjectState> NetworkIo::socket_state(uint32_t id) const {
 }
 
 std::optional<uint32_t> NetworkIo::forwarding_cpu(const Socket& s) const {
-  if (s.state == State::kListen || s.state == State::kSynSent || s.queued || s.cpus.size() != 1) {
+  if (s.state == State::kListen || s.state == State::kSynSent || s.queued || s.reclaiming || s.cpus.size() != 1) {
     return std::nullopt;
   }
-  if (s.state == State::kClosed && s.peer_port == 0) return std::nullopt;  // never connected
+  if (s.dgram) {
+    if (!s.bound) return std::nullopt;  // nothing can arrive before it has a port
+  } else if (s.state == State::kClosed && s.peer_port == 0) {
+    return std::nullopt;  // never connected
+  }
   return s.cpus.begin()->first;
 }
 
@@ -203,22 +227,35 @@ void NetworkIo::changed(drv::Process& self, Socket& s) {
     const short events = (poll_bits(s) & ~static_cast<short>(POLLIN | POLLRDNORM)) |
                          ((s.shutdown & SocketShutdown::kRcv) ? POLLIN | POLLRDNORM : 0);
     const short read_side = events & ~kWriteBits;
-    if (!s.held.empty() || s.pushed_to != cpu || read_side != (s.pushed_events & ~kWriteBits) ||
-        s.done != s.pushed_done) {
-      std::vector<uint8_t> data(s.held.begin(), s.held.end());
+    if (s.pushed_to != cpu) ++s.epoch;
+    auto push = [&](std::span<const uint8_t> data, const drv::Datagram* d) {
       s.in_flight += static_cast<uint32_t>(data.size());
-      s.held.clear();
       if (!data.empty()) px_.kernel().execute(px_.kernel().costs().copy(data.size()));
       WireWriter w;
       w.put(AgentMsg::kSockPush).put(me).put(s.id);
-      drv::put_push(w, drv::ShadowPush{true, events, s.done, s.window});
-      w.bytes(data);
+      drv::put_push(w, drv::ShadowPush{true, events, s.done, s.window, s.epoch, d != nullptr});
+      w.put(d ? d->addr : 0u).put(d ? d->port : 0u).bytes(data);
       ++c_.pushes;
       c_.forwarded_bytes += data.size();
       s.pushed_to = cpu;
       s.pushed_events = events;
       s.pushed_done = s.done;
       self.post(drv::Address{*cpu, drv::kSocketAgentPort}, w.data());
+    };
+    const bool state_news = s.pushed_to != cpu || read_side != (s.pushed_events & ~kWriteBits) ||
+                            s.done != s.pushed_done;
+    if (s.dgram && !s.dq.empty()) {
+      // One message per datagram (claim 13: "composes a message ... including the packet").
+      while (!s.dq.empty()) {
+        const drv::Datagram d = std::move(s.dq.front());
+        s.dq.pop_front();
+        s.dq_bytes -= d.bytes.size();
+        push(d.bytes, &d);
+      }
+    } else if (!s.held.empty() || state_news) {
+      const std::vector<uint8_t> data(s.held.begin(), s.held.end());
+      s.held.clear();
+      push(data, nullptr);
     }
   }
   // The remote interest table (T10 -> T12): notify every CPU whose interest is now met.
@@ -287,6 +324,7 @@ void NetworkIo::reset(Socket& s, bool peer_had_finished) {
 
 void NetworkIo::close(drv::Process& self, Socket& s, uint64_t unread) {
   if (s.state == State::kListen) {
+    fail_accepts(self, s);
     // Connections never accepted are reset (inet_csk_listen_stop).
     for (uint32_t q : s.accept_q) {
       if (Socket* c = find(q)) close(self, *c, 1);
@@ -306,6 +344,10 @@ void NetworkIo::close(drv::Process& self, Socket& s, uint64_t unread) {
   socks_.erase(s.id);
 }
 
+void NetworkIo::fail_accepts(drv::Process& self, Socket& l) {
+  for (const auto& [corr, cpu] : std::exchange(l.accept_waiters, {})) reply(self, cpu, corr, -EINVAL, 0, {});
+}
+
 void NetworkIo::on_drop(drv::Process& self, std::span<const uint8_t> body) {
   WireReader r(body);
   r.get<AgentMsg>();
@@ -313,18 +355,73 @@ void NetworkIo::on_drop(drv::Process& self, std::span<const uint8_t> body) {
   const uint32_t id = r.get<uint32_t>();
   r.get<uint8_t>();
   r.get<uint8_t>();
-  const uint32_t unread = r.get<uint32_t>(), cpu = r.get<uint32_t>();
+  const uint32_t cpu = r.get<uint32_t>(), unacked = r.get<uint32_t>();
+  std::vector<uint8_t> unread;
+  std::vector<drv::Datagram> dgrams;
+  drv::get_unread(r, &unread, &dgrams);
   step();
   Socket* s = find(id);
   if (!s) return;
+  const auto was = forwarding_cpu(*s);
+  give_back(*s, unread, dgrams, unacked);
   auto it = s->cpus.find(cpu);
   if (it != s->cpus.end() && --it->second == 0) s->cpus.erase(it);
   if (s->cpus.empty()) {
-    close(self, *s, unread);
+    close(self, *s, unread.size());
     return;
   }
+  // Other CPUs still read it: what that CPU's shadow held is the next data (give_back).
   if (s->pushed_to == cpu) s->pushed_to.reset();
+  readers_changed(self, *s, was);
+}
+
+uint64_t NetworkIo::give_back(Socket& s, std::span<const uint8_t> stream, std::span<const drv::Datagram> dgrams,
+                              uint32_t unacked) {
+  uint64_t bytes = stream.size();
+  for (const auto& d : dgrams) bytes += d.bytes.size();
+  s.in_flight -= static_cast<uint32_t>(std::min<uint64_t>(s.in_flight, bytes + unacked));
+  s.held.insert(s.held.begin(), stream.begin(), stream.end());
+  s.dq.insert(s.dq.begin(), dgrams.begin(), dgrams.end());
+  for (const auto& d : dgrams) s.dq_bytes += d.bytes.size();
+  return bytes;
+}
+
+void NetworkIo::readers_changed(drv::Process& self, Socket& s, std::optional<uint32_t> was) {
+  const auto now = forwarding_cpu(s);
+  if (was && !now && s.cpus.count(*was)) {
+    // Forwarding -> contention: take back what the old CPU's shadow has not read, before
+    // serving any read (claim 14: every read gets the next bytes, on whichever CPU).
+    ++c_.to_contention;
+    s.reclaiming = true;
+    s.pushed_to.reset();
+    WireWriter w;
+    w.put(AgentMsg::kSockReclaim).put(px_.kernel().cpu()).put(s.id);
+    self.post(drv::Address{*was, drv::kSocketAgentPort}, w.data());
+  } else if (now && !was && s.state != State::kClosed) {
+    ++c_.to_forwarding;  // contention -> forwarding: changed() sends what is held, in one message
+  }
+  changed(self, s);
+}
+
+void NetworkIo::on_return(drv::Process& self, std::span<const uint8_t> body) {
+  WireReader r(body);
+  r.get<AgentMsg>();
+  r.get<uint32_t>();
+  const uint32_t id = r.get<uint32_t>(), unacked = r.get<uint32_t>();
+  std::vector<uint8_t> data;
+  std::vector<drv::Datagram> dgrams;
+  drv::get_unread(r, &data, &dgrams);
+  step();
+  Socket* s = find(id);
+  if (!s) return;
+  c_.reclaimed_bytes += give_back(*s, data, dgrams, unacked);
+  const auto was = forwarding_cpu(*s);
+  s->reclaiming = false;
+  for (const auto& req : std::exchange(s->deferred, {})) on_op(self, req);
+  if (!find(id)) return;
+  if (forwarding_cpu(*s) && !was) ++c_.to_forwarding;
   changed(self, *s);
+  if (Socket* p = s->peer ? find(s->peer) : nullptr) changed(self, *p);  // window for the writer
 }
 
 void NetworkIo::on_window(drv::Process& self, std::span<const uint8_t> body) {
@@ -363,8 +460,9 @@ void NetworkIo::on_op(drv::Process& self, std::span<const uint8_t> body) {
   uint32_t version = 0;
   std::vector<uint8_t> data;
   if (op == SockOp::kCreate) {
-    r.get<uint32_t>();  // type: SOCK_STREAM (the kernel checked it)
+    const uint32_t type = r.get<uint32_t>();  // the kernel checked it
     Socket& s = make_socket();
+    s.dgram = type == SOCK_DGRAM;
     s.cpus[from] = 1;
     reply(self, from, corr, s.id, 0, {});
     return;
@@ -380,11 +478,17 @@ void NetworkIo::on_op(drv::Process& self, std::span<const uint8_t> body) {
       break;
     }
     case SockOp::kListen:
-      ret = op_listen(self, s, r.get<int32_t>());
+      ret = s.dgram ? -EOPNOTSUPP : op_listen(self, s, r.get<int32_t>());
       break;
-    case SockOp::kAccept:
-      ret = op_accept(s, from, &version, &data);
+    case SockOp::kAccept: {
+      const bool nonblock = r.get<uint8_t>();
+      ret = s.dgram ? -EOPNOTSUPP : op_accept(s, from, &version, &data);
+      if (ret == -EAGAIN && !nonblock) {
+        s.accept_waiters.emplace_back(corr, from);  // answered by the next connection
+        return;
+      }
       break;
+    }
     case SockOp::kConnect: {
       const uint32_t addr = r.get<uint32_t>(), port = r.get<uint32_t>();
       const bool nonblock = r.get<uint8_t>();
@@ -393,13 +497,23 @@ void NetworkIo::on_op(drv::Process& self, std::span<const uint8_t> body) {
     }
     case SockOp::kSend: {
       r.get<uint32_t>();  // flags: MSG_NOSIGNAL and MSG_DONTWAIT act at the caller
-      ret = op_send(self, s, r.bytes());
+      drv::SendTo to;
+      to.given = r.get<uint8_t>();
+      to.addr = r.get<uint32_t>();
+      to.port = r.get<uint32_t>();
+      const auto bytes = r.bytes();
+      ret = s.dgram ? op_send_dgram(self, s, to, bytes) : op_send(self, s, bytes);
       break;
     }
     case SockOp::kRecv: {
+      if (s.reclaiming) {  // answered once the old forwarding CPU has given its data back
+        s.deferred.emplace_back(body.begin(), body.end());
+        return;
+      }
       const uint32_t max = r.get<uint32_t>();
       const int flags = r.get<int32_t>();
-      ret = op_recv(self, s, max, flags, &data);
+      const uint32_t epoch = r.get<uint32_t>();
+      ret = op_recv(self, s, from, max, flags, epoch, &data);
       break;
     }
     case SockOp::kShutdown:
@@ -432,8 +546,9 @@ void NetworkIo::on_op(drv::Process& self, std::span<const uint8_t> body) {
     }
     case SockOp::kAddRef: {
       const uint32_t cpu = r.get<uint32_t>();
+      const auto was = forwarding_cpu(s);
       ++s.cpus[cpu];
-      changed(self, s);
+      readers_changed(self, s, was);
       break;
     }
     case SockOp::kCreate:
@@ -554,6 +669,15 @@ void NetworkIo::establish(drv::Process& self, Socket& s, Socket& l) {
   s.peer = c.id;
   ++c_.connections;
   l.accept_q.push_back(c.id);
+  if (!l.accept_waiters.empty()) {
+    const auto [corr, cpu] = l.accept_waiters.front();
+    l.accept_waiters.pop_front();
+    uint32_t forwarding = 0;
+    std::vector<uint8_t> data;
+    const int64_t id = op_accept(l, cpu, &forwarding, &data);
+    reply(self, cpu, corr, id, forwarding, data);
+    if (Socket* a = find(static_cast<uint32_t>(id))) changed(self, *a);
+  }
   changed(self, l);
 }
 
@@ -567,6 +691,7 @@ int64_t NetworkIo::op_connect(drv::Process& self, Socket& s, uint32_t addr, uint
     s.shutdown = 0;
     return s.err ? -s.take_err() : -ECONNABORTED;
   }
+  if (s.dgram) return connect_dgram(s, addr, port);
   if (s.state == State::kSynSent) return -EALREADY;
   if (s.state == State::kEstablished && s.connect_unreported) {
     s.connect_unreported = false;
@@ -639,6 +764,64 @@ uint64_t NetworkIo::syn_timeout(uint32_t tries) const {
   return (*hz) << tries;
 }
 
+// ip4_datagram_connect(): a default destination, and only its datagrams are received.
+int64_t NetworkIo::connect_dgram(Socket& s, uint32_t addr, uint32_t port) {
+  if (!local_addr(addr)) return -ENETUNREACH;
+  if (!s.bound) {
+    const uint32_t p = ephemeral_port(s);
+    if (!p) return -EAGAIN;
+    s.port = p;
+    s.bound = true;
+  }
+  s.state = State::kEstablished;
+  s.peer_addr = addr == INADDR_ANY ? kLoopback : addr;
+  s.peer_port = port;
+  return 0;
+}
+
+// udp_sendmsg(): one datagram to a bound UDP socket of this port; none there drops it
+// (and a connected sender learns ECONNREFUSED from the ICMP error, as on Linux); a
+// receiver whose buffer is full drops it.
+int64_t NetworkIo::op_send_dgram(drv::Process& self, Socket& s, const drv::SendTo& to, std::span<const uint8_t> data) {
+  constexpr size_t kMaxDatagram = 65507;  // 65535 - IP and UDP headers
+  if (s.err) return -s.take_err();
+  if (s.shutdown & SocketShutdown::kSend) return -EPIPE;
+  uint32_t addr = to.addr, port = to.port;
+  if (!to.given) {
+    if (s.state != State::kEstablished) return -EDESTADDRREQ;
+    addr = s.peer_addr;
+    port = s.peer_port;
+  }
+  if (data.size() > kMaxDatagram) return -EMSGSIZE;
+  if (!local_addr(addr)) return -ENETUNREACH;
+  if (!s.bound) {
+    const uint32_t p = ephemeral_port(s);
+    if (!p) return -EAGAIN;
+    s.port = p;
+    s.bound = true;
+  }
+  px_.kernel().execute(px_.kernel().costs().copy(data.size()));
+  Socket* target = nullptr;
+  for (const auto& [id, o] : socks_) {
+    if (!o->dgram || !o->bound || o->port != port) continue;
+    if (o->state == State::kEstablished && (o->peer_port != s.port)) continue;  // connected elsewhere
+    target = o.get();
+    break;
+  }
+  if (!target) {
+    if (s.state == State::kEstablished && !to.given) {
+      s.err = ECONNREFUSED;
+      changed(self, s);
+    }
+    return static_cast<int64_t>(data.size());
+  }
+  if (target->room() < data.size()) return static_cast<int64_t>(data.size());  // dropped: receiver full
+  target->dq.push_back(drv::Datagram{kLoopback, s.port, {data.begin(), data.end()}});
+  target->dq_bytes += data.size();
+  changed(self, *target);
+  return static_cast<int64_t>(data.size());
+}
+
 // tcp_sendmsg(): the data goes into the peer's window; sk_stream_error() decides errors.
 int64_t NetworkIo::op_send(drv::Process& self, Socket& s, std::span<const uint8_t> data) {
   if (s.state == State::kSynSent) return -EAGAIN;
@@ -664,8 +847,44 @@ int64_t NetworkIo::op_send(drv::Process& self, Socket& s, std::span<const uint8_
 
 // tcp_recvmsg() on data held here: contention mode, or a shadow that found an error or
 // a closed socket and lets the real socket decide.
-int64_t NetworkIo::op_recv(drv::Process& self, Socket& s, uint32_t max, int flags, std::vector<uint8_t>* data) {
+int64_t NetworkIo::op_recv(drv::Process& self, Socket& s, uint32_t from, uint32_t max, int flags, uint32_t epoch,
+                           std::vector<uint8_t>* data) {
+  WireWriter src;
+  src.put(s.peer_addr).put(s.peer_port);
+  const int64_t r = recv_here(self, s, from, max, flags, epoch, data, &src);
+  std::vector<uint8_t> out = src.data();
+  drv::WireWriter payload;
+  payload.bytes(*data);
+  out.insert(out.end(), payload.data().begin(), payload.data().end());
+  *data = std::move(out);
+  return r;
+}
+
+int64_t NetworkIo::recv_here(drv::Process& self, Socket& s, uint32_t from, uint32_t max, int flags, uint32_t epoch,
+                             std::vector<uint8_t>* data, WireWriter* src) {
   if (s.state == State::kListen) return -ENOTCONN;
+  // The caller asked before it saw forwarding start towards it: its data is on the way
+  // to its shadow, ahead of this reply.
+  if (const auto f = forwarding_cpu(s); f && *f == from && epoch != s.epoch) return drv::kReadAtShadow;
+  if (s.dgram) {
+    if (s.dq.empty()) {
+      if (s.err) return -s.take_err();
+      return (s.shutdown & SocketShutdown::kRcv) ? 0 : -EAGAIN;
+    }
+    const drv::Datagram& d = s.dq.front();
+    const uint32_t n = std::min<uint32_t>(max, static_cast<uint32_t>(d.bytes.size()));
+    data->assign(d.bytes.begin(), d.bytes.begin() + n);
+    *src = WireWriter();
+    src->put(d.addr).put(d.port);
+    const auto whole = static_cast<int64_t>(d.bytes.size());
+    px_.kernel().execute(px_.kernel().costs().copy(n));
+    ++c_.held_reads;
+    if (!(flags & MSG_PEEK)) {
+      s.dq_bytes -= d.bytes.size();
+      s.dq.pop_front();
+    }
+    return (flags & MSG_TRUNC) ? whole : n;
+  }
   if (!s.held.empty()) {
     const uint32_t n = std::min<uint32_t>(max, static_cast<uint32_t>(s.held.size()));
     data->assign(s.held.begin(), s.held.begin() + n);
@@ -699,6 +918,7 @@ int64_t NetworkIo::op_shutdown(drv::Process& self, Socket& s, int how) {
       }
       s.accept_q.clear();
       s.state = State::kClosed;
+      fail_accepts(self, s);
     }
     changed(self, s);
     return 0;
@@ -724,7 +944,7 @@ int64_t NetworkIo::op_getopt(Socket& s, int level, int name) {
       case SO_ERROR:
         return s.take_err();
       case SO_TYPE:
-        return SOCK_STREAM;
+        return s.dgram ? SOCK_DGRAM : SOCK_STREAM;
       case SO_RCVBUF:
         return s.window;
       case SO_SNDBUF:
@@ -782,6 +1002,9 @@ void NetworkIo::register_stats(sim::Stats& st) const {
   st.counter(p + "forwarded_bytes", &c_.forwarded_bytes, "bytes", "bytes forwarded to shadows");
   st.counter(p + "held_reads", &c_.held_reads, "reads", "reads served from data held at the real socket");
   st.counter(p + "window_updates", &c_.window_updates, "messages", "receive window given back by shadows");
+  st.counter(p + "to_contention", &c_.to_contention, "switches", "sockets switched from forwarding to contention mode");
+  st.counter(p + "to_forwarding", &c_.to_forwarding, "switches", "sockets switched from contention to forwarding mode");
+  st.counter(p + "reclaimed_bytes", &c_.reclaimed_bytes, "bytes", "unread bytes shadows gave back at a switch");
   st.counter(p + "answers_sent", &c_.answers_sent, "messages", "immediate answers to subscribes");
   st.counter(p + "notifications_sent", &c_.notifications_sent, "messages", "notifications of recorded interest");
   st.formula(p + "cpu_cycles", [this] { return static_cast<double>(cpu_cycles()); }, "cycles",

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "shadowsel/firmware/socket_agent.h"
 
+#include <sys/socket.h>
+
 #include <cerrno>
+#include <deque>
+#include <utility>
 
 #include "shadowsel/driver/agent_protocol.h"
 #include "shadowsel/driver/kernel.h"
@@ -20,6 +24,9 @@ bool SocketAgent::handle_more(drv::Process& self, AgentMsg kind, const drv::Mess
   switch (kind) {
     case AgentMsg::kSockPush:
       on_push(m.data);
+      return true;
+    case AgentMsg::kSockReclaim:
+      on_reclaim(self, m.data);
       return true;
     case AgentMsg::kSockWindow: {
       // A window update from a reader here: pass it to the socket's I/O process.
@@ -41,6 +48,7 @@ void SocketAgent::on_push(std::span<const uint8_t> body) {
   r.get<AgentMsg>();
   const uint32_t owner = r.get<uint32_t>(), id = r.get<uint32_t>();
   const drv::ShadowPush p = drv::get_push(r);
+  const uint32_t addr = r.get<uint32_t>(), port = r.get<uint32_t>();
   const auto data = r.bytes();
   step();
   drv::ShadowSocket* sh = px_.shadow(owner, id);
@@ -55,8 +63,40 @@ void SocketAgent::on_push(std::span<const uint8_t> body) {
   sh->events = p.events;
   sh->done = p.done;
   sh->window = p.window;
-  sh->data.insert(sh->data.end(), data.begin(), data.end());
+  sh->epoch = p.epoch;
+  if (sh->dgram) {
+    if (p.has_datagram) sh->dgrams.push_back(drv::Datagram{addr, port, {data.begin(), data.end()}});
+  } else {
+    sh->data.insert(sh->data.end(), data.begin(), data.end());
+  }
   px_.shadow_changed(*sh);
+}
+
+// Contention mode starts (claim 14): a second CPU can read this socket, so the data
+// forwarded here and not yet read goes back to the real socket, in front of what it
+// holds, and reads here become requests to the I/O process.
+void SocketAgent::on_reclaim(drv::Process& self, std::span<const uint8_t> body) {
+  WireReader r(body);
+  r.get<AgentMsg>();
+  const uint32_t owner = r.get<uint32_t>(), id = r.get<uint32_t>();
+  step();
+  std::deque<uint8_t> data;
+  std::deque<drv::Datagram> dgrams;
+  uint32_t unacked = 0;
+  if (drv::ShadowSocket* sh = px_.shadow(owner, id)) {
+    data.swap(sh->data);
+    dgrams.swap(sh->dgrams);
+    unacked = std::exchange(sh->unacked, 0);
+    sh->forwarding = false;
+    px_.shadow_left_forwarding(*sh);
+  }
+  ++sc_.reclaims;
+  sc_.reclaimed_bytes += data.size();
+  for (const auto& d : dgrams) sc_.reclaimed_bytes += d.bytes.size();
+  drv::WireWriter w;
+  w.put(AgentMsg::kSockReturn).put(owner).put(id).put(unacked);
+  drv::put_unread(w, data, dgrams);
+  self.post(drv::Address{owner, drv::kNetIoPort}, w.data());
 }
 
 // S8: the shadow of a socket the I/O process just made for a process here, and the
@@ -71,7 +111,7 @@ void SocketAgent::on_result(const drv::Message& request, std::span<const uint8_t
   const bool forwarding = r.get<uint32_t>();
   switch (op) {
     case SockOp::kCreate:
-      if (ret >= 0) px_.make_shadow(owner, static_cast<uint32_t>(ret));
+      if (ret >= 0) px_.make_shadow(owner, static_cast<uint32_t>(ret)).dgram = q.get<uint32_t>() == SOCK_DGRAM;
       break;
     case SockOp::kAccept:
       if (ret >= 0) px_.make_shadow(owner, static_cast<uint32_t>(ret)).forwarding = forwarding;
@@ -92,6 +132,8 @@ void SocketAgent::register_stats(sim::Stats& s) const {
   s.counter(p + "pushes", &sc_.pushes, "messages", "data or state the I/O process forwarded to shadows here");
   s.counter(p + "push_bytes", &sc_.push_bytes, "bytes", "bytes forwarded into shadows here (forwarding mode)");
   s.counter(p + "pushes_dropped", &sc_.pushes_dropped, "messages", "pushes for shadows already closed here");
+  s.counter(p + "reclaims", &sc_.reclaims, "shadows", "shadows that left forwarding mode (contention mode)");
+  s.counter(p + "reclaimed_bytes", &sc_.reclaimed_bytes, "bytes", "unread bytes given back to the real socket");
 }
 
 }  // namespace shadowsel::fw

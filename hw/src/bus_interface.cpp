@@ -13,7 +13,7 @@ namespace shadowsel::hw {
 BusInterface::BusInterface(uint32_t node, const BusParams& params, Memory& memory,
                            InterruptController& irq)
     : node_(node), p_(params), mem_(memory), irq_(irq) {
-  last_mseq_.fill(-1);
+  for (auto& l : last_mseq_) l.fill(-1);
 }
 
 void BusInterface::post(const TxRequest& r) {
@@ -22,34 +22,45 @@ void BusInterface::post(const TxRequest& r) {
   }
   if (r.dst_mask == 0) throw std::invalid_argument("packet without destination");
   if (r.engine) ++engine_tx_outstanding_;
-  backlog_.push_back(r);
+  backlog_[vc_of(r.type)].push_back(r);
   refill();
+}
+
+size_t BusInterface::in_window(Vc vc) const {
+  return static_cast<size_t>(std::count_if(window_.begin(), window_.end(), [vc](const Slot& s) {
+    return vc_of(s.frame->type()) == vc;
+  }));
 }
 
 void BusInterface::refill() {
   bool added = false;
-  while (!backlog_.empty() && window_.size() < p_.tx_window_packets) {
-    const TxRequest& r = backlog_.front();
-    // DMA gather: prefix from the request, the rest from memory.
-    std::vector<uint8_t> payload(r.prefix_len + r.len);
-    std::copy_n(r.prefix.begin(), r.prefix_len, payload.begin());
-    if (r.len) mem_.read(r.addr, {payload.data() + r.prefix_len, r.len});
-    const bool mcast = popcount(r.dst_mask) > 1;
-    const uint16_t seq = mcast ? next_mseq_++ : next_useq_[__builtin_ctzll(r.dst_mask)]++;
-    Slot s{build_frame(r.type, node_, r.dst_mask, seq, payload, mcast), r.dst_mask, mcast, 0, 0, -1,
-           r.cookie, r.engine};
-    window_.push_back(std::move(s));
-    backlog_.pop_front();
-    added = true;
+  for (const Vc vc : {kKernelVc, kEngineVc}) {
+    auto& backlog = backlog_[vc];
+    while (!backlog.empty() && in_window(vc) < p_.tx_window_packets) {
+      const TxRequest& r = backlog.front();
+      // DMA gather: prefix from the request, the rest from memory.
+      std::vector<uint8_t> payload(r.prefix_len + r.len);
+      std::copy_n(r.prefix.begin(), r.prefix_len, payload.begin());
+      if (r.len) mem_.read(r.addr, {payload.data() + r.prefix_len, r.len});
+      const bool mcast = popcount(r.dst_mask) > 1;
+      const uint16_t seq = mcast ? next_mseq_[vc]++ : next_useq_[vc][__builtin_ctzll(r.dst_mask)]++;
+      Slot s{build_frame(r.type, node_, r.dst_mask, seq, payload, mcast), r.dst_mask, mcast, 0, 0, -1,
+             r.cookie, r.engine};
+      window_.push_back(std::move(s));
+      backlog.pop_front();
+      added = true;
+    }
   }
   if (added && ic_) ic_->kick();
 }
 
 BusInterface::Slot* BusInterface::offer(uint64_t now) {
-  uint64_t older = 0;  // destinations older packets in the window still have to reach
+  // Destinations older packets of the same channel in the window still have to reach.
+  std::array<uint64_t, kVcs> older{};
   for (Slot& s : window_) {
-    if (s.lane < 0 && s.retry_at <= now && (s.pending & older) == 0) return &s;
-    older |= s.pending;
+    uint64_t& o = older[vc_of(s.frame->type())];
+    if (s.lane < 0 && s.retry_at <= now && (s.pending & o) == 0) return &s;
+    o |= s.pending;
   }
   return nullptr;
 }
@@ -82,8 +93,8 @@ void BusInterface::retry(Slot* s, uint64_t refused, uint64_t now) {
   s->retry_at = delay > UINT64_MAX - now ? UINT64_MAX : now + delay;
   if (refused != s->pending) {  // re-address the frame to the refusers only
     s->pending = refused;
-    s->frame = build_frame(s->frame->type(), node_, refused, s->frame->seq(),
-                           s->frame->payload(), s->multicast);
+    s->frame = build_frame(s->frame->type(), node_, refused, s->frame->seq(), s->frame->payload(),
+                           s->multicast);
   }
 }
 
@@ -121,14 +132,16 @@ BusInterface::Accept BusInterface::receive(const FramePtr& f) {
   }
   const uint32_t src = f->src();
   const uint16_t seq = f->seq();
+  const Vc vc = vc_of(f->type());
   if (f->multicast()) {
     // Multicasts to other nodes leave gaps: only "newer" can be checked.
-    const int32_t last = last_mseq_[src];
-    if (last >= 0 && static_cast<int16_t>(static_cast<uint16_t>(seq - last)) <= 0) ++c_.rx_seq_errors;
-    last_mseq_[src] = seq;
+    const int32_t last = last_mseq_[vc][src];
+    if (last >= 0 && static_cast<int16_t>(static_cast<uint16_t>(seq - last)) <= 0)
+      ++c_.rx_seq_errors;
+    last_mseq_[vc][src] = seq;
   } else {
-    if (seq != expect_useq_[src]) ++c_.rx_seq_errors;
-    expect_useq_[src] = static_cast<uint16_t>(seq + 1);
+    if (seq != expect_useq_[vc][src]) ++c_.rx_seq_errors;
+    expect_useq_[vc][src] = static_cast<uint16_t>(seq + 1);
   }
   ++c_.rx_packets;
   if (to_engine) {

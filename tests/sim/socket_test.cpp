@@ -687,6 +687,8 @@ struct Acceptors {
   int entered = 0, accepted = 0, failed = 0;
   uint64_t woken[kAcceptors] = {};  // waiters woken on CPU 2 by connection i
   uint64_t scans[kAcceptors] = {};  // poll passes begun on CPU 2 after connection i (waits again)
+  uint64_t requests[kAcceptors] = {};  // subscribes sent from CPU 2 after connection i
+  int accepted_by[kAcceptors] = {};  // accepts that returned for connection i
 };
 Acceptors g_acc;
 
@@ -704,7 +706,7 @@ int acceptor_child(void*) {  // CPU 2
 
 class SocketAccept : public OnEachPath {};
 
-TEST_P(SocketAccept, ABlockedAcceptWakesOneWaiterPerConnection) {
+TEST_P(SocketAccept, EachConnectionCompletesOneBlockedAccept) {
   g_acc = Acceptors{};
   tb::Simulation sim(scenario(3));
   auto woken = [&sim] {
@@ -712,7 +714,12 @@ TEST_P(SocketAccept, ABlockedAcceptWakesOneWaiterPerConnection) {
     if (drv::NeDriver* ne = sim.posix(2).ne_driver()) v += ne->counters().waiters_woken;
     return v;
   };
-  drv::Process& parent = sim.posix(1).start_program("parent", [&sim, woken] {
+  auto requests = [&sim] {
+    uint64_t v = sim.services(2).sockets.counters().requests_sent;
+    if (drv::NeDriver* ne = sim.posix(2).ne_driver()) v += ne->counters().requests_sent;
+    return v;
+  };
+  drv::Process& parent = sim.posix(1).start_program("parent", [&sim, woken, requests] {
     g_acc.lfd = listen_on(0, false, &g_acc.port);
     if (g_acc.lfd < 0) return 1;
     std::vector<pid_t> pids;
@@ -725,7 +732,8 @@ TEST_P(SocketAccept, ABlockedAcceptWakesOneWaiterPerConnection) {
     shadowsel_usleep(2000);  // every accept is asleep
     std::vector<int> fds;
     for (int i = 0; i < kAcceptors; ++i) {
-      const uint64_t w0 = woken(), s0 = sim.posix(2).counters().selects;
+      const uint64_t w0 = woken(), s0 = sim.posix(2).counters().selects, q0 = requests();
+      const int a0 = g_acc.accepted;
       const int fd = connect_to(g_acc.port);
       if (fd < 0) return 3;
       fds.push_back(fd);
@@ -733,6 +741,8 @@ TEST_P(SocketAccept, ABlockedAcceptWakesOneWaiterPerConnection) {
       shadowsel_usleep(2000);  // the others are asleep again
       g_acc.woken[i] = woken() - w0;
       g_acc.scans[i] = sim.posix(2).counters().selects - s0;
+      g_acc.requests[i] = requests() - q0;
+      g_acc.accepted_by[i] = g_acc.accepted - a0;
     }
     for (pid_t pid : pids) {
       int st = -1;
@@ -749,16 +759,13 @@ TEST_P(SocketAccept, ABlockedAcceptWakesOneWaiterPerConnection) {
   EXPECT_EQ(g_acc.accepted, kAcceptors);
   EXPECT_EQ(g_acc.failed, 0);
   for (int i = 0; i < kAcceptors; ++i) {
-    // BUG: every blocked accept wakes, not one. sys_accept waits with wait_ready()
-    // (an ordinary read interest in the listener), so the notification for the new
-    // connection wakes all the accepts still waiting on CPU 2 (the select database's
-    // distributor links every waiter); one takes the connection, the others get
-    // EAGAIN from the I/O process and wait again (a new poll pass and a new
-    // subscribe). Connection i wakes kAcceptors - i waiters (4, 3, 2, 1 here), and
-    // kAcceptors - i - 1 of them (3, 2, 1, 0) wait again for nothing, on every notify
-    // path; the design wants 1 woken and 0 futile waits.
-    EXPECT_EQ(g_acc.woken[i], 1u) << "connection " << i;
+    // A blocked accept waits at the I/O process, which gives each new connection to one
+    // waiting accept (Linux wakes one exclusive waiter): no readiness record and no poll
+    // pass on CPU 2, and no subscribe from it.
+    EXPECT_EQ(g_acc.woken[i], 0u) << "connection " << i;
     EXPECT_EQ(g_acc.scans[i], 0u) << "connection " << i;
+    EXPECT_EQ(g_acc.requests[i], 0u) << "connection " << i;
+    EXPECT_EQ(g_acc.accepted_by[i], 1) << "connection " << i;
   }
   std::printf("accept: woken per connection %llu %llu %llu %llu\n", (unsigned long long)g_acc.woken[0],
               (unsigned long long)g_acc.woken[1], (unsigned long long)g_acc.woken[2],

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "shadowsel/driver/select_db.h"
+#include "shadowsel/driver/socket.h"
 
 namespace shadowsel::drv {
 
@@ -19,7 +20,7 @@ enum class AgentMsg : uint8_t {
   kSelect = 1,    ///< post: wait id u64, n u32, n x {owner u32, id u32, interest u8, version u32, slot u32}
   kKick = 2,      ///< post: pipe id u32 (a real pipe here changed; check remote interest)
   kOp = 3,        ///< call: PipeOp u8, owner u32, id u32, op fields; reply: ret i64, version u32, data
-  kDrop = 4,      ///< post: owner u32, id u32, reader u8, writer u8 (last local description closed); sockets add unread u32
+  kDrop = 4,      ///< post: owner u32, id u32, reader u8, writer u8 (last local description closed); sockets add cpu u32, read unacknowledged u32, unread (put_unread)
   // remote interface: agent <-> agent
   kSubscribe = 5,     ///< owner u32, id u32, interest u8, version u32, from u32
   kAnswer = 6,        ///< key, ObjectState, ready u8: the immediate answer to kSubscribe
@@ -31,9 +32,11 @@ enum class AgentMsg : uint8_t {
   kSpawn = 11,      ///< call: function, argument, parent pid, SIGPIPE disposition, descriptions, fd map (PosixKernel::sys_spawn); reply: child pid i32
   kChildExit = 12,  ///< post: parent pid i32, child pid i32, wait status i32
   // sockets (socket.h): the network I/O process <-> socket agents
-  kSockPush = 13,    ///< I/O process -> the forwarding CPU's agent: owner u32, id u32, ShadowPush, data
+  kSockPush = 13,    ///< I/O process -> the forwarding CPU's agent: owner u32, id u32, ShadowPush, source addr u32, port u32, data
   kSockWindow = 14,  ///< post, kernel -> agent -> I/O process: owner u32, id u32, bytes read u32
   kSockTimer = 15,   ///< post, the I/O process's timer -> the I/O process: id u32 (a SYN to send again)
+  kSockReclaim = 16, ///< I/O process -> the forwarding CPU's agent: owner u32, id u32 (contention mode starts)
+  kSockReturn = 17,  ///< agent -> I/O process: owner u32, id u32, read unacknowledged u32, unread (put_unread)
 };
 
 /// What a kSockPush tells a shadow besides its data.
@@ -42,6 +45,8 @@ struct ShadowPush {
   short events = 0;        ///< the real socket's poll bits (data held there excluded)
   bool done = false;       ///< the peer's FIN arrived
   uint32_t window = 0;     ///< the connection's receive window (the shadow gives it back as read)
+  uint32_t epoch = 0;      ///< counts the times forwarding started towards a CPU
+  bool has_datagram = false;  ///< SOCK_DGRAM: the push carries one datagram (maybe empty)
 };
 
 /// Operations on a remote pipe or FIFO. Fields after (owner, id):
@@ -60,6 +65,9 @@ void put_state(WireWriter& w, const ObjectState& s);
 ObjectState get_state(WireReader& r);
 void put_push(WireWriter& w, const ShadowPush& p);
 ShadowPush get_push(WireReader& r);
+/// What a shadow holds unread, given back to the real socket (kDrop, kSockReturn).
+void put_unread(WireWriter& w, const std::deque<uint8_t>& stream, const std::deque<Datagram>& dgrams);
+void get_unread(WireReader& r, std::vector<uint8_t>* stream, std::vector<Datagram>* dgrams);
 
 /// One item of a kSelect message: a (connection, event) and the call's slot for it.
 struct SelectItem {

@@ -260,6 +260,8 @@ class PosixKernel {
   void drop_shadow(uint32_t owner, uint32_t id);
   /// A shadow's data or pushed state changed: wake the local calls it satisfies.
   void shadow_changed(ShadowSocket& s);
+  /// The shadow left forwarding mode: its local waiters wake and ask the I/O process.
+  void shadow_left_forwarding(ShadowSocket& s);
   /// The I/O CPU whose network I/O process makes this CPU's new sockets.
   void set_network_io_cpu(uint32_t cpu) { net_io_cpu_ = cpu; }
   uint32_t network_io_cpu() const { return net_io_cpu_; }

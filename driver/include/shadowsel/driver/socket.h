@@ -26,13 +26,13 @@ constexpr bool is_socket_object(uint32_t object) { return object & kSocketObject
 /// Operations at a real socket (AgentMsg::kOp to the socket agent, which forwards
 /// them to the network I/O process). Fields after (owner u32, id u32):
 enum class SockOp : uint8_t {
-  kCreate = 1,    ///< type u32 (SOCK_STREAM); id is 0. ret: the new socket's id
+  kCreate = 1,    ///< type u32 (SOCK_STREAM or SOCK_DGRAM); id is 0. ret: the new socket's id
   kBind = 2,      ///< addr u32, port u32 (host order)
   kListen = 3,    ///< backlog i32
-  kAccept = 4,    ///< never waits. ret: the new socket's id; version: forwarding to the caller; data: peer addr u32, port u32
+  kAccept = 4,    ///< nonblock u8 (else waits there). ret: the new socket's id; version: forwarding to the caller; data: peer addr u32, port u32
   kConnect = 5,   ///< addr u32, port u32, nonblock u8. version: forwarding to the caller
-  kSend = 6,      ///< flags u32, data. ret: bytes taken
-  kRecv = 7,      ///< max u32, flags u32 (contention mode, errors). ret: bytes; data
+  kSend = 6,      ///< flags u32, SendTo (given u8, addr u32, port u32), data. ret: bytes taken
+  kRecv = 7,      ///< max u32, flags u32, the shadow's epoch u32 (contention mode, errors). ret: bytes; data: source addr u32, port u32, bytes
   kShutdown = 8,  ///< how i32
   kName = 9,      ///< peer u8. data: addr u32, port u32
   kGetOpt = 10,   ///< level i32, name i32. ret: the value
@@ -53,6 +53,18 @@ constexpr uint32_t kDefaultSocketWindow = 131072;
 /// window update, as TCP sends one per part of a window), not per read.
 constexpr uint32_t kWindowUpdateDivisor = 4;
 
+/// A datagram and where it came from.
+struct Datagram {
+  uint32_t addr = 0, port = 0;
+  std::vector<uint8_t> bytes;
+};
+
+/// Where a send goes: the connected peer, or an address (sendto).
+struct SendTo {
+  bool given = false;
+  uint32_t addr = 0, port = 0;
+};
+
 /// This CPU's shadow of a real socket (one per real socket per CPU, shared by all its
 /// descriptions here).
 struct ShadowSocket {
@@ -64,10 +76,13 @@ struct ShadowSocket {
   uint32_t id = 0;     ///< the real socket's id there
   uint32_t refs = 0;   ///< descriptions on this CPU naming it
   bool forwarding = false;  ///< the I/O process forwards arriving data here
-  std::deque<uint8_t> data; ///< forwarded data not yet read
+  bool dgram = false;       ///< SOCK_DGRAM: data comes in datagrams
+  std::deque<uint8_t> data; ///< forwarded stream data not yet read
+  std::deque<Datagram> dgrams;  ///< forwarded datagrams not yet read
   short events = 0;    ///< the real socket's poll bits when last pushed (no data bit)
   bool done = false;   ///< the peer's FIN arrived (Linux's SOCK_DONE): empty reads give 0
   uint32_t window = kDefaultSocketWindow;  ///< the connection's receive window
+  uint32_t epoch = 0;  ///< the forwarding epoch of the last push (kRecv carries it)
   uint32_t unacked = 0;     ///< bytes read here and not yet given back as window
   uint64_t changed_at = 0;
   std::vector<LocalWaiter> waiters;  ///< local calls waiting to read
@@ -75,6 +90,10 @@ struct ShadowSocket {
   short read_mask() const;
   ObjectState state() const;
 };
+
+/// kRecv's answer to the CPU the socket now forwards to: the data went to its shadow,
+/// read there (not an errno: never returned to a program).
+constexpr int64_t kReadAtShadow = -(int64_t{1} << 20);
 
 /// One request to a socket's network I/O process through this CPU's socket agent
 /// (`fields` follow owner and id), and its reply.
@@ -86,11 +105,12 @@ struct SockReply {
 SockReply socket_call(PosixKernel& px, Process& self, uint32_t owner, uint32_t id, SockOp op,
                       std::span<const uint8_t> fields = {});
 
-/// recv(2) and send(2) on a socket description, with their flags (socket_file.cpp).
+/// recv(2)/recvfrom(2) and send(2)/sendto(2) on a socket description, with their flags
+/// (socket_file.cpp). `from` receives the sender's address when not null.
 int64_t socket_recv(PosixKernel& px, Process& self, const std::shared_ptr<OpenFile>& f,
-                    std::span<uint8_t> buf, int flags);
+                    std::span<uint8_t> buf, int flags, Datagram* from = nullptr);
 int64_t socket_send(PosixKernel& px, Process& self, const std::shared_ptr<OpenFile>& f,
-                    std::span<const uint8_t> buf, int flags);
+                    std::span<const uint8_t> buf, int flags, const SendTo& to = {});
 
 /// The real sockets of an I/O CPU as its kernel and its notify engine's driver see them.
 class SocketOwner {

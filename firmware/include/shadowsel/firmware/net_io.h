@@ -23,6 +23,7 @@
 #include "shadowsel/driver/agent_protocol.h"
 #include "shadowsel/driver/posix_kernel.h"
 #include "shadowsel/driver/socket.h"
+#include "shadowsel/driver/wire.h"
 #include "shadowsel/sim/stats.h"
 
 namespace shadowsel::fw {
@@ -34,6 +35,9 @@ struct NetIoCounters {
   uint64_t forwarded_bytes = 0; ///< bytes forwarded to shadows
   uint64_t held_reads = 0;      ///< reads served from data held here (contention mode, errors)
   uint64_t window_updates = 0;  ///< window given back by shadows
+  uint64_t to_contention = 0;   ///< switches from forwarding to contention mode
+  uint64_t to_forwarding = 0;   ///< switches from contention to forwarding mode
+  uint64_t reclaimed_bytes = 0; ///< unread bytes a shadow gave back at a switch
   uint64_t answers_sent = 0;    ///< immediate answers to subscribes
   uint64_t notifications_sent = 0;  ///< notifications of recorded interest
 };
@@ -58,6 +62,10 @@ class NetworkIo final : public drv::SocketOwner {
   void on_subscribe(drv::Process& self, const drv::SelectKey& k, uint32_t from);
   void on_drop(drv::Process& self, std::span<const uint8_t> body);
   void on_window(drv::Process& self, std::span<const uint8_t> body);
+  /// The old forwarding CPU gave back what its shadow held (contention mode starts).
+  void on_return(drv::Process& self, std::span<const uint8_t> body);
+  /// The socket's readers changed CPUs: start or end forwarding (claims 13, 14).
+  void readers_changed(drv::Process& self, Socket& s, std::optional<uint32_t> was_forwarding_to);
   /// A connection waiting in SYN_SENT tries again (the SYN's retransmission timer).
   void on_syn_timer(drv::Process& self, uint32_t id);
   /// Joins `s` to listener `l` as a new connection in its accept queue.
@@ -78,8 +86,17 @@ class NetworkIo final : public drv::SocketOwner {
   int64_t op_connect(drv::Process& self, Socket& s, uint32_t addr, uint32_t port, bool nonblock,
                      uint32_t* forwarding);
   int64_t op_send(drv::Process& self, Socket& s, std::span<const uint8_t> data);
-  int64_t op_recv(drv::Process& self, Socket& s, uint32_t max, int flags, std::vector<uint8_t>* data);
+  int64_t op_recv(drv::Process& self, Socket& s, uint32_t from, uint32_t max, int flags, uint32_t epoch,
+                  std::vector<uint8_t>* data);
   int64_t op_shutdown(drv::Process& self, Socket& s, int how);
+  int64_t op_send_dgram(drv::Process& self, Socket& s, const drv::SendTo& to, std::span<const uint8_t> data);
+  int64_t connect_dgram(Socket& s, uint32_t addr, uint32_t port);
+  /// The read itself; `src` receives the source address of what was read.
+  int64_t recv_here(drv::Process& self, Socket& s, uint32_t from, uint32_t max, int flags, uint32_t epoch,
+                    std::vector<uint8_t>* data, drv::WireWriter* src);
+  /// A shadow's unread data goes back in front of what is held here; the bytes given.
+  uint64_t give_back(Socket& s, std::span<const uint8_t> stream, std::span<const drv::Datagram> dgrams,
+                     uint32_t unacked);
   int64_t op_getopt(Socket& s, int level, int name);
   int64_t op_setopt(Socket& s, int level, int name, int value);
 
@@ -98,6 +115,8 @@ class NetworkIo final : public drv::SocketOwner {
   /// The peer's reset arrived (tcp_reset), or its FIN (tcp_fin).
   void reset(Socket& s, bool peer_had_finished);
   void fin(Socket& s);
+  /// The listener stopped listening: its blocked accepts return EINVAL.
+  void fail_accepts(drv::Process& self, Socket& l);
   /// The last description is gone: close as Linux's tcp_close does.
   void close(drv::Process& self, Socket& s, uint64_t unread);
   void reply(drv::Process& self, uint32_t to, uint64_t corr, int64_t ret, uint32_t version,

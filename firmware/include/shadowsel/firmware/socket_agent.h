@@ -17,6 +17,8 @@ struct SocketAgentCounters {
   uint64_t pushes = 0;          ///< forwarded data or state received for a shadow
   uint64_t push_bytes = 0;      ///< bytes forwarded into shadows
   uint64_t pushes_dropped = 0;  ///< pushes for a shadow already closed here
+  uint64_t reclaims = 0;        ///< shadows that left forwarding mode (contention starts)
+  uint64_t reclaimed_bytes = 0; ///< unread bytes given back to the real socket
 };
 
 class SocketAgent final : public Agent {
@@ -30,6 +32,7 @@ class SocketAgent final : public Agent {
   bool handle_more(drv::Process& self, drv::AgentMsg kind, const drv::Message& m) override;
   void on_result(const drv::Message& request, std::span<const uint8_t> result) override;
   void on_push(std::span<const uint8_t> body);
+  void on_reclaim(drv::Process& self, std::span<const uint8_t> body);
 
   SocketAgentCounters sc_;
 };

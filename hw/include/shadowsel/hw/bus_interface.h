@@ -83,7 +83,7 @@ class BusInterface {
   /// Queues a packet. Its payload is read from memory when it enters the window.
   void post(const TxRequest& r);
   /// Packets queued or in the window, not yet delivered everywhere.
-  size_t tx_outstanding() const { return backlog_.size() + window_.size(); }
+  size_t tx_outstanding() const { return backlog_[0].size() + backlog_[1].size() + window_.size(); }
   /// Cookies of packets delivered everywhere since the last call.
   bool tx_done_empty() const { return tx_done_.empty(); }
   uint64_t tx_done_pop();
@@ -143,7 +143,17 @@ class BusInterface {
   Memory& mem_;
   InterruptController& irq_;
   Interconnect* ic_ = nullptr;
-  std::deque<TxRequest> backlog_;
+  /// Two virtual channels (Vc), as InfiniBand's virtual lanes or PCIe's traffic classes:
+  /// the kernel's messages and the notify engine's packets (engine_type()) each have a
+  /// backlog, tx_window_packets slots of the window, an order and sequence numbers of
+  /// their own, so neither waits behind the other. Otherwise a CPU stalled on its engine
+  /// (an MMIO access waiting for the engine to transmit) stops draining its receive
+  /// buffer while its engine's packet waits behind messages that the other side, stalled
+  /// the same way, refuses: a deadlock no software avoids.
+  enum Vc : uint8_t { kKernelVc = 0, kEngineVc = 1, kVcs = 2 };
+  static Vc vc_of(PacketType t) { return engine_type(t) ? kEngineVc : kKernelVc; }
+  size_t in_window(Vc vc) const;
+  std::array<std::deque<TxRequest>, kVcs> backlog_;
   std::list<Slot> window_;  ///< a list: lanes hold pointers to slots across erasures
   std::deque<uint64_t> tx_done_;
   bool tx_irq_enabled_ = false;
@@ -152,10 +162,11 @@ class BusInterface {
   NotifyEngine* engine_ = nullptr;
   std::deque<FramePtr> engine_rx_;
   size_t engine_tx_outstanding_ = 0;
-  std::array<uint16_t, 64> next_useq_{};  ///< per receiver: next unicast sequence number
-  uint16_t next_mseq_ = 0;                 ///< next multicast sequence number
-  std::array<uint16_t, 64> expect_useq_{}; ///< per sender: unicast number expected next
-  std::array<int32_t, 64> last_mseq_;      ///< per sender: last multicast number, -1 none
+  // Sequence numbers, per virtual channel.
+  std::array<std::array<uint16_t, 64>, kVcs> next_useq_{};  ///< per receiver: next unicast number
+  std::array<uint16_t, kVcs> next_mseq_{};                   ///< next multicast number
+  std::array<std::array<uint16_t, 64>, kVcs> expect_useq_{}; ///< per sender: unicast number expected next
+  std::array<std::array<int32_t, 64>, kVcs> last_mseq_;      ///< per sender: last multicast number, -1 none
   BiuCounters c_;
 };
 
