@@ -19,7 +19,7 @@ int64_t FileOps::lseek(OpenFile&, int64_t, int) const { return -ESPIPE; }
 void FileOps::poll_arm(PosixKernel&, const std::shared_ptr<Wait>&, uint32_t, const OpenFile&, short,
                        bool, std::vector<Wait::Item>&) const {}
 
-short FileOps::record_mask(const OpenFile&, const ReadyRecord&) const { return 0; }
+short FileOps::record_mask(PosixKernel&, const OpenFile&, const ReadyRecord&) const { return 0; }
 
 SelectKey FileOps::select_key(const OpenFile&, Interest) const {
   throw std::logic_error("select item on a kind of file with no remote object");

@@ -97,7 +97,7 @@ class PipeFileOps final : public FileOps {
     return m;
   }
 
-  short record_mask(const OpenFile& f, const ReadyRecord& r) const override { return mask_of(f, r.state); }
+  short record_mask(PosixKernel&, const OpenFile& f, const ReadyRecord& r) const override { return mask_of(f, r.state); }
 
   // The version decides POLLHUP for readers only.
   SelectKey select_key(const OpenFile& f, Interest i) const override {

@@ -739,7 +739,7 @@ std::optional<int> PosixKernel::poll_pass(Process& self, std::vector<PollEntry>&
     if (!w->ready.empty()) {
       for (const ReadyRecord& rec : w->ready) {
         PollEntry& e = entries[rec.slot];
-        const short m = e.file->ops().record_mask(*e.file, rec) & e.allowed();
+        const short m = e.file->ops().record_mask(*this, *e.file, rec) & e.allowed();
         if (m && !e.revents) ++count;
         e.revents |= m;
       }

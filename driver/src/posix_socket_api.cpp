@@ -90,19 +90,28 @@ ssize_t shadowsel_recv(int fd, void* buf, size_t len, int flags) {
   return sys_result<ssize_t>(px().sys_recv(self(), fd, {static_cast<uint8_t*>(buf), len}, flags));
 }
 
-// A connected stream ignores the destination, as TCP does.
 ssize_t shadowsel_sendto(int fd, const void* buf, size_t len, int flags, const struct sockaddr* to, socklen_t tolen) {
-  (void)to;
-  (void)tolen;
-  return shadowsel_send(fd, buf, len, flags);
+  uint32_t a = 0, p = 0;
+  if (to) {
+    if (const int e = read_addr(to, tolen, &a, &p)) return sys_result<ssize_t>(e);
+  }
+  return sys_result<ssize_t>(
+      px().sys_send(self(), fd, {static_cast<const uint8_t*>(buf), len}, flags, to != nullptr, a, p));
 }
 
-// TCP gives no source address: the length comes back as 0.
+// A datagram's source comes back; a stream gives none (the length is 0, as TCP's).
 ssize_t shadowsel_recvfrom(int fd, void* buf, size_t len, int flags, struct sockaddr* from, socklen_t* fromlen) {
-  (void)from;
-  const ssize_t r = shadowsel_recv(fd, buf, len, flags);
-  if (r >= 0 && fromlen) *fromlen = 0;
-  return r;
+  uint32_t a = 0, p = 0;
+  bool dgram = false;
+  const ssize_t r = px().sys_recv(self(), fd, {static_cast<uint8_t*>(buf), len}, flags, &a, &p, &dgram);
+  if (r >= 0 && fromlen) {
+    if (dgram) {
+      write_addr(from, fromlen, a, p);
+    } else {
+      *fromlen = 0;
+    }
+  }
+  return sys_result(r);
 }
 
 int shadowsel_shutdown(int fd, int how) { return sys_result(px().sys_shutdown(self(), fd, how)); }

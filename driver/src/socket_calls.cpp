@@ -46,11 +46,11 @@ int PosixKernel::sys_socket(Process& self, int domain, int type, int protocol) {
   k_.execute(k_.costs().syscall_entry);
   if (domain != AF_INET) return -EAFNOSUPPORT;
   if (type & ~(0xf | SOCK_NONBLOCK | SOCK_CLOEXEC)) return -EINVAL;
-  // Only TCP so far (docs/sockets.md): SOCK_DGRAM is not implemented yet.
-  if ((type & 0xf) != SOCK_STREAM) return -ESOCKTNOSUPPORT;
-  if (protocol != 0 && protocol != IPPROTO_TCP) return -EPROTONOSUPPORT;
+  const int kind = type & 0xf;
+  if (kind != SOCK_STREAM && kind != SOCK_DGRAM) return -ESOCKTNOSUPPORT;
+  if (protocol != 0 && protocol != (kind == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP)) return -EPROTONOSUPPORT;
   WireWriter w;
-  w.put<uint32_t>(SOCK_STREAM);
+  w.put<uint32_t>(static_cast<uint32_t>(kind));
   const SockReply r = socket_call(*this, self, net_io_cpu_, 0, SockOp::kCreate, w.data());
   if (r.ret < 0) return static_cast<int>(r.ret);
   const int fd = install_socket(*this, self, net_io_cpu_, static_cast<uint32_t>(r.ret), type & SOCK_NONBLOCK);
@@ -115,18 +115,29 @@ int PosixKernel::sys_connect(Process& self, int fd, uint32_t addr, uint32_t port
   }
 }
 
-int64_t PosixKernel::sys_send(Process& self, int fd, std::span<const uint8_t> buf, int flags) {
+int64_t PosixKernel::sys_send(Process& self, int fd, std::span<const uint8_t> buf, int flags, bool to_given,
+                              uint32_t to_addr, uint32_t to_port) {
   k_.execute(k_.costs().syscall_entry);
   std::shared_ptr<OpenFile> f;
   if (const auto e = sock_file(*this, self, fd, &f)) return e;
-  return socket_send(*this, self, f, buf, flags);
+  const ShadowSocket* sh = shadow(f->conn.owner, f->conn.id);
+  // A connected stream ignores the destination, as TCP does.
+  const bool dgram = sh && sh->dgram;
+  return socket_send(*this, self, f, buf, flags, SendTo{to_given && dgram, to_addr, to_port});
 }
 
-int64_t PosixKernel::sys_recv(Process& self, int fd, std::span<uint8_t> buf, int flags) {
+int64_t PosixKernel::sys_recv(Process& self, int fd, std::span<uint8_t> buf, int flags, uint32_t* from_addr,
+                              uint32_t* from_port, bool* is_dgram) {
   k_.execute(k_.costs().syscall_entry);
   std::shared_ptr<OpenFile> f;
   if (const auto e = sock_file(*this, self, fd, &f)) return e;
-  return socket_recv(*this, self, f, buf, flags);
+  const ShadowSocket* sh = shadow(f->conn.owner, f->conn.id);
+  if (is_dgram) *is_dgram = sh && sh->dgram;
+  Datagram from;
+  const int64_t r = socket_recv(*this, self, f, buf, flags, &from);
+  if (from_addr) *from_addr = from.addr;
+  if (from_port) *from_port = from.port;
+  return r;
 }
 
 int PosixKernel::sys_shutdown(Process& self, int fd, int how) {

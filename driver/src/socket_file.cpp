@@ -101,15 +101,27 @@ class SocketFileOps final : public FileOps {
     short m = 0;
     if (const ShadowSocket* sh = shadow_of(px, f); sh && sh->forwarding) m |= sh->read_mask();
     for (const ReadyRecord& a : w.answers) {
-      if (a.slot == slot) m |= a.state.events;
+      if (a.slot == slot) m |= remote_bits(px, f, a.state.events);
     }
     for (const ReadyRecord& a : w.ready) {
-      if (a.remote && a.slot == slot) m |= a.state.events;
+      if (a.remote && a.slot == slot) m |= remote_bits(px, f, a.state.events);
     }
     return m;
   }
 
-  short record_mask(const OpenFile&, const ReadyRecord& r) const override { return r.state.events; }
+ private:
+  // In forwarding mode the shadow knows what can be read; the I/O process's answer
+  // tells the rest (its read bits count data it forwarded here, maybe read already).
+  static short remote_bits(PosixKernel& px, const OpenFile& f, short events) {
+    const ShadowSocket* sh = shadow_of(px, f);
+    return sh && sh->forwarding ? static_cast<short>(events & (kWriteAsk | POLLERR | POLLHUP)) : events;
+  }
+
+ public:
+
+  short record_mask(PosixKernel& px, const OpenFile& f, const ReadyRecord& r) const override {
+    return r.remote ? remote_bits(px, f, r.state.events) : r.state.events;
+  }
 
   SelectKey select_key(const OpenFile& f, Interest i) const override {
     return {f.conn.owner, f.conn.id, static_cast<uint8_t>(i), 0};

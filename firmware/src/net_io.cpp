@@ -75,7 +75,7 @@ struct NetworkIo::Socket {
     const uint64_t used = held.size() + dq_bytes + uint64_t{in_flight};
     return used >= window ? 0 : static_cast<uint32_t>(window - used);
   }
-  int take_err() { return std::exchange(err, 0); }
+  int take_err() { return std::exchange(err, 0); }  // sock_error(); callers then call changed()
 };
 
 NetworkIo::NetworkIo(drv::PosixKernel& px) : px_(px) { px_.set_socket_owner(this); }
@@ -173,7 +173,7 @@ short NetworkIo::poll_bits(const Socket& s) const {
     if (s.err) mask |= POLLERR;
     if (s.shutdown & SocketShutdown::kRcv) mask |= POLLIN | POLLRDNORM | POLLRDHUP;
     if (s.shutdown == SocketShutdown::kBoth) mask |= POLLHUP;
-    if (!s.dq.empty()) mask |= POLLIN | POLLRDNORM;
+    if (!s.dq.empty() || s.in_flight) mask |= POLLIN | POLLRDNORM;
     return mask;
   }
   if (s.state == State::kListen) return s.accept_q.empty() ? 0 : POLLIN | POLLRDNORM;
@@ -181,7 +181,9 @@ short NetworkIo::poll_bits(const Socket& s) const {
   short mask = 0;
   if (s.shutdown == SocketShutdown::kBoth || s.state == State::kClosed) mask |= POLLHUP;
   if (s.shutdown & SocketShutdown::kRcv) mask |= POLLIN | POLLRDNORM | POLLRDHUP;
-  if (!s.held.empty()) mask |= POLLIN | POLLRDNORM;
+  // Data forwarded to a shadow and not yet given back may be unread there: a caller
+  // still asking here (forwarding had not started when it armed) is told to look.
+  if (!s.held.empty() || s.in_flight) mask |= POLLIN | POLLRDNORM;
   bool writable = true;
   if (s.state == State::kEstablished && s.peer) {
     auto it = socks_.find(s.peer);
@@ -536,7 +538,9 @@ void NetworkIo::on_op(drv::Process& self, std::span<const uint8_t> body) {
     }
     case SockOp::kGetOpt: {
       const int level = r.get<int32_t>(), name = r.get<int32_t>();
+      const int err = s.err;
       ret = op_getopt(s, level, name);
+      if (err != s.err) changed(self, s);  // SO_ERROR took the pending error
       break;
     }
     case SockOp::kSetOpt: {
@@ -689,7 +693,9 @@ int64_t NetworkIo::op_connect(drv::Process& self, Socket& s, uint32_t addr, uint
   if (s.connect_failed) {  // reporting the earlier attempt; tcp_disconnect() makes it fresh
     s.connect_failed = false;
     s.shutdown = 0;
-    return s.err ? -s.take_err() : -ECONNABORTED;
+    const int e = s.err ? s.take_err() : ECONNABORTED;
+    changed(self, s);
+    return -e;
   }
   if (s.dgram) return connect_dgram(s, addr, port);
   if (s.state == State::kSynSent) return -EALREADY;
@@ -773,6 +779,7 @@ int64_t NetworkIo::connect_dgram(Socket& s, uint32_t addr, uint32_t port) {
     s.port = p;
     s.bound = true;
   }
+  s.addr = kLoopback;  // the route's source address
   s.state = State::kEstablished;
   s.peer_addr = addr == INADDR_ANY ? kLoopback : addr;
   s.peer_port = port;
@@ -784,8 +791,19 @@ int64_t NetworkIo::connect_dgram(Socket& s, uint32_t addr, uint32_t port) {
 // receiver whose buffer is full drops it.
 int64_t NetworkIo::op_send_dgram(drv::Process& self, Socket& s, const drv::SendTo& to, std::span<const uint8_t> data) {
   constexpr size_t kMaxDatagram = 65507;  // 65535 - IP and UDP headers
-  if (s.err) return -s.take_err();
+  if (s.err) {
+    const int e = s.take_err();
+    changed(self, s);
+    return -e;
+  }
   if (s.shutdown & SocketShutdown::kSend) return -EPIPE;
+  // inet_sendmsg() binds an unbound socket before udp_sendmsg() looks at the address.
+  if (!s.bound) {
+    const uint32_t p = ephemeral_port(s);
+    if (!p) return -EAGAIN;
+    s.port = p;
+    s.bound = true;
+  }
   uint32_t addr = to.addr, port = to.port;
   if (!to.given) {
     if (s.state != State::kEstablished) return -EDESTADDRREQ;
@@ -794,12 +812,6 @@ int64_t NetworkIo::op_send_dgram(drv::Process& self, Socket& s, const drv::SendT
   }
   if (data.size() > kMaxDatagram) return -EMSGSIZE;
   if (!local_addr(addr)) return -ENETUNREACH;
-  if (!s.bound) {
-    const uint32_t p = ephemeral_port(s);
-    if (!p) return -EAGAIN;
-    s.port = p;
-    s.bound = true;
-  }
   px_.kernel().execute(px_.kernel().costs().copy(data.size()));
   Socket* target = nullptr;
   for (const auto& [id, o] : socks_) {
@@ -826,7 +838,10 @@ int64_t NetworkIo::op_send_dgram(drv::Process& self, Socket& s, const drv::SendT
 int64_t NetworkIo::op_send(drv::Process& self, Socket& s, std::span<const uint8_t> data) {
   if (s.state == State::kSynSent) return -EAGAIN;
   if (s.state != State::kEstablished || s.err || (s.shutdown & SocketShutdown::kSend)) {
-    return s.err ? -s.take_err() : -EPIPE;
+    if (!s.err) return -EPIPE;
+    const int e = s.take_err();
+    changed(self, s);
+    return -e;
   }
   if (data.empty()) return 0;
   Socket* p = s.peer ? find(s.peer) : nullptr;
@@ -868,7 +883,11 @@ int64_t NetworkIo::recv_here(drv::Process& self, Socket& s, uint32_t from, uint3
   if (const auto f = forwarding_cpu(s); f && *f == from && epoch != s.epoch) return drv::kReadAtShadow;
   if (s.dgram) {
     if (s.dq.empty()) {
-      if (s.err) return -s.take_err();
+      if (s.err) {
+        const int e = s.take_err();
+        changed(self, s);
+        return -e;
+      }
       return (s.shutdown & SocketShutdown::kRcv) ? 0 : -EAGAIN;
     }
     const drv::Datagram& d = s.dq.front();

@@ -8,8 +8,8 @@
 //    event however many processes of a CPU wait, every one of them woken;
 //  - SO_REUSEPORT listeners on several CPUs take new connections in turn;
 //  - POLLOUT on a connection whose peer's window was full: one notification;
-//  - blocked accepts on one listener: docs/sockets.md says one waiter wakes per
-//    connection; all of them do (marked BUG below: that test fails until fixed).
+//  - blocked accepts on one listener: each connection completes exactly one of them,
+//    at the I/O process, with no readiness traffic (Linux wakes one exclusive waiter).
 // Programs run as simulated POSIX processes and record what they saw in globals
 // (one Simulation per test process); the test body checks them and the statistics
 // after the run. Processes hand each other ports and "go" flags through globals,

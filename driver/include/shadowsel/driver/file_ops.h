@@ -38,7 +38,7 @@ class FileOps {
   /// for a remote one what the call's answers and ready records say.
   virtual short poll_mask(PosixKernel& px, const OpenFile& f, const Wait& w, uint32_t slot) const = 0;
   /// The bits a ready record linked into a sleeping call reports for this description.
-  virtual short record_mask(const OpenFile& f, const ReadyRecord& r) const;
+  virtual short record_mask(PosixKernel& px, const OpenFile& f, const ReadyRecord& r) const;
   /// For a remote object: the (connection, event) its owner is asked about for `i`,
   /// and the port of this CPU's agent for this kind. The agents and the notify
   /// engine's driver serve any kind through these.

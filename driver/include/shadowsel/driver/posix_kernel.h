@@ -221,8 +221,12 @@ class PosixKernel {
   /// accept4(): `peer` receives the peer's address and port when not null.
   int sys_accept(Process& self, int fd, int flags, uint32_t* peer_addr, uint32_t* peer_port);
   int sys_connect(Process& self, int fd, uint32_t addr, uint32_t port);
-  int64_t sys_send(Process& self, int fd, std::span<const uint8_t> buf, int flags);
-  int64_t sys_recv(Process& self, int fd, std::span<uint8_t> buf, int flags);
+  /// send/sendto: `to` is used when `to_given` (a datagram socket's destination).
+  int64_t sys_send(Process& self, int fd, std::span<const uint8_t> buf, int flags, bool to_given = false,
+                   uint32_t to_addr = 0, uint32_t to_port = 0);
+  /// recv/recvfrom: `from_*` receive a datagram's source; `*is_dgram` whether there is one.
+  int64_t sys_recv(Process& self, int fd, std::span<uint8_t> buf, int flags, uint32_t* from_addr = nullptr,
+                   uint32_t* from_port = nullptr, bool* is_dgram = nullptr);
   int sys_shutdown(Process& self, int fd, int how);
   int sys_getname(Process& self, int fd, bool peer, uint32_t* addr, uint32_t* port);
   int sys_getsockopt(Process& self, int fd, int level, int name, int* value);
