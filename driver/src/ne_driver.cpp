@@ -230,7 +230,7 @@ bool NeDriver::select_item(const std::shared_ptr<Wait>& w, uint32_t slot, const 
   if (!booted_) return false;
   charge(k_.costs().fd_check);  // the lookup of the key (before the register sequence)
   if (down_.count(key.owner)) {
-    w->answers.push_back({slot, vanished(key), true});
+    w->answers.push_back({slot, vanished(key), true, static_cast<Interest>(key.event)});
     return true;
   }
   // One register sequence: no interrupt can split it (see R1).

@@ -16,7 +16,7 @@ void SelectDb::add(const SelectKey& k, State now, const std::shared_ptr<Wait>& w
   std::erase_if(e.waiters, [](const Waiter& x) { return !x.wait->active; });
   e.state = now;
   if (now == State::kSubscribed) {
-    w->answers.push_back({slot, e.last, true});
+    w->answers.push_back({slot, e.last, true, static_cast<Interest>(k.event)});
     --w->answers_pending;
     e.waiters.push_back({w, slot, false});
   } else {
@@ -43,7 +43,7 @@ SelectDb::Delivered SelectDb::deliver(const SelectKey& k, const ObjectState& s, 
       if (refused) {
         x.wait->to_agents.push_back({x.slot, static_cast<Interest>(k.event)});
       } else {
-        x.wait->answers.push_back({x.slot, s, true});
+        x.wait->answers.push_back({x.slot, s, true, static_cast<Interest>(k.event)});
       }
       if (--x.wait->answers_pending == 0) d.wake.push_back(x.wait.get());
       x.wants_answer = false;
@@ -51,7 +51,7 @@ SelectDb::Delivered SelectDb::deliver(const SelectKey& k, const ObjectState& s, 
       continue;
     }
     // The distributor: link into the waiter's ready list and wake it.
-    x.wait->ready.push_back({x.slot, s, true});
+    x.wait->ready.push_back({x.slot, s, true, static_cast<Interest>(k.event)});
     ++d.linked;
     d.wake.push_back(x.wait.get());
   }
@@ -73,10 +73,10 @@ SelectDb::Delivered SelectDb::owner_down(uint32_t owner,
       if (!x.wait->active) continue;
       d.taken = true;
       if (x.wants_answer) {
-        x.wait->answers.push_back({x.slot, s, true});
+        x.wait->answers.push_back({x.slot, s, true, static_cast<Interest>(it->first.event)});
         if (--x.wait->answers_pending == 0) d.wake.push_back(x.wait.get());
       } else {
-        x.wait->ready.push_back({x.slot, s, true});
+        x.wait->ready.push_back({x.slot, s, true, static_cast<Interest>(it->first.event)});
         d.wake.push_back(x.wait.get());
       }
       ++d.linked;

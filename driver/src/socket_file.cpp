@@ -101,26 +101,31 @@ class SocketFileOps final : public FileOps {
     short m = 0;
     if (const ShadowSocket* sh = shadow_of(px, f); sh && sh->forwarding) m |= sh->read_mask();
     for (const ReadyRecord& a : w.answers) {
-      if (a.slot == slot) m |= remote_bits(px, f, a.state.events);
+      if (a.slot == slot) m |= remote_bits(px, f, a);
     }
     for (const ReadyRecord& a : w.ready) {
-      if (a.remote && a.slot == slot) m |= remote_bits(px, f, a.state.events);
+      if (a.remote && a.slot == slot) m |= remote_bits(px, f, a);
     }
     return m;
   }
 
  private:
-  // In forwarding mode the shadow knows what can be read; the I/O process's answer
-  // tells the rest (its read bits count data it forwarded here, maybe read already).
-  static short remote_bits(PosixKernel& px, const OpenFile& f, short events) {
+  // An answer or notification counts for the side its key asked about: an answer about
+  // writing that is still awaiting its notification says nothing current about reading.
+  // In forwarding mode the shadow tells the read side (the I/O process's read bits count
+  // data it forwarded here, maybe read already).
+  static short remote_bits(PosixKernel& px, const OpenFile& f, const ReadyRecord& r) {
+    constexpr short kBoth = POLLERR | POLLHUP;
     const ShadowSocket* sh = shadow_of(px, f);
-    return sh && sh->forwarding ? static_cast<short>(events & (kWriteAsk | POLLERR | POLLHUP)) : events;
+    if (r.interest == Interest::kWrite) return static_cast<short>(r.state.events & (kWriteAsk | kBoth));
+    if (sh && sh->forwarding) return 0;
+    return static_cast<short>(r.state.events & ~kWriteAsk);
   }
 
  public:
 
   short record_mask(PosixKernel& px, const OpenFile& f, const ReadyRecord& r) const override {
-    return r.remote ? remote_bits(px, f, r.state.events) : r.state.events;
+    return r.remote ? remote_bits(px, f, r) : r.state.events;
   }
 
   SelectKey select_key(const OpenFile& f, Interest i) const override {

@@ -85,6 +85,7 @@ struct ReadyRecord {
   uint32_t slot = 0;  ///< index into the call's entries
   ObjectState state;
   bool remote = false;
+  Interest interest = Interest::kRead;  ///< remote: the event of the key it answers
 };
 
 /// A process blocked in select/poll (or a blocking read/write/open waiting for
