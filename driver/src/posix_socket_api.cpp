@@ -59,6 +59,10 @@ int shadowsel_socket(int domain, int type, int protocol) {
   return sys_result(px().sys_socket(self(), domain, type, protocol));
 }
 
+int shadowsel_socketpair(int domain, int type, int protocol, int sv[2]) {
+  return sys_result(px().sys_socketpair(self(), domain, type, protocol, sv));
+}
+
 int shadowsel_bind(int fd, const struct sockaddr* addr, socklen_t len) {
   uint32_t a = 0, p = 0;
   if (const int e = read_addr(addr, len, &a, &p)) return sys_result(e);

@@ -64,6 +64,32 @@ int PosixKernel::sys_socket(Process& self, int domain, int type, int protocol) {
   return fd;
 }
 
+// socketpair(): both ends are real sockets at the I/O process like any other, joined
+// directly with AF_UNIX semantics (unix_poll), so either end may go to another CPU.
+int PosixKernel::sys_socketpair(Process& self, int domain, int type, int protocol, int fds[2]) {
+  k_.execute(k_.costs().syscall_entry);
+  if (domain == AF_INET || domain == AF_INET6) return -EOPNOTSUPP;
+  if (domain != AF_UNIX) return -EAFNOSUPPORT;
+  if (type & ~(0xf | SOCK_NONBLOCK | SOCK_CLOEXEC)) return -EINVAL;
+  const int kind = type & 0xf;
+  if (kind != SOCK_STREAM && kind != SOCK_DGRAM) return -ESOCKTNOSUPPORT;
+  if (protocol != 0 && protocol != PF_UNIX) return -EPROTONOSUPPORT;
+  WireWriter w;
+  w.put<uint32_t>(static_cast<uint32_t>(kind));
+  const SockReply r = socket_call(*this, self, net_io_cpu_, 0, SockOp::kPair, w.data());
+  if (r.ret < 0) return static_cast<int>(r.ret);
+  const uint32_t ids[2] = {static_cast<uint32_t>(r.ret), WireReader(r.data).get<uint32_t>()};
+  for (int i = 0; i < 2; ++i) {
+    fds[i] = install_socket(*this, self, net_io_cpu_, ids[i], type & SOCK_NONBLOCK);
+    if (fds[i] < 0) {
+      const int e = fds[i];
+      if (i == 1) sys_close(self, fds[0]);
+      return e;
+    }
+  }
+  return 0;
+}
+
 int PosixKernel::sys_bind(Process& self, int fd, uint32_t addr, uint32_t port) {
   k_.execute(k_.costs().syscall_entry);
   std::shared_ptr<OpenFile> f;

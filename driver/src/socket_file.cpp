@@ -135,11 +135,11 @@ class SocketFileOps final : public FileOps {
   uint32_t agent_port(const OpenFile&) const override { return kSocketAgentPort; }
 
   // The last description here: the shadow goes, and what it held unread goes back to
-  // the real socket (other CPUs may still read it; if none, it decides a reset).
+  // the real socket (other CPUs may still read it; if none, it decides a reset). A
+  // request, not a post: as on Linux, the peer sees the close before close() returns.
   void release(PosixKernel& px, Process& self, OpenFile& f) const override {
     WireWriter w;
-    w.put(AgentMsg::kDrop).put(f.conn.owner).put(f.conn.id).put<uint8_t>(1).put<uint8_t>(1)
-        .put(px.kernel().cpu());
+    w.put(px.kernel().cpu());
     if (ShadowSocket* sh = shadow_of(px, f); sh && --sh->refs == 0) {
       w.put(sh->unacked);
       put_unread(w, sh->data, sh->dgrams);
@@ -148,7 +148,7 @@ class SocketFileOps final : public FileOps {
       w.put<uint32_t>(0);
       put_unread(w, {}, {});
     }
-    self.post(Address{px.kernel().cpu(), kSocketAgentPort}, w.data());
+    socket_call(px, self, f.conn.owner, f.conn.id, SockOp::kRelease, w.data());
   }
 
   void share_with(PosixKernel& px, Process& self, const OpenFile& f, uint32_t cpu) const override {

@@ -44,6 +44,7 @@ struct NetworkIo::Socket {
   uint32_t syn_port = 0;     ///< SYN_SENT: the port it connects to
   uint32_t syn_tries = 0;    ///< SYN_SENT: retransmissions so far
   bool dgram = false;        ///< SOCK_DGRAM (UDP)
+  bool unix_family = false;  ///< AF_UNIX (socketpair): unix_poll, unix_stream_sendmsg
   std::deque<uint8_t> held;  ///< stream data received and held here
   std::deque<drv::Datagram> dq;  ///< datagrams received and held here
   uint64_t dq_bytes = 0;
@@ -145,9 +146,6 @@ void NetworkIo::handle(drv::Process& self, const drv::Message& m) {
       on_subscribe(self, k, r.get<uint32_t>());
       return;
     }
-    case AgentMsg::kRemoteDrop:
-      on_drop(self, m.data);
-      return;
     case AgentMsg::kSockWindow:
       on_window(self, m.data);
       return;
@@ -168,6 +166,17 @@ void NetworkIo::handle(drv::Process& self, const drv::Message& m) {
 // (no SYN_SENT is ever seen), and a connection is writable while its peer's window
 // has room.
 short NetworkIo::poll_bits(const Socket& s) const {
+  if (s.unix_family) {  // unix_poll() / unix_dgram_poll()
+    short mask = 0;
+    if (s.err) mask |= POLLERR;
+    if (s.shutdown == SocketShutdown::kBoth) mask |= POLLHUP;
+    if (s.shutdown & SocketShutdown::kRcv) mask |= POLLRDHUP | POLLIN | POLLRDNORM;
+    if (!s.held.empty() || !s.dq.empty() || s.in_flight) mask |= POLLIN | POLLRDNORM;
+    if (!s.dgram && s.state == State::kClosed) mask |= POLLHUP;
+    auto it = s.peer ? socks_.find(s.peer) : socks_.end();
+    if (it == socks_.end() || it->second->room() > 0) mask |= POLLOUT | POLLWRNORM | POLLWRBAND;
+    return mask;
+  }
   if (s.dgram) {  // datagram_poll(): never HUP unless shut both ways; always writable
     short mask = POLLOUT | POLLWRNORM | POLLWRBAND;
     if (s.err) mask |= POLLERR;
@@ -212,7 +221,7 @@ std::optional<uint32_t> NetworkIo::forwarding_cpu(const Socket& s) const {
   if (s.state == State::kListen || s.state == State::kSynSent || s.queued || s.reclaiming || s.cpus.size() != 1) {
     return std::nullopt;
   }
-  if (s.dgram) {
+  if (s.dgram && !s.unix_family) {
     if (!s.bound) return std::nullopt;  // nothing can arrive before it has a port
   } else if (s.state == State::kClosed && s.peer_port == 0) {
     return std::nullopt;  // never connected
@@ -331,6 +340,14 @@ void NetworkIo::close(drv::Process& self, Socket& s, uint64_t unread) {
     for (uint32_t q : s.accept_q) {
       if (Socket* c = find(q)) close(self, *c, 1);
     }
+  } else if (s.peer && s.unix_family) {
+    // unix_release_sock(): the peer is shut both ways; unread data here resets it.
+    if (Socket* p = find(s.peer)) {
+      p->shutdown = SocketShutdown::kBoth;
+      if (unread + s.held.size() + s.dq.size() > 0) p->err = ECONNRESET;
+      p->peer = 0;
+      changed(self, *p);
+    }
   } else if (s.peer) {
     if (Socket* p = find(s.peer)) {
       // tcp_close(): unread data makes it a reset instead of a FIN.
@@ -350,13 +367,7 @@ void NetworkIo::fail_accepts(drv::Process& self, Socket& l) {
   for (const auto& [corr, cpu] : std::exchange(l.accept_waiters, {})) reply(self, cpu, corr, -EINVAL, 0, {});
 }
 
-void NetworkIo::on_drop(drv::Process& self, std::span<const uint8_t> body) {
-  WireReader r(body);
-  r.get<AgentMsg>();
-  r.get<uint32_t>();  // owner: this CPU
-  const uint32_t id = r.get<uint32_t>();
-  r.get<uint8_t>();
-  r.get<uint8_t>();
+void NetworkIo::release(drv::Process& self, uint32_t id, WireReader& r) {
   const uint32_t cpu = r.get<uint32_t>(), unacked = r.get<uint32_t>();
   std::vector<uint8_t> unread;
   std::vector<drv::Datagram> dgrams;
@@ -461,6 +472,29 @@ void NetworkIo::on_op(drv::Process& self, std::span<const uint8_t> body) {
   step();
   uint32_t version = 0;
   std::vector<uint8_t> data;
+  if (op == SockOp::kRelease) {
+    release(self, id, r);
+    reply(self, from, corr, 0, 0, {});
+    return;
+  }
+  if (op == SockOp::kPair) {
+    const uint32_t type = r.get<uint32_t>();
+    Socket& a = make_socket();
+    Socket& b = make_socket();
+    for (Socket* x : {&a, &b}) {
+      x->unix_family = true;
+      x->dgram = type == SOCK_DGRAM;
+      x->state = State::kEstablished;
+      x->bound = false;
+      x->cpus[from] = 1;
+    }
+    a.peer = b.id;
+    b.peer = a.id;
+    WireWriter w;
+    w.put(b.id);
+    reply(self, from, corr, a.id, 0, w.data());
+    return;
+  }
   if (op == SockOp::kCreate) {
     const uint32_t type = r.get<uint32_t>();  // the kernel checked it
     Socket& s = make_socket();
@@ -504,7 +538,9 @@ void NetworkIo::on_op(drv::Process& self, std::span<const uint8_t> body) {
       to.addr = r.get<uint32_t>();
       to.port = r.get<uint32_t>();
       const auto bytes = r.bytes();
-      ret = s.dgram ? op_send_dgram(self, s, to, bytes) : op_send(self, s, bytes);
+      ret = s.unix_family ? op_send_unix(self, s, bytes)
+            : s.dgram     ? op_send_dgram(self, s, to, bytes)
+                          : op_send(self, s, bytes);
       break;
     }
     case SockOp::kRecv: {
@@ -556,6 +592,8 @@ void NetworkIo::on_op(drv::Process& self, std::span<const uint8_t> body) {
       break;
     }
     case SockOp::kCreate:
+    case SockOp::kPair:
+    case SockOp::kRelease:
       break;
   }
   reply(self, from, corr, ret, version, data);
@@ -770,6 +808,29 @@ uint64_t NetworkIo::syn_timeout(uint32_t tries) const {
   return (*hz) << tries;
 }
 
+// unix_stream_sendmsg() / unix_dgram_sendmsg() on a pair: SEND_SHUTDOWN (ours, or set
+// by the peer's close) is EPIPE before any pending error; a datagram goes whole.
+int64_t NetworkIo::op_send_unix(drv::Process& self, Socket& s, std::span<const uint8_t> data) {
+  if (s.shutdown & SocketShutdown::kSend) return -EPIPE;
+  Socket* p = s.peer ? find(s.peer) : nullptr;
+  if (!p) return -EPIPE;
+  if (s.dgram) {
+    if (p->room() < data.size()) return -EAGAIN;
+    px_.kernel().execute(px_.kernel().costs().copy(data.size()));
+    p->dq.push_back(drv::Datagram{0, 0, {data.begin(), data.end()}});
+    p->dq_bytes += data.size();
+    changed(self, *p);
+    return static_cast<int64_t>(data.size());
+  }
+  if (data.empty()) return 0;
+  const uint32_t n = std::min<uint32_t>(p->room(), static_cast<uint32_t>(data.size()));
+  if (n == 0) return -EAGAIN;
+  px_.kernel().execute(px_.kernel().costs().copy(n));
+  p->held.insert(p->held.end(), data.begin(), data.begin() + n);
+  changed(self, *p);
+  return n;
+}
+
 // ip4_datagram_connect(): a default destination, and only its datagrams are received.
 int64_t NetworkIo::connect_dgram(Socket& s, uint32_t addr, uint32_t port) {
   if (!local_addr(addr)) return -ENETUNREACH;
@@ -947,7 +1008,13 @@ int64_t NetworkIo::op_shutdown(drv::Process& self, Socket& s, int how) {
     changed(self, s);
     return -ENOTCONN;
   }
-  if ((mask & SocketShutdown::kSend) && s.peer) {
+  if (s.unix_family && s.peer) {  // unix_shutdown(): the peer gets the mirror image
+    if (Socket* p = find(s.peer)) {
+      if (mask & SocketShutdown::kSend) p->shutdown |= SocketShutdown::kRcv;
+      if (mask & SocketShutdown::kRcv) p->shutdown |= SocketShutdown::kSend;
+      changed(self, *p);
+    }
+  } else if ((mask & SocketShutdown::kSend) && s.peer) {
     if (Socket* p = find(s.peer)) {
       fin(*p);
       changed(self, *p);

@@ -113,6 +113,17 @@ void SocketAgent::on_result(const drv::Message& request, std::span<const uint8_t
     case SockOp::kCreate:
       if (ret >= 0) px_.make_shadow(owner, static_cast<uint32_t>(ret)).dgram = q.get<uint32_t>() == SOCK_DGRAM;
       break;
+    case SockOp::kPair:
+      if (ret >= 0) {
+        const bool dgram = q.get<uint32_t>() == SOCK_DGRAM;
+        const uint32_t second = WireReader(r.bytes()).get<uint32_t>();
+        for (const uint32_t sid : {static_cast<uint32_t>(ret), second}) {
+          drv::ShadowSocket& sh = px_.make_shadow(owner, sid);
+          sh.dgram = dgram;
+          sh.forwarding = true;  // both ends are read only here until one is shared
+        }
+      }
+      break;
     case SockOp::kAccept:
       if (ret >= 0) px_.make_shadow(owner, static_cast<uint32_t>(ret)).forwarding = forwarding;
       break;

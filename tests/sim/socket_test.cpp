@@ -232,15 +232,16 @@ TEST_P(SocketForwarding, ForwardingModeOnePushPerPacketNoMessagePerRead) {
   // from CPU 2 (one fragment each).
   EXPECT_EQ(g_fwd.sent_after - g_fwd.sent_before, 2 * net_io(sim, "window_updates"));
   EXPECT_EQ(g_fwd.frags_after - g_fwd.frags_before, net_io(sim, "window_updates"));
-  // CPU 2's operations, all before the reading phase: socket, bind, listen,
-  // getsockname, accept (the connection was queued: no retry).
-  EXPECT_EQ(sock_agent(sim, 2, "ops_forwarded"), 5u);
-  EXPECT_EQ(posix(sim, 2, "remote_ops"), 5u);
-  // The writer: socket, connect and one operation per send (none was refused for a
-  // full window: the reader keeps up).
-  EXPECT_EQ(sock_agent(sim, 1, "ops_forwarded"), uint64_t{kPackets} + 2);
-  EXPECT_EQ(posix(sim, 1, "remote_ops"), uint64_t{kPackets} + 2);
-  EXPECT_EQ(net_io(sim, "ops"), uint64_t{kPackets} + 7);
+  // CPU 2's operations: socket, bind, listen, getsockname, accept (the connection was
+  // queued: no retry), all before the reading phase, and the two closes after it (a
+  // close is a request: the peer sees it before close() returns, as on Linux).
+  EXPECT_EQ(sock_agent(sim, 2, "ops_forwarded"), 7u);
+  EXPECT_EQ(posix(sim, 2, "remote_ops"), 7u);
+  // The writer: socket, connect, one operation per send (none was refused for a full
+  // window: the reader keeps up) and its close.
+  EXPECT_EQ(sock_agent(sim, 1, "ops_forwarded"), uint64_t{kPackets} + 3);
+  EXPECT_EQ(posix(sim, 1, "remote_ops"), uint64_t{kPackets} + 3);
+  EXPECT_EQ(net_io(sim, "ops"), uint64_t{kPackets} + 10);
 
   // One push per packet. net_io's pushes, exactly:
   //  - 1 to CPU 2 after the accept reply (the new shadow's first state, no data);

@@ -20,7 +20,7 @@ enum class AgentMsg : uint8_t {
   kSelect = 1,    ///< post: wait id u64, n u32, n x {owner u32, id u32, interest u8, version u32, slot u32}
   kKick = 2,      ///< post: pipe id u32 (a real pipe here changed; check remote interest)
   kOp = 3,        ///< call: PipeOp u8, owner u32, id u32, op fields; reply: ret i64, version u32, data
-  kDrop = 4,      ///< post: owner u32, id u32, reader u8, writer u8 (last local description closed); sockets add cpu u32, read unacknowledged u32, unread (put_unread)
+  kDrop = 4,      ///< post: owner u32, id u32, reader u8, writer u8 (last local description of a pipe closed)
   // remote interface: agent <-> agent
   kSubscribe = 5,     ///< owner u32, id u32, interest u8, version u32, from u32
   kAnswer = 6,        ///< key, ObjectState, ready u8: the immediate answer to kSubscribe
@@ -65,7 +65,7 @@ void put_state(WireWriter& w, const ObjectState& s);
 ObjectState get_state(WireReader& r);
 void put_push(WireWriter& w, const ShadowPush& p);
 ShadowPush get_push(WireReader& r);
-/// What a shadow holds unread, given back to the real socket (kDrop, kSockReturn).
+/// What a shadow holds unread, given back to the real socket (SockOp::kRelease, kSockReturn).
 void put_unread(WireWriter& w, const std::deque<uint8_t>& stream, const std::deque<Datagram>& dgrams);
 void get_unread(WireReader& r, std::vector<uint8_t>* stream, std::vector<Datagram>* dgrams);
 

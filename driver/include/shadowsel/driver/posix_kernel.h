@@ -217,6 +217,7 @@ class PosixKernel {
   int sys_spawn(Process& self, int cpu, int (*child)(void*), void* arg);
   // sockets (socket_calls.cpp); addresses are IPv4 in host order
   int sys_socket(Process& self, int domain, int type, int protocol);
+  int sys_socketpair(Process& self, int domain, int type, int protocol, int fds[2]);
   int sys_bind(Process& self, int fd, uint32_t addr, uint32_t port);
   int sys_listen(Process& self, int fd, int backlog);
   /// accept4(): `peer` receives the peer's address and port when not null.

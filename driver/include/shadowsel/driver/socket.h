@@ -37,7 +37,9 @@ enum class SockOp : uint8_t {
   kName = 9,      ///< peer u8. data: addr u32, port u32
   kGetOpt = 10,   ///< level i32, name i32. ret: the value
   kSetOpt = 11,   ///< level i32, name i32, value i32
-  kAddRef = 12,   ///< a spawned child's inherited description, on CPU `from`
+  kAddRef = 12,   ///< cpu u32: a spawned child's inherited description on that CPU
+  kRelease = 14,  ///< cpu u32, read unacknowledged u32, unread (put_unread): the CPU's last description closed
+  kPair = 13,     ///< type u32; id is 0: two AF_UNIX sockets joined. ret: the first's id; data: the second's id u32
 };
 
 /// A socket's Linux state as far as poll and the system calls see it.

@@ -65,6 +65,7 @@ int shadowsel_gettimeofday(struct timeval *tv, void *tz);
 __attribute__((noreturn)) void shadowsel_exit(int status);
 /* sockets: AF_INET SOCK_STREAM (docs/sockets.md) */
 int shadowsel_socket(int domain, int type, int protocol);
+int shadowsel_socketpair(int domain, int type, int protocol, int sv[2]);
 int shadowsel_bind(int fd, const struct sockaddr *addr, socklen_t len);
 int shadowsel_listen(int fd, int backlog);
 int shadowsel_accept(int fd, struct sockaddr *addr, socklen_t *len);
@@ -112,6 +113,7 @@ int shadowsel_setsockopt(int fd, int level, int name, const void *value, socklen
 #define gettimeofday shadowsel_gettimeofday
 #define exit shadowsel_exit
 #define socket shadowsel_socket
+#define socketpair shadowsel_socketpair
 #define bind shadowsel_bind
 #define listen shadowsel_listen
 #define accept shadowsel_accept

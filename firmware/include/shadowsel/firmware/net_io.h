@@ -60,7 +60,8 @@ class NetworkIo final : public drv::SocketOwner {
   void handle(drv::Process& self, const drv::Message& m);
   void on_op(drv::Process& self, std::span<const uint8_t> body);
   void on_subscribe(drv::Process& self, const drv::SelectKey& k, uint32_t from);
-  void on_drop(drv::Process& self, std::span<const uint8_t> body);
+  /// kRelease: a CPU's last description of socket `id` closed (the rest of the request in `r`).
+  void release(drv::Process& self, uint32_t id, drv::WireReader& r);
   void on_window(drv::Process& self, std::span<const uint8_t> body);
   /// The old forwarding CPU gave back what its shadow held (contention mode starts).
   void on_return(drv::Process& self, std::span<const uint8_t> body);
@@ -91,6 +92,7 @@ class NetworkIo final : public drv::SocketOwner {
   int64_t op_shutdown(drv::Process& self, Socket& s, int how);
   int64_t op_send_dgram(drv::Process& self, Socket& s, const drv::SendTo& to, std::span<const uint8_t> data);
   int64_t connect_dgram(Socket& s, uint32_t addr, uint32_t port);
+  int64_t op_send_unix(drv::Process& self, Socket& s, std::span<const uint8_t> data);
   /// The read itself; `src` receives the source address of what was read.
   int64_t recv_here(drv::Process& self, Socket& s, uint32_t from, uint32_t max, int flags, uint32_t epoch,
                     std::vector<uint8_t>* data, drv::WireWriter* src);
