@@ -9,7 +9,10 @@
 //  - SO_REUSEPORT listeners on several CPUs take new connections in turn;
 //  - POLLOUT on a connection whose peer's window was full: one notification;
 //  - blocked accepts on one listener: each connection completes exactly one of them,
-//    at the I/O process, with no readiness traffic (Linux wakes one exclusive waiter).
+//    at the I/O process, with no readiness traffic (Linux wakes one exclusive waiter);
+//  - the switch between the modes, both ways, 13 times under a stream of 10^4 packets
+//    read on two CPUs: every byte once and in order, the unread data a shadow held
+//    given back, one request per read in contention mode.
 // Programs run as simulated POSIX processes and record what they saw in globals
 // (one Simulation per test process); the test body checks them and the statistics
 // after the run. Processes hand each other ports and "go" flags through globals,
@@ -773,10 +776,131 @@ TEST_P(SocketAccept, EachConnectionCompletesOneBlockedAccept) {
               (unsigned long long)g_acc.woken[3]);
 }
 
+// --- 6. the mode switches both ways under a stream, reads on two CPUs -------------------------
+// A writer on CPU 1 streams kSwitchPackets packets to a reader A on CPU 2. A spawns B on
+// CPU 3, which inherits the connection (contention mode: A's shadow gives back what it
+// held unread); A and B take turns reading (a token in a global, so the read order is
+// the log's order); B reads kBReads times and exits (forwarding mode again); A reads
+// alone a while, and so on until the end of the stream. Every byte must arrive exactly
+// once and in order, whichever CPU read it and whatever mode it was read in.
+
+constexpr int kSwitchPackets = 10000;
+constexpr uint32_t kSwitchPacket = 100;
+constexpr int kBReads = 40, kAloneReads = 40;
+
+struct Switch {
+  uint16_t port = 0;
+  int conn = -1;
+  int turn = 0;  // 0: A reads, 1: B reads
+  bool eof = false;
+  std::vector<uint8_t> log;  // bytes in the order they were read
+  uint64_t b_reads = 0, b_calls = 0, phases = 0, bad = 0;
+};
+Switch g_sw;
+
+// One read by the holder of the token; false at EOF.
+bool take_turn(int me) {
+  wait_until([me] { return g_sw.turn == me || g_sw.eof; });
+  if (g_sw.eof) return false;
+  uint8_t buf[1000];
+  if (me == 1) ++g_sw.b_calls;
+  const ssize_t n = shadowsel_recv(g_sw.conn, buf, sizeof buf, 0);
+  if (n < 0) ++g_sw.bad;
+  if (n <= 0) {
+    g_sw.eof = true;
+    return false;
+  }
+  g_sw.log.insert(g_sw.log.end(), buf, buf + n);
+  return true;
+}
+
+int reader_b(void*) {  // CPU 3
+  for (int i = 0; i < kBReads; ++i) {
+    if (!take_turn(1)) return 0;
+    ++g_sw.b_reads;
+    g_sw.turn = 0;
+  }
+  return 0;
+}
+
+class SocketModes : public OnEachPath {};
+
+TEST_P(SocketModes, SwitchesBothWaysUnderAStreamWithoutLosingAByte) {
+  g_sw = Switch{};
+  tb::Simulation sim(scenario(4));
+  drv::Process& a = sim.posix(2).start_program("reader-a", [] {
+    const int lfd = listen_on(0, false, &g_sw.port);
+    if (lfd < 0) return 1;
+    g_sw.conn = shadowsel_accept(lfd, nullptr, nullptr);
+    if (g_sw.conn < 0) return 2;
+    shadowsel_close(lfd);
+    while (!g_sw.eof) {
+      // Contention: B on CPU 3 shares the connection; A and B take turns.
+      ++g_sw.phases;
+      g_sw.turn = 0;
+      shadowsel_usleep(50);  // data piles up in A's shadow: the switch must give it back
+      const pid_t b = shadowsel_spawn(3, &reader_b, nullptr);
+      if (b <= 0) return 3;
+      for (int i = 0; i < kBReads && take_turn(0); ++i) g_sw.turn = 1;
+      g_sw.turn = 1;  // let B finish its reads (or see the EOF)
+      int st = -1;
+      if (shadowsel_waitpid(b, &st, 0) != b || st != 0) return 4;
+      // Forwarding again: A alone.
+      for (int i = 0; i < kAloneReads; ++i) {
+        g_sw.turn = 0;
+        if (!take_turn(0)) break;
+      }
+    }
+    shadowsel_close(g_sw.conn);
+    return 0;
+  });
+  drv::Process& w = sim.posix(1).start_program("writer", [] {
+    wait_until([] { return g_sw.port != 0; });
+    const int fd = connect_to(g_sw.port);
+    if (fd < 0) return 1;
+    uint8_t buf[kSwitchPacket];
+    for (uint64_t p = 0; p < kSwitchPackets; ++p) {
+      for (uint32_t i = 0; i < kSwitchPacket; ++i) buf[i] = pattern(p * kSwitchPacket + i);
+      if (shadowsel_send(fd, buf, kSwitchPacket, 0) != static_cast<ssize_t>(kSwitchPacket)) return 2;
+    }
+    shadowsel_close(fd);
+    return 0;
+  });
+  const tb::RunResult r = sim.run();
+  ASSERT_EQ(r.end, tb::RunResult::End::kFinished) << r.detail;
+  EXPECT_EQ(sim.posix(2).program_status(a.pid()), std::optional<int>(0));
+  EXPECT_EQ(sim.posix(1).program_status(w.pid()), std::optional<int>(0));
+  EXPECT_EQ(g_sw.bad, 0u);
+  // Every byte once, in order.
+  ASSERT_EQ(g_sw.log.size(), uint64_t{kSwitchPackets} * kSwitchPacket);
+  uint64_t first_bad = g_sw.log.size();
+  for (uint64_t j = 0; j < g_sw.log.size() && first_bad == g_sw.log.size(); ++j) {
+    if (g_sw.log[j] != pattern(j)) first_bad = j;
+  }
+  EXPECT_EQ(first_bad, g_sw.log.size()) << "first wrong byte";
+  // The mode really switched, both ways, once per phase (the last phase may end at
+  // the EOF before B leaves).
+  EXPECT_GE(g_sw.phases, 3u);
+  EXPECT_GE(net_io(sim, "to_contention"), g_sw.phases - 1);
+  EXPECT_GE(net_io(sim, "to_forwarding"), g_sw.phases - 1);
+  EXPECT_EQ(net_io(sim, "to_contention"), sock_agent(sim, 2, "reclaims"));
+  EXPECT_GT(net_io(sim, "reclaimed_bytes"), uint64_t{kSwitchPacket} * g_sw.phases);
+  // In contention mode every read is a request and a reply: B's CPU forwarded one
+  // operation per recv call (the one that saw the end included), plus its close.
+  EXPECT_GT(g_sw.b_reads, 0u);
+  EXPECT_EQ(sock_agent(sim, 3, "ops_forwarded"), g_sw.b_calls + g_sw.phases);
+  EXPECT_GT(net_io(sim, "held_reads"), 0u);
+  std::printf("modes: %llu phases, %llu reads by B, %llu to contention, %llu to forwarding, %llu bytes reclaimed\n",
+              (unsigned long long)g_sw.phases, (unsigned long long)g_sw.b_reads,
+              (unsigned long long)net_io(sim, "to_contention"), (unsigned long long)net_io(sim, "to_forwarding"),
+              (unsigned long long)net_io(sim, "reclaimed_bytes"));
+}
+
 INSTANTIATE_TEST_SUITE_P(Paths, SocketForwarding, kPaths, path_name);
 INSTANTIATE_TEST_SUITE_P(Paths, SocketSelect, kPaths, path_name);
 INSTANTIATE_TEST_SUITE_P(Paths, SocketPollOut, kPaths, path_name);
 INSTANTIATE_TEST_SUITE_P(Paths, SocketAccept, kPaths, path_name);
+INSTANTIATE_TEST_SUITE_P(Paths, SocketModes, kPaths, path_name);
 
 }  // namespace
 }  // namespace shadowsel::test
