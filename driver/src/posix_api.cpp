@@ -15,24 +15,14 @@
 
 #include "shadowsel/driver/kernel.h"
 #include "shadowsel/driver/posix_kernel.h"
+#include "posix_call.h"
 #include "shadowsel/hw/time.h"
 
 namespace {
 
-using shadowsel::drv::PosixKernel;
-using shadowsel::drv::Process;
-
-Process& self() { return shadowsel::drv::this_process(); }
-PosixKernel& px() { return self().kernel().posix(); }
-
-template <class T>
-T sys_result(T r) {
-  if (r < 0) {
-    errno = static_cast<int>(-r);
-    return -1;
-  }
-  return r;
-}
+using shadowsel::drv::posix_call::px;
+using shadowsel::drv::posix_call::self;
+using shadowsel::drv::posix_call::sys_result;
 
 // The clock in whole Hz; the scenario was checked (hz_from_mhz) before the run.
 uint64_t hz() {

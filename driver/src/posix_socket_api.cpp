@@ -11,23 +11,13 @@
 
 #include "shadowsel/driver/kernel.h"
 #include "shadowsel/driver/posix_kernel.h"
+#include "posix_call.h"
 
 namespace {
 
-using shadowsel::drv::PosixKernel;
-using shadowsel::drv::Process;
-
-Process& self() { return shadowsel::drv::this_process(); }
-PosixKernel& px() { return self().kernel().posix(); }
-
-template <class T>
-T sys_result(T r) {
-  if (r < 0) {
-    errno = static_cast<int>(-r);
-    return -1;
-  }
-  return r;
-}
+using shadowsel::drv::posix_call::px;
+using shadowsel::drv::posix_call::self;
+using shadowsel::drv::posix_call::sys_result;
 
 // An IPv4 address from the caller: EINVAL when too short, EAFNOSUPPORT for another family.
 int read_addr(const struct sockaddr* a, socklen_t len, uint32_t* addr, uint32_t* port) {

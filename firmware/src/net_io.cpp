@@ -368,19 +368,16 @@ void NetworkIo::fail_accepts(drv::Process& self, Socket& l) {
 }
 
 void NetworkIo::release(drv::Process& self, uint32_t id, WireReader& r) {
-  const uint32_t cpu = r.get<uint32_t>(), unacked = r.get<uint32_t>();
-  std::vector<uint8_t> unread;
-  std::vector<drv::Datagram> dgrams;
-  drv::get_unread(r, &unread, &dgrams);
+  const uint32_t cpu = r.get<uint32_t>();
   step();
   Socket* s = find(id);
   if (!s) return;
   const auto was = forwarding_cpu(*s);
-  give_back(*s, unread, dgrams, unacked);
+  const uint64_t unread = give_back(*s, r);
   auto it = s->cpus.find(cpu);
   if (it != s->cpus.end() && --it->second == 0) s->cpus.erase(it);
   if (s->cpus.empty()) {
-    close(self, *s, unread.size());
+    close(self, *s, unread);
     return;
   }
   // Other CPUs still read it: what that CPU's shadow held is the next data (give_back).
@@ -388,8 +385,11 @@ void NetworkIo::release(drv::Process& self, uint32_t id, WireReader& r) {
   readers_changed(self, *s, was);
 }
 
-uint64_t NetworkIo::give_back(Socket& s, std::span<const uint8_t> stream, std::span<const drv::Datagram> dgrams,
-                              uint32_t unacked) {
+uint64_t NetworkIo::give_back(Socket& s, WireReader& r) {
+  const uint32_t unacked = r.get<uint32_t>();
+  std::vector<uint8_t> stream;
+  std::vector<drv::Datagram> dgrams;
+  drv::get_unread(r, &stream, &dgrams);
   uint64_t bytes = stream.size();
   for (const auto& d : dgrams) bytes += d.bytes.size();
   s.in_flight -= static_cast<uint32_t>(std::min<uint64_t>(s.in_flight, bytes + unacked));
@@ -420,14 +420,11 @@ void NetworkIo::on_return(drv::Process& self, std::span<const uint8_t> body) {
   WireReader r(body);
   r.get<AgentMsg>();
   r.get<uint32_t>();
-  const uint32_t id = r.get<uint32_t>(), unacked = r.get<uint32_t>();
-  std::vector<uint8_t> data;
-  std::vector<drv::Datagram> dgrams;
-  drv::get_unread(r, &data, &dgrams);
+  const uint32_t id = r.get<uint32_t>();
   step();
   Socket* s = find(id);
   if (!s) return;
-  c_.reclaimed_bytes += give_back(*s, data, dgrams, unacked);
+  c_.reclaimed_bytes += give_back(*s, r);
   const auto was = forwarding_cpu(*s);
   s->reclaiming = false;
   for (const auto& req : std::exchange(s->deferred, {})) on_op(self, req);

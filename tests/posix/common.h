@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -145,6 +146,20 @@ static inline void show_revents(const char *label, int revents)
 {
     char b[128];
     printf("%s: revents=0x%x %s\n", label, (unsigned)revents, pollbits(revents, b, sizeof b));
+}
+
+/* "label: select = n, readable yes, writable no" for fd with a zero timeout. */
+static inline void select_show(const char *label, int fd)
+{
+    fd_set r, w;
+    FD_ZERO(&r);
+    FD_ZERO(&w);
+    FD_SET(fd, &r);
+    FD_SET(fd, &w);
+    struct timeval tv = {0, 0};
+    int n = select(fd + 1, &r, &w, NULL, &tv);
+    printf("%s: select = %d, readable %s, writable %s\n", label, n, yesno(FD_ISSET(fd, &r)),
+           yesno(FD_ISSET(fd, &w)));
 }
 
 static inline long long now_us(void)

@@ -46,18 +46,6 @@ static void poll1(const char *label, int fd, short events, int timeout)
            pollbits(p.revents, b, sizeof b));
 }
 
-static void select1(const char *label, int fd)
-{
-    fd_set r, w;
-    FD_ZERO(&r);
-    FD_ZERO(&w);
-    FD_SET(fd, &r);
-    FD_SET(fd, &w);
-    struct timeval tv = {0, 0};
-    int n = select(fd + 1, &r, &w, NULL, &tv);
-    printf("%s: select = %d, readable %s, writable %s\n", label, n, yesno(FD_ISSET(fd, &r)),
-           yesno(FD_ISSET(fd, &w)));
-}
 
 int main(void)
 {
@@ -75,10 +63,10 @@ int main(void)
     poll1("read end, data left", a[0], POLLIN, 0);
     poll1("same, events=0", a[0], 0, 0);
     poll1("same, events=POLLOUT", a[0], POLLOUT, 0);
-    select1("same", a[0]);
+    select_show("same", a[0]);
     show("read", read(a[0], buf, sizeof buf));
     poll1("read end, drained", a[0], POLLIN, 0);
-    select1("same", a[0]);
+    select_show("same", a[0]);
     show("read", read(a[0], buf, sizeof buf));
     poll1("read end after reading EOF", a[0], POLLIN, -1);
     close(a[0]);
@@ -112,7 +100,7 @@ int main(void)
     poll1("write end, events=0, poll(5000) until the reader closes", e.p[1], 0, 5000);
     poll1("write end, POLLOUT", e.p[1], POLLOUT, 0);
     poll1("write end, POLLIN", e.p[1], POLLIN, 0);
-    select1("write end", e.p[1]);
+    select_show("write end", e.p[1]);
     show("write", write(e.p[1], "x", 1));
     close(e.go[1]);
     reap(c, "reader on cpu 1");
@@ -127,7 +115,7 @@ int main(void)
     poll1("full write end, reader open", f[1], POLLOUT, 0);
     close(f[0]);
     poll1("full write end, no reader", f[1], POLLOUT, 0);
-    select1("full write end, no reader", f[1]);
+    select_show("full write end, no reader", f[1]);
     close(f[1]);
     return 0;
 }

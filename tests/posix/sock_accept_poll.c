@@ -37,18 +37,6 @@ static int run_client(void *arg)
 
 #define EV (POLLIN | POLLOUT)
 
-static void select_show(const char *label, int fd)
-{
-    fd_set r, w;
-    FD_ZERO(&r);
-    FD_ZERO(&w);
-    FD_SET(fd, &r);
-    FD_SET(fd, &w);
-    struct timeval tv = {0, 0};
-    int n = select(fd + 1, &r, &w, NULL, &tv);
-    printf("%s: select = %d, readable %s, writable %s\n", label, n, yesno(FD_ISSET(fd, &r)),
-           yesno(FD_ISSET(fd, &w)));
-}
 
 int main(void)
 {

@@ -82,19 +82,6 @@ static void wait_readable(int fd)
     CHECK(poll(&p, 1, -1) == 1 && (p.revents & POLLIN));
 }
 
-static void select_show(const char *label, int fd)
-{
-    fd_set r, w;
-    FD_ZERO(&r);
-    FD_ZERO(&w);
-    FD_SET(fd, &r);
-    FD_SET(fd, &w);
-    struct timeval tv = {0, 0};
-    int n = select(fd + 1, &r, &w, NULL, &tv);
-    CHECK(n >= 0);
-    printf("%s: select = %d, readable %s, writable %s\n", label, n, yesno(FD_ISSET(fd, &r)),
-           yesno(FD_ISSET(fd, &w)));
-}
 
 int main(void)
 {

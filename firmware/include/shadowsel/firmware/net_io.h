@@ -96,9 +96,9 @@ class NetworkIo final : public drv::SocketOwner {
   /// The read itself; `src` receives the source address of what was read.
   int64_t recv_here(drv::Process& self, Socket& s, uint32_t from, uint32_t max, int flags, uint32_t epoch,
                     std::vector<uint8_t>* data, drv::WireWriter* src);
-  /// A shadow's unread data goes back in front of what is held here; the bytes given.
-  uint64_t give_back(Socket& s, std::span<const uint8_t> stream, std::span<const drv::Datagram> dgrams,
-                     uint32_t unacked);
+  /// A shadow's unread data (read unacknowledged u32, put_unread) goes back in front
+  /// of what is held here; the bytes given.
+  uint64_t give_back(Socket& s, drv::WireReader& r);
   int64_t op_getopt(Socket& s, int level, int name);
   int64_t op_setopt(Socket& s, int level, int name, int value);
 
