@@ -166,7 +166,17 @@ std::string usage_text(std::string_view program, std::string_view about, unsigne
 Scenario scenario_for(const CommandLine& cl, const std::function<Scenario(const std::string&)>& load) {
   Scenario s;
   if (cl.scenario) s = load(*cl.scenario);
-  if (cl.cpus) s.machine.cpus = static_cast<uint32_t>(*cl.cpus);  // 2..64, checked when parsed
+  if (cl.cpus) {
+    s.machine.cpus = static_cast<uint32_t>(*cl.cpus);  // 2..64, checked when parsed
+    // Fewer CPUs than the file had can take away a network I/O CPU it names.
+    const auto& io = s.network.io_cpus;
+    for (size_t i = 0; i < io.size(); ++i) {
+      if (io[i] >= s.machine.cpus)
+        bad("--cpus", fmt::format("must be above every CPU of network.io_cpus ({}: network.io_cpus[{}] = {}), got {}",
+                                  s.network.io_cpus_where.empty() ? "the default" : s.network.io_cpus_where, i,
+                                  io[i], s.machine.cpus));
+    }
+  }
   if (cl.seed) s.machine.seed = *cl.seed;
   if (cl.freq_mhz) {
     s.machine.freq_mhz = *cl.freq_mhz;

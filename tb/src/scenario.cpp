@@ -48,6 +48,9 @@ constexpr int64_t kMaxCostCycles = 1000000000;
 constexpr int64_t kMaxMessages = 100000000;
 constexpr int64_t kMaxMessageBytes = 16ll << 20;  // 16 MiB
 constexpr int64_t kMaxGapCycles = 1000000000000000ll;
+// socket_server: every reader keeps a request buffer per connection.
+constexpr int64_t kMaxSocketClients = 256;
+constexpr int64_t kMaxSocketBytes = 1 << 20;
 // The file cap also bounds text given directly (load_scenario_text); scenario_text.cpp
 // reads files and bounds nesting.
 constexpr size_t kMaxFileBytes = kScenarioMaxBytes;
@@ -425,8 +428,8 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
        [&](N n, L l) {
          w.kind = r.string(n, l);
          if (w.kind != "ring" && w.kind != "saturate" && w.kind != "idle_gap" && w.kind != "dedup" &&
-             w.kind != "pipeline")
-           r.fail(n, l, fmt::format("must be ring, saturate, idle_gap, dedup or pipeline, got '{}'",
+             w.kind != "pipeline" && w.kind != "socket_server")
+           r.fail(n, l, fmt::format("must be ring, saturate, idle_gap, dedup, pipeline or socket_server, got '{}'",
                                     printable(w.kind)));
        }},
       {"messages", [&](N n, L l) { w.messages = narrow<uint32_t>(r.integer(n, l, {0, kMaxMessages})); }},
@@ -445,6 +448,34 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
       {"owner_cpu", [&](N n, L l) { w.owner_cpu = narrow<uint32_t>(r.integer(n, l, {0, hw::kMaxCpus - 1})); }},
       {"waiter_cpu", [&](N n, L l) { w.waiter_cpu = narrow<uint32_t>(r.integer(n, l, {0, hw::kMaxCpus - 1})); }},
       {"inputs", [&](N n, L l) { w.inputs = narrow<uint32_t>(r.integer(n, l, {1, 64})); }},
+      {"readers", [&](N n, L l) { w.readers = narrow<uint32_t>(r.integer(n, l, {1, hw::kMaxCpus - 1})); }},
+      {"clients", [&](N n, L l) { w.clients = narrow<uint32_t>(r.integer(n, l, {1, kMaxSocketClients})); }},
+  };
+
+  // [network]: the CPUs with a network port, each running a network I/O process.
+  // Their line is kept: whether each is below `cpus` is known after the whole file.
+  std::vector<uint32_t> io_cpu_lines;
+  const std::vector<Key> network_keys = {
+      {"io_cpus",
+       [&](N n, L l) {
+         const auto* a = n.as_array();
+         if (a == nullptr) r.wrong_type(n, l, "an array of integers");
+         if (a->empty()) r.fail(n, l, "must list at least one CPU, got []");
+         std::vector<uint32_t> cpus;
+         io_cpu_lines.clear();
+         for (size_t i = 0; i < a->size(); ++i) {
+           const toml::node& e = *a->get(i);
+           const std::string label = fmt::format("{}[{}]", l, i);
+           const auto c = narrow<uint32_t>(r.integer(e, label, {0, hw::kMaxCpus - 1}));
+           const auto dup = std::find(cpus.begin(), cpus.end(), c);
+           if (dup != cpus.end())
+             r.fail(e, label, fmt::format("CPU {} is listed twice (also {}[{}])", c, l, dup - cpus.begin()));
+           cpus.push_back(c);
+           io_cpu_lines.push_back(e.source().begin.line != 0 ? e.source().begin.line : n.source().begin.line);
+         }
+         s.network.io_cpus = std::move(cpus);
+         s.network.io_cpus_where = r.where(n);
+       }},
   };
 
   const std::vector<Key> top_keys = {
@@ -481,6 +512,7 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
          }
        }},
       {"costs", [&](N n, L l) { r.walk(r.table(n, l), "costs", cost_keys); }},
+      {"network", [&](N n, L l) { r.walk(r.table(n, l), "network", network_keys); }},
       {"workload",
        [&](N n, L l) {
          const Lines lines = r.walk(r.table(n, l), "workload", workload_keys);
@@ -530,6 +562,30 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
   };
 
   r.walk(root, "", top_keys);
+  // After the whole file: `cpus` may come after [network] (a dotted key).
+  for (size_t i = 0; i < s.network.io_cpus.size(); ++i) {
+    if (s.network.io_cpus[i] >= m.cpus)
+      r.fail(io_cpu_lines.at(i), fmt::format("network.io_cpus[{}]: must be below cpus ({}), got {}", i, m.cpus,
+                                             s.network.io_cpus[i]));
+  }
+  if (w.kind == "socket_server") {
+    // Readers on CPUs 1..readers, clients on the others: at least one CPU is left.
+    if (w.readers >= m.cpus) {
+      const uint32_t given = line_of(workload_lines, "readers");
+      r.fail(given != 0 ? given : line_of(workload_lines, "kind"),
+             fmt::format("workload.readers: must be below cpus ({}): readers run on CPUs 1..readers and the "
+                         "clients on the others, got {}",
+                         m.cpus, w.readers));
+    }
+    if (w.messages == 0 || w.bytes == 0 || w.bytes > kMaxSocketBytes) {
+      const char* key = w.messages == 0 ? "messages" : "bytes";
+      const uint32_t given = line_of(workload_lines, key);
+      r.fail(given != 0 ? given : line_of(workload_lines, "kind"),
+             fmt::format("workload.{}: must be {} for socket_server, got {}", key,
+                         w.messages == 0 ? range_text(1, kMaxMessages) : range_text(1, kMaxSocketBytes),
+                         w.messages == 0 ? w.messages : w.bytes));
+    }
+  }
   // After the whole file: these bounds depend on memory_kib, [costs] and [bus].
   if (w.kind == "ring" || w.kind == "saturate" || w.kind == "idle_gap") {
     // Messages the message system could never buffer (docs/messages.md). The

@@ -87,6 +87,11 @@ TEST(ScenarioGood, FullSetsEveryKey) {
   EXPECT_EQ(w.think_cycles, 5000u);
   EXPECT_EQ(w.think_jitter_cycles, 1000u);
   EXPECT_EQ(w.gap_cycles, 123456789u);
+  EXPECT_EQ(w.readers, 3u);
+  EXPECT_EQ(w.clients, 9u);
+
+  EXPECT_EQ(s.network.io_cpus, (std::vector<uint32_t>{3, 1}));
+  EXPECT_EQ(s.network.io_cpus_where, path + ":30");
 }
 
 // full.toml is only a proof that each key arrives if every value differs from
@@ -127,6 +132,9 @@ TEST(ScenarioGood, FullDiffersFromDefaults) {
   EXPECT_NE(w.think_cycles, dw.think_cycles);
   EXPECT_NE(w.think_jitter_cycles, dw.think_jitter_cycles);
   EXPECT_NE(w.gap_cycles, dw.gap_cycles);
+  EXPECT_NE(w.readers, dw.readers);
+  EXPECT_NE(w.clients, dw.clients);
+  EXPECT_NE(s.network.io_cpus, d.network.io_cpus);
 }
 
 TEST(ScenarioGood, EmptyFileGivesDefaults) {
@@ -143,6 +151,8 @@ TEST(ScenarioGood, EmptyFileGivesDefaults) {
   EXPECT_EQ(s.machine.costs.wakeup, hw::CostTable::defaults().wakeup);
   EXPECT_EQ(s.workload.kind, d.workload.kind);
   EXPECT_EQ(s.workload.gap_cycles, d.workload.gap_cycles);
+  EXPECT_EQ(s.network.io_cpus, std::vector<uint32_t>{0});
+  EXPECT_EQ(s.network.io_cpus_where, "");
 }
 
 TEST(ScenarioGood, PartialKeepsOtherDefaults) {

@@ -17,7 +17,7 @@ namespace shadowsel::tb {
 
 /// What the simulated processes do. Each kind is a traffic generator in tb/workloads.
 struct WorkloadParams {
-  std::string kind = "ring";      ///< "ring", "saturate", "idle_gap", "dedup" or "pipeline"
+  std::string kind = "ring";      ///< "ring", "saturate", "idle_gap", "dedup", "pipeline" or "socket_server"
   uint32_t messages = 200;        ///< messages each sending process sends
   uint32_t bytes = 256;           ///< payload of a message, bytes
   uint32_t bytes_max = 0;         ///< if > bytes: payload uniform in [bytes, bytes_max]
@@ -34,6 +34,11 @@ struct WorkloadParams {
   // "pipeline": a producer on CPU 0 feeds a filter on each other CPU through
   // `inputs` pipes per filter; it writes `messages` records of `bytes` bytes.
   uint32_t inputs = 3;                 ///< pipes into each filter ("pipeline")
+  // "socket_server": a TCP server on 127.0.0.1 with readers on CPUs 1..readers
+  // serving `clients` client processes on the other CPUs; each client sends
+  // `messages` requests of `bytes` bytes and reads a reply of the same size.
+  uint32_t readers = 1;                ///< K: CPUs whose processes read each connection ("socket_server")
+  uint32_t clients = 4;                ///< C: client processes, one connection each ("socket_server")
 };
 
 /// How the select hot path is done: software agents, or the notify engine as a
@@ -44,6 +49,8 @@ enum class NotifyPath { kSw, kModel, kRtl, kLockstep };
 struct NetworkParams {
   /// Each runs a network I/O process; the first makes the sockets of every CPU.
   std::vector<uint32_t> io_cpus{0};
+  /// "FILE:LINE" of `network.io_cpus` when the file gave it, for messages; else empty.
+  std::string io_cpus_where;
 };
 
 struct Scenario {
