@@ -124,6 +124,26 @@ std::string summary(Simulation& sim, const RunResult& r) {
                          st.value("select.ne.driver_cycles_per_notification"));
     }
   }
+  if (s.workload.kind == "socket_server") {
+    // What the server did, and how the network I/O processes carried it (docs/scenarios.md).
+    auto& st = sim.stats();
+    const double want = double(s.workload.clients) * s.workload.messages;
+    const bool all = st.value("workload.requests") == want && st.value("workload.replies") == want;
+    out += fmt::format("sockets     {:.0f} connections, {:.0f} requests read ({:.0f} bytes), {:.0f} replies read "
+                       "({:.0f} bytes), {:.0f} reader turns; {}\n",
+                       st.value("workload.connections"), st.value("workload.requests"),
+                       st.value("workload.request_bytes"), st.value("workload.replies"),
+                       st.value("workload.reply_bytes"), st.value("workload.reader_switches"),
+                       all ? "every byte checked" : fmt::format("{:.0f} of each expected", want));
+    for (uint32_t cpu : s.network.io_cpus) {
+      const std::string p = fmt::format("cpu.{}.net_io.", cpu);
+      out += fmt::format("net_io {:<4} {:.0f} ops, {:.0f} pushes ({:.0f} bytes), {:.0f} held reads, {:.0f} to "
+                         "contention, {:.0f} to forwarding, {:.0f} bytes reclaimed\n",
+                         cpu, st.value(p + "ops"), st.value(p + "pushes"), st.value(p + "forwarded_bytes"),
+                         st.value(p + "held_reads"), st.value(p + "to_contention"), st.value(p + "to_forwarding"),
+                         st.value(p + "reclaimed_bytes"));
+    }
+  }
   uint64_t undeliverable = 0, deferred = 0;
   for (uint32_t i = 0; i < sim.cpus(); ++i) {
     undeliverable += sim.kernel(i).msg().counters().undeliverable;

@@ -138,6 +138,8 @@ void install_workload(Simulation& sim) {
     install_dedup(sim);
   } else if (kind == "pipeline") {
     install_pipeline(sim);
+  } else if (kind == "socket_server") {
+    install_socket_server(sim);
   } else {
     throw std::invalid_argument("unknown workload kind " + kind);
   }

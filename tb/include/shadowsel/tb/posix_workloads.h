@@ -10,5 +10,9 @@ namespace shadowsel::tb {
 void install_dedup(Simulation& sim);
 /// "pipeline": a producer on CPU 0 feeds a filter on every other CPU through pipes.
 void install_pipeline(Simulation& sim);
+/// "socket_server": a TCP server with readers on CPUs 1..K serving clients on the
+/// other CPUs (tb/src/socket_workloads.cpp). Throws std::invalid_argument when
+/// K is not below the number of CPUs.
+void install_socket_server(Simulation& sim);
 
 }  // namespace shadowsel::tb
