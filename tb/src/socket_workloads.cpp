@@ -168,10 +168,13 @@ void serve(uint32_t k, int listener) {
   std::vector<struct pollfd> fds;
   std::vector<uint32_t> which;  // conn index of fds[i], or UINT32_MAX for the pipe / listener
   constexpr uint32_t kNone = UINT32_MAX;
+  // The previous reader closes its write end when it has served its share: the
+  // pipe then polls readable (end of file) for good and is no longer polled.
+  bool token_open = true;
   while (served < share) {
     fds.clear();
     which.clear();
-    if (K > 1) {
+    if (K > 1 && token_open) {
       fds.push_back({s.token_read[k], POLLIN, 0});
       which.push_back(kNone);
     }
@@ -200,7 +203,13 @@ void serve(uint32_t k, int listener) {
       }
       if (which[i] == kNone) {
         Turn t;
-        if (!read_all(s.token_read[k], &t, sizeof t)) fail(fmt::format("reader {}: token pipe", k));
+        const ssize_t n = shadowsel_read(s.token_read[k], &t, sizeof t);
+        if (n == 0) {
+          token_open = false;
+          continue;
+        }
+        // A turn is written whole (sizeof t is far below PIPE_BUF), so read whole.
+        if (n != static_cast<ssize_t>(sizeof t)) fail(fmt::format("reader {}: token pipe read {}", k, n));
         conns.at(t.conn).mine = true;
         conns[t.conn].request = t.request;
         continue;

@@ -1167,6 +1167,95 @@ TEST(CliSelectScenarios, CpusOverrideBelowOwnerCpuIsBadInput) {
 }
 
 // ---------------------------------------------------------------------------
+// Socket scenarios shipped in tb/scenarios (docs/scenarios.md, socket_server)
+// ---------------------------------------------------------------------------
+
+// One run of a socket scenario on a notify path: it finishes, every request and
+// reply was read and checked (the workload fails the run on a wrong byte), and
+// the figures of the network I/O process on CPU 0 are returned.
+std::optional<json> run_socket_scenario(const std::string& file, const char* notify) {
+  TempDir out;
+  const Result r = run_shadowsel({"--scenario", (kShipped / file).string(), "--notify", notify, "--out", out.str()});
+  expect_clean_exit(r, 0);
+  if (testing::Test::HasFatalFailure()) return std::nullopt;
+  EXPECT_NE(r.out.find("4 connections, 80 requests read (20480 bytes), 80 replies read (20480 bytes)"),
+            std::string::npos)
+      << r.describe();
+  EXPECT_NE(r.out.find("every byte checked"), std::string::npos) << r.describe();
+  std::string error;
+  const auto stats = parse_json_file(out / "stats.json", &error);
+  EXPECT_TRUE(stats) << error;
+  if (!stats) return std::nullopt;
+  EXPECT_EQ(stats->at("end").get<std::string>(), "finished");
+  const json& w = stats->at("stats").at("workload");
+  EXPECT_EQ(w.at("connections").get<int>(), 4);
+  EXPECT_EQ(w.at("requests").get<int>(), 4 * 20);
+  EXPECT_EQ(w.at("replies").get<int>(), 4 * 20);
+  EXPECT_EQ(w.at("request_bytes").get<int>(), 4 * 20 * 256);
+  EXPECT_EQ(w.at("reply_bytes").get<int>(), 4 * 20 * 256);
+  return stats->at("stats");
+}
+
+class CliSocketScenarios : public testing::TestWithParam<const char*> {};
+
+// readers = 1: one server process on CPU 1 serves every connection in a poll
+// loop. Data forwarding: the I/O process pushes requests to the server's shadow
+// and never serves a read from data held at the real socket.
+TEST_P(CliSocketScenarios, ServerWithOneReaderForwardsData) {
+  const auto s = run_socket_scenario("socket_server.toml", GetParam());
+  if (!s) return;
+  const json& io = s->at("cpu").at("0").at("net_io");
+  EXPECT_EQ(io.at("connections").get<int>(), 4);
+  EXPECT_GT(io.at("pushes").get<int>(), 0);
+  EXPECT_GE(io.at("forwarded_bytes").get<int>(), 2 * 4 * 20 * 256);  // requests and replies
+  EXPECT_EQ(io.at("held_reads").get<int>(), 0);
+  EXPECT_EQ(io.at("to_contention").get<int>(), 0);
+  EXPECT_EQ(s->at("workload").at("reader_switches").get<int>(), 0);
+}
+
+// readers = 2: each connection is read on CPUs 1 and 2 in turn. Contention: the
+// connections switch mode and reads are served from the real socket.
+TEST_P(CliSocketScenarios, ContentionWithTwoReadersHoldsData) {
+  const auto s = run_socket_scenario("socket_contention.toml", GetParam());
+  if (!s) return;
+  const json& io = s->at("cpu").at("0").at("net_io");
+  EXPECT_EQ(io.at("connections").get<int>(), 4);
+  EXPECT_GE(io.at("to_contention").get<int>(), 1);
+  EXPECT_GT(io.at("held_reads").get<int>(), 0);
+  EXPECT_EQ(s->at("workload").at("reader_switches").get<int>(), 4 * 19);  // every request but each first
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, CliSocketScenarios, testing::Values("sw", "model"),
+                         [](const testing::TestParamInfo<const char*>& info) { return std::string(info.param); });
+
+// --cpus can take away the CPUs the socket scenario's readers need: one line, exit 2.
+TEST(CliSocketScenarios, CpusOverrideBelowReadersIsBadInput) {
+  TempDir out;
+  const std::string file = (kShipped / "socket_contention.toml").string();
+  const Result r = run_shadowsel({"--scenario", file, "--cpus", "2", "--out", (out / "o").string()});
+  const std::string line = expect_bad_input(r);
+  if (HasFatalFailure()) return;
+  EXPECT_EQ(line, file + ": socket_server: readers (2) must be below cpus (2): readers run on CPUs 1..readers and "
+                         "the clients on the others")
+      << r.describe();
+  EXPECT_FALSE(fs::exists(out / "o"));
+}
+
+// --cpus can take away a network I/O CPU of the scenario: one line, exit 2.
+TEST(CliSocketScenarios, CpusOverrideBelowAnIoCpuIsBadInput) {
+  TempDir dir;
+  const fs::path file = dir.path() / "io3.toml";
+  std::ofstream(file) << "cpus = 4\n[network]\nio_cpus = [0, 3]\n";
+  const Result r = run_shadowsel({"--scenario", file.string(), "--cpus", "3", "--out", (dir / "o").string()});
+  const std::string line = expect_bad_input(r);
+  if (HasFatalFailure()) return;
+  EXPECT_EQ(line, "--cpus: must be above every CPU of network.io_cpus (" + file.string() +
+                      ":3: network.io_cpus[1] = 3), got 3")
+      << r.describe();
+  EXPECT_FALSE(fs::exists(dir / "o"));
+}
+
+// ---------------------------------------------------------------------------
 // Clock frequency at the edges
 // ---------------------------------------------------------------------------
 
