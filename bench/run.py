@@ -36,6 +36,50 @@ Figures:
                            (interrupt handling excluded)
   local_select_wake_cycles_p50
                            the same with the waiter on the FIFO's CPU (no agents)
+  forwarding_bus_msgs_per_packet, contention_bus_msgs_per_read,
+  socket_bus_requests_per_event_w64, rr_spread_max_over_min,
+  forwarding_read_latency_cycles_p50, contention_read_latency_cycles_p50,
+  tcp_stream_mbytes_per_s_sim, bus_lane_mbytes_per_s_sim
+                           sockets, measured by DIR/socket_bench (bench/socket_bench.cpp:
+                           simulated POSIX programs, one case per process, each
+                           figure from that run's own counters; its header comment has
+                           every definition), on --notify sw and again on rtl with the
+                           suffix _rtl. Simulations are deterministic: one run each.
+                           The real sockets live on CPU 0 (the network I/O process).
+    forwarding_bus_msgs_per_packet
+                           writer on CPU 1, reader on CPU 2 (forwarding mode), P = 256
+                           sends of 1024 bytes: (pushes CPU 2's socket agent received +
+                           window updates the I/O process received) / P, from the
+                           reader's go (after the accept and its first-state push) to
+                           the arrival of the window update after the last byte read.
+                           Not counted: the writer's send requests and their replies
+                           and the one push to the writer's CPU (both between the I/O
+                           process and the writer's CPU). Checked: CPU 2 made no socket
+                           operation and no subscribe while reading, and its only bus
+                           packets were the window updates (cpu.2.msg.tx_fragments)
+    contention_bus_msgs_per_read
+                           a connection accepted on CPU 1 and inherited by a child on
+                           CPU 2 (contention mode), R = 64 reads of 1024 bytes by both,
+                           all data at the real socket first: (kRecv requests of the
+                           reader CPUs' agents + replies of the I/O process + readiness
+                           messages of the reader CPUs) / R. Checked: every packet read
+                           once, in order per reader; cpu.0.msg.sent = replies
+    socket_bus_requests_per_event_w64
+                           64 processes on CPU 2 select() for reading on one listening
+                           socket, E = 10 connections: subscribes sent from CPU 2 (agent
+                           on sw, the notify engine's driver on rtl) / E
+    rr_spread_max_over_min K = 4 SO_REUSEPORT listeners on CPUs 1-4 of an 8-CPU machine,
+                           N = 40 connections: max / min connections per listener
+    forwarding_read_latency_cycles_p50, contention_read_latency_cycles_p50
+                           median of 21: cycles from the writer's send() to the return
+                           of a recv() asleep on the reader's CPU (64 bytes)
+    tcp_stream_mbytes_per_s_sim
+                           1 MiB in 64 KiB send()s, CPU 1 -> CPU 2 (forwarding mode):
+                           bytes / simulated seconds from the first send() to the
+                           recv() that read the last byte, at the run's sim.freq_mhz
+    bus_lane_mbytes_per_s_sim
+                           one lane's raw bandwidth, width_bytes * freq_mhz of the same
+                           run's bus parameters (sw only)
 
 Exit status: 0 all figures measured; 1 the binary is missing, a run failed, or a
 measurement disagrees with the model's formula.
@@ -67,6 +111,9 @@ CHECK_BYTES = 4         # constants.CHECK_BYTES
 FRAG_HEADER_BYTES = 16  # layouts.msg_frag.bytes: starts the payload of every MSG packet
 # Bus defaults of hw/include/shadowsel/hw/params.h (docs/scenarios.md), for keys
 # a scenario file leaves out.
+# bench/socket_bench.cpp: its cases, and the notify paths they run on.
+SOCKET_CASES = ("forwarding", "contention", "select64", "reuseport", "stream")
+SOCKET_PATHS = ("sw", "rtl")
 BUS_DEFAULTS = {"width_bytes": 4, "arb_cycles": 1, "max_payload_bytes": 64}
 
 
@@ -380,6 +427,40 @@ class Bench:
                   f"notification exclude interrupt entries as the sw figure does (with them: "
                   f"{ne['driver_cycles_per_notification_with_irq']:.0f})")
 
+    def sockets(self):
+        """Socket figures from DIR/socket_bench, one process per case and notify path."""
+        binary = os.path.join(self.build, "socket_bench")
+        if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
+            raise BenchError(f"no socket benchmark at {binary}: build it first (make bench)")
+        raw = {}
+        for path in SOCKET_PATHS:
+            for case in SOCKET_CASES:
+                cmd = [binary, case, "--notify", path]
+                try:
+                    p = subprocess.run(cmd, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+                except subprocess.TimeoutExpired:
+                    raise BenchError(f"{' '.join(cmd)}: still running after {RUN_TIMEOUT_S} s, stopped")
+                except OSError as e:
+                    raise BenchError(f"{' '.join(cmd)}: cannot start: {e}")
+                try:
+                    out = json.loads(p.stdout.strip().splitlines()[-1])
+                except (ValueError, IndexError):
+                    tail = "\n".join((p.stdout + p.stderr).strip().splitlines()[-8:])
+                    raise BenchError(f"{' '.join(cmd)}: exit status {p.returncode}, no JSON\n{tail}")
+                raw[f"{case}-{path}"] = out
+                self.raw["sockets"] = raw
+                if p.returncode != 0 or out.get("errors"):
+                    raise BenchError(f"{' '.join(cmd)}: exit status {p.returncode}: "
+                                     + "; ".join(out.get("errors", [])))
+                for name, f in out["figures"].items():
+                    v = f["value"]  # counts and cycles stay whole numbers
+                    self.figure(name, int(v) if float(v).is_integer() else sig(v), f["unit"])
+                if path == "sw":
+                    for text in out.get("notes", []):
+                        self.note(text)
+        self.note("sockets: simulations are deterministic, one run per case and path; "
+                  "socket_bench's counters are in runs.json under 'sockets'")
+
     # --- scenario files -------------------------------------------------------------
 
     @staticmethod
@@ -452,6 +533,7 @@ def main():
         b.busy8()
         b.select_sw()
         b.select_hw()
+        b.sockets()
         rtl_bench.measure(b, BenchError)
     except BenchError as e:
         failed = str(e)
