@@ -40,9 +40,10 @@ class BusHarness : public sc_core::sc_module {
 
   /// Sends `payload` from `src` to `dst_mask` now, via node memory at `addr`.
   void send(uint32_t src, uint64_t dst_mask, const std::vector<uint8_t>& payload,
-            uint64_t addr = 0x1000, uint64_t cookie = 0) {
+            uint64_t addr = 0x1000, uint64_t cookie = 0, hw::PacketType type = hw::PacketType::kMsg) {
     hw::Node& n = platform->node(src);
     hw::TxRequest r;
+    r.type = type;
     r.dst_mask = dst_mask;
     r.addr = addr;
     r.len = static_cast<uint32_t>(payload.size());

@@ -177,6 +177,32 @@ TEST(FlowControl, BackoffKeepsTheBaseWaitThenDoublesUpToTheCap) {
 // sender's packet is refused a bounded number of times, about flat + log2(busy
 // / base) with a cap above the busy time, not busy / base (62 M) as with a
 // fixed wait; and it still gets through within twice the busy time.
+// The kernel's messages and the notify engine's packets are two virtual channels: an
+// engine packet enters the window and leaves while the kernel's window is full of
+// messages a receiver keeps refusing (docs/bus.md, "Two virtual channels").
+TEST(VirtualChannels, AnEnginePacketPassesMessagesAReceiverKeepsRefusing) {
+  hw::MachineParams p = machine(4);
+  p.bus.rx_buffer_packets = 1;
+  BusHarness h("h", p);
+  constexpr uint64_t kSlowDrain = 1000000;  // node 1 takes one frame per 10^6 cycles
+  h.drain_cycles[1] = kSlowDrain;
+  const uint32_t kMessages = p.bus.tx_window_packets + 4;  // the kernel's window full, more behind
+  h.traffic([&] {
+    for (uint32_t n = 0; n < kMessages; ++n) h.send(0, 0b10, tagged(0, n, 40), 0x1000 + n * 64);
+    h.send(0, 0b100, tagged(0, 99, 16), 0x9000, 0, hw::PacketType::kNeNotify);
+  });
+  sc_core::sc_start();
+  ASSERT_EQ(h.arrivals[2].size(), 1u);
+  EXPECT_EQ(h.arrivals[2][0].frame->type(), hw::PacketType::kNeNotify);
+  // It arrived while node 1 was still refusing the messages queued before it.
+  EXPECT_LT(h.arrivals[2][0].cycle, kSlowDrain);
+  EXPECT_GT(h.platform->node(1).biu().counters().rx_refused, 0u) << "node 1 never refused: the test proves nothing";
+  ASSERT_EQ(h.arrivals[1].size(), kMessages);
+  for (uint32_t n = 0; n < kMessages; ++n) EXPECT_EQ(tag_n(h.arrivals[1][n].frame), n);
+  EXPECT_EQ(h.platform->node(1).biu().counters().rx_seq_errors, 0u);
+  EXPECT_EQ(h.platform->node(2).biu().counters().rx_seq_errors, 0u);
+}
+
 class LongBusyReceiver : public ::testing::TestWithParam<uint64_t> {};
 
 TEST_P(LongBusyReceiver, RefusalsGrowWithTheLogOfTheBusyTime) {
