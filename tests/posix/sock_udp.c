@@ -49,6 +49,7 @@ static int server(void *arg)
         CHECK(sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&from, len) == n);
     }
     close(fd);
+    free(buf);
     return 0;
 }
 
