@@ -70,6 +70,7 @@
 #include "shadowsel/driver/ne_driver.h"
 #include "shadowsel/driver/socket.h"
 #include "shadowsel/hw/time.h"
+#include "shadowsel/tb/loopback.h"
 #include "shadowsel/tb/simulation.h"
 
 namespace {
@@ -144,41 +145,10 @@ bool finished(tb::Simulation& sim, const char* what) {
   return true;
 }
 
-void wait_until(const std::function<bool()>& cond) {
-  while (!cond()) shadowsel_usleep(100);
-}
-
-sockaddr_in loopback(uint16_t port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  return a;
-}
-
-int listen_on(uint16_t port, bool reuseport, uint16_t* bound) {
-  const int fd = shadowsel_socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  const int one = 1;
-  if (reuseport && shadowsel_setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) return -1;
-  sockaddr_in a = loopback(port);
-  if (shadowsel_bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return -1;
-  if (shadowsel_listen(fd, 64) != 0) return -1;
-  socklen_t len = sizeof a;
-  if (shadowsel_getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) return -1;
-  *bound = ntohs(a.sin_port);
-  return *bound ? fd : -1;
-}
-
-int connect_to(uint16_t port) {
-  const int fd = shadowsel_socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  sockaddr_in a = loopback(port);
-  if (shadowsel_connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return -1;
-  return fd;
-}
-
-uint8_t pattern(uint64_t j) { return static_cast<uint8_t>((j * 7 + (j >> 10) * 131 + 1) & 0xff); }
+using tb::loopback::connect_to;
+using tb::loopback::listen_on;
+using tb::loopback::pattern;
+using tb::loopback::wait_until;
 
 // Blocking recv of exactly `n` bytes (several calls if need be); false on EOF or error.
 bool recv_all(int fd, uint8_t* buf, size_t n) {

@@ -41,30 +41,12 @@
 #include "shadowsel/driver/ne_driver.h"
 #include "shadowsel/hw/time.h"
 #include "shadowsel/tb/simulation.h"
+#include "on_each_path.h"
 
 namespace shadowsel::test {
 namespace {
 
 constexpr uint32_t kCyclesPerUs = 500;  // the default 500 MHz clock
-
-// The notify path of the running test (set by the fixtures' SetUp).
-tb::NotifyPath g_path = tb::NotifyPath::kSw;
-
-const auto kPaths = testing::Values(tb::NotifyPath::kSw, tb::NotifyPath::kModel,
-                                    tb::NotifyPath::kRtl, tb::NotifyPath::kLockstep);
-
-std::string path_name(const testing::TestParamInfo<tb::NotifyPath>& i) { return tb::to_string(i.param); }
-
-void use_path(tb::NotifyPath p) {
-  g_path = p;
-  drv::NeDriver::default_options() = drv::NeDriverOptions{};
-}
-
-/// A test run once per notify path.
-class OnEachPath : public testing::TestWithParam<tb::NotifyPath> {
- protected:
-  void SetUp() override { use_path(GetParam()); }
-};
 
 tb::Scenario scenario(uint32_t cpus) {
   tb::Scenario s;
@@ -74,9 +56,6 @@ tb::Scenario scenario(uint32_t cpus) {
   return s;
 }
 
-uint64_t stat(tb::Simulation& sim, const std::string& path) {
-  return static_cast<uint64_t>(sim.stats().value(path));
-}
 
 // The select hot path's figure on `cpu`: the pipe agent's, plus the engine driver's.
 uint64_t pipe_agent(tb::Simulation& sim, uint32_t cpu, const std::string& what) {

@@ -45,27 +45,12 @@
 #include "shadowsel/driver/ne_driver.h"
 #include "shadowsel/driver/socket.h"
 #include "shadowsel/hw/time.h"
+#include "shadowsel/tb/loopback.h"
 #include "shadowsel/tb/simulation.h"
+#include "on_each_path.h"
 
 namespace shadowsel::test {
 namespace {
-
-tb::NotifyPath g_path = tb::NotifyPath::kSw;
-
-const auto kPaths = testing::Values(tb::NotifyPath::kSw, tb::NotifyPath::kModel,
-                                    tb::NotifyPath::kRtl, tb::NotifyPath::kLockstep);
-
-std::string path_name(const testing::TestParamInfo<tb::NotifyPath>& i) { return tb::to_string(i.param); }
-
-void use_path(tb::NotifyPath p) {
-  g_path = p;
-  drv::NeDriver::default_options() = drv::NeDriverOptions{};
-}
-
-class OnEachPath : public testing::TestWithParam<tb::NotifyPath> {
- protected:
-  void SetUp() override { use_path(GetParam()); }
-};
 
 tb::Scenario scenario(uint32_t cpus) {
   tb::Scenario s;
@@ -77,9 +62,6 @@ tb::Scenario scenario(uint32_t cpus) {
 
 bool engine_path() { return g_path != tb::NotifyPath::kSw; }
 
-uint64_t stat(tb::Simulation& sim, const std::string& path) {
-  return static_cast<uint64_t>(sim.stats().value(path));
-}
 uint64_t net_io(tb::Simulation& sim, const std::string& what) { return stat(sim, "cpu.0.net_io." + what); }
 uint64_t sock_agent(tb::Simulation& sim, uint32_t cpu, const std::string& what) {
   return stat(sim, "cpu." + std::to_string(cpu) + ".agent.socket." + what);
@@ -91,47 +73,10 @@ uint64_t posix(tb::Simulation& sim, uint32_t cpu, const std::string& what) {
   return stat(sim, "cpu." + std::to_string(cpu) + ".posix." + what);
 }
 
-// Waits (simulated time, no message) until `cond` holds.
-void wait_until(const std::function<bool()>& cond) {
-  while (!cond()) shadowsel_usleep(100);
-}
-
-// 127.0.0.1:port, `port` in host order.
-sockaddr_in loopback(uint16_t port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  return a;
-}
-
-// A socket bound to 127.0.0.1:port (0: any free port) and listening; its port into
-// *bound. SO_REUSEPORT first if `reuseport`. -1 on any failure.
-int listen_on(uint16_t port, bool reuseport, uint16_t* bound) {
-  const int fd = shadowsel_socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  const int one = 1;
-  if (reuseport && shadowsel_setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) return -1;
-  sockaddr_in a = loopback(port);
-  if (shadowsel_bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return -1;
-  if (shadowsel_listen(fd, 16) != 0) return -1;
-  socklen_t len = sizeof a;
-  if (shadowsel_getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) return -1;
-  *bound = ntohs(a.sin_port);
-  return *bound ? fd : -1;
-}
-
-// A new socket connected to 127.0.0.1:port (blocking); -1 on failure.
-int connect_to(uint16_t port) {
-  const int fd = shadowsel_socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  sockaddr_in a = loopback(port);
-  if (shadowsel_connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return -1;
-  return fd;
-}
-
-// Byte `j` of the stream (a pattern a lost, duplicated or reordered byte breaks).
-uint8_t pattern(uint64_t j) { return static_cast<uint8_t>((j * 7 + (j >> 10) * 131 + 1) & 0xff); }
+using tb::loopback::connect_to;
+using tb::loopback::listen_on;
+using tb::loopback::pattern;
+using tb::loopback::wait_until;
 
 // --- 1. forwarding mode: one push per packet, no message per read ---------------------------
 
