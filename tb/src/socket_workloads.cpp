@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include "shadowsel/tb/loopback.h"
 #include "shadowsel/tb/posix_workloads.h"
 
 namespace shadowsel::tb {
@@ -95,17 +96,11 @@ int client(void* arg) {
   const uint32_t me = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(arg));
   const Setup& s = g_setup;
   shadowsel_close(s.port_pipe[1]);
-  in_port_t port = 0;
+  uint16_t port = 0;  // host order
   if (!read_all(s.port_pipe[0], &port, sizeof port)) fail("client: reading the port");
   shadowsel_close(s.port_pipe[0]);
-  const int fd = shadowsel_socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) fail("client: socket");
-  struct sockaddr_in a;
-  std::memset(&a, 0, sizeof a);
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = port;
-  if (shadowsel_connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0) fail("client: connect");
+  const int fd = loopback::connect_to(port);
+  if (fd < 0) fail("client: connect");
   const uint32_t hello = me;
   send_all(fd, reinterpret_cast<const uint8_t*>(&hello), sizeof hello, "client: send");
   std::vector<uint8_t> req(s.w.bytes), rep(s.w.bytes);
@@ -296,19 +291,11 @@ int server_main() {
       fail("spawn client");
   }
   shadowsel_close(s.port_pipe[0]);
-  const int ls = shadowsel_socket(AF_INET, SOCK_STREAM, 0);
-  if (ls < 0) fail("socket");
-  struct sockaddr_in a;
-  std::memset(&a, 0, sizeof a);
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (shadowsel_bind(ls, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0) fail("bind");
-  if (shadowsel_listen(ls, static_cast<int>(std::min<uint32_t>(w.clients, 128))) != 0) fail("listen");
-  socklen_t len = sizeof a;
-  if (shadowsel_getsockname(ls, reinterpret_cast<sockaddr*>(&a), &len) != 0) fail("getsockname");
+  uint16_t port = 0;
+  const int ls = loopback::listen_on(0, false, &port, static_cast<int>(std::min<uint32_t>(w.clients, 128)));
+  if (ls < 0) fail("listen");
   for (uint32_t c = 0; c < w.clients; ++c) {
-    if (shadowsel_write(s.port_pipe[1], &a.sin_port, sizeof a.sin_port) != static_cast<ssize_t>(sizeof a.sin_port))
-      fail("write port");
+    if (shadowsel_write(s.port_pipe[1], &port, sizeof port) != static_cast<ssize_t>(sizeof port)) fail("write port");
   }
   shadowsel_close(s.port_pipe[1]);
 
