@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "shadowsel/firmware/net_io.h"
 
+#include "net_io_socket.h"
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -22,64 +24,11 @@ using drv::SockOp;
 using drv::SocketShutdown;
 using drv::WireReader;
 using drv::WireWriter;
+using namespace net_io_detail;
 
-namespace {
-constexpr uint32_t kLoopback = INADDR_LOOPBACK;
-constexpr short kWriteBits = POLLOUT | POLLWRNORM | POLLWRBAND;
-// Linux's SOCK_MIN_RCVBUF / SOCK_MIN_SNDBUF on 64-bit, and net.core.rmem_max/wmem_max.
-constexpr int kMinRcvBuf = 2304, kMinSndBuf = 4608, kMaxBufRequest = 212992;
-constexpr int kDefaultSndBuf = 16384;  // tcp_wmem's default
-bool local_addr(uint32_t a) { return a == INADDR_ANY || a == kLoopback; }
-}  // namespace
-
-struct NetworkIo::Socket {
-  uint32_t id = 0;
-  State state = State::kClosed;
-  bool bound = false;        ///< has a port of its own (bind, listen or connect)
-  uint32_t addr = INADDR_ANY, port = 0;
-  uint32_t peer_addr = 0, peer_port = 0;
-  uint32_t peer = 0;         ///< the real socket at the other end; 0 when it is gone
-  bool connect_failed = false;  ///< a connect failed; the next connect reports it
-  bool connect_unreported = false;  ///< connected after EINPROGRESS: the next connect says 0
-  uint32_t syn_port = 0;     ///< SYN_SENT: the port it connects to
-  uint32_t syn_tries = 0;    ///< SYN_SENT: retransmissions so far
-  bool dgram = false;        ///< SOCK_DGRAM (UDP)
-  bool unix_family = false;  ///< AF_UNIX (socketpair): unix_poll, unix_stream_sendmsg
-  std::deque<uint8_t> held;  ///< stream data received and held here
-  std::deque<drv::Datagram> dq;  ///< datagrams received and held here
-  uint64_t dq_bytes = 0;
-  uint32_t in_flight = 0;    ///< forwarded to the reader's shadow, window not yet given back
-  uint32_t window = drv::kDefaultSocketWindow;
-  int sndbuf = kDefaultSndBuf;
-  uint8_t shutdown = 0;      ///< SocketShutdown bits
-  bool done = false;         ///< the peer's FIN arrived (SOCK_DONE)
-  int err = 0;               ///< pending error (sk_err)
-  std::deque<uint32_t> accept_q;
-  /// Blocked accepts (corr, CPU), first come first served: a new connection completes
-  /// exactly one of them, as Linux wakes one exclusive waiter.
-  std::deque<std::pair<uint64_t, uint32_t>> accept_waiters;
-  int backlog = 0;
-  bool queued = false;       ///< in a listener's accept queue, not accepted yet
-  bool reclaiming = false;   ///< waiting for the old forwarding CPU to give back its data
-  std::vector<std::vector<uint8_t>> deferred;  ///< kRecv requests that came while reclaiming
-  uint32_t epoch = 0;        ///< forwarding epochs so far (ShadowPush::epoch)
-  bool reuseaddr = false, reuseport = false, nodelay = false, keepalive = false;
-  std::map<uint32_t, uint32_t> cpus;  ///< descriptions per CPU
-  /// Remote interest table (T10): which CPUs' agents wait for what.
-  std::map<uint32_t, std::pair<bool, bool>> remote;  ///< cpu -> (read, write)
-  /// What the forwarding CPU's shadow was last told.
-  std::optional<uint32_t> pushed_to;
-  short pushed_events = 0;
-  bool pushed_done = false;
-  uint64_t changed_at = 0;
-  uint32_t room() const {
-    const uint64_t used = held.size() + dq_bytes + uint64_t{in_flight};
-    return used >= window ? 0 : static_cast<uint32_t>(window - used);
-  }
-  int take_err() { return std::exchange(err, 0); }  // sock_error(); callers then call changed()
-};
-
-NetworkIo::NetworkIo(drv::PosixKernel& px) : px_(px) { px_.set_socket_owner(this); }
+NetworkIo::NetworkIo(drv::PosixKernel& px) : px_(px), port_(px.kernel().node().net_port()) {
+  px_.set_socket_owner(this);
+}
 
 NetworkIo::~NetworkIo() { px_.set_socket_owner(nullptr); }
 
@@ -87,6 +36,13 @@ void NetworkIo::start() {
   process_ = &px_.kernel().spawn_service(drv::kNetIoPort, "net-io", [this](drv::Process& self) { run(self); });
   timer_ = &px_.kernel().spawn_service(drv::kNetIoTimerPort, "net-io-timer",
                                        [this](drv::Process& self) { run_timer(self); });
+  if (port_) {
+    rx_ = &px_.kernel().spawn_service(drv::kNetRxPort, "net-rx", [this](drv::Process& self) { run_rx(self); });
+    px_.kernel().set_irq_handler(hw::IrqLine::kNetPort, [this] {
+      port_->irq_ack();
+      px_.kernel().wake(*rx_);
+    });
+  }
 }
 
 void NetworkIo::run_timer(drv::Process& self) {
@@ -155,6 +111,9 @@ void NetworkIo::handle(drv::Process& self, const drv::Message& m) {
     case AgentMsg::kSockReturn:
       on_return(self, m.data);
       return;
+    case AgentMsg::kNetFrame:
+      on_frame(self, m.data);
+      return;
     default:
       throw std::logic_error("net-io: unexpected message kind " + std::to_string(static_cast<int>(kind)));
   }
@@ -197,6 +156,8 @@ short NetworkIo::poll_bits(const Socket& s) const {
   if (s.state == State::kEstablished && s.peer) {
     auto it = socks_.find(s.peer);
     writable = it == socks_.end() || it->second->room() > 0;
+  } else if (s.state == State::kEstablished && s.remote_peer) {
+    writable = s.peer_room() > 0;
   }
   if ((s.shutdown & SocketShutdown::kSend) || writable) mask |= POLLOUT | POLLWRNORM;
   if (s.err) mask |= POLLERR;
@@ -348,6 +309,11 @@ void NetworkIo::close(drv::Process& self, Socket& s, uint64_t unread) {
       p->peer = 0;
       changed(self, *p);
     }
+  } else if (s.remote_peer) {
+    // tcp_close(): unread data makes it a reset instead of a FIN.
+    if (s.state == State::kEstablished)
+      transmit(s, unread + s.held.size() > 0 ? hw::NetFrame::Kind::kRst : hw::NetFrame::Kind::kFin);
+    remote_conns_.erase({s.port, s.peer_addr, s.peer_port});
   } else if (s.peer) {
     if (Socket* p = find(s.peer)) {
       // tcp_close(): unread data makes it a reset instead of a FIN.
@@ -431,7 +397,7 @@ void NetworkIo::on_return(drv::Process& self, std::span<const uint8_t> body) {
   if (!find(id)) return;
   if (forwarding_cpu(*s) && !was) ++c_.to_forwarding;
   changed(self, *s);
-  if (Socket* p = s->peer ? find(s->peer) : nullptr) changed(self, *p);  // window for the writer
+  window_opened(self, *s);
 }
 
 void NetworkIo::on_window(drv::Process& self, std::span<const uint8_t> body) {
@@ -444,8 +410,15 @@ void NetworkIo::on_window(drv::Process& self, std::span<const uint8_t> body) {
   Socket* s = find(id);
   if (!s) return;
   s->in_flight -= std::min(bytes, s->in_flight);
-  // The writer at the other end may have room again.
-  if (Socket* p = s->peer ? find(s->peer) : nullptr) changed(self, *p);
+  window_opened(self, *s);
+}
+
+void NetworkIo::window_opened(drv::Process& self, Socket& s) {
+  if (Socket* p = s.peer ? find(s.peer) : nullptr) {
+    changed(self, *p);  // the writer at the other end may have room again
+  } else if (s.remote_peer) {
+    advertise(s);
+  }
 }
 
 // --- operations -------------------------------------------------------------------------------
@@ -685,14 +658,10 @@ NetworkIo::Socket* NetworkIo::listener_for(uint32_t port) {
   return listeners[rr_[port]++ % listeners.size()];
 }
 
-void NetworkIo::establish(drv::Process& self, Socket& s, Socket& l) {
+NetworkIo::Socket& NetworkIo::new_connection(const Socket& l) {
   Socket& c = make_socket();
   c.state = State::kEstablished;
-  c.addr = kLoopback;
   c.port = l.port;
-  c.peer_addr = kLoopback;
-  c.peer_port = s.port;
-  c.peer = s.id;
   // The new socket has the listener's port and options (sk_clone, inet_inherit_port).
   c.bound = true;
   c.window = l.window;
@@ -702,11 +671,11 @@ void NetworkIo::establish(drv::Process& self, Socket& s, Socket& l) {
   c.nodelay = l.nodelay;
   c.keepalive = l.keepalive;
   c.queued = true;
-  s.state = State::kEstablished;
-  s.peer_addr = kLoopback;
-  s.peer_port = l.port;
-  s.peer = c.id;
   ++c_.connections;
+  return c;
+}
+
+void NetworkIo::enqueue(drv::Process& self, Socket& l, Socket& c) {
   l.accept_q.push_back(c.id);
   if (!l.accept_waiters.empty()) {
     const auto [corr, cpu] = l.accept_waiters.front();
@@ -718,6 +687,19 @@ void NetworkIo::establish(drv::Process& self, Socket& s, Socket& l) {
     if (Socket* a = find(static_cast<uint32_t>(id))) changed(self, *a);
   }
   changed(self, l);
+}
+
+void NetworkIo::establish(drv::Process& self, Socket& s, Socket& l) {
+  Socket& c = new_connection(l);
+  c.addr = kLoopback;
+  c.peer_addr = kLoopback;
+  c.peer_port = s.port;
+  c.peer = s.id;
+  s.state = State::kEstablished;
+  s.peer_addr = kLoopback;
+  s.peer_port = l.port;
+  s.peer = c.id;
+  enqueue(self, l, c);
 }
 
 // __inet_stream_connect() and tcp_v4_connect(). A listener whose accept queue is full
@@ -740,7 +722,7 @@ int64_t NetworkIo::op_connect(drv::Process& self, Socket& s, uint32_t addr, uint
     return 0;
   }
   if (s.state == State::kListen || s.state == State::kEstablished) return -EISCONN;
-  if (!local_addr(addr)) return -ENETUNREACH;  // no network outside the machine yet
+  if (!local_addr(addr)) return connect_remote(self, s, addr, port, nonblock);
   if (!s.bound) {
     const uint32_t p = ephemeral_port(s);
     if (!p) return -EADDRNOTAVAIL;
@@ -777,6 +759,20 @@ void NetworkIo::on_syn_timer(drv::Process& self, uint32_t id) {
   step();
   Socket* s = find(id);
   if (!s || s->state != State::kSynSent) return;
+  if (s->remote_peer) {  // the host did not answer: send the SYN again, or give up
+    if (++s->syn_tries <= kSynRetries) {
+      transmit(*s, hw::NetFrame::Kind::kSyn);
+      add_timer(hw::cycle_after(syn_timeout(s->syn_tries)), s->id);
+      return;
+    }
+    remote_conns_.erase({s->port, s->peer_addr, s->peer_port});
+    s->state = State::kClosed;
+    s->shutdown = SocketShutdown::kBoth;
+    s->err = ETIMEDOUT;
+    s->connect_failed = true;
+    changed(self, *s);
+    return;
+  }
   Socket* l = listener_for(s->syn_port);
   if (!l) {  // the listener went: the SYN meets a reset
     s->state = State::kClosed;
@@ -830,14 +826,15 @@ int64_t NetworkIo::op_send_unix(drv::Process& self, Socket& s, std::span<const u
 
 // ip4_datagram_connect(): a default destination, and only its datagrams are received.
 int64_t NetworkIo::connect_dgram(Socket& s, uint32_t addr, uint32_t port) {
-  if (!local_addr(addr)) return -ENETUNREACH;
+  const bool remote = !local_addr(addr);
+  if (remote && !on_link(addr)) return -ENETUNREACH;
   if (!s.bound) {
     const uint32_t p = ephemeral_port(s);
     if (!p) return -EAGAIN;
     s.port = p;
     s.bound = true;
   }
-  s.addr = kLoopback;  // the route's source address
+  s.addr = remote ? hw::kNodeAddr : kLoopback;  // the route's source address
   s.state = State::kEstablished;
   s.peer_addr = addr == INADDR_ANY ? kLoopback : addr;
   s.peer_port = port;
@@ -869,7 +866,7 @@ int64_t NetworkIo::op_send_dgram(drv::Process& self, Socket& s, const drv::SendT
     port = s.peer_port;
   }
   if (data.size() > kMaxDatagram) return -EMSGSIZE;
-  if (!local_addr(addr)) return -ENETUNREACH;
+  if (!local_addr(addr)) return on_link(addr) ? send_dgram_remote(s, addr, port, data) : -ENETUNREACH;
   px_.kernel().execute(px_.kernel().costs().copy(data.size()));
   Socket* target = nullptr;
   for (const auto& [id, o] : socks_) {
@@ -902,6 +899,7 @@ int64_t NetworkIo::op_send(drv::Process& self, Socket& s, std::span<const uint8_
     return -e;
   }
   if (data.empty()) return 0;
+  if (s.remote_peer) return send_remote(self, s, data);
   Socket* p = s.peer ? find(s.peer) : nullptr;
   if (!p) {
     // The peer closed: its stack takes the data and answers with a reset.
@@ -969,7 +967,7 @@ int64_t NetworkIo::recv_here(drv::Process& self, Socket& s, uint32_t from, uint3
     ++c_.held_reads;
     if (!(flags & MSG_PEEK)) {
       s.held.erase(s.held.begin(), s.held.begin() + n);
-      if (Socket* p = s.peer ? find(s.peer) : nullptr) changed(self, *p);  // window for the writer
+      window_opened(self, s);
     }
     return n;
   }
@@ -1000,6 +998,7 @@ int64_t NetworkIo::op_shutdown(drv::Process& self, Socket& s, int how) {
     changed(self, s);
     return 0;
   }
+  const uint8_t was = s.shutdown;
   s.shutdown |= mask;
   if (s.state == State::kClosed) {
     changed(self, s);
@@ -1011,6 +1010,8 @@ int64_t NetworkIo::op_shutdown(drv::Process& self, Socket& s, int how) {
       if (mask & SocketShutdown::kRcv) p->shutdown |= SocketShutdown::kSend;
       changed(self, *p);
     }
+  } else if ((mask & SocketShutdown::kSend) && s.remote_peer && s.state == State::kEstablished) {
+    if (!(was & SocketShutdown::kSend)) transmit(s, hw::NetFrame::Kind::kFin);
   } else if ((mask & SocketShutdown::kSend) && s.peer) {
     if (Socket* p = find(s.peer)) {
       fin(*p);
@@ -1090,6 +1091,13 @@ void NetworkIo::register_stats(sim::Stats& st) const {
   st.counter(p + "reclaimed_bytes", &c_.reclaimed_bytes, "bytes", "unread bytes shadows gave back at a switch");
   st.counter(p + "answers_sent", &c_.answers_sent, "messages", "immediate answers to subscribes");
   st.counter(p + "notifications_sent", &c_.notifications_sent, "messages", "notifications of recorded interest");
+  st.counter(p + "frames_in", &c_.frames_in, "frames", "frames from the network port");
+  st.counter(p + "frames_out", &c_.frames_out, "frames", "frames given to the network port");
+  st.counter(p + "remote_connections", &c_.remote_connections, "connections",
+             "connections with hosts beyond the network port");
+  st.counter(p + "syns_dropped", &c_.syns_dropped, "frames", "SYNs from hosts dropped: the accept queue was full");
+  st.counter(p + "datagrams_dropped", &c_.datagrams_dropped, "datagrams",
+             "datagrams from hosts dropped: no socket for their port, or its buffer full");
   st.formula(p + "cpu_cycles", [this] { return static_cast<double>(cpu_cycles()); }, "cycles",
              "cycles the network I/O process held its CPU");
 }

@@ -24,6 +24,11 @@ void Node::attach_engine(std::unique_ptr<NotifyEngine> e) {
   biu_.attach_engine(engine_.get());
 }
 
+NetPort& Node::add_net_port() {
+  if (!net_port_) net_port_ = std::make_unique<NetPort>(irq_);
+  return *net_port_;
+}
+
 void Node::timer_arm(uint64_t cycle) {
   timer_ev_.cancel();
   const uint64_t now = now_cycles();

@@ -51,6 +51,8 @@ constexpr int64_t kMaxGapCycles = 1000000000000000ll;
 // socket_server: every reader keeps a request buffer per connection.
 constexpr int64_t kMaxSocketClients = 256;
 constexpr int64_t kMaxSocketBytes = 1 << 20;
+constexpr int64_t kMaxHosts = 65534;         // 10.1.0.1 .. 10.1.255.254
+constexpr int64_t kMaxDatagramBytes = 65507; // 65535 less the IP and UDP headers
 // The file cap also bounds text given directly (load_scenario_text); scenario_text.cpp
 // reads files and bounds nesting.
 constexpr size_t kMaxFileBytes = kScenarioMaxBytes;
@@ -428,9 +430,11 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
        [&](N n, L l) {
          w.kind = r.string(n, l);
          if (w.kind != "ring" && w.kind != "saturate" && w.kind != "idle_gap" && w.kind != "dedup" &&
-             w.kind != "pipeline" && w.kind != "socket_server")
-           r.fail(n, l, fmt::format("must be ring, saturate, idle_gap, dedup, pipeline or socket_server, got '{}'",
-                                    printable(w.kind)));
+             w.kind != "pipeline" && w.kind != "socket_server" && w.kind != "net_server" && w.kind != "net_echo")
+           r.fail(n, l,
+                  fmt::format("must be ring, saturate, idle_gap, dedup, pipeline, socket_server, net_server or "
+                              "net_echo, got '{}'",
+                              printable(w.kind)));
        }},
       {"messages", [&](N n, L l) { w.messages = narrow<uint32_t>(r.integer(n, l, {0, kMaxMessages})); }},
       {"bytes", [&](N n, L l) { w.bytes = narrow<uint32_t>(r.integer(n, l, {0, kMaxMessageBytes})); }},
@@ -476,6 +480,31 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
          s.network.io_cpus = std::move(cpus);
          s.network.io_cpus_where = r.where(n);
        }},
+      {"link_mbit_per_s",
+       [&](N n, L l) { s.network.link_mbit_per_s = narrow<uint64_t>(r.integer(n, l, {1, 1000000})); }},
+      {"link_latency_ns",
+       [&](N n, L l) { s.network.link_latency_ns = narrow<uint64_t>(r.integer(n, l, {0, 1000000000})); }},
+  };
+
+  // [hosts]: the remote hosts of the testbench network (docs/network.md).
+  HostParams& h = s.hosts;
+  Lines host_lines;
+  const std::vector<Key> host_keys = {
+      {"count", [&](N n, L l) { h.count = narrow<uint32_t>(r.integer(n, l, {0, kMaxHosts})); }},
+      {"protocol",
+       [&](N n, L l) {
+         h.protocol = r.string(n, l);
+         if (h.protocol != "tcp" && h.protocol != "udp")
+           r.fail(n, l, fmt::format("must be tcp or udp, got '{}'", printable(h.protocol)));
+       }},
+      {"port", [&](N n, L l) { h.port = narrow<uint32_t>(r.integer(n, l, {1, 65535})); }},
+      {"messages", [&](N n, L l) { h.messages = narrow<uint32_t>(r.integer(n, l, {1, kMaxMessages})); }},
+      {"bytes", [&](N n, L l) { h.bytes = narrow<uint32_t>(r.integer(n, l, {1, kMaxSocketBytes})); }},
+      {"bytes_max", [&](N n, L l) { h.bytes_max = narrow<uint32_t>(r.integer(n, l, {0, kMaxSocketBytes})); }},
+      {"interval_cycles",
+       [&](N n, L l) { h.interval_cycles = narrow<uint64_t>(r.integer(n, l, {0, kMaxGapCycles})); }},
+      {"outstanding", [&](N n, L l) { h.outstanding = narrow<uint32_t>(r.integer(n, l, {1, 1000000})); }},
+      {"start_cycles", [&](N n, L l) { h.start_cycles = narrow<uint64_t>(r.integer(n, l, {0, kMaxGapCycles})); }},
   };
 
   const std::vector<Key> top_keys = {
@@ -513,6 +542,36 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
        }},
       {"costs", [&](N n, L l) { r.walk(r.table(n, l), "costs", cost_keys); }},
       {"network", [&](N n, L l) { r.walk(r.table(n, l), "network", network_keys); }},
+      {"hosts",
+       [&](N n, L l) {
+         host_lines = r.walk(r.table(n, l), "hosts", host_keys);
+         if (h.bytes_max != 0 && h.bytes_max < h.bytes) {
+           const uint32_t given = line_of(host_lines, "bytes_max");
+           r.fail(given != 0 ? given : line_of(host_lines, "bytes"),
+                  fmt::format("hosts.bytes_max: must be 0 or >= hosts.bytes ({}), got {}", h.bytes, h.bytes_max));
+         }
+         if (h.protocol == "udp") {
+           // A datagram starts with its request's number and must fit one UDP datagram.
+           for (const auto& [key, v] : {std::pair{"bytes", h.bytes}, std::pair{"bytes_max", h.bytes_max}}) {
+             if ((v != 0 || std::string(key) == "bytes") && (v < 4 || v > kMaxDatagramBytes)) {
+               const uint32_t given = line_of(host_lines, key);
+               r.fail(given != 0 ? given : line_of(host_lines, "protocol"),
+                      fmt::format("hosts.{}: must be 4..{} with protocol = \"udp\", got {}", key, kMaxDatagramBytes,
+                                  v));
+             }
+           }
+         }
+         // Request r goes at start + r x interval at the earliest: the last one must be in time.
+         const auto span = hw::cycles_product(h.messages, h.interval_cycles);
+         if (!span || h.start_cycles > hw::kLastCycle - *span) {
+           const uint32_t given = line_of(host_lines, "interval_cycles");
+           r.fail(given != 0 ? given : line_of(host_lines, "start_cycles"),
+                  fmt::format("hosts.{}: start_cycles + messages x interval_cycles must be at most {} cycles (2^63 - "
+                              "1, the last simulated cycle), got {} + {} x {}",
+                              given != 0 ? "interval_cycles" : "start_cycles", hw::kLastCycle, h.start_cycles,
+                              h.messages, h.interval_cycles));
+         }
+       }},
       {"workload",
        [&](N n, L l) {
          const Lines lines = r.walk(r.table(n, l), "workload", workload_keys);
@@ -567,6 +626,26 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
     if (s.network.io_cpus[i] >= m.cpus)
       r.fail(io_cpu_lines.at(i), fmt::format("network.io_cpus[{}]: must be below cpus ({}), got {}", i, m.cpus,
                                              s.network.io_cpus[i]));
+  }
+  if (w.kind == "net_server" || w.kind == "net_echo") {
+    if (h.count == 0)
+      r.fail(line_of(workload_lines, "kind"),
+             fmt::format("workload.kind: {} serves the remote hosts: hosts.count must be at least 1 "
+                         "(docs/network.md), got 0",
+                         w.kind));
+    if (w.kind == "net_server" && h.protocol != "tcp")
+      r.fail(line_of(host_lines, "protocol"),
+             "hosts.protocol: net_server serves TCP connections; use net_echo for udp, got 'udp'");
+    if (w.kind == "net_server" && w.readers >= m.cpus) {
+      const uint32_t given = line_of(workload_lines, "readers");
+      r.fail(given != 0 ? given : line_of(workload_lines, "kind"),
+             fmt::format("workload.readers: must be below cpus ({}): readers run on CPUs 1..readers, got {}", m.cpus,
+                         w.readers));
+    }
+  } else if (h.count > 0) {
+    r.fail(line_of(host_lines, "count"),
+           fmt::format("hosts.count: only net_server and net_echo serve remote hosts, and workload.kind is {}, got {}",
+                       w.kind, h.count));
   }
   if (w.kind == "socket_server") {
     // Readers on CPUs 1..readers, clients on the others: at least one CPU is left.

@@ -46,6 +46,21 @@ Simulation::Simulation(const Scenario& s, const hw::CoreFactory& cores)
       if (--live_ == 0) sim::end_run();
     });
   }
+  // Each I/O CPU carries a network port; hosts, if any, are on the first one's link.
+  for (uint32_t cpu : s_.network.io_cpus) platform_->node(cpu).add_net_port();
+  if (s_.hosts.count > 0) {
+    const HostService service = s_.workload.kind == "net_echo" ? HostService::kEcho : HostService::kInverted;
+    network_ = std::make_unique<Network>(
+        "network", s_, *platform_->node(s_.network.io_cpus.front()).net_port(), service,
+        [this](int delta) {
+          if (delta > 0) {
+            ++live_;
+          } else if (--live_ == 0) {
+            sim::end_run();
+          }
+        },
+        [](const std::string& what) { sim::report_failure(what); });
+  }
   // Every CPU runs its POSIX layer, a pipe agent, a FIFO agent, a socket agent and a
   // process manager, and each I/O CPU a network I/O process; they sit blocked in
   // receive() until there is work.
@@ -75,6 +90,10 @@ Simulation::Simulation(const Scenario& s, const hw::CoreFactory& cores)
     services_[i]->sockets.register_stats(stats_);
     if (services_[i]->net) services_[i]->net->register_stats(stats_);
   }
+  for (uint32_t cpu : s_.network.io_cpus) {
+    platform_->node(cpu).net_port()->register_stats(stats_, "cpu." + std::to_string(cpu) + ".net_port.");
+  }
+  if (network_) network_->register_stats(stats_);
   register_select_totals();
   rec_.register_stats(stats_);
 }
@@ -119,6 +138,12 @@ void Simulation::register_select_totals() {
 // The user processes that have not exited, in a few words however many there
 // are: all of them when few, else counts per CPU and per name and the first few.
 std::string Simulation::unfinished() const {
+  const std::string procs = unfinished_processes();
+  const std::string hosts = network_ ? network_->unfinished() : "";
+  return procs.empty() ? hosts : hosts.empty() ? procs : procs + "; " + hosts;
+}
+
+std::string Simulation::unfinished_processes() const {
   constexpr size_t kListAll = 8, kShown = 3, kGroups = 6;
   std::vector<std::pair<std::string, uint32_t>> left;  // (name, cpu)
   for (const auto& k : kernels_) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // "socket_server" (docs/scenarios.md): a TCP server on 127.0.0.1 with readers
 // on K CPUs serving C clients, written as POSIX programs against the layer's C
-// API. K = 1 shows data-forwarding mode (one reader CPU per connection: the
+// API; "net_server": the same server on the I/O node's address, its clients the H
+// remote hosts of the testbench network (docs/network.md). K = 1 shows data-forwarding mode (one reader CPU per connection: the
 // network I/O process pushes data to its shadow); K >= 2 shows contention mode
 // (every connection is read on K CPUs: each read is a request to the I/O
 // process). Every byte of every request and reply is checked.
@@ -18,7 +19,9 @@
 #include <fmt/format.h>
 
 #include "shadowsel/tb/loopback.h"
+#include "shadowsel/tb/network.h"
 #include "shadowsel/tb/posix_workloads.h"
+#include "shadowsel/tb/request_pattern.h"
 
 namespace shadowsel::tb {
 namespace {
@@ -28,13 +31,6 @@ namespace {
 }
 
 [[noreturn]] void mismatch(const std::string& what) { throw std::runtime_error("socket_server: " + what); }
-
-// Byte i of request r of client c; a reply is every byte of its request inverted.
-uint8_t pattern(uint32_t c, uint32_t r, uint32_t i) {
-  uint32_t x = (c * 0x9E3779B1u) ^ (r * 0x85EBCA77u) ^ (i * 0xC2B2AE3Du);
-  x ^= x >> 15;
-  return static_cast<uint8_t>(x ^ (x >> 8));
-}
 
 // What the run did, registered as workload.* in stats.json (static: the
 // processes are coroutines of one host thread, and Stats keeps pointers).
@@ -50,6 +46,14 @@ Figures g_fig;
 
 struct Setup {
   WorkloadParams w;
+  // The requests: from `clients` client processes (socket_server) or hosts (net_server).
+  uint32_t clients = 0, messages = 0, bytes = 0, bytes_max = 0;
+  uint64_t seed = 0;
+  bool remote = false;                // net_server: the clients are the network's hosts
+  uint16_t listen_port = 0;           // net_server: hosts.port
+  Network* network = nullptr;         // net_server: told when the server listens
+  uint32_t size(uint32_t c, uint32_t r) const { return request_size(seed, c, r, bytes, bytes_max); }
+  uint32_t largest() const { return std::max({bytes, bytes_max, 4u}); }
   std::vector<uint32_t> reader_cpus;  // reader k runs on reader_cpus[k]
   std::vector<uint32_t> client_cpus;  // client c runs on client_cpus[c % size]
   int port_pipe[2] = {-1, -1};        // the listener's port, once per client
@@ -103,19 +107,20 @@ int client(void* arg) {
   if (fd < 0) fail("client: connect");
   const uint32_t hello = me;
   send_all(fd, reinterpret_cast<const uint8_t*>(&hello), sizeof hello, "client: send");
-  std::vector<uint8_t> req(s.w.bytes), rep(s.w.bytes);
-  for (uint32_t r = 0; r < s.w.messages; ++r) {
-    for (uint32_t i = 0; i < s.w.bytes; ++i) req[i] = pattern(me, r, i);
-    send_all(fd, req.data(), req.size(), "client: send");
-    if (!recv_all(fd, rep.data(), rep.size(), "client: recv"))
+  std::vector<uint8_t> req(s.largest()), rep(s.largest());
+  for (uint32_t r = 0; r < s.messages; ++r) {
+    const uint32_t n = s.size(me, r);
+    for (uint32_t i = 0; i < n; ++i) req[i] = request_byte(me, r, i);
+    send_all(fd, req.data(), n, "client: send");
+    if (!recv_all(fd, rep.data(), n, "client: recv"))
       mismatch(fmt::format("client {}: the server closed the connection before reply {}", me, r));
-    for (uint32_t i = 0; i < s.w.bytes; ++i) {
-      const uint8_t want = static_cast<uint8_t>(~pattern(me, r, i));
+    for (uint32_t i = 0; i < n; ++i) {
+      const uint8_t want = static_cast<uint8_t>(~request_byte(me, r, i));
       if (rep[i] != want)
         mismatch(fmt::format("client {}: reply {} byte {} is 0x{:02x}, expected 0x{:02x}", me, r, i, rep[i], want));
     }
     ++g_fig.replies;
-    g_fig.reply_bytes += rep.size();
+    g_fig.reply_bytes += n;
   }
   shadowsel_close(fd);
   return 0;
@@ -145,7 +150,7 @@ struct Turn {
 void serve(uint32_t k, int listener) {
   Setup& s = g_setup;
   const WorkloadParams& w = s.w;
-  const uint32_t K = w.readers, C = w.clients, M = w.messages;
+  const uint32_t K = w.readers, C = s.clients, M = s.messages;
   // Request r of a connection is read by reader r % K.
   const uint64_t share = uint64_t{C} * (M / K + (k < M % K ? 1 : 0));
   std::vector<Conn> conns(C);
@@ -155,10 +160,10 @@ void serve(uint32_t k, int listener) {
     conns[j].client = s.conn_client[j];
     conns[j].hello = false;
     conns[j].mine = k == 0;
-    conns[j].buf.resize(w.bytes);
+    conns[j].buf.resize(s.largest());
     ++accepted;
   }
-  std::vector<uint8_t> reply(w.bytes);
+  std::vector<uint8_t> reply(s.largest());
   uint64_t served = 0;
   std::vector<struct pollfd> fds;
   std::vector<uint32_t> which;  // conn index of fds[i], or UINT32_MAX for the pipe / listener
@@ -192,7 +197,7 @@ void serve(uint32_t k, int listener) {
         Conn& c = conns[accepted++];
         c.fd = fd;
         c.mine = true;
-        c.buf.resize(std::max<size_t>(w.bytes, 4));
+        c.buf.resize(s.largest());
         ++g_fig.connections;
         continue;
       }
@@ -210,7 +215,7 @@ void serve(uint32_t k, int listener) {
         continue;
       }
       Conn& c = conns[which[i]];
-      const size_t need = c.hello ? 4 : w.bytes;
+      const size_t need = c.hello ? 4 : s.size(c.client, c.request);
       const ssize_t n = shadowsel_recv(c.fd, c.buf.data() + c.got, need - c.got, 0);
       if (n < 0) fail(fmt::format("reader {}: recv", k));
       if (n == 0)
@@ -223,11 +228,10 @@ void serve(uint32_t k, int listener) {
         std::memcpy(&c.client, c.buf.data(), 4);
         if (c.client >= C) mismatch(fmt::format("hello names client {}, there are {}", c.client, C));
         c.hello = false;
-        c.buf.resize(w.bytes);
         continue;
       }
-      for (uint32_t b = 0; b < w.bytes; ++b) {
-        const uint8_t want = pattern(c.client, c.request, b);
+      for (uint32_t b = 0; b < need; ++b) {
+        const uint8_t want = request_byte(c.client, c.request, b);
         if (c.buf[b] != want)
           mismatch(fmt::format("reader {} on cpu {}: request {} of client {}: byte {} is 0x{:02x}, expected 0x{:02x}",
                                k, s.reader_cpus[k], c.request, c.client, b, c.buf[b], want));
@@ -235,8 +239,8 @@ void serve(uint32_t k, int listener) {
       }
       ++served;
       ++g_fig.requests;
-      g_fig.request_bytes += w.bytes;
-      send_all(c.fd, reply.data(), reply.size(), "reply");
+      g_fig.request_bytes += need;
+      send_all(c.fd, reply.data(), need, "reply");
       const uint32_t next = c.request + 1;
       if (K > 1) {
         c.mine = false;
@@ -283,21 +287,31 @@ void reap(const char* who, uint32_t n) {
 int server_main() {
   Setup& s = g_setup;
   const WorkloadParams& w = s.w;
-  // The clients first, so that they inherit no socket: each reads the port from a pipe.
-  if (shadowsel_pipe(s.port_pipe) != 0) fail("pipe");
-  for (uint32_t c = 0; c < w.clients; ++c) {
-    const uint32_t cpu = s.client_cpus[c % s.client_cpus.size()];
-    if (shadowsel_spawn(static_cast<int>(cpu), client, reinterpret_cast<void*>(uintptr_t{c})) < 0)
-      fail("spawn client");
+  const int backlog = static_cast<int>(std::min<uint32_t>(s.clients, 128));
+  int ls = -1;
+  if (s.remote) {
+    uint16_t port = 0;
+    ls = loopback::listen_on(s.listen_port, false, &port, backlog, INADDR_ANY);
+    if (ls < 0) fail(fmt::format("listen on port {}", s.listen_port));
+    s.network->ready();
+  } else {
+    // The clients first, so that they inherit no socket: each reads the port from a pipe.
+    if (shadowsel_pipe(s.port_pipe) != 0) fail("pipe");
+    for (uint32_t c = 0; c < s.clients; ++c) {
+      const uint32_t cpu = s.client_cpus[c % s.client_cpus.size()];
+      if (shadowsel_spawn(static_cast<int>(cpu), client, reinterpret_cast<void*>(uintptr_t{c})) < 0)
+        fail("spawn client");
+    }
+    shadowsel_close(s.port_pipe[0]);
+    uint16_t port = 0;
+    ls = loopback::listen_on(0, false, &port, backlog);
+    if (ls < 0) fail("listen");
+    for (uint32_t c = 0; c < s.clients; ++c) {
+      if (shadowsel_write(s.port_pipe[1], &port, sizeof port) != static_cast<ssize_t>(sizeof port))
+        fail("write port");
+    }
+    shadowsel_close(s.port_pipe[1]);
   }
-  shadowsel_close(s.port_pipe[0]);
-  uint16_t port = 0;
-  const int ls = loopback::listen_on(0, false, &port, static_cast<int>(std::min<uint32_t>(w.clients, 128)));
-  if (ls < 0) fail("listen");
-  for (uint32_t c = 0; c < w.clients; ++c) {
-    if (shadowsel_write(s.port_pipe[1], &port, sizeof port) != static_cast<ssize_t>(sizeof port)) fail("write port");
-  }
-  shadowsel_close(s.port_pipe[1]);
 
   if (w.readers == 1) {
     // Data forwarding: one process accepts and serves every connection in one poll loop.
@@ -306,13 +320,13 @@ int server_main() {
   } else {
     // Contention: every connection is accepted (and its hello read) first, so
     // that the readers spawned next inherit all of them.
-    for (uint32_t c = 0; c < w.clients; ++c) {
+    for (uint32_t c = 0; c < s.clients; ++c) {
       const int fd = shadowsel_accept(ls, nullptr, nullptr);
       if (fd < 0) fail("accept");
       uint32_t hello = 0;
       if (!recv_all(fd, reinterpret_cast<uint8_t*>(&hello), sizeof hello, "recv hello"))
         mismatch("a client closed its connection before its hello");
-      if (hello >= w.clients) mismatch(fmt::format("hello names client {}, there are {}", hello, w.clients));
+      if (hello >= s.clients) mismatch(fmt::format("hello names client {}, there are {}", hello, s.clients));
       s.conns.push_back(fd);
       s.conn_client.push_back(hello);
       ++g_fig.connections;
@@ -334,8 +348,12 @@ int server_main() {
     serve(0, -1);
     reap("reader", w.readers - 1);
   }
-  reap("client", w.clients);
-  const uint64_t want = uint64_t{w.clients} * w.messages;
+  const uint64_t want = uint64_t{s.clients} * s.messages;
+  if (s.remote) {  // the hosts check the replies themselves
+    if (g_fig.requests != want) mismatch(fmt::format("{} requests served, expected {}", g_fig.requests, want));
+    return 0;
+  }
+  reap("client", s.clients);
   if (g_fig.requests != want || g_fig.replies != want)
     mismatch(fmt::format("{} requests served and {} replies checked, expected {}", g_fig.requests, g_fig.replies,
                          want));
@@ -344,17 +362,37 @@ int server_main() {
 
 }  // namespace
 
-void install_socket_server(Simulation& sim) {
+namespace {
+
+void install_server(Simulation& sim, bool remote) {
   const WorkloadParams w = sim.scenario().workload;
   const uint32_t cpus = sim.cpus();
   if (w.readers >= cpus)
     throw std::invalid_argument(fmt::format(
-        "socket_server: readers ({}) must be below cpus ({}): readers run on CPUs 1..readers and the clients on "
+        "{}: readers ({}) must be below cpus ({}): readers run on CPUs 1..readers and the clients on "
         "the others",
-        w.readers, cpus));
+        w.kind, w.readers, cpus));
   g_fig = Figures{};
   g_setup = Setup{};
   g_setup.w = w;
+  g_setup.seed = sim.scenario().machine.seed;
+  g_setup.remote = remote;
+  if (remote) {
+    const HostParams& h = sim.scenario().hosts;
+    if (!sim.network()) throw std::invalid_argument("net_server: no remote hosts (hosts.count is 0)");
+    g_setup.network = sim.network();
+    g_setup.network->hold();  // until the server listens
+    g_setup.listen_port = static_cast<uint16_t>(h.port);
+    g_setup.clients = h.count;
+    g_setup.messages = h.messages;
+    g_setup.bytes = h.bytes;
+    g_setup.bytes_max = h.bytes_max;
+  } else {
+    g_setup.clients = w.clients;
+    g_setup.messages = w.messages;
+    g_setup.bytes = w.bytes;
+    g_setup.bytes_max = w.bytes_max;
+  }
   for (uint32_t k = 0; k < w.readers; ++k) g_setup.reader_cpus.push_back(k + 1);
   for (uint32_t c = w.readers + 1; c < cpus; ++c) g_setup.client_cpus.push_back(c);
   g_setup.client_cpus.push_back(0);
@@ -368,5 +406,11 @@ void install_socket_server(Simulation& sim) {
              "connections handed from one reader to the next (readers >= 2)");
   sim.posix(g_setup.reader_cpus[0]).start_program("server", [] { return server_main(); });
 }
+
+}  // namespace
+
+void install_socket_server(Simulation& sim) { install_server(sim, false); }
+
+void install_net_server(Simulation& sim) { install_server(sim, true); }
 
 }  // namespace shadowsel::tb

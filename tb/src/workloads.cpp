@@ -140,6 +140,10 @@ void install_workload(Simulation& sim) {
     install_pipeline(sim);
   } else if (kind == "socket_server") {
     install_socket_server(sim);
+  } else if (kind == "net_server") {
+    install_net_server(sim);
+  } else if (kind == "net_echo") {
+    install_net_echo(sim);
   } else {
     throw std::invalid_argument("unknown workload kind " + kind);
   }

@@ -37,6 +37,7 @@ enum class AgentMsg : uint8_t {
   kSockTimer = 15,   ///< post, the I/O process's timer -> the I/O process: id u32 (a SYN to send again)
   kSockReclaim = 16, ///< I/O process -> the forwarding CPU's agent: owner u32, id u32 (contention mode starts)
   kSockReturn = 17,  ///< agent -> I/O process: owner u32, id u32, read unacknowledged u32, unread (put_unread)
+  kNetFrame = 18,    ///< post, the port's receive process -> the I/O process: one frame (put_frame)
 };
 
 /// What a kSockPush tells a shadow besides its data.

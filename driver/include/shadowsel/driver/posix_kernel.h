@@ -43,6 +43,8 @@ constexpr uint32_t kSocketAgentPort = 4;
 constexpr uint32_t kNetIoPort = 6;
 /// The network I/O process's timer (SYN retransmission), on the same CPUs.
 constexpr uint32_t kNetIoTimerPort = 8;
+/// The network port's receive process (its driver's bottom half), on the same CPUs.
+constexpr uint32_t kNetRxPort = 9;
 
 /// A pipe, FIFO or socket: the CPU holding its real structure and its id there (a
 /// socket's id has kSocketObjectBit set: one object name space per owner CPU).

@@ -8,7 +8,9 @@
 //
 // Connections between programs of the machine (127.0.0.1) are two real sockets here
 // joined directly: a reliable byte stream with flow control by the receiver's window,
-// no packet-level TCP (docs/sockets.md). Each socket's Linux state follows tcp_poll,
+// no packet-level TCP (docs/sockets.md). Connections and datagrams to and from hosts
+// beyond the node's network port (docs/network.md) are frames on its link: the same
+// byte stream and window, carried by TCP-like segments (net_io_wire.cpp). Each socket's Linux state follows tcp_poll,
 // tcp_sendmsg, tcp_recvmsg, inet_shutdown and tcp_reset closely enough for their
 // results, errno values and poll bits to match.
 #pragma once
@@ -18,12 +20,14 @@
 #include <map>
 #include <optional>
 #include <span>
+#include <tuple>
 #include <vector>
 
 #include "shadowsel/driver/agent_protocol.h"
 #include "shadowsel/driver/posix_kernel.h"
 #include "shadowsel/driver/socket.h"
 #include "shadowsel/driver/wire.h"
+#include "shadowsel/hw/net_port.h"
 #include "shadowsel/sim/stats.h"
 
 namespace shadowsel::fw {
@@ -40,6 +44,11 @@ struct NetIoCounters {
   uint64_t reclaimed_bytes = 0; ///< unread bytes a shadow gave back at a switch
   uint64_t answers_sent = 0;    ///< immediate answers to subscribes
   uint64_t notifications_sent = 0;  ///< notifications of recorded interest
+  uint64_t frames_in = 0;       ///< frames from the network port
+  uint64_t frames_out = 0;      ///< frames given to the network port
+  uint64_t remote_connections = 0;  ///< connections with hosts beyond the port
+  uint64_t syns_dropped = 0;    ///< SYNs from hosts dropped: the accept queue was full
+  uint64_t datagrams_dropped = 0;  ///< datagrams from hosts dropped: no socket, or its buffer full
 };
 
 class NetworkIo final : public drv::SocketOwner {
@@ -63,6 +72,8 @@ class NetworkIo final : public drv::SocketOwner {
   /// kRelease: a CPU's last description of socket `id` closed (the rest of the request in `r`).
   void release(drv::Process& self, uint32_t id, drv::WireReader& r);
   void on_window(drv::Process& self, std::span<const uint8_t> body);
+  /// `s`'s reader consumed data: the writer at the other end may send again.
+  void window_opened(drv::Process& self, Socket& s);
   /// The old forwarding CPU gave back what its shadow held (contention mode starts).
   void on_return(drv::Process& self, std::span<const uint8_t> body);
   /// The socket's readers changed CPUs: start or end forwarding (claims 13, 14).
@@ -71,6 +82,10 @@ class NetworkIo final : public drv::SocketOwner {
   void on_syn_timer(drv::Process& self, uint32_t id);
   /// Joins `s` to listener `l` as a new connection in its accept queue.
   void establish(drv::Process& self, Socket& s, Socket& l);
+  /// A listener's new connection, with its port and options, not yet queued.
+  Socket& new_connection(const Socket& l);
+  /// Puts `c` in `l`'s accept queue, completing the first blocked accept.
+  void enqueue(drv::Process& self, Socket& l, Socket& c);
   /// The listener a connection to `port` goes to now (round-robin over SO_REUSEPORT
   /// listeners), or nullptr.
   Socket* listener_for(uint32_t port);
@@ -79,6 +94,23 @@ class NetworkIo final : public drv::SocketOwner {
   void add_timer(uint64_t at, uint32_t id);
   /// The SYN retransmission timeout after `tries` retransmissions, in cycles.
   uint64_t syn_timeout(uint32_t tries) const;
+
+  // --- hosts beyond the network port (net_io_wire.cpp) ---
+  /// The port's receive process: hands each frame the port took in to the I/O process.
+  void run_rx(drv::Process& self);
+  void on_frame(drv::Process& self, std::span<const uint8_t> body);
+  /// An address this node answers to (its own, loopback, or any).
+  bool local_addr(uint32_t addr) const;
+  /// An address reached through the network port.
+  bool on_link(uint32_t addr) const;
+  void transmit(const Socket& s, hw::NetFrame::Kind kind, std::span<const uint8_t> payload = {});
+  /// Tells a remote peer the window once it has grown (the reader consumed data).
+  void advertise(Socket& s);
+  Socket* remote_conn(uint32_t port, uint32_t peer_addr, uint32_t peer_port);
+  int64_t connect_remote(drv::Process& self, Socket& s, uint32_t addr, uint32_t port, bool nonblock);
+  int64_t send_remote(drv::Process& self, Socket& s, std::span<const uint8_t> data);
+  int64_t send_dgram_remote(Socket& s, uint32_t addr, uint32_t port, std::span<const uint8_t> data);
+  void accept_remote(drv::Process& self, Socket& l, const hw::NetFrame& f);
 
   // The operations: a result (>= 0, or -errno); `version` and `data` go in the reply.
   int64_t op_bind(Socket& s, uint32_t addr, uint32_t port);
@@ -135,6 +167,10 @@ class NetworkIo final : public drv::SocketOwner {
   uint32_t next_id_ = 1;
   uint32_t next_port_ = kFirstEphemeralPort;
   std::map<uint32_t, uint32_t> rr_;  ///< port -> next listener in turn (SO_REUSEPORT)
+  hw::NetPort* port_ = nullptr;      ///< this node's network port, when a link is attached
+  drv::Process* rx_ = nullptr;
+  /// Connections with remote peers: (local port, peer address, peer port) -> socket.
+  std::map<std::tuple<uint32_t, uint32_t, uint32_t>, uint32_t> remote_conns_;
   NetIoCounters c_;
 
   static constexpr uint32_t kFirstEphemeralPort = 32768;  ///< Linux's ip_local_port_range

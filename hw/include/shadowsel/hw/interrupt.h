@@ -14,8 +14,9 @@ enum class IrqLine : uint32_t {
   kTimer = 1,         ///< the node timer expired
   kBusTx = 2,         ///< transmit completions are pending (when enabled)
   kNotifyEngine = 3,  ///< reserved for the notify engine
+  kNetPort = 4,       ///< the network port's receive ring holds frames (I/O nodes)
 };
-constexpr uint32_t kIrqLines = 4;
+constexpr uint32_t kIrqLines = 5;
 
 class InterruptController {
  public:

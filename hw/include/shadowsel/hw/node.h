@@ -2,7 +2,8 @@
 // One CPU node's hardware: private memory, interrupt lines, a one-shot timer
 // and the bus interface. The CPU's execution (and its scheduler) is software
 // and lives in the driver's Kernel, which runs on this node. A node may also
-// have a notify engine (null on the software path, --notify sw).
+// have a notify engine (null on the software path, --notify sw) and, on I/O
+// nodes, a network port.
 #pragma once
 
 #include <systemc>
@@ -13,6 +14,7 @@
 #include "shadowsel/hw/bus_interface.h"
 #include "shadowsel/hw/interrupt.h"
 #include "shadowsel/hw/memory.h"
+#include "shadowsel/hw/net_port.h"
 #include "shadowsel/hw/params.h"
 
 namespace shadowsel::hw {
@@ -36,6 +38,9 @@ class Node : public sc_core::sc_module {
   const NotifyEngine* engine() const { return engine_.get(); }
   /// Installs the engine (during elaboration); the BIU routes engine packets to it.
   void attach_engine(std::unique_ptr<NotifyEngine> e);
+  /// This node's network port (I/O nodes, during elaboration), and it or nullptr.
+  NetPort& add_net_port();
+  NetPort* net_port() { return net_port_.get(); }
 
   /// Raises IrqLine::kTimer at `cycle` (replacing any earlier setting).
   void timer_arm(uint64_t cycle);
@@ -52,6 +57,7 @@ class Node : public sc_core::sc_module {
   InterruptController irq_;
   BusInterface biu_;
   std::unique_ptr<NotifyEngine> engine_;
+  std::unique_ptr<NetPort> net_port_;
   sc_core::sc_event timer_ev_;
 };
 

@@ -22,23 +22,25 @@ inline void wait_until(const std::function<bool()>& cond) {
   while (!cond()) shadowsel_usleep(100);
 }
 
-/// 127.0.0.1:port, `port` in host order.
-inline sockaddr_in address(uint16_t port) {
+/// addr:port (127.0.0.1 unless given), both in host order.
+inline sockaddr_in address(uint16_t port, uint32_t addr = INADDR_LOOPBACK) {
   sockaddr_in a{};
   a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_addr.s_addr = htonl(addr);
   a.sin_port = htons(port);
   return a;
 }
 
-/// A socket bound to 127.0.0.1:port (0: any free port) and listening; its port into
+/// A socket bound to 127.0.0.1:port (0: any free port; `addr` instead of 127.0.0.1 if
+/// given, e.g. INADDR_ANY to hear the network too) and listening; its port into
 /// *bound. SO_REUSEPORT first if `reuseport`. -1 on any failure.
-inline int listen_on(uint16_t port, bool reuseport, uint16_t* bound, int backlog = 64) {
+inline int listen_on(uint16_t port, bool reuseport, uint16_t* bound, int backlog = 64,
+                     uint32_t addr = INADDR_LOOPBACK) {
   const int fd = shadowsel_socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return -1;
   const int one = 1;
   if (reuseport && shadowsel_setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) return -1;
-  sockaddr_in a = address(port);
+  sockaddr_in a = address(port, addr);
   if (shadowsel_bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return -1;
   if (shadowsel_listen(fd, backlog) != 0) return -1;
   socklen_t len = sizeof a;

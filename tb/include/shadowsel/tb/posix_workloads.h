@@ -14,5 +14,10 @@ void install_pipeline(Simulation& sim);
 /// other CPUs (tb/src/socket_workloads.cpp). Throws std::invalid_argument when
 /// K is not below the number of CPUs.
 void install_socket_server(Simulation& sim);
+/// "net_server": the same server with the network's remote hosts as its clients.
+void install_net_server(Simulation& sim);
+/// "net_echo": an echo server on CPU 1 for the remote hosts, TCP or UDP
+/// (tb/src/net_workloads.cpp).
+void install_net_echo(Simulation& sim);
 
 }  // namespace shadowsel::tb

@@ -17,7 +17,8 @@ namespace shadowsel::tb {
 
 /// What the simulated processes do. Each kind is a traffic generator in tb/workloads.
 struct WorkloadParams {
-  std::string kind = "ring";      ///< "ring", "saturate", "idle_gap", "dedup", "pipeline" or "socket_server"
+  std::string kind = "ring";      ///< "ring", "saturate", "idle_gap", "dedup", "pipeline", "socket_server",
+                                  ///< "net_server" or "net_echo"
   uint32_t messages = 200;        ///< messages each sending process sends
   uint32_t bytes = 256;           ///< payload of a message, bytes
   uint32_t bytes_max = 0;         ///< if > bytes: payload uniform in [bytes, bytes_max]
@@ -45,12 +46,29 @@ struct WorkloadParams {
 /// behavioural model, as Verilated RTL, or both in lockstep.
 enum class NotifyPath { kSw, kModel, kRtl, kLockstep };
 
-/// Which CPUs carry network ports (docs/sockets.md).
+/// Which CPUs carry network ports (docs/sockets.md), and the link of the first one to
+/// the testbench network (docs/network.md).
 struct NetworkParams {
   /// Each runs a network I/O process; the first makes the sockets of every CPU.
   std::vector<uint32_t> io_cpus{0};
   /// "FILE:LINE" of `network.io_cpus` when the file gave it, for messages; else empty.
   std::string io_cpus_where;
+  uint64_t link_mbit_per_s = 1000;  ///< the link's bandwidth, each way
+  uint64_t link_latency_ns = 10000; ///< a frame's propagation and switching delay, each way
+};
+
+/// The remote hosts of the testbench network (docs/network.md): each sends requests
+/// (TCP) or datagrams (UDP) to a port of the I/O node and checks what comes back.
+struct HostParams {
+  uint32_t count = 0;             ///< H: hosts on the link; 0 attaches no link
+  std::string protocol = "tcp";   ///< "tcp" or "udp"
+  uint32_t port = 7000;           ///< the I/O node's port every host sends to
+  uint32_t messages = 100;        ///< requests (datagrams) each host sends
+  uint32_t bytes = 256;           ///< size of each, bytes
+  uint32_t bytes_max = 0;         ///< if > bytes: each size uniform in [bytes, bytes_max]
+  uint64_t interval_cycles = 0;   ///< request r goes no earlier than start + r x this
+  uint32_t outstanding = 1;       ///< requests a host has sent before the first one's reply (tcp)
+  uint64_t start_cycles = 0;      ///< when the hosts connect (tcp) or send their first datagram
 };
 
 struct Scenario {
@@ -58,6 +76,7 @@ struct Scenario {
   std::string name;  ///< free text from the file's `name` key; empty if not given
   hw::MachineParams machine;
   NetworkParams network;
+  HostParams hosts;
   WorkloadParams workload;
   NotifyPath notify = NotifyPath::kSw;
   std::string notify_where;  ///< "FILE:LINE: notify = ..." when the file chose it, for messages

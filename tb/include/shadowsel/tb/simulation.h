@@ -17,6 +17,7 @@
 #include "shadowsel/hw/platform.h"
 #include "shadowsel/sim/recorder.h"
 #include "shadowsel/sim/stats.h"
+#include "shadowsel/tb/network.h"
 #include "shadowsel/tb/scenario.h"
 
 namespace shadowsel::tb {
@@ -46,6 +47,8 @@ class Simulation {
   drv::PosixKernel& posix(uint32_t cpu) { return *posix_.at(cpu); }
   fw::CpuServices& services(uint32_t cpu) { return *services_.at(cpu); }
   uint32_t cpus() const { return static_cast<uint32_t>(kernels_.size()); }
+  /// The testbench network on the first I/O CPU's port, or nullptr (no hosts).
+  Network* network() { return network_.get(); }
   sim::Stats& stats() { return stats_; }
   sim::Recorder& recorder() { return rec_; }
 
@@ -59,6 +62,7 @@ class Simulation {
   void register_select_totals();
   /// The user processes still alive, summarised for a stall or cycle-limit report.
   std::string unfinished() const;
+  std::string unfinished_processes() const;
   /// Why the machine cannot move, when it knows (both lanes down), as "...; "; else "".
   std::string stall_cause() const;
   Scenario s_;
@@ -69,6 +73,7 @@ class Simulation {
   drv::FileSystem fs_;
   std::vector<std::unique_ptr<drv::PosixKernel>> posix_;
   std::vector<std::unique_ptr<fw::CpuServices>> services_;
+  std::unique_ptr<Network> network_;
   uint64_t live_ = 0;  ///< non-daemon processes not yet exited
   uint64_t sim_cycles_ = 0;
 };
