@@ -12,6 +12,7 @@ void NetPort::receive(NetFrame f) {
   f.arrived_at = now_cycles();
   ++c_.rx_frames;
   c_.rx_bytes += f.payload.size();
+  if (!f.payload.empty()) ++c_.rx_data_frames;
   rx_.push_back(std::move(f));
   c_.rx_ring_peak = std::max<uint64_t>(c_.rx_ring_peak, rx_.size());
   irq_.raise(IrqLine::kNetPort);
@@ -37,6 +38,7 @@ void NetPort::transmit(NetFrame f) {
 void NetPort::register_stats(sim::Stats& s, const std::string& prefix) const {
   s.counter(prefix + "rx_frames", &c_.rx_frames, "frames", "frames received from the link");
   s.counter(prefix + "rx_bytes", &c_.rx_bytes, "bytes", "payload bytes received from the link");
+  s.counter(prefix + "rx_data_frames", &c_.rx_data_frames, "frames", "frames received with a payload");
   s.counter(prefix + "tx_frames", &c_.tx_frames, "frames", "frames sent to the link");
   s.counter(prefix + "tx_bytes", &c_.tx_bytes, "bytes", "payload bytes sent to the link");
   s.counter(prefix + "rx_ring_peak", &c_.rx_ring_peak, "frames", "most frames waiting in the receive ring");

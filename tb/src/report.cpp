@@ -124,16 +124,35 @@ std::string summary(Simulation& sim, const RunResult& r) {
                          st.value("select.ne.driver_cycles_per_notification"));
     }
   }
-  if (s.workload.kind == "socket_server") {
+  if (Network* net = sim.network()) {
+    // What the hosts sent and got back, and the link (docs/network.md).
+    const NetworkCounters& c = net->counters();
+    const auto& rtt = net->round_trips();
+    out += fmt::format("hosts       {} of {} done, {} requests sent ({} bytes), {} replies checked ({} bytes), {} "
+                       "lost, {} connect failures; round trip p50 {} p99 {} cycles\n",
+                       c.hosts_done, s.hosts.count, c.requests_sent, c.bytes_sent, c.replies_received,
+                       c.bytes_received, c.datagrams_lost, c.connect_failures, rtt.percentile(50),
+                       rtt.percentile(99));
+    const double cyc = r.cycles ? double(r.cycles) : 1.0;
+    out += fmt::format("link        to node {} frames ({} bytes), to hosts {} frames ({} bytes); busy {:.1f}% and "
+                       "{:.1f}%\n",
+                       c.to_node_frames, c.to_node_bytes, c.to_hosts_frames, c.to_hosts_bytes,
+                       100.0 * double(c.to_node_busy_cycles) / cyc, 100.0 * double(c.to_hosts_busy_cycles) / cyc);
+  }
+  if (s.workload.kind == "socket_server" || s.workload.kind == "net_server") {
     // What the server did, and how the network I/O processes carried it (docs/scenarios.md).
     auto& st = sim.stats();
-    const double want = double(s.workload.clients) * s.workload.messages;
-    const bool all = st.value("workload.requests") == want && st.value("workload.replies") == want;
-    out += fmt::format("sockets     {:.0f} connections, {:.0f} requests read ({:.0f} bytes), {:.0f} replies read "
-                       "({:.0f} bytes), {:.0f} reader turns; {}\n",
+    const bool remote = s.workload.kind == "net_server";  // the hosts read and check the replies
+    const double want =
+        remote ? double(s.hosts.count) * s.hosts.messages : double(s.workload.clients) * s.workload.messages;
+    const bool all = st.value("workload.requests") == want && (remote || st.value("workload.replies") == want);
+    const std::string replies = remote ? "replies checked by the hosts"
+                                       : fmt::format("{:.0f} replies read ({:.0f} bytes)", st.value("workload.replies"),
+                                                     st.value("workload.reply_bytes"));
+    out += fmt::format("sockets     {:.0f} connections, {:.0f} requests read ({:.0f} bytes), {}, {:.0f} reader turns; "
+                       "{}\n",
                        st.value("workload.connections"), st.value("workload.requests"),
-                       st.value("workload.request_bytes"), st.value("workload.replies"),
-                       st.value("workload.reply_bytes"), st.value("workload.reader_switches"),
+                       st.value("workload.request_bytes"), replies, st.value("workload.reader_switches"),
                        all ? "every byte checked" : fmt::format("{:.0f} of each expected", want));
     for (uint32_t cpu : s.network.io_cpus) {
       const std::string p = fmt::format("cpu.{}.net_io.", cpu);

@@ -1228,6 +1228,88 @@ TEST_P(CliSocketScenarios, ContentionWithTwoReadersHoldsData) {
 INSTANTIATE_TEST_SUITE_P(Paths, CliSocketScenarios, testing::Values("sw", "model"),
                          [](const testing::TestParamInfo<const char*>& info) { return std::string(info.param); });
 
+// ---------------------------------------------------------------------------
+// Network scenarios shipped in tb/scenarios (docs/network.md): remote hosts on the
+// link of the I/O node's port
+// ---------------------------------------------------------------------------
+
+// One run of a network scenario: it finishes, every host is done with every reply
+// checked (a host fails the run on a wrong byte), and the statistics are returned.
+std::optional<json> run_network_scenario(const std::string& file, const char* notify, int hosts, int messages) {
+  TempDir out;
+  const Result r = run_shadowsel({"--scenario", (kShipped / file).string(), "--notify", notify, "--out", out.str()});
+  expect_clean_exit(r, 0);
+  if (testing::Test::HasFatalFailure()) return std::nullopt;
+  const std::string done = "hosts       " + std::to_string(hosts) + " of " + std::to_string(hosts) + " done, " +
+                           std::to_string(hosts * messages) + " requests sent";
+  EXPECT_NE(r.out.find(done), std::string::npos) << r.describe();
+  std::string error;
+  const auto stats = parse_json_file(out / "stats.json", &error);
+  EXPECT_TRUE(stats) << error;
+  if (!stats) return std::nullopt;
+  EXPECT_EQ(stats->at("end").get<std::string>(), "finished");
+  const json& h = stats->at("stats").at("network").at("hosts");
+  EXPECT_EQ(h.at("done").get<int>(), hosts);
+  EXPECT_EQ(h.at("requests_sent").get<int>(), hosts * messages);
+  EXPECT_EQ(h.at("replies_received").get<int>(), hosts * messages);
+  EXPECT_EQ(h.at("connect_failures").get<int>(), 0);
+  EXPECT_EQ(h.at("datagrams_lost").get<int>(), 0);
+  // What the hosts sent crossed the link and the port, and what came back too.
+  const json& link = stats->at("stats").at("network").at("link");
+  const json& port = stats->at("stats").at("cpu").at("0").at("net_port");
+  EXPECT_EQ(link.at("to_node_bytes").get<int64_t>(), h.at("bytes_sent").get<int64_t>());
+  EXPECT_EQ(port.at("rx_bytes").get<int64_t>(), h.at("bytes_sent").get<int64_t>());
+  EXPECT_EQ(port.at("tx_bytes").get<int64_t>(), link.at("to_hosts_bytes").get<int64_t>());
+  return stats->at("stats");
+}
+
+class CliNetworkScenarios : public testing::TestWithParam<const char*> {};
+
+// One reader CPU: the data of each frame from a host goes to the server's shadow
+// socket in one push, and no read is served at the real socket.
+TEST_P(CliNetworkScenarios, ServerForHostsForwardsEachFrame) {
+  const auto s = run_network_scenario("net_server.toml", GetParam(), 4, 20);
+  if (!s) return;
+  const json& io = s->at("cpu").at("0").at("net_io");
+  EXPECT_EQ(io.at("remote_connections").get<int>(), 4);
+  EXPECT_EQ(io.at("held_reads").get<int>(), 0);
+  EXPECT_EQ(io.at("to_contention").get<int>(), 0);
+  const int64_t data = s->at("workload").at("request_bytes").get<int64_t>() + 4 * 4;  // and the hellos
+  EXPECT_EQ(io.at("forwarded_bytes").get<int64_t>(), data);
+  // At most one push per frame that arrived (data, FIN) plus one per connection's state.
+  EXPECT_LE(io.at("pushes").get<int64_t>(), io.at("frames_in").get<int64_t>() + 4);
+  EXPECT_EQ(s->at("workload").at("requests").get<int>(), 80);
+}
+
+// Two reader CPUs: each connection is read on both in turn, so reads are served
+// at the real socket on the I/O node.
+TEST_P(CliNetworkScenarios, ServerForHostsWithTwoReadersContends) {
+  const auto s = run_network_scenario("net_contention.toml", GetParam(), 4, 20);
+  if (!s) return;
+  const json& io = s->at("cpu").at("0").at("net_io");
+  EXPECT_GE(io.at("to_contention").get<int>(), 4);
+  EXPECT_GT(io.at("held_reads").get<int>(), 0);
+  EXPECT_EQ(s->at("workload").at("reader_switches").get<int>(), 4 * 19);
+}
+
+TEST_P(CliNetworkScenarios, EchoOverTcp) {
+  const auto s = run_network_scenario("net_echo.toml", GetParam(), 3, 50);
+  if (!s) return;
+  EXPECT_EQ(s->at("workload").at("connections").get<int>(), 3);
+  EXPECT_EQ(s->at("workload").at("echoed_bytes").get<int64_t>(),
+            s->at("network").at("hosts").at("bytes_sent").get<int64_t>());
+}
+
+TEST_P(CliNetworkScenarios, EchoOverUdp) {
+  const auto s = run_network_scenario("net_echo_udp.toml", GetParam(), 3, 50);
+  if (!s) return;
+  EXPECT_EQ(s->at("workload").at("datagrams").get<int>(), 150);
+  EXPECT_EQ(s->at("cpu").at("0").at("net_io").at("datagrams_dropped").get<int>(), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, CliNetworkScenarios, testing::Values("sw", "model", "rtl"),
+                         [](const testing::TestParamInfo<const char*>& info) { return std::string(info.param); });
+
 // --cpus can take away the CPUs the socket scenario's readers need: one line, exit 2.
 TEST(CliSocketScenarios, CpusOverrideBelowReadersIsBadInput) {
   TempDir out;

@@ -55,6 +55,7 @@ inline constexpr uint32_t kLinkNet = 0x0A000000, kLinkMask = 0xFF000000;
 
 struct NetPortCounters {
   uint64_t rx_frames = 0, rx_bytes = 0;  ///< from the link (payload bytes)
+  uint64_t rx_data_frames = 0;           ///< of them, frames with a payload
   uint64_t tx_frames = 0, tx_bytes = 0;  ///< to the link
   uint64_t rx_ring_peak = 0;             ///< most frames waiting in the receive ring
 };
