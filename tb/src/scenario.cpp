@@ -628,6 +628,11 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
                                              s.network.io_cpus[i]));
   }
   if (w.kind == "net_server" || w.kind == "net_echo") {
+    if (h.count == 0 && line_of(host_lines, "count") != 0)
+      r.fail(line_of(host_lines, "count"),
+             fmt::format("hosts.count: must be at least 1 for {}, which serves the remote hosts (docs/network.md), "
+                         "got 0",
+                         w.kind));
     if (h.count == 0)
       r.fail(line_of(workload_lines, "kind"),
              fmt::format("workload.kind: {} serves the remote hosts: hosts.count must be at least 1 "
@@ -655,6 +660,11 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
              fmt::format("workload.readers: must be below cpus ({}): readers run on CPUs 1..readers and the "
                          "clients on the others, got {}",
                          m.cpus, w.readers));
+    }
+    if (w.bytes_max > kMaxSocketBytes) {
+      r.fail(line_of(workload_lines, "bytes_max"),
+             fmt::format("workload.bytes_max: must be 0 or {} for socket_server, got {}",
+                         range_text(w.bytes, kMaxSocketBytes), w.bytes_max));
     }
     if (w.messages == 0 || w.bytes == 0 || w.bytes > kMaxSocketBytes) {
       const char* key = w.messages == 0 ? "messages" : "bytes";

@@ -40,10 +40,19 @@ COMPANIONS = {
     ("bytes", "hi"): [("", "memory_kib", 65536), ("workload", "messages", 2)],
     ("reply_bytes", "hi"): [("", "memory_kib", 65536), ("workload", "messages", 2)],
 }
+# Keys of [network] and [hosts] take effect only with hosts and a workload serving them.
+SERVED = [("workload", "kind", '"net_echo"'), ("hosts", "count", 1)]
+# Companions that hold for a key of one table only: (table, key, which).
+TABLE_COMPANIONS = {
+    ("hosts", "count", "hi"): [("hosts", "messages", 1)],
+    # 1 MiB requests are real bytes through the machine: a few are enough.
+    ("hosts", "bytes", "hi"): [("hosts", "messages", 2)],
+    ("hosts", "bytes_max", "hi"): [("hosts", "messages", 2)],
+}
 INT64_MAX = 2**63 - 1
 # Keys that are an amount of work: their highest value runs long by design, so it runs
 # against a smaller cycle limit (a hang is then still a hang, not a long run).
-WORK_KEYS = {"messages", "rounds"}
+WORK_KEYS = {"messages", "rounds", "count"}
 WORK_MAX_CYCLES = 20_000_000
 
 
@@ -100,7 +109,10 @@ def documented_ranges(docs):
 
 
 def scenario_text(table, key, value, companions):
-    top, sections = [], {"bus": [], "costs": [], "workload": []}
+    top, sections = [], {"bus": [], "costs": [], "network": [], "hosts": [], "workload": []}
+    if table in ("network", "hosts"):
+        given = {(t, k) for t, k, _ in companions} | {(table, key)}
+        companions = [c for c in SERVED if (c[0], c[1]) not in given] + list(companions)
     for t, k, v in companions:
         (top if t == "" else sections[t]).append(f"{k} = {value if v is None else v}")
     kind = KIND_OF.get(key) if table == "workload" else None
@@ -165,7 +177,8 @@ def main():
                 continue
             values = [("lo", lo), ("hi", hi)]
             for which, value in values:
-                comp = COMPANIONS.get((key, which), [])
+                comp = TABLE_COMPANIONS.get((table, key, which)) or (
+                    COMPANIONS.get((key, which), []) if table in ("", "workload", "bus", "costs") else [])
                 if value == "same":  # e.g. think_jitter_cycles up to think_cycles
                     value = 10**6
                 text = scenario_text(table, key, value, comp)
