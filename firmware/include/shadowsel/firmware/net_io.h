@@ -24,6 +24,7 @@
 #include "shadowsel/driver/posix_kernel.h"
 #include "shadowsel/driver/socket.h"
 #include "shadowsel/driver/wire.h"
+#include "shadowsel/firmware/io_interest.h"
 #include "shadowsel/sim/stats.h"
 
 namespace shadowsel::fw {
@@ -42,12 +43,12 @@ struct NetIoCounters {
   uint64_t notifications_sent = 0;  ///< notifications of recorded interest
 };
 
-class NetworkIo final : public drv::SocketOwner {
+class NetworkIo final : public drv::IoObjectOwner {
  public:
   explicit NetworkIo(drv::PosixKernel& px);
   ~NetworkIo() override;
   void start();
-  std::optional<drv::ObjectState> socket_state(uint32_t id) const override;
+  std::optional<drv::ObjectState> object_state(uint32_t id) const override;
   const NetIoCounters& counters() const { return c_; }
   uint64_t cpu_cycles() const;
   void register_stats(sim::Stats& s) const;
@@ -123,8 +124,6 @@ class NetworkIo final : public drv::SocketOwner {
   void close(drv::Process& self, Socket& s, uint64_t unread);
   void reply(drv::Process& self, uint32_t to, uint64_t corr, int64_t ret, uint32_t version,
              std::span<const uint8_t> data);
-  void send_state(drv::Process& self, uint32_t to, drv::AgentMsg kind, const drv::SelectKey& k,
-                  const drv::ObjectState& s, bool ready);
   void step();  ///< charges one table lookup
 
   drv::PosixKernel& px_;
@@ -136,6 +135,7 @@ class NetworkIo final : public drv::SocketOwner {
   uint32_t next_port_ = kFirstEphemeralPort;
   std::map<uint32_t, uint32_t> rr_;  ///< port -> next listener in turn (SO_REUSEPORT)
   NetIoCounters c_;
+  IoInterest interest_;  ///< the remote interest table (T10), answers and notifications
 
   static constexpr uint32_t kFirstEphemeralPort = 32768;  ///< Linux's ip_local_port_range
   static constexpr uint32_t kLastEphemeralPort = 60999;
