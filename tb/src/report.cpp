@@ -185,6 +185,16 @@ void prepare_output_dir(const std::string& dir) {
   if (!closed) throw std::runtime_error(fmt::format("{}: cannot write: {}", dir, std::strerror(close_err)));
 }
 
+std::vector<std::string> tty_outputs(Simulation& sim) {
+  std::vector<std::string> out;
+  if (const fw::TelnetIo* t = sim.telnet()) {
+    for (uint32_t i = 0; i < t->lines(); ++i) {
+      if (t->used(i)) out.push_back(fmt::format("tty{}.txt", i));
+    }
+  }
+  return out;
+}
+
 void write_outputs(Simulation& sim, const RunResult& r, const std::string& dir) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -206,6 +216,11 @@ void write_outputs(Simulation& sim, const RunResult& r, const std::string& dir) 
   run["sim_mcycles_per_wall_s"] = r.wall_s > 0 ? r.cycles / r.wall_s / 1e6 : 0.0;
   run["activations"] = r.activations;
   write_file(fs::path(dir) / "run.json", run.dump(2) + "\n");
+  // What each used TTY line's terminal received (output and echo), byte for byte.
+  for (const std::string& name : tty_outputs(sim)) {
+    const uint32_t line = static_cast<uint32_t>(std::stoul(name.substr(3)));
+    write_file(fs::path(dir) / name, sim.telnet()->output(line));
+  }
 }
 
 }  // namespace shadowsel::tb

@@ -140,6 +140,8 @@ void install_workload(Simulation& sim) {
     install_pipeline(sim);
   } else if (kind == "socket_server") {
     install_socket_server(sim);
+  } else if (kind == "tty_echo") {
+    install_tty_echo(sim);
   } else {
     throw std::invalid_argument("unknown workload kind " + kind);
   }

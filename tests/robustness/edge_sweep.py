@@ -39,7 +39,11 @@ COMPANIONS = {
     # 16 MiB payloads are real bytes moved in 64-byte packets: a few are enough.
     ("bytes", "hi"): [("", "memory_kib", 65536), ("workload", "messages", 2)],
     ("reply_bytes", "hi"): [("", "memory_kib", 65536), ("workload", "messages", 2)],
+    # [[tty.input]]: the highest line exists only with that many lines.
+    ("line", "hi"): [("tty", "lines", 256)],
 }
+# The keys an array-of-tables entry needs besides the one swept (values the docs allow).
+REQUIRED = {"tty.input": {"line": 0, "at_cycle": 0, "text": '"x"'}}
 INT64_MAX = 2**63 - 1
 # Keys that are an amount of work: their highest value runs long by design, so it runs
 # against a smaller cycle limit (a hang is then still a hang, not a long run).
@@ -82,7 +86,7 @@ def documented_ranges(docs):
     table = ""
     out = []
     for line in open(docs, encoding="utf-8"):
-        h = re.match(r"## `\[(\w+)\]`", line)
+        h = re.match(r"## `\[(\w+)\]`", line) or re.match(r"## `\[\[(\w+\.\w+)\]\]`", line)
         if h:
             table = h.group(1)
         elif line.startswith("## "):
@@ -100,7 +104,7 @@ def documented_ranges(docs):
 
 
 def scenario_text(table, key, value, companions):
-    top, sections = [], {"bus": [], "costs": [], "workload": []}
+    top, sections = [], {"bus": [], "costs": [], "workload": [], "tty": [], "tty.input": []}
     for t, k, v in companions:
         (top if t == "" else sections[t]).append(f"{k} = {value if v is None else v}")
     kind = KIND_OF.get(key) if table == "workload" else None
@@ -111,10 +115,14 @@ def scenario_text(table, key, value, companions):
                 sections["workload"].append("rounds = 3")
     target = top if table == "" else sections[table]
     target.append(f"{key} = {value}")
+    for k, v in REQUIRED.get(table, {}).items():
+        if k != key:
+            target.append(f"{k} = {v}")
     text = "\n".join(top) + "\n"
     for name, lines in sections.items():
         if lines:
-            text += f"[{name}]\n" + "\n".join(lines) + "\n"
+            header = f"[[{name}]]" if name in REQUIRED else f"[{name}]"
+            text += header + "\n" + "\n".join(lines) + "\n"
     return text
 
 

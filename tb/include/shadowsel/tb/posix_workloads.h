@@ -14,5 +14,9 @@ void install_pipeline(Simulation& sim);
 /// other CPUs (tb/src/socket_workloads.cpp). Throws std::invalid_argument when
 /// K is not below the number of CPUs.
 void install_socket_server(Simulation& sim);
+/// "tty_echo": readers on CPUs 1..K select /dev/tty0, read each typed line and write a
+/// reply (tb/src/tty_workloads.cpp). Throws std::invalid_argument when K is not below
+/// the number of CPUs or there is no TTY line.
+void install_tty_echo(Simulation& sim);
 
 }  // namespace shadowsel::tb
