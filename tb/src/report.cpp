@@ -144,6 +144,16 @@ std::string summary(Simulation& sim, const RunResult& r) {
                          st.value(p + "reclaimed_bytes"));
     }
   }
+  if (s.workload.kind == "tty_echo") {
+    // What the readers did, and how the telnet I/O process served them (docs/ttys.md).
+    auto& st = sim.stats();
+    const std::string p = fmt::format("cpu.{}.telnet_io.", s.network.io_cpus.front());
+    out += fmt::format("ttys        {:.0f} lines read ({:.0f} bytes), {:.0f} replies, {:.0f} reads found the line "
+                       "taken; telnet_io {:.0f} ops, {:.0f} answers, {:.0f} notifications\n",
+                       st.value("workload.lines"), st.value("workload.line_bytes"), st.value("workload.replies"),
+                       st.value("workload.empty_reads"), st.value(p + "ops"), st.value(p + "answers_sent"),
+                       st.value(p + "notifications_sent"));
+  }
   uint64_t undeliverable = 0, deferred = 0;
   for (uint32_t i = 0; i < sim.cpus(); ++i) {
     undeliverable += sim.kernel(i).msg().counters().undeliverable;

@@ -1272,6 +1272,7 @@ TEST_P(CliTtyScenario, TtyEchoWritesTheTerminalsOutput) {
   expect_clean_exit(r, 0);
   if (HasFatalFailure()) return;
   EXPECT_NE(r.out.find(out.str() + "/tty0.txt"), std::string::npos) << r.describe();
+  EXPECT_NE(r.out.find("ttys        4 lines read (39 bytes), 4 replies"), std::string::npos) << r.describe();
   std::ifstream in(out / "tty0.txt", std::ios::binary);
   ASSERT_TRUE(in) << "no tty0.txt\n" << r.describe();
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
