@@ -38,7 +38,7 @@ enum class AgentMsg : uint8_t {
   kSockReclaim = 16, ///< I/O process -> the forwarding CPU's agent: owner u32, id u32 (contention mode starts)
   kSockReturn = 17,  ///< agent -> I/O process: owner u32, id u32, read unacknowledged u32, unread (put_unread)
   // TTYs (tty.h): the line process -> the telnet I/O process on the same CPU
-  kTtyInput = 18,    ///< post: line u32, bytes typed on its terminal
+  kTtyInput = 19,    ///< post: line u32, bytes typed on its terminal (not 18: kNetFrame on main)
 };
 
 /// What a kSockPush tells a shadow besides its data.

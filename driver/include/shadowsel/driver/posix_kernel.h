@@ -48,7 +48,7 @@ constexpr uint32_t kNetIoTimerPort = 8;
 /// the first I/O CPU with its line input (the terminal side), docs/ttys.md.
 constexpr uint32_t kTtyAgentPort = 5;
 constexpr uint32_t kTelnetIoPort = 7;
-constexpr uint32_t kTelnetLinePort = 9;
+constexpr uint32_t kTelnetLinePort = 10;  // not 9: the network port's receive process (kNetRxPort) on main
 
 /// A pipe, FIFO or socket: the CPU holding its real structure and its id there (a
 /// socket's id has kSocketObjectBit set: one object name space per owner CPU).
