@@ -13,6 +13,7 @@ const FileOps& regular_file_ops();
 const FileOps& directory_ops();
 const FileOps& console_ops();
 const FileOps& socket_file_ops();
+const FileOps& tty_file_ops();
 
 int64_t FileOps::lseek(OpenFile&, int64_t, int) const { return -ESPIPE; }
 
@@ -47,6 +48,8 @@ const FileOps& file_ops(OpenFile::Type t) {
       return console_ops();
     case OpenFile::Type::kSocket:
       return socket_file_ops();
+    case OpenFile::Type::kTty:
+      return tty_file_ops();
   }
   throw std::logic_error("open file of an unknown kind");
 }

@@ -78,7 +78,7 @@ std::map<std::pair<uint32_t, uint32_t>, uint64_t>& changed_at_table() {
   return t;
 }
 
-// A socket's poll bits as socket_state flags, and back.
+// A socket's or TTY's poll bits as socket_state flags, and back.
 constexpr std::pair<short, uint32_t> kSocketBits[] = {
     {POLLIN | POLLRDNORM, ne::SocketState::kIn}, {POLLOUT | POLLWRNORM, ne::SocketState::kOut},
     {POLLRDHUP, ne::SocketState::kRdhup},        {POLLHUP, ne::SocketState::kHup},
@@ -103,7 +103,7 @@ uint8_t encode(const ObjectState& s, uint32_t version) {
 
 ObjectState decode(uint8_t b, uint32_t version, uint32_t owner, uint32_t object) {
   ObjectState s;
-  if (is_socket_object(object)) {
+  if (is_io_object(object)) {  // a socket or TTY: the owner's poll bits
     s.kind = ObjectState::Kind::kSocket;
     for (const auto& [poll, flag] : kSocketBits) {
       if (b & flag) s.events |= poll;
@@ -125,7 +125,7 @@ ObjectState decode(uint8_t b, uint32_t version, uint32_t owner, uint32_t object)
 // or a socket reset.
 ObjectState vanished(const SelectKey& k) {
   ObjectState s;
-  if (is_socket_object(k.object)) {
+  if (is_io_object(k.object)) {
     s.kind = ObjectState::Kind::kSocket;
     s.events = POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM | POLLRDHUP | POLLHUP | POLLERR;
   }

@@ -194,4 +194,14 @@ int shadowsel_gettimeofday(struct timeval* tv, void* tz) {
 
 void shadowsel_exit(int status) { px().sys_exit(self(), status); }
 
+// isatty() is tcgetattr() succeeding, as in glibc (errno ENOTTY or EBADF otherwise).
+int shadowsel_tcgetattr(int fd, struct termios* t) { return sys_result(px().sys_tcgetattr(self(), fd, t)); }
+int shadowsel_tcsetattr(int fd, int optional_actions, const struct termios* t) {
+  return sys_result(px().sys_tcsetattr(self(), fd, optional_actions, t));
+}
+int shadowsel_isatty(int fd) {
+  struct termios t;
+  return shadowsel_tcgetattr(fd, &t) == 0;
+}
+
 }  // extern "C"

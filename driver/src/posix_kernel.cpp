@@ -334,13 +334,26 @@ int PosixKernel::sys_pipe(Process& self, int fds[2]) {
 }
 
 std::optional<ObjectState> PosixKernel::object_state(uint32_t object) const {
-  if (is_socket_object(object)) return socket_owner_ ? socket_owner_->socket_state(object) : std::nullopt;
+  if (is_io_object(object)) {
+    const IoObjectOwner* o = is_socket_object(object) ? socket_owner_ : tty_owner_;
+    return o ? o->object_state(object) : std::nullopt;
+  }
   auto it = pipes_.find(object);
   if (it == pipes_.end()) return std::nullopt;
   return it->second->state();
 }
 
-void PosixKernel::socket_changed(uint32_t object, const ObjectState& s) {
+void PosixKernel::set_io_owner(uint32_t kind_bit, IoObjectOwner* o) {
+  if (kind_bit == kSocketObjectBit) {
+    socket_owner_ = o;
+  } else if (kind_bit == kTtyObjectBit) {
+    tty_owner_ = o;
+  } else {
+    throw std::logic_error("set_io_owner: not an I/O object kind bit");
+  }
+}
+
+void PosixKernel::io_object_changed(uint32_t object, const ObjectState& s) {
   if (ne_) ne_->object_changed(object, s);
 }
 
@@ -598,6 +611,12 @@ int PosixKernel::sys_open(Process& self, const std::string& path, int flags, uin
       if (r < 0) return r;
       break;
     }
+    case FsNode::Type::kTty:
+      // The line needs no per-open state at its owner (tty.h): the name says where it is.
+      f.type = OpenFile::Type::kTty;
+      f.node = nullptr;
+      f.conn = ConnId{node->home_cpu, node->pipe_id, false};
+      break;
   }
   return install(self, make_open_file(f));
 }

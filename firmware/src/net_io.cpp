@@ -26,11 +26,14 @@ using drv::WireReader;
 using drv::WireWriter;
 using namespace net_io_detail;
 
-NetworkIo::NetworkIo(drv::PosixKernel& px) : px_(px), port_(px.kernel().node().net_port()) {
-  px_.set_socket_owner(this);
+NetworkIo::NetworkIo(drv::PosixKernel& px)
+    : px_(px),
+      port_(px.kernel().node().net_port()),
+      interest_(px, drv::kSocketAgentPort, &c_.answers_sent, &c_.notifications_sent) {
+  px_.set_io_owner(drv::kSocketObjectBit, this);
 }
 
-NetworkIo::~NetworkIo() { px_.set_socket_owner(nullptr); }
+NetworkIo::~NetworkIo() { px_.set_io_owner(drv::kSocketObjectBit, nullptr); }
 
 void NetworkIo::start() {
   process_ = &px_.kernel().spawn_service(drv::kNetIoPort, "net-io", [this](drv::Process& self) { run(self); });
@@ -172,7 +175,7 @@ drv::ObjectState NetworkIo::state_of(const Socket& s) const {
   return st;
 }
 
-std::optional<drv::ObjectState> NetworkIo::socket_state(uint32_t id) const {
+std::optional<drv::ObjectState> NetworkIo::object_state(uint32_t id) const {
   auto it = socks_.find(id);
   if (it == socks_.end()) return std::nullopt;
   return state_of(*it->second);
@@ -231,50 +234,20 @@ void NetworkIo::changed(drv::Process& self, Socket& s) {
     }
   }
   // The remote interest table (T10 -> T12): notify every CPU whose interest is now met.
-  const drv::ObjectState st = state_of(s);
-  for (auto it = s.remote.begin(); it != s.remote.end();) {
-    step();
-    auto& [read, write] = it->second;
-    for (Interest i : {Interest::kRead, Interest::kWrite}) {
-      bool& wanted = i == Interest::kRead ? read : write;
-      if (!wanted || !drv::interest_ready(st, i, 0)) continue;
-      wanted = false;
-      ++c_.notifications_sent;
-      send_state(self, it->first, AgentMsg::kNotify, drv::SelectKey{me, s.id, static_cast<uint8_t>(i), 0}, st,
-                 true);
-    }
-    it = read || write ? std::next(it) : s.remote.erase(it);
-  }
-  px_.socket_changed(s.id, st);  // the notify engine's remembered interest
-}
-
-void NetworkIo::send_state(drv::Process& self, uint32_t to, AgentMsg kind, const drv::SelectKey& k,
-                           const drv::ObjectState& s, bool ready) {
-  WireWriter m;
-  m.put(kind).put(k.owner).put(k.object).put(k.event).put(k.version);
-  drv::put_state(m, s);
-  m.put<uint8_t>(ready);
-  self.post(drv::Address{to, drv::kSocketAgentPort}, m.data());
+  interest_.changed(self, s.id, state_of(s));
 }
 
 void NetworkIo::on_subscribe(drv::Process& self, const drv::SelectKey& k, uint32_t from) {
   step();
   Socket* s = find(k.object);
-  const auto i = static_cast<Interest>(k.event);
   drv::ObjectState st;
   if (s) {
     st = state_of(*s);
-  } else {  // closed meanwhile: as after a reset
+  } else {  // closed meanwhile: as after a reset (ready either way: nothing is recorded)
     st.kind = drv::ObjectState::Kind::kSocket;
     st.events = POLLHUP | POLLERR;
   }
-  const bool ready = drv::interest_ready(st, i, 0);
-  if (!ready) {
-    auto& [read, write] = s->remote[from];
-    (i == Interest::kRead ? read : write) = true;
-  }
-  ++c_.answers_sent;
-  send_state(self, from, AgentMsg::kAnswer, k, st, ready);
+  interest_.subscribe(self, k, from, st);
 }
 
 // --- life of a connection -------------------------------------------------------------------
@@ -326,6 +299,7 @@ void NetworkIo::close(drv::Process& self, Socket& s, uint64_t unread) {
       changed(self, *p);
     }
   }
+  interest_.erase(s.id);
   socks_.erase(s.id);
 }
 

@@ -58,8 +58,6 @@ struct NetworkIo::Socket {
   uint32_t epoch = 0;        ///< forwarding epochs so far (ShadowPush::epoch)
   bool reuseaddr = false, reuseport = false, nodelay = false, keepalive = false;
   std::map<uint32_t, uint32_t> cpus;  ///< descriptions per CPU
-  /// Remote interest table (T10): which CPUs' agents wait for what.
-  std::map<uint32_t, std::pair<bool, bool>> remote;  ///< cpu -> (read, write)
   /// What the forwarding CPU's shadow was last told.
   std::optional<uint32_t> pushed_to;
   short pushed_events = 0;

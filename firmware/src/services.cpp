@@ -15,9 +15,10 @@ using drv::AgentMsg;
 using drv::WireReader;
 using drv::WireWriter;
 
-CpuServices::CpuServices(drv::PosixKernel& px, bool network_io)
-    : pipes(px, false), fifos(px, true), sockets(px), procs(px) {
+CpuServices::CpuServices(drv::PosixKernel& px, bool network_io, uint32_t tty_lines)
+    : pipes(px, false), fifos(px, true), sockets(px), ttys(px), procs(px) {
   if (network_io) net = std::make_unique<NetworkIo>(px);
+  if (tty_lines) telnet = std::make_unique<TelnetIo>(px, tty_lines);
 }
 
 CpuServices::~CpuServices() = default;
@@ -26,8 +27,10 @@ void CpuServices::start() {
   pipes.start();
   fifos.start();
   sockets.start();
+  ttys.start();
   procs.start();
   if (net) net->start();
+  if (telnet) telnet->start();
 }
 
 // --- process manager ---------------------------------------------------------------------------

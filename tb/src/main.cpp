@@ -99,7 +99,9 @@ int sc_main(int argc, char* argv[]) {
     outputs_ok = false;
   }
   if (!outputs_ok) return 1;
-  std::cout << "outputs     " << out_dir << "/stats.json, " << out_dir << "/run.json"
+  std::string ttys;
+  for (const std::string& name : tb::tty_outputs(sim)) ttys += ", " + out_dir + "/" + name;
+  std::cout << "outputs     " << out_dir << "/stats.json, " << out_dir << "/run.json" << ttys
             << (cl.trace ? ", " + *cl.trace : "") << "\n";
   if (r.end == tb::RunResult::End::kLockstepMismatch) return 3;
   const bool ok = r.end == tb::RunResult::End::kFinished ||

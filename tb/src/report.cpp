@@ -163,6 +163,16 @@ std::string summary(Simulation& sim, const RunResult& r) {
                          st.value(p + "reclaimed_bytes"));
     }
   }
+  if (s.workload.kind == "tty_echo") {
+    // What the readers did, and how the telnet I/O process served them (docs/ttys.md).
+    auto& st = sim.stats();
+    const std::string p = fmt::format("cpu.{}.telnet_io.", s.network.io_cpus.front());
+    out += fmt::format("ttys        {:.0f} lines read ({:.0f} bytes), {:.0f} replies, {:.0f} reads found the line "
+                       "taken; telnet_io {:.0f} ops, {:.0f} answers, {:.0f} notifications\n",
+                       st.value("workload.lines"), st.value("workload.line_bytes"), st.value("workload.replies"),
+                       st.value("workload.empty_reads"), st.value(p + "ops"), st.value(p + "answers_sent"),
+                       st.value(p + "notifications_sent"));
+  }
   uint64_t undeliverable = 0, deferred = 0;
   for (uint32_t i = 0; i < sim.cpus(); ++i) {
     undeliverable += sim.kernel(i).msg().counters().undeliverable;
@@ -204,6 +214,16 @@ void prepare_output_dir(const std::string& dir) {
   if (!closed) throw std::runtime_error(fmt::format("{}: cannot write: {}", dir, std::strerror(close_err)));
 }
 
+std::vector<std::string> tty_outputs(Simulation& sim) {
+  std::vector<std::string> out;
+  if (const fw::TelnetIo* t = sim.telnet()) {
+    for (uint32_t i = 0; i < t->lines(); ++i) {
+      if (t->used(i)) out.push_back(fmt::format("tty{}.txt", i));
+    }
+  }
+  return out;
+}
+
 void write_outputs(Simulation& sim, const RunResult& r, const std::string& dir) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -225,6 +245,11 @@ void write_outputs(Simulation& sim, const RunResult& r, const std::string& dir) 
   run["sim_mcycles_per_wall_s"] = r.wall_s > 0 ? r.cycles / r.wall_s / 1e6 : 0.0;
   run["activations"] = r.activations;
   write_file(fs::path(dir) / "run.json", run.dump(2) + "\n");
+  // What each used TTY line's terminal received (output and echo), byte for byte.
+  for (const std::string& name : tty_outputs(sim)) {
+    const uint32_t line = static_cast<uint32_t>(std::stoul(name.substr(3)));
+    write_file(fs::path(dir) / name, sim.telnet()->output(line));
+  }
 }
 
 }  // namespace shadowsel::tb

@@ -53,6 +53,8 @@ constexpr int64_t kMaxSocketClients = 256;
 constexpr int64_t kMaxSocketBytes = 1 << 20;
 constexpr int64_t kMaxHosts = 65534;         // 10.1.0.1 .. 10.1.255.254
 constexpr int64_t kMaxDatagramBytes = 65507; // 65535 less the IP and UDP headers
+// [tty]: lines of the telnet I/O process (drv::kMaxTtyLines).
+constexpr int64_t kMaxTtyLines = 256;
 // The file cap also bounds text given directly (load_scenario_text); scenario_text.cpp
 // reads files and bounds nesting.
 constexpr size_t kMaxFileBytes = kScenarioMaxBytes;
@@ -430,10 +432,11 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
        [&](N n, L l) {
          w.kind = r.string(n, l);
          if (w.kind != "ring" && w.kind != "saturate" && w.kind != "idle_gap" && w.kind != "dedup" &&
-             w.kind != "pipeline" && w.kind != "socket_server" && w.kind != "net_server" && w.kind != "net_echo")
+             w.kind != "pipeline" && w.kind != "socket_server" && w.kind != "net_server" && w.kind != "net_echo" &&
+             w.kind != "tty_echo")
            r.fail(n, l,
-                  fmt::format("must be ring, saturate, idle_gap, dedup, pipeline, socket_server, net_server or "
-                              "net_echo, got '{}'",
+                  fmt::format("must be ring, saturate, idle_gap, dedup, pipeline, socket_server, net_server, net_echo "
+                              "or tty_echo, got '{}'",
                               printable(w.kind)));
        }},
       {"messages", [&](N n, L l) { w.messages = narrow<uint32_t>(r.integer(n, l, {0, kMaxMessages})); }},
@@ -507,6 +510,60 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
       {"start_cycles", [&](N n, L l) { h.start_cycles = narrow<uint64_t>(r.integer(n, l, {0, kMaxGapCycles})); }},
   };
 
+  // [tty]: the telnet I/O process's lines and what their terminals type. Whether each
+  // input's line exists is known after the whole file (`lines` may come later).
+  std::vector<uint32_t> tty_input_lines;
+  uint32_t tty_lines_line = 0;
+  const std::vector<Key> tty_keys = {
+      {"lines",
+       [&](N n, L l) {
+         s.tty.lines = narrow<uint32_t>(r.integer(n, l, {0, kMaxTtyLines}));
+         tty_lines_line = n.source().begin.line;
+       }},
+      {"input",
+       [&](N n, L l) {
+         const auto* a = n.as_array();
+         if (a == nullptr) r.wrong_type(n, l, "an array of tables");
+         s.tty.input.clear();
+         tty_input_lines.clear();
+         for (size_t i = 0; i < a->size(); ++i) {
+           const toml::node& e = *a->get(i);
+           const std::string label = fmt::format("{}[{}]", l, i);
+           TtyInput in;
+           bool has_line = false, has_at = false, has_text = false;
+           uint32_t line_key = 0;  // where `line` was given: a line that does not exist is blamed there
+           const std::vector<Key> input_keys = {
+               {"line",
+                [&](N v, L vl) {
+                  in.line = narrow<uint32_t>(r.integer(v, vl, {0, kMaxTtyLines - 1}));
+                  has_line = true;
+                  line_key = v.source().begin.line;
+                }},
+               {"at_cycle",
+                [&](N v, L vl) {
+                  in.at_cycle = narrow<uint64_t>(r.integer(v, vl, {0, kMaxGapCycles}));
+                  has_at = true;
+                }},
+               {"text",
+                [&](N v, L vl) {
+                  in.text = r.string(v, vl);
+                  if (in.text.empty()) r.fail(v, vl, "must not be empty");
+                  has_text = true;
+                }},
+           };
+           r.walk(r.table(e, label), label, input_keys);
+           const uint32_t line = e.source().begin.line != 0 ? e.source().begin.line : n.source().begin.line;
+           for (const auto& [given, key] : {std::pair{has_line, "line"}, std::pair{has_at, "at_cycle"},
+                                             std::pair{has_text, "text"}}) {
+             if (!given) r.fail(line, fmt::format("{}: missing key '{}' (each input needs line, at_cycle and text)",
+                                                  label, key));
+           }
+           s.tty.input.push_back(std::move(in));
+           tty_input_lines.push_back(line_key != 0 ? line_key : line);
+         }
+       }},
+  };
+
   const std::vector<Key> top_keys = {
       {"name", [&](N n, L l) { s.name = r.string(n, l); }},
       {"cpus", [&](N n, L l) { m.cpus = narrow<uint32_t>(r.integer(n, l, {hw::kMinCpus, hw::kMaxCpus})); }},
@@ -572,6 +629,7 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
                               h.messages, h.interval_cycles));
          }
        }},
+      {"tty", [&](N n, L l) { r.walk(r.table(n, l), "tty", tty_keys); }},
       {"workload",
        [&](N n, L l) {
          const Lines lines = r.walk(r.table(n, l), "workload", workload_keys);
@@ -651,6 +709,24 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
     r.fail(line_of(host_lines, "count"),
            fmt::format("hosts.count: only net_server and net_echo serve remote hosts, and workload.kind is {}, got {}",
                        w.kind, h.count));
+  }
+  for (size_t i = 0; i < s.tty.input.size(); ++i) {
+    if (s.tty.input[i].line >= s.tty.lines)
+      r.fail(tty_input_lines.at(i), fmt::format("tty.input[{}].line: must be below tty.lines ({}), got {}", i,
+                                                s.tty.lines, s.tty.input[i].line));
+  }
+  if (w.kind == "tty_echo") {
+    // Readers on CPUs 1..readers select and read /dev/tty0.
+    if (s.tty.lines == 0)
+      r.fail(tty_lines_line != 0 ? tty_lines_line : line_of(workload_lines, "kind"),
+             "tty.lines: must be at least 1 for tty_echo (its readers use /dev/tty0), got 0");
+    if (w.readers >= m.cpus) {
+      const uint32_t given = line_of(workload_lines, "readers");
+      r.fail(given != 0 ? given : line_of(workload_lines, "kind"),
+             fmt::format("workload.readers: must be below cpus ({}): tty_echo's readers run on CPUs 1..readers, "
+                         "got {}",
+                         m.cpus, w.readers));
+    }
   }
   if (w.kind == "socket_server") {
     // Readers on CPUs 1..readers, clients on the others: at least one CPU is left.

@@ -61,15 +61,20 @@ Simulation::Simulation(const Scenario& s, const hw::CoreFactory& cores)
         },
         [](const std::string& what) { sim::report_failure(what); });
   }
-  // Every CPU runs its POSIX layer, a pipe agent, a FIFO agent, a socket agent and a
-  // process manager, and each I/O CPU a network I/O process; they sit blocked in
-  // receive() until there is work.
+  // Every CPU runs its POSIX layer, a pipe agent, a FIFO agent, a socket agent, a TTY
+  // agent and a process manager, each I/O CPU a network I/O process, and the first I/O
+  // CPU the telnet I/O process; they sit blocked in receive() until there is work.
   for (const auto& k : kernels_) {
     posix_.push_back(std::make_unique<drv::PosixKernel>(*k, fs_));
     const uint32_t cpu = static_cast<uint32_t>(posix_.size() - 1);
     posix_.back()->set_network_io_cpu(s_.network.io_cpus.front());
     const bool io = std::find(s_.network.io_cpus.begin(), s_.network.io_cpus.end(), cpu) != s_.network.io_cpus.end();
-    services_.push_back(std::make_unique<fw::CpuServices>(*posix_.back(), io));
+    const uint32_t tty_lines = cpu == s_.network.io_cpus.front() ? s_.tty.lines : 0;
+    services_.push_back(std::make_unique<fw::CpuServices>(*posix_.back(), io, tty_lines));
+    // The terminal model: what each line's terminal types, and when (docs/ttys.md).
+    if (fw::TelnetIo* t = services_.back()->telnet.get()) {
+      for (const TtyInput& in : s_.tty.input) t->type_at(in.line, in.at_cycle, in.text);
+    }
     services_.back()->start();
   }
   stats_.formula("sim.cycles", [] { return static_cast<double>(hw::now_cycles()); }, "cycles",
@@ -88,7 +93,9 @@ Simulation::Simulation(const Scenario& s, const hw::CoreFactory& cores)
     services_[i]->pipes.register_stats(stats_);
     services_[i]->fifos.register_stats(stats_);
     services_[i]->sockets.register_stats(stats_);
+    services_[i]->ttys.register_stats(stats_);
     if (services_[i]->net) services_[i]->net->register_stats(stats_);
+    if (services_[i]->telnet) services_[i]->telnet->register_stats(stats_);
   }
   for (uint32_t cpu : s_.network.io_cpus) {
     platform_->node(cpu).net_port()->register_stats(stats_, "cpu." + std::to_string(cpu) + ".net_port.");
@@ -108,7 +115,7 @@ void Simulation::register_select_totals() {
   auto sum = [this](auto field) {
     return [this, field] {
       double t = 0;
-      for (const auto& s : services_) t += field(s->pipes) + field(s->fifos) + field(s->sockets);
+      for (const auto& s : services_) t += field(s->pipes) + field(s->fifos) + field(s->sockets) + field(s->ttys);
       return t;
     };
   };
@@ -126,7 +133,9 @@ void Simulation::register_select_totals() {
     stats_.formula("cpu." + std::to_string(i) + ".agent.cycles_per_notification",
                    [sv, notes] {
                      const double n = notes();
-                     return n ? (sv->pipes.cpu_cycles() + sv->fifos.cpu_cycles() + sv->sockets.cpu_cycles()) / n : 0.0;
+                     return n ? (sv->pipes.cpu_cycles() + sv->fifos.cpu_cycles() + sv->sockets.cpu_cycles() +
+                                 sv->ttys.cpu_cycles()) / n
+                              : 0.0;
                    },
                    "cycles", "this CPU's agents' cycles per notification received machine-wide");
   }

@@ -144,6 +144,8 @@ void install_workload(Simulation& sim) {
     install_net_server(sim);
   } else if (kind == "net_echo") {
     install_net_echo(sim);
+  } else if (kind == "tty_echo") {
+    install_tty_echo(sim);
   } else {
     throw std::invalid_argument("unknown workload kind " + kind);
   }

@@ -1338,6 +1338,63 @@ TEST(CliSocketScenarios, CpusOverrideBelowAnIoCpuIsBadInput) {
 }
 
 // ---------------------------------------------------------------------------
+// TTY scenario shipped in tb/scenarios (docs/scenarios.md tty_echo, docs/ttys.md)
+// ---------------------------------------------------------------------------
+
+class CliTtyScenario : public testing::TestWithParam<const char*> {};
+
+// Three readers on CPUs 1-3 select /dev/tty0; the terminal model types four lines.
+// out/tty0.txt is what the terminal received: each typed line's echo, then one
+// reply per line from whichever reader read it (which one depends on timing, so
+// the CPU number is not checked).
+TEST_P(CliTtyScenario, TtyEchoWritesTheTerminalsOutput) {
+  TempDir out;
+  const Result r =
+      run_shadowsel({"--scenario", (kShipped / "tty_echo.toml").string(), "--notify", GetParam(), "--out", out.str()});
+  expect_clean_exit(r, 0);
+  if (HasFatalFailure()) return;
+  EXPECT_NE(r.out.find(out.str() + "/tty0.txt"), std::string::npos) << r.describe();
+  EXPECT_NE(r.out.find("ttys        4 lines read (39 bytes), 4 replies"), std::string::npos) << r.describe();
+  std::ifstream in(out / "tty0.txt", std::ios::binary);
+  ASSERT_TRUE(in) << "no tty0.txt\n" << r.describe();
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string any_cpu = std::regex_replace(text, std::regex("cpu[123]: "), "cpuN: ");
+  EXPECT_EQ(any_cpu,
+            "hello\ncpuN: hello\nselect on a TTY\ncpuN: select on a TTY\npartial line\nbye\n"
+            "cpuN: partial line\ncpuN: bye\n");
+  EXPECT_FALSE(fs::exists(out / "tty1.txt"));  // line 1 was not used
+  std::string error;
+  const auto stats = parse_json_file(out / "stats.json", &error);
+  ASSERT_TRUE(stats) << error;
+  EXPECT_EQ(stats->at("end").get<std::string>(), "finished");
+  const json& st = stats->at("stats");
+  EXPECT_EQ(st.at("workload").at("lines").get<int>(), 4);
+  EXPECT_EQ(st.at("workload").at("replies").get<int>(), 4);
+  const json& line = st.at("tty").at("0");
+  constexpr int kTyped = 6 + 16 + 8 + 9;  // "hello\n", "select on a TTY\n", "partial ", "line\nbye\n"
+  EXPECT_EQ(line.at("typed_bytes").get<int>(), kTyped);
+  EXPECT_EQ(line.at("echoed_bytes").get<int>(), kTyped);
+  EXPECT_EQ(line.at("read_bytes").get<int>(), kTyped);
+  EXPECT_EQ(line.at("written_bytes").get<int>(), static_cast<int>(text.size()) - kTyped);
+  EXPECT_EQ(st.at("cpu").at("0").at("telnet_io").at("reads").get<int>(), 4);
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, CliTtyScenario, testing::Values("sw", "model"),
+                         [](const testing::TestParamInfo<const char*>& info) { return std::string(info.param); });
+
+// --cpus can take away the CPUs tty_echo's readers need: one line, exit 2.
+TEST(CliTtyScenario, CpusOverrideBelowReadersIsBadInput) {
+  TempDir out;
+  const std::string file = (kShipped / "tty_echo.toml").string();
+  const Result r = run_shadowsel({"--scenario", file, "--cpus", "3", "--out", (out / "o").string()});
+  const std::string line = expect_bad_input(r);
+  if (HasFatalFailure()) return;
+  EXPECT_EQ(line, file + ": tty_echo: readers (3) must be below cpus (3): readers run on CPUs 1..readers")
+      << r.describe();
+  EXPECT_FALSE(fs::exists(out / "o"));
+}
+
+// ---------------------------------------------------------------------------
 // Clock frequency at the edges
 // ---------------------------------------------------------------------------
 

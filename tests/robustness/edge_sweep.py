@@ -39,6 +39,8 @@ COMPANIONS = {
     # 16 MiB payloads are real bytes moved in 64-byte packets: a few are enough.
     ("bytes", "hi"): [("", "memory_kib", 65536), ("workload", "messages", 2)],
     ("reply_bytes", "hi"): [("", "memory_kib", 65536), ("workload", "messages", 2)],
+    # [[tty.input]]: the highest line exists only with that many lines.
+    ("line", "hi"): [("tty", "lines", 256)],
 }
 # Keys of [network] and [hosts] take effect only with hosts and a workload serving them.
 SERVED = [("workload", "kind", '"net_echo"'), ("hosts", "count", 1)]
@@ -49,6 +51,8 @@ TABLE_COMPANIONS = {
     ("hosts", "bytes", "hi"): [("hosts", "messages", 2)],
     ("hosts", "bytes_max", "hi"): [("hosts", "messages", 2)],
 }
+# The keys an array-of-tables entry needs besides the one swept (values the docs allow).
+REQUIRED = {"tty.input": {"line": 0, "at_cycle": 0, "text": '"x"'}}
 INT64_MAX = 2**63 - 1
 # Keys that are an amount of work: their highest value runs long by design, so it runs
 # against a smaller cycle limit (a hang is then still a hang, not a long run).
@@ -91,7 +95,7 @@ def documented_ranges(docs):
     table = ""
     out = []
     for line in open(docs, encoding="utf-8"):
-        h = re.match(r"## `\[(\w+)\]`", line)
+        h = re.match(r"## `\[(\w+)\]`", line) or re.match(r"## `\[\[(\w+\.\w+)\]\]`", line)
         if h:
             table = h.group(1)
         elif line.startswith("## "):
@@ -109,7 +113,7 @@ def documented_ranges(docs):
 
 
 def scenario_text(table, key, value, companions):
-    top, sections = [], {"bus": [], "costs": [], "network": [], "hosts": [], "workload": []}
+    top, sections = [], {"bus": [], "costs": [], "network": [], "hosts": [], "workload": [], "tty": [], "tty.input": []}
     if table in ("network", "hosts"):
         given = {(t, k) for t, k, _ in companions} | {(table, key)}
         companions = [c for c in SERVED if (c[0], c[1]) not in given] + list(companions)
@@ -123,10 +127,14 @@ def scenario_text(table, key, value, companions):
                 sections["workload"].append("rounds = 3")
     target = top if table == "" else sections[table]
     target.append(f"{key} = {value}")
+    for k, v in REQUIRED.get(table, {}).items():
+        if k != key:
+            target.append(f"{k} = {v}")
     text = "\n".join(top) + "\n"
     for name, lines in sections.items():
         if lines:
-            text += f"[{name}]\n" + "\n".join(lines) + "\n"
+            header = f"[[{name}]]" if name in REQUIRED else f"[{name}]"
+            text += header + "\n" + "\n".join(lines) + "\n"
     return text
 
 

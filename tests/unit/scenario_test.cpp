@@ -92,6 +92,15 @@ TEST(ScenarioGood, FullSetsEveryKey) {
 
   EXPECT_EQ(s.network.io_cpus, (std::vector<uint32_t>{3, 1}));
   EXPECT_EQ(s.network.io_cpus_where, path + ":30");
+
+  EXPECT_EQ(s.tty.lines, 6u);
+  ASSERT_EQ(s.tty.input.size(), 2u);
+  EXPECT_EQ(s.tty.input[0].line, 5u);
+  EXPECT_EQ(s.tty.input[0].at_cycle, 777u);
+  EXPECT_EQ(s.tty.input[0].text, "typed\n");
+  EXPECT_EQ(s.tty.input[1].line, 0u);
+  EXPECT_EQ(s.tty.input[1].at_cycle, 0u);
+  EXPECT_EQ(s.tty.input[1].text, "x");
 }
 
 // full.toml is only a proof that each key arrives if every value differs from
@@ -135,6 +144,8 @@ TEST(ScenarioGood, FullDiffersFromDefaults) {
   EXPECT_NE(w.readers, dw.readers);
   EXPECT_NE(w.clients, dw.clients);
   EXPECT_NE(s.network.io_cpus, d.network.io_cpus);
+  EXPECT_NE(s.tty.lines, d.tty.lines);
+  EXPECT_NE(s.tty.input.size(), d.tty.input.size());
 }
 
 TEST(ScenarioGood, EmptyFileGivesDefaults) {

@@ -19,7 +19,7 @@ enum class AgentMsg : uint8_t {
   // local interface: the kernel or a process on this CPU -> its agent
   kSelect = 1,    ///< post: wait id u64, n u32, n x {owner u32, id u32, interest u8, version u32, slot u32}
   kKick = 2,      ///< post: pipe id u32 (a real pipe here changed; check remote interest)
-  kOp = 3,        ///< call: PipeOp u8, owner u32, id u32, op fields; reply: ret i64, version u32, data
+  kOp = 3,        ///< call: PipeOp (SockOp, TtyOp) u8, owner u32, id u32, op fields; reply: ret i64, version u32, data
   kDrop = 4,      ///< post: owner u32, id u32, reader u8, writer u8 (last local description of a pipe closed)
   // remote interface: agent <-> agent
   kSubscribe = 5,     ///< owner u32, id u32, interest u8, version u32, from u32
@@ -38,6 +38,8 @@ enum class AgentMsg : uint8_t {
   kSockReclaim = 16, ///< I/O process -> the forwarding CPU's agent: owner u32, id u32 (contention mode starts)
   kSockReturn = 17,  ///< agent -> I/O process: owner u32, id u32, read unacknowledged u32, unread (put_unread)
   kNetFrame = 18,    ///< post, the port's receive process -> the I/O process: one frame (put_frame)
+  // TTYs (tty.h): the line process -> the telnet I/O process on the same CPU
+  kTtyInput = 19,    ///< post: line u32, bytes typed on its terminal
 };
 
 /// What a kSockPush tells a shadow besides its data.

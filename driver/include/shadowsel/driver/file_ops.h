@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The operations of one kind of open file, as Linux's struct file_operations: a pipe or
-// FIFO end, a regular file, a directory, the console (and next sockets and TTYs). The
+// FIFO end, a regular file, a directory, the console, a socket, a TTY. The
 // POSIX layer (PosixKernel) keeps the descriptor tables, the open file descriptions
 // and the select/poll loop, and reaches a description's object only through these.
 #pragma once

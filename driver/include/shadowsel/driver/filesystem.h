@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The machine-wide name space: directories, regular files and FIFO names.
+// The machine-wide name space: directories, regular files, FIFO names and the TTY
+// lines (/dev/ttyN, made by the telnet I/O process for the lines it owns).
 // The file system itself is not modelled on the bus (there is no disk
 // process): a lookup is charged as a system call on the caller's CPU. A FIFO
 // name records the CPU that holds its real structure (where mkfifo ran);
@@ -16,12 +17,12 @@
 namespace shadowsel::drv {
 
 struct FsNode {
-  enum class Type { kDirectory, kRegular, kFifo };
+  enum class Type { kDirectory, kRegular, kFifo, kTty };
   Type type = Type::kRegular;
   uint64_t id = 0;
   std::vector<uint8_t> data;  ///< regular file contents
-  uint32_t home_cpu = 0;      ///< FIFO: CPU of its real structure
-  uint32_t pipe_id = 0;       ///< FIFO: the structure's id there
+  uint32_t home_cpu = 0;      ///< FIFO, TTY: CPU of its real structure
+  uint32_t pipe_id = 0;       ///< FIFO, TTY: the structure's id there
 };
 
 class FileSystem {

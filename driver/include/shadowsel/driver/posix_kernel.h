@@ -9,6 +9,7 @@
 #pragma once
 
 #include <poll.h>
+#include <termios.h>
 
 #include <cstdint>
 #include <functional>
@@ -30,7 +31,7 @@ class Kernel;
 class FileSystem;
 class NeDriver;
 class FileOps;
-class SocketOwner;
+class IoObjectOwner;
 struct FsNode;
 struct ShadowSocket;
 
@@ -45,6 +46,11 @@ constexpr uint32_t kNetIoPort = 6;
 constexpr uint32_t kNetIoTimerPort = 8;
 /// The network port's receive process (its driver's bottom half), on the same CPUs.
 constexpr uint32_t kNetRxPort = 9;
+/// The TTY agent of every CPU, and the telnet I/O process that owns the TTY lines on
+/// the first I/O CPU with its line input (the terminal side), docs/ttys.md.
+constexpr uint32_t kTtyAgentPort = 5;
+constexpr uint32_t kTelnetIoPort = 7;
+constexpr uint32_t kTelnetLinePort = 10;
 
 /// A pipe, FIFO or socket: the CPU holding its real structure and its id there (a
 /// socket's id has kSocketObjectBit set: one object name space per owner CPU).
@@ -113,7 +119,7 @@ struct Wait {
 /// An open file description (Linux's struct file).
 struct OpenFile {
   /// kConsole: the host's stdin/stdout/stderr, descriptors 0-2 of a program.
-  enum class Type { kPipe, kRegular, kDirectory, kConsole, kSocket };
+  enum class Type { kPipe, kRegular, kDirectory, kConsole, kSocket, kTty };
   /// What Linux keeps in the description itself. A child spawned on another
   /// CPU gets a description of its own there (its CPU's reference to the
   /// pipe), but shares this part with the parent's, as after fork(): the model
@@ -217,6 +223,9 @@ class PosixKernel {
   int sys_getpid(Process& self);
   int sys_getppid(Process& self);
   int sys_spawn(Process& self, int cpu, int (*child)(void*), void* arg);
+  // TTYs (tty_file.cpp): struct termios as <termios.h>; -ENOTTY on any other file
+  int sys_tcgetattr(Process& self, int fd, struct ::termios* t);
+  int sys_tcsetattr(Process& self, int fd, int optional_actions, const struct ::termios* t);
   // sockets (socket_calls.cpp); addresses are IPv4 in host order
   int sys_socket(Process& self, int domain, int type, int protocol);
   int sys_socketpair(Process& self, int domain, int type, int protocol, int fds[2]);
@@ -273,12 +282,14 @@ class PosixKernel {
   /// The I/O CPU whose network I/O process makes this CPU's new sockets.
   void set_network_io_cpu(uint32_t cpu) { net_io_cpu_ = cpu; }
   uint32_t network_io_cpu() const { return net_io_cpu_; }
-  /// The network I/O process of this CPU registers its sockets here.
-  void set_socket_owner(SocketOwner* o) { socket_owner_ = o; }
-  /// The state of a real object of this CPU (a pipe, FIFO or socket) for a select key.
+  /// An I/O process of this CPU registers the objects whose id has `kind_bit`
+  /// (kSocketObjectBit, kTtyObjectBit) here; nullptr unregisters.
+  void set_io_owner(uint32_t kind_bit, IoObjectOwner* o);
+  /// The state of a real object of this CPU (a pipe, FIFO, socket or TTY) for a select key.
   std::optional<ObjectState> object_state(uint32_t object) const;
-  /// A real socket here changed: the notify engine's driver sends what its table waits for.
-  void socket_changed(uint32_t object, const ObjectState& s);
+  /// A real object of an I/O process here changed: the notify engine's driver sends
+  /// what its table waits for.
+  void io_object_changed(uint32_t object, const ObjectState& s);
 
   // --- used by the kinds of open file (file_ops.h) ---
   /// Blocks until `f` is ready for `i` (a blocking read or write that found none).
@@ -335,7 +346,8 @@ class PosixKernel {
   std::unordered_map<uint32_t, std::unique_ptr<Proc>> procs_;
   std::unordered_map<uint32_t, std::unique_ptr<PipeObject>> pipes_;
   std::map<std::pair<uint32_t, uint32_t>, std::unique_ptr<ShadowSocket>> shadows_;
-  SocketOwner* socket_owner_ = nullptr;
+  IoObjectOwner* socket_owner_ = nullptr;
+  IoObjectOwner* tty_owner_ = nullptr;
   uint32_t net_io_cpu_ = 0;
   std::unordered_map<uint64_t, std::weak_ptr<Wait>> waits_;
   std::unordered_map<uint32_t, int> program_status_;

@@ -18,10 +18,16 @@
 
 namespace shadowsel::drv {
 
-/// Socket ids at an I/O CPU have this bit: pipes and sockets of one owner CPU never
-/// share an id, so a select key names its kind (the notify engine carries only ids).
+/// Objects an I/O process owns carry a kind bit in their id: socket ids at an I/O CPU
+/// have bit 31, TTY lines (docs/ttys.md) bit 30. Pipes, sockets and TTYs of one owner
+/// CPU never share an id, so a select key names its kind (the notify engine carries
+/// only ids).
 constexpr uint32_t kSocketObjectBit = 0x8000'0000u;
+constexpr uint32_t kTtyObjectBit = 0x4000'0000u;
 constexpr bool is_socket_object(uint32_t object) { return object & kSocketObjectBit; }
+constexpr bool is_tty_object(uint32_t object) { return !is_socket_object(object) && (object & kTtyObjectBit); }
+/// Served by an I/O process, whose state is the poll bits it computed (ObjectState::Kind::kSocket).
+constexpr bool is_io_object(uint32_t object) { return object & (kSocketObjectBit | kTtyObjectBit); }
 
 /// Operations at a real socket (AgentMsg::kOp to the socket agent, which forwards
 /// them to the network I/O process). Fields after (owner u32, id u32):
@@ -114,12 +120,13 @@ int64_t socket_recv(PosixKernel& px, Process& self, const std::shared_ptr<OpenFi
 int64_t socket_send(PosixKernel& px, Process& self, const std::shared_ptr<OpenFile>& f,
                     std::span<const uint8_t> buf, int flags, const SendTo& to = {});
 
-/// The real sockets of an I/O CPU as its kernel and its notify engine's driver see them.
-class SocketOwner {
+/// The real objects of an I/O process (the network I/O process's sockets, the telnet
+/// I/O process's TTY lines) as its CPU's kernel and notify engine's driver see them.
+class IoObjectOwner {
  public:
-  virtual ~SocketOwner() = default;
-  /// The socket's state for a select key, or nullopt when it no longer exists.
-  virtual std::optional<ObjectState> socket_state(uint32_t id) const = 0;
+  virtual ~IoObjectOwner() = default;
+  /// The object's state for a select key, or nullopt when it no longer exists.
+  virtual std::optional<ObjectState> object_state(uint32_t id) const = 0;
 };
 
 }  // namespace shadowsel::drv

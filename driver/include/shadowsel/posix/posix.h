@@ -28,6 +28,7 @@
 #include <sys/time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -82,6 +83,10 @@ int shadowsel_getsockname(int fd, struct sockaddr *addr, socklen_t *len);
 int shadowsel_getpeername(int fd, struct sockaddr *addr, socklen_t *len);
 int shadowsel_getsockopt(int fd, int level, int name, void *value, socklen_t *len);
 int shadowsel_setsockopt(int fd, int level, int name, const void *value, socklen_t len);
+/* TTYs: /dev/ttyN of the telnet I/O process (docs/ttys.md) */
+int shadowsel_tcgetattr(int fd, struct termios *t);
+int shadowsel_tcsetattr(int fd, int optional_actions, const struct termios *t);
+int shadowsel_isatty(int fd);
 
 #ifdef __cplusplus
 }
@@ -128,6 +133,9 @@ int shadowsel_setsockopt(int fd, int level, int name, const void *value, socklen
 #define getpeername shadowsel_getpeername
 #define getsockopt shadowsel_getsockopt
 #define setsockopt shadowsel_setsockopt
+#define tcgetattr shadowsel_tcgetattr
+#define tcsetattr shadowsel_tcsetattr
+#define isatty shadowsel_isatty
 #define _exit shadowsel_exit
 #define main shadowsel_program_main
 #endif

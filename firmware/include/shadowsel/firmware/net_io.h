@@ -27,6 +27,7 @@
 #include "shadowsel/driver/posix_kernel.h"
 #include "shadowsel/driver/socket.h"
 #include "shadowsel/driver/wire.h"
+#include "shadowsel/firmware/io_interest.h"
 #include "shadowsel/hw/net_port.h"
 #include "shadowsel/sim/stats.h"
 
@@ -51,12 +52,12 @@ struct NetIoCounters {
   uint64_t datagrams_dropped = 0;  ///< datagrams from hosts dropped: no socket, or its buffer full
 };
 
-class NetworkIo final : public drv::SocketOwner {
+class NetworkIo final : public drv::IoObjectOwner {
  public:
   explicit NetworkIo(drv::PosixKernel& px);
   ~NetworkIo() override;
   void start();
-  std::optional<drv::ObjectState> socket_state(uint32_t id) const override;
+  std::optional<drv::ObjectState> object_state(uint32_t id) const override;
   const NetIoCounters& counters() const { return c_; }
   uint64_t cpu_cycles() const;
   void register_stats(sim::Stats& s) const;
@@ -155,8 +156,6 @@ class NetworkIo final : public drv::SocketOwner {
   void close(drv::Process& self, Socket& s, uint64_t unread);
   void reply(drv::Process& self, uint32_t to, uint64_t corr, int64_t ret, uint32_t version,
              std::span<const uint8_t> data);
-  void send_state(drv::Process& self, uint32_t to, drv::AgentMsg kind, const drv::SelectKey& k,
-                  const drv::ObjectState& s, bool ready);
   void step();  ///< charges one table lookup
 
   drv::PosixKernel& px_;
@@ -172,6 +171,7 @@ class NetworkIo final : public drv::SocketOwner {
   /// Connections with remote peers: (local port, peer address, peer port) -> socket.
   std::map<std::tuple<uint32_t, uint32_t, uint32_t>, uint32_t> remote_conns_;
   NetIoCounters c_;
+  IoInterest interest_;  ///< the remote interest table (T10), answers and notifications
 
   static constexpr uint32_t kFirstEphemeralPort = 32768;  ///< Linux's ip_local_port_range
   static constexpr uint32_t kLastEphemeralPort = 60999;

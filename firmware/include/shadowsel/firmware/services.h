@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The services every CPU runs from time zero: its agents, its process manager and, on
-// I/O CPUs, the network I/O process.
+// I/O CPUs, the network I/O process; on the first I/O CPU, the telnet I/O process.
 #pragma once
 
 #include <memory>
@@ -9,6 +9,8 @@
 #include "shadowsel/firmware/net_io.h"
 #include "shadowsel/firmware/pipe_agent.h"
 #include "shadowsel/firmware/socket_agent.h"
+#include "shadowsel/firmware/telnet_io.h"
+#include "shadowsel/firmware/tty_agent.h"
 
 namespace shadowsel::fw {
 
@@ -27,14 +29,17 @@ class ProcessManager {
 /// The services of one CPU, started in order at time zero.
 struct CpuServices {
   /// `network_io`: this CPU carries a network port, so it runs a network I/O process.
-  CpuServices(drv::PosixKernel& px, bool network_io);
+  /// `tty_lines` > 0: this CPU runs the telnet I/O process, owning that many lines.
+  CpuServices(drv::PosixKernel& px, bool network_io, uint32_t tty_lines = 0);
   ~CpuServices();
   void start();
   PipeAgent pipes;
   PipeAgent fifos;
   SocketAgent sockets;
+  TtyAgent ttys;
   ProcessManager procs;
   std::unique_ptr<NetworkIo> net;  ///< on I/O CPUs only
+  std::unique_ptr<TelnetIo> telnet;  ///< on the first I/O CPU only
 };
 
 }  // namespace shadowsel::fw

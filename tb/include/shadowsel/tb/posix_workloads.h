@@ -19,5 +19,9 @@ void install_net_server(Simulation& sim);
 /// "net_echo": an echo server on CPU 1 for the remote hosts, TCP or UDP
 /// (tb/src/net_workloads.cpp).
 void install_net_echo(Simulation& sim);
+/// "tty_echo": readers on CPUs 1..K select /dev/tty0, read each typed line and write a
+/// reply (tb/src/tty_workloads.cpp). Throws std::invalid_argument when K is not below
+/// the number of CPUs or there is no TTY line.
+void install_tty_echo(Simulation& sim);
 
 }  // namespace shadowsel::tb

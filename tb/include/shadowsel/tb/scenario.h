@@ -18,7 +18,7 @@ namespace shadowsel::tb {
 /// What the simulated processes do. Each kind is a traffic generator in tb/workloads.
 struct WorkloadParams {
   std::string kind = "ring";      ///< "ring", "saturate", "idle_gap", "dedup", "pipeline", "socket_server",
-                                  ///< "net_server" or "net_echo"
+                                  ///< "net_server", "net_echo" or "tty_echo"
   uint32_t messages = 200;        ///< messages each sending process sends
   uint32_t bytes = 256;           ///< payload of a message, bytes
   uint32_t bytes_max = 0;         ///< if > bytes: payload uniform in [bytes, bytes_max]
@@ -38,7 +38,7 @@ struct WorkloadParams {
   // "socket_server": a TCP server on 127.0.0.1 with readers on CPUs 1..readers
   // serving `clients` client processes on the other CPUs; each client sends
   // `messages` requests of `bytes` bytes and reads a reply of the same size.
-  uint32_t readers = 1;                ///< K: CPUs whose processes read each connection ("socket_server")
+  uint32_t readers = 1;                ///< K: CPUs whose processes read each connection ("socket_server"), or /dev/tty0 ("tty_echo")
   uint32_t clients = 4;                ///< C: client processes, one connection each ("socket_server")
 };
 
@@ -71,12 +71,26 @@ struct HostParams {
   uint64_t start_cycles = 0;      ///< when the hosts connect (tcp) or send their first datagram
 };
 
+/// What the terminal of a TTY line types, and when ([[tty.input]], docs/scenarios.md).
+struct TtyInput {
+  uint32_t line = 0;
+  uint64_t at_cycle = 0;
+  std::string text;
+};
+
+/// The TTY lines of the telnet I/O process (docs/ttys.md) and their terminal model.
+struct TtyParams {
+  uint32_t lines = 4;             ///< /dev/tty0 .. /dev/tty<lines-1>; 0: no telnet I/O process
+  std::vector<TtyInput> input;    ///< in file order
+};
+
 struct Scenario {
   std::string source = "<built-in default>";  ///< file it came from, for messages
   std::string name;  ///< free text from the file's `name` key; empty if not given
   hw::MachineParams machine;
   NetworkParams network;
   HostParams hosts;
+  TtyParams tty;
   WorkloadParams workload;
   NotifyPath notify = NotifyPath::kSw;
   std::string notify_where;  ///< "FILE:LINE: notify = ..." when the file chose it, for messages

@@ -46,6 +46,8 @@ class Simulation {
   drv::Kernel& kernel(uint32_t cpu) { return *kernels_.at(cpu); }
   drv::PosixKernel& posix(uint32_t cpu) { return *posix_.at(cpu); }
   fw::CpuServices& services(uint32_t cpu) { return *services_.at(cpu); }
+  /// The telnet I/O process (on the first I/O CPU), nullptr when tty.lines = 0.
+  fw::TelnetIo* telnet() { return services_.at(s_.network.io_cpus.front())->telnet.get(); }
   uint32_t cpus() const { return static_cast<uint32_t>(kernels_.size()); }
   /// The testbench network on the first I/O CPU's port, or nullptr (no hosts).
   Network* network() { return network_.get(); }
