@@ -177,23 +177,6 @@ ObjectState ShadowSocket::state() const {
   return s;
 }
 
-SockReply socket_call(PosixKernel& px, Process& self, uint32_t owner, uint32_t id, SockOp op,
-                      std::span<const uint8_t> fields) {
-  px.count_remote_op();
-  WireWriter w;
-  w.put(AgentMsg::kOp).put(op).put(owner).put(id);
-  std::vector<uint8_t> msg = w.data();
-  msg.insert(msg.end(), fields.begin(), fields.end());
-  const auto reply = self.call(Address{px.kernel().cpu(), kSocketAgentPort}, msg);
-  WireReader r(reply);
-  SockReply out;
-  out.ret = r.get<int64_t>();
-  out.version = r.get<uint32_t>();
-  const auto data = r.bytes();
-  out.data.assign(data.begin(), data.end());
-  return out;
-}
-
 int64_t socket_recv(PosixKernel& px, Process& self, const std::shared_ptr<OpenFile>& f, std::span<uint8_t> buf,
                     int flags, Datagram* from) {
   const bool nonblock = f->nonblock() || (flags & MSG_DONTWAIT);

@@ -123,23 +123,6 @@ struct ::termios default_termios() {
   return t;
 }
 
-TtyReply tty_call(PosixKernel& px, Process& self, uint32_t owner, uint32_t id, TtyOp op,
-                  std::span<const uint8_t> fields) {
-  px.count_remote_op();
-  WireWriter w;
-  w.put(AgentMsg::kOp).put(op).put(owner).put(id);
-  std::vector<uint8_t> msg = w.data();
-  msg.insert(msg.end(), fields.begin(), fields.end());
-  const auto reply = self.call(Address{px.kernel().cpu(), kTtyAgentPort}, msg);
-  WireReader r(reply);
-  TtyReply out;
-  out.ret = r.get<int64_t>();
-  r.get<uint32_t>();  // version: unused by TTYs
-  const auto data = r.bytes();
-  out.data.assign(data.begin(), data.end());
-  return out;
-}
-
 int PosixKernel::sys_tcgetattr(Process& self, int fd, struct ::termios* t) {
   kernel().execute(kernel().costs().syscall_entry);
   std::shared_ptr<OpenFile> f;

@@ -28,6 +28,7 @@ using namespace net_io_detail;
 
 NetworkIo::NetworkIo(drv::PosixKernel& px)
     : px_(px),
+      timer_(px, drv::kNetIoTimerPort, "net-io-timer", drv::kNetIoPort),
       port_(px.kernel().node().net_port()),
       interest_(px, drv::kSocketAgentPort, &c_.answers_sent, &c_.notifications_sent) {
   px_.set_io_owner(drv::kSocketObjectBit, this);
@@ -37,8 +38,7 @@ NetworkIo::~NetworkIo() { px_.set_io_owner(drv::kSocketObjectBit, nullptr); }
 
 void NetworkIo::start() {
   process_ = &px_.kernel().spawn_service(drv::kNetIoPort, "net-io", [this](drv::Process& self) { run(self); });
-  timer_ = &px_.kernel().spawn_service(drv::kNetIoTimerPort, "net-io-timer",
-                                       [this](drv::Process& self) { run_timer(self); });
+  timer_.start();
   if (port_) {
     rx_ = &px_.kernel().spawn_service(drv::kNetRxPort, "net-rx", [this](drv::Process& self) { run_rx(self); });
     px_.kernel().set_irq_handler(hw::IrqLine::kNetPort, [this] {
@@ -48,28 +48,10 @@ void NetworkIo::start() {
   }
 }
 
-void NetworkIo::run_timer(drv::Process& self) {
-  for (;;) {
-    if (deadlines_.empty()) {
-      px_.kernel().block(self);
-      continue;
-    }
-    const auto first = deadlines_.begin();
-    if (first->first > hw::now_cycles()) {
-      px_.kernel().block_until(self, first->first);
-      continue;
-    }
-    WireWriter w;
-    w.put(AgentMsg::kSockTimer).put(first->second);
-    deadlines_.erase(first);
-    self.post(drv::Address{px_.kernel().cpu(), drv::kNetIoPort}, w.data());
-  }
-}
-
 void NetworkIo::add_timer(uint64_t at, uint32_t id) {
-  const bool earliest = deadlines_.empty() || at < deadlines_.begin()->first;
-  deadlines_.emplace(at, id);
-  if (earliest) px_.kernel().wake(*timer_);  // no-op unless it sleeps
+  WireWriter w;
+  w.put(AgentMsg::kSockTimer).put(id);
+  timer_.post_at(at, w.data());
 }
 
 uint64_t NetworkIo::cpu_cycles() const { return process_ ? process_->cpu_cycles() : 0; }

@@ -22,7 +22,10 @@ using drv::WireReader;
 using drv::WireWriter;
 
 TelnetIo::TelnetIo(drv::PosixKernel& px, uint32_t lines)
-    : px_(px), lines_(lines), interest_(px, drv::kTtyAgentPort, &c_.answers_sent, &c_.notifications_sent) {
+    : px_(px),
+      lines_(lines),
+      line_input_(px, drv::kTelnetLinePort, "telnet-line", drv::kTelnetIoPort),
+      interest_(px, drv::kTtyAgentPort, &c_.answers_sent, &c_.notifications_sent) {
   if (lines > drv::kMaxTtyLines) throw std::invalid_argument("telnet-io: too many TTY lines");
   for (uint32_t i = 0; i < lines; ++i) {
     lines_[i].t = drv::default_termios();
@@ -41,35 +44,15 @@ TelnetIo::~TelnetIo() { px_.set_io_owner(drv::kTtyObjectBit, nullptr); }
 
 void TelnetIo::start() {
   process_ = &px_.kernel().spawn_service(drv::kTelnetIoPort, "telnet-io", [this](drv::Process& self) { run(self); });
-  line_proc_ = &px_.kernel().spawn_service(drv::kTelnetLinePort, "telnet-line",
-                                           [this](drv::Process& self) { run_line(self); });
+  line_input_.start();
 }
 
 void TelnetIo::type_at(uint32_t line, uint64_t at, std::string text) {
   if (line >= lines()) throw std::invalid_argument("telnet-io: no TTY line " + std::to_string(line));
-  const bool earliest = typed_.empty() || at < typed_.begin()->first;
-  typed_.emplace(at, std::pair{line, std::move(text)});
-  if (earliest && line_proc_) px_.kernel().wake(*line_proc_);  // no-op unless it sleeps
-}
-
-// The receive side of the lines: what the terminals typed reaches this CPU at its cycle.
-void TelnetIo::run_line(drv::Process& self) {
-  for (;;) {
-    if (typed_.empty()) {
-      px_.kernel().block(self);
-      continue;
-    }
-    const auto first = typed_.begin();
-    if (first->first > hw::now_cycles()) {
-      px_.kernel().block_until(self, first->first);
-      continue;
-    }
-    WireWriter w;
-    w.put(AgentMsg::kTtyInput).put(first->second.first);
-    w.bytes(std::span(reinterpret_cast<const uint8_t*>(first->second.second.data()), first->second.second.size()));
-    typed_.erase(first);
-    self.post(drv::Address{px_.kernel().cpu(), drv::kTelnetIoPort}, w.data());
-  }
+  WireWriter w;
+  w.put(AgentMsg::kTtyInput).put(line);
+  w.bytes(std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+  line_input_.post_at(at, w.data());
 }
 
 uint64_t TelnetIo::cpu_cycles() const { return process_ ? process_->cpu_cycles() : 0; }

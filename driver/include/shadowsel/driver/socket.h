@@ -14,6 +14,7 @@
 #include <span>
 #include <vector>
 
+#include "shadowsel/driver/agent_call.h"
 #include "shadowsel/driver/posix_kernel.h"
 
 namespace shadowsel::drv {
@@ -105,13 +106,11 @@ constexpr int64_t kReadAtShadow = -(int64_t{1} << 20);
 
 /// One request to a socket's network I/O process through this CPU's socket agent
 /// (`fields` follow owner and id), and its reply.
-struct SockReply {
-  int64_t ret = 0;
-  uint32_t version = 0;  ///< kAccept, kConnect: forwarding to this CPU
-  std::vector<uint8_t> data;
-};
-SockReply socket_call(PosixKernel& px, Process& self, uint32_t owner, uint32_t id, SockOp op,
-                      std::span<const uint8_t> fields = {});
+using SockReply = OpReply;
+inline SockReply socket_call(PosixKernel& px, Process& self, uint32_t owner, uint32_t id, SockOp op,
+                             std::span<const uint8_t> fields = {}) {
+  return agent_call(px, self, kSocketAgentPort, static_cast<uint8_t>(op), owner, id, fields);
+}
 
 /// recv(2)/recvfrom(2) and send(2)/sendto(2) on a socket description, with their flags
 /// (socket_file.cpp). `from` receives the sender's address when not null.

@@ -42,11 +42,10 @@ enum class TtyOp : uint8_t {
 struct ::termios default_termios();
 
 /// One request to a TTY line's telnet I/O process through this CPU's TTY agent.
-struct TtyReply {
-  int64_t ret = 0;
-  std::vector<uint8_t> data;
-};
-TtyReply tty_call(PosixKernel& px, Process& self, uint32_t owner, uint32_t id, TtyOp op,
-                  std::span<const uint8_t> fields = {});
+using TtyReply = OpReply;
+inline TtyReply tty_call(PosixKernel& px, Process& self, uint32_t owner, uint32_t id, TtyOp op,
+                         std::span<const uint8_t> fields = {}) {
+  return agent_call(px, self, kTtyAgentPort, static_cast<uint8_t>(op), owner, id, fields);
+}
 
 }  // namespace shadowsel::drv

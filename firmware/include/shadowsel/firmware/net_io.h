@@ -27,6 +27,7 @@
 #include "shadowsel/driver/posix_kernel.h"
 #include "shadowsel/driver/socket.h"
 #include "shadowsel/driver/wire.h"
+#include "shadowsel/firmware/deadline_poster.h"
 #include "shadowsel/firmware/io_interest.h"
 #include "shadowsel/hw/net_port.h"
 #include "shadowsel/sim/stats.h"
@@ -90,8 +91,7 @@ class NetworkIo final : public drv::IoObjectOwner {
   /// The listener a connection to `port` goes to now (round-robin over SO_REUSEPORT
   /// listeners), or nullptr.
   Socket* listener_for(uint32_t port);
-  /// The timer process: posts kSockTimer for each deadline as it passes.
-  void run_timer(drv::Process& self);
+  /// A kSockTimer for socket `id` at cycle `at` (timer_ posts it).
   void add_timer(uint64_t at, uint32_t id);
   /// The SYN retransmission timeout after `tries` retransmissions, in cycles.
   uint64_t syn_timeout(uint32_t tries) const;
@@ -160,8 +160,7 @@ class NetworkIo final : public drv::IoObjectOwner {
 
   drv::PosixKernel& px_;
   drv::Process* process_ = nullptr;
-  drv::Process* timer_ = nullptr;
-  std::multimap<uint64_t, uint32_t> deadlines_;  ///< cycle -> socket
+  DeadlinePoster timer_;  ///< the SYN retransmission timer (kNetIoTimerPort)
   std::map<uint32_t, std::unique_ptr<Socket>> socks_;
   uint32_t next_id_ = 1;
   uint32_t next_port_ = kFirstEphemeralPort;

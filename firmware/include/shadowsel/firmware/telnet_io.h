@@ -27,6 +27,7 @@
 #include "shadowsel/driver/posix_kernel.h"
 #include "shadowsel/driver/socket.h"
 #include "shadowsel/driver/wire.h"
+#include "shadowsel/firmware/deadline_poster.h"
 #include "shadowsel/firmware/io_interest.h"
 #include "shadowsel/sim/stats.h"
 
@@ -74,8 +75,6 @@ class TelnetIo final : public drv::IoObjectOwner {
   void handle(drv::Process& self, const drv::Message& m);
   void on_op(drv::Process& self, std::span<const uint8_t> body);
   void on_input(drv::Process& self, std::span<const uint8_t> body);
-  /// The line process: posts each typed text to the telnet I/O process at its cycle.
-  void run_line(drv::Process& self);
   int64_t op_read(Line& l, uint32_t max, std::vector<uint8_t>* data);
   Line* find(uint32_t id);
   drv::ObjectState state_of(const Line& l) const;
@@ -85,8 +84,8 @@ class TelnetIo final : public drv::IoObjectOwner {
   drv::PosixKernel& px_;
   std::vector<Line> lines_;
   drv::Process* process_ = nullptr;
-  drv::Process* line_proc_ = nullptr;
-  std::multimap<uint64_t, std::pair<uint32_t, std::string>> typed_;  ///< cycle -> (line, text)
+  /// The receive side of the lines: posts what the terminals type at its cycle (kTtyInput).
+  DeadlinePoster line_input_;
   TelnetIoCounters c_;
   IoInterest interest_;
 };
