@@ -71,8 +71,10 @@ Figures:
     rr_spread_max_over_min K = 4 SO_REUSEPORT listeners on CPUs 1-4 of an 8-CPU machine,
                            N = 40 connections: max / min connections per listener
     forwarding_read_latency_cycles_p50, contention_read_latency_cycles_p50
-                           median of 21: cycles from the writer's send() to the return
-                           of a recv() asleep on the reader's CPU (64 bytes)
+                           median of 21 pings of 64 bytes from a remote host on the I/O
+                           node's link: cycles from the ping's arrival at the I/O node's
+                           network port to the return of a recv() asleep on the reader's
+                           CPU (the host's connection read on one CPU, or on two)
     tcp_stream_mbytes_per_s_sim
                            1 MiB in 64 KiB send()s, CPU 1 -> CPU 2 (forwarding mode):
                            bytes / simulated seconds from the first send() to the

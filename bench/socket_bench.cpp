@@ -21,18 +21,20 @@
 //               window update has arrived. Not counted: the writer's own send requests
 //               and their replies (CPU 1 <-> CPU 0), and the one push to CPU 1 that the
 //               first window update causes (the writer's socket's first state): those
-//               are between the I/O process and the writer's CPU. Then 21 pings of 64
-//               bytes, each sent once the reader sleeps in recv():
-//               forwarding_read_latency_cycles_p50 = cycles from the writer's send() call
-//               to the return of the reader's recv().
+//               are between the I/O process and the writer's CPU. Then a remote host on
+//               the I/O node's link (docs/network.md) connects and sends 21 pings of 64
+//               bytes (after a warm-up one), each when the reader sleeps in recv():
+//               forwarding_read_latency_cycles_p50 = cycles from the ping's arrival at the
+//               I/O node's network port to the return of the reader's recv().
 //   contention  a connection accepted on CPU 1 and inherited by a child spawned on CPU 2
 //               (readers on two CPUs: contention mode); the writer on CPU 3 sends R + 2
 //               packets of 1024 bytes before any read; after one warm-up read each, the
 //               two readers make R reads of 1024 bytes concurrently. contention_bus_msgs_per_read
 //               = (kRecv requests the reader CPUs' agents sent + replies the I/O process
-//               sent + any readiness messages of the reader CPUs) / R. Then 21 pings:
-//               contention_read_latency_cycles_p50 (send() call to recv() return, the
-//               reader on CPU 1 asleep in recv(): subscribe, notification, request, reply).
+//               sent + any readiness messages of the reader CPUs) / R. A remote host's
+//               connection, accepted before the spawn, is read on both CPUs too; its 21
+//               pings: contention_read_latency_cycles_p50 (arrival at the I/O node's port
+//               to recv() return, the reader on CPU 1 asleep in recv()).
 //   select64    64 processes on CPU 2 select for reading on one listening socket (made
 //               on CPU 1, real socket on CPU 0); E = 10 connections from CPU 3, one per
 //               round once all 64 sleep. socket_bus_requests_per_event_w64 = subscribes
@@ -71,6 +73,7 @@
 #include "shadowsel/driver/socket.h"
 #include "shadowsel/hw/time.h"
 #include "shadowsel/tb/loopback.h"
+#include "shadowsel/tb/request_pattern.h"
 #include "shadowsel/tb/simulation.h"
 
 namespace {
@@ -177,6 +180,45 @@ void latency_figure(const std::string& name, const std::vector<uint64_t>& sample
 
 constexpr int kPings = 21;       // latency samples per case (odd: the median is one of them)
 constexpr uint32_t kPingBytes = 64;
+constexpr uint16_t kPingPort = 7000;
+constexpr uint64_t kPingInterval = 10000000;  // cycles between a host's pings: the reader sleeps
+
+// A machine with one remote host that pings: 1 + kPings requests of kPingBytes, one
+// unanswered at a time, the first a warm-up (it comes with the connection). The host
+// waits for Network::ready().
+tb::Scenario ping_scenario(uint32_t cpus) {
+  tb::Scenario s = scenario(cpus);
+  s.hosts.count = 1;
+  s.hosts.port = kPingPort;
+  s.hosts.messages = kPings + 1;
+  s.hosts.bytes = kPingBytes;
+  s.hosts.interval_cycles = kPingInterval;
+  return s;
+}
+
+// Serves the host's connection `fd`: its hello and warm-up ping, then kPings pings,
+// each answered (its bytes inverted, as the host expects) and timed from its arrival
+// at the I/O node's port (`port`) to recv()'s return. False if a ping was there before
+// the reader slept in recv(), or on a wrong byte.
+bool serve_pings(int fd, const hw::NetPort& port, std::vector<uint64_t>* latency) {
+  uint8_t buf[kPingBytes];
+  if (!recv_all(fd, buf, 4)) return false;
+  for (int r = 0; r <= kPings; ++r) {
+    const uint64_t asleep_at = hw::now_cycles();
+    if (!recv_all(fd, buf, kPingBytes)) return false;
+    const uint64_t now = hw::now_cycles();
+    if (r > 0) {
+      if (port.last_data_arrival() < asleep_at) return false;
+      latency->push_back(now - port.last_data_arrival());
+    }
+    for (uint32_t i = 0; i < kPingBytes; ++i) {
+      if (buf[i] != tb::request_byte(0, static_cast<uint32_t>(r), i)) return false;
+      buf[i] = static_cast<uint8_t>(~buf[i]);
+    }
+    if (shadowsel_send(fd, buf, kPingBytes, 0) != static_cast<ssize_t>(kPingBytes)) return false;
+  }
+  return true;
+}
 
 // --- forwarding mode ----------------------------------------------------------------------
 
@@ -188,8 +230,6 @@ struct Forward {
   bool connected = false, accepted = false, go = false, sampled = false;
   int sends_ok = 0;
   uint64_t bytes_read = 0, mismatches = 0;
-  int ping_waiting = -1, ping_got = -1;
-  uint64_t ping_sent_at[kPings] = {};
   std::vector<uint64_t> latency;
   Snapshot before, after;
   int64_t eof = -2;
@@ -198,7 +238,8 @@ Forward g_fwd;
 
 void run_forwarding() {
   g_fwd = Forward{};
-  tb::Simulation sim(scenario(3));
+  tb::Simulation sim(ping_scenario(3));
+  sim.network()->hold();
   const std::vector<std::string> paths = {
       "cpu.0.net_io.pushes",          "cpu.0.net_io.window_updates",  "cpu.0.net_io.forwarded_bytes",
       "cpu.0.net_io.held_reads",      "cpu.2.agent.socket.pushes",    "cpu.2.agent.socket.pushes_dropped",
@@ -210,6 +251,9 @@ void run_forwarding() {
     uint16_t port = 0;
     const int lfd = listen_on(0, false, &port);
     if (lfd < 0) return 1;
+    uint16_t ping_port = 0;
+    const int hl = listen_on(kPingPort, false, &ping_port, 4, INADDR_ANY);
+    if (hl < 0) return 1;
     g_fwd.port = port;
     wait_until([] { return g_fwd.connected; });
     const int fd = shadowsel_accept(lfd, nullptr, nullptr);
@@ -229,15 +273,16 @@ void run_forwarding() {
     shadowsel_usleep(1000);  // the last window update has reached the I/O process
     g_fwd.after = snapshot(sim, paths);
     g_fwd.sampled = true;
-    for (int i = 0; i < kPings; ++i) {
-      g_fwd.ping_waiting = i;
-      if (!recv_all(fd, buf, kPingBytes)) return 4;
-      g_fwd.latency.push_back(hw::now_cycles() - g_fwd.ping_sent_at[i]);
-      g_fwd.ping_got = i;
-    }
     g_fwd.eof = shadowsel_recv(fd, buf, sizeof buf, 0);
     shadowsel_close(fd);
     shadowsel_close(lfd);
+    // The remote host's pings: its connection is read on this CPU only (forwarding).
+    sim.network()->ready();
+    const int hfd = shadowsel_accept(hl, nullptr, nullptr);
+    if (hfd < 0) return 4;
+    if (!serve_pings(hfd, *sim.platform().node(0).net_port(), &g_fwd.latency)) return 5;
+    shadowsel_close(hfd);
+    shadowsel_close(hl);
     return 0;
   });
   drv::Process& writer = sim.posix(1).start_program("writer", [] {
@@ -252,13 +297,6 @@ void run_forwarding() {
       g_fwd.sends_ok += shadowsel_send(fd, buf, kPacket, 0) == static_cast<ssize_t>(kPacket);
     }
     wait_until([] { return g_fwd.sampled; });
-    for (int i = 0; i < kPings; ++i) {
-      wait_until([i] { return g_fwd.ping_waiting == i; });
-      shadowsel_usleep(1000);  // the reader sleeps in recv()
-      g_fwd.ping_sent_at[i] = hw::now_cycles();
-      if (shadowsel_send(fd, buf, kPingBytes, 0) != static_cast<ssize_t>(kPingBytes)) return 2;
-      wait_until([i] { return g_fwd.ping_got == i; });
-    }
     shadowsel_close(fd);
     return 0;
   });
@@ -323,8 +361,7 @@ struct Contention {
   std::vector<int> seen;  // packet numbers read, in the phase (both readers)
   int bad_reads = 0;
   int out_of_order = 0;
-  int ping_waiting = -1, ping_got = -1;
-  uint64_t ping_sent_at[kPings] = {};
+  int host_fd = -1;
   std::vector<uint64_t> latency;
   Snapshot before, after;
 };
@@ -363,12 +400,14 @@ int contention_child(void*) {  // CPU 2: inherits the connection
   measured_reads(g_con.fd, &g_con.done_child, kConReads / 2);
   wait_until([] { return g_con.pings_done; });
   shadowsel_close(g_con.fd);
+  shadowsel_close(g_con.host_fd);
   return 0;
 }
 
 void run_contention() {
   g_con = Contention{};
-  tb::Simulation sim(scenario(4));
+  tb::Simulation sim(ping_scenario(4));
+  sim.network()->hold();
   std::vector<std::string> paths = {"cpu.0.net_io.ops", "cpu.0.net_io.held_reads", "cpu.0.net_io.pushes",
                                     "cpu.0.net_io.answers_sent", "cpu.0.net_io.notifications_sent",
                                     "cpu.0.msg.sent"};
@@ -389,7 +428,15 @@ void run_contention() {
     g_con.fd = shadowsel_accept(lfd, nullptr, nullptr);
     if (g_con.fd < 0) return 2;
     shadowsel_close(lfd);
-    // The child inherits the connection: a reader on a second CPU (contention mode).
+    // The remote host's connection, accepted before the spawn so that it is shared too.
+    uint16_t ping_port = 0;
+    const int hl = listen_on(kPingPort, false, &ping_port, 4, INADDR_ANY);
+    if (hl < 0) return 2;
+    sim.network()->ready();
+    g_con.host_fd = shadowsel_accept(hl, nullptr, nullptr);
+    if (g_con.host_fd < 0) return 2;
+    shadowsel_close(hl);
+    // The child inherits the connections: a reader on a second CPU (contention mode).
     const pid_t child = shadowsel_spawn(2, &contention_child, nullptr);
     if (child <= 0) return 3;
     shadowsel_usleep(1000);  // the switch (reclaim and return) is over
@@ -408,18 +455,13 @@ void run_contention() {
     shadowsel_usleep(1000);
     g_con.after = snapshot(sim, paths);
     g_con.sampled = true;
-    // Pings: this reader sleeps in recv() (the child does not read).
-    static uint8_t buf[kPingBytes];
-    for (int i = 0; i < kPings; ++i) {
-      g_con.ping_waiting = i;
-      if (!recv_all(g_con.fd, buf, kPingBytes)) return 5;
-      g_con.latency.push_back(hw::now_cycles() - g_con.ping_sent_at[i]);
-      g_con.ping_got = i;
-    }
+    // Pings: this reader sleeps in recv() on the host's connection (the child does not read).
+    if (!serve_pings(g_con.host_fd, *sim.platform().node(0).net_port(), &g_con.latency)) return 5;
     g_con.pings_done = true;
     int st = -1;
     if (shadowsel_waitpid(child, &st, 0) != child || st != 0) return 6;
     shadowsel_close(g_con.fd);
+    shadowsel_close(g_con.host_fd);
     return 0;
   });
   drv::Process& writer = sim.posix(3).start_program("writer", [] {
@@ -437,14 +479,6 @@ void run_contention() {
       if (shadowsel_send(fd, buf, kPacket, 0) != static_cast<ssize_t>(kPacket)) return 2;
     }
     g_con.sent = true;
-    wait_until([] { return g_con.sampled; });
-    for (int i = 0; i < kPings; ++i) {
-      wait_until([i] { return g_con.ping_waiting == i; });
-      shadowsel_usleep(1000);
-      g_con.ping_sent_at[i] = hw::now_cycles();
-      if (shadowsel_send(fd, buf, kPingBytes, 0) != static_cast<ssize_t>(kPingBytes)) return 3;
-      wait_until([i] { return g_con.ping_got == i; });
-    }
     wait_until([] { return g_con.pings_done; });
     shadowsel_close(fd);
     return 0;
@@ -485,7 +519,8 @@ void run_contention() {
   check(seen == want, "every packet read exactly once");
   check_eq(delta(b, a, "cpu.0.net_io.held_reads"), reads, "reads served at the real socket");
   check_eq(delta(b, a, "cpu.0.net_io.pushes"), 0, "pushes in contention mode");
-  check_eq(stat(sim, "cpu.0.net_io.to_contention"), 1, "switches to contention mode");
+  // Both connections (the writer's and the remote host's) are read on two CPUs.
+  check_eq(stat(sim, "cpu.0.net_io.to_contention"), 2, "switches to contention mode");
   // Bus-level cross-checks: every request is one packet from a reader CPU, and the I/O
   // CPU sent nothing but the replies.
   check_eq(delta(b, a, "cpu.1.msg.tx_fragments") + delta(b, a, "cpu.2.msg.tx_fragments"), requests,

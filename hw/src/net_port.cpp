@@ -12,7 +12,10 @@ void NetPort::receive(NetFrame f) {
   f.arrived_at = now_cycles();
   ++c_.rx_frames;
   c_.rx_bytes += f.payload.size();
-  if (!f.payload.empty()) ++c_.rx_data_frames;
+  if (!f.payload.empty()) {
+    ++c_.rx_data_frames;
+    last_data_arrival_ = f.arrived_at;
+  }
   rx_.push_back(std::move(f));
   c_.rx_ring_peak = std::max<uint64_t>(c_.rx_ring_peak, rx_.size());
   irq_.raise(IrqLine::kNetPort);

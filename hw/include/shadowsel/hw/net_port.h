@@ -78,6 +78,9 @@ class NetPort {
   /// The driver's handler acknowledges the interrupt; frames stay in the ring.
   void irq_ack() { irq_.lower(IrqLine::kNetPort); }
   bool connected() const { return static_cast<bool>(to_link_); }
+  /// The cycle the last frame with a payload arrived (0: none yet): where a packet's
+  /// read latency starts (bench/socket_bench.cpp).
+  uint64_t last_data_arrival() const { return last_data_arrival_; }
 
   const NetPortCounters& counters() const { return c_; }
   void register_stats(sim::Stats& s, const std::string& prefix) const;
@@ -86,6 +89,7 @@ class NetPort {
   InterruptController& irq_;
   std::function<void(NetFrame)> to_link_;
   std::deque<NetFrame> rx_;
+  uint64_t last_data_arrival_ = 0;
   NetPortCounters c_;
 };
 
