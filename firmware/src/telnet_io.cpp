@@ -13,6 +13,7 @@
 #include "shadowsel/driver/kernel.h"
 #include "shadowsel/driver/tty.h"
 #include "shadowsel/hw/time.h"
+#include "shadowsel/hw/time.h"
 
 namespace shadowsel::fw {
 
@@ -53,6 +54,23 @@ void TelnetIo::type_at(uint32_t line, uint64_t at, std::string text) {
   w.put(AgentMsg::kTtyInput).put(line);
   w.bytes(std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
   line_input_.post_at(at, w.data());
+}
+
+void TelnetIo::type_after(uint32_t line, std::string after, uint64_t delay, std::string text) {
+  if (line >= lines()) throw std::invalid_argument("telnet-io: no TTY line " + std::to_string(line));
+  if (after.empty()) throw std::invalid_argument("telnet-io: an input must wait for some text");
+  lines_[line].expects.push_back(Line::Expect{std::move(after), delay, std::move(text)});
+}
+
+void TelnetIo::react(uint32_t line, Line& l) {
+  while (!l.expects.empty()) {
+    const Line::Expect& e = l.expects.front();
+    const size_t at = l.output.find(e.after, l.matched_to);
+    if (at == std::string::npos) return;
+    l.matched_to = at + e.after.size();
+    type_at(line, hw::now_cycles() + e.delay, e.text);
+    l.expects.pop_front();
+  }
 }
 
 uint64_t TelnetIo::cpu_cycles() const { return process_ ? process_->cpu_cycles() : 0; }
@@ -140,6 +158,7 @@ void TelnetIo::on_input(drv::Process& self, std::span<const uint8_t> body) {
   }
   px_.kernel().execute(px_.kernel().costs().copy(bytes.size()));
   if (!was_readable && l.readable()) changed(self, drv::tty_object(line), l);
+  react(line, l);  // the echo may be what the terminal waits for
 }
 
 // n_tty_read() with VMIN = 1, VTIME = 0: canonical mode returns at most one line, up to
@@ -191,6 +210,7 @@ void TelnetIo::on_op(drv::Process& self, std::span<const uint8_t> body) {
       l.written += bytes.size();
       px_.kernel().execute(px_.kernel().costs().copy(bytes.size()));
       ret = static_cast<int64_t>(bytes.size());
+      react(drv::tty_line(id), l);
       break;
     }
     case TtyOp::kGetAttr:

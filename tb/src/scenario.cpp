@@ -530,7 +530,7 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
            const toml::node& e = *a->get(i);
            const std::string label = fmt::format("{}[{}]", l, i);
            TtyInput in;
-           bool has_line = false, has_at = false, has_text = false;
+           bool has_line = false, has_at = false, has_text = false, has_after = false, has_delay = false;
            uint32_t line_key = 0;  // where `line` was given: a line that does not exist is blamed there
            const std::vector<Key> input_keys = {
                {"line",
@@ -550,13 +550,32 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
                   if (in.text.empty()) r.fail(v, vl, "must not be empty");
                   has_text = true;
                 }},
+               {"after",
+                [&](N v, L vl) {
+                  in.after = r.string(v, vl);
+                  if (in.after.empty()) r.fail(v, vl, "must not be empty");
+                  has_after = true;
+                }},
+               {"delay_cycles",
+                [&](N v, L vl) {
+                  in.delay_cycles = narrow<uint64_t>(r.integer(v, vl, {0, kMaxGapCycles}));
+                  has_delay = true;
+                }},
            };
            r.walk(r.table(e, label), label, input_keys);
            const uint32_t line = e.source().begin.line != 0 ? e.source().begin.line : n.source().begin.line;
-           for (const auto& [given, key] : {std::pair{has_line, "line"}, std::pair{has_at, "at_cycle"},
+           if (has_at && has_after)
+             r.fail(line, fmt::format("{}: at_cycle and after both given: an input is typed at a cycle or after "
+                                      "some output, not both",
+                                      label));
+           if (has_delay && !has_after)
+             r.fail(line, fmt::format("{}: delay_cycles counts from the output `after` waits for; give after too",
+                                      label));
+           for (const auto& [given, key] : {std::pair{has_line, "line"}, std::pair{has_at || has_after, "at_cycle"},
                                              std::pair{has_text, "text"}}) {
-             if (!given) r.fail(line, fmt::format("{}: missing key '{}' (each input needs line, at_cycle and text)",
-                                                  label, key));
+             if (!given)
+               r.fail(line, fmt::format("{}: missing key '{}' (each input needs line, at_cycle or after, and text)",
+                                        label, key));
            }
            s.tty.input.push_back(std::move(in));
            tty_input_lines.push_back(line_key != 0 ? line_key : line);

@@ -73,7 +73,13 @@ Simulation::Simulation(const Scenario& s, const hw::CoreFactory& cores)
     services_.push_back(std::make_unique<fw::CpuServices>(*posix_.back(), io, tty_lines));
     // The terminal model: what each line's terminal types, and when (docs/ttys.md).
     if (fw::TelnetIo* t = services_.back()->telnet.get()) {
-      for (const TtyInput& in : s_.tty.input) t->type_at(in.line, in.at_cycle, in.text);
+      for (const TtyInput& in : s_.tty.input) {
+        if (in.after.empty()) {
+          t->type_at(in.line, in.at_cycle, in.text);
+        } else {
+          t->type_after(in.line, in.after, in.delay_cycles, in.text);
+        }
+      }
     }
     services_.back()->start();
   }

@@ -53,6 +53,8 @@ TABLE_COMPANIONS = {
 }
 # The keys an array-of-tables entry needs besides the one swept (values the docs allow).
 REQUIRED = {"tty.input": {"line": 0, "at_cycle": 0, "text": '"x"'}}
+# delay_cycles goes with after, not at_cycle.
+REQUIRED_FOR = {("tty.input", "delay_cycles"): {"line": 0, "after": '"x"', "text": '"x"'}}
 INT64_MAX = 2**63 - 1
 # Keys that are an amount of work: their highest value runs long by design, so it runs
 # against a smaller cycle limit (a hang is then still a hang, not a long run).
@@ -127,7 +129,7 @@ def scenario_text(table, key, value, companions):
                 sections["workload"].append("rounds = 3")
     target = top if table == "" else sections[table]
     target.append(f"{key} = {value}")
-    for k, v in REQUIRED.get(table, {}).items():
+    for k, v in REQUIRED_FOR.get((table, key), REQUIRED.get(table, {})).items():
         if k != key:
             target.append(f"{k} = {v}")
     text = "\n".join(top) + "\n"

@@ -30,6 +30,15 @@ namespace {
 
 bool engine_path() { return g_path != tb::NotifyPath::kSw; }
 
+// What a terminal types on `line` at cycle `at`.
+tb::TtyInput typed(uint32_t line, uint64_t at, std::string text) {
+  tb::TtyInput in;
+  in.line = line;
+  in.at_cycle = at;
+  in.text = std::move(text);
+  return in;
+}
+
 tb::Scenario scenario(uint32_t cpus, std::vector<tb::TtyInput> input) {
   tb::Scenario s;
   s.machine.cpus = cpus;
@@ -88,7 +97,7 @@ class TtySelect : public OnEachPath {};
 
 TEST_P(TtySelect, OneTypedLineWakesEverySelectingCpusWaiters) {
   g_w = Waiters{};
-  tb::Simulation sim(scenario(4, {{0, kTypedAt, "ping\n"}}));
+  tb::Simulation sim(scenario(4, {typed(0, kTypedAt, "ping\n")}));
   std::vector<std::pair<uint32_t, uint32_t>> procs;  // (cpu, pid)
   for (uint32_t cpu : kWaiterCpus) {
     for (int i = 0; i < kWaitersPerCpu; ++i) {
@@ -217,8 +226,8 @@ class TtyModes : public OnEachPath {};
 
 TEST_P(TtyModes, CanonicalLinesEchoOffAndRawBytes) {
   g_m = Modes{};
-  tb::Simulation sim(scenario(3, {{1, kT1, "one\ntwo\n"}, {1, kT2, "abcdef\n"}, {1, kT3, "secret\n"},
-                                  {1, kT4, "xy"}}));
+  tb::Simulation sim(scenario(3, {typed(1, kT1, "one\ntwo\n"), typed(1, kT2, "abcdef\n"), typed(1, kT3, "secret\n"),
+                                  typed(1, kT4, "xy")}));
   const uint32_t pid = sim.posix(2).start_program("modes", modes_main).pid();
   const tb::RunResult r = sim.run();
   ASSERT_EQ(r.end, tb::RunResult::End::kFinished) << r.detail;

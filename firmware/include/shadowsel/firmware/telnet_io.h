@@ -49,6 +49,10 @@ class TelnetIo final : public drv::IoObjectOwner {
   void start();
   /// The terminal of `line` types `text` at cycle `at`: the bytes reach this CPU then.
   void type_at(uint32_t line, uint64_t at, std::string text);
+  /// The terminal of `line` types `text` `delay` cycles after its output shows `after`
+  /// (as `expect` would): such inputs of a line wait in turn, each for its text in the
+  /// output that follows the previous one's match.
+  void type_after(uint32_t line, std::string after, uint64_t delay, std::string text);
   uint32_t lines() const { return static_cast<uint32_t>(lines_.size()); }
   /// Everything written to `line` (and echoed), as its terminal received it.
   const std::string& output(uint32_t line) const { return lines_.at(line).output; }
@@ -67,6 +71,13 @@ class TelnetIo final : public drv::IoObjectOwner {
     std::string output;
     uint64_t typed = 0, dropped = 0, read = 0, written = 0, echoed = 0;  ///< bytes
     uint64_t changed_at = 0;
+    struct Expect {
+      std::string after;
+      uint64_t delay = 0;
+      std::string text;
+    };
+    std::deque<Expect> expects;  ///< type_after() inputs not typed yet, in turn
+    size_t matched_to = 0;       ///< the output before this has been matched
     bool canonical() const { return t.c_lflag & ICANON; }
     bool readable() const { return canonical() ? newlines > 0 : !input.empty(); }
   };
@@ -75,6 +86,8 @@ class TelnetIo final : public drv::IoObjectOwner {
   void handle(drv::Process& self, const drv::Message& m);
   void on_op(drv::Process& self, std::span<const uint8_t> body);
   void on_input(drv::Process& self, std::span<const uint8_t> body);
+  /// Types the waiting type_after() inputs whose text the output now shows.
+  void react(uint32_t line, Line& l);
   int64_t op_read(Line& l, uint32_t max, std::vector<uint8_t>* data);
   Line* find(uint32_t id);
   drv::ObjectState state_of(const Line& l) const;

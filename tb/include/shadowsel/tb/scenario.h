@@ -74,8 +74,10 @@ struct HostParams {
 /// What the terminal of a TTY line types, and when ([[tty.input]], docs/scenarios.md).
 struct TtyInput {
   uint32_t line = 0;
-  uint64_t at_cycle = 0;
+  uint64_t at_cycle = 0;     ///< when it is typed, unless `after` is given
   std::string text;
+  std::string after;         ///< if not empty: typed once the line's output shows this
+  uint64_t delay_cycles = 0; ///< with `after`: this long after the output showed it
 };
 
 /// The TTY lines of the telnet I/O process (docs/ttys.md) and their terminal model.
