@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "shadowsel/driver/msg.h"
+#include "shadowsel/hw/notify_engine.h"
 #include "shadowsel/hw/time.h"
 #include "shadowsel/sim/failure.h"
 
@@ -32,8 +33,12 @@ uint32_t Process::cpu() const { return k_.cpu(); }
 void Process::main() {
   while (state_ != State::kRunning) sc_core::wait(resume_);
   sim::guarded("cpu " + std::to_string(cpu()) + " " + name_, [this] {
-    k_.resumed(*this);
-    body_(*this);
+    try {
+      k_.resumed(*this);
+      body_(*this);
+    } catch (const ProcessExit&) {
+      // Killed (Kernel::kill) outside the POSIX layer, which catches it itself.
+    }
     k_.exit(*this);
   });
 }
@@ -104,7 +109,7 @@ void Kernel::set_irq_handler(hw::IrqLine line, std::function<void()> handler) {
 }
 
 void Kernel::dispatch() {
-  if (running_ || idle_in_irq_ || ready_.empty()) return;
+  if (halted_ || running_ || idle_in_irq_ || ready_.empty()) return;
   Process* p = ready_.front();
   ready_.pop_front();
   running_ = p;
@@ -127,6 +132,48 @@ void Kernel::resumed(Process& self) {
   // every slice. Interrupts still preempt it.
   spend(costs().context_switch, /*preemptible=*/false);
   self.slice_used_ = 0;
+  deliver_kill(self);
+}
+
+void Kernel::deliver_kill(Process& self) {
+  if (!self.kill_pending_ || in_irq_) return;
+  self.kill_pending_ = false;
+  throw ProcessExit{self.kill_status_};
+}
+
+void Kernel::freeze() {
+  for (;;) sc_core::wait(never_);
+}
+
+void Kernel::halt() {
+  if (halted_) return;
+  halted_ = true;
+  node_.biu().halt();
+  if (hw::NotifyEngine* e = node_.engine()) e->hang();
+  node_.timer_disarm();
+  fault_ev_.notify(sc_core::SC_ZERO_TIME);  // the running context stops in this cycle
+  for (const auto& p : procs_) {
+    if (p->exited() || p->lost_) continue;
+    p->lost_ = true;
+    if (!p->daemon_ && on_exit_) on_exit_(*p);
+  }
+}
+
+bool Kernel::kill(Process& p, int sig) {
+  if (halted_ || p.exited() || p.lost_) return false;
+  if (p.kill_pending_) return true;
+  p.kill_pending_ = true;
+  p.kill_status_ = sig;
+  if (p.state_ == Process::State::kBlocked) {
+    // Out of whatever it waited in, as a signal interrupts a sleep; it unwinds when dispatched.
+    cancel_timer(p);
+    p.state_ = Process::State::kReady;
+    ready_.push_back(&p);
+    dispatch();
+  } else if (p.state_ == Process::State::kRunning) {
+    fault_ev_.notify(sc_core::SC_ZERO_TIME);
+  }
+  return true;
 }
 
 void Kernel::end_slice(Process& self) {
@@ -141,6 +188,7 @@ void Kernel::spend(uint64_t n, bool preemptible) {
     if (n) {
       sc_core::wait(cycles(n));
       ++c_.activations;
+      if (halted_) freeze();
     }
     return;
   }
@@ -148,10 +196,12 @@ void Kernel::spend(uint64_t n, bool preemptible) {
   if (self && self->booting_) return;
   const uint64_t slice = p_.timeslice_cycles;
   for (;;) {
+    if (halted_) freeze();
     if (node_.irq().pending()) {
       service_interrupts();
       continue;
     }
+    if (self) deliver_kill(*self);
     if (n == 0) break;
     // Others become ready only through this CPU's handlers, which end the
     // wait below, so the slice is re-checked whenever it can matter.
@@ -167,7 +217,7 @@ void Kernel::spend(uint64_t n, bool preemptible) {
       chunk = std::min(n, slice - self->slice_used_);
     }
     const uint64_t start = now_cycles();
-    sc_core::wait(cycles(chunk), node_.irq().attention());
+    sc_core::wait(cycles(chunk), node_.irq().attention() | fault_ev_);
     ++c_.activations;
     const uint64_t spent = now_cycles() - start;
     n -= spent;
@@ -189,6 +239,7 @@ void Kernel::service_interrupts() {
     ++c_.interrupts;
     sc_core::wait(cycles(costs().irq_entry));
     ++c_.activations;
+    if (halted_) freeze();
     handlers_[line]();
   }
   in_irq_ = false;
@@ -202,6 +253,7 @@ void Kernel::idle_main() {
 
 void Kernel::idle_loop() {
   for (;;) {
+    if (halted_) freeze();
     if (!running_ && node_.irq().pending()) {
       idle_in_irq_ = true;
       g_current = nullptr;
@@ -210,7 +262,7 @@ void Kernel::idle_loop() {
       dispatch();
       continue;
     }
-    sc_core::wait(node_.irq().attention());
+    sc_core::wait(node_.irq().attention() | fault_ev_);
     ++c_.activations;
   }
 }

@@ -55,6 +55,7 @@ void BusInterface::refill() {
 }
 
 BusInterface::Slot* BusInterface::offer(uint64_t now) {
+  if (halted_) return nullptr;
   // Destinations older packets of the same channel in the window still have to reach.
   std::array<uint64_t, kVcs> older{};
   for (Slot& s : window_) {
@@ -67,6 +68,7 @@ BusInterface::Slot* BusInterface::offer(uint64_t now) {
 
 uint64_t BusInterface::next_retry(uint64_t now) const {
   uint64_t t = UINT64_MAX;
+  if (halted_) return t;
   for (const Slot& s : window_) {
     if (s.lane < 0 && s.retry_at > now) t = std::min(t, s.retry_at);
   }
@@ -115,6 +117,10 @@ void BusInterface::set_tx_irq_enabled(bool on) {
 }
 
 BusInterface::Accept BusInterface::receive(const FramePtr& f) {
+  if (halted_ || (engine_hung_ && engine_ && engine_type(f->type()))) {
+    ++c_.rx_discarded_dead;
+    return Accept::kDiscarded;
+  }
   if (!f->check_ok()) {
     ++c_.rx_check_errors;
     return Accept::kRefused;  // the sender's copy is intact: have it sent again

@@ -12,30 +12,83 @@ Interconnect::Interconnect(sc_core::sc_module_name name, const BusParams& params
                            std::vector<BusInterface*> nodes, sim::Recorder& rec)
     : sc_module(name), p_(params), nodes_(std::move(nodes)), rec_(rec) {
   lanes_[0].name = 'X';
-  lanes_[0].down_at = params.x_down_at_cycle;
   lanes_[1].name = 'Y';
-  lanes_[1].down_at = params.y_down_at_cycle;
+  // The bus keys are the same mechanism as a [[faults]] lane_down (docs/faults.md).
+  if (params.x_down_at_cycle >= 0) schedule_lane(0, static_cast<uint64_t>(params.x_down_at_cycle), false);
+  if (params.y_down_at_cycle >= 0) schedule_lane(1, static_cast<uint64_t>(params.y_down_at_cycle), false);
   for (Lane& l : lanes_) l.grants.assign(nodes_.size(), 0);
   for (BusInterface* n : nodes_) n->attach(this);
   SC_THREAD(run);
 }
 
+void Interconnect::schedule_lane(int lane, uint64_t cycle, bool up) {
+  lanes_.at(static_cast<size_t>(lane)).events.emplace(cycle, up);
+}
+
+int64_t Interconnect::next_down(const Lane& l) {
+  for (const auto& [cycle, up] : l.events) {
+    if (!up) return static_cast<int64_t>(cycle);
+  }
+  return -1;
+}
+
+void Interconnect::apply_lane_events(Lane& l, uint64_t now) {
+  const int lane = static_cast<int>(&l - lanes_.data());
+  while (!l.events.empty() && l.events.begin()->first <= now) {
+    const auto [cycle, up] = *l.events.begin();
+    l.events.erase(l.events.begin());
+    // A scheduled change applied late (the bus was idle) keeps its cycle.
+    if (up) {
+      if (!l.up) set_up(lane, cycle);
+    } else if (l.up) {
+      set_down(lane, cycle);
+    }
+  }
+}
+
 void Interconnect::take_down(int lane) {
+  if (lanes_[lane].up) set_down(lane, now_cycles());
+}
+
+void Interconnect::bring_up(int lane) {
+  if (!lanes_[lane].up) set_up(lane, now_cycles());
+}
+
+void Interconnect::set_down(int lane, uint64_t at) {
   Lane& l = lanes_[lane];
-  if (!l.up) return;
-  const int64_t now = static_cast<int64_t>(now_cycles());
   l.up = false;
-  // A scheduled fault applied late (the bus was idle) keeps its cycle.
-  if (l.down_at < 0 || l.down_at > now) l.down_at = now;
+  l.down_at = static_cast<int64_t>(at);
   if (l.busy) abort_transfer(l, now_cycles());
-  rec_.lane_down(l.name, static_cast<uint64_t>(l.down_at));
+  rec_.lane_down(l.name, at);
+  if (lane_hook_) lane_hook_(l.name, false, at);
+  kick();
+}
+
+void Interconnect::set_up(int lane, uint64_t at) {
+  Lane& l = lanes_[lane];
+  l.up = true;
+  l.down_at = -1;
+  rec_.lane_up(l.name, at);
+  if (lane_hook_) lane_hook_(l.name, true, at);
   kick();
 }
 
 int64_t Interconnect::down_since(int lane) const {
+  // The state the scheduled changes due by now give, applied or not yet.
   const Lane& l = lanes_[lane];
-  if (!l.up) return l.down_at;
-  return l.down_at >= 0 && static_cast<uint64_t>(l.down_at) <= now_cycles() ? l.down_at : -1;
+  bool up = l.up;
+  int64_t since = l.down_at;
+  const uint64_t now = now_cycles();
+  for (const auto& [cycle, to_up] : l.events) {
+    if (cycle > now) break;
+    if (to_up) {
+      up = true;
+    } else if (up) {
+      up = false;
+      since = static_cast<int64_t>(cycle);
+    }
+  }
+  return up ? -1 : since;
 }
 
 void Interconnect::start_transfer(Lane& l, uint64_t now) {
@@ -70,10 +123,27 @@ void Interconnect::finish_transfer(Lane& l, uint64_t now) {
   l.c.bytes += f->bytes.size();
 
   uint64_t refused = 0;
-  for (uint64_t m = s->pending; m; m &= m - 1) {
-    const uint32_t d = __builtin_ctzll(m);
-    if (d >= nodes_.size() || nodes_[d]->receive(f) == BusInterface::Accept::kRefused) {
-      refused |= 1ull << d;
+  const Fate fate = fate_ ? fate_(l.name, now) : Fate::kDeliver;
+  if (fate == Fate::kDrop) {
+    // Lost on the wire: no receiver sees it and no acknowledgement comes back, which
+    // the sender's BIU takes as a refusal by all of them: it sends it again.
+    ++l.c.dropped_by_fault;
+    refused = s->pending;
+  } else {
+    FramePtr wire = f;
+    if (fate == Fate::kCorrupt) {
+      // One byte damaged on the wire; the receivers' CRC check catches it and refuses
+      // the frame, and the sender's intact copy goes again (docs/faults.md).
+      ++l.c.corrupted_by_fault;
+      auto bad = std::make_shared<Frame>(*f);
+      bad->bytes[bad->bytes.size() / 2] ^= 0x5a;
+      wire = std::move(bad);
+    }
+    for (uint64_t m = s->pending; m; m &= m - 1) {
+      const uint32_t d = __builtin_ctzll(m);
+      if (d >= nodes_.size() || nodes_[d]->receive(wire) == BusInterface::Accept::kRefused) {
+        refused |= 1ull << d;
+      }
     }
   }
   rec_.bus_transfer(l.name, l.owner, s->pending, ipb::to_string(f->type()),
@@ -105,11 +175,7 @@ void Interconnect::run() {
 void Interconnect::loop() {
   for (;;) {
     const uint64_t now = now_cycles();
-    for (Lane& l : lanes_) {
-      if (l.up && l.down_at >= 0 && now >= static_cast<uint64_t>(l.down_at)) {
-        take_down(&l - lanes_.data());
-      }
-    }
+    for (Lane& l : lanes_) apply_lane_events(l, now);
     for (Lane& l : lanes_) {
       if (l.busy && l.end == now) finish_transfer(l, now);
     }
@@ -125,8 +191,9 @@ void Interconnect::loop() {
     for (const Lane& l : lanes_) {
       if (l.busy) next = std::min(next, l.end);
       // Wake for a fault only when it cuts this transfer (see the header).
-      if (l.busy && l.down_at > static_cast<int64_t>(now) && static_cast<uint64_t>(l.down_at) < l.end) {
-        next = std::min(next, static_cast<uint64_t>(l.down_at));
+      const int64_t down = next_down(l);
+      if (l.busy && down > static_cast<int64_t>(now) && static_cast<uint64_t>(down) < l.end) {
+        next = std::min(next, static_cast<uint64_t>(down));
       }
     }
     if (idle_lane) {
@@ -149,6 +216,10 @@ void Interconnect::register_stats(sim::Stats& s, const std::string& prefix) cons
     s.counter(p + "busy_cycles", &l.c.busy_cycles, "cycles", "cycles moving frames");
     s.counter(p + "arb_cycles", &l.c.arb_cycles, "cycles", "cycles arbitrating");
     s.counter(p + "bytes", &l.c.bytes, "bytes", "frame bytes moved");
+    s.counter(p + "packets_dropped_by_fault", &l.c.dropped_by_fault, "packets",
+              "transfers lost on the wire by a drop_packet fault, sent again");
+    s.counter(p + "packets_corrupted_by_fault", &l.c.corrupted_by_fault, "packets",
+              "transfers damaged on the wire by a corrupt_packet fault (receivers' CRC refuses them)");
     for (auto t : ipb::kAllPacketType) {
       s.counter(p + "by_type." + ipb::to_string(t), &l.c.by_type[static_cast<uint8_t>(t)],
                 "packets", "transfers of this packet type");

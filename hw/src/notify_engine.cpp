@@ -42,6 +42,12 @@ uint32_t NotifyEngine::access(bool write, uint32_t addr, uint32_t data) {
   return a.rdata;
 }
 
+void NotifyEngine::hang() {
+  hung_ = true;
+  node_.biu().engine_hung();
+  kick();  // an idle engine notices at once
+}
+
 void NotifyEngine::run() {
   sim::guarded("cpu " + std::to_string(node_.id()) + " notify engine", [this] {
     try {
@@ -73,6 +79,7 @@ void NotifyEngine::loop() {
   out_.wake_at = ne::kNoDeadline;  // after reset: nothing to do until work arrives
   bool busy = false;
   for (;;) {
+    while (hung_) sc_core::wait(never_);
     if (!busy) {
       // Idle: the core's state does not change until an input does or `now` reaches
       // wake_at, so stop clocking it (BRIEF §4: idle time costs nothing).
@@ -87,6 +94,7 @@ void NotifyEngine::loop() {
           sc_core::wait(cycles(wake_at - now), work_);
         }
         ++c_.activations;
+        while (hung_) sc_core::wait(never_);
       }
       ++c_.wakeups;
       busy_since_ = std::max(now_cycles(), next_cycle_);

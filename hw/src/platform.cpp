@@ -35,6 +35,8 @@ void Platform::register_stats(sim::Stats& s) const {
               "message starts refused: no room in the message system's receive pool");
     s.counter(p + "rx_seq_errors", &c.rx_seq_errors, "packets", "frames out of sequence (lost, repeated or reordered)");
     s.counter(p + "rx_check_errors", &c.rx_check_errors, "packets", "frames with a bad CRC");
+    s.counter(p + "rx_discarded_dead", &c.rx_discarded_dead, "packets",
+              "frames lost because this node halted or its notify engine hung (faults)");
     s.counter(p + "rx_buffer_peak", &c.rx_buffer_peak, "packets", "most frames held at once");
     if (const NotifyEngine* e = n->engine()) {
       s.counter(p + "rx_engine_packets", &c.rx_engine_packets, "packets",

@@ -144,6 +144,30 @@ void Recorder::lane_down(char lane, uint64_t at) {
                lane, kBusPid, lane == 'X' ? 1 : 2, us(at));
 }
 
+void Recorder::lane_up(char lane, uint64_t at) {
+  if (!trace_) return;
+  emit("%s", first_event_ ? "" : ",\n");
+  first_event_ = false;
+  emit(R"J({"ph":"i","s":"g","name":"lane %c up","pid":%u,"tid":%u,"ts":%.4f})J",
+               lane, kBusPid, lane == 'X' ? 1 : 2, us(at));
+}
+
+void Recorder::fault_on_lane(char lane, const std::string& what, uint64_t at) {
+  if (!trace_) return;
+  emit("%s", first_event_ ? "" : ",\n");
+  first_event_ = false;
+  emit(R"J({"ph":"i","s":"t","name":"fault: %s","pid":%u,"tid":%u,"ts":%.4f})J", what.c_str(), kBusPid,
+       lane == 'X' ? 1 : 2, us(at));
+}
+
+void Recorder::fault_on_cpu(uint32_t cpu, const std::string& what, uint64_t at) {
+  if (!trace_) return;
+  emit("%s", first_event_ ? "" : ",\n");
+  first_event_ = false;
+  emit(R"J({"ph":"i","s":"p","name":"fault: %s","pid":%u,"tid":0,"ts":%.4f})J", what.c_str(), cpu_pid(cpu),
+       us(at));
+}
+
 void Recorder::interrupt(uint32_t cpu, uint64_t start, uint64_t end) {
   slice(cpu_pid(cpu), kIrqTid, "irq", start, end, "");
 }

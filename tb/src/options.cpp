@@ -18,7 +18,7 @@
 namespace shadowsel::tb {
 namespace {
 
-enum class Kind { kFlag, kPath, kCount, kU64, kNumber, kNotify };
+enum class Kind { kFlag, kPath, kCount, kU64, kNumber, kNotify, kFault };
 
 struct Spec {
   Option bit;
@@ -37,6 +37,8 @@ constexpr Spec kSpecs[] = {
     {kOptNotify, "--notify", Kind::kNotify, "PATH", "select hot path: sw, model, rtl or lockstep"},
     {kOptTrace, "--trace", Kind::kPath, "FILE", "write a Perfetto / chrome://tracing timeline to this file"},
     {kOptMaxCycles, "--max-cycles", Kind::kU64, "N", "stop after this many cycles, 0..2^63-1 (0: no limit)"},
+    {kOptFault, "--fault", Kind::kFault, "KIND@CYCLE[:TARGET]",
+     "inject a fault (repeatable; docs/faults.md), e.g. cpu_halt@50000:2, lane_down@0:X"},
     {kOptVersion, "--version", Kind::kFlag, "", "print the version"},
 };
 
@@ -89,6 +91,83 @@ const Spec* find(std::string_view name, unsigned accepted) {
 
 }  // namespace
 
+Fault parse_fault_spec(std::string_view option, std::string_view spec) {
+  constexpr std::string_view kForm = "KIND@CYCLE[:TARGET]";
+  Fault f;
+  f.where = std::string(option);
+  const size_t at = spec.find('@');
+  if (at == std::string_view::npos)
+    bad(option, fmt::format("expected {}, got '{}'", kForm, printable(spec)));
+  const std::string_view kind = spec.substr(0, at);
+  if (!parse_fault_kind(kind, f.kind))
+    bad(option, fmt::format("unknown fault kind '{}' (cpu_halt, process_kill, lane_down, lane_up, corrupt_packet, "
+                            "drop_packet, engine_hang)",
+                            printable(kind)));
+  std::string_view rest = spec.substr(at + 1);
+  const size_t colon = rest.find(':');
+  const bool has_target = colon != std::string_view::npos;
+  const std::string_view target = has_target ? rest.substr(colon + 1) : std::string_view();
+  rest = rest.substr(0, colon);
+  f.at_cycle = to_u64(option, rest, 1000000000000000ull);
+  const std::string k = to_string(f.kind);
+  if (has_target && target.empty()) bad(option, fmt::format("{}: empty target after ':'", k));
+  auto cpu_of = [&](std::string_view v) {
+    if (!is_integer_text(v) || v.front() == '-')
+      bad(option, fmt::format("{}: expected a CPU number, got '{}'", k, printable(v)));
+    return static_cast<uint32_t>(to_u64(option, v, hw::kMaxCpus - 1));
+  };
+  switch (f.kind) {
+    case FaultKind::kCpuHalt:
+    case FaultKind::kEngineHang:
+      if (!has_target) bad(option, fmt::format("{} needs a CPU: {}@CYCLE:CPU", k, k));
+      f.cpu = cpu_of(target);
+      break;
+    case FaultKind::kProcessKill: {
+      const size_t slash = target.find('/');
+      if (!has_target || slash == std::string_view::npos || slash + 1 == target.size())
+        bad(option, "process_kill needs a CPU and a process: process_kill@CYCLE:CPU/NAME or CPU/PID");
+      f.cpu = cpu_of(target.substr(0, slash));
+      const std::string_view who = target.substr(slash + 1);
+      if (is_integer_text(who)) {
+        const uint64_t pid = to_u64(option, who, 65535);
+        if (pid < 16) bad(option, fmt::format("process_kill: a pid is 16..65535 (below are services), got {}", pid));
+        f.pid = static_cast<uint32_t>(pid);
+      } else {
+        f.process = std::string(who);
+      }
+      break;
+    }
+    case FaultKind::kLaneDown:
+    case FaultKind::kLaneUp:
+      if (target != "X" && target != "Y")
+        bad(option, fmt::format("{} needs a lane: {}@CYCLE:X or :Y, got '{}'", k, k, printable(target)));
+      f.lane = target[0];
+      break;
+    case FaultKind::kCorruptPacket:
+    case FaultKind::kDropPacket: {
+      if (!has_target) break;  // one packet, either lane
+      const size_t slash = target.find('/');
+      const std::string_view lane = target.substr(0, slash);
+      if (lane != "X" && lane != "Y" && lane != "XY")
+        bad(option, fmt::format("{}: lane must be X, Y or XY, got '{}' ({}@CYCLE[:LANE[/COUNT or /RATE]])", k,
+                                printable(lane), k));
+      f.lane = lane == "XY" ? 0 : lane[0];
+      if (slash == std::string_view::npos) break;
+      const std::string_view n = target.substr(slash + 1);
+      if (n.find('.') != std::string_view::npos) {
+        f.rate = to_number(option, n);
+        if (!(f.rate > 0 && f.rate <= 1))
+          bad(option, fmt::format("{}: a rate must be above 0 and at most 1, got {}", k, printable(n)));
+      } else {
+        f.count = to_u64(option, n, 1000000000);
+        if (f.count == 0) bad(option, fmt::format("{}: a count must be at least 1, got 0", k));
+      }
+      break;
+    }
+  }
+  return f;
+}
+
 CommandLine parse_command_line(const std::vector<std::string>& args, unsigned accepted) {
   CommandLine cl;
   unsigned given = 0;
@@ -106,7 +185,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args, unsigned ac
     if (name == "--help") bad(name, "takes no value");
     const Spec* spec = find(name, accepted);
     if (spec == nullptr) bad(printable(name), "unknown option (see --help)");
-    if (given & spec->bit) bad(name, "given twice");
+    if ((given & spec->bit) && spec->kind != Kind::kFault) bad(name, "given twice");
     given |= spec->bit;
 
     if (spec->kind == Kind::kFlag) {
@@ -145,6 +224,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args, unsigned ac
         break;
       case Kind::kNumber: cl.freq_mhz = to_number(name, value); break;
       case Kind::kNotify: cl.notify = parse_notify_path(std::string(value), std::string(name)); break;
+      case Kind::kFault: cl.faults.push_back(parse_fault_spec(name, value)); break;
     }
   }
   return cl;
@@ -186,6 +266,8 @@ Scenario scenario_for(const CommandLine& cl, const std::function<Scenario(const 
     s.notify = *cl.notify;
     s.notify_where = fmt::format("--notify {}", to_string(*cl.notify));
   }
+  s.faults.insert(s.faults.end(), cl.faults.begin(), cl.faults.end());
+  validate_faults(s);
   return s;
 }
 

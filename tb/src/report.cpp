@@ -83,6 +83,14 @@ std::string summary(Simulation& sim, const RunResult& r) {
     seq_errors += sim.platform().node(i).biu().counters().rx_seq_errors;
   }
   out += fmt::format("retries     {} (receiver full), sequence errors {}\n", retries, seq_errors);
+  if (const std::string f = sim.faults().summary(); !f.empty()) {
+    uint64_t crc = 0, lost = 0;
+    for (uint32_t i = 0; i < sim.cpus(); ++i) {
+      crc += sim.platform().node(i).biu().counters().rx_check_errors;
+      lost += sim.platform().node(i).biu().counters().rx_discarded_dead;
+    }
+    out += fmt::format("faults      {}; CRC errors caught {}, frames lost at dead receivers {}\n", f, crc, lost);
+  }
   if (sim.engine(0)) {
     hw::NotifyEngineCounters t;
     for (uint32_t i = 0; i < sim.cpus(); ++i) {

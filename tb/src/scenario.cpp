@@ -328,6 +328,41 @@ const char* to_string(NotifyPath p) {
   return "?";
 }
 
+const char* to_string(FaultKind k) {
+  switch (k) {
+    case FaultKind::kCpuHalt: return "cpu_halt";
+    case FaultKind::kProcessKill: return "process_kill";
+    case FaultKind::kLaneDown: return "lane_down";
+    case FaultKind::kLaneUp: return "lane_up";
+    case FaultKind::kCorruptPacket: return "corrupt_packet";
+    case FaultKind::kDropPacket: return "drop_packet";
+    case FaultKind::kEngineHang: return "engine_hang";
+  }
+  return "?";
+}
+
+bool parse_fault_kind(std::string_view name, FaultKind& out) {
+  for (FaultKind k : kAllFaultKinds) {
+    if (name == to_string(k)) {
+      out = k;
+      return true;
+    }
+  }
+  return false;
+}
+
+void validate_faults(const Scenario& s) {
+  for (const Fault& f : s.faults) {
+    if (f.needs_cpu() && f.cpu >= s.machine.cpus)
+      throw ScenarioError(fmt::format("{}: {}: cpu must be below cpus ({}), got {}", f.where, to_string(f.kind),
+                                      s.machine.cpus, f.cpu));
+    if (f.kind == FaultKind::kEngineHang && s.notify == NotifyPath::kSw)
+      throw ScenarioError(fmt::format("{}: engine_hang: notify = sw has no notify engine to hang (use model, rtl "
+                                      "or lockstep)",
+                                      f.where));
+  }
+}
+
 NotifyPath parse_notify_path(const std::string& name, const std::string& where) {
   for (NotifyPath p : {NotifyPath::kSw, NotifyPath::kModel, NotifyPath::kRtl, NotifyPath::kLockstep})
     if (name == to_string(p)) return p;
@@ -583,7 +618,123 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
        }},
   };
 
-  const std::vector<Key> top_keys = {
+  // [[faults]]: the fault injector's schedule (docs/faults.md). Which keys a kind
+  // takes is checked per entry; CPU numbers against cpus after the whole file.
+  std::vector<uint32_t> fault_cpu_lines;
+  const std::vector<Key> fault_top = {
+      {"faults",
+       [&](N n, L l) {
+         const auto* a = n.as_array();
+         if (a == nullptr) r.wrong_type(n, l, "an array of tables");
+         s.faults.clear();
+         fault_cpu_lines.clear();
+         for (size_t i = 0; i < a->size(); ++i) {
+           const toml::node& e = *a->get(i);
+           const std::string label = fmt::format("{}[{}]", l, i);
+           const uint32_t line = e.source().begin.line != 0 ? e.source().begin.line : n.source().begin.line;
+           Fault f;
+           f.where = fmt::format("{}:{}", path, line);
+           bool has_kind = false, has_at = false, has_cpu = false, has_process = false, has_pid = false,
+                has_lane = false, has_count = false, has_rate = false;
+           std::map<std::string, uint32_t> key_line;
+           const std::vector<Key> keys = {
+               {"kind",
+                [&](N v, L vl) {
+                  const std::string k = r.string(v, vl);
+                  if (!parse_fault_kind(k, f.kind))
+                    r.fail(v, vl,
+                           fmt::format("must be cpu_halt, process_kill, lane_down, lane_up, corrupt_packet, "
+                                       "drop_packet or engine_hang, got '{}'",
+                                       printable(k)));
+                  has_kind = true;
+                }},
+               {"at_cycle",
+                [&](N v, L vl) {
+                  f.at_cycle = narrow<uint64_t>(r.integer(v, vl, {0, kMaxGapCycles}));
+                  has_at = true;
+                }},
+               {"cpu",
+                [&](N v, L vl) {
+                  f.cpu = narrow<uint32_t>(r.integer(v, vl, {0, hw::kMaxCpus - 1}));
+                  has_cpu = true;
+                  key_line["cpu"] = v.source().begin.line;
+                }},
+               {"process",
+                [&](N v, L vl) {
+                  f.process = r.string(v, vl);
+                  if (f.process.empty()) r.fail(v, vl, "must not be empty");
+                  has_process = true;
+                  key_line["process"] = v.source().begin.line;
+                }},
+               {"pid",
+                [&](N v, L vl) {
+                  f.pid = narrow<uint32_t>(r.integer(v, vl, {16, 65535}));
+                  has_pid = true;
+                  key_line["pid"] = v.source().begin.line;
+                }},
+               {"lane",
+                [&](N v, L vl) {
+                  const std::string ln = r.string(v, vl);
+                  if (ln != "X" && ln != "Y") r.fail(v, vl, fmt::format("must be X or Y, got '{}'", printable(ln)));
+                  f.lane = ln[0];
+                  has_lane = true;
+                  key_line["lane"] = v.source().begin.line;
+                }},
+               {"count",
+                [&](N v, L vl) {
+                  f.count = narrow<uint64_t>(r.integer(v, vl, {1, 1000000000}));
+                  has_count = true;
+                  key_line["count"] = v.source().begin.line;
+                }},
+               {"rate",
+                [&](N v, L vl) {
+                  f.rate = r.number(v, vl);
+                  if (!(f.rate > 0 && f.rate <= 1))
+                    r.fail(v, vl, fmt::format("must be above 0 and at most 1, got {}", f.rate));
+                  has_rate = true;
+                  key_line["rate"] = v.source().begin.line;
+                }},
+           };
+           r.walk(r.table(e, label), label, keys);
+           if (!has_kind) r.fail(line, fmt::format("{}: missing key 'kind'", label));
+           if (!has_at) r.fail(line, fmt::format("{}: missing key 'at_cycle'", label));
+           const char* kind = to_string(f.kind);
+           // A key the kind does not take is an error where it was written.
+           auto not_for = [&](bool given, const char* key) {
+             if (given)
+               r.fail(key_line[key], fmt::format("{}.{}: {} takes no {} (docs/faults.md)", label, key, kind, key));
+           };
+           if (f.needs_cpu() && !has_cpu) r.fail(line, fmt::format("{}: missing key 'cpu' ({} needs it)", label, kind));
+           if (!f.needs_cpu()) not_for(has_cpu, "cpu");
+           if (f.kind == FaultKind::kProcessKill) {
+             if (has_process == has_pid)
+               r.fail(has_pid ? key_line["pid"] : line,
+                      fmt::format("{}: process_kill needs exactly one of 'process' (a name) and 'pid'", label));
+           } else {
+             not_for(has_process, "process");
+             not_for(has_pid, "pid");
+           }
+           if (f.kind == FaultKind::kLaneDown || f.kind == FaultKind::kLaneUp) {
+             if (!has_lane) r.fail(line, fmt::format("{}: missing key 'lane' ({} needs X or Y)", label, kind));
+           } else if (!f.on_packets()) {
+             not_for(has_lane, "lane");
+           }
+           if (f.on_packets()) {
+             if (has_count && has_rate)
+               r.fail(key_line["rate"], fmt::format("{}: count and rate both given: a packet fault hits a number "
+                                                    "of transfers or a fraction of them, not both",
+                                                    label));
+           } else {
+             not_for(has_count, "count");
+             not_for(has_rate, "rate");
+           }
+           fault_cpu_lines.push_back(has_cpu ? key_line["cpu"] : line);
+           s.faults.push_back(std::move(f));
+         }
+       }},
+  };
+
+  std::vector<Key> top_keys = {
       {"name", [&](N n, L l) { s.name = r.string(n, l); }},
       {"cpus", [&](N n, L l) { m.cpus = narrow<uint32_t>(r.integer(n, l, {hw::kMinCpus, hw::kMaxCpus})); }},
       {"seed", [&](N n, L l) { m.seed = narrow<uint64_t>(r.integer(n, l, {0, kI64Max})); }},
@@ -696,9 +847,15 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
          }
        }},
   };
+  top_keys.push_back(fault_top.front());
 
   r.walk(root, "", top_keys);
   // After the whole file: `cpus` may come after [network] (a dotted key).
+  for (size_t i = 0; i < s.faults.size(); ++i) {
+    const Fault& f = s.faults[i];
+    if (f.needs_cpu() && f.cpu >= m.cpus)
+      r.fail(fault_cpu_lines.at(i), fmt::format("faults[{}].cpu: must be below cpus ({}), got {}", i, m.cpus, f.cpu));
+  }
   for (size_t i = 0; i < s.network.io_cpus.size(); ++i) {
     if (s.network.io_cpus[i] >= m.cpus)
       r.fail(io_cpu_lines.at(i), fmt::format("network.io_cpus[{}]: must be below cpus ({}), got {}", i, m.cpus,

@@ -83,6 +83,9 @@ Simulation::Simulation(const Scenario& s, const hw::CoreFactory& cores)
     }
     services_.back()->start();
   }
+  std::vector<drv::Kernel*> ks;
+  for (const auto& k : kernels_) ks.push_back(k.get());
+  faults_ = std::make_unique<FaultInjector>("faults", s_.faults, *platform_, std::move(ks), rec_, s_.machine.seed);
   stats_.formula("sim.cycles", [] { return static_cast<double>(hw::now_cycles()); }, "cycles",
                  "simulated cycles at the end of the run");
   const double mhz = s_.machine.freq_mhz;
@@ -107,6 +110,7 @@ Simulation::Simulation(const Scenario& s, const hw::CoreFactory& cores)
     platform_->node(cpu).net_port()->register_stats(stats_, "cpu." + std::to_string(cpu) + ".net_port.");
   }
   if (network_) network_->register_stats(stats_);
+  faults_->register_stats(stats_);
   register_select_totals();
   rec_.register_stats(stats_);
 }
@@ -163,7 +167,7 @@ std::string Simulation::unfinished_processes() const {
   std::vector<std::pair<std::string, uint32_t>> left;  // (name, cpu)
   for (const auto& k : kernels_) {
     for (const auto& p : k->processes()) {
-      if (!p->daemon() && !p->exited()) left.emplace_back(p->name(), k->cpu());
+      if (!p->daemon() && !p->exited() && !p->lost()) left.emplace_back(p->name(), k->cpu());
     }
   }
   auto one = [](const std::pair<std::string, uint32_t>& p) { return p.first + " on cpu " + std::to_string(p.second); };
@@ -200,12 +204,13 @@ std::string Simulation::unfinished_processes() const {
 // What the machine itself is stuck on, when it can tell, ending in "; "; else "".
 std::string Simulation::stall_cause() const {
   const hw::Interconnect& bus = platform_->bus();
-  if (bus.lane_up(0) || bus.lane_up(1)) return "";
+  const std::string faults = faults_->stall_cause();
+  if (bus.lane_up(0) || bus.lane_up(1)) return faults;
   uint64_t waiting = 0;
   for (uint32_t i = 0; i < cpus(); ++i) waiting += platform_->node(i).biu().tx_outstanding();
   return "both bus lanes down (X since cycle " + std::to_string(bus.down_since(0)) + ", Y since cycle " +
          std::to_string(bus.down_since(1)) + "), " + std::to_string(waiting) +
-         " packets waiting to be sent; ";
+         " packets waiting to be sent; " + faults;
 }
 
 RunResult Simulation::run(uint64_t max_cycles) {

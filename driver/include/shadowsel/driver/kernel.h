@@ -85,6 +85,17 @@ class Kernel : public sc_core::sc_module {
   static void set_current_process(Process* p);
   bool in_interrupt() const { return in_irq_; }
 
+  // --- faults (docs/faults.md), from outside any CPU context (tb::FaultInjector) ---
+  /// The CPU stops for good: no process or handler of it runs again, its bus
+  /// interface offers and takes nothing, its notify engine hangs, and its processes
+  /// count as gone for the end of the run (on_exit is called for each live one).
+  void halt();
+  bool halted() const { return halted_; }
+  /// Kills `p` as by signal `sig`: the next time it would hold the CPU it unwinds
+  /// with ProcessExit{sig} (a blocked process is made ready for that), so it dies
+  /// through the same path as exit() and SIGPIPE. False if it has already gone.
+  bool kill(Process& p, int sig);
+
   const KernelCounters& counters() const { return c_; }
   void register_stats(sim::Stats& s) const;
 
@@ -104,6 +115,10 @@ class Kernel : public sc_core::sc_module {
   void rearm_timer();
   Process& start(uint32_t pid, std::string name, Process::Body body, bool daemon);
   void cancel_timer(Process& p);
+  /// A halted CPU's contexts end here, suspended for good.
+  [[noreturn]] void freeze();
+  /// Unwinds `self` if a kill waits for it (never inside a handler).
+  void deliver_kill(Process& self);
 
   hw::Node& node_;
   const hw::MachineParams& p_;
@@ -122,6 +137,9 @@ class Kernel : public sc_core::sc_module {
   std::array<std::function<void()>, hw::kIrqLines> handlers_;
   uint32_t next_pid_ = kFirstUserPid;
   KernelCounters c_;
+  bool halted_ = false;
+  sc_core::sc_event fault_ev_;  ///< a halt or kill: the context holding the CPU looks at once
+  sc_core::sc_event never_;     ///< never notified
 
  public:
   /// Ports below this are for well-known services (agents); pids start here.

@@ -357,9 +357,4 @@ class PosixKernel {
   std::unique_ptr<NeDriver> ne_;  ///< the engine's driver when the node has an engine
 };
 
-/// Thrown through a process's stack to end it (exit(), or death by signal).
-struct ProcessExit {
-  int wait_status;  ///< Linux wait status encoding
-};
-
 }  // namespace shadowsel::drv

@@ -44,6 +44,8 @@ class Process {
   Address address() const { return {cpu(), pid_}; }
   bool daemon() const { return daemon_; }
   bool exited() const { return state_ == State::kExited; }
+  /// Its CPU halted before it exited (a cpu_halt fault): it will never run again.
+  bool lost() const { return lost_; }
   /// Cycles this process has held its CPU (interrupt time excluded).
   uint64_t cpu_cycles() const { return cpu_cycles_; }
 
@@ -84,6 +86,15 @@ class Process {
   /// A service starting at power-on: it runs free of charge until it first
   /// blocks, so the machine is booted when user processes start at cycle 0.
   bool booting_ = false;
+  bool lost_ = false;
+  /// A kill (Kernel::kill) waiting for the process to next hold its CPU; its wait status.
+  bool kill_pending_ = false;
+  int kill_status_ = 0;
+};
+
+/// Thrown through a process's stack to end it (exit(), or death by signal).
+struct ProcessExit {
+  int wait_status;  ///< Linux wait status encoding
 };
 
 /// The simulated process whose code is running now.

@@ -68,6 +68,7 @@ struct BiuCounters {
   uint64_t rx_buffer_peak = 0;  ///< most frames held at once
   uint64_t rx_engine_packets = 0;  ///< frames accepted into the notify engine's queue
   uint64_t rx_engine_refused = 0;  ///< frames refused because the engine's queue was full
+  uint64_t rx_discarded_dead = 0;  ///< frames thrown away: this node halted, or its engine hung (faults)
 };
 
 class NotifyEngine;
@@ -113,6 +114,15 @@ class BusInterface {
 
   const BiuCounters& counters() const { return c_; }
 
+  // --- faults (docs/faults.md) ---
+  /// The node halted: from now on it offers nothing to the lanes and takes nothing
+  /// from them. A frame addressed to it is lost: the lane completes the transfer as
+  /// if taken, so senders do not retry towards a dead node forever.
+  void halt() { halted_ = true; }
+  bool halted() const { return halted_; }
+  /// The node's notify engine hung: frames of the engine's types are lost the same way.
+  void engine_hung() { engine_hung_ = true; }
+
  private:
   friend class Interconnect;
   struct Slot {
@@ -125,7 +135,7 @@ class BusInterface {
     uint64_t cookie;
     bool engine;
   };
-  enum class Accept { kAccepted, kRefused };
+  enum class Accept { kAccepted, kRefused, kDiscarded };
 
   void refill();
   /// The window slot a lane may take at `now`, or nullptr.
@@ -168,6 +178,8 @@ class BusInterface {
   std::array<std::array<uint16_t, 64>, kVcs> expect_useq_{}; ///< per sender: unicast number expected next
   std::array<std::array<int32_t, 64>, kVcs> last_mseq_;      ///< per sender: last multicast number, -1 none
   BiuCounters c_;
+  bool halted_ = false;
+  bool engine_hung_ = false;
 };
 
 }  // namespace shadowsel::hw

@@ -16,9 +16,10 @@
 // A lane taken down mid-transfer aborts it; the packet goes out again on the
 // other lane, so nothing is lost.
 //
-// A scheduled fault (x/y_down_at_cycle) is applied lazily: at the first
-// activity of the bus at or after its cycle, or at its cycle when it cuts a
-// transfer in progress. The bus never waits for a fault otherwise, because any
+// A scheduled lane fault (x/y_down_at_cycle, or a [[faults]] lane_down /
+// lane_up handed over by tb::FaultInjector through schedule_lane) is applied
+// lazily: at the first activity of the bus at or after its cycle, or at its
+// cycle when it cuts a transfer in progress. The bus never waits for a fault otherwise, because any
 // extra timed notification reorders SystemC's queue of same-cycle events
 // (a heap, not stable) and so would change a run even when the fault lies
 // beyond its end.
@@ -28,6 +29,8 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <vector>
 
 #include "shadowsel/hw/bus_interface.h"
@@ -44,6 +47,8 @@ struct LaneCounters {
   uint64_t busy_cycles = 0;      ///< cycles spent moving frames
   uint64_t arb_cycles = 0;       ///< cycles spent arbitrating before a transfer
   uint64_t bytes = 0;            ///< frame bytes moved
+  uint64_t dropped_by_fault = 0; ///< transfers lost on the wire (drop_packet fault): sent again
+  uint64_t corrupted_by_fault = 0;  ///< transfers damaged on the wire (corrupt_packet fault)
   std::array<uint64_t, 256> by_type{};  ///< transfers per packet type
 };
 
@@ -57,6 +62,16 @@ class Interconnect : public sc_core::sc_module {
   void kick() { kick_.notify(sc_core::SC_ZERO_TIME); }
   /// Takes a lane down now (fault injection); 0 is X, 1 is Y.
   void take_down(int lane);
+  /// Brings a lane back up now.
+  void bring_up(int lane);
+  /// Schedules a lane going down (up = false) or up at `cycle`, applied lazily as
+  /// described above. During elaboration; x/y_down_at_cycle are scheduled this way too.
+  void schedule_lane(int lane, uint64_t cycle, bool up);
+  /// Called when a lane changes state, with the cycle the change counts from.
+  void on_lane_change(std::function<void(char lane, bool up, uint64_t at)> f) { lane_hook_ = std::move(f); }
+  /// What the wire does to one transfer (fault injection): asked at the end of each.
+  enum class Fate { kDeliver, kDrop, kCorrupt };
+  void set_packet_fate(std::function<Fate(char lane, uint64_t now)> f) { fate_ = std::move(f); }
   /// False from the cycle the lane went down, or was scheduled to (x/y_down_at_cycle).
   bool lane_up(int lane) const { return down_since(lane) < 0; }
   /// The cycle the lane went down (or was scheduled to, if that is past), -1 if up.
@@ -71,7 +86,8 @@ class Interconnect : public sc_core::sc_module {
   struct Lane {
     char name;
     bool up = true;
-    int64_t down_at;
+    int64_t down_at = -1;  ///< while down: since when; while up: the next scheduled down, or -1
+    std::multimap<uint64_t, bool> events;  ///< scheduled changes: cycle -> up
     bool busy = false;
     uint64_t start = 0, end = 0;
     uint32_t owner = 0;
@@ -86,12 +102,20 @@ class Interconnect : public sc_core::sc_module {
   void start_transfer(Lane& l, uint64_t now);
   void finish_transfer(Lane& l, uint64_t now);
   void abort_transfer(Lane& l, uint64_t now);
+  void set_down(int lane, uint64_t at);
+  void set_up(int lane, uint64_t at);
+  /// Applies the scheduled changes due at `now`.
+  void apply_lane_events(Lane& l, uint64_t now);
+  /// The cycle of the next scheduled down of an up lane, or -1.
+  static int64_t next_down(const Lane& l);
 
   const BusParams& p_;
   std::vector<BusInterface*> nodes_;
   sim::Recorder& rec_;
   std::array<Lane, 2> lanes_;
   sc_core::sc_event kick_;
+  std::function<void(char, bool, uint64_t)> lane_hook_;
+  std::function<Fate(char, uint64_t)> fate_;
 };
 
 }  // namespace shadowsel::hw

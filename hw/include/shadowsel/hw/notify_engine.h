@@ -57,6 +57,11 @@ class NotifyEngine : public sc_core::sc_module {
   void mmio_write(uint32_t addr, uint32_t data);
 
   const NotifyEngineCounters& counters() const { return c_; }
+
+  /// Fault (docs/faults.md): from its next clock on the engine answers nothing, ever:
+  /// MMIO accesses stall their CPU for good, its packets are lost at its BIU.
+  void hang();
+  bool hung() const { return hung_; }
   const ne::Core& core() const { return *core_; }
   /// The lockstep core's report when it stopped the run ("" otherwise).
   const std::string& mismatch() const { return mismatch_; }
@@ -98,6 +103,8 @@ class NotifyEngine : public sc_core::sc_module {
   ne::Outputs out_;                ///< of the last cycle clocked
   uint64_t next_cycle_ = 0;        ///< first cycle not yet clocked
   bool irq_ = false;
+  bool hung_ = false;
+  sc_core::sc_event never_;  ///< never notified: a hung engine waits on it
   uint64_t busy_since_ = 0;        ///< first cycle of the current busy period (timeline)
   std::string mismatch_;
 };

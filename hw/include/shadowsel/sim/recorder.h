@@ -42,6 +42,11 @@ class Recorder {
   void bus_transfer(char lane, uint32_t src, uint64_t dst_mask, const char* type,
                     uint32_t frame_bytes, uint64_t start, uint64_t end, TransferOutcome o);
   void lane_down(char lane, uint64_t at);
+  void lane_up(char lane, uint64_t at);
+  /// An injected fault (docs/faults.md), an instant on the failing part's track:
+  /// a lane's, or a CPU's (its engine's included).
+  void fault_on_lane(char lane, const std::string& what, uint64_t at);
+  void fault_on_cpu(uint32_t cpu, const std::string& what, uint64_t at);
   void interrupt(uint32_t cpu, uint64_t start, uint64_t end);
   void process_ran(uint32_t cpu, uint32_t pid, uint64_t start, uint64_t end);
   /// The notify engine track of a CPU: a slice per period its core was clocked, an

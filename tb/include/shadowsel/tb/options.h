@@ -29,10 +29,12 @@ enum Option : unsigned {
   kOptTrace = 1u << 6,
   kOptMaxCycles = 1u << 7,
   kOptVersion = 1u << 8,  ///< --version
+  kOptFault = 1u << 9,    ///< --fault, repeatable
 };
 inline constexpr unsigned kShadowselOptions = kOptScenario | kOptCpus | kOptSeed | kOptFreqMhz | kOptOut |
-                                              kOptNotify | kOptTrace | kOptMaxCycles | kOptVersion;
-inline constexpr unsigned kProgramOptions = kOptScenario | kOptCpus | kOptOut | kOptNotify | kOptTrace | kOptMaxCycles;
+                                              kOptNotify | kOptTrace | kOptMaxCycles | kOptVersion | kOptFault;
+inline constexpr unsigned kProgramOptions =
+    kOptScenario | kOptCpus | kOptOut | kOptNotify | kOptTrace | kOptMaxCycles | kOptFault;
 
 /// What the command line said; an option not given stays empty. Values are
 /// converted and checked for what does not depend on the scenario (numbers,
@@ -49,7 +51,12 @@ struct CommandLine {
   std::optional<NotifyPath> notify;
   std::optional<std::string> trace;
   std::optional<uint64_t> max_cycles;  ///< 0: no limit
+  std::vector<Fault> faults;           ///< --fault, in order, after the scenario's [[faults]]
 };
+
+/// One --fault value, KIND@CYCLE[:TARGET] (docs/faults.md); throws ScenarioError
+/// naming `option`.
+Fault parse_fault_spec(std::string_view option, std::string_view spec);
 
 /// Parses `args` (without argv[0]) accepting the options in `accepted`; throws
 /// ScenarioError on the first mistake.

@@ -86,6 +86,30 @@ struct TtyParams {
   std::vector<TtyInput> input;    ///< in file order
 };
 
+/// One scheduled fault (docs/faults.md): a [[faults]] entry or a --fault option.
+enum class FaultKind { kCpuHalt, kProcessKill, kLaneDown, kLaneUp, kCorruptPacket, kDropPacket, kEngineHang };
+inline constexpr FaultKind kAllFaultKinds[] = {FaultKind::kCpuHalt,       FaultKind::kProcessKill, FaultKind::kLaneDown,
+                                               FaultKind::kLaneUp,        FaultKind::kCorruptPacket,
+                                               FaultKind::kDropPacket,    FaultKind::kEngineHang};
+struct Fault {
+  FaultKind kind = FaultKind::kCpuHalt;
+  uint64_t at_cycle = 0;
+  uint32_t cpu = 0;          ///< cpu_halt, engine_hang, process_kill
+  std::string process;       ///< process_kill: the first live process of this name on `cpu`...
+  uint32_t pid = 0;          ///< ... or this pid (0: by name)
+  char lane = 0;             ///< 'X' or 'Y'; packet faults: 0 for either lane
+  uint64_t count = 1;        ///< packet faults: this many transfers from at_cycle on, unless rate > 0
+  double rate = 0;           ///< packet faults: each transfer from at_cycle on with this probability
+  std::string where;         ///< "FILE:LINE" or "--fault", for messages
+  bool needs_cpu() const {
+    return kind == FaultKind::kCpuHalt || kind == FaultKind::kEngineHang || kind == FaultKind::kProcessKill;
+  }
+  bool on_packets() const { return kind == FaultKind::kCorruptPacket || kind == FaultKind::kDropPacket; }
+};
+const char* to_string(FaultKind k);
+/// The kind named `name`, or false.
+bool parse_fault_kind(std::string_view name, FaultKind& out);
+
 struct Scenario {
   std::string source = "<built-in default>";  ///< file it came from, for messages
   std::string name;  ///< free text from the file's `name` key; empty if not given
@@ -93,6 +117,7 @@ struct Scenario {
   NetworkParams network;
   HostParams hosts;
   TtyParams tty;
+  std::vector<Fault> faults;  ///< [[faults]] then --fault options, in order
   WorkloadParams workload;
   NotifyPath notify = NotifyPath::kSw;
   std::string notify_where;  ///< "FILE:LINE: notify = ..." when the file chose it, for messages
@@ -134,5 +159,9 @@ std::string printable(std::string_view s, size_t max = 64);
 /// "sw", "model", "rtl", "lockstep" -> NotifyPath; throws ScenarioError otherwise.
 NotifyPath parse_notify_path(const std::string& name, const std::string& where);
 const char* to_string(NotifyPath p);
+
+/// Checks the faults against the rest of the scenario (CPU numbers below cpus, an
+/// engine on the engine_hang CPU's path); throws ScenarioError naming the fault's `where`.
+void validate_faults(const Scenario& s);
 
 }  // namespace shadowsel::tb

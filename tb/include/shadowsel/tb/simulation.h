@@ -17,6 +17,7 @@
 #include "shadowsel/hw/platform.h"
 #include "shadowsel/sim/recorder.h"
 #include "shadowsel/sim/stats.h"
+#include "shadowsel/tb/faults.h"
 #include "shadowsel/tb/network.h"
 #include "shadowsel/tb/scenario.h"
 
@@ -51,6 +52,8 @@ class Simulation {
   uint32_t cpus() const { return static_cast<uint32_t>(kernels_.size()); }
   /// The testbench network on the first I/O CPU's port, or nullptr (no hosts).
   Network* network() { return network_.get(); }
+  /// The fault injector (docs/faults.md); present in every run, idle without faults.
+  FaultInjector& faults() { return *faults_; }
   sim::Stats& stats() { return stats_; }
   sim::Recorder& recorder() { return rec_; }
 
@@ -76,6 +79,7 @@ class Simulation {
   std::vector<std::unique_ptr<drv::PosixKernel>> posix_;
   std::vector<std::unique_ptr<fw::CpuServices>> services_;
   std::unique_ptr<Network> network_;
+  std::unique_ptr<FaultInjector> faults_;
   uint64_t live_ = 0;  ///< non-daemon processes not yet exited
   uint64_t sim_cycles_ = 0;
 };

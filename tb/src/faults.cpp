@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: MIT
+#include "shadowsel/tb/faults.h"
+
+#include <algorithm>
+#include <csignal>
+
+#include <fmt/format.h>
+
+#include "shadowsel/hw/notify_engine.h"
+#include "shadowsel/hw/time.h"
+#include "shadowsel/sim/failure.h"
+
+namespace shadowsel::tb {
+
+FaultInjector::FaultInjector(sc_core::sc_module_name name, const std::vector<Fault>& faults,
+                             hw::Platform& platform, std::vector<drv::Kernel*> kernels, sim::Recorder& rec,
+                             uint64_t seed)
+    : sc_module(name), platform_(platform), kernels_(std::move(kernels)), rec_(rec) {
+  hw::Interconnect& bus = platform_.bus();
+  uint64_t index = 0;
+  for (const Fault& f : faults) {
+    ++index;
+    switch (f.kind) {
+      case FaultKind::kLaneDown:
+      case FaultKind::kLaneUp:
+        bus.schedule_lane(f.lane == 'X' ? 0 : 1, f.at_cycle, f.kind == FaultKind::kLaneUp);
+        break;
+      case FaultKind::kCorruptPacket:
+      case FaultKind::kDropPacket:
+        // Each packet fault draws from its own stream: adding one does not move another's hits.
+        packet_.push_back({f, f.count, std::mt19937_64(seed * 0x9e3779b97f4a7c15ull + index)});
+        break;
+      default:
+        timed_.push_back(f);
+    }
+  }
+  // Every lane change counts, the bus keys' included: they are lane_down faults too.
+  bus.on_lane_change([this](char lane, bool up, uint64_t at) {
+    applied(up ? FaultKind::kLaneUp : FaultKind::kLaneDown, up ? "lane_up" : "lane_down", -1, lane, at);
+  });
+  if (!packet_.empty()) bus.set_packet_fate([this](char lane, uint64_t now) { return fate(lane, now); });
+  std::stable_sort(timed_.begin(), timed_.end(),
+                   [](const Fault& a, const Fault& b) { return a.at_cycle < b.at_cycle; });
+  if (!timed_.empty()) SC_THREAD(run);
+}
+
+void FaultInjector::run() {
+  sim::guarded("fault injector", [this] {
+    for (const Fault& f : timed_) {
+      const uint64_t now = hw::now_cycles();
+      if (f.at_cycle > now) wait(hw::cycles(f.at_cycle - now));
+      apply(f);
+    }
+  });
+}
+
+void FaultInjector::apply(const Fault& f) {
+  const uint64_t now = hw::now_cycles();
+  drv::Kernel& k = *kernels_.at(f.cpu);
+  const int cpu = static_cast<int>(f.cpu);
+  switch (f.kind) {
+    case FaultKind::kCpuHalt:
+      if (k.halted()) {
+        ++c_.missed;
+        return;
+      }
+      k.halt();
+      stuck_.push_back(fmt::format("cpu {} halted at cycle {} (fault)", f.cpu, now));
+      applied(f.kind, "cpu_halt", cpu, 0, now);
+      return;
+    case FaultKind::kEngineHang: {
+      hw::NotifyEngine* e = platform_.node(f.cpu).engine();
+      if (e == nullptr || e->hung()) {
+        ++c_.missed;
+        return;
+      }
+      e->hang();
+      stuck_.push_back(fmt::format("cpu {}'s notify engine hung at cycle {} (fault)", f.cpu, now));
+      applied(f.kind, "engine_hang", cpu, 0, now);
+      return;
+    }
+    case FaultKind::kProcessKill: {
+      // The first process of that name (or pid) still alive: names repeat (children).
+      for (const auto& p : k.processes()) {
+        if (p->daemon() || p->exited() || p->lost()) continue;
+        if (f.pid ? p->pid() != f.pid : p->name() != f.process) continue;
+        if (k.kill(*p, SIGKILL)) {
+          applied(f.kind, fmt::format("process_kill {} (pid {})", p->name(), p->pid()), cpu, 0, now);
+          return;
+        }
+      }
+      ++c_.missed;
+      rec_.fault_on_cpu(f.cpu, "process_kill missed: no such live process", now);
+      return;
+    }
+    default:
+      return;  // lanes and packets: the bus applies them
+  }
+}
+
+hw::Interconnect::Fate FaultInjector::fate(char lane, uint64_t now) {
+  for (PacketFault& p : packet_) {
+    if (now < p.f.at_cycle || (p.f.lane != 0 && p.f.lane != lane)) continue;
+    bool hit;
+    if (p.f.rate > 0) {
+      hit = std::uniform_real_distribution<double>(0.0, 1.0)(p.rng) < p.f.rate;
+    } else {
+      hit = p.left > 0;
+      if (hit) --p.left;
+    }
+    if (!hit) continue;
+    const bool drop = p.f.kind == FaultKind::kDropPacket;
+    applied(p.f.kind, drop ? "drop_packet" : "corrupt_packet", -1, lane, now);
+    return drop ? hw::Interconnect::Fate::kDrop : hw::Interconnect::Fate::kCorrupt;
+  }
+  return hw::Interconnect::Fate::kDeliver;
+}
+
+void FaultInjector::applied(FaultKind k, const std::string& what, int cpu, char lane, uint64_t at) {
+  ++c_.applied;
+  ++c_.by_kind[static_cast<size_t>(k)];
+  // Lane changes are drawn by the bus itself (lane X down / up).
+  if (cpu >= 0) {
+    rec_.fault_on_cpu(static_cast<uint32_t>(cpu), what, at);
+  } else if (k != FaultKind::kLaneDown && k != FaultKind::kLaneUp) {
+    rec_.fault_on_lane(lane, what, at);
+  }
+}
+
+void FaultInjector::register_stats(sim::Stats& s) const {
+  s.counter("faults.applied", &c_.applied, "faults", "injected faults that happened (docs/faults.md)");
+  s.counter("faults.missed", &c_.missed, "faults", "injected faults whose target was already gone");
+  for (FaultKind k : kAllFaultKinds) {
+    s.counter(std::string("faults.") + to_string(k), &c_.by_kind[static_cast<size_t>(k)], "faults",
+              std::string(to_string(k)) + " faults applied (packet faults: packets hit)");
+  }
+}
+
+std::string FaultInjector::summary() const {
+  if (c_.applied == 0 && c_.missed == 0) return "";
+  std::string parts;
+  for (FaultKind k : kAllFaultKinds) {
+    if (const uint64_t n = count(k)) parts += fmt::format("{}{} {}", parts.empty() ? "" : ", ", to_string(k), n);
+  }
+  std::string out = fmt::format("{} applied", c_.applied);
+  if (!parts.empty()) out += " (" + parts + ")";
+  if (c_.missed) out += fmt::format(", {} missed (target already gone)", c_.missed);
+  return out;
+}
+
+std::string FaultInjector::stall_cause() const {
+  std::string out;
+  for (const std::string& s : stuck_) out += s + "; ";
+  return out;
+}
+
+}  // namespace shadowsel::tb
