@@ -245,7 +245,7 @@ RunResult Simulation::run(uint64_t max_cycles) {
   } else if (live_ > 0) {
     const bool limit = max_cycles && r.cycles >= max_cycles;
     r.end = limit ? RunResult::End::kCycleLimit : RunResult::End::kStalled;
-    r.detail = limit ? "cycle limit reached; still running: " + unfinished()
+    r.detail = limit ? "cycle limit reached; " + faults_->stall_cause() + "still running: " + unfinished()
                      : "nothing left to happen; " + stall_cause() + "blocked forever: " + unfinished();
   }
   rec_.close_trace();

@@ -546,6 +546,22 @@ INSTANTIATE_TEST_SUITE_P(
                "extra"},
         Misuse{"GivenTwice", {"--cpus", "3", "--cpus=4"}, "--cpus: given twice", "--cpus"},
         Misuse{"HelpWithValue", {"--help=1"}, "--help: takes no value", "--help"},
+        Misuse{"FaultNoCycle", {"--fault", "cpu_halt"}, "--fault: expected KIND@CYCLE[:TARGET], got 'cpu_halt'",
+               "--fault"},
+        Misuse{"FaultUnknownKind", {"--fault", "meteor@5"},
+               "--fault: unknown fault kind 'meteor' (cpu_halt, process_kill, lane_down, lane_up, corrupt_packet, "
+               "drop_packet, engine_hang)",
+               "--fault"},
+        Misuse{"FaultNoCpu", {"--fault", "cpu_halt@5"}, "--fault: cpu_halt needs a CPU: cpu_halt@CYCLE:CPU", "--fault"},
+        Misuse{"FaultCpuTooHigh", {"--fault", "cpu_halt@5:9"}, "--fault: cpu_halt: cpu must be below cpus (4), got 9",
+               "--fault"},
+        Misuse{"FaultBadLane", {"--fault", "lane_down@5:Z"},
+               "--fault: lane_down needs a lane: lane_down@CYCLE:X or :Y, got 'Z'", "--fault"},
+        Misuse{"FaultBadRate", {"--fault", "drop_packet@5:X/1.5"},
+               "--fault: drop_packet: a rate must be above 0 and at most 1, got 1.5", "--fault"},
+        Misuse{"FaultEngineOnSw", {"--fault", "engine_hang@5:1", "--notify", "sw"},
+               "--fault: engine_hang: notify = sw has no notify engine to hang (use model, rtl or lockstep)",
+               "--fault"},
         // Last on the line, so nothing can be taken for its value.
         Misuse{"MissingValue", {"--cpus"}, "--cpus: missing value (--cpus N)", "--cpus"},
         // The next option is not taken for the value.
