@@ -151,7 +151,7 @@ void Kernel::halt() {
   node_.biu().halt();
   if (hw::NotifyEngine* e = node_.engine()) e->hang();
   node_.timer_disarm();
-  fault_ev_.notify(sc_core::SC_ZERO_TIME);  // the running context stops in this cycle
+  node_.irq().poke();  // the running context stops in this cycle
   for (const auto& p : procs_) {
     if (p->exited() || p->lost_) continue;
     p->lost_ = true;
@@ -171,7 +171,7 @@ bool Kernel::kill(Process& p, int sig) {
     ready_.push_back(&p);
     dispatch();
   } else if (p.state_ == Process::State::kRunning) {
-    fault_ev_.notify(sc_core::SC_ZERO_TIME);
+    node_.irq().poke();
   }
   return true;
 }
@@ -217,7 +217,7 @@ void Kernel::spend(uint64_t n, bool preemptible) {
       chunk = std::min(n, slice - self->slice_used_);
     }
     const uint64_t start = now_cycles();
-    sc_core::wait(cycles(chunk), node_.irq().attention() | fault_ev_);
+    sc_core::wait(cycles(chunk), node_.irq().attention());
     ++c_.activations;
     const uint64_t spent = now_cycles() - start;
     n -= spent;
@@ -262,7 +262,7 @@ void Kernel::idle_loop() {
       dispatch();
       continue;
     }
-    sc_core::wait(node_.irq().attention() | fault_ev_);
+    sc_core::wait(node_.irq().attention());
     ++c_.activations;
   }
 }

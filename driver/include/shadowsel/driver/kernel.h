@@ -138,7 +138,6 @@ class Kernel : public sc_core::sc_module {
   uint32_t next_pid_ = kFirstUserPid;
   KernelCounters c_;
   bool halted_ = false;
-  sc_core::sc_event fault_ev_;  ///< a halt or kill: the context holding the CPU looks at once
   sc_core::sc_event never_;     ///< never notified
 
  public:

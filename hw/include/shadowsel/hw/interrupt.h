@@ -31,6 +31,9 @@ class InterruptController {
   uint32_t pending() const { return pending_; }
   bool is_pending(IrqLine l) const { return pending_ & (1u << static_cast<uint32_t>(l)); }
   const sc_core::sc_event& attention() const { return attention_; }
+  /// Wakes whatever waits on attention() without raising a line: the CPU must look at
+  /// its state (a fault halted it or killed its process; docs/faults.md).
+  void poke() { attention_.notify(sc_core::SC_ZERO_TIME); }
 
  private:
   uint32_t pending_ = 0;
