@@ -136,36 +136,27 @@ void Recorder::bus_transfer(char lane, uint32_t src, uint64_t dst_mask, const ch
                     dst_mask, frame_bytes, outcome));
 }
 
-void Recorder::lane_down(char lane, uint64_t at) {
+void Recorder::instant(const std::string& name, char scope, uint32_t pid, uint32_t tid, uint64_t at) {
   if (!trace_) return;
   emit("%s", first_event_ ? "" : ",\n");
   first_event_ = false;
-  emit(R"J({"ph":"i","s":"g","name":"lane %c down","pid":%u,"tid":%u,"ts":%.4f})J",
-               lane, kBusPid, lane == 'X' ? 1 : 2, us(at));
+  emit(R"J({"ph":"i","s":"%c","name":"%s","pid":%u,"tid":%u,"ts":%.4f})J", scope, name.c_str(), pid, tid, us(at));
+}
+
+void Recorder::lane_down(char lane, uint64_t at) {
+  instant(fmt::format("lane {} down", lane), 'g', kBusPid, lane == 'X' ? 1 : 2, at);
 }
 
 void Recorder::lane_up(char lane, uint64_t at) {
-  if (!trace_) return;
-  emit("%s", first_event_ ? "" : ",\n");
-  first_event_ = false;
-  emit(R"J({"ph":"i","s":"g","name":"lane %c up","pid":%u,"tid":%u,"ts":%.4f})J",
-               lane, kBusPid, lane == 'X' ? 1 : 2, us(at));
+  instant(fmt::format("lane {} up", lane), 'g', kBusPid, lane == 'X' ? 1 : 2, at);
 }
 
 void Recorder::fault_on_lane(char lane, const std::string& what, uint64_t at) {
-  if (!trace_) return;
-  emit("%s", first_event_ ? "" : ",\n");
-  first_event_ = false;
-  emit(R"J({"ph":"i","s":"t","name":"fault: %s","pid":%u,"tid":%u,"ts":%.4f})J", what.c_str(), kBusPid,
-       lane == 'X' ? 1 : 2, us(at));
+  instant("fault: " + what, 't', kBusPid, lane == 'X' ? 1 : 2, at);
 }
 
 void Recorder::fault_on_cpu(uint32_t cpu, const std::string& what, uint64_t at) {
-  if (!trace_) return;
-  emit("%s", first_event_ ? "" : ",\n");
-  first_event_ = false;
-  emit(R"J({"ph":"i","s":"p","name":"fault: %s","pid":%u,"tid":0,"ts":%.4f})J", what.c_str(), cpu_pid(cpu),
-       us(at));
+  instant("fault: " + what, 'p', cpu_pid(cpu), 0, at);
 }
 
 void Recorder::interrupt(uint32_t cpu, uint64_t start, uint64_t end) {

@@ -69,6 +69,8 @@ class Recorder {
   void register_stats(Stats& s) const;
 
  private:
+  /// An instant event (`scope`: g global, p process, t thread) on track (pid, tid).
+  void instant(const std::string& name, char scope, uint32_t pid, uint32_t tid, uint64_t at);
   void slice(uint32_t pid, uint32_t tid, const char* name, uint64_t start, uint64_t end,
              const std::string& args);
   double us(uint64_t cycles) const { return hw::report_us(static_cast<double>(cycles), freq_mhz_); }
