@@ -10,6 +10,24 @@
 #include "shadowsel/driver/wire.h"
 
 namespace shadowsel::drv {
+
+RemoteOpHead get_remote_op(WireReader& r) {
+  r.get<AgentMsg>();
+  RemoteOpHead h;
+  h.corr = r.get<uint64_t>();
+  h.from = r.get<uint32_t>();
+  h.op = r.get<uint8_t>();
+  r.get<uint32_t>();  // owner: the CPU reading it
+  h.id = r.get<uint32_t>();
+  return h;
+}
+
+std::vector<uint8_t> encode_remote_result(uint64_t corr, int64_t ret, uint32_t version,
+                                          std::span<const uint8_t> data) {
+  WireWriter m;
+  m.put(AgentMsg::kRemoteResult).put(corr).put(ret).put(version).bytes(data);
+  return m.data();
+}
 namespace {
 // A kSpawn message carries each description's shared status as a key into this
 // table, which holds the reference until the child's CPU takes it: one whose

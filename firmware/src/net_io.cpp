@@ -381,19 +381,15 @@ void NetworkIo::window_opened(drv::Process& self, Socket& s) {
 
 void NetworkIo::reply(drv::Process& self, uint32_t to, uint64_t corr, int64_t ret, uint32_t version,
                       std::span<const uint8_t> data) {
-  WireWriter m;
-  m.put(AgentMsg::kRemoteResult).put(corr).put(ret).put(version).bytes(data);
-  self.post(drv::Address{to, drv::kSocketAgentPort}, m.data());
+  self.post(drv::Address{to, drv::kSocketAgentPort}, drv::encode_remote_result(corr, ret, version, data));
 }
 
 void NetworkIo::on_op(drv::Process& self, std::span<const uint8_t> body) {
   WireReader r(body);
-  r.get<AgentMsg>();
-  const uint64_t corr = r.get<uint64_t>();
-  const uint32_t from = r.get<uint32_t>();
-  const auto op = r.get<SockOp>();
-  r.get<uint32_t>();  // owner: this CPU
-  const uint32_t id = r.get<uint32_t>();
+  const drv::RemoteOpHead head = drv::get_remote_op(r);
+  const uint64_t corr = head.corr;
+  const uint32_t from = head.from, id = head.id;
+  const auto op = static_cast<SockOp>(head.op);
   ++c_.ops;
   step();
   uint32_t version = 0;

@@ -134,19 +134,15 @@ void PipeAgent::evaluate(drv::Process& self, drv::PipeObject& p) {
 
 void PipeAgent::send_result(drv::Process& self, uint32_t to, uint64_t corr, int64_t ret,
                             uint32_t version, std::span<const uint8_t> data) {
-  WireWriter m;
-  m.put(AgentMsg::kRemoteResult).put(corr).put(ret).put(version).bytes(data);
-  self.post(drv::Address{to, port_}, m.data());
+  self.post(drv::Address{to, port_}, drv::encode_remote_result(corr, ret, version, data));
 }
 
 void PipeAgent::on_remote_op(drv::Process& self, std::span<const uint8_t> body) {
   WireReader r(body);
-  r.get<AgentMsg>();
-  const uint64_t corr = r.get<uint64_t>();
-  const uint32_t from = r.get<uint32_t>();
-  const auto op = r.get<PipeOp>();
-  r.get<uint32_t>();  // owner: this CPU
-  const uint32_t id = r.get<uint32_t>();
+  const drv::RemoteOpHead head = drv::get_remote_op(r);
+  const uint64_t corr = head.corr;
+  const uint32_t from = head.from, id = head.id;
+  const auto op = static_cast<PipeOp>(head.op);
   ++c_.ops_served;
   step();
   drv::PipeObject* p = px_.pipe(id);

@@ -186,12 +186,10 @@ int64_t TelnetIo::op_read(Line& l, uint32_t max, std::vector<uint8_t>* data) {
 
 void TelnetIo::on_op(drv::Process& self, std::span<const uint8_t> body) {
   WireReader r(body);
-  r.get<AgentMsg>();
-  const uint64_t corr = r.get<uint64_t>();
-  const uint32_t from = r.get<uint32_t>();
-  const auto op = r.get<TtyOp>();
-  r.get<uint32_t>();  // owner: this CPU
-  const uint32_t id = r.get<uint32_t>();
+  const drv::RemoteOpHead head = drv::get_remote_op(r);
+  const uint64_t corr = head.corr;
+  const uint32_t from = head.from, id = head.id;
+  const auto op = static_cast<TtyOp>(head.op);
   ++c_.ops;
   step();
   Line* lp = find(id);
@@ -235,9 +233,7 @@ void TelnetIo::on_op(drv::Process& self, std::span<const uint8_t> body) {
     default:
       throw std::logic_error("telnet-io: unknown TTY operation " + std::to_string(static_cast<int>(op)));
   }
-  WireWriter m;
-  m.put(AgentMsg::kRemoteResult).put(corr).put(ret).put<uint32_t>(0).bytes(data);
-  self.post(drv::Address{from, drv::kTtyAgentPort}, m.data());
+  self.post(drv::Address{from, drv::kTtyAgentPort}, drv::encode_remote_result(corr, ret, 0, data));
 }
 
 void TelnetIo::register_stats(sim::Stats& st) const {

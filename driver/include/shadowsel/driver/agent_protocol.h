@@ -15,6 +15,9 @@
 
 namespace shadowsel::drv {
 
+class WireWriter;
+class WireReader;
+
 enum class AgentMsg : uint8_t {
   // local interface: the kernel or a process on this CPU -> its agent
   kSelect = 1,    ///< post: wait id u64, n u32, n x {owner u32, id u32, interest u8, version u32, slot u32}
@@ -42,6 +45,19 @@ enum class AgentMsg : uint8_t {
   kTtyInput = 19,    ///< post: line u32, bytes typed on its terminal
 };
 
+/// The head of a kRemoteOp as its owner reads it: the call to answer, from which CPU,
+/// the kind's op byte and the object (the op's fields follow in the reader).
+struct RemoteOpHead {
+  uint64_t corr = 0;
+  uint32_t from = 0;
+  uint8_t op = 0;
+  uint32_t id = 0;
+};
+RemoteOpHead get_remote_op(WireReader& r);
+/// The kRemoteResult that answers call `corr` (the agent hands it to its caller).
+std::vector<uint8_t> encode_remote_result(uint64_t corr, int64_t ret, uint32_t version,
+                                          std::span<const uint8_t> data);
+
 /// What a kSockPush tells a shadow besides its data.
 struct ShadowPush {
   bool forwarding = true;  ///< false: the socket left forwarding mode for this CPU
@@ -60,8 +76,6 @@ enum class PipeOp : uint8_t {
   kAddRef = 4,  ///< reader u8, writer u8 (a spawned child's inherited description)
 };
 
-class WireWriter;
-class WireReader;
 
 /// An ObjectState in kAnswer and kNotify messages.
 void put_state(WireWriter& w, const ObjectState& s);
