@@ -16,6 +16,21 @@ Figures:
   sim_mcycles_per_s_busy8  median over N runs of run.json's sim_mcycles_per_wall_s
                            for tb/scenarios/busy8.toml (8 CPUs saturating the bus)
   busy8_bus_utilisation    mean of stats.bus.X/Y.utilisation that busy8 reached
+  trace_off_overhead_pct   what the timeline's flows and counters (issue 12) cost with
+                           --trace off: busy8's Mcycles per CPU second (the child's user
+                           + system time; wall time on a shared machine is too noisy)
+                           of a baseline simulator built
+                           from TRACE_BASE_COMMIT (the commit before that work) over this
+                           one's, minus 1, in percent (goal: at most 2). N runs of each,
+                           alternating baseline and current, medians compared. The
+                           baseline is built once (git archive of that commit into
+                           DIR/bench/baseline, built in its build/, Release, target
+                           shadowsel) and kept;
+                           --baseline-bin PATH uses a binary built some other way.
+  trace_off_overhead_instr_pct
+                           the same comparison in instructions executed (valgrind's
+                           callgrind, busy8's first 3 Mcycles, one run each: it is
+                           deterministic), when valgrind is installed
   idle_1e9_wall_s          median over N runs of wall_s for tb/scenarios/idle_gap.toml
                            (2 messages 10^9 idle cycles apart)
   idle_1e9_activations     process activations of that run (run.json)
@@ -46,6 +61,11 @@ Figures:
                            every definition), on --notify sw and again on rtl with the
                            suffix _rtl. Simulations are deterministic: one run each.
                            The real sockets live on CPU 0 (the network I/O process).
+    takeover_cycles_io_primary
+                           cycles from the halt of the network I/O primary's CPU to the
+                           return of an accept() blocked on a surviving listener, for a
+                           connect made right after the halt ([network] io_backup_cpu,
+                           the default [liveness]); _rtl: the same on rtl
     forwarding_bus_msgs_per_packet
                            writer on CPU 1, reader on CPU 2 (forwarding mode), P = 256
                            sends of 1024 bytes: (pushes CPU 2's socket agent received +
@@ -83,6 +103,28 @@ Figures:
                            one lane's raw bandwidth, width_bytes * freq_mhz of the same
                            run's bus parameters (sw only)
 
+  messages_lost_under_faults
+                           DIR/fault_bench (bench/fault_bench.cpp): 10^5 messages between
+                           random pairs of 4 CPUs while lanes X and Y flap (both down at
+                           times), 1 % of transfers corrupted, 0.5 % dropped, 0.5 % with
+                           their acknowledgement lost; acknowledged - delivered intact and
+                           in order + duplicates + damaged, counted at the receivers
+                           (goal 0; docs/faults.md, "Nothing acknowledged is lost")
+  fault_detect_cycles_cpu_halt
+                           DIR/detect_bench (bench/detect_bench.cpp): cycles from CPU 3's
+                           halt to the last of 4 survivor processes blocked on it (3
+                           readers of a pipe it owned, 1 reader of a pipe whose writer
+                           it held) returning end of file, at the default [liveness];
+                           the notes split it into the silence liveness waits for, the
+                           survivors' declarations and the wake-ups; _rtl: on rtl
+  liveness_overhead_pct    share of the bus's capacity (both lanes' cycles) spent moving
+                           liveness packets (I'm-alive ALIVE, and REGROUP) in
+                           tb/scenarios/ring4.toml at its [liveness] period (the
+                           default): 100 x (bus.X + bus.Y busy_cycles_by_type ALIVE +
+                           REGROUP) / (2 x sim.cycles), from the run's own counters, on
+                           --notify sw (the kernel's monitor); _rtl: the engine's ALIVE.
+                           Checked: ALIVE transfers match the period the run used.
+
 Exit status: 0 all figures measured; 1 the binary is missing, a run failed, or a
 measurement disagrees with the model's formula.
 """
@@ -93,11 +135,11 @@ import math
 import os
 import platform
 import re
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
-import tomllib
 
 import rtl_bench  # bench/rtl_bench.py: the notify engine's RTL figures
 
@@ -106,21 +148,31 @@ SCENARIOS = os.path.join(REPO, "tb", "scenarios")
 GOALS = os.path.join(REPO, "..", "shared", "checks", "goals.py")
 PY = "/usr/bin/python3"
 RUN_TIMEOUT_S = 300
+# main before the timeline's flows and counters (issue 12, point 2): trace_off_overhead_pct's baseline.
+TRACE_BASE_COMMIT = "0f061d0ae72a6eba24411afdf268828afcfab5a9"
+BASELINE_BUILD_TIMEOUT_S = 3600
 
-# Frame layout, rtl/data/ipb.yaml: header, optional multicast extension, payload, CRC.
-HEADER_BYTES = 8        # layouts.header.bytes
-CHECK_BYTES = 4         # constants.CHECK_BYTES
-FRAG_HEADER_BYTES = 16  # layouts.msg_frag.bytes: starts the payload of every MSG packet
-# Bus defaults of hw/include/shadowsel/hw/params.h (docs/scenarios.md), for keys
-# a scenario file leaves out.
+# Every parameter a figure depends on (bus, cost table, frame layout, defaults) is
+# read from the config.json of a run (docs/outputs.md), never typed in here.
+CONFIG_SCHEMA = 1  # config.json's shadowsel.schema_version this script reads
+STATS_SCHEMA = 1   # stats.json's schema_version this script reads
 # bench/socket_bench.cpp: its cases, and the notify paths they run on.
-SOCKET_CASES = ("forwarding", "contention", "select64", "reuseport", "stream")
+SOCKET_CASES = ("forwarding", "contention", "select64", "reuseport", "stream", "takeover")
 SOCKET_PATHS = ("sw", "rtl")
-BUS_DEFAULTS = {"width_bytes": 4, "arb_cycles": 1, "max_payload_bytes": 64}
 
 
 class BenchError(Exception):
     """A failure that ends the benchmark with exit status 1."""
+
+
+def run_command(cmd):
+    """Runs cmd, capturing its output; a timeout or a failure to start is a BenchError."""
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        raise BenchError(f"{' '.join(cmd)}: still running after {RUN_TIMEOUT_S} s, stopped")
+    except OSError as e:
+        raise BenchError(f"{' '.join(cmd)}: cannot start: {e}")
 
 
 def die(msg):
@@ -143,6 +195,7 @@ class Bench:
         self.runs = runs
         self.figures = {}  # name -> {"value", "unit"}, in print order
         self.raw = {}      # name -> per-run raw values, for runs.json
+        self._defaults = None
 
     # --- running the simulator -------------------------------------------------
 
@@ -150,13 +203,8 @@ class Bench:
         """Runs one simulation into DIR/bench/<name>-<i>; returns (run.json, stats.json)."""
         out = os.path.join(self.outdir, f"{name}-{i}")
         shutil.rmtree(out, ignore_errors=True)  # never read a previous invocation's files
-        cmd = [self.binary, "--scenario", scenario, "--out", out, *extra]
-        try:
-            p = subprocess.run(cmd, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            raise BenchError(f"{' '.join(cmd)}: still running after {RUN_TIMEOUT_S} s, stopped")
-        except OSError as e:
-            raise BenchError(f"{' '.join(cmd)}: cannot start: {e}")
+        cmd = [self.binary, *(["--scenario", scenario] if scenario else []), "--out", out, *extra]
+        p = run_command(cmd)
         if p.returncode != 0:
             tail = "\n".join((p.stdout + p.stderr).strip().splitlines()[-8:])
             raise BenchError(f"{' '.join(cmd)}: exit status {p.returncode}\n{tail}")
@@ -167,10 +215,34 @@ class Bench:
                 stats = json.load(f)
         except (OSError, ValueError) as e:
             raise BenchError(f"{' '.join(cmd)}: no readable run.json/stats.json in {out}: {e}")
+        if stats.get("schema_version") != STATS_SCHEMA:
+            raise BenchError(f"{out}/stats.json: schema_version {stats.get('schema_version')}, "
+                             f"this script reads {STATS_SCHEMA}")
         if stats.get("end") != expect_end:
             raise BenchError(f"{' '.join(cmd)}: run ended '{stats.get('end')}', expected "
                              f"'{expect_end}'\n{p.stdout.strip()}")
         return run, stats
+
+    def config(self, name, i):
+        """config.json of run DIR/bench/<name>-<i>: the parameters it ran with."""
+        path = os.path.join(self.outdir, f"{name}-{i}", "config.json")
+        try:
+            with open(path) as f:
+                config = json.load(f)
+        except (OSError, ValueError) as e:
+            raise BenchError(f"{path}: no readable config.json: {e}")
+        version = config.get("shadowsel", {}).get("schema_version")
+        if version != CONFIG_SCHEMA:
+            raise BenchError(f"{path}: schema_version {version}, this script reads {CONFIG_SCHEMA}")
+        return config
+
+    def defaults(self):
+        """config.json of the built-in default scenario (the defaults and the constants),
+        from a run of one cycle."""
+        if self._defaults is None:
+            self.run("defaults", 0, None, ["--max-cycles", "1"], expect_end="cycle_limit")
+            self._defaults = self.config("defaults", 0)
+        return self._defaults
 
     def figure(self, name, value, unit):
         self.figures[name] = {"value": value, "unit": unit}
@@ -213,15 +285,100 @@ class Bench:
                   f"{100.0 * r0['refused'] / max(1, r0['transfers']):.2f} % of "
                   f"{r0['transfers']} transfers refused by a full receiver")
 
+    def baseline_binary(self, given):
+        """The simulator built from TRACE_BASE_COMMIT: `given`, or built once under DIR/bench/baseline."""
+        if given:
+            return given
+        # The sources at DIR/bench/baseline and their build in its build/ folder: the same
+        # relative layout as a checkout, so ccache (base_dir) serves unchanged objects.
+        root = os.path.join(self.outdir, "baseline")
+        src, build = root, os.path.join(root, "build")
+        binary = os.path.join(build, "shadowsel")
+        stamp = os.path.join(root, ".baseline-commit")
+        if os.path.isfile(binary) and os.path.isfile(stamp) and open(stamp).read().strip() == TRACE_BASE_COMMIT:
+            return binary
+        shutil.rmtree(root, ignore_errors=True)
+        os.makedirs(src)
+        self.note(f"building the baseline simulator at {TRACE_BASE_COMMIT[:12]} in {root} (once)")
+        steps = [
+            f"git -C {REPO} archive {TRACE_BASE_COMMIT} | tar -x -C {src}",
+            f"nice -n 5 cmake -S {src} -B {build} -G Ninja -DCMAKE_BUILD_TYPE=Release "
+            "-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache",
+            f"nice -n 5 cmake --build {build} -j2 --target shadowsel",
+        ]
+        for step in steps:
+            try:
+                p = subprocess.run(step, shell=True, capture_output=True, text=True, timeout=BASELINE_BUILD_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                raise BenchError(f"baseline: {step}: still running after {BASELINE_BUILD_TIMEOUT_S} s")
+            if p.returncode != 0:
+                tail = "\n".join((p.stdout + p.stderr).strip().splitlines()[-8:])
+                raise BenchError(f"baseline: {step}: exit status {p.returncode}\n{tail}")
+        with open(stamp, "w") as f:
+            f.write(TRACE_BASE_COMMIT + "\n")
+        return binary
+
+    def trace_off(self, baseline_bin):
+        """trace_off_overhead_pct: busy8 with the baseline and the current binary, alternating."""
+        base = self.baseline_binary(baseline_bin)
+        scenario = os.path.join(SCENARIOS, "busy8.toml")
+        current = self.binary
+        # Simulated Mcycles per second of the child's CPU time (user + system, from
+        # getrusage), not of wall time: on a shared machine the wall time of a run
+        # varies by tens of percent with the others' load, its CPU time far less.
+        rates = {"baseline": [], "current": []}
+        try:
+            for i in range(self.runs):
+                for who, binary in (("baseline", base), ("current", current)):
+                    self.binary = binary
+                    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    run, _ = self.run(f"traceoff-{who}", i, scenario)
+                    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+                    rates[who].append(run["sim_cycles"] / cpu_s / 1e6)
+        finally:
+            self.binary = current
+        self.raw["trace_off"] = {"baseline_commit": TRACE_BASE_COMMIT, "baseline_binary": base, **rates}
+        b, c = statistics.median(rates["baseline"]), statistics.median(rates["current"])
+        self.figure("trace_off_overhead_pct", sig(100.0 * (b / c - 1.0), 3), "%")
+        self.instructions_off(base, current, scenario)
+        self.note(f"busy8 Mcycles per CPU second, {self.runs} alternating runs each: baseline {TRACE_BASE_COMMIT[:12]} "
+                  f"median {sig(b, 4)} {sorted(sig(r, 3) for r in rates['baseline'])}, current median "
+                  f"{sig(c, 4)} {sorted(sig(r, 3) for r in rates['current'])}")
+
+    def instructions_off(self, base, current, scenario):
+        """trace_off_overhead_instr_pct: the same comparison in instructions executed
+        (valgrind's callgrind, first 3 Mcycles of busy8): deterministic, so it shows what
+        the time figure's noise on a shared machine hides."""
+        if not shutil.which("valgrind"):
+            self.note("trace_off_overhead_instr_pct: no valgrind, not measured")
+            return
+        counts = {}
+        for who, binary in (("baseline", base), ("current", current)):
+            out = os.path.join(self.outdir, f"traceoff-instr-{who}")
+            shutil.rmtree(out, ignore_errors=True)
+            cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}.callgrind", binary,
+                   "--scenario", scenario, "--max-cycles", "3000000", "--out", out]
+            p = run_command(cmd)
+            m = re.search(r"Collected : (\d+)", p.stderr)
+            if p.returncode != 0 or not m:
+                raise BenchError(f"{' '.join(cmd)}: exit status {p.returncode}, no instruction count")
+            counts[who] = int(m.group(1))
+        self.raw["trace_off_instructions"] = counts
+        self.figure("trace_off_overhead_instr_pct",
+                    sig(100.0 * (counts["current"] / counts["baseline"] - 1.0), 3), "%")
+        self.note(f"instructions for busy8's first 3 Mcycles: baseline {counts['baseline']}, "
+                  f"current {counts['current']}")
+
     def idle(self):
         scenario = os.path.join(SCENARIOS, "idle_gap.toml")
-        gap = self.scenario_value(scenario, "workload", "gap_cycles")
-        if gap != 10**9:
-            raise BenchError(f"{scenario}: workload.gap_cycles is {gap}, expected 1000000000")
         per_run = []
         for i in range(self.runs):
             run, _ = self.run("idle_1e9", i, scenario)
             per_run.append({"out": os.path.join(self.outdir, f"idle_1e9-{i}"), **run})
+            gap = self.config("idle_1e9", i)["workload"]["gap_cycles"]
+            if gap != 10**9:
+                raise BenchError(f"{scenario}: workload.gap_cycles is {gap}, expected 1000000000")
         if any(r["sim_cycles"] < gap for r in per_run):
             raise BenchError(f"{scenario}: a run simulated fewer than {gap} cycles; "
                              "the idle gap did not take place")
@@ -249,24 +406,58 @@ class Bench:
         self.note(f"idle: 10^9-cycle gap {per_run[0]['sim_cycles']} simulated cycles, "
                   f"1000-cycle gap {run['sim_cycles']} simulated cycles in {run['wall_s']:.6f} s")
 
+    def liveness(self):
+        """liveness_overhead_pct: bus capacity spent on liveness at the default period."""
+        scenario = os.path.join(SCENARIOS, "ring4.toml")
+        for path, suffix in (("sw", ""), ("rtl", "_rtl")):
+            _, stats = self.run(f"liveness_{path}", 0, scenario, ["--notify", path])
+            s = stats["stats"]
+            config = self.config(f"liveness_{path}", 0)
+            period = config["liveness"]["period_cycles"]  # the period the run used
+            cpus = config["cpus"]
+            default = self.defaults()["liveness"]["period_cycles"]
+            if period != default:
+                raise BenchError(f"{scenario}: liveness period {period}, not the default {default}")
+            bus, cycles = s["bus"], s["sim"]["cycles"]
+            types = ("ALIVE", "REGROUP")
+            live = sum(bus[l]["busy_cycles_by_type"][t] for l in "XY" for t in types)
+            busy = sum(bus[l]["busy_cycles"] for l in "XY")
+            alive = sum(bus[l]["by_type"]["ALIVE"] for l in "XY")
+            ticks = int(cycles // period)
+            # sw: one multicast per CPU per lane per tick; rtl: one per engine per period
+            # (lanes chosen by the bus). Either way the count follows from the period.
+            expected = cpus * ticks * (2 if path == "sw" else 1)
+            if not expected - cpus * 2 <= alive <= expected + cpus * 2:
+                raise BenchError(f"liveness ({path}): {alive} ALIVE transfers in {cycles} cycles, "
+                                 f"expected about {expected} at period {period}")
+            self.figure("liveness_overhead_pct" + suffix, sig(100.0 * live / (2 * cycles)), "%")
+            self.note(f"liveness {path}: period {period} cycles, {alive} ALIVE transfers, {live} of {busy} "
+                      f"busy lane cycles ({100.0 * live / max(1, busy):.2f} % of the bus's work) "
+                      f"in {cycles} cycles")
+
     def packet(self):
         """bus_packet_cycles_64B: one 64-byte-payload packet on an otherwise idle bus."""
         # Checked configurations; the first (the default bus) gives the figure.
         configs = [(4, 1), (1, 0), (8, 3), (64, 2)]
         payload = 64
+        # A message's bytes plus the fragment header that starts every MSG packet's payload.
+        frag_header = self.defaults()["constants"]["frame"]["layout_bytes"]["msg_frag"]
         checked = []
         for i, (width, arb) in enumerate(configs):
             scenario = os.path.join(self.outdir, f"packet64_w{width}_a{arb}.toml")
             with open(scenario, "w") as f:
                 f.write(
-                    "# Written by bench/run.py: CPU 0 sends one message of 48 bytes, i.e. one\n"
-                    "# MSG packet whose payload is 16-byte fragment header + 48 = 64 bytes.\n"
+                    f"# Written by bench/run.py: CPU 0 sends one message of {payload - frag_header} bytes, i.e.\n"
+                    f"# one MSG packet whose payload is {frag_header}-byte fragment header + "
+                    f"{payload - frag_header} = {payload} bytes.\n"
                     "# The second message of idle_gap comes after gap_cycles, beyond\n"
                     "# --max-cycles, so exactly one packet crosses the bus.\n"
                     f'name = "packet64_w{width}_a{arb}"\ncpus = 2\n\n[bus]\n'
                     f"width_bytes = {width}\narb_cycles = {arb}\nmax_payload_bytes = {payload}\n\n"
+                    # One packet exactly: no I'm-alive traffic (liveness is on by default).
+                    "[liveness]\nenabled = false\n\n"
                     "[workload]\nkind = \"idle_gap\"\n"
-                    f"bytes = {payload - FRAG_HEADER_BYTES}\ngap_cycles = 1000000000\n")
+                    f"bytes = {payload - frag_header}\ngap_cycles = 1000000000\n")
             name = f"packet64_w{width}_a{arb}"
             trace = os.path.join(self.outdir, f"{name}-0", "trace.json")
             # run() clears the output folder first: write the trace beside it, move it in after.
@@ -275,9 +466,12 @@ class Bench:
                                   extra=["--max-cycles", "1000000", "--trace", trace_tmp],
                                   expect_end="cycle_limit")
             os.replace(trace_tmp, trace)
-            measured, how = self.one_transfer_cycles(scenario, stats, trace)
-            bus = {**BUS_DEFAULTS, **self.scenario_table(scenario, "bus")}
-            frame = HEADER_BYTES + payload + CHECK_BYTES
+            config = self.config(name, 0)
+            frame = packet_frame_bytes(config, payload)
+            measured, how = self.one_transfer_cycles(scenario, stats, config, trace, frame)
+            bus = config["bus"]
+            if (bus["width_bytes"], bus["arb_cycles"], bus["max_payload_bytes"]) != (width, arb, payload):
+                raise BenchError(f"{scenario}: ran with bus {bus}, expected width {width}, arb {arb}")
             formula = bus["arb_cycles"] + -(-frame // bus["width_bytes"])
             checked.append({"scenario": scenario, "width_bytes": bus["width_bytes"],
                             "arb_cycles": bus["arb_cycles"], "frame_bytes": frame,
@@ -286,7 +480,7 @@ class Bench:
                 self.raw["bus_packet_cycles_64B"] = checked
                 raise BenchError(
                     f"{scenario}: a 64-byte-payload packet took {measured} cycles on the bus, "
-                    f"the formula arb_cycles + ceil((8 + 64 + 4) / width_bytes) = {bus['arb_cycles']} "
+                    f"the formula arb_cycles + ceil((header + 64 + check) / width_bytes) = {bus['arb_cycles']} "
                     f"+ ceil({frame} / {bus['width_bytes']}) = {formula}")
             if i == 0:
                 self.figure("bus_packet_cycles_64B", measured, "cycles")
@@ -295,8 +489,9 @@ class Bench:
                   ", ".join(f"({c['width_bytes']}, {c['arb_cycles']}): {c['measured_cycles']}"
                             for c in checked))
 
-    def one_transfer_cycles(self, scenario, stats, trace):
-        """Lane cycles of the single transfer of a run: bus counters and trace must agree."""
+    def one_transfer_cycles(self, scenario, stats, config, trace, frame):
+        """Lane cycles of the single transfer (`frame` bytes) of a run: bus counters and
+        trace must agree."""
         bus = stats["stats"]["bus"]
         lanes = [l for l in "XY" if bus[l]["transfers"]]
         total = sum(bus[l]["transfers"] for l in "XY")
@@ -304,7 +499,6 @@ class Bench:
             raise BenchError(f"{scenario}: expected exactly one bus transfer, got X "
                              f"{bus['X']['transfers']} and Y {bus['Y']['transfers']}")
         lane = bus[lanes[0]]
-        frame = HEADER_BYTES + 64 + CHECK_BYTES
         if lane["refused"] or lane["aborted"] or lane["bytes"] != frame:
             raise BenchError(f"{scenario}: the transfer was not one clean {frame}-byte frame: "
                              f"refused {lane['refused']}, aborted {lane['aborted']}, "
@@ -321,7 +515,7 @@ class Bench:
         slices = [e for e in events if e.get("ph") == "X" and e.get("pid") == 1]
         if len(slices) != 1 or slices[0].get("args", {}).get("bytes") != frame:
             raise BenchError(f"{trace}: expected one {frame}-byte bus slice, found {slices}")
-        mhz = stats["stats"]["sim"]["freq_mhz"]
+        mhz = config["freq_mhz"]
         from_trace = slices[0]["dur"] * mhz
         if abs(from_trace - from_counters) > 0.01:
             raise BenchError(f"{scenario}: bus counters say {from_counters} cycles for the packet, "
@@ -339,11 +533,12 @@ class Bench:
         base = os.path.join(SCENARIOS, "dedup.toml")
         with open(base) as f:
             text = f.read()
-        owner = self.scenario_value(base, "workload", "owner_cpu")
-        variants = {"w1": {"waiters": 1}, "w64": {"waiters": 64},
-                    "local": {"waiters": 1, "waiter_cpu": owner}}
+        # local: the waiter on the FIFO's CPU, read from the first run's config.json.
+        variants = {"w1": {"waiters": 1}, "w64": {"waiters": 64}, "local": None}
         got = {}
         for name, keys in variants.items():
+            if keys is None:
+                keys = {"waiters": 1, "waiter_cpu": self.config("dedup-w1", 0)["workload"]["owner_cpu"]}
             t = text
             for k, v in keys.items():
                 t, n = re.subn(rf"^{k}\s*=\s*\d+", f"{k} = {v}", t, flags=re.M)
@@ -352,12 +547,13 @@ class Bench:
             path = os.path.join(self.outdir, f"dedup-{name}.toml")
             with open(path, "w") as f:
                 f.write(t)
-            for k, v in keys.items():
-                if self.scenario_value(path, "workload", k) != v:
-                    raise BenchError(f"{path}: workload.{k} did not become {v}")
             run, stats = self.run(f"dedup-{name}", 0, path)
             sel = stats["stats"]["select"]
-            rounds = self.scenario_value(path, "workload", "rounds")
+            workload = self.config(f"dedup-{name}", 0)["workload"]
+            for k, v in keys.items():
+                if workload[k] != v:
+                    raise BenchError(f"{path}: ran with workload.{k} = {workload[k]}, not {v}")
+            rounds = workload["rounds"]
             got[name] = {"rounds": rounds, **{k: v for k, v in sel.items()}, "run": run}
         self.raw["select_sw"] = got
         for w in ("w1", "w64"):
@@ -381,9 +577,9 @@ class Bench:
         twin gives the same cycles), same scenario and W=1 variant as select_sw.
 
         hw_floor_cycles = bus + irq_entry + wakeup + context_switch, where
-        bus = arb_cycles + ceil((8 + 12 + 4) / width_bytes) is one NE_NOTIFY (12-byte
-        payload, one destination) on an idle lane (docs/bus.md), and the rest come from the
-        cost table (the waiter's CPU takes the engine's interrupt, wakes the selecting
+        bus = arb_cycles + ceil((header + ne_notify + check) / width_bytes) is one NE_NOTIFY
+        (8 + 12 + 4 bytes, one destination) on an idle lane (docs/bus.md), and the rest come
+        from the cost table; all of them are read from the run's config.json (the waiter's CPU takes the engine's interrupt, wakes the selecting
         process and switches to it). Everything else on the path (the owner's NOTIFY
         register writes, the engine's cycles, the handler's register accesses and record
         lookup, the woken call's return) is overhead above the floor."""
@@ -399,14 +595,14 @@ class Bench:
         run, stats = self.run("dedup-hw-w1", 0, path, extra=("--notify", "rtl"))
         sel = stats["stats"]["select"]
         ne = sel["ne"]
-        rounds = self.scenario_value(path, "workload", "rounds")
+        config = self.config("dedup-hw-w1", 0)
+        rounds = config["workload"]["rounds"]
         self.raw["select_hw"] = {"rounds": rounds, **sel, "run": run}
         if ne["notifications"] != rounds:
             raise BenchError(f"dedup hw: {ne['notifications']} notifications for {rounds} events")
-        costs = {"irq_entry": 897, "wakeup": 113, "context_switch": 785,
-                 **self.scenario_table(path, "costs")}
-        bus = {"arb_cycles": 1, "width_bytes": 4, **self.scenario_table(path, "bus")}
-        transfer = bus["arb_cycles"] + -(-(8 + 12 + 4) // bus["width_bytes"])
+        costs, bus = config["costs"], config["bus"]
+        notify = config["constants"]["frame"]["layout_bytes"]["ne_notify"]
+        transfer = bus["arb_cycles"] + -(-packet_frame_bytes(config, notify) // bus["width_bytes"])
         floor = transfer + costs["irq_entry"] + costs["wakeup"] + costs["context_switch"]
         p50 = sel["remote_wake_latency_cycles"]["p50"]
         self.figure("hw_wake_latency_cycles_p50", p50, "cycles")
@@ -429,6 +625,16 @@ class Bench:
                   f"notification exclude interrupt entries as the sw figure does (with them: "
                   f"{ne['driver_cycles_per_notification_with_irq']:.0f})")
 
+    @staticmethod
+    def run_json(cmd):
+        """Runs a benchmark binary that prints one JSON object last; returns (process, object)."""
+        p = run_command(cmd)
+        try:
+            return p, json.loads(p.stdout.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            tail = "\n".join((p.stdout + p.stderr).strip().splitlines()[-8:])
+            raise BenchError(f"{' '.join(cmd)}: exit status {p.returncode}, no JSON\n{tail}")
+
     def sockets(self):
         """Socket figures from DIR/socket_bench, one process per case and notify path."""
         binary = os.path.join(self.build, "socket_bench")
@@ -438,17 +644,7 @@ class Bench:
         for path in SOCKET_PATHS:
             for case in SOCKET_CASES:
                 cmd = [binary, case, "--notify", path]
-                try:
-                    p = subprocess.run(cmd, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
-                except subprocess.TimeoutExpired:
-                    raise BenchError(f"{' '.join(cmd)}: still running after {RUN_TIMEOUT_S} s, stopped")
-                except OSError as e:
-                    raise BenchError(f"{' '.join(cmd)}: cannot start: {e}")
-                try:
-                    out = json.loads(p.stdout.strip().splitlines()[-1])
-                except (ValueError, IndexError):
-                    tail = "\n".join((p.stdout + p.stderr).strip().splitlines()[-8:])
-                    raise BenchError(f"{' '.join(cmd)}: exit status {p.returncode}, no JSON\n{tail}")
+                p, out = self.run_json(cmd)
                 raw[f"{case}-{path}"] = out
                 self.raw["sockets"] = raw
                 if p.returncode != 0 or out.get("errors"):
@@ -463,19 +659,23 @@ class Bench:
         self.note("sockets: simulations are deterministic, one run per case and path; "
                   "socket_bench's counters are in runs.json under 'sockets'")
 
-    # --- scenario files -------------------------------------------------------------
-
-    @staticmethod
-    def scenario_table(path, table):
-        try:
-            with open(path, "rb") as f:
-                data = tomllib.load(f)
-        except (OSError, tomllib.TOMLDecodeError) as e:
-            raise BenchError(f"{path}: {e}")
-        return data.get(table, {})
-
-    def scenario_value(self, path, table, key):
-        return self.scenario_table(path, table).get(key)
+    def faults(self):
+        """messages_lost_under_faults from DIR/fault_bench and fault_detect_cycles_cpu_halt
+        from DIR/detect_bench on sw and rtl (deterministic runs, one each)."""
+        for name, args in (("fault_bench", []), ("detect_bench", ["--notify", "sw"]),
+                           ("detect_bench", ["--notify", "rtl"])):
+            binary = os.path.join(self.build, name)
+            if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
+                raise BenchError(f"no fault benchmark at {binary}: build it first (make bench)")
+            p, out = self.run_json([binary] + args)
+            self.raw["faults" if name == "fault_bench" else "detect_" + args[-1]] = out
+            # The figure is kept even when a check failed: a loss must show, not vanish.
+            for fig, f in out["figures"].items():
+                self.figure(fig, f["value"], f["unit"])
+            for text in out.get("notes", []):
+                self.note(text)
+            if p.returncode != 0 or out.get("errors"):
+                raise BenchError(f"{binary}: exit status {p.returncode}: " + "; ".join(out.get("errors", [])))
 
     # --- results ---------------------------------------------------------------------
 
@@ -500,6 +700,13 @@ class Bench:
         return results_path
 
 
+def packet_frame_bytes(config, payload):
+    """Bytes of a one-destination frame with `payload` bytes: header, payload, check
+    (docs/bus.md; config.json's constants.frame)."""
+    frame = config["constants"]["frame"]
+    return frame["header_bytes"] + payload + frame["check_bytes"]
+
+
 def write_json(path, data):
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
@@ -512,6 +719,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", default="build", help="build folder holding shadowsel (default: build)")
     ap.add_argument("--runs", type=int, default=5, help="runs per timed figure (default: 5)")
+    ap.add_argument("--baseline-bin", help="trace_off_overhead_pct's baseline simulator, built from "
+                    "TRACE_BASE_COMMIT (default: build it once under DIR/bench/baseline)")
+    ap.add_argument("--only", choices=["trace_off"], help="run only this benchmark")
     args = ap.parse_args()
     if args.runs < 1:
         die("--runs must be at least 1")
@@ -530,13 +740,21 @@ def main():
     print(header, flush=True)
     failed = None
     try:
+        if args.only == "trace_off":
+            b.trace_off(args.baseline_bin)
+            raise StopIteration
         b.packet()
         b.idle()
         b.busy8()
+        b.liveness()
         b.select_sw()
         b.select_hw()
         b.sockets()
+        b.faults()
+        b.trace_off(args.baseline_bin)
         rtl_bench.measure(b, BenchError)
+    except StopIteration:
+        pass
     except BenchError as e:
         failed = str(e)
     path = b.write(header)  # keep what was measured, even after a failure

@@ -47,6 +47,12 @@
 //               recv() that read the last byte, at the run's clock (sim.freq_mhz);
 //               bus_lane_mbytes_per_s_sim = width_bytes * freq_mhz of the run's bus
 //               parameters (one lane's raw bandwidth, 10^6 bytes/s).
+//   takeover    4 CPUs, the network I/O process's primary on CPU 0, its backup on CPU 1
+//               ([network] io_backup_cpu); a server on CPU 2 blocked in accept() on a
+//               listener made before CPU 0 halts; a client on CPU 3 connects from the
+//               cycle after the halt. takeover_cycles_io_primary = cycles from the halt
+//               to the return of that accept() (the first connection the backup made).
+//               The scenario's default [liveness] (period and missed periods).
 #include <systemc>
 
 #define SHADOWSEL_POSIX_NO_RENAME
@@ -68,6 +74,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "shadowsel/driver/membership.h"
 #include "shadowsel/driver/msg.h"
 #include "shadowsel/driver/ne_driver.h"
 #include "shadowsel/driver/socket.h"
@@ -833,8 +840,71 @@ void run_stream() {
   note(buf);
 }
 
+// --- takeover: the network I/O process pair (docs/faults.md, "Process pair") ---------
+
+struct Takeover {
+  uint16_t port = 0;
+  uint64_t accepted_at = 0;
+  int failures = 0;
+};
+Takeover g_to;
+constexpr uint64_t kTakeoverHaltAt = 300000;
+
+void run_takeover() {
+  g_to = Takeover{};
+  tb::Scenario s = scenario(4);
+  s.network.io_backup_cpu = 1;
+  tb::Fault f;
+  f.kind = tb::FaultKind::kCpuHalt;
+  f.at_cycle = kTakeoverHaltAt;
+  f.cpu = 0;
+  f.where = "socket_bench";
+  s.faults.push_back(f);
+  tb::Simulation sim(s);
+  drv::Process& server = sim.posix(2).start_program("server", [] {
+    const int lfd = listen_on(0, false, &g_to.port);
+    if (lfd < 0) return 1;
+    const int fd = shadowsel_accept(lfd, nullptr, nullptr);  // blocked across the takeover
+    if (fd < 0) return 2;
+    g_to.accepted_at = hw::now_cycles();
+    return 0;
+  });
+  drv::Process& client = sim.posix(3).start_program("client", [] {
+    // Connects as soon as the primary is gone: its socket() and connect() wait for the
+    // takeover (held by the socket agent), so the accept is the first the backup can do.
+    wait_until([] { return g_to.port != 0 && hw::now_cycles() > kTakeoverHaltAt; });
+    return connect_to(g_to.port) < 0 ? 1 : 0;
+  });
+  if (!finished(sim, "takeover")) return;
+  check_eq(sim.posix(2).program_status(server.pid()).value_or(-1), 0, "server's exit status");
+  check_eq(sim.posix(3).program_status(client.pid()).value_or(-1), 0, "client's exit status");
+  check(sim.kernel(0).halted(), "takeover: CPU 0 did not halt");
+  check_eq(stat(sim, "cpu.1.net_io.takeovers"), 1, "takeovers on CPU 1");
+  check_eq(stat(sim, "cpu.1.net_io.connections"), 1, "connections made by the backup");
+  const uint64_t takeover_at = static_cast<uint64_t>(stat(sim, "cpu.1.net_io.takeover_at"));
+  check(g_to.accepted_at > takeover_at && takeover_at > kTakeoverHaltAt, "takeover: accepted before the takeover");
+  counter("halt_at", static_cast<double>(kTakeoverHaltAt));
+  counter("declared_at_cpu1", static_cast<double>(sim.kernel(1).membership().declared_at(0)));
+  counter("takeover_at", static_cast<double>(takeover_at));
+  counter("accepted_at", static_cast<double>(g_to.accepted_at));
+  const hw::LivenessParams& live = sim.scenario().machine.liveness;
+  counter("liveness.period_cycles", static_cast<double>(live.period_cycles));
+  counter("liveness.missed_periods", live.missed_periods);
+  figure("takeover_cycles_io_primary", static_cast<double>(g_to.accepted_at - kTakeoverHaltAt), "cycles");
+  char buf[320];
+  std::snprintf(buf, sizeof buf,
+                "takeover (%s): CPU 0 halted at %llu, CPU 1 declared it down at %llu (default [liveness]: "
+                "I'm-alive every %llu cycles, suspected after %u silent periods), took over at %llu, accepted the "
+                "first connection at %llu",
+                tb::to_string(g_path), (unsigned long long)kTakeoverHaltAt,
+                (unsigned long long)sim.kernel(1).membership().declared_at(0), (unsigned long long)live.period_cycles,
+                live.missed_periods, (unsigned long long)takeover_at,
+                (unsigned long long)g_to.accepted_at);
+  note(buf);
+}
+
 int usage() {
-  std::fprintf(stderr, "usage: socket_bench forwarding|contention|select64|reuseport|stream [--notify sw|rtl]\n");
+  std::fprintf(stderr, "usage: socket_bench forwarding|contention|select64|reuseport|stream|takeover [--notify sw|rtl]\n");
   return 2;
 }
 
@@ -879,6 +949,8 @@ int sc_main(int argc, char* argv[]) {
       run_reuseport();
     } else if (which == "stream") {
       run_stream();
+    } else if (which == "takeover") {
+      run_takeover();
     } else {
       return usage();
     }

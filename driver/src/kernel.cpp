@@ -2,12 +2,15 @@
 #include "shadowsel/driver/kernel.h"
 
 #include <algorithm>
+#include <utility>
 #include <stdexcept>
 
+#include "shadowsel/driver/membership.h"
 #include "shadowsel/driver/msg.h"
 #include "shadowsel/hw/notify_engine.h"
 #include "shadowsel/hw/time.h"
 #include "shadowsel/sim/failure.h"
+#include "shadowsel/sim/waves.h"
 
 namespace shadowsel::drv {
 
@@ -16,6 +19,11 @@ using hw::now_cycles;
 
 namespace {
 Process* g_current = nullptr;  // the process whose thread runs now
+
+// The CPU's state in the waveform (--waves), when one is written.
+void show(sim::Recorder& rec, uint32_t cpu, sim::CpuMode mode, const Process* p = nullptr) {
+  if (sim::Waves* w = rec.waves()) w->cpu_mode(cpu, mode, p ? p->pid() : 0, p ? p->name() : "", now_cycles());
+}
 }  // namespace
 
 Process& this_process() {
@@ -43,7 +51,11 @@ void Process::main() {
   });
 }
 
-void Process::compute(uint64_t n) { k_.execute(n); }
+void Process::compute(uint64_t n) {
+  in_user_ = true;  // user time, unless the kernel takes the CPU meanwhile (Kernel::resumed)
+  k_.execute(n);
+  in_user_ = false;
+}
 
 void Process::sleep(uint64_t n) {
   k_.execute(k_.costs().syscall_entry);
@@ -61,6 +73,8 @@ Kernel::Kernel(sc_core::sc_module_name name, hw::Node& node, const hw::MachinePa
       heap_(0, params.memory_bytes) {
   // After handlers_ exists: the message system registers its interrupt handlers.
   msg_ = std::make_unique<MessageSystem>(*this);
+  membership_ = std::make_unique<Membership>(*this);
+  membership_->add_listener([this](Process&, uint32_t cpu) { msg_->peer_down(cpu); });
   set_irq_handler(hw::IrqLine::kTimer, [this] { on_timer(); });
   SC_THREAD(idle_main);
   rec_.name_cpu(cpu());
@@ -109,14 +123,48 @@ void Kernel::set_irq_handler(hw::IrqLine line, std::function<void()> handler) {
 }
 
 void Kernel::dispatch() {
-  if (halted_ || running_ || idle_in_irq_ || ready_.empty()) return;
-  Process* p = ready_.front();
-  ready_.pop_front();
-  running_ = p;
-  p->state_ = Process::State::kRunning;
-  // Delta notification: legal during elaboration, and the thread re-checks
-  // its state, so a notification before it first waits is not lost.
-  p->resume_.notify(sc_core::SC_ZERO_TIME);
+  if (!(halted_ || running_ || idle_in_irq_ || ready_.empty())) {
+    Process* p = ready_.front();
+    ready_.pop_front();
+    running_ = p;
+    p->state_ = Process::State::kRunning;
+    // Delta notification: legal during elaboration, and the thread re-checks
+    // its state, so a notification before it first waits is not lost.
+    p->resume_.notify(sc_core::SC_ZERO_TIME);
+  }
+  // Every change of the ready queue or of the running process ends here.
+  if (rec_.tracing()) rec_.runnable(cpu(), static_cast<uint32_t>(ready_.size() + (running_ != nullptr)), now_cycles());
+}
+
+uint64_t Kernel::flow() const {
+  if (in_irq_) return irq_flow_;
+  return running_ ? running_->flow_ : 0;
+}
+
+void Kernel::set_flow(uint64_t f) {
+  if (in_irq_) {
+    irq_flow_ = f;
+  } else if (running_) {
+    running_->flow_ = f;
+  }
+}
+
+uint64_t Kernel::take_flow() {
+  if (!rec_.tracing()) return 0;
+  if (const uint64_t f = flow()) {
+    set_flow(0);
+    return f;
+  }
+  return rec_.new_flow();
+}
+
+void Kernel::flow_step(const char* name, uint64_t start, uint64_t flow, bool out) {
+  if (!flow) return;
+  if (in_irq_ || !running_) {
+    rec_.flow_step(cpu(), sim::Recorder::Track::kIrq, 0, name, start, now_cycles(), flow, out);
+  } else {
+    rec_.flow_step(cpu(), sim::Recorder::Track::kCalls, running_->pid_, name, start, now_cycles(), flow, out);
+  }
 }
 
 void Kernel::resumed(Process& self) {
@@ -125,12 +173,16 @@ void Kernel::resumed(Process& self) {
   if (self.booting_) return;
   ++c_.context_switches;
   self.slice_start_ = now_cycles();
+  show(rec_, cpu(), sim::CpuMode::kKernel, &self);
   // The switch-in is paid before the slice starts and cannot end it: with a
   // slice shorter than (or equal to) a context switch, a preemptible charge
   // would end every slice before the process ran a cycle (a livelock), and
   // preempting here would nest yield -> resumed -> spend on this stack for
   // every slice. Interrupts still preempt it.
+  const bool user = std::exchange(self.in_user_, false);  // the switch-in is kernel time
   spend(costs().context_switch, /*preemptible=*/false);
+  self.in_user_ = user;
+  show(rec_, cpu(), sim::CpuMode::kProcess, &self);
   self.slice_used_ = 0;
   deliver_kill(self);
 }
@@ -148,6 +200,7 @@ void Kernel::freeze() {
 void Kernel::halt() {
   if (halted_) return;
   halted_ = true;
+  show(rec_, cpu(), sim::CpuMode::kHalted);
   node_.biu().halt();
   if (hw::NotifyEngine* e = node_.engine()) e->hang();
   node_.timer_disarm();
@@ -178,6 +231,7 @@ bool Kernel::kill(Process& p, int sig) {
 
 void Kernel::end_slice(Process& self) {
   rec_.process_ran(cpu(), self.pid_, self.slice_start_, now_cycles());
+  show(rec_, cpu(), sim::CpuMode::kIdle);
 }
 
 void Kernel::execute(uint64_t n) { spend(n, /*preemptible=*/true); }
@@ -223,6 +277,11 @@ void Kernel::spend(uint64_t n, bool preemptible) {
     n -= spent;
     c_.busy_cycles += spent;
     if (self) {
+      if (self->daemon_) {
+        c_.agent_cycles += spent;
+      } else if (self->in_user_) {
+        c_.user_cycles += spent;
+      }
       self->cpu_cycles_ += spent;
       self->slice_used_ += spent;
     }
@@ -232,7 +291,9 @@ void Kernel::spend(uint64_t n, bool preemptible) {
 
 void Kernel::service_interrupts() {
   in_irq_ = true;
+  irq_flow_ = 0;
   const uint64_t start = now_cycles();
+  if (sim::Waves* w = rec_.waves()) w->cpu_interrupt(cpu(), true, start);
   while (const uint32_t pending = node_.irq().pending()) {
     const uint32_t line = __builtin_ctz(pending);
     if (!handlers_[line]) throw std::logic_error("interrupt without handler");
@@ -245,6 +306,7 @@ void Kernel::service_interrupts() {
   in_irq_ = false;
   c_.irq_cycles += now_cycles() - start;
   rec_.interrupt(cpu(), start, now_cycles());
+  if (sim::Waves* w = rec_.waves()) w->cpu_interrupt(cpu(), false, now_cycles());
 }
 
 void Kernel::idle_main() {
@@ -305,11 +367,25 @@ void Kernel::cancel_timer(Process& p) {
 }
 
 void Kernel::rearm_timer() {
-  if (timers_.empty()) {
+  if (halted_) return;
+  uint64_t at = timers_.empty() ? UINT64_MAX : timers_.begin()->first;
+  if (tick_) at = std::min(at, next_tick_);
+  if (at == UINT64_MAX) {
     node_.timer_disarm();
   } else {
-    node_.timer_arm(timers_.begin()->first);
+    node_.timer_arm(at);
   }
+}
+
+void Kernel::set_tick(uint64_t period, std::function<void()> fn) {
+  tick_period_ = period;
+  next_tick_ = (now_cycles() / period + 1) * period;
+  tick_ = std::move(fn);
+  rearm_timer();
+}
+
+bool Kernel::quiet() const {
+  return halted_ || (!running_ && ready_.empty() && timers_.empty() && !node_.irq().pending());
 }
 
 void Kernel::on_timer() {
@@ -321,6 +397,10 @@ void Kernel::on_timer() {
     p->timer_armed_ = false;
     p->timed_out_ = true;
     wake(*p);
+  }
+  if (tick_ && now >= next_tick_) {
+    next_tick_ = (now / tick_period_ + 1) * tick_period_;
+    tick_();
   }
   rearm_timer();
 }
@@ -349,6 +429,17 @@ void Kernel::register_stats(sim::Stats& s) const {
   const std::string p = "cpu." + std::to_string(cpu()) + ".";
   s.counter(p + "busy_cycles", &c_.busy_cycles, "cycles", "cycles processes held the CPU");
   s.counter(p + "irq_cycles", &c_.irq_cycles, "cycles", "cycles in interrupt handlers");
+  // The CPU's time split (docs/report.md): user + kernel + agent + irq + idle = simulated cycles.
+  s.counter(p + "user_cycles", &c_.user_cycles, "cycles", "of busy_cycles: processes computing (user time)");
+  s.counter(p + "agent_cycles", &c_.agent_cycles, "cycles",
+            "of busy_cycles: agents and I/O processes, their system calls included");
+  const KernelCounters* kc = &c_;
+  s.formula(p + "kernel_cycles", [kc] { return double(kc->busy_cycles - kc->user_cycles - kc->agent_cycles); },
+            "cycles", "of busy_cycles: the kernel for processes (system calls, copies, switches, wake-ups)");
+  s.formula(p + "idle_cycles", [kc] {
+    const uint64_t used = kc->busy_cycles + kc->irq_cycles, now = now_cycles();
+    return now > used ? double(now - used) : 0.0;
+  }, "cycles", "simulated cycles less busy_cycles and irq_cycles");
   s.counter(p + "interrupts", &c_.interrupts, "interrupts", "interrupts taken");
   s.counter(p + "context_switches", &c_.context_switches, "switches", "process dispatches");
   s.counter(p + "wakeups", &c_.wakeups, "wakeups", "blocked processes made runnable");

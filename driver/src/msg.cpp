@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <string>
 
 #include "shadowsel/driver/kernel.h"
 #include "shadowsel/hw/time.h"
@@ -62,6 +63,9 @@ void Process::post(Address to, std::span<const uint8_t> data) { k_.msg().post(*t
 std::vector<uint8_t> Process::call(Address to, std::span<const uint8_t> request) {
   return k_.msg().call(*this, to, request);
 }
+std::optional<std::vector<uint8_t>> Process::call_unless_down(Address to, std::span<const uint8_t> request) {
+  return k_.msg().call_unless_down(*this, to, request);
+}
 Message Process::receive() { return k_.msg().receive(*this); }
 void Process::reply(const Message& request, std::span<const uint8_t> data) {
   k_.msg().reply(*this, request, data);
@@ -73,18 +77,37 @@ void MessageSystem::post(Process& self, Address to, std::span<const uint8_t> dat
 
 std::vector<uint8_t> MessageSystem::call(Process& self, Address to,
                                          std::span<const uint8_t> request) {
+  auto reply = call_unless_down(self, to, request);
+  // A caller that cannot go on without the reply fails, saying why (call_unless_down
+  // is for callers that can).
+  if (!reply) throw std::runtime_error("call to cpu " + std::to_string(to.cpu) + " port " + std::to_string(to.port) +
+                                       ": cpu " + std::to_string(to.cpu) + " was declared down");
+  return std::move(*reply);
+}
+
+std::optional<std::vector<uint8_t>> MessageSystem::call_unless_down(Process& self, Address to,
+                                                                    std::span<const uint8_t> request) {
   const uint32_t tag = next_tag_++;
-  reply_waiters_[tag] = &self;
+  reply_waiters_[tag] = ReplyWaiter{&self, to.cpu};
   send(self, to, MsgKind::kRequest, tag, request);
   auto it = replies_.find(tag);
-  while (it == replies_.end()) {
+  while (it == replies_.end() && !reply_waiters_.at(tag).down) {
     k_.block(self);
     it = replies_.find(tag);
   }
+  reply_waiters_.erase(tag);
+  if (it == replies_.end()) return std::nullopt;
   const Inbound in = it->second;
   replies_.erase(it);
-  reply_waiters_.erase(tag);
   return take(self, in);
+}
+
+void MessageSystem::peer_down(uint32_t cpu) {
+  for (auto& [tag, w] : reply_waiters_) {
+    if (w.cpu != cpu || w.down || replies_.count(tag)) continue;
+    w.down = true;
+    k_.wake(*w.caller);
+  }
 }
 
 void MessageSystem::reply(Process& self, const Message& request, std::span<const uint8_t> data) {
@@ -114,6 +137,13 @@ std::vector<uint8_t> MessageSystem::take(Process& self, const Inbound& in) {
   k_.node().memory().read(in.addr, data);
   free_rx(in.addr);
   ++c_.received;
+  // The timeline: the end of the message's arrow. What a process sends while it handles a
+  // request or post goes on with it (an agent's subscribe, answer or reply); a reply ends
+  // its chain.
+  if (in.flow) {
+    k_.flow_step("receive", now_cycles(), in.flow, false);
+    k_.set_flow(in.kind == MsgKind::kReply ? 0 : in.flow);
+  }
   k_.recorder().message_received(in.from.cpu, in.tag, in.kind == MsgKind::kReply, now_cycles());
   return data;
 }
@@ -121,8 +151,18 @@ std::vector<uint8_t> MessageSystem::take(Process& self, const Inbound& in) {
 void MessageSystem::send(Process& self, Address to, MsgKind kind, uint32_t tag,
                          std::span<const uint8_t> data) {
   if (to.cpu >= k_.params().cpus) throw std::out_of_range("message to a CPU that does not exist");
-  k_.recorder().message_sent(k_.cpu(), tag, kind == MsgKind::kReply, now_cycles());
+  const uint64_t sent_at = now_cycles();
+  k_.recorder().message_sent(k_.cpu(), tag, kind == MsgKind::kReply, sent_at);
   k_.execute(k_.costs().syscall_entry + k_.costs().copy(data.size()));
+  // The timeline: a flow from the send to the delivery, going on with the sender's own
+  // (the message it is handling, the select it is in) when it has one. Only one message
+  // goes on with it: the others of the same handling start their own, so that no two
+  // messages in flight share a chain.
+  const uint64_t flow = k_.take_flow();
+  if (flow) {
+    k_.flow_step(kind == MsgKind::kReply ? "send reply" : kind == MsgKind::kRequest ? "send request" : "send",
+                 sent_at, flow, true);
+  }
 
   check_size(data.size(), kind);
 
@@ -150,11 +190,12 @@ void MessageSystem::send(Process& self, Address to, MsgKind kind, uint32_t tag,
   c_.rx_pool_peak = rx_pool_.peak;
   k_.node().memory().write(*addr, data);
   ++c_.sent;
+  ++c_.sent_by_kind[static_cast<uint8_t>(kind) & 3];
   c_.bytes_sent += data.size();
   const uint32_t len = static_cast<uint32_t>(data.size());
 
   if (local) {
-    deliver(Inbound{self.address(), tag, kind, *addr, len}, to.port);
+    deliver(Inbound{self.address(), tag, kind, *addr, len, flow}, to.port);
     return;
   }
 
@@ -167,6 +208,7 @@ void MessageSystem::send(Process& self, Address to, MsgKind kind, uint32_t tag,
   r.dst_mask = 1ull << to.cpu;
   r.prefix_len = ipb::msg_frag::kBytes;
   r.cookie = cookie;
+  r.flow = flow;
   for (uint32_t i = 0; i < fragments; ++i) {
     r.prefix.fill(0);
     uint8_t* h = r.prefix.data();
@@ -195,11 +237,15 @@ void MessageSystem::on_rx_interrupt() {
   while (!biu.rx_empty()) {
     hw::FramePtr f = biu.rx_pop();
     k_.execute(k_.costs().copy(f->payload().size()));
-    if (f->type() == hw::PacketType::kMsg) on_frame(f->payload(), f->src());
+    if (f->type() == hw::PacketType::kMsg) {
+      on_frame(f->payload(), f->src(), f->flow);
+    } else if (other_frames_) {
+      other_frames_(*f);
+    }
   }
 }
 
-void MessageSystem::on_frame(std::span<const uint8_t> payload, uint32_t src) {
+void MessageSystem::on_frame(std::span<const uint8_t> payload, uint32_t src, uint64_t flow) {
   ++c_.rx_fragments;
   const uint8_t* h = payload.data();
   const uint32_t tag = static_cast<uint32_t>(ipb::msg_frag::get_tag(h));
@@ -215,6 +261,7 @@ void MessageSystem::on_frame(std::span<const uint8_t> payload, uint32_t src) {
     r.msg.kind = kind;
     r.msg.len = static_cast<uint32_t>(ipb::msg_frag::get_total_len(h));
     r.dst_port = static_cast<uint32_t>(ipb::msg_frag::get_dst_port(h));
+    r.msg.flow = flow;
     // The interface admitted this first fragment only with its buffer reserved.
     auto res = reserved_.find(key);
     if (res == reserved_.end()) {
@@ -237,6 +284,7 @@ void MessageSystem::on_frame(std::span<const uint8_t> payload, uint32_t src) {
   ++r.next_index;
   if (flags & static_cast<uint64_t>(ipb::FragFlags::kLast)) {
     if (r.received != r.msg.len) throw std::logic_error("message length mismatch on reassembly");
+    k_.flow_step("deliver", now_cycles(), r.msg.flow, true);
     deliver(r.msg, r.dst_port);
     reassembly_.erase(it);
   }
@@ -245,13 +293,13 @@ void MessageSystem::on_frame(std::span<const uint8_t> payload, uint32_t src) {
 void MessageSystem::deliver(const Inbound& in, uint32_t dst_port) {
   if (in.kind == MsgKind::kReply) {
     auto w = reply_waiters_.find(in.tag);
-    if (w == reply_waiters_.end() || w->second->pid() != dst_port) {
+    if (w == reply_waiters_.end() || w->second.down || w->second.caller->pid() != dst_port) {
       ++c_.undeliverable;
       free_rx(in.addr);
       return;
     }
     replies_[in.tag] = in;
-    k_.wake(*w->second);
+    k_.wake(*w->second.caller);
     return;
   }
   const auto& procs = k_.processes();
@@ -274,9 +322,20 @@ void MessageSystem::reap_tx() {
     auto it = tx_.find(biu.tx_done_pop());
     if (it == tx_.end()) throw std::logic_error("transmit completion for an unknown message");
     if (--it->second.fragments_left == 0) {
+      ++c_.acknowledged;
       tx_pool_.heap.free(it->second.addr);
       tx_.erase(it);
     }
+  }
+}
+
+void MessageSystem::flush(Process& self) {
+  reap_tx();
+  while (!tx_.empty()) {
+    tx_waiters_.push_back(&self);  // woken by the transmit interrupt, as a blocked sender
+    k_.node().biu().set_tx_irq_enabled(true);
+    k_.block(self);
+    reap_tx();
   }
 }
 
@@ -328,6 +387,11 @@ void MessageSystem::on_tx_interrupt() {
 void MessageSystem::register_stats(sim::Stats& s) const {
   const std::string p = "cpu." + std::to_string(k_.cpu()) + ".msg.";
   s.counter(p + "sent", &c_.sent, "messages", "messages sent");
+  for (auto kind : {MsgKind::kRequest, MsgKind::kPost, MsgKind::kReply})
+    s.counter(p + "sent_by_kind." + gen::ipb::to_string(kind), &c_.sent_by_kind[static_cast<uint8_t>(kind)],
+              "messages", "messages sent of this kind");
+  s.counter(p + "acknowledged", &c_.acknowledged, "messages",
+            "messages to other CPUs whose every fragment the receiver took (reaped completions)");
   s.counter(p + "received", &c_.received, "messages", "messages taken by a process");
   s.counter(p + "tx_fragments", &c_.tx_fragments, "packets", "MSG packets queued");
   s.counter(p + "rx_fragments", &c_.rx_fragments, "packets", "MSG packets received");

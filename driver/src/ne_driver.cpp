@@ -11,6 +11,8 @@
 #include <poll.h>
 
 #include "shadowsel/driver/kernel.h"
+#include "shadowsel/hw/time.h"
+#include "shadowsel/driver/membership.h"
 #include "shadowsel/driver/socket.h"
 #include "shadowsel/gen/ne.h"
 #include "shadowsel/hw/notify_engine.h"
@@ -20,6 +22,7 @@
 namespace shadowsel::drv {
 
 namespace ne = gen::ne;
+using hw::now_cycles;
 namespace rr = gen::ne::ready_record;
 
 // Why no wake-up is lost (docs/ne-driver.md, "Races"):
@@ -121,19 +124,6 @@ ObjectState decode(uint8_t b, uint32_t version, uint32_t owner, uint32_t object)
   return s;
 }
 
-// The state of an object on a node that went down: like a pipe whose other side closed,
-// or a socket reset.
-ObjectState vanished(const SelectKey& k) {
-  ObjectState s;
-  if (is_io_object(k.object)) {
-    s.kind = ObjectState::Kind::kSocket;
-    s.events = POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM | POLLRDHUP | POLLHUP | POLLERR;
-  }
-  s.w_counter = k.version + 1;
-  s.changed_at = hw::now_cycles();
-  return s;
-}
-
 std::vector<NeDriver*>& all_drivers() {
   static std::vector<NeDriver*> v;
   return v;
@@ -199,15 +189,25 @@ void NeDriver::boot() {
   wr(ne::kRegRingSize, opt_.ring_records);
   wr(ne::kRegCoalesceCount, opt_.coalesce_count);
   wr(ne::kRegCoalesceCycles, opt_.coalesce_cycles);
-  if (opt_.alive_period && opt_.alive_timeout) {
+  // Liveness from the scenario ([liveness], docs/faults.md) unless a test set its own.
+  const hw::LivenessParams& lv = k_.params().liveness;
+  uint32_t period = opt_.alive_period, timeout = opt_.alive_timeout;
+  if (!period && lv.enabled) {
+    period = static_cast<uint32_t>(lv.period_cycles);
+    // Half a period of slack over missed_periods: an ALIVE queued behind other engine
+    // packets or refused by a full queue arrives late, not lost (the scenario's ranges
+    // keep this within the 32-bit register).
+    timeout = static_cast<uint32_t>(lv.missed_periods * lv.period_cycles + lv.period_cycles / 2);
+  }
+  if (period && timeout) {
     uint64_t mask = 0;
     for (uint32_t n = 0; n < k_.params().cpus; ++n) {
       if (n != k_.cpu()) mask |= 1ull << n;
     }
     wr(ne::kRegAliveMaskLo, static_cast<uint32_t>(mask));
     wr(ne::kRegAliveMaskHi, static_cast<uint32_t>(mask >> 32));
-    wr(ne::kRegAliveTimeout, opt_.alive_timeout);
-    wr(ne::kRegAlivePeriod, opt_.alive_period);
+    wr(ne::kRegAliveTimeout, timeout);
+    wr(ne::kRegAlivePeriod, period);
   }
   wr(ne::kRegIrqStatus, ne::IrqCause::kAll);
   wr(ne::kRegIrqEnable, ne::IrqCause::kAll);
@@ -229,12 +229,32 @@ void NeDriver::key_regs(const Key& k) {
 bool NeDriver::select_item(const std::shared_ptr<Wait>& w, uint32_t slot, const Key& key) {
   if (!booted_) return false;
   charge(k_.costs().fd_check);  // the lookup of the key (before the register sequence)
-  if (down_.count(key.owner)) {
-    w->answers.push_back({slot, vanished(key), true, static_cast<Interest>(key.event)});
+  if (!k_.membership().up(key.owner)) {
+    if (held_for_takeover(key)) {
+      // Asked of the new owner when the backup takes over (owner_moved).
+      const SelectDb::State now = db_.state(key);
+      ++w->answers_pending;
+      db_.add(key, now == SelectDb::State::kIdle ? SelectDb::State::kInFlight : now, w, slot);
+      ++c_.requests_held_for_takeover;
+      return true;
+    }
+    w->answers.push_back({slot, vanished_state(key), true, static_cast<Interest>(key.event)});
     return true;
   }
+  const std::optional<Armed> a = arm(key);
+  if (!a) return false;
+  ++w->answers_pending;
+  db_.add(key, a->result == ne::ArmResult::kSuppressedSubscribed ? SelectDb::State::kSubscribed
+                                                                : SelectDb::State::kInFlight,
+          w, slot);
+  if (a->more) drain();  // the records behind the ARM, after it
+  return true;
+}
+
+std::optional<NeDriver::Armed> NeDriver::arm(const Key& key) {
   // One register sequence: no interrupt can split it (see R1).
   key_regs(key);
+  e_.set_flow(k_.take_flow());  // the timeline: the select's flow goes on through the engine
   wr(ne::kRegCmd, static_cast<uint32_t>(ne::Cmd::kArm));
   while (rd(ne::kRegStatus) & ne::Status::kBusy) {
   }
@@ -243,7 +263,7 @@ bool NeDriver::select_item(const std::shared_ptr<Wait>& w, uint32_t slot, const 
   if (result == ne::ArmResult::kFull) {
     wr(ne::kRegStatus, ne::Status::kLitFull);
     ++c_.full_fallbacks;
-    return false;
+    return std::nullopt;
   }
   // R1: the records written before this ARM reach the mirror first, and only those: the
   // ones in the ring now, up to this ARM's own at-once ANSWER when it has one (written
@@ -268,12 +288,32 @@ bool NeDriver::select_item(const std::shared_ptr<Wait>& w, uint32_t slot, const 
     default:
       throw std::logic_error("ne driver: ARM_RESULT " + std::to_string(static_cast<int>(result)));
   }
-  ++w->answers_pending;
-  db_.add(key, result == ne::ArmResult::kSuppressedSubscribed ? SelectDb::State::kSubscribed
-                                                             : SelectDb::State::kInFlight,
-          w, slot);
-  if (more) drain();  // the records behind the ARM, after it
-  return true;
+  return Armed{result, more};
+}
+
+bool NeDriver::held_for_takeover(const Key& k) const {
+  return is_socket_object(k.object) && px_.awaits_takeover(k.owner);
+}
+
+void NeDriver::owner_moved(uint32_t old, uint32_t now, const std::function<bool(uint32_t)>& survives) {
+  if (!booted_) return;
+  const SelectDb::Moved m = db_.move_owner(old, now, survives);
+  px_.count_takeover_items(m.items_moved, m.vanished.linked);
+  c_.node_down_wakes += m.vanished.linked;
+  std::vector<Wait*> woken = m.vanished.wake;
+  for (const Key& k : m.ask) {
+    charge(k_.costs().fd_check);
+    const std::optional<Armed> a = arm(k);
+    if (!a) {
+      // The table is full: the items go back to their calls, which ask again.
+      const SelectDb::Delivered d = db_.hand_back(k);
+      woken.insert(woken.end(), d.wake.begin(), d.wake.end());
+      continue;
+    }
+    // In flight (the entry already is): the answer or its echo goes to the moved items.
+    if (a->more) drain();
+  }
+  wake(woken);
 }
 
 void NeDriver::on_state(const Key& k, const ObjectState& s, bool ready, bool notify) {
@@ -305,8 +345,11 @@ void NeDriver::wake(const std::vector<Wait*>& waits) {
 
 void NeDriver::on_node_down(uint32_t node) {
   ++c_.node_down_records;
-  down_.insert(node);
-  const SelectDb::Delivered d = db_.owner_down(node, [](const Key& k) { return vanished(k); });
+  k_.membership().declare_down(node, "engine");  // first: the test below asks who is up
+  // The node's keys vanish, but those of sockets a backup will take over wait for it
+  // (owner_moved); so do the held keys of an owner whose backup was `node`.
+  const SelectDb::Delivered d =
+      db_.vanish_if([this](const Key& k) { return !k_.membership().up(k.owner) && !held_for_takeover(k); });
   c_.node_down_wakes += d.linked;
   wake(d.wake);
 }
@@ -318,7 +361,7 @@ void NeDriver::on_subscribe(const Record& r) {
   const uint32_t me = k_.cpu();
   const Key key{me, r.object, r.event, r.version};
   const std::optional<ObjectState> now = px_.object_state(r.object);
-  ObjectState s = now ? *now : vanished(key);
+  ObjectState s = now ? *now : vanished_state(key);
   if (!now) s.changed_at = 0;
   const bool ready = !now || interest_ready(s, static_cast<Interest>(r.event), r.version);
   changed_at_table()[{me, r.object}] = s.changed_at;
@@ -327,6 +370,7 @@ void NeDriver::on_subscribe(const Record& r) {
   wr(ne::kRegAnsDst, r.src);
   wr(ne::kRegAnsState, encode(s, r.version));
   wr(ne::kRegAnsReady, ready);
+  e_.set_flow(k_.take_flow());  // the subscribe's record's flow goes on with the answer
   wr(ne::kRegCmd, static_cast<uint32_t>(ne::Cmd::kAnswer));
   ++c_.answers_sent;
   if (!ready) rit_[{r.object, r.event, r.version}].insert(r.src);
@@ -339,6 +383,11 @@ void NeDriver::object_changed(uint32_t id, const ObjectState& s) {
   charge(k_.costs().fd_check);  // the lookup (a handler may run here: find the entries again)
   auto it = rit_.lower_bound({id, 0, 0});
   const uint32_t me = k_.cpu();
+  // The timeline: the change (the writer's flow, or a new one) goes on with the notifications.
+  if (!k_.flow() && k_.recorder().tracing()) {
+    k_.set_flow(k_.recorder().new_flow());
+    k_.flow_step("changed", now_cycles(), k_.flow(), true);
+  }
   while (it != rit_.end() && std::get<0>(it->first) == id) {
     const auto [object, event, version] = it->first;
     if (!interest_ready(s, static_cast<Interest>(event), version)) {
@@ -349,6 +398,7 @@ void NeDriver::object_changed(uint32_t id, const ObjectState& s) {
     // One NOTIFY: the engine multicasts it to every CPU of its mask and forgets them.
     key_regs(Key{me, object, event, version});
     wr(ne::kRegAnsState, encode(s, version));
+    e_.set_flow(k_.take_flow());
     wr(ne::kRegCmd, static_cast<uint32_t>(ne::Cmd::kNotify));
     ++c_.notifications_sent;
     it = rit_.erase(it);
@@ -397,9 +447,19 @@ bool NeDriver::drain(uint32_t max) {
   if (draining_) return false;  // the drain this handler interrupted re-reads the ring
   draining_ = true;
   bool took = false;
-  for (uint32_t taken = 0; taken < max; ++taken) {
+  sim::Recorder& rec = k_.recorder();
+  const uint64_t context_flow = k_.flow();
+  uint32_t taken = 0;
+  for (; taken < max; ++taken) {
     uint8_t b[rr::kBytes];
     if (!slot(tail_, b)) break;
+    if (rec.tracing()) {
+      // The timeline: each record's flow (from the engine) goes on with what it causes.
+      const uint64_t flow = rec.take_ring_record_flow(
+          k_.cpu(), ring_base_ + uint64_t{tail_ & (opt_.ring_records - 1)} * rr::kBytes);
+      k_.set_flow(flow);
+      k_.flow_step("ring record", now_cycles(), flow, true);
+    }
     Record r{static_cast<uint8_t>(rr::get_kind(b)), static_cast<uint8_t>(rr::get_src(b)),
              static_cast<uint8_t>(rr::get_event(b)), static_cast<uint8_t>(rr::get_state(b)),
              static_cast<uint32_t>(rr::get_object(b)), static_cast<uint32_t>(rr::get_version(b)),
@@ -410,6 +470,10 @@ bool NeDriver::drain(uint32_t max) {
     handle(r);
   }
   if (took) wr(ne::kRegRingTail, tail_);
+  if (rec.tracing()) {
+    k_.set_flow(context_flow);
+    rec.ring_records(k_.cpu(), -static_cast<int64_t>(taken), now_cycles());
+  }
   draining_ = false;
   return took;
 }
@@ -458,6 +522,8 @@ void NeDriver::register_stats(sim::Stats& s) const {
   s.counter(p + "interrupts", &c_.interrupts, "interrupts", "engine interrupts taken");
   s.counter(p + "node_down_records", &c_.node_down_records, "records", "NODE_DOWN records");
   s.counter(p + "node_down_wakes", &c_.node_down_wakes, "waiters", "waiters woken with an error");
+  s.counter(p + "requests_held_for_takeover", &c_.requests_held_for_takeover, "items",
+            "items on a dead owner's sockets kept until its backup's takeover (then armed there)");
   s.counter(p + "owner_full_fallbacks", &c_.owner_full_fallbacks, "items",
             "ready answers that were not ready (owner's table full): item sent to the agents");
   s.formula(p + "cpu_cycles", [this] { return cpu_cycles(false); }, "cycles",

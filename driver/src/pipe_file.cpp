@@ -109,7 +109,7 @@ class PipeFileOps final : public FileOps {
   void release(PosixKernel& px, Process& self, OpenFile& f) const override {
     if (local(px, f)) {
       if (PipeObject* p = px.pipe(f.conn.id)) {
-        px.pipe_ref(*p, f.can_read(), f.can_write(), -1);
+        px.pipe_ref(*p, f.can_read(), f.can_write(), -1, px.kernel().cpu());
         px.pipe_changed(self, *p, false);
         px.free_if_unused(*p);
       }
@@ -125,20 +125,20 @@ class PipeFileOps final : public FileOps {
   void share_with(PosixKernel& px, Process& self, const OpenFile& f, uint32_t cpu) const override {
     if (f.conn.owner == cpu) return;  // the child's CPU counts it when it adopts it
     if (local(px, f)) {
-      if (PipeObject* p = px.pipe(f.conn.id)) px.pipe_ref(*p, f.can_read(), f.can_write(), +1);
+      if (PipeObject* p = px.pipe(f.conn.id)) px.pipe_ref(*p, f.can_read(), f.can_write(), +1, cpu);
       return;
     }
     px.count_remote_op();
     WireWriter w;
     w.put(AgentMsg::kOp).put(PipeOp::kAddRef).put(f.conn.owner).put(f.conn.id)
-        .put<uint8_t>(f.can_read()).put<uint8_t>(f.can_write());
+        .put<uint8_t>(f.can_read()).put<uint8_t>(f.can_write()).put(cpu);
     self.call(Address{px.kernel().cpu(), f.conn.agent_port()}, w.data());
   }
 
   void adopt(PosixKernel& px, const OpenFile& f) const override {
     // The real pipe is here: the child's description is a local one.
     if (!local(px, f)) return;
-    if (PipeObject* p = px.pipe(f.conn.id)) px.pipe_ref(*p, f.can_read(), f.can_write(), +1);
+    if (PipeObject* p = px.pipe(f.conn.id)) px.pipe_ref(*p, f.can_read(), f.can_write(), +1, px.kernel().cpu());
   }
 
  private:

@@ -146,6 +146,7 @@ pid_t shadowsel_waitpid(pid_t pid, int* status, int options) {
 pid_t shadowsel_wait(int* status) { return shadowsel_waitpid(-1, status, 0); }
 pid_t shadowsel_getpid(void) { return px().sys_getpid(self()); }
 pid_t shadowsel_getppid(void) { return px().sys_getppid(self()); }
+int shadowsel_kill(pid_t pid, int sig) { return sys_result(px().sys_kill(self(), pid, sig)); }
 
 pid_t shadowsel_spawn(int cpu, int (*child)(void*), void* arg) {
   return sys_result(px().sys_spawn(self(), cpu, child, arg));

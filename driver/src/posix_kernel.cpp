@@ -18,6 +18,7 @@
 #include "shadowsel/driver/file_ops.h"
 #include "shadowsel/driver/filesystem.h"
 #include "shadowsel/driver/kernel.h"
+#include "shadowsel/driver/membership.h"
 #include "shadowsel/driver/ne_driver.h"
 #include "shadowsel/driver/socket.h"
 #include "shadowsel/driver/wire.h"
@@ -98,7 +99,80 @@ PosixKernel::PosixKernel(Kernel& k, FileSystem& fs) : k_(k), fs_(fs) {
   // --notify model|rtl|lockstep: the engine takes the select hot path (ne_driver.h).
   hw::NotifyEngine* e = k_.node().engine();
   if (e && NeDriver::default_options().attach) ne_ = std::make_unique<NeDriver>(*this, k_, *e);
+  k_.membership().add_listener([this](Process&, uint32_t cpu) { cpu_down(cpu); });
 }
+
+void PosixKernel::cpu_down(uint32_t cpu) {
+  for (auto& [pid, pr] : procs_) {
+    bool lost = false;
+    for (const int32_t child : pr->children) {
+      if ((static_cast<uint32_t>(child) >> 16) - 1 != cpu || pr->exited.count(child)) continue;
+      pr->exited[child] = SIGKILL;  // wait status: killed by SIGKILL
+      ++c_.children_lost;
+      lost = true;
+    }
+    if (lost && pr->in_waitpid) k_.wake(*pr->process);
+  }
+  reset_lost_shadows();
+}
+
+// A reset socket: waiters ask again, now of an owner that is down, which the agent
+// (or the engine's driver) answers at once (docs/faults.md). Sockets a backup will
+// take over wait for its kNetTakeover (network_io_moved), which re-points or resets each.
+void PosixKernel::reset_lost_shadows() {
+  for (auto& [key, sh] : shadows_) {
+    if (sh->lost || k_.membership().up(sh->owner) || awaits_takeover(sh->owner)) continue;
+    ++c_.shadows_reset;
+    sh->lost = true;
+    sh->data.clear();
+    sh->dgrams.clear();
+    sh->forwarding = false;
+    shadow_left_forwarding(*sh);
+  }
+}
+
+bool PosixKernel::awaits_takeover(uint32_t owner) const {
+  return owner == net_io_cpu_ && net_io_backup_ && *net_io_backup_ != owner && k_.membership().up(*net_io_backup_);
+}
+
+void PosixKernel::network_io_moved(uint32_t old, uint32_t now, std::optional<uint32_t> backup,
+                                   const std::vector<uint32_t>& survived) {
+  net_io_cpu_ = now;
+  net_io_backup_ = backup;
+  if (old == now) return;  // only the backup changed
+  const std::set<uint32_t> ids(survived.begin(), survived.end());
+  // The surviving sockets keep their ids at the new owner: shadows and descriptions
+  // are re-keyed; the rest of the old owner's shadows are reset (connections).
+  for (auto it = shadows_.begin(); it != shadows_.end();) {
+    if (it->first.first != old || !ids.count(it->first.second) || it->second->lost) {
+      ++it;
+      continue;
+    }
+    auto sh = std::move(it->second);
+    it = shadows_.erase(it);
+    sh->owner = now;
+    ++c_.sockets_moved;
+    shadows_[{now, sh->id}] = std::move(sh);
+  }
+  for (auto& [pid, pr] : procs_) {
+    for (auto& f : pr->fds) {
+      if (f && f->type == OpenFile::Type::kSocket && f->conn.owner == old && ids.count(f->conn.id)) f->conn.owner = now;
+    }
+  }
+  for (auto& [key, sh] : shadows_) {
+    if (sh->owner != old || sh->lost) continue;
+    ++c_.shadows_reset;
+    sh->lost = true;
+    sh->data.clear();
+    sh->dgrams.clear();
+    sh->forwarding = false;
+    shadow_left_forwarding(*sh);
+  }
+  // Select items on the surviving sockets wait on; the engine's driver asks the new
+  // owner for them (the socket agent does it for its own items).
+  if (ne_) ne_->owner_moved(old, now, [&ids](uint32_t object) { return ids.count(object) > 0; });
+}
+
 PosixKernel::~PosixKernel() = default;
 
 int32_t PosixKernel::gpid(const Process& p) const {
@@ -311,8 +385,8 @@ int PosixKernel::sys_pipe(Process& self, int fds[2]) {
   k_.execute(k_.costs().syscall_entry);
   PipeObject& p = new_pipe(false);
   // Linux's get_pipe_inode(): one reader, one writer; a pipe has "seen" its writer.
-  p.readers = p.writers = 1;
-  p.files = 2;
+  pipe_ref(p, true, false, +1, k_.cpu());
+  pipe_ref(p, false, true, +1, k_.cpu());
   p.r_counter = p.w_counter = 1;
   auto end = [&](int flags) {
     OpenFile f;
@@ -398,11 +472,33 @@ void PosixKernel::shadow_left_forwarding(ShadowSocket& sh) {
   sh.waiters.clear();
 }
 
-void PosixKernel::pipe_ref(PipeObject& p, bool reader, bool writer, int delta) {
-  if (reader) p.readers += delta;
-  if (writer) p.writers += delta;
+void PosixKernel::pipe_ref(PipeObject& p, bool reader, bool writer, int delta, uint32_t holder) {
+  PipeObject::Held& h = p.held[holder];
+  if (reader) p.readers += delta, h.readers += delta;
+  if (writer) p.writers += delta, h.writers += delta;
   p.files += delta;
+  h.files += delta;
+  if (h.files == 0) p.held.erase(holder);
   if (p.files == 0) p.buf = PipeBuffer();  // Linux frees the pipe with its last file
+}
+
+bool PosixKernel::pipe_release_holder(PipeObject& p, uint32_t holder) {
+  auto it = p.held.find(holder);
+  if (it == p.held.end()) return false;
+  const PipeObject::Held h = it->second;
+  p.held.erase(it);
+  p.readers -= h.readers;
+  p.writers -= h.writers;
+  p.files -= h.files;
+  if (p.files == 0) p.buf = PipeBuffer();
+  return true;
+}
+
+std::vector<PipeObject*> PosixKernel::pipes() {
+  std::vector<PipeObject*> out;
+  for (auto& [id, p] : pipes_) out.push_back(p.get());
+  std::sort(out.begin(), out.end(), [](const PipeObject* a, const PipeObject* b) { return a->conn.id < b->conn.id; });
+  return out;
 }
 
 void PosixKernel::pipe_changed(Process& self, PipeObject& p, bool in_agent) {
@@ -513,13 +609,14 @@ int PosixKernel::sys_unlink(Process& self, const std::string& path) {
 }
 
 int PosixKernel::fifo_open_counts(PipeObject& p, bool reader, bool writer, bool nonblock,
-                                  uint32_t* version) {
+                                  uint32_t* version, uint32_t holder) {
   // Linux's fifo_open(), counting part.
   *version = 0;
+  if (writer && !reader && nonblock && !p.readers) return -ENXIO;
+  if (reader) ++p.r_counter;
+  if (writer) ++p.w_counter;
+  pipe_ref(p, reader, writer, +1, holder);
   if (reader && !writer) {
-    ++p.r_counter;
-    ++p.readers;
-    ++p.files;
     if (!p.writers) {
       if (nonblock) {
         *version = p.w_counter;  // suppress POLLHUP until a writer is seen
@@ -529,25 +626,14 @@ int PosixKernel::fifo_open_counts(PipeObject& p, bool reader, bool writer, bool 
     }
     return 0;
   }
-  if (writer && !reader) {
-    if (nonblock && !p.readers) return -ENXIO;
-    ++p.w_counter;
-    ++p.writers;
-    ++p.files;
-    return p.readers ? 0 : 1;
-  }
-  ++p.r_counter;
-  ++p.w_counter;
-  ++p.readers;
-  ++p.writers;
-  ++p.files;
+  if (writer && !reader) return p.readers ? 0 : 1;
   return 0;
 }
 
 int PosixKernel::fifo_open_local(Process& self, PipeObject& p, int flags, uint32_t* version) {
   const bool reader = accmode(flags) != O_WRONLY, writer = accmode(flags) != O_RDONLY;
   const uint32_t r0 = p.r_counter, w0 = p.w_counter;
-  const int r = fifo_open_counts(p, reader, writer, flags & O_NONBLOCK, version);
+  const int r = fifo_open_counts(p, reader, writer, flags & O_NONBLOCK, version, k_.cpu());
   if (r < 0) return r;
   pipe_changed(self, p, false);
   if (r == 0) return 0;
@@ -642,7 +728,15 @@ std::shared_ptr<Wait> PosixKernel::wait_by_id(uint64_t id) {
 }
 
 void PosixKernel::wake_wait(Wait& w) {
-  if (w.active && w.proc) k_.wake(*w.proc);
+  if (!w.active || !w.proc) return;
+  // The timeline: an arrow from the waker (the handler of the answer, notification or
+  // change, where the arrow that brought it ends) to the woken call, one per wake-up: a
+  // notification may wake many.
+  if (const uint64_t f = k_.recorder().new_flow()) {
+    k_.flow_step("wake", now_cycles(), f, true);
+    w.proc->set_wake_flow(f);
+  }
+  k_.wake(*w.proc);
 }
 
 bool PosixKernel::block_on(Process& self, Wait& w, int64_t deadline, bool for_answers) {
@@ -654,6 +748,8 @@ bool PosixKernel::block_on(Process& self, Wait& w, int64_t deadline, bool for_an
     } else {
       k_.block(self);
     }
+    // The end of the arrow from whoever woke it (wake_wait).
+    k_.flow_step("woken", now_cycles(), self.take_wake_flow(), false);
   }
 }
 
@@ -666,11 +762,27 @@ int PosixKernel::do_poll(Process& self, std::vector<PollEntry>& entries, int64_t
   const int64_t deadline =
       timeout_cycles < 0 ? -1 : static_cast<int64_t>(hw::cycle_after(static_cast<uint64_t>(timeout_cycles)));
   bool may_block = timeout_cycles != 0;
+  // The timeline: the call's span on the process's calls track, a flow from its start
+  // through the agents' or engines' subscriptions, and the flow that woke it to its return.
+  const uint64_t call_at = now_cycles();
+  sim::Recorder& rec = k_.recorder();
+  const uint64_t flow = rec.new_flow();
+  if (flow) {
+    self.take_wake_flow();
+    k_.set_flow(flow);
+    k_.flow_step("select", call_at, flow, true);
+  }
   for (;;) {
     ++c_.selects;  // a rescan counts as another call (docs/select.md)
-    if (const auto count = poll_pass(self, entries, deadline, may_block)) {
+    if (const auto count = poll_pass(self, entries, deadline, may_block, call_at)) {
       if (remaining) {
         *remaining = deadline < 0 ? -1 : std::max<int64_t>(0, deadline - static_cast<int64_t>(now_cycles()));
+      }
+      if (rec.tracing()) {
+        rec.call_slice(k_.cpu(), self.pid(), "select/poll", call_at, now_cycles());
+        // A wake-up that found the call running (an answer taken in the call itself).
+        k_.flow_step("return", now_cycles(), self.take_wake_flow(), false);
+        k_.set_flow(0);
       }
       return *count;
     }
@@ -719,7 +831,7 @@ void PosixKernel::ask_owners(Process& self, const std::shared_ptr<Wait>& w,
 }
 
 std::optional<int> PosixKernel::poll_pass(Process& self, std::vector<PollEntry>& entries,
-                                          int64_t deadline, bool may_block) {
+                                          int64_t deadline, bool may_block, uint64_t call_at) {
   auto w = new_wait(self);
   std::vector<Wait::Item> remote;
   for (uint32_t i = 0; i < entries.size(); ++i) {
@@ -753,6 +865,7 @@ std::optional<int> PosixKernel::poll_pass(Process& self, std::vector<PollEntry>&
   // Sleep. Wake-ups link ready records into this call's list; the woken call
   // reads that list instead of rescanning every descriptor.
   w->ready.clear();
+  const uint64_t slept_at = std::max(call_at, now_cycles());
   for (;;) {
     const bool timed_out = block_on(self, *w, deadline, false);
     if (!w->ready.empty()) {
@@ -767,7 +880,8 @@ std::optional<int> PosixKernel::poll_pass(Process& self, std::vector<PollEntry>&
       ++c_.ready_list_wakes;
       const ReadyRecord& first = w->ready.front();
       k_.recorder().select_woke(k_.cpu(), self.pid(), first.remote, first.state.changed_at,
-                                now_cycles());
+                                now_cycles(), slept_at);
+      wake_latency_[first.remote][entries[first.slot].select].sample(now_cycles() - first.state.changed_at);
       return count;
     }
     if (timed_out) {
@@ -866,6 +980,29 @@ int PosixKernel::sys_getppid(Process& self) {
   return parent ? parent : 1;
 }
 
+int PosixKernel::sys_kill(Process& self, int pid, int sig) {
+  k_.execute(k_.costs().syscall_entry);
+  if (sig < 0 || sig >= NSIG) return -EINVAL;
+  // Handlers, masks and the other signals' default actions come with issue 14: refuse
+  // them loudly rather than pretend they were delivered.
+  if (sig != 0 && sig != SIGKILL && sig != SIGTERM) return -ENOSYS;
+  if (pid <= 0) return -ENOSYS;  // process groups and broadcast are not modelled
+  const uint32_t cpu = (static_cast<uint32_t>(pid) >> 16) - 1;
+  if (cpu >= k_.params().cpus || !k_.membership().up(cpu)) return -ESRCH;
+  if (cpu == k_.cpu()) return kill_here(pid, sig);
+  WireWriter w;
+  w.put(AgentMsg::kKill).put<int32_t>(pid).put<int32_t>(sig);
+  const auto reply = self.call_unless_down(Address{cpu, kProcManagerPort}, w.data());
+  return reply ? WireReader(*reply).get<int32_t>() : -ESRCH;
+}
+
+int PosixKernel::kill_here(int32_t pid, int sig) {
+  auto it = procs_.find(static_cast<uint32_t>(pid) & 0xffff);
+  if (it == procs_.end() || it->second->process->exited()) return -ESRCH;
+  if (sig != 0) k_.kill(*it->second->process, sig);
+  return 0;
+}
+
 int PosixKernel::sys_waitpid(Process& self, int pid, int* status, int options) {
   k_.execute(k_.costs().syscall_entry);
   Proc& p = proc(self);
@@ -897,6 +1034,8 @@ int PosixKernel::sys_spawn(Process& self, int cpu, int (*child)(void*), void* ar
   if (target == k_.cpu()) {
     pid = static_cast<int32_t>(create_child(child, arg, gpid(self), p.fds, p.sigpipe, p.sigpipe_handler));
   } else {
+    // fork() fails with EAGAIN when it cannot make the process: here, its CPU is down.
+    if (!k_.membership().up(target)) return -EAGAIN;
     // The child's CPU gets its own descriptions; each pipe's owner counts them
     // before the child exists, so a parent closing its end at once cannot
     // make the reader see EOF early.
@@ -910,8 +1049,9 @@ int PosixKernel::sys_spawn(Process& self, int cpu, int (*child)(void*), void* ar
       const auto it = std::find(unique.begin(), unique.end(), f);
       q.fd_map.push_back(f ? static_cast<int32_t>(it - unique.begin()) : -1);
     }
-    const auto reply = self.call(Address{target, kProcManagerPort}, encode_spawn(q));
-    pid = WireReader(reply).get<int32_t>();
+    const auto reply = self.call_unless_down(Address{target, kProcManagerPort}, encode_spawn(q));
+    if (!reply) return -EAGAIN;
+    pid = WireReader(*reply).get<int32_t>();
   }
   p.children.insert(pid);
   return pid;
@@ -926,11 +1066,29 @@ void PosixKernel::sys_exit(Process& self, int status) {
 void PosixKernel::register_stats(sim::Stats& s) const {
   const std::string p = "cpu." + std::to_string(k_.cpu()) + ".posix.";
   s.counter(p + "selects", &c_.selects, "calls", "select/poll calls, internal waits included");
+  for (const bool remote : {true, false}) {
+    for (const bool select : {true, false}) {
+      s.distribution(p + "wake_latency_cycles." + (remote ? "remote_" : "local_") + (select ? "select" : "poll"),
+                     &wake_latency_[remote][select], "cycles",
+                     std::string("change of a real pipe on ") + (remote ? "another" : "the same") +
+                         " CPU to the return of the " + (select ? "select" : "poll") + " it woke");
+    }
+  }
   s.counter(p + "fds_scanned", &c_.fds_scanned, "descriptors", "descriptors polled by scans");
   s.counter(p + "rescans", &c_.rescans, "wakes", "wakes whose ready list held nothing of interest");
   s.counter(p + "ready_list_wakes", &c_.ready_list_wakes, "wakes", "wakes answered from the ready list alone");
   s.counter(p + "local_notifications", &c_.local_notifications, "records", "waiters woken by a local pipe's change");
   s.counter(p + "remote_ops", &c_.remote_ops, "calls", "operations routed to an agent");
+  s.counter(p + "children_lost", &c_.children_lost, "processes",
+            "children reported killed by SIGKILL because their CPU was declared down");
+  s.counter(p + "shadows_reset", &c_.shadows_reset, "sockets",
+            "shadow sockets reset because their I/O CPU was declared down");
+  s.counter(p + "sockets_moved", &c_.sockets_moved, "sockets",
+            "shadow sockets re-pointed to the network I/O process's backup at a takeover");
+  s.counter(p + "select_items_moved", &c_.select_items_moved, "items",
+            "waiting select/poll items asked again at the network I/O process's backup at a takeover");
+  s.counter(p + "select_items_vanished_at_takeover", &c_.select_items_vanished_at_takeover, "items",
+            "waiting select/poll items woken at a takeover: their socket did not survive it");
   if (ne_) ne_->register_stats(s);
 }
 

@@ -4,6 +4,11 @@
 #include <algorithm>
 #include <utility>
 
+#include <poll.h>
+
+#include "shadowsel/driver/socket.h"
+#include "shadowsel/hw/time.h"
+
 namespace shadowsel::drv {
 
 SelectDb::State SelectDb::state(const SelectKey& k) const {
@@ -50,6 +55,12 @@ SelectDb::Delivered SelectDb::deliver(const SelectKey& k, const ObjectState& s, 
       if (!ready && !notify) keep.push_back(x);
       continue;
     }
+    // An item waiting for a notification, asked again at a new owner after a takeover
+    // (move_owner): "not ready" is no news, it waits on.
+    if (!notify && !ready) {
+      keep.push_back(x);
+      continue;
+    }
     // The distributor: link into the waiter's ready list and wake it.
     x.wait->ready.push_back({x.slot, s, true, static_cast<Interest>(k.event)});
     ++d.linked;
@@ -60,15 +71,25 @@ SelectDb::Delivered SelectDb::deliver(const SelectKey& k, const ObjectState& s, 
   return d;
 }
 
-SelectDb::Delivered SelectDb::owner_down(uint32_t owner,
-                                         const std::function<ObjectState(const SelectKey&)>& vanished) {
+ObjectState vanished_state(const SelectKey& k) {
+  ObjectState s;
+  if (is_io_object(k.object)) {
+    s.kind = ObjectState::Kind::kSocket;
+    s.events = POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM | POLLRDHUP | POLLHUP | POLLERR;
+  }
+  s.w_counter = k.version + 1;  // a writer was seen: a reader's POLLHUP is not suppressed
+  s.changed_at = hw::now_cycles();
+  return s;
+}
+
+SelectDb::Delivered SelectDb::vanish_if(const std::function<bool(const SelectKey&)>& gone) {
   Delivered d;
   for (auto it = entries_.begin(); it != entries_.end();) {
-    if (it->first.owner != owner) {
+    if (!gone(it->first)) {
       ++it;
       continue;
     }
-    const ObjectState s = vanished(it->first);
+    const ObjectState s = vanished_state(it->first);
     for (Waiter& x : it->second.waiters) {
       if (!x.wait->active) continue;
       d.taken = true;
@@ -84,6 +105,44 @@ SelectDb::Delivered SelectDb::owner_down(uint32_t owner,
     it = entries_.erase(it);
   }
   return d;
+}
+
+SelectDb::Delivered SelectDb::hand_back(const SelectKey& k) {
+  auto it = entries_.find(k);
+  if (it == entries_.end()) return {};
+  const ObjectState last = it->second.last;
+  it->second.state = State::kInFlight;  // not taken for an echo
+  return deliver(k, last, /*ready=*/true, /*notify=*/false, /*refused=*/true);
+}
+
+SelectDb::Moved SelectDb::move_owner(uint32_t old, uint32_t now,
+                                     const std::function<bool(uint32_t)>& survives) {
+  Moved m;
+  std::vector<std::pair<SelectKey, Entry>> moving;
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    if (it->first.owner != old || !survives(it->first.object)) {
+      ++it;
+      continue;
+    }
+    moving.emplace_back(it->first, std::move(it->second));
+    it = entries_.erase(it);
+  }
+  m.vanished = vanish_if([old](const SelectKey& k) { return k.owner == old; });
+  for (auto& [k, e] : moving) {
+    std::erase_if(e.waiters, [](const Waiter& x) { return !x.wait->active; });
+    if (e.waiters.empty()) continue;
+    SelectKey to = k;
+    to.owner = now;
+    auto [it, fresh] = entries_.try_emplace(to);
+    Entry& t = it->second;
+    if (fresh) t.last = e.last;  // the state the subscribed items were answered with
+    // In flight: an answer for the key is expected, so it is not taken for an echo.
+    t.state = State::kInFlight;
+    m.items_moved += static_cast<uint32_t>(e.waiters.size());
+    t.waiters.insert(t.waiters.end(), e.waiters.begin(), e.waiters.end());
+    if (std::find(m.ask.begin(), m.ask.end(), to) == m.ask.end()) m.ask.push_back(to);
+  }
+  return m;
 }
 
 }  // namespace shadowsel::drv

@@ -190,11 +190,13 @@ int64_t socket_recv(PosixKernel& px, Process& self, const std::shared_ptr<OpenFi
           .put<uint32_t>(sh ? sh->epoch : 0);
       const SockReply rep = socket_call(px, self, f->conn.owner, f->conn.id, SockOp::kRecv, w.data());
       if (rep.ret == kReadAtShadow) continue;  // the socket went back to forwarding here
-      WireReader rd(rep.data);
-      const uint32_t addr = rd.get<uint32_t>(), port = rd.get<uint32_t>();
-      const auto bytes = rd.bytes();
-      std::copy(bytes.begin(), bytes.end(), buf.begin());
-      if (from && rep.ret >= 0) *from = Datagram{addr, port, {}};
+      if (rep.ret >= 0) {  // an error carries no data (one from an agent whose owner is down, none)
+        WireReader rd(rep.data);
+        const uint32_t addr = rd.get<uint32_t>(), port = rd.get<uint32_t>();
+        const auto bytes = rd.bytes();
+        std::copy(bytes.begin(), bytes.end(), buf.begin());
+        if (from) *from = Datagram{addr, port, {}};
+      }
       r = rep.ret;
     }
     if (*r != -EAGAIN || nonblock) return *r;

@@ -1,13 +1,20 @@
 // SPDX-License-Identifier: MIT
 #include "shadowsel/firmware/agent.h"
 
+#include <cstring>
+#include <iterator>
 #include <stdexcept>
 
 #include "shadowsel/driver/agent_protocol.h"
 #include "shadowsel/driver/kernel.h"
+#include "shadowsel/driver/membership.h"
 #include "shadowsel/driver/wire.h"
 
 namespace shadowsel::fw {
+namespace {
+// A kRemoteResult's kind byte and corr: what the agent strips before replying.
+constexpr size_t kResultHead = sizeof(drv::AgentMsg) + sizeof(uint64_t);
+}  // namespace
 
 using drv::AgentMsg;
 using drv::WireReader;
@@ -31,28 +38,29 @@ void Agent::run(drv::Process& self) {
 void Agent::handle(drv::Process& self, const drv::Message& m) {
   WireReader r(m.data);
   const auto kind = r.get<AgentMsg>();
-  const uint32_t me = px_.kernel().cpu();
   switch (kind) {
     case AgentMsg::kSelect:
       on_select(self, m.data);
       return;
     case AgentMsg::kOp: {
       // A local process's operation on a remote object: forward it, answer later.
-      const uint64_t corr = next_corr_++;
-      pending_ops_[corr] = m;
-      const auto op = r.get<uint8_t>();
+      r.get<uint8_t>();
       const uint32_t owner = r.get<uint32_t>();
-      WireWriter w;
-      w.put(AgentMsg::kRemoteOp).put(corr).put(me).put(op);
-      // From the owner field on, the request is the operation: pass it on unchanged.
-      std::vector<uint8_t> out = w.data();
-      out.insert(out.end(), m.data.begin() + sizeof(AgentMsg) + sizeof(op), m.data.end());
-      ++c_.ops_forwarded;
-      self.post(drv::Address{owner, owner_port()}, out);
+      if (!owner_up(owner)) {
+        if (awaits_takeover(owner)) {
+          ++c_.ops_held_for_takeover;
+          held_.push_back(m);
+        } else {
+          fail_op(self, m);
+        }
+        return;
+      }
+      forward_op(self, m);
       return;
     }
     case AgentMsg::kDrop: {
       const uint32_t owner = r.get<uint32_t>();
+      if (!owner_up(owner)) return;  // nothing left there to count it
       WireWriter w;
       w.put(AgentMsg::kRemoteDrop);
       std::vector<uint8_t> out = w.data();
@@ -68,11 +76,14 @@ void Agent::handle(drv::Process& self, const drv::Message& m) {
       on_answer(k, s, ready, kind == AgentMsg::kNotify);
       return;
     }
+    case AgentMsg::kCpuDown:
+      on_cpu_down(self, r.get<uint32_t>());
+      return;
     case AgentMsg::kRemoteResult: {
       const uint64_t corr = r.get<uint64_t>();
       auto it = pending_ops_.find(corr);
       if (it == pending_ops_.end()) throw std::logic_error(name_ + ": result for an unknown operation");
-      const std::vector<uint8_t> out(m.data.begin() + 1 + 8, m.data.end());
+      const std::vector<uint8_t> out(m.data.begin() + kResultHead, m.data.end());
       on_result(it->second, out);
       self.reply(it->second, out);
       pending_ops_.erase(it);
@@ -85,28 +96,56 @@ void Agent::handle(drv::Process& self, const drv::Message& m) {
   }
 }
 
+void Agent::forward_op(drv::Process& self, const drv::Message& m) {
+  WireReader r(m.data);
+  r.get<AgentMsg>();
+  const auto op = r.get<uint8_t>();
+  const uint32_t owner = r.get<uint32_t>();
+  const uint64_t corr = next_corr_++;
+  pending_ops_[corr] = m;
+  WireWriter w;
+  w.put(AgentMsg::kRemoteOp).put(corr).put(px_.kernel().cpu()).put(op);
+  // From the owner field on, the request is the operation: pass it on unchanged.
+  std::vector<uint8_t> out = w.data();
+  out.insert(out.end(), m.data.begin() + sizeof(AgentMsg) + sizeof(op), m.data.end());
+  ++c_.ops_forwarded;
+  self.post(drv::Address{owner, owner_port()}, out);
+}
+
 // --- the requesting side: select database and distributor ----------------------------
 
 void Agent::on_select(drv::Process& self, std::span<const uint8_t> body) {
   uint64_t wait_id = 0;
   const std::vector<drv::SelectItem> items = drv::decode_select(body, &wait_id);
   auto w = px_.wait_by_id(wait_id);
-  const uint32_t me = px_.kernel().cpu();
   for (const auto& [k, slot] : items) {
     step();
     if (!w || !w->active) continue;  // the caller is gone: nothing to ask for
+    const bool held = !owner_up(k.owner) && awaits_takeover(k.owner);
+    if (!owner_up(k.owner) && !held) {
+      w->answers.push_back({slot, drv::vanished_state(k), true, static_cast<drv::Interest>(k.event)});
+      --w->answers_pending;
+      ++c_.waiters_woken_owner_down;
+      continue;
+    }
     const drv::SelectDb::State now = db_.state(k);
-    if (now == drv::SelectDb::State::kIdle) {
-      WireWriter m;
-      m.put(AgentMsg::kSubscribe).put(k.owner).put(k.object).put(k.event).put(k.version).put(me);
-      ++c_.requests_sent;
-      self.post(drv::Address{k.owner, owner_port()}, m.data());
+    if (now == drv::SelectDb::State::kIdle && held) {
+      ++c_.requests_held_for_takeover;  // asked of the new owner at the takeover
+    } else if (now == drv::SelectDb::State::kIdle) {
+      subscribe(self, k);
     } else {
       ++c_.requests_suppressed;
     }
     db_.add(k, now == drv::SelectDb::State::kIdle ? drv::SelectDb::State::kInFlight : now, w, slot);
   }
   if (w && w->active && w->answers_pending == 0) px_.wake_wait(*w);
+}
+
+void Agent::subscribe(drv::Process& self, const Key& k) {
+  WireWriter m;
+  m.put(AgentMsg::kSubscribe).put(k.owner).put(k.object).put(k.event).put(k.version).put(px_.kernel().cpu());
+  ++c_.requests_sent;
+  self.post(drv::Address{k.owner, owner_port()}, m.data());
 }
 
 void Agent::on_answer(const Key& k, const drv::ObjectState& s, bool ready, bool notify) {
@@ -122,9 +161,134 @@ void Agent::on_answer(const Key& k, const drv::ObjectState& s, bool ready, bool 
   for (drv::Wait* w : d.wake) px_.wake_wait(*w);
 }
 
+// --- a CPU declared down (docs/faults.md) ----------------------------------------------
+
+const char* name(OwnerDownResult r) {
+  static constexpr const char* kNames[] = {"eof", "EPIPE", "ENXIO", "ECONNRESET", "ENETDOWN", "EIO", "none"};
+  static_assert(std::size(kNames) == static_cast<size_t>(OwnerDownResult::kCount));
+  return kNames[static_cast<size_t>(r)];
+}
+
+bool Agent::owner_up(uint32_t owner) const { return px_.kernel().membership().up(owner); }
+
+void Agent::fail_op(drv::Process& self, const drv::Message& request) {
+  WireReader r(request.data);
+  r.get<AgentMsg>();
+  const auto op = r.get<uint8_t>();
+  ++c_.ops_failed_owner_down;
+  const OwnerDown down = result_if_owner_down(op);
+  ++c_.owner_down_results[static_cast<size_t>(down.result)];
+  // What the caller gets is a kRemoteResult's body, as from a live owner.
+  const std::vector<uint8_t> full = drv::encode_remote_result(0, down.ret, 0, {});
+  const std::vector<uint8_t> out(full.begin() + kResultHead, full.end());
+  on_result(request, out);
+  self.reply(request, out);
+}
+
+void Agent::on_cpu_down(drv::Process& self, uint32_t cpu) {
+  // Operations waiting at the dead owner: they end now, as the peer's death ends them,
+  // unless a backup will take its objects over (then they wait for its word).
+  const bool hold = awaits_takeover(cpu);
+  for (auto it = pending_ops_.begin(); it != pending_ops_.end();) {
+    WireReader r(it->second.data);
+    r.get<AgentMsg>();
+    r.get<uint8_t>();
+    if (r.get<uint32_t>() != cpu) {
+      ++it;
+      continue;
+    }
+    if (hold) {
+      ++c_.ops_held_for_takeover;
+      held_.push_back(it->second);
+    } else {
+      fail_op(self, it->second);
+    }
+    it = pending_ops_.erase(it);
+  }
+  fail_unheld(self);  // the backup itself may have died
+  // Select items waiting for its answers or notifications (or held for a takeover
+  // that will not come now: the backup itself may have died).
+  const drv::SelectDb::Delivered d =
+      db_.vanish_if([this](const Key& k) { return !owner_up(k.owner) && !awaits_takeover(k.owner); });
+  wake_vanished(d);
+  release_cpu(self, cpu);
+}
+
+void Agent::wake_vanished(const drv::SelectDb::Delivered& d) {
+  c_.waiters_woken_owner_down += d.linked;
+  for (drv::Wait* w : d.wake) {
+    if (w->active) px_.wake_wait(*w);
+  }
+}
+
+void Agent::fail_unheld(drv::Process& self) {
+  std::vector<drv::Message> keep;
+  for (drv::Message& m : held_) {
+    WireReader r(m.data);
+    r.get<AgentMsg>();
+    r.get<uint8_t>();
+    const uint32_t owner = r.get<uint32_t>();
+    if (awaits_takeover(owner)) {
+      keep.push_back(std::move(m));
+    } else {
+      fail_op(self, m);
+    }
+  }
+  held_ = std::move(keep);
+}
+
+void Agent::takeover(drv::Process& self, uint32_t old, uint32_t now,
+                     const std::function<bool(uint8_t, uint32_t)>& survives,
+                     const std::function<bool(uint32_t)>& object_survives) {
+  // The held operations, and those still pending at `old` (this CPU may hear of the
+  // takeover before it declares `old` down itself: `old` will never answer them).
+  std::vector<drv::Message> ops;
+  for (drv::Message& m : held_) ops.push_back(std::move(m));
+  held_.clear();
+  for (auto it = pending_ops_.begin(); it != pending_ops_.end();) {
+    WireReader r(it->second.data);
+    r.get<AgentMsg>();
+    r.get<uint8_t>();
+    if (r.get<uint32_t>() == old) {
+      ops.push_back(std::move(it->second));
+      it = pending_ops_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (drv::Message& m : ops) {
+    WireReader r(m.data);
+    r.get<AgentMsg>();
+    const auto op = r.get<uint8_t>();
+    const uint32_t owner = r.get<uint32_t>(), id = r.get<uint32_t>();
+    if (owner != old) {
+      held_.push_back(std::move(m));  // another owner's
+      continue;
+    }
+    if (!survives(op, id)) {
+      fail_op(self, m);
+      continue;
+    }
+    // The owner field follows the kind and op bytes.
+    std::memcpy(m.data.data() + sizeof(AgentMsg) + sizeof(op), &now, sizeof now);
+    ++c_.ops_resent_after_takeover;
+    forward_op(self, m);
+  }
+  // Select items on the surviving objects wait on: the new owner is asked for them.
+  const drv::SelectDb::Moved moved = db_.move_owner(old, now, object_survives);
+  for (const Key& k : moved.ask) {
+    step();
+    subscribe(self, k);
+  }
+  wake_vanished(moved.vanished);
+  px_.count_takeover_items(moved.items_moved, moved.vanished.linked);
+}
+
 void Agent::register_stats(sim::Stats& s, const std::string& stats_name) const {
   const std::string p = "cpu." + std::to_string(px_.kernel().cpu()) + ".agent." + stats_name + ".";
   s.counter(p + "requests_sent", &c_.requests_sent, "messages", "subscribe requests sent to owners");
+  s.counter(p + "requests_held_for_takeover", &c_.requests_held_for_takeover, "requests",
+            "subscribes for a dead owner's objects kept until its backup's takeover says which survived");
   s.counter(p + "requests_suppressed", &c_.requests_suppressed, "requests",
             "select items answered from the select database, no message (claim 2)");
   s.counter(p + "answers_received", &c_.answers_received, "messages", "immediate answers to subscribes");
@@ -135,6 +299,21 @@ void Agent::register_stats(sim::Stats& s, const std::string& stats_name) const {
   s.counter(p + "answers_sent", &c_.answers_sent, "messages", "as owner: immediate answers sent");
   s.counter(p + "ops_forwarded", &c_.ops_forwarded, "operations", "operations forwarded to owners");
   s.counter(p + "ops_served", &c_.ops_served, "operations", "operations from other CPUs served");
+  s.counter(p + "ops_failed_owner_down", &c_.ops_failed_owner_down, "operations",
+            "operations answered at once because their owner's CPU is down");
+  s.counter(p + "waiters_woken_owner_down", &c_.waiters_woken_owner_down, "records",
+            "select items answered as vanished because their owner's CPU is down");
+  for (size_t i = 0; i < static_cast<size_t>(OwnerDownResult::kCount); ++i) {
+    const auto r = static_cast<OwnerDownResult>(i);
+    s.counter(p + "owner_down." + name(r), &c_.owner_down_results[i], "operations",
+              std::string("operations on a dead CPU's objects that ended with ") + name(r));
+  }
+  s.counter(p + "holders_released", &c_.holders_released, "objects",
+            "as owner: objects a dead CPU held or waited on, released as its exits would have");
+  s.counter(p + "ops_held_for_takeover", &c_.ops_held_for_takeover, "operations",
+            "operations on a dead owner's objects held for its backup's takeover");
+  s.counter(p + "ops_resent_after_takeover", &c_.ops_resent_after_takeover, "operations",
+            "held operations sent again to the new owner: their object survived the takeover");
   s.formula(p + "cpu_cycles", [this] { return static_cast<double>(cpu_cycles()); }, "cycles",
             "cycles this agent held its CPU");
 }

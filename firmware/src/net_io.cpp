@@ -37,6 +37,11 @@ NetworkIo::NetworkIo(drv::PosixKernel& px)
 NetworkIo::~NetworkIo() { px_.set_io_owner(drv::kSocketObjectBit, nullptr); }
 
 void NetworkIo::start() {
+  const uint32_t me = px_.kernel().cpu();
+  if (const auto b = px_.network_io_backup()) {
+    if (me == px_.network_io_cpu()) backup_ = *b;
+    if (me == *b) primary_ = px_.network_io_cpu();
+  }
   process_ = &px_.kernel().spawn_service(drv::kNetIoPort, "net-io", [this](drv::Process& self) { run(self); });
   timer_.start();
   if (port_) {
@@ -59,7 +64,10 @@ uint64_t NetworkIo::cpu_cycles() const { return process_ ? process_->cpu_cycles(
 void NetworkIo::step() { px_.kernel().execute(px_.kernel().costs().fd_check); }
 
 void NetworkIo::run(drv::Process& self) {
-  for (;;) handle(self, self.receive());
+  for (;;) {
+    handle(self, self.receive());
+    checkpoint(self, false);  // whatever the message changed (replies checkpoint first)
+  }
 }
 
 NetworkIo::Socket* NetworkIo::find(uint32_t id) {
@@ -98,6 +106,19 @@ void NetworkIo::handle(drv::Process& self, const drv::Message& m) {
       return;
     case AgentMsg::kNetFrame:
       on_frame(self, m.data);
+      return;
+    case AgentMsg::kCpuDown: {
+      const uint32_t cpu = r.get<uint32_t>();
+      if (primary_ == cpu) {
+        take_over(self, cpu);
+      } else {
+        on_cpu_down(self, cpu);
+        if (backup_ == cpu) new_backup(self, px_.kernel().cpu(), {});
+      }
+      return;
+    }
+    case AgentMsg::kNetCheckpoint:
+      on_checkpoint(m.data);
       return;
     default:
       throw std::logic_error("net-io: unexpected message kind " + std::to_string(static_cast<int>(kind)));
@@ -328,6 +349,7 @@ void NetworkIo::readers_changed(drv::Process& self, Socket& s, std::optional<uin
     // serving any read (claim 14: every read gets the next bytes, on whichever CPU).
     ++c_.to_contention;
     s.reclaiming = true;
+    s.reclaim_from = *was;
     s.pushed_to.reset();
     WireWriter w;
     w.put(AgentMsg::kSockReclaim).put(px_.kernel().cpu()).put(s.id);
@@ -356,6 +378,49 @@ void NetworkIo::on_return(drv::Process& self, std::span<const uint8_t> body) {
   window_opened(self, *s);
 }
 
+// docs/faults.md: the dead CPU's processes held descriptions here, waited in accept, or
+// had data forwarded to their shadows. Their sockets close as the processes' exits
+// would have closed them (with an RST when forwarded data went unread, as Linux's close
+// with unread data), and nothing waits for that CPU any more.
+void NetworkIo::on_cpu_down(drv::Process& self, uint32_t cpu) {
+  interest_.forget_cpu(cpu);
+  std::vector<uint32_t> ids;
+  for (const auto& [id, s] : socks_) ids.push_back(id);
+  for (const uint32_t id : ids) {
+    Socket* s = find(id);
+    if (!s) continue;  // closed with an earlier one (a peer)
+    step();
+    const auto was = forwarding_cpu(*s);
+    const auto accepts = std::erase_if(s->accept_waiters, [cpu](const auto& w) { return w.second == cpu; });
+    const auto requests = std::erase_if(s->deferred, [cpu](const std::vector<uint8_t>& q) {
+      WireReader r(q);
+      r.get<AgentMsg>();
+      return drv::get_remote_op(r).from == cpu;
+    });
+    uint64_t lost = 0;  // forwarded to the dead CPU's shadow and never read
+    const bool was_forwarding_there = s->pushed_to == cpu || (s->reclaiming && s->reclaim_from == cpu);
+    if (was_forwarding_there) {
+      lost = s->in_flight;
+      s->in_flight = 0;
+      s->pushed_to.reset();
+    }
+    const bool held = s->cpus.erase(cpu) > 0;
+    if (!held && !accepts && !requests && !was_forwarding_there) continue;
+    ++c_.sockets_released_cpu_down;
+    if (held && s->cpus.empty()) {
+      close(self, *s, lost);
+      continue;
+    }
+    if (s->reclaiming && s->reclaim_from == cpu) {  // no kSockReturn will come
+      s->reclaiming = false;
+      for (const auto& req : std::exchange(s->deferred, {})) on_op(self, req);
+      if (!find(id)) continue;
+    }
+    readers_changed(self, *s, was);
+    changed(self, *s);
+  }
+}
+
 void NetworkIo::on_window(drv::Process& self, std::span<const uint8_t> body) {
   WireReader r(body);
   r.get<AgentMsg>();
@@ -381,6 +446,7 @@ void NetworkIo::window_opened(drv::Process& self, Socket& s) {
 
 void NetworkIo::reply(drv::Process& self, uint32_t to, uint64_t corr, int64_t ret, uint32_t version,
                       std::span<const uint8_t> data) {
+  checkpoint(self, false);  // the backup knows of a change before its caller does
   self.post(drv::Address{to, drv::kSocketAgentPort}, drv::encode_remote_result(corr, ret, version, data));
 }
 
@@ -1041,6 +1107,8 @@ void NetworkIo::register_stats(sim::Stats& st) const {
   st.counter(p + "to_contention", &c_.to_contention, "switches", "sockets switched from forwarding to contention mode");
   st.counter(p + "to_forwarding", &c_.to_forwarding, "switches", "sockets switched from contention to forwarding mode");
   st.counter(p + "reclaimed_bytes", &c_.reclaimed_bytes, "bytes", "unread bytes shadows gave back at a switch");
+  st.counter(p + "sockets_released_cpu_down", &c_.sockets_released_cpu_down, "sockets",
+             "sockets a CPU declared down held or waited on, released as its processes' exits would");
   st.counter(p + "answers_sent", &c_.answers_sent, "messages", "immediate answers to subscribes");
   st.counter(p + "notifications_sent", &c_.notifications_sent, "messages", "notifications of recorded interest");
   st.counter(p + "frames_in", &c_.frames_in, "frames", "frames from the network port");
@@ -1050,6 +1118,17 @@ void NetworkIo::register_stats(sim::Stats& st) const {
   st.counter(p + "syns_dropped", &c_.syns_dropped, "frames", "SYNs from hosts dropped: the accept queue was full");
   st.counter(p + "datagrams_dropped", &c_.datagrams_dropped, "datagrams",
              "datagrams from hosts dropped: no socket for their port, or its buffer full");
+  st.counter(p + "checkpoints_sent", &c_.checkpoints_sent, "messages", "checkpoint messages sent to the backup");
+  st.counter(p + "checkpoint_entries_sent", &c_.checkpoint_entries_sent, "records",
+             "socket records or deletions checkpointed to the backup");
+  st.counter(p + "checkpoints_received", &c_.checkpoints_received, "messages",
+             "checkpoint messages received from the primary (as backup)");
+  st.counter(p + "takeovers", &c_.takeovers, "takeovers", "times this process took over from its primary");
+  st.counter(p + "takeover_at", &c_.takeover_at, "cycles", "cycle of the last takeover (0: none)");
+  st.counter(p + "sockets_survived", &c_.sockets_survived, "sockets",
+             "listening, UDP and unconnected sockets re-created from checkpoints at takeovers");
+  st.counter(p + "backups_created", &c_.backups_created, "backups",
+             "backups started on another CPU after a takeover or the backup's loss");
   st.formula(p + "cpu_cycles", [this] { return static_cast<double>(cpu_cycles()); }, "cycles",
              "cycles the network I/O process held its CPU");
 }

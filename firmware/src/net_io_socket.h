@@ -54,6 +54,7 @@ struct NetworkIo::Socket {
   int backlog = 0;
   bool queued = false;       ///< in a listener's accept queue, not accepted yet
   bool reclaiming = false;   ///< waiting for the old forwarding CPU to give back its data
+  uint32_t reclaim_from = 0; ///< reclaiming: that CPU
   std::vector<std::vector<uint8_t>> deferred;  ///< kRecv requests that came while reclaiming
   uint32_t epoch = 0;        ///< forwarding epochs so far (ShadowPush::epoch)
   bool reuseaddr = false, reuseport = false, nodelay = false, keepalive = false;

@@ -58,7 +58,10 @@ bool NetworkIo::on_link(uint32_t a) const {
 void NetworkIo::run_rx(drv::Process& self) {
   const drv::Address io{px_.kernel().cpu(), drv::kNetIoPort};
   for (;;) {
-    while (auto f = port_->take()) {
+    // A dual-ported controller's backup side takes nothing until it is switched here.
+    while (port_->serves(px_.kernel().node().irq())) {
+      auto f = port_->take();
+      if (!f) break;
       WireWriter w;
       w.put(AgentMsg::kNetFrame);
       put_frame(w, *f);

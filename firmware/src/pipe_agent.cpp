@@ -7,6 +7,7 @@
 
 #include "shadowsel/driver/agent_protocol.h"
 #include "shadowsel/driver/kernel.h"
+#include "shadowsel/driver/membership.h"
 #include "shadowsel/driver/wire.h"
 
 namespace shadowsel::fw {
@@ -47,7 +48,7 @@ bool PipeAgent::handle_more(drv::Process& self, AgentMsg kind, const drv::Messag
       const bool reader = r.get<uint8_t>(), writer = r.get<uint8_t>();
       ++c_.ops_served;
       if (drv::PipeObject* p = px_.pipe(id)) {
-        px_.pipe_ref(*p, reader, writer, -1);
+        px_.pipe_ref(*p, reader, writer, -1, m.from.cpu);
         px_.pipe_changed(self, *p, true);
         evaluate(self, *p);
         px_.free_if_unused(*p);
@@ -56,6 +57,35 @@ bool PipeAgent::handle_more(drv::Process& self, AgentMsg kind, const drv::Messag
     }
     default:
       return false;
+  }
+}
+
+// --- a CPU declared down (docs/faults.md) --------------------------------------------------
+
+// The pipe went with its CPU: no reader, no writer left, as after their closes.
+Agent::OwnerDown PipeAgent::result_if_owner_down(uint8_t op) const {
+  switch (static_cast<PipeOp>(op)) {
+    case PipeOp::kRead: return {0, OwnerDownResult::kEof};
+    case PipeOp::kWrite: return {-EPIPE, OwnerDownResult::kEpipe};  // and SIGPIPE, as pipe_write()
+    case PipeOp::kOpen: return {-ENXIO, OwnerDownResult::kEnxio};   // no device holds the FIFO now
+    case PipeOp::kAddRef: return {0, OwnerDownResult::kNothing};
+  }
+  return {-EIO, OwnerDownResult::kEio};
+}
+
+// What the dead CPU's processes held here is released as their exits would have.
+void PipeAgent::release_cpu(drv::Process& self, uint32_t cpu) {
+  for (drv::PipeObject* p : px_.pipes()) {
+    if (p->conn.fifo != fifo_) continue;
+    step();
+    const bool held = px_.pipe_release_holder(*p, cpu);
+    const bool asked = p->remote.erase(cpu) > 0;
+    const auto opens = std::erase_if(p->pending_opens, [cpu](const auto& o) { return o.cpu == cpu; });
+    if (!held && !asked && !opens) continue;
+    ++c_.holders_released;
+    px_.pipe_changed(self, *p, true);
+    evaluate(self, *p);
+    px_.free_if_unused(*p);
   }
 }
 
@@ -165,7 +195,7 @@ void PipeAgent::on_remote_op(drv::Process& self, std::span<const uint8_t> body) 
       const bool reader = r.get<uint8_t>(), writer = r.get<uint8_t>(), nonblock = r.get<uint8_t>();
       const uint32_t counter = reader && !writer ? p->w_counter : p->r_counter;
       uint32_t version = 0;
-      const int ret = px_.fifo_open_counts(*p, reader, writer, nonblock, &version);
+      const int ret = px_.fifo_open_counts(*p, reader, writer, nonblock, &version, from);
       if (ret == 1) {
         p->pending_opens.push_back({from, corr, reader && !writer, counter});
       } else {
@@ -176,7 +206,9 @@ void PipeAgent::on_remote_op(drv::Process& self, std::span<const uint8_t> body) 
     }
     case PipeOp::kAddRef: {
       const bool reader = r.get<uint8_t>(), writer = r.get<uint8_t>();
-      px_.pipe_ref(*p, reader, writer, +1);
+      const uint32_t holder = r.get<uint32_t>();
+      // A child on a CPU already declared down will never close it (pipe_release_holder).
+      if (px_.kernel().membership().up(holder)) px_.pipe_ref(*p, reader, writer, +1, holder);
       send_result(self, from, corr, 0, 0, {});
       break;
     }

@@ -7,6 +7,7 @@
 #include "shadowsel/driver/file_ops.h"
 #include "shadowsel/driver/filesystem.h"
 #include "shadowsel/driver/kernel.h"
+#include "shadowsel/driver/membership.h"
 #include "shadowsel/driver/wire.h"
 
 namespace shadowsel::fw {
@@ -16,7 +17,7 @@ using drv::WireReader;
 using drv::WireWriter;
 
 CpuServices::CpuServices(drv::PosixKernel& px, bool network_io, uint32_t tty_lines)
-    : pipes(px, false), fifos(px, true), sockets(px), ttys(px), procs(px) {
+    : px_(px), pipes(px, false), fifos(px, true), sockets(px), ttys(px), procs(px), liveness(px) {
   if (network_io) net = std::make_unique<NetworkIo>(px);
   if (tty_lines) telnet = std::make_unique<TelnetIo>(px, tty_lines);
 }
@@ -24,11 +25,23 @@ CpuServices::CpuServices(drv::PosixKernel& px, bool network_io, uint32_t tty_lin
 CpuServices::~CpuServices() = default;
 
 void CpuServices::start() {
+  // A CPU declared down: each service that keeps state about other CPUs acts on it in
+  // its own process, in order with the messages it already has (docs/faults.md).
+  std::vector<uint32_t> ports{drv::kPipeAgentPort, drv::kFifoAgentPort, drv::kSocketAgentPort, drv::kTtyAgentPort};
+  if (net) ports.push_back(drv::kNetIoPort);
+  if (telnet) ports.push_back(drv::kTelnetIoPort);
+  drv::PosixKernel& px = px_;
+  px.kernel().membership().add_listener([ports, &px](drv::Process& self, uint32_t cpu) {
+    WireWriter w;
+    w.put(AgentMsg::kCpuDown).put(cpu);
+    for (const uint32_t port : ports) self.post(drv::Address{px.kernel().cpu(), port}, w.data());
+  });
   pipes.start();
   fifos.start();
   sockets.start();
   ttys.start();
   procs.start();
+  liveness.start();
   if (net) net->start();
   if (telnet) telnet->start();
 }
@@ -48,6 +61,13 @@ void ProcessManager::run(drv::Process& self) {
     if (kind == AgentMsg::kChildExit) {
       const int32_t parent = r.get<int32_t>(), child = r.get<int32_t>(), status = r.get<int32_t>();
       px_.child_exited(parent, child, status);
+      continue;
+    }
+    if (kind == AgentMsg::kKill) {
+      const int32_t pid = r.get<int32_t>(), sig = r.get<int32_t>();
+      WireWriter w;
+      w.put<int32_t>(px_.kill_here(pid, sig));
+      self.reply(m, w.data());
       continue;
     }
     if (kind != AgentMsg::kSpawn) throw std::logic_error("process manager: unexpected message");

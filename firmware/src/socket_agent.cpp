@@ -5,6 +5,8 @@
 
 #include <cerrno>
 #include <deque>
+#include <optional>
+#include <set>
 #include <utility>
 
 #include "shadowsel/driver/agent_protocol.h"
@@ -36,8 +38,47 @@ bool SocketAgent::handle_more(drv::Process& self, AgentMsg kind, const drv::Mess
       self.post(drv::Address{owner, drv::kNetIoPort}, m.data);
       return true;
     }
+    case AgentMsg::kNetTakeover:
+      on_takeover(self, m.data);
+      return true;
     default:
       return false;
+  }
+}
+
+// The backup of the network I/O process took over (docs/faults.md, "Process pair"):
+// the sockets it names survived with their ids and move to it here; operations held
+// or pending on them go to it, those on the others fail as on a dead owner; new
+// sockets are made by it from now on.
+void SocketAgent::on_takeover(drv::Process& self, std::span<const uint8_t> body) {
+  WireReader r(body);
+  r.get<AgentMsg>();
+  const uint32_t old = r.get<uint32_t>(), now = r.get<uint32_t>(), backup = r.get<uint32_t>();
+  std::vector<uint32_t> survived(r.get<uint32_t>());
+  for (uint32_t& id : survived) id = r.get<uint32_t>();
+  step();
+  px_.network_io_moved(old, now, backup == drv::kNoCpu ? std::nullopt : std::optional<uint32_t>(backup), survived);
+  if (old == now) return;
+  ++sc_.takeovers;
+  const std::set<uint32_t> ids(survived.begin(), survived.end());
+  takeover(
+      self, old, now,
+      [&ids](uint8_t op, uint32_t id) {
+        const auto o = static_cast<SockOp>(op);
+        return o == SockOp::kCreate || o == SockOp::kPair || ids.count(id) > 0;
+      },
+      [&ids](uint32_t object) { return ids.count(object) > 0; });
+}
+
+// The I/O process went with its CPU: its connections are reset, as NonStop's
+// conventional TCP/IP resets them when its process pair is lost (docs/faults.md).
+Agent::OwnerDown SocketAgent::result_if_owner_down(uint8_t op) const {
+  switch (static_cast<SockOp>(op)) {
+    case SockOp::kAddRef:
+    case SockOp::kRelease: return {0, OwnerDownResult::kNothing};  // nothing left to count
+    case SockOp::kCreate:
+    case SockOp::kPair: return {-ENETDOWN, OwnerDownResult::kEnetdown};  // no network I/O process to make it
+    default: return {-ECONNRESET, OwnerDownResult::kEconnreset};
   }
 }
 
@@ -144,6 +185,7 @@ void SocketAgent::register_stats(sim::Stats& s) const {
   s.counter(p + "push_bytes", &sc_.push_bytes, "bytes", "bytes forwarded into shadows here (forwarding mode)");
   s.counter(p + "pushes_dropped", &sc_.pushes_dropped, "messages", "pushes for shadows already closed here");
   s.counter(p + "reclaims", &sc_.reclaims, "shadows", "shadows that left forwarding mode (contention mode)");
+  s.counter(p + "takeovers", &sc_.takeovers, "takeovers", "network I/O process takeovers heard of (its backup became the owner)");
   s.counter(p + "reclaimed_bytes", &sc_.reclaimed_bytes, "bytes", "unread bytes given back to the real socket");
 }
 

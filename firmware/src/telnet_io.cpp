@@ -105,6 +105,11 @@ void TelnetIo::handle(drv::Process& self, const drv::Message& m) {
     case AgentMsg::kTtyInput:
       on_input(self, m.data);
       return;
+    case AgentMsg::kCpuDown:
+      // A line keeps no per-open state here (tty.h): only the dead CPU's interests go.
+      interest_.forget_cpu(r.get<uint32_t>());
+      ++c_.cpus_forgotten;
+      return;
     default:
       throw std::logic_error("telnet-io: unexpected message kind " + std::to_string(static_cast<int>(kind)));
   }
@@ -243,6 +248,7 @@ void TelnetIo::register_stats(sim::Stats& st) const {
   st.counter(p + "empty_reads", &c_.empty_reads, "reads", "reads that found nothing readable (EAGAIN)");
   st.counter(p + "answers_sent", &c_.answers_sent, "messages", "immediate answers to subscribes");
   st.counter(p + "notifications_sent", &c_.notifications_sent, "messages", "notifications of recorded interest");
+  st.counter(p + "cpus_forgotten", &c_.cpus_forgotten, "cpus", "CPUs declared down whose interests were dropped");
   st.formula(p + "cpu_cycles", [this] { return static_cast<double>(cpu_cycles()); }, "cycles",
              "cycles the telnet I/O process held its CPU");
   for (uint32_t i = 0; i < lines(); ++i) {

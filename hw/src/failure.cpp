@@ -14,6 +14,7 @@
 namespace shadowsel::sim {
 namespace {
 std::function<void(const std::string&)> g_handler;
+bool g_ended = false;  // end_run() was called
 
 void collect_threads(const std::vector<sc_core::sc_object*>& objects,
                      std::vector<sc_core::sc_process_handle>& out) {
@@ -40,6 +41,7 @@ void report_failure(const std::string& what) {
 }
 
 void end_run() {
+  g_ended = true;
   // Before sc_start (no thread has a stack yet) a pause would be forgotten: stop.
   if (sc_core::sc_is_running()) {
     sc_core::sc_pause();
@@ -47,6 +49,8 @@ void end_run() {
     sc_core::sc_stop();
   }
 }
+
+bool run_ended() { return g_ended; }
 
 std::size_t live_threads() { return threads().size(); }
 

@@ -45,10 +45,11 @@ uint64_t packet_cycles(const BusParams& p, uint32_t payload_bytes, bool multicas
 }
 
 FramePtr build_frame(PacketType type, uint32_t src, uint64_t dst_mask, uint16_t seq,
-                     std::span<const uint8_t> payload, bool mcast) {
+                     std::span<const uint8_t> payload, bool mcast, uint64_t flow) {
   if (dst_mask == 0) throw std::invalid_argument("frame without destination");
   if (payload.size() > 0xFFFF) throw std::invalid_argument("payload too long for a frame");
   auto f = std::make_shared<Frame>();
+  f->flow = flow;
   f->bytes.assign(frame_bytes(static_cast<uint32_t>(payload.size()), mcast), 0);
   uint8_t* b = f->bytes.data();
   ipb::header::set_type(b, static_cast<uint64_t>(type));

@@ -18,12 +18,19 @@ void NetPort::receive(NetFrame f) {
   }
   rx_.push_back(std::move(f));
   c_.rx_ring_peak = std::max<uint64_t>(c_.rx_ring_peak, rx_.size());
-  irq_.raise(IrqLine::kNetPort);
+  irq_->raise(IrqLine::kNetPort);
+}
+
+void NetPort::switch_to(InterruptController& irq) {
+  if (irq_ == &irq) return;
+  irq_->lower(IrqLine::kNetPort);
+  irq_ = &irq;
+  if (!rx_.empty()) irq_->raise(IrqLine::kNetPort);
 }
 
 std::optional<NetFrame> NetPort::take() {
   if (rx_.empty()) {
-    irq_.lower(IrqLine::kNetPort);
+    irq_->lower(IrqLine::kNetPort);
     return std::nullopt;
   }
   NetFrame f = std::move(rx_.front());

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -10,6 +11,7 @@
 #include "shadowsel/hw/node.h"
 #include "shadowsel/hw/time.h"
 #include "shadowsel/sim/failure.h"
+#include "shadowsel/sim/waves.h"
 
 namespace shadowsel::hw {
 
@@ -68,6 +70,7 @@ void NotifyEngine::loop() {
   // request can be taken during them, so they are clocked back to back without waiting.
   constexpr uint64_t kResetCycles = 4;
   const uint64_t t0 = now_cycles();
+  if (sim::Waves* w = rec_.waves()) w->engine_clocked(node_.id(), true, t0);
   for (uint64_t i = 0; i < kResetCycles; ++i) {
     ne::Inputs in;
     in.rst_n = false;
@@ -84,6 +87,7 @@ void NotifyEngine::loop() {
       // Idle: the core's state does not change until an input does or `now` reaches
       // wake_at, so stop clocking it (BRIEF §4: idle time costs nothing).
       if (busy_since_ < next_cycle_ && c_.wakeups) rec_.engine_busy(node_.id(), busy_since_, next_cycle_);
+      if (sim::Waves* w = rec_.waves()) w->engine_clocked(node_.id(), false, next_cycle_);
       const uint64_t wake_at = out_.wake_at;
       while (wake_at > next_cycle_ && !work_waiting()) {
         const uint64_t now = now_cycles();
@@ -98,6 +102,7 @@ void NotifyEngine::loop() {
       }
       ++c_.wakeups;
       busy_since_ = std::max(now_cycles(), next_cycle_);
+      if (sim::Waves* w = rec_.waves()) w->engine_clocked(node_.id(), true, busy_since_);
     }
     if (now_cycles() < next_cycle_) {
       sc_core::wait(cycles(next_cycle_ - now_cycles()));
@@ -141,6 +146,11 @@ bool NotifyEngine::step() {
     requests_.pop_front();
     responses_.push_back(a);
     ++(a->write ? c_.mmio_writes : c_.mmio_reads);
+    if (a->write) show_ring_write(a->addr, a->wdata, now);
+    if (a->write && a->addr == gen::ne::kRegCmd && cmd_flow_) {
+      flow_ = std::exchange(cmd_flow_, 0);
+      rec_.engine_step(node_.id(), "command", now, fmt::format(R"J("cmd":{})J", a->wdata), flow_, true);
+    }
   }
   if (out_.mmio_rsp_valid) {
     if (responses_.empty()) throw std::logic_error("notify engine answered an MMIO request nobody made");
@@ -160,8 +170,11 @@ bool NotifyEngine::step() {
   }
   if (in.rx_valid && out_.rx_ready) {
     const Frame& f = *biu.engine_rx_front();
-    rec_.engine_event(node_.id(), "rx", now,
-                      fmt::format(R"J("type":"{}","src":{})J", ipb::to_string(f.type()), f.src()));
+    if (f.flow) flow_ = f.flow;
+    if (rec_.tracing()) {
+      rec_.engine_step(node_.id(), "rx", now,
+                       fmt::format(R"J("type":"{}","src":{})J", ipb::to_string(f.type()), f.src()), f.flow, true);
+    }
     biu.engine_rx_pop();
     ++c_.rx_packets;
   }
@@ -169,9 +182,15 @@ bool NotifyEngine::step() {
     const size_t n = std::min<size_t>(out_.dma_bytes, out_.dma_data.size());
     node_.memory().write(out_.dma_addr, {out_.dma_data.data(), n});
     ++c_.dma_writes;
-    rec_.engine_event(node_.id(), "record", now,
-                      fmt::format(R"J("addr":"0x{:x}","kind":"{}")J", out_.dma_addr,
-                                  gen::ne::to_string(static_cast<gen::ne::RecordKind>(out_.dma_data[0]))));
+    if (sim::Waves* w = rec_.waves()) w->engine_head(node_.id(), ++ring_head_, now);
+    if (rec_.tracing()) {
+      rec_.engine_step(node_.id(), "record", now,
+                       fmt::format(R"J("addr":"0x{:x}","kind":"{}")J", out_.dma_addr,
+                                   gen::ne::to_string(static_cast<gen::ne::RecordKind>(out_.dma_data[0]))),
+                       flow_, true);
+      rec_.ring_record_flow(node_.id(), out_.dma_addr, flow_);
+      rec_.ring_records(node_.id(), +1, now);
+    }
   }
   if (out_.irq != irq_) {
     irq_ = out_.irq;
@@ -182,11 +201,26 @@ bool NotifyEngine::step() {
       node_.irq().lower(IrqLine::kNotifyEngine);
     }
     rec_.engine_event(node_.id(), irq_ ? "irq raised" : "irq lowered", now);
+    if (sim::Waves* w = rec_.waves()) w->engine_irq(node_.id(), irq_, now);
   }
   // Keep clocking while the core works or a handshake of this cycle may change its
   // state at the edge (idle describes the state before the edge).
   return !out_.idle || in.mmio_req_valid || in.rx_valid || out_.tx_valid || out_.dma_valid ||
          out_.mmio_rsp_valid || work_waiting();
+}
+
+void NotifyEngine::show_ring_write(uint32_t addr, uint32_t data, uint64_t now) {
+  sim::Waves* w = rec_.waves();
+  if (!w) return;
+  // RING_HEAD counts the records written since RING_BASE or RING_SIZE was written, which
+  // also clear RING_TAIL (ne.yaml).
+  if (addr == gen::ne::kRegRingBase || addr == gen::ne::kRegRingSize) {
+    ring_head_ = 0;
+    w->engine_head(node_.id(), 0, now);
+    w->engine_tail(node_.id(), 0, now);
+  } else if (addr == gen::ne::kRegRingTail) {
+    w->engine_tail(node_.id(), data, now);
+  }
 }
 
 void NotifyEngine::transmit() {
@@ -201,9 +235,13 @@ void NotifyEngine::transmit() {
   r.prefix_len = std::min<uint8_t>(out_.tx_len, static_cast<uint8_t>(out_.tx_payload.size()));
   std::copy_n(out_.tx_payload.begin(), r.prefix_len, r.prefix.begin());
   r.engine = true;
-  rec_.engine_event(node_.id(), "tx", now,
-                    fmt::format(R"J("type":"{}","dst_mask":"0x{:x}")J", ipb::to_string(r.type),
-                                out_.tx_dst_mask));
+  // Liveness packets belong to no chain.
+  if (r.type == PacketType::kNeSubscribe || r.type == PacketType::kNeNotify) r.flow = flow_;
+  if (rec_.tracing()) {
+    rec_.engine_step(node_.id(), "tx", now,
+                     fmt::format(R"J("type":"{}","dst_mask":"0x{:x}")J", ipb::to_string(r.type), out_.tx_dst_mask),
+                     r.flow, true);
+  }
   if (r.dst_mask == 0) {
     ++c_.tx_unroutable;
     return;

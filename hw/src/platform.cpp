@@ -37,7 +37,15 @@ void Platform::register_stats(sim::Stats& s) const {
     s.counter(p + "rx_check_errors", &c.rx_check_errors, "packets", "frames with a bad CRC");
     s.counter(p + "rx_discarded_dead", &c.rx_discarded_dead, "packets",
               "frames lost because this node halted or its notify engine hung (faults)");
+    s.counter(p + "rx_duplicates", &c.rx_duplicates, "packets",
+              "frames taken before, sent again after a lost acknowledgement: discarded and acknowledged");
+    s.counter(p + "tx_no_lane_cycles", &c.tx_no_lane_cycles, "cycles",
+              "cycles with packets to send while both lanes were down (they waited)");
     s.counter(p + "rx_buffer_peak", &c.rx_buffer_peak, "packets", "most frames held at once");
+    s.counter(p + "rx_alive_x", &c.rx_alive[0], "packets", "I'm-alive (ALIVE) frames taken from lane X");
+    s.counter(p + "rx_alive_y", &c.rx_alive[1], "packets", "I'm-alive (ALIVE) frames taken from lane Y");
+    s.counter(p + "tx_lane_down_lost", &c.tx_lane_down_lost, "packets",
+              "packets pinned to a lane that was down (I'm-alive): not sent");
     if (const NotifyEngine* e = n->engine()) {
       s.counter(p + "rx_engine_packets", &c.rx_engine_packets, "packets",
                 "frames accepted into the notify engine's queue");

@@ -8,12 +8,51 @@
 
 namespace shadowsel::sim {
 
-uint64_t Distribution::percentile(double p) const {
-  if (samples_.empty()) return 0;
+void Distribution::sort() const {
   if (!sorted_) {
     std::sort(samples_.begin(), samples_.end());
     sorted_ = true;
   }
+}
+
+uint64_t Distribution::bucket_lo(uint64_t v) {
+  if (v < 4) return v;
+  const int shift = 63 - __builtin_clzll(v) - 2;
+  return (v >> shift) << shift;
+}
+
+std::vector<Distribution::Bucket> Distribution::histogram() const {
+  sort();
+  std::vector<Bucket> out;
+  for (uint64_t v : samples_) {
+    const uint64_t lo = bucket_lo(v);
+    if (out.empty() || out.back().lo != lo) {
+      const uint64_t width = lo < 4 ? 1 : uint64_t{1} << (63 - __builtin_clzll(lo) - 2);
+      out.push_back({lo, lo + width, 0});
+    }
+    ++out.back().count;
+  }
+  return out;
+}
+
+void WindowSeries::add(uint64_t from, uint64_t to) {
+  if (to <= from) return;
+  while ((to - 1) / window_ >= kMaxWindows) {
+    // Twice the window: neighbouring windows merged.
+    for (size_t i = 0; i < values_.size(); i += 2)
+      values_[i / 2] = values_[i] + (i + 1 < values_.size() ? values_[i + 1] : 0);
+    values_.resize((values_.size() + 1) / 2);
+    window_ *= 2;
+  }
+  const size_t last = static_cast<size_t>((to - 1) / window_);
+  if (values_.size() <= last) values_.resize(last + 1, 0);
+  for (uint64_t w = from / window_; w <= last; ++w)
+    values_[w] += std::min(to, (w + 1) * window_) - std::max(from, w * window_);
+}
+
+uint64_t Distribution::percentile(double p) const {
+  if (samples_.empty()) return 0;
+  sort();
   // Nearest rank: the smallest sample with at least p% of samples <= it.
   size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * samples_.size()));
   rank = std::clamp<size_t>(rank, 1, samples_.size());
@@ -30,6 +69,8 @@ uint64_t Distribution::max() const {
 }
 
 void Stats::add(const std::string& path, Entry e) {
+  // stats.json promises a unit beside every figure (docs/outputs.md).
+  if (e.unit.empty()) throw std::logic_error("statistic registered without a unit: " + path);
   if (!entries_.emplace(path, std::move(e)).second) {
     throw std::logic_error("statistic registered twice: " + path);
   }
@@ -45,6 +86,14 @@ void Stats::distribution(const std::string& path, const Distribution* d, std::st
   add(path, Entry{nullptr, d, {}, std::move(unit), std::move(desc)});
 }
 
+void Stats::series(const std::string& path, const WindowSeries* w, std::string unit, std::string desc) {
+  Entry e;
+  e.series = w;
+  e.unit = std::move(unit);
+  e.desc = std::move(desc);
+  add(path, std::move(e));
+}
+
 void Stats::formula(const std::string& path, std::function<double()> f, std::string unit,
                     std::string desc) {
   add(path, Entry{nullptr, nullptr, std::move(f), std::move(unit), std::move(desc)});
@@ -55,7 +104,7 @@ double Stats::value(const std::string& path) const {
   if (it == entries_.end()) throw std::out_of_range("no statistic " + path);
   if (it->second.counter) return static_cast<double>(*it->second.counter);
   if (it->second.formula) return it->second.formula();
-  throw std::out_of_range("statistic " + path + " is a distribution");
+  throw std::out_of_range("statistic " + path + " is a distribution or a series");
 }
 
 namespace {
@@ -89,6 +138,16 @@ nlohmann::ordered_json Stats::to_json() const {
               {"p99", e.dist->percentile(99)},
               {"max", e.dist->max()},
               {"mean", round6(e.dist->mean())}};
+      // For plots of the distribution (docs/report.md): non-empty buckets, 4 per power of two.
+      nlohmann::ordered_json lo = nlohmann::ordered_json::array(), hi = lo, count = lo;
+      for (const Distribution::Bucket& b : e.dist->histogram()) {
+        lo.push_back(b.lo);
+        hi.push_back(b.hi);
+        count.push_back(b.count);
+      }
+      slot["histogram"] = {{"lo", std::move(lo)}, {"hi", std::move(hi)}, {"count", std::move(count)}};
+    } else if (e.series) {
+      slot = {{"window_cycles", e.series->window_cycles()}, {"values", e.series->values()}};
     } else {
       slot = round6(e.formula());
     }

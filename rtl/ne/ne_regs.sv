@@ -10,7 +10,9 @@
 // Held-back writes: CMD, KEY_* and ANS_* while a command is executing (STATUS.BUSY, as
 // ne.yaml says); NODE_ID, CTRL, ALIVE_MASK_* and NODES_DOWN_* while ne_alive is still
 // writing the start time of a previous restart (restart_ready_i low, at most MAX_NODES
-// cycles). Reads and the other writes are never held.
+// cycles); RING_BASE and RING_SIZE while a ready record's DMA write is pending
+// (ring_busy_i), so no record formatted for the old ring lands in the new one. Reads
+// and the other writes are never held.
 //
 // Commands: a CMD write (CTRL.ENABLE 1, code ARM, ANSWER or NOTIFY; anything else is
 // ignored) starts the command: it is offered to ne_lit (ARM) or ne_rit (ANSWER, NOTIFY)
@@ -68,6 +70,7 @@ module ne_regs #(
   output logic [MAX_NODES-1:0]                         alive_restart_nodes_o,
   output logic [MAX_NODES-1:0]                         alive_down_clr_o,  /// pulse: W1C bits
   input  logic                                         alive_restart_ready_i,
+  input  logic                                         ring_busy_i,       /// a ready record's DMA write is pending (ne_ring)
 
   // commands
   output logic        arm_valid_o,
@@ -156,6 +159,8 @@ module ne_regs #(
         ne_pkg::NODE_ID_OFFSET, ne_pkg::CTRL_OFFSET, ne_pkg::ALIVE_MASK_LO_OFFSET,
         ne_pkg::ALIVE_MASK_HI_OFFSET, ne_pkg::NODES_DOWN_LO_OFFSET, ne_pkg::NODES_DOWN_HI_OFFSET:
           hold = !alive_restart_ready_i;
+        ne_pkg::RING_BASE_OFFSET, ne_pkg::RING_SIZE_OFFSET:
+          hold = ring_busy_i;
         default: hold = 1'b0;
       endcase
     end

@@ -13,7 +13,10 @@
 //   driver that keeps TAIL between HEAD - SIZE and HEAD, and no writes over unread
 //   records when a driver writes a TAIL out of that range. SIZE 0: every record overflows.
 // * ring_clr_i (a write of RING_BASE or RING_SIZE) sets HEAD to 0; a DMA write taken in
-//   the same cycle does not move it.
+//   the same cycle does not move it. No record is accepted in that cycle (it would be
+//   formatted for the ring being replaced). ne_regs holds those writes while a DMA write
+//   is pending; should one come anyway, the pending write is stale: it goes where it was
+//   formatted for, and HEAD, which counts the new ring's records only, does not move.
 // * The NODE_DOWN cause is raised when a NODE_DOWN record is written or dropped
 //   (nd_done_o), as ne.yaml's irq_cause says.
 module ne_ring (
@@ -64,6 +67,7 @@ module ne_ring (
   logic [RecBits-1:0] dma_data_q;
   logic [RecBits-1:0] rec_d  /* verilator public_flat_rd */;  // the record accepted
   logic               dma_tag_q, dma_nd_q;
+  logic               stale_q;  // the pending write was formatted before a ring_clr_i
   logic [31:0]        head_q, head_d;
   logic [31:0]        cnt_wr_q, cnt_ovf_q;
   logic [SW-1:0]      slot;
@@ -74,7 +78,7 @@ module ne_ring (
   logic probe_accept /* verilator public_flat_rd */;
   logic probe_full   /* verilator public_flat_rd */;
 
-  assign rec_ready_o = !dma_valid_q;
+  assign rec_ready_o = !dma_valid_q && !ring_clr_i;
 
   always @* begin
     accept      = rec_valid_i && rec_ready_o;
@@ -96,7 +100,7 @@ module ne_ring (
     rec_d[ne_pkg::READY_RECORD_SEQ_LSB +: ne_pkg::READY_RECORD_SEQ_WIDTH] =
         head_q[ne_pkg::READY_RECORD_SEQ_WIDTH-1:0];
 
-    head_d = ring_clr_i ? '0 : (taken ? head_q + 32'd1 : head_q);
+    head_d = ring_clr_i ? '0 : ((taken && !stale_q) ? head_q + 32'd1 : head_q);
 
     probe_accept = accept;
     probe_full   = full;
@@ -110,11 +114,13 @@ module ne_ring (
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       dma_valid_q <= 1'b0;
+      stale_q     <= 1'b0;
       head_q      <= '0;
       cnt_wr_q    <= '0;
       cnt_ovf_q   <= '0;
     end else begin
       dma_valid_q <= (dma_valid_q && !dma_ready_i) || (accept && !full);
+      stale_q     <= (stale_q || ring_clr_i) && dma_valid_q && !dma_ready_i;
       head_q      <= head_d;
       cnt_wr_q    <= cnt_wr_q + {31'd0, taken};
       cnt_ovf_q   <= cnt_ovf_q + {31'd0, dropped_o};

@@ -174,6 +174,7 @@ module ne_top #(
     .alive_restart_nodes_o(alive_restart_nodes),
     .alive_down_clr_o     (alive_down_clr),
     .alive_restart_ready_i(alive_restart_ready),
+    .ring_busy_i          (ring_busy),
     .arm_valid_o          (arm_valid),
     .arm_ready_i          (arm_ready),
     .arm_done_i           (arm_done),

@@ -25,8 +25,17 @@ FaultInjector::FaultInjector(sc_core::sc_module_name name, const std::vector<Fau
       case FaultKind::kLaneUp:
         bus.schedule_lane(f.lane == 'X' ? 0 : 1, f.at_cycle, f.kind == FaultKind::kLaneUp);
         break;
+      case FaultKind::kLaneFlap:
+        // Drawn now, applied lazily by the bus like any lane change: none beyond the run's end matters.
+        for (const Fault& c : lane_flap_schedule(f, seed * 0x9e3779b97f4a7c15ull + index)) {
+          const bool up = c.kind == FaultKind::kLaneUp;
+          bus.schedule_lane(f.lane == 'X' ? 0 : 1, c.at_cycle, up);
+          if (!up) flap_downs_[f.lane == 'X' ? 0 : 1].insert(c.at_cycle);
+        }
+        break;
       case FaultKind::kCorruptPacket:
       case FaultKind::kDropPacket:
+      case FaultKind::kDropAck:
         // Each packet fault draws from its own stream: adding one does not move another's hits.
         packet_.push_back({f, f.count, std::mt19937_64(seed * 0x9e3779b97f4a7c15ull + index)});
         break;
@@ -36,6 +45,8 @@ FaultInjector::FaultInjector(sc_core::sc_module_name name, const std::vector<Fau
   }
   // Every lane change counts, the bus keys' included: they are lane_down faults too.
   bus.on_lane_change([this](char lane, bool up, uint64_t at) {
+    // A lane_flap's downs count as lane_down faults and, besides, as its own.
+    if (!up && flap_downs_[lane == 'X' ? 0 : 1].count(at)) ++c_.by_kind[static_cast<size_t>(FaultKind::kLaneFlap)];
     applied(up ? FaultKind::kLaneUp : FaultKind::kLaneDown, up ? "lane_up" : "lane_down", -1, lane, at);
   });
   if (!packet_.empty()) bus.set_packet_fate([this](char lane, uint64_t now) { return fate(lane, now); });
@@ -50,6 +61,7 @@ void FaultInjector::run() {
       const uint64_t now = hw::now_cycles();
       if (f.at_cycle > now) wait(hw::cycles(f.at_cycle - now));
       apply(f);
+      ++applied_timed_;
     }
   });
 }
@@ -109,9 +121,12 @@ hw::Interconnect::Fate FaultInjector::fate(char lane, uint64_t now) {
       if (hit) --p.left;
     }
     if (!hit) continue;
-    const bool drop = p.f.kind == FaultKind::kDropPacket;
-    applied(p.f.kind, drop ? "drop_packet" : "corrupt_packet", -1, lane, now);
-    return drop ? hw::Interconnect::Fate::kDrop : hw::Interconnect::Fate::kCorrupt;
+    applied(p.f.kind, to_string(p.f.kind), -1, lane, now);
+    switch (p.f.kind) {
+      case FaultKind::kDropPacket: return hw::Interconnect::Fate::kDrop;
+      case FaultKind::kDropAck: return hw::Interconnect::Fate::kDropAck;
+      default: return hw::Interconnect::Fate::kCorrupt;
+    }
   }
   return hw::Interconnect::Fate::kDeliver;
 }
@@ -151,6 +166,29 @@ std::string FaultInjector::summary() const {
 std::string FaultInjector::stall_cause() const {
   std::string out;
   for (const std::string& s : stuck_) out += s + "; ";
+  return out;
+}
+
+std::vector<Fault> lane_flap_schedule(const Fault& flap, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::exponential_distribution<double> up_for(1.0 / static_cast<double>(flap.mean_up_cycles));
+  std::exponential_distribution<double> down_for(1.0 / static_cast<double>(flap.mean_down_cycles));
+  std::vector<Fault> out;
+  auto at = [&](FaultKind k, uint64_t cycle) {
+    Fault f = flap;
+    f.kind = k;
+    f.at_cycle = cycle;
+    out.push_back(f);
+  };
+  // At least one cycle each way, so changes never share a cycle.
+  for (uint64_t t = flap.at_cycle;;) {
+    t += 1 + static_cast<uint64_t>(up_for(rng));
+    if (t >= flap.until_cycle) break;
+    at(FaultKind::kLaneDown, t);
+    t += 1 + static_cast<uint64_t>(down_for(rng));
+    at(FaultKind::kLaneUp, std::min(t, flap.until_cycle));
+    if (t >= flap.until_cycle) break;
+  }
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <vector>
 #include <limits>
 #include <system_error>
 
@@ -18,7 +19,7 @@
 namespace shadowsel::tb {
 namespace {
 
-enum class Kind { kFlag, kPath, kCount, kU64, kNumber, kNotify, kFault };
+enum class Kind { kFlag, kPath, kCount, kU64, kNumber, kNotify, kFault, kSet, kWaveCycle };
 
 struct Spec {
   Option bit;
@@ -33,12 +34,19 @@ constexpr Spec kSpecs[] = {
     {kOptCpus, "--cpus", Kind::kCount, "N", "number of CPUs, 2..64 (overrides the scenario)"},
     {kOptSeed, "--seed", Kind::kU64, "S", "random seed, 0..2^64-1 (overrides the scenario)"},
     {kOptFreqMhz, "--freq-mhz", Kind::kNumber, "F", "clock frequency in MHz (overrides the scenario)"},
-    {kOptOut, "--out", Kind::kPath, "DIR", "folder for stats.json and run.json"},
+    {kOptOut, "--out", Kind::kPath, "DIR", "folder for config.json, stats.json and run.json (docs/outputs.md)"},
     {kOptNotify, "--notify", Kind::kNotify, "PATH", "select hot path: sw, model, rtl or lockstep"},
     {kOptTrace, "--trace", Kind::kPath, "FILE", "write a Perfetto / chrome://tracing timeline to this file"},
+    {kOptWaves, "--waves", Kind::kPath, "FILE.fst",
+     "write waveforms (GTKWave FST; the RTL engines' to FILE.rtl.fst; docs/waves.md)"},
+    {kOptWavesFrom, "--waves-from", Kind::kWaveCycle, "N", "first cycle the waveforms hold (default 0)"},
+    {kOptWavesTo, "--waves-to", Kind::kWaveCycle, "M", "last cycle the waveforms hold (default: the end)"},
     {kOptMaxCycles, "--max-cycles", Kind::kU64, "N", "stop after this many cycles, 0..2^63-1 (0: no limit)"},
     {kOptFault, "--fault", Kind::kFault, "KIND@CYCLE[:TARGET]",
      "inject a fault (repeatable; docs/faults.md), e.g. cpu_halt@50000:2, lane_down@0:X"},
+    {kOptSet, "--set", Kind::kSet, "KEY=VALUE",
+     "set a scenario key (repeatable; docs/scenarios.md), e.g. bus.width_bytes=8, notify=rtl"},
+    {kOptQuiet, "--quiet", Kind::kFlag, "", "no progress line on stderr (drawn when it is a terminal)"},
     {kOptVersion, "--version", Kind::kFlag, "", "print the version"},
 };
 
@@ -89,6 +97,16 @@ const Spec* find(std::string_view name, unsigned accepted) {
   return nullptr;
 }
 
+// The waveform window needs a waveform, and does not end before it starts.
+void check_waves(const CommandLine& cl) {
+  if (!cl.waves) {
+    if (cl.waves_from) bad("--waves-from", "needs --waves FILE.fst");
+    if (cl.waves_to) bad("--waves-to", "needs --waves FILE.fst");
+  }
+  if (cl.waves_from && cl.waves_to && *cl.waves_to < *cl.waves_from)
+    bad("--waves-to", fmt::format("must not be before --waves-from ({}), got {}", *cl.waves_from, *cl.waves_to));
+}
+
 }  // namespace
 
 Fault parse_fault_spec(std::string_view option, std::string_view spec) {
@@ -100,8 +118,8 @@ Fault parse_fault_spec(std::string_view option, std::string_view spec) {
     bad(option, fmt::format("expected {}, got '{}'", kForm, printable(spec)));
   const std::string_view kind = spec.substr(0, at);
   if (!parse_fault_kind(kind, f.kind))
-    bad(option, fmt::format("unknown fault kind '{}' (cpu_halt, process_kill, lane_down, lane_up, corrupt_packet, "
-                            "drop_packet, engine_hang)",
+    bad(option, fmt::format("unknown fault kind '{}' (cpu_halt, process_kill, lane_down, lane_up, lane_flap, "
+                            "corrupt_packet, drop_packet, drop_ack, engine_hang)",
                             printable(kind)));
   std::string_view rest = spec.substr(at + 1);
   const size_t colon = rest.find(':');
@@ -143,8 +161,32 @@ Fault parse_fault_spec(std::string_view option, std::string_view spec) {
         bad(option, fmt::format("{} needs a lane: {}@CYCLE:X or :Y, got '{}'", k, k, printable(target)));
       f.lane = target[0];
       break;
+    case FaultKind::kLaneFlap: {
+      // lane_flap@CYCLE:LANE/UNTIL/MEAN_UP/MEAN_DOWN
+      constexpr std::string_view kFlap = "lane_flap@CYCLE:X or Y/UNTIL/MEAN_UP/MEAN_DOWN (cycles)";
+      std::vector<std::string_view> parts;
+      for (std::string_view t = target;;) {
+        const size_t slash = t.find('/');
+        parts.push_back(t.substr(0, slash));
+        if (slash == std::string_view::npos) break;
+        t = t.substr(slash + 1);
+      }
+      if (parts.size() != 4 || (parts[0] != "X" && parts[0] != "Y"))
+        bad(option, fmt::format("lane_flap needs {}, got '{}'", kFlap, printable(target)));
+      f.lane = parts[0][0];
+      f.until_cycle = to_u64(option, parts[1], 1000000000000000ull);
+      f.mean_up_cycles = to_u64(option, parts[2], 1000000000000000ull);
+      f.mean_down_cycles = to_u64(option, parts[3], 1000000000000000ull);
+      if (f.until_cycle <= f.at_cycle)
+        bad(option, fmt::format("lane_flap: UNTIL must be after the start cycle ({}), got {}", f.at_cycle,
+                                f.until_cycle));
+      if (f.mean_up_cycles == 0 || f.mean_down_cycles == 0)
+        bad(option, "lane_flap: the mean up and down times must be at least 1 cycle");
+      break;
+    }
     case FaultKind::kCorruptPacket:
-    case FaultKind::kDropPacket: {
+    case FaultKind::kDropPacket:
+    case FaultKind::kDropAck: {
       if (!has_target) break;  // one packet, either lane
       const size_t slash = target.find('/');
       const std::string_view lane = target.substr(0, slash);
@@ -185,12 +227,12 @@ CommandLine parse_command_line(const std::vector<std::string>& args, unsigned ac
     if (name == "--help") bad(name, "takes no value");
     const Spec* spec = find(name, accepted);
     if (spec == nullptr) bad(printable(name), "unknown option (see --help)");
-    if ((given & spec->bit) && spec->kind != Kind::kFault) bad(name, "given twice");
+    if ((given & spec->bit) && spec->kind != Kind::kFault && spec->kind != Kind::kSet) bad(name, "given twice");
     given |= spec->bit;
 
     if (spec->kind == Kind::kFlag) {
       if (eq != std::string_view::npos) bad(name, "takes no value");
-      cl.version = true;
+      (spec->bit == kOptQuiet ? cl.quiet : cl.version) = true;
       continue;
     }
     std::string_view value;
@@ -209,7 +251,10 @@ CommandLine parse_command_line(const std::vector<std::string>& args, unsigned ac
       case Kind::kFlag: break;
       case Kind::kPath: {
         std::optional<std::string>& field =
-            spec->bit == kOptScenario ? cl.scenario : spec->bit == kOptOut ? cl.out : cl.trace;
+            spec->bit == kOptScenario ? cl.scenario
+            : spec->bit == kOptOut    ? cl.out
+            : spec->bit == kOptWaves  ? cl.waves
+                                      : cl.trace;
         field = std::string(value);
         break;
       }
@@ -225,8 +270,20 @@ CommandLine parse_command_line(const std::vector<std::string>& args, unsigned ac
       case Kind::kNumber: cl.freq_mhz = to_number(name, value); break;
       case Kind::kNotify: cl.notify = parse_notify_path(std::string(value), std::string(name)); break;
       case Kind::kFault: cl.faults.push_back(parse_fault_spec(name, value)); break;
+      case Kind::kSet: {
+        const size_t at = value.find('=');
+        if (at == 0 || at == std::string_view::npos || at + 1 == value.size())
+          bad(name, fmt::format("expected KEY=VALUE, got '{}'", printable(value)));
+        cl.sets.push_back({std::string(value.substr(0, at)), std::string(value.substr(at + 1))});
+        break;
+      }
+      case Kind::kWaveCycle:
+        (spec->bit == kOptWavesFrom ? cl.waves_from : cl.waves_to) =
+            to_u64(name, value, hw::kLastCycle, " (the last cycle)");
+        break;
     }
   }
+  check_waves(cl);
   return cl;
 }
 
@@ -245,7 +302,11 @@ std::string usage_text(std::string_view program, std::string_view about, unsigne
 
 Scenario scenario_for(const CommandLine& cl, const std::function<Scenario(const std::string&)>& load) {
   Scenario s;
-  if (cl.scenario) s = load(*cl.scenario);
+  if (!cl.sets.empty()) {
+    s = cl.scenario ? load_scenario_set(*cl.scenario, cl.sets) : load_scenario_text("", s.source, cl.sets);
+  } else if (cl.scenario) {
+    s = load(*cl.scenario);
+  }
   if (cl.cpus) {
     s.machine.cpus = static_cast<uint32_t>(*cl.cpus);  // 2..64, checked when parsed
     // Fewer CPUs than the file had can take away a network I/O CPU it names.
@@ -256,6 +317,9 @@ Scenario scenario_for(const CommandLine& cl, const std::function<Scenario(const 
                                   s.network.io_cpus_where.empty() ? "the default" : s.network.io_cpus_where, i,
                                   io[i], s.machine.cpus));
     }
+    if (const auto b = s.network.io_backup_cpu; b && *b >= s.machine.cpus)
+      bad("--cpus", fmt::format("must be above network.io_backup_cpu ({}: {}), got {}", s.network.io_backup_cpu_where,
+                                *b, s.machine.cpus));
   }
   if (cl.seed) s.machine.seed = *cl.seed;
   if (cl.freq_mhz) {

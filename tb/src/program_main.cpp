@@ -75,6 +75,7 @@ int sc_main(int argc, char* argv[]) {
   bool outputs_ok = true;
   if (cl.out) {
     try {
+      tb::write_config(sim.scenario(), cl.max_cycles.value_or(0), *cl.out);  // as shadowsel's (docs/outputs.md)
       tb::write_outputs(sim, r, *cl.out);
     } catch (const std::exception& e) {
       std::cerr << argv[0] << ": --out: " << e.what() << "\n";

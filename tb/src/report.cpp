@@ -8,17 +8,79 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <map>
+#include <string_view>
 #include <stdexcept>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "shadowsel/driver/membership.h"
 #include "shadowsel/driver/msg.h"
+#include "shadowsel/firmware/agent.h"
 #include "shadowsel/hw/clock.h"
 #include "shadowsel/hw/frame.h"
+#include "shadowsel/tb/config.h"
 
 namespace shadowsel::tb {
 namespace {
+
+// Which CPUs liveness declared down, when (the first survivor's cycle), by whom and by
+// how many survivors; and which CPUs halted themselves (docs/faults.md, Liveness).
+// What the survivors did about the CPUs declared down (docs/faults.md, "What a failure
+// does to the survivors"): operations on the dead CPUs' objects by what they ended
+// with, select items woken, children reported killed, objects released at owners.
+std::string survivors(Simulation& sim) {
+  auto& st = sim.stats();
+  std::map<std::string, double> ended;
+  double woken = 0, children = 0, released = 0;
+  for (uint32_t i = 0; i < sim.cpus(); ++i) {
+    const std::string c = fmt::format("cpu.{}.", i);
+    for (const char* kind : {"pipe", "fifo", "socket", "tty"}) {
+      const std::string a = c + "agent." + kind + ".";
+      for (size_t r = 0; r < static_cast<size_t>(fw::OwnerDownResult::kCount); ++r) {
+        const char* name = fw::name(static_cast<fw::OwnerDownResult>(r));
+        if (std::string_view(name) != "none") ended[name] += st.value(a + "owner_down." + name);
+      }
+      woken += st.value(a + "waiters_woken_owner_down");
+      released += st.value(a + "holders_released");
+    }
+    if (sim.engine(i)) woken += st.value(c + "ne_driver.node_down_wakes");
+    if (sim.services(i).net) released += st.value(c + "net_io.sockets_released_cpu_down");
+    children += st.value(c + "posix.children_lost");
+  }
+  std::string by;
+  for (const auto& [name, n] : ended) {
+    if (n > 0) by += fmt::format("{}{} {:.0f}", by.empty() ? "" : ", ", name, n);
+  }
+  return fmt::format("survivors   operations ended: {}; select items woken {:.0f}; children killed with their CPU "
+                     "{:.0f}; objects released at their owners {:.0f}\n",
+                     by.empty() ? "none" : by, woken, children, released);
+}
+
+std::string declared_down(Simulation& sim) {
+  std::string out;
+  for (uint32_t d = 0; d < sim.cpus(); ++d) {
+    uint64_t first = 0;
+    uint32_t count = 0;
+    std::string by;
+    for (uint32_t i = 0; i < sim.cpus(); ++i) {
+      const drv::Membership& m = sim.kernel(i).membership();
+      if (i == d || m.up(d)) continue;
+      if (count++ == 0 || m.declared_at(d) < first) first = m.declared_at(d), by = m.declared_by(d);
+    }
+    if (count)
+      out += fmt::format("{}cpu {} declared down at cycle {} by {} CPU{} ({})", out.empty() ? "" : ", ", d, first,
+                         count, count == 1 ? "" : "s", by);
+  }
+  for (uint32_t i = 0; i < sim.cpus(); ++i) {
+    const fw::Liveness& l = sim.services(i).liveness;
+    if (!l.halt_reason().empty())
+      out += fmt::format("{}cpu {} halted itself at cycle {}: {}", out.empty() ? "" : ", ", i,
+                         l.counters().last_round_at, l.halt_reason());
+  }
+  return out;
+}
 
 // Writes `text` to `p` with every error checked, close() included (a full
 // disk may only tell at close).
@@ -78,18 +140,47 @@ std::string summary(Simulation& sim, const RunResult& r) {
         bus.lane_up(lane) ? "" : ", DOWN");
   }
   uint64_t retries = 0, seq_errors = 0;
+  uint64_t duplicates = 0;
   for (uint32_t i = 0; i < sim.cpus(); ++i) {
     retries += sim.platform().node(i).biu().counters().tx_retries;
     seq_errors += sim.platform().node(i).biu().counters().rx_seq_errors;
+    duplicates += sim.platform().node(i).biu().counters().rx_duplicates;
   }
-  out += fmt::format("retries     {} (receiver full), sequence errors {}\n", retries, seq_errors);
+  out += fmt::format("retries     {} (receiver full), sequence errors {}, copies of taken frames discarded {}\n",
+                     retries, seq_errors, duplicates);
+  const std::string down = declared_down(sim);
   if (const std::string f = sim.faults().summary(); !f.empty()) {
     uint64_t crc = 0, lost = 0;
     for (uint32_t i = 0; i < sim.cpus(); ++i) {
       crc += sim.platform().node(i).biu().counters().rx_check_errors;
       lost += sim.platform().node(i).biu().counters().rx_discarded_dead;
     }
-    out += fmt::format("faults      {}; CRC errors caught {}, frames lost at dead receivers {}\n", f, crc, lost);
+    out += fmt::format("faults      {}; CRC errors caught {}, frames lost at dead receivers {}{}\n", f, crc, lost,
+                       down.empty() ? "" : "; " + down);
+  } else if (!down.empty()) {
+    out += fmt::format("liveness    {}\n", down);
+  }
+  if (!down.empty()) out += survivors(sim);
+  if (s.network.io_backup_cpu) {
+    // The network I/O process pair (docs/faults.md, "Process pair"): checkpoints, and
+    // each takeover with what survived it.
+    auto& st = sim.stats();
+    double ckpts = 0, records = 0, moved = 0, reset = 0;
+    std::string takeovers;
+    for (uint32_t i = 0; i < sim.cpus(); ++i) {
+      const std::string p = fmt::format("cpu.{}.net_io.", i), q = fmt::format("cpu.{}.posix.", i);
+      ckpts += st.value(p + "checkpoints_sent");
+      records += st.value(p + "checkpoint_entries_sent");
+      moved += st.value(q + "sockets_moved");
+      reset += st.value(q + "shadows_reset");
+      if (st.value(p + "takeovers") > 0)
+        takeovers += fmt::format("{}cpu {} at cycle {:.0f} ({:.0f} sockets survived)", takeovers.empty() ? "" : ", ", i,
+                                 st.value(p + "takeover_at"), st.value(p + "sockets_survived"));
+    }
+    out += fmt::format("io pair     primary cpu {}, backup cpu {}; {:.0f} checkpoints ({:.0f} records); takeovers: {}; "
+                       "shadows moved {:.0f}, reset {:.0f}\n",
+                       s.network.io_cpus.front(), *s.network.io_backup_cpu, ckpts, records,
+                       takeovers.empty() ? "none" : takeovers, moved, reset);
   }
   if (sim.engine(0)) {
     hw::NotifyEngineCounters t;
@@ -222,6 +313,10 @@ void prepare_output_dir(const std::string& dir) {
   if (!closed) throw std::runtime_error(fmt::format("{}: cannot write: {}", dir, std::strerror(close_err)));
 }
 
+void write_config(const Scenario& s, uint64_t max_cycles, const std::string& dir) {
+  write_file(std::filesystem::path(dir) / "config.json", config_json(s, max_cycles).dump(2) + "\n");
+}
+
 std::vector<std::string> tty_outputs(Simulation& sim) {
   std::vector<std::string> out;
   if (const fw::TelnetIo* t = sim.telnet()) {
@@ -240,6 +335,7 @@ void write_outputs(Simulation& sim, const RunResult& r, const std::string& dir) 
   const auto& s = sim.scenario();
 
   nlohmann::ordered_json stats;
+  stats["schema_version"] = kStatsSchemaVersion;
   stats["scenario"] = {{"name", s.name},       {"cpus", s.machine.cpus},
                        {"seed", s.machine.seed}, {"notify", to_string(s.notify)},
                        {"workload", s.workload.kind}};

@@ -17,10 +17,12 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 
 #include "shadowsel/hw/clock.h"
@@ -75,6 +77,10 @@ constexpr IntRange kBusBackoffFlat{0, 1000000};
 constexpr IntRange kBusBackoffMax{1, 1'000'000'000'000};
 constexpr const char* kBackoffMaxBelowBase = "must be >= bus.retry_backoff_cycles";
 constexpr IntRange kDownAt{-1, kI64Max};
+// The engine's ALIVE_TIMEOUT register (32 bits) holds missed_periods x period_cycles
+// plus half a period: 20.5 x 10^8 fits.
+constexpr IntRange kLivenessPeriod{10'000, 100'000'000};
+constexpr IntRange kLivenessMissed{1, 20};
 
 std::string range_text(int64_t lo, int64_t hi) {
   if (hi == kI64Max) return fmt::format(">= {}", lo);
@@ -193,29 +199,132 @@ uint32_t line_of(const Lines& lines, std::string_view key) {
   return it == lines.end() ? 0 : it->second;
 }
 
-// One known key of a table: its name, and how to check and store its value
-// (the callback receives the value node and the key's dotted label).
+// One known key of a table: its name, how to check and store its value (the
+// callback receives the value node and the key's dotted label), and how to show
+// the value it holds (config.json). A [table] has `keys` and no show: it shows
+// as an object of its keys. One list per table serves the reader, config.json
+// and scenario_keys(), so a key cannot be read and left out of config.json.
 struct Key {
   std::string_view name;
   std::function<void(const toml::node&, const std::string&)> read;
+  // Empty only for the keys of one [[faults]] or [[tty.input]] entry, which
+  // show_faults and show_tty_input write.
+  std::function<nlohmann::ordered_json()> show = {};
+  const std::vector<Key>* keys = nullptr;
 };
+
+// Lines from kSetLine on stand for the --set options (a value given on the command
+// line has no line in the file): kSetLine + i is the i-th --set.
+constexpr uint32_t kSetLine = 0xF0000000u;
+// The values the keys hold, as an object laid out like the file.
+nlohmann::ordered_json show_keys(const std::vector<Key>& keys) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  for (const Key& k : keys) out[std::string(k.name)] = k.keys != nullptr ? show_keys(*k.keys) : k.show();
+  return out;
+}
+
+// [[tty.input]] and [[faults]] entries: the keys each entry gave (the others
+// do not apply to it), as the entry's reader in with_keys takes them.
+nlohmann::ordered_json show_tty_input(const std::vector<TtyInput>& input) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const TtyInput& in : input) {
+    nlohmann::ordered_json e = {{"line", in.line}};
+    if (in.after.empty()) {
+      e["at_cycle"] = in.at_cycle;
+    } else {
+      e["after"] = in.after;
+      e["delay_cycles"] = in.delay_cycles;
+    }
+    e["text"] = in.text;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+nlohmann::ordered_json show_faults(const std::vector<Fault>& faults) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const Fault& f : faults) {
+    nlohmann::ordered_json e = {{"kind", to_string(f.kind)}, {"at_cycle", f.at_cycle}};
+    if (f.needs_cpu()) e["cpu"] = f.cpu;
+    if (f.kind == FaultKind::kProcessKill) {
+      if (f.pid != 0) {
+        e["pid"] = f.pid;
+      } else {
+        e["process"] = f.process;
+      }
+    }
+    if (f.lane != 0) e["lane"] = std::string(1, f.lane);  // packet faults: absent for either lane
+    if (f.on_packets()) {
+      if (f.rate > 0) {
+        e["rate"] = f.rate;
+      } else {
+        e["count"] = f.count;
+      }
+    }
+    if (f.kind == FaultKind::kLaneFlap) {
+      e["until_cycle"] = f.until_cycle;
+      e["mean_up_cycles"] = f.mean_up_cycles;
+      e["mean_down_cycles"] = f.mean_down_cycles;
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+// Every key's dotted name, tables walked ("bus.width_bytes").
+void list_keys(const std::vector<Key>& keys, const std::string& prefix, std::vector<std::string>& out) {
+  for (const Key& k : keys) {
+    const std::string name = prefix + std::string(k.name);
+    if (k.keys != nullptr) {
+      list_keys(*k.keys, name + ".", out);
+    } else {
+      out.push_back(name);
+    }
+  }
+}
 
 class Reader {
  public:
-  explicit Reader(std::string file) : file_(std::move(file)) {}
+  explicit Reader(std::string file, std::vector<std::string> sets = {})
+      : file_(std::move(file)), sets_(std::move(sets)) {}
 
   [[noreturn]] void fail(uint32_t line, std::string_view what) const {
+    if (line >= kSetLine && line - kSetLine < sets_.size()) {
+      // "--set KEY: what", without repeating KEY when `what` starts with it.
+      const std::string& set = sets_[line - kSetLine];
+      const std::string_view key = std::string_view(set).substr(6);  // after "--set "
+      if (what.size() > key.size() + 2 && what.substr(0, key.size()) == key && what.substr(key.size(), 2) == ": ")
+        what.remove_prefix(key.size() + 2);
+      throw ScenarioError(fmt::format("{}: {}", set, what));
+    }
     if (line == 0) throw ScenarioError(fmt::format("{}: {}", file_, what));
     throw ScenarioError(fmt::format("{}:{}: {}", file_, line, what));
   }
 
   [[noreturn]] void fail(const toml::node& n, std::string_view label, std::string_view what) const {
-    fail(n.source().begin.line, fmt::format("{}: {}", label, what));
+    fail(line(n), fmt::format("{}: {}", label, what));
+  }
+
+  /// The node's line in the file, kSetLine + i for the i-th --set's value (and
+  /// what is inside it), 0 when unknown.
+  uint32_t line(const toml::node& n) const {
+    if (const auto& p = n.source().path; p && *p != file_) {
+      const auto it = std::find(sets_.begin(), sets_.end(), *p);
+      if (it != sets_.end()) return kSetLine + static_cast<uint32_t>(it - sets_.begin());
+    }
+    return n.source().begin.line;
   }
 
   std::string where(const toml::node& n) const {
-    const uint32_t line = n.source().begin.line;
-    return line == 0 ? file_ : fmt::format("{}:{}", file_, line);
+    const uint32_t l = line(n);
+    if (l >= kSetLine && l - kSetLine < sets_.size()) return sets_[l - kSetLine];
+    return l == 0 ? file_ : fmt::format("{}:{}", file_, l);
+  }
+
+  /// "WHERE: LABEL", or only "--set LABEL" when a --set gave it.
+  std::string where_key(const toml::node& n, std::string_view label) const {
+    const std::string w = where(n);
+    return w == fmt::format("--set {}", label) ? w : fmt::format("{}: {}", w, label);
   }
 
   [[noreturn]] void wrong_type(const toml::node& n, std::string_view label, std::string_view expected) const {
@@ -236,6 +345,12 @@ class Reader {
     if (const auto* i = n.as_integer()) return static_cast<double>(i->get());
     if (const auto* f = n.as_floating_point()) return f->get();
     wrong_type(n, label, "a number");
+  }
+
+  bool boolean(const toml::node& n, const std::string& label) const {
+    const auto* b = n.as_boolean();
+    if (b == nullptr) wrong_type(n, label, "a boolean");
+    return b->get();
   }
 
   std::string string(const toml::node& n, const std::string& label) const {
@@ -270,7 +385,7 @@ class Reader {
       auto known = std::find_if(keys.begin(), keys.end(), [&](const Key& key) { return key.name == k->str(); });
       if (known == keys.end()) unknown(*k, *v, section, label, keys);
       known->read(*v, label);
-      lines.emplace(std::string(k->str()), v->source().begin.line);
+      lines.emplace(std::string(k->str()), line(*v));
     }
     return lines;
   }
@@ -288,11 +403,11 @@ class Reader {
     if (best != nullptr)
       msg += section.empty() ? fmt::format("; did you mean '{}'?", best->name)
                              : fmt::format("; did you mean '{}.{}'?", section, best->name);
-    const uint32_t line = k.source().begin.line != 0 ? k.source().begin.line : v.source().begin.line;
-    fail(line, msg);
+    fail(k.source().begin.line != 0 ? k.source().begin.line : line(v), msg);
   }
 
   std::string file_;
+  std::vector<std::string> sets_;  // "--set KEY", the source path of each --set's value
 };
 
 template <typename T>
@@ -337,6 +452,8 @@ const char* to_string(FaultKind k) {
     case FaultKind::kCorruptPacket: return "corrupt_packet";
     case FaultKind::kDropPacket: return "drop_packet";
     case FaultKind::kEngineHang: return "engine_hang";
+    case FaultKind::kDropAck: return "drop_ack";
+    case FaultKind::kLaneFlap: return "lane_flap";
   }
   return "?";
 }
@@ -399,6 +516,9 @@ void validate_machine(const hw::MachineParams& m, const std::string& where) {
   if (b.x_down_at_cycle == 0 && b.y_down_at_cycle == 0)
     throw ScenarioError(where.empty() ? std::string(kLanesBothDown) : fmt::format("{}: {}", where, kLanesBothDown));
 
+  check_unsigned(where, "liveness.period_cycles", m.liveness.period_cycles, kLivenessPeriod);
+  check_unsigned(where, "liveness.missed_periods", m.liveness.missed_periods, kLivenessMissed);
+
   const hw::CostTable& c = m.costs;
   for (const auto& [key, v] : {std::pair{"costs.syscall_entry", c.syscall_entry},
                                std::pair{"costs.context_switch", c.context_switch},
@@ -409,9 +529,81 @@ void validate_machine(const hw::MachineParams& m, const std::string& where) {
     check_unsigned(where, key, v, {0, kMaxCostCycles});
 }
 
+namespace {
+
+// A bare word typed for a string key (--set notify=rtl): a letter, then letters,
+// digits and _ . : / + -. Anything else must be a TOML value.
+bool bare_word(std::string_view v) {
+  if (v.empty() || !std::isalpha(static_cast<unsigned char>(v.front()))) return false;
+  return std::all_of(v.begin(), v.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("_.:/+-", c) != nullptr;
+  });
+}
+
+// Puts each --set value into the parsed file at its dotted key, replacing what
+// the file had there; the values keep "--set KEY" as their source, so that the
+// reader's checks name the option (Reader::line). Only the form is checked here.
+void apply_settings(toml::table& root, const std::vector<Setting>& sets) {
+  for (const Setting& set : sets) {
+    const std::string name = "--set " + printable(set.key);
+    auto bad = [&](std::string_view what) { throw ScenarioError(fmt::format("{}: {}", name, what)); };
+    std::vector<std::string> parts;
+    for (std::string_view k = set.key;;) {
+      const size_t dot = k.find('.');
+      parts.emplace_back(k.substr(0, dot));
+      if (dot == std::string_view::npos) break;
+      k.remove_prefix(dot + 1);
+    }
+    const bool key_ok = parts.size() <= 4 && std::all_of(parts.begin(), parts.end(), [](const std::string& p) {
+      return !p.empty() && std::all_of(p.begin(), p.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+      });
+    });
+    if (!key_ok) bad("KEY must be a scenario key, dotted for a key in a table (bus.width_bytes)");
+    if (set.value.size() > kMaxFileBytes) bad(fmt::format("value larger than {} bytes", kMaxFileBytes));
+    const std::string text = "v = " + set.value;
+    toml::table doc;
+    std::string problem;
+    if (const Precheck p = precheck_scenario(text); p.line != 0) {
+      problem = p.what;
+    } else {
+      try {
+        doc = toml::parse(text, std::string_view(name));
+        if (doc.size() != 1 || !doc.contains("v")) problem = "more than one value";
+      } catch (const toml::parse_error& e) {
+        problem = printable(e.description(), kMaxParserMessage);
+      }
+    }
+    if (!problem.empty()) {
+      if (!bare_word(set.value))
+        bad(fmt::format("VALUE '{}' is not a TOML value (a number, true/false, \"text\", [list]): {}",
+                        printable(set.value), problem));
+      doc = toml::parse(fmt::format("v = \"{}\"", set.value), std::string_view(name));
+    }
+    toml::table* t = &root;
+    for (size_t i = 0; i + 1 < parts.size(); ++i) {
+      toml::node* n = t->get(parts[i]);
+      if (n == nullptr) n = &t->insert_or_assign(parts[i], toml::table{}).first->second;
+      if (!n->is_table())
+        bad(fmt::format("{} is {} in the scenario, not a table", fmt::join(parts.begin(), parts.begin() + i + 1, "."),
+                        type_name(n->type())));
+      t = n->as_table();
+    }
+    doc.get("v")->visit([&](auto& v) { t->insert_or_assign(parts.back(), std::move(v)); });
+  }
+}
+
+Scenario with_keys(Scenario s, const std::string& path, const toml::table* root, nlohmann::ordered_json* shown,
+                   std::vector<std::string>* names, const std::vector<std::string>& set_names = {});
+}  // namespace
+
 Scenario load_scenario(const std::string& path) { return load_scenario_text(read_scenario_file(path), path); }
 
-Scenario load_scenario_text(std::string_view text, const std::string& path) {
+Scenario load_scenario_set(const std::string& path, const std::vector<Setting>& sets) {
+  return load_scenario_text(read_scenario_file(path), path, sets);
+}
+
+Scenario load_scenario_text(std::string_view text, const std::string& path, const std::vector<Setting>& sets) {
   if (text.size() > kMaxFileBytes)
     throw ScenarioError(
         fmt::format("{}: larger than {} bytes, not a scenario (docs/scenarios.md, Limits)", path, kMaxFileBytes));
@@ -423,42 +615,73 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
     Reader(path).fail(e.source().begin.line, printable(e.description(), kMaxParserMessage));
   }
 
+  apply_settings(root, sets);
+  std::vector<std::string> set_names;
+  for (const Setting& set : sets) set_names.push_back("--set " + printable(set.key));
+
   Scenario s;
   s.source = path;
+  return with_keys(std::move(s), path, &root, nullptr, nullptr, set_names);
+}
+
+nlohmann::ordered_json scenario_json(const Scenario& s) {
+  nlohmann::ordered_json out;
+  with_keys(s, s.source, nullptr, &out, nullptr);
+  return out;
+}
+
+std::vector<std::string> scenario_keys() {
+  std::vector<std::string> out;
+  with_keys(Scenario{}, "", nullptr, nullptr, &out);
+  return out;
+}
+
+namespace {
+
+// The reader's key tables, bound to `s`. With `root`: reads the file into `s`
+// and checks it whole; with `shown`: writes the values `s` holds; with `names`:
+// lists the keys.
+Scenario with_keys(Scenario s, const std::string& path, const toml::table* root, nlohmann::ordered_json* shown,
+                   std::vector<std::string>* names, const std::vector<std::string>& set_names) {
   hw::MachineParams& m = s.machine;
   hw::BusParams& b = m.bus;
   hw::CostTable& c = m.costs;  // starts as CostTable::defaults(); given keys override
   WorkloadParams& w = s.workload;
-  const Reader r(path);
+  const Reader r(path, set_names);
   using N = const toml::node&;
   using L = const std::string&;
+  // A key holding an integer field, checked against `range` (most keys).
+  auto int_key = [&](std::string_view name, auto& field, IntRange range) {
+    using T = std::remove_reference_t<decltype(field)>;
+    return Key{name, [&r, &field, range](N n, L l) { field = narrow<T>(r.integer(n, l, range)); },
+               [&field] { return field; }};
+  };
 
   const std::vector<Key> bus_keys = {
-      {"width_bytes", [&](N n, L l) { b.width_bytes = narrow<uint32_t>(r.integer(n, l, kBusWidth)); }},
-      {"arb_cycles", [&](N n, L l) { b.arb_cycles = narrow<uint32_t>(r.integer(n, l, kBusArb)); }},
-      {"max_payload_bytes",
-       [&](N n, L l) { b.max_payload_bytes = narrow<uint32_t>(r.integer(n, l, kBusPayload)); }},
-      {"rx_buffer_packets",
-       [&](N n, L l) { b.rx_buffer_packets = narrow<uint32_t>(r.integer(n, l, kBusRx)); }},
-      {"tx_window_packets",
-       [&](N n, L l) { b.tx_window_packets = narrow<uint32_t>(r.integer(n, l, kBusTx)); }},
-      {"retry_backoff_cycles",
-       [&](N n, L l) { b.retry_backoff_cycles = narrow<uint32_t>(r.integer(n, l, kBusBackoff)); }},
-      {"retry_backoff_flat",
-       [&](N n, L l) { b.retry_backoff_flat = narrow<uint32_t>(r.integer(n, l, kBusBackoffFlat)); }},
-      {"retry_backoff_max_cycles",
-       [&](N n, L l) { b.retry_backoff_max_cycles = narrow<uint64_t>(r.integer(n, l, kBusBackoffMax)); }},
-      {"x_down_at_cycle", [&](N n, L l) { b.x_down_at_cycle = r.integer(n, l, kDownAt); }},
-      {"y_down_at_cycle", [&](N n, L l) { b.y_down_at_cycle = r.integer(n, l, kDownAt); }},
+      int_key("width_bytes", b.width_bytes, kBusWidth),
+      int_key("arb_cycles", b.arb_cycles, kBusArb),
+      int_key("max_payload_bytes", b.max_payload_bytes, kBusPayload),
+      int_key("rx_buffer_packets", b.rx_buffer_packets, kBusRx),
+      int_key("tx_window_packets", b.tx_window_packets, kBusTx),
+      int_key("retry_backoff_cycles", b.retry_backoff_cycles, kBusBackoff),
+      int_key("retry_backoff_flat", b.retry_backoff_flat, kBusBackoffFlat),
+      int_key("retry_backoff_max_cycles", b.retry_backoff_max_cycles, kBusBackoffMax),
+      int_key("x_down_at_cycle", b.x_down_at_cycle, kDownAt),
+      int_key("y_down_at_cycle", b.y_down_at_cycle, kDownAt),
   };
 
-  auto cost = [&](uint32_t& field) {
-    return [&r, &field](N n, L l) { field = narrow<uint32_t>(r.integer(n, l, {0, kMaxCostCycles})); };
+  hw::LivenessParams& lv = m.liveness;
+  const std::vector<Key> liveness_keys = {
+      {"enabled", [&](N n, L l) { lv.enabled = r.boolean(n, l); }, [&] { return lv.enabled; }},
+      int_key("period_cycles", lv.period_cycles, kLivenessPeriod),
+      int_key("missed_periods", lv.missed_periods, kLivenessMissed),
   };
+
+  auto cost = [&](std::string_view name, uint32_t& field) { return int_key(name, field, {0, kMaxCostCycles}); };
   const std::vector<Key> cost_keys = {
-      {"syscall_entry", cost(c.syscall_entry)}, {"context_switch", cost(c.context_switch)},
-      {"wakeup", cost(c.wakeup)},               {"copy_per_kib", cost(c.copy_per_kib)},
-      {"irq_entry", cost(c.irq_entry)},         {"fd_check", cost(c.fd_check)},
+      cost("syscall_entry", c.syscall_entry), cost("context_switch", c.context_switch),
+      cost("wakeup", c.wakeup),               cost("copy_per_kib", c.copy_per_kib),
+      cost("irq_entry", c.irq_entry),         cost("fd_check", c.fd_check),
   };
 
   Lines workload_lines;  // kept for the dedup period check, which needs [costs] and [bus] too
@@ -473,30 +696,29 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
                   fmt::format("must be ring, saturate, idle_gap, dedup, pipeline, socket_server, net_server, net_echo "
                               "or tty_echo, got '{}'",
                               printable(w.kind)));
-       }},
-      {"messages", [&](N n, L l) { w.messages = narrow<uint32_t>(r.integer(n, l, {0, kMaxMessages})); }},
-      {"bytes", [&](N n, L l) { w.bytes = narrow<uint32_t>(r.integer(n, l, {0, kMaxMessageBytes})); }},
-      {"bytes_max", [&](N n, L l) { w.bytes_max = narrow<uint32_t>(r.integer(n, l, {0, kMaxMessageBytes})); }},
-      {"reply_bytes",
-       [&](N n, L l) { w.reply_bytes = narrow<uint32_t>(r.integer(n, l, {0, kMaxMessageBytes})); }},
-      {"think_cycles", [&](N n, L l) { w.think_cycles = narrow<uint64_t>(r.integer(n, l, {0, kMaxGapCycles})); }},
-      {"think_jitter_cycles",
-       [&](N n, L l) { w.think_jitter_cycles = narrow<uint64_t>(r.integer(n, l, {0, kMaxGapCycles})); }},
-      {"gap_cycles", [&](N n, L l) { w.gap_cycles = narrow<uint64_t>(r.integer(n, l, {0, kMaxGapCycles})); }},
-      {"waiters", [&](N n, L l) { w.waiters = narrow<uint32_t>(r.integer(n, l, {1, 1000})); }},
-      {"rounds", [&](N n, L l) { w.rounds = narrow<uint32_t>(r.integer(n, l, {1, 1000000})); }},
-      {"period_cycles",
-       [&](N n, L l) { w.period_cycles = narrow<uint64_t>(r.integer(n, l, {1000, kMaxGapCycles})); }},
-      {"owner_cpu", [&](N n, L l) { w.owner_cpu = narrow<uint32_t>(r.integer(n, l, {0, hw::kMaxCpus - 1})); }},
-      {"waiter_cpu", [&](N n, L l) { w.waiter_cpu = narrow<uint32_t>(r.integer(n, l, {0, hw::kMaxCpus - 1})); }},
-      {"inputs", [&](N n, L l) { w.inputs = narrow<uint32_t>(r.integer(n, l, {1, 64})); }},
-      {"readers", [&](N n, L l) { w.readers = narrow<uint32_t>(r.integer(n, l, {1, hw::kMaxCpus - 1})); }},
-      {"clients", [&](N n, L l) { w.clients = narrow<uint32_t>(r.integer(n, l, {1, kMaxSocketClients})); }},
+       },
+       [&] { return w.kind; }},
+      int_key("messages", w.messages, {0, kMaxMessages}),
+      int_key("bytes", w.bytes, {0, kMaxMessageBytes}),
+      int_key("bytes_max", w.bytes_max, {0, kMaxMessageBytes}),
+      int_key("reply_bytes", w.reply_bytes, {0, kMaxMessageBytes}),
+      int_key("think_cycles", w.think_cycles, {0, kMaxGapCycles}),
+      int_key("think_jitter_cycles", w.think_jitter_cycles, {0, kMaxGapCycles}),
+      int_key("gap_cycles", w.gap_cycles, {0, kMaxGapCycles}),
+      int_key("waiters", w.waiters, {1, 1000}),
+      int_key("rounds", w.rounds, {1, 1000000}),
+      int_key("period_cycles", w.period_cycles, {1000, kMaxGapCycles}),
+      int_key("owner_cpu", w.owner_cpu, {0, hw::kMaxCpus - 1}),
+      int_key("waiter_cpu", w.waiter_cpu, {0, hw::kMaxCpus - 1}),
+      int_key("inputs", w.inputs, {1, 64}),
+      int_key("readers", w.readers, {1, hw::kMaxCpus - 1}),
+      int_key("clients", w.clients, {1, kMaxSocketClients}),
   };
 
   // [network]: the CPUs with a network port, each running a network I/O process.
   // Their line is kept: whether each is below `cpus` is known after the whole file.
   std::vector<uint32_t> io_cpu_lines;
+  uint32_t io_backup_line = 0;
   const std::vector<Key> network_keys = {
       {"io_cpus",
        [&](N n, L l) {
@@ -513,36 +735,44 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
            if (dup != cpus.end())
              r.fail(e, label, fmt::format("CPU {} is listed twice (also {}[{}])", c, l, dup - cpus.begin()));
            cpus.push_back(c);
-           io_cpu_lines.push_back(e.source().begin.line != 0 ? e.source().begin.line : n.source().begin.line);
+           io_cpu_lines.push_back(r.line(e) != 0 ? r.line(e) : r.line(n));
          }
          s.network.io_cpus = std::move(cpus);
          s.network.io_cpus_where = r.where(n);
+       },
+       [&] { return s.network.io_cpus; }},
+      {"io_backup_cpu",
+       [&](N n, L l) {
+         s.network.io_backup_cpu = narrow<uint32_t>(r.integer(n, l, {0, hw::kMaxCpus - 1}));
+         io_backup_line = r.line(n);
+         s.network.io_backup_cpu_where = r.where(n);
+       },
+       [&] {
+         return s.network.io_backup_cpu ? nlohmann::ordered_json(*s.network.io_backup_cpu) : nullptr;
        }},
-      {"link_mbit_per_s",
-       [&](N n, L l) { s.network.link_mbit_per_s = narrow<uint64_t>(r.integer(n, l, {1, 1000000})); }},
-      {"link_latency_ns",
-       [&](N n, L l) { s.network.link_latency_ns = narrow<uint64_t>(r.integer(n, l, {0, 1000000000})); }},
+      int_key("link_mbit_per_s", s.network.link_mbit_per_s, {1, 1000000}),
+      int_key("link_latency_ns", s.network.link_latency_ns, {0, 1000000000}),
   };
 
   // [hosts]: the remote hosts of the testbench network (docs/network.md).
   HostParams& h = s.hosts;
   Lines host_lines;
   const std::vector<Key> host_keys = {
-      {"count", [&](N n, L l) { h.count = narrow<uint32_t>(r.integer(n, l, {0, kMaxHosts})); }},
+      int_key("count", h.count, {0, kMaxHosts}),
       {"protocol",
        [&](N n, L l) {
          h.protocol = r.string(n, l);
          if (h.protocol != "tcp" && h.protocol != "udp")
            r.fail(n, l, fmt::format("must be tcp or udp, got '{}'", printable(h.protocol)));
-       }},
-      {"port", [&](N n, L l) { h.port = narrow<uint32_t>(r.integer(n, l, {1, 65535})); }},
-      {"messages", [&](N n, L l) { h.messages = narrow<uint32_t>(r.integer(n, l, {1, kMaxMessages})); }},
-      {"bytes", [&](N n, L l) { h.bytes = narrow<uint32_t>(r.integer(n, l, {1, kMaxSocketBytes})); }},
-      {"bytes_max", [&](N n, L l) { h.bytes_max = narrow<uint32_t>(r.integer(n, l, {0, kMaxSocketBytes})); }},
-      {"interval_cycles",
-       [&](N n, L l) { h.interval_cycles = narrow<uint64_t>(r.integer(n, l, {0, kMaxGapCycles})); }},
-      {"outstanding", [&](N n, L l) { h.outstanding = narrow<uint32_t>(r.integer(n, l, {1, 1000000})); }},
-      {"start_cycles", [&](N n, L l) { h.start_cycles = narrow<uint64_t>(r.integer(n, l, {0, kMaxGapCycles})); }},
+       },
+       [&] { return h.protocol; }},
+      int_key("port", h.port, {1, 65535}),
+      int_key("messages", h.messages, {1, kMaxMessages}),
+      int_key("bytes", h.bytes, {1, kMaxSocketBytes}),
+      int_key("bytes_max", h.bytes_max, {0, kMaxSocketBytes}),
+      int_key("interval_cycles", h.interval_cycles, {0, kMaxGapCycles}),
+      int_key("outstanding", h.outstanding, {1, 1000000}),
+      int_key("start_cycles", h.start_cycles, {0, kMaxGapCycles}),
   };
 
   // [tty]: the telnet I/O process's lines and what their terminals type. Whether each
@@ -553,8 +783,9 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
       {"lines",
        [&](N n, L l) {
          s.tty.lines = narrow<uint32_t>(r.integer(n, l, {0, kMaxTtyLines}));
-         tty_lines_line = n.source().begin.line;
-       }},
+         tty_lines_line = r.line(n);
+       },
+       [&] { return s.tty.lines; }},
       {"input",
        [&](N n, L l) {
          const auto* a = n.as_array();
@@ -572,7 +803,7 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
                 [&](N v, L vl) {
                   in.line = narrow<uint32_t>(r.integer(v, vl, {0, kMaxTtyLines - 1}));
                   has_line = true;
-                  line_key = v.source().begin.line;
+                  line_key = r.line(v);
                 }},
                {"at_cycle",
                 [&](N v, L vl) {
@@ -598,7 +829,7 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
                 }},
            };
            r.walk(r.table(e, label), label, input_keys);
-           const uint32_t line = e.source().begin.line != 0 ? e.source().begin.line : n.source().begin.line;
+           const uint32_t line = r.line(e) != 0 ? r.line(e) : r.line(n);
            if (has_at && has_after)
              r.fail(line, fmt::format("{}: at_cycle and after both given: an input is typed at a cycle or after "
                                       "some output, not both",
@@ -615,7 +846,8 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
            s.tty.input.push_back(std::move(in));
            tty_input_lines.push_back(line_key != 0 ? line_key : line);
          }
-       }},
+       },
+       [&] { return show_tty_input(s.tty.input); }},
   };
 
   // [[faults]]: the fault injector's schedule (docs/faults.md). Which keys a kind
@@ -631,20 +863,29 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
          for (size_t i = 0; i < a->size(); ++i) {
            const toml::node& e = *a->get(i);
            const std::string label = fmt::format("{}[{}]", l, i);
-           const uint32_t line = e.source().begin.line != 0 ? e.source().begin.line : n.source().begin.line;
+           const uint32_t line = r.line(e) != 0 ? r.line(e) : r.line(n);
            Fault f;
-           f.where = fmt::format("{}:{}", path, line);
+           f.where = r.where(e.source().begin.line != 0 ? e : n);
            bool has_kind = false, has_at = false, has_cpu = false, has_process = false, has_pid = false,
-                has_lane = false, has_count = false, has_rate = false;
+                has_lane = false, has_count = false, has_rate = false, has_until = false, has_mean_up = false,
+                has_mean_down = false;
            std::map<std::string, uint32_t> key_line;
+           // lane_flap's keys: cycles, lo..10^15.
+           auto flap_key = [&](const char* key, uint64_t& out, bool& given, int64_t lo) {
+             return Key{key, [&, key, lo](N v, L vl) {
+                          out = narrow<uint64_t>(r.integer(v, vl, {lo, kMaxGapCycles}));
+                          given = true;
+                          key_line[key] = r.line(v);
+                        }};
+           };
            const std::vector<Key> keys = {
                {"kind",
                 [&](N v, L vl) {
                   const std::string k = r.string(v, vl);
                   if (!parse_fault_kind(k, f.kind))
                     r.fail(v, vl,
-                           fmt::format("must be cpu_halt, process_kill, lane_down, lane_up, corrupt_packet, "
-                                       "drop_packet or engine_hang, got '{}'",
+                           fmt::format("must be cpu_halt, process_kill, lane_down, lane_up, lane_flap, "
+                                       "corrupt_packet, drop_packet, drop_ack or engine_hang, got '{}'",
                                        printable(k)));
                   has_kind = true;
                 }},
@@ -657,20 +898,20 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
                 [&](N v, L vl) {
                   f.cpu = narrow<uint32_t>(r.integer(v, vl, {0, hw::kMaxCpus - 1}));
                   has_cpu = true;
-                  key_line["cpu"] = v.source().begin.line;
+                  key_line["cpu"] = r.line(v);
                 }},
                {"process",
                 [&](N v, L vl) {
                   f.process = r.string(v, vl);
                   if (f.process.empty()) r.fail(v, vl, "must not be empty");
                   has_process = true;
-                  key_line["process"] = v.source().begin.line;
+                  key_line["process"] = r.line(v);
                 }},
                {"pid",
                 [&](N v, L vl) {
                   f.pid = narrow<uint32_t>(r.integer(v, vl, {16, 65535}));
                   has_pid = true;
-                  key_line["pid"] = v.source().begin.line;
+                  key_line["pid"] = r.line(v);
                 }},
                {"lane",
                 [&](N v, L vl) {
@@ -678,13 +919,13 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
                   if (ln != "X" && ln != "Y") r.fail(v, vl, fmt::format("must be X or Y, got '{}'", printable(ln)));
                   f.lane = ln[0];
                   has_lane = true;
-                  key_line["lane"] = v.source().begin.line;
+                  key_line["lane"] = r.line(v);
                 }},
                {"count",
                 [&](N v, L vl) {
                   f.count = narrow<uint64_t>(r.integer(v, vl, {1, 1000000000}));
                   has_count = true;
-                  key_line["count"] = v.source().begin.line;
+                  key_line["count"] = r.line(v);
                 }},
                {"rate",
                 [&](N v, L vl) {
@@ -692,8 +933,11 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
                   if (!(f.rate > 0 && f.rate <= 1))
                     r.fail(v, vl, fmt::format("must be above 0 and at most 1, got {}", f.rate));
                   has_rate = true;
-                  key_line["rate"] = v.source().begin.line;
+                  key_line["rate"] = r.line(v);
                 }},
+               flap_key("until_cycle", f.until_cycle, has_until, 0),
+               flap_key("mean_up_cycles", f.mean_up_cycles, has_mean_up, 1),
+               flap_key("mean_down_cycles", f.mean_down_cycles, has_mean_down, 1),
            };
            r.walk(r.table(e, label), label, keys);
            if (!has_kind) r.fail(line, fmt::format("{}: missing key 'kind'", label));
@@ -714,7 +958,20 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
              not_for(has_process, "process");
              not_for(has_pid, "pid");
            }
-           if (f.kind == FaultKind::kLaneDown || f.kind == FaultKind::kLaneUp) {
+           if (f.kind == FaultKind::kLaneFlap) {
+             for (const auto& [given, key] : {std::pair{has_until, "until_cycle"}, std::pair{has_mean_up, "mean_up_cycles"},
+                                              std::pair{has_mean_down, "mean_down_cycles"}}) {
+               if (!given) r.fail(line, fmt::format("{}: missing key '{}' (lane_flap needs it)", label, key));
+             }
+             if (f.until_cycle <= f.at_cycle)
+               r.fail(key_line["until_cycle"], fmt::format("{}.until_cycle: must be after at_cycle ({}), got {}", label,
+                                                           f.at_cycle, f.until_cycle));
+           } else {
+             not_for(has_until, "until_cycle");
+             not_for(has_mean_up, "mean_up_cycles");
+             not_for(has_mean_down, "mean_down_cycles");
+           }
+           if (f.kind == FaultKind::kLaneDown || f.kind == FaultKind::kLaneUp || f.kind == FaultKind::kLaneFlap) {
              if (!has_lane) r.fail(line, fmt::format("{}: missing key 'lane' ({} needs X or Y)", label, kind));
            } else if (!f.on_packets()) {
              not_for(has_lane, "lane");
@@ -731,29 +988,31 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
            fault_cpu_lines.push_back(has_cpu ? key_line["cpu"] : line);
            s.faults.push_back(std::move(f));
          }
-       }},
+       },
+       [&] { return show_faults(s.faults); }},
   };
 
   std::vector<Key> top_keys = {
-      {"name", [&](N n, L l) { s.name = r.string(n, l); }},
-      {"cpus", [&](N n, L l) { m.cpus = narrow<uint32_t>(r.integer(n, l, {hw::kMinCpus, hw::kMaxCpus})); }},
-      {"seed", [&](N n, L l) { m.seed = narrow<uint64_t>(r.integer(n, l, {0, kI64Max})); }},
+      {"name", [&](N n, L l) { s.name = r.string(n, l); }, [&] { return s.name; }},
+      int_key("cpus", m.cpus, {hw::kMinCpus, hw::kMaxCpus}),
+      int_key("seed", m.seed, {0, kI64Max}),
       {"freq_mhz",
        [&](N n, L l) {
          m.freq_mhz = r.number(n, l);
          if (!freq_ok(m.freq_mhz)) r.fail(n, l, freq_problem(m.freq_mhz));
-       }},
+       },
+       [&] { return m.freq_mhz; }},
       {"memory_kib",
-       [&](N n, L l) { m.memory_bytes = narrow<uint64_t>(r.integer(n, l, {kMinMemoryKib, kMaxMemoryKib})) * 1024; }},
-      {"process_stack_kib",
-       [&](N n, L l) { m.process_stack_kib = narrow<uint32_t>(r.integer(n, l, {kMinStackKib, kMaxStackKib})); }},
-      {"timeslice_cycles",
-       [&](N n, L l) { m.timeslice_cycles = narrow<uint64_t>(r.integer(n, l, {0, kMaxTimeslice})); }},
+       [&](N n, L l) { m.memory_bytes = narrow<uint64_t>(r.integer(n, l, {kMinMemoryKib, kMaxMemoryKib})) * 1024; },
+       [&] { return m.memory_bytes / 1024; }},
+      int_key("process_stack_kib", m.process_stack_kib, {kMinStackKib, kMaxStackKib}),
+      int_key("timeslice_cycles", m.timeslice_cycles, {0, kMaxTimeslice}),
       {"notify",
        [&](N n, L l) {
-         s.notify = parse_notify_path(r.string(n, l), fmt::format("{}: {}", r.where(n), l));
+         s.notify = parse_notify_path(r.string(n, l), r.where_key(n, l));
          s.notify_where = fmt::format("{}: {} = \"{}\"", r.where(n), l, to_string(s.notify));
-       }},
+       },
+       [&] { return to_string(s.notify); }},
       {"bus",
        [&](N n, L l) {
          const Lines lines = r.walk(r.table(n, l), "bus", bus_keys);
@@ -766,9 +1025,11 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
                   fmt::format("bus.retry_backoff_max_cycles: {} ({}), got {}", kBackoffMaxBelowBase,
                               b.retry_backoff_cycles, b.retry_backoff_max_cycles));
          }
-       }},
-      {"costs", [&](N n, L l) { r.walk(r.table(n, l), "costs", cost_keys); }},
-      {"network", [&](N n, L l) { r.walk(r.table(n, l), "network", network_keys); }},
+       },
+       nullptr, &bus_keys},
+      {"costs", [&](N n, L l) { r.walk(r.table(n, l), "costs", cost_keys); }, nullptr, &cost_keys},
+      {"liveness", [&](N n, L l) { r.walk(r.table(n, l), "liveness", liveness_keys); }, nullptr, &liveness_keys},
+      {"network", [&](N n, L l) { r.walk(r.table(n, l), "network", network_keys); }, nullptr, &network_keys},
       {"hosts",
        [&](N n, L l) {
          host_lines = r.walk(r.table(n, l), "hosts", host_keys);
@@ -798,8 +1059,9 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
                               given != 0 ? "interval_cycles" : "start_cycles", hw::kLastCycle, h.start_cycles,
                               h.messages, h.interval_cycles));
          }
-       }},
-      {"tty", [&](N n, L l) { r.walk(r.table(n, l), "tty", tty_keys); }},
+       },
+       nullptr, &host_keys},
+      {"tty", [&](N n, L l) { r.walk(r.table(n, l), "tty", tty_keys); }, nullptr, &tty_keys},
       {"workload",
        [&](N n, L l) {
          const Lines lines = r.walk(r.table(n, l), "workload", workload_keys);
@@ -845,11 +1107,15 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
              r.fail(line_of(lines, key),
                     fmt::format("workload.{}: must be below cpus ({}), got {}", key, m.cpus, v));
          }
-       }},
+       },
+       nullptr, &workload_keys},
   };
   top_keys.push_back(fault_top.front());
 
-  r.walk(root, "", top_keys);
+  if (shown != nullptr) *shown = show_keys(top_keys);
+  if (names != nullptr) list_keys(top_keys, "", *names);
+  if (root == nullptr) return s;
+  r.walk(*root, "", top_keys);
   // After the whole file: `cpus` may come after [network] (a dotted key).
   for (size_t i = 0; i < s.faults.size(); ++i) {
     const Fault& f = s.faults[i];
@@ -860,6 +1126,16 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
     if (s.network.io_cpus[i] >= m.cpus)
       r.fail(io_cpu_lines.at(i), fmt::format("network.io_cpus[{}]: must be below cpus ({}), got {}", i, m.cpus,
                                              s.network.io_cpus[i]));
+  }
+  if (const auto b = s.network.io_backup_cpu) {
+    if (*b >= m.cpus)
+      r.fail(io_backup_line, fmt::format("network.io_backup_cpu: must be below cpus ({}), got {}", m.cpus, *b));
+    const auto& io = s.network.io_cpus;
+    if (std::find(io.begin(), io.end(), *b) != io.end())
+      r.fail(io_backup_line,
+             fmt::format("network.io_backup_cpu: must not be an I/O CPU (network.io_cpus = {}): the backup's CPU "
+                         "shares the first I/O CPU's port, got {}",
+                         fmt::join(io, ", "), *b));
   }
   if (w.kind == "net_server" || w.kind == "net_echo") {
     if (h.count == 0 && line_of(host_lines, "count") != 0)
@@ -967,6 +1243,8 @@ Scenario load_scenario_text(std::string_view text, const std::string& path) {
   validate_machine(m, path);
   return s;
 }
+
+}  // namespace
 
 uint64_t dedup_min_period(uint32_t waiters, const hw::MachineParams& m) {
   // A write must reach every waiter before the drain a quarter period later.

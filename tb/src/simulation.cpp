@@ -3,9 +3,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <optional>
 #include <utility>
 #include <vector>
 
+#include "shadowsel/driver/membership.h"
 #include "shadowsel/driver/msg.h"
 #include "shadowsel/hw/time.h"
 #include "shadowsel/sim/failure.h"
@@ -15,17 +18,20 @@ namespace {
 std::string g_failure;  // first error reported by simulated code
 }  // namespace
 
-hw::CoreFactory notify_cores(NotifyPath p) {
-  const ne::Params params;  // the table sizes of ne.yaml, as built into the RTL
+hw::CoreFactory notify_cores(NotifyPath p, bool waves) {
+  ne::Params params;  // the table sizes of ne.yaml, as built into the RTL
+  params.traced = waves;
   switch (p) {
     case NotifyPath::kSw:
       return {};
     case NotifyPath::kModel:
       return [params](uint32_t) { return ne::make_twin(params); };
     case NotifyPath::kRtl:
-      return [params](uint32_t) { return ne::make_rtl(params); };
+      return [params](uint32_t cpu) { return ne::make_rtl(params, "cpu" + std::to_string(cpu)); };
     case NotifyPath::kLockstep:
-      return [params](uint32_t) { return ne::make_lockstep(ne::make_rtl(params), ne::make_twin(params)); };
+      return [params](uint32_t cpu) {
+        return ne::make_lockstep(ne::make_rtl(params, "cpu" + std::to_string(cpu)), ne::make_twin(params));
+      };
   }
   return {};
 }
@@ -48,6 +54,9 @@ Simulation::Simulation(const Scenario& s, const hw::CoreFactory& cores)
   }
   // Each I/O CPU carries a network port; hosts, if any, are on the first one's link.
   for (uint32_t cpu : s_.network.io_cpus) platform_->node(cpu).add_net_port();
+  // A process pair: the first I/O CPU's controller is dual-ported to the backup's CPU.
+  const auto backup = s_.network.io_backup_cpu;
+  if (backup) platform_->node(*backup).share_net_port(*platform_->node(s_.network.io_cpus.front()).net_port());
   if (s_.hosts.count > 0) {
     const HostService service = s_.workload.kind == "net_echo" ? HostService::kEcho : HostService::kInverted;
     network_ = std::make_unique<Network>(
@@ -68,7 +77,10 @@ Simulation::Simulation(const Scenario& s, const hw::CoreFactory& cores)
     posix_.push_back(std::make_unique<drv::PosixKernel>(*k, fs_));
     const uint32_t cpu = static_cast<uint32_t>(posix_.size() - 1);
     posix_.back()->set_network_io_cpu(s_.network.io_cpus.front());
-    const bool io = std::find(s_.network.io_cpus.begin(), s_.network.io_cpus.end(), cpu) != s_.network.io_cpus.end();
+    posix_.back()->set_network_io_backup(backup);
+    // With a process pair every CPU can be asked to run the backup (or become the
+    // primary), so every CPU runs a network I/O process, idle until then.
+    const bool io = backup || std::find(s_.network.io_cpus.begin(), s_.network.io_cpus.end(), cpu) != s_.network.io_cpus.end();
     const uint32_t tty_lines = cpu == s_.network.io_cpus.front() ? s_.tty.lines : 0;
     services_.push_back(std::make_unique<fw::CpuServices>(*posix_.back(), io, tty_lines));
     // The terminal model: what each line's terminal types, and when (docs/ttys.md).
@@ -92,10 +104,16 @@ Simulation::Simulation(const Scenario& s, const hw::CoreFactory& cores)
   stats_.formula("sim.ns", [mhz] { return hw::report_ns(static_cast<double>(hw::now_cycles()), mhz); }, "ns",
                  "simulated time at freq_mhz");
   stats_.formula("sim.freq_mhz", [mhz] { return mhz; }, "MHz", "clock frequency");
+  const hw::LivenessParams lv = s_.machine.liveness;
+  stats_.formula("liveness.period_cycles", [lv] { return lv.enabled ? static_cast<double>(lv.period_cycles) : 0.0; },
+                 "cycles", "the run's I'm-alive period, 0 liveness off ([liveness])");
+  stats_.formula("liveness.missed_periods", [lv] { return static_cast<double>(lv.missed_periods); }, "periods",
+                 "silent periods after which a CPU is suspected");
   platform_->register_stats(stats_);
   for (const auto& k : kernels_) {
     k->register_stats(stats_);
     k->msg().register_stats(stats_);
+    k->membership().register_stats(stats_);
   }
   for (uint32_t i = 0; i < cpus(); ++i) {
     posix_[i]->register_stats(stats_);
@@ -109,8 +127,12 @@ Simulation::Simulation(const Scenario& s, const hw::CoreFactory& cores)
   for (uint32_t cpu : s_.network.io_cpus) {
     platform_->node(cpu).net_port()->register_stats(stats_, "cpu." + std::to_string(cpu) + ".net_port.");
   }
+  for (uint32_t i = 0; i < cpus(); ++i) services_[i]->liveness.register_stats(stats_);
   if (network_) network_->register_stats(stats_);
   faults_->register_stats(stats_);
+  if (s_.machine.liveness.enabled) {
+    sc_core::sc_spawn([this] { sim::guarded("liveness watch", [this] { watch_liveness(); }); }, "liveness_watch");
+  }
   register_select_totals();
   rec_.register_stats(stats_);
 }
@@ -119,6 +141,35 @@ Simulation::Simulation(const Scenario& s, const hw::CoreFactory& cores)
 // processes, the idle contexts, the bus, the engines) unwind through code that
 // uses them.
 Simulation::~Simulation() { sim::release_processes(); }
+
+std::vector<std::string> Simulation::open_waves(const std::string& path, const sim::WaveWindow& window) {
+  const bool engines = s_.notify != NotifyPath::kSw;
+  auto machine = std::make_unique<sim::Waves>(path, window, cpus(), engines);
+  std::vector<std::string> files{path};
+  if (engines) {
+    std::unique_ptr<ne::RtlWaves> rtl;
+    try {
+      rtl = std::make_unique<ne::RtlWaves>(sim::rtl_waves_path(path), window);
+    } catch (...) {
+      machine.reset();
+      std::remove(path.c_str());  // none of the files is left
+      throw;
+    }
+    for (uint32_t i = 0; i < cpus(); ++i) {
+      if (hw::NotifyEngine* e = engine(i)) e->core().attach_waves(*rtl);
+    }
+    if (rtl->cores() > 0) {
+      rtl->start();
+      files.push_back(rtl->path());
+      rtl_waves_ = std::move(rtl);
+    } else {
+      std::remove(rtl->path().c_str());  // twins only: no RTL
+    }
+  }
+  waves_ = std::move(machine);
+  rec_.set_waves(waves_.get());
+  return files;
+}
 
 void Simulation::register_select_totals() {
   // Machine-wide sums of the agents' figures: what a notification costs.
@@ -213,11 +264,108 @@ std::string Simulation::stall_cause() const {
          " packets waiting to be sent; " + faults;
 }
 
-RunResult Simulation::run(uint64_t max_cycles) {
+void Simulation::watch_liveness() {
+  const uint64_t p = s_.machine.liveness.period_cycles;
+  // Half a period off the ticks, when no tick's interrupt is pending.
+  sc_core::wait(hw::cycles(p / 2));
+  std::optional<uint64_t> quiet_at;  // progress() at the last check that found only liveness
+  for (;;) {
+    sc_core::wait(hw::cycles(p));
+    const uint64_t now = progress();
+    if (!only_liveness_left()) {
+      quiet_at.reset();
+    } else if (quiet_at == now) {
+      sim::end_run();  // a whole period of nothing but liveness: stalled
+      return;
+    } else {
+      quiet_at = now;
+    }
+  }
+}
+
+uint64_t Simulation::progress() const {
+  uint64_t n = 0;
+  for (const auto& k : kernels_) n += k->counters().context_switches;
+  for (int lane = 0; lane < 2; ++lane) {
+    const hw::LaneCounters& c = platform_->bus().counters(lane);
+    n += c.transfers - c.by_type[static_cast<uint8_t>(hw::PacketType::kAlive)] -
+         c.by_type[static_cast<uint8_t>(hw::PacketType::kRegroup)];
+  }
+  return n;
+}
+
+bool Simulation::only_liveness_left() const {
+  if (faults_->pending() || (network_ && !network_->idle())) return false;
+  const hw::Interconnect& bus = platform_->bus();
+  const bool lanes = bus.lane_up(0) || bus.lane_up(1);
+  const bool engines = s_.notify != NotifyPath::kSw;
+  for (uint32_t i = 0; i < cpus(); ++i) {
+    const drv::Kernel& k = *kernels_[i];
+    if (!k.quiet()) return false;
+    // Packets that can still move (with both lanes down none can: the run stalls, as without liveness).
+    if (lanes && platform_->node(i).biu().busy_besides_liveness()) return false;
+    if (k.halted()) continue;
+    const fw::Liveness& lv = services_[i]->liveness;
+    if (lv.in_round()) return false;
+    // A dead CPU this one still holds up will be declared down, which wakes its waiters.
+    const hw::NotifyEngine* e = platform_->node(i).engine();
+    if (!lanes || (e && e->hung())) continue;  // this one cannot detect anything
+    for (uint32_t d = 0; d < cpus(); ++d) {
+      const hw::NotifyEngine* de = platform_->node(d).engine();
+      const bool dead = kernels_[d]->halted() || (engines && de && de->hung());
+      if (d != i && dead && kernels_[i]->membership().up(d)) return false;
+    }
+  }
+  return true;
+}
+
+namespace {
+
+// The run of one sc_start() (no limit) or sc_start(max_cycles), cut into steps.
+// A step stops at its end time before running that time's events (the next step
+// runs them, in the same order), so the results are the same. Without a limit a
+// step also stops when nothing is left to happen before its end, time at the last
+// event (as sc_start() leaves it at the end), and the next step reaches at least
+// the next event. With a limit, when nothing is left to happen, time jumps to the
+// limit, as sc_start(max_cycles) does. Steps adapt to last 10..50 ms of wall time:
+// `between` runs often enough for a line redrawn 10 times a second, and the steps
+// cost nothing measurable.
+void run_in_steps(uint64_t max_cycles, const std::function<void(uint64_t)>& between) {
+  using Clock = std::chrono::steady_clock;
+  constexpr uint64_t kMaxStep = uint64_t{1} << 40;
+  uint64_t step = 100000;
+  for (;;) {
+    const uint64_t now = hw::now_cycles();
+    if (max_cycles && now >= max_cycles) return;
+    uint64_t len = step;
+    if (max_cycles) {
+      len = std::min(step, max_cycles - now);
+    } else {
+      len = std::max<uint64_t>(step, sc_core::sc_time_to_pending_activity().value());  // resolution: 1 cycle
+    }
+    const auto t0 = Clock::now();
+    sc_core::sc_start(hw::cycles(len), max_cycles ? sc_core::SC_RUN_TO_TIME : sc_core::SC_EXIT_ON_STARVATION);
+    const auto dt = Clock::now() - t0;
+    if (sim::run_ended()) return;
+    if (!sc_core::sc_pending_activity()) {
+      if (max_cycles && hw::now_cycles() < max_cycles) sc_core::sc_start(hw::cycles(max_cycles - hw::now_cycles()));
+      return;
+    }
+    between(hw::now_cycles());
+    if (dt < std::chrono::milliseconds(10) && step < kMaxStep) step *= 2;
+    if (dt > std::chrono::milliseconds(50) && step > 1000) step /= 2;
+  }
+}
+
+}  // namespace
+
+RunResult Simulation::run(uint64_t max_cycles, const std::function<void(uint64_t)>& between) {
   RunResult r;
   const auto t0 = std::chrono::steady_clock::now();
   if (live_ > 0) {
-    if (max_cycles) {
+    if (between) {
+      run_in_steps(max_cycles, between);
+    } else if (max_cycles) {
       sc_core::sc_start(hw::cycles(max_cycles));
     } else {
       sc_core::sc_start();
@@ -249,6 +397,9 @@ RunResult Simulation::run(uint64_t max_cycles) {
                      : "nothing left to happen; " + stall_cause() + "blocked forever: " + unfinished();
   }
   rec_.close_trace();
+  if (waves_) waves_->close(r.cycles);
+  if (rtl_waves_) rtl_waves_->close(r.cycles);
+  rec_.set_waves(nullptr);  // nothing after the run is drawn
   return r;
 }
 

@@ -10,6 +10,7 @@
 // (never a hang).
 #include <fcntl.h>
 #include <poll.h>
+#include <pty.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -37,6 +38,9 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include "../trace/trace_check.h"
+#include "shadowsel/tb/scenario.h"  // scenario_keys(): what config.json must hold
 
 #ifndef SHADOWSEL_BIN
 #error "SHADOWSEL_BIN must name the shadowsel binary"
@@ -549,8 +553,8 @@ INSTANTIATE_TEST_SUITE_P(
         Misuse{"FaultNoCycle", {"--fault", "cpu_halt"}, "--fault: expected KIND@CYCLE[:TARGET], got 'cpu_halt'",
                "--fault"},
         Misuse{"FaultUnknownKind", {"--fault", "meteor@5"},
-               "--fault: unknown fault kind 'meteor' (cpu_halt, process_kill, lane_down, lane_up, corrupt_packet, "
-               "drop_packet, engine_hang)",
+               "--fault: unknown fault kind 'meteor' (cpu_halt, process_kill, lane_down, lane_up, lane_flap, "
+               "corrupt_packet, drop_packet, drop_ack, engine_hang)",
                "--fault"},
         Misuse{"FaultNoCpu", {"--fault", "cpu_halt@5"}, "--fault: cpu_halt needs a CPU: cpu_halt@CYCLE:CPU", "--fault"},
         Misuse{"FaultCpuTooHigh", {"--fault", "cpu_halt@5:9"}, "--fault: cpu_halt: cpu must be below cpus (4), got 9",
@@ -559,6 +563,12 @@ INSTANTIATE_TEST_SUITE_P(
                "--fault: lane_down needs a lane: lane_down@CYCLE:X or :Y, got 'Z'", "--fault"},
         Misuse{"FaultBadRate", {"--fault", "drop_packet@5:X/1.5"},
                "--fault: drop_packet: a rate must be above 0 and at most 1, got 1.5", "--fault"},
+        Misuse{"FaultFlapNoTimes", {"--fault", "lane_flap@0:X"},
+               "--fault: lane_flap needs lane_flap@CYCLE:X or Y/UNTIL/MEAN_UP/MEAN_DOWN (cycles), got 'X'", "--fault"},
+        Misuse{"FaultFlapUntilNotAfter", {"--fault", "lane_flap@500:Y/500/10/10"},
+               "--fault: lane_flap: UNTIL must be after the start cycle (500), got 500", "--fault"},
+        Misuse{"FaultFlapZeroMean", {"--fault", "lane_flap@0:Y/500/0/10"},
+               "--fault: lane_flap: the mean up and down times must be at least 1 cycle", "--fault"},
         Misuse{"FaultEngineOnSw", {"--fault", "engine_hang@5:1", "--notify", "sw"},
                "--fault: engine_hang: notify = sw has no notify engine to hang (use model, rtl or lockstep)",
                "--fault"},
@@ -606,11 +616,12 @@ TEST(CliOut, UnwritableLeavesNoTrace) {
   EXPECT_FALSE(fs::exists(d / "t.json"));
 }
 
-// A write that fails after the run (here a file size limit: EFBIG) is not
-// silent: the summary is printed, then one line, exit 1.
+// A write that fails after the run (here a file size limit: EFBIG; config.json,
+// written before the run, fits) is not silent: the summary is printed, then one
+// line, exit 1.
 TEST(CliOut, WriteErrorAfterTheRunFailsTheRun) {
   TempDir d;
-  const Result r = run_binary(kBin, {"--out", d.str()}, RunOptions{std::nullopt, 1024});
+  const Result r = run_binary(kBin, {"--out", d.str()}, RunOptions{std::nullopt, 8192});
   expect_clean_exit(r, 1);
   if (HasFatalFailure()) return;
   EXPECT_NE(r.out.find("simulated "), std::string::npos) << r.describe();
@@ -620,6 +631,19 @@ TEST(CliOut, WriteErrorAfterTheRunFailsTheRun) {
 }
 
 // /dev/full takes no byte: refused before the run (the header is flushed at once).
+// config.json is written before the run: when that fails, nothing runs (exit 1,
+// one line naming the file, no summary).
+TEST(CliOut, ConfigWriteErrorStopsBeforeTheRun) {
+  TempDir d;
+  const Result r = run_binary(kBin, {"--out", d.str()}, RunOptions{std::nullopt, 1024});
+  expect_clean_exit(r, 1);
+  if (HasFatalFailure()) return;
+  EXPECT_EQ(r.out, "") << r.describe();
+  EXPECT_EQ(r.err, "shadowsel: --out: " + (d / "config.json").string() + ": cannot write: " +
+                       std::strerror(EFBIG) + "\n") << r.describe();
+  EXPECT_FALSE(fs::exists(d / "stats.json"));
+}
+
 TEST(CliTrace, DevFullIsRefusedBeforeRunning) {
   TempDir d;
   const Result r = run_shadowsel({"--trace", "/dev/full", "--out", (d / "o").string()});
@@ -642,7 +666,7 @@ TEST(CliTrace, WriteErrorDuringTheRunFailsTheRun) {
   TempDir d;
   const fs::path trace = d / "trace.json";
   const Result r = run_binary(kBin, {"--out", (d / "o").string(), "--trace", trace.string()},
-                              RunOptions{std::nullopt, 64 * 1024});
+                              RunOptions{std::nullopt, 512 * 1024});  // above stats.json, below the trace
   expect_clean_exit(r, 1);
   if (HasFatalFailure()) return;
   EXPECT_EQ(r.err, "shadowsel: --trace: " + trace.string() + ": cannot write: " + std::strerror(EFBIG) + "\n")
@@ -687,6 +711,20 @@ TEST(CliProgramRunner, SharesTheOptionRules) {
   EXPECT_EQ(expect_bad_input(out), "--out: /dev/null: cannot create: Not a directory");
   const Result trace = run_binary(SHADOWSEL_PROGRAM_BIN, {"--trace", "/dev/full"}, {});
   EXPECT_EQ(expect_bad_input(trace), std::string("--trace: /dev/full: cannot write: ") + std::strerror(ENOSPC));
+}
+
+// Its --out folder holds the same files as shadowsel's, config.json included.
+TEST(CliProgramRunner, OutHoldsConfigStatsAndRun) {
+  TempDir d;
+  const Result r = run_binary(SHADOWSEL_PROGRAM_BIN, {"--out", d.str(), "--cpus", "3"}, {});
+  expect_clean_exit(r, 0);
+  if (HasFatalFailure()) return;
+  std::string error;
+  const auto config = parse_json_file(d / "config.json", &error);
+  ASSERT_TRUE(config) << error;
+  EXPECT_EQ(config->at("cpus"), 3);
+  EXPECT_TRUE(fs::exists(d / "stats.json"));
+  EXPECT_TRUE(fs::exists(d / "run.json"));
 }
 
 // ---------------------------------------------------------------------------
@@ -906,8 +944,11 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(SliceCase{"Slice1", "timeslice_cycles = 1\n[costs]\ncontext_switch = 1000\n"},
                     SliceCase{"Slice100", "timeslice_cycles = 100\n[costs]\ncontext_switch = 1000\n"},
                     SliceCase{"SliceEqualsSwitch", "timeslice_cycles = 1000\n[costs]\ncontext_switch = 1000\n"},
-                    SliceCase{"HugeSwitch", "[costs]\ncontext_switch = 1000000000\n"},
-                    SliceCase{"HugeSwitchShortSlice", "timeslice_cycles = 1\n[costs]\ncontext_switch = 1000000000\n"}),
+                    // 10^12-cycle runs: liveness off, or 10^7 liveness ticks of host time (about
+                    // slices and switches, not liveness).
+                    SliceCase{"HugeSwitch", "[costs]\ncontext_switch = 1000000000\n[liveness]\nenabled = false\n"},
+                    SliceCase{"HugeSwitchShortSlice",
+                              "timeslice_cycles = 1\n[costs]\ncontext_switch = 1000000000\n[liveness]\nenabled = false\n"}),
     [](const testing::TestParamInfo<SliceCase>& info) { return info.param.name; });
 
 // ---------------------------------------------------------------------------
@@ -986,6 +1027,57 @@ TEST(CliDeterminism, LaneFaultBeyondTheEndChangesNothing) {
   EXPECT_TRUE(a == b) << "a fault beyond the end changed stats.json: " << first_difference(a, b);
 }
 
+// lane_flap and drop_ack from the command line (docs/faults.md): both lanes flap (both
+// down at times) and 5 % of acknowledgements are lost; the faults happen and are
+// counted, receivers discard the copies, and the ring delivers all its messages.
+// A CPU halted in the default ring: every survivor declares it down (the faults line),
+// the survivors' line adds up what they did, and the client calling the dead CPU's
+// server fails saying why, with the usual exit status of a run that did not finish.
+TEST(CliFaults, CpuHaltIsDeclaredDownAndTheSurvivorsLineSaysWhatTheyDid) {
+  TempDir out;
+  const Result r = run_shadowsel({"--out", out.str(), "--fault", "cpu_halt@500000:2"});
+  expect_clean_exit(r, 1);
+  if (HasFatalFailure()) return;
+  EXPECT_NE(r.out.find("cpu 2 declared down at cycle 800897 by 3 CPUs (regroup)"), std::string::npos)
+      << r.describe();
+  EXPECT_NE(r.out.find("survivors   operations ended: none; select items woken 0; children killed with their CPU 0"),
+            std::string::npos)
+      << r.describe();
+  EXPECT_NE(r.out.find("call to cpu 2 port 16: cpu 2 was declared down"), std::string::npos) << r.describe();
+  std::string error;
+  const auto stats = parse_json_file(out / "stats.json", &error);
+  ASSERT_TRUE(stats) << error;
+  const json& st = stats->at("stats");
+  EXPECT_EQ(st["faults"]["cpu_halt"], 1);
+  for (const char* c : {"0", "1", "3"}) EXPECT_EQ(st["cpu"][c]["membership"]["cpus_declared_down"], 1) << c;
+}
+
+TEST(CliFaults, LaneFlapAndDropAckHappenAndNothingIsLost) {
+  TempDir out;
+  const Result r = run_shadowsel({"--out", out.str(), "--fault", "lane_flap@0:X/3000000/60000/40000", "--fault",
+                                  "lane_flap@0:Y/3000000/60000/40000", "--fault", "drop_ack@0:XY/0.05"});
+  expect_clean_exit(r, 0);
+  if (HasFatalFailure()) return;
+  std::string error;
+  const auto stats = parse_json_file(out / "stats.json", &error);
+  ASSERT_TRUE(stats) << error;
+  const json& st = stats->at("stats");
+  EXPECT_GT(st["faults"]["lane_flap"].get<uint64_t>(), 0u);
+  EXPECT_EQ(st["faults"]["lane_flap"], st["faults"]["lane_down"]);
+  EXPECT_GT(st["faults"]["drop_ack"].get<uint64_t>(), 0u);
+  EXPECT_EQ(st["bus"]["X"]["acks_dropped_by_fault"].get<uint64_t>() + st["bus"]["Y"]["acks_dropped_by_fault"].get<uint64_t>(),
+            st["faults"]["drop_ack"].get<uint64_t>());
+  EXPECT_GT(st["bus"]["no_lane_periods"].get<uint64_t>(), 0u);
+  uint64_t duplicates = 0;
+  for (const auto& [n, node] : st["node"].items()) {
+    duplicates += node["biu"]["rx_duplicates"].get<uint64_t>();
+    EXPECT_EQ(node["biu"]["rx_seq_errors"], 0) << "node " << n;
+  }
+  EXPECT_GT(duplicates, 0u);
+  EXPECT_EQ(st["msg"]["delivered"], 1600);  // the default ring's messages, as without faults
+  EXPECT_NE(r.out.find("lane_flap"), std::string::npos) << r.describe();
+}
+
 // ---------------------------------------------------------------------------
 // 7. Trace
 // ---------------------------------------------------------------------------
@@ -1000,6 +1092,7 @@ TEST(CliTrace, WritesPerfettoJsonWithBusSlices) {
   std::string error;
   const auto t = parse_json_file(trace, &error);
   ASSERT_TRUE(t) << error;
+  EXPECT_EQ(shadowsel::test::check_trace(trace.string()), "");
   ASSERT_TRUE(t->is_object());
   ASSERT_TRUE(t->contains("traceEvents"));
   const json& events = t->at("traceEvents");
@@ -1353,6 +1446,29 @@ TEST(CliSocketScenarios, CpusOverrideBelowAnIoCpuIsBadInput) {
   EXPECT_FALSE(fs::exists(dir / "o"));
 }
 
+// A process pair ([network] io_backup_cpu, docs/faults.md "Process pair"): the primary's
+// CPU halts, the backup takes over; the summary's io pair line and stats.json say so.
+// (idle_gap's receiver waits for a message from the halted CPU: the run stalls, exit 1.)
+TEST(CliSocketScenarios, ProcessPairTakeoverIsOnTheSummaryAndInStats) {
+  TempDir dir;
+  const fs::path file = dir.path() / "pair.toml";
+  std::ofstream(file) << "cpus = 4\n[network]\nio_backup_cpu = 2\n[workload]\nkind = \"idle_gap\"\n";
+  const Result r =
+      run_shadowsel({"--scenario", file.string(), "--fault", "cpu_halt@1000:0", "--out", (dir / "o").string()});
+  EXPECT_EQ(r.exit_code, 1) << r.describe();
+  EXPECT_NE(r.out.find("io pair     primary cpu 0, backup cpu 2; "), std::string::npos) << r.describe();
+  EXPECT_NE(r.out.find("takeovers: cpu 2 at cycle "), std::string::npos) << r.describe();
+  std::string error;
+  const auto stats = parse_json_file(dir / "o" / "stats.json", &error);
+  ASSERT_TRUE(stats) << error;
+  EXPECT_EQ(stats->at(json::json_pointer("/stats/cpu/2/net_io/takeovers")).get<double>(), 1.0);
+  EXPECT_GT(stats->at(json::json_pointer("/stats/cpu/2/net_io/takeover_at")).get<double>(), 1000.0);
+  // The new backup is the next CPU up after the new primary.
+  EXPECT_EQ(stats->at(json::json_pointer("/stats/cpu/2/net_io/backups_created")).get<double>(), 1.0);
+  EXPECT_GE(stats->at(json::json_pointer("/stats/cpu/3/net_io/checkpoints_received")).get<double>(), 1.0);
+  EXPECT_EQ(stats->at(json::json_pointer("/stats/cpu/1/agent/socket/takeovers")).get<double>(), 1.0);
+}
+
 // ---------------------------------------------------------------------------
 // TTY scenario shipped in tb/scenarios (docs/scenarios.md tty_echo, docs/ttys.md)
 // ---------------------------------------------------------------------------
@@ -1451,8 +1567,10 @@ TEST(CliFrequency, DedupRunsTheSameCyclesAtAnyWholeHz) {
 TEST(CliFrequency, DedupAtOneHzWithTheLongestPeriod) {
   TempDir dir;
   const fs::path file = dir / "slow.toml";
+  // 3.75 x 10^15 cycles: a liveness tick every 10^5 would be 10^10 ticks of host time;
+  // this is about the frequency and the idle bus, not liveness.
   std::ofstream(file) << "cpus = 2\nfreq_mhz = 0.000001\n[workload]\nkind = \"dedup\"\nwaiters = 4\nrounds = 3\n"
-                         "period_cycles = 1000000000000000\n";
+                         "period_cycles = 1000000000000000\n[liveness]\nenabled = false\n";
   const Result r = run_shadowsel({"--scenario", file.string(), "--out", (dir / "o").string()});
   expect_clean_exit(r, 0);
   if (HasFatalFailure()) return;
@@ -1582,7 +1700,9 @@ INSTANTIATE_TEST_SUITE_P(Paths, CliDedupAtBound, testing::Values("sw", "rtl"));
 TEST(CliRetryStorm, ALongInterruptHandlerCostsFewRetries) {
   TempDir dir;
   const fs::path file = dir / "storm.toml";
-  std::ofstream(file) << "[costs]\nirq_entry = 1000000000\n[workload]\nmessages = 5\n";
+  // Liveness off: a liveness tick taking 10^9 cycles every 10^5 leaves no CPU time for
+  // anything (every view would be a false suspicion); this is about the bus's back-off.
+  std::ofstream(file) << "[costs]\nirq_entry = 1000000000\n[workload]\nmessages = 5\n[liveness]\nenabled = false\n";
   const Result r = run_shadowsel({"--scenario", file.string(), "--out", (dir / "out").string()});
   expect_clean_exit(r, 0);
   if (HasFatalFailure()) return;
@@ -1595,4 +1715,229 @@ TEST(CliRetryStorm, ALongInterruptHandlerCostsFewRetries) {
   EXPECT_GT(cycles, 1e10) << "the handlers did not run long: the test proves nothing";
   EXPECT_GT(refused, 64u) << "no packet waited through a handler: the test proves nothing";
   EXPECT_LT(refused, 4000u) << "a retry storm: " << refused << " refused transfers";
+}
+
+// ---------------------------------------------------------------------------
+// The output folder (docs/outputs.md): config.json, stats.json, run.json
+// ---------------------------------------------------------------------------
+
+// "bus.width_bytes" -> /bus/width_bytes
+json::json_pointer key_pointer(const std::string& key) {
+  std::string p = "/" + key;
+  std::replace(p.begin(), p.end(), '.', '/');
+  return json::json_pointer(p);
+}
+
+// config.json has every key of the reader (iterated from its table, so a new key
+// without a place in config.json fails here), with the effective values: the
+// file's, then the command line's, plus the version, the run and the constants.
+TEST(CliOutputs, ConfigJsonHoldsEveryKeyWithItsEffectiveValue) {
+  TempDir dir;
+  const fs::path file = dir / "s.toml";
+  std::ofstream(file) << "cpus = 3\n[bus]\nwidth_bytes = 8\n[costs]\nwakeup = 7\n";
+  const Result r = run_shadowsel({"--scenario", file.string(), "--out", (dir / "out").string(), "--seed",
+                                  "18446744073709551615", "--notify", "model", "--max-cycles", "200000", "--fault",
+                                  "cpu_halt@100000:1"});
+  expect_clean_exit(r, 0);
+  if (HasFatalFailure()) return;
+  EXPECT_NE(r.out.find((dir / "out" / "config.json").string()), std::string::npos) << "outputs line\n" << r.out;
+  std::string error;
+  const auto config = parse_json_file(dir / "out" / "config.json", &error);
+  ASSERT_TRUE(config) << error;
+  for (const std::string& key : shadowsel::tb::scenario_keys())
+    EXPECT_TRUE(config->contains(key_pointer(key))) << key << " is missing from config.json";
+  const json& c = *config;
+  EXPECT_EQ(c.at("cpus"), 3);                                  // the file
+  EXPECT_EQ(c.at("bus").at("width_bytes"), 8);                 // the file, in its table
+  EXPECT_EQ(c.at("bus").at("arb_cycles"), 1);                  // a default
+  EXPECT_EQ(c.at("seed").get<uint64_t>(), 18446744073709551615ull);  // the command line
+  EXPECT_EQ(c.at("notify"), "model");
+  EXPECT_EQ(c.at("costs").at("wakeup"), 7);
+  EXPECT_EQ(c.at("costs").at("context_switch"), 785) << "the measured default (hw/src/cost_table.cpp)";
+  EXPECT_EQ(c.at("faults"), json::parse(R"([{"kind": "cpu_halt", "at_cycle": 100000, "cpu": 1}])"));
+  EXPECT_EQ(c.at("run").at("scenario_file"), file.string());
+  EXPECT_EQ(c.at("run").at("max_cycles"), 200000);
+  EXPECT_EQ(c.at("shadowsel").at("schema_version"), 1);
+  EXPECT_EQ(c.at("constants").at("frame").at("header_bytes"), 8);
+  EXPECT_EQ(c.at("constants").at("engine").at("ring_records"), 1024);
+
+  // The version is the one --version prints, from git describe at build time.
+  const Result v = run_shadowsel({"--version"});
+  expect_clean_exit(v, 0);
+  const std::string version = c.at("shadowsel").at("version").get<std::string>();
+  EXPECT_FALSE(version.empty());
+  // "unknown" only without git or outside a git checkout (cmake/version.cmake).
+  if (fs::exists(fs::path(SHADOWSEL_TEST_DATA_DIR).parent_path().parent_path() / ".git")) {
+    EXPECT_NE(version, "unknown") << "built from a git checkout";
+  }
+  EXPECT_EQ(v.out, "shadowsel " + version + "\n");
+  EXPECT_TRUE(v.err.empty()) << v.describe();
+}
+
+// stats.json carries its schema version and a unit for every figure.
+TEST(CliOutputs, StatsJsonHasSchemaVersionAndAUnitForEveryFigure) {
+  TempDir out;
+  const Result r = run_shadowsel({"--out", out.str(), "--notify", "rtl"});
+  expect_clean_exit(r, 0);
+  if (HasFatalFailure()) return;
+  std::string error;
+  const auto stats = parse_json_file(out / "stats.json", &error);
+  ASSERT_TRUE(stats) << error;
+  EXPECT_EQ(stats->at("schema_version"), 1);
+  const json& figures = stats->at("stats");
+  const json& units = figures.at("units");
+  size_t n = 0;
+  const json flat = figures.flatten();
+  for (const auto& [path, value] : flat.items()) {
+    if (path.rfind("/units/", 0) == 0) continue;
+    // A distribution's fields (/msg/latency_cycles/p50, its histogram's /histogram/lo/3)
+    // and a series' (/bus/X/busy_cycles_over_time/values/7, window_cycles) share the
+    // figure's unit.
+    std::string name = path.substr(1);
+    std::replace(name.begin(), name.end(), '/', '.');
+    static const std::set<std::string> kFields = {"count", "p50", "p99", "max", "mean", "histogram",
+                                                  "lo", "hi", "values", "window_cycles"};
+    while (!units.contains(name)) {
+      const size_t dot = name.rfind('.');
+      if (dot == std::string::npos) break;
+      const std::string last = name.substr(dot + 1);
+      const bool index = !last.empty() && std::all_of(last.begin(), last.end(), ::isdigit);
+      if (!index && !kFields.count(last)) break;
+      name.resize(dot);
+    }
+    ASSERT_TRUE(units.contains(name)) << name << " has no unit";
+    EXPECT_FALSE(units.at(name).get<std::string>().empty()) << name << " has an empty unit";
+    ++n;
+  }
+  EXPECT_GT(n, 100u);
+}
+
+// ---------------------------------------------------------------------------
+// Progress on a terminal (README, "Progress")
+// ---------------------------------------------------------------------------
+
+// Runs shadowsel with stderr on a pseudo-terminal (stdout to /dev/null) and TERM
+// set to `term`; returns what the terminal received and the exit status.
+struct PtyRun {
+  std::string tty;
+  int status = -1;
+};
+PtyRun run_on_pty(const std::vector<std::string>& args, const char* term) {
+  PtyRun r;
+  std::vector<std::string> argv_s = {kBin};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  int master = -1;
+  const pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
+  if (pid < 0) {
+    ADD_FAILURE() << "forkpty: " << std::strerror(errno);
+    return r;
+  }
+  if (pid == 0) {
+    const int null = open("/dev/null", O_WRONLY);
+    if (null < 0 || dup2(null, STDOUT_FILENO) < 0) _exit(126);
+    setenv("TERM", term, 1);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + kTimeout;
+  char buf[4096];
+  for (;;) {
+    pollfd p{master, POLLIN, 0};
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      ADD_FAILURE() << "timed out";
+      break;
+    }
+    if (poll(&p, 1, 1000) <= 0) continue;
+    const ssize_t n = read(master, buf, sizeof buf);
+    if (n <= 0) break;  // EIO: the child closed the terminal
+    r.tty.append(buf, static_cast<size_t>(n));
+  }
+  close(master);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+// A run long enough for several lines: busy8 made to outlast the cycle limit,
+// about 1.6 s of wall time on the 2-core VM (60 M cycles per second); the first
+// line comes after 0.5 s (tb/progress.h).
+const std::vector<std::string> kLongRun = {"--scenario",  (kShipped / "busy8.toml").string(),
+                                           "--set",       "workload.messages=40000",
+                                           "--max-cycles", "100000000"};
+
+// The run in `out` lasted long enough for the progress line to be due, so that
+// "nothing on the terminal" is a finding and not the mark of a short run.
+void expect_run_outlasted_first_line(const fs::path& out) {
+  const auto run = nlohmann::json::parse(read_file(out / "run.json"));
+  EXPECT_GT(run.at("wall_s").get<double>(), 0.7) << "the run was too short to test the progress line";
+}
+
+TEST(CliProgress, OnATerminalOneLineRedrawnThenTheSameResults) {
+  TempDir dir;
+  std::vector<std::string> args = kLongRun;
+  args.insert(args.end(), {"--out", (dir / "tty").string()});
+  const PtyRun r = run_on_pty(args, "xterm");
+  ASSERT_EQ(r.status, 0) << r.tty;
+  expect_run_outlasted_first_line(dir / "tty");
+  // The terminal turns "\n" into "\r\n": one line, redrawn with '\r', ended once.
+  const std::regex line(R"(\rshadowsel: [0-9]+ cycles simulated \([0-9]+\.[0-9]% of --max-cycles\), )"
+                        R"([0-9]+\.[0-9]{2} M cycles per wall second *)");
+  std::string rest = r.tty;
+  size_t lines = 0;
+  for (std::smatch m; std::regex_search(rest, m, line) && m.position() == 0; rest = m.suffix()) ++lines;
+  EXPECT_GE(lines, 2u) << "expected a line redrawn at least twice:\n" << r.tty;
+  EXPECT_EQ(rest, "\r\n") << "the last line ends with one newline:\n" << r.tty;
+  EXPECT_NE(r.tty.find("(100.0% of --max-cycles)"), std::string::npos) << "the final line: " << r.tty;
+  // Drawing the line changes nothing in what the run computes.
+  std::vector<std::string> plain_args = kLongRun;
+  plain_args.insert(plain_args.end(), {"--out", (dir / "plain").string()});
+  const Result plain = run_shadowsel(plain_args);
+  expect_clean_exit(plain, 0);
+  EXPECT_TRUE(plain.err.empty()) << "stderr is no terminal: no progress\n" << plain.describe();
+  const std::string a = read_file(dir / "tty" / "stats.json"), b = read_file(dir / "plain" / "stats.json");
+  EXPECT_FALSE(a.empty());
+  EXPECT_TRUE(a == b) << "progress changed stats.json: " << first_difference(a, b);
+}
+
+TEST(CliProgress, QuietSilencesIt) {
+  TempDir dir;
+  std::vector<std::string> args = kLongRun;
+  args.insert(args.end(), {"--out", dir.str(), "--quiet"});
+  const PtyRun r = run_on_pty(args, "xterm");
+  EXPECT_EQ(r.status, 0);
+  expect_run_outlasted_first_line(dir.path());
+  EXPECT_EQ(r.tty, "") << "--quiet: nothing on the terminal";
+}
+
+TEST(CliProgress, DumbTerminalGetsNone) {
+  TempDir dir;
+  std::vector<std::string> args = kLongRun;
+  args.insert(args.end(), {"--out", dir.str()});
+  const PtyRun r = run_on_pty(args, "dumb");
+  EXPECT_EQ(r.status, 0);
+  expect_run_outlasted_first_line(dir.path());
+  EXPECT_EQ(r.tty, "") << "TERM=dumb: nothing on the terminal";
+}
+
+TEST(CliProgress, QuietTakesNoValue) {
+  const std::string line = expect_bad_input(run_shadowsel({"--quiet=yes"}));
+  EXPECT_EQ(line, "--quiet: takes no value");
+}
+
+// The conventions: --help and --version on stdout with status 0, usage errors 2.
+TEST(CliConventions, HelpAndVersionOnStdoutExitZero) {
+  for (const char* opt : {"--help", "--version"}) {
+    const Result r = run_shadowsel({opt});
+    expect_clean_exit(r, 0);
+    EXPECT_FALSE(r.out.empty()) << r.describe();
+    EXPECT_TRUE(r.err.empty()) << r.describe();
+  }
+  const Result h = run_shadowsel({"--help"});
+  EXPECT_NE(h.out.find("--quiet"), std::string::npos) << h.out;
+  EXPECT_EQ(expect_bad_input(run_shadowsel({"--bogus"})), "--bogus: unknown option (see --help)");
 }

@@ -6,9 +6,10 @@
 // * reset in the first cycle;
 // * RING_SIZE is 0 or a power of two up to MAX_RING_RECORDS (ne.yaml);
 // * the driver keeps RING_TAIL between RING_HEAD - RING_SIZE and RING_HEAD (it consumes
-//   only written records), so "full" is exactly the contract's head - tail == size;
-// * the ring is cleared (RING_BASE or RING_SIZE written) only while no DMA write is
-//   pending (ClrAnytime = 1 drops this: see the report for what happens then).
+//   only written records), so "full" is exactly the contract's head - tail == size.
+// The ring may be cleared (RING_BASE or RING_SIZE written) in any cycle, a DMA write
+// pending or not: ne_regs holds those writes while one is pending, but ne_ring does not
+// rely on it.
 // A reference model kept from the ports alone follows RING_HEAD (f_head) and the record
 // accepted and not yet written (f_pend, with its expected DMA address and data).
 //
@@ -27,10 +28,12 @@
 //                   by one per write, at the write
 //   a_counters      RECORDS_WRITTEN and RING_OVERFLOW_COUNT count writes and drops
 //   a_write_current_ring  a write that RING_HEAD counts was not started before the ring
-//                   was cleared (holds by the clear assumption; ClrAnytime = 1 shows the
-//                   case where a write formatted for the old ring is counted by the new)
+//                   was cleared: a write pending across a clear does not move RING_HEAD
+//   a_no_accept_at_clear  no record is accepted in the cycle the ring is cleared (it
+//                   would be formatted for the ring being replaced)
 // The model's state is visible on the ports: the auxiliary invariants (i_*) are about
-// the model only.
+// the model, and one ties the model's "cleared while pending" to the design's stale_q
+// (a probe) for the induction step.
 //
 // Fault (test only; negative checks): 1 the model believes the ring always has room (the
 // driver's view if it ignored RING_TAIL), so the design's correct drop of a record into a
@@ -38,8 +41,8 @@
 // run_formal.py --force (dut.full tied to 1: every record dropped, a_no_loss must fail;
 // tied to 0: a full ring is written over, a_full_drops must fail).
 module ne_ring_props #(
-  parameter int Fault      = 0,  /// test only: injected fault, 0 none
-  parameter bit ClrAnytime = 0   /// 1: the ring may be cleared while a write is pending
+  parameter int Fault = 0,  /// test only: injected fault, 0 none
+  parameter bit Aux   = 1   /// the auxiliary invariant on a probe (negative checks: 0)
 ) (
   input logic        clk_i,
   input logic        rst_ni,
@@ -90,7 +93,6 @@ module ne_ring_props #(
     if (!f_past) assume (!rst_ni);
     assume ((size_i & (size_i - 1'b1)) == '0 && size_i <= SW'(ne_pkg::MAX_RING_RECORDS));
     assume (used <= size32);
-    if (!ClrAnytime) assume (!(ring_clr_i && dma_valid_o));
   end
 
   // ---------------------------------------------------------------------------------
@@ -115,6 +117,9 @@ module ne_ring_props #(
 
   logic [31:0]     f_head, f_nwr, f_ndrop, f_addr;
   logic            f_pend, f_clr;  // f_clr: the ring was cleared while f_pend
+  logic            f_stale_taken;  // last cycle a write pending across a clear was taken
+  logic [31:0]     f_head_before;  // RING_HEAD then
+  logic            p_stale;        //@probe p_stale = dut.stale_q
   logic [8*RB-1:0] f_data;
   logic [SW-1:0]   slot;
   assign slot = f_head[SW-1:0] & (size_i - 1'b1);
@@ -126,9 +131,12 @@ module ne_ring_props #(
       f_clr   <= 1'b0;
       f_nwr   <= '0;
       f_ndrop <= '0;
+      f_stale_taken <= 1'b0;
     end else begin
+      f_stale_taken <= taken && f_clr && !ring_clr_i;
+      f_head_before <= head_o;
       if (ring_clr_i) f_head <= '0;
-      else if (taken) f_head <= f_head + 32'd1;
+      else if (taken && !f_clr) f_head <= f_head + 32'd1;
       if (ring_clr_i && f_pend) f_clr <= 1'b1;
       if (taken) begin
         f_pend <= 1'b0;
@@ -159,11 +167,12 @@ module ne_ring_props #(
       a_head: assert (head_o == f_head);
       a_written: assert (written_o == taken);
       a_counters: assert (records_written_o == f_nwr && overflow_count_o == f_ndrop);
-      // a write counted by RING_HEAD lands in the ring RING_HEAD describes
-      if (taken) a_write_current_ring: assert (!f_clr);
+      // a write formatted for a ring since cleared is not counted by the new one
+      if (f_stale_taken) a_write_current_ring: assert (head_o == f_head_before);
+      if (ring_clr_i) a_no_accept_at_clear: assert (!rec_ready_o);
       // auxiliary invariants of the model
       i_clr_pend: assert (!f_clr || f_pend);
-      if (!ClrAnytime) i_no_clr: assert (!f_clr);
+      if (Aux) i_stale: assert (p_stale == f_clr);
     end
   end
 endmodule

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "targets.h"
 
+#include <algorithm>
 #include <cmath>
 #include <exception>
 #include <string_view>
@@ -87,6 +88,7 @@ std::vector<std::string> canonical(const tb::CommandLine& cl) {
   if (cl.trace) a.push_back("--trace=" + *cl.trace);
   if (cl.max_cycles) a.push_back(fmt::format("--max-cycles={}", *cl.max_cycles));
   if (cl.version) a.push_back("--version");
+  for (const tb::Setting& set : cl.sets) a.push_back(fmt::format("--set={}={}", set.key, set.value));
   return a;
 }
 
@@ -95,7 +97,11 @@ bool same(const tb::CommandLine& a, const tb::CommandLine& b) {
                     (!a.freq_mhz || *a.freq_mhz == *b.freq_mhz ||
                      (std::isnan(*a.freq_mhz) && std::isnan(*b.freq_mhz)));
   return freq && a.scenario == b.scenario && a.cpus == b.cpus && a.seed == b.seed && a.out == b.out &&
-         a.notify == b.notify && a.trace == b.trace && a.max_cycles == b.max_cycles && a.version == b.version;
+         a.notify == b.notify && a.trace == b.trace && a.max_cycles == b.max_cycles && a.version == b.version &&
+         a.sets.size() == b.sets.size() &&
+         std::equal(a.sets.begin(), a.sets.end(), b.sets.begin(), [](const tb::Setting& x, const tb::Setting& y) {
+           return x.key == y.key && x.value == y.value;
+         });
 }
 
 std::string one_option_set(const std::vector<std::string>& args, unsigned accepted) {
@@ -118,7 +124,9 @@ std::string one_option_set(const std::vector<std::string>& args, unsigned accept
   } catch (const tb::ScenarioError& e) {
     return fmt::format("canonical form refused: {}", e.what());
   }
-  // Overrides on top of a scenario (not read from disk: the path is only a name).
+  // Overrides on top of a scenario (not read from disk: the path is only a name;
+  // --set values go through the scenario reader, on the built-in default).
+  if (!cl.sets.empty() && cl.scenario) return "";
   try {
     const tb::Scenario s = tb::scenario_for(cl, [](const std::string& path) {
       tb::Scenario d;

@@ -17,6 +17,8 @@
 #include <random>
 #include <string>
 
+#include <unistd.h>
+
 #include "ne_harness.h"
 #include "shadowsel/gen/ipb.h"
 #include "shadowsel/gen/ne.h"
@@ -385,6 +387,30 @@ TEST_F(Engine, DmaBackpressure) {
   EXPECT_FALSE(h.idle());
   h.set_dma_ready(true);
   wait_records(3);
+}
+
+// A new ring waits for the record whose DMA write is pending: the old record lands in
+// the old ring, the new ring starts empty at HEAD 0 (no stale record in it).
+TEST_F(Engine, RingSetUpWaitsForThePendingWrite) {
+  constexpr uint32_t kNewBase = 0x9000;
+  h.set_dma_ready(false);
+  h.rx(sub_pkt(2, 1, 0, 0));
+  h.run(50);
+  EXPECT_TRUE(h.dma_log.empty());
+  const size_t n = h.rsp_log.size();
+  h.mmio(true, ne::kRegRingBase, kNewBase);  // held while the write is pending
+  h.run(100);
+  EXPECT_EQ(h.rsp_log.size(), n);
+  h.set_dma_ready(true);
+  EXPECT_TRUE(h.run_until([&] { return h.rsp_log.size() > n; }, 100));
+  ASSERT_EQ(h.dma_log.size(), 1u);
+  EXPECT_EQ(h.dma_log[0].addr, kRingBase);
+  EXPECT_EQ(h.read(ne::kRegRingHead), 0u);
+  h.send(sub_pkt(2, 2, 0, 0));
+  wait_records(2);
+  EXPECT_EQ(h.dma_log[1].addr, kNewBase);
+  EXPECT_EQ(rec(h.dma_log[1]).seq, 0u);
+  EXPECT_EQ(h.read(ne::kRegRingHead), 1u);
 }
 
 TEST_F(Engine, CoalescingByCount) {
@@ -762,7 +788,8 @@ TEST(Random, ManySeeds) {
 }
 
 TEST(Random, RecordedStimulusReplaysIdentically) {
-  const std::string path = ::testing::TempDir() + "ne_random_replay.stim";
+  // ne_tb and ne_tb_small run this test at the same time under ctest -j: one file each
+  const std::string path = ::testing::TempDir() + "ne_random_replay." + std::to_string(::getpid()) + ".stim";
   {
     Harness h(path);
     ASSERT_TRUE(random_run(h, 99, 5000)) << h.error();

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: MIT
 // The fault injector (docs/faults.md): each kind of fault really happens in the
-// model, is counted, and the run ends. What survivors do about it is not tested
-// here (later slices of issue 11).
+// model, is counted, and the run ends. What survivors do about it is tested in
+// survivor_test.cpp, liveness in liveness_test.cpp.
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
 
 #include <csignal>
 #include <cstdint>
+#include <memory>
 #include <optional>
 
+#include "shadowsel/driver/membership.h"
 #include "shadowsel/hw/time.h"
 #include "shadowsel/tb/simulation.h"
 #include "on_each_path.h"
@@ -86,10 +88,40 @@ TEST_P(FaultOnEachPath, CpuHaltStopsItsProcessesWhileOthersFinish) {
 }
 
 // Frames addressed to a halted CPU are lost at its bus interface and counted; the
-// caller waits for a reply that never comes (waking it is a later slice), and the
-// run's end names the halt.
-TEST_P(FaultOnEachPath, MessagesToAHaltedCpuAreLostAndTheRunEnds) {
+// caller waiting for a reply that never comes is released when liveness declares the
+// CPU down.
+TEST_P(FaultOnEachPath, MessagesToAHaltedCpuAreLostAndTheCallEndsAtTheDeclaration) {
   tb::Scenario s = scenario(2);
+  tb::Fault f = fault(tb::FaultKind::kCpuHalt, 1000);
+  f.cpu = 1;
+  s.faults.push_back(f);
+  tb::Simulation sim(s);
+  static bool answered;
+  static uint64_t returned_at;
+  answered = true;
+  returned_at = 0;
+  sim.kernel(0).spawn("caller", [](drv::Process& self) {
+    self.sleep(5000);
+    const uint8_t req[4] = {1, 2, 3, 4};
+    // Nobody will answer: the call ends when CPU 1 is declared down.
+    answered = self.call_unless_down(drv::Address{1, drv::Kernel::kFirstUserPid}, req).has_value();
+    returned_at = hw::now_cycles();
+  });
+  const tb::RunResult r = sim.run(10'000'000);
+  ASSERT_EQ(r.end, tb::RunResult::End::kFinished) << r.detail;
+  EXPECT_FALSE(answered);
+  const uint64_t declared = sim.kernel(0).membership().declared_at(1);
+  EXPECT_GT(declared, 1000u);
+  EXPECT_GE(returned_at, declared);
+  EXPECT_LT(returned_at, declared + 10000);  // the liveness service's turn, then the caller's
+  EXPECT_GE(sim.platform().node(1).biu().counters().rx_discarded_dead, 1u);
+}
+
+// Without liveness nobody learns of the death: the caller waits for ever and the run
+// ends naming the halted CPU.
+TEST_P(FaultOnEachPath, WithoutLivenessACallToAHaltedCpuEndsTheRunNamingIt) {
+  tb::Scenario s = scenario(2);
+  s.machine.liveness.enabled = false;
   tb::Fault f = fault(tb::FaultKind::kCpuHalt, 1000);
   f.cpu = 1;
   s.faults.push_back(f);
@@ -97,12 +129,11 @@ TEST_P(FaultOnEachPath, MessagesToAHaltedCpuAreLostAndTheRunEnds) {
   sim.kernel(0).spawn("caller", [](drv::Process& self) {
     self.sleep(5000);
     const uint8_t req[4] = {1, 2, 3, 4};
-    self.call(drv::Address{1, drv::Kernel::kFirstUserPid}, req);  // nobody will answer
+    self.call_unless_down(drv::Address{1, drv::Kernel::kFirstUserPid}, req);
   });
   const tb::RunResult r = sim.run(10'000'000);
   ASSERT_NE(r.end, tb::RunResult::End::kFinished) << r.detail;
   EXPECT_NE(r.detail.find("cpu 1 halted at cycle 1000 (fault)"), std::string::npos) << r.detail;
-  EXPECT_GE(sim.platform().node(1).biu().counters().rx_discarded_dead, 1u);
 }
 
 // SIGKILL of a child on another CPU: its parent's waitpid reports WIFSIGNALED, SIGKILL.
@@ -142,6 +173,37 @@ TEST_P(FaultOnEachPath, ProcessKillIsReapedAsSignalled) {
   EXPECT_EQ(stat(sim, "faults.missed"), 0u);
 }
 
+// One lane goes down in the middle of the pipeline workload (pipes between CPUs, select
+// on every path): the other lane carries everything from then on and the workload's
+// byte counts come out right.
+void lane_down_mid_run(char lane) {
+  constexpr uint64_t kDownAt = 50000;
+  tb::Scenario s = scenario(4);
+  s.workload.kind = "pipeline";
+  tb::Fault f = fault(tb::FaultKind::kLaneDown, kDownAt);
+  f.lane = lane;
+  s.faults.push_back(f);
+  tb::Simulation sim(s);
+  tb::install_workload(sim);
+  const int down = lane == 'X' ? 0 : 1;
+  uint64_t at_down = 0;
+  sc_core::sc_spawn([&] {
+    sc_core::wait(hw::cycles(kDownAt + 1));
+    at_down = sim.platform().bus().counters(down).transfers;
+  });
+  const tb::RunResult r = sim.run();
+  ASSERT_EQ(r.end, tb::RunResult::End::kFinished) << r.detail;
+  EXPECT_GT(r.cycles, 2 * kDownAt);  // the fault came early in the run
+  EXPECT_FALSE(sim.platform().bus().lane_up(down));
+  EXPECT_EQ(sim.platform().bus().counters(down).transfers, at_down);  // nothing after
+  EXPECT_GT(sim.platform().bus().counters(1 - down).transfers, 0u);
+  EXPECT_EQ(stat(sim, "faults.lane_down"), 1u);
+  EXPECT_EQ(seq_errors(sim), 0u);
+}
+
+TEST_P(FaultOnEachPath, LaneXDownMidRunLosesNothing) { lane_down_mid_run('X'); }
+TEST_P(FaultOnEachPath, LaneYDownMidRunLosesNothing) { lane_down_mid_run('Y'); }
+
 INSTANTIATE_TEST_SUITE_P(Paths, FaultOnEachPath, kPaths, path_name);
 
 // The ring workload over the bus, with a few faults added.
@@ -153,6 +215,21 @@ class FaultOnBus : public testing::Test {
     s.machine.cpus = 4;
     return s;
   }
+  // The pipeline workload on the model engine with CPU 1's engine hung at cycle 1000.
+  tb::RunResult run_with_hung_engine(bool liveness) {
+    use_path(tb::NotifyPath::kModel);
+    tb::Scenario s = ring();
+    s.notify = tb::NotifyPath::kModel;
+    s.workload.kind = "pipeline";
+    s.machine.liveness.enabled = liveness;
+    tb::Fault f = fault(tb::FaultKind::kEngineHang, 1000);
+    f.cpu = 1;
+    s.faults.push_back(f);
+    sim_ = std::make_unique<tb::Simulation>(s);
+    tb::install_workload(*sim_);
+    return sim_->run(10'000'000);
+  }
+  std::unique_ptr<tb::Simulation> sim_;
 };
 
 // Lane X down from cycle 0 and up again at kUp: nothing crosses X before, traffic
@@ -234,22 +311,32 @@ TEST_F(FaultOnBus, DropPacketAtARateIsCountedAndNothingIsLost) {
 }
 
 // A hung engine answers nothing: its CPU stalls on its next register access and the
-// workload never finishes; the run ends (stalled or at its cycle limit) naming the hang.
+// workload never finishes. With liveness off nobody notices: the run ends (stalled or
+// at its cycle limit) naming the hang.
 TEST_F(FaultOnBus, EngineHangStallsTheRunWithAClearReason) {
-  use_path(tb::NotifyPath::kModel);
-  tb::Scenario s = ring();
-  s.notify = tb::NotifyPath::kModel;
-  s.workload.kind = "pipeline";
-  tb::Fault f = fault(tb::FaultKind::kEngineHang, 1000);
-  f.cpu = 1;
-  s.faults.push_back(f);
-  tb::Simulation sim(s);
-  tb::install_workload(sim);
-  const tb::RunResult r = sim.run(10'000'000);
+  const tb::RunResult r = run_with_hung_engine(false);
+  tb::Simulation* sim = sim_.get();
   ASSERT_NE(r.end, tb::RunResult::End::kFinished) << r.detail;
   EXPECT_NE(r.detail.find("cpu 1's notify engine hung at cycle 1000 (fault)"), std::string::npos) << r.detail;
-  EXPECT_TRUE(sim.engine(1)->hung());
-  EXPECT_EQ(stat(sim, "faults.engine_hang"), 1u);
+  EXPECT_TRUE(sim->engine(1)->hung());
+  EXPECT_EQ(stat(*sim, "faults.engine_hang"), 1u);
+}
+
+// With liveness on (the default), the hung engine no longer sends its node's I'm-alive:
+// every other CPU declares CPU 1 down, and the pipeline's stages on the survivors see
+// its pipe ends gone (the workload's byte count check fails) instead of waiting for ever.
+TEST_F(FaultOnBus, EngineHangGetsItsNodeDeclaredDown) {
+  const tb::RunResult r = run_with_hung_engine(true);
+  tb::Simulation* sim = sim_.get();
+  ASSERT_EQ(r.end, tb::RunResult::End::kFailed) << r.detail;
+  EXPECT_NE(r.detail.find("wrong byte count"), std::string::npos) << r.detail;
+  EXPECT_TRUE(sim->engine(1)->hung());
+  EXPECT_EQ(stat(*sim, "faults.engine_hang"), 1u);
+  for (uint32_t c = 0; c < sim->cpus(); ++c) {
+    if (c == 1) continue;
+    EXPECT_FALSE(sim->kernel(c).membership().up(1)) << "cpu " << c;
+    EXPECT_GT(sim->kernel(c).membership().declared_at(1), 1000u) << "cpu " << c;
+  }
 }
 
 }  // namespace

@@ -24,6 +24,9 @@ IdleRun idle_run(uint64_t gap) {
     s.workload.kind = "idle_gap";
     s.workload.bytes = 48;
     s.workload.gap_cycles = gap;
+    // Idle time costing nothing is the kernel's and the bus's property; liveness adds a
+    // fixed cost per period by design (liveness_overhead_pct, docs/faults.md).
+    s.machine.liveness.enabled = false;
     tb::Simulation sim(s);
     tb::install_workload(sim);
     const tb::RunResult r = sim.run();

@@ -16,6 +16,9 @@ using drv::Process;
 tb::Scenario scenario(uint32_t cpus) {
   tb::Scenario s;
   s.machine.cpus = cpus;
+  // These tests account every cycle of the CPU; the liveness tick's interrupt every
+  // period would add its own (tests/sim/liveness_test.cpp covers it).
+  s.machine.liveness.enabled = false;
   return s;
 }
 

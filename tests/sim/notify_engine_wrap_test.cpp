@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../trace/trace_check.h"
 #include "child.h"
 #include "engine_harness.h"
 #include "fake_core.h"
@@ -117,6 +118,7 @@ TEST(NotifyEngineWrapper, MulticastGoesToTheEnginesNotTheKernelsAndLandsInMemory
 
   // The timeline has an engine track per CPU with its packets, records and interrupts.
   h.rec.close_trace();
+  EXPECT_EQ(shadowsel::test::check_trace(trace), "");
   std::ifstream in(trace);
   const auto doc = nlohmann::json::parse(in);
   std::map<std::string, int> engine_events;

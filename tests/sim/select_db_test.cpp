@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // drv::SelectDb on its own: the database states (idle, in flight, subscribed), the
 // answers and ready records it links, the calls it returns to wake, the refused
-// answer's hand-back to the agents and an owner going down. The same component
+// answer's hand-back to the agents, an owner going down and a takeover moving keys. The same component
 // serves the agents and the engine driver, whose behaviour select_test.cpp and
 // ne_driver_test.cpp check in the whole machine.
 #include <gtest/gtest.h>
@@ -109,16 +109,79 @@ TEST(SelectDb, AnOwnerGoingDownWakesEveryWaiterOfItsKeysOnly) {
   db.deliver(k2, empty(), false, false, false);
   const SelectKey elsewhere{3, 7, 0, 0};
   db.add(elsewhere, SelectDb::State::kInFlight, other, 0);
-  auto d = db.owner_down(1, [](const SelectKey&) {
-    ObjectState gone;  // no readers, no writers
-    return gone;
-  });
+  auto d = db.vanish_if([](const SelectKey& k) { return k.owner == 1; });
   EXPECT_EQ(d.linked, 2u);
-  EXPECT_EQ(in_flight->answers.size(), 1u);
+  ASSERT_EQ(in_flight->answers.size(), 1u);
+  // A pipe gone with its CPU: no readers, no writers, and a writer was seen (POLLHUP).
+  const ObjectState gone = in_flight->answers[0].state;
+  EXPECT_EQ(gone.readers, 0u);
+  EXPECT_EQ(gone.writers, 0u);
+  EXPECT_GT(gone.w_counter, kKey.version);
   EXPECT_EQ(subscribed->ready.size(), 1u);
   EXPECT_EQ(other->answers_pending, 1u);  // another owner's key is untouched
   EXPECT_EQ(db.state(kKey), SelectDb::State::kIdle);
   EXPECT_EQ(db.state(elsewhere), SelectDb::State::kInFlight);
+}
+
+
+// A takeover (docs/faults.md, "Process pair"): the surviving object's items move to the
+// new owner's key, each still waiting for what it waited for; the other object vanishes.
+TEST(SelectDb, ATakeoverMovesTheSurvivorsItemsAndVanishesTheRest) {
+  SelectDb db;
+  const SelectKey listener{1, 0x8000'0001u, 0, 0}, reset{1, 0x8000'0002u, 0, 0};
+  auto asking = call_waiting(1), subscribed = call_waiting(1), other = call_waiting(1);
+  db.add(listener, SelectDb::State::kInFlight, subscribed, 0);
+  db.deliver(listener, empty(), false, false, false);  // "not ready, will notify"
+  EXPECT_EQ(subscribed->answers_pending, 0u);
+  db.add(listener, SelectDb::State::kSubscribed, asking, 1);  // answered at once from the entry
+  auto fresh = call_waiting(1);
+  const SelectKey held{1, 0x8000'0001u, 1, 0};  // another event of the listener, asked while held
+  db.add(held, SelectDb::State::kInFlight, fresh, 0);
+  db.add(reset, SelectDb::State::kInFlight, other, 0);
+
+  const SelectDb::Moved m = db.move_owner(1, 2, [](uint32_t object) { return object == 0x8000'0001u; });
+  EXPECT_EQ(m.items_moved, 3u);
+  ASSERT_EQ(m.ask.size(), 2u);
+  EXPECT_EQ(m.ask[0], (SelectKey{2, 0x8000'0001u, 0, 0}));
+  EXPECT_EQ(m.ask[1], (SelectKey{2, 0x8000'0001u, 1, 0}));
+  EXPECT_EQ(m.vanished.linked, 1u);
+  EXPECT_EQ(other->answers.size(), 1u);
+  EXPECT_EQ(db.state(listener), SelectDb::State::kIdle);
+  EXPECT_EQ(db.state(m.ask[0]), SelectDb::State::kInFlight);
+
+  // The new owner answers "not ready": the items waiting for a notification wait on.
+  auto d = db.deliver(m.ask[0], empty(), false, false, false);
+  EXPECT_TRUE(d.wake.empty());
+  EXPECT_TRUE(subscribed->ready.empty());
+  EXPECT_TRUE(asking->ready.empty());
+  auto a = db.deliver(m.ask[1], empty(), false, false, false);
+  ASSERT_EQ(a.wake.size(), 1u);  // the held item had no answer yet: now it has
+  EXPECT_EQ(fresh->answers_pending, 0u);
+  // Its notification wakes both items of the listener's read key.
+  auto n = db.deliver(m.ask[0], readable(), true, true, false);
+  EXPECT_EQ(n.linked, 2u);
+  EXPECT_EQ(subscribed->ready.size(), 1u);
+  EXPECT_EQ(asking->ready.size(), 1u);
+}
+
+// A key that cannot be asked (the engine's table full at a takeover's re-arm): each item
+// goes back to its call, which asks again; none is lost, none reports readiness.
+TEST(SelectDb, HandBackReturnsEveryItemToItsCall) {
+  SelectDb db;
+  auto subscribed = call_waiting(1), asking = call_waiting(1);
+  db.add(kKey, SelectDb::State::kInFlight, subscribed, 2);
+  db.deliver(kKey, empty(), false, false, false);
+  const SelectDb::Moved m = db.move_owner(1, 2, [](uint32_t) { return true; });
+  ASSERT_EQ(m.ask.size(), 1u);
+  db.add(m.ask[0], SelectDb::State::kInFlight, asking, 5);
+  const SelectDb::Delivered d = db.hand_back(m.ask[0]);
+  EXPECT_EQ(d.wake.size(), 2u);
+  ASSERT_EQ(asking->to_agents.size(), 1u);  // asks again through the agents
+  EXPECT_EQ(asking->to_agents[0].slot, 5u);
+  EXPECT_EQ(asking->answers_pending, 0u);
+  ASSERT_EQ(subscribed->ready.size(), 1u);  // a record of the last ("not ready") state: a rescan
+  EXPECT_FALSE(subscribed->ready[0].state.nonempty);
+  EXPECT_EQ(db.state(m.ask[0]), SelectDb::State::kIdle);
 }
 
 }  // namespace

@@ -4,7 +4,7 @@
 
 namespace shadowsel::ne::twin {
 
-void Regs::eval_request(bool restart_ready) {
+void Regs::eval_request(bool restart_ready, bool ring_busy) {
   a_ = req_addr_q_ & (regs::kRegWindowBytes - 4);  // bits [1:0] ignored
   bool hold = false;
   if (req_we_q_) {
@@ -28,6 +28,11 @@ void Regs::eval_request(bool restart_ready) {
       case regs::kRegNodesDownLo:
       case regs::kRegNodesDownHi:
         hold = !restart_ready;
+        break;
+      // a new ring waits for the pending record's write (none lands in the wrong ring)
+      case regs::kRegRingBase:
+      case regs::kRegRingSize:
+        hold = ring_busy;
         break;
       default:
         break;

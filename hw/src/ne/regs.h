@@ -76,7 +76,7 @@ class Regs {
   bool busy() const { return req_v_q_ || rsp_v_q_ || cst_q_ != kIdle; }
 
   /// First half of the cycle: which request executes and the pulses it gives.
-  void eval_request(bool restart_ready);
+  void eval_request(bool restart_ready, bool ring_busy);
   const Strobes& strobes() const { return st_; }
   uint32_t period_wdata() const { return req_wdata_q_; }
   /// The executing request is a read (its data must be sampled this cycle).

@@ -15,7 +15,7 @@ constexpr uint32_t kSeqMask = (1u << regs::ready_record::kSeqWidth) - 1;
 }  // namespace
 
 void Ring::eval(const In& in) {
-  accept_ = in.rec_valid && !dma_valid_q_;
+  accept_ = in.rec_valid && rec_ready(in.ring_clr);
   taken_ = dma_valid_q_ && in.dma_ready;
   ring_clr_ = in.ring_clr;
   dma_ready_ = in.dma_ready;
@@ -53,13 +53,15 @@ void Ring::commit(bool rst_n) {
     dma_nd_q_ = nd_d_;
   }
   if (!rst_n) {
-    dma_valid_q_ = false;
+    dma_valid_q_ = stale_q_ = false;
     head_q_ = cnt_wr_q_ = cnt_ovf_q_ = 0;
     return;
   }
   const bool dropped = accept_ && full_;
+  const bool counted = taken_ && !stale_q_;
+  stale_q_ = (stale_q_ || ring_clr_) && dma_valid_q_ && !dma_ready_;
   dma_valid_q_ = (dma_valid_q_ && !dma_ready_) || load_;
-  head_q_ = ring_clr_ ? 0 : head_q_ + taken_;
+  head_q_ = ring_clr_ ? 0 : head_q_ + counted;
   cnt_wr_q_ += taken_;
   cnt_ovf_q_ += dropped;
 }

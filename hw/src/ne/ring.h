@@ -2,7 +2,8 @@
 // ne_ring: ready records into the ring in node memory by DMA. A record is accepted when
 // no DMA write is outstanding; then it is dropped (ring full, counted and signalled) or
 // formatted (seq = RING_HEAD mod 2^24) and offered on the DMA port. RING_HEAD moves when
-// the write is taken; a write of RING_BASE or RING_SIZE sets it to 0.
+// the write is taken; a write of RING_BASE or RING_SIZE sets it to 0 (a write pending
+// then, which ne_regs prevents, is stale and not counted).
 #pragma once
 
 #include <cstdint>
@@ -25,7 +26,8 @@ class Ring {
     bool dma_ready;
   };
 
-  bool rec_ready() const { return !dma_valid_q_; }
+  /// No record is taken while a write is pending, nor in the cycle the ring is cleared.
+  bool rec_ready(bool ring_clr) const { return !dma_valid_q_ && !ring_clr; }
   bool dma_valid() const { return dma_valid_q_; }
   uint32_t dma_addr() const { return dma_addr_q_; }
   const Bytes16& dma_data() const { return dma_data_q_; }
@@ -46,6 +48,7 @@ class Ring {
 
  private:
   bool dma_valid_q_ = false, dma_tag_q_ = false, dma_nd_q_ = false;
+  bool stale_q_ = false;  ///< the pending write was formatted before a clear: HEAD does not count it
   uint32_t dma_addr_q_ = 0;
   Bytes16 dma_data_q_{};
   uint32_t head_q_ = 0, cnt_wr_q_ = 0, cnt_ovf_q_ = 0;

@@ -73,10 +73,15 @@ class Twin final : public Core {
     out_.dma_bytes = Ring::dma_bytes();
     out_.irq = irq_.irq(regs_.irq_enable());
 
+    // MMIO: the executing request and its pulses (from registers only: the ring's
+    // readiness below depends on them).
+    regs_.eval_request(alive_.restart_ready(), ring_.busy());
+    const Regs::Strobes& sb = regs_.strobes();
+
     // Records: round robin between the LIT, arriving subscribes and node-down.
     const uint32_t rreq = (lit_.rec_valid() ? 1u : 0u) | (rx_.rec_valid() ? 2u : 0u) |
                           (alive_.rec_valid() ? 4u : 0u);
-    const bool rec_ready = ring_.rec_ready();
+    const bool rec_ready = ring_.rec_ready(sb.ring_clr);
     const uint32_t rgnt = rec_arb_.grant(rreq);
     const bool lrec_ready = rec_ready && (rgnt & 1);
     const bool rxrec_ready = rec_ready && (rgnt & 2);
@@ -87,9 +92,6 @@ class Twin final : public Core {
                           (rit_.ntf_valid() ? Tx::kNtf : 0) | (alive_.alive_valid() ? Tx::kAlive : 0);
     tx_.arbitrate(treq, in.tx_ready);
 
-    // MMIO: the executing request and its pulses.
-    regs_.eval_request(alive_.restart_ready());
-    const Regs::Strobes& sb = regs_.strobes();
 
     rx_.eval(Rx::In{regs_.enable(), in.rx_valid, in.rx_type, rx_src, in.rx_len, &in.rx_payload,
                     lit_.pkt_ready(), rxrec_ready});

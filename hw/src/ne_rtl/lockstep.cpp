@@ -81,6 +81,10 @@ class LockstepCore final : public Core {
 
   std::string name() const override { return "lockstep"; }
   const LockstepCounts& counts() const { return counts_; }
+  bool attach_waves(RtlWaves& w) override {
+    const bool ref = ref_->attach_waves(w);
+    return twin_->attach_waves(w) || ref;
+  }
 
   const Outputs& cycle(const Inputs& in) override {
     const Outputs& a = ref_->cycle(in);

@@ -1,22 +1,23 @@
 // SPDX-License-Identifier: MIT
 // ne::make_rtl: ne_top verilated (plain C++, no SystemC) behind ne::Core. One cycle =
 // drive the inputs, evaluate (the outputs of the cycle, after the combinational paths),
-// then the rising edge. Two table sizes are verilated, each as its own prefix.
+// then the rising edge. Two table sizes are verilated, each as its own prefix, and the
+// default once more with FST tracing (Vne_rtl_traced, for --waves): with waves
+// (rtl_waves.h) its rising edge of a cycle inside the window waits for the waves.
 #include <atomic>
 #include <string>
 
 #include "Vne_rtl.h"
 #include "Vne_rtl_small.h"
+#include "Vne_rtl_traced.h"
+#include "context.h"
 #include "shadowsel/gen/ne.h"
 #include "shadowsel/ne/core.h"
+#include "shadowsel/ne/rtl_waves.h"
 #include "verilated.h"
+#include "verilated_fst_c.h"
 
 namespace shadowsel::ne {
-
-namespace {
-
-static_assert(gen::ne::kLitEntries == 16 && gen::ne::kRitEntries == 16,
-              "Vne_rtl is verilated with ne.yaml's default table sizes");
 
 // One context for every engine of the process: a machine has one engine per node, and a
 // context per model would only multiply Verilator's global state. Each model holds a
@@ -29,6 +30,15 @@ std::shared_ptr<VerilatedContext> shared_context() {
   }();
   return ctx;
 }
+
+namespace {
+
+static_assert(gen::ne::kLitEntries == 16 && gen::ne::kRitEntries == 16,
+              "Vne_rtl is verilated with ne.yaml's default table sizes");
+
+// A model verilated with TRACE_FST.
+template <typename Top>
+concept Traced = requires(Top& t, VerilatedFstC* f) { t.trace(f, 0); };
 
 template <typename W>
 void to_bytes(Bytes16& b, const W& w) {
@@ -43,9 +53,10 @@ void from_bytes(W& w, const Bytes16& b) {
 }
 
 template <typename Top>
-class RtlCore final : public Core {
+class RtlCore final : public Core, public RtlWaves::Model {
  public:
-  RtlCore() : ctx_(shared_context()), top_(ctx_.get(), instance_name().c_str()) {
+  explicit RtlCore(const std::string& instance)
+      : ctx_(shared_context()), top_(ctx_.get(), (instance.empty() ? instance_name() : instance).c_str()) {
     top_.clk = 0;
     top_.rst_n = 0;
     top_.eval();
@@ -58,7 +69,35 @@ class RtlCore final : public Core {
 
   std::string name() const override { return "rtl"; }
 
+  bool attach_waves(RtlWaves& w) override {
+    if constexpr (!Traced<Top>) return false;
+    waves_ = &w;
+    w.add(*this);
+    return true;
+  }
+  void trace(VerilatedFstC& fst) override {
+    if constexpr (Traced<Top>) top_.trace(&fst, 99);
+  }
+  void rise() override {
+    if (!edge_pending_) return;
+    top_.clk = 1;
+    top_.eval();
+    edge_pending_ = false;
+  }
+  void fall() override {
+    top_.clk = 0;
+    top_.eval();  // nothing changes but the clock, which the trace sees only after an eval
+  }
+
   const Outputs& cycle(const Inputs& in) override {
+    bool defer = false;
+    if constexpr (Traced<Top>) {
+      defer = waves_ && waves_->begin_cycle(in.now);
+      if (edge_pending_) {  // its last edge, not yet taken by the waves
+        rise();
+        fall();
+      }
+    }
     top_.rst_n = in.rst_n;
     top_.mmio_req_valid = in.mmio_req_valid;
     top_.mmio_req_write = in.mmio_req_write;
@@ -93,6 +132,11 @@ class RtlCore final : public Core {
 
     // rising edge; clk goes back to 0 without an evaluation: the next cycle's eval sees
     // it together with the new inputs (no logic on the falling edge)
+    if (Traced<Top> && defer) {
+      edge_pending_ = true;
+      waves_->edge_pending(*this);
+      return out_;
+    }
     top_.clk = 1;
     top_.eval();
     top_.clk = 0;
@@ -108,13 +152,18 @@ class RtlCore final : public Core {
   std::shared_ptr<VerilatedContext> ctx_;
   Top top_;
   Outputs out_;
+  RtlWaves* waves_ = nullptr;
+  bool edge_pending_ = false;  ///< this cycle's rising edge waits for the waves
 };
 
 }  // namespace
 
-std::unique_ptr<Core> make_rtl(const Params& p) {
-  if (p.lit_entries == 16 && p.rit_entries == 16) return std::make_unique<RtlCore<Vne_rtl>>();
-  if (p.lit_entries == 4 && p.rit_entries == 2) return std::make_unique<RtlCore<Vne_rtl_small>>();
+std::unique_ptr<Core> make_rtl(const Params& p, const std::string& instance) {
+  if (p.lit_entries == 16 && p.rit_entries == 16) {
+    if (p.traced) return std::make_unique<RtlCore<Vne_rtl_traced>>(instance);
+    return std::make_unique<RtlCore<Vne_rtl>>(instance);
+  }
+  if (p.lit_entries == 4 && p.rit_entries == 2) return std::make_unique<RtlCore<Vne_rtl_small>>(instance);
   throw std::invalid_argument("ne::make_rtl: tables of " + std::to_string(p.lit_entries) + "/" +
                               std::to_string(p.rit_entries) +
                               " entries are not built in (16/16 and 4/2 are)");

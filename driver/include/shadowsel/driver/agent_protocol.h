@@ -43,7 +43,17 @@ enum class AgentMsg : uint8_t {
   kNetFrame = 18,    ///< post, the port's receive process -> the I/O process: one frame (put_frame)
   // TTYs (tty.h): the line process -> the telnet I/O process on the same CPU
   kTtyInput = 19,    ///< post: line u32, bytes typed on its terminal
+  // faults (docs/faults.md): the liveness service -> each service of its CPU
+  kCpuDown = 20,     ///< post: cpu u32, declared down (membership.h)
+  // process manager
+  kKill = 21,        ///< call: pid i32, signal i32; reply: 0 or -ESRCH i32
+  // the network I/O process pair (docs/faults.md, "Process pair")
+  kNetCheckpoint = 22,  ///< post, primary -> backup I/O process: primary u32, full u8, next id u32, next port u32, n u32, n x {id u32, present u8, record bytes}
+  kNetTakeover = 23,    ///< post, primary -> every socket agent: old primary u32, primary u32, backup u32 (kNoCpu: none), n u32, n x surviving id u32
 };
+
+/// No CPU (kNetTakeover's backup when none is left).
+constexpr uint32_t kNoCpu = ~0u;
 
 /// The head of a kRemoteOp as its owner reads it: the call to answer, from which CPU,
 /// the kind's op byte and the object (the op's fields follow in the reader).
@@ -73,7 +83,7 @@ enum class PipeOp : uint8_t {
   kRead = 1,    ///< max bytes u32
   kWrite = 2,   ///< merge u8, data
   kOpen = 3,    ///< reader u8, writer u8, nonblock u8 (FIFO open rules at the owner)
-  kAddRef = 4,  ///< reader u8, writer u8 (a spawned child's inherited description)
+  kAddRef = 4,  ///< reader u8, writer u8, holder CPU u32 (a spawned child's inherited description there)
 };
 
 

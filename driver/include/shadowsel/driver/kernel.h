@@ -26,11 +26,14 @@
 namespace shadowsel::drv {
 
 class MessageSystem;
+class Membership;
 class PosixKernel;
 
 struct KernelCounters {
   uint64_t busy_cycles = 0;       ///< cycles processes held the CPU
   uint64_t irq_cycles = 0;        ///< cycles in interrupt handlers
+  uint64_t user_cycles = 0;       ///< of busy_cycles: processes (not agents) computing (Process::compute)
+  uint64_t agent_cycles = 0;      ///< of busy_cycles: agents and I/O processes (daemons), their kernel work included
   uint64_t interrupts = 0;        ///< interrupts taken
   uint64_t context_switches = 0;  ///< dispatches of a process
   uint64_t wakeups = 0;           ///< blocked processes made runnable
@@ -52,6 +55,8 @@ class Kernel : public sc_core::sc_module {
   sim::Recorder& recorder() { return rec_; }
   Heap& heap() { return heap_; }
   MessageSystem& msg() { return *msg_; }
+  /// Which CPUs this CPU holds to be up (membership.h).
+  Membership& membership() { return *membership_; }
 
   /// Starts a process on this CPU. A daemon (an agent) runs forever and is not
   /// waited for at the end of a run.
@@ -85,6 +90,19 @@ class Kernel : public sc_core::sc_module {
   static void set_current_process(Process* p);
   bool in_interrupt() const { return in_irq_; }
 
+  // --- the timeline's causal context (sim::Recorder flows, docs/trace.md) ---
+  /// The flow of what the CPU is doing now: the running process's (the last message
+  /// it took, the select it is in) or, in a handler, the one the handler set. 0 none.
+  uint64_t flow() const;
+  void set_flow(uint64_t f);
+  /// For one thing the CPU starts (a message, an engine command): flow() the first time,
+  /// then a new flow each time, so that no two things in flight share a chain. 0 without
+  /// a trace.
+  uint64_t take_flow();
+  /// A step of `flow` from `start` to now where the CPU is: the running process's calls
+  /// track, or the interrupt track in a handler. No-op for flow 0 (no trace).
+  void flow_step(const char* name, uint64_t start, uint64_t flow, bool out);
+
   // --- faults (docs/faults.md), from outside any CPU context (tb::FaultInjector) ---
   /// The CPU stops for good: no process or handler of it runs again, its bus
   /// interface offers and takes nothing, its notify engine hangs, and its processes
@@ -95,6 +113,14 @@ class Kernel : public sc_core::sc_module {
   /// with ProcessExit{sig} (a blocked process is made ready for that), so it dies
   /// through the same path as exit() and SIGPIPE. False if it has already gone.
   bool kill(Process& p, int sig);
+
+  // --- liveness (docs/faults.md, Liveness) ---
+  /// A kernel tick, not a process: `fn` runs in the timer interrupt at every multiple
+  /// of `period` cycles, so a busy CPU's time slices never delay it.
+  void set_tick(uint64_t period, std::function<void()> fn);
+  /// Nothing but ticks left to do here now: no process running or ready, no process
+  /// timer, no interrupt pending (a halted CPU is quiet). For the end-of-run rule.
+  bool quiet() const;
 
   const KernelCounters& counters() const { return c_; }
   void register_stats(sim::Stats& s) const;
@@ -125,6 +151,7 @@ class Kernel : public sc_core::sc_module {
   sim::Recorder& rec_;
   Heap heap_;
   std::unique_ptr<MessageSystem> msg_;
+  std::unique_ptr<Membership> membership_;
   std::vector<std::unique_ptr<Process>> procs_;
   std::function<void(Process&)> on_start_;
   std::function<void(Process&)> on_exit_;
@@ -132,8 +159,12 @@ class Kernel : public sc_core::sc_module {
   Process* running_ = nullptr;
   bool idle_in_irq_ = false;  ///< the idle context holds the CPU for handlers
   bool in_irq_ = false;
+  uint64_t irq_flow_ = 0;  ///< flow() in a handler
   std::deque<Process*> ready_;
   std::multimap<uint64_t, Process*> timers_;
+  uint64_t tick_period_ = 0;
+  uint64_t next_tick_ = 0;
+  std::function<void()> tick_;
   std::array<std::function<void()>, hw::kIrqLines> handlers_;
   uint32_t next_pid_ = kFirstUserPid;
   KernelCounters c_;

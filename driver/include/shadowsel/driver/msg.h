@@ -18,8 +18,10 @@
 // that fill the pools.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <span>
@@ -38,6 +40,7 @@ class Kernel;
 
 struct MsgCounters {
   uint64_t sent = 0;              ///< messages sent (requests, posts, replies)
+  uint64_t acknowledged = 0;      ///< of those to other CPUs, every fragment taken by the receiver (bus completion)
   uint64_t received = 0;          ///< messages taken by a process
   uint64_t tx_fragments = 0;      ///< packets queued to the bus interface
   uint64_t rx_fragments = 0;      ///< packets handled by the receive interrupt
@@ -47,6 +50,7 @@ struct MsgCounters {
   uint64_t rx_deferred = 0;       ///< message starts refused for lack of receive-pool memory (retried)
   uint64_t tx_pool_peak = 0;      ///< bytes: most of the send pool in use
   uint64_t rx_pool_peak = 0;      ///< bytes: most of the receive pool in use
+  std::array<uint64_t, 4> sent_by_kind{};  ///< `sent` by MsgKind (index 1 request, 2 post, 3 reply)
 };
 
 class MessageSystem {
@@ -65,11 +69,23 @@ class MessageSystem {
 
   void post(Process& self, Address to, std::span<const uint8_t> data);
   std::vector<uint8_t> call(Process& self, Address to, std::span<const uint8_t> request);
+  /// As call(), but nullopt if `to.cpu` is declared down before the reply comes.
+  std::optional<std::vector<uint8_t>> call_unless_down(Process& self, Address to, std::span<const uint8_t> request);
+  /// `cpu` was declared down: its callers stop waiting (docs/faults.md).
+  void peer_down(uint32_t cpu);
   Message receive(Process& self);
   void reply(Process& self, const Message& request, std::span<const uint8_t> data);
+  /// Waits until every message this node sent to another CPU is acknowledged (each
+  /// fragment taken by its receiver), as tcdrain waits for output: with both lanes
+  /// down, until one returns (docs/messages.md, "Nothing acknowledged is lost").
+  void flush(Process& self);
 
   const MsgCounters& counters() const { return c_; }
   void register_stats(sim::Stats& s) const;
+
+  /// Frames the kernel receives that are not message fragments (REGROUP) go here, in
+  /// the receive interrupt (the liveness monitor, docs/faults.md).
+  void set_other_frames(std::function<void(const hw::Frame&)> f) { other_frames_ = std::move(f); }
 
  private:
   using MsgKind = gen::ipb::MsgKind;
@@ -79,6 +95,7 @@ class MessageSystem {
     MsgKind kind = MsgKind::kPost;
     uint64_t addr = 0;
     uint32_t len = 0;
+    uint64_t flow = 0;  ///< the timeline's flow (Frame::flow)
   };
   struct Port {
     std::deque<Inbound> queue;
@@ -108,7 +125,7 @@ class MessageSystem {
   void deliver(const Inbound& in, uint32_t dst_port);
   std::vector<uint8_t> take(Process& self, const Inbound& in);
   void on_rx_interrupt();
-  void on_frame(std::span<const uint8_t> payload, uint32_t src);
+  void on_frame(std::span<const uint8_t> payload, uint32_t src, uint64_t flow);
   void on_tx_interrupt();
   void reap_tx();
   uint32_t chunk_bytes() const;
@@ -119,9 +136,15 @@ class MessageSystem {
   void check_size(uint64_t len, MsgKind kind) const;
 
   Kernel& k_;
+  std::function<void(const hw::Frame&)> other_frames_;
   std::unordered_map<uint32_t, Port> ports_;
   std::unordered_map<uint32_t, Inbound> replies_;        ///< tag -> reply waiting to be taken
-  std::unordered_map<uint32_t, Process*> reply_waiters_; ///< tag -> caller
+  struct ReplyWaiter {
+    Process* caller;
+    uint32_t cpu;       ///< the CPU called
+    bool down = false;  ///< that CPU was declared down: no reply will come
+  };
+  std::unordered_map<uint32_t, ReplyWaiter> reply_waiters_; ///< tag -> caller
   Pool tx_pool_;
   Pool rx_pool_;
   std::map<uint64_t, Reassembly> reassembly_;            ///< (src, reply?, tag) -> partial message

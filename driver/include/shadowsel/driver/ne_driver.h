@@ -21,14 +21,17 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <tuple>
 #include <vector>
 
 #include "shadowsel/driver/posix_kernel.h"
 #include "shadowsel/driver/select_db.h"
+#include "shadowsel/gen/ne.h"
 #include "shadowsel/sim/stats.h"
 
 namespace shadowsel::hw {
@@ -45,8 +48,8 @@ struct NeDriverOptions {
   uint32_t ring_records = 1024;  ///< RING_SIZE (power of two); 16 bytes each from the Heap
   uint32_t coalesce_count = 1;   ///< COALESCE_COUNT: an interrupt per record (latency first)
   uint32_t coalesce_cycles = 0;  ///< COALESCE_CYCLES
-  uint32_t alive_period = 0;     ///< ALIVE_PERIOD cycles; 0: liveness off (the default)
-  uint32_t alive_timeout = 0;    ///< ALIVE_TIMEOUT cycles
+  uint32_t alive_period = 0;     ///< ALIVE_PERIOD cycles; 0: from the machine's [liveness] (on by default)
+  uint32_t alive_timeout = 0;    ///< ALIVE_TIMEOUT cycles, with alive_period
 };
 
 struct NeDriverCounters {
@@ -63,6 +66,7 @@ struct NeDriverCounters {
   uint64_t interrupts = 0;            ///< engine interrupts taken
   uint64_t node_down_records = 0;     ///< NODE_DOWN records
   uint64_t node_down_wakes = 0;       ///< waiters woken with an error by a node going down
+  uint64_t requests_held_for_takeover = 0;  ///< items on a dead owner's sockets kept for its backup
   uint64_t owner_full_fallbacks = 0;  ///< ANSWER ready=1 not ready (owner's table full): agent path
   uint64_t charged_cycles = 0;        ///< cost-table cycles the driver charged (lookups, wake-ups)
   uint64_t boot_stall_cycles = 0;     ///< MMIO stall of the boot sequence (not CPU work)
@@ -83,6 +87,11 @@ class NeDriver {
   /// item (w->answers_pending was raised, or the answer is already in w->answers). False:
   /// the engine's table is full (or the engine not booted yet): use the agent.
   bool select_item(const std::shared_ptr<Wait>& w, uint32_t slot, const SelectKey& key);
+
+  /// A process pair's takeover (docs/faults.md): the sockets of CPU `old` for which
+  /// `survives(object)` live on at CPU `now`; the items waiting on them are armed there,
+  /// the others vanish.
+  void owner_moved(uint32_t old, uint32_t now, const std::function<bool(uint32_t)>& survives);
 
   // --- owner side, called when a real object of this CPU changed (a pipe, FIFO or socket) ---
   void object_changed(uint32_t object, const ObjectState& s);
@@ -119,6 +128,15 @@ class NeDriver {
   void on_node_down(uint32_t node);
   void wake(const std::vector<Wait*>& waits);
   void key_regs(const Key& k);
+  struct Armed {
+    gen::ne::ArmResult result;
+    bool more;  ///< records behind the ARM are left in the ring: drain() after the mirror's update
+  };
+  /// Arms `key` in the engine (one register sequence) and takes the records written
+  /// before the ARM (R1); nullopt: the engine's table is full.
+  std::optional<Armed> arm(const Key& key);
+  /// Items on the key are kept for the network I/O process's backup (its CPU is up).
+  bool held_for_takeover(const Key& k) const;
 
   PosixKernel& px_;
   Kernel& k_;
@@ -130,7 +148,6 @@ class NeDriver {
   uint32_t tail_ = 0;
   SelectDb db_;  ///< waiter side: the mirror of the engine's local interest table
   std::map<std::tuple<uint32_t, uint8_t, uint32_t>, std::set<uint32_t>> rit_;  ///< owner side: (object, event, version) -> CPUs
-  std::set<uint32_t> down_;                 ///< nodes declared down
   NeDriverCounters c_;
 };
 

@@ -51,6 +51,9 @@ constexpr uint32_t kNetRxPort = 9;
 constexpr uint32_t kTtyAgentPort = 5;
 constexpr uint32_t kTelnetIoPort = 7;
 constexpr uint32_t kTelnetLinePort = 10;
+/// The liveness service of every CPU: I'm-alive and regroup on `--notify sw`, and where
+/// the CPU acts on another's death on every path (docs/faults.md).
+constexpr uint32_t kLivenessPort = 11;
 
 /// A pipe, FIFO or socket: the CPU holding its real structure and its id there (a
 /// socket's id has kSocketObjectBit set: one object name space per owner CPU).
@@ -165,9 +168,15 @@ struct PipeObject {
     bool reader;
     uint32_t counter_at_open;
   };
+  /// Descriptions of the pipe one CPU holds.
+  struct Held {
+    uint32_t readers = 0, writers = 0, files = 0;
+  };
   ConnId conn;
   PipeBuffer buf;
   uint32_t readers = 0, writers = 0, files = 0, r_counter = 0, w_counter = 0;
+  /// The counts above by CPU holding them: what a CPU's death takes away.
+  std::map<uint32_t, Held> held;
   uint64_t changed_at = 0;
   std::vector<LocalWaiter> waiters;
   std::map<uint32_t, RemoteInterest> remote;
@@ -184,6 +193,11 @@ struct PosixCounters {
   uint64_t ready_list_wakes = 0; ///< wakes answered from the ready list alone
   uint64_t local_notifications = 0;  ///< local waiters woken by a local pipe's change
   uint64_t remote_ops = 0;       ///< reads, writes, opens routed to an agent
+  uint64_t children_lost = 0;    ///< children reported killed because their CPU was declared down
+  uint64_t shadows_reset = 0;    ///< shadow sockets reset because their I/O CPU was declared down
+  uint64_t sockets_moved = 0;    ///< shadow sockets re-pointed to the network I/O process's backup at a takeover
+  uint64_t select_items_moved = 0;  ///< waiting select/poll items asked again at the new owner after a takeover
+  uint64_t select_items_vanished_at_takeover = 0;  ///< waiting items whose object did not survive a takeover
 };
 
 class PosixKernel {
@@ -222,6 +236,9 @@ class PosixKernel {
   int sys_waitpid(Process& self, int pid, int* status, int options);
   int sys_getpid(Process& self);
   int sys_getppid(Process& self);
+  /// kill(): SIGKILL and SIGTERM (whose default action also terminates) and 0 (does it
+  /// exist), to one process on any CPU; the rest of signals is issue 14's.
+  int sys_kill(Process& self, int pid, int sig);
   int sys_spawn(Process& self, int cpu, int (*child)(void*), void* arg);
   // TTYs (tty_file.cpp): struct termios as <termios.h>; -ENOTTY on any other file
   int sys_tcgetattr(Process& self, int fd, struct ::termios* t);
@@ -255,13 +272,19 @@ class PosixKernel {
   /// Reads and writes on a real pipe, as Linux's non-blocking pipe_read/pipe_write.
   int64_t pipe_read_now(Process& self, PipeObject& p, std::span<uint8_t> out);
   int64_t pipe_write_now(Process& self, PipeObject& p, std::span<const uint8_t> data, bool merge);
-  /// Counts descriptions of a real pipe held elsewhere (spawn, close, open).
-  void pipe_ref(PipeObject& p, bool reader, bool writer, int delta);
+  /// Counts descriptions of a real pipe held on CPU `holder` (spawn, close, open).
+  void pipe_ref(PipeObject& p, bool reader, bool writer, int delta, uint32_t holder);
+  /// Drops every description of `p` CPU `holder` held (it was declared down), as
+  /// their closes would; false if it held none.
+  bool pipe_release_holder(PipeObject& p, uint32_t holder);
+  /// The real pipes and FIFOs of this CPU.
+  std::vector<PipeObject*> pipes();
   /// Frees a pipe (not a FIFO) once no description of it is left on any CPU.
   void free_if_unused(PipeObject& p);
   /// Linux's fifo_open() counting for an open from another CPU; returns
   /// -ENXIO, or 1 if the opener must wait for a partner, else 0.
-  int fifo_open_counts(PipeObject& p, bool reader, bool writer, bool nonblock, uint32_t* version);
+  int fifo_open_counts(PipeObject& p, bool reader, bool writer, bool nonblock, uint32_t* version,
+                       uint32_t holder);
   /// Creates a child process from a spawn request (descriptors already built).
   /// `sigpipe`/`handler`: the parent's SIGPIPE disposition, inherited as after fork().
   uint32_t create_child(std::function<int(void*)> fn, void* arg, int32_t parent_gpid,
@@ -269,6 +292,11 @@ class PosixKernel {
                         void (*handler)(int) = nullptr);
   std::shared_ptr<OpenFile> make_open_file(const OpenFile& f);
   void child_exited(int32_t parent_gpid, int32_t child_gpid, int status);
+  /// CPU `cpu` was declared down (membership.h): children there died as by SIGKILL,
+  /// and the shadows of its sockets are reset.
+  void cpu_down(uint32_t cpu);
+  /// kill() of process `pid` (a pid of this CPU) by the process manager: 0 or -ESRCH.
+  int kill_here(int32_t pid, int sig);
   int32_t gpid(const Process& p) const;
 
   // --- sockets: shadows on this CPU, real sockets on an I/O CPU (socket.h) ---
@@ -282,6 +310,23 @@ class PosixKernel {
   /// The I/O CPU whose network I/O process makes this CPU's new sockets.
   void set_network_io_cpu(uint32_t cpu) { net_io_cpu_ = cpu; }
   uint32_t network_io_cpu() const { return net_io_cpu_; }
+  /// The CPU of the network I/O process's backup (docs/faults.md, "Process pair"), or none.
+  void set_network_io_backup(std::optional<uint32_t> cpu) { net_io_backup_ = cpu; }
+  std::optional<uint32_t> network_io_backup() const { return net_io_backup_; }
+  /// Sockets of CPU `owner` wait for its backup to take them over: `owner` is the
+  /// primary and its backup's CPU is up (ops on them are held, shadows not reset).
+  bool awaits_takeover(uint32_t owner) const;
+  /// The network I/O process moved from CPU `old` to `now` (kNetTakeover): the sockets
+  /// in `survived` are re-pointed on this CPU (shadows and descriptions), the other
+  /// shadows of `old` are reset; `backup` is the new backup's CPU.
+  void network_io_moved(uint32_t old, uint32_t now, std::optional<uint32_t> backup,
+                        const std::vector<uint32_t>& survived);
+  /// A select database (an agent's or the engine driver's) moved `moved` waiting items
+  /// to the new owner at a takeover and woke `vanished` ones (counters only).
+  void count_takeover_items(uint32_t moved, uint32_t vanished) {
+    c_.select_items_moved += moved;
+    c_.select_items_vanished_at_takeover += vanished;
+  }
   /// An I/O process of this CPU registers the objects whose id has `kind_bit`
   /// (kSocketObjectBit, kTtyObjectBit) here; nullptr unregisters.
   void set_io_owner(uint32_t kind_bit, IoObjectOwner* o);
@@ -326,7 +371,7 @@ class PosixKernel {
   /// or nullopt when the call must scan again (a notification reported nothing of
   /// interest: its interest at the owner is spent).
   std::optional<int> poll_pass(Process& self, std::vector<PollEntry>& entries, int64_t deadline,
-                               bool may_block);
+                               bool may_block, uint64_t call_at);
   /// Asks the remote owners about `items`: through the notify engine when there is one,
   /// else (or for what the engine cannot keep) through the local agents; returns once
   /// every answer is in.
@@ -349,11 +394,17 @@ class PosixKernel {
   IoObjectOwner* socket_owner_ = nullptr;
   IoObjectOwner* tty_owner_ = nullptr;
   uint32_t net_io_cpu_ = 0;
+  std::optional<uint32_t> net_io_backup_;
+  /// Resets the shadows whose owner is down and will not be taken over.
+  void reset_lost_shadows();
   std::unordered_map<uint64_t, std::weak_ptr<Wait>> waits_;
   std::unordered_map<uint32_t, int> program_status_;
   uint32_t next_pipe_ = 1;
   uint64_t next_wait_ = 1;
   PosixCounters c_;
+  // Wake-up latency of the woken select/poll calls on this CPU, by path:
+  // [remote][select] (docs/report.md); the recorder keeps remote/local for all CPUs.
+  sim::Distribution wake_latency_[2][2];
   std::unique_ptr<NeDriver> ne_;  ///< the engine's driver when the node has an engine
 };
 

@@ -10,8 +10,10 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "shadowsel/gen/ipb.h"
@@ -58,6 +60,8 @@ class Process {
   void post(Address to, std::span<const uint8_t> data);
   /// Request and reply (Tandem's WRITEREAD): blocks until the reply arrives.
   std::vector<uint8_t> call(Address to, std::span<const uint8_t> request);
+  /// As call(), but nullopt if `to`'s CPU is declared down before the reply comes.
+  std::optional<std::vector<uint8_t>> call_unless_down(Address to, std::span<const uint8_t> request);
   /// Next message on this process's port; blocks while there is none.
   Message receive();
   void reply(const Message& request, std::span<const uint8_t> data);
@@ -75,6 +79,7 @@ class Process {
   std::string name_;
   Body body_;
   bool daemon_;
+  bool in_user_ = false;  ///< in compute(): its cycles are user time (KernelCounters::user_cycles)
   State state_ = State::kReady;
   sc_core::sc_event resume_;
   uint64_t slice_start_ = 0;
@@ -90,6 +95,14 @@ class Process {
   /// A kill (Kernel::kill) waiting for the process to next hold its CPU; its wait status.
   bool kill_pending_ = false;
   int kill_status_ = 0;
+  /// The timeline's flows (Kernel::flow): what it is doing now, and what last woke it.
+  uint64_t flow_ = 0;
+  uint64_t wake_flow_ = 0;
+
+ public:
+  /// The flow of the last wake-up (Kernel::wake with a flow), taken once; 0 none.
+  uint64_t take_wake_flow() { return std::exchange(wake_flow_, 0); }
+  void set_wake_flow(uint64_t f) { wake_flow_ = f; }
 };
 
 /// Thrown through a process's stack to end it (exit(), or death by signal).

@@ -30,6 +30,11 @@ struct SelectKey {
   auto operator<=>(const SelectKey&) const = default;
 };
 
+/// The state an object shows once it is gone with its CPU (docs/faults.md): a pipe with
+/// neither readers nor writers (POLLHUP for a reader, POLLERR for a writer), a socket or
+/// TTY line that was reset (hung up).
+ObjectState vanished_state(const SelectKey& k);
+
 class SelectDb {
  public:
   /// This CPU's request for a key: none, sent and unanswered, or recorded at the owner
@@ -58,9 +63,29 @@ class SelectDb {
   /// interest, so each waiting item goes back to its call's `to_agents` list.
   Delivered deliver(const SelectKey& k, const ObjectState& s, bool ready, bool notify, bool refused);
 
-  /// The owner CPU is gone: every call waiting on one of its keys gets `vanished(key)`
-  /// as its answer or ready record, and the entries are dropped.
-  Delivered owner_down(uint32_t owner, const std::function<ObjectState(const SelectKey&)>& vanished);
+  /// Objects gone with their owner's CPU (docs/faults.md): every call waiting on a key
+  /// for which `gone(key)` gets vanished_state(key) as its answer or ready record, and
+  /// those entries are dropped.
+  Delivered vanish_if(const std::function<bool(const SelectKey&)>& gone);
+
+  /// The key cannot be asked now (the engine's table is full): each item goes back to
+  /// its call, which asks again: those waiting for an answer through `to_agents`, those
+  /// waiting for a notification with a record of the entry's last state ("nothing
+  /// new": the call scans and asks again).
+  Delivered hand_back(const SelectKey& k);
+
+  /// What a process pair's takeover did to the entries (move_owner).
+  struct Moved {
+    std::vector<SelectKey> ask;  ///< re-keyed entries, now in flight: ask their new owner
+    uint32_t items_moved = 0;    ///< waiting items carried over to the new owner
+    Delivered vanished;          ///< the old owner's other entries, as vanish_if
+  };
+  /// The objects of CPU `old` for which `survives(object)` live on at CPU `now` with
+  /// the same ids (a process pair's takeover, docs/faults.md): their entries and
+  /// waiting items move to `now`'s keys, each item still waiting for what it waited
+  /// for (an answer, or a notification), and the caller asks `now` for every key in
+  /// `ask`. The rest of `old`'s entries vanish.
+  Moved move_owner(uint32_t old, uint32_t now, const std::function<bool(uint32_t)>& survives);
 
  private:
   struct Waiter {

@@ -83,6 +83,7 @@ struct ShadowSocket {
   };
   uint32_t owner = 0;  ///< the I/O CPU
   uint32_t id = 0;     ///< the real socket's id there
+  bool lost = false;   ///< reset: its I/O CPU is down and no backup took it over
   uint32_t refs = 0;   ///< descriptions on this CPU naming it
   bool forwarding = false;  ///< the I/O process forwards arriving data here
   bool dgram = false;       ///< SOCK_DGRAM: data comes in datagrams

@@ -58,6 +58,7 @@ pid_t shadowsel_waitpid(pid_t pid, int *status, int options);
 pid_t shadowsel_wait(int *status);
 pid_t shadowsel_getpid(void);
 pid_t shadowsel_getppid(void);
+int shadowsel_kill(pid_t pid, int sig);
 unsigned int shadowsel_sleep(unsigned int seconds);
 int shadowsel_usleep(useconds_t usec);
 int shadowsel_nanosleep(const struct timespec *req, struct timespec *rem);
@@ -111,6 +112,7 @@ int shadowsel_isatty(int fd);
 #define wait shadowsel_wait
 #define getpid shadowsel_getpid
 #define getppid shadowsel_getppid
+#define kill shadowsel_kill
 #define sleep shadowsel_sleep
 #define usleep shadowsel_usleep
 #define nanosleep shadowsel_nanosleep

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -28,6 +29,11 @@
 
 namespace shadowsel::fw {
 
+/// What an operation on an object of a CPU declared down ended with (docs/faults.md).
+enum class OwnerDownResult : uint8_t { kEof, kEpipe, kEnxio, kEconnreset, kEnetdown, kEio, kNothing, kCount };
+/// The stats name of each result: "eof", "EPIPE", ... ("none": a close or reference count).
+const char* name(OwnerDownResult r);
+
 struct AgentCounters {
   uint64_t requests_sent = 0;        ///< subscribe messages sent to owners
   uint64_t requests_suppressed = 0;  ///< select items answered without a message (claim 2)
@@ -38,6 +44,14 @@ struct AgentCounters {
   uint64_t answers_sent = 0;         ///< as owner: immediate answers
   uint64_t ops_forwarded = 0;        ///< local remote-object operations sent to owners
   uint64_t ops_served = 0;           ///< operations from other CPUs done on our real pipes
+  uint64_t ops_failed_owner_down = 0;  ///< operations answered at once: their owner's CPU is down
+  uint64_t waiters_woken_owner_down = 0;  ///< select items answered as vanished: owner's CPU down
+  uint64_t holders_released = 0;     ///< as owner: objects whose references a dead CPU held, released
+  uint64_t requests_held_for_takeover = 0;  ///< subscribes kept for a dead owner's backup to take over
+  uint64_t ops_held_for_takeover = 0;  ///< operations on a dead owner's objects held for its backup's takeover
+  uint64_t ops_resent_after_takeover = 0;  ///< of them, sent again to the new owner (the object survived)
+  /// ops_failed_owner_down by what they ended with
+  uint64_t owner_down_results[static_cast<size_t>(OwnerDownResult::kCount)] = {};
 };
 
 /// The requesting half every agent has (the seed's Fig. 3): the local interface, the
@@ -60,6 +74,30 @@ class Agent {
   virtual uint32_t owner_port() const { return port_; }
   /// Messages of kinds the base does not know; false if this kind knows them neither.
   virtual bool handle_more(drv::Process& self, drv::AgentMsg kind, const drv::Message& m) = 0;
+  /// The result of kind's `op` on an object whose owner's CPU is down: what a peer's
+  /// disappearance gives on Linux (docs/faults.md).
+  struct OwnerDown {
+    int64_t ret;
+    OwnerDownResult result;
+  };
+  virtual OwnerDown result_if_owner_down(uint8_t op) const = 0;
+  /// CPU `cpu` was declared down: the owner side forgets what that CPU held here.
+  virtual void release_cpu(drv::Process& self, uint32_t cpu) {
+    (void)self;
+    (void)cpu;
+  }
+  /// Objects of CPU `owner` (down) will be taken over by a backup: operations on them
+  /// are held until it says which survived (takeover()).
+  virtual bool awaits_takeover(uint32_t owner) const {
+    (void)owner;
+    return false;
+  }
+  /// The objects of CPU `old` moved to CPU `now`: held and pending operations on those
+  /// for which `survives(op, id)` are sent to `now`; the others fail as on a dead owner.
+  /// Select items on objects for which `object_survives(id)` are asked of `now`; the
+  /// others vanish.
+  void takeover(drv::Process& self, uint32_t old, uint32_t now, const std::function<bool(uint8_t, uint32_t)>& survives,
+                const std::function<bool(uint32_t)>& object_survives);
   /// A local operation's result is about to be given to its caller.
   virtual void on_result(const drv::Message& request, std::span<const uint8_t> result) {
     (void)request;
@@ -78,9 +116,23 @@ class Agent {
   void handle(drv::Process& self, const drv::Message& m);
   void on_select(drv::Process& self, std::span<const uint8_t> body);
   void on_answer(const Key& k, const drv::ObjectState& s, bool ready, bool notify);
+  void on_cpu_down(drv::Process& self, uint32_t cpu);
+  /// Sends this CPU's subscribe for `k` to its owner.
+  void subscribe(drv::Process& self, const Key& k);
+  /// Wakes the calls of select items answered as vanished.
+  void wake_vanished(const drv::SelectDb::Delivered& d);
+  /// Answers a local operation on an object of a CPU that is down.
+  void fail_op(drv::Process& self, const drv::Message& request);
+  bool owner_up(uint32_t owner) const;
 
   drv::SelectDb db_;
+  /// Sends local operation `m` (kOp) to the owner's process, answered later.
+  void forward_op(drv::Process& self, const drv::Message& m);
+  /// Fails the held operations whose owner no longer awaits a takeover.
+  void fail_unheld(drv::Process& self);
+
   std::unordered_map<uint64_t, drv::Message> pending_ops_;  ///< corr -> local call to answer
+  std::vector<drv::Message> held_;  ///< operations held for a takeover (awaits_takeover)
   uint64_t next_corr_ = 1;
 };
 

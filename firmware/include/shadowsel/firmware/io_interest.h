@@ -31,6 +31,10 @@ class IoInterest {
   void changed(drv::Process& self, uint32_t object, const drv::ObjectState& st);
   /// The object is gone: its recorded interest with it.
   void erase(uint32_t object) { table_.erase(object); }
+  /// CPU `cpu` was declared down: what it asked for is forgotten.
+  void forget_cpu(uint32_t cpu) {
+    for (auto& [object, cpus] : table_) cpus.erase(cpu);
+  }
 
  private:
   void send(drv::Process& self, uint32_t to, drv::AgentMsg kind, const drv::SelectKey& k,

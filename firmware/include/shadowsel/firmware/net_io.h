@@ -44,6 +44,7 @@ struct NetIoCounters {
   uint64_t to_contention = 0;   ///< switches from forwarding to contention mode
   uint64_t to_forwarding = 0;   ///< switches from contention to forwarding mode
   uint64_t reclaimed_bytes = 0; ///< unread bytes a shadow gave back at a switch
+  uint64_t sockets_released_cpu_down = 0;  ///< sockets a CPU declared down held or waited on, released
   uint64_t answers_sent = 0;    ///< immediate answers to subscribes
   uint64_t notifications_sent = 0;  ///< notifications of recorded interest
   uint64_t frames_in = 0;       ///< frames from the network port
@@ -51,12 +52,22 @@ struct NetIoCounters {
   uint64_t remote_connections = 0;  ///< connections with hosts beyond the port
   uint64_t syns_dropped = 0;    ///< SYNs from hosts dropped: the accept queue was full
   uint64_t datagrams_dropped = 0;  ///< datagrams from hosts dropped: no socket, or its buffer full
+  // the process pair (docs/faults.md, "Process pair")
+  uint64_t checkpoints_sent = 0;      ///< checkpoint messages to the backup
+  uint64_t checkpoint_entries_sent = 0;  ///< socket records (or deletions) in them
+  uint64_t checkpoints_received = 0;  ///< checkpoint messages from the primary (as backup)
+  uint64_t takeovers = 0;             ///< times this process took over from its primary
+  uint64_t takeover_at = 0;           ///< cycle of the last takeover (0: none)
+  uint64_t sockets_survived = 0;      ///< sockets re-created from checkpoints at takeovers
+  uint64_t backups_created = 0;       ///< backups started on another CPU (after a takeover or the backup's loss)
 };
 
 class NetworkIo final : public drv::IoObjectOwner {
  public:
   explicit NetworkIo(drv::PosixKernel& px);
   ~NetworkIo() override;
+  /// Starts the process; with a backup configured (PosixKernel::network_io_backup()),
+  /// the primary checkpoints to it and the backup's CPU waits to take over.
   void start();
   std::optional<drv::ObjectState> object_state(uint32_t id) const override;
   const NetIoCounters& counters() const { return c_; }
@@ -74,6 +85,24 @@ class NetworkIo final : public drv::IoObjectOwner {
   /// kRelease: a CPU's last description of socket `id` closed (the rest of the request in `r`).
   void release(drv::Process& self, uint32_t id, drv::WireReader& r);
   void on_window(drv::Process& self, std::span<const uint8_t> body);
+  /// CPU `cpu` was declared down: its descriptions close as its processes' exits would.
+  void on_cpu_down(drv::Process& self, uint32_t cpu);
+
+  // --- the process pair (net_io_pair.cpp, docs/faults.md "Process pair") ---
+  /// Primary: sends the backup what changed in the sockets that would survive a
+  /// takeover since the last checkpoint (everything when `full`: a new backup).
+  void checkpoint(drv::Process& self, bool full);
+  /// Backup: a checkpoint from the primary.
+  void on_checkpoint(std::span<const uint8_t> body);
+  /// Backup: the primary's CPU is down; re-create its surviving sockets and serve them.
+  void take_over(drv::Process& self, uint32_t old);
+  /// Primary: a new backup on the next CPU up, told everything; every socket agent learns
+  /// the pair (and, after a takeover, which sockets survived).
+  void new_backup(drv::Process& self, uint32_t old, const std::vector<uint32_t>& survived);
+  /// What a takeover keeps: listening and UDP sockets, and TCP sockets never connected.
+  static bool survives(const Socket& s);
+  static std::vector<uint8_t> record(const Socket& s);
+  void restore(Socket& s, std::span<const uint8_t> rec);
   /// `s`'s reader consumed data: the writer at the other end may send again.
   void window_opened(drv::Process& self, Socket& s);
   /// The old forwarding CPU gave back what its shadow held (contention mode starts).
@@ -170,7 +199,12 @@ class NetworkIo final : public drv::IoObjectOwner {
   /// Connections with remote peers: (local port, peer address, peer port) -> socket.
   std::map<std::tuple<uint32_t, uint32_t, uint32_t>, uint32_t> remote_conns_;
   NetIoCounters c_;
-  IoInterest interest_;  ///< the remote interest table (T10), answers and notifications
+  IoInterest interest_;
+  std::optional<uint32_t> backup_;   ///< primary: its backup's CPU
+  std::optional<uint32_t> primary_;  ///< backup: its primary's CPU
+  std::map<uint32_t, std::vector<uint8_t>> sent_;  ///< primary: each record as last checkpointed
+  std::map<uint32_t, std::vector<uint8_t>> ckpt_;  ///< backup: the primary's surviving sockets
+  uint32_t ckpt_next_id_ = 1, ckpt_next_port_ = kFirstEphemeralPort;  ///< the remote interest table (T10), answers and notifications
 
   static constexpr uint32_t kFirstEphemeralPort = 32768;  ///< Linux's ip_local_port_range
   static constexpr uint32_t kLastEphemeralPort = 60999;

@@ -21,6 +21,8 @@ class PipeAgent final : public Agent {
 
  private:
   bool handle_more(drv::Process& self, drv::AgentMsg kind, const drv::Message& m) override;
+  OwnerDown result_if_owner_down(uint8_t op) const override;
+  void release_cpu(drv::Process& self, uint32_t cpu) override;
   void on_subscribe(drv::Process& self, const Key& k, uint32_t from);
   void on_remote_op(drv::Process& self, std::span<const uint8_t> body);
   /// After a change of a real pipe here: notify interested CPUs, finish opens.

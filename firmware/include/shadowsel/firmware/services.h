@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "shadowsel/driver/posix_kernel.h"
+#include "shadowsel/firmware/liveness.h"
 #include "shadowsel/firmware/net_io.h"
 #include "shadowsel/firmware/pipe_agent.h"
 #include "shadowsel/firmware/socket_agent.h"
@@ -33,11 +34,13 @@ struct CpuServices {
   CpuServices(drv::PosixKernel& px, bool network_io, uint32_t tty_lines = 0);
   ~CpuServices();
   void start();
+  drv::PosixKernel& px_;
   PipeAgent pipes;
   PipeAgent fifos;
   SocketAgent sockets;
   TtyAgent ttys;
   ProcessManager procs;
+  Liveness liveness;
   std::unique_ptr<NetworkIo> net;  ///< on I/O CPUs only
   std::unique_ptr<TelnetIo> telnet;  ///< on the first I/O CPU only
 };

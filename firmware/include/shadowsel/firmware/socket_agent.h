@@ -19,6 +19,7 @@ struct SocketAgentCounters {
   uint64_t pushes_dropped = 0;  ///< pushes for a shadow already closed here
   uint64_t reclaims = 0;        ///< shadows that left forwarding mode (contention starts)
   uint64_t reclaimed_bytes = 0; ///< unread bytes given back to the real socket
+  uint64_t takeovers = 0;       ///< kNetTakeover messages that moved the I/O process here
 };
 
 class SocketAgent final : public Agent {
@@ -30,6 +31,10 @@ class SocketAgent final : public Agent {
  private:
   uint32_t owner_port() const override { return drv::kNetIoPort; }
   bool handle_more(drv::Process& self, drv::AgentMsg kind, const drv::Message& m) override;
+  bool awaits_takeover(uint32_t owner) const override { return px_.awaits_takeover(owner); }
+  /// kNetTakeover: the network I/O process moved (or its backup did).
+  void on_takeover(drv::Process& self, std::span<const uint8_t> body);
+  OwnerDown result_if_owner_down(uint8_t op) const override;
   void on_result(const drv::Message& request, std::span<const uint8_t> result) override;
   void on_push(std::span<const uint8_t> body);
   void on_reclaim(drv::Process& self, std::span<const uint8_t> body);

@@ -39,6 +39,7 @@ struct TelnetIoCounters {
   uint64_t empty_reads = 0;    ///< reads that found nothing readable (EAGAIN)
   uint64_t answers_sent = 0;   ///< immediate answers to subscribes
   uint64_t notifications_sent = 0;  ///< notifications of recorded interest
+  uint64_t cpus_forgotten = 0;  ///< CPUs declared down whose interests were dropped
 };
 
 class TelnetIo final : public drv::IoObjectOwner {

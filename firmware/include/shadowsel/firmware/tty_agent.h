@@ -6,6 +6,9 @@
 // processes wait, and the distribution of the answer to every one of them.
 #pragma once
 
+#include <cerrno>
+
+#include "shadowsel/driver/tty.h"
 #include "shadowsel/firmware/agent.h"
 
 namespace shadowsel::fw {
@@ -19,6 +22,12 @@ class TtyAgent final : public Agent {
   uint32_t owner_port() const override { return drv::kTelnetIoPort; }
   // Everything a TTY agent does is the requesting half every agent has.
   bool handle_more(drv::Process&, drv::AgentMsg, const drv::Message&) override { return false; }
+  // The line hung up with its telnet I/O process's CPU: reads see end of file, the
+  // rest EIO, as on a Linux terminal after a hangup (docs/faults.md).
+  OwnerDown result_if_owner_down(uint8_t op) const override {
+    if (static_cast<drv::TtyOp>(op) == drv::TtyOp::kRead) return {0, OwnerDownResult::kEof};
+    return {-EIO, OwnerDownResult::kEio};
+  }
 };
 
 }  // namespace shadowsel::fw

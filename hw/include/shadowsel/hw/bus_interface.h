@@ -14,6 +14,9 @@
 // twice. Sequence numbers check all this: unicast frames are numbered per
 // (sender, receiver) without gaps, multicast frames per sender; a receiver
 // counts any frame out of sequence (it never drops one on that account).
+// A frame it has already taken (its acknowledgement was lost on the way back, so
+// the sender sent it again) is recognised by its number, discarded and
+// acknowledged, as link protocols do: nothing acknowledged is delivered twice.
 //
 // The node may also refuse a frame the buffer has room for: an admission check
 // (set_rx_admit) that the message system uses to reserve the memory a message
@@ -27,6 +30,13 @@
 // the kernel's receive buffer; that queue is bounded the same way and refuses
 // (never drops) a frame when full. The engine's transmitted packets share the
 // window with the kernel's and report completion to the engine only.
+//
+// Liveness (docs/faults.md): a packet may be pinned to one lane (TxRequest::lane), so
+// that I'm-alive goes out on X and on Y; a pinned packet whose lane is down is lost
+// (tx_lane_down_lost), since going round on the other lane would defeat its purpose.
+// Without an engine, ALIVE frames are taken by the interface itself: it records, per
+// sender, the last cycle one arrived (alive_heard), and never buffers or refuses them,
+// so I'm-alive costs the receiving CPU nothing until its monitor reads the table.
 #pragma once
 
 #include <array>
@@ -55,6 +65,9 @@ struct TxRequest {
   uint32_t len = 0;
   uint64_t cookie = 0;                  ///< handed back on completion
   bool engine = false;                  ///< the notify engine's: completion goes back to it, not to tx_done
+  int8_t lane = -1;                     ///< 0 X, 1 Y: only that lane carries it; -1 either
+  bool quiet = false;                   ///< no completion report (liveness packets)
+  uint64_t flow = 0;                    ///< the timeline's flow, carried beside the frame (Frame::flow)
 };
 
 struct BiuCounters {
@@ -69,6 +82,10 @@ struct BiuCounters {
   uint64_t rx_engine_packets = 0;  ///< frames accepted into the notify engine's queue
   uint64_t rx_engine_refused = 0;  ///< frames refused because the engine's queue was full
   uint64_t rx_discarded_dead = 0;  ///< frames thrown away: this node halted, or its engine hung (faults)
+  uint64_t tx_lane_down_lost = 0;  ///< packets pinned to a lane that was down: not sent
+  std::array<uint64_t, 2> rx_alive{};  ///< ALIVE frames taken, per lane (X, Y)
+  uint64_t rx_duplicates = 0;   ///< frames already taken, sent again after a lost acknowledgement: discarded, acknowledged
+  uint64_t tx_no_lane_cycles = 0;  ///< cycles this node had packets to send while both lanes were down (closed periods)
 };
 
 class NotifyEngine;
@@ -113,6 +130,18 @@ class BusInterface {
   bool engine_tx_ready() const { return engine_tx_outstanding_ < p_.tx_window_packets; }
 
   const BiuCounters& counters() const { return c_; }
+  /// Cycle the last ALIVE from `src` arrived on either lane, 0 never (no engine attached).
+  uint64_t alive_heard(uint32_t src) const { return alive_heard_[src]; }
+  /// Packets not yet delivered everywhere other than liveness ones (ALIVE, REGROUP):
+  /// for the end-of-run rule (docs/faults.md, Liveness).
+  bool busy_besides_liveness() const;
+  /// Both lanes down: nobody can be heard, so silence says nothing about the others.
+  bool both_lanes_down() const;
+  static bool liveness_type(PacketType t) { return t == PacketType::kAlive || t == PacketType::kRegroup; }
+  /// Something to send (not halted): the bus wakes for a lane's return only then.
+  bool tx_waiting() const { return !halted_ && tx_outstanding() > 0; }
+  /// Both lanes went down (`down`) or one came back, at cycle `at` (Interconnect).
+  void no_lane(bool down, uint64_t at);
 
   // --- faults (docs/faults.md) ---
   /// The node halted: from now on it offers nothing to the lanes and takes nothing
@@ -134,19 +163,26 @@ class BusInterface {
     int lane = -1;            ///< lane carrying it now, -1 none
     uint64_t cookie;
     bool engine;
+    int pin = -1;             ///< the only lane that may carry it, -1 either
+    bool quiet = false;
   };
   enum class Accept { kAccepted, kRefused, kDiscarded };
 
   void refill();
-  /// The window slot a lane may take at `now`, or nullptr.
-  Slot* offer(uint64_t now);
+  /// The window slot lane `lane` may take at `now`, or nullptr.
+  Slot* offer(uint64_t now, int lane);
   /// Earliest retry time of a slot waiting after a NACK, or UINT64_MAX.
   uint64_t next_retry(uint64_t now) const;
   void complete(Slot* s);
   /// After a transfer ending at `now` some receivers refused: retry for those
   /// only, after the back-off.
   void retry(Slot* s, uint64_t refused, uint64_t now);
-  Accept receive(const FramePtr& f);
+  /// A frame arriving on lane `lane` (0 X, 1 Y).
+  Accept receive(const FramePtr& f, int lane);
+  /// Drops window slots pinned to a lane that is down; true if any.
+  bool drop_pinned_to_down_lanes();
+  /// A frame this node already took (its number is behind what it expects next).
+  bool duplicate(const Frame& f) const;
 
   uint32_t node_;
   const BusParams& p_;
@@ -161,7 +197,9 @@ class BusInterface {
   /// buffer while its engine's packet waits behind messages that the other side, stalled
   /// the same way, refuses: a deadlock no software avoids.
   enum Vc : uint8_t { kKernelVc = 0, kEngineVc = 1, kVcs = 2 };
-  static Vc vc_of(PacketType t) { return engine_type(t) ? kEngineVc : kKernelVc; }
+  // Liveness packets ride the engine's channel (the engine's ALIVE does already): never
+  // behind a message a busy receiver refuses, which would make a live CPU look silent.
+  static Vc vc_of(PacketType t) { return engine_type(t) || t == PacketType::kRegroup ? kEngineVc : kKernelVc; }
   size_t in_window(Vc vc) const;
   std::array<std::deque<TxRequest>, kVcs> backlog_;
   std::list<Slot> window_;  ///< a list: lanes hold pointers to slots across erasures
@@ -178,6 +216,9 @@ class BusInterface {
   std::array<std::array<uint16_t, 64>, kVcs> expect_useq_{}; ///< per sender: unicast number expected next
   std::array<std::array<int32_t, 64>, kVcs> last_mseq_;      ///< per sender: last multicast number, -1 none
   BiuCounters c_;
+  std::array<uint64_t, 64> alive_heard_{};
+  uint64_t outstanding_since_ = 0;  ///< cycle tx_outstanding() last rose from 0
+  int64_t no_lane_from_ = -1;       ///< both lanes down since, -1 if one is up
   bool halted_ = false;
   bool engine_hung_ = false;
 };

@@ -22,6 +22,9 @@ static_assert(kMaxCpus == ipb::kMaxNodes, "the destination mask must name every 
 /// every receiver of a multicast.
 struct Frame {
   std::vector<uint8_t> bytes;
+  /// The timeline's flow (sim::Recorder::new_flow), 0 none. Not part of the bytes:
+  /// tracing changes no frame size, timing or result.
+  uint64_t flow = 0;
 
   PacketType type() const { return static_cast<PacketType>(ipb::header::get_type(bytes.data())); }
   uint32_t src() const { return static_cast<uint32_t>(ipb::header::get_src(bytes.data())); }
@@ -46,7 +49,7 @@ uint64_t packet_cycles(const BusParams& p, uint32_t payload_bytes, bool multicas
 /// Builds a frame; multicast format when `multicast` is set (a multicast
 /// retried for a single receiver keeps its format and sequence stream).
 FramePtr build_frame(PacketType type, uint32_t src, uint64_t dst_mask, uint16_t seq,
-                     std::span<const uint8_t> payload, bool multicast);
+                     std::span<const uint8_t> payload, bool multicast, uint64_t flow = 0);
 
 inline int popcount(uint64_t m) { return __builtin_popcountll(m); }
 

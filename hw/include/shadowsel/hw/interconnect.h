@@ -14,12 +14,15 @@
 //                    refuses it (buffer full; the sender retries).
 // The next sampling on that lane happens in the cycle the transfer ends.
 // A lane taken down mid-transfer aborts it; the packet goes out again on the
-// other lane, so nothing is lost.
+// other lane, so nothing is lost. With both lanes down, packets wait in their
+// senders' windows (nothing is dropped) and go when a lane returns: the bus then
+// wakes at the lane's return, since no sender activity may come to apply it.
 //
 // A scheduled lane fault (x/y_down_at_cycle, or a [[faults]] lane_down /
 // lane_up handed over by tb::FaultInjector through schedule_lane) is applied
 // lazily: at the first activity of the bus at or after its cycle, or at its
-// cycle when it cuts a transfer in progress. The bus never waits for a fault otherwise, because any
+// cycle when it cuts a transfer in progress, or at its cycle when it brings a lane
+// back while both are down and packets wait. The bus never waits for a fault otherwise, because any
 // extra timed notification reorders SystemC's queue of same-cycle events
 // (a heap, not stable) and so would change a run even when the fault lies
 // beyond its end.
@@ -49,7 +52,10 @@ struct LaneCounters {
   uint64_t bytes = 0;            ///< frame bytes moved
   uint64_t dropped_by_fault = 0; ///< transfers lost on the wire (drop_packet fault): sent again
   uint64_t corrupted_by_fault = 0;  ///< transfers damaged on the wire (corrupt_packet fault)
+  uint64_t acks_dropped_by_fault = 0;  ///< transfers taken whose acknowledgement was lost (drop_ack fault): sent again
   std::array<uint64_t, 256> by_type{};  ///< transfers per packet type
+  std::array<uint64_t, 256> busy_by_type{};  ///< busy_cycles per packet type (liveness overhead)
+  sim::WindowSeries busy_over_time;          ///< busy_cycles per window of simulated time
 };
 
 class Interconnect : public sc_core::sc_module {
@@ -70,13 +76,24 @@ class Interconnect : public sc_core::sc_module {
   /// Called when a lane changes state, with the cycle the change counts from.
   void on_lane_change(std::function<void(char lane, bool up, uint64_t at)> f) { lane_hook_ = std::move(f); }
   /// What the wire does to one transfer (fault injection): asked at the end of each.
-  enum class Fate { kDeliver, kDrop, kCorrupt };
+  /// kDropAck: the receivers get the frame but their acknowledgement is lost, so the
+  /// sender sends it again and they discard the copy by its sequence number.
+  enum class Fate { kDeliver, kDrop, kCorrupt, kDropAck };
   void set_packet_fate(std::function<Fate(char lane, uint64_t now)> f) { fate_ = std::move(f); }
   /// False from the cycle the lane went down, or was scheduled to (x/y_down_at_cycle).
   bool lane_up(int lane) const { return down_since(lane) < 0; }
   /// The cycle the lane went down (or was scheduled to, if that is past), -1 if up.
   int64_t down_since(int lane) const;
+  /// The cycle from which neither lane is up (as down_since), -1 while one is. A hook
+  /// for liveness: senders wait meanwhile (docs/bus.md, "Both lanes down").
+  int64_t no_lane_since() const;
+  /// Both lanes down, packets other than liveness ones waiting, and a lane's return
+  /// scheduled: the run is not stalled, those packets will go (docs/bus.md).
+  bool lane_return_awaited() const;
   const LaneCounters& counters(int lane) const { return lanes_[lane].c; }
+  /// Closed periods with both lanes down, and their cycles.
+  uint64_t no_lane_periods() const { return no_lane_periods_; }
+  uint64_t no_lane_cycles() const { return no_lane_cycles_; }
   /// Grants per node on a lane (fairness).
   const std::vector<uint64_t>& grants(int lane) const { return lanes_[lane].grants; }
 
@@ -108,6 +125,8 @@ class Interconnect : public sc_core::sc_module {
   void apply_lane_events(Lane& l, uint64_t now);
   /// The cycle of the next scheduled down of an up lane, or -1.
   static int64_t next_down(const Lane& l);
+  /// The cycle of the next scheduled up, or -1.
+  static int64_t next_up(const Lane& l);
 
   const BusParams& p_;
   std::vector<BusInterface*> nodes_;
@@ -116,6 +135,9 @@ class Interconnect : public sc_core::sc_module {
   sc_core::sc_event kick_;
   std::function<void(char, bool, uint64_t)> lane_hook_;
   std::function<Fate(char, uint64_t)> fate_;
+  int64_t no_lane_from_ = -1;  ///< applied state: cycle both lanes went down, -1 if one is up
+  uint64_t no_lane_periods_ = 0;
+  uint64_t no_lane_cycles_ = 0;
 };
 
 }  // namespace shadowsel::hw

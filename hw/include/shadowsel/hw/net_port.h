@@ -62,7 +62,14 @@ struct NetPortCounters {
 
 class NetPort {
  public:
-  explicit NetPort(InterruptController& irq) : irq_(irq) {}
+  explicit NetPort(InterruptController& irq) : irq_(&irq) {}
+
+  // --- dual porting (docs/faults.md, "Process pair") ---
+  /// The node whose interrupt controller `irq` is takes the port over: frames waiting
+  /// in the ring now interrupt it.
+  void switch_to(InterruptController& irq);
+  /// The port interrupts the node of `irq` (it is that node's to drive).
+  bool serves(const InterruptController& irq) const { return irq_ == &irq; }
 
   // --- link side (the testbench network) ---
   /// Where transmitted frames go.
@@ -76,7 +83,7 @@ class NetPort {
   std::optional<NetFrame> take();
   void transmit(NetFrame f);
   /// The driver's handler acknowledges the interrupt; frames stay in the ring.
-  void irq_ack() { irq_.lower(IrqLine::kNetPort); }
+  void irq_ack() { irq_->lower(IrqLine::kNetPort); }
   bool connected() const { return static_cast<bool>(to_link_); }
   /// The cycle the last frame with a payload arrived (0: none yet): where a packet's
   /// read latency starts (bench/socket_bench.cpp).
@@ -86,7 +93,7 @@ class NetPort {
   void register_stats(sim::Stats& s, const std::string& prefix) const;
 
  private:
-  InterruptController& irq_;
+  InterruptController* irq_;
   std::function<void(NetFrame)> to_link_;
   std::deque<NetFrame> rx_;
   uint64_t last_data_arrival_ = 0;

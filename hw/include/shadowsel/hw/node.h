@@ -40,7 +40,10 @@ class Node : public sc_core::sc_module {
   void attach_engine(std::unique_ptr<NotifyEngine> e);
   /// This node's network port (I/O nodes, during elaboration), and it or nullptr.
   NetPort& add_net_port();
-  NetPort* net_port() { return net_port_.get(); }
+  NetPort* net_port() { return net_port_ ? net_port_.get() : shared_port_; }
+  /// A dual-ported controller (docs/faults.md, "Process pair"): `p`, another node's
+  /// port, is reachable from this node too; it interrupts this node once switched here.
+  void share_net_port(NetPort& p) { shared_port_ = &p; }
 
   /// Raises IrqLine::kTimer at `cycle` (replacing any earlier setting).
   void timer_arm(uint64_t cycle);
@@ -58,6 +61,7 @@ class Node : public sc_core::sc_module {
   BusInterface biu_;
   std::unique_ptr<NotifyEngine> engine_;
   std::unique_ptr<NetPort> net_port_;
+  NetPort* shared_port_ = nullptr;
   sc_core::sc_event timer_ev_;
 };
 

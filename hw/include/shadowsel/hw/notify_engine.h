@@ -63,8 +63,14 @@ class NotifyEngine : public sc_core::sc_module {
   void hang();
   bool hung() const { return hung_; }
   const ne::Core& core() const { return *core_; }
+  ne::Core& core() { return *core_; }
   /// The lockstep core's report when it stopped the run ("" otherwise).
   const std::string& mismatch() const { return mismatch_; }
+
+  /// The timeline's flow of the next command the CPU writes (docs/trace.md): the engine's
+  /// packets, records and commands go on with the flow of what it last took (a command, a
+  /// packet). Bookkeeping of the trace only: no effect on the core.
+  void set_flow(uint64_t f) { cmd_flow_ = f; }
 
   /// Registers the counters as `prefix`.<name> (e.g. "cpu.3.ne").
   void register_stats(sim::Stats& s, const std::string& prefix) const;
@@ -92,6 +98,8 @@ class NotifyEngine : public sc_core::sc_module {
   /// must be clocked too.
   bool step();
   void transmit();
+  /// The ring registers a CPU write accepted in cycle `now` changes, in the waveform.
+  void show_ring_write(uint32_t addr, uint32_t data, uint64_t now);
 
   Node& node_;
   std::unique_ptr<ne::Core> core_;
@@ -106,7 +114,10 @@ class NotifyEngine : public sc_core::sc_module {
   bool hung_ = false;
   sc_core::sc_event never_;  ///< never notified: a hung engine waits on it
   uint64_t busy_since_ = 0;        ///< first cycle of the current busy period (timeline)
+  uint32_t ring_head_ = 0;         ///< RING_HEAD as the DMA writes show it (waveform only)
   std::string mismatch_;
+  uint64_t cmd_flow_ = 0;  ///< set_flow()
+  uint64_t flow_ = 0;      ///< the flow of the engine's latest input (timeline)
 };
 
 }  // namespace shadowsel::hw

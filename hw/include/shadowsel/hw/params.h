@@ -53,6 +53,15 @@ struct CostTable {
   uint64_t copy(uint64_t bytes) const { return (bytes * copy_per_kib + 1023) / 1024; }
 };
 
+/// Liveness (docs/faults.md, Liveness): each CPU's I'm-alive period and how many
+/// silent periods make a CPU suspected. Drives the kernel's monitor on --notify sw
+/// and the notify engine's ALIVE_PERIOD / ALIVE_TIMEOUT on the engine paths.
+struct LivenessParams {
+  bool enabled = true;
+  uint64_t period_cycles = 100000;  ///< I'm-alive period, cycles (200 us at 500 MHz)
+  uint32_t missed_periods = 2;      ///< periods of silence after which a CPU is suspected
+};
+
 /// The whole machine.
 struct MachineParams {
   uint32_t cpus = 4;                     ///< CPU nodes, 2..64
@@ -62,6 +71,7 @@ struct MachineParams {
   uint32_t process_stack_kib = 256;      ///< host stack of each simulated process
   uint64_t timeslice_cycles = 500000;    ///< CPU time before a process yields to a ready one; 0: run to block
   BusParams bus;
+  LivenessParams liveness;
   CostTable costs = CostTable::defaults();
 };
 

@@ -76,10 +76,15 @@ struct TwinFault {
   uint64_t after = 0;  ///< occurrences of `kind` that stay correct before the fault
 };
 
+class RtlWaves;
+
 struct Params {
   uint32_t lit_entries = 16;  ///< LIT_ENTRIES (ne.yaml default)
   uint32_t rit_entries = 16;  ///< RIT_ENTRIES
   TwinFault twin_fault;       ///< test-only
+  /// make_rtl: the model built with Verilator's FST tracing, which attach_waves() needs
+  /// and which is slower (docs/waves.md). Default tables only; other sizes are untraced.
+  bool traced = false;
 };
 
 class Core {
@@ -89,6 +94,12 @@ class Core {
   virtual std::string name() const = 0;
   /// One clock cycle (see the file comment). The reference stays valid until the next call.
   virtual const Outputs& cycle(const Inputs& in) = 0;
+  /// Puts the core's RTL signals into `w` (rtl_waves.h); false when it has none (the twin,
+  /// an RTL core made without Params::traced).
+  virtual bool attach_waves(RtlWaves& w) {
+    (void)w;
+    return false;
+  }
 };
 
 /// Thrown by the lockstep core at the first cycle whose outputs differ. what() is the
@@ -102,8 +113,9 @@ class LockstepMismatch : public std::runtime_error {
 /// The behavioural twin (hw/src/ne/): the same transactions on the same cycles as the RTL.
 std::unique_ptr<Core> make_twin(const Params& p);
 /// The Verilated RTL (library shadowsel_ne_rtl). Only the default table sizes are built
-/// in; other sizes throw std::invalid_argument.
-std::unique_ptr<Core> make_rtl(const Params& p);
+/// in; other sizes throw std::invalid_argument. `instance` names the model (its scope in
+/// waveforms); empty: ne_top_N, N counting the cores made.
+std::unique_ptr<Core> make_rtl(const Params& p, const std::string& instance = "");
 /// Drives `reference` and `twin` with the same inputs; throws LockstepMismatch when their
 /// outputs differ (payloads compared only while their valid is high).
 std::unique_ptr<Core> make_lockstep(std::unique_ptr<Core> reference, std::unique_ptr<Core> twin);

@@ -22,6 +22,9 @@ void report_failure(const std::string& what);
 /// cycle. It pauses the kernel rather than stopping it (sc_stop), because only a
 /// kernel that can still run one more delta can unwind the threads left suspended.
 void end_run();
+/// end_run() was called: a sc_start() that returned early was paused by it, and
+/// the run is over (a run in steps, Simulation::run, must not go on).
+bool run_ended();
 
 /// SystemC threads that have started and not terminated (modules' SC_THREADs and
 /// spawned threads, at any depth of the hierarchy).

@@ -25,10 +25,37 @@ class Distribution {
   uint64_t percentile(double p) const;
   double mean() const;
   uint64_t max() const;
+  /// Lower bound of the histogram bucket of `v`: 4 buckets per power of two
+  /// (the leading bit and the next two), exact below 4.
+  static uint64_t bucket_lo(uint64_t v);
+  /// The non-empty buckets in order: {lower bound, upper bound (excluded), samples}.
+  struct Bucket {
+    uint64_t lo, hi, count;
+  };
+  std::vector<Bucket> histogram() const;
 
  private:
+  void sort() const;
   mutable std::vector<uint64_t> samples_;
   mutable bool sorted_ = true;
+};
+
+/// Busy cycles per fixed window of simulated time, for plots over time. The
+/// window starts at kFirstWindow cycles and doubles (neighbours merged) whenever
+/// the series would pass kMaxWindows windows, so a run of any length gives at
+/// most kMaxWindows points.
+class WindowSeries {
+ public:
+  static constexpr uint64_t kFirstWindow = 1000;
+  static constexpr size_t kMaxWindows = 1000;
+  /// The cycles [from, to) were busy.
+  void add(uint64_t from, uint64_t to);
+  uint64_t window_cycles() const { return window_; }
+  const std::vector<uint64_t>& values() const { return values_; }
+
+ private:
+  uint64_t window_ = kFirstWindow;
+  std::vector<uint64_t> values_;
 };
 
 class Stats {
@@ -38,6 +65,8 @@ class Stats {
                     std::string desc);
   void formula(const std::string& path, std::function<double()> f, std::string unit,
                std::string desc);
+  /// Dumped as {"window_cycles": W, "values": [...]}, `unit` per window.
+  void series(const std::string& path, const WindowSeries* w, std::string unit, std::string desc);
 
   /// {"a": {"b": value}} for every registered path, plus "units": {"a.b": unit}.
   nlohmann::ordered_json to_json() const;
@@ -51,6 +80,7 @@ class Stats {
     std::function<double()> formula;
     std::string unit;
     std::string desc;
+    const WindowSeries* series = nullptr;
   };
   void add(const std::string& path, Entry e);
   std::map<std::string, Entry> entries_;

@@ -16,6 +16,7 @@
 #include <array>
 #include <cstdint>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,9 @@ class FaultInjector : public sc_core::sc_module {
   /// What the faults left the machine stuck on (halted CPUs, hung engines), as
   /// "...; " for a stall report, or "".
   std::string stall_cause() const;
+  /// CPU, process or engine faults still to come (their thread waits for them), or a
+  /// lane's return that packets waiting with both lanes down need (the bus wakes for it).
+  bool pending() const { return applied_timed_ < timed_.size() || platform_.bus().lane_return_awaited(); }
 
  private:
   struct PacketFault {
@@ -64,9 +68,16 @@ class FaultInjector : public sc_core::sc_module {
   std::vector<drv::Kernel*> kernels_;
   sim::Recorder& rec_;
   std::vector<Fault> timed_;  ///< cpu, process and engine faults, by cycle
+  size_t applied_timed_ = 0;
   std::vector<PacketFault> packet_;
   std::vector<std::string> stuck_;  ///< halted CPUs and hung engines, for stall_cause
+  std::array<std::set<uint64_t>, 2> flap_downs_;  ///< per lane: cycles of lane_flap's downs, to count them
   FaultCounters c_;
 };
+
+/// The lane_down / lane_up faults a lane_flap entry stands for: from its at_cycle, up
+/// and down times drawn from exponential distributions with its means (`seed`); the
+/// lane is up again at until_cycle at the latest, so it is never down for ever.
+std::vector<Fault> lane_flap_schedule(const Fault& flap, uint64_t seed);
 
 }  // namespace shadowsel::tb

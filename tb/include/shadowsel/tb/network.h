@@ -66,6 +66,8 @@ class Network : public sc_core::sc_module {
 
   const NetworkCounters& counters() const { return c_; }
   const sim::Distribution& round_trips() const { return rtt_; }
+  /// Nothing scheduled on the link or by the hosts (for the end-of-run rule).
+  bool idle() const { return agenda_.empty(); }
   void register_stats(sim::Stats& s) const;
   /// The hosts not done, in a few words, for a stall report; "" when all are.
   std::string unfinished() const;

@@ -30,11 +30,18 @@ enum Option : unsigned {
   kOptMaxCycles = 1u << 7,
   kOptVersion = 1u << 8,  ///< --version
   kOptFault = 1u << 9,    ///< --fault, repeatable
+  kOptQuiet = 1u << 10,   ///< --quiet: no progress line
+  kOptSet = 1u << 15,     ///< --set KEY=VALUE, repeatable
+  // waveforms (docs/waves.md)
+  kOptWaves = 1u << 16,
+  kOptWavesFrom = 1u << 17,
+  kOptWavesTo = 1u << 18,
 };
 inline constexpr unsigned kShadowselOptions = kOptScenario | kOptCpus | kOptSeed | kOptFreqMhz | kOptOut |
-                                              kOptNotify | kOptTrace | kOptMaxCycles | kOptVersion | kOptFault;
+                                              kOptNotify | kOptTrace | kOptMaxCycles | kOptVersion | kOptFault |
+                                              kOptSet | kOptQuiet | kOptWaves | kOptWavesFrom | kOptWavesTo;
 inline constexpr unsigned kProgramOptions =
-    kOptScenario | kOptCpus | kOptOut | kOptNotify | kOptTrace | kOptMaxCycles | kOptFault;
+    kOptScenario | kOptCpus | kOptOut | kOptNotify | kOptTrace | kOptMaxCycles | kOptFault | kOptSet;
 
 /// What the command line said; an option not given stays empty. Values are
 /// converted and checked for what does not depend on the scenario (numbers,
@@ -43,6 +50,7 @@ inline constexpr unsigned kProgramOptions =
 struct CommandLine {
   bool help = false;
   bool version = false;
+  bool quiet = false;  ///< --quiet
   std::optional<std::string> scenario;
   std::optional<int64_t> cpus;
   std::optional<uint64_t> seed;  ///< the full 64-bit range
@@ -52,6 +60,10 @@ struct CommandLine {
   std::optional<std::string> trace;
   std::optional<uint64_t> max_cycles;  ///< 0: no limit
   std::vector<Fault> faults;           ///< --fault, in order, after the scenario's [[faults]]
+  std::vector<Setting> sets;           ///< --set, in order, applied to the scenario file's keys
+  std::optional<std::string> waves;    ///< --waves FILE.fst
+  std::optional<uint64_t> waves_from;  ///< cycles; only with waves, waves_to not before it
+  std::optional<uint64_t> waves_to;
 };
 
 /// One --fault value, KIND@CYCLE[:TARGET] (docs/faults.md); throws ScenarioError

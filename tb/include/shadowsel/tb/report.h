@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// What a run leaves behind: the summary printed on the terminal, stats.json
-// (simulated figures only, byte-identical for the same scenario and seed) and
-// run.json (host figures: wall time, simulation speed), and ttyN.txt for each TTY
-// line used (what its terminal received).
+// What a run leaves behind (docs/outputs.md): the summary printed on the terminal,
+// config.json (the fully resolved scenario, config.h), stats.json (simulated
+// figures only, byte-identical for the same scenario and seed) and run.json (host
+// figures: wall time, simulation speed), and ttyN.txt for each TTY line used (what
+// its terminal received).
 #pragma once
 
 #include <string>
@@ -12,10 +13,16 @@
 
 namespace shadowsel::tb {
 
+/// Version of stats.json's layout (docs/outputs.md); raised when a figure is
+/// renamed, removed or changes unit or meaning (new figures keep it).
+inline constexpr int kStatsSchemaVersion = 1;
+
 std::string summary(Simulation& sim, const RunResult& r);
 /// Creates DIR if needed and checks that a file can be written in it, so a bad
 /// --out is found before the run; throws std::runtime_error("DIR: what is wrong").
 void prepare_output_dir(const std::string& dir);
+/// Writes DIR/config.json (config_json); throws std::runtime_error on I/O failure.
+void write_config(const Scenario& s, uint64_t max_cycles, const std::string& dir);
 /// Writes DIR/stats.json, DIR/run.json and the tty_outputs; throws std::runtime_error
 /// on I/O failure.
 void write_outputs(Simulation& sim, const RunResult& r, const std::string& dir);

@@ -7,9 +7,12 @@
 
 #include <cstdint>
 #include <stdexcept>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "shadowsel/hw/params.h"
 
@@ -53,6 +56,11 @@ struct NetworkParams {
   std::vector<uint32_t> io_cpus{0};
   /// "FILE:LINE" of `network.io_cpus` when the file gave it, for messages; else empty.
   std::string io_cpus_where;
+  /// The CPU of the network I/O process's backup (docs/faults.md, "Process pair"), or
+  /// none: no process pair. Its node shares the first I/O CPU's port (dual-ported).
+  std::optional<uint32_t> io_backup_cpu;
+  /// "FILE:LINE" of `network.io_backup_cpu`, for messages.
+  std::string io_backup_cpu_where;
   uint64_t link_mbit_per_s = 1000;  ///< the link's bandwidth, each way
   uint64_t link_latency_ns = 10000; ///< a frame's propagation and switching delay, each way
 };
@@ -87,10 +95,13 @@ struct TtyParams {
 };
 
 /// One scheduled fault (docs/faults.md): a [[faults]] entry or a --fault option.
-enum class FaultKind { kCpuHalt, kProcessKill, kLaneDown, kLaneUp, kCorruptPacket, kDropPacket, kEngineHang };
+enum class FaultKind {
+  kCpuHalt, kProcessKill, kLaneDown, kLaneUp, kCorruptPacket, kDropPacket, kEngineHang, kDropAck, kLaneFlap
+};
 inline constexpr FaultKind kAllFaultKinds[] = {FaultKind::kCpuHalt,       FaultKind::kProcessKill, FaultKind::kLaneDown,
                                                FaultKind::kLaneUp,        FaultKind::kCorruptPacket,
-                                               FaultKind::kDropPacket,    FaultKind::kEngineHang};
+                                               FaultKind::kDropPacket,    FaultKind::kEngineHang,
+                                               FaultKind::kDropAck,       FaultKind::kLaneFlap};
 struct Fault {
   FaultKind kind = FaultKind::kCpuHalt;
   uint64_t at_cycle = 0;
@@ -100,11 +111,16 @@ struct Fault {
   char lane = 0;             ///< 'X' or 'Y'; packet faults: 0 for either lane
   uint64_t count = 1;        ///< packet faults: this many transfers from at_cycle on, unless rate > 0
   double rate = 0;           ///< packet faults: each transfer from at_cycle on with this probability
+  uint64_t until_cycle = 0;  ///< lane_flap: flapping ends, the lane up, by this cycle
+  uint64_t mean_up_cycles = 0;    ///< lane_flap: mean of the (exponential) up times
+  uint64_t mean_down_cycles = 0;  ///< lane_flap: mean of the (exponential) down times
   std::string where;         ///< "FILE:LINE" or "--fault", for messages
   bool needs_cpu() const {
     return kind == FaultKind::kCpuHalt || kind == FaultKind::kEngineHang || kind == FaultKind::kProcessKill;
   }
-  bool on_packets() const { return kind == FaultKind::kCorruptPacket || kind == FaultKind::kDropPacket; }
+  bool on_packets() const {
+    return kind == FaultKind::kCorruptPacket || kind == FaultKind::kDropPacket || kind == FaultKind::kDropAck;
+  }
 };
 const char* to_string(FaultKind k);
 /// The kind named `name`, or false.
@@ -140,9 +156,31 @@ inline constexpr int kScenarioMaxNesting = 32;
 /// impossible value, a limit exceeded).
 Scenario load_scenario(const std::string& path);
 
+/// One `--set KEY=VALUE`: a scenario key (dotted for a key in a table,
+/// bus.width_bytes) and its value as TOML (a bare word is taken as a string).
+struct Setting {
+  std::string key;
+  std::string value;
+};
+
 /// The same from text already in memory; `path` names it in messages and in
-/// Scenario::source (the fuzzer's entry point).
-Scenario load_scenario_text(std::string_view text, const std::string& path);
+/// Scenario::source (the fuzzer's entry point). `sets` replace the text's values
+/// of their keys, in order, before any check, and are checked with the same rules;
+/// their errors name `--set KEY` (docs/scenarios.md, "Overriding keys").
+Scenario load_scenario_text(std::string_view text, const std::string& path, const std::vector<Setting>& sets = {});
+
+/// load_scenario with `sets` applied (load_scenario_text).
+Scenario load_scenario_set(const std::string& path, const std::vector<Setting>& sets);
+
+/// The values `s` holds for every key the reader knows, laid out like the file
+/// (`bus.width_bytes` is ["bus"]["width_bytes"]; docs/outputs.md, config.json).
+/// Made from the reader's own key tables, so no key is left out. A value TOML
+/// cannot hold is null (network.io_backup_cpu when there is none); [[faults]] and
+/// [[tty.input]] entries carry the keys that apply to them.
+nlohmann::ordered_json scenario_json(const Scenario& s);
+
+/// Every key the reader knows, dotted ("cpus", "bus.width_bytes", "faults").
+std::vector<std::string> scenario_keys();
 
 /// Checks values that may come from the command line as well as from a file.
 /// Throws ScenarioError naming `where` (e.g. "--cpus" or "FILE:LINE").

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,8 +16,10 @@
 #include "shadowsel/firmware/services.h"
 #include "shadowsel/hw/notify_engine.h"
 #include "shadowsel/hw/platform.h"
+#include "shadowsel/ne/rtl_waves.h"
 #include "shadowsel/sim/recorder.h"
 #include "shadowsel/sim/stats.h"
+#include "shadowsel/sim/waves.h"
 #include "shadowsel/tb/faults.h"
 #include "shadowsel/tb/network.h"
 #include "shadowsel/tb/scenario.h"
@@ -59,9 +62,17 @@ class Simulation {
 
   /// Streams a Perfetto timeline to `path` (before run()).
   void open_trace(const std::string& path) { rec_.open_trace(path); }
+  /// Writes waveforms of `window` (before run(), docs/waves.md): the machine's signals to
+  /// `path` and, when the engines are Verilated with tracing (the cores of
+  /// notify_cores(path, true)), their RTL to sim::rtl_waves_path(path).
+  /// Returns the files; throws std::runtime_error("PATH: cannot write: why").
+  std::vector<std::string> open_waves(const std::string& path, const sim::WaveWindow& window);
   /// Runs until every non-daemon process has exited, `max_cycles` pass (0: no
   /// limit), nothing is left to happen, or simulated code fails. Once only.
-  RunResult run(uint64_t max_cycles = 0);
+  /// With `between`, the run goes in steps of simulated time (tens of ms of wall
+  /// time each) and `between(cycles)` is called after each one (the progress
+  /// line); the run and its results are the same as without.
+  RunResult run(uint64_t max_cycles = 0, const std::function<void(uint64_t)>& between = {});
 
  private:
   void register_select_totals();
@@ -70,6 +81,15 @@ class Simulation {
   std::string unfinished_processes() const;
   /// Why the machine cannot move, when it knows (both lanes down), as "...; "; else "".
   std::string stall_cause() const;
+  // The end-of-run rule with liveness on (docs/faults.md, Liveness): I'm-alive ticks
+  // and packets never end, so SystemC never starves; instead, every liveness period,
+  // a run in which nothing but liveness happened over a whole period, and nothing but
+  // liveness is pending, is stalled.
+  void watch_liveness();
+  /// A count that moves whenever something other than liveness happens.
+  uint64_t progress() const;
+  /// Nothing but liveness is pending now (see watch_liveness).
+  bool only_liveness_left() const;
   Scenario s_;
   sim::Recorder rec_;
   sim::Stats stats_;
@@ -80,13 +100,16 @@ class Simulation {
   std::vector<std::unique_ptr<fw::CpuServices>> services_;
   std::unique_ptr<Network> network_;
   std::unique_ptr<FaultInjector> faults_;
+  // Closed at the end of run(), before the engines' cores go.
+  std::unique_ptr<sim::Waves> waves_;
+  std::unique_ptr<ne::RtlWaves> rtl_waves_;
   uint64_t live_ = 0;  ///< non-daemon processes not yet exited
   uint64_t sim_cycles_ = 0;
 };
 
 /// The notify engine cores of a path (empty for sw): the twin, the Verilated RTL, or both
-/// in lockstep.
-hw::CoreFactory notify_cores(NotifyPath p);
+/// in lockstep; `waves`: RTL models with FST tracing, for open_waves().
+hw::CoreFactory notify_cores(NotifyPath p, bool waves = false);
 
 /// Spawns the scenario's workload processes.
 void install_workload(Simulation& sim);

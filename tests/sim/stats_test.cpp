@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+// The statistics registry's figures for plots (docs/report.md): a distribution's
+// histogram (4 buckets per power of two) and a series of busy cycles per window
+// that doubles its window instead of passing 1000 points.
+#include <array>
+#include <cstdint>
+#include <numeric>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "shadowsel/sim/stats.h"
+
+namespace shadowsel::sim {
+namespace {
+
+TEST(StatsHistogram, FourBucketsPerPowerOfTwoExactBelowFour) {
+  Distribution d;
+  for (uint64_t v : {0, 1, 3, 4, 5, 7, 8, 9, 1000, 1023}) d.sample(v);
+  const auto h = d.histogram();
+  std::vector<std::array<uint64_t, 3>> got;
+  for (const auto& b : h) got.push_back({b.lo, b.hi, b.count});
+  const std::vector<std::array<uint64_t, 3>> want = {{0, 1, 1}, {1, 2, 1}, {3, 4, 1}, {4, 5, 1}, {5, 6, 1},
+                                                     {7, 8, 1}, {8, 10, 2}, {896, 1024, 2}};
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(Distribution::bucket_lo(1ull << 63), 1ull << 63);
+  EXPECT_EQ(Distribution::bucket_lo(~0ull), (1ull << 63) + (3ull << 61));
+  // Percentiles still see every sample.
+  EXPECT_EQ(d.percentile(50), 5u);
+  EXPECT_EQ(d.max(), 1023u);
+
+  Stats s;
+  s.distribution("x.latency_cycles", &d, "cycles", "test");
+  const auto j = s.to_json();
+  EXPECT_EQ(j["x"]["latency_cycles"]["histogram"]["lo"].size(), 8u);
+  EXPECT_EQ(j["x"]["latency_cycles"]["histogram"]["count"][6], 2);
+}
+
+TEST(StatsWindowSeries, SpreadsIntervalsOverWindowsAndDoublesPastAThousand) {
+  WindowSeries w;
+  w.add(0, 500);
+  w.add(900, 1100);  // across two windows
+  EXPECT_EQ(w.window_cycles(), 1000u);
+  EXPECT_EQ(w.values(), (std::vector<uint64_t>{600, 100}));
+  w.add(999000, 1001000);  // past 1000 windows of 1000: the window doubles
+  EXPECT_EQ(w.window_cycles(), 2000u);
+  EXPECT_LE(w.values().size(), WindowSeries::kMaxWindows);
+  EXPECT_EQ(w.values().front(), 700u);
+  EXPECT_EQ(std::accumulate(w.values().begin(), w.values().end(), uint64_t{0}), 2700u);
+  w.add(0, 100'000'000);  // a run 100 times longer: still at most 1000 points
+  EXPECT_EQ(w.window_cycles(), 128000u);
+  EXPECT_LE(w.values().size(), WindowSeries::kMaxWindows);
+  EXPECT_EQ(std::accumulate(w.values().begin(), w.values().end(), uint64_t{0}), 100'002'700u);
+
+  Stats s;
+  s.series("bus.X.busy_cycles_over_time", &w, "cycles", "test");
+  const auto j = s.to_json();
+  EXPECT_EQ(j["bus"]["X"]["busy_cycles_over_time"]["window_cycles"], 128000);
+  EXPECT_EQ(j["bus"]["X"]["busy_cycles_over_time"]["values"].size(), w.values().size());
+}
+
+}  // namespace
+}  // namespace shadowsel::sim
