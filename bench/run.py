@@ -20,7 +20,8 @@ Figures:
                            --trace off: busy8's Mcycles per CPU second (the child's user
                            + system time; wall time on a shared machine is too noisy)
                            of a baseline simulator built
-                           from TRACE_BASE_COMMIT (the commit before that work) over this
+                           from TRACE_BASE_COMMIT (main before issue 12 landed; also before
+                           issue 11, so an upper bound) over this
                            one's, minus 1, in percent (goal: at most 2). N runs of each,
                            alternating baseline and current, medians compared. The
                            baseline is built once (git archive of that commit into
@@ -46,9 +47,19 @@ Figures:
   sw_wake_latency_cycles_p50, _p99
                            W=1: cycles from the write on the FIFO's CPU to the return
                            of the select it wakes on the waiter's CPU
-  sw_cpu_cycles_per_notification
-                           W=1: agent CPU cycles at both ends per notification
-                           (interrupt handling excluded)
+  sw_cpu_cycles_per_notification, hw_cpu_cycles_per_notification, sw_over_hw_cpu_cycles,
+  irqs_per_event_waiter_cpu, irqs_per_event_owner_cpu (rtl), sw_irqs_per_event_*
+                           every CPU cycle (processes, agents, kernel, interrupt entries
+                           and handlers, on every CPU) and every interrupt but the
+                           timer's that one remote notification adds, on sw and rtl
+                           alike: dedup W=1 remote and local, R and 2R rounds,
+                           differenced (Bench.notify_cost); the notes decompose the
+                           median remote wake-up of each path step by step
+  hw_floor_cycles, hw_latency_over_floor
+                           the physical parts of a remote wake-up (NE_NOTIFY transfer,
+                           record DMA, interrupt entry, one context switch), each
+                           printed from the run's config.json; hw_wake_latency_cycles_p50
+                           over it
   local_select_wake_cycles_p50
                            the same with the waiter on the FIFO's CPU (no agents)
   forwarding_bus_msgs_per_packet, contention_bus_msgs_per_read,
@@ -148,8 +159,10 @@ SCENARIOS = os.path.join(REPO, "tb", "scenarios")
 GOALS = os.path.join(REPO, "..", "shared", "checks", "goals.py")
 PY = "/usr/bin/python3"
 RUN_TIMEOUT_S = 300
-# main before the timeline's flows and counters (issue 12, point 2): trace_off_overhead_pct's baseline.
-TRACE_BASE_COMMIT = "0f061d0ae72a6eba24411afdf268828afcfab5a9"
+# trace_off_overhead_pct's baseline: main before the outputs work (issue 12) landed. It
+# also predates issue 11's faults, which landed in the same commit, so the figure is an
+# upper bound of what the timeline's flows and counters cost with --trace off.
+TRACE_BASE_COMMIT = "96078eeba7cc8c4dd563a43626781055a89e6ddd"
 BASELINE_BUILD_TIMEOUT_S = 3600
 
 # Every parameter a figure depends on (bus, cost table, frame layout, defaults) is
@@ -199,10 +212,13 @@ class Bench:
 
     # --- running the simulator -------------------------------------------------
 
-    def run(self, name, i, scenario, extra=(), expect_end="finished"):
-        """Runs one simulation into DIR/bench/<name>-<i>; returns (run.json, stats.json)."""
+    def run(self, name, i, scenario, extra=(), expect_end="finished", trace_dir=False):
+        """Runs one simulation into DIR/bench/<name>-<i>; returns (run.json, stats.json).
+        trace_dir: the folder exists already, emptied, for a --trace file written into it."""
         out = os.path.join(self.outdir, f"{name}-{i}")
         shutil.rmtree(out, ignore_errors=True)  # never read a previous invocation's files
+        if trace_dir:
+            os.makedirs(out)
         cmd = [self.binary, *(["--scenario", scenario] if scenario else []), "--out", out, *extra]
         p = run_command(cmd)
         if p.returncode != 0:
@@ -243,6 +259,13 @@ class Bench:
             self.run("defaults", 0, None, ["--max-cycles", "1"], expect_end="cycle_limit")
             self._defaults = self.config("defaults", 0)
         return self._defaults
+
+    def defaults_of(self, scenario):
+        """config.json of `scenario` as it resolves, from a run of one cycle."""
+        name = "resolved-" + os.path.splitext(os.path.basename(scenario))[0]
+        if not os.path.isfile(os.path.join(self.outdir, f"{name}-0", "config.json")):
+            self.run(name, 0, scenario, ["--max-cycles", "1"], expect_end="cycle_limit")
+        return self.config(name, 0)
 
     def figure(self, name, value, unit):
         self.figures[name] = {"value": value, "unit": unit}
@@ -564,66 +587,129 @@ class Bench:
         w1 = got["w1"]
         self.figure("sw_wake_latency_cycles_p50", w1["remote_wake_latency_cycles"]["p50"], "cycles")
         self.figure("sw_wake_latency_cycles_p99", w1["remote_wake_latency_cycles"]["p99"], "cycles")
-        self.figure("sw_cpu_cycles_per_notification", sig(w1["agent_cycles_per_notification"]), "cycles")
         self.figure("local_select_wake_cycles_p50", got["local"]["local_wake_latency_cycles"]["p50"], "cycles")
         w64 = got["w64"]
         self.note(f"dedup: {w1['rounds']} events each; W=64: {w64['requests_sent']:.0f} requests sent, "
                   f"{w64['requests_suppressed']:.0f} suppressed, wake p50 {w64['remote_wake_latency_cycles']['p50']} "
                   f"p99 {w64['remote_wake_latency_cycles']['p99']} cycles (64 waiters woken one after another); "
-                  f"cycles per notification are the agents' own CPU time at both ends, interrupts excluded")
+                  f"W=1: the agents' own CPU time {w1['agent_cycles_per_notification']:.0f} cycles per "
+                  f"notification (a part of sw_cpu_cycles_per_notification)")
 
     def select_hw(self):
         """The select hot path through the notify engine and its driver (--notify rtl; the
         twin gives the same cycles), same scenario and W=1 variant as select_sw.
 
-        hw_floor_cycles = bus + irq_entry + wakeup + context_switch, where
-        bus = arb_cycles + ceil((header + ne_notify + check) / width_bytes) is one NE_NOTIFY
-        (8 + 12 + 4 bytes, one destination) on an idle lane (docs/bus.md), and the rest come
-        from the cost table; all of them are read from the run's config.json (the waiter's CPU takes the engine's interrupt, wakes the selecting
-        process and switches to it). Everything else on the path (the owner's NOTIFY
-        register writes, the engine's cycles, the handler's register accesses and record
-        lookup, the woken call's return) is overhead above the floor."""
-        base = os.path.join(SCENARIOS, "dedup.toml")
-        with open(base) as f:
-            t = f.read()
-        t, n = re.subn(r"^waiters\s*=\s*\d+", "waiters = 1", t, flags=re.M)
-        if n != 1:
-            raise BenchError(f"{base}: no single 'waiters = N' line to vary")
-        path = os.path.join(self.outdir, "dedup-hw-w1.toml")
-        with open(path, "w") as f:
-            f.write(t)
-        run, stats = self.run("dedup-hw-w1", 0, path, extra=("--notify", "rtl"))
+        hw_floor_cycles is made of the physical parts a remote wake-up cannot do without,
+        each read from the run's config.json and printed: the NE_NOTIFY packet's transfer
+        on an idle lane (arb_cycles + ceil((header + ne_notify + check) / width_bytes),
+        docs/bus.md), the ready record's DMA into the waiter's memory
+        (constants.engine.dma_cycles_per_record), the waiter CPU's interrupt entry
+        (costs.irq_entry) and one context switch into the woken process
+        (costs.context_switch). Everything else on the path (the owner's register write,
+        the engines' cycles, the handler's work, the wake-up, the call's return) is
+        overhead above the floor; notify_cost prints where each cycle goes."""
+        run, stats = self.run("dedup-hw-w1", 0, os.path.join(SCENARIOS, "dedup.toml"),
+                              extra=("--notify", "rtl", "--set", "workload.waiters=1"))
         sel = stats["stats"]["select"]
         ne = sel["ne"]
         config = self.config("dedup-hw-w1", 0)
+        if config["workload"]["waiters"] != 1:
+            raise BenchError(f"dedup-hw-w1: ran with {config['workload']['waiters']} waiters, not 1")
         rounds = config["workload"]["rounds"]
         self.raw["select_hw"] = {"rounds": rounds, **sel, "run": run}
         if ne["notifications"] != rounds:
             raise BenchError(f"dedup hw: {ne['notifications']} notifications for {rounds} events")
-        costs, bus = config["costs"], config["bus"]
-        notify = config["constants"]["frame"]["layout_bytes"]["ne_notify"]
-        transfer = bus["arb_cycles"] + -(-packet_frame_bytes(config, notify) // bus["width_bytes"])
-        floor = transfer + costs["irq_entry"] + costs["wakeup"] + costs["context_switch"]
+        floor, terms = latency_floor(config)
         p50 = sel["remote_wake_latency_cycles"]["p50"]
         self.figure("hw_wake_latency_cycles_p50", p50, "cycles")
         self.figure("hw_floor_cycles", floor, "cycles")
         self.figure("hw_latency_over_floor", sig(p50 / floor), "ratio")
         self.figure("hw_bus_requests_per_event_w1", sig(ne["requests_sent"] / rounds), "requests/event")
-        hw_cpu = ne["driver_cycles_per_notification"]
-        self.figure("hw_cpu_cycles_per_notification", sig(hw_cpu), "cycles")
-        self.figure("hw_cpu_cycles_per_notification_with_irq",
-                    sig(ne["driver_cycles_per_notification_with_irq"]), "cycles")
         sw = self.raw.get("select_sw", {}).get("w1")
         if sw:
             self.figure("sw_over_hw_latency", sig(sw["remote_wake_latency_cycles"]["p50"] / p50), "ratio")
-            self.figure("sw_over_hw_cpu_cycles", sig(sw["agent_cycles_per_notification"] / hw_cpu), "ratio")
-            self.figure("sw_over_hw_cpu_cycles_with_irq",
-                        sig(sw["agent_cycles_per_notification"] / ne["driver_cycles_per_notification_with_irq"]),
-                        "ratio")
-        self.note(f"select hw (rtl, W=1): floor {floor} = bus {transfer} + irq_entry {costs['irq_entry']} + "
-                  f"wakeup {costs['wakeup']} + context_switch {costs['context_switch']}; driver cycles per "
-                  f"notification exclude interrupt entries as the sw figure does (with them: "
-                  f"{ne['driver_cycles_per_notification_with_irq']:.0f})")
+        self.note("select hw (rtl, W=1): floor " + " + ".join(f"{k} {v}" for k, v in terms.items())
+                  + f" = {floor} cycles; the driver's own CPU time {ne['driver_cycles_per_notification']:.0f} "
+                  f"cycles per notification (a part of hw_cpu_cycles_per_notification)")
+
+    def notify_cost(self):
+        """What a remote notification costs the CPUs, like for like on sw and rtl.
+
+        The dedup scenario with one waiter, run four times per path: the waiter on
+        another CPU than the FIFO (remote) and on the FIFO's own CPU (local), each with
+        R and 2R rounds. A figure X per event is
+            ((X_remote(2R) - X_remote(R)) - (X_local(2R) - X_local(R))) / R:
+        the round difference removes start-up (spawning across CPUs) and the local
+        difference removes what the waiter's select costs without a remote object and
+        what runs by the clock (liveness), so that what is left is every cycle the
+        remote notification adds, on any CPU, whoever spends it.
+          sw_/hw_cpu_cycles_per_notification  X = the sum over CPUs of busy_cycles +
+              irq_cycles (processes, agents, kernel, interrupt entries and handlers)
+          sw_over_hw_cpu_cycles               their ratio
+          [sw_]irqs_per_event_waiter_cpu, [sw_]irqs_per_event_owner_cpu
+              X = that CPU's interrupts, the timer line left out (it is raised by the
+              workload's own sleeps, which move with the waiter); unprefixed: rtl
+        The remote rtl run of 2R rounds is also traced, and the wake-up whose latency is
+        the median is decomposed, on both paths, into the steps its flow shows."""
+        base = os.path.join(SCENARIOS, "dedup.toml")
+        rounds = self.defaults_of(base)["workload"]["rounds"]
+        owner = self.defaults_of(base)["workload"]["owner_cpu"]
+        waiter = self.defaults_of(base)["workload"]["waiter_cpu"]
+        if owner == waiter:
+            raise BenchError(f"{base}: waiter_cpu = owner_cpu, no remote waiter to measure")
+        got = {}
+        for path, tag in (("sw", "sw"), ("rtl", "hw")):
+            runs = {}
+            for place, cpu in (("remote", waiter), ("local", owner)):
+                for n in (rounds, 2 * rounds):
+                    name = f"notify-{tag}-{place}-{n}"
+                    trace = place == "remote" and n == 2 * rounds
+                    out = os.path.join(self.outdir, f"{name}-0")
+                    extra = ["--notify", path, "--set", "workload.waiters=1", "--set", f"workload.rounds={n}",
+                             "--set", f"workload.waiter_cpu={cpu}"]
+                    if trace:
+                        extra += ["--trace", os.path.join(out, "trace.json")]
+                    _, stats = self.run(name, 0, base, extra=extra, trace_dir=trace)
+                    cpus = stats["stats"]["cpu"]
+                    runs[(place, n)] = {
+                        "cycles": sum(c["busy_cycles"] + c["irq_cycles"] for c in cpus.values()),
+                        "irqs": {int(k): c["interrupts"] - c["interrupts_by_line"]["timer"] for k, c in cpus.items()},
+                        "timer_irqs": {int(k): c["interrupts_by_line"]["timer"] for k, c in cpus.items()},
+                        "wake_p50": stats["stats"]["select"]["remote_wake_latency_cycles"]["p50"],
+                    }
+                    if trace:
+                        runs["trace"] = os.path.join(out, "trace.json")
+                        runs["config"] = self.config(name, 0)
+
+            def per_event(f):
+                return ((f(runs[("remote", 2 * rounds)]) - f(runs[("remote", rounds)]))
+                        - (f(runs[("local", 2 * rounds)]) - f(runs[("local", rounds)]))) / rounds
+
+            got[tag] = {
+                "cpu_cycles": per_event(lambda r: r["cycles"]),
+                "irqs_waiter": per_event(lambda r: r["irqs"][waiter]),
+                "irqs_owner": per_event(lambda r: r["irqs"][owner]),
+                "timer_irqs": per_event(lambda r: sum(r["timer_irqs"].values())),
+                "runs": {f"{p}-{n}": v for (p, n), v in ((k, v) for k, v in runs.items() if isinstance(k, tuple))},
+            }
+            prefix = "sw_" if tag == "sw" else "hw_"
+            self.figure(f"{prefix}cpu_cycles_per_notification", sig(got[tag]["cpu_cycles"]), "cycles")
+            irq_prefix = "sw_" if tag == "sw" else ""
+            self.figure(f"{irq_prefix}irqs_per_event_waiter_cpu", sig(got[tag]["irqs_waiter"]), "interrupts/event")
+            self.figure(f"{irq_prefix}irqs_per_event_owner_cpu", sig(got[tag]["irqs_owner"]), "interrupts/event")
+            r2 = runs[("remote", 2 * rounds)]
+            self.note(f"{path}: timer interrupts the notification adds, all CPUs: "
+                      f"{sig(got[tag]['timer_irqs'])} per event (left out of the interrupt figures)")
+            self.note(f"{path}: remote {2 * rounds} rounds: {r2['cycles']} CPU cycles, interrupts (timer left out) "
+                      f"{r2['irqs']}, timer interrupts {r2['timer_irqs']}; remote {rounds}: "
+                      f"{runs[('remote', rounds)]['cycles']}; local {2 * rounds}: "
+                      f"{runs[('local', 2 * rounds)]['cycles']}; local {rounds}: {runs[('local', rounds)]['cycles']}")
+            steps, total = decompose_median_wake(runs["trace"], runs["config"])
+            self.note(f"{path}: where the {total} cycles of the median remote wake-up go (cycles up to each step): "
+                      + ", ".join(f"{label} +{c}" for label, c in steps))
+            got[tag]["decomposition"] = steps
+        self.raw["notify_cost"] = got
+        self.figure("sw_over_hw_cpu_cycles", sig(got["sw"]["cpu_cycles"] / got["hw"]["cpu_cycles"]), "ratio")
 
     @staticmethod
     def run_json(cmd):
@@ -707,6 +793,75 @@ def packet_frame_bytes(config, payload):
     return frame["header_bytes"] + payload + frame["check_bytes"]
 
 
+def latency_floor(config):
+    """The physical parts of a remote wake-up on the engine path (select_hw), each from
+    the run's config.json: (sum, {term: cycles})."""
+    bus, costs = config["bus"], config["costs"]
+    notify = config["constants"]["frame"]["layout_bytes"]["ne_notify"]
+    terms = {
+        "NE_NOTIFY transfer": bus["arb_cycles"] + -(-packet_frame_bytes(config, notify) // bus["width_bytes"]),
+        "record DMA": config["constants"]["engine"]["dma_cycles_per_record"],
+        "irq_entry": costs["irq_entry"],
+        "context_switch": costs["context_switch"],
+    }
+    return sum(terms.values()), terms
+
+
+def decompose_median_wake(trace_path, config):
+    """The remote wake-up of median latency in a trace, cut at every step its flow
+    shows: [(step, cycles since the previous step)], and the total (docs/trace.md).
+
+    The window is the waiter's 'select wake (remote)' slice, from the owner's change to
+    the call's return. Its steps are the slices and instants inside it that carry a flow
+    (bind_id), each slice as its begin and its end, and the interrupt slices on the same
+    CPU as such a step; the steps sum to the total exactly."""
+    try:
+        with open(trace_path) as f:
+            data = json.load(f)
+    except (OSError, ValueError) as e:
+        raise BenchError(f"{trace_path}: no readable trace: {e}")
+    events = data["traceEvents"] if isinstance(data, dict) else data
+    mhz = config["freq_mhz"]
+    names = {}
+    for e in events:
+        if e.get("ph") == "M" and e.get("name") in ("process_name", "thread_name"):
+            names[(e["pid"], e.get("tid") if e["name"] == "thread_name" else None)] = e["args"]["name"]
+
+    def cyc(us):
+        return round(float(us) * mhz)
+
+    def where(e):
+        return f"{names.get((e['pid'], None), e['pid'])}/{names.get((e['pid'], e.get('tid')), e.get('tid'))}"
+
+    wakes = sorted((e for e in events if e.get("ph") == "X" and e.get("name") == "select wake (remote)"),
+                   key=lambda e: (cyc(e["dur"]), cyc(e["ts"])))
+    if not wakes:
+        raise BenchError(f"{trace_path}: no 'select wake (remote)' slice")
+    wake = wakes[(len(wakes) - 1) // 2]
+    t0, t1 = cyc(wake["ts"]), cyc(wake["ts"]) + cyc(wake["dur"])
+    inside = [e for e in events if e.get("ph") in ("X", "i") and t0 <= cyc(e["ts"]) <= t1 and e is not wake]
+    bound = [e for e in inside if "bind_id" in e]
+    pids = {e["pid"] for e in bound}
+    points = [(t0, "the owner's change")]
+    for e in inside:
+        is_irq = e.get("name") == "irq" and e["pid"] in pids and any(
+            cyc(e["ts"]) <= cyc(b["ts"]) <= cyc(e["ts"]) + cyc(e.get("dur", 0)) and b["pid"] == e["pid"]
+            for b in bound)
+        if not ("bind_id" in e or is_irq):
+            continue
+        label = f"{where(e)} {e['name']}"
+        d = cyc(e.get("dur", 0))
+        if d > 0:
+            points.append((cyc(e["ts"]), label + " begins"))
+            points.append((min(cyc(e["ts"]) + d, t1), label + " ends"))
+        else:
+            points.append((cyc(e["ts"]), label))
+    points.append((t1, "the call returns"))
+    points.sort(key=lambda p: p[0])
+    steps = [(label, t - prev) for (prev, _), (t, label) in zip(points, points[1:])]
+    return steps, t1 - t0
+
+
 def write_json(path, data):
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
@@ -721,7 +876,7 @@ def main():
     ap.add_argument("--runs", type=int, default=5, help="runs per timed figure (default: 5)")
     ap.add_argument("--baseline-bin", help="trace_off_overhead_pct's baseline simulator, built from "
                     "TRACE_BASE_COMMIT (default: build it once under DIR/bench/baseline)")
-    ap.add_argument("--only", choices=["trace_off"], help="run only this benchmark")
+    ap.add_argument("--only", choices=["trace_off", "select"], help="run only this benchmark")
     args = ap.parse_args()
     if args.runs < 1:
         die("--runs must be at least 1")
@@ -743,12 +898,18 @@ def main():
         if args.only == "trace_off":
             b.trace_off(args.baseline_bin)
             raise StopIteration
+        if args.only == "select":
+            b.select_sw()
+            b.select_hw()
+            b.notify_cost()
+            raise StopIteration
         b.packet()
         b.idle()
         b.busy8()
         b.liveness()
         b.select_sw()
         b.select_hw()
+        b.notify_cost()
         b.sockets()
         b.faults()
         b.trace_off(args.baseline_bin)

@@ -298,6 +298,7 @@ void Kernel::service_interrupts() {
     const uint32_t line = __builtin_ctz(pending);
     if (!handlers_[line]) throw std::logic_error("interrupt without handler");
     ++c_.interrupts;
+    ++c_.interrupts_by_line[line];
     sc_core::wait(cycles(costs().irq_entry));
     ++c_.activations;
     if (halted_) freeze();
@@ -441,6 +442,10 @@ void Kernel::register_stats(sim::Stats& s) const {
     return now > used ? double(now - used) : 0.0;
   }, "cycles", "simulated cycles less busy_cycles and irq_cycles");
   s.counter(p + "interrupts", &c_.interrupts, "interrupts", "interrupts taken");
+  for (uint32_t line = 0; line < hw::kIrqLines; ++line) {
+    s.counter(p + "interrupts_by_line." + hw::irq_line_name(line), &c_.interrupts_by_line[line], "interrupts",
+              "of interrupts: those this line raised");
+  }
   s.counter(p + "context_switches", &c_.context_switches, "switches", "process dispatches");
   s.counter(p + "wakeups", &c_.wakeups, "wakeups", "blocked processes made runnable");
   s.counter(p + "preemptions", &c_.preemptions, "slices", "time slices ended with another process ready");

@@ -135,7 +135,7 @@ bool NotifyEngine::step() {
     std::copy_n(payload.begin(), std::min(payload.size(), in.rx_payload.size()),
                 in.rx_payload.begin());
   }
-  in.dma_ready = true;  // node memory takes a record write in the cycle it is offered
+  in.dma_ready = true;  // node memory takes a record write in the cycle it is offered (kDmaCyclesPerRecord)
 
   out_ = core_->cycle(in);
   ++c_.cycles_clocked;

@@ -9,6 +9,7 @@
 #include "shadowsel/driver/ne_driver.h"
 #include "shadowsel/gen/ipb.h"
 #include "shadowsel/gen/ne.h"
+#include "shadowsel/hw/notify_engine.h"
 #include "shadowsel/tb/version.h"
 
 namespace shadowsel::tb {
@@ -38,6 +39,7 @@ nlohmann::ordered_json config_json(const Scenario& s, uint64_t max_cycles) {
        {{"lit_entries", ne::kLitEntries},
         {"rit_entries", ne::kRitEntries},
         {"record_bytes", ne::kRecordBytes},
+        {"dma_cycles_per_record", hw::NotifyEngine::kDmaCyclesPerRecord},
         {"ring_records", d.ring_records},
         {"coalesce_count", d.coalesce_count},
         {"coalesce_cycles", d.coalesce_cycles}}}};

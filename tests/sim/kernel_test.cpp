@@ -71,6 +71,32 @@ TEST(Kernel, InterruptPreemptsComputeAndDelaysItByHandlerTime) {
   EXPECT_EQ(end, receiver_part + costs.context_switch + 100000 + k1.irq_cycles);
 }
 
+// Interrupts are counted per line: a message raises the receiver's bus_rx line,
+// a sleep the sleeper's timer line, and the lines add up to the total.
+TEST(Kernel, InterruptsAreCountedPerLine) {
+  tb::Simulation sim(scenario(2));
+  Process& rx = sim.kernel(1).spawn("receiver", [](Process& p) { p.receive(); });
+  const drv::Address to = rx.address();
+  sim.kernel(0).spawn("sender", [to](Process& p) {
+    p.sleep(5000);
+    p.post(to, std::vector<uint8_t>(100, 1));
+  });
+  ASSERT_EQ(sim.run().end, tb::RunResult::End::kFinished);
+  const auto line = [](hw::IrqLine l) { return static_cast<uint32_t>(l); };
+  for (uint32_t cpu : {0u, 1u}) {
+    const auto& k = sim.kernel(cpu).counters();
+    uint64_t sum = 0;
+    for (uint64_t n : k.interrupts_by_line) sum += n;
+    EXPECT_EQ(sum, k.interrupts) << "cpu " << cpu;
+  }
+  const auto& k0 = sim.kernel(0).counters();
+  const auto& k1 = sim.kernel(1).counters();
+  EXPECT_EQ(k0.interrupts_by_line[line(hw::IrqLine::kTimer)], 1u) << "the sender's one sleep";
+  EXPECT_EQ(k1.interrupts_by_line[line(hw::IrqLine::kTimer)], 0u);
+  EXPECT_GE(k1.interrupts_by_line[line(hw::IrqLine::kBusRx)], 1u) << "the message's arrival";
+  EXPECT_EQ(k1.interrupts_by_line[line(hw::IrqLine::kNotifyEngine)], 0u) << "no engine on --notify sw";
+}
+
 // Two compute-bound processes on one CPU share it in time slices.
 TEST(Kernel, TimeSlicesShareTheCpuBetweenReadyProcesses) {
   tb::Scenario s = scenario(2);

@@ -35,6 +35,9 @@ struct KernelCounters {
   uint64_t user_cycles = 0;       ///< of busy_cycles: processes (not agents) computing (Process::compute)
   uint64_t agent_cycles = 0;      ///< of busy_cycles: agents and I/O processes (daemons), their kernel work included
   uint64_t interrupts = 0;        ///< interrupts taken
+  /// Of interrupts, per line (hw::IrqLine): what raised them, so that a figure can
+  /// count the interrupts a mechanism causes and leave out the workload's timers.
+  std::array<uint64_t, hw::kIrqLines> interrupts_by_line{};
   uint64_t context_switches = 0;  ///< dispatches of a process
   uint64_t wakeups = 0;           ///< blocked processes made runnable
   uint64_t preemptions = 0;       ///< time slices ended with another process ready

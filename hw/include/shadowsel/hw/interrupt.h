@@ -18,6 +18,12 @@ enum class IrqLine : uint32_t {
 };
 constexpr uint32_t kIrqLines = 5;
 
+/// The line's name in stats.json (cpu.N.interrupts_by_line.NAME).
+constexpr const char* irq_line_name(uint32_t line) {
+  constexpr const char* kNames[kIrqLines] = {"bus_rx", "timer", "bus_tx", "notify_engine", "net_port"};
+  return line < kIrqLines ? kNames[line] : "unknown";
+}
+
 class InterruptController {
  public:
   void raise(IrqLine l) {

@@ -46,6 +46,10 @@ struct NotifyEngineCounters {
 class NotifyEngine : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(NotifyEngine);
+  /// Cycles one ready record's DMA write holds node memory: it takes the write in the
+  /// cycle the engine offers it (dma_ready always high). A term of the latency floor.
+  static constexpr uint32_t kDmaCyclesPerRecord = 1;
+
   NotifyEngine(sc_core::sc_module_name name, Node& node, std::unique_ptr<ne::Core> core,
                sim::Recorder& rec);
   ~NotifyEngine() override;
