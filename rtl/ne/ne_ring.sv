@@ -62,14 +62,15 @@ module ne_ring (
   localparam int RecBits = 8 * ne_pkg::RECORD_BYTES;
   localparam logic [SW-1:0] SizeOne = {{(SW - 1) {1'b0}}, 1'b1};
 
-  logic               dma_valid_q;
-  logic [31:0]        dma_addr_q, addr_d;
-  logic [RecBits-1:0] dma_data_q;
+  logic               dma_valid_q, dma_valid_d;
+  logic [31:0]        dma_addr_q, dma_addr_d, addr_d;
+  logic [RecBits-1:0] dma_data_q, dma_data_d;
   logic [RecBits-1:0] rec_d  /* verilator public_flat_rd */;  // the record accepted
-  logic               dma_tag_q, dma_nd_q;
-  logic               stale_q;  // the pending write was formatted before a ring_clr_i
+  logic               dma_tag_q, dma_tag_d, dma_nd_q, dma_nd_d;
+  logic               stale_q, stale_d;  // the pending write was formatted before a ring_clr_i
   logic [31:0]        head_q, head_d;
-  logic [31:0]        cnt_wr_q, cnt_ovf_q;
+  logic [31:0]        cnt_wr_q, cnt_wr_d, cnt_ovf_q, cnt_ovf_d;
+  logic               load;  // a record accepted and not dropped: the DMA write is loaded
   logic [SW-1:0]      slot;
   logic               full, accept, taken, is_nd;
   logic               probe_tag  /* verilator public_flat_rd */;
@@ -111,6 +112,20 @@ module ne_ring (
     nd_done_o    = (accept && full && is_nd) || (taken && dma_nd_q);
   end
 
+  // next state
+  always @* begin
+    load        = accept && !full;
+    dma_valid_d = (dma_valid_q && !dma_ready_i) || load;
+    stale_d     = (stale_q || ring_clr_i) && dma_valid_q && !dma_ready_i;
+    cnt_wr_d    = cnt_wr_q + {31'd0, taken};
+    cnt_ovf_d   = cnt_ovf_q + {31'd0, dropped_o};
+    // the DMA write's fields: no reset, loaded with it
+    dma_addr_d  = load ? addr_d : dma_addr_q;
+    dma_data_d  = load ? rec_d : dma_data_q;
+    dma_tag_d   = load ? rec_tag_i : dma_tag_q;
+    dma_nd_d    = load ? is_nd : dma_nd_q;
+  end
+
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       dma_valid_q <= 1'b0;
@@ -119,21 +134,19 @@ module ne_ring (
       cnt_wr_q    <= '0;
       cnt_ovf_q   <= '0;
     end else begin
-      dma_valid_q <= (dma_valid_q && !dma_ready_i) || (accept && !full);
-      stale_q     <= (stale_q || ring_clr_i) && dma_valid_q && !dma_ready_i;
+      dma_valid_q <= dma_valid_d;
+      stale_q     <= stale_d;
       head_q      <= head_d;
-      cnt_wr_q    <= cnt_wr_q + {31'd0, taken};
-      cnt_ovf_q   <= cnt_ovf_q + {31'd0, dropped_o};
+      cnt_wr_q    <= cnt_wr_d;
+      cnt_ovf_q   <= cnt_ovf_d;
     end
   end
 
   always_ff @(posedge clk_i) begin
-    if (accept && !full) begin
-      dma_addr_q <= addr_d;
-      dma_data_q <= rec_d;
-      dma_tag_q  <= rec_tag_i;
-      dma_nd_q   <= is_nd;
-    end
+    dma_addr_q <= dma_addr_d;
+    dma_data_q <= dma_data_d;
+    dma_tag_q  <= dma_tag_d;
+    dma_nd_q   <= dma_nd_d;
   end
 
   // RING_BASE bits below a record are ignored (ne.yaml).
