@@ -54,14 +54,14 @@ module ne_rx #(
   logic          hs, is_sub, is_ntf, is_alive, kind_ok, take;
   logic [7:0]    kind;
   logic          v_q, v_d;
-  logic          sub_q;
-  logic [NW-1:0] src_q;
+  logic          sub_q, sub_d;
+  logic [NW-1:0] src_q, src_d;
   logic [31:0]   object_q, object_d;
   logic [7:0]    event_q, event_d;
   logic [31:0]   version_q, version_d;
-  logic [7:0]    state_q;
-  logic          notify_q;
-  logic          is_ready_q;
+  logic [7:0]    state_q, state_d;
+  logic          notify_q, notify_d;
+  logic          is_ready_q, is_ready_d;
 
   // rx_payload bits past the longest engine payload are not used.
   /* verilator lint_off UNUSED */
@@ -79,7 +79,7 @@ module ne_rx #(
   assign seen_valid_o = hs && enable_i && (is_sub || is_ntf || is_alive);
   assign seen_src_o   = rx_src_i;
 
-  // decode of the offered packet
+  // decode of the offered packet and next state of the packet register
   always @* begin
     is_sub     = rx_type_i == ipb_pkg::PACKET_TYPE_NE_SUBSCRIBE;
     is_ntf     = rx_type_i == ipb_pkg::PACKET_TYPE_NE_NOTIFY;
@@ -89,14 +89,30 @@ module ne_rx #(
     take       = enable_i && ((is_sub && rx_len_i >= ipb_pkg::NE_SUBSCRIBE_BYTES[7:0]) ||
                               (is_ntf && rx_len_i >= ipb_pkg::NE_NOTIFY_BYTES[7:0] && kind_ok));
 
-    if (is_sub) begin
-      object_d  = rx_payload_i[ipb_pkg::NE_SUBSCRIBE_OBJECT_LSB +: ipb_pkg::NE_SUBSCRIBE_OBJECT_WIDTH];
-      event_d   = rx_payload_i[ipb_pkg::NE_SUBSCRIBE_EVENT_LSB +: ipb_pkg::NE_SUBSCRIBE_EVENT_WIDTH];
-      version_d = rx_payload_i[ipb_pkg::NE_SUBSCRIBE_VERSION_LSB +: ipb_pkg::NE_SUBSCRIBE_VERSION_WIDTH];
-    end else begin
-      object_d  = rx_payload_i[ipb_pkg::NE_NOTIFY_OBJECT_LSB +: ipb_pkg::NE_NOTIFY_OBJECT_WIDTH];
-      event_d   = rx_payload_i[ipb_pkg::NE_NOTIFY_EVENT_LSB +: ipb_pkg::NE_NOTIFY_EVENT_WIDTH];
-      version_d = rx_payload_i[ipb_pkg::NE_NOTIFY_VERSION_LSB +: ipb_pkg::NE_NOTIFY_VERSION_WIDTH];
+    // the packet register (no reset): loaded when the handshake takes the packet
+    sub_d      = sub_q;
+    src_d      = src_q;
+    object_d   = object_q;
+    event_d    = event_q;
+    version_d  = version_q;
+    state_d    = state_q;
+    notify_d   = notify_q;
+    is_ready_d = is_ready_q;
+    if (hs && take) begin
+      sub_d      = is_sub;
+      src_d      = rx_src_i;
+      state_d    = rx_payload_i[ipb_pkg::NE_NOTIFY_STATE_LSB +: ipb_pkg::NE_NOTIFY_STATE_WIDTH];
+      notify_d   = kind == ipb_pkg::NE_NOTIFY_KIND_NOTIFY;
+      is_ready_d = rx_payload_i[ipb_pkg::NE_NOTIFY_READY_LSB];
+      if (is_sub) begin
+        object_d  = rx_payload_i[ipb_pkg::NE_SUBSCRIBE_OBJECT_LSB +: ipb_pkg::NE_SUBSCRIBE_OBJECT_WIDTH];
+        event_d   = rx_payload_i[ipb_pkg::NE_SUBSCRIBE_EVENT_LSB +: ipb_pkg::NE_SUBSCRIBE_EVENT_WIDTH];
+        version_d = rx_payload_i[ipb_pkg::NE_SUBSCRIBE_VERSION_LSB +: ipb_pkg::NE_SUBSCRIBE_VERSION_WIDTH];
+      end else begin
+        object_d  = rx_payload_i[ipb_pkg::NE_NOTIFY_OBJECT_LSB +: ipb_pkg::NE_NOTIFY_OBJECT_WIDTH];
+        event_d   = rx_payload_i[ipb_pkg::NE_NOTIFY_EVENT_LSB +: ipb_pkg::NE_NOTIFY_EVENT_WIDTH];
+        version_d = rx_payload_i[ipb_pkg::NE_NOTIFY_VERSION_LSB +: ipb_pkg::NE_NOTIFY_VERSION_WIDTH];
+      end
     end
   end
 
@@ -106,16 +122,14 @@ module ne_rx #(
   end
 
   always_ff @(posedge clk_i) begin
-    if (hs && take) begin
-      sub_q      <= is_sub;
-      src_q      <= rx_src_i;
-      object_q   <= object_d;
-      event_q    <= event_d;
-      version_q  <= version_d;
-      state_q    <= rx_payload_i[ipb_pkg::NE_NOTIFY_STATE_LSB +: ipb_pkg::NE_NOTIFY_STATE_WIDTH];
-      notify_q   <= kind == ipb_pkg::NE_NOTIFY_KIND_NOTIFY;
-      is_ready_q <= rx_payload_i[ipb_pkg::NE_NOTIFY_READY_LSB];
-    end
+    sub_q      <= sub_d;
+    src_q      <= src_d;
+    object_q   <= object_d;
+    event_q    <= event_d;
+    version_q  <= version_d;
+    state_q    <= state_d;
+    notify_q   <= notify_d;
+    is_ready_q <= is_ready_d;
   end
 
   assign pkt_src_o      = src_q;
