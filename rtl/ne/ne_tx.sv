@@ -61,8 +61,8 @@ module ne_tx #(
 
   logic [3:0]           req, gnt;
   logic                 load;
-  logic                 out_valid_q;
-  logic                 out_cmd_q;
+  logic                 out_valid_q, out_valid_d;
+  logic                 out_cmd_q, out_cmd_d;
   logic [7:0]           type_q, type_d;
   logic [MAX_NODES-1:0] mask_q, mask_d;
   logic [7:0]           len_q, len_d;
@@ -102,37 +102,46 @@ module ne_tx #(
         gnt[SNtf] ? ipb_pkg::NE_NOTIFY_KIND_NOTIFY : ipb_pkg::NE_NOTIFY_KIND_ANSWER;
     ntf_pl[ipb_pkg::NE_NOTIFY_READY_LSB] = pkt_is_ready_i;
 
-    if (gnt[SSub]) begin
-      type_d    = ipb_pkg::PACKET_TYPE_NE_SUBSCRIBE;
-      mask_d    = One << sub_owner_i;
-      len_d     = ipb_pkg::NE_SUBSCRIBE_BYTES[7:0];
-      payload_d = sub_pl;
-    end else if (gnt[SAns] || gnt[SNtf]) begin
-      type_d    = ipb_pkg::PACKET_TYPE_NE_NOTIFY;
-      mask_d    = pkt_dst_mask_i;
-      len_d     = ipb_pkg::NE_NOTIFY_BYTES[7:0];
-      payload_d = ntf_pl;
-    end else begin
-      type_d    = ipb_pkg::PACKET_TYPE_ALIVE;
-      mask_d    = alive_mask_i;
-      len_d     = 8'd0;
-      payload_d = '0;
+    // the output register (no reset): loaded with the granted source's packet
+    out_cmd_d = out_cmd_q;
+    type_d    = type_q;
+    mask_d    = mask_q;
+    len_d     = len_q;
+    payload_d = payload_q;
+    if (load) begin
+      out_cmd_d = !gnt[SAlive];
+      if (gnt[SSub]) begin
+        type_d    = ipb_pkg::PACKET_TYPE_NE_SUBSCRIBE;
+        mask_d    = One << sub_owner_i;
+        len_d     = ipb_pkg::NE_SUBSCRIBE_BYTES[7:0];
+        payload_d = sub_pl;
+      end else if (gnt[SAns] || gnt[SNtf]) begin
+        type_d    = ipb_pkg::PACKET_TYPE_NE_NOTIFY;
+        mask_d    = pkt_dst_mask_i;
+        len_d     = ipb_pkg::NE_NOTIFY_BYTES[7:0];
+        payload_d = ntf_pl;
+      end else begin
+        type_d    = ipb_pkg::PACKET_TYPE_ALIVE;
+        mask_d    = alive_mask_i;
+        len_d     = 8'd0;
+        payload_d = '0;
+      end
     end
   end
+
+  assign out_valid_d = (out_valid_q && !tx_ready_i) || load;
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) out_valid_q <= 1'b0;
-    else out_valid_q <= (out_valid_q && !tx_ready_i) || load;
+    else out_valid_q <= out_valid_d;
   end
 
   always_ff @(posedge clk_i) begin
-    if (load) begin
-      out_cmd_q <= !gnt[SAlive];
-      type_q    <= type_d;
-      mask_q    <= mask_d;
-      len_q     <= len_d;
-      payload_q <= payload_d;
-    end
+    out_cmd_q <= out_cmd_d;
+    type_q    <= type_d;
+    mask_q    <= mask_d;
+    len_q     <= len_d;
+    payload_q <= payload_d;
   end
 
   assign tx_valid_o    = out_valid_q;
