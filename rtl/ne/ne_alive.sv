@@ -80,8 +80,8 @@ module ne_alive #(
   logic [MAX_NODES-1:0] targets;
   logic                 al_on, al_due, al_load;
   logic [47:0]          next_q, next_d;
-  logic                 alive_valid_q;
-  logic [MAX_NODES-1:0] alive_mask_q;
+  logic                 alive_valid_q, alive_valid_d;
+  logic [MAX_NODES-1:0] alive_mask_q, alive_mask_d;
 
   // An ALIVE packet is loaded. Observed by the testbench's reference model.
   logic probe_alive_load /* verilator public_flat_rd */;
@@ -94,6 +94,8 @@ module ne_alive #(
     if (period_wr_i) next_d = now_i + {16'd0, period_wdata_i};
     else if (al_due) next_d = now_i + {16'd0, period_i};
     else next_d = next_q;
+    alive_valid_d    = (alive_valid_q && !alive_ready_i) || al_load;
+    alive_mask_d     = al_load ? targets : alive_mask_q;  // no reset, loaded with the packet
     probe_alive_load = al_load;
   end
 
@@ -103,12 +105,12 @@ module ne_alive #(
       alive_valid_q <= 1'b0;
     end else begin
       next_q        <= next_d;
-      alive_valid_q <= (alive_valid_q && !alive_ready_i) || al_load;
+      alive_valid_q <= alive_valid_d;
     end
   end
 
   always_ff @(posedge clk_i) begin
-    if (al_load) alive_mask_q <= targets;
+    alive_mask_q <= alive_mask_d;
   end
 
   // ---------------------------------------------------------------------------------
@@ -119,9 +121,9 @@ module ne_alive #(
   logic [47:0]          wr_data;
   logic [MAX_NODES-1:0] mat_pend_q, mat_pend_d, rst_set, mat_bit, seen_bit;
   logic [NW-1:0]        mat_idx_d, mat_idx_q;
-  logic                 rst_ready_q;  // mat_pend_q == 0, registered off the MMIO path
+  logic                 rst_ready_q, rst_ready_d;  // mat_pend_q == 0, registered off the MMIO path
   logic                 mat_we;
-  logic [47:0]          mat_t_q;
+  logic [47:0]          mat_t_q, mat_t_d;
   logic [MAX_NODES-1:0] down_q, down_d;
 
   always @* begin
@@ -138,8 +140,12 @@ module ne_alive #(
     mat_pend_d = (mat_pend_q & ~mat_bit & ~seen_bit) | rst_set;
     if (!rst_ready_q && !(mat_pend_q[mat_idx_q] && seen_valid_i)) mat_idx_d = mat_idx_q + 1'b1;
     else mat_idx_d = mat_idx_q;
+    rst_ready_d = mat_pend_d == '0;
+    mat_t_d     = (rst_set != '0) ? now_i : mat_t_q;  // no reset: the time of the last restart
   end
 
+  // The RAM's write port keeps the memory form (wr_en, wr_addr, wr_data computed above),
+  // which is what block RAM inference needs.
   always_ff @(posedge clk_i) begin
     if (wr_en) seen_mem[wr_addr] <= wr_data;
   end
@@ -152,25 +158,27 @@ module ne_alive #(
     end else begin
       mat_pend_q  <= mat_pend_d;
       mat_idx_q   <= mat_idx_d;
-      rst_ready_q <= mat_pend_d == '0;
+      rst_ready_q <= rst_ready_d;
     end
   end
 
   always_ff @(posedge clk_i) begin
-    if (rst_set != '0) mat_t_q <= now_i;
+    mat_t_q <= mat_t_d;
   end
 
   // ---------------------------------------------------------------------------------
   // Scanner
   logic          sc_run_q, sc_run_d;
   logic [NW:0]   sc_idx_q, sc_idx_d;
-  logic          rd_en;
-  logic          rd_v_q;
-  logic [NW-1:0] rd_idx_q;
+  logic          rd_en, rd_fwd;
+  logic [NW-1:0] rd_addr;
+  logic          rd_v_q, rd_v_d;
+  logic [NW-1:0] rd_idx_q, rd_idx_d;
   logic [47:0]   rd_data_q;
-  logic          ev_v_q, ev_last_q;
+  logic          ev_v_q, ev_v_d, ev_last_q, ev_last_d;
   logic [NW-1:0] ev_idx_q  /* verilator public_flat_rd */;
-  logic [47:0]   ev_dl_q;
+  logic [NW-1:0] ev_idx_d;
+  logic [47:0]   ev_dl_q, ev_dl_d;
   logic [47:0]   acc_min_q, acc_min_d;
   logic [NW-1:0] acc_arg_q, acc_arg_d;
   logic          dirty_q, dirty_d, chg, start;
@@ -180,8 +188,8 @@ module ne_alive #(
   logic          mon, due, contribute, last, none;
   logic [48:0]   dl_sum;
   logic [47:0]   dl;
-  logic          rec_valid_q;
-  logic [NW-1:0] rec_node_q;
+  logic          rec_valid_q, rec_valid_d;
+  logic [NW-1:0] rec_node_q, rec_node_d;
 
   // A node is declared down. Observed by the testbench's reference model.
   logic          declare  /* verilator public_flat_rd */;
@@ -193,6 +201,10 @@ module ne_alive #(
   always @* begin
     dl_sum = {1'b0, rd_data_q} + {17'd0, timeout_i};
     dl     = dl_sum[48] ? '1 : dl_sum[47:0];
+    ev_v_d    = rd_v_q && !(wr_en && wr_addr == rd_idx_q) && !cfg_chg_i;
+    ev_last_d = rd_v_q && rd_idx_q == LastNode;
+    ev_idx_d  = rd_idx_q;  // ev_idx and ev_dl: no reset
+    ev_dl_d   = dl;
   end
 
   always_ff @(posedge clk_i) begin
@@ -200,14 +212,14 @@ module ne_alive #(
       ev_v_q    <= 1'b0;
       ev_last_q <= 1'b0;
     end else begin
-      ev_v_q    <= rd_v_q && !(wr_en && wr_addr == rd_idx_q) && !cfg_chg_i;
-      ev_last_q <= rd_v_q && rd_idx_q == LastNode;
+      ev_v_q    <= ev_v_d;
+      ev_last_q <= ev_last_d;
     end
   end
 
   always_ff @(posedge clk_i) begin
-    ev_idx_q <= rd_idx_q;
-    ev_dl_q  <= dl;
+    ev_idx_q <= ev_idx_d;
+    ev_dl_q  <= ev_dl_d;
   end
 
   always @* begin
@@ -272,11 +284,19 @@ module ne_alive #(
     if (declare) down_d[ev_idx_q] = 1'b1;
   end
 
+  always @* begin
+    rd_addr     = sc_idx_q[NW-1:0];
+    rd_fwd      = wr_en && wr_addr == rd_addr;  // a write this cycle: its data is read
+    rd_idx_d    = rd_en ? rd_addr : rd_idx_q;   // no reset, loaded with the read
+    rd_v_d      = rd_en;
+    rec_valid_d = (rec_valid_q && !rec_ready_i) || declare;
+    rec_node_d  = declare ? ev_idx_q : rec_node_q;  // no reset, loaded with the record
+  end
+
+  // The RAM's registered read port keeps the memory form (rd_en, rd_addr, rd_fwd computed
+  // above), which is what block RAM inference needs.
   always_ff @(posedge clk_i) begin
-    if (rd_en) begin
-      rd_data_q <= (wr_en && wr_addr == sc_idx_q[NW-1:0]) ? wr_data : seen_mem[sc_idx_q[NW-1:0]];
-      rd_idx_q  <= sc_idx_q[NW-1:0];
-    end
+    if (rd_en) rd_data_q <= rd_fwd ? wr_data : seen_mem[rd_addr];
   end
 
   always_ff @(posedge clk_i) begin
@@ -295,7 +315,7 @@ module ne_alive #(
     end else begin
       sc_run_q    <= sc_run_d;
       sc_idx_q    <= sc_idx_d;
-      rd_v_q      <= rd_en;
+      rd_v_q      <= rd_v_d;
       acc_min_q   <= acc_min_d;
       acc_arg_q   <= acc_arg_d;
       dirty_q     <= dirty_d;
@@ -303,12 +323,13 @@ module ne_alive #(
       min_q       <= min_d;
       arg_q       <= arg_d;
       down_q      <= down_d;
-      rec_valid_q <= (rec_valid_q && !rec_ready_i) || declare;
+      rec_valid_q <= rec_valid_d;
     end
   end
 
   always_ff @(posedge clk_i) begin
-    if (declare) rec_node_q <= ev_idx_q;
+    rd_idx_q   <= rd_idx_d;
+    rec_node_q <= rec_node_d;
   end
 
   // ---------------------------------------------------------------------------------
