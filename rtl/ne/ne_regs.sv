@@ -116,16 +116,17 @@ module ne_regs #(
 
   // ---------------------------------------------------------------------------------
   // Request register and execution
-  logic          req_v_q;
-  logic          req_we_q;
+  logic          req_v_q, req_v_d;
+  logic          req_we_q, req_we_d;
   /* verilator lint_off UNUSEDSIGNAL */  // bits [1:0]: registers are words
   logic [AW-1:0] req_addr_q;
   /* verilator lint_on UNUSEDSIGNAL */
-  logic [31:0]   req_wdata_q;
+  logic [AW-1:0] req_addr_d;
+  logic [31:0]   req_wdata_q, req_wdata_d;
   logic [AW-1:0] a;  // word-aligned offset
   logic          hold, busy_cmd;
-  logic          rsp_v_q;
-  logic [31:0]   rsp_rdata_q, rdata;
+  logic          rsp_v_q, rsp_v_d;
+  logic [31:0]   rsp_rdata_q, rsp_rdata_d, rdata;
   logic          wr;
 
   // Execution of a request. Observed by the testbench's reference model.
@@ -133,18 +134,32 @@ module ne_regs #(
 
   assign req_ready_o = !req_v_q;
 
-  always_ff @(posedge clk_i) begin
-    if (!rst_ni) req_v_q <= 1'b0;
-    else if (req_valid_i && req_ready_o) req_v_q <= 1'b1;
-    else if (exec) req_v_q <= 1'b0;
+  // the request register: taken when empty, emptied when it executes; the request's
+  // fields have no reset
+  always @* begin
+    req_v_d     = req_v_q;
+    req_we_d    = req_we_q;
+    req_addr_d  = req_addr_q;
+    req_wdata_d = req_wdata_q;
+    if (req_valid_i && req_ready_o) begin
+      req_v_d     = 1'b1;
+      req_we_d    = req_write_i;
+      req_addr_d  = req_addr_i;
+      req_wdata_d = req_wdata_i;
+    end else if (exec) begin
+      req_v_d = 1'b0;
+    end
   end
 
   always_ff @(posedge clk_i) begin
-    if (req_valid_i && req_ready_o) begin
-      req_we_q    <= req_write_i;
-      req_addr_q  <= req_addr_i;
-      req_wdata_q <= req_wdata_i;
-    end
+    if (!rst_ni) req_v_q <= 1'b0;
+    else req_v_q <= req_v_d;
+  end
+
+  always_ff @(posedge clk_i) begin
+    req_we_q    <= req_we_d;
+    req_addr_q  <= req_addr_d;
+    req_wdata_q <= req_wdata_d;
   end
 
   always @* begin
@@ -170,23 +185,27 @@ module ne_regs #(
 
   // ---------------------------------------------------------------------------------
   // Registers
-  logic [ne_pkg::NODE_ID_NODE_WIDTH-1:0]         node_id_q;
-  logic                                          enable_q;
+  logic [ne_pkg::NODE_ID_NODE_WIDTH-1:0]         node_id_q, node_id_d;
+  logic                                          enable_q, enable_d;
   logic                                          st_lit_full_q, st_rit_full_q, st_overflow_q;
-  logic [ne_pkg::KEY_OWNER_OWNER_WIDTH-1:0]      key_owner_q;
+  logic                                          st_lit_full_d, st_rit_full_d, st_overflow_d;
+  logic [ne_pkg::KEY_OWNER_OWNER_WIDTH-1:0]      key_owner_q, key_owner_d;
   logic [31:0]                                   key_object_q, key_version_q;
-  logic [ne_pkg::KEY_EVENT_EVENT_WIDTH-1:0]      key_event_q;
-  logic [ne_pkg::ANS_DST_DST_WIDTH-1:0]          ans_dst_q;
-  logic [ne_pkg::ANS_STATE_STATE_WIDTH-1:0]      ans_state_q;
-  logic                                          ans_ready_q;
-  logic [ne_pkg::ARM_RESULT_CODE_WIDTH-1:0]      arm_result_q;
+  logic [31:0]                                   key_object_d, key_version_d;
+  logic [ne_pkg::KEY_EVENT_EVENT_WIDTH-1:0]      key_event_q, key_event_d;
+  logic [ne_pkg::ANS_DST_DST_WIDTH-1:0]          ans_dst_q, ans_dst_d;
+  logic [ne_pkg::ANS_STATE_STATE_WIDTH-1:0]      ans_state_q, ans_state_d;
+  logic                                          ans_ready_q, ans_ready_d;
+  logic [ne_pkg::ARM_RESULT_CODE_WIDTH-1:0]      arm_result_q, arm_result_d;
   logic [31:0]                                   ring_base_q, ring_tail_q;
-  logic [ne_pkg::RING_SIZE_RECORDS_WIDTH-1:0]    ring_size_q;
-  logic [ne_pkg::IRQ_ENABLE_CAUSE_WIDTH-1:0]     irq_enable_q;
-  logic [ne_pkg::COALESCE_COUNT_COUNT_WIDTH-1:0] coalesce_count_q;
-  logic [31:0]                                   coalesce_cycles_q;
+  logic [31:0]                                   ring_base_d, ring_tail_d;
+  logic [ne_pkg::RING_SIZE_RECORDS_WIDTH-1:0]    ring_size_q, ring_size_d;
+  logic [ne_pkg::IRQ_ENABLE_CAUSE_WIDTH-1:0]     irq_enable_q, irq_enable_d;
+  logic [ne_pkg::COALESCE_COUNT_COUNT_WIDTH-1:0] coalesce_count_q, coalesce_count_d;
+  logic [31:0]                                   coalesce_cycles_q, coalesce_cycles_d;
   logic [31:0]                                   alive_period_q, alive_timeout_q;
-  logic [MAX_NODES-1:0]                          alive_mask_q, mask_new;
+  logic [31:0]                                   alive_period_d, alive_timeout_d;
+  logic [MAX_NODES-1:0]                          alive_mask_q, alive_mask_d, mask_new;
 
   // register selected by the executing request (write strobes)
   logic w_node_id, w_ctrl, w_status, w_key_owner, w_key_object, w_key_event, w_key_version;
@@ -241,6 +260,60 @@ module ne_regs #(
 
   end
 
+  always @* begin
+    // sticky: a new event in the same cycle as the W1C wins
+    st_lit_full_d = lit_full_i || (st_lit_full_q &&
+                    !(w_status && req_wdata_q[ne_pkg::STATUS_LIT_FULL_LSB]));
+    st_rit_full_d = rit_full_i || (st_rit_full_q &&
+                    !(w_status && req_wdata_q[ne_pkg::STATUS_RIT_FULL_LSB]));
+    st_overflow_d = overflow_i || (st_overflow_q &&
+                    !(w_status && req_wdata_q[ne_pkg::STATUS_OVERFLOW_LSB]));
+    alive_mask_d = mask_new;
+
+    node_id_d         = node_id_q;
+    enable_d          = enable_q;
+    key_owner_d       = key_owner_q;
+    key_object_d      = key_object_q;
+    key_event_d       = key_event_q;
+    key_version_d     = key_version_q;
+    ans_dst_d         = ans_dst_q;
+    ans_state_d       = ans_state_q;
+    ans_ready_d       = ans_ready_q;
+    ring_base_d       = ring_base_q;
+    ring_size_d       = ring_size_q;
+    ring_tail_d       = ring_tail_q;
+    irq_enable_d      = irq_enable_q;
+    coalesce_count_d  = coalesce_count_q;
+    coalesce_cycles_d = coalesce_cycles_q;
+    alive_period_d    = alive_period_q;
+    alive_timeout_d   = alive_timeout_q;
+    if (w_node_id) node_id_d = req_wdata_q[ne_pkg::NODE_ID_NODE_LSB +: ne_pkg::NODE_ID_NODE_WIDTH];
+    if (w_ctrl) enable_d = req_wdata_q[ne_pkg::CTRL_ENABLE_LSB];
+    if (w_key_owner)
+      key_owner_d = req_wdata_q[ne_pkg::KEY_OWNER_OWNER_LSB +: ne_pkg::KEY_OWNER_OWNER_WIDTH];
+    if (w_key_object) key_object_d = req_wdata_q;
+    if (w_key_event)
+      key_event_d = req_wdata_q[ne_pkg::KEY_EVENT_EVENT_LSB +: ne_pkg::KEY_EVENT_EVENT_WIDTH];
+    if (w_key_version) key_version_d = req_wdata_q;
+    if (w_ans_dst) ans_dst_d = req_wdata_q[ne_pkg::ANS_DST_DST_LSB +: ne_pkg::ANS_DST_DST_WIDTH];
+    if (w_ans_state)
+      ans_state_d = req_wdata_q[ne_pkg::ANS_STATE_STATE_LSB +: ne_pkg::ANS_STATE_STATE_WIDTH];
+    if (w_ans_ready) ans_ready_d = req_wdata_q[ne_pkg::ANS_READY_READY_LSB];
+    if (w_ring_base) ring_base_d = req_wdata_q;
+    if (w_ring_size)
+      ring_size_d = req_wdata_q[ne_pkg::RING_SIZE_RECORDS_LSB +: ne_pkg::RING_SIZE_RECORDS_WIDTH];
+    if (w_ring_base || w_ring_size) ring_tail_d = '0;
+    else if (w_ring_tail) ring_tail_d = req_wdata_q;
+    if (w_irq_enable)
+      irq_enable_d = req_wdata_q[ne_pkg::IRQ_ENABLE_CAUSE_LSB +: ne_pkg::IRQ_ENABLE_CAUSE_WIDTH];
+    if (w_coal_count)
+      coalesce_count_d =
+          req_wdata_q[ne_pkg::COALESCE_COUNT_COUNT_LSB +: ne_pkg::COALESCE_COUNT_COUNT_WIDTH];
+    if (w_coal_cycles) coalesce_cycles_d = req_wdata_q;
+    if (w_period) alive_period_d = req_wdata_q;
+    if (w_timeout) alive_timeout_d = req_wdata_q;
+  end
+
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       node_id_q         <= ne_pkg::NODE_ID_NODE_RESET;
@@ -265,46 +338,34 @@ module ne_regs #(
       alive_timeout_q   <= ne_pkg::ALIVE_TIMEOUT_RESET;
       alive_mask_q      <= {ne_pkg::ALIVE_MASK_HI_RESET, ne_pkg::ALIVE_MASK_LO_RESET};
     end else begin
-      // sticky: a new event in the same cycle as the W1C wins
-      st_lit_full_q <= lit_full_i || (st_lit_full_q &&
-                       !(w_status && req_wdata_q[ne_pkg::STATUS_LIT_FULL_LSB]));
-      st_rit_full_q <= rit_full_i || (st_rit_full_q &&
-                       !(w_status && req_wdata_q[ne_pkg::STATUS_RIT_FULL_LSB]));
-      st_overflow_q <= overflow_i || (st_overflow_q &&
-                       !(w_status && req_wdata_q[ne_pkg::STATUS_OVERFLOW_LSB]));
-      alive_mask_q <= mask_new;
-      if (w_node_id) node_id_q <= req_wdata_q[ne_pkg::NODE_ID_NODE_LSB +: ne_pkg::NODE_ID_NODE_WIDTH];
-      if (w_ctrl) enable_q <= req_wdata_q[ne_pkg::CTRL_ENABLE_LSB];
-      if (w_key_owner)
-        key_owner_q <= req_wdata_q[ne_pkg::KEY_OWNER_OWNER_LSB +: ne_pkg::KEY_OWNER_OWNER_WIDTH];
-      if (w_key_object) key_object_q <= req_wdata_q;
-      if (w_key_event)
-        key_event_q <= req_wdata_q[ne_pkg::KEY_EVENT_EVENT_LSB +: ne_pkg::KEY_EVENT_EVENT_WIDTH];
-      if (w_key_version) key_version_q <= req_wdata_q;
-      if (w_ans_dst) ans_dst_q <= req_wdata_q[ne_pkg::ANS_DST_DST_LSB +: ne_pkg::ANS_DST_DST_WIDTH];
-      if (w_ans_state)
-        ans_state_q <= req_wdata_q[ne_pkg::ANS_STATE_STATE_LSB +: ne_pkg::ANS_STATE_STATE_WIDTH];
-      if (w_ans_ready) ans_ready_q <= req_wdata_q[ne_pkg::ANS_READY_READY_LSB];
-      if (w_ring_base) ring_base_q <= req_wdata_q;
-      if (w_ring_size)
-        ring_size_q <= req_wdata_q[ne_pkg::RING_SIZE_RECORDS_LSB +: ne_pkg::RING_SIZE_RECORDS_WIDTH];
-      if (w_ring_base || w_ring_size) ring_tail_q <= '0;
-      else if (w_ring_tail) ring_tail_q <= req_wdata_q;
-      if (w_irq_enable)
-        irq_enable_q <= req_wdata_q[ne_pkg::IRQ_ENABLE_CAUSE_LSB +: ne_pkg::IRQ_ENABLE_CAUSE_WIDTH];
-      if (w_coal_count)
-        coalesce_count_q <=
-            req_wdata_q[ne_pkg::COALESCE_COUNT_COUNT_LSB +: ne_pkg::COALESCE_COUNT_COUNT_WIDTH];
-      if (w_coal_cycles) coalesce_cycles_q <= req_wdata_q;
-      if (w_period) alive_period_q <= req_wdata_q;
-      if (w_timeout) alive_timeout_q <= req_wdata_q;
+      node_id_q         <= node_id_d;
+      enable_q          <= enable_d;
+      st_lit_full_q     <= st_lit_full_d;
+      st_rit_full_q     <= st_rit_full_d;
+      st_overflow_q     <= st_overflow_d;
+      key_owner_q       <= key_owner_d;
+      key_object_q      <= key_object_d;
+      key_event_q       <= key_event_d;
+      key_version_q     <= key_version_d;
+      ans_dst_q         <= ans_dst_d;
+      ans_state_q       <= ans_state_d;
+      ans_ready_q       <= ans_ready_d;
+      ring_base_q       <= ring_base_d;
+      ring_size_q       <= ring_size_d;
+      ring_tail_q       <= ring_tail_d;
+      irq_enable_q      <= irq_enable_d;
+      coalesce_count_q  <= coalesce_count_d;
+      coalesce_cycles_q <= coalesce_cycles_d;
+      alive_period_q    <= alive_period_d;
+      alive_timeout_q   <= alive_timeout_d;
+      alive_mask_q      <= alive_mask_d;
     end
   end
 
   // ---------------------------------------------------------------------------------
   // Commands
   cmd_state_e cst_q, cst_d;
-  logic [ne_pkg::CMD_CODE_WIDTH-1:0] cmd_q;
+  logic [ne_pkg::CMD_CODE_WIDTH-1:0] cmd_q, cmd_d;
   logic [ne_pkg::CMD_CODE_WIDTH-1:0] wcode;
   logic cmd_start, exp_tx_q, exp_tx_d, exp_rec_q, exp_rec_d;
   logic arm_result_we;
@@ -341,6 +402,8 @@ module ne_regs #(
       CDrain:  if (!exp_tx_d && !exp_rec_d) cst_d = CIdle;
       default: cst_d = CIdle;
     endcase
+    arm_result_d = arm_result_we ? arm_result_i : arm_result_q;
+    cmd_d        = cmd_start ? wcode : cmd_q;  // no reset: the code of the command started
   end
 
   always_ff @(posedge clk_i) begin
@@ -350,15 +413,15 @@ module ne_regs #(
       exp_rec_q    <= 1'b0;
       arm_result_q <= ne_pkg::ARM_RESULT_CODE_RESET;
     end else begin
-      cst_q     <= cst_d;
-      exp_tx_q  <= exp_tx_d;
-      exp_rec_q <= exp_rec_d;
-      if (arm_result_we) arm_result_q <= arm_result_i;
+      cst_q        <= cst_d;
+      exp_tx_q     <= exp_tx_d;
+      exp_rec_q    <= exp_rec_d;
+      arm_result_q <= arm_result_d;
     end
   end
 
   always_ff @(posedge clk_i) begin
-    if (cmd_start) cmd_q <= wcode;
+    cmd_q <= cmd_d;
   end
 
   // ---------------------------------------------------------------------------------
@@ -420,6 +483,8 @@ module ne_regs #(
       ne_pkg::RING_OVERFLOW_COUNT_OFFSET: rdata = ring_overflow_count_i;
       default: rdata = '0;
     endcase
+    rsp_v_d     = exec;
+    rsp_rdata_d = (exec && !req_we_q) ? rdata : '0;
   end
 
   always_ff @(posedge clk_i) begin
@@ -427,8 +492,8 @@ module ne_regs #(
       rsp_v_q     <= 1'b0;
       rsp_rdata_q <= '0;
     end else begin
-      rsp_v_q     <= exec;
-      rsp_rdata_q <= (exec && !req_we_q) ? rdata : '0;
+      rsp_v_q     <= rsp_v_d;
+      rsp_rdata_q <= rsp_rdata_d;
     end
   end
 
