@@ -55,6 +55,11 @@ Figures:
                            alike: dedup W=1 remote and local, R and 2R rounds,
                            differenced (Bench.notify_cost); the notes decompose the
                            median remote wake-up of each path step by step
+  sw_/hw_wake_latency_cycles_p50_loaded, _p99_loaded, sw_over_hw_latency_p99_loaded
+                           dedup W=1 with a CPU-bound user process on the waiter's and
+                           on the owner's CPU each (workload.hogs = 1), on sw and rtl;
+                           the agents run as system processes and preempt it
+                           (Bench.latency_loaded; the notes add two per CPU)
   hw_floor_cycles, hw_latency_over_floor
                            the physical parts of a remote wake-up (NE_NOTIFY transfer,
                            record DMA, interrupt entry, one context switch), each
@@ -711,6 +716,44 @@ class Bench:
         self.raw["notify_cost"] = got
         self.figure("sw_over_hw_cpu_cycles", sig(got["sw"]["cpu_cycles"] / got["hw"]["cpu_cycles"]), "ratio")
 
+    def latency_loaded(self):
+        """Wake-up latency under load: dedup W=1 with `hogs` CPU-bound user processes on
+        the waiter's and on the owner's CPU each (workload.hogs), 20 events, on sw and
+        rtl. The agents run as system processes, above every user process, and preempt
+        a hog as soon as they are ready (docs/scenarios.md, "Scheduling"); the woken
+        waiter shares the CPU with the hogs by time slices. period_cycles is
+        4 (hogs + 1) timeslice_cycles of the run's config, above the workload's bound.
+        Figures with one hog per CPU; the notes add two."""
+        base = os.path.join(SCENARIOS, "dedup.toml")
+        slice_cycles = self.defaults_of(base)["timeslice_cycles"]
+        got = {}
+        for hogs in (1, 2):
+            for path, tag in (("sw", "sw"), ("rtl", "hw")):
+                name = f"loaded-{tag}-hogs{hogs}"
+                _, stats = self.run(name, 0, base, extra=(
+                    "--notify", path, "--set", "workload.waiters=1", "--set", f"workload.hogs={hogs}",
+                    "--set", f"workload.period_cycles={4 * (hogs + 1) * slice_cycles}"))
+                config = self.config(name, 0)
+                if config["workload"]["hogs"] != hogs:
+                    raise BenchError(f"{name}: ran with {config['workload']['hogs']} hogs, not {hogs}")
+                lat = stats["stats"]["select"]["remote_wake_latency_cycles"]
+                cpus = stats["stats"]["cpu"]
+                if lat["count"] != config["workload"]["rounds"]:
+                    raise BenchError(f"{name}: {lat['count']} remote wake-ups for {config['workload']['rounds']} events")
+                got[(tag, hogs)] = {"p50": lat["p50"], "p99": lat["p99"], "count": lat["count"],
+                                    "preemptions": {c: cpus[str(c)]["preemptions"] for c in (0, 1)}}
+        self.raw["latency_loaded"] = {f"{t}-hogs{h}": v for (t, h), v in got.items()}
+        for tag in ("sw", "hw"):
+            self.figure(f"{tag}_wake_latency_cycles_p50_loaded", got[(tag, 1)]["p50"], "cycles")
+            self.figure(f"{tag}_wake_latency_cycles_p99_loaded", got[(tag, 1)]["p99"], "cycles")
+        self.figure("sw_over_hw_latency_p99_loaded", sig(got[("sw", 1)]["p99"] / got[("hw", 1)]["p99"]), "ratio")
+        two_sw, two_hw = got[("sw", 2)], got[("hw", 2)]
+        self.note(f"loaded, 1 hog per CPU (timeslice {slice_cycles} cycles): preemptions "
+                  f"sw {got[('sw', 1)]['preemptions']} rtl {got[('hw', 1)]['preemptions']}; "
+                  f"2 hogs per CPU: sw p50 {two_sw['p50']} p99 {two_sw['p99']}, rtl p50 {two_hw['p50']} "
+                  f"p99 {two_hw['p99']} cycles (the woken waiter queues behind the other hog's slice on "
+                  f"both paths), sw/hw p99 {sig(two_sw['p99'] / two_hw['p99'])}")
+
     @staticmethod
     def run_json(cmd):
         """Runs a benchmark binary that prints one JSON object last; returns (process, object)."""
@@ -902,6 +945,7 @@ def main():
             b.select_sw()
             b.select_hw()
             b.notify_cost()
+            b.latency_loaded()
             raise StopIteration
         b.packet()
         b.idle()
@@ -910,6 +954,7 @@ def main():
         b.select_sw()
         b.select_hw()
         b.notify_cost()
+        b.latency_loaded()
         b.sockets()
         b.faults()
         b.trace_off(args.baseline_bin)

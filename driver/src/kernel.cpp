@@ -91,7 +91,7 @@ Process& Kernel::spawn_service(uint32_t port, std::string name, Process::Body bo
   for (const auto& p : procs_) {
     if (p->pid() == port) throw std::logic_error("service port " + std::to_string(port) + " taken");
   }
-  Process& p = start(port, std::move(name), std::move(body), /*daemon=*/true);
+  Process& p = start(port, std::move(name), std::move(body), /*daemon=*/true, /*system=*/true);
   p.booting_ = true;
   return p;
 }
@@ -101,15 +101,16 @@ PosixKernel& Kernel::posix() {
   return *posix_;
 }
 
-Process& Kernel::start(uint32_t pid, std::string name, Process::Body body, bool daemon) {
+Process& Kernel::start(uint32_t pid, std::string name, Process::Body body, bool daemon, bool system) {
   procs_.push_back(std::unique_ptr<Process>(new Process(*this, pid, name, std::move(body), daemon)));
   Process* p = procs_.back().get();
+  p->system_ = system;
   rec_.name_process(cpu(), pid, name);
   sc_core::sc_spawn_options opts;
   opts.set_stack_size(p_.process_stack_kib * 1024);
   sc_core::sc_spawn([p] { p->main(); }, (std::string(basename()) + "_" + name + "_" +
                                          std::to_string(pid)).c_str(), &opts);
-  ready_.push_back(p);
+  make_ready(*p);
   if (!daemon && on_start_) on_start_(*p);
   dispatch();
   return *p;
@@ -124,6 +125,16 @@ void Kernel::set_irq_handler(hw::IrqLine line, std::function<void()> handler) {
 
 void Kernel::dispatch() {
   if (!(halted_ || running_ || idle_in_irq_ || ready_.empty())) {
+    // A user process a system process preempted after its slice had run out goes
+    // behind the user processes ready now (those woken meanwhile included), with a
+    // fresh slice.
+    Process* head = ready_.front();
+    if (!head->system_ && head->keep_slice_ && p_.timeslice_cycles != 0 &&
+        head->slice_used_ >= p_.timeslice_cycles && ready_.size() > 1) {
+      ready_.pop_front();
+      head->keep_slice_ = false;
+      ready_.push_back(head);
+    }
     Process* p = ready_.front();
     ready_.pop_front();
     running_ = p;
@@ -183,7 +194,7 @@ void Kernel::resumed(Process& self) {
   spend(costs().context_switch, /*preemptible=*/false);
   self.in_user_ = user;
   show(rec_, cpu(), sim::CpuMode::kProcess, &self);
-  self.slice_used_ = 0;
+  if (!std::exchange(self.keep_slice_, false)) self.slice_used_ = 0;
   deliver_kill(self);
 }
 
@@ -221,7 +232,7 @@ bool Kernel::kill(Process& p, int sig) {
     // Out of whatever it waited in, as a signal interrupts a sleep; it unwinds when dispatched.
     cancel_timer(p);
     p.state_ = Process::State::kReady;
-    ready_.push_back(&p);
+    make_ready(p);
     dispatch();
   } else if (p.state_ == Process::State::kRunning) {
     node_.irq().poke();
@@ -259,6 +270,17 @@ void Kernel::spend(uint64_t n, bool preemptible) {
     if (n == 0) break;
     // Others become ready only through this CPU's handlers, which end the
     // wait below, so the slice is re-checked whenever it can matter.
+    if (preemptible && self && self->in_user_ && system_waiting(*self)) {
+      // Only in user mode: the kernel is not preemptible, so a system call finishes
+      // its work on the kernel's structures (which the agents share) before an agent
+      // runs, as in a kernel without CONFIG_PREEMPT. The preempted process resumes the
+      // rest of its slice first among its class; if the slice had run out,
+      // dispatch() sends it behind the others when the CPU returns to them.
+      ++c_.preemptions;
+      self->keep_slice_ = true;
+      yield(*self, /*preempted=*/true);
+      continue;
+    }
     uint64_t chunk = n;
     if (preemptible && self && slice && !ready_.empty()) {
       if (self->slice_used_ >= slice) {
@@ -340,10 +362,10 @@ void Kernel::block(Process& self) {
   resumed(self);
 }
 
-void Kernel::yield(Process& self) {
+void Kernel::yield(Process& self, bool preempted) {
   end_slice(self);
   self.state_ = Process::State::kReady;
-  ready_.push_back(&self);
+  make_ready(self, preempted);
   running_ = nullptr;
   dispatch();
   while (self.state_ != Process::State::kRunning) sc_core::wait(self.resume_);
@@ -412,8 +434,24 @@ void Kernel::wake(Process& p) {
   if (p.state_ != Process::State::kBlocked) return;  // woken meanwhile by a handler
   ++c_.wakeups;
   p.state_ = Process::State::kReady;
-  ready_.push_back(&p);
+  make_ready(p);
   dispatch();
+}
+
+// NonStop runs its system processes (monitors, I/O processes) at priorities above any
+// user process's, and a higher-priority process that becomes ready preempts a lower
+// one at once; the agents are such processes. User processes share by time slices.
+void Kernel::make_ready(Process& p, bool first) {
+  const auto first_user = std::find_if(ready_.begin(), ready_.end(), [](const Process* q) { return !q->system_; });
+  if (p.system_) {
+    ready_.insert(first ? ready_.begin() : first_user, &p);
+  } else {
+    ready_.insert(first ? first_user : ready_.end(), &p);
+  }
+}
+
+bool Kernel::system_waiting(const Process& self) const {
+  return !self.system_ && !ready_.empty() && ready_.front()->system_;
 }
 
 void Kernel::exit(Process& self) {
@@ -448,7 +486,9 @@ void Kernel::register_stats(sim::Stats& s) const {
   }
   s.counter(p + "context_switches", &c_.context_switches, "switches", "process dispatches");
   s.counter(p + "wakeups", &c_.wakeups, "wakeups", "blocked processes made runnable");
-  s.counter(p + "preemptions", &c_.preemptions, "slices", "time slices ended with another process ready");
+  s.counter(p + "preemptions", &c_.preemptions, "slices",
+            "times a running process gave the CPU up unblocked: its time slice ended with another "
+            "ready, or a system process became ready");
   const Heap* h = &heap_;
   s.formula(p + "heap_peak_bytes", [h] { return static_cast<double>(h->peak()); }, "bytes",
             "most kernel memory in use at once, the message pools carved at boot included "

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "shadowsel/driver/kernel.h"
 #include "shadowsel/hw/clock.h"
 #include "shadowsel/tb/posix_workloads.h"
 
@@ -66,6 +67,17 @@ int dedup_waiter(void*) {
   return 0;
 }
 
+// A CPU-bound process: user computation, in chunks, until the last round has
+// ended; it loads the CPU the waiters or the owner run on (bench: latency under load).
+int dedup_hog(void*) {
+  const Dedup& d = g_dedup;
+  const Nanos end = d.start_ns + d.rounds * d.period_ns;
+  constexpr uint64_t kChunkCycles = 100000;
+  drv::Process* self = drv::Kernel::current_process();
+  while (now_ns() < end) self->compute(kChunkCycles);
+  return 0;
+}
+
 int dedup_owner(const WorkloadParams& w, uint64_t hz) {
   const std::string path = "/tmp/dedup";
   if (shadowsel_mkfifo(path.c_str(), 0600) != 0) fail("mkfifo");
@@ -83,6 +95,13 @@ int dedup_owner(const WorkloadParams& w, uint64_t hz) {
   for (uint32_t i = 0; i < w.waiters; ++i) {
     if (shadowsel_spawn(static_cast<int>(w.waiter_cpu), dedup_waiter, nullptr) < 0) fail("spawn");
   }
+  uint32_t children = w.waiters;
+  for (const uint32_t cpu : {w.owner_cpu, w.waiter_cpu}) {
+    for (uint32_t i = 0; i < w.hogs; ++i, ++children) {
+      if (shadowsel_spawn(static_cast<int>(cpu), dedup_hog, nullptr) < 0) fail("spawn");
+    }
+    if (w.owner_cpu == w.waiter_cpu) break;
+  }
   shadowsel_close(rd);
   char byte = 'x';
   for (uint32_t r = 0; r < w.rounds; ++r) {
@@ -91,9 +110,9 @@ int dedup_owner(const WorkloadParams& w, uint64_t hz) {
     sleep_until_ns(g_dedup.start_ns + r * g_dedup.period_ns + 3 * g_dedup.period_ns / 4);
     if (shadowsel_read(fd, &byte, 1) != 1) fail("drain");
   }
-  for (uint32_t i = 0; i < w.waiters; ++i) {
+  for (uint32_t i = 0; i < children; ++i) {
     int status = 0;
-    if (shadowsel_waitpid(-1, &status, 0) < 0 || status != 0) fail("waiter");
+    if (shadowsel_waitpid(-1, &status, 0) < 0 || status != 0) fail("waiter or hog");
   }
   shadowsel_close(fd);
   shadowsel_unlink(path.c_str());

@@ -710,6 +710,7 @@ Scenario with_keys(Scenario s, const std::string& path, const toml::table* root,
       int_key("period_cycles", w.period_cycles, {1000, kMaxGapCycles}),
       int_key("owner_cpu", w.owner_cpu, {0, hw::kMaxCpus - 1}),
       int_key("waiter_cpu", w.waiter_cpu, {0, hw::kMaxCpus - 1}),
+      int_key("hogs", w.hogs, {0, 64}),
       int_key("inputs", w.inputs, {1, 64}),
       int_key("readers", w.readers, {1, hw::kMaxCpus - 1}),
       int_key("clients", w.clients, {1, kMaxSocketClients}),
@@ -1222,8 +1223,15 @@ Scenario with_keys(Scenario s, const std::string& path, const toml::table* root,
                          "system's pools; docs/messages.md), got {}",
                          max_reply, m.memory_bytes / 1024, w.reply_bytes));
   }
+  if (w.kind == "dedup" && w.hogs != 0 && m.timeslice_cycles == 0) {
+    const uint32_t hogs = line_of(workload_lines, "hogs");
+    r.fail(hogs != 0 ? hogs : line_of(workload_lines, "kind"),
+           fmt::format("workload.hogs: CPU-bound processes need timeslice_cycles > 0 (run-to-block would never "
+                       "let the waiters run), got {} hogs",
+                       w.hogs));
+  }
   if (w.kind == "dedup") {
-    const uint64_t min = dedup_min_period(w.waiters, m);
+    const uint64_t min = dedup_min_period(w.waiters, m, w.hogs);
     if (w.period_cycles < min) {
       const uint32_t period = line_of(workload_lines, "period_cycles");
       const uint32_t waiters = line_of(workload_lines, "waiters");
@@ -1232,8 +1240,8 @@ Scenario with_keys(Scenario s, const std::string& path, const toml::table* root,
           "period later; docs/scenarios.md)";
       if (period != 0 || waiters == 0)
         r.fail(period != 0 ? period : line_of(workload_lines, "kind"),
-               fmt::format("workload.period_cycles: must be >= {} for {} waiters {}, got {}", min, w.waiters, kWhy,
-                           w.period_cycles));
+               fmt::format("workload.period_cycles: must be >= {} for {} waiters{} {}, got {}", min, w.waiters,
+                           w.hogs ? fmt::format(" and {} hogs", w.hogs) : "", kWhy, w.period_cycles));
       r.fail(waiters, fmt::format("workload.waiters: {} waiters need period_cycles >= {} {}, got period_cycles {}",
                                   w.waiters, min, kWhy, w.period_cycles));
     }
@@ -1246,11 +1254,13 @@ Scenario with_keys(Scenario s, const std::string& path, const toml::table* root,
 
 }  // namespace
 
-uint64_t dedup_min_period(uint32_t waiters, const hw::MachineParams& m) {
+uint64_t dedup_min_period(uint32_t waiters, const hw::MachineParams& m, uint32_t hogs) {
   // A write must reach every waiter before the drain a quarter period later.
   // The waiters wake one after another on their CPU (a context switch, a
   // wake-up, the select's return and descriptor check each, plus their share
-  // of bus packets), after the notification's way from the owner (an
+  // of bus packets; on sw another switch, as the agent, a system process,
+  // runs between the waiters to take each one's dropped interest), after the
+  // notification's way from the owner (an
   // interrupt, a switch, a call and a wake-up at each end, and a few
   // packets). Calibrated on the sw path, the slowest, and checked to finish
   // at the bound on sw and rtl for 1..1000 waiters with default, doubled,
@@ -1258,10 +1268,12 @@ uint64_t dedup_min_period(uint32_t waiters, const hw::MachineParams& m) {
   const hw::CostTable& c = m.costs;
   const hw::BusParams& b = m.bus;
   const uint64_t packet = b.arb_cycles + (8 + b.max_payload_bytes + 4 + b.width_bytes - 1) / b.width_bytes;
-  const uint64_t per_waiter = uint64_t{c.context_switch} + c.wakeup + c.syscall_entry + c.fd_check + 2 * packet;
+  const uint64_t per_waiter = 2 * uint64_t{c.context_switch} + c.wakeup + c.syscall_entry + c.fd_check + 2 * packet;
   const uint64_t notify =
       2 * (uint64_t{c.irq_entry} + c.context_switch + c.syscall_entry + c.wakeup) + 8 * packet;
-  return 4 * (waiters * per_waiter + notify);
+  // With `hogs` CPU-bound processes on the waiters' CPU, the woken waiters may queue
+  // behind each hog's time slice.
+  return 4 * (waiters * per_waiter + notify + uint64_t{hogs} * m.timeslice_cycles);
 }
 
 }  // namespace shadowsel::tb

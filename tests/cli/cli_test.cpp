@@ -1629,7 +1629,7 @@ TEST(CliStall, ManyBlockedProcessesAreSummarised) {
   TempDir dir;
   const fs::path file = dir / "many.toml";
   std::ofstream(file) << "[bus]\nx_down_at_cycle = 900000\ny_down_at_cycle = 900000\n"
-                         "[workload]\nkind = \"dedup\"\nwaiters = 1000\nperiod_cycles = 5000000\n";
+                         "[workload]\nkind = \"dedup\"\nwaiters = 1000\nperiod_cycles = 8000000\n";
   const Result r = run_shadowsel({"--scenario", file.string(), "--out", (dir / "out").string()});
   expect_clean_exit(r, 1);
   if (HasFatalFailure()) return;
@@ -1672,14 +1672,14 @@ TEST(CliMessages, RingWithLargeMessagesOnSmallNodesDeliversEverything) {
 // ---------------------------------------------------------------------------
 
 // period_cycles below the bound is bad input (tests/data/scenarios/bad/dedup_*);
-// at the bound itself (274808 for 64 waiters, tests/unit/scenario_test.cpp) the
+// at the bound itself (475768 for 64 waiters, tests/unit/scenario_test.cpp) the
 // run finishes on the agents and on the engine, every waiter woken every round.
 class CliDedupAtBound : public testing::TestWithParam<std::string> {};
 
 TEST_P(CliDedupAtBound, Finishes) {
   TempDir dir;
   const fs::path file = dir / "tight.toml";
-  std::ofstream(file) << "cpus = 2\n[workload]\nkind = \"dedup\"\nwaiters = 64\nperiod_cycles = 274808\n";
+  std::ofstream(file) << "cpus = 2\n[workload]\nkind = \"dedup\"\nwaiters = 64\nperiod_cycles = 475768\n";
   const Result r =
       run_shadowsel({"--scenario", file.string(), "--notify", GetParam(), "--out", (dir / "out").string()});
   expect_clean_exit(r, 0);

@@ -13,6 +13,9 @@ namespace {
 
 using drv::Process;
 
+// A service port no firmware process takes (driver/posix_kernel.h lists theirs).
+constexpr uint32_t kTestPort = drv::Kernel::kFirstUserPid - 1;
+
 tb::Scenario scenario(uint32_t cpus) {
   tb::Scenario s;
   s.machine.cpus = cpus;
@@ -69,6 +72,77 @@ TEST(Kernel, InterruptPreemptsComputeAndDelaysItByHandlerTime) {
   // cruncher holds the CPU until done: run-to-block, so the woken receiver waits.
   const uint64_t receiver_part = costs.context_switch + costs.syscall_entry;
   EXPECT_EQ(end, receiver_part + costs.context_switch + 100000 + k1.irq_cycles);
+}
+
+// A system process (an agent, an I/O process: spawn_service) that becomes ready
+// preempts a computing user process at once (docs/scenarios.md, "Scheduling"), and the user process then
+// resumes the rest of its slice.
+TEST(Kernel, AReadySystemProcessPreemptsAUserProcessAtOnce) {
+  tb::Simulation sim(scenario(2));
+  const auto& costs = sim.scenario().machine.costs;
+  uint64_t got_at = 0, end = 0;
+  Process& agent = sim.kernel(1).spawn_service(kTestPort, "agent", [&](Process& p) {
+    p.receive();
+    got_at = hw::now_cycles();
+    p.receive();  // blocks for good: a service runs forever
+  });
+  sim.kernel(1).spawn("cruncher", [&](Process& p) {
+    p.compute(1'000'000);
+    end = hw::now_cycles();
+  });
+  const drv::Address to = agent.address();
+  uint64_t posted_at = 0;
+  sim.kernel(0).spawn("sender", [&, to](Process& p) {
+    p.compute(5000);
+    posted_at = hw::now_cycles();
+    p.post(to, std::vector<uint8_t>(100, 1));
+  });
+  ASSERT_EQ(sim.run().end, tb::RunResult::End::kFinished);
+  const auto& k1 = sim.kernel(1).counters();
+  ASSERT_GT(got_at, posted_at);
+  // The message's way and one switch into the agent, not the cruncher's million cycles.
+  EXPECT_LT(got_at - posted_at, 20000u) << "the agent waited for the cruncher";
+  EXPECT_LT(got_at, end);
+  EXPECT_EQ(k1.preemptions, 1u);
+  // The cruncher's end: its first switch-in, its million cycles, the switch back in
+  // after the agent, and the time the CPU gave the handlers and the agent (whose
+  // cpu_cycles hold its own switch-ins and calls), nothing else.
+  EXPECT_EQ(end, 2 * costs.context_switch + 1'000'000 + k1.irq_cycles + agent.cpu_cycles())
+      << "agent " << agent.cpu_cycles() << " irq " << k1.irq_cycles;
+}
+
+// A user process whose slice had run out when a system process preempted it does
+// not get the CPU back before a user process the system process woke: it goes
+// behind it.
+TEST(Kernel, APreemptedProcessPastItsSliceGoesBehindTheOneTheAgentWoke) {
+  tb::Simulation sim(scenario(2));
+  const uint64_t slice = sim.scenario().machine.timeslice_cycles;
+  uint64_t woken_at = 0, agent_at = 0;
+  Process& sleeper = sim.kernel(1).spawn("sleeper", [&](Process& p) {
+    p.receive();
+    woken_at = hw::now_cycles();
+  });
+  const drv::Address to_sleeper = sleeper.address();
+  Process& agent = sim.kernel(1).spawn_service(kTestPort, "agent", [&, to_sleeper](Process& p) {
+    p.receive();
+    agent_at = hw::now_cycles();
+    p.post(to_sleeper, std::vector<uint8_t>(8, 2));
+    p.receive();  // blocks for good: a service runs forever
+  });
+  // Alone after the sleeper blocks, the hog runs far past its slice.
+  sim.kernel(1).spawn("hog", [&](Process& p) { p.compute(4 * slice); });
+  const drv::Address to_agent = agent.address();
+  sim.kernel(0).spawn("sender", [to_agent, slice](Process& p) {
+    p.sleep(2 * slice);
+    p.post(to_agent, std::vector<uint8_t>(8, 1));
+  });
+  ASSERT_EQ(sim.run().end, tb::RunResult::End::kFinished);
+  ASSERT_GT(agent_at, 2 * slice);
+  ASSERT_GT(woken_at, agent_at);
+  // The agent's post and block, then one switch into the sleeper: the hog is not
+  // switched in (only to yield at once) in between.
+  const uint64_t cs = sim.scenario().machine.costs.context_switch;
+  EXPECT_LT(woken_at - agent_at, 2 * cs) << "the hog ran between the agent and the sleeper";
 }
 
 // Interrupts are counted per line: a message raises the receiver's bus_rx line,

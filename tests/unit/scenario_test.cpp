@@ -459,14 +459,14 @@ TEST(NotifyPathNames, RejectsOthers) {
 
 // The dedup bound of docs/scenarios.md, worked by hand for 64 waiters with the
 // default costs and bus: packet = 1 + ceil(76 / 4) = 20; per waiter
-// 785 + 113 + 60 + 15 + 2 * 20 = 1013; notification 2 * (897 + 785 + 60 + 113)
-// + 8 * 20 = 3870; 4 * (64 * 1013 + 3870) = 274808. (tests/cli runs dedup there.)
+// 2 * 785 + 113 + 60 + 15 + 2 * 20 = 1798; notification 2 * (897 + 785 + 60 + 113)
+// + 8 * 20 = 3870; 4 * (64 * 1798 + 3870) = 475768. (tests/cli runs dedup there.)
 TEST(ScenarioDedup, MinimumPeriodFollowsWaitersCostsAndBus) {
   shadowsel::hw::MachineParams m;
-  EXPECT_EQ(shadowsel::tb::dedup_min_period(64, m), 274808u);
-  EXPECT_EQ(shadowsel::tb::dedup_min_period(1, m), 4 * (1013u + 3870u));
+  EXPECT_EQ(shadowsel::tb::dedup_min_period(64, m), 475768u);
+  EXPECT_EQ(shadowsel::tb::dedup_min_period(1, m), 4 * (1798u + 3870u));
   m.costs.context_switch += 100;
-  EXPECT_EQ(shadowsel::tb::dedup_min_period(1, m), 4 * (1113u + 4070u));
+  EXPECT_EQ(shadowsel::tb::dedup_min_period(1, m), 4 * (1998u + 4070u));
 }
 
 // --set KEY=VALUE (docs/scenarios.md, "Overriding keys"): the file's reader checks

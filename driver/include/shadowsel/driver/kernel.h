@@ -138,11 +138,19 @@ class Kernel : public sc_core::sc_module {
   /// must not end the slice it opens.
   void spend(uint64_t cycles, bool preemptible);
   void end_slice(Process& self);
-  void yield(Process& self);
+  /// Gives the CPU up, ready: behind the others of its class when its slice ended,
+  /// at the head of its class when a system process preempted it (`preempted`).
+  void yield(Process& self, bool preempted = false);
+  /// Queues `p` to run: system processes (agents, I/O processes; spawn_service) ahead
+  /// of every user process, FIFO within each class (docs/scenarios.md, "Scheduling");
+  /// `first`: at the head of its class.
+  void make_ready(Process& p, bool first = false);
+  /// Whether the running user process must give the CPU to a ready system process now.
+  bool system_waiting(const Process& self) const;
   void service_interrupts();
   void on_timer();
   void rearm_timer();
-  Process& start(uint32_t pid, std::string name, Process::Body body, bool daemon);
+  Process& start(uint32_t pid, std::string name, Process::Body body, bool daemon, bool system = false);
   void cancel_timer(Process& p);
   /// A halted CPU's contexts end here, suspended for good.
   [[noreturn]] void freeze();

@@ -45,6 +45,9 @@ class Process {
   Kernel& kernel() { return k_; }
   Address address() const { return {cpu(), pid_}; }
   bool daemon() const { return daemon_; }
+  /// A system process (spawn_service: an agent, an I/O process, a monitor): it runs
+  /// before user processes and preempts them (docs/scenarios.md, "Scheduling").
+  bool system() const { return system_; }
   bool exited() const { return state_ == State::kExited; }
   /// Its CPU halted before it exited (a cpu_halt fault): it will never run again.
   bool lost() const { return lost_; }
@@ -83,7 +86,9 @@ class Process {
   State state_ = State::kReady;
   sc_core::sc_event resume_;
   uint64_t slice_start_ = 0;
-  uint64_t slice_used_ = 0;  ///< CPU cycles since this dispatch
+  uint64_t slice_used_ = 0;  ///< CPU cycles of its current time slice
+  bool keep_slice_ = false;  ///< preempted by a system process: resumes the rest of its slice
+  bool system_ = false;      ///< see system()
   uint64_t cpu_cycles_ = 0;
   bool timed_out_ = false;
   std::multimap<uint64_t, Process*>::iterator timer_;

@@ -35,6 +35,7 @@ struct WorkloadParams {
   uint64_t period_cycles = 1000000;    ///< one event per period ("dedup")
   uint32_t owner_cpu = 1;              ///< CPU holding the FIFO ("dedup")
   uint32_t waiter_cpu = 0;             ///< CPU of the waiters ("dedup"); = owner_cpu: all local
+  uint32_t hogs = 0;                   ///< CPU-bound processes on owner_cpu and on waiter_cpu each ("dedup")
   // "pipeline": a producer on CPU 0 feeds a filter on each other CPU through
   // `inputs` pipes per filter; it writes `messages` records of `bytes` bytes.
   uint32_t inputs = 3;                 ///< pipes into each filter ("pipeline")
@@ -187,8 +188,9 @@ std::vector<std::string> scenario_keys();
 void validate_machine(const hw::MachineParams& m, const std::string& where);
 
 /// Shortest `period_cycles` at which the dedup workload can work with `waiters`
-/// waiters on machine `m` (docs/scenarios.md); load_scenario rejects less.
-uint64_t dedup_min_period(uint32_t waiters, const hw::MachineParams& m);
+/// waiters and `hogs` CPU-bound processes on machine `m` (docs/scenarios.md);
+/// load_scenario rejects less.
+uint64_t dedup_min_period(uint32_t waiters, const hw::MachineParams& m, uint32_t hogs = 0);
 
 /// `s` for a one-line message: control bytes escaped as \xNN, and clipped to
 /// `max` bytes (then "... (N bytes)" follows), as user text may be megabytes.
