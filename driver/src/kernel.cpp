@@ -442,12 +442,18 @@ void Kernel::wake(Process& p) {
 // user process's, and a higher-priority process that becomes ready preempts a lower
 // one at once; the agents are such processes. User processes share by time slices.
 void Kernel::make_ready(Process& p, bool first) {
-  const auto first_user = std::find_if(ready_.begin(), ready_.end(), [](const Process* q) { return !q->system_; });
-  if (p.system_) {
-    ready_.insert(first ? ready_.begin() : first_user, &p);
-  } else {
-    ready_.insert(first ? first_user : ready_.end(), &p);
+  // The common cases need no search: a user process joins the end, a system process
+  // asked to be first the front.
+  if (p.system_ == first) {
+    if (first) {
+      ready_.push_front(&p);
+    } else {
+      ready_.push_back(&p);
+    }
+    return;
   }
+  const auto first_user = std::find_if(ready_.begin(), ready_.end(), [](const Process* q) { return !q->system_; });
+  ready_.insert(first_user, &p);
 }
 
 bool Kernel::system_waiting(const Process& self) const {
