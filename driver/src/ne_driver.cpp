@@ -73,6 +73,10 @@ namespace rr = gen::ne::ready_record;
 
 namespace {
 
+// The longest nap of a call waiting for its engine answers (R10): a dead owner's answers
+// come from liveness (NODE_DOWN), well within a few of these.
+constexpr uint64_t kMaxAnswerNap = uint64_t{1} << 20;
+
 // Measurement only (like the Recorder): the cycle of the last change of each real pipe
 // whose state the owner's driver sent, so the waiter's wake latency can be recorded as
 // on the software path (whose messages carry it). The record has no field for it.
@@ -291,6 +295,26 @@ std::optional<NeDriver::Armed> NeDriver::arm(const Key& key) {
   return Armed{result, more};
 }
 
+void NeDriver::await_answers(Process& self, Wait& w) {
+  // R10: spin while a spin costs less than the interrupt the answer no longer raises.
+  const uint64_t step = std::max<uint64_t>(1, k_.costs().fd_check);  // read and check one ring slot
+  uint64_t spun = 0;
+  uint64_t nap = k_.costs().irq_entry;
+  while (booted_ && db_.awaits_answer(w)) {
+    if (drain()) continue;
+    if (spun < k_.costs().irq_entry) {
+      charge(step);
+      spun += step;
+      ++c_.answer_polls;
+      continue;
+    }
+    // Longer (a congested bus, a slow owner): sleep, then look again.
+    ++c_.answer_naps;
+    px_.block_on(self, w, static_cast<int64_t>(hw::cycle_after(nap)), true);
+    nap = std::min<uint64_t>(nap * 2, kMaxAnswerNap);
+  }
+}
+
 bool NeDriver::held_for_takeover(const Key& k) const {
   return is_socket_object(k.object) && px_.awaits_takeover(k.owner);
 }
@@ -373,21 +397,81 @@ void NeDriver::on_subscribe(const Record& r) {
   e_.set_flow(k_.take_flow());  // the subscribe's record's flow goes on with the answer
   wr(ne::kRegCmd, static_cast<uint32_t>(ne::Cmd::kAnswer));
   ++c_.answers_sent;
-  if (!ready) rit_[{r.object, r.event, r.version}].insert(r.src);
+  // From now on the engine answers the pipe's subscribes and notifies its interests (this
+  // one's included) itself; without room, the driver keeps doing both. Sockets and TTYs
+  // are not published: their I/O processes report rising readiness only, and a readiness
+  // table must follow every change.
+  const bool published = now && !is_io_object(r.object) && publish(r.object, s);
+  if (!ready && !published) rit_[{r.object, r.event, r.version}].insert(r.src);
+}
+
+bool NeDriver::publish(uint32_t object, const ObjectState& s) {
+  // The state and ready bits of the object's two kinds of key: version == the writer-open
+  // count ("same") or not (a pipe's reader that sees end of file; sockets ignore it).
+  const uint32_t version = s.kind == ObjectState::Kind::kSocket ? 0 : s.w_counter;
+  uint32_t rdy = 0;
+  for (const bool same : {true, false}) {
+    const uint32_t v = same ? version : version + 1;
+    rdy = same ? ne::set_rdy_state_state_same(rdy, encode(s, v)) : ne::set_rdy_state_state_diff(rdy, encode(s, v));
+    uint32_t bits = 0;
+    for (const Interest i : {Interest::kRead, Interest::kWrite}) {
+      if (interest_ready(s, i, v)) bits |= 1u << static_cast<uint32_t>(i);
+    }
+    rdy = same ? ne::set_rdy_state_ready_same(rdy, bits) : ne::set_rdy_state_ready_diff(rdy, bits);
+  }
+  const uint64_t word = uint64_t{version} << 32 | rdy;
+  const auto known = published_.find(object);
+  if (known != published_.end() && known->second == word) return true;  // nothing new for the engine
+  // One register sequence (no interrupt splits it).
+  wr(ne::kRegKeyObject, object);
+  wr(ne::kRegKeyVersion, version);
+  wr(ne::kRegRdyState, rdy);
+  e_.set_flow(k_.take_flow());  // the change's flow goes on with the engine's notifications
+  wr(ne::kRegCmd, static_cast<uint32_t>(ne::Cmd::kPublish));
+  ++c_.publishes;
+  if (known != published_.end()) {
+    known->second = word;
+    return true;
+  }
+  uint32_t st;
+  do {
+    st = rd(ne::kRegStatus);
+  } while (st & ne::Status::kBusy);
+  if (st & ne::Status::kRdtFull) {
+    wr(ne::kRegStatus, ne::Status::kRdtFull);
+    ++c_.publish_full;
+    return false;
+  }
+  published_[object] = word;
+  // Interests the driver remembered while the table was full: the engine notifies them now.
+  std::erase_if(rit_, [object](const auto& e) { return std::get<0>(e.first) == object; });
+  return true;
+}
+
+void NeDriver::object_gone(uint32_t object) {
+  if (!booted_ || !published_.erase(object)) return;
+  wr(ne::kRegKeyObject, object);
+  wr(ne::kRegCmd, static_cast<uint32_t>(ne::Cmd::kUnpublish));
 }
 
 void NeDriver::object_changed(uint32_t id, const ObjectState& s) {
-  if (!booted_ || rit_.empty()) return;
+  if (!booted_) return;
+  const bool published = published_.count(id) != 0;
   auto first = rit_.lower_bound({id, 0, 0});
-  if (first == rit_.end() || std::get<0>(first->first) != id) return;
-  charge(k_.costs().fd_check);  // the lookup (a handler may run here: find the entries again)
-  auto it = rit_.lower_bound({id, 0, 0});
+  if (!published && (first == rit_.end() || std::get<0>(first->first) != id)) return;
   const uint32_t me = k_.cpu();
   // The timeline: the change (the writer's flow, or a new one) goes on with the notifications.
   if (!k_.flow() && k_.recorder().tracing()) {
     k_.set_flow(k_.recorder().new_flow());
     k_.flow_step("changed", now_cycles(), k_.flow(), true);
   }
+  if (published) {
+    changed_at_table()[{me, id}] = s.changed_at;
+    publish(id, s);
+    return;
+  }
+  charge(k_.costs().fd_check);  // the lookup (a handler may run here: find the entries again)
+  auto it = rit_.lower_bound({id, 0, 0});
   while (it != rit_.end() && std::get<0>(it->first) == id) {
     const auto [object, event, version] = it->first;
     if (!interest_ready(s, static_cast<Interest>(event), version)) {
@@ -526,6 +610,13 @@ void NeDriver::register_stats(sim::Stats& s) const {
             "items on a dead owner's sockets kept until its backup's takeover (then armed there)");
   s.counter(p + "owner_full_fallbacks", &c_.owner_full_fallbacks, "items",
             "ready answers that were not ready (owner's table full): item sent to the agents");
+  s.counter(p + "answer_polls", &c_.answer_polls, "checks",
+            "ring checks by calls waiting for their answers (a not-ready answer raises no interrupt)");
+  s.counter(p + "answer_naps", &c_.answer_naps, "naps", "naps of calls whose answers took longer than a spin");
+  s.counter(p + "publishes", &c_.publishes, "commands",
+            "as owner: PUBLISH commands (the engine answers and notifies the object itself)");
+  s.counter(p + "publish_full", &c_.publish_full, "objects",
+            "as owner: objects the engine's readiness table had no room for (the driver answers them)");
   s.formula(p + "cpu_cycles", [this] { return cpu_cycles(false); }, "cycles",
             "driver work: MMIO stalls after boot and charged cycles, interrupt entries excluded");
   s.formula(p + "cpu_cycles_with_irq", [this] { return cpu_cycles(true); }, "cycles",

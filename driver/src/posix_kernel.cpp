@@ -373,6 +373,7 @@ void PosixKernel::free_if_unused(PipeObject& p) {
   // A pipe with no description left anywhere is gone, as in Linux; a FIFO's
   // structure stays with its name (the name space does not count opens).
   if (p.conn.fifo || p.files != 0 || p.kick_pending) return;
+  if (ne_) ne_->object_gone(p.conn.id);
   pipes_.erase(p.conn.id);
 }
 
@@ -821,6 +822,7 @@ void PosixKernel::ask_owners(Process& self, const std::shared_ptr<Wait>& w,
   // The local agents ask the owners (or answer from their select database when a
   // request is already outstanding).
   ask_agents(self, *w, entries, items);
+  if (ne_) ne_->await_answers(self, *w);  // the engine's "not ready" answers raise no interrupt
   for (;;) {
     block_on(self, *w, -1, true);
     if (w->to_agents.empty()) return;

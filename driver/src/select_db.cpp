@@ -16,6 +16,15 @@ SelectDb::State SelectDb::state(const SelectKey& k) const {
   return it == entries_.end() ? State::kIdle : it->second.state;
 }
 
+bool SelectDb::awaits_answer(const Wait& w) const {
+  for (const auto& [key, e] : entries_) {
+    for (const Waiter& x : e.waiters) {
+      if (x.wants_answer && x.wait.get() == &w) return true;
+    }
+  }
+  return false;
+}
+
 void SelectDb::add(const SelectKey& k, State now, const std::shared_ptr<Wait>& w, uint32_t slot) {
   Entry& e = entries_[k];
   std::erase_if(e.waiters, [](const Waiter& x) { return !x.wait->active; });

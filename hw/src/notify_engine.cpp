@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "shadowsel/gen/ipb.h"
 #include "shadowsel/gen/ne.h"
 #include "shadowsel/hw/node.h"
 #include "shadowsel/hw/time.h"
@@ -248,6 +249,11 @@ void NotifyEngine::transmit() {
   }
   biu.post(r);
   ++c_.tx_packets;
+  if (r.type == PacketType::kNeNotify) {
+    const bool notify = gen::ipb::ne_notify::get_kind(out_.tx_payload.data()) ==
+                        static_cast<uint8_t>(gen::ipb::NeNotifyKind::kNotify);
+    ++(notify ? c_.tx_notifies : c_.tx_answers);
+  }
 }
 
 void NotifyEngine::register_stats(sim::Stats& s, const std::string& prefix) const {
@@ -259,6 +265,10 @@ void NotifyEngine::register_stats(sim::Stats& s, const std::string& prefix) cons
   s.counter(p + "mmio_stall_cycles", &c_.mmio_stall_cycles, "cycles",
             "cycles the CPU waited for register accesses");
   s.counter(p + "tx_packets", &c_.tx_packets, "packets", "packets handed to the bus interface");
+  s.counter(p + "tx_answers", &c_.tx_answers, "packets",
+            "NE_NOTIFY packets of kind ANSWER sent (ANSWER commands and the engine's own answers)");
+  s.counter(p + "tx_notifies", &c_.tx_notifies, "packets",
+            "NE_NOTIFY packets of kind NOTIFY sent (NOTIFY commands and PUBLISH), one per multicast");
   s.counter(p + "tx_stall_cycles", &c_.tx_stall_cycles, "cycles",
             "cycles a packet waited for the bus interface (its engine window full)");
   s.counter(p + "tx_unroutable", &c_.tx_unroutable, "packets",

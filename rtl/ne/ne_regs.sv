@@ -7,17 +7,18 @@
 // held back, and its response follows one cycle later: two cycles from handshake to
 // response at best, responses in order.
 //
-// Held-back writes: CMD, KEY_* and ANS_* while a command is executing (STATUS.BUSY, as
+// Held-back writes: CMD, KEY_*, ANS_* and RDY_STATE while a command is executing (STATUS.BUSY, as
 // ne.yaml says); NODE_ID, CTRL, ALIVE_MASK_* and NODES_DOWN_* while ne_alive is still
 // writing the start time of a previous restart (restart_ready_i low, at most MAX_NODES
 // cycles); RING_BASE and RING_SIZE while a ready record's DMA write is pending
 // (ring_busy_i), so no record formatted for the old ring lands in the new one. Reads
 // and the other writes are never held.
 //
-// Commands: a CMD write (CTRL.ENABLE 1, code ARM, ANSWER or NOTIFY; anything else is
-// ignored) starts the command: it is offered to ne_lit (ARM) or ne_rit (ANSWER, NOTIFY)
-// with the operands in KEY_* and ANS_*, which cannot change until it ends; it ends when
-// the table has committed it and its packet has been taken on the tx port (tx_cmd_done_i)
+// Commands: a CMD write (CTRL.ENABLE 1, code ARM, ANSWER, NOTIFY, PUBLISH or UNPUBLISH;
+// anything else is ignored) starts the command: it is offered to ne_lit (ARM) or ne_rit
+// (the others) with the operands in KEY_*, ANS_* and RDY_STATE, which cannot change until
+// it ends; it ends when the table has finished it and its packet has been taken on the tx
+// port (tx_cmd_done_i)
 // and its record written or dropped (rec_cmd_done_i). STATUS.BUSY is high meanwhile;
 // ARM_RESULT changes at the ARM's commit.
 //
@@ -79,7 +80,8 @@ module ne_regs #(
   input  logic [7:0]  arm_result_i,     /// with arm_done_i
   output logic        rit_valid_o,
   input  logic        rit_ready_i,
-  output logic        rit_notify_o,     /// 1: NOTIFY, 0: ANSWER
+  output logic [7:0]  rit_code_o,       /// ANSWER, NOTIFY, PUBLISH or UNPUBLISH
+  output logic [19:0] rdy_state_o,      /// RDY_STATE[19:0]
   input  logic        rit_done_i,       /// pulse: the ANSWER or NOTIFY committed
   input  logic        rit_done_tx_i,    /// with rit_done_i: it made a packet
   input  logic        tx_cmd_done_i,    /// pulse: the command's packet was taken
@@ -88,6 +90,7 @@ module ne_regs #(
   // status and counters
   input  logic        lit_full_i,       /// pulse
   input  logic        rit_full_i,       /// pulse
+  input  logic        rdt_full_i,       /// pulse
   input  logic        overflow_i,       /// pulse
   input  logic [ne_pkg::IRQ_STATUS_CAUSE_WIDTH-1:0] irq_status_i,
   input  logic [MAX_NODES-1:0] nodes_down_i,
@@ -102,6 +105,8 @@ module ne_regs #(
   input  logic [31:0] notify_dropped_i,
   input  logic [31:0] records_written_i,
   input  logic [31:0] ring_overflow_count_i,
+  input  logic [31:0] subscribes_answered_i,
+  input  logic [31:0] rdt_full_count_i,
 
   output logic        busy_o            /// a request, response or command is pending
 );
@@ -169,7 +174,7 @@ module ne_regs #(
       case (a)
         ne_pkg::KEY_OWNER_OFFSET, ne_pkg::KEY_OBJECT_OFFSET, ne_pkg::KEY_EVENT_OFFSET,
         ne_pkg::KEY_VERSION_OFFSET, ne_pkg::ANS_DST_OFFSET, ne_pkg::ANS_STATE_OFFSET,
-        ne_pkg::ANS_READY_OFFSET, ne_pkg::CMD_OFFSET:
+        ne_pkg::ANS_READY_OFFSET, ne_pkg::RDY_STATE_OFFSET, ne_pkg::CMD_OFFSET:
           hold = busy_cmd;
         ne_pkg::NODE_ID_OFFSET, ne_pkg::CTRL_OFFSET, ne_pkg::ALIVE_MASK_LO_OFFSET,
         ne_pkg::ALIVE_MASK_HI_OFFSET, ne_pkg::NODES_DOWN_LO_OFFSET, ne_pkg::NODES_DOWN_HI_OFFSET:
@@ -189,6 +194,8 @@ module ne_regs #(
   logic                                          enable_q, enable_d;
   logic                                          st_lit_full_q, st_rit_full_q, st_overflow_q;
   logic                                          st_lit_full_d, st_rit_full_d, st_overflow_d;
+  logic                                          st_rdt_full_q, st_rdt_full_d;
+  logic [19:0]                                   rdy_state_q, rdy_state_d;
   logic [ne_pkg::KEY_OWNER_OWNER_WIDTH-1:0]      key_owner_q, key_owner_d;
   logic [31:0]                                   key_object_q, key_version_q;
   logic [31:0]                                   key_object_d, key_version_d;
@@ -209,6 +216,7 @@ module ne_regs #(
 
   // register selected by the executing request (write strobes)
   logic w_node_id, w_ctrl, w_status, w_key_owner, w_key_object, w_key_event, w_key_version;
+  logic w_rdy_state;
   logic w_ans_dst, w_ans_state, w_ans_ready, w_cmd, w_ring_base, w_ring_size, w_ring_tail;
   logic w_irq_status, w_irq_enable, w_coal_count, w_coal_cycles, w_period, w_timeout;
   logic w_mask_lo, w_mask_hi, w_down_lo, w_down_hi;
@@ -224,6 +232,7 @@ module ne_regs #(
     w_ans_dst     = wr && a == ne_pkg::ANS_DST_OFFSET;
     w_ans_state   = wr && a == ne_pkg::ANS_STATE_OFFSET;
     w_ans_ready   = wr && a == ne_pkg::ANS_READY_OFFSET;
+    w_rdy_state   = wr && a == ne_pkg::RDY_STATE_OFFSET;
     w_cmd         = wr && a == ne_pkg::CMD_OFFSET;
     w_ring_base   = wr && a == ne_pkg::RING_BASE_OFFSET;
     w_ring_size   = wr && a == ne_pkg::RING_SIZE_OFFSET;
@@ -268,6 +277,8 @@ module ne_regs #(
                     !(w_status && req_wdata_q[ne_pkg::STATUS_RIT_FULL_LSB]));
     st_overflow_d = overflow_i || (st_overflow_q &&
                     !(w_status && req_wdata_q[ne_pkg::STATUS_OVERFLOW_LSB]));
+    st_rdt_full_d = rdt_full_i || (st_rdt_full_q &&
+                    !(w_status && req_wdata_q[ne_pkg::STATUS_RDT_FULL_LSB]));
     alive_mask_d = mask_new;
 
     node_id_d         = node_id_q;
@@ -279,6 +290,7 @@ module ne_regs #(
     ans_dst_d         = ans_dst_q;
     ans_state_d       = ans_state_q;
     ans_ready_d       = ans_ready_q;
+    rdy_state_d       = rdy_state_q;
     ring_base_d       = ring_base_q;
     ring_size_d       = ring_size_q;
     ring_tail_d       = ring_tail_q;
@@ -299,6 +311,7 @@ module ne_regs #(
     if (w_ans_state)
       ans_state_d = req_wdata_q[ne_pkg::ANS_STATE_STATE_LSB +: ne_pkg::ANS_STATE_STATE_WIDTH];
     if (w_ans_ready) ans_ready_d = req_wdata_q[ne_pkg::ANS_READY_READY_LSB];
+    if (w_rdy_state) rdy_state_d = req_wdata_q[19:0];
     if (w_ring_base) ring_base_d = req_wdata_q;
     if (w_ring_size)
       ring_size_d = req_wdata_q[ne_pkg::RING_SIZE_RECORDS_LSB +: ne_pkg::RING_SIZE_RECORDS_WIDTH];
@@ -321,6 +334,8 @@ module ne_regs #(
       st_lit_full_q     <= ne_pkg::STATUS_LIT_FULL_RESET;
       st_rit_full_q     <= ne_pkg::STATUS_RIT_FULL_RESET;
       st_overflow_q     <= ne_pkg::STATUS_OVERFLOW_RESET;
+      st_rdt_full_q     <= ne_pkg::STATUS_RDT_FULL_RESET;
+      rdy_state_q       <= ne_pkg::RDY_STATE_RESET[19:0];
       key_owner_q       <= ne_pkg::KEY_OWNER_OWNER_RESET;
       key_object_q      <= ne_pkg::KEY_OBJECT_RESET;
       key_event_q       <= ne_pkg::KEY_EVENT_EVENT_RESET;
@@ -343,6 +358,8 @@ module ne_regs #(
       st_lit_full_q     <= st_lit_full_d;
       st_rit_full_q     <= st_rit_full_d;
       st_overflow_q     <= st_overflow_d;
+      st_rdt_full_q     <= st_rdt_full_d;
+      rdy_state_q       <= rdy_state_d;
       key_owner_q       <= key_owner_d;
       key_object_q      <= key_object_d;
       key_event_q       <= key_event_d;
@@ -373,12 +390,13 @@ module ne_regs #(
   assign busy_cmd     = cst_q != CIdle;
   assign arm_valid_o  = cst_q == CIssue && cmd_q == ne_pkg::CMD_ARM;
   assign rit_valid_o  = cst_q == CIssue && cmd_q != ne_pkg::CMD_ARM;
-  assign rit_notify_o = cmd_q == ne_pkg::CMD_NOTIFY;
+  assign rit_code_o   = cmd_q;
 
   always @* begin
     wcode     = req_wdata_q[ne_pkg::CMD_CODE_LSB +: ne_pkg::CMD_CODE_WIDTH];
     cmd_start = w_cmd && enable_q && (wcode == ne_pkg::CMD_ARM || wcode == ne_pkg::CMD_ANSWER ||
-                                      wcode == ne_pkg::CMD_NOTIFY);
+                                      wcode == ne_pkg::CMD_NOTIFY || wcode == ne_pkg::CMD_PUBLISH ||
+                                      wcode == ne_pkg::CMD_UNPUBLISH);
 
     cst_d         = cst_q;
     exp_tx_d      = exp_tx_q && !tx_cmd_done_i;
@@ -438,6 +456,7 @@ module ne_regs #(
         rdata[ne_pkg::STATUS_RIT_FULL_LSB] = st_rit_full_q;
         rdata[ne_pkg::STATUS_OVERFLOW_LSB] = st_overflow_q;
         rdata[ne_pkg::STATUS_BUSY_LSB]     = busy_cmd;
+        rdata[ne_pkg::STATUS_RDT_FULL_LSB] = st_rdt_full_q;
       end
       ne_pkg::KEY_OWNER_OFFSET:
         rdata[ne_pkg::KEY_OWNER_OWNER_LSB +: ne_pkg::KEY_OWNER_OWNER_WIDTH] = key_owner_q;
@@ -450,6 +469,7 @@ module ne_regs #(
       ne_pkg::ANS_STATE_OFFSET:
         rdata[ne_pkg::ANS_STATE_STATE_LSB +: ne_pkg::ANS_STATE_STATE_WIDTH] = ans_state_q;
       ne_pkg::ANS_READY_OFFSET: rdata[ne_pkg::ANS_READY_READY_LSB] = ans_ready_q;
+      ne_pkg::RDY_STATE_OFFSET: rdata[19:0] = rdy_state_q;
       ne_pkg::ARM_RESULT_OFFSET:
         rdata[ne_pkg::ARM_RESULT_CODE_LSB +: ne_pkg::ARM_RESULT_CODE_WIDTH] = arm_result_q;
       ne_pkg::RING_BASE_OFFSET: rdata = ring_base_q;
@@ -481,6 +501,8 @@ module ne_regs #(
       ne_pkg::NOTIFY_DROPPED_OFFSET: rdata = notify_dropped_i;
       ne_pkg::RECORDS_WRITTEN_OFFSET: rdata = records_written_i;
       ne_pkg::RING_OVERFLOW_COUNT_OFFSET: rdata = ring_overflow_count_i;
+      ne_pkg::SUBSCRIBES_ANSWERED_OFFSET: rdata = subscribes_answered_i;
+      ne_pkg::RDT_FULL_COUNT_OFFSET: rdata = rdt_full_count_i;
       default: rdata = '0;
     endcase
     rsp_v_d     = exec;
@@ -510,6 +532,7 @@ module ne_regs #(
   assign ans_dst_o         = ans_dst_q;
   assign ans_state_o       = ans_state_q;
   assign ans_ready_o       = ans_ready_q;
+  assign rdy_state_o       = rdy_state_q;
   assign ring_base_o       = ring_base_q;
   assign ring_size_o       = ring_size_q;
   assign ring_tail_o       = ring_tail_q;

@@ -5,8 +5,8 @@
 // One packet register: a packet is taken when it is empty (rx_ready does not depend on
 // anything downstream). At the handshake, an engine packet (NE_SUBSCRIBE, NE_NOTIFY,
 // ALIVE) from node src is reported to ne_alive (seen_*), and the packet is decoded and
-// kept if it needs work: NE_NOTIFY goes to ne_lit, NE_SUBSCRIBE becomes a SUBSCRIBE
-// record (src = the requesting node). Everything else is accepted and dropped.
+// kept if it needs work: NE_NOTIFY goes to ne_lit, NE_SUBSCRIBE to ne_rit (src = the
+// requesting node). Everything else is accepted and dropped.
 //
 // Decisions where the contract is open:
 // * While CTRL.ENABLE is 0 every packet is dropped and none counts as an arrival.
@@ -43,9 +43,9 @@ module ne_rx #(
   output logic        pkt_notify_o,    /// 1: kind NOTIFY, 0: kind ANSWER
   output logic        pkt_is_ready_o,  /// ready bit
 
-  // SUBSCRIBE record (NE_SUBSCRIBE arrived)
-  output logic        rec_valid_o,
-  input  logic        rec_ready_i,
+  // NE_SUBSCRIBE for ne_rit (same fields as pkt_*)
+  output logic        sub_valid_o,
+  input  logic        sub_ready_i,
 
   output logic        busy_o           /// a packet is held
 );
@@ -74,8 +74,8 @@ module ne_rx #(
   assign rx_ready_o   = !v_q;
   assign hs           = rx_valid_i && rx_ready_o;
   assign pkt_valid_o  = v_q && !sub_q;
-  assign rec_valid_o  = v_q && sub_q;
-  assign v_d          = hs ? take : (v_q && !(sub_q ? rec_ready_i : pkt_ready_i));
+  assign sub_valid_o  = v_q && sub_q;
+  assign v_d          = hs ? take : (v_q && !(sub_q ? sub_ready_i : pkt_ready_i));
   assign seen_valid_o = hs && enable_i && (is_sub || is_ntf || is_alive);
   assign seen_src_o   = rx_src_i;
 

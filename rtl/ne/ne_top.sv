@@ -5,11 +5,15 @@
 // that Verilator, Icarus and Yosys all read it.
 //
 //   mmio --> ne_regs --(ARM)--------------> ne_lit --(subscribe)--+
-//                   \--(ANSWER, NOTIFY)--> ne_rit --(ans, ntf)---+--> ne_tx --> tx
+//                   \--(ANSWER, NOTIFY,                           |
+//                       PUBLISH, UNPUBLISH)--> ne_rit --(ans, ntf)-+--> ne_tx --> tx
 //   rx ----> ne_rx --(NE_NOTIFY)--> ne_lit                        |
+//                  \--(NE_SUBSCRIBE)--> ne_rit                    |
 //                  \--(arrivals)--> ne_alive --(ALIVE)------------+
-//   records: ne_lit, ne_rx (SUBSCRIBE), ne_alive (NODE_DOWN) --rr--> ne_ring --> dma
-//   ne_irq: causes from ne_ring; irq; coalescing deadline -> wake_at
+//   records: ne_lit, ne_rit (SUBSCRIBE), ne_alive (NODE_DOWN) --rr--> ne_ring --> dma
+//   ne_irq: causes from ne_ring; irq; coalescing deadline -> wake_at. A record that wakes
+//   nobody (an ANSWER saying "not ready": its requester polls the ring) does not count
+//   towards RECORDS.
 //
 // Every valid/ready output is driven from a register and held until taken. idle is high
 // when no block has work (no request, response, command, packet, record or due timer)
@@ -17,7 +21,8 @@
 // coalescing, alive and node-down deadlines.
 module ne_top #(
   parameter int LIT_ENTRIES = ne_pkg::LIT_ENTRIES,  /// local interest table entries
-  parameter int RIT_ENTRIES = ne_pkg::RIT_ENTRIES   /// remote interest table entries
+  parameter int RIT_ENTRIES = ne_pkg::RIT_ENTRIES,  /// remote interest table entries
+  parameter int RDT_ENTRIES = ne_pkg::RDT_ENTRIES   /// readiness table entries
 ) (
   input  logic         clk,
   input  logic         rst_n,           /// synchronous, active low
@@ -80,11 +85,13 @@ module ne_top #(
 
   logic           arm_valid, arm_ready, arm_done, arm_full;
   logic [7:0]     arm_result;
-  logic           rit_valid, rit_ready, rit_notify, rit_done, rit_done_tx, rit_full;
+  logic           rit_valid, rit_ready, rit_done, rit_done_tx, rit_full, rdt_full;
+  logic [7:0]     rit_code;
+  logic [19:0]    rdy_state;
   logic           tx_cmd_done, rec_cmd_done;
 
   logic [31:0]    cnt_sub, cnt_supp, cnt_stray, cnt_lit_full, cnt_ans, cnt_rit_full;
-  logic [31:0]    cnt_ntf, cnt_drop, cnt_written, cnt_ovf, ring_head;
+  logic [31:0]    cnt_ntf, cnt_drop, cnt_written, cnt_ovf, ring_head, cnt_suba, cnt_rfull;
 
   // rx -> lit, records, alive
   logic           seen_valid;
@@ -93,7 +100,7 @@ module ne_top #(
   logic [NW-1:0]  pkt_src;
   logic [31:0]    pkt_object, pkt_version;
   logic [7:0]     pkt_event, pkt_state;
-  logic           rxrec_valid, rxrec_ready;
+  logic           rxsub_valid, rxsub_ready;
 
   // lit -> tx, records
   logic           sub_valid, sub_ready;
@@ -106,7 +113,11 @@ module ne_top #(
   logic [31:0]    lrec_object, lrec_version;
 
   // rit -> tx
-  logic           ans_valid, ans_rdy, ntf_valid, ntf_rdy, rpkt_is_ready;
+  logic           ans_valid, ans_rdy, ntf_valid, ntf_rdy, rpkt_is_ready, rpkt_cmd;
+  logic           rrec_valid, rrec_ready;
+  logic [NW-1:0]  rrec_src;
+  logic [31:0]    rrec_object, rrec_version;
+  logic [7:0]     rrec_event;
   logic [MaxNodes-1:0] rpkt_mask;
   logic [31:0]    rpkt_object, rpkt_version;
   logic [7:0]     rpkt_event, rpkt_state;
@@ -126,7 +137,7 @@ module ne_top #(
   logic [ne_pkg::READY_RECORD_STATE_WIDTH-1:0]   rec_state;
   logic [ne_pkg::READY_RECORD_OBJECT_WIDTH-1:0]  rec_object;
   logic [ne_pkg::READY_RECORD_VERSION_WIDTH-1:0] rec_version;
-  logic           ring_written, ring_dropped, ring_nd_done;
+  logic           ring_written, ring_dropped, ring_nd_done, rec_wakes;
 
   logic [47:0]    irq_wake, down_wake, alive_wake;
   logic           w_id, w_ia, w_da;
@@ -181,13 +192,15 @@ module ne_top #(
     .arm_result_i         (arm_result),
     .rit_valid_o          (rit_valid),
     .rit_ready_i          (rit_ready),
-    .rit_notify_o         (rit_notify),
+    .rit_code_o           (rit_code),
+    .rdy_state_o          (rdy_state),
     .rit_done_i           (rit_done),
     .rit_done_tx_i        (rit_done_tx),
     .tx_cmd_done_i        (tx_cmd_done),
     .rec_cmd_done_i       (rec_cmd_done),
     .lit_full_i           (arm_full),
     .rit_full_i           (rit_full),
+    .rdt_full_i           (rdt_full),
     .overflow_i           (ring_dropped),
     .irq_status_i         (irq_status),
     .nodes_down_i         (nodes_down),
@@ -202,6 +215,8 @@ module ne_top #(
     .notify_dropped_i     (cnt_drop),
     .records_written_i    (cnt_written),
     .ring_overflow_count_i(cnt_ovf),
+    .subscribes_answered_i(cnt_suba),
+    .rdt_full_count_i     (cnt_rfull),
     .busy_o               (regs_busy)
   );
 
@@ -228,8 +243,8 @@ module ne_top #(
     .pkt_state_o   (pkt_state),
     .pkt_notify_o  (pkt_notify),
     .pkt_is_ready_o(pkt_is_ready),
-    .rec_valid_o   (rxrec_valid),
-    .rec_ready_i   (rxrec_ready),
+    .sub_valid_o   (rxsub_valid),
+    .sub_ready_i   (rxsub_ready),
     .busy_o        (rx_busy)
   );
 
@@ -281,22 +296,37 @@ module ne_top #(
 
   ne_rit #(
     .RIT_ENTRIES(RIT_ENTRIES),
+    .RDT_ENTRIES(RDT_ENTRIES),
     .MAX_NODES  (MaxNodes)
   ) u_rit (
     .clk_i           (clk),
     .rst_ni          (rst_n),
     .cmd_valid_i     (rit_valid),
     .cmd_ready_o     (rit_ready),
-    .cmd_notify_i    (rit_notify),
+    .cmd_code_i      (rit_code),
     .cmd_object_i    (key_object),
     .cmd_event_i     (key_event),
     .cmd_version_i   (key_version),
     .cmd_dst_i       (ans_dst),
     .cmd_state_i     (ans_state),
     .cmd_is_ready_i  (ans_ready),
+    .cmd_rdy_i       (rdy_state),
     .done_o          (rit_done),
     .done_tx_o       (rit_done_tx),
     .full_o          (rit_full),
+    .rdt_full_o      (rdt_full),
+    .sub_valid_i     (rxsub_valid),
+    .sub_ready_o     (rxsub_ready),
+    .sub_src_i       (pkt_src),
+    .sub_object_i    (pkt_object),
+    .sub_event_i     (pkt_event),
+    .sub_version_i   (pkt_version),
+    .rec_valid_o     (rrec_valid),
+    .rec_ready_i     (rrec_ready),
+    .rec_src_o       (rrec_src),
+    .rec_object_o    (rrec_object),
+    .rec_event_o     (rrec_event),
+    .rec_version_o   (rrec_version),
     .ans_valid_o     (ans_valid),
     .ans_ready_i     (ans_rdy),
     .ntf_valid_o     (ntf_valid),
@@ -307,10 +337,13 @@ module ne_top #(
     .pkt_version_o   (rpkt_version),
     .pkt_state_o     (rpkt_state),
     .pkt_is_ready_o  (rpkt_is_ready),
+    .pkt_cmd_o       (rpkt_cmd),
     .answers_sent_o  (cnt_ans),
     .rit_full_count_o(cnt_rit_full),
     .notifies_sent_o (cnt_ntf),
     .notify_dropped_o(cnt_drop),
+    .subscribes_answered_o(cnt_suba),
+    .rdt_full_count_o(cnt_rfull),
     .busy_o          (rit_busy)
   );
 
@@ -367,6 +400,7 @@ module ne_top #(
     .pkt_version_i (rpkt_version),
     .pkt_state_i   (rpkt_state),
     .pkt_is_ready_i(rpkt_is_ready),
+    .pkt_cmd_i     (rpkt_cmd),
     .alive_valid_i (alive_valid),
     .alive_ready_o (alive_ready),
     .alive_mask_i  (alive_tx_mask),
@@ -381,8 +415,9 @@ module ne_top #(
   );
 
   // ---------------------------------------------------------------------------------
-  // Records: round robin between the table, arriving subscribes and node-down
-  assign rreq = {arec_valid, rxrec_valid, lrec_valid};
+  // Records: round robin between the local table, subscribes to unpublished objects and
+  // node-down
+  assign rreq = {arec_valid, rrec_valid, lrec_valid};
 
   ne_rr_arb #(
     .N(3)
@@ -396,7 +431,7 @@ module ne_top #(
 
   assign rec_valid   = rreq != '0;
   assign lrec_ready  = rec_ready && rgnt[0];
-  assign rxrec_ready = rec_ready && rgnt[1];
+  assign rrec_ready  = rec_ready && rgnt[1];
   assign arec_ready  = rec_ready && rgnt[2];
 
   always @* begin
@@ -410,11 +445,11 @@ module ne_top #(
     rec_tag      = lrec_tag;
     if (rgnt[1]) begin
       rec_kind     = ne_pkg::RECORD_KIND_SUBSCRIBE;
-      rec_src      = {{SrcPad{1'b0}}, pkt_src};
-      rec_event    = pkt_event;
+      rec_src      = {{SrcPad{1'b0}}, rrec_src};
+      rec_event    = rrec_event;
       rec_state    = '0;
-      rec_object   = pkt_object;
-      rec_version  = pkt_version;
+      rec_object   = rrec_object;
+      rec_version  = rrec_version;
       rec_is_ready = 1'b0;
       rec_tag      = 1'b0;
     end else if (rgnt[2]) begin
@@ -469,7 +504,7 @@ module ne_top #(
     .cycles_i   (coalesce_cycles),
     .enable_i   (irq_enable),
     .ack_i      (irq_ack),
-    .written_i  (ring_written),
+    .written_i  (ring_written && rec_wakes),
     .overflow_i (ring_dropped),
     .node_down_i(ring_nd_done),
     .status_o   (irq_status),
@@ -477,6 +512,10 @@ module ne_top #(
     .wake_at_o  (irq_wake),
     .busy_o     (irq_busy)
   );
+
+  // the record being written (on dma_data while its write is taken) wakes a process
+  assign rec_wakes = !(dma_data[ne_pkg::READY_RECORD_KIND_LSB +: ne_pkg::READY_RECORD_KIND_WIDTH] ==
+                       ne_pkg::RECORD_KIND_ANSWER && !dma_data[ne_pkg::READY_RECORD_READY_LSB]);
 
   // ---------------------------------------------------------------------------------
   // Idle and the earliest deadline

@@ -6,8 +6,9 @@
 // notify (ne_rit), alive (ne_alive). A round-robin arbiter picks one when the output
 // register is empty or being taken; the packet is formatted there (type, destination
 // mask, length, payload bytes little-endian, unused payload bytes 0) and held stable on
-// the tx port until tx_ready. Every packet but ALIVE is the packet of the command in
-// progress: its handshake is reported by cmd_done_o (STATUS.BUSY).
+// the tx port until tx_ready. A subscribe, and an answer or notify that ne_rit marks
+// (pkt_cmd_i), is the packet of the command in progress: its handshake is reported by
+// cmd_done_o (STATUS.BUSY). ALIVE and the engine's own answers and notifications are not.
 //
 // Decision where the contract is open: ALIVE has an empty payload (ipb.yaml: length 0).
 module ne_tx #(
@@ -35,6 +36,7 @@ module ne_tx #(
   input  logic [31:0]          pkt_version_i,
   input  logic [7:0]           pkt_state_i,
   input  logic                 pkt_is_ready_i,
+  input  logic                 pkt_cmd_i,      /// the packet of the command in progress
 
   // ALIVE
   input  logic                 alive_valid_i,
@@ -109,7 +111,7 @@ module ne_tx #(
     len_d     = len_q;
     payload_d = payload_q;
     if (load) begin
-      out_cmd_d = !gnt[SAlive];
+      out_cmd_d = gnt[SSub] || ((gnt[SAns] || gnt[SNtf]) && pkt_cmd_i);
       if (gnt[SSub]) begin
         type_d    = ipb_pkg::PACKET_TYPE_NE_SUBSCRIBE;
         mask_d    = One << sub_owner_i;

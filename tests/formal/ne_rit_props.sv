@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: MIT
-// ne_rit_props: formal properties of ne_rit, the remote interest table
-// (docs/notify-engine.md §2 and its invariant: a NOTIFY reaches every CPU whose bit was
-// set and no other).
+// ne_rit_props: formal properties of ne_rit, the owner side: remote interest table and
+// readiness table (docs/notify-engine.md §2 and its invariant: a NOTIFY reaches every CPU
+// whose bit was set and no other, whether a NOTIFY command or a PUBLISH sends it).
 //
-// Every input of ne_rit is free except reset (first cycle) and the destination of an
-// ANSWER, which names a node (< MAX_NODES). The table is small (RIT_ENTRIES = E, 2 to 4 in
-// the checks) and the machine has MAX_NODES = 4 nodes, so every case (hit, allocate, full, drop) is reachable
-// in a few commands. K is an arbitrary key fixed for the run ($anyconst). From the ports
-// alone a reference model keeps f_mask: the CPUs that were sent an ANSWER for K with
-// ready 0 since the last NOTIFY packet for K (the contract's "CPUs whose bit was set").
+// Every input of ne_rit is free except reset (first cycle), the destination of an ANSWER,
+// which names a node (< MAX_NODES), and the command code, one of ne_regs' four. The tables
+// are small (RIT_ENTRIES = E, 2 to 4 in the checks; RDT_ENTRIES = 2) and the machine has
+// MAX_NODES = 4 nodes, so every case (hit, allocate, full, drop, published or not, scan)
+// is reachable in a few operations. K is an arbitrary key fixed for the run ($anyconst).
+// From the ports alone a reference model keeps f_mask: the CPUs that were sent an answer
+// for K with ready 0 (by an ANSWER command or by the engine for a subscribe) since the
+// last NOTIFY packet for K (the contract's "CPUs whose bit was set").
 //
 // Properties (on ports):
 //   a_notify_mask     a NOTIFY packet for K goes to exactly f_mask: every CPU answered
@@ -17,30 +19,46 @@
 //   a_answer_pkt      an ANSWER command sends one unicast NE_NOTIFY of kind ANSWER to
 //                     ANS_DST with its key and state; ready as asked, or 1 when the table
 //                     was full
-//   a_notify_pkt      a NOTIFY packet carries the command's key and state, ready 1
-//   a_pkt_*           one packet per command that makes one, right after its commit, held
-//                     stable until taken, on the port of its kind
-//   a_full_honest     an ANSWER is refused room only when every entry is in use (probe)
+//   a_sub_answer_pkt  a subscribe's answer goes to the subscriber, with its key
+//   a_sub_record      a subscribe that is not answered becomes its record, fields intact
+//   a_notify_pkt      a NOTIFY command's packet carries its key and state, ready 1
+//   a_publish_pkt     a PUBLISH's packets carry its object, the state of the key's kind
+//                     and ready 1, and only for keys its ready bits make ready
+//   a_pkt_*           a command's packet right after its commit, every packet held stable
+//                     until taken, on the port of its kind
+//   a_full_honest     an answer is refused room only when every entry is in use (probe)
 // Auxiliary invariants (i_*, probes): the model equals K's entry mask, keys are unique,
-// a valid entry has a non-empty mask, the registered match agrees with the table.
+// a valid entry has a non-empty mask, the registered match agrees with the table, a scan
+// looks only at valid entries of its object.
 //
 // The negative checks inject faults into the design (run_formal.py --force), e.g. an
 // ANSWER that finds K's entry does not add its CPU (dut.or_we tied to 0): a_notify_mask
 // must fail. Such runs turn the auxiliary invariants off (Aux = 0).
 module ne_rit_props #(
   parameter int E   = 2,  /// RIT_ENTRIES of ne_rit (at least 2)
-  parameter bit Aux = 1   /// check the auxiliary invariants (negative checks: 0)
+  parameter bit Aux = 1,  /// check the auxiliary invariants (negative checks: 0)
+  /// operations the environment issues (bits: ANSWER, NOTIFY, PUBLISH, UNPUBLISH,
+  /// subscribes); a negative check names only those its fault needs, which keeps its
+  /// bounded search short
+  parameter int Ops = 31
 ) (
   input logic        clk_i,
   input logic        rst_ni,
   input logic        cmd_valid_i,
-  input logic        cmd_notify_i,
+  input logic [7:0]  cmd_code_i,
   input logic [31:0] cmd_object_i,
   input logic [7:0]  cmd_event_i,
   input logic [31:0] cmd_version_i,
   input logic [5:0]  cmd_dst_i,
   input logic [7:0]  cmd_state_i,
   input logic        cmd_is_ready_i,
+  input logic [19:0] cmd_rdy_i,
+  input logic        sub_valid_i,
+  input logic [1:0]  sub_src_i,
+  input logic [31:0] sub_object_i,
+  input logic [7:0]  sub_event_i,
+  input logic [31:0] sub_version_i,
+  input logic        rec_ready_i,
   input logic        ans_ready_i,
   input logic        ntf_ready_i
 );
@@ -51,23 +69,32 @@ module ne_rit_props #(
 
   // ---------------------------------------------------------------------------------
   // The design
-  logic         cmd_ready_o, done_o, done_tx_o, full_o;
+  logic         cmd_ready_o, done_o, done_tx_o, full_o, rdt_full_o, sub_ready_o;
+  logic         rec_valid_o;
+  logic [NW-1:0] rec_src_o;
+  logic [31:0]  rec_object_o, rec_version_o;
+  logic [7:0]   rec_event_o;
   logic         ans_valid_o, ntf_valid_o;
   logic [N-1:0] pkt_dst_mask_o;
   logic [31:0]  pkt_object_o, pkt_version_o;
   logic [7:0]   pkt_event_o, pkt_state_o;
-  logic         pkt_is_ready_o;
+  logic         pkt_is_ready_o, pkt_cmd_o;
   logic [31:0]  answers_sent_o, rit_full_count_o, notifies_sent_o, notify_dropped_o;
+  logic [31:0]  subscribes_answered_o, rdt_full_count_o;
   logic         busy_o;
 
-  ne_rit #(.RIT_ENTRIES(E), .MAX_NODES(N)) dut (
+  ne_rit #(.RIT_ENTRIES(E), .RDT_ENTRIES(2), .MAX_NODES(N)) dut (
     .clk_i, .rst_ni,
-    .cmd_valid_i, .cmd_ready_o, .cmd_notify_i, .cmd_object_i, .cmd_event_i, .cmd_version_i,
-    .cmd_dst_i, .cmd_state_i, .cmd_is_ready_i, .done_o, .done_tx_o, .full_o,
+    .cmd_valid_i, .cmd_ready_o, .cmd_code_i, .cmd_object_i, .cmd_event_i, .cmd_version_i,
+    .cmd_dst_i, .cmd_state_i, .cmd_is_ready_i, .cmd_rdy_i, .done_o, .done_tx_o, .full_o,
+    .rdt_full_o,
+    .sub_valid_i, .sub_ready_o, .sub_src_i, .sub_object_i, .sub_event_i, .sub_version_i,
+    .rec_valid_o, .rec_ready_i, .rec_src_o, .rec_object_o, .rec_event_o, .rec_version_o,
     .ans_valid_o, .ans_ready_i, .ntf_valid_o, .ntf_ready_i,
     .pkt_dst_mask_o, .pkt_object_o, .pkt_event_o, .pkt_version_o, .pkt_state_o,
-    .pkt_is_ready_o,
-    .answers_sent_o, .rit_full_count_o, .notifies_sent_o, .notify_dropped_o, .busy_o
+    .pkt_is_ready_o, .pkt_cmd_o,
+    .answers_sent_o, .rit_full_count_o, .notifies_sent_o, .notify_dropped_o,
+    .subscribes_answered_o, .rdt_full_count_o, .busy_o
   );
 
   // ---------------------------------------------------------------------------------
@@ -77,6 +104,9 @@ module ne_rit_props #(
   always_comb begin
     if (!f_past) assume (!rst_ni);
     assume (cmd_dst_i < 6'(N));
+    assume ((Ops[0] && cmd_code_i == ne_pkg::CMD_ANSWER) || (Ops[1] && cmd_code_i == ne_pkg::CMD_NOTIFY) ||
+            (Ops[2] && cmd_code_i == ne_pkg::CMD_PUBLISH) || (Ops[3] && cmd_code_i == ne_pkg::CMD_UNPUBLISH));
+    if (!Ops[4]) assume (!sub_valid_i);
   end
 
   // ---------------------------------------------------------------------------------
@@ -84,19 +114,25 @@ module ne_rit_props #(
   logic [KW-1:0] k_key;
   assign k_key = $anyconst;
 
-  logic [KW-1:0] cmd_key, pkt_key;
+  logic [KW-1:0] cmd_key, pkt_key, sub_key, rec_key;
   assign cmd_key = {cmd_object_i, cmd_event_i, cmd_version_i};
   assign pkt_key = {pkt_object_o, pkt_event_o, pkt_version_o};
+  assign sub_key = {sub_object_i, sub_event_i, sub_version_i};
+  assign rec_key = {rec_object_o, rec_event_o, rec_version_o};
 
-  logic cmd_acc, pkt_any, pkt_new, pkt_taken;
+  logic cmd_acc, sub_acc, pkt_any, pkt_new, pkt_taken;
   assign cmd_acc   = cmd_valid_i && cmd_ready_o;
+  assign sub_acc   = sub_valid_i && sub_ready_o;
   assign pkt_any   = ans_valid_o || ntf_valid_o;
   assign pkt_new   = pkt_any && !f_held;
   assign pkt_taken = (ans_valid_o && ans_ready_i) || (ntf_valid_o && ntf_ready_i);
 
-  // the command in progress (taken, not committed) and the last one committed
-  logic          f_pend, f_notify, f_is_ready, f_full_q, f_done_tx_q, f_held;
-  logic [KW-1:0] f_key;
+  // the command in progress (taken, not finished) and the last one; the last subscribe
+  logic          f_pend, f_is_ready, f_full_q, f_done_tx_q, f_held, f_last_sub;
+  logic [7:0]    f_code;
+  logic [19:0]   f_rdy;
+  logic [KW-1:0] f_key, f_sub_key;
+  logic [NW-1:0] f_sub_src;
   logic [NW-1:0] f_dst;
   logic [7:0]    f_state;
   logic [N-1:0]  f_mask, f_mask_now;
@@ -120,12 +156,19 @@ module ne_rit_props #(
     f_held_key  <= pkt_key;
     f_held_ntf  <= ntf_valid_o;
     if (cmd_acc) begin
-      f_notify   <= cmd_notify_i;
+      f_code     <= cmd_code_i;
       f_key      <= cmd_key;
       f_dst      <= cmd_dst_i[NW-1:0];
       f_state    <= cmd_state_i;
       f_is_ready <= cmd_is_ready_i;
+      f_rdy      <= cmd_rdy_i;
     end
+    if (sub_acc) begin
+      f_sub_key <= sub_key;
+      f_sub_src <= sub_src_i;
+    end
+    if (sub_acc) f_last_sub <= 1'b1;
+    else if (cmd_acc) f_last_sub <= 1'b0;
     if (!rst_ni) begin
       f_pend      <= 1'b0;
       f_mask      <= '0;
@@ -139,6 +182,14 @@ module ne_rit_props #(
     end
   end
 
+  logic f_notify, f_answer, f_publish, p_same, p_rdy_bit;
+  assign f_notify  = f_code == ne_pkg::CMD_NOTIFY;
+  assign f_answer  = f_code == ne_pkg::CMD_ANSWER;
+  assign f_publish = f_code == ne_pkg::CMD_PUBLISH;
+  // a PUBLISH packet's key kind (same version or not) and the ready bit that covers it
+  assign p_same    = pkt_version_o == f_key[31:0];
+  assign p_rdy_bit = f_rdy[(p_same ? 16 : 18) + {4'd0, pkt_event_o[0]}];
+
   // ---------------------------------------------------------------------------------
   // Properties
   always_ff @(posedge clk_i) begin
@@ -147,18 +198,28 @@ module ne_rit_props #(
       if (pkt_new && ntf_valid_o && pkt_key == k_key) a_notify_mask: assert (pkt_dst_mask_o == f_mask);
       if (done_o && f_notify && !done_tx_o && f_key == k_key) a_notify_dropped: assert (f_mask == '0);
       // what each command sends
-      if (pkt_new && ans_valid_o) begin
+      if (pkt_new && ans_valid_o && !f_last_sub) begin
         a_answer_pkt: assert (pkt_key == f_key && pkt_dst_mask_o == (N'(1) << f_dst) &&
-                              pkt_state_o == f_state && !f_notify &&
+                              pkt_state_o == f_state && f_answer && pkt_cmd_o &&
                               pkt_is_ready_o == (f_is_ready || f_full_q));
       end
-      if (pkt_new && ntf_valid_o) begin
-        a_notify_pkt: assert (pkt_key == f_key && pkt_state_o == f_state && f_notify &&
-                              pkt_is_ready_o);
+      if (pkt_new && ans_valid_o && f_last_sub) begin
+        a_sub_answer_pkt: assert (pkt_key == f_sub_key && pkt_dst_mask_o == (N'(1) << f_sub_src) &&
+                                  !pkt_cmd_o);
       end
-      if (done_o) a_pkt_answer_always: assert (f_notify || done_tx_o);
-      if (full_o) a_full_answer: assert (done_o && !f_notify && !f_is_ready);
-      a_pkt_new: assert (pkt_new == f_done_tx_q);
+      if (rec_valid_o) a_sub_record: assert (f_last_sub && rec_key == f_sub_key && rec_src_o == f_sub_src);
+      if (pkt_new && ntf_valid_o && f_notify) begin
+        a_notify_pkt: assert (pkt_key == f_key && pkt_state_o == f_state && pkt_is_ready_o && pkt_cmd_o);
+      end
+      if (pkt_new && ntf_valid_o) a_notify_by_command: assert (!f_last_sub && (f_notify || f_publish));
+      if (pkt_new && ntf_valid_o && f_publish) begin
+        a_publish_pkt: assert (pkt_object_o == f_key[KW-1:40] && pkt_is_ready_o && !pkt_cmd_o && p_rdy_bit &&
+                               pkt_state_o == (p_same ? f_rdy[7:0] : f_rdy[15:8]));
+      end
+      if (done_o && f_answer) a_pkt_answer_always: assert (done_tx_o);
+      if (full_o && !f_last_sub) a_full_answer: assert (done_o && f_answer && !f_is_ready);
+      if (f_done_tx_q) a_pkt_new: assert (pkt_new);
+
       a_pkt_one_port: assert (!(ans_valid_o && ntf_valid_o));
       if (f_held) begin
         a_pkt_stable: assert (pkt_any && pkt_dst_mask_o == f_held_mask && pkt_key == f_held_key &&
@@ -172,7 +233,9 @@ module ne_rit_props #(
   // ---------------------------------------------------------------------------------
   // Internal registers (probes): a_full_honest and the auxiliary invariants
   logic [1:0]      p_st;          //@probe p_st = dut.st_q
-  logic            p_op_notify;   //@probe p_op_notify = dut.op_notify_q
+  logic [2:0]      p_op;          //@probe p_op = dut.op_q
+  logic [19:0]     p_op_rdy;      //@probe p_op_rdy = dut.op_rdy_q
+  logic [E-1:0]    p_scan;        //@probe p_scan = dut.scan_q
   logic [31:0]     p_op_object;   //@probe p_op_object = dut.op_object_q
   logic [7:0]      p_op_event;    //@probe p_op_event = dut.op_event_q
   logic [31:0]     p_op_version;  //@probe p_op_version = dut.op_version_q
@@ -193,7 +256,17 @@ module ne_rit_props #(
   logic [E*32-1:0] p_version;     //@probe for i in 0..{E-1}: p_version[{i*32+31}:{i*32}] = dut.version_q[{i}]
   logic [E*N-1:0]  p_mask;        //@probe for i in 0..{E-1}: p_mask[{i*N+N-1}:{i*N}] = dut.mask_q[{i}]
 
-  localparam logic [1:0] StIdle = 2'd0, StAct = 2'd2;
+  localparam logic [1:0] StIdle = 2'd0, StAct = 2'd2, StScan = 2'd3;
+  localparam logic [2:0] OpAnswer = 3'd0, OpNotify = 3'd1, OpPublish = 3'd2, OpUnpublish = 3'd3, OpSub = 3'd4;
+  logic [2:0] f_op;  // ne_rit's operation for the command's code
+  always_comb begin
+    case (f_code)
+      ne_pkg::CMD_NOTIFY:    f_op = OpNotify;
+      ne_pkg::CMD_PUBLISH:   f_op = OpPublish;
+      ne_pkg::CMD_UNPUBLISH: f_op = OpUnpublish;
+      default:               f_op = OpAnswer;
+    endcase
+  end
   logic [KW-1:0] p_key [E];
   for (genvar g = 0; g < E; g++) begin : g_key
     assign p_key[g] = {p_object[g*32+:32], p_event[g*8+:8], p_version[g*32+:32]};
@@ -202,12 +275,14 @@ module ne_rit_props #(
   assign p_op_key = {p_op_object, p_op_event, p_op_version};
 
   logic [N-1:0] mask_k;
-  logic         uniq, masks_nonzero;
+  logic         uniq, masks_nonzero, scan_in_object;
   always_comb begin
-    mask_k        = '0;
-    uniq          = 1'b1;
-    masks_nonzero = 1'b1;
+    mask_k         = '0;
+    uniq           = 1'b1;
+    masks_nonzero  = 1'b1;
+    scan_in_object = 1'b1;
     for (int i = 0; i < E; i++) begin
+      if (p_scan[i] && !(p_valid[i] && p_object[i*32+:32] == p_op_object)) scan_in_object = 1'b0;
       if (p_valid[i] && p_key[i] == k_key) mask_k = p_mask[i*N+:N];
       if (p_valid[i] && p_mask[i*N+:N] == '0) masks_nonzero = 1'b0;
       for (int j = i + 1; j < E; j++)
@@ -220,13 +295,25 @@ module ne_rit_props #(
       if (full_o) a_full_honest: assert (&p_valid);
     end
     if (Aux && f_past && rst_ni) begin
-      i_state_enc: assert (p_st != 2'd3);
-      i_pend: assert (f_pend == (p_st != StIdle));
+      i_pend: assert (f_pend == (p_st != StIdle && p_op != OpSub));
       if (f_pend) begin
-        i_op: assert (p_op_key == f_key && p_op_notify == f_notify && p_op_dst == f_dst &&
-                      p_op_state == f_state && p_op_is_ready == f_is_ready);
+        i_op: assert (p_op_key == f_key && p_op == f_op && p_op_dst == f_dst && p_op_state == f_state &&
+                      p_op_is_ready == f_is_ready && p_op_rdy == f_rdy && !f_last_sub);
       end
-      i_out_blocks: assert (!(pkt_any && f_pend));
+      if (p_op == OpSub && (p_st != StIdle || rec_valid_o)) begin
+        i_sub_op: assert (f_last_sub && p_op_key == f_sub_key && p_op_dst == f_sub_src);
+      end
+      if (rec_valid_o) i_rec: assert (p_st == StIdle && p_op == OpSub);
+      if (p_st != StIdle || rec_valid_o) i_op_enc: assert (p_op <= OpSub);
+      i_out_blocks: assert (!(pkt_any && p_st != StIdle && p_st != StScan));
+      if (pkt_any) begin
+        i_pkt_owner: assert (pkt_cmd_o ? (!f_last_sub && (f_answer || f_notify)) :
+                             (ans_valid_o ? f_last_sub : (!f_last_sub && f_publish)));
+        i_pkt_rec: assert (!rec_valid_o);
+      end
+      if (p_st == StScan) begin
+        i_scan: assert (f_pend && f_publish && p_scan != '0 && scan_in_object);
+      end
       i_unique: assert (uniq);
       i_mask_nonzero: assert (masks_nonzero);
       i_model: assert (mask_k == f_mask_now);

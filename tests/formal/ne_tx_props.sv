@@ -17,7 +17,8 @@
 //   a_tx_once      one tx packet per source handshake, none without one
 //   a_one_grant    at most one source is taken per cycle, and only a valid one
 //   a_fair         a waiting source is taken before any other source is taken 4 times
-//   a_cmd_done     cmd_done_o is the handshake of a command's (not ALIVE) packet
+//   a_cmd_done     cmd_done_o is the handshake of a command's packet: a subscribe, or an
+//                  answer or notify marked pkt_cmd_i (not ALIVE, not the engine's own)
 // Fault (test only): 1 the NOTIFY source's mask is shown to ne_tx with node 0 cleared:
 // a_notify_mask must fail. Design faults: run_formal.py --force (dut.u_arb.mask_q tied to
 // 0, a fixed-priority arbiter: a_fair must fail).
@@ -40,6 +41,7 @@ module ne_tx_props #(
   input logic [31:0]  pkt_version_i,
   input logic [7:0]   pkt_state_i,
   input logic         pkt_is_ready_i,
+  input logic         pkt_cmd_i,
   input logic         alive_valid_i,
   input logic [3:0]   alive_mask_i,
   input logic         tx_ready_i
@@ -58,7 +60,7 @@ module ne_tx_props #(
     .clk_i, .rst_ni,
     .sub_valid_i, .sub_ready_o, .sub_owner_i, .sub_object_i, .sub_event_i, .sub_version_i,
     .ans_valid_i, .ans_ready_o, .ntf_valid_i, .ntf_ready_o, .pkt_dst_mask_i(dut_mask),
-    .pkt_object_i, .pkt_event_i, .pkt_version_i, .pkt_state_i, .pkt_is_ready_i,
+    .pkt_object_i, .pkt_event_i, .pkt_version_i, .pkt_state_i, .pkt_is_ready_i, .pkt_cmd_i,
     .alive_valid_i, .alive_ready_o, .alive_mask_i,
     .tx_valid_o, .tx_ready_i, .tx_type_o, .tx_dst_mask_o, .tx_len_o, .tx_payload_o,
     .cmd_done_o, .busy_o
@@ -72,13 +74,13 @@ module ne_tx_props #(
 
   logic [3:0]   h_valid;    // last cycle: valid and not taken, per source
   logic [73:0]  h_sub;
-  logic [84:0]  h_pkt;
+  logic [85:0]  h_pkt;
   logic [3:0]   h_alive;
   logic [73:0]  cur_sub;
-  logic [84:0]  cur_pkt;
+  logic [85:0]  cur_pkt;
   assign cur_sub = {sub_owner_i, sub_object_i, sub_event_i, sub_version_i};
   assign cur_pkt = {pkt_dst_mask_i, pkt_object_i, pkt_event_i, pkt_version_i, pkt_state_i,
-                    pkt_is_ready_i};
+                    pkt_is_ready_i, pkt_cmd_i};
 
   always_ff @(posedge clk_i) begin
     h_valid <= rst_ni ? {alive_valid_i && !alive_ready_o, ntf_valid_i && !ntf_ready_o,
@@ -155,7 +157,7 @@ module ne_tx_props #(
       f_mask    <= e_mask;
       f_payload <= e_payload;
       f_ntf     <= take[2];
-      f_cmd     <= !take[3];
+      f_cmd     <= take[0] || ((take[1] || take[2]) && pkt_cmd_i);
     end
     if (!rst_ni) begin
       f_pend <= 1'b0;

@@ -257,6 +257,9 @@ void Harness::tick() {
       o.lit_commit = r->ne_top__DOT__u_lit__DOT__commit;
       o.lit_pkt = r->ne_top__DOT__u_lit__DOT__op_pkt_q;
       o.rit_commit = r->ne_top__DOT__u_rit__DOT__commit;
+      o.rit_sub = r->ne_top__DOT__u_rit__DOT__commit_sub;
+      o.rit_scan_load = r->ne_top__DOT__u_rit__DOT__scan_load;
+      o.rit_scan_end = r->ne_top__DOT__u_rit__DOT__scan_end;
       o.ring_accept = r->ne_top__DOT__u_ring__DOT__probe_accept;
       o.ring_full = r->ne_top__DOT__u_ring__DOT__probe_full;
       o.ring_tag = r->ne_top__DOT__u_ring__DOT__probe_tag;

@@ -81,7 +81,7 @@ TEST(NeLockstep, RtlAgainstItselfRunsClean) {
     auto core = make_lockstep(make_rtl(p), make_rtl(p));
     EXPECT_EQ(core->name(), "lockstep");
     CosimOptions opt;
-    opt.seed = 11;
+    opt.seed = 15;  // a seed whose traffic resets the engine mid-run in both sizes
     opt.operations = 20000;
     opt.lit_entries = p.lit_entries;
     opt.rit_entries = p.rit_entries;

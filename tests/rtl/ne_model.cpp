@@ -106,8 +106,34 @@ uint64_t Model::overdue(uint64_t now) const {
 }
 
 bool Model::quiescent() const {
-  return !cmd_busy_ && !cmd_tx_ && rx_ntf_.empty() && q_lit_.empty() && q_rx_.empty() &&
+  return !cmd_busy_ && !cmd_tx_ && rx_ntf_.empty() && rx_sub_.empty() && rit_tx_.empty() && scan_.empty() &&
+         !exp_scan_ && q_lit_.empty() && q_rx_.empty() &&
          q_nd_.empty() && !dma_ && alive_q_.empty() && req_q_.empty() && rsp_q_.empty();
+}
+
+int Model::find_rit(uint32_t object, uint8_t event, uint32_t version) const {
+  for (int i = 0; i < rit_entries_; ++i)
+    if (rit_[i] && rit_[i]->object == object && rit_[i]->event == event && rit_[i]->version == version) return i;
+  return -1;
+}
+
+bool Model::answer(uint32_t object, uint8_t event, uint32_t version, uint8_t dst, bool ready, bool& set_rit_full) {
+  if (ready) return true;
+  const int i = find_rit(object, event, version);
+  if (i >= 0) {
+    rit_[i]->mask |= bit(dst);
+    return false;
+  }
+  for (auto& e : rit_) {
+    if (!e) {
+      e = RitEntry{object, event, version, bit(dst)};
+      return false;
+    }
+  }
+  ++c_rit_full_;
+  set_rit_full = true;
+  ++cov_.rit_full;
+  return true;  // the requester re-asks rather than waits forever
 }
 
 uint32_t Model::read_reg(uint32_t addr) const {
@@ -117,7 +143,8 @@ uint32_t Model::read_reg(uint32_t addr) const {
     case ne::kRegCtrl: return enable_ ? ne::kCtrlEnableMask : 0;
     case ne::kRegStatus:
       return (st_lit_full_ ? ne::Status::kLitFull : 0) | (st_rit_full_ ? ne::Status::kRitFull : 0) |
-             (st_overflow_ ? ne::Status::kOverflow : 0) | (cmd_busy_ ? ne::Status::kBusy : 0);
+             (st_overflow_ ? ne::Status::kOverflow : 0) | (cmd_busy_ ? ne::Status::kBusy : 0) |
+             (st_rdt_full_ ? ne::Status::kRdtFull : 0);
     case ne::kRegKeyOwner: return key_owner_;
     case ne::kRegKeyObject: return key_object_;
     case ne::kRegKeyEvent: return key_event_;
@@ -125,6 +152,7 @@ uint32_t Model::read_reg(uint32_t addr) const {
     case ne::kRegAnsDst: return ans_dst_;
     case ne::kRegAnsState: return ans_state_;
     case ne::kRegAnsReady: return ans_ready_;
+    case ne::kRegRdyState: return rdy_state_;
     case ne::kRegCmd: return 0;
     case ne::kRegArmResult: return arm_result_;
     case ne::kRegRingBase: return ring_base_;
@@ -151,6 +179,8 @@ uint32_t Model::read_reg(uint32_t addr) const {
     case ne::kRegNotifyDropped: return c_drop_;
     case ne::kRegRecordsWritten: return c_written_;
     case ne::kRegRingOverflowCount: return c_ovf_;
+    case ne::kRegSubscribesAnswered: return c_suba_;
+    case ne::kRegRdtFullCount: return c_rfull_;
     default: return 0;
   }
 }
@@ -182,8 +212,9 @@ bool Model::step(const CycleObs& o) {
       ++cov_.writes;
       const bool cmd_operand = a == ne::kRegKeyOwner || a == ne::kRegKeyObject || a == ne::kRegKeyEvent ||
                                a == ne::kRegKeyVersion || a == ne::kRegAnsDst || a == ne::kRegAnsState ||
-                               a == ne::kRegAnsReady || a == ne::kRegCmd;
-      if (cmd_operand && cmd_busy_) return fail(o, "a write to CMD, KEY_* or ANS_* executed while STATUS.BUSY");
+                               a == ne::kRegAnsReady || a == ne::kRegRdyState || a == ne::kRegCmd;
+      if (cmd_operand && cmd_busy_)
+        return fail(o, "a write to CMD, KEY_*, ANS_* or RDY_STATE executed while STATUS.BUSY");
       w = r;
       w->addr = a;
     }
@@ -294,7 +325,10 @@ bool Model::step(const CycleObs& o) {
     const bool fire = pend_ != 0 && (pend_ >= eff_count || now >= dl_);
     const uint8_t ack = wr(ne::kRegIrqStatus) ? (w->wdata & ne::kIrqStatusCauseMask) : 0;
     const bool ack_rec = ack & ne::IrqCause::kRecords;
-    const bool written = o.dma_hs;
+    // a record that wakes nobody (an ANSWER saying "not ready") is not pending
+    const bool written = o.dma_hs && !(ne::ready_record::get_kind(o.dma.data.data()) ==
+                                           static_cast<uint8_t>(ne::RecordKind::kAnswer) &&
+                                       !ne::ready_record::get_ready(o.dma.data.data()));
     const uint32_t pend0 = pend_;
     if (ack_rec) pend_ = written ? 1 : 0;
     else if (written && pend_ != 0xffff) ++pend_;
@@ -309,7 +343,7 @@ bool Model::step(const CycleObs& o) {
   }
 
   // ---- local interest table ---------------------------------------------------------
-  bool set_lit_full = false, set_rit_full = false;
+  bool set_lit_full = false, set_rit_full = false, set_rdt_full = false;
   if (o.lit_commit && o.lit_pkt) {
     if (rx_ntf_.empty()) return fail(o, "ne_lit committed a packet that never arrived");
     const RxPkt p = rx_ntf_.front();
@@ -388,42 +422,106 @@ bool Model::step(const CycleObs& o) {
     }
   }
 
-  // ---- remote interest table --------------------------------------------------------
-  if (o.rit_commit) {
+  // ---- remote interest and readiness tables ----------------------------------------
+  if (o.rit_commit && o.rit_sub) {
+    if (rx_sub_.empty()) return fail(o, "ne_rit committed a subscribe that never arrived");
+    const RxPkt p = rx_sub_.front();
+    rx_sub_.pop_front();
+    const uint8_t* pl = p.payload.data();
+    const uint8_t src = static_cast<uint8_t>(p.src & (kMaxNodes - 1));
+    const auto object = static_cast<uint32_t>(ipb::ne_subscribe::get_object(pl));
+    const auto event = static_cast<uint8_t>(ipb::ne_subscribe::get_event(pl));
+    const auto version = static_cast<uint32_t>(ipb::ne_subscribe::get_version(pl));
+    const auto pub = rdt_.find(object);
+    if (pub != rdt_.end()) {  // published: the engine answers
+      const bool same = version == pub->second.version;
+      const uint32_t rdy = pub->second.rdy;
+      const auto state = static_cast<uint8_t>(same ? rdy & 0xff : (rdy >> 8) & 0xff);
+      const bool ready = (rdy >> ((same ? 16 : 18) + (event & 1))) & 1;
+      const bool sent = answer(object, event, version, src, ready, set_rit_full);
+      rit_tx_.push_back({notify_pkt(bit(src), object, event, version, state, ipb::NeNotifyKind::kAnswer, sent), false});
+      ++c_suba_;
+      ++cov_.sub_answered;
+    } else {  // software answers
+      Rec r;
+      r.kind = static_cast<uint8_t>(ne::RecordKind::kSubscribe);
+      r.src = src;
+      r.event = event;
+      r.object = object;
+      r.version = version;
+      q_rx_.push_back(r);
+      ++cov_.sub_recorded;
+    }
+  } else if (o.rit_commit) {
     if (!cmd_busy_ || cmd_committed_ || cmd_code_ == static_cast<uint8_t>(ne::Cmd::kArm))
       return fail(o, "ne_rit committed a command that was not issued");
     cmd_committed_ = true;
-    auto it = std::find_if(rit_.begin(), rit_.end(), [&](const RitEntry& e) {
-      return e.object == key_object_ && e.event == key_event_ && e.version == key_version_;
-    });
+    const int i = find_rit(key_object_, key_event_, key_version_);
     if (cmd_code_ == static_cast<uint8_t>(ne::Cmd::kAnswer)) {
       ++c_ans_;
       ++cov_.ans_cmd;
-      bool ready = ans_ready_;
-      if (!ans_ready_) {
-        if (it != rit_.end()) it->mask |= bit(ans_dst_);
-        else if (static_cast<int>(rit_.size()) < rit_entries_) rit_.push_back({key_object_, key_event_, key_version_, bit(ans_dst_)});
-        else {
-          ++c_rit_full_;
-          set_rit_full = true;
-          ready = true;
-          ++cov_.rit_full;
-        }
+      const bool sent = answer(key_object_, key_event_, key_version_, ans_dst_, ans_ready_, set_rit_full);
+      rit_tx_.push_back({notify_pkt(bit(ans_dst_), key_object_, key_event_, key_version_, ans_state_,
+                                    ipb::NeNotifyKind::kAnswer, sent),
+                         true});
+      exp_tx_ = true;
+    } else if (cmd_code_ == static_cast<uint8_t>(ne::Cmd::kNotify)) {
+      if (i >= 0 && rit_[i]->mask != 0) {
+        ++c_ntf_;
+        ++cov_.notify_sent;
+        if (__builtin_popcountll(rit_[i]->mask) > 1) ++cov_.multicast;
+        rit_tx_.push_back({notify_pkt(rit_[i]->mask, key_object_, key_event_, key_version_, ans_state_,
+                                      ipb::NeNotifyKind::kNotify, true),
+                           true});
+        exp_tx_ = true;
+        rit_[i].reset();
+      } else {
+        ++c_drop_;
+        ++cov_.notify_dropped;
       }
-      cmd_tx_ = notify_pkt(bit(ans_dst_), key_object_, key_event_, key_version_, ans_state_, ipb::NeNotifyKind::kAnswer,
-                           ready);
-      exp_tx_ = true;
-    } else if (it != rit_.end() && it->mask != 0) {
-      ++c_ntf_;
-      ++cov_.notify_sent;
-      if (__builtin_popcountll(it->mask) > 1) ++cov_.multicast;
-      cmd_tx_ = notify_pkt(it->mask, key_object_, key_event_, key_version_, ans_state_, ipb::NeNotifyKind::kNotify, true);
-      exp_tx_ = true;
-      rit_.erase(it);
+    } else if (cmd_code_ == static_cast<uint8_t>(ne::Cmd::kPublish)) {
+      ++cov_.publish;
+      auto it = rdt_.find(key_object_);
+      if (it != rdt_.end()) {
+        it->second = {key_version_, rdy_state_};
+      } else if (static_cast<uint32_t>(rdt_.size()) < ne::kRdtEntries) {
+        rdt_[key_object_] = {key_version_, rdy_state_};
+      } else {
+        ++c_rfull_;
+        set_rdt_full = true;
+        ++cov_.rdt_full;
+      }
+      // the interests of the object it makes ready, notified lowest index first
+      bool any = false;
+      for (int j = 0; j < rit_entries_; ++j) {
+        if (!rit_[j] || rit_[j]->object != key_object_) continue;
+        any = true;
+        const bool same = rit_[j]->version == key_version_;
+        if ((rdy_state_ >> ((same ? 16 : 18) + (rit_[j]->event & 1))) & 1) scan_.push_back(j);
+      }
+      exp_scan_ = any;
     } else {
-      ++c_drop_;
-      ++cov_.notify_dropped;
+      ++cov_.unpublish;
+      rdt_.erase(key_object_);
     }
+  }
+  if (o.rit_scan_load) {
+    if (!exp_scan_ || scan_.empty()) return fail(o, "ne_rit's scan sent a NOTIFY the PUBLISH does not make ready");
+    const int j = scan_.front();
+    scan_.pop_front();
+    const bool same = rit_[j]->version == key_version_;
+    const auto state = static_cast<uint8_t>(same ? rdy_state_ & 0xff : (rdy_state_ >> 8) & 0xff);
+    rit_tx_.push_back({notify_pkt(rit_[j]->mask, key_object_, rit_[j]->event, rit_[j]->version, state,
+                                  ipb::NeNotifyKind::kNotify, true),
+                       false});
+    if (__builtin_popcountll(rit_[j]->mask) > 1) ++cov_.multicast;
+    rit_[j].reset();
+    ++c_ntf_;
+    ++cov_.scan_notify;
+  }
+  if (o.rit_scan_end) {
+    if (!exp_scan_ || !scan_.empty()) return fail(o, "ne_rit's scan ended with NOTIFYs not sent");
+    exp_scan_ = false;
   }
 
   // ---- transmit ---------------------------------------------------------------------
@@ -436,6 +534,12 @@ bool Model::step(const CycleObs& o) {
       alive_q_.pop_front();
       if (!(o.tx == exp)) return fail(o, "tx " + ne_tb::str(o.tx) + ", expected " + ne_tb::str(exp));
       ++cov_.alive_sent;
+    } else if (o.tx.type == static_cast<uint8_t>(ipb::PacketType::kNeNotify)) {
+      if (rit_tx_.empty()) return fail(o, "unexpected tx " + ne_tb::str(o.tx));
+      const auto [exp, cmd] = rit_tx_.front();
+      if (!(o.tx == exp)) return fail(o, "tx " + ne_tb::str(o.tx) + ", expected " + ne_tb::str(exp));
+      rit_tx_.pop_front();
+      if (cmd) exp_tx_ = false;
     } else {
       if (!cmd_tx_) return fail(o, "unexpected tx " + ne_tb::str(o.tx));
       if (!(o.tx == *cmd_tx_)) return fail(o, "tx " + ne_tb::str(o.tx) + ", expected " + ne_tb::str(*cmd_tx_));
@@ -450,13 +554,7 @@ bool Model::step(const CycleObs& o) {
     eff_[src] = now;
     const uint8_t* pl = o.rx.payload.data();
     if (o.rx.type == static_cast<uint8_t>(ipb::PacketType::kNeSubscribe) && o.rx.len >= ipb::ne_subscribe::kBytes) {
-      Rec r;
-      r.kind = static_cast<uint8_t>(ne::RecordKind::kSubscribe);
-      r.src = static_cast<uint8_t>(src);
-      r.event = static_cast<uint8_t>(ipb::ne_subscribe::get_event(pl));
-      r.object = static_cast<uint32_t>(ipb::ne_subscribe::get_object(pl));
-      r.version = static_cast<uint32_t>(ipb::ne_subscribe::get_version(pl));
-      q_rx_.push_back(r);
+      rx_sub_.push_back(o.rx);
       ++cov_.rx_subscribe;
     } else if (o.rx.type == static_cast<uint8_t>(ipb::PacketType::kNeNotify) && o.rx.len >= ipb::ne_notify::kBytes) {
       const auto kind = ipb::ne_notify::get_kind(pl);
@@ -486,6 +584,7 @@ bool Model::step(const CycleObs& o) {
         if (ne::get_status_lit_full(d)) st_lit_full_ = false;
         if (ne::get_status_rit_full(d)) st_rit_full_ = false;
         if (ne::get_status_overflow(d)) st_overflow_ = false;
+        if (ne::get_status_rdt_full(d)) st_rdt_full_ = false;
         break;
       case ne::kRegKeyOwner: key_owner_ = static_cast<uint8_t>(ne::get_key_owner_owner(d)); break;
       case ne::kRegKeyObject: key_object_ = d; break;
@@ -494,13 +593,15 @@ bool Model::step(const CycleObs& o) {
       case ne::kRegAnsDst: ans_dst_ = static_cast<uint8_t>(ne::get_ans_dst_dst(d)); break;
       case ne::kRegAnsState: ans_state_ = static_cast<uint8_t>(ne::get_ans_state_state(d)); break;
       case ne::kRegAnsReady: ans_ready_ = ne::get_ans_ready_ready(d) != 0; break;
+      case ne::kRegRdyState: rdy_state_ = d & 0xfffffu; break;
       case ne::kRegCmd: {
         const uint32_t c = ne::get_cmd_code(d);
         if (enable_ && (c == static_cast<uint8_t>(ne::Cmd::kArm) || c == static_cast<uint8_t>(ne::Cmd::kAnswer) ||
-                        c == static_cast<uint8_t>(ne::Cmd::kNotify))) {
+                        c == static_cast<uint8_t>(ne::Cmd::kNotify) || c == static_cast<uint8_t>(ne::Cmd::kPublish) ||
+                        c == static_cast<uint8_t>(ne::Cmd::kUnpublish))) {
           cmd_busy_ = true;
           cmd_committed_ = false;
-          exp_tx_ = exp_rec_ = false;
+          exp_tx_ = exp_rec_ = exp_scan_ = false;
           cmd_code_ = static_cast<uint8_t>(c);
         }
         break;
@@ -532,10 +633,12 @@ bool Model::step(const CycleObs& o) {
     if (restart & bit(n)) eff_[n] = now;
   if (set_lit_full) st_lit_full_ = true;
   if (set_rit_full) st_rit_full_ = true;
+  if (set_rdt_full) st_rdt_full_ = true;
   if (dropped) st_overflow_ = true;
 
   // ---- command end, MMIO acceptance -------------------------------------------------
-  if (cmd_busy_ && cmd_committed_ && !exp_tx_ && !exp_rec_ && !(w && w->addr == ne::kRegCmd)) cmd_busy_ = false;
+  if (cmd_busy_ && cmd_committed_ && !exp_tx_ && !exp_rec_ && !exp_scan_ && !(w && w->addr == ne::kRegCmd))
+    cmd_busy_ = false;
   if (o.mmio_hs) req_q_.push_back(o.mmio);
   return true;
 }

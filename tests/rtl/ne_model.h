@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,7 +47,10 @@ struct CycleObs {
   bool exec = false;         // ne_regs executes the oldest accepted request
   bool lit_commit = false;   // ne_lit commits an operation...
   bool lit_pkt = false;      // ... an arriving NE_NOTIFY (else an ARM)
-  bool rit_commit = false;   // ne_rit commits the command
+  bool rit_commit = false;   // ne_rit commits an operation...
+  bool rit_sub = false;      // ... an arriving NE_SUBSCRIBE (else the command)
+  bool rit_scan_load = false;  // a PUBLISH's scan loads a NOTIFY
+  bool rit_scan_end = false;   // a PUBLISH's scan ends
   bool ring_accept = false;  // ne_ring takes a record...
   bool ring_full = false;    // ... and drops it
   bool ring_tag = false;     // ... the command's own record
@@ -58,7 +62,8 @@ struct CycleObs {
 
 class Model {
  public:
-  Model(int lit_entries, int rit_entries) : lit_entries_(lit_entries), rit_entries_(rit_entries) {}
+  Model(int lit_entries, int rit_entries)
+      : lit_entries_(lit_entries), rit_entries_(rit_entries), rit_(static_cast<size_t>(rit_entries)) {}
 
   // Checks one cycle and advances. Returns false (and sets error()) at the first mismatch.
   bool step(const CycleObs& o);
@@ -101,6 +106,7 @@ class Model {
     uint64_t ans_cmd = 0, rit_full = 0, notify_sent = 0, notify_dropped = 0, multicast = 0;
     uint64_t records = 0, overflows = 0, declares = 0, alive_sent = 0;
     uint64_t irq_records = 0, irq_rises = 0, reads = 0, writes = 0, idle_cycles = 0;
+    uint64_t publish = 0, rdt_full = 0, sub_answered = 0, sub_recorded = 0, scan_notify = 0, unpublish = 0;
   };
   const Coverage& coverage() const { return cov_; }
 
@@ -123,6 +129,10 @@ class Model {
   };
 
   bool fail(const CycleObs& o, const std::string& what);
+  int find_rit(uint32_t object, uint8_t event, uint32_t version) const;
+  // An answer (command or the engine's own): remember dst's interest if not ready; returns
+  // the ready bit sent (1 when the table is full).
+  bool answer(uint32_t object, uint8_t event, uint32_t version, uint8_t dst, bool ready, bool& set_rit_full);
   uint32_t read_reg(uint32_t addr) const;
   bool watched(int n) const;
   static Bytes16 format(const Rec& r, uint32_t seq);
@@ -136,7 +146,8 @@ class Model {
   // registers
   uint8_t node_id_ = 0;
   bool enable_ = false;
-  bool st_lit_full_ = false, st_rit_full_ = false, st_overflow_ = false;
+  bool st_lit_full_ = false, st_rit_full_ = false, st_overflow_ = false, st_rdt_full_ = false;
+  uint32_t rdy_state_ = 0;
   uint8_t key_owner_ = 0, key_event_ = 0, ans_dst_ = 0, ans_state_ = 0;
   uint32_t key_object_ = 0, key_version_ = 0;
   bool ans_ready_ = false;
@@ -148,14 +159,21 @@ class Model {
   uint64_t mask_ = 0, down_ = 0;
   // counters
   uint32_t c_sub_ = 0, c_supp_ = 0, c_stray_ = 0, c_lit_full_ = 0, c_ans_ = 0, c_rit_full_ = 0;
-  uint32_t c_ntf_ = 0, c_drop_ = 0, c_written_ = 0, c_ovf_ = 0;
+  uint32_t c_ntf_ = 0, c_drop_ = 0, c_written_ = 0, c_ovf_ = 0, c_suba_ = 0, c_rfull_ = 0;
   // command in progress
-  bool cmd_busy_ = false, cmd_committed_ = false, exp_tx_ = false, exp_rec_ = false;
+  bool cmd_busy_ = false, cmd_committed_ = false, exp_tx_ = false, exp_rec_ = false, exp_scan_ = false;
   uint8_t cmd_code_ = 0;
   std::optional<TxPkt> cmd_tx_;
   // tables
   std::vector<LitEntry> lit_;
-  std::vector<RitEntry> rit_;
+  std::vector<std::optional<RitEntry>> rit_;  // by index: the RTL allocates the lowest free
+  struct Rdt {
+    uint32_t version = 0, rdy = 0;
+  };
+  std::map<uint32_t, Rdt> rdt_;     // published objects
+  std::deque<int> scan_;            // a PUBLISH's ready entries, lowest index first
+  std::deque<RxPkt> rx_sub_;        // arrived NE_SUBSCRIBE not yet committed by ne_rit
+  std::deque<std::pair<TxPkt, bool>> rit_tx_;  // ne_rit's packets in order; true: the command's
   std::deque<RxPkt> rx_ntf_;  // arrived NE_NOTIFY not yet committed by ne_lit
   // records by source, then the ring
   std::deque<Rec> q_lit_, q_rx_, q_nd_;

@@ -127,6 +127,16 @@ class Engine : public ::testing::Test {
     h.write(ne::kRegCmd, u32(ne::Cmd::kNotify));
     wait_not_busy();
   }
+  // PUBLISH: state s (same version) / d (other versions), ready bits per event
+  void publish(uint32_t object, uint32_t version, uint8_t s, uint8_t d, uint32_t ready_same, uint32_t ready_diff) {
+    key(kSelf, object, 0, version);
+    h.write(ne::kRegRdyState, ne::set_rdy_state_ready_diff(
+                                  ne::set_rdy_state_ready_same(
+                                      ne::set_rdy_state_state_diff(ne::set_rdy_state_state_same(0, s), d), ready_same),
+                                  ready_diff));
+    h.write(ne::kRegCmd, u32(ne::Cmd::kPublish));
+    wait_not_busy();
+  }
   void wait_not_busy() {
     for (int i = 0; i < 1000 && (h.read(ne::kRegStatus) & ne::Status::kBusy); ++i) {}
   }
@@ -338,6 +348,72 @@ TEST_F(Engine, ArrivingSubscribeGivesARecord) {
   EXPECT_EQ(r.event, 1);
   EXPECT_EQ(r.version, 0x42u);
   EXPECT_EQ(r.state, 0);
+}
+
+TEST_F(Engine, SubscribeToAPublishedObjectIsAnsweredWithoutARecord) {
+  publish(0x55, 7, 0x00, 0x18, 0b10, 0b11);  // version 7: writable only; others: both
+  h.send(sub_pkt(4, 0x55, 0, 7));            // read, same version: not ready, remembered
+  h.send(sub_pkt(5, 0x55, 0, 6));            // read, other version: ready (end of file)
+  h.send(sub_pkt(6, 0x55, 1, 7));            // write: ready
+  h.send(sub_pkt(8, 0x56, 0, 7));            // not published: software's record
+  ASSERT_TRUE(h.run_until([&] { return h.tx_log.size() >= 3 && h.dma_log.size() >= 1; }, 2000));
+  ASSERT_EQ(h.tx_log.size(), 3u);
+  const uint8_t* a = h.tx_log[0].payload.data();
+  EXPECT_EQ(h.tx_log[0].mask, bit(4));
+  EXPECT_EQ(ipb::ne_notify::get_kind(a), static_cast<uint8_t>(ipb::NeNotifyKind::kAnswer));
+  EXPECT_EQ(ipb::ne_notify::get_ready(a), 0u);
+  EXPECT_EQ(ipb::ne_notify::get_state(a), 0x00u);
+  EXPECT_EQ(ipb::ne_notify::get_ready(h.tx_log[1].payload.data()), 1u);
+  EXPECT_EQ(ipb::ne_notify::get_state(h.tx_log[1].payload.data()), 0x18u);
+  EXPECT_EQ(ipb::ne_notify::get_ready(h.tx_log[2].payload.data()), 1u);
+  ASSERT_EQ(h.dma_log.size(), 1u);  // only the unpublished object's subscribe
+  EXPECT_EQ(rec(h.dma_log[0]).kind, u8(ne::RecordKind::kSubscribe));
+  EXPECT_EQ(rec(h.dma_log[0]).object, 0x56u);
+  EXPECT_EQ(h.read(ne::kRegSubscribesAnswered), 3u);
+  EXPECT_EQ(h.read(ne::kRegAnswersSent), 0u);
+  // the next PUBLISH that makes the remembered read ready notifies node 4 by itself
+  publish(0x55, 7, 0x01, 0x19, 0b11, 0b11);
+  ASSERT_EQ(h.tx_log.size(), 4u);
+  const uint8_t* n = h.tx_log[3].payload.data();
+  EXPECT_EQ(h.tx_log[3].mask, bit(4));
+  EXPECT_EQ(ipb::ne_notify::get_kind(n), static_cast<uint8_t>(ipb::NeNotifyKind::kNotify));
+  EXPECT_EQ(ipb::ne_notify::get_state(n), 0x01u);
+  EXPECT_EQ(ipb::ne_notify::get_version(n), 7u);
+  EXPECT_EQ(h.read(ne::kRegNotifiesSent), 1u);
+  publish(0x55, 7, 0x01, 0x19, 0b11, 0b11);  // one-shot: nothing left to notify
+  EXPECT_EQ(h.tx_log.size(), 4u);
+  // after UNPUBLISH its subscribes go to software again
+  key(kSelf, 0x55, 0, 0);
+  h.write(ne::kRegCmd, u32(ne::Cmd::kUnpublish));
+  h.send(sub_pkt(4, 0x55, 0, 7));
+  wait_records(2);
+  EXPECT_EQ(rec(h.dma_log[1]).object, 0x55u);
+}
+
+TEST_F(Engine, PublishNotifiesOnlyTheInterestsItMakesReady) {
+  answer(0x60, 0, 1, 3, 0, false);  // read, version 1
+  answer(0x60, 1, 0, 9, 0, false);  // write
+  publish(0x61, 1, 0x01, 0x01, 0b11, 0b11);  // another object: nothing to notify
+  ASSERT_EQ(h.tx_log.size(), 2u);
+  publish(0x60, 1, 0x02, 0x12, 0b10, 0b10);  // writable only
+  ASSERT_EQ(h.tx_log.size(), 3u);
+  EXPECT_EQ(h.tx_log[2].mask, bit(9));
+  EXPECT_EQ(ipb::ne_notify::get_event(h.tx_log[2].payload.data()), 1u);
+  EXPECT_EQ(ipb::ne_notify::get_state(h.tx_log[2].payload.data()), 0x12u);  // version 0 differs
+  publish(0x60, 1, 0x01, 0x11, 0b01, 0b01);  // readable: the read interest
+  ASSERT_EQ(h.tx_log.size(), 4u);
+  EXPECT_EQ(h.tx_log[3].mask, bit(3));
+}
+
+TEST_F(Engine, ReadinessTableFullIsReportedAndSubscribesGoToSoftware) {
+  for (uint32_t i = 0; i < ne::kRdtEntries; ++i) publish(0x700 + i, 0, 0, 0, 0, 0);
+  EXPECT_FALSE(h.read(ne::kRegStatus) & ne::Status::kRdtFull);
+  publish(0x7ff, 0, 0, 0, 0, 0);
+  EXPECT_TRUE(h.read(ne::kRegStatus) & ne::Status::kRdtFull);
+  EXPECT_EQ(h.read(ne::kRegRdtFullCount), 1u);
+  h.send(sub_pkt(2, 0x7ff, 0, 0));
+  wait_records(1);
+  EXPECT_EQ(rec(h.dma_log[0]).kind, u8(ne::RecordKind::kSubscribe));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -656,16 +732,25 @@ class RandomRun {
       write_key(random_key());
       h_.mmio(true, ne::kRegCmd, u32(ne::Cmd::kArm));
       if (u() < 0.5) h_.mmio(false, ne::kRegArmResult, 0);
-    } else if (x < 0.45) {  // ANSWER
+    } else if (x < 0.40) {  // ANSWER
       write_key(random_key(true));
       h_.mmio(true, ne::kRegAnsDst, pick(64));
       h_.mmio(true, ne::kRegAnsState, pick(32));
       h_.mmio(true, ne::kRegAnsReady, u() < 0.3);
       h_.mmio(true, ne::kRegCmd, u32(ne::Cmd::kAnswer));
-    } else if (x < 0.55) {  // NOTIFY
+    } else if (x < 0.45) {  // PUBLISH: mostly objects that subscribes name, some that fill the table
+      Model::Key k = random_key(true);
+      if (u() < 0.3) k.object = 0x100 + pick(ne::kRdtEntries + 8);
+      write_key(k);
+      h_.mmio(true, ne::kRegRdyState, static_cast<uint32_t>(rng_()));
+      h_.mmio(true, ne::kRegCmd, u32(ne::Cmd::kPublish));
+    } else if (x < 0.52) {  // NOTIFY
       write_key(random_key(true));
       h_.mmio(true, ne::kRegAnsState, pick(32));
       h_.mmio(true, ne::kRegCmd, u32(ne::Cmd::kNotify));
+    } else if (x < 0.55) {  // UNPUBLISH
+      write_key(random_key(true));
+      h_.mmio(true, ne::kRegCmd, u32(ne::Cmd::kUnpublish));
     } else if (x < 0.67) {  // the driver consumes records
       const Model& m = h_.model();
       const uint32_t lag = pick(3);
@@ -774,7 +859,8 @@ TEST(Random, ManySeeds) {
     ADD(arm_sent) ADD(arm_in_flight) ADD(arm_subscribed) ADD(arm_full) ADD(pkt_answer) ADD(pkt_notify)
     ADD(pkt_stray) ADD(rx_subscribe) ADD(ans_cmd) ADD(rit_full) ADD(notify_sent) ADD(notify_dropped)
     ADD(multicast) ADD(records) ADD(overflows) ADD(declares) ADD(alive_sent) ADD(irq_records)
-    ADD(irq_rises) ADD(reads) ADD(writes) ADD(idle_cycles)
+    ADD(irq_rises) ADD(reads) ADD(writes) ADD(idle_cycles) ADD(publish) ADD(rdt_full) ADD(sub_answered)
+    ADD(sub_recorded) ADD(scan_notify) ADD(unpublish)
 #undef ADD
   }
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -783,7 +869,8 @@ TEST(Random, ManySeeds) {
   SHOW(arm_sent) SHOW(arm_in_flight) SHOW(arm_subscribed) SHOW(arm_full) SHOW(pkt_answer) SHOW(pkt_notify)
   SHOW(pkt_stray) SHOW(rx_subscribe) SHOW(ans_cmd) SHOW(rit_full) SHOW(notify_sent) SHOW(notify_dropped)
   SHOW(multicast) SHOW(records) SHOW(overflows) SHOW(declares) SHOW(alive_sent) SHOW(irq_records)
-  SHOW(irq_rises) SHOW(reads) SHOW(writes) SHOW(idle_cycles)
+  SHOW(irq_rises) SHOW(reads) SHOW(writes) SHOW(idle_cycles) SHOW(publish) SHOW(rdt_full) SHOW(sub_answered)
+  SHOW(sub_recorded) SHOW(scan_notify) SHOW(unpublish)
 #undef SHOW
 }
 

@@ -98,7 +98,12 @@ TEST_P(NeDriverPaths, SixteenLocalWaitersOfOneRemotePipeCostOneSubscribeAndOneNo
   EXPECT_EQ(stat(sim, "cpu.0.ne_driver.requests_suppressed"), 15u);
   EXPECT_EQ(stat(sim, "cpu.0.ne_driver.waiters_woken"), 16u);
   EXPECT_EQ(stat(sim, "cpu.1.ne_driver.answers_sent"), 1u);
-  EXPECT_EQ(stat(sim, "cpu.1.ne_driver.notifications_sent"), 1u);
+  // The first subscribe reached the owner's software (a SUBSCRIBE record, one interrupt),
+  // which answered and published the pipe; the engine sent the notification itself.
+  EXPECT_EQ(stat(sim, "cpu.1.ne_driver.notifications_sent"), 0u);
+  EXPECT_EQ(stat(sim, "cpu.1.ne.tx_notifies"), 1u);
+  EXPECT_GE(stat(sim, "cpu.1.ne_driver.publishes"), 1u);
+  EXPECT_EQ(stat(sim, "cpu.1.ne_driver.interrupts"), 1u);
   EXPECT_EQ(stat(sim, "select.requests_sent"), 0u);  // the agents sent nothing
   EXPECT_EQ(stat(sim, "cpu.0.posix.rescans"), 0u);
 }
@@ -150,6 +155,50 @@ int full_cpu2(void*) {
   const pid_t c = shadowsel_spawn(3, &full_cpu3, nullptr);
   int st = -1;
   return c > 0 && shadowsel_waitpid(c, &st, 0) == c && st == 0 ? 0 : 2;
+}
+
+// Issue 13: once the owner's driver has published the pipe, its engine answers every later
+// subscribe and sends every notification itself: the owner's CPU takes one interrupt (the
+// first subscribe) however many rounds follow.
+constexpr int kRounds = 10;
+int rounds_child(void*) {
+  for (int i = 0; i < kRounds; ++i) {
+    fd_set r;
+    FD_ZERO(&r);
+    FD_SET(g_dd.data[0], &r);
+    if (shadowsel_select(g_dd.data[0] + 1, &r, nullptr, nullptr, nullptr) != 1) return 1;
+    char c;
+    if (shadowsel_read(g_dd.data[0], &c, 1) != 1) return 2;
+    ++g_dd.ok;
+  }
+  return 0;
+}
+
+TEST_P(NeDriverPaths, APublishedPipeCostsItsOwnerNoInterruptPerSubscribe) {
+  g_dd = Dedup{};
+  tb::Simulation sim(scenario(2));
+  drv::Process& parent = sim.posix(1).start_program("parent", [] {
+    if (shadowsel_pipe(g_dd.data) != 0) return 1;
+    const pid_t p = shadowsel_spawn(0, &rounds_child, nullptr);
+    if (p <= 0) return 2;
+    for (int i = 0; i < kRounds; ++i) {
+      shadowsel_usleep(200);  // the child is blocked in select again
+      if (shadowsel_write(g_dd.data[1], "!", 1) != 1) return 3;
+    }
+    int st = -1;
+    if (shadowsel_waitpid(p, &st, 0) != p || st != 0) return 4;
+    return 0;
+  });
+  const tb::RunResult r = sim.run();
+  ASSERT_EQ(r.end, tb::RunResult::End::kFinished) << r.detail;
+  ASSERT_EQ(sim.posix(1).program_status(parent.pid()), std::optional<int>(0));
+  EXPECT_EQ(g_dd.ok, kRounds);
+  EXPECT_EQ(stat(sim, "cpu.1.ne_driver.interrupts"), 1u);
+  EXPECT_EQ(stat(sim, "cpu.1.ne_driver.answers_sent"), 1u);  // the first subscribe only
+  EXPECT_EQ(stat(sim, "cpu.1.ne.tx_answers"), static_cast<uint64_t>(kRounds));
+  EXPECT_EQ(stat(sim, "cpu.1.ne.tx_notifies"), static_cast<uint64_t>(kRounds));
+  EXPECT_EQ(stat(sim, "cpu.1.ne_driver.notifications_sent"), 0u);
+  EXPECT_EQ(stat(sim, "cpu.1.ne_driver.publish_full"), 0u);
 }
 
 TEST_P(NeDriverPaths, ArmsBeyondASmallTableFallBackToTheAgents) {

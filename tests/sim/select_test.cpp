@@ -59,13 +59,16 @@ tb::Scenario scenario(uint32_t cpus) {
 
 // The select hot path's figure on `cpu`: the pipe agent's, plus the engine driver's.
 uint64_t pipe_agent(tb::Simulation& sim, uint32_t cpu, const std::string& what) {
-  uint64_t v = stat(sim, "cpu." + std::to_string(cpu) + ".agent.pipe." + what);
-  static const std::set<std::string> kDriver = {
-      "requests_sent", "requests_suppressed", "answers_received", "notifications_received",
-      "waiters_woken", "notifications_sent", "answers_sent"};
-  if (sim.engine(cpu) && kDriver.count(what)) {
-    v += stat(sim, "cpu." + std::to_string(cpu) + ".ne_driver." + what);
-  }
+  const std::string c = "cpu." + std::to_string(cpu);
+  uint64_t v = stat(sim, c + ".agent.pipe." + what);
+  static const std::set<std::string> kDriver = {"requests_sent", "requests_suppressed", "answers_received",
+                                                "notifications_received", "waiters_woken"};
+  // The owner's answers and notifications: the engine's packets, whether a command of
+  // the driver or the engine itself (a published pipe) sent them.
+  static const std::map<std::string, std::string> kEngine = {{"answers_sent", ".ne.tx_answers"},
+                                                             {"notifications_sent", ".ne.tx_notifies"}};
+  if (sim.engine(cpu) && kDriver.count(what)) v += stat(sim, c + ".ne_driver." + what);
+  if (sim.engine(cpu) && kEngine.count(what)) v += stat(sim, c + kEngine.at(what));
   return v;
 }
 

@@ -17,6 +17,7 @@ void Regs::eval_request(bool restart_ready, bool ring_busy) {
       case regs::kRegAnsDst:
       case regs::kRegAnsState:
       case regs::kRegAnsReady:
+      case regs::kRegRdyState:
       case regs::kRegCmd:
         hold = cst_q_ != kIdle;
         break;
@@ -88,7 +89,8 @@ void Regs::eval_request(bool restart_ready, bool ring_busy) {
 void Regs::eval_commands(const Events& ev, const ReadSources* rs) {
   const uint32_t wcode = regs::get_cmd_code(req_wdata_q_);
   cmd_start_ = wr_ && a_ == regs::kRegCmd && enable_q_ &&
-               (wcode == kCmdArm || wcode == kCmdAnswer || wcode == kCmdNotify);
+               (wcode == kCmdArm || wcode == kCmdAnswer || wcode == kCmdNotify || wcode == kCmdPublish ||
+                wcode == kCmdUnpublish);
 
   cst_d_ = cst_q_;
   exp_tx_d_ = exp_tx_q_ && !ev.tx_cmd_done;
@@ -121,6 +123,7 @@ void Regs::eval_commands(const Events& ev, const ReadSources* rs) {
   }
   lit_full_ = ev.arm_full;
   rit_full_ = ev.rit_full;
+  rdt_full_ = ev.rdt_full;
   overflow_ = ev.overflow;
   rdata_ = (reads() && rs) ? read_data(*rs) : 0;
 }
@@ -134,6 +137,7 @@ uint32_t Regs::read_data(const ReadSources& rs) const {
       uint32_t r = regs::set_status_lit_full(0, st_lit_full_q_);
       r = regs::set_status_rit_full(r, st_rit_full_q_);
       r = regs::set_status_overflow(r, st_overflow_q_);
+      r = regs::set_status_rdt_full(r, st_rdt_full_q_);
       return regs::set_status_busy(r, cst_q_ != kIdle);
     }
     case regs::kRegKeyOwner: return regs::set_key_owner_owner(0, key_owner_q_);
@@ -143,6 +147,7 @@ uint32_t Regs::read_data(const ReadSources& rs) const {
     case regs::kRegAnsDst: return regs::set_ans_dst_dst(0, ans_dst_q_);
     case regs::kRegAnsState: return regs::set_ans_state_state(0, ans_state_q_);
     case regs::kRegAnsReady: return regs::set_ans_ready_ready(0, ans_ready_q_);
+    case regs::kRegRdyState: return rdy_state_q_;
     case regs::kRegArmResult: return regs::set_arm_result_code(0, arm_result_q_);
     case regs::kRegRingBase: return ring_base_q_;
     case regs::kRegRingSize: return regs::set_ring_size_records(0, ring_size_q_);
@@ -168,6 +173,8 @@ uint32_t Regs::read_data(const ReadSources& rs) const {
     case regs::kRegNotifyDropped: return rs.notify_dropped;
     case regs::kRegRecordsWritten: return rs.records_written;
     case regs::kRegRingOverflowCount: return rs.ring_overflow_count;
+    case regs::kRegSubscribesAnswered: return rs.subscribes_answered;
+    case regs::kRegRdtFullCount: return rs.rdt_full_count;
     default: return 0;  // unmapped offsets (and CMD) read 0
   }
 }
@@ -184,6 +191,8 @@ void Regs::commit(bool rst_n, const Request& rq) {
     st_lit_full_q_ = regs::get_status_lit_full(regs::kStatusReset);
     st_rit_full_q_ = regs::get_status_rit_full(regs::kStatusReset);
     st_overflow_q_ = regs::get_status_overflow(regs::kStatusReset);
+    st_rdt_full_q_ = regs::get_status_rdt_full(regs::kStatusReset);
+    rdy_state_q_ = regs::kRdyStateReset & kRdyBits;
     key_owner_q_ = regs::get_key_owner_owner(regs::kKeyOwnerReset);
     key_object_q_ = regs::kKeyObjectReset;
     key_event_q_ = regs::get_key_event_event(regs::kKeyEventReset);
@@ -213,6 +222,7 @@ void Regs::commit(bool rst_n, const Request& rq) {
     st_lit_full_q_ = lit_full_ || (st_lit_full_q_ && !(w_status && regs::get_status_lit_full(w)));
     st_rit_full_q_ = rit_full_ || (st_rit_full_q_ && !(w_status && regs::get_status_rit_full(w)));
     st_overflow_q_ = overflow_ || (st_overflow_q_ && !(w_status && regs::get_status_overflow(w)));
+    st_rdt_full_q_ = rdt_full_ || (st_rdt_full_q_ && !(w_status && regs::get_status_rdt_full(w)));
     alive_mask_q_ = mask_new_;
     if (wr_) {
       switch (a_) {
@@ -225,6 +235,7 @@ void Regs::commit(bool rst_n, const Request& rq) {
         case regs::kRegAnsDst: ans_dst_q_ = regs::get_ans_dst_dst(w); break;
         case regs::kRegAnsState: ans_state_q_ = regs::get_ans_state_state(w); break;
         case regs::kRegAnsReady: ans_ready_q_ = regs::get_ans_ready_ready(w); break;
+        case regs::kRegRdyState: rdy_state_q_ = w & kRdyBits; break;
         case regs::kRegRingBase: ring_base_q_ = w, ring_tail_q_ = 0; break;
         case regs::kRegRingSize: ring_size_q_ = regs::get_ring_size_records(w), ring_tail_q_ = 0; break;
         case regs::kRegRingTail: ring_tail_q_ = w; break;

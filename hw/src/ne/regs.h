@@ -3,7 +3,8 @@
 // taken when it is empty, executes the cycle after unless held back (writes that would
 // change a command's operands while STATUS.BUSY, or restart the liveness watch while a
 // restart is still writing), and its response follows one cycle later. Commands go to
-// the LIT (ARM) or the RIT (ANSWER, NOTIFY) and end when their packet and record are out.
+// the LIT (ARM) or the RIT (ANSWER, NOTIFY, PUBLISH, UNPUBLISH) and end when their packet
+// and record are out.
 #pragma once
 
 #include <cstdint>
@@ -33,7 +34,7 @@ class Regs {
     bool arm_ready, arm_done;
     uint8_t arm_result;
     bool arm_full;
-    bool rit_ready, rit_done, rit_done_tx, rit_full;
+    bool rit_ready, rit_done, rit_done_tx, rit_full, rdt_full;
     bool tx_cmd_done, rec_cmd_done, overflow;
   };
   /// Values only read through registers (RING_HEAD, IRQ_STATUS, NODES_DOWN, counters).
@@ -41,7 +42,8 @@ class Regs {
     uint32_t irq_status, ring_head;
     uint64_t nodes_down;
     uint32_t subscribes_sent, suppressed, stray, lit_full_count, answers_sent, rit_full_count,
-        notifies_sent, notify_dropped, records_written, ring_overflow_count;
+        notifies_sent, notify_dropped, records_written, ring_overflow_count, subscribes_answered,
+        rdt_full_count;
   };
 
   /// flip_reads_after: occurrences of a read that stay correct before bit 0 flips (the
@@ -72,7 +74,8 @@ class Regs {
   uint64_t alive_mask() const { return alive_mask_q_; }
   bool arm_valid() const { return cst_q_ == kIssue && cmd_q_ == kCmdArm; }
   bool rit_valid() const { return cst_q_ == kIssue && cmd_q_ != kCmdArm; }
-  bool rit_notify() const { return cmd_q_ == kCmdNotify; }
+  uint32_t rit_code() const { return cmd_q_; }
+  uint32_t rdy_state() const { return rdy_state_q_; }
   bool busy() const { return req_v_q_ || rsp_v_q_ || cst_q_ != kIdle; }
 
   /// First half of the cycle: which request executes and the pulses it gives.
@@ -92,6 +95,9 @@ class Regs {
   static constexpr uint32_t kCmdArm = static_cast<uint32_t>(regs::Cmd::kArm);
   static constexpr uint32_t kCmdAnswer = static_cast<uint32_t>(regs::Cmd::kAnswer);
   static constexpr uint32_t kCmdNotify = static_cast<uint32_t>(regs::Cmd::kNotify);
+  static constexpr uint32_t kCmdPublish = static_cast<uint32_t>(regs::Cmd::kPublish);
+  static constexpr uint32_t kCmdUnpublish = static_cast<uint32_t>(regs::Cmd::kUnpublish);
+  static constexpr uint32_t kRdyBits = 0xfffffu;  // RDY_STATE's fields, bits [19:0]
 
   uint32_t read_data(const ReadSources& rs) const;
 
@@ -104,7 +110,8 @@ class Regs {
   // registers
   uint32_t node_id_q_ = 0;
   bool enable_q_ = false;
-  bool st_lit_full_q_ = false, st_rit_full_q_ = false, st_overflow_q_ = false;
+  bool st_lit_full_q_ = false, st_rit_full_q_ = false, st_overflow_q_ = false, st_rdt_full_q_ = false;
+  uint32_t rdy_state_q_ = 0;
   uint32_t key_owner_q_ = 0, key_object_q_ = 0, key_event_q_ = 0, key_version_q_ = 0;
   uint32_t ans_dst_q_ = 0, ans_state_q_ = 0;
   bool ans_ready_q_ = false;
@@ -128,7 +135,7 @@ class Regs {
   CmdState cst_d_ = kIdle;
   bool exp_tx_d_ = false, exp_rec_d_ = false, arm_result_we_ = false;
   uint8_t arm_result_in_ = 0;
-  bool lit_full_ = false, rit_full_ = false, overflow_ = false;
+  bool lit_full_ = false, rit_full_ = false, overflow_ = false, rdt_full_ = false;
   uint32_t rdata_ = 0;
 
   // test-only fault: reads executed so far

@@ -46,7 +46,7 @@ void Rx::eval(const In& in) {
       is_ready_d_ = ipb::ne_notify::get_ready(p);
     }
   } else {
-    v_d_ = v_q_ && !(sub_q_ ? in.rec_ready : in.pkt_ready);
+    v_d_ = v_q_ && !(sub_q_ ? in.sub_ready : in.pkt_ready);
   }
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // ne_rx: one packet register. A packet is taken whenever it is empty; at the handshake an
 // engine packet is reported as an arrival (ne_alive) and, if it needs work, decoded and
-// kept: NE_NOTIFY for the LIT, NE_SUBSCRIBE as a SUBSCRIBE record. Anything else (or any
+// kept: NE_NOTIFY for the LIT, NE_SUBSCRIBE for the RIT. Anything else (or any
 // packet while disabled, or a short / badly kinded one) is taken and dropped.
 #pragma once
 
@@ -18,12 +18,12 @@ class Rx {
     bool rx_valid;
     uint8_t rx_type, rx_src, rx_len;
     const Bytes16* rx_payload;
-    bool pkt_ready, rec_ready;
+    bool pkt_ready, sub_ready;
   };
 
   bool rx_ready() const { return !v_q_; }
   bool pkt_valid() const { return v_q_ && !sub_q_; }
-  bool rec_valid() const { return v_q_ && sub_q_; }
+  bool sub_valid() const { return v_q_ && sub_q_; }
   uint32_t pkt_src() const { return src_q_; }
   uint32_t pkt_object() const { return object_q_; }
   uint32_t pkt_event() const { return event_q_; }

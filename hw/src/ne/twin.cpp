@@ -46,7 +46,7 @@ class Twin final : public Core {
   explicit Twin(const Params& p)
       : regs_(fault_after(p.twin_fault, TwinFault::Kind::kReadDataFlipsBit0)),
         lit_(checked_entries(p.lit_entries, "lit_entries")),
-        rit_(checked_entries(p.rit_entries, "rit_entries")),
+        rit_(checked_entries(p.rit_entries, "rit_entries"), regs::kRdtEntries),
         tx_(fault_after(p.twin_fault, TwinFault::Kind::kNotifyMaskDropsLowest)) {}
 
   std::string name() const override { return "twin"; }
@@ -78,13 +78,13 @@ class Twin final : public Core {
     regs_.eval_request(alive_.restart_ready(), ring_.busy());
     const Regs::Strobes& sb = regs_.strobes();
 
-    // Records: round robin between the LIT, arriving subscribes and node-down.
-    const uint32_t rreq = (lit_.rec_valid() ? 1u : 0u) | (rx_.rec_valid() ? 2u : 0u) |
+    // Records: round robin between the LIT, subscribes to unpublished objects and node-down.
+    const uint32_t rreq = (lit_.rec_valid() ? 1u : 0u) | (rit_.rec_valid() ? 2u : 0u) |
                           (alive_.rec_valid() ? 4u : 0u);
     const bool rec_ready = ring_.rec_ready(sb.ring_clr);
     const uint32_t rgnt = rec_arb_.grant(rreq);
     const bool lrec_ready = rec_ready && (rgnt & 1);
-    const bool rxrec_ready = rec_ready && (rgnt & 2);
+    const bool rrec_ready = rec_ready && (rgnt & 2);
     const bool arec_ready = rec_ready && (rgnt & 4);
 
     // Packets: the tx arbiter (sources are registers).
@@ -94,16 +94,18 @@ class Twin final : public Core {
 
 
     rx_.eval(Rx::In{regs_.enable(), in.rx_valid, in.rx_type, rx_src, in.rx_len, &in.rx_payload,
-                    lit_.pkt_ready(), rxrec_ready});
+                    lit_.pkt_ready(), rit_.sub_ready()});
 
     lit_.eval(Lit::In{regs_.arm_valid(), regs_.key_owner(), regs_.key_object(), regs_.key_event(),
                       regs_.key_version(), rx_.pkt_valid(), rx_.pkt_src(), rx_.pkt_object(),
                       rx_.pkt_event(), rx_.pkt_version(), rx_.pkt_state(), rx_.pkt_notify(),
                       rx_.pkt_is_ready(), tx_.ready(Tx::kSub), lrec_ready});
 
-    rit_.eval(Rit::In{regs_.rit_valid(), regs_.rit_notify(), regs_.key_object(), regs_.key_event(),
+    const bool rit_cmd_ready = rit_.cmd_ready(rx_.sub_valid());
+    rit_.eval(Rit::In{regs_.rit_valid(), regs_.rit_code(), regs_.key_object(), regs_.key_event(),
                       regs_.key_version(), regs_.ans_dst(), regs_.ans_state(), regs_.ans_ready(),
-                      tx_.ready(Tx::kAns), tx_.ready(Tx::kNtf)});
+                      regs_.rdy_state(), rx_.sub_valid(), rx_.pkt_src(), rx_.pkt_object(), rx_.pkt_event(),
+                      rx_.pkt_version(), tx_.ready(Tx::kAns), tx_.ready(Tx::kNtf), rrec_ready});
 
     alive_.eval(Alive::In{now, regs_.enable(), regs_.node_id(), regs_.alive_period(), sb.period_wr,
                           regs_.period_wdata(), regs_.alive_timeout(), regs_.alive_mask(), sb.cfg_chg,
@@ -114,7 +116,7 @@ class Twin final : public Core {
     Ring::Record rec{lit_.rec_kind(), lit_.rec_src(), lit_.rec_event(), lit_.rec_state(),
                      lit_.rec_object(), lit_.rec_version(), lit_.rec_is_ready(), lit_.rec_tag()};
     if (rgnt & 2) {
-      rec = {kKindSubscribe, rx_.pkt_src(), rx_.pkt_event(), 0, rx_.pkt_object(), rx_.pkt_version(),
+      rec = {kKindSubscribe, rit_.rec_src(), rit_.rec_event(), 0, rit_.rec_object(), rit_.rec_version(),
              false, false};
     } else if (rgnt & 4) {
       rec = {kKindNodeDown, alive_.rec_node(), 0, 0, 0, 0, false, false};
@@ -122,18 +124,23 @@ class Twin final : public Core {
     ring_.eval(Ring::In{regs_.ring_base(), regs_.ring_size(), regs_.ring_tail(), sb.ring_clr, rreq != 0,
                         &rec, in.dma_ready});
 
-    irq_.eval(Irq::In{now, regs_.coalesce_count(), regs_.coalesce_cycles(), sb.irq_ack, ring_.written(),
+    // a record that wakes nobody (an ANSWER saying "not ready") does not count for RECORDS
+    const uint8_t* dd = ring_.dma_data().data();
+    const bool rec_wakes = !(regs::ready_record::get_kind(dd) == static_cast<uint32_t>(regs::RecordKind::kAnswer) &&
+                             !regs::ready_record::get_ready(dd));
+    irq_.eval(Irq::In{now, regs_.coalesce_count(), regs_.coalesce_cycles(), sb.irq_ack, ring_.written() && rec_wakes,
                       ring_.dropped(), ring_.nd_done()});
 
     // Commands and read data, now that the tables' and the ports' pulses are known.
     const Regs::Events ev{lit_.arm_ready(rx_.pkt_valid()), lit_.arm_done(), lit_.arm_result(), lit_.arm_full(),
-                          rit_.cmd_ready(), rit_.done(), rit_.done_tx(), rit_.full(),
+                          rit_cmd_ready, rit_.done(), rit_.done_tx(), rit_.full(), rit_.rdt_full(),
                           tx_.cmd_done(), ring_.tag_done(), ring_.dropped()};
     if (regs_.reads()) {
       const Regs::ReadSources rs{irq_.status(), ring_.head(), alive_.nodes_down(), lit_.subscribes_sent(),
                                  lit_.suppressed(), lit_.stray(), lit_.lit_full_count(), rit_.answers_sent(),
                                  rit_.rit_full_count(), rit_.notifies_sent(), rit_.notify_dropped(),
-                                 ring_.records_written(), ring_.overflow_count()};
+                                 ring_.records_written(), ring_.overflow_count(),
+                                 rit_.subscribes_answered(), rit_.rdt_full_count()};
       regs_.eval_commands(ev, &rs);
     } else {
       regs_.eval_commands(ev, nullptr);
@@ -149,7 +156,7 @@ class Twin final : public Core {
     // rising edge: the packet fields are the sources' registers before it
     const Tx::Fields tf{lit_.sub_owner(), lit_.sub_object(), lit_.sub_event(), lit_.sub_version(),
                         rit_.pkt_dst_mask(), rit_.pkt_object(), rit_.pkt_event(), rit_.pkt_version(),
-                        rit_.pkt_state(), rit_.pkt_is_ready(), alive_.alive_mask()};
+                        rit_.pkt_state(), rit_.pkt_is_ready(), rit_.pkt_cmd(), alive_.alive_mask()};
     const bool rst_n = in.rst_n;
     const bool rec_taken = rreq != 0 && rec_ready;
     regs_.commit(rst_n, rq);

@@ -8,7 +8,7 @@ namespace shadowsel::ne::twin {
 
 void Tx::commit(bool rst_n, const Fields& f) {
   if (load_) {  // the output register's contents have no reset
-    out_cmd_q_ = !(gnt_ & kAlive);
+    out_cmd_q_ = (gnt_ & kSub) || ((gnt_ & (kAns | kNtf)) && f.pkt_cmd);
     payload_q_ = Bytes16{};
     uint8_t* p = payload_q_.data();
     if (gnt_ & kSub) {

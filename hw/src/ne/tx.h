@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // ne_tx: four packet sources (subscribe, answer, notify, alive) into one output register,
 // round robin; the packet is formatted when loaded and held on the tx port until taken.
-// Every packet but ALIVE belongs to the command in progress (cmd_done at its handshake).
+// A subscribe, and an answer or notify the RIT marks (pkt_cmd), belongs to the command in
+// progress (cmd_done at its handshake); ALIVE and the engine's own packets do not.
 #pragma once
 
 #include <cstdint>
@@ -20,7 +21,7 @@ class Tx {
     uint32_t sub_owner, sub_object, sub_event, sub_version;
     uint64_t pkt_dst_mask;
     uint32_t pkt_object, pkt_event, pkt_version, pkt_state;
-    bool pkt_is_ready;
+    bool pkt_is_ready, pkt_cmd;
     uint64_t alive_mask;
   };
 

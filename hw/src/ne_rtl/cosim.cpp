@@ -258,16 +258,25 @@ class Driver {
       if (u() < 0.5) mmio(false, regs::kRegArmResult);
       armed_.push_back(k);  // remembered so that answers and notifies hit the table
       if (armed_.size() > 2 * opt_.lit_entries) armed_.pop_front();
-    } else if (x < 0.45) {  // ANSWER
+    } else if (x < 0.40) {  // ANSWER
       write_key(random_key(true));
       mmio(true, regs::kRegAnsDst, pick(64));
       mmio(true, regs::kRegAnsState, pick(32));
       mmio(true, regs::kRegAnsReady, u() < 0.3);
       mmio(true, regs::kRegCmd, u32(regs::Cmd::kAnswer));
-    } else if (x < 0.55) {  // NOTIFY
+    } else if (x < 0.45) {  // PUBLISH: mostly objects that subscribes name, some that fill the table
+      Key k = random_key(true);
+      if (u() < 0.3) k.object = 0x100 + pick(regs::kRdtEntries + 8);
+      write_key(k);
+      mmio(true, regs::kRegRdyState, static_cast<uint32_t>(rng_()));
+      mmio(true, regs::kRegCmd, u32(regs::Cmd::kPublish));
+    } else if (x < 0.52) {  // NOTIFY
       write_key(random_key(true));
       mmio(true, regs::kRegAnsState, pick(32));
       mmio(true, regs::kRegCmd, u32(regs::Cmd::kNotify));
+    } else if (x < 0.55) {  // UNPUBLISH
+      write_key(random_key(true));
+      mmio(true, regs::kRegCmd, u32(regs::Cmd::kUnpublish));
     } else if (x < 0.67) {  // the driver consumes records, lagging a little
       const uint32_t lag = std::min(pick(3), ring_head_ - ring_tail_);
       ring_tail_ = ring_head_ - lag;

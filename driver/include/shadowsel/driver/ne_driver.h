@@ -68,6 +68,10 @@ struct NeDriverCounters {
   uint64_t node_down_wakes = 0;       ///< waiters woken with an error by a node going down
   uint64_t requests_held_for_takeover = 0;  ///< items on a dead owner's sockets kept for its backup
   uint64_t owner_full_fallbacks = 0;  ///< ANSWER ready=1 not ready (owner's table full): agent path
+  uint64_t answer_polls = 0;          ///< ring checks of calls waiting for their answers (R10)
+  uint64_t answer_naps = 0;           ///< naps of calls whose answers took longer than a spin
+  uint64_t publishes = 0;             ///< as owner: PUBLISH commands (readiness of a published object)
+  uint64_t publish_full = 0;          ///< as owner: objects the readiness table had no room for
   uint64_t charged_cycles = 0;        ///< cost-table cycles the driver charged (lookups, wake-ups)
   uint64_t boot_stall_cycles = 0;     ///< MMIO stall of the boot sequence (not CPU work)
 };
@@ -88,6 +92,12 @@ class NeDriver {
   /// the engine's table is full (or the engine not booted yet): use the agent.
   bool select_item(const std::shared_ptr<Wait>& w, uint32_t slot, const SelectKey& key);
 
+  /// Returns once the engine's answers to `w`'s items are in. A "not ready" answer raises
+  /// no interrupt (it would wake nobody), so the calling process `self` polls the ring
+  /// for them: it spins for up to an interrupt entry's cycles (the bus round trip is far
+  /// shorter), then sleeps in growing naps; interrupts still deliver what they find.
+  void await_answers(Process& self, Wait& w);
+
   /// A process pair's takeover (docs/faults.md): the sockets of CPU `old` for which
   /// `survives(object)` live on at CPU `now`; the items waiting on them are armed there,
   /// the others vanish.
@@ -95,6 +105,8 @@ class NeDriver {
 
   // --- owner side, called when a real object of this CPU changed (a pipe, FIFO or socket) ---
   void object_changed(uint32_t object, const ObjectState& s);
+  /// The object no longer exists: its entry of the engine's readiness table is freed.
+  void object_gone(uint32_t object);
 
   const NeDriverCounters& counters() const { return c_; }
   /// CPU cycles of the driver: MMIO stalls after boot plus charged cycles; with_irq adds
@@ -125,6 +137,9 @@ class NeDriver {
   void handle(const Record& r);
   void on_state(const Key& k, const ObjectState& s, bool ready, bool notify);
   void on_subscribe(const Record& r);
+  /// PUBLISH: the engine answers the object's subscribes and notifies its interests from
+  /// now on (no SUBSCRIBE record, no interrupt on this CPU). False: the table was full.
+  bool publish(uint32_t object, const ObjectState& s);
   void on_node_down(uint32_t node);
   void wake(const std::vector<Wait*>& waits);
   void key_regs(const Key& k);
@@ -147,7 +162,8 @@ class NeDriver {
   uint64_t ring_base_ = 0;
   uint32_t tail_ = 0;
   SelectDb db_;  ///< waiter side: the mirror of the engine's local interest table
-  std::map<std::tuple<uint32_t, uint8_t, uint32_t>, std::set<uint32_t>> rit_;  ///< owner side: (object, event, version) -> CPUs
+  std::map<std::tuple<uint32_t, uint8_t, uint32_t>, std::set<uint32_t>> rit_;  ///< owner side, objects not published: (object, event, version) -> CPUs
+  std::map<uint32_t, uint64_t> published_;  ///< owner side: objects in the engine's readiness table -> last (version, RDY_STATE)
   NeDriverCounters c_;
 };
 

@@ -352,6 +352,9 @@ class PosixKernel {
   /// This CPU's notify engine driver, nullptr on the software path (--notify sw).
   NeDriver* ne_driver() { return ne_.get(); }
 
+  /// Blocks until a record arrives, answers are all in, or the deadline passes (true).
+  bool block_on(Process& self, Wait& w, int64_t deadline, bool for_answers);
+
  private:
   struct Proc;
   struct PollEntry {
@@ -379,8 +382,6 @@ class PosixKernel {
                   const std::vector<PollEntry>& entries, std::vector<Wait::Item> items);
   void ask_agents(Process& self, Wait& w, const std::vector<PollEntry>& entries,
                   const std::vector<Wait::Item>& items);
-  /// Blocks until a record arrives, answers are all in, or the deadline passes.
-  bool block_on(Process& self, Wait& w, int64_t deadline, bool for_answers);
   std::shared_ptr<Wait> new_wait(Process& self);
   void end_wait(const std::shared_ptr<Wait>& w);
   int fifo_open_local(Process& self, PipeObject& p, int flags, uint32_t* version);

@@ -51,6 +51,9 @@ class SelectDb {
   /// kIdle when this CPU has no entry for `k`.
   State state(const SelectKey& k) const;
 
+  /// Call `w` still waits for the answer to one of its items.
+  bool awaits_answer(const Wait& w) const;
+
   /// Item `slot` of call `w` waits on `k`, whose request is now `now`. The call counts
   /// the item in `w->answers_pending` already.
   ///  - kInFlight: the item waits for the answer to the request in flight;

@@ -36,6 +36,8 @@ struct NotifyEngineCounters {
   uint64_t mmio_writes = 0;
   uint64_t mmio_stall_cycles = 0;  ///< cycles CPUs waited for MMIO responses
   uint64_t tx_packets = 0;      ///< packets handed to the bus interface
+  uint64_t tx_answers = 0;      ///< of which NE_NOTIFY of kind ANSWER (a command's or the engine's own)
+  uint64_t tx_notifies = 0;     ///< of which NE_NOTIFY of kind NOTIFY (a command's or a PUBLISH's)
   uint64_t tx_stall_cycles = 0; ///< cycles tx_valid was held with tx_ready low (BIU full)
   uint64_t tx_unroutable = 0;   ///< packets whose mask named no existing node (not sent)
   uint64_t rx_packets = 0;      ///< packets taken from the bus interface
