@@ -266,6 +266,10 @@ std::optional<NeDriver::Armed> NeDriver::arm(const Key& key) {
   ++c_.arms;
   if (result == ne::ArmResult::kFull) {
     wr(ne::kRegStatus, ne::Status::kLitFull);
+    // Entries nobody waits on any more (calls that timed out or returned on another
+    // descriptor) are cancelled to make room, then the key is armed once more; an
+    // entry still watched is never taken away.
+    if (cancel_stale() > 0) return arm(key);
     ++c_.full_fallbacks;
     return std::nullopt;
   }
@@ -308,11 +312,61 @@ void NeDriver::await_answers(Process& self, Wait& w) {
       ++c_.answer_polls;
       continue;
     }
-    // Longer (a congested bus, a slow owner): sleep, then look again.
+    // Longer (a congested bus, a slow owner): sleep, then look again. After the longest
+    // nap the subscribe or its record at the owner may have been lost (a full ring
+    // there): the keys are asked again (R11).
     ++c_.answer_naps;
     px_.block_on(self, w, static_cast<int64_t>(hw::cycle_after(nap)), true);
+    if (nap == kMaxAnswerNap) ask_again(w);
     nap = std::min<uint64_t>(nap * 2, kMaxAnswerNap);
   }
+}
+
+void NeDriver::ask_again(const Wait& w) {
+  for (const Key& k : db_.awaited_by(w)) {
+    key_regs(k);
+    wr(ne::kRegCmd, static_cast<uint32_t>(ne::Cmd::kCancel));
+    const std::optional<Armed> a = arm(k);
+    if (!a) {  // the table is full: the key's calls go to the agents
+      const SelectDb::Delivered d = db_.hand_back(k);
+      wake(d.wake);
+      continue;
+    }
+    ++c_.answers_asked_again;
+    if (a->more) drain();
+  }
+}
+
+uint32_t NeDriver::cancel_stale() {
+  const std::vector<Key> keys = db_.stale();
+  for (const Key& k : keys) {
+    // One register sequence per key; a record of the key still in the ring finds no entry
+    // in the mirror and is dropped, an answer or notification arriving later is stray.
+    key_regs(k);
+    wr(ne::kRegCmd, static_cast<uint32_t>(ne::Cmd::kCancel));
+    db_.forget(k);
+    ++c_.cancels;
+  }
+  return static_cast<uint32_t>(keys.size());
+}
+
+void NeDriver::resync() {
+  ++c_.ring_overflows;
+  wr(ne::kRegStatus, ne::Status::kOverflow);
+  // The records the ring had no room for are lost: which answers and notifications they
+  // held is unknown. Every key starts afresh: cancelled in the engine (a later record of
+  // it is stray), its calls handed back (those waiting for an answer ask the agents,
+  // those waiting for a notification scan and arm again).
+  std::vector<Wait*> woken;
+  for (const Key& k : db_.keys()) {
+    key_regs(k);
+    wr(ne::kRegCmd, static_cast<uint32_t>(ne::Cmd::kCancel));
+    ++c_.cancels;
+    const SelectDb::Delivered d = db_.hand_back(k);
+    woken.insert(woken.end(), d.wake.begin(), d.wake.end());
+    db_.forget(k);
+  }
+  wake(woken);
 }
 
 bool NeDriver::held_for_takeover(const Key& k) const {
@@ -495,11 +549,8 @@ void NeDriver::on_irq() {
   ++c_.interrupts;
   const uint32_t cause = rd(ne::kRegIrqStatus);
   wr(ne::kRegIrqStatus, cause);  // R2: acknowledge first, then read the ring
-  if (cause & ne::IrqCause::kOverflow) {
-    throw std::runtime_error("ne driver: cpu " + std::to_string(k_.cpu()) +
-                             ": ready ring overflowed (records lost)");
-  }
   drain();
+  if (cause & ne::IrqCause::kOverflow) resync();
 }
 
 bool NeDriver::slot(uint32_t seq, uint8_t* b) const {
@@ -610,6 +661,12 @@ void NeDriver::register_stats(sim::Stats& s) const {
             "items on a dead owner's sockets kept until its backup's takeover (then armed there)");
   s.counter(p + "owner_full_fallbacks", &c_.owner_full_fallbacks, "items",
             "ready answers that were not ready (owner's table full): item sent to the agents");
+  s.counter(p + "cancels", &c_.cancels, "commands",
+            "CANCEL commands: entries nobody waited on, freed when an ARM found the table full");
+  s.counter(p + "ring_overflows", &c_.ring_overflows, "interrupts",
+            "interrupts that reported records dropped by a full ring: every key was asked afresh");
+  s.counter(p + "answers_asked_again", &c_.answers_asked_again, "keys",
+            "keys asked again after their answer took longer than the longest nap");
   s.counter(p + "answer_polls", &c_.answer_polls, "checks",
             "ring checks by calls waiting for their answers (a not-ready answer raises no interrupt)");
   s.counter(p + "answer_naps", &c_.answer_naps, "naps", "naps of calls whose answers took longer than a spin");

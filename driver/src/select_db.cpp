@@ -25,6 +25,31 @@ bool SelectDb::awaits_answer(const Wait& w) const {
   return false;
 }
 
+std::vector<SelectKey> SelectDb::stale() const {
+  std::vector<SelectKey> out;
+  for (const auto& [key, e] : entries_) {
+    if (std::none_of(e.waiters.begin(), e.waiters.end(), [](const Waiter& x) { return x.wait->active; }))
+      out.push_back(key);
+  }
+  return out;
+}
+
+std::vector<SelectKey> SelectDb::keys() const {
+  std::vector<SelectKey> out;
+  for (const auto& [key, e] : entries_) out.push_back(key);
+  return out;
+}
+
+std::vector<SelectKey> SelectDb::awaited_by(const Wait& w) const {
+  std::vector<SelectKey> out;
+  for (const auto& [key, e] : entries_) {
+    if (std::any_of(e.waiters.begin(), e.waiters.end(),
+                    [&w](const Waiter& x) { return x.wants_answer && x.wait.get() == &w; }))
+      out.push_back(key);
+  }
+  return out;
+}
+
 void SelectDb::add(const SelectKey& k, State now, const std::shared_ptr<Wait>& w, uint32_t slot) {
   Entry& e = entries_[k];
   std::erase_if(e.waiters, [](const Waiter& x) { return !x.wait->active; });

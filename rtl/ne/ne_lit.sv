@@ -4,7 +4,8 @@
 //
 // LIT_ENTRIES entries, each: valid, key (owner, object, event, version), status
 // (IN_FLIGHT or SUBSCRIBED) and the last state answered. The table does one operation
-// at a time, in the order it accepts them: an ARM command or an arriving NE_NOTIFY.
+// at a time, in the order it accepts them: an ARM or CANCEL command or an arriving
+// NE_NOTIFY. CANCEL frees the key's entry whatever its status, and sends nothing.
 // An operation takes three cycles: accept (operands registered), match (the key is
 // compared with every entry, the result registered) and act (the table, the counters
 // and the outputs change: the "commit"), plus any wait for the record output.
@@ -35,7 +36,8 @@ module ne_lit #(
   input  logic [31:0] arm_object_i,       /// key: object (owner's pipe id)
   input  logic [7:0]  arm_event_i,        /// key: event
   input  logic [31:0] arm_version_i,      /// key: version
-  output logic        arm_done_o,         /// pulse: an ARM committed
+  input  logic        arm_cancel_i,       /// 1: CANCEL, 0: ARM
+  output logic        arm_done_o,         /// pulse: an ARM or CANCEL committed
   output logic [7:0]  arm_result_o,       /// with arm_done_o: ne_pkg::ARM_RESULT_*
   output logic        arm_full_o,         /// pulse: an ARM found the table full
 
@@ -91,7 +93,8 @@ module ne_lit #(
   lit_state_e st_q, st_d;
 
   // the operation in progress
-  logic        op_pkt_q  /* verilator public_flat_rd */;  // 1: arriving packet, 0: ARM
+  logic        op_pkt_q  /* verilator public_flat_rd */;  // 1: arriving packet, 0: command
+  logic        op_cancel_q /* verilator public_flat_rd */;  // the command is CANCEL
   logic [5:0]  op_owner_q;
   logic [31:0] op_object_q;
   logic [7:0]  op_event_q;
@@ -152,6 +155,7 @@ module ne_lit #(
   always_ff @(posedge clk_i) begin
     if (op_load) begin
       op_pkt_q      <= pkt_valid_i;
+      op_cancel_q   <= !pkt_valid_i && arm_cancel_i;
       op_owner_q    <= pkt_valid_i ? pkt_src_i : arm_owner_i;
       op_object_q   <= pkt_valid_i ? pkt_object_i : arm_object_i;
       op_event_q    <= pkt_valid_i ? pkt_event_i : arm_event_i;
@@ -220,7 +224,7 @@ module ne_lit #(
     arm_full_o     = 1'b0;
 
     // a packet always gives a record; an ARM only on a SUBSCRIBED entry
-    need_rec = op_pkt_q || (hit_q && subd_q[hit_idx_q]);
+    need_rec = op_pkt_q || (!op_cancel_q && hit_q && subd_q[hit_idx_q]);
     commit   = (st_q == LAct) && (!need_rec || !rec_valid_q || rec_ready_i);
 
     case (st_q)
@@ -242,6 +246,8 @@ module ne_lit #(
         subd_d[hit_idx_q] = 1'b1;   // ANSWER not ready: SUBSCRIBED
         state_we          = 1'b1;
       end
+    end else if (commit && op_cancel_q) begin
+      if (hit_q) valid_d[hit_idx_q] = 1'b0;  // forgotten, whatever its status
     end else if (commit) begin
       if (hit_q) begin
         inc_supp = 1'b1;

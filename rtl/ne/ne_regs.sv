@@ -14,8 +14,9 @@
 // (ring_busy_i), so no record formatted for the old ring lands in the new one. Reads
 // and the other writes are never held.
 //
-// Commands: a CMD write (CTRL.ENABLE 1, code ARM, ANSWER, NOTIFY, PUBLISH or UNPUBLISH;
-// anything else is ignored) starts the command: it is offered to ne_lit (ARM) or ne_rit
+// Commands: a CMD write (CTRL.ENABLE 1, code ARM, CANCEL, ANSWER, NOTIFY, PUBLISH or
+// UNPUBLISH; anything else is ignored) starts the command: it is offered to ne_lit (ARM,
+// CANCEL) or ne_rit
 // (the others) with the operands in KEY_*, ANS_* and RDY_STATE, which cannot change until
 // it ends; it ends when the table has finished it and its packet has been taken on the tx
 // port (tx_cmd_done_i)
@@ -75,6 +76,7 @@ module ne_regs #(
 
   // commands
   output logic        arm_valid_o,
+  output logic        arm_cancel_o,     /// with arm_valid_o: CANCEL
   input  logic        arm_ready_i,
   input  logic        arm_done_i,       /// pulse: the ARM committed
   input  logic [7:0]  arm_result_i,     /// with arm_done_i
@@ -388,15 +390,16 @@ module ne_regs #(
   logic arm_result_we;
 
   assign busy_cmd     = cst_q != CIdle;
-  assign arm_valid_o  = cst_q == CIssue && cmd_q == ne_pkg::CMD_ARM;
-  assign rit_valid_o  = cst_q == CIssue && cmd_q != ne_pkg::CMD_ARM;
+  assign arm_valid_o  = cst_q == CIssue && (cmd_q == ne_pkg::CMD_ARM || cmd_q == ne_pkg::CMD_CANCEL);
+  assign arm_cancel_o = cmd_q == ne_pkg::CMD_CANCEL;
+  assign rit_valid_o  = cst_q == CIssue && cmd_q != ne_pkg::CMD_ARM && cmd_q != ne_pkg::CMD_CANCEL;
   assign rit_code_o   = cmd_q;
 
   always @* begin
     wcode     = req_wdata_q[ne_pkg::CMD_CODE_LSB +: ne_pkg::CMD_CODE_WIDTH];
     cmd_start = w_cmd && enable_q && (wcode == ne_pkg::CMD_ARM || wcode == ne_pkg::CMD_ANSWER ||
                                       wcode == ne_pkg::CMD_NOTIFY || wcode == ne_pkg::CMD_PUBLISH ||
-                                      wcode == ne_pkg::CMD_UNPUBLISH);
+                                      wcode == ne_pkg::CMD_UNPUBLISH || wcode == ne_pkg::CMD_CANCEL);
 
     cst_d         = cst_q;
     exp_tx_d      = exp_tx_q && !tx_cmd_done_i;
@@ -407,7 +410,7 @@ module ne_regs #(
       CIssue: if ((arm_valid_o && arm_ready_i) || (rit_valid_o && rit_ready_i)) cst_d = CWait;
       CWait: begin
         if (arm_done_i) begin
-          arm_result_we = 1'b1;
+          arm_result_we = cmd_q == ne_pkg::CMD_ARM;  // CANCEL leaves ARM_RESULT as it was
           exp_tx_d      = arm_result_i == ne_pkg::ARM_RESULT_SENT;
           exp_rec_d     = arm_result_i == ne_pkg::ARM_RESULT_SUPPRESSED_SUBSCRIBED;
         end else if (rit_done_i) begin

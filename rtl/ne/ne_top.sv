@@ -83,7 +83,7 @@ module ne_top #(
   logic           alive_period_wr, alive_cfg_chg, alive_restart_valid, alive_restart_ready;
   logic [MaxNodes-1:0] alive_mask, alive_restart_nodes, alive_down_clr, nodes_down;
 
-  logic           arm_valid, arm_ready, arm_done, arm_full;
+  logic           arm_valid, arm_cancel, arm_ready, arm_done, arm_full;
   logic [7:0]     arm_result;
   logic           rit_valid, rit_ready, rit_done, rit_done_tx, rit_full, rdt_full;
   logic [7:0]     rit_code;
@@ -187,6 +187,7 @@ module ne_top #(
     .alive_restart_ready_i(alive_restart_ready),
     .ring_busy_i          (ring_busy),
     .arm_valid_o          (arm_valid),
+    .arm_cancel_o         (arm_cancel),
     .arm_ready_i          (arm_ready),
     .arm_done_i           (arm_done),
     .arm_result_i         (arm_result),
@@ -259,6 +260,7 @@ module ne_top #(
     .arm_object_i     (key_object),
     .arm_event_i      (key_event),
     .arm_version_i    (key_version),
+    .arm_cancel_i     (arm_cancel),
     .arm_done_o       (arm_done),
     .arm_result_o     (arm_result),
     .arm_full_o       (arm_full),

@@ -9,7 +9,8 @@
 // constrained. K is an arbitrary key fixed for the whole run ($anyconst), so the
 // properties hold for every key. A reference model of K's interest is kept from the
 // ports alone, in the order ne_lit accepts operations (one at a time): f_out (a subscribe
-// for K is outstanding: sent, and neither freed by a NOTIFY or a ready ANSWER), f_subd
+// for K is outstanding: sent, and neither freed by a NOTIFY, a ready ANSWER or a CANCEL of
+// K), f_subd
 // (settled by a not-ready ANSWER), f_state (that answer's state), f_nsub (subscribes for K
 // sent since K was last freed).
 //
@@ -51,6 +52,7 @@ module ne_lit_props #(
   input logic [31:0] arm_object_i,
   input logic [7:0]  arm_event_i,
   input logic [31:0] arm_version_i,
+  input logic        arm_cancel_i,
   input logic        pkt_valid_i,
   input logic [5:0]  pkt_src_i,
   input logic [31:0] pkt_object_i,
@@ -87,7 +89,7 @@ module ne_lit_props #(
   ne_lit #(.LIT_ENTRIES(E)) dut (
     .clk_i, .rst_ni,
     .arm_valid_i, .arm_ready_o, .arm_owner_i, .arm_object_i, .arm_event_i, .arm_version_i,
-    .arm_done_o, .arm_result_o, .arm_full_o,
+    .arm_cancel_i, .arm_done_o, .arm_result_o, .arm_full_o,
     .pkt_valid_i, .pkt_ready_o, .pkt_src_i, .pkt_object_i, .pkt_event_i, .pkt_version_i,
     .pkt_state_i, .pkt_notify_i(dut_pkt_notify), .pkt_is_ready_i(dut_pkt_is_ready),
     .sub_valid_o, .sub_ready_i, .sub_owner_o, .sub_object_o, .sub_event_o, .sub_version_o,
@@ -113,17 +115,19 @@ module ne_lit_props #(
   assign sub_key = {sub_owner_o, sub_object_o, sub_event_o, sub_version_o};
   assign rec_key = {rec_src_o, rec_object_o, rec_event_o, rec_version_o};
 
-  logic arm_acc, pkt_acc, pkt_frees_k, pkt_settles_k, done_k, sent, sent_k;
+  logic arm_acc, pkt_acc, pkt_frees_k, pkt_settles_k, done_k, sent, sent_k, cancel_k;
   assign arm_acc       = arm_valid_i && arm_ready_o;
   assign pkt_acc       = pkt_valid_i && pkt_ready_o;
   assign pkt_frees_k   = pkt_acc && pkt_key == k_key && (pkt_notify_i || pkt_is_ready_i);
   assign pkt_settles_k = pkt_acc && pkt_key == k_key && !pkt_notify_i && !pkt_is_ready_i;
   assign sent          = arm_done_o && arm_result_o == ne_pkg::ARM_RESULT_SENT;
-  assign done_k        = arm_done_o && f_arm_key == k_key;
+  assign done_k        = arm_done_o && !f_arm_cancel && f_arm_key == k_key;
+  assign cancel_k      = arm_done_o && f_arm_cancel && f_arm_key == k_key;
   assign sent_k        = sent && f_arm_key == k_key;
 
   logic          f_arm_pend;   // an ARM was taken and has not committed
   logic [KW-1:0] f_arm_key;    // the key of the last ARM taken
+  logic          f_arm_cancel; // ... and whether it was a CANCEL
   logic          f_out, f_subd;
   logic [7:0]    f_state;
   logic [1:0]    f_nsub;
@@ -139,6 +143,7 @@ module ne_lit_props #(
     f_sub_held  <= sub_valid_o && !sub_ready_i;
     f_sub_key_q <= sub_key;
     if (arm_acc) f_arm_key <= arm_key;
+    if (arm_acc) f_arm_cancel <= arm_cancel_i;
     if (!rst_ni) begin
       f_arm_pend <= 1'b0;
       f_out      <= 1'b0;
@@ -152,7 +157,7 @@ module ne_lit_props #(
     end else begin
       if (arm_acc) f_arm_pend <= 1'b1;
       else if (arm_done_o) f_arm_pend <= 1'b0;
-      if (pkt_frees_k) begin
+      if (pkt_frees_k || cancel_k) begin
         f_out  <= 1'b0;
         f_subd <= 1'b0;
         f_nsub <= '0;
@@ -213,6 +218,7 @@ module ne_lit_props #(
   // negative checks skip (Aux = 0)
   logic [1:0]    p_st;            //@probe p_st = dut.st_q
   logic          p_op_pkt;        //@probe p_op_pkt = dut.op_pkt_q
+  logic          p_op_cancel;     //@probe p_op_cancel = dut.op_cancel_q
   logic [5:0]    p_op_owner;      //@probe p_op_owner = dut.op_owner_q
   logic [31:0]   p_op_object;     //@probe p_op_object = dut.op_object_q
   logic [7:0]    p_op_event;      //@probe p_op_event = dut.op_event_q
@@ -274,7 +280,7 @@ module ne_lit_props #(
     if (Aux && f_past && rst_ni) begin
       i_state_enc: assert (p_st != 2'd3);
       i_arm_pend: assert (f_arm_pend == (op_busy && !p_op_pkt));
-      if (f_arm_pend) i_arm_key: assert (p_op_key == f_arm_key);
+      if (f_arm_pend) i_arm_key: assert (p_op_key == f_arm_key && p_op_cancel == f_arm_cancel);
       i_sub_no_arm: assert (!(sub_valid_o && f_arm_pend));
       i_unique: assert (uniq);
       i_out: assert (f_out == (has_k && !op_frees_k));

@@ -374,6 +374,15 @@ bool Model::step(const CycleObs& o) {
     r.version = k.version;
     r.ready = notify || ready;
     q_lit_.push_back(r);
+  } else if (o.lit_commit && cmd_code_ == static_cast<uint8_t>(ne::Cmd::kCancel)) {
+    if (!cmd_busy_ || cmd_committed_) return fail(o, "ne_lit committed a CANCEL that was not issued");
+    cmd_committed_ = true;
+    const Key k{key_owner_, key_object_, key_event_, key_version_};
+    auto it = std::find_if(lit_.begin(), lit_.end(), [&](const LitEntry& e) { return e.key == k; });
+    if (it != lit_.end()) {
+      lit_.erase(it);
+      ++cov_.cancel_hit;
+    }
   } else if (o.lit_commit) {
     if (!cmd_busy_ || cmd_committed_ || cmd_code_ != static_cast<uint8_t>(ne::Cmd::kArm))
       return fail(o, "ne_lit committed an ARM that was not issued");
@@ -598,7 +607,7 @@ bool Model::step(const CycleObs& o) {
         const uint32_t c = ne::get_cmd_code(d);
         if (enable_ && (c == static_cast<uint8_t>(ne::Cmd::kArm) || c == static_cast<uint8_t>(ne::Cmd::kAnswer) ||
                         c == static_cast<uint8_t>(ne::Cmd::kNotify) || c == static_cast<uint8_t>(ne::Cmd::kPublish) ||
-                        c == static_cast<uint8_t>(ne::Cmd::kUnpublish))) {
+                        c == static_cast<uint8_t>(ne::Cmd::kUnpublish) || c == static_cast<uint8_t>(ne::Cmd::kCancel))) {
           cmd_busy_ = true;
           cmd_committed_ = false;
           exp_tx_ = exp_rec_ = exp_scan_ = false;

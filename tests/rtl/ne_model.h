@@ -107,6 +107,7 @@ class Model {
     uint64_t records = 0, overflows = 0, declares = 0, alive_sent = 0;
     uint64_t irq_records = 0, irq_rises = 0, reads = 0, writes = 0, idle_cycles = 0;
     uint64_t publish = 0, rdt_full = 0, sub_answered = 0, sub_recorded = 0, scan_notify = 0, unpublish = 0;
+    uint64_t cancel_hit = 0;
   };
   const Coverage& coverage() const { return cov_; }
 

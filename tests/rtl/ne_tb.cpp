@@ -190,6 +190,25 @@ TEST_F(Engine, ArmSendsOneSubscribeToTheOwner) {
   EXPECT_EQ(h.read(ne::kRegSubscribesSent), 1u);
 }
 
+TEST_F(Engine, CancelForgetsTheEntrySoTheNextArmAsksAgain) {
+  EXPECT_EQ(arm(3, 0x1234, 0, 7), u32(ne::ArmResult::kSent));
+  h.send(ntf_pkt(3, 0x1234, 0, 7, 0x00, ipb::NeNotifyKind::kAnswer, false));  // SUBSCRIBED
+  wait_records(1);
+  key(3, 0x1234, 0, 7);
+  h.write(ne::kRegCmd, u32(ne::Cmd::kCancel));
+  wait_not_busy();
+  EXPECT_EQ(h.read(ne::kRegArmResult), u32(ne::ArmResult::kSent));  // left as it was
+  EXPECT_EQ(arm(3, 0x1234, 0, 7), u32(ne::ArmResult::kSent));       // asks the owner again
+  EXPECT_EQ(h.tx_log.size(), 2u);
+  key(3, 0x1234, 0, 7);
+  h.write(ne::kRegCmd, u32(ne::Cmd::kCancel));  // in flight: forgotten too
+  wait_not_busy();
+  h.send(ntf_pkt(3, 0x1234, 0, 7, 0x01, ipb::NeNotifyKind::kAnswer, true));  // its answer: stray
+  wait_records(2);
+  EXPECT_EQ(h.read(ne::kRegStray), 1u);
+  EXPECT_EQ(h.read(ne::kRegSuppressed), 0u);
+}
+
 TEST_F(Engine, RearmWhileInFlightIsSuppressed) {
   EXPECT_EQ(arm(3, 0x1234, 1, 7), u32(ne::ArmResult::kSent));
   for (int i = 0; i < 5; ++i) EXPECT_EQ(arm(3, 0x1234, 1, 7), u32(ne::ArmResult::kSuppressedInFlight));
@@ -728,9 +747,10 @@ class RandomRun {
 
   void mmio_action() {
     const double x = u();
-    if (x < 0.30) {  // ARM
+    if (x < 0.30) {  // ARM, sometimes CANCEL
       write_key(random_key());
-      h_.mmio(true, ne::kRegCmd, u32(ne::Cmd::kArm));
+      const bool cancel = u() < 0.1;
+      h_.mmio(true, ne::kRegCmd, u32(cancel ? ne::Cmd::kCancel : ne::Cmd::kArm));
       if (u() < 0.5) h_.mmio(false, ne::kRegArmResult, 0);
     } else if (x < 0.40) {  // ANSWER
       write_key(random_key(true));
@@ -860,7 +880,7 @@ TEST(Random, ManySeeds) {
     ADD(pkt_stray) ADD(rx_subscribe) ADD(ans_cmd) ADD(rit_full) ADD(notify_sent) ADD(notify_dropped)
     ADD(multicast) ADD(records) ADD(overflows) ADD(declares) ADD(alive_sent) ADD(irq_records)
     ADD(irq_rises) ADD(reads) ADD(writes) ADD(idle_cycles) ADD(publish) ADD(rdt_full) ADD(sub_answered)
-    ADD(sub_recorded) ADD(scan_notify) ADD(unpublish)
+    ADD(sub_recorded) ADD(scan_notify) ADD(unpublish) ADD(cancel_hit)
 #undef ADD
   }
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -870,7 +890,7 @@ TEST(Random, ManySeeds) {
   SHOW(pkt_stray) SHOW(rx_subscribe) SHOW(ans_cmd) SHOW(rit_full) SHOW(notify_sent) SHOW(notify_dropped)
   SHOW(multicast) SHOW(records) SHOW(overflows) SHOW(declares) SHOW(alive_sent) SHOW(irq_records)
   SHOW(irq_rises) SHOW(reads) SHOW(writes) SHOW(idle_cycles) SHOW(publish) SHOW(rdt_full) SHOW(sub_answered)
-  SHOW(sub_recorded) SHOW(scan_notify) SHOW(unpublish)
+  SHOW(sub_recorded) SHOW(scan_notify) SHOW(unpublish) SHOW(cancel_hit)
 #undef SHOW
 }
 

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "shadowsel/driver/ne_driver.h"
 #include "shadowsel/gen/ipb.h"
@@ -233,6 +234,118 @@ TEST_P(NeDriverPaths, ArmsBeyondASmallTableFallBackToTheAgents) {
   EXPECT_GE(stat(sim, "cpu.0.agent.pipe.requests_sent"), 2u);
   // The write, then the last writers closing at exit (end of file) for the others.
   EXPECT_GE(stat(sim, "cpu.0.ne_driver.notifications_received"), 1u);
+}
+
+// Issue 13: entries nobody waits on any more do not fill the table. A poll with a timeout
+// on 16 remote pipes of CPU 1 fills the 16-entry local table and times out, leaving its
+// entries SUBSCRIBED; a poll on 4 pipes of CPU 2 then finds the table full, cancels those
+// stale entries and is armed after all, with no fallback to the agents.
+constexpr int kStaleFirst = static_cast<int>(gen::ne::kLitEntries);
+struct Stale {
+  int p[kStaleFirst + 4][2];
+  int first = -2, second = -2;
+};
+Stale g_stale;
+
+int stale_poll(int from, int n) {
+  std::vector<struct pollfd> fds;
+  for (int i = from; i < from + n; ++i) fds.push_back({g_stale.p[i][0], POLLIN, 0});
+  return shadowsel_poll(fds.data(), fds.size(), 2);  // 2 ms; nothing is written
+}
+
+int stale_poller(void*) {
+  g_stale.first = stale_poll(0, kStaleFirst);
+  g_stale.second = stale_poll(kStaleFirst, 4);
+  return 0;
+}
+
+int stale_cpu2(void*) {
+  for (int i = kStaleFirst; i < kStaleFirst + 4; ++i) {
+    if (shadowsel_pipe(g_stale.p[i]) != 0) return 1;
+  }
+  const pid_t c = shadowsel_spawn(0, &stale_poller, nullptr);
+  int st = -1;
+  return c > 0 && shadowsel_waitpid(c, &st, 0) == c && st == 0 ? 0 : 2;
+}
+
+TEST_P(NeDriverPaths, EntriesNobodyWaitsOnAreCancelledWhenTheTableIsFull) {
+  g_stale = Stale{};
+  tb::Simulation sim(scenario(3));
+  drv::Process& parent = sim.posix(1).start_program("parent", [] {
+    for (int i = 0; i < kStaleFirst; ++i) {
+      if (shadowsel_pipe(g_stale.p[i]) != 0) return 1;
+    }
+    const pid_t c = shadowsel_spawn(2, &stale_cpu2, nullptr);
+    int st = -1;
+    return c > 0 && shadowsel_waitpid(c, &st, 0) == c && st == 0 ? 0 : 2;
+  });
+  const tb::RunResult r = sim.run();
+  ASSERT_EQ(r.end, tb::RunResult::End::kFinished) << r.detail;
+  ASSERT_EQ(sim.posix(1).program_status(parent.pid()), std::optional<int>(0));
+  EXPECT_EQ(g_stale.first, 0);
+  EXPECT_EQ(g_stale.second, 0);
+  EXPECT_EQ(stat(sim, "cpu.0.ne_driver.requests_sent"), static_cast<uint64_t>(kStaleFirst + 4));
+  EXPECT_EQ(stat(sim, "cpu.0.ne_driver.cancels"), static_cast<uint64_t>(kStaleFirst));
+  EXPECT_EQ(stat(sim, "cpu.0.ne_driver.full_fallbacks"), 0u);
+  EXPECT_EQ(stat(sim, "cpu.0.agent.pipe.requests_sent"), 0u);
+}
+
+// Issue 13: a full ring is recovered, not fatal. 1-record rings; a poll on CPU 0 on 8
+// remote pipes of CPU 1: their 8 subscribes reach CPU 1's software at once, and later the
+// 8 pipes are written at once, so more notifications reach CPU 0 during its interrupt
+// entry than its ring holds. Both drivers resynchronise and the calls still see every
+// pipe readable.
+struct Burst {
+  int p[8][2];
+  int polls = 0, seen = 0;
+};
+Burst g_burst;
+
+int burst_poller(void*) {
+  bool seen[8] = {};
+  while (g_burst.seen < 8 && g_burst.polls < 20) {
+    struct pollfd fds[8];
+    for (int i = 0; i < 8; ++i) fds[i] = {g_burst.p[i][0], POLLIN, 0};
+    ++g_burst.polls;
+    if (shadowsel_poll(fds, 8, -1) < 1) return 1;
+    for (int i = 0; i < 8; ++i) {
+      if ((fds[i].revents & POLLIN) && !seen[i]) seen[i] = true, ++g_burst.seen;
+    }
+  }
+  return g_burst.seen == 8 ? 0 : 2;
+}
+
+TEST_P(NeDriverPaths, AFullRingIsResynchronisedAndNothingIsLost) {
+  g_burst = Burst{};
+  drv::NeDriverOptions& o = drv::NeDriver::default_options();
+  const drv::NeDriverOptions saved = o;
+  o.ring_records = 1;
+  tb::Simulation sim(scenario(2));
+  o = saved;
+  drv::Process& parent = sim.posix(1).start_program("parent", [] {
+    for (auto& pp : g_burst.p) {
+      if (shadowsel_pipe(pp) != 0) return 1;
+    }
+    const pid_t c = shadowsel_spawn(0, &burst_poller, nullptr);
+    shadowsel_usleep(100000);  // the poller's keys are subscribed (asked again) and it is blocked
+    for (auto& pp : g_burst.p) {
+      if (shadowsel_write(pp[1], "!", 1) != 1) return 2;
+    }
+    int st = -1;
+    return c > 0 && shadowsel_waitpid(c, &st, 0) == c && st == 0 ? 0 : 3;
+  });
+  const tb::RunResult r = sim.run();
+  ASSERT_EQ(r.end, tb::RunResult::End::kFinished) << r.detail;
+  EXPECT_EQ(sim.posix(1).program_status(parent.pid()), std::optional<int>(0));
+  EXPECT_EQ(g_burst.seen, 8);
+  // The fault happened: the engine dropped records and the driver resynchronised.
+  // The faults happened and were recovered: the owner's ring dropped subscribes (its
+  // driver resynchronised, the poller asked again after its longest nap), then the
+  // poller's ring dropped notifications (its driver resynchronised, the calls armed again).
+  EXPECT_GE(stat(sim, "cpu.1.ne_driver.ring_overflows"), 1u);
+  EXPECT_GE(stat(sim, "cpu.0.ne_driver.answers_asked_again"), 1u);
+  EXPECT_GE(stat(sim, "cpu.0.ne_driver.ring_overflows"), 1u);
+  EXPECT_GE(stat(sim, "cpu.0.ne_driver.cancels"), 1u);
 }
 
 // --- node down --------------------------------------------------------------------------

@@ -27,6 +27,7 @@ void Lit::eval(const In& in) {
   op_load_ = (in.pkt_valid && pkt_ready()) || (in.arm_valid && arm_ready(in.pkt_valid));
   if (op_load_) {
     op_pkt_d_ = in.pkt_valid;
+    op_cancel_d_ = !in.pkt_valid && in.arm_cancel;
     op_owner_d_ = in.pkt_valid ? in.pkt_src : in.arm_owner;
     op_object_d_ = in.pkt_valid ? in.pkt_object : in.arm_object;
     op_event_d_ = in.pkt_valid ? in.pkt_event : in.arm_event;
@@ -56,7 +57,7 @@ void Lit::eval(const In& in) {
 
   // act
   const bool hit_subd = hit_q_ && hit_idx_q_ < n_ && subd_q_[hit_idx_q_];
-  const bool need_rec = op_pkt_q_ || hit_subd;  // a packet always gives a record
+  const bool need_rec = op_pkt_q_ || (!op_cancel_q_ && hit_subd);  // a packet always gives a record
   commit_ = st_q_ == kAct && (!need_rec || !rec_valid_q_ || in.rec_ready);
   alloc_we_ = state_we_ = rec_load_ = false;
   free_entry_ = settle_entry_ = alloc_entry_ = -1;
@@ -78,6 +79,8 @@ void Lit::eval(const In& in) {
       settle_entry_ = static_cast<int>(hit_idx_q_);  // ANSWER not ready: SUBSCRIBED
       state_we_ = true;
     }
+  } else if (commit_ && op_cancel_q_) {
+    if (hit_q_) free_entry_ = static_cast<int>(hit_idx_q_);  // forgotten, whatever its status
   } else if (commit_) {
     if (hit_q_) {
       inc_supp_ = true;
@@ -135,6 +138,7 @@ void Lit::commit(bool rst_n) {
   }
   if (op_load_) {
     op_pkt_q_ = op_pkt_d_;
+    op_cancel_q_ = op_cancel_d_;
     op_owner_q_ = op_owner_d_;
     op_object_q_ = op_object_d_;
     op_event_q_ = op_event_d_;

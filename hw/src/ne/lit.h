@@ -16,6 +16,7 @@ class Lit {
   struct In {
     bool arm_valid;
     uint32_t arm_owner, arm_object, arm_event, arm_version;
+    bool arm_cancel;
     bool pkt_valid;
     uint32_t pkt_src, pkt_object, pkt_event, pkt_version, pkt_state;
     bool pkt_notify, pkt_is_ready;
@@ -64,7 +65,7 @@ class Lit {
   State st_q_ = kIdle;
 
   // the operation in progress (no reset)
-  bool op_pkt_q_ = false;
+  bool op_pkt_q_ = false, op_cancel_q_ = false;
   uint32_t op_owner_q_ = 0, op_object_q_ = 0, op_event_q_ = 0, op_version_q_ = 0, op_state_q_ = 0;
   bool op_notify_q_ = false, op_is_ready_q_ = false;
 
@@ -88,7 +89,7 @@ class Lit {
 
   // this cycle
   bool op_load_ = false;
-  bool op_pkt_d_ = false;
+  bool op_pkt_d_ = false, op_cancel_d_ = false;
   uint32_t op_owner_d_ = 0, op_object_d_ = 0, op_event_d_ = 0, op_version_d_ = 0, op_state_d_ = 0;
   bool op_notify_d_ = false, op_is_ready_d_ = false;
   bool match_ = false, hit_d_ = false, free_d_ = false;

@@ -90,7 +90,7 @@ void Regs::eval_commands(const Events& ev, const ReadSources* rs) {
   const uint32_t wcode = regs::get_cmd_code(req_wdata_q_);
   cmd_start_ = wr_ && a_ == regs::kRegCmd && enable_q_ &&
                (wcode == kCmdArm || wcode == kCmdAnswer || wcode == kCmdNotify || wcode == kCmdPublish ||
-                wcode == kCmdUnpublish);
+                wcode == kCmdUnpublish || wcode == kCmdCancel);
 
   cst_d_ = cst_q_;
   exp_tx_d_ = exp_tx_q_ && !ev.tx_cmd_done;
@@ -107,7 +107,7 @@ void Regs::eval_commands(const Events& ev, const ReadSources* rs) {
     case kWait:
       // the command ends when its packet has left and its record is written (if any)
       if (ev.arm_done) {
-        arm_result_we_ = true;
+        arm_result_we_ = cmd_q_ == kCmdArm;  // CANCEL leaves ARM_RESULT as it was
         exp_tx_d_ = ev.arm_result == static_cast<uint8_t>(regs::ArmResult::kSent);
         exp_rec_d_ = ev.arm_result == static_cast<uint8_t>(regs::ArmResult::kSuppressedSubscribed);
       } else if (ev.rit_done) {

@@ -72,8 +72,9 @@ class Regs {
   uint32_t alive_period() const { return alive_period_q_; }
   uint32_t alive_timeout() const { return alive_timeout_q_; }
   uint64_t alive_mask() const { return alive_mask_q_; }
-  bool arm_valid() const { return cst_q_ == kIssue && cmd_q_ == kCmdArm; }
-  bool rit_valid() const { return cst_q_ == kIssue && cmd_q_ != kCmdArm; }
+  bool arm_valid() const { return cst_q_ == kIssue && (cmd_q_ == kCmdArm || cmd_q_ == kCmdCancel); }
+  bool arm_cancel() const { return cmd_q_ == kCmdCancel; }
+  bool rit_valid() const { return cst_q_ == kIssue && cmd_q_ != kCmdArm && cmd_q_ != kCmdCancel; }
   uint32_t rit_code() const { return cmd_q_; }
   uint32_t rdy_state() const { return rdy_state_q_; }
   bool busy() const { return req_v_q_ || rsp_v_q_ || cst_q_ != kIdle; }
@@ -97,6 +98,7 @@ class Regs {
   static constexpr uint32_t kCmdNotify = static_cast<uint32_t>(regs::Cmd::kNotify);
   static constexpr uint32_t kCmdPublish = static_cast<uint32_t>(regs::Cmd::kPublish);
   static constexpr uint32_t kCmdUnpublish = static_cast<uint32_t>(regs::Cmd::kUnpublish);
+  static constexpr uint32_t kCmdCancel = static_cast<uint32_t>(regs::Cmd::kCancel);
   static constexpr uint32_t kRdyBits = 0xfffffu;  // RDY_STATE's fields, bits [19:0]
 
   uint32_t read_data(const ReadSources& rs) const;

@@ -97,7 +97,7 @@ class Twin final : public Core {
                     lit_.pkt_ready(), rit_.sub_ready()});
 
     lit_.eval(Lit::In{regs_.arm_valid(), regs_.key_owner(), regs_.key_object(), regs_.key_event(),
-                      regs_.key_version(), rx_.pkt_valid(), rx_.pkt_src(), rx_.pkt_object(),
+                      regs_.key_version(), regs_.arm_cancel(), rx_.pkt_valid(), rx_.pkt_src(), rx_.pkt_object(),
                       rx_.pkt_event(), rx_.pkt_version(), rx_.pkt_state(), rx_.pkt_notify(),
                       rx_.pkt_is_ready(), tx_.ready(Tx::kSub), lrec_ready});
 

@@ -251,7 +251,12 @@ class Driver {
 
   void mmio_action() {
     const double x = u();
-    if (x < 0.30) {  // ARM
+    if (x < 0.03 && !armed_.empty()) {  // CANCEL a key that was armed
+      const size_t i = pick(static_cast<uint32_t>(armed_.size()));
+      write_key(armed_[i]);
+      mmio(true, regs::kRegCmd, u32(regs::Cmd::kCancel));
+      armed_.erase(armed_.begin() + static_cast<std::ptrdiff_t>(i));
+    } else if (x < 0.30) {  // ARM
       const Key k = random_key();
       write_key(k);
       mmio(true, regs::kRegCmd, u32(regs::Cmd::kArm));

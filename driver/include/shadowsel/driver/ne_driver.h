@@ -68,6 +68,9 @@ struct NeDriverCounters {
   uint64_t node_down_wakes = 0;       ///< waiters woken with an error by a node going down
   uint64_t requests_held_for_takeover = 0;  ///< items on a dead owner's sockets kept for its backup
   uint64_t owner_full_fallbacks = 0;  ///< ANSWER ready=1 not ready (owner's table full): agent path
+  uint64_t cancels = 0;               ///< CANCEL commands: stale entries freed for an ARM that found the table full
+  uint64_t ring_overflows = 0;        ///< interrupts that reported dropped records: the driver resynchronised (R11)
+  uint64_t answers_asked_again = 0;   ///< keys asked again after waiting long for their answer (R11)
   uint64_t answer_polls = 0;          ///< ring checks of calls waiting for their answers (R10)
   uint64_t answer_naps = 0;           ///< naps of calls whose answers took longer than a spin
   uint64_t publishes = 0;             ///< as owner: PUBLISH commands (readiness of a published object)
@@ -150,6 +153,14 @@ class NeDriver {
   /// Arms `key` in the engine (one register sequence) and takes the records written
   /// before the ARM (R1); nullopt: the engine's table is full.
   std::optional<Armed> arm(const Key& key);
+  /// Cancels every entry of the engine's local table that no active call waits on;
+  /// returns how many.
+  uint32_t cancel_stale();
+  /// A full ring dropped records (R11): every entry is cancelled in the engine and handed
+  /// back to its calls, which ask again.
+  void resync();
+  /// Cancels and arms again the keys on which `w` has waited too long for an answer.
+  void ask_again(const Wait& w);
   /// Items on the key are kept for the network I/O process's backup (its CPU is up).
   bool held_for_takeover(const Key& k) const;
 

@@ -54,6 +54,14 @@ class SelectDb {
   /// Call `w` still waits for the answer to one of its items.
   bool awaits_answer(const Wait& w) const;
 
+  /// Keys no active call waits on any more (their calls timed out, returned on another
+  /// descriptor, or exited); forget() drops a key's entry.
+  std::vector<SelectKey> stale() const;
+  void forget(const SelectKey& k) { entries_.erase(k); }
+  /// Every key with an entry, and the keys on which call `w` waits for an answer.
+  std::vector<SelectKey> keys() const;
+  std::vector<SelectKey> awaited_by(const Wait& w) const;
+
   /// Item `slot` of call `w` waits on `k`, whose request is now `now`. The call counts
   /// the item in `w->answers_pending` already.
   ///  - kInFlight: the item waits for the answer to the request in flight;
