@@ -5,6 +5,8 @@
 // default once more with FST tracing (Vne_rtl_traced, for --waves): with waves
 // (rtl_waves.h) its rising edge of a cycle inside the window waits for the waves.
 #include <atomic>
+#include <bit>
+#include <cstring>
 #include <string>
 
 #include "Vne_rtl.h"
@@ -40,16 +42,28 @@ static_assert(gen::ne::kLitEntries == 16 && gen::ne::kRitEntries == 16,
 template <typename Top>
 concept Traced = requires(Top& t, VerilatedFstC* f) { t.trace(f, 0); };
 
+// A 128-bit port is four 32-bit words, least significant first; byte i of the payload is
+// bits 8i+7..8i. On a little-endian host that is the words' memory image: one copy.
 template <typename W>
 void to_bytes(Bytes16& b, const W& w) {
-  for (int i = 0; i < 16; ++i) b[i] = static_cast<uint8_t>(w[i / 4] >> (8 * (i % 4)));
+  static_assert(sizeof(w.m_storage) == sizeof(b));
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(b.data(), w.data(), sizeof(b));
+  } else {
+    for (int i = 0; i < 16; ++i) b[i] = static_cast<uint8_t>(w[i / 4] >> (8 * (i % 4)));
+  }
 }
 
 template <typename W>
 void from_bytes(W& w, const Bytes16& b) {
-  for (int i = 0; i < 4; ++i)
-    w[i] = uint32_t{b[4 * i]} | uint32_t{b[4 * i + 1]} << 8 | uint32_t{b[4 * i + 2]} << 16 |
-           uint32_t{b[4 * i + 3]} << 24;
+  static_assert(sizeof(w.m_storage) == sizeof(b));
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(w.data(), b.data(), sizeof(b));
+  } else {
+    for (int i = 0; i < 4; ++i)
+      w[i] = uint32_t{b[4 * i]} | uint32_t{b[4 * i + 1]} << 8 | uint32_t{b[4 * i + 2]} << 16 |
+             uint32_t{b[4 * i + 3]} << 24;
+  }
 }
 
 template <typename Top>
