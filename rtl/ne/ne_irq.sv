@@ -48,8 +48,9 @@ module ne_irq (
   logic [SW-1:0] status_q, status_d;
   logic          fire, ack_rec;
 
+  assign eff_count = (count_i == '0) ? CntOne : count_i;
+
   always @* begin
-    eff_count = (count_i == '0) ? CntOne : count_i;
     fire      = (pend_q != '0) && ((pend_q >= eff_count) || (now_i >= dl_q));
     ack_rec   = ack_i[BRec];
     dl_sum    = {1'b0, now_i} + {17'd0, cycles_i};
@@ -66,9 +67,11 @@ module ne_irq (
     status_d[BOvf] = status_d[BOvf] || overflow_i;
     status_d[BNd]  = status_d[BNd] || node_down_i;
 
-    wake_at_o = (pend_q != '0 && !status_q[BRec]) ? dl_q : '1;
-    busy_o    = fire && !status_q[BRec];
+    busy_o = fire && !status_q[BRec];
   end
+
+  // apart from the block above, which reads now_i and the pulses
+  assign wake_at_o = (pend_q != '0 && !status_q[BRec]) ? dl_q : '1;
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
