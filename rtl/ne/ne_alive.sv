@@ -195,6 +195,7 @@ module ne_alive #(
   logic [47:0]   min_q, min_d;
   logic [NW-1:0] arg_q, arg_d;
   logic          mon, due, contribute, last, none, ev_lower;
+  logic [MAX_NODES-1:0] watch;
   logic [48:0]   dl_sum;
   logic [47:0]   dl;
   logic          rec_valid_q, rec_valid_d;
@@ -234,12 +235,14 @@ module ne_alive #(
 
   always @* begin
     // evaluation (E) of the node whose deadline was computed last cycle
-    mon = enable_i && mask_i[ev_idx_q] && ev_idx_q != node_id_i && !down_q[ev_idx_q] &&
-          !mat_pend_q[ev_idx_q] && timeout_i != '0;
+    // watched nodes but for enable and timeout: in ALIVE_MASK, not this node, not down, no
+    // restart pending
+    watch = targets & ~down_q & ~mat_pend_q;
+    mon   = enable_i && timeout_i != '0 && watch[ev_idx_q];
     ev_lower = ev_dl_q < acc_min_q;
     last     = ev_last_q;
     // nothing can be watched: no sweep needed, no deadline
-    none  = !enable_i || timeout_i == '0 || (targets & ~down_q & ~mat_pend_q) == '0;
+    none  = !enable_i || timeout_i == '0 || watch == '0;
   end
 
   always @* begin

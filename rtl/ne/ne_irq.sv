@@ -41,6 +41,10 @@ module ne_irq (
   localparam int BOvf = ne_pkg::IRQ_CAUSE_OVERFLOW_BIT;
   localparam int BNd = ne_pkg::IRQ_CAUSE_NODE_DOWN_BIT;
   localparam logic [CW-1:0] CntOne = {{(CW - 1) {1'b0}}, 1'b1};
+  localparam logic [SW-1:0] SOne = {{(SW - 1) {1'b0}}, 1'b1};
+  localparam logic [SW-1:0] MRec = SOne << BRec;
+  localparam logic [SW-1:0] MOvf = SOne << BOvf;
+  localparam logic [SW-1:0] MNd = SOne << BNd;
 
   logic [CW-1:0] pend_q, pend_d, eff_count;
   logic [47:0]   dl_q, dl_d;
@@ -62,10 +66,10 @@ module ne_irq (
     if (written_i && (ack_rec || pend_q == '0)) dl_d = dl_sum[48] ? '1 : dl_sum[47:0];
     else dl_d = dl_q;
 
-    status_d       = status_q & ~ack_i;
-    status_d[BRec] = !ack_rec && (status_q[BRec] || fire);
-    status_d[BOvf] = status_d[BOvf] || overflow_i;
-    status_d[BNd]  = status_d[BNd] || node_down_i;
+    // RECORDS: the clear wins; OVERFLOW, NODE_DOWN: the event wins (one expression, not a
+    // bit at a time)
+    status_d = ((status_q | (fire ? MRec : '0)) & ~ack_i) | (overflow_i ? MOvf : '0) |
+               (node_down_i ? MNd : '0);
 
     busy_o = fire && !status_q[BRec];
   end
