@@ -224,14 +224,20 @@ class Driver {
     in_.now = next;
   }
 
-  // two-state chains with bursts of mean length 8
+  // two-state chains with bursts of mean length 8: a high level falls with probability
+  // to_low, a low one rises with probability kToHigh, one draw either way (the flip is
+  // computed without a branch on the draw: it is random, so a branch would be
+  // mispredicted half the time)
+  static constexpr double kToHigh = 1.0 / 8;
+  static double to_low(double p_low) { return kToHigh * p_low / (1 - p_low); }
+  void set_low_probabilities(double p_tx_low, double p_dma_low) {
+    tx_to_low_ = to_low(p_tx_low);
+    dma_to_low_ = to_low(p_dma_low);
+  }
   void ready_levels() {
-    const auto flip = [&](bool level, double p_low) {
-      const double to_high = 1.0 / 8, to_low = to_high * p_low / (1 - p_low);
-      return level ? !(u() < to_low) : (u() < to_high);
-    };
-    in_.tx_ready = flip(in_.tx_ready, p_tx_low_);
-    in_.dma_ready = flip(in_.dma_ready, p_dma_low_);
+    const auto flip = [&](bool level, double to_low) { return (u() < (level ? to_low : kToHigh)) != level; };
+    in_.tx_ready = flip(in_.tx_ready, tx_to_low_);
+    in_.dma_ready = flip(in_.dma_ready, dma_to_low_);
   }
 
   // Traffic comes in phases: dense phases fill tables and ring, sparse ones leave the
@@ -239,8 +245,8 @@ class Driver {
   void new_phase() {
     const double x = u();
     density_ = x < 0.6 ? 1.0 : x < 0.8 ? 0.3 : 0.02;
-    p_tx_low_ = 0.1 + 0.4 * u();
-    p_dma_low_ = 0.1 + 0.4 * u();
+    const double p_tx_low = 0.1 + 0.4 * u();
+    set_low_probabilities(p_tx_low, 0.1 + 0.4 * u());
     next_phase_ = res_.cycles + 2000 + pick(8000);
   }
 
@@ -398,7 +404,7 @@ class Driver {
 
   // No more traffic nor stalls: the engine must become idle with nothing outstanding.
   void drain() {
-    p_tx_low_ = p_dma_low_ = 0;
+    set_low_probabilities(0, 0);
     in_.tx_ready = in_.dma_ready = true;
     for (uint64_t i = 0; i < kDrainCycles; ++i) {
       step();
@@ -417,7 +423,7 @@ class Driver {
   bool in_reset_ = false, reset_due_ = false, busy_ = true;
   std::deque<MmioReq> mmio_q_, pending_rsp_;
   std::deque<RxPkt> rx_q_;
-  double density_ = 1, p_tx_low_ = 0.2, p_dma_low_ = 0.2;
+  double density_ = 1, tx_to_low_ = to_low(0.2), dma_to_low_ = to_low(0.2);
   uint64_t next_phase_ = 0;
   uint8_t self_ = 0;
   std::array<uint8_t, 3> owners_{};
