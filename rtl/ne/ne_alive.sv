@@ -86,9 +86,14 @@ module ne_alive #(
   // An ALIVE packet is loaded. Observed by the testbench's reference model.
   logic probe_alive_load /* verilator public_flat_rd */;
 
+  // Blocks that read now_i, the arrival port or a handshake are kept apart from those
+  // that do not: a simulator then evaluates the latter only when the state changes.
   always @* begin
     targets = mask_i & ~(One << node_id_i);
     al_on   = enable_i && period_i != '0 && targets != '0;
+  end
+
+  always @* begin
     al_due  = al_on && now_i >= next_q;
     al_load = al_due && !alive_valid_q;
     if (period_wr_i) next_d = now_i + {16'd0, period_wdata_i};
@@ -122,23 +127,27 @@ module ne_alive #(
   logic [MAX_NODES-1:0] mat_pend_q, mat_pend_d, rst_set, mat_bit, seen_bit;
   logic [NW-1:0]        mat_idx_d, mat_idx_q;
   logic                 rst_ready_q, rst_ready_d;  // mat_pend_q == 0, registered off the MMIO path
-  logic                 mat_we;
+  logic                 mat_we, mat_cur;
   logic [47:0]          mat_t_q, mat_t_d;
   logic [MAX_NODES-1:0] down_q, down_d;
+
+  always @* begin
+    mat_cur = mat_pend_q[mat_idx_q];
+    rst_set = (restart_valid_i ? restart_nodes_i : '0) | (down_clr_i & down_q);
+  end
 
   always @* begin
     // a pointer goes round the nodes while restarts are pending; the node it points at
     // gets its restart time unless an arrival writes this cycle (then it waits) or has
     // already ended its restart (at most MAX_NODES cycles per restart, no wide logic)
-    mat_we   = mat_pend_q[mat_idx_q] && !seen_valid_i;
+    mat_we   = mat_cur && !seen_valid_i;
     mat_bit  = mat_we ? (One << mat_idx_q) : '0;
     seen_bit = seen_valid_i ? (One << seen_src_i) : '0;
     wr_en    = seen_valid_i || mat_we;
     wr_addr  = seen_valid_i ? seen_src_i : mat_idx_q;
     wr_data  = seen_valid_i ? now_i : mat_t_q;
-    rst_set  = (restart_valid_i ? restart_nodes_i : '0) | (down_clr_i & down_q);
     mat_pend_d = (mat_pend_q & ~mat_bit & ~seen_bit) | rst_set;
-    if (!rst_ready_q && !(mat_pend_q[mat_idx_q] && seen_valid_i)) mat_idx_d = mat_idx_q + 1'b1;
+    if (!rst_ready_q && !(mat_cur && seen_valid_i)) mat_idx_d = mat_idx_q + 1'b1;
     else mat_idx_d = mat_idx_q;
     rst_ready_d = mat_pend_d == '0;
     mat_t_d     = (rst_set != '0) ? now_i : mat_t_q;  // no reset: the time of the last restart
@@ -185,7 +194,8 @@ module ne_alive #(
   logic          min_v_q, min_v_d;
   logic [47:0]   min_q, min_d;
   logic [NW-1:0] arg_q, arg_d;
-  logic          mon, due, contribute, last, none;
+  logic          mon, due, contribute, last, none, ev_lower;
+  logic [MAX_NODES-1:0] watch;
   logic [48:0]   dl_sum;
   logic [47:0]   dl;
   logic          rec_valid_q, rec_valid_d;
@@ -201,11 +211,12 @@ module ne_alive #(
   always @* begin
     dl_sum = {1'b0, rd_data_q} + {17'd0, timeout_i};
     dl     = dl_sum[48] ? '1 : dl_sum[47:0];
-    ev_v_d    = rd_v_q && !(wr_en && wr_addr == rd_idx_q) && !cfg_chg_i;
     ev_last_d = rd_v_q && rd_idx_q == LastNode;
     ev_idx_d  = rd_idx_q;  // ev_idx and ev_dl: no reset
     ev_dl_d   = dl;
   end
+
+  assign ev_v_d = rd_v_q && !(wr_en && wr_addr == rd_idx_q) && !cfg_chg_i;
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
@@ -224,16 +235,24 @@ module ne_alive #(
 
   always @* begin
     // evaluation (E) of the node whose deadline was computed last cycle
-    mon = enable_i && mask_i[ev_idx_q] && ev_idx_q != node_id_i && !down_q[ev_idx_q] &&
-          !mat_pend_q[ev_idx_q] && timeout_i != '0;
+    // watched nodes but for enable and timeout: in ALIVE_MASK, not this node, not down, no
+    // restart pending
+    watch = targets & ~down_q & ~mat_pend_q;
+    mon   = enable_i && timeout_i != '0 && watch[ev_idx_q];
+    ev_lower = ev_dl_q < acc_min_q;
+    last     = ev_last_q;
+    // nothing can be watched: no sweep needed, no deadline
+    none  = !enable_i || timeout_i == '0 || watch == '0;
+  end
+
+  always @* begin
     due        = ev_v_q && mon && now_i >= ev_dl_q;
     declare    = due && !rec_valid_q;
     contribute = ev_v_q && mon && !declare;
-    last       = ev_last_q;
 
     acc_min_d = acc_min_q;
     acc_arg_d = acc_arg_q;
-    if (contribute && ev_dl_q < acc_min_q) begin
+    if (contribute && ev_lower) begin
       acc_min_d = ev_dl_q;
       acc_arg_d = ev_idx_q;
     end
@@ -244,8 +263,6 @@ module ne_alive #(
     chg = cfg_chg_i || mat_we ||
           (seen_valid_i && (mat_pend_q[seen_src_i] || sc_run_q || !min_v_q || seen_src_i == arg_q));
     start = !sc_run_q && (dirty_q || (min_v_q && now_i >= min_q));
-    // nothing can be watched: no sweep needed, no deadline
-    none  = !enable_i || timeout_i == '0 || (targets & ~down_q & ~mat_pend_q) == '0;
 
     sc_run_d = sc_run_q;
     sc_idx_d = sc_idx_q;
@@ -284,8 +301,9 @@ module ne_alive #(
     if (declare) down_d[ev_idx_q] = 1'b1;
   end
 
+  assign rd_addr = sc_idx_q[NW-1:0];
+
   always @* begin
-    rd_addr     = sc_idx_q[NW-1:0];
     rd_fwd      = wr_en && wr_addr == rd_addr;  // a write this cycle: its data is read
     rd_idx_d    = rd_en ? rd_addr : rd_idx_q;   // no reset, loaded with the read
     rd_v_d      = rd_en;

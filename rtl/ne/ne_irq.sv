@@ -41,6 +41,10 @@ module ne_irq (
   localparam int BOvf = ne_pkg::IRQ_CAUSE_OVERFLOW_BIT;
   localparam int BNd = ne_pkg::IRQ_CAUSE_NODE_DOWN_BIT;
   localparam logic [CW-1:0] CntOne = {{(CW - 1) {1'b0}}, 1'b1};
+  localparam logic [SW-1:0] SOne = {{(SW - 1) {1'b0}}, 1'b1};
+  localparam logic [SW-1:0] MRec = SOne << BRec;
+  localparam logic [SW-1:0] MOvf = SOne << BOvf;
+  localparam logic [SW-1:0] MNd = SOne << BNd;
 
   logic [CW-1:0] pend_q, pend_d, eff_count;
   logic [47:0]   dl_q, dl_d;
@@ -48,8 +52,9 @@ module ne_irq (
   logic [SW-1:0] status_q, status_d;
   logic          fire, ack_rec;
 
+  assign eff_count = (count_i == '0) ? CntOne : count_i;
+
   always @* begin
-    eff_count = (count_i == '0) ? CntOne : count_i;
     fire      = (pend_q != '0) && ((pend_q >= eff_count) || (now_i >= dl_q));
     ack_rec   = ack_i[BRec];
     dl_sum    = {1'b0, now_i} + {17'd0, cycles_i};
@@ -61,14 +66,16 @@ module ne_irq (
     if (written_i && (ack_rec || pend_q == '0)) dl_d = dl_sum[48] ? '1 : dl_sum[47:0];
     else dl_d = dl_q;
 
-    status_d       = status_q & ~ack_i;
-    status_d[BRec] = !ack_rec && (status_q[BRec] || fire);
-    status_d[BOvf] = status_d[BOvf] || overflow_i;
-    status_d[BNd]  = status_d[BNd] || node_down_i;
+    // RECORDS: the clear wins; OVERFLOW, NODE_DOWN: the event wins (one expression, not a
+    // bit at a time)
+    status_d = ((status_q | (fire ? MRec : '0)) & ~ack_i) | (overflow_i ? MOvf : '0) |
+               (node_down_i ? MNd : '0);
 
-    wake_at_o = (pend_q != '0 && !status_q[BRec]) ? dl_q : '1;
-    busy_o    = fire && !status_q[BRec];
+    busy_o = fire && !status_q[BRec];
   end
+
+  // apart from the block above, which reads now_i and the pulses
+  assign wake_at_o = (pend_q != '0 && !status_q[BRec]) ? dl_q : '1;
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin

@@ -81,9 +81,10 @@ module ne_ring (
 
   assign rec_ready_o = !dma_valid_q && !ring_clr_i;
 
+  // Acceptance, the record and the DMA write it loads: no dma_ready_i in this block, so
+  // a simulator evaluates it only when a record or the ring changes.
   always @* begin
     accept      = rec_valid_i && rec_ready_o;
-    taken       = dma_valid_q && dma_ready_i;
     full        = (head_q - tail_i) >= {{(32 - SW) {1'b0}}, size_i};
     is_nd       = rec_kind_i == ne_pkg::RECORD_KIND_NODE_DOWN;
     slot        = head_q[SW-1:0] & (size_i - SizeOne);
@@ -101,29 +102,30 @@ module ne_ring (
     rec_d[ne_pkg::READY_RECORD_SEQ_LSB +: ne_pkg::READY_RECORD_SEQ_WIDTH] =
         head_q[ne_pkg::READY_RECORD_SEQ_WIDTH-1:0];
 
-    head_d = ring_clr_i ? '0 : ((taken && !stale_q) ? head_q + 32'd1 : head_q);
-
     probe_accept = accept;
     probe_full   = full;
     probe_tag    = rec_tag_i;
-    written_o    = taken;
     dropped_o    = accept && full;
-    tag_done_o   = (accept && full && rec_tag_i) || (taken && dma_tag_q);
-    nd_done_o    = (accept && full && is_nd) || (taken && dma_nd_q);
-  end
 
-  // next state
-  always @* begin
     load        = accept && !full;
-    dma_valid_d = (dma_valid_q && !dma_ready_i) || load;
-    stale_d     = (stale_q || ring_clr_i) && dma_valid_q && !dma_ready_i;
-    cnt_wr_d    = cnt_wr_q + {31'd0, taken};
     cnt_ovf_d   = cnt_ovf_q + {31'd0, dropped_o};
     // the DMA write's fields: no reset, loaded with it
     dma_addr_d  = load ? addr_d : dma_addr_q;
     dma_data_d  = load ? rec_d : dma_data_q;
     dma_tag_d   = load ? rec_tag_i : dma_tag_q;
     dma_nd_d    = load ? is_nd : dma_nd_q;
+  end
+
+  // the DMA handshake and what it moves
+  always @* begin
+    taken       = dma_valid_q && dma_ready_i;
+    head_d      = ring_clr_i ? '0 : ((taken && !stale_q) ? head_q + 32'd1 : head_q);
+    written_o   = taken;
+    tag_done_o  = (accept && full && rec_tag_i) || (taken && dma_tag_q);
+    nd_done_o   = (accept && full && is_nd) || (taken && dma_nd_q);
+    dma_valid_d = (dma_valid_q && !dma_ready_i) || load;
+    stale_d     = (stale_q || ring_clr_i) && dma_valid_q && !dma_ready_i;
+    cnt_wr_d    = cnt_wr_q + {31'd0, taken};
   end
 
   always_ff @(posedge clk_i) begin

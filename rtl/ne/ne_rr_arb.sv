@@ -19,12 +19,18 @@ module ne_rr_arb #(
   logic [N-1:0] mask_q, mask_d;  // requests allowed first: those after the last grant
   logic [N-1:0] masked, gnt_masked, gnt_any;
 
+  // The grant and the next mask are separate blocks: the grant does not depend on
+  // advance_i, which is often a handshake with a port (a simulator then evaluates the
+  // grant only when the requests or the mask change).
   always @* begin
     masked     = req_i & mask_q;
     gnt_masked = masked & (~masked + One);  // lowest set bit
     gnt_any    = req_i & (~req_i + One);
     gnt_o      = (|masked) ? gnt_masked : gnt_any;
-    mask_d     = advance_i ? ~((gnt_o << 1) - One) : mask_q;
+  end
+
+  always @* begin
+    mask_d = advance_i ? ~((gnt_o << 1) - One) : mask_q;
   end
 
   always_ff @(posedge clk_i) begin

@@ -84,12 +84,15 @@ module ne_tx #(
     .gnt_o    (gnt)
   );
 
-  always @* begin
-    sub_ready_o   = load && gnt[SSub];
-    ans_ready_o   = load && gnt[SAns];
-    ntf_ready_o   = load && gnt[SNtf];
-    alive_ready_o = load && gnt[SAlive];
+  // The granted source's packet, formatted: no handshake in it, so that this block does
+  // not depend on tx_ready (a simulator evaluates it only when a source or the grant
+  // changes); the output register loads it below.
+  logic                 fmt_cmd;
+  logic [7:0]           fmt_type, fmt_len;
+  logic [MAX_NODES-1:0] fmt_mask;
+  logic [127:0]         fmt_payload;
 
+  always @* begin
     sub_pl = '0;
     sub_pl[ipb_pkg::NE_SUBSCRIBE_OBJECT_LSB +: ipb_pkg::NE_SUBSCRIBE_OBJECT_WIDTH]   = sub_object_i;
     sub_pl[ipb_pkg::NE_SUBSCRIBE_VERSION_LSB +: ipb_pkg::NE_SUBSCRIBE_VERSION_WIDTH] = sub_version_i;
@@ -104,31 +107,39 @@ module ne_tx #(
         gnt[SNtf] ? ipb_pkg::NE_NOTIFY_KIND_NOTIFY : ipb_pkg::NE_NOTIFY_KIND_ANSWER;
     ntf_pl[ipb_pkg::NE_NOTIFY_READY_LSB] = pkt_is_ready_i;
 
-    // the output register (no reset): loaded with the granted source's packet
-    out_cmd_d = out_cmd_q;
-    type_d    = type_q;
-    mask_d    = mask_q;
-    len_d     = len_q;
-    payload_d = payload_q;
-    if (load) begin
-      out_cmd_d = gnt[SSub] || ((gnt[SAns] || gnt[SNtf]) && pkt_cmd_i);
-      if (gnt[SSub]) begin
-        type_d    = ipb_pkg::PACKET_TYPE_NE_SUBSCRIBE;
-        mask_d    = One << sub_owner_i;
-        len_d     = ipb_pkg::NE_SUBSCRIBE_BYTES[7:0];
-        payload_d = sub_pl;
-      end else if (gnt[SAns] || gnt[SNtf]) begin
-        type_d    = ipb_pkg::PACKET_TYPE_NE_NOTIFY;
-        mask_d    = pkt_dst_mask_i;
-        len_d     = ipb_pkg::NE_NOTIFY_BYTES[7:0];
-        payload_d = ntf_pl;
-      end else begin
-        type_d    = ipb_pkg::PACKET_TYPE_ALIVE;
-        mask_d    = alive_mask_i;
-        len_d     = 8'd0;
-        payload_d = '0;
-      end
+    fmt_cmd = gnt[SSub] || ((gnt[SAns] || gnt[SNtf]) && pkt_cmd_i);
+    if (gnt[SSub]) begin
+      fmt_type    = ipb_pkg::PACKET_TYPE_NE_SUBSCRIBE;
+      fmt_mask    = One << sub_owner_i;
+      fmt_len     = ipb_pkg::NE_SUBSCRIBE_BYTES[7:0];
+      fmt_payload = sub_pl;
+    end else if (gnt[SAns] || gnt[SNtf]) begin
+      fmt_type    = ipb_pkg::PACKET_TYPE_NE_NOTIFY;
+      fmt_mask    = pkt_dst_mask_i;
+      fmt_len     = ipb_pkg::NE_NOTIFY_BYTES[7:0];
+      fmt_payload = ntf_pl;
+    end else begin
+      fmt_type    = ipb_pkg::PACKET_TYPE_ALIVE;
+      fmt_mask    = alive_mask_i;
+      fmt_len     = 8'd0;
+      fmt_payload = '0;
     end
+  end
+
+  always @* begin
+    sub_ready_o   = load && gnt[SSub];
+    ans_ready_o   = load && gnt[SAns];
+    ntf_ready_o   = load && gnt[SNtf];
+    alive_ready_o = load && gnt[SAlive];
+  end
+
+  // the output register (no reset): loaded with the granted source's packet
+  always @* begin
+    out_cmd_d = load ? fmt_cmd : out_cmd_q;
+    type_d    = load ? fmt_type : type_q;
+    mask_d    = load ? fmt_mask : mask_q;
+    len_d     = load ? fmt_len : len_q;
+    payload_d = load ? fmt_payload : payload_q;
   end
 
   assign out_valid_d = (out_valid_q && !tx_ready_i) || load;

@@ -1,14 +1,21 @@
 // SPDX-License-Identifier: MIT
-// ne::make_rtl: ne_top verilated (plain C++, no SystemC) behind ne::Core. One cycle =
-// drive the inputs, evaluate (the outputs of the cycle, after the combinational paths),
-// then the rising edge. Two table sizes are verilated, each as its own prefix, and the
-// default once more with FST tracing (Vne_rtl_traced, for --waves): with waves
+// ne::make_rtl: ne_top verilated (plain C++, no SystemC) behind ne::Core. Two table sizes
+// are verilated, each as its own prefix, with ne_top_sim.sv on top: ne_top whose outputs
+// are taken at the rising edge, so that one cycle is one evaluation: drive the inputs and
+// raise the clock together; the outputs read after it are the cycle's. The default size
+// once more with FST tracing (Vne_rtl_traced, for --waves) has ne_top itself on top and
+// two evaluations per cycle: drive the inputs, evaluate (the outputs of the cycle, after
+// the combinational paths, as the waves show them), then the rising edge; with waves
 // (rtl_waves.h) its rising edge of a cycle inside the window waits for the waves.
 #include <atomic>
+#include <bit>
+#include <cstring>
 #include <string>
 
 #include "Vne_rtl.h"
+#include "Vne_rtl___024root.h"
 #include "Vne_rtl_small.h"
+#include "Vne_rtl_small___024root.h"
 #include "Vne_rtl_traced.h"
 #include "context.h"
 #include "shadowsel/gen/ne.h"
@@ -40,19 +47,44 @@ static_assert(gen::ne::kLitEntries == 16 && gen::ne::kRitEntries == 16,
 template <typename Top>
 concept Traced = requires(Top& t, VerilatedFstC* f) { t.trace(f, 0); };
 
+// A 128-bit port is four 32-bit words, least significant first; byte i of the payload is
+// bits 8i+7..8i. On a little-endian host that is the words' memory image: one copy.
+// Verilator 5.006 finds a rising edge by comparing clk with its value at the model's
+// previous evaluation, kept in the root's __Vtrigrprev__TOP__clk; with one evaluation per
+// cycle the clock's fall is never evaluated, so that value is set low by hand (nothing
+// in the design runs on the falling edge). A Verilator that keeps it elsewhere gets the
+// evaluation at clk 0 instead: slower, same cycles.
+template <typename Top>
+concept ClockMemory = requires(Top& t) { t.rootp->__Vtrigrprev__TOP__clk = 0; };
+
+static_assert(ClockMemory<Vne_rtl> || VERILATOR_VERSION_INTEGER != 5006000,
+              "Verilator 5.006 keeps the clock of the previous evaluation in __Vtrigrprev__TOP__clk");
+
 template <typename W>
 void to_bytes(Bytes16& b, const W& w) {
-  for (int i = 0; i < 16; ++i) b[i] = static_cast<uint8_t>(w[i / 4] >> (8 * (i % 4)));
+  static_assert(sizeof(w.m_storage) == sizeof(b));
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(b.data(), w.data(), sizeof(b));
+  } else {
+    for (int i = 0; i < 16; ++i) b[i] = static_cast<uint8_t>(w[i / 4] >> (8 * (i % 4)));
+  }
 }
 
 template <typename W>
 void from_bytes(W& w, const Bytes16& b) {
-  for (int i = 0; i < 4; ++i)
-    w[i] = uint32_t{b[4 * i]} | uint32_t{b[4 * i + 1]} << 8 | uint32_t{b[4 * i + 2]} << 16 |
-           uint32_t{b[4 * i + 3]} << 24;
+  static_assert(sizeof(w.m_storage) == sizeof(b));
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(w.data(), b.data(), sizeof(b));
+  } else {
+    for (int i = 0; i < 4; ++i)
+      w[i] = uint32_t{b[4 * i]} | uint32_t{b[4 * i + 1]} << 8 | uint32_t{b[4 * i + 2]} << 16 |
+             uint32_t{b[4 * i + 3]} << 24;
+  }
 }
 
-template <typename Top>
+// EdgeOutputs: Top is ne_top_sim (outputs taken at the rising edge), evaluated once per
+// cycle; otherwise Top is ne_top, evaluated before and at the rising edge.
+template <typename Top, bool EdgeOutputs>
 class RtlCore final : public Core, public RtlWaves::Model {
  public:
   explicit RtlCore(const std::string& instance)
@@ -111,8 +143,35 @@ class RtlCore final : public Core, public RtlWaves::Model {
     from_bytes(top_.rx_payload, in.rx_payload);
     top_.dma_ready = in.dma_ready;
     top_.now = in.now & kNoDeadline;
+    if constexpr (EdgeOutputs) {
+      // inputs and rising edge in one evaluation: ne_top_sim's outputs are then this
+      // cycle's; clk goes back to 0 without an evaluation
+      if constexpr (ClockMemory<Top>) top_.rootp->__Vtrigrprev__TOP__clk = 0;
+      else top_.eval();
+      top_.clk = 1;
+      top_.eval();
+      top_.clk = 0;
+      read_outputs();
+      return out_;
+    }
     top_.eval();
+    read_outputs();
 
+    // rising edge; clk goes back to 0 without an evaluation: the next cycle's eval sees
+    // it together with the new inputs (no logic on the falling edge)
+    if (Traced<Top> && defer) {
+      edge_pending_ = true;
+      waves_->edge_pending(*this);
+      return out_;
+    }
+    top_.clk = 1;
+    top_.eval();
+    top_.clk = 0;
+    return out_;
+  }
+
+ private:
+  void read_outputs() {
     out_.mmio_req_ready = top_.mmio_req_ready;
     out_.mmio_rsp_valid = top_.mmio_rsp_valid;
     out_.mmio_rsp_rdata = top_.mmio_rsp_rdata;
@@ -129,21 +188,8 @@ class RtlCore final : public Core, public RtlWaves::Model {
     out_.irq = top_.irq;
     out_.idle = top_.idle;
     out_.wake_at = top_.wake_at;
-
-    // rising edge; clk goes back to 0 without an evaluation: the next cycle's eval sees
-    // it together with the new inputs (no logic on the falling edge)
-    if (Traced<Top> && defer) {
-      edge_pending_ = true;
-      waves_->edge_pending(*this);
-      return out_;
-    }
-    top_.clk = 1;
-    top_.eval();
-    top_.clk = 0;
-    return out_;
   }
 
- private:
   static std::string instance_name() {
     static std::atomic<unsigned> count{0};
     return "ne_top_" + std::to_string(count++);
@@ -160,10 +206,10 @@ class RtlCore final : public Core, public RtlWaves::Model {
 
 std::unique_ptr<Core> make_rtl(const Params& p, const std::string& instance) {
   if (p.lit_entries == 16 && p.rit_entries == 16) {
-    if (p.traced) return std::make_unique<RtlCore<Vne_rtl_traced>>(instance);
-    return std::make_unique<RtlCore<Vne_rtl>>(instance);
+    if (p.traced) return std::make_unique<RtlCore<Vne_rtl_traced, false>>(instance);
+    return std::make_unique<RtlCore<Vne_rtl, true>>(instance);
   }
-  if (p.lit_entries == 4 && p.rit_entries == 2) return std::make_unique<RtlCore<Vne_rtl_small>>(instance);
+  if (p.lit_entries == 4 && p.rit_entries == 2) return std::make_unique<RtlCore<Vne_rtl_small, true>>(instance);
   throw std::invalid_argument("ne::make_rtl: tables of " + std::to_string(p.lit_entries) + "/" +
                               std::to_string(p.rit_entries) +
                               " entries are not built in (16/16 and 4/2 are)");
