@@ -348,6 +348,58 @@ TEST_P(NeDriverPaths, AFullRingIsResynchronisedAndNothingIsLost) {
   EXPECT_GE(stat(sim, "cpu.0.ne_driver.cancels"), 1u);
 }
 
+// Issue 13: a burst of readiness events towards one CPU costs it one interrupt. Four
+// processes on CPU 0 each select a pipe of CPU 1; the four pipes are written at once. The
+// notifications that arrive while the handler runs are consumed by it, and it clears the
+// interrupt after its last look at the ring, so none raises a second interrupt.
+struct Wide {
+  int p[4][2];
+  int ok = 0;
+  uint64_t irqs_before = 0;  // CPU 0's engine interrupts before the writes
+};
+Wide g_wide;
+
+int wide_child(void* arg) {
+  const int i = static_cast<int>(reinterpret_cast<intptr_t>(arg));
+  fd_set r;
+  FD_ZERO(&r);
+  FD_SET(g_wide.p[i][0], &r);
+  g_wide.ok += shadowsel_select(g_wide.p[i][0] + 1, &r, nullptr, nullptr, nullptr) == 1;
+  return 0;
+}
+
+TEST_P(NeDriverPaths, ABurstOfNotificationsCostsOneInterrupt) {
+  g_wide = Wide{};
+  tb::Simulation sim(scenario(2));
+  drv::Process& parent = sim.posix(1).start_program("parent", [] {
+    for (auto& pp : g_wide.p) {
+      if (shadowsel_pipe(pp) != 0) return 1;
+    }
+    pid_t pids[4];
+    for (intptr_t i = 0; i < 4; ++i) {
+      pids[i] = shadowsel_spawn(0, &wide_child, reinterpret_cast<void*>(i));
+      if (pids[i] <= 0) return 2;
+    }
+    shadowsel_usleep(2000);  // every child is blocked
+    g_wide.irqs_before = stat(*g_sim, "cpu.0.ne_driver.interrupts");
+    for (auto& pp : g_wide.p) {
+      if (shadowsel_write(pp[1], "!", 1) != 1) return 3;
+    }
+    for (pid_t pid : pids) {
+      int st = -1;
+      if (shadowsel_waitpid(pid, &st, 0) != pid) return 4;
+    }
+    return 0;
+  });
+  g_sim = &sim;
+  const tb::RunResult r = sim.run();
+  ASSERT_EQ(r.end, tb::RunResult::End::kFinished) << r.detail;
+  ASSERT_EQ(sim.posix(1).program_status(parent.pid()), std::optional<int>(0));
+  EXPECT_EQ(g_wide.ok, 4);
+  EXPECT_EQ(stat(sim, "cpu.0.ne_driver.notifications_received"), 4u);
+  EXPECT_EQ(stat(sim, "cpu.0.ne_driver.interrupts") - g_wide.irqs_before, 1u);
+}
+
 // --- node down --------------------------------------------------------------------------
 
 struct Down {
