@@ -580,24 +580,15 @@ class Bench:
         Simulated figures are exact and repeatable, so each variant runs once:
         W=1 and W=64 waiters on CPU 0 selecting a FIFO held by CPU 1, and the
         all-local baseline (waiters on the FIFO's own CPU, the seed's Fig. 1)."""
-        base = os.path.join(SCENARIOS, "dedup.toml")
-        with open(base) as f:
-            text = f.read()
+        path = os.path.join(SCENARIOS, "dedup.toml")
         # local: the waiter on the FIFO's CPU, read from the first run's config.json.
         variants = {"w1": {"waiters": 1}, "w64": {"waiters": 64}, "local": None}
         got = {}
         for name, keys in variants.items():
             if keys is None:
                 keys = {"waiters": 1, "waiter_cpu": self.config("dedup-w1", 0)["workload"]["owner_cpu"]}
-            t = text
-            for k, v in keys.items():
-                t, n = re.subn(rf"^{k}\s*=\s*\d+", f"{k} = {v}", t, flags=re.M)
-                if n != 1:
-                    raise BenchError(f"{base}: no single '{k} = N' line to vary")
-            path = os.path.join(self.outdir, f"dedup-{name}.toml")
-            with open(path, "w") as f:
-                f.write(t)
-            run, stats = self.run(f"dedup-{name}", 0, path)
+            extra = tuple(a for k, v in keys.items() for a in ("--set", f"workload.{k}={v}"))
+            run, stats = self.run(f"dedup-{name}", 0, path, extra=extra)
             sel = stats["stats"]["select"]
             workload = self.config(f"dedup-{name}", 0)["workload"]
             for k, v in keys.items():
