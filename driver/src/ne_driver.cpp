@@ -45,7 +45,9 @@ namespace rr = gen::ne::ready_record;
 // R2 Interrupt vs. ring. The handler acknowledges IRQ_STATUS first, then reads records
 //    until the next slot does not hold the next sequence number. A record written after
 //    the acknowledgement raises the interrupt again; if the drain already took it, the
-//    next handler finds nothing (harmless).
+//    next handler finds nothing (harmless). Before it returns, the handler acknowledges
+//    RECORDS again while it is set and reads once more, so records it took cost no
+//    second interrupt (a burst costs one).
 // R3 Owner write between the subscribe and the answer. The owner's handler reads the
 //    real pipe and issues ANSWER in one sequence; no process of that CPU (the only
 //    writers of its pipes) runs in between. "Not ready": the engine has set the CPU's
@@ -551,6 +553,14 @@ void NeDriver::on_irq() {
   wr(ne::kRegIrqStatus, cause);  // R2: acknowledge first, then read the ring
   drain();
   if (cause & ne::IrqCause::kOverflow) resync();
+  // Records written while this handler ran were taken by its drain but raised RECORDS
+  // again: acknowledge them and look once more (a record written in between is taken
+  // then), so a burst costs this one interrupt (R2 still holds: the last look follows
+  // the last acknowledgement).
+  while (rd(ne::kRegIrqStatus) & ne::IrqCause::kRecords) {
+    wr(ne::kRegIrqStatus, ne::IrqCause::kRecords);
+    drain();
+  }
 }
 
 bool NeDriver::slot(uint32_t seq, uint8_t* b) const {
