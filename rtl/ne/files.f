@@ -5,6 +5,8 @@
 $BUILD/gen/rtl/ipb_pkg.sv
 $BUILD/gen/rtl/ne_pkg.sv
 rtl/ne/ne_rr_arb.sv
+rtl/ne/ne_hash.sv
+rtl/ne/ne_ram.sv
 rtl/ne/ne_lit.sv
 rtl/ne/ne_rit.sv
 rtl/ne/ne_ring.sv
