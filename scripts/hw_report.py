@@ -65,14 +65,13 @@ HARNESS = "ne_hw_harness"
 CLOCK = "clk"
 RESET = "rst_n"
 
-# The RTL's defaults, the table sizes around the largest that fits an iCE40 HX8K, and a
-# large table.
+# The RTL's defaults (16 slots per table), then every table at 2, 64 and 256 slots: how
+# logic grows with table size.
 DEFAULT_CONFIGS = [
     "default:",
-    "LIT=RIT=2:LIT_ENTRIES=2,RIT_ENTRIES=2",
-    "LIT=RIT=4:LIT_ENTRIES=4,RIT_ENTRIES=4",
-    "LIT=RIT=8:LIT_ENTRIES=8,RIT_ENTRIES=8",
-    "LIT=RIT=64:LIT_ENTRIES=64,RIT_ENTRIES=64",
+    "tables=2:LIT_ENTRIES=2,RIT_ENTRIES=2,RDT_ENTRIES=2",
+    "tables=64:LIT_ENTRIES=64,RIT_ENTRIES=64,RDT_ENTRIES=64",
+    "tables=256:LIT_ENTRIES=256,RIT_ENTRIES=256,RDT_ENTRIES=256",
 ]
 
 
@@ -381,7 +380,7 @@ def run_config(res: Result, files: list[Path], build: Path, work: Path, args) ->
     cmd = ["nextpnr-ice40", f"--{args.device}", "--package", args.package,
            "--json", str(d / "pnr_in.json"), "--asc", str(d / "pnr.asc"),
            "--report", str(d / "pnr_report.json"), "--seed", str(args.seed),
-           "--timing-allow-fail"]
+           "--freq", f"{args.freq:g}", "--timing-allow-fail"]
     rc, text = _run(cmd, d / "nextpnr.log", args.pnr_timeout)
     st = Step(ok=rc == 0, seconds=time.monotonic() - t0)
     lcs = re.findall(r"ICESTORM_LC:\s+(\d+)\s*/\s*(\d+)\s+(\d+)%", text)
@@ -509,7 +508,8 @@ def write_report(results: list[Result], files: list[Path], source: str, args, ou
     L.append(f"* **LUT4, FF, BRAM, carry**: `synth_ice40 -top {TOP}` then `stat`, {TOP} alone: "
              "SB_LUT4; every SB_DFF* variant summed; SB_RAM40_4K*; SB_CARRY.")
     L.append(f"* **logic cells placed, Fmax**: nextpnr-ice40 `--{args.device} --package "
-             f"{args.package} --seed {args.seed} --timing-allow-fail` (default 12 MHz target) on "
+             f"{args.package} --seed {args.seed} --freq {args.freq:g} --timing-allow-fail` (the "
+             f"goal, {args.freq:g} MHz, as the target placement and routing optimise for) on "
              f"{TOP} inside a generated I/O harness (every input but `{CLOCK}`/`{RESET}` from one "
              "shift chain, every output into a signature register, reset registered), because "
              f"{TOP} has more port bits than the package has pins. The harness adds about one "
@@ -584,6 +584,8 @@ def main() -> int:
     ap.add_argument("--device", default="hx8k", choices=["hx8k", "up5k", "hx1k", "lp8k"])
     ap.add_argument("--package", default="ct256")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--freq", type=float, default=50,
+                    help="MHz nextpnr aims for (the engine's goal on the HX8K)")
     ap.add_argument("--timeout", type=int, default=1800, help="seconds per Yosys run")
     ap.add_argument("--pnr-timeout", type=int, default=1800, help="seconds per nextpnr run")
     ap.add_argument("--skip-pnr", action="store_true")
