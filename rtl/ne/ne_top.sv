@@ -18,7 +18,9 @@
 // Every valid/ready output is driven from a register and held until taken. idle is high
 // when no block has work (no request, response, command, packet, record or due timer)
 // and no request or packet is offered on mmio or rx; wake_at is the earliest of the
-// coalescing, alive and node-down deadlines.
+// coalescing, alive and node-down deadlines, registered (the clock-stopping logic outside
+// reads a flip-flop, not a 48-bit comparison). A deadline that changed is in wake_at one
+// cycle later, and idle stays low until it is, so idle never comes with a stale wake_at.
 module ne_top #(
   parameter int LIT_ENTRIES = ne_pkg::LIT_ENTRIES,  /// local interest table entries
   parameter int RIT_ENTRIES = ne_pkg::RIT_ENTRIES,  /// remote interest table entries
@@ -141,6 +143,7 @@ module ne_top #(
 
   logic [47:0]    irq_wake, down_wake, alive_wake;
   logic           w_id, w_ia, w_da;
+  logic [47:0]    wake_min, wake_at_q;
   logic           regs_busy, lit_busy, rit_busy, rx_busy, tx_busy, ring_busy, irq_busy;
   logic           alive_busy;
 
@@ -522,14 +525,20 @@ module ne_top #(
   // ---------------------------------------------------------------------------------
   // Idle and the earliest deadline
   assign idle = !(regs_busy || lit_busy || rit_busy || rx_busy || tx_busy || ring_busy ||
-                  irq_busy || alive_busy || mmio_req_valid || rx_valid);
+                  irq_busy || alive_busy || mmio_req_valid || rx_valid) && wake_at_q == wake_min;
   // minimum of three deadlines, the three comparisons side by side
   always @* begin
     w_id = irq_wake < down_wake;
     w_ia = irq_wake < alive_wake;
     w_da = down_wake < alive_wake;
-    if (w_id && w_ia) wake_at = irq_wake;
-    else if (w_da) wake_at = down_wake;
-    else wake_at = alive_wake;
+    if (w_id && w_ia) wake_min = irq_wake;
+    else if (w_da) wake_min = down_wake;
+    else wake_min = alive_wake;
   end
+
+  always_ff @(posedge clk) begin
+    if (!rst_n) wake_at_q <= '1;
+    else wake_at_q <= wake_min;
+  end
+  assign wake_at = wake_at_q;
 endmodule

@@ -147,11 +147,14 @@ class Twin final : public Core {
     }
 
     // idle and the earliest deadline
+    // (wake_at is registered: idle waits until it holds the current minimum)
+    const uint64_t wi = irq_.wake_at(), wd = alive_.wake_down(), wa = alive_.wake_alive();
+    const uint64_t wake_min = (wi < wd && wi < wa) ? wi : (wd < wa ? wd : wa);
     out_.idle = !(regs_.busy() || lit_.busy() || rit_.busy() || rx_.busy() || tx_.busy() || ring_.busy() ||
                   irq_.busy(now, regs_.coalesce_count()) || alive_.busy() || in.mmio_req_valid ||
-                  in.rx_valid);
-    const uint64_t wi = irq_.wake_at(), wd = alive_.wake_down(), wa = alive_.wake_alive();
-    out_.wake_at = (wi < wd && wi < wa) ? wi : (wd < wa ? wd : wa);
+                  in.rx_valid) &&
+                wake_at_q_ == wake_min;
+    out_.wake_at = wake_at_q_;
 
     // rising edge: the packet fields are the sources' registers before it
     const Tx::Fields tf{lit_.sub_owner(), lit_.sub_object(), lit_.sub_event(), lit_.sub_version(),
@@ -168,6 +171,7 @@ class Twin final : public Core {
     rec_arb_.commit(rst_n, rec_taken, rgnt);
     ring_.commit(rst_n);
     irq_.commit(rst_n);
+    wake_at_q_ = rst_n ? wake_min : kTimeMask;
     return out_;
   }
 
@@ -184,6 +188,7 @@ class Twin final : public Core {
   RrArb rec_arb_{3};
   Ring ring_;
   Irq irq_;
+  uint64_t wake_at_q_ = 0;
   Outputs out_;
 };
 
