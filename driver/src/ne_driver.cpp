@@ -79,12 +79,11 @@ namespace {
 // come from liveness (NODE_DOWN), well within a few of these.
 constexpr uint64_t kMaxAnswerNap = uint64_t{1} << 20;
 
-// Measurement only (like the Recorder): the cycle of the last change of each real pipe
-// whose state the owner's driver sent, so the waiter's wake latency can be recorded as
-// on the software path (whose messages carry it). The record has no field for it.
-std::map<std::pair<uint32_t, uint32_t>, uint64_t>& changed_at_table() {
-  static std::map<std::pair<uint32_t, uint32_t>, uint64_t> t;
-  return t;
+// The cycle of a change from a record's stamp (its low 32 bits, written by the owner's
+// driver into STAMP and carried by the packet): the latest cycle up to `now` with those
+// bits, exact for a change less than 2^32 cycles ago.
+uint64_t changed_at(uint32_t stamp, uint64_t now) {
+  return now - static_cast<uint32_t>(static_cast<uint32_t>(now) - stamp);
 }
 
 // A socket's or TTY's poll bits as socket_state flags, and back.
@@ -110,7 +109,7 @@ uint8_t encode(const ObjectState& s, uint32_t version) {
   return b;
 }
 
-ObjectState decode(uint8_t b, uint32_t version, uint32_t owner, uint32_t object) {
+ObjectState decode(uint8_t b, uint32_t version, uint32_t object, uint64_t changed) {
   ObjectState s;
   if (is_io_object(object)) {  // a socket or TTY: the owner's poll bits
     s.kind = ObjectState::Kind::kSocket;
@@ -124,9 +123,7 @@ ObjectState decode(uint8_t b, uint32_t version, uint32_t owner, uint32_t object)
     s.writers = (b & ne::PipeState::kNoWriters) ? 0 : 1;
     s.w_counter = (b & ne::PipeState::kHupArmed) ? version + 1 : version;
   }
-  auto& t = changed_at_table();
-  auto it = t.find({owner, object});
-  s.changed_at = it == t.end() ? 0 : it->second;
+  s.changed_at = changed;
   return s;
 }
 
@@ -164,17 +161,31 @@ NeDriver::~NeDriver() { std::erase(all_drivers(), this); }
 
 // An MMIO access stalls this SystemC thread; other CPUs run meanwhile and move the
 // kernel's notion of the running process, which is restored when the access returns.
+// The stall is timed on this CPU's own clock: nothing else of this CPU runs meanwhile.
 uint32_t NeDriver::rd(uint32_t a) {
   Process* cur = Kernel::current_process();
+  const uint64_t t0 = now_cycles();
   const uint32_t v = e_.mmio_read(a);
+  c_.mmio_stall_cycles += now_cycles() - t0;
   Kernel::set_current_process(cur);
   return v;
 }
 
 void NeDriver::wr(uint32_t a, uint32_t v) {
   Process* cur = Kernel::current_process();
+  const uint64_t t0 = now_cycles();
   e_.mmio_write(a, v);
+  c_.mmio_stall_cycles += now_cycles() - t0;
   Kernel::set_current_process(cur);
+}
+
+void NeDriver::stamp(uint64_t changed) {
+  // One change is often reported by several commands (an ANSWER, then the PUBLISH of the
+  // same state): STAMP keeps its value, so it is written only when it differs.
+  const auto v = static_cast<uint32_t>(changed);
+  if (stamp_written_ && *stamp_written_ == v) return;
+  wr(ne::kRegStamp, v);
+  stamp_written_ = v;
 }
 
 void NeDriver::charge(uint64_t cycles) {
@@ -187,7 +198,7 @@ void NeDriver::boot() {
   // look like the next record.
   std::vector<uint8_t> zero(size_t{opt_.ring_records} * ne::kRecordBytes, 0);
   k_.node().memory().write(ring_base_, zero);
-  const uint64_t s0 = e_.counters().mmio_stall_cycles;
+  const uint64_t s0 = c_.mmio_stall_cycles;
   if (ne::get_id_magic(rd(ne::kRegId)) != 0x4E45) throw std::runtime_error("ne driver: no notify engine");
   wr(ne::kRegCtrl, 0);
   wr(ne::kRegNodeId, k_.cpu());
@@ -218,7 +229,8 @@ void NeDriver::boot() {
   wr(ne::kRegIrqStatus, ne::IrqCause::kAll);
   wr(ne::kRegIrqEnable, ne::IrqCause::kAll);
   wr(ne::kRegCtrl, ne::kCtrlEnableMask);
-  c_.boot_stall_cycles = e_.counters().mmio_stall_cycles - s0;
+  c_.boot_stall_cycles = c_.mmio_stall_cycles - s0;
+  stamp_written_.reset();  // STAMP is 0 after reset; the next command writes it
   tail_ = 0;
   booted_ = true;
 }
@@ -444,12 +456,12 @@ void NeDriver::on_subscribe(const Record& r) {
   ObjectState s = now ? *now : vanished_state(key);
   if (!now) s.changed_at = 0;
   const bool ready = !now || interest_ready(s, static_cast<Interest>(r.event), r.version);
-  changed_at_table()[{me, r.object}] = s.changed_at;
   // R3: one sequence with the state read above; no process of this CPU runs in between.
   key_regs(key);
   wr(ne::kRegAnsDst, r.src);
   wr(ne::kRegAnsState, encode(s, r.version));
   wr(ne::kRegAnsReady, ready);
+  stamp(s.changed_at);
   e_.set_flow(k_.take_flow());  // the subscribe's record's flow goes on with the answer
   wr(ne::kRegCmd, static_cast<uint32_t>(ne::Cmd::kAnswer));
   ++c_.answers_sent;
@@ -482,6 +494,7 @@ bool NeDriver::publish(uint32_t object, const ObjectState& s) {
   wr(ne::kRegKeyObject, object);
   wr(ne::kRegKeyVersion, version);
   wr(ne::kRegRdyState, rdy);
+  stamp(s.changed_at);
   e_.set_flow(k_.take_flow());  // the change's flow goes on with the engine's notifications
   wr(ne::kRegCmd, static_cast<uint32_t>(ne::Cmd::kPublish));
   ++c_.publishes;
@@ -522,7 +535,6 @@ void NeDriver::object_changed(uint32_t id, const ObjectState& s) {
     k_.flow_step("changed", now_cycles(), k_.flow(), true);
   }
   if (published) {
-    changed_at_table()[{me, id}] = s.changed_at;
     publish(id, s);
     return;
   }
@@ -534,10 +546,10 @@ void NeDriver::object_changed(uint32_t id, const ObjectState& s) {
       ++it;
       continue;
     }
-    changed_at_table()[{me, object}] = s.changed_at;
     // One NOTIFY: the engine multicasts it to every CPU of its mask and forgets them.
     key_regs(Key{me, object, event, version});
     wr(ne::kRegAnsState, encode(s, version));
+    stamp(s.changed_at);
     e_.set_flow(k_.take_flow());
     wr(ne::kRegCmd, static_cast<uint32_t>(ne::Cmd::kNotify));
     ++c_.notifications_sent;
@@ -605,10 +617,10 @@ bool NeDriver::drain(uint32_t max) {
       k_.set_flow(flow);
       k_.flow_step("ring record", now_cycles(), flow, true);
     }
-    Record r{static_cast<uint8_t>(rr::get_kind(b)), static_cast<uint8_t>(rr::get_src(b)),
-             static_cast<uint8_t>(rr::get_event(b)), static_cast<uint8_t>(rr::get_state(b)),
+    Record r{static_cast<uint8_t>(rr::get_kind(b)),   static_cast<uint8_t>(rr::get_src(b)),
+             static_cast<uint8_t>(rr::get_event(b)),  static_cast<uint8_t>(rr::get_state(b)),
              static_cast<uint32_t>(rr::get_object(b)), static_cast<uint32_t>(rr::get_version(b)),
-             rr::get_ready(b) != 0};
+             rr::get_ready(b) != 0,                   static_cast<uint32_t>(rr::get_stamp(b))};
     ++tail_;
     ++c_.records;
     took = true;
@@ -628,7 +640,7 @@ void NeDriver::handle(const Record& r) {
     case ne::RecordKind::kAnswer:
     case ne::RecordKind::kNotify: {
       const Key k{r.src, r.object, r.event, r.version};
-      on_state(k, decode(r.state, r.version, r.src, r.object), r.ready,
+      on_state(k, decode(r.state, r.version, r.object, changed_at(r.stamp, now_cycles())), r.ready,
                static_cast<ne::RecordKind>(r.kind) == ne::RecordKind::kNotify);
       return;
     }
@@ -645,7 +657,7 @@ void NeDriver::handle(const Record& r) {
 // --- statistics ---------------------------------------------------------------------------
 
 double NeDriver::cpu_cycles(bool with_irq) const {
-  const double stall = static_cast<double>(e_.counters().mmio_stall_cycles - c_.boot_stall_cycles);
+  const double stall = static_cast<double>(c_.mmio_stall_cycles - c_.boot_stall_cycles);
   double c = stall + static_cast<double>(c_.charged_cycles);
   if (with_irq) c += static_cast<double>(c_.interrupts) * k_.costs().irq_entry;
   return c;

@@ -51,6 +51,7 @@ module ne_lit #(
   input  logic [7:0]  pkt_state_i,        /// pipe state
   input  logic        pkt_notify_i,       /// 1: kind NOTIFY, 0: kind ANSWER
   input  logic        pkt_is_ready_i,     /// ANSWER's ready bit
+  input  logic [31:0] pkt_stamp_i,        /// the owner's STAMP
 
   // NE_SUBSCRIBE to send (registered, stable until taken)
   output logic        sub_valid_o,
@@ -70,6 +71,7 @@ module ne_lit #(
   output logic [31:0] rec_version_o,
   output logic [7:0]  rec_state_o,
   output logic        rec_is_ready_o,
+  output logic [31:0] rec_stamp_o,        /// the packet's stamp; 0 for an ARM's record
   output logic        rec_tag_o,          /// the record of an ARM command
 
   // counters (32 bits, wrap)
@@ -102,6 +104,7 @@ module ne_lit #(
   logic [7:0]  op_state_q;
   logic        op_notify_q;
   logic        op_is_ready_q;
+  logic [31:0] op_stamp_q;
   logic        op_load;
 
   // the match result
@@ -136,6 +139,7 @@ module ne_lit #(
   logic [31:0] rec_object_q;
   logic [7:0]  rec_event_q;
   logic [31:0] rec_version_q;
+  logic [31:0] rec_stamp_q;
 
   logic [31:0] cnt_sent_q, cnt_supp_q, cnt_stray_q, cnt_full_q;
   logic        inc_sent, inc_supp, inc_stray, inc_full;
@@ -163,6 +167,7 @@ module ne_lit #(
       op_state_q    <= pkt_state_i;
       op_notify_q   <= pkt_notify_i;
       op_is_ready_q <= pkt_is_ready_i;
+      op_stamp_q    <= pkt_valid_i ? pkt_stamp_i : '0;
     end
   end
 
@@ -328,6 +333,7 @@ module ne_lit #(
       rec_version_q  <= op_version_q;
       rec_state_q    <= rec_state_d;
       rec_is_ready_q <= rec_is_ready_d;
+      rec_stamp_q    <= op_stamp_q;
       rec_tag_q      <= !op_pkt_q;
     end
   end
@@ -347,6 +353,7 @@ module ne_lit #(
   assign rec_version_o     = rec_version_q;
   assign rec_state_o       = rec_state_q;
   assign rec_is_ready_o    = rec_is_ready_q;
+  assign rec_stamp_o       = rec_stamp_q;
   assign rec_tag_o         = rec_tag_q;
   assign subscribes_sent_o = cnt_sent_q;
   assign suppressed_o      = cnt_supp_q;

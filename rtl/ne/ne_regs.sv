@@ -7,7 +7,7 @@
 // held back, and its response follows one cycle later: two cycles from handshake to
 // response at best, responses in order.
 //
-// Held-back writes: CMD, KEY_*, ANS_* and RDY_STATE while a command is executing (STATUS.BUSY, as
+// Held-back writes: CMD, KEY_*, ANS_*, RDY_STATE and STAMP while a command is executing (STATUS.BUSY, as
 // ne.yaml says); NODE_ID, CTRL, ALIVE_MASK_* and NODES_DOWN_* while ne_alive is still
 // writing the start time of a previous restart (restart_ready_i low, at most MAX_NODES
 // cycles); RING_BASE and RING_SIZE while a ready record's DMA write is pending
@@ -17,7 +17,7 @@
 // Commands: a CMD write (CTRL.ENABLE 1, code ARM, CANCEL, ANSWER, NOTIFY, PUBLISH or
 // UNPUBLISH; anything else is ignored) starts the command: it is offered to ne_lit (ARM,
 // CANCEL) or ne_rit
-// (the others) with the operands in KEY_*, ANS_* and RDY_STATE, which cannot change until
+// (the others) with the operands in KEY_*, ANS_*, RDY_STATE and STAMP, which cannot change until
 // it ends; it ends when the table has finished it and its packet has been taken on the tx
 // port (tx_cmd_done_i)
 // and its record written or dropped (rec_cmd_done_i). STATUS.BUSY is high meanwhile;
@@ -84,6 +84,7 @@ module ne_regs #(
   input  logic        rit_ready_i,
   output logic [7:0]  rit_code_o,       /// ANSWER, NOTIFY, PUBLISH or UNPUBLISH
   output logic [19:0] rdy_state_o,      /// RDY_STATE[19:0]
+  output logic [31:0] stamp_o,          /// STAMP
   input  logic        rit_done_i,       /// pulse: the ANSWER or NOTIFY committed
   input  logic        rit_done_tx_i,    /// with rit_done_i: it made a packet
   input  logic        tx_cmd_done_i,    /// pulse: the command's packet was taken
@@ -176,7 +177,8 @@ module ne_regs #(
       case (a)
         ne_pkg::KEY_OWNER_OFFSET, ne_pkg::KEY_OBJECT_OFFSET, ne_pkg::KEY_EVENT_OFFSET,
         ne_pkg::KEY_VERSION_OFFSET, ne_pkg::ANS_DST_OFFSET, ne_pkg::ANS_STATE_OFFSET,
-        ne_pkg::ANS_READY_OFFSET, ne_pkg::RDY_STATE_OFFSET, ne_pkg::CMD_OFFSET:
+        ne_pkg::ANS_READY_OFFSET, ne_pkg::RDY_STATE_OFFSET, ne_pkg::STAMP_OFFSET,
+        ne_pkg::CMD_OFFSET:
           hold = busy_cmd;
         ne_pkg::NODE_ID_OFFSET, ne_pkg::CTRL_OFFSET, ne_pkg::ALIVE_MASK_LO_OFFSET,
         ne_pkg::ALIVE_MASK_HI_OFFSET, ne_pkg::NODES_DOWN_LO_OFFSET, ne_pkg::NODES_DOWN_HI_OFFSET:
@@ -198,6 +200,7 @@ module ne_regs #(
   logic                                          st_lit_full_d, st_rit_full_d, st_overflow_d;
   logic                                          st_rdt_full_q, st_rdt_full_d;
   logic [19:0]                                   rdy_state_q, rdy_state_d;
+  logic [31:0]                                   stamp_q, stamp_d;
   logic [ne_pkg::KEY_OWNER_OWNER_WIDTH-1:0]      key_owner_q, key_owner_d;
   logic [31:0]                                   key_object_q, key_version_q;
   logic [31:0]                                   key_object_d, key_version_d;
@@ -218,7 +221,7 @@ module ne_regs #(
 
   // register selected by the executing request (write strobes)
   logic w_node_id, w_ctrl, w_status, w_key_owner, w_key_object, w_key_event, w_key_version;
-  logic w_rdy_state;
+  logic w_rdy_state, w_stamp;
   logic w_ans_dst, w_ans_state, w_ans_ready, w_cmd, w_ring_base, w_ring_size, w_ring_tail;
   logic w_irq_status, w_irq_enable, w_coal_count, w_coal_cycles, w_period, w_timeout;
   logic w_mask_lo, w_mask_hi, w_down_lo, w_down_hi;
@@ -235,6 +238,7 @@ module ne_regs #(
     w_ans_state   = wr && a == ne_pkg::ANS_STATE_OFFSET;
     w_ans_ready   = wr && a == ne_pkg::ANS_READY_OFFSET;
     w_rdy_state   = wr && a == ne_pkg::RDY_STATE_OFFSET;
+    w_stamp       = wr && a == ne_pkg::STAMP_OFFSET;
     w_cmd         = wr && a == ne_pkg::CMD_OFFSET;
     w_ring_base   = wr && a == ne_pkg::RING_BASE_OFFSET;
     w_ring_size   = wr && a == ne_pkg::RING_SIZE_OFFSET;
@@ -293,6 +297,7 @@ module ne_regs #(
     ans_state_d       = ans_state_q;
     ans_ready_d       = ans_ready_q;
     rdy_state_d       = rdy_state_q;
+    stamp_d           = stamp_q;
     ring_base_d       = ring_base_q;
     ring_size_d       = ring_size_q;
     ring_tail_d       = ring_tail_q;
@@ -314,6 +319,7 @@ module ne_regs #(
       ans_state_d = req_wdata_q[ne_pkg::ANS_STATE_STATE_LSB +: ne_pkg::ANS_STATE_STATE_WIDTH];
     if (w_ans_ready) ans_ready_d = req_wdata_q[ne_pkg::ANS_READY_READY_LSB];
     if (w_rdy_state) rdy_state_d = req_wdata_q[19:0];
+    if (w_stamp) stamp_d = req_wdata_q;
     if (w_ring_base) ring_base_d = req_wdata_q;
     if (w_ring_size)
       ring_size_d = req_wdata_q[ne_pkg::RING_SIZE_RECORDS_LSB +: ne_pkg::RING_SIZE_RECORDS_WIDTH];
@@ -338,6 +344,7 @@ module ne_regs #(
       st_overflow_q     <= ne_pkg::STATUS_OVERFLOW_RESET;
       st_rdt_full_q     <= ne_pkg::STATUS_RDT_FULL_RESET;
       rdy_state_q       <= ne_pkg::RDY_STATE_RESET[19:0];
+      stamp_q           <= ne_pkg::STAMP_RESET;
       key_owner_q       <= ne_pkg::KEY_OWNER_OWNER_RESET;
       key_object_q      <= ne_pkg::KEY_OBJECT_RESET;
       key_event_q       <= ne_pkg::KEY_EVENT_EVENT_RESET;
@@ -362,6 +369,7 @@ module ne_regs #(
       st_overflow_q     <= st_overflow_d;
       st_rdt_full_q     <= st_rdt_full_d;
       rdy_state_q       <= rdy_state_d;
+      stamp_q           <= stamp_d;
       key_owner_q       <= key_owner_d;
       key_object_q      <= key_object_d;
       key_event_q       <= key_event_d;
@@ -473,6 +481,7 @@ module ne_regs #(
         rdata[ne_pkg::ANS_STATE_STATE_LSB +: ne_pkg::ANS_STATE_STATE_WIDTH] = ans_state_q;
       ne_pkg::ANS_READY_OFFSET: rdata[ne_pkg::ANS_READY_READY_LSB] = ans_ready_q;
       ne_pkg::RDY_STATE_OFFSET: rdata[19:0] = rdy_state_q;
+      ne_pkg::STAMP_OFFSET: rdata = stamp_q;
       ne_pkg::ARM_RESULT_OFFSET:
         rdata[ne_pkg::ARM_RESULT_CODE_LSB +: ne_pkg::ARM_RESULT_CODE_WIDTH] = arm_result_q;
       ne_pkg::RING_BASE_OFFSET: rdata = ring_base_q;
@@ -536,6 +545,7 @@ module ne_regs #(
   assign ans_state_o       = ans_state_q;
   assign ans_ready_o       = ans_ready_q;
   assign rdy_state_o       = rdy_state_q;
+  assign stamp_o           = stamp_q;
   assign ring_base_o       = ring_base_q;
   assign ring_size_o       = ring_size_q;
   assign ring_tail_o       = ring_tail_q;

@@ -39,6 +39,7 @@ module ne_ring (
   input  logic [ne_pkg::READY_RECORD_OBJECT_WIDTH-1:0]  rec_object_i,
   input  logic [ne_pkg::READY_RECORD_VERSION_WIDTH-1:0] rec_version_i,
   input  logic        rec_is_ready_i,
+  input  logic [ne_pkg::READY_RECORD_STAMP_WIDTH-1:0]   rec_stamp_i,
   input  logic        rec_tag_i,    /// the record of the command in progress
 
   // DMA write
@@ -46,7 +47,7 @@ module ne_ring (
   input  logic        dma_ready_i,
   output logic [31:0] dma_addr_o,
   output logic [8*ne_pkg::RECORD_BYTES-1:0] dma_data_o,
-  output logic [4:0]  dma_bytes_o,
+  output logic [5:0]  dma_bytes_o,
 
   output logic [31:0] head_o,             /// RING_HEAD
   output logic        written_o,          /// pulse: a record was written
@@ -99,6 +100,7 @@ module ne_ring (
     rec_d[ne_pkg::READY_RECORD_OBJECT_LSB +: ne_pkg::READY_RECORD_OBJECT_WIDTH]   = rec_object_i;
     rec_d[ne_pkg::READY_RECORD_VERSION_LSB +: ne_pkg::READY_RECORD_VERSION_WIDTH] = rec_version_i;
     rec_d[ne_pkg::READY_RECORD_READY_LSB]                                         = rec_is_ready_i;
+    rec_d[ne_pkg::READY_RECORD_STAMP_LSB +: ne_pkg::READY_RECORD_STAMP_WIDTH]     = rec_stamp_i;
     rec_d[ne_pkg::READY_RECORD_SEQ_LSB +: ne_pkg::READY_RECORD_SEQ_WIDTH] =
         head_q[ne_pkg::READY_RECORD_SEQ_WIDTH-1:0];
 
@@ -160,7 +162,7 @@ module ne_ring (
   assign dma_valid_o       = dma_valid_q;
   assign dma_addr_o        = dma_addr_q;
   assign dma_data_o        = dma_data_q;
-  assign dma_bytes_o       = ne_pkg::RECORD_BYTES[4:0];
+  assign dma_bytes_o       = ne_pkg::RECORD_BYTES[5:0];
   assign head_o            = head_q;
   assign records_written_o = cnt_wr_q;
   assign overflow_count_o  = cnt_ovf_q;

@@ -47,6 +47,7 @@ module ne_rit #(
   input  logic [7:0]  cmd_state_i,      /// ANSWER, NOTIFY: pipe state to send
   input  logic        cmd_is_ready_i,   /// ANSWER: ready bit
   input  logic [19:0] cmd_rdy_i,        /// PUBLISH: RDY_STATE[19:0]
+  input  logic [31:0] cmd_stamp_i,      /// ANSWER, NOTIFY, PUBLISH: STAMP, sent in the packets
   output logic        done_o,           /// pulse: a command finished
   output logic        done_tx_o,        /// with done_o: it made a packet
   output logic        full_o,           /// pulse: an answer found the interest table full
@@ -79,6 +80,7 @@ module ne_rit #(
   output logic [31:0]          pkt_version_o,
   output logic [7:0]           pkt_state_o,
   output logic                 pkt_is_ready_o,
+  output logic [31:0]          pkt_stamp_o,     /// the change's STAMP
   output logic                 pkt_cmd_o,       /// the packet of the command in progress
 
   // counters (32 bits, wrap)
@@ -121,6 +123,7 @@ module ne_rit #(
   logic [7:0]  op_state_q, op_state_d;
   logic        op_is_ready_q, op_is_ready_d;
   logic [19:0] op_rdy_q, op_rdy_d;
+  logic [31:0] op_stamp_q, op_stamp_d;
   logic        can_take, op_load, take_sub;
 
   logic          hit_q, hit_d;
@@ -144,6 +147,7 @@ module ne_rit #(
   logic [31:0]          robject_q  [RDT_ENTRIES];
   logic [31:0]          rversion_q [RDT_ENTRIES];
   logic [19:0]          rrdy_q     [RDT_ENTRIES];
+  logic [31:0]          rstamp_q   [RDT_ENTRIES];
   logic                 rdt_we;
   logic [DW-1:0]        rdt_widx;
 
@@ -155,6 +159,7 @@ module ne_rit #(
   // the answer of the operation in RAct (ANSWER command or a subscribe's)
   logic        ans_same, ans_ready, ans_state_sel;
   logic [7:0]  ans_state;
+  logic [31:0] ans_stamp;
 
   logic                 out_valid_q, out_valid_d, out_load, out_taken;
   logic                 out_notify_q, out_notify_d, out_cmd_q, out_cmd_d;
@@ -164,6 +169,7 @@ module ne_rit #(
   logic [31:0]          out_version_q, out_version_d;
   logic [7:0]           out_state_q, out_state_d;
   logic                 out_is_ready_q, out_is_ready_d;
+  logic [31:0]          out_stamp_q, out_stamp_d;
   logic                 rec_v_q, rec_v_d, rec_load;
 
   logic [31:0] cnt_ans_q, cnt_full_q, cnt_ntf_q, cnt_drop_q, cnt_suba_q, cnt_rfull_q;
@@ -193,6 +199,7 @@ module ne_rit #(
     op_state_d    = op_state_q;
     op_is_ready_d = op_is_ready_q;
     op_rdy_d      = op_rdy_q;
+    op_stamp_d    = op_stamp_q;
     if (op_load && take_sub) begin
       op_d         = OpSub;
       op_object_d  = sub_object_i;
@@ -213,6 +220,7 @@ module ne_rit #(
       op_state_d    = cmd_state_i;
       op_is_ready_d = cmd_is_ready_i;
       op_rdy_d      = cmd_rdy_i;
+      op_stamp_d    = cmd_stamp_i;
     end
   end
 
@@ -285,7 +293,9 @@ module ne_rit #(
     ans_state_sel = !ans_same;
     ans_state     = op_state_q;
     ans_ready     = op_is_ready_q;
+    ans_stamp     = op_stamp_q;
     if (op_q == OpSub) begin
+      ans_stamp = rstamp_q[ridx_q];
       ans_state = ans_state_sel ? rrdy_q[ridx_q][15:8] : rrdy_q[ridx_q][7:0];
       ans_ready = ans_same ? rrdy_q[ridx_q][16 + {4'd0, op_event_q[0]}]
                            : rrdy_q[ridx_q][18 + {4'd0, op_event_q[0]}];
@@ -321,6 +331,7 @@ module ne_rit #(
     out_version_d  = op_version_q;
     out_state_d    = ans_state;
     out_is_ready_d = 1'b1;
+    out_stamp_d    = op_stamp_q;
     inc_ans        = 1'b0;
     inc_full       = 1'b0;
     inc_ntf        = 1'b0;
@@ -353,6 +364,7 @@ module ne_rit #(
       out_cmd_d      = op_q == OpAnswer;
       out_mask_d     = dst_bit;
       out_is_ready_d = ans_ready;
+      out_stamp_d    = ans_stamp;
       if (!ans_ready) begin
         if (hit_q) begin
           or_we = 1'b1;
@@ -470,6 +482,7 @@ module ne_rit #(
     op_state_q    <= op_state_d;
     op_is_ready_q <= op_is_ready_d;
     op_rdy_q      <= op_rdy_d;
+    op_stamp_q    <= op_stamp_d;
     scan_q        <= scan_d;
   end
 
@@ -489,6 +502,7 @@ module ne_rit #(
       robject_q[rdt_widx]  <= op_object_q;
       rversion_q[rdt_widx] <= op_version_q;
       rrdy_q[rdt_widx]     <= op_rdy_q;
+      rstamp_q[rdt_widx]   <= op_stamp_q;
     end
   end
 
@@ -502,6 +516,7 @@ module ne_rit #(
       out_version_q  <= out_version_d;
       out_state_q    <= out_state_d;
       out_is_ready_q <= out_is_ready_d;
+      out_stamp_q    <= out_stamp_d;
     end
   end
 
@@ -515,6 +530,7 @@ module ne_rit #(
   assign pkt_version_o         = out_version_q;
   assign pkt_state_o           = out_state_q;
   assign pkt_is_ready_o        = out_is_ready_q;
+  assign pkt_stamp_o           = out_stamp_q;
   assign pkt_cmd_o             = out_cmd_q;
   assign rec_valid_o           = rec_v_q;
   assign rec_src_o             = op_dst_q;

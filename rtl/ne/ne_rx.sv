@@ -42,6 +42,7 @@ module ne_rx #(
   output logic [7:0]  pkt_state_o,
   output logic        pkt_notify_o,    /// 1: kind NOTIFY, 0: kind ANSWER
   output logic        pkt_is_ready_o,  /// ready bit
+  output logic [31:0] pkt_stamp_o,     /// the owner's STAMP
 
   // NE_SUBSCRIBE for ne_rit (same fields as pkt_*)
   output logic        sub_valid_o,
@@ -62,6 +63,7 @@ module ne_rx #(
   logic [7:0]    state_q, state_d;
   logic          notify_q, notify_d;
   logic          is_ready_q, is_ready_d;
+  logic [31:0]   stamp_q, stamp_d;
 
   // rx_payload bits past the longest engine payload are not used.
   /* verilator lint_off UNUSED */
@@ -98,12 +100,14 @@ module ne_rx #(
     state_d    = state_q;
     notify_d   = notify_q;
     is_ready_d = is_ready_q;
+    stamp_d    = stamp_q;
     if (hs && take) begin
       sub_d      = is_sub;
       src_d      = rx_src_i;
       state_d    = rx_payload_i[ipb_pkg::NE_NOTIFY_STATE_LSB +: ipb_pkg::NE_NOTIFY_STATE_WIDTH];
       notify_d   = kind == ipb_pkg::NE_NOTIFY_KIND_NOTIFY;
       is_ready_d = rx_payload_i[ipb_pkg::NE_NOTIFY_READY_LSB];
+      stamp_d    = rx_payload_i[ipb_pkg::NE_NOTIFY_STAMP_LSB +: ipb_pkg::NE_NOTIFY_STAMP_WIDTH];
       if (is_sub) begin
         object_d  = rx_payload_i[ipb_pkg::NE_SUBSCRIBE_OBJECT_LSB +: ipb_pkg::NE_SUBSCRIBE_OBJECT_WIDTH];
         event_d   = rx_payload_i[ipb_pkg::NE_SUBSCRIBE_EVENT_LSB +: ipb_pkg::NE_SUBSCRIBE_EVENT_WIDTH];
@@ -130,6 +134,7 @@ module ne_rx #(
     state_q    <= state_d;
     notify_q   <= notify_d;
     is_ready_q <= is_ready_d;
+    stamp_q    <= stamp_d;
   end
 
   assign pkt_src_o      = src_q;
@@ -139,5 +144,6 @@ module ne_rx #(
   assign pkt_state_o    = state_q;
   assign pkt_notify_o   = notify_q;
   assign pkt_is_ready_o = is_ready_q;
+  assign pkt_stamp_o    = stamp_q;
   assign busy_o         = v_q;
 endmodule

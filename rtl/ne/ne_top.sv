@@ -58,8 +58,8 @@ module ne_top #(
   output logic         dma_valid,
   input  logic         dma_ready,
   output logic [31:0]  dma_addr,
-  output logic [127:0] dma_data,
-  output logic [4:0]   dma_bytes,
+  output logic [255:0] dma_data,
+  output logic [5:0]   dma_bytes,
 
   input  logic [47:0]  now,             /// cycle count
   output logic         irq,             /// level
@@ -90,6 +90,7 @@ module ne_top #(
   logic           rit_valid, rit_ready, rit_done, rit_done_tx, rit_full, rdt_full;
   logic [7:0]     rit_code;
   logic [19:0]    rdy_state;
+  logic [31:0]    cmd_stamp, pkt_stamp, lrec_stamp, rpkt_stamp, rec_stamp;
   logic           tx_cmd_done, rec_cmd_done;
 
   logic [31:0]    cnt_sub, cnt_supp, cnt_stray, cnt_lit_full, cnt_ans, cnt_rit_full;
@@ -198,6 +199,7 @@ module ne_top #(
     .rit_ready_i          (rit_ready),
     .rit_code_o           (rit_code),
     .rdy_state_o          (rdy_state),
+    .stamp_o              (cmd_stamp),
     .rit_done_i           (rit_done),
     .rit_done_tx_i        (rit_done_tx),
     .tx_cmd_done_i        (tx_cmd_done),
@@ -247,6 +249,7 @@ module ne_top #(
     .pkt_state_o   (pkt_state),
     .pkt_notify_o  (pkt_notify),
     .pkt_is_ready_o(pkt_is_ready),
+    .pkt_stamp_o   (pkt_stamp),
     .sub_valid_o   (rxsub_valid),
     .sub_ready_i   (rxsub_ready),
     .busy_o        (rx_busy)
@@ -276,6 +279,7 @@ module ne_top #(
     .pkt_state_i      (pkt_state),
     .pkt_notify_i     (pkt_notify),
     .pkt_is_ready_i   (pkt_is_ready),
+    .pkt_stamp_i      (pkt_stamp),
     .sub_valid_o      (sub_valid),
     .sub_ready_i      (sub_ready),
     .sub_owner_o      (sub_owner),
@@ -291,6 +295,7 @@ module ne_top #(
     .rec_version_o    (lrec_version),
     .rec_state_o      (lrec_state),
     .rec_is_ready_o   (lrec_is_ready),
+    .rec_stamp_o      (lrec_stamp),
     .rec_tag_o        (lrec_tag),
     .subscribes_sent_o(cnt_sub),
     .suppressed_o     (cnt_supp),
@@ -316,6 +321,7 @@ module ne_top #(
     .cmd_state_i     (ans_state),
     .cmd_is_ready_i  (ans_ready),
     .cmd_rdy_i       (rdy_state),
+    .cmd_stamp_i     (cmd_stamp),
     .done_o          (rit_done),
     .done_tx_o       (rit_done_tx),
     .full_o          (rit_full),
@@ -342,6 +348,7 @@ module ne_top #(
     .pkt_version_o   (rpkt_version),
     .pkt_state_o     (rpkt_state),
     .pkt_is_ready_o  (rpkt_is_ready),
+    .pkt_stamp_o     (rpkt_stamp),
     .pkt_cmd_o       (rpkt_cmd),
     .answers_sent_o  (cnt_ans),
     .rit_full_count_o(cnt_rit_full),
@@ -405,6 +412,7 @@ module ne_top #(
     .pkt_version_i (rpkt_version),
     .pkt_state_i   (rpkt_state),
     .pkt_is_ready_i(rpkt_is_ready),
+    .pkt_stamp_i   (rpkt_stamp),
     .pkt_cmd_i     (rpkt_cmd),
     .alive_valid_i (alive_valid),
     .alive_ready_o (alive_ready),
@@ -469,6 +477,10 @@ module ne_top #(
     end
   end
 
+  // the stamp of a SUBSCRIBE or NODE_DOWN record: when the ring accepts it (apart from the
+  // block above: this one reads `now`)
+  assign rec_stamp = (rgnt[1] || rgnt[2]) ? now[31:0] : lrec_stamp;
+
   ne_ring u_ring (
     .clk_i            (clk),
     .rst_ni           (rst_n),
@@ -485,6 +497,7 @@ module ne_top #(
     .rec_object_i     (rec_object),
     .rec_version_i    (rec_version),
     .rec_is_ready_i   (rec_is_ready),
+    .rec_stamp_i      (rec_stamp),
     .rec_tag_i        (rec_tag),
     .dma_valid_o      (dma_valid),
     .dma_ready_i      (dma_ready),

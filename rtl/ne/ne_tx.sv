@@ -36,6 +36,7 @@ module ne_tx #(
   input  logic [31:0]          pkt_version_i,
   input  logic [7:0]           pkt_state_i,
   input  logic                 pkt_is_ready_i,
+  input  logic [31:0]          pkt_stamp_i,    /// the owner's STAMP of the change
   input  logic                 pkt_cmd_i,      /// the packet of the command in progress
 
   // ALIVE
@@ -106,6 +107,7 @@ module ne_tx #(
     ntf_pl[ipb_pkg::NE_NOTIFY_KIND_LSB +: ipb_pkg::NE_NOTIFY_KIND_WIDTH] =
         gnt[SNtf] ? ipb_pkg::NE_NOTIFY_KIND_NOTIFY : ipb_pkg::NE_NOTIFY_KIND_ANSWER;
     ntf_pl[ipb_pkg::NE_NOTIFY_READY_LSB] = pkt_is_ready_i;
+    ntf_pl[ipb_pkg::NE_NOTIFY_STAMP_LSB +: ipb_pkg::NE_NOTIFY_STAMP_WIDTH] = pkt_stamp_i;
 
     fmt_cmd = gnt[SSub] || ((gnt[SAns] || gnt[SNtf]) && pkt_cmd_i);
     if (gnt[SSub]) begin

@@ -1759,7 +1759,7 @@ TEST(CliOutputs, ConfigJsonHoldsEveryKeyWithItsEffectiveValue) {
   EXPECT_EQ(c.at("run").at("max_cycles"), 200000);
   EXPECT_EQ(c.at("shadowsel").at("schema_version"), 1);
   EXPECT_EQ(c.at("constants").at("frame").at("header_bytes"), 8);
-  EXPECT_EQ(c.at("constants").at("engine").at("ring_records"), 1024);
+  EXPECT_EQ(c.at("constants").at("engine").at("ring_records"), 512);
 
   // The version is the one --version prints, from git describe at build time.
   const Result v = run_shadowsel({"--version"});

@@ -58,6 +58,7 @@ module ne_ring_props #(
   input logic [31:0] rec_object_i,
   input logic [31:0] rec_version_i,
   input logic        rec_is_ready_i,
+  input logic [31:0] rec_stamp_i,
   input logic        rec_tag_i,
   input logic        dma_ready_i
 );
@@ -70,13 +71,13 @@ module ne_ring_props #(
   logic          rec_ready_o, dma_valid_o;
   logic [31:0]   dma_addr_o, head_o, records_written_o, overflow_count_o;
   logic [8*RB-1:0] dma_data_o;
-  logic [4:0]    dma_bytes_o;
+  logic [5:0]    dma_bytes_o;
   logic          written_o, dropped_o, tag_done_o, nd_done_o, busy_o;
 
   ne_ring dut (
     .clk_i, .rst_ni, .base_i, .size_i, .tail_i, .ring_clr_i,
     .rec_valid_i, .rec_ready_o, .rec_kind_i, .rec_src_i, .rec_event_i, .rec_state_i,
-    .rec_object_i, .rec_version_i, .rec_is_ready_i, .rec_tag_i,
+    .rec_object_i, .rec_version_i, .rec_is_ready_i, .rec_stamp_i, .rec_tag_i,
     .dma_valid_o, .dma_ready_i, .dma_addr_o, .dma_data_o, .dma_bytes_o,
     .head_o, .written_o, .dropped_o, .tag_done_o, .nd_done_o,
     .records_written_o, .overflow_count_o, .busy_o
@@ -113,6 +114,7 @@ module ne_ring_props #(
     rec.version = rec_version_i;
     rec.ready   = rec_is_ready_i;
     rec.seq     = f_head[23:0];
+    rec.stamp   = rec_stamp_i;
   end
 
   logic [31:0]     f_head, f_nwr, f_ndrop, f_addr;
@@ -162,7 +164,7 @@ module ne_ring_props #(
       a_dma_once: assert (dma_valid_o == f_pend);
       if (f_pend) begin
         a_dma_at_head: assert (dma_addr_o == f_addr && dma_data_o == f_data &&
-                               dma_bytes_o == 5'(RB));
+                               dma_bytes_o == 6'(RB));
       end
       a_head: assert (head_o == f_head);
       a_written: assert (written_o == taken);

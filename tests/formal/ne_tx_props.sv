@@ -41,6 +41,7 @@ module ne_tx_props #(
   input logic [31:0]  pkt_version_i,
   input logic [7:0]   pkt_state_i,
   input logic         pkt_is_ready_i,
+  input logic [31:0]  pkt_stamp_i,
   input logic         pkt_cmd_i,
   input logic         alive_valid_i,
   input logic [3:0]   alive_mask_i,
@@ -60,7 +61,7 @@ module ne_tx_props #(
     .clk_i, .rst_ni,
     .sub_valid_i, .sub_ready_o, .sub_owner_i, .sub_object_i, .sub_event_i, .sub_version_i,
     .ans_valid_i, .ans_ready_o, .ntf_valid_i, .ntf_ready_o, .pkt_dst_mask_i(dut_mask),
-    .pkt_object_i, .pkt_event_i, .pkt_version_i, .pkt_state_i, .pkt_is_ready_i, .pkt_cmd_i,
+    .pkt_object_i, .pkt_event_i, .pkt_version_i, .pkt_state_i, .pkt_is_ready_i, .pkt_stamp_i, .pkt_cmd_i,
     .alive_valid_i, .alive_ready_o, .alive_mask_i,
     .tx_valid_o, .tx_ready_i, .tx_type_o, .tx_dst_mask_o, .tx_len_o, .tx_payload_o,
     .cmd_done_o, .busy_o
@@ -77,10 +78,10 @@ module ne_tx_props #(
   logic [85:0]  h_pkt;
   logic [3:0]   h_alive;
   logic [73:0]  cur_sub;
-  logic [85:0]  cur_pkt;
+  logic [117:0] cur_pkt;
   assign cur_sub = {sub_owner_i, sub_object_i, sub_event_i, sub_version_i};
   assign cur_pkt = {pkt_dst_mask_i, pkt_object_i, pkt_event_i, pkt_version_i, pkt_state_i,
-                    pkt_is_ready_i, pkt_cmd_i};
+                    pkt_is_ready_i, pkt_stamp_i, pkt_cmd_i};
 
   always_ff @(posedge clk_i) begin
     h_valid <= rst_ni ? {alive_valid_i && !alive_ready_o, ntf_valid_i && !ntf_ready_o,
@@ -123,6 +124,7 @@ module ne_tx_props #(
     e_ntf.state   = pkt_state_i;
     e_ntf.kind    = ntf_valid_i ? ipb_pkg::NE_NOTIFY_KIND_NOTIFY : ipb_pkg::NE_NOTIFY_KIND_ANSWER;
     e_ntf.ready   = pkt_is_ready_i;
+    e_ntf.stamp   = pkt_stamp_i;
     e_type    = ipb_pkg::PACKET_TYPE_ALIVE;
     e_mask    = alive_mask_i;
     e_len     = 8'd0;

@@ -22,10 +22,11 @@ namespace ne_tb {
 
 namespace {
 
-template <typename W>
-Bytes16 to_bytes(const W& w) {
-  Bytes16 b{};
-  for (int i = 0; i < 16; ++i) b[i] = static_cast<uint8_t>(w[i / 4] >> (8 * (i % 4)));
+template <size_t N = 16, typename W>
+std::array<uint8_t, N> to_bytes(const W& w) {
+  static_assert(sizeof(w.m_storage) == N);
+  std::array<uint8_t, N> b{};
+  for (size_t i = 0; i < N; ++i) b[i] = static_cast<uint8_t>(w[i / 4] >> (8 * (i % 4)));
   return b;
 }
 
@@ -80,12 +81,25 @@ void Harness::record(const std::string& line) {
   if (stim_.is_open()) stim_ << line << '\n';
 }
 
+namespace {
+Bytes16 payload16(const Bytes32& b) {
+  Bytes16 p{};
+  std::copy_n(b.begin(), p.size(), p.begin());
+  return p;
+}
+Bytes32 widen(const Bytes16& p) {
+  Bytes32 b{};
+  std::copy(p.begin(), p.end(), b.begin());
+  return b;
+}
+}  // namespace
+
 std::string Harness::line(const Output& o) {
   switch (o.tag) {
     case 't':
       return fmt("t %" PRIu64 " %u %016" PRIx64 " %u ", o.cycle, static_cast<unsigned>(o.a), o.b,
                  static_cast<unsigned>(o.c)) +
-             hex(o.data);
+             hex(payload16(o.data));
     case 'd':
       return fmt("d %" PRIu64 " %08x %u ", o.cycle, static_cast<unsigned>(o.a),
                  static_cast<unsigned>(o.b)) +
@@ -243,7 +257,7 @@ void Harness::tick() {
     if (o.dma_hs) {
       o.dma.addr = top_->dma_addr;
       o.dma.bytes = top_->dma_bytes;
-      o.dma.data = to_bytes(top_->dma_data);
+      o.dma.data = to_bytes<32>(top_->dma_data);
     }
     o.rsp = top_->mmio_rsp_valid;
     o.rdata = top_->mmio_rsp_rdata;
@@ -263,7 +277,7 @@ void Harness::tick() {
       o.ring_accept = r->ne_top__DOT__u_ring__DOT__probe_accept;
       o.ring_full = r->ne_top__DOT__u_ring__DOT__probe_full;
       o.ring_tag = r->ne_top__DOT__u_ring__DOT__probe_tag;
-      o.ring_rec = to_bytes(r->ne_top__DOT__u_ring__DOT__rec_d);
+      o.ring_rec = to_bytes<32>(r->ne_top__DOT__u_ring__DOT__rec_d);
       o.alive_load = r->ne_top__DOT__u_alive__DOT__probe_alive_load;
       o.declare = r->ne_top__DOT__u_alive__DOT__declare;
       o.declare_node = r->ne_top__DOT__u_alive__DOT__ev_idx_q;
@@ -274,7 +288,7 @@ void Harness::tick() {
     // outputs, recorded or compared
     if (o.tx_hs) {
       tx_log.push_back(o.tx);
-      emit({'t', cycle_, o.tx.type, o.tx.mask, o.tx.len, o.tx.payload});
+      emit({'t', cycle_, o.tx.type, o.tx.mask, o.tx.len, widen(o.tx.payload)});
     }
     if (o.dma_hs) {
       dma_log.push_back(o.dma);
@@ -352,11 +366,12 @@ class Fields {
   explicit Fields(std::string_view s) : s_(s) {}
   uint64_t dec() { return num(10); }
   uint64_t hex() { return num(16); }
-  // Up to 32 hex digits, most significant byte first (as Verilog's %h prints it).
-  Bytes16 bytes() {
+  // Up to 2N hex digits, most significant byte first (as Verilog's %h prints it).
+  template <size_t N = 16>
+  std::array<uint8_t, N> bytes() {
     const std::string_view t = token();
-    Bytes16 b{};
-    if (t.empty() || t.size() > 32) ok = false;
+    std::array<uint8_t, N> b{};
+    if (t.empty() || t.size() > 2 * N) ok = false;
     for (size_t i = 0; i < t.size() && ok; ++i) {
       const char ch = t[t.size() - 1 - i];
       const int v = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
@@ -443,13 +458,13 @@ bool Harness::replay(const std::string& path) {
         break;
       case 't': {
         Output o{tag, c};
-        o.a = f.dec(), o.b = f.hex(), o.c = f.dec(), o.data = f.bytes();
+        o.a = f.dec(), o.b = f.hex(), o.c = f.dec(), o.data = widen(f.bytes());
         rp_expect_.push_back({o, text});
         break;
       }
       case 'd': {
         Output o{tag, c};
-        o.a = f.hex(), o.b = f.dec(), o.data = f.bytes();
+        o.a = f.hex(), o.b = f.dec(), o.data = f.bytes<32>();
         rp_expect_.push_back({o, text});
         break;
       }

@@ -113,7 +113,7 @@ class Harness {
     uint64_t cycle = 0;
     uint64_t a = 0, b = 0,
              c = 0;  // t: type mask len; d: addr bytes; r: rdata; i: v; w: idle wake_at
-    Bytes16 data{};
+    Bytes32 data{};  // t: the payload in the first 16 bytes
     bool operator==(const Output&) const = default;
   };
   struct Expected {

@@ -29,19 +29,19 @@ bool is_engine_type(uint8_t t) {
 }
 
 TxPkt notify_pkt(uint64_t mask, uint32_t object, uint8_t event, uint32_t version, uint8_t state,
-                 ipb::NeNotifyKind kind, bool ready) {
+                 ipb::NeNotifyKind kind, bool ready, uint32_t stamp) {
   TxPkt p;
   p.type = static_cast<uint8_t>(ipb::PacketType::kNeNotify);
   p.mask = mask;
   p.len = ipb::ne_notify::kBytes;
-  p.payload = shadowsel::ne::notify_payload(object, event, version, state, kind, ready);
+  p.payload = shadowsel::ne::notify_payload(object, event, version, state, kind, ready, stamp);
   return p;
 }
 
 }  // namespace
 
-Bytes16 Model::format(const Rec& r, uint32_t seq) {
-  Bytes16 b{};
+Bytes32 Model::format(const Rec& r, uint32_t seq) {
+  Bytes32 b{};
   namespace rr = ne::ready_record;
   rr::set_kind(b.data(), r.kind);
   rr::set_src(b.data(), r.src);
@@ -51,10 +51,11 @@ Bytes16 Model::format(const Rec& r, uint32_t seq) {
   rr::set_version(b.data(), r.version);
   rr::set_ready(b.data(), r.ready);
   rr::set_seq(b.data(), seq & ((1u << rr::kSeqWidth) - 1));
+  rr::set_stamp(b.data(), r.stamp);
   return b;
 }
 
-Model::Rec Model::unformat(const Bytes16& b) {
+Model::Rec Model::unformat(const Bytes32& b) {
   namespace rr = ne::ready_record;
   Rec r;
   r.kind = static_cast<uint8_t>(rr::get_kind(b.data()));
@@ -64,13 +65,15 @@ Model::Rec Model::unformat(const Bytes16& b) {
   r.object = static_cast<uint32_t>(rr::get_object(b.data()));
   r.version = static_cast<uint32_t>(rr::get_version(b.data()));
   r.ready = rr::get_ready(b.data()) != 0;
+  r.stamp = static_cast<uint32_t>(rr::get_stamp(b.data()));
   return r;
 }
 
 std::string Model::str(const Rec& r) {
-  char buf[128];
-  std::snprintf(buf, sizeof buf, "{kind %u src %u event %u state %02x object %08x version %08x ready %d tag %d}",
-                r.kind, r.src, r.event, r.state, r.object, r.version, r.ready, r.tag);
+  char buf[160];
+  std::snprintf(buf, sizeof buf,
+                "{kind %u src %u event %u state %02x object %08x version %08x ready %d tag %d stamp %08x}", r.kind,
+                r.src, r.event, r.state, r.object, r.version, r.ready, r.tag, r.stamp);
   return buf;
 }
 
@@ -153,6 +156,7 @@ uint32_t Model::read_reg(uint32_t addr) const {
     case ne::kRegAnsState: return ans_state_;
     case ne::kRegAnsReady: return ans_ready_;
     case ne::kRegRdyState: return rdy_state_;
+    case ne::kRegStamp: return stamp_;
     case ne::kRegCmd: return 0;
     case ne::kRegArmResult: return arm_result_;
     case ne::kRegRingBase: return ring_base_;
@@ -212,9 +216,10 @@ bool Model::step(const CycleObs& o) {
       ++cov_.writes;
       const bool cmd_operand = a == ne::kRegKeyOwner || a == ne::kRegKeyObject || a == ne::kRegKeyEvent ||
                                a == ne::kRegKeyVersion || a == ne::kRegAnsDst || a == ne::kRegAnsState ||
-                               a == ne::kRegAnsReady || a == ne::kRegRdyState || a == ne::kRegCmd;
+                               a == ne::kRegAnsReady || a == ne::kRegRdyState || a == ne::kRegStamp ||
+                               a == ne::kRegCmd;
       if (cmd_operand && cmd_busy_)
-        return fail(o, "a write to CMD, KEY_*, ANS_* or RDY_STATE executed while STATUS.BUSY");
+        return fail(o, "a write to CMD, KEY_*, ANS_*, RDY_STATE or STAMP executed while STATUS.BUSY");
       w = r;
       w->addr = a;
     }
@@ -283,10 +288,12 @@ bool Model::step(const CycleObs& o) {
     if (got.kind == static_cast<uint8_t>(ne::RecordKind::kNodeDown)) q = &q_nd_;
     else if (got.kind == static_cast<uint8_t>(ne::RecordKind::kSubscribe)) q = &q_rx_;
     if (q->empty()) return fail(o, "the ring took an unexpected record " + str(got));
-    const Rec exp = q->front();
+    Rec exp = q->front();
     q->pop_front();
+    if (q != &q_lit_) exp.stamp = static_cast<uint32_t>(now);  // stamped when the ring accepts it
     if (got.kind != exp.kind || got.src != exp.src || got.event != exp.event || got.state != exp.state ||
-        got.object != exp.object || got.version != exp.version || got.ready != exp.ready || got.tag != exp.tag)
+        got.object != exp.object || got.version != exp.version || got.ready != exp.ready || got.tag != exp.tag ||
+        got.stamp != exp.stamp)
       return fail(o, "the ring took record " + str(got) + ", expected " + str(exp));
     const bool full = (head_ - tail_) >= ring_size_;
     if (o.ring_full != full) return fail(o, std::string("ring ") + (o.ring_full ? "dropped" : "wrote") +
@@ -354,6 +361,7 @@ bool Model::step(const CycleObs& o) {
     const bool notify = ipb::ne_notify::get_kind(pl) == static_cast<uint8_t>(ipb::NeNotifyKind::kNotify);
     const bool ready = ipb::ne_notify::get_ready(pl) != 0;
     const uint8_t state = static_cast<uint8_t>(ipb::ne_notify::get_state(pl));
+    const auto stamp = static_cast<uint32_t>(ipb::ne_notify::get_stamp(pl));
     auto it = std::find_if(lit_.begin(), lit_.end(), [&](const LitEntry& e) { return e.key == k; });
     if (it == lit_.end()) {
       ++c_stray_;
@@ -373,6 +381,7 @@ bool Model::step(const CycleObs& o) {
     r.object = k.object;
     r.version = k.version;
     r.ready = notify || ready;
+    r.stamp = stamp;
     q_lit_.push_back(r);
   } else if (o.lit_commit && cmd_code_ == static_cast<uint8_t>(ne::Cmd::kCancel)) {
     if (!cmd_busy_ || cmd_committed_) return fail(o, "ne_lit committed a CANCEL that was not issued");
@@ -448,7 +457,9 @@ bool Model::step(const CycleObs& o) {
       const auto state = static_cast<uint8_t>(same ? rdy & 0xff : (rdy >> 8) & 0xff);
       const bool ready = (rdy >> ((same ? 16 : 18) + (event & 1))) & 1;
       const bool sent = answer(object, event, version, src, ready, set_rit_full);
-      rit_tx_.push_back({notify_pkt(bit(src), object, event, version, state, ipb::NeNotifyKind::kAnswer, sent), false});
+      rit_tx_.push_back(
+          {notify_pkt(bit(src), object, event, version, state, ipb::NeNotifyKind::kAnswer, sent, pub->second.stamp),
+           false});
       ++c_suba_;
       ++cov_.sub_answered;
     } else {  // software answers
@@ -471,7 +482,7 @@ bool Model::step(const CycleObs& o) {
       ++cov_.ans_cmd;
       const bool sent = answer(key_object_, key_event_, key_version_, ans_dst_, ans_ready_, set_rit_full);
       rit_tx_.push_back({notify_pkt(bit(ans_dst_), key_object_, key_event_, key_version_, ans_state_,
-                                    ipb::NeNotifyKind::kAnswer, sent),
+                                    ipb::NeNotifyKind::kAnswer, sent, stamp_),
                          true});
       exp_tx_ = true;
     } else if (cmd_code_ == static_cast<uint8_t>(ne::Cmd::kNotify)) {
@@ -480,7 +491,7 @@ bool Model::step(const CycleObs& o) {
         ++cov_.notify_sent;
         if (__builtin_popcountll(rit_[i]->mask) > 1) ++cov_.multicast;
         rit_tx_.push_back({notify_pkt(rit_[i]->mask, key_object_, key_event_, key_version_, ans_state_,
-                                      ipb::NeNotifyKind::kNotify, true),
+                                      ipb::NeNotifyKind::kNotify, true, stamp_),
                            true});
         exp_tx_ = true;
         rit_[i].reset();
@@ -492,9 +503,9 @@ bool Model::step(const CycleObs& o) {
       ++cov_.publish;
       auto it = rdt_.find(key_object_);
       if (it != rdt_.end()) {
-        it->second = {key_version_, rdy_state_};
+        it->second = {key_version_, rdy_state_, stamp_};
       } else if (static_cast<uint32_t>(rdt_.size()) < ne::kRdtEntries) {
-        rdt_[key_object_] = {key_version_, rdy_state_};
+        rdt_[key_object_] = {key_version_, rdy_state_, stamp_};
       } else {
         ++c_rfull_;
         set_rdt_full = true;
@@ -521,7 +532,7 @@ bool Model::step(const CycleObs& o) {
     const bool same = rit_[j]->version == key_version_;
     const auto state = static_cast<uint8_t>(same ? rdy_state_ & 0xff : (rdy_state_ >> 8) & 0xff);
     rit_tx_.push_back({notify_pkt(rit_[j]->mask, key_object_, rit_[j]->event, rit_[j]->version, state,
-                                  ipb::NeNotifyKind::kNotify, true),
+                                  ipb::NeNotifyKind::kNotify, true, stamp_),
                        false});
     if (__builtin_popcountll(rit_[j]->mask) > 1) ++cov_.multicast;
     rit_[j].reset();
@@ -603,6 +614,7 @@ bool Model::step(const CycleObs& o) {
       case ne::kRegAnsState: ans_state_ = static_cast<uint8_t>(ne::get_ans_state_state(d)); break;
       case ne::kRegAnsReady: ans_ready_ = ne::get_ans_ready_ready(d) != 0; break;
       case ne::kRegRdyState: rdy_state_ = d & 0xfffffu; break;
+      case ne::kRegStamp: stamp_ = d; break;
       case ne::kRegCmd: {
         const uint32_t c = ne::get_cmd_code(d);
         if (enable_ && (c == static_cast<uint8_t>(ne::Cmd::kArm) || c == static_cast<uint8_t>(ne::Cmd::kAnswer) ||

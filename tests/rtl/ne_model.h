@@ -54,7 +54,7 @@ struct CycleObs {
   bool ring_accept = false;  // ne_ring takes a record...
   bool ring_full = false;    // ... and drops it
   bool ring_tag = false;     // ... the command's own record
-  Bytes16 ring_rec{};        // ... its fields (seq not yet set)
+  Bytes32 ring_rec{};        // ... its fields (seq not yet set)
   bool alive_load = false;   // ne_alive loads an ALIVE packet
   bool declare = false;      // ne_alive declares a node down...
   uint8_t declare_node = 0;  // ... this one
@@ -117,6 +117,7 @@ class Model {
     uint32_t object = 0, version = 0;
     bool ready = false;
     bool tag = false;
+    uint32_t stamp = 0;
   };
   struct RitEntry {
     uint32_t object = 0;
@@ -136,8 +137,8 @@ class Model {
   bool answer(uint32_t object, uint8_t event, uint32_t version, uint8_t dst, bool ready, bool& set_rit_full);
   uint32_t read_reg(uint32_t addr) const;
   bool watched(int n) const;
-  static Bytes16 format(const Rec& r, uint32_t seq);
-  static Rec unformat(const Bytes16& b);
+  static Bytes32 format(const Rec& r, uint32_t seq);
+  static Rec unformat(const Bytes32& b);
   static std::string str(const Rec& r);
 
   int lit_entries_, rit_entries_;
@@ -149,6 +150,7 @@ class Model {
   bool enable_ = false;
   bool st_lit_full_ = false, st_rit_full_ = false, st_overflow_ = false, st_rdt_full_ = false;
   uint32_t rdy_state_ = 0;
+  uint32_t stamp_ = 0;
   uint8_t key_owner_ = 0, key_event_ = 0, ans_dst_ = 0, ans_state_ = 0;
   uint32_t key_object_ = 0, key_version_ = 0;
   bool ans_ready_ = false;
@@ -169,7 +171,7 @@ class Model {
   std::vector<LitEntry> lit_;
   std::vector<std::optional<RitEntry>> rit_;  // by index: the RTL allocates the lowest free
   struct Rdt {
-    uint32_t version = 0, rdy = 0;
+    uint32_t version = 0, rdy = 0, stamp = 0;
   };
   std::map<uint32_t, Rdt> rdt_;     // published objects
   std::deque<int> scan_;            // a PUBLISH's ready entries, lowest index first

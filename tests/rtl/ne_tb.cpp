@@ -39,13 +39,16 @@ uint32_t u32(ne::ArmResult r) { return static_cast<uint32_t>(r); }
 uint32_t u32(ne::Cmd c) { return static_cast<uint32_t>(c); }
 uint64_t bit(int n) { return uint64_t{1} << n; }
 
+// The owner's stamp of a directed test's packet: any value, different per object.
+uint32_t test_stamp(uint32_t object) { return 0x5eed0000u ^ object; }
+
 RxPkt ntf_pkt(uint8_t src, uint32_t object, uint8_t event, uint32_t version, uint8_t state,
-              ipb::NeNotifyKind kind, bool ready) {
+              ipb::NeNotifyKind kind, bool ready, uint32_t stamp) {
   RxPkt p;
   p.type = u8(ipb::PacketType::kNeNotify);
   p.src = src;
   p.len = ipb::ne_notify::kBytes;
-  p.payload = shadowsel::ne::notify_payload(object, event, version, state, kind, ready);
+  p.payload = shadowsel::ne::notify_payload(object, event, version, state, kind, ready, stamp);
   return p;
 }
 
@@ -118,12 +121,14 @@ class Engine : public ::testing::Test {
     h.write(ne::kRegAnsDst, dst);
     h.write(ne::kRegAnsState, state);
     h.write(ne::kRegAnsReady, ready);
+    h.write(ne::kRegStamp, test_stamp(object));
     h.write(ne::kRegCmd, u32(ne::Cmd::kAnswer));
     wait_not_busy();
   }
   void notify(uint32_t object, uint8_t event, uint32_t version, uint8_t state) {
     key(kSelf, object, event, version);
     h.write(ne::kRegAnsState, state);
+    h.write(ne::kRegStamp, test_stamp(object));
     h.write(ne::kRegCmd, u32(ne::Cmd::kNotify));
     wait_not_busy();
   }
@@ -134,6 +139,7 @@ class Engine : public ::testing::Test {
                                   ne::set_rdy_state_ready_same(
                                       ne::set_rdy_state_state_diff(ne::set_rdy_state_state_same(0, s), d), ready_same),
                                   ready_diff));
+    h.write(ne::kRegStamp, test_stamp(object));
     h.write(ne::kRegCmd, u32(ne::Cmd::kPublish));
     wait_not_busy();
   }
@@ -192,7 +198,7 @@ TEST_F(Engine, ArmSendsOneSubscribeToTheOwner) {
 
 TEST_F(Engine, CancelForgetsTheEntrySoTheNextArmAsksAgain) {
   EXPECT_EQ(arm(3, 0x1234, 0, 7), u32(ne::ArmResult::kSent));
-  h.send(ntf_pkt(3, 0x1234, 0, 7, 0x00, ipb::NeNotifyKind::kAnswer, false));  // SUBSCRIBED
+  h.send(ntf_pkt(3, 0x1234, 0, 7, 0x00, ipb::NeNotifyKind::kAnswer, false, test_stamp(0x1234)));  // SUBSCRIBED
   wait_records(1);
   key(3, 0x1234, 0, 7);
   h.write(ne::kRegCmd, u32(ne::Cmd::kCancel));
@@ -203,7 +209,7 @@ TEST_F(Engine, CancelForgetsTheEntrySoTheNextArmAsksAgain) {
   key(3, 0x1234, 0, 7);
   h.write(ne::kRegCmd, u32(ne::Cmd::kCancel));  // in flight: forgotten too
   wait_not_busy();
-  h.send(ntf_pkt(3, 0x1234, 0, 7, 0x01, ipb::NeNotifyKind::kAnswer, true));  // its answer: stray
+  h.send(ntf_pkt(3, 0x1234, 0, 7, 0x01, ipb::NeNotifyKind::kAnswer, true, test_stamp(0x1234)));  // stray
   wait_records(2);
   EXPECT_EQ(h.read(ne::kRegStray), 1u);
   EXPECT_EQ(h.read(ne::kRegSuppressed), 0u);
@@ -222,7 +228,7 @@ TEST_F(Engine, RearmWhileInFlightIsSuppressed) {
 
 TEST_F(Engine, AnswerNotReadyThenArmIsAnsweredAtOnce) {
   EXPECT_EQ(arm(3, 0x40, 0, 1), u32(ne::ArmResult::kSent));
-  h.send(ntf_pkt(3, 0x40, 0, 1, 0x10, ipb::NeNotifyKind::kAnswer, false));
+  h.send(ntf_pkt(3, 0x40, 0, 1, 0x10, ipb::NeNotifyKind::kAnswer, false, test_stamp(0x40)));
   wait_records(1);
   Record r = rec(h.dma_log[0]);
   EXPECT_EQ(h.dma_log[0].addr, kRingBase);
@@ -248,8 +254,8 @@ TEST_F(Engine, AnswerNotReadyThenArmIsAnsweredAtOnce) {
 
 TEST_F(Engine, NotifyFreesTheEntry) {
   arm(9, 0x77, 1, 0);
-  h.send(ntf_pkt(9, 0x77, 1, 0, 0, ipb::NeNotifyKind::kAnswer, false));
-  h.send(ntf_pkt(9, 0x77, 1, 0, 0x02, ipb::NeNotifyKind::kNotify, true));
+  h.send(ntf_pkt(9, 0x77, 1, 0, 0, ipb::NeNotifyKind::kAnswer, false, test_stamp(0x77)));
+  h.send(ntf_pkt(9, 0x77, 1, 0, 0x02, ipb::NeNotifyKind::kNotify, true, test_stamp(0x77)));
   wait_records(2);
   const Record r = rec(h.dma_log[1]);
   EXPECT_EQ(r.kind, u8(ne::RecordKind::kNotify));
@@ -262,15 +268,15 @@ TEST_F(Engine, NotifyFreesTheEntry) {
 
 TEST_F(Engine, AnswerReadyFreesTheEntry) {
   arm(9, 0x78, 0, 0);
-  h.send(ntf_pkt(9, 0x78, 0, 0, 0x01, ipb::NeNotifyKind::kAnswer, true));
+  h.send(ntf_pkt(9, 0x78, 0, 0, 0x01, ipb::NeNotifyKind::kAnswer, true, test_stamp(0x78)));
   wait_records(1);
   EXPECT_TRUE(rec(h.dma_log[0]).ready);
   EXPECT_EQ(arm(9, 0x78, 0, 0), u32(ne::ArmResult::kSent));
 }
 
 TEST_F(Engine, StrayPacketsGiveRecordsAndCount) {
-  h.send(ntf_pkt(4, 0x99, 0, 0, 0x08, ipb::NeNotifyKind::kNotify, true));
-  h.send(ntf_pkt(4, 0x99, 1, 0, 0x01, ipb::NeNotifyKind::kAnswer, false));
+  h.send(ntf_pkt(4, 0x99, 0, 0, 0x08, ipb::NeNotifyKind::kNotify, true, test_stamp(0x99)));
+  h.send(ntf_pkt(4, 0x99, 1, 0, 0x01, ipb::NeNotifyKind::kAnswer, false, test_stamp(0x99)));
   wait_records(2);
   EXPECT_EQ(rec(h.dma_log[0]).kind, u8(ne::RecordKind::kNotify));
   EXPECT_EQ(rec(h.dma_log[1]).kind, u8(ne::RecordKind::kAnswer));
@@ -290,7 +296,7 @@ TEST_F(Engine, TableFull) {
   EXPECT_FALSE(h.read(ne::kRegStatus) & ne::Status::kLitFull);
   // an existing key is still suppressed when full; freeing one entry makes room
   EXPECT_EQ(arm(2, 0x500, 0, 0), u32(ne::ArmResult::kSuppressedInFlight));
-  h.send(ntf_pkt(2, 0x501, 0, 0, 0, ipb::NeNotifyKind::kNotify, true));
+  h.send(ntf_pkt(2, 0x501, 0, 0, 0, ipb::NeNotifyKind::kNotify, true, test_stamp(0x501)));
   EXPECT_EQ(arm(2, 0x600, 0, 0), u32(ne::ArmResult::kSent));
 }
 
@@ -301,7 +307,7 @@ TEST_F(Engine, NoSecondSubscribeWhileOutstanding) {
   key(1, 0xabc, 0, 3);
   h.write(ne::kRegCmd, u32(ne::Cmd::kArm));
   for (int i = 0; i < 20; ++i) {
-    h.rx(ntf_pkt(1, 0xabd + i, 0, 3, 0, ipb::NeNotifyKind::kAnswer, false));  // strays
+    h.rx(ntf_pkt(1, 0xabd + i, 0, 3, 0, ipb::NeNotifyKind::kAnswer, false, test_stamp(0xabd + i)));  // strays
     h.mmio(true, ne::kRegCmd, u32(ne::Cmd::kArm));
     if (i == 10) h.set_tx_ready(true);
     h.run(rng() % 8);
@@ -309,7 +315,7 @@ TEST_F(Engine, NoSecondSubscribeWhileOutstanding) {
   h.wait_idle();
   EXPECT_EQ(count_tx(u8(ipb::PacketType::kNeSubscribe)), 1u);
   EXPECT_EQ(h.read(ne::kRegSuppressed), 20u);
-  h.send(ntf_pkt(1, 0xabc, 0, 3, 0, ipb::NeNotifyKind::kAnswer, true));
+  h.send(ntf_pkt(1, 0xabc, 0, 3, 0, ipb::NeNotifyKind::kAnswer, true, test_stamp(0xabc)));
   EXPECT_EQ(arm(1, 0xabc, 0, 3), u32(ne::ArmResult::kSent));
   EXPECT_EQ(count_tx(u8(ipb::PacketType::kNeSubscribe)), 2u);
 }
@@ -661,7 +667,7 @@ TEST_F(Engine, BusyHoldsCommandWritesNotReads) {
 TEST_F(Engine, MalformedPacketsAreDropped) {
   RxPkt shortp = sub_pkt(1, 1, 0, 0);
   shortp.len = 4;
-  RxPkt badkind = ntf_pkt(1, 1, 0, 0, 0, ipb::NeNotifyKind::kAnswer, false);
+  RxPkt badkind = ntf_pkt(1, 1, 0, 0, 0, ipb::NeNotifyKind::kAnswer, false, test_stamp(1));
   ipb::ne_notify::set_kind(badkind.payload.data(), 9);
   RxPkt msg;
   msg.type = u8(ipb::PacketType::kMsg);
@@ -757,16 +763,19 @@ class RandomRun {
       h_.mmio(true, ne::kRegAnsDst, pick(64));
       h_.mmio(true, ne::kRegAnsState, pick(32));
       h_.mmio(true, ne::kRegAnsReady, u() < 0.3);
+      h_.mmio(true, ne::kRegStamp, static_cast<uint32_t>(rng_()));
       h_.mmio(true, ne::kRegCmd, u32(ne::Cmd::kAnswer));
     } else if (x < 0.45) {  // PUBLISH: mostly objects that subscribes name, some that fill the table
       Model::Key k = random_key(true);
       if (u() < 0.3) k.object = 0x100 + pick(ne::kRdtEntries + 8);
       write_key(k);
       h_.mmio(true, ne::kRegRdyState, static_cast<uint32_t>(rng_()));
+      h_.mmio(true, ne::kRegStamp, static_cast<uint32_t>(rng_()));
       h_.mmio(true, ne::kRegCmd, u32(ne::Cmd::kPublish));
     } else if (x < 0.52) {  // NOTIFY
       write_key(random_key(true));
       h_.mmio(true, ne::kRegAnsState, pick(32));
+      h_.mmio(true, ne::kRegStamp, static_cast<uint32_t>(rng_()));
       h_.mmio(true, ne::kRegCmd, u32(ne::Cmd::kNotify));
     } else if (x < 0.55) {  // UNPUBLISH
       write_key(random_key(true));
@@ -820,8 +829,10 @@ class RandomRun {
         k = e.key;
         notify = e.subscribed ? u() < 0.8 : u() < 0.1;
       }
-      h_.rx(ntf_pkt(k.owner, k.object, k.event, k.version, static_cast<uint8_t>(pick(32)),
-                    notify ? ipb::NeNotifyKind::kNotify : ipb::NeNotifyKind::kAnswer, notify || ready));
+      const auto state = static_cast<uint8_t>(pick(32));
+      const auto stamp = static_cast<uint32_t>(rng_());
+      h_.rx(ntf_pkt(k.owner, k.object, k.event, k.version, state,
+                    notify ? ipb::NeNotifyKind::kNotify : ipb::NeNotifyKind::kAnswer, notify || ready, stamp));
     } else if (x < 0.65) {
       const Model::Key k = random_key();
       h_.rx(sub_pkt(static_cast<uint8_t>(pick(64)), k.object, k.event, k.version));
@@ -841,7 +852,7 @@ class RandomRun {
         case 0: p.type = u8(ipb::PacketType::kMsg); break;
         case 1: p.len = static_cast<uint8_t>(pick(12)); break;
         default:
-          p = ntf_pkt(owners_[0], 0x100, 0, 0, 0, ipb::NeNotifyKind::kAnswer, false);
+          p = ntf_pkt(owners_[0], 0x100, 0, 0, 0, ipb::NeNotifyKind::kAnswer, false, static_cast<uint32_t>(rng_()));
           ipb::ne_notify::set_kind(p.payload.data(), 3 + pick(250));
       }
       h_.rx(p);

@@ -15,6 +15,7 @@ module ne_tb;
   localparam int RESET_CYCLES = 4;
   localparam int MAXN = 65536;  // lines per stream of a stimulus file
   localparam logic [31:0] RING_BASE = 32'h8000;
+  localparam logic [31:0] REC = ne_pkg::RECORD_BYTES;  // bytes per ring slot
   localparam logic [5:0] SELF = 6'd5;
 
   // ---------------------------------------------------------------------------------
@@ -35,8 +36,8 @@ module ne_tb;
   logic [127:0] rx_payload = '0;
   logic         dma_valid, dma_ready = 1'b1;
   logic [31:0]  dma_addr;
-  logic [127:0] dma_data;
-  logic [4:0]   dma_bytes;
+  logic [255:0] dma_data;
+  logic [5:0]   dma_bytes;
   logic [47:0]  now = '0, wake_at;
   logic         irq, idle;
 
@@ -84,7 +85,7 @@ module ne_tb;
   logic [7:0]   tx_len_log  [0:255];
   logic [127:0] tx_pl_log   [0:255];
   logic [31:0]  dma_addr_log [0:255];
-  logic [127:0] dma_data_log [0:255];
+  logic [255:0] dma_data_log [0:255];
   logic         mm_hs, rx_hs;
 
   task automatic fail(input [8*64-1:0] what);
@@ -183,7 +184,8 @@ module ne_tb;
 
   function automatic logic [127:0] ntf_payload(input logic [31:0] object, input logic [7:0] event_,
                                                input logic [31:0] version, input logic [7:0] state,
-                                               input logic [7:0] kind, input logic ready);
+                                               input logic [7:0] kind, input logic ready,
+                                               input logic [31:0] stamp);
     logic [127:0] p;
     begin
       p = '0;
@@ -193,6 +195,7 @@ module ne_tb;
       p[ipb_pkg::NE_NOTIFY_STATE_LSB +: ipb_pkg::NE_NOTIFY_STATE_WIDTH]     = state;
       p[ipb_pkg::NE_NOTIFY_KIND_LSB +: ipb_pkg::NE_NOTIFY_KIND_WIDTH]       = kind;
       p[ipb_pkg::NE_NOTIFY_READY_LSB]                                       = ready;
+      p[ipb_pkg::NE_NOTIFY_STAMP_LSB +: ipb_pkg::NE_NOTIFY_STAMP_WIDTH]     = stamp;
       ntf_payload = p;
     end
   endfunction
@@ -246,7 +249,7 @@ module ne_tb;
 
   // Record field of DMA write i.
   function automatic logic [31:0] rf(input integer i, input integer lsb, input integer width);
-    logic [127:0] d;
+    logic [255:0] d;
     begin
       d  = dma_data_log[i[7:0]] >> lsb;
       rf = d[31:0] & ((width >= 32) ? 32'hffffffff : ((32'd1 << width) - 32'd1));
@@ -304,26 +307,32 @@ module ne_tb;
 
       // ANSWER not ready: a record, the entry SUBSCRIBED
       send(ipb_pkg::PACKET_TYPE_NE_NOTIFY, 6'd3, ipb_pkg::NE_NOTIFY_BYTES[7:0],
-           ntf_payload(32'h1234, 8'd0, 32'd7, 8'h10, ipb_pkg::NE_NOTIFY_KIND_ANSWER, 1'b0));
+           ntf_payload(32'h1234, 8'd0, 32'd7, 8'h10, ipb_pkg::NE_NOTIFY_KIND_ANSWER, 1'b0, 32'h5eed0001));
       wait_dma(1);
       check_record(0, ne_pkg::RECORD_KIND_ANSWER, 8'd3, 8'h10, 1'b0, 24'd0, RING_BASE);
+      check(rf(0, ne_pkg::READY_RECORD_STAMP_LSB, ne_pkg::READY_RECORD_STAMP_WIDTH) == 32'h5eed0001,
+            "record stamp: the packet's");
       command(ne_pkg::CMD_ARM);
       expect_reg(ne_pkg::ARM_RESULT_OFFSET, {24'd0, ne_pkg::ARM_RESULT_SUPPRESSED_SUBSCRIBED},
                  "ARM on SUBSCRIBED");
       wait_dma(2);
-      check_record(1, ne_pkg::RECORD_KIND_ANSWER, 8'd3, 8'h10, 1'b0, 24'd1, RING_BASE + 32'd16);
+      check_record(1, ne_pkg::RECORD_KIND_ANSWER, 8'd3, 8'h10, 1'b0, 24'd1, RING_BASE + REC);
+      check(rf(1, ne_pkg::READY_RECORD_STAMP_LSB, ne_pkg::READY_RECORD_STAMP_WIDTH) == 32'd0,
+            "record stamp of an ARM: 0");
 
       // NOTIFY frees the entry
       send(ipb_pkg::PACKET_TYPE_NE_NOTIFY, 6'd3, ipb_pkg::NE_NOTIFY_BYTES[7:0],
-           ntf_payload(32'h1234, 8'd0, 32'd7, 8'h01, ipb_pkg::NE_NOTIFY_KIND_NOTIFY, 1'b1));
+           ntf_payload(32'h1234, 8'd0, 32'd7, 8'h01, ipb_pkg::NE_NOTIFY_KIND_NOTIFY, 1'b1, 32'h5eed0002));
       wait_dma(3);
-      check_record(2, ne_pkg::RECORD_KIND_NOTIFY, 8'd3, 8'h01, 1'b1, 24'd2, RING_BASE + 32'd32);
+      check_record(2, ne_pkg::RECORD_KIND_NOTIFY, 8'd3, 8'h01, 1'b1, 24'd2, RING_BASE + 2 * REC);
+      check(rf(2, ne_pkg::READY_RECORD_STAMP_LSB, ne_pkg::READY_RECORD_STAMP_WIDTH) == 32'h5eed0002,
+            "record stamp: the notify's");
 
       // a stray packet: record and counter
       send(ipb_pkg::PACKET_TYPE_NE_NOTIFY, 6'd8, ipb_pkg::NE_NOTIFY_BYTES[7:0],
-           ntf_payload(32'h99, 8'd1, 32'd0, 8'h04, ipb_pkg::NE_NOTIFY_KIND_NOTIFY, 1'b1));
+           ntf_payload(32'h99, 8'd1, 32'd0, 8'h04, ipb_pkg::NE_NOTIFY_KIND_NOTIFY, 1'b1, 32'h5eed0003));
       wait_dma(4);
-      check_record(3, ne_pkg::RECORD_KIND_NOTIFY, 8'd8, 8'h04, 1'b1, 24'd3, RING_BASE + 32'd48);
+      check_record(3, ne_pkg::RECORD_KIND_NOTIFY, 8'd8, 8'h04, 1'b1, 24'd3, RING_BASE + 3 * REC);
       expect_reg(ne_pkg::STRAY_OFFSET, 32'd1, "STRAY");
 
       // the ring (4 records) is full: the next record overflows, never silently
@@ -353,19 +362,23 @@ module ne_tb;
       wr(ne_pkg::ANS_STATE_OFFSET, 32'd0);
       wr(ne_pkg::ANS_READY_OFFSET, 32'd0);
       wr(ne_pkg::ANS_DST_OFFSET, 32'd3);
+      wr(ne_pkg::STAMP_OFFSET, 32'hc0ffee01);
       command(ne_pkg::CMD_ANSWER);
       wr(ne_pkg::ANS_DST_OFFSET, 32'd40);
       command(ne_pkg::CMD_ANSWER);
       check(tx_n == 3, "two answers");
       check(tx_mask_log[1] == 64'd1 << 3 && tx_mask_log[2] == 64'd1 << 40, "answers unicast");
-      check(tx_pl_log[2] == ntf_payload(32'h10, 8'd0, 32'd2, 8'd0, ipb_pkg::NE_NOTIFY_KIND_ANSWER, 1'b0),
+      check(tx_pl_log[2] == ntf_payload(32'h10, 8'd0, 32'd2, 8'd0, ipb_pkg::NE_NOTIFY_KIND_ANSWER, 1'b0,
+                                       32'hc0ffee01),
             "answer payload");
       wr(ne_pkg::ANS_STATE_OFFSET, 32'h05);
+      wr(ne_pkg::STAMP_OFFSET, 32'hc0ffee02);
       command(ne_pkg::CMD_NOTIFY);
       check(tx_n == 4, "one notify");
       check(tx_type_log[3] == ipb_pkg::PACKET_TYPE_NE_NOTIFY, "notify type");
       check(tx_mask_log[3] == ((64'd1 << 3) | (64'd1 << 40)), "notify to exactly the mask");
-      check(tx_pl_log[3] == ntf_payload(32'h10, 8'd0, 32'd2, 8'h05, ipb_pkg::NE_NOTIFY_KIND_NOTIFY, 1'b1),
+      check(tx_pl_log[3] == ntf_payload(32'h10, 8'd0, 32'd2, 8'h05, ipb_pkg::NE_NOTIFY_KIND_NOTIFY, 1'b1,
+                                       32'hc0ffee02),
             "notify payload");
       command(ne_pkg::CMD_NOTIFY);
       check(tx_n == 4, "one-shot");
@@ -399,7 +412,7 @@ module ne_tb;
       check(tx_mask_log[n_alive[7:0]] == ((64'd1 << 1) | (64'd1 << 2)), "ALIVE mask");
       check(tx_len_log[n_alive[7:0]] == 8'd0, "ALIVE length");
       check(dma_n == 8, "one NODE_DOWN record");
-      check_record(7, ne_pkg::RECORD_KIND_NODE_DOWN, 8'd2, 8'd0, 1'b0, 24'd7, RING_BASE + 32'd48);
+      check_record(7, ne_pkg::RECORD_KIND_NODE_DOWN, 8'd2, 8'd0, 1'b0, 24'd7, RING_BASE + 3 * REC);
       expect_reg(ne_pkg::NODES_DOWN_LO_OFFSET, 32'd1 << 2, "NODES_DOWN");
       check(irq, "NODE_DOWN interrupt");
       wr(ne_pkg::ALIVE_PERIOD_OFFSET, 32'd0);
@@ -437,7 +450,7 @@ module ne_tb;
   logic [63:0]  e_a [0:MAXN-1];
   logic [63:0]  e_b [0:MAXN-1];
   logic [31:0]  e_l [0:MAXN-1];
-  logic [127:0] e_d [0:MAXN-1];
+  logic [255:0] e_d [0:MAXN-1];
   logic [63:0]  end_cycle = 0;
 
   task automatic load(input [8*512-1:0] fname);
@@ -445,7 +458,7 @@ module ne_tb;
     logic [8*16-1:0] tag;
     logic [8*1024-1:0] rest;
     logic [63:0] c, a, b, l;
-    logic [127:0] d;
+    logic [255:0] d;
     begin
       fd = $fopen(fname, "r");
       if (fd == 0) fail("cannot open the stimulus file");
@@ -459,7 +472,7 @@ module ne_tb;
           nm = nm + 1;
         end else if (tag == "X") begin
           r = $fscanf(fd, "%d %d %d %d %h", c, a, b, l, d);
-          x_c[nx] = c; x_t[nx] = a[7:0]; x_s[nx] = b[5:0]; x_l[nx] = l[7:0]; x_p[nx] = d;
+          x_c[nx] = c; x_t[nx] = a[7:0]; x_s[nx] = b[5:0]; x_l[nx] = l[7:0]; x_p[nx] = d[127:0];
           nx = nx + 1;
         end else if (tag == "T") begin
           r = $fscanf(fd, "%d %d", c, a);
@@ -499,7 +512,7 @@ module ne_tb;
 
   integer ei = 0;
   task automatic expect_out(input logic [7:0] tag, input logic [63:0] a, input logic [63:0] b,
-                            input logic [31:0] l, input logic [127:0] d);
+                            input logic [31:0] l, input logic [255:0] d);
     begin
       if (ei >= ne) fail("an output the file does not have");
       if (e_tag[ei] != tag || e_c[ei] != cyc || e_a[ei] != a || e_b[ei] != b || e_l[ei] != l ||
@@ -541,13 +554,13 @@ module ne_tb;
         #1;
         // outputs, in the order the Verilator harness writes them
         if (rst_n) begin
-          if (tx_valid && tx_ready) expect_out("t", {56'd0, tx_type}, tx_dst_mask, {24'd0, tx_len}, tx_payload);
-          if (dma_valid && dma_ready) expect_out("d", {32'd0, dma_addr}, 64'd0, {27'd0, dma_bytes}, dma_data);
-          if (mmio_rsp_valid) expect_out("r", {32'd0, mmio_rsp_rdata}, 64'd0, 32'd0, 128'd0);
-          if (irq != prev_irq) expect_out("i", {63'd0, irq}, 64'd0, 32'd0, 128'd0);
+          if (tx_valid && tx_ready) expect_out("t", {56'd0, tx_type}, tx_dst_mask, {24'd0, tx_len}, {128'd0, tx_payload});
+          if (dma_valid && dma_ready) expect_out("d", {32'd0, dma_addr}, 64'd0, {26'd0, dma_bytes}, dma_data);
+          if (mmio_rsp_valid) expect_out("r", {32'd0, mmio_rsp_rdata}, 64'd0, 32'd0, 256'd0);
+          if (irq != prev_irq) expect_out("i", {63'd0, irq}, 64'd0, 32'd0, 256'd0);
           prev_irq = irq;
           if (first_w || idle != prev_idle || wake_at != prev_wake)
-            expect_out("w", {63'd0, idle}, {16'd0, wake_at}, 32'd0, 128'd0);
+            expect_out("w", {63'd0, idle}, {16'd0, wake_at}, 32'd0, 256'd0);
           first_w = 0; prev_idle = idle; prev_wake = wake_at;
           if (mm_act && mmio_req_ready) mi = mi + 1;
           if (rx_act && rx_ready) xi = xi + 1;

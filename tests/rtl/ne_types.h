@@ -11,6 +11,7 @@
 namespace ne_tb {
 
 using Bytes16 = std::array<uint8_t, 16>;
+using Bytes32 = std::array<uint8_t, 32>;  // a ready record (RECORD_BYTES)
 
 inline constexpr uint64_t kNoDeadline = (uint64_t{1} << 48) - 1;  // wake_at: none
 inline constexpr int kMaxNodes = 64;
@@ -39,28 +40,30 @@ struct TxPkt {
 struct DmaWrite {
   uint32_t addr = 0;
   uint8_t bytes = 0;
-  Bytes16 data{};
+  Bytes32 data{};
   bool operator==(const DmaWrite&) const = default;
 };
 
-inline std::string hex(const Bytes16& b) {
-  // most significant byte first, as Verilog prints a 128-bit vector with %h
+template <size_t N>
+std::string hex(const std::array<uint8_t, N>& b) {
+  // most significant byte first, as Verilog prints a vector with %h
   std::string s;
   char buf[3];
-  for (int i = 15; i >= 0; --i) {
+  for (size_t i = N; i-- > 0;) {
     std::snprintf(buf, sizeof buf, "%02x", b[i]);
     s += buf;
   }
   return s;
 }
 
-inline bool parse_hex(const std::string& s, Bytes16& b) {
-  if (s.size() > 32) return false;
+template <size_t N>
+bool parse_hex(const std::string& s, std::array<uint8_t, N>& b) {
+  if (s.size() > 2 * N) return false;
   b.fill(0);
-  const std::string p = std::string(32 - s.size(), '0') + s;
-  for (int i = 0; i < 16; ++i) {
+  const std::string p = std::string(2 * N - s.size(), '0') + s;
+  for (size_t i = 0; i < N; ++i) {
     unsigned v = 0;
-    if (std::sscanf(p.c_str() + 2 * (15 - i), "%2x", &v) != 1) return false;
+    if (std::sscanf(p.c_str() + 2 * (N - 1 - i), "%2x", &v) != 1) return false;
     b[i] = static_cast<uint8_t>(v);
   }
   return true;

@@ -48,14 +48,16 @@ class FakeCore : public ne::Core {
       o_.tx_valid = true;
       o_.tx_type = tx_.front().first;
       o_.tx_dst_mask = reg(0x068);
-      o_.tx_len = tx_.front().first == static_cast<uint8_t>(ipb::PacketType::kAlive) ? 0 : 12;
+      o_.tx_len = tx_.front().first == static_cast<uint8_t>(ipb::PacketType::kAlive)
+                      ? 0
+                      : ipb::ne_notify::kBytes;
       std::memcpy(o_.tx_payload.data(), &tx_.front().second, 4);
     }
     o_.rx_ready = !dma_pending_ && !(reg(0x008) & 2);
     o_.dma_valid = dma_pending_;
-    o_.dma_addr = reg(0x040) + 16 * head_;
+    o_.dma_addr = reg(0x040) + gen::ne::kRecordBytes * head_;
     o_.dma_data = record_;
-    o_.dma_bytes = 16;
+    o_.dma_bytes = gen::ne::kRecordBytes;
     o_.irq = (reg(0x050) & reg(0x054)) != 0;
     o_.wake_at = reg(0x060) ? next_alive_ : ne::kNoDeadline;
     o_.idle = !rsp_pending_ && tx_.empty() && !dma_pending_;
@@ -115,7 +117,7 @@ class FakeCore : public ne::Core {
   uint32_t rsp_data_ = 0;
   std::deque<std::pair<uint8_t, uint32_t>> tx_;
   bool dma_pending_ = false;
-  ne::Bytes16 record_{};
+  ne::Bytes32 record_{};
   uint32_t head_ = 0;
   uint64_t next_alive_ = 0;
 };

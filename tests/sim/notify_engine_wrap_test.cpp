@@ -40,11 +40,9 @@ hw::CoreFactory fakes(std::vector<FakeCore*>* out = nullptr) {
 }
 
 uint32_t record_object(hw::Node& n, uint64_t addr) {
-  uint8_t r[16];
+  uint8_t r[gen::ne::kRecordBytes];
   n.memory().read(addr, r);
-  uint32_t obj;
-  std::memcpy(&obj, r + 4, 4);
-  return obj;
+  return static_cast<uint32_t>(gen::ne::ready_record::get_object(r));
 }
 
 TEST(NotifyEngineWrapper, MmioStallsTheCallerUntilTheResponse) {
@@ -155,7 +153,7 @@ TEST(NotifyEngineWrapper, ASlowEngineRefusesFramesAndNothingIsLost) {
   });
   sc_core::sc_start();
   for (uint32_t i = 0; i < FakeCore::kBurstPackets; ++i) {
-    EXPECT_EQ(record_object(h.node(1), ring + 16 * i), 100 + i) << i;
+    EXPECT_EQ(record_object(h.node(1), ring + gen::ne::kRecordBytes * i), 100 + i) << i;
   }
   const auto& b1 = h.node(1).biu().counters();
   EXPECT_GT(b1.rx_engine_refused, 0u);

@@ -19,6 +19,7 @@ namespace ipb = shadowsel::gen::ipb;
 
 // Node masks are uint64_t: the RTL's MAX_NODES (ipb.yaml) must be 64.
 static_assert(ipb::kMaxNodes == 64, "node masks are held in uint64_t");
+static_assert(regs::kRecordBytes == sizeof(Bytes32), "a ready record is one Bytes32 DMA write");
 inline constexpr unsigned kNodeBits = 6;  // $clog2(MAX_NODES)
 inline constexpr uint32_t kNodeMask = ipb::kMaxNodes - 1;
 inline constexpr uint64_t kTimeMask = kNoDeadline;  // 48-bit times, all ones = none

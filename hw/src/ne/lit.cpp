@@ -35,6 +35,7 @@ void Lit::eval(const In& in) {
     op_state_d_ = in.pkt_state;
     op_notify_d_ = in.pkt_notify;
     op_is_ready_d_ = in.pkt_is_ready;
+    op_stamp_d_ = in.pkt_valid ? in.pkt_stamp : 0;  // an ARM's record has stamp 0
   }
 
   // match: at most one entry holds a key, so its index is the OR of the matching ones
@@ -128,6 +129,7 @@ void Lit::commit(bool rst_n) {
     rec_version_q_ = op_version_q_;
     rec_state_q_ = rec_state_d_;
     rec_is_ready_q_ = rec_is_ready_d_;
+    rec_stamp_q_ = op_stamp_q_;
     rec_tag_q_ = !op_pkt_q_;  // the immediate answer of an ARM belongs to the command
   }
   if (match_) {
@@ -146,6 +148,7 @@ void Lit::commit(bool rst_n) {
     op_state_q_ = op_state_d_;
     op_notify_q_ = op_notify_d_;
     op_is_ready_q_ = op_is_ready_d_;
+    op_stamp_q_ = op_stamp_d_;
   }
 
   if (!rst_n) {

@@ -21,6 +21,7 @@ class Lit {
     uint32_t pkt_src, pkt_object, pkt_event, pkt_version, pkt_state;
     bool pkt_notify, pkt_is_ready;
     bool sub_ready, rec_ready;
+    uint32_t pkt_stamp;
   };
 
   explicit Lit(uint32_t entries);
@@ -42,6 +43,7 @@ class Lit {
   uint32_t rec_version() const { return rec_version_q_; }
   uint32_t rec_state() const { return rec_state_q_; }
   bool rec_is_ready() const { return rec_is_ready_q_; }
+  uint32_t rec_stamp() const { return rec_stamp_q_; }
   bool rec_tag() const { return rec_tag_q_; }
 
   uint32_t subscribes_sent() const { return cnt_sent_q_; }
@@ -68,6 +70,7 @@ class Lit {
   bool op_pkt_q_ = false, op_cancel_q_ = false;
   uint32_t op_owner_q_ = 0, op_object_q_ = 0, op_event_q_ = 0, op_version_q_ = 0, op_state_q_ = 0;
   bool op_notify_q_ = false, op_is_ready_q_ = false;
+  uint32_t op_stamp_q_ = 0, op_stamp_d_ = 0;
 
   // the match result (no reset)
   bool hit_q_ = false, free_q_ = false;
@@ -84,6 +87,7 @@ class Lit {
   uint32_t rec_kind_q_ = 0, rec_src_q_ = 0, rec_object_q_ = 0, rec_event_q_ = 0,
            rec_version_q_ = 0, rec_state_q_ = 0;
   bool rec_is_ready_q_ = false, rec_tag_q_ = false;
+  uint32_t rec_stamp_q_ = 0;
 
   uint32_t cnt_sent_q_ = 0, cnt_supp_q_ = 0, cnt_stray_q_ = 0, cnt_full_q_ = 0;
 

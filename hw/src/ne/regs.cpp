@@ -18,6 +18,7 @@ void Regs::eval_request(bool restart_ready, bool ring_busy) {
       case regs::kRegAnsState:
       case regs::kRegAnsReady:
       case regs::kRegRdyState:
+      case regs::kRegStamp:
       case regs::kRegCmd:
         hold = cst_q_ != kIdle;
         break;
@@ -148,6 +149,7 @@ uint32_t Regs::read_data(const ReadSources& rs) const {
     case regs::kRegAnsState: return regs::set_ans_state_state(0, ans_state_q_);
     case regs::kRegAnsReady: return regs::set_ans_ready_ready(0, ans_ready_q_);
     case regs::kRegRdyState: return rdy_state_q_;
+    case regs::kRegStamp: return stamp_q_;
     case regs::kRegArmResult: return regs::set_arm_result_code(0, arm_result_q_);
     case regs::kRegRingBase: return ring_base_q_;
     case regs::kRegRingSize: return regs::set_ring_size_records(0, ring_size_q_);
@@ -193,6 +195,7 @@ void Regs::commit(bool rst_n, const Request& rq) {
     st_overflow_q_ = regs::get_status_overflow(regs::kStatusReset);
     st_rdt_full_q_ = regs::get_status_rdt_full(regs::kStatusReset);
     rdy_state_q_ = regs::kRdyStateReset & kRdyBits;
+    stamp_q_ = regs::kStampReset;
     key_owner_q_ = regs::get_key_owner_owner(regs::kKeyOwnerReset);
     key_object_q_ = regs::kKeyObjectReset;
     key_event_q_ = regs::get_key_event_event(regs::kKeyEventReset);
@@ -236,6 +239,7 @@ void Regs::commit(bool rst_n, const Request& rq) {
         case regs::kRegAnsState: ans_state_q_ = regs::get_ans_state_state(w); break;
         case regs::kRegAnsReady: ans_ready_q_ = regs::get_ans_ready_ready(w); break;
         case regs::kRegRdyState: rdy_state_q_ = w & kRdyBits; break;
+        case regs::kRegStamp: stamp_q_ = w; break;
         case regs::kRegRingBase: ring_base_q_ = w, ring_tail_q_ = 0; break;
         case regs::kRegRingSize: ring_size_q_ = regs::get_ring_size_records(w), ring_tail_q_ = 0; break;
         case regs::kRegRingTail: ring_tail_q_ = w; break;

@@ -77,6 +77,7 @@ class Regs {
   bool rit_valid() const { return cst_q_ == kIssue && cmd_q_ != kCmdArm && cmd_q_ != kCmdCancel; }
   uint32_t rit_code() const { return cmd_q_; }
   uint32_t rdy_state() const { return rdy_state_q_; }
+  uint32_t stamp() const { return stamp_q_; }
   bool busy() const { return req_v_q_ || rsp_v_q_ || cst_q_ != kIdle; }
 
   /// First half of the cycle: which request executes and the pulses it gives.
@@ -114,6 +115,7 @@ class Regs {
   bool enable_q_ = false;
   bool st_lit_full_q_ = false, st_rit_full_q_ = false, st_overflow_q_ = false, st_rdt_full_q_ = false;
   uint32_t rdy_state_q_ = 0;
+  uint32_t stamp_q_ = 0;
   uint32_t key_owner_q_ = 0, key_object_q_ = 0, key_event_q_ = 0, key_version_q_ = 0;
   uint32_t ans_dst_q_ = 0, ans_state_q_ = 0;
   bool ans_ready_q_ = false;

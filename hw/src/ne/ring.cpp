@@ -27,7 +27,7 @@ void Ring::eval(const In& in) {
   if (load_) {
     const uint32_t slot = head_q_ & kSizeMask & ((in.size - 1) & kSizeMask);
     addr_d_ = (in.base & ~(regs::kRecordBytes - 1)) + (slot << kRecShift);
-    rec_d_ = Bytes16{};
+    rec_d_ = Bytes32{};
     uint8_t* p = rec_d_.data();
     const Record& r = *in.rec;
     regs::ready_record::set_kind(p, r.kind);
@@ -38,6 +38,7 @@ void Ring::eval(const In& in) {
     regs::ready_record::set_version(p, r.version);
     regs::ready_record::set_ready(p, r.is_ready);
     regs::ready_record::set_seq(p, head_q_ & kSeqMask);
+    regs::ready_record::set_stamp(p, r.stamp);
     tag_d_ = r.tag;
     nd_d_ = is_nd;
   }

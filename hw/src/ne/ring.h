@@ -17,6 +17,7 @@ class Ring {
   struct Record {
     uint32_t kind, src, event, state, object, version;
     bool is_ready, tag;
+    uint32_t stamp;
   };
   struct In {
     uint32_t base, size, tail;
@@ -30,7 +31,7 @@ class Ring {
   bool rec_ready(bool ring_clr) const { return !dma_valid_q_ && !ring_clr; }
   bool dma_valid() const { return dma_valid_q_; }
   uint32_t dma_addr() const { return dma_addr_q_; }
-  const Bytes16& dma_data() const { return dma_data_q_; }
+  const Bytes32& dma_data() const { return dma_data_q_; }
   static constexpr uint8_t dma_bytes() { return regs::kRecordBytes; }
   uint32_t head() const { return head_q_; }
   uint32_t records_written() const { return cnt_wr_q_; }
@@ -50,7 +51,7 @@ class Ring {
   bool dma_valid_q_ = false, dma_tag_q_ = false, dma_nd_q_ = false;
   bool stale_q_ = false;  ///< the pending write was formatted before a clear: HEAD does not count it
   uint32_t dma_addr_q_ = 0;
-  Bytes16 dma_data_q_{};
+  Bytes32 dma_data_q_{};
   uint32_t head_q_ = 0, cnt_wr_q_ = 0, cnt_ovf_q_ = 0;
 
   // this cycle
@@ -58,7 +59,7 @@ class Ring {
   bool ring_clr_ = false, dma_ready_ = false;
   bool load_ = false, tag_d_ = false, nd_d_ = false;
   uint32_t addr_d_ = 0;
-  Bytes16 rec_d_{};
+  Bytes32 rec_d_{};
 };
 
 }  // namespace shadowsel::ne::twin

@@ -9,7 +9,7 @@ namespace shadowsel::ne::twin {
 Rit::Rit(uint32_t entries, uint32_t rdt_entries)
     : n_(entries), rn_(rdt_entries), valid_q_(entries), object_q_(entries), event_q_(entries),
       version_q_(entries), mask_q_(entries), rvalid_q_(rdt_entries), robject_q_(rdt_entries),
-      rversion_q_(rdt_entries), rrdy_q_(rdt_entries), scan_q_(entries) {}
+      rversion_q_(rdt_entries), rrdy_q_(rdt_entries), rstamp_q_(rdt_entries), scan_q_(entries) {}
 
 void Rit::eval(const In& in) {
   op_load_ = can_take() && (in.sub_valid || in.cmd_valid);
@@ -46,6 +46,7 @@ void Rit::eval(const In& in) {
   const bool same = op_version_q_ == (ridx_q_ < rn_ ? rversion_q_[ridx_q_] : 0);
   const uint32_t ans_state = op_q_ == kOpSub ? rdy_state(rdy, same) : op_state_q_;
   const bool ans_ready = op_q_ == kOpSub ? rdy_ready(rdy, same, op_event_q_) : op_is_ready_q_;
+  const uint32_t ans_stamp = op_q_ == kOpSub ? (ridx_q_ < rn_ ? rstamp_q_[ridx_q_] : 0) : op_stamp_q_;
 
   const bool commit = st_q_ == kAct;
   switch (st_q_) {
@@ -65,6 +66,7 @@ void Rit::eval(const In& in) {
   out_version_d_ = op_version_q_;
   out_state_d_ = ans_state;
   out_is_ready_d_ = true;
+  out_stamp_d_ = op_stamp_q_;
   inc_ans_ = inc_full_ = inc_ntf_ = inc_drop_ = inc_suba_ = inc_rfull_ = false;
   done_ = full_ = rdt_full_ = false;
   out_taken_ = out_notify_q_ ? in.ntf_ready : in.ans_ready;
@@ -78,6 +80,7 @@ void Rit::eval(const In& in) {
     out_cmd_d_ = op_q_ == kOpAnswer;
     out_mask_d_ = node_bit(op_dst_q_);
     out_is_ready_d_ = ans_ready;
+    out_stamp_d_ = ans_stamp;
     if (!ans_ready) {
       if (hit_q_) {
         or_we_ = true;
@@ -170,6 +173,7 @@ void Rit::commit(bool rst_n) {
     robject_q_[rdt_widx_] = op_object_q_;
     rversion_q_[rdt_widx_] = op_version_q_;
     rrdy_q_[rdt_widx_] = op_rdy_q_;
+    rstamp_q_[rdt_widx_] = op_stamp_q_;
   }
   if (scan_set_) {
     for (uint32_t i = 0; i < n_; ++i) scan_q_[i] = valid_q_[i] && object_q_[i] == op_object_q_;
@@ -184,6 +188,7 @@ void Rit::commit(bool rst_n) {
     out_version_q_ = out_version_d_;
     out_state_q_ = out_state_d_;
     out_is_ready_q_ = out_is_ready_d_;
+    out_stamp_q_ = out_stamp_d_;
   }
   if (match_) {
     hit_q_ = hit_d_;
@@ -215,6 +220,7 @@ void Rit::commit(bool rst_n) {
     op_state_q_ = op_in_.cmd_state;
     op_is_ready_q_ = op_in_.cmd_is_ready;
     op_rdy_q_ = op_in_.cmd_rdy;
+    op_stamp_q_ = op_in_.cmd_stamp;
   }
 
   if (!rst_n) {

@@ -24,6 +24,7 @@ class Rit {
     bool sub_valid;
     uint32_t sub_src, sub_object, sub_event, sub_version;
     bool ans_ready, ntf_ready, rec_ready;
+    uint32_t cmd_stamp;
   };
 
   Rit(uint32_t entries, uint32_t rdt_entries);
@@ -39,6 +40,7 @@ class Rit {
   uint32_t pkt_version() const { return out_version_q_; }
   uint32_t pkt_state() const { return out_state_q_; }
   bool pkt_is_ready() const { return out_is_ready_q_; }
+  uint32_t pkt_stamp() const { return out_stamp_q_; }
   bool pkt_cmd() const { return out_cmd_q_; }
   bool rec_valid() const { return rec_v_q_; }
   uint32_t rec_src() const { return op_dst_q_; }
@@ -80,7 +82,7 @@ class Rit {
   Op op_q_ = kOpAnswer;
   bool op_is_ready_q_ = false;
   uint32_t op_object_q_ = 0, op_event_q_ = 0, op_version_q_ = 0, op_dst_q_ = 0, op_state_q_ = 0,
-           op_rdy_q_ = 0;
+           op_rdy_q_ = 0, op_stamp_q_ = 0;
 
   bool hit_q_ = false, free_q_ = false, rhit_q_ = false, rfree_q_ = false;
   uint32_t hit_idx_q_ = 0, free_idx_q_ = 0, ridx_q_ = 0, rfree_idx_q_ = 0;
@@ -89,12 +91,13 @@ class Rit {
   std::vector<uint32_t> object_q_, event_q_, version_q_;
   std::vector<uint64_t> mask_q_;
   std::vector<uint8_t> rvalid_q_;
-  std::vector<uint32_t> robject_q_, rversion_q_, rrdy_q_;
+  std::vector<uint32_t> robject_q_, rversion_q_, rrdy_q_, rstamp_q_;
   std::vector<uint8_t> scan_q_;  // the scan's entries still to look at (no reset)
 
   bool out_valid_q_ = false, out_notify_q_ = false, out_cmd_q_ = false, out_is_ready_q_ = false;
   uint64_t out_mask_q_ = 0;
-  uint32_t out_object_q_ = 0, out_event_q_ = 0, out_version_q_ = 0, out_state_q_ = 0;
+  uint32_t out_object_q_ = 0, out_event_q_ = 0, out_version_q_ = 0, out_state_q_ = 0,
+           out_stamp_q_ = 0;
   bool rec_v_q_ = false;
 
   uint32_t cnt_ans_q_ = 0, cnt_full_q_ = 0, cnt_ntf_q_ = 0, cnt_drop_q_ = 0, cnt_suba_q_ = 0,
@@ -113,7 +116,7 @@ class Rit {
   int scan_clear_ = -1;        // the scan is done with this entry
   bool out_notify_d_ = false, out_cmd_d_ = false, out_is_ready_d_ = false;
   uint64_t out_mask_d_ = 0;
-  uint32_t out_event_d_ = 0, out_version_d_ = 0, out_state_d_ = 0;
+  uint32_t out_event_d_ = 0, out_version_d_ = 0, out_state_d_ = 0, out_stamp_d_ = 0;
   bool inc_ans_ = false, inc_full_ = false, inc_ntf_ = false, inc_drop_ = false, inc_suba_ = false,
        inc_rfull_ = false;
   bool out_taken_ = false, rec_ready_in_ = false;

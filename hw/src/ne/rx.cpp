@@ -44,6 +44,7 @@ void Rx::eval(const In& in) {
       state_d_ = static_cast<uint32_t>(ipb::ne_notify::get_state(p));
       notify_d_ = kind == kKindNotify;
       is_ready_d_ = ipb::ne_notify::get_ready(p);
+      stamp_d_ = static_cast<uint32_t>(ipb::ne_notify::get_stamp(p));
     }
   } else {
     v_d_ = v_q_ && !(sub_q_ ? in.sub_ready : in.pkt_ready);
@@ -61,6 +62,7 @@ void Rx::commit(bool rst_n) {
     state_q_ = state_d_;
     notify_q_ = notify_d_;
     is_ready_q_ = is_ready_d_;
+    stamp_q_ = stamp_d_;
   }
 }
 

@@ -31,6 +31,7 @@ class Rx {
   uint32_t pkt_state() const { return state_q_; }
   bool pkt_notify() const { return notify_q_; }
   bool pkt_is_ready() const { return is_ready_q_; }
+  uint32_t pkt_stamp() const { return stamp_q_; }
   bool busy() const { return v_q_; }
 
   /// The handshake and its decode; seen_valid()/seen_src() are valid after it.
@@ -44,13 +45,14 @@ class Rx {
   bool v_q_ = false, sub_q_ = false;
   uint32_t src_q_ = 0, object_q_ = 0, event_q_ = 0, version_q_ = 0, state_q_ = 0;
   bool notify_q_ = false, is_ready_q_ = false;
+  uint32_t stamp_q_ = 0;
 
   // this cycle
   bool seen_valid_ = false;
   uint32_t seen_src_ = 0;
   bool v_d_ = false, load_ = false;
   bool sub_d_ = false, notify_d_ = false, is_ready_d_ = false;
-  uint32_t object_d_ = 0, event_d_ = 0, version_d_ = 0, state_d_ = 0;
+  uint32_t object_d_ = 0, event_d_ = 0, version_d_ = 0, state_d_ = 0, stamp_d_ = 0;
 };
 
 }  // namespace shadowsel::ne::twin

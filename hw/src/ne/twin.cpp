@@ -99,13 +99,13 @@ class Twin final : public Core {
     lit_.eval(Lit::In{regs_.arm_valid(), regs_.key_owner(), regs_.key_object(), regs_.key_event(),
                       regs_.key_version(), regs_.arm_cancel(), rx_.pkt_valid(), rx_.pkt_src(), rx_.pkt_object(),
                       rx_.pkt_event(), rx_.pkt_version(), rx_.pkt_state(), rx_.pkt_notify(),
-                      rx_.pkt_is_ready(), tx_.ready(Tx::kSub), lrec_ready});
+                      rx_.pkt_is_ready(), tx_.ready(Tx::kSub), lrec_ready, rx_.pkt_stamp()});
 
     const bool rit_cmd_ready = rit_.cmd_ready(rx_.sub_valid());
     rit_.eval(Rit::In{regs_.rit_valid(), regs_.rit_code(), regs_.key_object(), regs_.key_event(),
                       regs_.key_version(), regs_.ans_dst(), regs_.ans_state(), regs_.ans_ready(),
                       regs_.rdy_state(), rx_.sub_valid(), rx_.pkt_src(), rx_.pkt_object(), rx_.pkt_event(),
-                      rx_.pkt_version(), tx_.ready(Tx::kAns), tx_.ready(Tx::kNtf), rrec_ready});
+                      rx_.pkt_version(), tx_.ready(Tx::kAns), tx_.ready(Tx::kNtf), rrec_ready, regs_.stamp()});
 
     alive_.eval(Alive::In{now, regs_.enable(), regs_.node_id(), regs_.alive_period(), sb.period_wr,
                           regs_.period_wdata(), regs_.alive_timeout(), regs_.alive_mask(), sb.cfg_chg,
@@ -113,13 +113,14 @@ class Twin final : public Core {
                           rx_.seen_src(), tx_.ready(Tx::kAlive), arec_ready});
 
     // The record offered to the ring: the granted source's fields (the LIT's by default).
-    Ring::Record rec{lit_.rec_kind(), lit_.rec_src(), lit_.rec_event(), lit_.rec_state(),
-                     lit_.rec_object(), lit_.rec_version(), lit_.rec_is_ready(), lit_.rec_tag()};
+    // A SUBSCRIBE or NODE_DOWN record is stamped with the cycle the ring accepts it.
+    Ring::Record rec{lit_.rec_kind(),   lit_.rec_src(),      lit_.rec_event(), lit_.rec_state(), lit_.rec_object(),
+                     lit_.rec_version(), lit_.rec_is_ready(), lit_.rec_tag(),   lit_.rec_stamp()};
     if (rgnt & 2) {
       rec = {kKindSubscribe, rit_.rec_src(), rit_.rec_event(), 0, rit_.rec_object(), rit_.rec_version(),
-             false, false};
+             false, false, static_cast<uint32_t>(now)};
     } else if (rgnt & 4) {
-      rec = {kKindNodeDown, alive_.rec_node(), 0, 0, 0, 0, false, false};
+      rec = {kKindNodeDown, alive_.rec_node(), 0, 0, 0, 0, false, false, static_cast<uint32_t>(now)};
     }
     ring_.eval(Ring::In{regs_.ring_base(), regs_.ring_size(), regs_.ring_tail(), sb.ring_clr, rreq != 0,
                         &rec, in.dma_ready});
@@ -157,9 +158,10 @@ class Twin final : public Core {
     out_.wake_at = wake_at_q_;
 
     // rising edge: the packet fields are the sources' registers before it
-    const Tx::Fields tf{lit_.sub_owner(), lit_.sub_object(), lit_.sub_event(), lit_.sub_version(),
-                        rit_.pkt_dst_mask(), rit_.pkt_object(), rit_.pkt_event(), rit_.pkt_version(),
-                        rit_.pkt_state(), rit_.pkt_is_ready(), rit_.pkt_cmd(), alive_.alive_mask()};
+    const Tx::Fields tf{lit_.sub_owner(),   lit_.sub_object(),   lit_.sub_event(),  lit_.sub_version(),
+                        rit_.pkt_dst_mask(), rit_.pkt_object(),   rit_.pkt_event(),  rit_.pkt_version(),
+                        rit_.pkt_state(),   rit_.pkt_is_ready(), rit_.pkt_cmd(),    alive_.alive_mask(),
+                        rit_.pkt_stamp()};
     const bool rst_n = in.rst_n;
     const bool rec_taken = rreq != 0 && rec_ready;
     regs_.commit(rst_n, rq);

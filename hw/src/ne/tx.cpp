@@ -28,6 +28,7 @@ void Tx::commit(bool rst_n, const Fields& f) {
       ipb::ne_notify::set_state(p, f.pkt_state);
       ipb::ne_notify::set_kind(p, (gnt_ & kNtf) ? ipb::NeNotifyKind::kNotify : ipb::NeNotifyKind::kAnswer);
       ipb::ne_notify::set_ready(p, f.pkt_is_ready);
+      ipb::ne_notify::set_stamp(p, f.pkt_stamp);
       // test-only fault: from the chosen multicast NOTIFY on, the lowest node is lost
       if ((gnt_ & kNtf) && rst_n && std::popcount(mask_q_) > 1 && multicasts_++ >= drop_after_)
         mask_q_ &= mask_q_ - 1;

@@ -23,6 +23,7 @@ class Tx {
     uint32_t pkt_object, pkt_event, pkt_version, pkt_state;
     bool pkt_is_ready, pkt_cmd;
     uint64_t alive_mask;
+    uint32_t pkt_stamp;
   };
 
   /// drop_after: multicast NOTIFY packets that stay correct before each later one loses

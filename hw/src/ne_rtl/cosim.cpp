@@ -39,12 +39,12 @@ uint8_t u8(ipb::PacketType t) { return static_cast<uint8_t>(t); }
 uint32_t u32(regs::Cmd c) { return static_cast<uint32_t>(c); }
 
 RxPkt ntf_pkt(uint8_t src, uint32_t object, uint8_t event, uint32_t version, uint8_t state,
-              ipb::NeNotifyKind kind, bool ready) {
+              ipb::NeNotifyKind kind, bool ready, uint32_t stamp) {
   RxPkt p;
   p.type = u8(ipb::PacketType::kNeNotify);
   p.src = src;
   p.len = ipb::ne_notify::kBytes;
-  p.payload = notify_payload(object, event, version, state, kind, ready);
+  p.payload = notify_payload(object, event, version, state, kind, ready, stamp);
   return p;
 }
 
@@ -319,16 +319,19 @@ class Driver {
       mmio(true, regs::kRegAnsDst, pick(64));
       mmio(true, regs::kRegAnsState, pick(32));
       mmio(true, regs::kRegAnsReady, u() < 0.3);
+      mmio(true, regs::kRegStamp, static_cast<uint32_t>(rng_()));
       mmio(true, regs::kRegCmd, u32(regs::Cmd::kAnswer));
     } else if (x < 0.45) {  // PUBLISH: mostly objects that subscribes name, some that fill the table
       Key k = random_key(true);
       if (u() < 0.3) k.object = 0x100 + pick(regs::kRdtEntries + 8);
       write_key(k);
       mmio(true, regs::kRegRdyState, static_cast<uint32_t>(rng_()));
+      mmio(true, regs::kRegStamp, static_cast<uint32_t>(rng_()));
       mmio(true, regs::kRegCmd, u32(regs::Cmd::kPublish));
     } else if (x < 0.52) {  // NOTIFY
       write_key(random_key(true));
       mmio(true, regs::kRegAnsState, pick(32));
+      mmio(true, regs::kRegStamp, static_cast<uint32_t>(rng_()));
       mmio(true, regs::kRegCmd, u32(regs::Cmd::kNotify));
     } else if (x < 0.55) {  // UNPUBLISH
       write_key(random_key(true));
@@ -390,8 +393,11 @@ class Driver {
         notify = u() < 0.5;
         if (notify || ready) armed_.erase(armed_.begin() + static_cast<std::ptrdiff_t>(i));
       }
-      rx_q_.push_back(ntf_pkt(k.owner, k.object, k.event, k.version, static_cast<uint8_t>(pick(32)),
-                              notify ? ipb::NeNotifyKind::kNotify : ipb::NeNotifyKind::kAnswer, notify || ready));
+      const auto state = static_cast<uint8_t>(pick(32));
+      const auto stamp = static_cast<uint32_t>(rng_());
+      rx_q_.push_back(ntf_pkt(k.owner, k.object, k.event, k.version, state,
+                              notify ? ipb::NeNotifyKind::kNotify : ipb::NeNotifyKind::kAnswer, notify || ready,
+                              stamp));
     } else if (x < 0.65) {
       const Key k = random_key();
       rx_q_.push_back(sub_pkt(static_cast<uint8_t>(pick(64)), k.object, k.event, k.version));
@@ -409,7 +415,7 @@ class Driver {
         case 0: p.type = u8(ipb::PacketType::kMsg); break;
         case 1: p.len = static_cast<uint8_t>(pick(12)); break;
         default:
-          p = ntf_pkt(owners_[0], 0x100, 0, 0, 0, ipb::NeNotifyKind::kAnswer, false);
+          p = ntf_pkt(owners_[0], 0x100, 0, 0, 0, ipb::NeNotifyKind::kAnswer, false, static_cast<uint32_t>(rng_()));
           ipb::ne_notify::set_kind(p.payload.data(), 3 + pick(250));
       }
       rx_q_.push_back(p);

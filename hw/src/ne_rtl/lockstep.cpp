@@ -3,6 +3,7 @@
 // cycle. The report of the first difference names the cycle, each differing port with
 // both values, the inputs of that cycle and the last transactions before it, so a
 // difference can be understood without rerunning.
+#include <algorithm>
 #include <array>
 #include <cinttypes>
 #include <cstdarg>
@@ -25,10 +26,11 @@ std::string fmt(const char* f, ...) {
   return buf;
 }
 
-std::string hex(const Bytes16& b) {
-  // most significant byte first, as a 128-bit port reads in a waveform
+template <size_t N>
+std::string hex(const std::array<uint8_t, N>& b, size_t n = N) {
+  // most significant byte first, as a wide port reads in a waveform
   std::string s;
-  for (int i = 15; i >= 0; --i) s += fmt("%02x", b[i]);
+  for (size_t i = std::min(n, N); i-- > 0;) s += fmt("%02x", b[i]);
   return s;
 }
 
@@ -40,7 +42,7 @@ struct Event {
   uint8_t type = 0, src = 0, len = 0;
   uint32_t addr = 0, value = 0;
   uint64_t mask = 0;
-  Bytes16 bytes{};
+  Bytes32 bytes{};  // a packet's payload in the first 16
 };
 
 std::string describe(const Event& e) {
@@ -52,10 +54,10 @@ std::string describe(const Event& e) {
                            : fmt("mmio read [0x%03x]", e.addr));
     case Event::Kind::kRsp: return at + fmt("mmio response 0x%08x", e.value);
     case Event::Kind::kRx:
-      return at + fmt("rx type %u src %u len %u payload ", e.type, e.src, e.len) + hex(e.bytes);
+      return at + fmt("rx type %u src %u len %u payload ", e.type, e.src, e.len) + hex(e.bytes, 16);
     case Event::Kind::kTx:
       return at + fmt("tx type %u mask 0x%016" PRIx64 " len %u payload ", e.type, e.mask, e.len) +
-             hex(e.bytes);
+             hex(e.bytes, 16);
     case Event::Kind::kDma:
       return at + fmt("dma [0x%08x] %u bytes ", e.addr, e.len) + hex(e.bytes);
   }
@@ -107,7 +109,7 @@ class LockstepCore final : public Core {
     const auto num = [&](const char* port, uint64_t x, uint64_t y) {
       if (x != y) diff += fmt("  %-15s %#18" PRIx64 " %#18" PRIx64 "\n", port, x, y);
     };
-    const auto wide = [&](const char* port, const Bytes16& x, const Bytes16& y) {
+    const auto wide = [&](const char* port, const auto& x, const auto& y) {
       if (x != y) diff += fmt("  %-15s\n    %s\n    %s\n", port, hex(x).c_str(), hex(y).c_str());
     };
     bit("mmio_req_ready", a.mmio_req_ready, b.mmio_req_ready);
@@ -160,7 +162,7 @@ class LockstepCore final : public Core {
       e.type = in.rx_type;
       e.src = in.rx_src;
       e.len = in.rx_len;
-      e.bytes = in.rx_payload;
+      std::copy(in.rx_payload.begin(), in.rx_payload.end(), e.bytes.begin());
       push(e);
     }
     if (o.mmio_rsp_valid) {
@@ -173,7 +175,7 @@ class LockstepCore final : public Core {
       e.type = o.tx_type;
       e.mask = o.tx_dst_mask;
       e.len = o.tx_len;
-      e.bytes = o.tx_payload;
+      std::copy(o.tx_payload.begin(), o.tx_payload.end(), e.bytes.begin());
       push(e);
     }
     if (o.dma_valid && in.dma_ready) {

@@ -33,8 +33,8 @@ module ne_top_sim #(
   output logic         dma_valid,
   input  logic         dma_ready,
   output logic [31:0]  dma_addr,
-  output logic [127:0] dma_data,
-  output logic [4:0]   dma_bytes,
+  output logic [255:0] dma_data,
+  output logic [5:0]   dma_bytes,
   input  logic [47:0]  now,
   output logic         irq,
   output logic         idle,
@@ -45,8 +45,9 @@ module ne_top_sim #(
   logic [31:0]  c_mmio_rsp_rdata, c_dma_addr;
   logic [7:0]   c_tx_type, c_tx_len;
   logic [63:0]  c_tx_dst_mask;
-  logic [127:0] c_tx_payload, c_dma_data;
-  logic [4:0]   c_dma_bytes;
+  logic [127:0] c_tx_payload;
+  logic [255:0] c_dma_data;
+  logic [5:0]   c_dma_bytes;
   logic [47:0]  c_wake_at;
 
   ne_top #(

@@ -60,23 +60,23 @@ concept ClockMemory = requires(Top& t) { t.rootp->__Vtrigrprev__TOP__clk = 0; };
 static_assert(ClockMemory<Vne_rtl> || VERILATOR_VERSION_INTEGER != 5006000,
               "Verilator 5.006 keeps the clock of the previous evaluation in __Vtrigrprev__TOP__clk");
 
-template <typename W>
-void to_bytes(Bytes16& b, const W& w) {
+template <typename W, size_t N>
+void to_bytes(std::array<uint8_t, N>& b, const W& w) {
   static_assert(sizeof(w.m_storage) == sizeof(b));
   if constexpr (std::endian::native == std::endian::little) {
     std::memcpy(b.data(), w.data(), sizeof(b));
   } else {
-    for (int i = 0; i < 16; ++i) b[i] = static_cast<uint8_t>(w[i / 4] >> (8 * (i % 4)));
+    for (size_t i = 0; i < N; ++i) b[i] = static_cast<uint8_t>(w[i / 4] >> (8 * (i % 4)));
   }
 }
 
-template <typename W>
-void from_bytes(W& w, const Bytes16& b) {
+template <typename W, size_t N>
+void from_bytes(W& w, const std::array<uint8_t, N>& b) {
   static_assert(sizeof(w.m_storage) == sizeof(b));
   if constexpr (std::endian::native == std::endian::little) {
     std::memcpy(w.data(), b.data(), sizeof(b));
   } else {
-    for (int i = 0; i < 4; ++i)
+    for (size_t i = 0; i < N / 4; ++i)
       w[i] = uint32_t{b[4 * i]} | uint32_t{b[4 * i + 1]} << 8 | uint32_t{b[4 * i + 2]} << 16 |
              uint32_t{b[4 * i + 3]} << 24;
   }

@@ -45,7 +45,7 @@ class Kernel;
 /// How the driver programs its engine at boot.
 struct NeDriverOptions {
   bool attach = true;            ///< false: no driver, the agents do everything (engine tests)
-  uint32_t ring_records = 1024;  ///< RING_SIZE (power of two); 16 bytes each from the Heap
+  uint32_t ring_records = 512;   ///< RING_SIZE (power of two); RECORD_BYTES (32) each from the Heap: 16 KiB
   uint32_t coalesce_count = 1;   ///< COALESCE_COUNT: an interrupt per record (latency first)
   uint32_t coalesce_cycles = 0;  ///< COALESCE_CYCLES
   uint32_t alive_period = 0;     ///< ALIVE_PERIOD cycles; 0: from the machine's [liveness] (on by default)
@@ -76,6 +76,7 @@ struct NeDriverCounters {
   uint64_t publishes = 0;             ///< as owner: PUBLISH commands (readiness of a published object)
   uint64_t publish_full = 0;          ///< as owner: objects the readiness table had no room for
   uint64_t charged_cycles = 0;        ///< cost-table cycles the driver charged (lookups, wake-ups)
+  uint64_t mmio_stall_cycles = 0;     ///< cycles this CPU waited for its register accesses (its own clock)
   uint64_t boot_stall_cycles = 0;     ///< MMIO stall of the boot sequence (not CPU work)
 };
 
@@ -123,10 +124,13 @@ class NeDriver {
     uint8_t kind, src, event, state;
     uint32_t object, version;
     bool ready;
+    uint32_t stamp;  // the change's cycle mod 2^32 (ANSWER, NOTIFY)
   };
 
   uint32_t rd(uint32_t a);
   void wr(uint32_t a, uint32_t v);
+  /// STAMP := the change's cycle (mod 2^32) before a command that reports it.
+  void stamp(uint64_t changed);
   void charge(uint64_t cycles);
   void boot();
   void on_irq();
@@ -169,6 +173,7 @@ class NeDriver {
   hw::NotifyEngine& e_;
   NeDriverOptions opt_;
   bool booted_ = false;
+  std::optional<uint32_t> stamp_written_;  // STAMP as last written (none before the first)
   bool draining_ = false;
   uint64_t ring_base_ = 0;
   uint32_t tail_ = 0;

@@ -19,6 +19,8 @@
 namespace shadowsel::ne {
 
 using Bytes16 = std::array<uint8_t, 16>;
+/// One ready record as the DMA port carries it (RECORD_BYTES of ne.yaml).
+using Bytes32 = std::array<uint8_t, 32>;
 
 /// wake_at when no timer is running (48 bits, all ones).
 inline constexpr uint64_t kNoDeadline = (uint64_t{1} << 48) - 1;
@@ -56,8 +58,8 @@ struct Outputs {
   bool rx_ready = false;
   bool dma_valid = false;
   uint32_t dma_addr = 0;
-  Bytes16 dma_data{};
-  uint8_t dma_bytes = 0;  ///< 5 bits
+  Bytes32 dma_data{};
+  uint8_t dma_bytes = 0;  ///< 6 bits
   bool irq = false;
   bool idle = false;
   uint64_t wake_at = kNoDeadline;

@@ -12,7 +12,7 @@
 namespace shadowsel::ne {
 
 inline std::array<uint8_t, 16> notify_payload(uint32_t object, uint8_t event, uint32_t version, uint8_t state,
-                                              gen::ipb::NeNotifyKind kind, bool ready) {
+                                              gen::ipb::NeNotifyKind kind, bool ready, uint32_t stamp) {
   namespace n = gen::ipb::ne_notify;
   std::array<uint8_t, 16> b{};
   n::set_object(b.data(), object);
@@ -21,6 +21,7 @@ inline std::array<uint8_t, 16> notify_payload(uint32_t object, uint8_t event, ui
   n::set_state(b.data(), state);
   n::set_kind(b.data(), kind);
   n::set_ready(b.data(), ready);
+  n::set_stamp(b.data(), stamp);
   return b;
 }
 
