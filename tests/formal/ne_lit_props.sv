@@ -4,8 +4,8 @@
 // a key and the answer/notify that frees or settles it, no further subscribe for that key
 // leaves the engine, however often it is re-armed).
 //
-// The table has E entries (LIT_ENTRIES; 2 to 4 in the checks, so that it fills in a few
-// operations). Every input of ne_lit is free (a port of this wrapper); only reset is
+// The table has E slots (LIT_ENTRIES; 2 or 4 in the checks) and V victims (LIT_VICTIMS;
+// 1 or 2), so that it fills in a few operations. Every input of ne_lit is free (a port of this wrapper); only reset is
 // constrained. K is an arbitrary key fixed for the whole run ($anyconst), so the
 // properties hold for every key. A reference model of K's interest is kept from the
 // ports alone, in the order ne_lit accepts operations (one at a time): f_out (a subscribe
@@ -27,10 +27,14 @@
 //   a_rec_subscribed  the immediate ANSWER record of an ARM on a SUBSCRIBED K carries
 //                     K, ready 0, the state of K's last answer, and the command's tag
 //   a_order           operations are taken one at a time
-//   a_full_honest     an ARM is answered FULL only when every entry is in use (probe)
+//   a_full_honest     an ARM is answered FULL only when its key's slot (ne_hash) holds
+//                     another valid key and every victim is valid (probes)
 // Auxiliary invariants (i_*, on internal registers through probes; they make the
-// properties inductive): the model agrees with the table, keys are unique in the table,
-// the registered match result agrees with the table.
+// properties inductive): the model agrees with the table (K is held in its slot's RAM
+// word or in a victim), every valid slot holds a key of that slot, a key is held at most
+// once (victims distinct, no victim's key in a slot), the operation's slot is its key's
+// hash and the RAM's read register holds that slot's word from match to act, the
+// registered match result agrees with the table.
 //
 // Fault (test only; the negative checks), a wrong view of the arriving packets given to
 // ne_lit while the model sees the real ones:
@@ -41,7 +45,8 @@
 // Design faults are injected with run_formal.py --force (e.g. dut.hit_q tied to 0: the
 // table never finds a key, every re-arm subscribes again: a_one_subscribe must fail).
 module ne_lit_props #(
-  parameter int E     = 2,  /// LIT_ENTRIES of ne_lit (at least 2)
+  parameter int E     = 2,  /// LIT_ENTRIES of ne_lit (a power of two)
+  parameter int V     = 2,  /// LIT_VICTIMS of ne_lit (ne_pkg::LIT_VICTIMS; at least 1)
   parameter int Fault = 0,  /// test only: injected fault, 0 none
   parameter bit Aux   = 1   /// check the auxiliary invariants (negative checks: 0)
 ) (
@@ -65,7 +70,9 @@ module ne_lit_props #(
   input logic        rec_ready_i
 );
   localparam int IW = $clog2(E);
+  localparam int VW = (V > 1) ? $clog2(V) : 1;
   localparam int KW = 6 + 32 + 8 + 32;
+  localparam int RW = KW + 8;
 
   // ---------------------------------------------------------------------------------
   // The design
@@ -86,7 +93,7 @@ module ne_lit_props #(
   assign dut_pkt_is_ready = (Fault == 1) ? 1'b1 : (Fault == 2) ? 1'b0 : pkt_is_ready_i;
   assign dut_pkt_notify   = (Fault == 2) ? 1'b0 : pkt_notify_i;
 
-  ne_lit #(.LIT_ENTRIES(E)) dut (
+  ne_lit #(.LIT_ENTRIES(E), .LIT_VICTIMS(V)) dut (
     .clk_i, .rst_ni,
     .arm_valid_i, .arm_ready_o, .arm_owner_i, .arm_object_i, .arm_event_i, .arm_version_i,
     .arm_cancel_i, .arm_done_o, .arm_result_o, .arm_full_o,
@@ -226,32 +233,65 @@ module ne_lit_props #(
   logic [7:0]    p_op_state;      //@probe p_op_state = dut.op_state_q
   logic          p_op_notify;     //@probe p_op_notify = dut.op_notify_q
   logic          p_op_is_ready;   //@probe p_op_is_ready = dut.op_is_ready_q
+  logic [IW-1:0] p_slot;          //@probe p_slot = dut.slot_q
   logic          p_hit_q;         //@probe p_hit_q = dut.hit_q
   logic          p_hit_d;         //@probe p_hit_d = dut.hit_d
-  logic [IW-1:0] p_hit_idx_q;     //@probe p_hit_idx_q = dut.hit_idx_q
-  logic [IW-1:0] p_hit_idx_d;     //@probe p_hit_idx_d = dut.hit_idx_d
+  logic          p_hit_vic_q;     //@probe p_hit_vic_q = dut.hit_vic_q
+  logic          p_hit_vic_d;     //@probe p_hit_vic_d = dut.hit_vic_d
+  logic [VW-1:0] p_hit_idx_q;     //@probe p_hit_idx_q = dut.hit_idx_q
+  logic [VW-1:0] p_hit_idx_d;     //@probe p_hit_idx_d = dut.hit_idx_d
   logic          p_free_q;        //@probe p_free_q = dut.free_q
   logic          p_free_d;        //@probe p_free_d = dut.free_d
-  logic [IW-1:0] p_free_idx_q;    //@probe p_free_idx_q = dut.free_idx_q
-  logic [IW-1:0] p_free_idx_d;    //@probe p_free_idx_d = dut.free_idx_d
+  logic          p_free_vic_q;    //@probe p_free_vic_q = dut.free_vic_q
+  logic          p_free_vic_d;    //@probe p_free_vic_d = dut.free_vic_d
+  logic [VW-1:0] p_free_idx_q;    //@probe p_free_idx_q = dut.free_idx_q
+  logic [VW-1:0] p_free_idx_d;    //@probe p_free_idx_d = dut.free_idx_d
   logic [E-1:0]  p_valid;         //@probe p_valid = dut.valid_q
   logic [E-1:0]  p_subd;          //@probe p_subd = dut.subd_q
-  logic [E*6-1:0]  p_owner;       //@probe for i in 0..{E-1}: p_owner[{i*6+5}:{i*6}] = dut.owner_q[{i}]
-  logic [E*32-1:0] p_object;      //@probe for i in 0..{E-1}: p_object[{i*32+31}:{i*32}] = dut.object_q[{i}]
-  logic [E*8-1:0]  p_event;       //@probe for i in 0..{E-1}: p_event[{i*8+7}:{i*8}] = dut.event_q[{i}]
-  logic [E*32-1:0] p_version;     //@probe for i in 0..{E-1}: p_version[{i*32+31}:{i*32}] = dut.version_q[{i}]
-  logic [E*8-1:0]  p_lstate;      //@probe for i in 0..{E-1}: p_lstate[{i*8+7}:{i*8}] = dut.lstate_q[{i}]
+  logic [E*RW-1:0] p_mem;         //@probe for i in 0..{E-1}: p_mem[{i*86+85}:{i*86}] = dut.u_ram.mem[{i}]
+  logic [RW-1:0] p_rdata;         //@probe p_rdata = dut.u_ram.rdata_q
+  logic [V-1:0]  p_vvalid;        //@probe p_vvalid = dut.vvalid_q
+  logic [V-1:0]  p_vsubd;         //@probe p_vsubd = dut.vsubd_q
+  logic [V*KW-1:0] p_vkey;        //@probe p_vkey = dut.vkey_q
+  logic [V*8-1:0]  p_vlstate;     //@probe p_vlstate = dut.vlstate_q
 
-  localparam logic [1:0] StIdle = 2'd0, StAct = 2'd2;
+  localparam logic [1:0] StIdle = 2'd0, StMatch = 2'd1, StAct = 2'd2;
   logic [KW-1:0] p_op_key;
   assign p_op_key = {p_op_owner, p_op_object, p_op_event, p_op_version};
 
+  // the slots' keys and states (RAM words), the victims' keys
   logic [KW-1:0] p_key [E];
+  logic [7:0]    p_lstate [E];
+  logic [IW-1:0] p_key_slot [E];  // the slot of each slot's key
   for (genvar g = 0; g < E; g++) begin : g_key
-    assign p_key[g] = {p_owner[g*6+:6], p_object[g*32+:32], p_event[g*8+:8], p_version[g*32+:32]};
+    assign p_key[g]    = p_mem[g*RW+8+:KW];
+    assign p_lstate[g] = p_mem[g*RW+:8];
+    ne_hash #(.W(IW)) u_h (
+      .object_i(p_mem[g*RW+48+:32]), .event_i(p_mem[g*RW+40+:8]), .version_i(p_mem[g*RW+8+:32]),
+      .node_i(p_mem[g*RW+80+:6]), .hash_o(p_key_slot[g])
+    );
+  end
+  logic [KW-1:0] p_vk [V];
+  for (genvar g = 0; g < V; g++) begin : g_vkey
+    assign p_vk[g] = p_vkey[g*KW+:KW];
   end
 
-  logic       has_k, subd_k, op_busy, op_frees_k, op_settles_k, uniq;
+  // the slots of K, of the last ARM's key and of the operation's key
+  logic [IW-1:0] k_slot, arm_slot, op_slot;
+  ne_hash #(.W(IW)) u_hk (
+    .object_i(k_key[71:40]), .event_i(k_key[39:32]), .version_i(k_key[31:0]),
+    .node_i(k_key[77:72]), .hash_o(k_slot)
+  );
+  ne_hash #(.W(IW)) u_ha (
+    .object_i(f_arm_key[71:40]), .event_i(f_arm_key[39:32]), .version_i(f_arm_key[31:0]),
+    .node_i(f_arm_key[77:72]), .hash_o(arm_slot)
+  );
+  ne_hash #(.W(IW)) u_ho (
+    .object_i(p_op_object), .event_i(p_op_event), .version_i(p_op_version), .node_i(p_op_owner),
+    .hash_o(op_slot)
+  );
+
+  logic       has_k, subd_k, op_busy, op_frees_k, op_settles_k, uniq, placed;
   logic [7:0] lstate_k;
   always_comb begin
     has_k    = 1'b0;
@@ -261,13 +301,29 @@ module ne_lit_props #(
       if (p_valid[i] && p_key[i] == k_key) begin
         has_k    = 1'b1;
         subd_k   = p_subd[i];
-        lstate_k = p_lstate[i*8+:8];
+        lstate_k = p_lstate[i];
       end
     end
+    for (int v = 0; v < V; v++) begin
+      if (p_vvalid[v] && p_vk[v] == k_key) begin
+        has_k    = 1'b1;
+        subd_k   = p_vsubd[v];
+        lstate_k = p_vlstate[v*8+:8];
+      end
+    end
+    // a key at most once: victims distinct, no victim's key in a slot (slots are distinct
+    // by placement)
     uniq = 1'b1;
+    for (int v = 0; v < V; v++)
+      for (int w = v + 1; w < V; w++)
+        if (p_vvalid[v] && p_vvalid[w] && p_vk[v] == p_vk[w]) uniq = 1'b0;
+    for (int v = 0; v < V; v++)
+      for (int i = 0; i < E; i++)
+        if (p_vvalid[v] && p_valid[i] && p_vk[v] == p_key[i]) uniq = 1'b0;
+    // every valid slot holds a key of that slot
+    placed = 1'b1;
     for (int i = 0; i < E; i++)
-      for (int j = i + 1; j < E; j++)
-        if (p_valid[i] && p_valid[j] && p_key[i] == p_key[j]) uniq = 1'b0;
+      if (p_valid[i] && p_key_slot[i] != i[IW-1:0]) placed = 1'b0;
     op_busy      = p_st != StIdle;
     op_frees_k   = op_busy && p_op_pkt && p_op_key == k_key && (p_op_notify || p_op_is_ready);
     op_settles_k = op_busy && p_op_pkt && p_op_key == k_key && !p_op_notify && !p_op_is_ready;
@@ -275,7 +331,9 @@ module ne_lit_props #(
 
   always_ff @(posedge clk_i) begin
     if (f_past && rst_ni) begin
-      if (arm_done_o && arm_result_o == ne_pkg::ARM_RESULT_FULL) a_full_honest: assert (&p_valid);
+      if (arm_done_o && arm_result_o == ne_pkg::ARM_RESULT_FULL) begin
+        a_full_honest: assert (p_valid[arm_slot] && p_key[arm_slot] != f_arm_key && (&p_vvalid));
+      end
     end
     if (Aux && f_past && rst_ni) begin
       i_state_enc: assert (p_st != 2'd3);
@@ -283,14 +341,21 @@ module ne_lit_props #(
       if (f_arm_pend) i_arm_key: assert (p_op_key == f_arm_key && p_op_cancel == f_arm_cancel);
       i_sub_no_arm: assert (!(sub_valid_o && f_arm_pend));
       i_unique: assert (uniq);
+      i_placed: assert (placed);
       i_out: assert (f_out == (has_k && !op_frees_k));
       i_subd: assert (f_subd == (f_out && (subd_k || op_settles_k)));
       if (f_subd && !op_settles_k) i_state: assert (lstate_k == f_state);
       if (f_out && op_settles_k) i_state_op: assert (p_op_state == f_state);
       i_nsub: assert (f_nsub == {1'b0, f_out});
+      if (op_busy) i_slot: assert (p_slot == op_slot);
+      if (p_st == StMatch || p_st == StAct) i_rdata: assert (p_rdata == p_mem[p_slot*RW+:RW]);
       if (p_st == StAct) begin
-        i_match: assert (p_hit_q == p_hit_d && (!p_hit_q || p_hit_idx_q == p_hit_idx_d) &&
-                         p_free_q == p_free_d && (!p_free_q || p_free_idx_q == p_free_idx_d));
+        i_match: assert (p_hit_q == p_hit_d &&
+                         (!p_hit_q || (p_hit_vic_q == p_hit_vic_d &&
+                                       (!p_hit_vic_q || p_hit_idx_q == p_hit_idx_d))) &&
+                         p_free_q == p_free_d &&
+                         (!p_free_q || (p_free_vic_q == p_free_vic_d &&
+                                        (!p_free_vic_q || p_free_idx_q == p_free_idx_d))));
       end
     end
   end
