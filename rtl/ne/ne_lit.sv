@@ -153,6 +153,10 @@ module ne_lit #(
   logic [LIT_VICTIMS*8-1:0]  vlstate_q, vlstate_d;
 
   logic alloc_we, hit_subd;
+  // the table's change at the commit: the operation's slot, or victim vic_idx
+  logic          slot_valid_we, slot_valid_v, slot_subd_we, slot_subd_v;
+  logic [VW-1:0] vic_idx;
+  logic          vic_valid_we, vic_valid_v, vic_subd_we, vic_subd_v, vic_key_we, vic_state_we;
   logic [7:0] hit_lstate;
 
   // outputs
@@ -291,12 +295,17 @@ module ne_lit #(
   // Act
   always @* begin
     st_d           = st_q;
-    valid_d        = valid_q;
-    subd_d         = subd_q;
-    vvalid_d       = vvalid_q;
-    vsubd_d        = vsubd_q;
-    vkey_d         = vkey_q;
-    vlstate_d      = vlstate_q;
+    slot_valid_we  = 1'b0;
+    slot_subd_we   = 1'b0;
+    slot_valid_v   = 1'b0;
+    slot_subd_v    = 1'b0;
+    vic_idx        = hit_idx_q;
+    vic_valid_we   = 1'b0;
+    vic_subd_we    = 1'b0;
+    vic_valid_v    = 1'b0;
+    vic_subd_v     = 1'b0;
+    vic_key_we     = 1'b0;
+    vic_state_we   = 1'b0;
     ram_we         = 1'b0;
     alloc_we       = 1'b0;
     rec_load       = 1'b0;
@@ -333,22 +342,24 @@ module ne_lit #(
         inc_stray = 1'b1;
       end else if (op_notify_q || op_is_ready_q) begin
         // NOTIFY, or ANSWER ready: freed
-        if (hit_vic_q) vvalid_d[hit_idx_q] = 1'b0;
-        else valid_d[slot_q] = 1'b0;
+        if (hit_vic_q) vic_valid_we = 1'b1;
+        else slot_valid_we = 1'b1;
       end else begin
         // ANSWER not ready: SUBSCRIBED, with the answer's state
         if (hit_vic_q) begin
-          vsubd_d[hit_idx_q]          = 1'b1;
-          vlstate_d[hit_idx_q*8+:8] = op_state_q;
+          vic_subd_we  = 1'b1;
+          vic_subd_v   = 1'b1;
+          vic_state_we = 1'b1;
         end else begin
-          subd_d[slot_q] = 1'b1;
-          ram_we         = 1'b1;
+          slot_subd_we = 1'b1;
+          slot_subd_v  = 1'b1;
+          ram_we       = 1'b1;
         end
       end
     end else if (commit && op_cancel_q) begin
       // forgotten, whatever its status
-      if (hit_q && hit_vic_q) vvalid_d[hit_idx_q] = 1'b0;
-      else if (hit_q) valid_d[slot_q] = 1'b0;
+      if (hit_q && hit_vic_q) vic_valid_we = 1'b1;
+      else if (hit_q) slot_valid_we = 1'b1;
     end else if (commit) begin
       if (hit_q) begin
         inc_supp = 1'b1;
@@ -364,13 +375,16 @@ module ne_lit #(
         inc_sent     = 1'b1;
         alloc_we     = 1'b1;
         if (free_vic_q) begin
-          vvalid_d[free_idx_q]       = 1'b1;
-          vsubd_d[free_idx_q]        = 1'b0;
-          vkey_d[free_idx_q*KW+:KW] = op_key;
+          vic_idx      = free_idx_q;
+          vic_valid_we = 1'b1;
+          vic_valid_v  = 1'b1;
+          vic_subd_we  = 1'b1;  // IN_FLIGHT
+          vic_key_we   = 1'b1;
         end else begin
-          valid_d[slot_q] = 1'b1;
-          subd_d[slot_q]  = 1'b0;
-          ram_we          = 1'b1;
+          slot_valid_we = 1'b1;
+          slot_valid_v  = 1'b1;
+          slot_subd_we  = 1'b1;  // IN_FLIGHT
+          ram_we        = 1'b1;
         end
       end else begin
         arm_result_o = ne_pkg::ARM_RESULT_FULL;
@@ -382,6 +396,30 @@ module ne_lit #(
 
     sub_valid_d = (sub_valid_q && !sub_ready_i) || alloc_we;
     rec_valid_d = (rec_valid_q && !rec_ready_i) || rec_load;
+  end
+
+  // the table's next state (loops over the entries: no shifts by a variable index)
+  always @* begin
+    valid_d   = valid_q;
+    subd_d    = subd_q;
+    vvalid_d  = vvalid_q;
+    vsubd_d   = vsubd_q;
+    vkey_d    = vkey_q;
+    vlstate_d = vlstate_q;
+    for (int i = 0; i < LIT_ENTRIES; i++) begin
+      if (slot_q == i[IW-1:0]) begin
+        if (slot_valid_we) valid_d[i] = slot_valid_v;
+        if (slot_subd_we) subd_d[i] = slot_subd_v;
+      end
+    end
+    for (int v = 0; v < LIT_VICTIMS; v++) begin
+      if (vic_idx == v[VW-1:0]) begin
+        if (vic_valid_we) vvalid_d[v] = vic_valid_v;
+        if (vic_subd_we) vsubd_d[v] = vic_subd_v;
+        if (vic_key_we) vkey_d[v*KW+:KW] = op_key;
+        if (vic_state_we) vlstate_d[v*8+:8] = op_state_q;
+      end
+    end
   end
 
   // the outputs' contents
