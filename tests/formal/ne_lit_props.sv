@@ -27,13 +27,13 @@
 //   a_rec_subscribed  the immediate ANSWER record of an ARM on a SUBSCRIBED K carries
 //                     K, ready 0, the state of K's last answer, and the command's tag
 //   a_order           operations are taken one at a time
-//   a_full_honest     an ARM is answered FULL only when its key's slot (ne_hash) holds
+//   a_full_honest     an ARM of K is answered FULL only when K's slot (ne_hash) holds
 //                     another valid key and every victim is valid (probes)
 // Auxiliary invariants (i_*, on internal registers through probes; they make the
 // properties inductive): the model agrees with the table (K is held in its slot's RAM
 // word or in a victim), K is in no other slot and held at most once (for K only: K is
-// arbitrary), the operation's slot is its key's hash and the RAM's read register holds
-// that slot's word from match to act, the registered match result agrees with the
+// arbitrary), an operation on K reads K's slot and the RAM's read register holds the
+// operation's slot's word from match to act, the registered match result agrees with the
 // table.
 //
 // Fault (test only; the negative checks), a wrong view of the arriving packets given to
@@ -284,11 +284,9 @@ module ne_lit_props #(
     assign p_vk[g] = p_vkey[g*KW+:KW];
   end
 
-  // the slots of K, of the last ARM's key and of the operation's key
-  logic [IW-1:0] k_slot, arm_slot, op_slot;
-  assign k_slot   = slot_of(k_key);
-  assign arm_slot = slot_of(f_arm_key);
-  assign op_slot  = slot_of(p_op_key);
+  // the slot of K (only K's: a hash of every operation's key costs the solver far more)
+  logic [IW-1:0] k_slot;
+  assign k_slot = slot_of(k_key);
 
   // Where K is held. The invariants are stated for K only: K is arbitrary, so they hold
   // for every key (and stating them for every entry costs the solver far more).
@@ -325,8 +323,8 @@ module ne_lit_props #(
 
   always_ff @(posedge clk_i) begin
     if (f_past && rst_ni) begin
-      if (arm_done_o && arm_result_o == ne_pkg::ARM_RESULT_FULL) begin
-        a_full_honest: assert (p_valid[arm_slot] && p_key[arm_slot] != f_arm_key && (&p_vvalid));
+      if (done_k && arm_result_o == ne_pkg::ARM_RESULT_FULL) begin
+        a_full_honest: assert (p_valid[k_slot] && p_key[k_slot] != k_key && (&p_vvalid));
       end
     end
     if (Aux && f_past && rst_ni) begin
@@ -341,7 +339,7 @@ module ne_lit_props #(
       if (f_subd && !op_settles_k) i_state: assert (lstate_k == f_state);
       if (f_out && op_settles_k) i_state_op: assert (p_op_state == f_state);
       i_nsub: assert (f_nsub == {1'b0, f_out});
-      if (op_busy) i_slot: assert (p_slot == op_slot);
+      if (op_busy && p_op_key == k_key) i_slot: assert (p_slot == k_slot);
       if (p_st == StMatch || p_st == StAct) i_rdata: assert (p_rdata == p_mem[p_slot*RW+:RW]);
       if (p_st == StAct) begin
         i_match: assert (p_hit_q == p_hit_d &&
