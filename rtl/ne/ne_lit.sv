@@ -2,13 +2,19 @@
 // ne_lit: local interest table of the notify engine, the requesting side's select
 // database (docs/notify-engine.md §1, docs/select.md "Duplicate suppression").
 //
-// LIT_ENTRIES entries, each: valid, key (owner, object, event, version), status
-// (IN_FLIGHT or SUBSCRIBED) and the last state answered. The table does one operation
-// at a time, in the order it accepts them: an ARM or CANCEL command or an arriving
-// NE_NOTIFY. CANCEL frees the key's entry whatever its status, and sends nothing.
-// An operation takes three cycles: accept (operands registered), match (the key is
-// compared with every entry, the result registered) and act (the table, the counters
-// and the outputs change: the "commit"), plus any wait for the record output.
+// Entries, each: key (owner, object, event, version), status (IN_FLIGHT or SUBSCRIBED)
+// and the last state answered. They live in LIT_ENTRIES direct-mapped slots in block RAM
+// (ne_ram, one 86-bit word per slot: owner, object, event, version, last state) plus
+// LIT_VICTIMS victim entries in flip-flops; the valid and SUBSCRIBED bits of the slots
+// are flip-flops. A key's slot is ne_hash(object, event, version, node = owner). A key
+// is held in its slot or in a victim, never in both, never twice (an ARM allocates only
+// when the key is not found). The table does one operation at a time, in the order it
+// accepts them: an ARM or CANCEL command or an arriving NE_NOTIFY. CANCEL frees the key's
+// entry whatever its status, and sends nothing. An operation takes three cycles: accept
+// (operands registered, the block RAM reads the key's slot), match (the slot's word and
+// every victim are compared with the key, the result registered) and act (the table,
+// the counters and the outputs change: the "commit"), plus any wait for the record
+// output. No logic grows with LIT_ENTRIES but the slots' valid and SUBSCRIBED bits.
 //
 // Decisions where the contract is open:
 // * An arriving packet is accepted before an ARM offered in the same cycle.
@@ -23,8 +29,22 @@
 // * The record of an arriving packet carries the packet's kind, state and ready bit
 //   (NOTIFY: ready 1), matched or stray; the immediate ANSWER record of an ARM on a
 //   SUBSCRIBED entry has ready 0 and is tagged (rec_tag_o) as the command's own.
+// * Placement: an ARM that misses takes its key's slot when the slot is free, else the
+//   lowest free victim; an entry stays where it was allocated (a victim does not move
+//   into its slot when the slot frees). FULL (ARM_RESULT_FULL, arm_full_o,
+//   LIT_FULL_COUNT) therefore means: the key's slot holds another key and every victim
+//   is in use, however many other slots are free.
+// * The block RAM is read only in the accept cycle (read enable = accept, address = the
+//   hash of the operands being accepted) and written only at the commit, which is never
+//   the same cycle: no read/write collision. A commit's write is at least one cycle
+//   before the next accept, so that read sees it. The read output is held through match
+//   and act (no read in between), where the slot's last state is taken from it.
+// * A write to a slot rewrites its whole word with the operation's key and state: the
+//   key of a slot hit equals the operation's; an allocation's state is never read
+//   (IN_FLIGHT) before an answer rewrites it.
 module ne_lit #(
-  parameter int LIT_ENTRIES = ne_pkg::LIT_ENTRIES  /// table entries, at least 2
+  parameter int LIT_ENTRIES = ne_pkg::LIT_ENTRIES,  /// slots in block RAM: a power of two, 2 to 256
+  parameter int LIT_VICTIMS = ne_pkg::LIT_VICTIMS   /// victim entries in flip-flops, at least 1
 ) (
   input  logic        clk_i,   /// clock
   input  logic        rst_ni,  /// synchronous reset, active low
@@ -39,7 +59,7 @@ module ne_lit #(
   input  logic        arm_cancel_i,       /// 1: CANCEL, 0: ARM
   output logic        arm_done_o,         /// pulse: an ARM or CANCEL committed
   output logic [7:0]  arm_result_o,       /// with arm_done_o: ne_pkg::ARM_RESULT_*
-  output logic        arm_full_o,         /// pulse: an ARM found the table full
+  output logic        arm_full_o,         /// pulse: an ARM found the table full (its slot and every victim taken)
 
   // arriving NE_NOTIFY (decoded by ne_rx)
   input  logic        pkt_valid_i,
@@ -83,6 +103,9 @@ module ne_lit #(
   output logic        busy_o              /// an operation or an output is pending
 );
   localparam int IW = $clog2(LIT_ENTRIES);
+  localparam int VW = (LIT_VICTIMS > 1) ? $clog2(LIT_VICTIMS) : 1;
+  localparam int KW = 6 + 32 + 8 + 32;  // key: owner, object, event, version
+  localparam int RW = KW + 8;           // slot word: key, last state
 
   typedef enum logic [1:0] {
     LIdle,
@@ -94,52 +117,68 @@ module ne_lit #(
   // State
   lit_state_e st_q, st_d;
 
-  // the operation in progress
-  logic        op_pkt_q  /* verilator public_flat_rd */;  // 1: arriving packet, 0: command
-  logic        op_cancel_q /* verilator public_flat_rd */;  // the command is CANCEL
-  logic [5:0]  op_owner_q;
-  logic [31:0] op_object_q;
-  logic [7:0]  op_event_q;
-  logic [31:0] op_version_q;
-  logic [7:0]  op_state_q;
-  logic        op_notify_q;
-  logic        op_is_ready_q;
-  logic [31:0] op_stamp_q;
-  logic        op_load;
+  // the operation in progress (no reset: read only while st_q != LIdle)
+  logic          op_load;
+  logic          op_pkt_q  /* verilator public_flat_rd */, op_pkt_d;  // 1: arriving packet, 0: command
+  logic          op_cancel_q /* verilator public_flat_rd */, op_cancel_d;  // the command is CANCEL
+  logic [5:0]    op_owner_q, op_owner_d;
+  logic [31:0]   op_object_q, op_object_d;
+  logic [7:0]    op_event_q, op_event_d;
+  logic [31:0]   op_version_q, op_version_d;
+  logic [7:0]    op_state_q, op_state_d;
+  logic          op_notify_q, op_notify_d;
+  logic          op_is_ready_q, op_is_ready_d;
+  logic [31:0]   op_stamp_q, op_stamp_d;
+  logic [IW-1:0] slot_q, slot_d;  // the key's slot
+  logic [IW-1:0] acc_slot;        // the slot of the operands being accepted
+  logic [KW-1:0] op_key;
 
-  // the match result
-  logic          hit_q, hit_d;
-  logic [IW-1:0] hit_idx_q, hit_idx_d;
-  logic          free_q, free_d;
-  logic [IW-1:0] free_idx_q, free_idx_d;
+  // the match result (no reset: read only in LAct)
+  logic          hit_q, hit_d;          // the key is in the table...
+  logic          hit_vic_q, hit_vic_d;  // ... in a victim (else in its slot)
+  logic [VW-1:0] hit_idx_q, hit_idx_d;  // ... this victim
+  logic          free_q, free_d;        // an ARM that misses can allocate...
+  logic          free_vic_q, free_vic_d;  // ... a victim (else its slot)
+  logic [VW-1:0] free_idx_q, free_idx_d;  // ... this victim
 
-  // the table
+  // the slots: valid and status in flip-flops, key and last state in block RAM
   logic [LIT_ENTRIES-1:0] valid_q, valid_d;
   logic [LIT_ENTRIES-1:0] subd_q, subd_d;  // 1: SUBSCRIBED, 0: IN_FLIGHT
-  logic [5:0]  owner_q   [LIT_ENTRIES];
-  logic [31:0] object_q  [LIT_ENTRIES];
-  logic [7:0]  event_q   [LIT_ENTRIES];
-  logic [31:0] version_q [LIT_ENTRIES];
-  logic [7:0]  lstate_q  [LIT_ENTRIES];
-  logic        alloc_we, state_we;
+  logic                   ram_we;
+  logic [RW-1:0]          ram_wdata, ram_rdata;
+  logic [KW-1:0]          ram_key;
+  logic [7:0]             ram_lstate;
+
+  // the victims, in flip-flops (keys and states: no reset, guarded by vvalid_q)
+  logic [LIT_VICTIMS-1:0]    vvalid_q, vvalid_d;
+  logic [LIT_VICTIMS-1:0]    vsubd_q, vsubd_d;
+  logic [LIT_VICTIMS*KW-1:0] vkey_q, vkey_d;
+  logic [LIT_VICTIMS*8-1:0]  vlstate_q, vlstate_d;
+
+  logic alloc_we, hit_subd;
+  // the table's change at the commit: the operation's slot, or victim vic_idx
+  logic          slot_valid_we, slot_valid_v, slot_subd_we, slot_subd_v;
+  logic [VW-1:0] vic_idx;
+  logic          vic_valid_we, vic_valid_v, vic_subd_we, vic_subd_v, vic_key_we, vic_state_we;
+  logic [7:0] hit_lstate;
 
   // outputs
   logic        sub_valid_q, sub_valid_d;
-  logic [5:0]  sub_owner_q;
-  logic [31:0] sub_object_q;
-  logic [7:0]  sub_event_q;
-  logic [31:0] sub_version_q;
+  logic [5:0]  sub_owner_q, sub_owner_d;
+  logic [31:0] sub_object_q, sub_object_d;
+  logic [7:0]  sub_event_q, sub_event_d;
+  logic [31:0] sub_version_q, sub_version_d;
 
   logic        rec_valid_q, rec_valid_d, rec_load;
-  logic [7:0]  rec_kind_q, rec_kind_d;
-  logic [7:0]  rec_state_q, rec_state_d;
-  logic        rec_is_ready_q, rec_is_ready_d;
-  logic        rec_tag_q;
-  logic [5:0]  rec_src_q;
-  logic [31:0] rec_object_q;
-  logic [7:0]  rec_event_q;
-  logic [31:0] rec_version_q;
-  logic [31:0] rec_stamp_q;
+  logic [7:0]  rec_kind_q, rec_kind_d, rec_kind_n;
+  logic [7:0]  rec_state_q, rec_state_d, rec_state_n;
+  logic        rec_is_ready_q, rec_is_ready_d, rec_is_ready_n;
+  logic        rec_tag_q, rec_tag_d;
+  logic [5:0]  rec_src_q, rec_src_d;
+  logic [31:0] rec_object_q, rec_object_d;
+  logic [7:0]  rec_event_q, rec_event_d;
+  logic [31:0] rec_version_q, rec_version_d;
+  logic [31:0] rec_stamp_q, rec_stamp_d;
 
   logic [31:0] cnt_sent_q, cnt_supp_q, cnt_stray_q, cnt_full_q;
   logic        inc_sent, inc_supp, inc_stray, inc_full;
@@ -149,78 +188,136 @@ module ne_lit #(
   logic need_rec;
 
   // ---------------------------------------------------------------------------------
-  // Accept: a packet first, then an ARM (only when the subscribe output is empty)
+  // Accept: a packet first, then an ARM (only when the subscribe output is empty); the
+  // block RAM reads the accepted key's slot
+  logic [5:0]  acc_owner;
+  logic [31:0] acc_object, acc_version;
+  logic [7:0]  acc_event;
+
   always @* begin
     pkt_ready_o = (st_q == LIdle);
     arm_ready_o = (st_q == LIdle) && !pkt_valid_i && !sub_valid_q;
     op_load     = (pkt_valid_i && pkt_ready_o) || (arm_valid_i && arm_ready_o);
+    acc_owner   = pkt_valid_i ? pkt_src_i : arm_owner_i;
+    acc_object  = pkt_valid_i ? pkt_object_i : arm_object_i;
+    acc_event   = pkt_valid_i ? pkt_event_i : arm_event_i;
+    acc_version = pkt_valid_i ? pkt_version_i : arm_version_i;
   end
 
-  always_ff @(posedge clk_i) begin
+  ne_hash #(
+    .W(IW)
+  ) u_hash (
+    .object_i (acc_object),
+    .event_i  (acc_event),
+    .version_i(acc_version),
+    .node_i   (acc_owner),
+    .hash_o   (acc_slot)
+  );
+
+  always @* begin
+    op_pkt_d      = op_pkt_q;
+    op_cancel_d   = op_cancel_q;
+    op_owner_d    = op_owner_q;
+    op_object_d   = op_object_q;
+    op_event_d    = op_event_q;
+    op_version_d  = op_version_q;
+    op_state_d    = op_state_q;
+    op_notify_d   = op_notify_q;
+    op_is_ready_d = op_is_ready_q;
+    op_stamp_d    = op_stamp_q;
+    slot_d        = slot_q;
     if (op_load) begin
-      op_pkt_q      <= pkt_valid_i;
-      op_cancel_q   <= !pkt_valid_i && arm_cancel_i;
-      op_owner_q    <= pkt_valid_i ? pkt_src_i : arm_owner_i;
-      op_object_q   <= pkt_valid_i ? pkt_object_i : arm_object_i;
-      op_event_q    <= pkt_valid_i ? pkt_event_i : arm_event_i;
-      op_version_q  <= pkt_valid_i ? pkt_version_i : arm_version_i;
-      op_state_q    <= pkt_state_i;
-      op_notify_q   <= pkt_notify_i;
-      op_is_ready_q <= pkt_is_ready_i;
-      op_stamp_q    <= pkt_valid_i ? pkt_stamp_i : '0;
+      op_pkt_d      = pkt_valid_i;
+      op_cancel_d   = !pkt_valid_i && arm_cancel_i;
+      op_owner_d    = acc_owner;
+      op_object_d   = acc_object;
+      op_event_d    = acc_event;
+      op_version_d  = acc_version;
+      op_state_d    = pkt_state_i;
+      op_notify_d   = pkt_notify_i;
+      op_is_ready_d = pkt_is_ready_i;
+      op_stamp_d    = pkt_valid_i ? pkt_stamp_i : '0;
+      slot_d        = acc_slot;
     end
+    op_key = {op_owner_q, op_object_q, op_event_q, op_version_q};
   end
 
   // ---------------------------------------------------------------------------------
-  // Match: at most one entry holds a key (an ARM allocates only on a miss), so the match
-  // vector is one-hot and its index an OR; the free entry is the lowest one. Both are
-  // trees (no chain through the entries), registered before use.
-  localparam logic [LIT_ENTRIES-1:0] EntOne = {{(LIT_ENTRIES - 1) {1'b0}}, 1'b1};
-  logic [LIT_ENTRIES-1:0] match_vec, free_vec, free_one;
+  // The slots' words: read at accept, written at the commit (never the same cycle)
+  assign ram_wdata = {op_key, op_state_q};
+
+  ne_ram #(
+    .WIDTH(RW),
+    .DEPTH(LIT_ENTRIES)
+  ) u_ram (
+    .clk_i  (clk_i),
+    .we_i   (ram_we),
+    .waddr_i(slot_q),
+    .wdata_i(ram_wdata),
+    .re_i   (op_load),
+    .raddr_i(acc_slot),
+    .rdata_o(ram_rdata)
+  );
+
+  assign ram_key    = ram_rdata[RW-1:8];
+  assign ram_lstate = ram_rdata[7:0];
+
+  // ---------------------------------------------------------------------------------
+  // Match: the key's slot (its word is on the RAM's output) and every victim. A key is
+  // held at most once, so at most one of them matches and the victim's index is an OR;
+  // the free victim is the lowest. Registered before use.
+  localparam logic [LIT_VICTIMS-1:0] VicOne = {{(LIT_VICTIMS - 1) {1'b0}}, 1'b1};
+  logic [LIT_VICTIMS-1:0] vmatch, vfree, vfree_one;
+  logic                   slot_hit, slot_free;
 
   // index of the set bit of a one-hot vector (0 when none)
-  function automatic logic [IW-1:0] onehot_index(input logic [LIT_ENTRIES-1:0] v);
-    logic [IW-1:0] r;
+  function automatic logic [VW-1:0] onehot_index(input logic [LIT_VICTIMS-1:0] v);
+    logic [VW-1:0] r;
     r = '0;
-    for (int i = 0; i < LIT_ENTRIES; i++) begin
-      if (v[i]) r = r | i[IW-1:0];
+    for (int i = 0; i < LIT_VICTIMS; i++) begin
+      if (v[i]) r = r | i[VW-1:0];
     end
     onehot_index = r;
   endfunction
 
-  for (genvar g = 0; g < LIT_ENTRIES; g++) begin : g_match
-    assign match_vec[g] = valid_q[g] && owner_q[g] == op_owner_q && object_q[g] == op_object_q &&
-                          event_q[g] == op_event_q && version_q[g] == op_version_q;
+  for (genvar g = 0; g < LIT_VICTIMS; g++) begin : g_match
+    assign vmatch[g] = vvalid_q[g] && vkey_q[g*KW+:KW] == op_key;
   end
 
-  assign free_vec   = ~valid_q;
-  assign free_one   = free_vec & (~free_vec + EntOne);
-  assign hit_d      = |match_vec;
-  assign free_d     = |free_vec;
-  assign hit_idx_d  = onehot_index(match_vec);
-  assign free_idx_d = onehot_index(free_one);
-
-  always_ff @(posedge clk_i) begin
-    if (st_q == LMatch) begin
-      hit_q      <= hit_d;
-      hit_idx_q  <= hit_idx_d;
-      free_q     <= free_d;
-      free_idx_q <= free_idx_d;
-    end
+  always @* begin
+    slot_hit   = valid_q[slot_q] && ram_key == op_key;
+    slot_free  = !valid_q[slot_q];
+    vfree      = ~vvalid_q;
+    vfree_one  = vfree & (~vfree + VicOne);
+    hit_d      = slot_hit || (|vmatch);
+    hit_vic_d  = !slot_hit;
+    hit_idx_d  = onehot_index(vmatch);
+    free_d     = slot_free || (|vfree);
+    free_vic_d = !slot_free;
+    free_idx_d = onehot_index(vfree_one);
   end
 
   // ---------------------------------------------------------------------------------
   // Act
   always @* begin
     st_d           = st_q;
-    valid_d        = valid_q;
-    subd_d         = subd_q;
+    slot_valid_we  = 1'b0;
+    slot_subd_we   = 1'b0;
+    slot_valid_v   = 1'b0;
+    slot_subd_v    = 1'b0;
+    vic_idx        = hit_idx_q;
+    vic_valid_we   = 1'b0;
+    vic_subd_we    = 1'b0;
+    vic_valid_v    = 1'b0;
+    vic_subd_v     = 1'b0;
+    vic_key_we     = 1'b0;
+    vic_state_we   = 1'b0;
+    ram_we         = 1'b0;
     alloc_we       = 1'b0;
-    state_we       = 1'b0;
     rec_load       = 1'b0;
-    rec_kind_d     = ne_pkg::RECORD_KIND_ANSWER;
-    rec_state_d    = op_state_q;
-    rec_is_ready_d = 1'b0;
+    rec_kind_n     = ne_pkg::RECORD_KIND_ANSWER;
+    rec_state_n    = op_state_q;
+    rec_is_ready_n = 1'b0;
     inc_sent       = 1'b0;
     inc_supp       = 1'b0;
     inc_stray      = 1'b0;
@@ -228,8 +325,12 @@ module ne_lit #(
     arm_result_o   = ne_pkg::ARM_RESULT_NONE;
     arm_full_o     = 1'b0;
 
+    // the status and last state of the entry found
+    hit_subd   = hit_q && (hit_vic_q ? vsubd_q[hit_idx_q] : subd_q[slot_q]);
+    hit_lstate = hit_vic_q ? vlstate_q[hit_idx_q*8+:8] : ram_lstate;
+
     // a packet always gives a record; an ARM only on a SUBSCRIBED entry
-    need_rec = op_pkt_q || (!op_cancel_q && hit_q && subd_q[hit_idx_q]);
+    need_rec = op_pkt_q || (!op_cancel_q && hit_subd);
     commit   = (st_q == LAct) && (!need_rec || !rec_valid_q || rec_ready_i);
 
     case (st_q)
@@ -241,34 +342,56 @@ module ne_lit #(
 
     if (commit && op_pkt_q) begin
       rec_load       = 1'b1;
-      rec_kind_d     = op_notify_q ? ne_pkg::RECORD_KIND_NOTIFY : ne_pkg::RECORD_KIND_ANSWER;
-      rec_is_ready_d = op_notify_q || op_is_ready_q;
+      rec_kind_n     = op_notify_q ? ne_pkg::RECORD_KIND_NOTIFY : ne_pkg::RECORD_KIND_ANSWER;
+      rec_is_ready_n = op_notify_q || op_is_ready_q;
       if (!hit_q) begin
         inc_stray = 1'b1;
       end else if (op_notify_q || op_is_ready_q) begin
-        valid_d[hit_idx_q] = 1'b0;  // NOTIFY, or ANSWER ready: freed
+        // NOTIFY, or ANSWER ready: freed
+        if (hit_vic_q) vic_valid_we = 1'b1;
+        else slot_valid_we = 1'b1;
       end else begin
-        subd_d[hit_idx_q] = 1'b1;   // ANSWER not ready: SUBSCRIBED
-        state_we          = 1'b1;
+        // ANSWER not ready: SUBSCRIBED, with the answer's state
+        if (hit_vic_q) begin
+          vic_subd_we  = 1'b1;
+          vic_subd_v   = 1'b1;
+          vic_state_we = 1'b1;
+        end else begin
+          slot_subd_we = 1'b1;
+          slot_subd_v  = 1'b1;
+          ram_we       = 1'b1;
+        end
       end
     end else if (commit && op_cancel_q) begin
-      if (hit_q) valid_d[hit_idx_q] = 1'b0;  // forgotten, whatever its status
+      // forgotten, whatever its status
+      if (hit_q && hit_vic_q) vic_valid_we = 1'b1;
+      else if (hit_q) slot_valid_we = 1'b1;
     end else if (commit) begin
       if (hit_q) begin
         inc_supp = 1'b1;
-        if (subd_q[hit_idx_q]) begin
+        if (hit_subd) begin
           arm_result_o = ne_pkg::ARM_RESULT_SUPPRESSED_SUBSCRIBED;
           rec_load     = 1'b1;
-          rec_state_d  = lstate_q[hit_idx_q];
+          rec_state_n  = hit_lstate;
         end else begin
           arm_result_o = ne_pkg::ARM_RESULT_SUPPRESSED_IN_FLIGHT;
         end
       end else if (free_q) begin
-        arm_result_o        = ne_pkg::ARM_RESULT_SENT;
-        inc_sent            = 1'b1;
-        alloc_we            = 1'b1;
-        valid_d[free_idx_q] = 1'b1;
-        subd_d[free_idx_q]  = 1'b0;
+        arm_result_o = ne_pkg::ARM_RESULT_SENT;
+        inc_sent     = 1'b1;
+        alloc_we     = 1'b1;
+        if (free_vic_q) begin
+          vic_idx      = free_idx_q;
+          vic_valid_we = 1'b1;
+          vic_valid_v  = 1'b1;
+          vic_subd_we  = 1'b1;  // IN_FLIGHT
+          vic_key_we   = 1'b1;
+        end else begin
+          slot_valid_we = 1'b1;
+          slot_valid_v  = 1'b1;
+          slot_subd_we  = 1'b1;  // IN_FLIGHT
+          ram_we        = 1'b1;
+        end
       end else begin
         arm_result_o = ne_pkg::ARM_RESULT_FULL;
         arm_full_o   = 1'b1;
@@ -281,6 +404,64 @@ module ne_lit #(
     rec_valid_d = (rec_valid_q && !rec_ready_i) || rec_load;
   end
 
+  // the table's next state (loops over the entries: no shifts by a variable index)
+  always @* begin
+    valid_d   = valid_q;
+    subd_d    = subd_q;
+    vvalid_d  = vvalid_q;
+    vsubd_d   = vsubd_q;
+    vkey_d    = vkey_q;
+    vlstate_d = vlstate_q;
+    for (int i = 0; i < LIT_ENTRIES; i++) begin
+      if (slot_q == i[IW-1:0]) begin
+        if (slot_valid_we) valid_d[i] = slot_valid_v;
+        if (slot_subd_we) subd_d[i] = slot_subd_v;
+      end
+    end
+    for (int v = 0; v < LIT_VICTIMS; v++) begin
+      if (vic_idx == v[VW-1:0]) begin
+        if (vic_valid_we) vvalid_d[v] = vic_valid_v;
+        if (vic_subd_we) vsubd_d[v] = vic_subd_v;
+        if (vic_key_we) vkey_d[v*KW+:KW] = op_key;
+        if (vic_state_we) vlstate_d[v*8+:8] = op_state_q;
+      end
+    end
+  end
+
+  // the outputs' contents
+  always @* begin
+    sub_owner_d    = sub_owner_q;
+    sub_object_d   = sub_object_q;
+    sub_event_d    = sub_event_q;
+    sub_version_d  = sub_version_q;
+    rec_kind_d     = rec_kind_q;
+    rec_src_d      = rec_src_q;
+    rec_object_d   = rec_object_q;
+    rec_event_d    = rec_event_q;
+    rec_version_d  = rec_version_q;
+    rec_state_d    = rec_state_q;
+    rec_is_ready_d = rec_is_ready_q;
+    rec_stamp_d    = rec_stamp_q;
+    rec_tag_d      = rec_tag_q;
+    if (alloc_we) begin
+      sub_owner_d   = op_owner_q;
+      sub_object_d  = op_object_q;
+      sub_event_d   = op_event_q;
+      sub_version_d = op_version_q;
+    end
+    if (rec_load) begin
+      rec_kind_d     = rec_kind_n;
+      rec_src_d      = op_owner_q;
+      rec_object_d   = op_object_q;
+      rec_event_d    = op_event_q;
+      rec_version_d  = op_version_q;
+      rec_state_d    = rec_state_n;
+      rec_is_ready_d = rec_is_ready_n;
+      rec_stamp_d    = op_stamp_q;
+      rec_tag_d      = !op_pkt_q;
+    end
+  end
+
   // ---------------------------------------------------------------------------------
   // Registers
   always_ff @(posedge clk_i) begin
@@ -288,6 +469,8 @@ module ne_lit #(
       st_q        <= LIdle;
       valid_q     <= '0;
       subd_q      <= '0;
+      vvalid_q    <= '0;
+      vsubd_q     <= '0;
       sub_valid_q <= 1'b0;
       rec_valid_q <= 1'b0;
       cnt_sent_q  <= '0;
@@ -298,6 +481,8 @@ module ne_lit #(
       st_q        <= st_d;
       valid_q     <= valid_d;
       subd_q      <= subd_d;
+      vvalid_q    <= vvalid_d;
+      vsubd_q     <= vsubd_d;
       sub_valid_q <= sub_valid_d;
       rec_valid_q <= rec_valid_d;
       cnt_sent_q  <= cnt_sent_q + {31'd0, inc_sent};
@@ -307,35 +492,64 @@ module ne_lit #(
     end
   end
 
-  // entry contents: no reset, guarded by valid_q
+  // no reset: the operation, the match result, the victims' contents (guarded by
+  // vvalid_q) and the outputs' contents (guarded by their valid)
   always_ff @(posedge clk_i) begin
-    if (alloc_we) begin
-      owner_q[free_idx_q]   <= op_owner_q;
-      object_q[free_idx_q]  <= op_object_q;
-      event_q[free_idx_q]   <= op_event_q;
-      version_q[free_idx_q] <= op_version_q;
+    op_pkt_q       <= op_pkt_d;
+    op_cancel_q    <= op_cancel_d;
+    op_owner_q     <= op_owner_d;
+    op_object_q    <= op_object_d;
+    op_event_q     <= op_event_d;
+    op_version_q   <= op_version_d;
+    op_state_q     <= op_state_d;
+    op_notify_q    <= op_notify_d;
+    op_is_ready_q  <= op_is_ready_d;
+    op_stamp_q     <= op_stamp_d;
+    slot_q         <= slot_d;
+    vkey_q         <= vkey_d;
+    vlstate_q      <= vlstate_d;
+    sub_owner_q    <= sub_owner_d;
+    sub_object_q   <= sub_object_d;
+    sub_event_q    <= sub_event_d;
+    sub_version_q  <= sub_version_d;
+    rec_kind_q     <= rec_kind_d;
+    rec_src_q      <= rec_src_d;
+    rec_object_q   <= rec_object_d;
+    rec_event_q    <= rec_event_d;
+    rec_version_q  <= rec_version_d;
+    rec_state_q    <= rec_state_d;
+    rec_is_ready_q <= rec_is_ready_d;
+    rec_stamp_q    <= rec_stamp_d;
+    rec_tag_q      <= rec_tag_d;
+  end
+
+  // the match result, held from match to act
+  logic          hit_n, hit_vic_n, free_n, free_vic_n;
+  logic [VW-1:0] hit_idx_n, free_idx_n;
+  always @* begin
+    hit_n      = hit_q;
+    hit_vic_n  = hit_vic_q;
+    hit_idx_n  = hit_idx_q;
+    free_n     = free_q;
+    free_vic_n = free_vic_q;
+    free_idx_n = free_idx_q;
+    if (st_q == LMatch) begin
+      hit_n      = hit_d;
+      hit_vic_n  = hit_vic_d;
+      hit_idx_n  = hit_idx_d;
+      free_n     = free_d;
+      free_vic_n = free_vic_d;
+      free_idx_n = free_idx_d;
     end
-    if (state_we) lstate_q[hit_idx_q] <= op_state_q;
   end
 
   always_ff @(posedge clk_i) begin
-    if (alloc_we) begin
-      sub_owner_q   <= op_owner_q;
-      sub_object_q  <= op_object_q;
-      sub_event_q   <= op_event_q;
-      sub_version_q <= op_version_q;
-    end
-    if (rec_load) begin
-      rec_kind_q     <= rec_kind_d;
-      rec_src_q      <= op_owner_q;
-      rec_object_q   <= op_object_q;
-      rec_event_q    <= op_event_q;
-      rec_version_q  <= op_version_q;
-      rec_state_q    <= rec_state_d;
-      rec_is_ready_q <= rec_is_ready_d;
-      rec_stamp_q    <= op_stamp_q;
-      rec_tag_q      <= !op_pkt_q;
-    end
+    hit_q      <= hit_n;
+    hit_vic_q  <= hit_vic_n;
+    hit_idx_q  <= hit_idx_n;
+    free_q     <= free_n;
+    free_vic_q <= free_vic_n;
+    free_idx_q <= free_idx_n;
   end
 
   // ---------------------------------------------------------------------------------

@@ -4,8 +4,8 @@
 // a key and the answer/notify that frees or settles it, no further subscribe for that key
 // leaves the engine, however often it is re-armed).
 //
-// The table has E entries (LIT_ENTRIES; 2 to 4 in the checks, so that it fills in a few
-// operations). Every input of ne_lit is free (a port of this wrapper); only reset is
+// The table has E slots (LIT_ENTRIES; 2 or 4 in the checks) and V victims (LIT_VICTIMS;
+// 1 or 2), so that it fills in a few operations. Every input of ne_lit is free (a port of this wrapper); only reset is
 // constrained. K is an arbitrary key fixed for the whole run ($anyconst), so the
 // properties hold for every key. A reference model of K's interest is kept from the
 // ports alone, in the order ne_lit accepts operations (one at a time): f_out (a subscribe
@@ -27,10 +27,14 @@
 //   a_rec_subscribed  the immediate ANSWER record of an ARM on a SUBSCRIBED K carries
 //                     K, ready 0, the state of K's last answer, and the command's tag
 //   a_order           operations are taken one at a time
-//   a_full_honest     an ARM is answered FULL only when every entry is in use (probe)
+//   a_full_honest     an ARM of K is answered FULL only when K's slot (ne_hash) holds
+//                     another valid key and every victim is valid (probes)
 // Auxiliary invariants (i_*, on internal registers through probes; they make the
-// properties inductive): the model agrees with the table, keys are unique in the table,
-// the registered match result agrees with the table.
+// properties inductive): the model agrees with the table (K is held in its slot's RAM
+// word or in a victim), K is in no other slot and held at most once (for K only: K is
+// arbitrary), an operation on K reads K's slot and the RAM's read register holds the
+// operation's slot's word from match to act, the registered match result agrees with the
+// table.
 //
 // Fault (test only; the negative checks), a wrong view of the arriving packets given to
 // ne_lit while the model sees the real ones:
@@ -41,7 +45,8 @@
 // Design faults are injected with run_formal.py --force (e.g. dut.hit_q tied to 0: the
 // table never finds a key, every re-arm subscribes again: a_one_subscribe must fail).
 module ne_lit_props #(
-  parameter int E     = 2,  /// LIT_ENTRIES of ne_lit (at least 2)
+  parameter int E     = 2,  /// LIT_ENTRIES of ne_lit (a power of two)
+  parameter int V     = 2,  /// LIT_VICTIMS of ne_lit (ne_pkg::LIT_VICTIMS; at least 1)
   parameter int Fault = 0,  /// test only: injected fault, 0 none
   parameter bit Aux   = 1   /// check the auxiliary invariants (negative checks: 0)
 ) (
@@ -65,7 +70,9 @@ module ne_lit_props #(
   input logic        rec_ready_i
 );
   localparam int IW = $clog2(E);
+  localparam int VW = (V > 1) ? $clog2(V) : 1;
   localparam int KW = 6 + 32 + 8 + 32;
+  localparam int RW = KW + 8;
 
   // ---------------------------------------------------------------------------------
   // The design
@@ -86,7 +93,7 @@ module ne_lit_props #(
   assign dut_pkt_is_ready = (Fault == 1) ? 1'b1 : (Fault == 2) ? 1'b0 : pkt_is_ready_i;
   assign dut_pkt_notify   = (Fault == 2) ? 1'b0 : pkt_notify_i;
 
-  ne_lit #(.LIT_ENTRIES(E)) dut (
+  ne_lit #(.LIT_ENTRIES(E), .LIT_VICTIMS(V)) dut (
     .clk_i, .rst_ni,
     .arm_valid_i, .arm_ready_o, .arm_owner_i, .arm_object_i, .arm_event_i, .arm_version_i,
     .arm_cancel_i, .arm_done_o, .arm_result_o, .arm_full_o,
@@ -226,48 +233,89 @@ module ne_lit_props #(
   logic [7:0]    p_op_state;      //@probe p_op_state = dut.op_state_q
   logic          p_op_notify;     //@probe p_op_notify = dut.op_notify_q
   logic          p_op_is_ready;   //@probe p_op_is_ready = dut.op_is_ready_q
+  logic [IW-1:0] p_slot;          //@probe p_slot = dut.slot_q
   logic          p_hit_q;         //@probe p_hit_q = dut.hit_q
   logic          p_hit_d;         //@probe p_hit_d = dut.hit_d
-  logic [IW-1:0] p_hit_idx_q;     //@probe p_hit_idx_q = dut.hit_idx_q
-  logic [IW-1:0] p_hit_idx_d;     //@probe p_hit_idx_d = dut.hit_idx_d
+  logic          p_hit_vic_q;     //@probe p_hit_vic_q = dut.hit_vic_q
+  logic          p_hit_vic_d;     //@probe p_hit_vic_d = dut.hit_vic_d
+  logic [VW-1:0] p_hit_idx_q;     //@probe p_hit_idx_q = dut.hit_idx_q
+  logic [VW-1:0] p_hit_idx_d;     //@probe p_hit_idx_d = dut.hit_idx_d
   logic          p_free_q;        //@probe p_free_q = dut.free_q
   logic          p_free_d;        //@probe p_free_d = dut.free_d
-  logic [IW-1:0] p_free_idx_q;    //@probe p_free_idx_q = dut.free_idx_q
-  logic [IW-1:0] p_free_idx_d;    //@probe p_free_idx_d = dut.free_idx_d
+  logic          p_free_vic_q;    //@probe p_free_vic_q = dut.free_vic_q
+  logic          p_free_vic_d;    //@probe p_free_vic_d = dut.free_vic_d
+  logic [VW-1:0] p_free_idx_q;    //@probe p_free_idx_q = dut.free_idx_q
+  logic [VW-1:0] p_free_idx_d;    //@probe p_free_idx_d = dut.free_idx_d
   logic [E-1:0]  p_valid;         //@probe p_valid = dut.valid_q
   logic [E-1:0]  p_subd;          //@probe p_subd = dut.subd_q
-  logic [E*6-1:0]  p_owner;       //@probe for i in 0..{E-1}: p_owner[{i*6+5}:{i*6}] = dut.owner_q[{i}]
-  logic [E*32-1:0] p_object;      //@probe for i in 0..{E-1}: p_object[{i*32+31}:{i*32}] = dut.object_q[{i}]
-  logic [E*8-1:0]  p_event;       //@probe for i in 0..{E-1}: p_event[{i*8+7}:{i*8}] = dut.event_q[{i}]
-  logic [E*32-1:0] p_version;     //@probe for i in 0..{E-1}: p_version[{i*32+31}:{i*32}] = dut.version_q[{i}]
-  logic [E*8-1:0]  p_lstate;      //@probe for i in 0..{E-1}: p_lstate[{i*8+7}:{i*8}] = dut.lstate_q[{i}]
+  logic [E*RW-1:0] p_mem;         //@probe for i in 0..{E-1}: p_mem[{i*86+85}:{i*86}] = dut.u_ram.mem[{i}]
+  logic [RW-1:0] p_rdata;         //@probe p_rdata = dut.u_ram.rdata_q
+  logic [V-1:0]  p_vvalid;        //@probe p_vvalid = dut.vvalid_q
+  logic [V-1:0]  p_vsubd;         //@probe p_vsubd = dut.vsubd_q
+  logic [V*KW-1:0] p_vkey;        //@probe p_vkey = dut.vkey_q
+  logic [V*8-1:0]  p_vlstate;     //@probe p_vlstate = dut.vlstate_q
 
-  localparam logic [1:0] StIdle = 2'd0, StAct = 2'd2;
+  localparam logic [1:0] StIdle = 2'd0, StMatch = 2'd1, StAct = 2'd2;
   logic [KW-1:0] p_op_key;
   assign p_op_key = {p_op_owner, p_op_object, p_op_event, p_op_version};
 
+  // A key's slot, restated from docs/notify-engine.md (rtl/ne/ne_hash.sv, hw/src/ne/hash.h):
+  // x = object ^ rotl(version, 13) ^ (event << 24) ^ (owner << 18), folded by XOR into IW
+  // bits. (A function, not ne_hash instances: Yosys 0.23 renames a chparam'd top that
+  // instantiates modules in a generate loop.)
+  function automatic logic [IW-1:0] slot_of(input logic [KW-1:0] k);
+    logic [31:0]   x;
+    logic [IW-1:0] h;
+    x = k[71:40] ^ {k[18:0], k[31:19]} ^ {k[39:32], 24'd0} ^ {8'd0, k[77:72], 18'd0};
+    h = '0;
+    for (int b = 0; b < 32; b++) h[b % IW] = h[b % IW] ^ x[b];
+    slot_of = h;
+  endfunction
+
+  // the slots' keys and states (RAM words), the victims' keys
   logic [KW-1:0] p_key [E];
+  logic [7:0]    p_lstate [E];
   for (genvar g = 0; g < E; g++) begin : g_key
-    assign p_key[g] = {p_owner[g*6+:6], p_object[g*32+:32], p_event[g*8+:8], p_version[g*32+:32]};
+    assign p_key[g]    = p_mem[g*RW+8+:KW];
+    assign p_lstate[g] = p_mem[g*RW+:8];
+  end
+  logic [KW-1:0] p_vk [V];
+  for (genvar g = 0; g < V; g++) begin : g_vkey
+    assign p_vk[g] = p_vkey[g*KW+:KW];
   end
 
-  logic       has_k, subd_k, op_busy, op_frees_k, op_settles_k, uniq;
-  logic [7:0] lstate_k;
+  // the slot of K (only K's: a hash of every operation's key costs the solver far more)
+  logic [IW-1:0] k_slot;
+  assign k_slot = slot_of(k_key);
+
+  // Where K is held. The invariants are stated for K only: K is arbitrary, so they hold
+  // for every key (and stating them for every entry costs the solver far more).
+  logic         has_k, subd_k, op_busy, op_frees_k, op_settles_k, k_placed;
+  logic [7:0]   lstate_k;
+  logic [2:0]   k_count;
   always_comb begin
     has_k    = 1'b0;
     subd_k   = 1'b0;
     lstate_k = '0;
+    k_count  = '0;
+    k_placed = 1'b1;
     for (int i = 0; i < E; i++) begin
       if (p_valid[i] && p_key[i] == k_key) begin
         has_k    = 1'b1;
         subd_k   = p_subd[i];
-        lstate_k = p_lstate[i*8+:8];
+        lstate_k = p_lstate[i];
+        k_count  = k_count + 3'd1;
+        if (i[IW-1:0] != k_slot) k_placed = 1'b0;  // only in its own slot
       end
     end
-    uniq = 1'b1;
-    for (int i = 0; i < E; i++)
-      for (int j = i + 1; j < E; j++)
-        if (p_valid[i] && p_valid[j] && p_key[i] == p_key[j]) uniq = 1'b0;
+    for (int v = 0; v < V; v++) begin
+      if (p_vvalid[v] && p_vk[v] == k_key) begin
+        has_k    = 1'b1;
+        subd_k   = p_vsubd[v];
+        lstate_k = p_vlstate[v*8+:8];
+        k_count  = k_count + 3'd1;
+      end
+    end
     op_busy      = p_st != StIdle;
     op_frees_k   = op_busy && p_op_pkt && p_op_key == k_key && (p_op_notify || p_op_is_ready);
     op_settles_k = op_busy && p_op_pkt && p_op_key == k_key && !p_op_notify && !p_op_is_ready;
@@ -275,22 +323,31 @@ module ne_lit_props #(
 
   always_ff @(posedge clk_i) begin
     if (f_past && rst_ni) begin
-      if (arm_done_o && arm_result_o == ne_pkg::ARM_RESULT_FULL) a_full_honest: assert (&p_valid);
+      if (done_k && arm_result_o == ne_pkg::ARM_RESULT_FULL) begin
+        a_full_honest: assert (p_valid[k_slot] && p_key[k_slot] != k_key && (&p_vvalid));
+      end
     end
     if (Aux && f_past && rst_ni) begin
       i_state_enc: assert (p_st != 2'd3);
       i_arm_pend: assert (f_arm_pend == (op_busy && !p_op_pkt));
       if (f_arm_pend) i_arm_key: assert (p_op_key == f_arm_key && p_op_cancel == f_arm_cancel);
       i_sub_no_arm: assert (!(sub_valid_o && f_arm_pend));
-      i_unique: assert (uniq);
+      i_unique: assert (k_count <= 3'd1);
+      i_placed: assert (k_placed);
       i_out: assert (f_out == (has_k && !op_frees_k));
       i_subd: assert (f_subd == (f_out && (subd_k || op_settles_k)));
       if (f_subd && !op_settles_k) i_state: assert (lstate_k == f_state);
       if (f_out && op_settles_k) i_state_op: assert (p_op_state == f_state);
       i_nsub: assert (f_nsub == {1'b0, f_out});
+      if (op_busy && p_op_key == k_key) i_slot: assert (p_slot == k_slot);
+      if (p_st == StMatch || p_st == StAct) i_rdata: assert (p_rdata == p_mem[p_slot*RW+:RW]);
       if (p_st == StAct) begin
-        i_match: assert (p_hit_q == p_hit_d && (!p_hit_q || p_hit_idx_q == p_hit_idx_d) &&
-                         p_free_q == p_free_d && (!p_free_q || p_free_idx_q == p_free_idx_d));
+        i_match: assert (p_hit_q == p_hit_d &&
+                         (!p_hit_q || (p_hit_vic_q == p_hit_vic_d &&
+                                       (!p_hit_vic_q || p_hit_idx_q == p_hit_idx_d))) &&
+                         p_free_q == p_free_d &&
+                         (!p_free_q || (p_free_vic_q == p_free_vic_d &&
+                                        (!p_free_vic_q || p_free_idx_q == p_free_idx_d))));
       end
     end
   end

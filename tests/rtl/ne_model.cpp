@@ -7,6 +7,7 @@
 #include "shadowsel/gen/ipb.h"
 #include "shadowsel/gen/ne.h"
 #include "shadowsel/ne/payloads.h"
+#include "ne/hash.h"  // hw/src: table_hash, the slot of a key (as rtl/ne/ne_hash.sv)
 
 namespace ne_tb {
 
@@ -118,6 +119,23 @@ int Model::find_rit(uint32_t object, uint8_t event, uint32_t version) const {
   for (int i = 0; i < rit_entries_; ++i)
     if (rit_[i] && rit_[i]->object == object && rit_[i]->event == event && rit_[i]->version == version) return i;
   return -1;
+}
+
+// Where ne_lit puts a key it does not hold: its slot (table_hash, node = owner) when no
+// entry holds that slot, else a victim (-1) when fewer than LIT_VICTIMS entries are
+// victims, else nowhere (kLitFull): ARM_RESULT_FULL. Entries never move.
+int Model::lit_place(const Key& k) const {
+  unsigned bits = 0;
+  while ((1 << bits) < lit_entries_) ++bits;
+  const int slot = static_cast<int>(shadowsel::ne::table_hash(k.object, k.event, k.version, k.owner, bits));
+  int victims = 0;
+  bool taken = false;
+  for (const LitEntry& e : lit_) {
+    victims += e.slot < 0;
+    taken = taken || e.slot == slot;
+  }
+  if (!taken) return slot;
+  return victims < static_cast<int>(ne::kLitVictims) ? -1 : kLitFull;
 }
 
 bool Model::answer(uint32_t object, uint8_t event, uint32_t version, uint8_t dst, bool ready, bool& set_rit_full) {
@@ -418,8 +436,8 @@ bool Model::step(const CycleObs& o) {
         arm_result_ = static_cast<uint8_t>(ne::ArmResult::kSuppressedInFlight);
         ++cov_.arm_in_flight;
       }
-    } else if (static_cast<int>(lit_.size()) < lit_entries_) {
-      lit_.push_back({k, false, 0});
+    } else if (int slot = lit_place(k); slot != kLitFull) {
+      lit_.push_back({k, false, 0, slot});
       arm_result_ = static_cast<uint8_t>(ne::ArmResult::kSent);
       ++c_sub_;
       TxPkt p;

@@ -88,6 +88,7 @@ class Model {
     Key key;
     bool subscribed = false;
     uint8_t state = 0;
+    int slot = -1;  // the block RAM slot that holds it (table_hash of the key), -1: a victim
   };
   const std::vector<LitEntry>& lit() const { return lit_; }
   uint32_t ring_head() const { return head_; }
@@ -136,6 +137,9 @@ class Model {
   // the ready bit sent (1 when the table is full).
   bool answer(uint32_t object, uint8_t event, uint32_t version, uint8_t dst, bool ready, bool& set_rit_full);
   uint32_t read_reg(uint32_t addr) const;
+  // ne_lit's placement of a new key: its slot, -1 a victim, kLitFull none
+  static constexpr int kLitFull = -2;
+  int lit_place(const Key& k) const;
   bool watched(int n) const;
   static Bytes32 format(const Rec& r, uint32_t seq);
   static Rec unformat(const Bytes32& b);

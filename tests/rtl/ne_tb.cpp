@@ -16,6 +16,7 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <vector>
 
 #include <unistd.h>
 
@@ -23,6 +24,7 @@
 #include "shadowsel/gen/ipb.h"
 #include "shadowsel/gen/ne.h"
 #include "shadowsel/ne/payloads.h"
+#include "ne/hash.h"  // hw/src: table_hash (ne_lit's slot of a key)
 
 namespace ne = shadowsel::gen::ne;
 namespace ipb = shadowsel::gen::ipb;
@@ -286,18 +288,74 @@ TEST_F(Engine, StrayPacketsGiveRecordsAndCount) {
   EXPECT_EQ(arm(4, 0x99, 1, 0), u32(ne::ArmResult::kSent));
 }
 
-TEST_F(Engine, TableFull) {
-  for (uint32_t i = 0; i < kTbLitEntries; ++i) EXPECT_EQ(arm(2, 0x500 + i, 0, 0), u32(ne::ArmResult::kSent));
-  EXPECT_EQ(arm(2, 0x600, 0, 0), u32(ne::ArmResult::kFull));
-  EXPECT_EQ(count_tx(u8(ipb::PacketType::kNeSubscribe)), kTbLitEntries);
+// The slot of a requesting key in ne_lit (as ne_hash: node = owner).
+uint32_t lit_slot(uint8_t owner, uint32_t object, uint8_t event, uint32_t version) {
+  unsigned bits = 0;
+  while ((1u << bits) < kTbLitEntries) ++bits;
+  return shadowsel::ne::table_hash(object, event, version, owner, bits);
+}
+// n objects from `from` on whose keys (owner, object, event 0, version 0) share `slot`.
+std::vector<uint32_t> colliding(uint8_t owner, uint32_t slot, size_t n, uint32_t from = 0x500) {
+  std::vector<uint32_t> v;
+  for (uint32_t o = from; v.size() < n; ++o)
+    if (lit_slot(owner, o, 0, 0) == slot) v.push_back(o);
+  return v;
+}
+
+TEST_F(Engine, TableFullOnlyWhenTheSlotAndEveryVictimAreTaken) {
+  constexpr uint32_t kV = ne::kLitVictims;
+  const uint32_t slot = lit_slot(2, 0x500, 0, 0);
+  const std::vector<uint32_t> k = colliding(2, slot, kV + 3);  // k[0] takes the slot, then kV victims
+  for (uint32_t i = 0; i <= kV; ++i) EXPECT_EQ(arm(2, k[i], 0, 0), u32(ne::ArmResult::kSent)) << i;
+  EXPECT_FALSE(h.read(ne::kRegStatus) & ne::Status::kLitFull);
+  EXPECT_EQ(arm(2, k[kV + 1], 0, 0), u32(ne::ArmResult::kFull));
+  EXPECT_EQ(count_tx(u8(ipb::PacketType::kNeSubscribe)), kV + 1);
   EXPECT_TRUE(h.read(ne::kRegStatus) & ne::Status::kLitFull);
   EXPECT_EQ(h.read(ne::kRegLitFullCount), 1u);
   h.write(ne::kRegStatus, ne::Status::kLitFull);
   EXPECT_FALSE(h.read(ne::kRegStatus) & ne::Status::kLitFull);
-  // an existing key is still suppressed when full; freeing one entry makes room
-  EXPECT_EQ(arm(2, 0x500, 0, 0), u32(ne::ArmResult::kSuppressedInFlight));
-  h.send(ntf_pkt(2, 0x501, 0, 0, 0, ipb::NeNotifyKind::kNotify, true, test_stamp(0x501)));
-  EXPECT_EQ(arm(2, 0x600, 0, 0), u32(ne::ArmResult::kSent));
+  // FULL is per slot: a key of another, free slot is still sent
+  uint32_t other = 0x500;
+  while (lit_slot(2, other, 0, 0) == slot) ++other;
+  EXPECT_EQ(arm(2, other, 0, 0), u32(ne::ArmResult::kSent));
+  // the keys in the victims are found: suppressed, and settled by their answer
+  for (uint32_t i = 1; i <= kV; ++i) EXPECT_EQ(arm(2, k[i], 0, 0), u32(ne::ArmResult::kSuppressedInFlight)) << i;
+  h.send(ntf_pkt(2, k[kV], 0, 0, 0x2a, ipb::NeNotifyKind::kAnswer, false, test_stamp(k[kV])));
+  wait_records(1);
+  EXPECT_EQ(arm(2, k[kV], 0, 0), u32(ne::ArmResult::kSuppressedSubscribed));
+  wait_records(2);
+  EXPECT_EQ(rec(h.dma_log[1]).object, k[kV]);
+  EXPECT_EQ(rec(h.dma_log[1]).state, 0x2a);
+  // freeing the slot's key makes room in the slot (the victims stay where they are)
+  h.send(ntf_pkt(2, k[0], 0, 0, 0, ipb::NeNotifyKind::kNotify, true, test_stamp(k[0])));
+  EXPECT_EQ(arm(2, k[kV + 1], 0, 0), u32(ne::ArmResult::kSent));
+  EXPECT_EQ(arm(2, k[kV + 2], 0, 0), u32(ne::ArmResult::kFull));
+  // freeing a victim makes room for one more
+  h.send(ntf_pkt(2, k[1], 0, 0, 0, ipb::NeNotifyKind::kNotify, true, test_stamp(k[1])));
+  EXPECT_EQ(arm(2, k[kV + 2], 0, 0), u32(ne::ArmResult::kSent));
+  EXPECT_EQ(arm(2, k[0], 0, 0), u32(ne::ArmResult::kFull));
+  EXPECT_EQ(h.read(ne::kRegLitFullCount), 3u);
+}
+
+TEST_F(Engine, TableHoldsOneKeyPerSlotAndTheVictims) {
+  // one key for every slot, then kLitVictims more: all sent; one more key is FULL
+  std::vector<bool> used(kTbLitEntries);
+  uint32_t sent = 0, o = 0x500;
+  for (; sent < kTbLitEntries; ++o) {
+    const uint32_t s = lit_slot(2, o, 0, 0);
+    if (used[s]) continue;
+    used[s] = true;
+    EXPECT_EQ(arm(2, o, 0, 0), u32(ne::ArmResult::kSent)) << o;
+    ++sent;
+  }
+  for (uint32_t i = 0; i < ne::kLitVictims; ++i, ++o) EXPECT_EQ(arm(2, o, 0, 0), u32(ne::ArmResult::kSent)) << o;
+  EXPECT_EQ(arm(2, o, 0, 0), u32(ne::ArmResult::kFull));
+  EXPECT_EQ(count_tx(u8(ipb::PacketType::kNeSubscribe)), kTbLitEntries + ne::kLitVictims);
+  // CANCEL of a victim's key makes room
+  key(2, o - 1, 0, 0);
+  h.write(ne::kRegCmd, u32(ne::Cmd::kCancel));
+  wait_not_busy();
+  EXPECT_EQ(arm(2, o, 0, 0), u32(ne::ArmResult::kSent));
 }
 
 TEST_F(Engine, NoSecondSubscribeWhileOutstanding) {

@@ -112,9 +112,9 @@ TEST_P(NeDriverPaths, SixteenLocalWaitersOfOneRemotePipeCostOneSubscribeAndOneNo
 // --- a full local interest table falls back to the agents ---------------------------------
 
 struct Full {
-  int p[6][2];
+  int p[8][2];
   int first = -2, second = -2;
-  bool first_bits[6] = {}, second_bits[6] = {};
+  bool first_bits[8] = {}, second_bits[8] = {};
 };
 Full g_full;
 
@@ -127,24 +127,25 @@ int select_all(bool* bits) {
     maxfd = std::max(maxfd, pp[0]);
   }
   const int n = shadowsel_select(maxfd + 1, &r, nullptr, nullptr, nullptr);
-  for (int i = 0; i < 6; ++i) bits[i] = FD_ISSET(g_full.p[i][0], &r);
+  for (int i = 0; i < 8; ++i) bits[i] = FD_ISSET(g_full.p[i][0], &r);
   return n;
 }
 
-int full_waiter(void*) {  // CPU 0: every read end, six remote pipes
+int full_waiter(void*) {  // CPU 0: every read end, eight remote pipes
   g_full.first = select_all(g_full.first_bits);
   char c;
-  if (shadowsel_read(g_full.p[5][0], &c, 1) != 1) return 1;
+  if (shadowsel_read(g_full.p[7][0], &c, 1) != 1) return 1;
   g_full.second = select_all(g_full.second_bits);
   return 0;
 }
 
-int full_cpu3(void*) {  // CPU 3: makes pipes 4 and 5, starts the waiter, writes
-  if (shadowsel_pipe(g_full.p[4]) != 0 || shadowsel_pipe(g_full.p[5]) != 0) return 1;
+int full_cpu3(void*) {  // CPU 3: makes pipes 4 to 7, starts the waiter, writes
+  for (int i = 4; i < 8; ++i)
+    if (shadowsel_pipe(g_full.p[i]) != 0) return 1;
   const pid_t w = shadowsel_spawn(0, &full_waiter, nullptr);
   if (w <= 0) return 2;
   shadowsel_usleep(2000);
-  if (shadowsel_write(g_full.p[5][1], "a", 1) != 1) return 3;  // an agent-path item
+  if (shadowsel_write(g_full.p[7][1], "a", 1) != 1) return 3;  // an agent-path item
   shadowsel_usleep(2000);
   if (shadowsel_write(g_full.p[1][1], "b", 1) != 1) return 4;  // an engine-path item
   int st = -1;
@@ -205,7 +206,8 @@ TEST_P(NeDriverPaths, APublishedPipeCostsItsOwnerNoInterruptPerSubscribe) {
 TEST_P(NeDriverPaths, ArmsBeyondASmallTableFallBackToTheAgents) {
   g_full = Full{};
   const tb::NotifyPath path = GetParam();
-  // Engines with 4 local and 2 remote interest entries (a size the Verilated RTL has).
+  // Engines with 4 local slots (and 2 victims) and 2 remote interest entries (a size the
+  // Verilated RTL has).
   const ne::Params small{4, 2, {}};
   hw::CoreFactory cores = [path, small](uint32_t) -> std::unique_ptr<ne::Core> {
     if (path == tb::NotifyPath::kRtl) return ne::make_rtl(small);
@@ -224,13 +226,15 @@ TEST_P(NeDriverPaths, ArmsBeyondASmallTableFallBackToTheAgents) {
   ASSERT_EQ(sim.posix(1).program_status(parent.pid()), std::optional<int>(0));
   EXPECT_EQ(g_full.first, 1);
   EXPECT_EQ(g_full.second, 1);
-  for (int i = 0; i < 6; ++i) {
-    EXPECT_EQ(g_full.first_bits[i], i == 5) << i;
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_EQ(g_full.first_bits[i], i == 7) << i;
     EXPECT_EQ(g_full.second_bits[i], i == 1) << i;
   }
-  // First select: 4 armed, 2 to the agent; second: the same 4 (still subscribed), 2 again.
+  // Eight keys for six places (4 slots in block RAM, 2 victims): pipes 6 and 7 find their
+  // slots and both victims taken. First select: 6 armed, 2 to the agent; second: the same
+  // 6 (still subscribed), 2 again.
   EXPECT_EQ(stat(sim, "cpu.0.ne_driver.full_fallbacks"), 4u);
-  EXPECT_EQ(stat(sim, "cpu.0.ne_driver.requests_sent"), 4u);
+  EXPECT_EQ(stat(sim, "cpu.0.ne_driver.requests_sent"), 6u);
   EXPECT_GE(stat(sim, "cpu.0.agent.pipe.requests_sent"), 2u);
   // The write, then the last writers closing at exit (end of file) for the others.
   EXPECT_GE(stat(sim, "cpu.0.ne_driver.notifications_received"), 1u);

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
 // ne_lit: the local interest table (requesting side). One operation at a time, an
 // arriving NE_NOTIFY before an ARM (an ARM only while the subscribe output is empty);
-// each takes accept, match (registered), act = commit (waits only for the record output).
+// each takes accept (the block RAM reads the key's slot), match (the slot's word and the
+// victims, registered), act = commit (waits only for the record output). Entries live in
+// `entries` direct-mapped slots (table_hash of the key, node = owner) and kLitVictims
+// victims; an ARM that misses takes its slot if free, else the lowest free victim, else
+// the table is FULL.
 #pragma once
 
 #include <cstdint>
@@ -24,7 +28,8 @@ class Lit {
     uint32_t pkt_stamp;
   };
 
-  explicit Lit(uint32_t entries);
+  // entries: slots, a power of two (2 to 256, as ne_hash allows); victims: LIT_VICTIMS
+  explicit Lit(uint32_t entries, uint32_t victims = regs::kLitVictims);
 
   bool pkt_ready() const { return st_q_ == kIdle; }
   bool arm_ready(bool pkt_valid) const { return st_q_ == kIdle && !pkt_valid && !sub_valid_q_; }
@@ -63,22 +68,35 @@ class Lit {
  private:
   enum State : uint8_t { kIdle, kMatch, kAct };
 
-  uint32_t n_;
+  // a slot's block RAM word, or a victim: key and last state
+  struct Word {
+    uint32_t owner = 0, object = 0, event = 0, version = 0, lstate = 0;
+    bool same_key(const Word& o) const {
+      return owner == o.owner && object == o.object && event == o.event && version == o.version;
+    }
+  };
+
+  uint32_t n_, v_, bits_;
   State st_q_ = kIdle;
 
-  // the operation in progress (no reset)
+  // the operation in progress (no reset); op_q_.lstate is the packet's state
   bool op_pkt_q_ = false, op_cancel_q_ = false;
-  uint32_t op_owner_q_ = 0, op_object_q_ = 0, op_event_q_ = 0, op_version_q_ = 0, op_state_q_ = 0;
+  Word op_q_;
   bool op_notify_q_ = false, op_is_ready_q_ = false;
   uint32_t op_stamp_q_ = 0, op_stamp_d_ = 0;
+  uint32_t slot_q_ = 0;
 
   // the match result (no reset)
-  bool hit_q_ = false, free_q_ = false;
+  bool hit_q_ = false, hit_vic_q_ = false, free_q_ = false, free_vic_q_ = false;
   uint32_t hit_idx_q_ = 0, free_idx_q_ = 0;
 
-  // the table: valid and status reset, contents not (guarded by valid)
+  // the slots: valid and status reset; the block RAM (no reset) and its read register
   std::vector<uint8_t> valid_q_, subd_q_;
-  std::vector<uint32_t> owner_q_, object_q_, event_q_, version_q_, lstate_q_;
+  std::vector<Word> ram_;
+  Word rdata_q_;
+  // the victims: valid and status reset, contents not (guarded by valid)
+  std::vector<uint8_t> vvalid_q_, vsubd_q_;
+  std::vector<Word> vic_q_;
 
   bool sub_valid_q_ = false;
   uint32_t sub_owner_q_ = 0, sub_object_q_ = 0, sub_event_q_ = 0, sub_version_q_ = 0;
@@ -94,13 +112,18 @@ class Lit {
   // this cycle
   bool op_load_ = false;
   bool op_pkt_d_ = false, op_cancel_d_ = false;
-  uint32_t op_owner_d_ = 0, op_object_d_ = 0, op_event_d_ = 0, op_version_d_ = 0, op_state_d_ = 0;
+  Word op_d_;
   bool op_notify_d_ = false, op_is_ready_d_ = false;
-  bool match_ = false, hit_d_ = false, free_d_ = false;
+  uint32_t acc_slot_ = 0;
+  bool match_ = false, hit_d_ = false, hit_vic_d_ = false, free_d_ = false, free_vic_d_ = false;
   uint32_t hit_idx_d_ = 0, free_idx_d_ = 0;
   bool commit_ = false;
-  int free_entry_ = -1, settle_entry_ = -1, alloc_entry_ = -1;  // table changes at commit
-  bool alloc_we_ = false, state_we_ = false, rec_load_ = false;
+  bool ram_we_ = false;                     // the slot's word := the operation's key and state
+  int slot_valid_ = -1, slot_subd_ = -1;    // the slot's valid / status bit becomes 0 or 1
+  int vic_ = -1;                            // the victim that changes...
+  int vic_valid_ = -1, vic_subd_ = -1;      // ... its valid / status bit becomes 0 or 1
+  bool vic_key_we_ = false, vic_state_we_ = false;
+  bool alloc_we_ = false, rec_load_ = false;
   uint32_t rec_kind_d_ = 0, rec_state_d_ = 0;
   bool rec_is_ready_d_ = false;
   bool inc_sent_ = false, inc_supp_ = false, inc_stray_ = false, inc_full_ = false;
