@@ -124,6 +124,7 @@ module ne_rit #(
   localparam int RW  = 32 + 32 + 20;      // a readiness entry: object, version, rdy
   localparam logic [MAX_NODES-1:0] One = {{(MAX_NODES - 1) {1'b0}}, 1'b1};
   localparam logic [RIT_ENTRIES-1:0] EntOne = {{(RIT_ENTRIES - 1) {1'b0}}, 1'b1};
+  localparam logic [RDT_ENTRIES-1:0] RdtOne = {{(RDT_ENTRIES - 1) {1'b0}}, 1'b1};
   localparam logic [RIT_VICTIMS-1:0] VicOne = {{(RIT_VICTIMS - 1) {1'b0}}, 1'b1};
   localparam logic [RDT_VICTIMS-1:0] RVicOne = {{(RDT_VICTIMS - 1) {1'b0}}, 1'b1};
 
@@ -152,7 +153,7 @@ module ne_rit #(
   logic [7:0]    op_state_q, op_state_d;
   logic          op_is_ready_q, op_is_ready_d;
   logic [19:0]   op_rdy_q, op_rdy_d;
-  logic [IW-1:0] slot_q, slot_d;     // the operation's interest slot
+  logic [IW-1:0] slot_q, slot_d;     // the operation's interest slot, then the scan's
   logic [DW-1:0] rslot_q, rslot_d;   // its readiness slot
   logic          can_take, op_load, take_sub;
 
@@ -194,15 +195,15 @@ module ne_rit #(
   logic [RDT_VICTIMS-1:0]          rvent_we;  // victims written (with the PUBLISH's word)
   logic [RW-1:0]                   rhit_ent;  // the readiness entry of the operation's object
 
-  // scan of a PUBLISH: slots at or above ptr are still to read; rd_v: the RAM's output
-  // holds slot rd_idx, not yet looked at; vscan: victims still to look at
-  logic [IW:0]            ptr_q, ptr_d;
+  // scan of a PUBLISH: rd_v: the RAM's output holds slot slot_q, not yet looked at (the
+  // slots above it are still to read); vscan: victims still to look at
   logic                   rd_v_q, rd_v_d;
-  logic [IW-1:0]          rd_idx_q, rd_idx_d;
   logic [RIT_VICTIMS-1:0] vscan_q, vscan_d, vscan_one;
   logic [VW-1:0]          vscan_idx;
-  logic [RIT_ENTRIES-1:0] cand, cand_one;
+  logic [RIT_ENTRIES-1:0] slot_dec, cand_from, cand_one;
   logic [IW-1:0]          cand_idx;
+  logic [RDT_ENTRIES-1:0] rslot_dec;
+  logic                   valid_set, valid_clr, rvalid_set, rvalid_clr;
   logic                   scan_issue, scan_done_one;
   logic [EW-1:0]          scan_ent;
   logic                   scan_same, scan_ready;
@@ -292,13 +293,11 @@ module ne_rit #(
     op_state_d    = op_state_q;
     op_is_ready_d = op_is_ready_q;
     op_rdy_d      = op_rdy_q;
-    slot_d        = slot_q;
     rslot_d       = rslot_q;
     if (op_load) begin
       op_object_d  = acc_object;
       op_event_d   = acc_event;
       op_version_d = acc_version;
-      slot_d       = acc_slot;
       rslot_d      = acc_rslot;
     end
     if (op_load && take_sub) begin
@@ -413,11 +412,15 @@ module ne_rit #(
     end
   end
 
-  // The scan: the lowest valid slot at or above ptr (the next to read), the entry looked
+  // The scan: the lowest valid slot above slot_q in RScan, the lowest valid slot else (the
+  // next to read: valid & ~(valid - from), from the one-hot first position, as a
+  // round-robin arbiter finds it on a carry chain), the entry looked
   // at (the RAM's output while a slot is read, else the lowest victim still to look at)
   always @* begin
-    for (int i = 0; i < RIT_ENTRIES; i++) cand[i] = valid_q[i] && i[IW:0] >= ptr_q;
-    cand_one  = cand & (~cand + EntOne);
+    slot_dec  = EntOne << slot_q;
+    rslot_dec = RdtOne << rslot_q;
+    cand_from = st_q == RScan ? slot_dec << 1 : EntOne;
+    cand_one  = valid_q & ~(valid_q - cand_from);
     cand_idx  = slot_index(cand_one);
     vscan_one = vscan_q & (~vscan_q + VicOne);
     vscan_idx = vic_index(vscan_one);
@@ -434,13 +437,14 @@ module ne_rit #(
   // Act and scan
   always @* begin
     st_d           = st_q;
-    valid_d        = valid_q;
     vvalid_d       = vvalid_q;
-    rvalid_d       = rvalid_q;
     rvvalid_d      = rvvalid_q;
-    ptr_d          = op_load ? '0 : ptr_q;
     rd_v_d         = 1'b0;
-    rd_idx_d       = rd_idx_q;
+    slot_d         = op_load ? acc_slot : slot_q;
+    valid_set      = 1'b0;
+    valid_clr      = 1'b0;
+    rvalid_set     = 1'b0;
+    rvalid_clr     = 1'b0;
     vscan_d        = vscan_q;
     scan_issue     = 1'b0;
     scan_done_one  = 1'b0;
@@ -511,7 +515,7 @@ module ne_rit #(
         pk_mask   = hit_mask;
         pk_state  = op_state_q;
         if (hit_vic_q) vvalid_d[hit_v_q] = 1'b0;
-        else valid_d[slot_q] = 1'b0;
+        else valid_clr = 1'b1;
       end else begin
         inc_drop = 1'b1;
       end
@@ -524,7 +528,7 @@ module ne_rit #(
         inc_rfull  = 1'b1;
         rdt_full_o = 1'b1;
       end
-      if (!rhit_q && rfree_q && !rfree_vic_q) rvalid_d[rslot_q] = 1'b1;
+      if (!rhit_q && rfree_q && !rfree_vic_q) rvalid_set = 1'b1;
       if (!rhit_q && rfree_q && rfree_vic_q) rvvalid_d[rfree_v_q] = 1'b1;
       vscan_d    = vvalid_q;
       scan_issue = valid_q != '0;
@@ -532,13 +536,13 @@ module ne_rit #(
       else done_o = 1'b1;
     end else if (commit) begin
       // UNPUBLISH
-      if (rhit_q && !rhit_vic_q) rvalid_d[rslot_q] = 1'b0;
+      if (rhit_q && !rhit_vic_q) rvalid_clr = 1'b1;
       if (rhit_q && rhit_vic_q) rvvalid_d[rhit_v_q] = 1'b0;
       done_o = 1'b1;
     end
 
     // the interest entry written by an answer: a new one, or the mask's read-modify-write
-    if (alloc_we && !free_vic_q) valid_d[slot_q] = 1'b1;
+    if (alloc_we && !free_vic_q) valid_set = 1'b1;
     if (alloc_we && free_vic_q) vvalid_d[free_v_q] = 1'b1;
 
     if (st_q == RScan) begin
@@ -556,19 +560,18 @@ module ne_rit #(
         pk_version = scan_ent[MAX_NODES+31:MAX_NODES];
         pk_state   = scan_same ? op_rdy_q[7:0] : op_rdy_q[15:8];
         inc_ntf       = 1'b1;
-        if (rd_v_q) valid_d[rd_idx_q] = 1'b0;
+        if (rd_v_q) valid_clr = 1'b1;
         else vvalid_d[vscan_idx] = 1'b0;
       end
       if (scan_done_one && !rd_v_q) vscan_d = vscan_q & ~vscan_one;
       rd_v_d     = rd_v_q && !scan_done_one;
-      scan_issue = rd_v_q && scan_done_one && cand != '0;
+      scan_issue = rd_v_q && scan_done_one && cand_one != '0;
     end
 
     // a slot read for the scan: the RAM's output holds it from the next cycle
     if (scan_issue) begin
       rd_v_d   = 1'b1;
-      rd_idx_d = cand_idx;
-      ptr_d    = {1'b0, cand_idx} + {{IW{1'b0}}, 1'b1};
+      slot_d   = cand_idx;
     end
 
     if (st_q == RScan) begin
@@ -578,6 +581,9 @@ module ne_rit #(
         done_o = 1'b1;
       end
     end
+    // the slots' valid bits change only at the operation's (or the scan's) slot
+    valid_d  = (valid_q & ~(slot_dec & {RIT_ENTRIES{valid_clr}})) | (slot_dec & {RIT_ENTRIES{valid_set}});
+    rvalid_d = (rvalid_q & ~(rslot_dec & {RDT_ENTRIES{rvalid_clr}})) | (rslot_dec & {RDT_ENTRIES{rvalid_set}});
     done_tx_o = commit && out_load && (op_q == OpAnswer || op_q == OpNotify);
 
     out_valid_d = (out_valid_q && !out_taken) || out_load;
@@ -681,8 +687,6 @@ module ne_rit #(
     rfree_q        <= rfree_d;
     rfree_vic_q    <= rfree_vic_d;
     rfree_v_q      <= rfree_v_d;
-    ptr_q          <= ptr_d;
-    rd_idx_q       <= rd_idx_d;
     vscan_q        <= vscan_d;
     vent_q         <= vent_d;
     rvent_q        <= rvent_d;

@@ -267,8 +267,6 @@ module ne_rit_props #(
   logic [V-1:0]    p_vvalid;      //@probe p_vvalid = dut.vvalid_q
   logic [V*EW-1:0] p_vent;        //@probe p_vent = dut.vent_q
   logic            p_rd_v;        //@probe p_rd_v = dut.rd_v_q
-  logic [IW-1:0]   p_rd_idx;      //@probe p_rd_idx = dut.rd_idx_q
-  logic [IW:0]     p_ptr;         //@probe p_ptr = dut.ptr_q
   logic [V-1:0]    p_vscan;       //@probe p_vscan = dut.vscan_q
 
   localparam logic [1:0] StIdle = 2'd0, StMatch = 2'd1, StAct = 2'd2, StScan = 2'd3;
@@ -312,18 +310,16 @@ module ne_rit_props #(
 
   logic [N-1:0] mask_k;
   logic         uniq, masks_nonzero, homes;
-  logic [EW-1:0] slot_word, rd_word;
+  logic [EW-1:0] slot_word;
   always_comb begin
     mask_k        = '0;
     uniq          = 1'b1;
     masks_nonzero = 1'b1;
     homes         = 1'b1;
     slot_word     = '0;
-    rd_word       = '0;
     for (int i = 0; i < E; i++) begin
       if (p_valid[i] && t_home[i] != i[IW-1:0]) homes = 1'b0;
       if (p_slot == i[IW-1:0]) slot_word = p_mem[i*EW +: EW];
-      if (p_rd_idx == i[IW-1:0]) rd_word = p_mem[i*EW +: EW];
     end
     for (int i = 0; i < T; i++) begin
       if (t_valid[i] && t_key[i] == k_key) mask_k = t_mask[i];
@@ -364,7 +360,7 @@ module ne_rit_props #(
       // match and act: the RAM's output holds the operation's slot, the registered match
       // agrees with the table
       if (p_st == StMatch || p_st == StAct) begin
-        i_slot: assert (p_slot == op_home && p_rdata == slot_word && p_ptr == '0);
+        i_slot: assert (p_slot == op_home && p_rdata == slot_word);
       end
       if (p_st == StAct) begin
         i_match: assert (p_hit_q == p_hit_d && (!p_hit_q || (p_hit_vic_q == p_hit_vic_d &&
@@ -372,13 +368,9 @@ module ne_rit_props #(
                          p_free_q == p_free_d && (!p_free_q || (p_free_vic_q == p_free_vic_d &&
                                                                 (!p_free_vic_q || p_free_v_q == p_free_v_d))));
       end
-      // the scan: a PUBLISH's, starting from slot 0 (i_slot); the RAM's output holds the
-      // valid slot being looked at, the next read starts above it; the victims still to
-      // look at are valid
-      if (p_rd_v) begin
-        i_rd: assert (p_st == StScan && p_valid[p_rd_idx] && p_rdata == rd_word &&
-                      p_ptr == {1'b0, p_rd_idx} + 1'b1);
-      end
+      // the scan: a PUBLISH's; the RAM's output holds the valid slot being looked at
+      // (slot_q); the victims still to look at are valid
+      if (p_rd_v) i_rd: assert (p_st == StScan && p_valid[p_slot] && p_rdata == slot_word);
       if (p_st == StScan) begin
         i_scan: assert (f_pend && f_publish && (p_rd_v || p_vscan != '0) && (p_vscan & ~p_vvalid) == '0);
       end

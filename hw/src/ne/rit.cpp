@@ -95,12 +95,13 @@ void Rit::eval(const In& in) {
   const bool ans_ready = op_q_ == kOpSub ? rdy_ready(rhit_ent.rdy, same, op_event_q_) : op_is_ready_q_;
   const uint64_t dst_bit = node_bit(op_dst_q_);
 
-  // the scan: the lowest valid slot at or above ptr, the entry looked at
+  // the scan: the lowest valid slot above slot_q in the scan, the lowest valid slot
+  // else (the next to read), the entry looked at
   int cand = -1;
   bool valid_any = false;
   for (uint32_t i = 0; i < n_; ++i) {
     valid_any = valid_any || valid_q_[i];
-    if (cand < 0 && valid_q_[i] && i >= ptr_q_) cand = static_cast<int>(i);
+    if (cand < 0 && valid_q_[i] && (st_q_ != kScan || i > slot_q_)) cand = static_cast<int>(i);
   }
   const uint32_t cand_idx = cand < 0 ? 0 : static_cast<uint32_t>(cand);
   int vscan = -1;
@@ -125,9 +126,8 @@ void Rit::eval(const In& in) {
   rvalid_set_ = rvalid_clr_ = rvvalid_set_ = rvvalid_clr_ = -1;
   vent_w_ = rvent_w_ = vscan_clr_ = -1;
   vscan_load_ = false;
-  ptr_d_ = op_load_ ? 0 : ptr_q_;
+  slot_d_ = op_load_ ? acc_slot_ : slot_q_;
   rd_v_d_ = false;
-  rd_idx_d_ = rd_idx_q_;
   bool scan_issue = false, alloc_we = false, or_we = false, rdt_upd = false;
   out_load_ = rec_load_ = false;
   out_notify_d_ = false;
@@ -220,7 +220,7 @@ void Rit::eval(const In& in) {
       out_version_d_ = scan_ent.version;
       out_state_d_ = rdy_state(op_rdy_q_, scan_same);
       inc_ntf_ = true;
-      if (rd_v_q_) valid_clr_ = static_cast<int>(rd_idx_q_);
+      if (rd_v_q_) valid_clr_ = static_cast<int>(slot_q_);
       else vvalid_clr_ = static_cast<int>(vscan_idx);
     }
     if (done_one && !rd_v_q_ && vscan >= 0) vscan_clr_ = vscan;
@@ -229,8 +229,7 @@ void Rit::eval(const In& in) {
   }
   if (scan_issue) {
     rd_v_d_ = true;
-    rd_idx_d_ = cand_idx;
-    ptr_d_ = cand_idx + 1;
+    slot_d_ = cand_idx;
   }
   if (st_q_ == kScan) {
     bool left = rd_v_d_;
@@ -262,8 +261,7 @@ void Rit::commit(bool rst_n) {
   if (rvent_w_ >= 0) rvent_q_[rvent_w_] = REntry{op_object_q_, op_version_q_, op_rdy_q_};
   if (vscan_load_) vscan_q_ = vvalid_q_;
   if (vscan_clr_ >= 0) vscan_q_[vscan_clr_] = 0;
-  ptr_q_ = ptr_d_;
-  rd_idx_q_ = rd_idx_d_;
+  slot_q_ = slot_d_;
   if (out_load_) {
     out_notify_q_ = out_notify_d_;
     out_cmd_q_ = out_cmd_d_;
@@ -292,7 +290,6 @@ void Rit::commit(bool rst_n) {
     op_object_q_ = op_in_.sub_valid ? op_in_.sub_object : op_in_.cmd_object;
     op_event_q_ = (op_in_.sub_valid ? op_in_.sub_event : op_in_.cmd_event) & 0xff;
     op_version_q_ = op_in_.sub_valid ? op_in_.sub_version : op_in_.cmd_version;
-    slot_q_ = acc_slot_;
     rslot_q_ = acc_rslot_;
   }
   if (op_load_ && op_in_.sub_valid) {

@@ -90,7 +90,7 @@ class Rit {
   uint32_t n_, rn_, nv_, rnv_, iw_, dw_;
   State st_q_ = kIdle;
 
-  // the operation in progress and its slots (no reset)
+  // the operation in progress and its slots (no reset); slot_q_ is the scan's slot in kScan
   Op op_q_ = kOpAnswer;
   bool op_is_ready_q_ = false;
   uint32_t op_object_q_ = 0, op_event_q_ = 0, op_version_q_ = 0, op_dst_q_ = 0, op_state_q_ = 0,
@@ -108,8 +108,7 @@ class Rit {
   Entry rdata_q_;
   REntry rrdata_q_;
 
-  // the scan (ptr_q_, rd_idx_q_, vscan_q_ no reset)
-  uint32_t ptr_q_ = 0, rd_idx_q_ = 0;
+  // the scan: the RAM's output holds slot slot_q_ (vscan_q_ no reset)
   bool rd_v_q_ = false;
   std::vector<uint8_t> vscan_q_;
 
@@ -139,7 +138,7 @@ class Rit {
   bool rit_re_ = false, rit_we_ = false, rdt_re_ = false, rdt_we_ = false;
   uint32_t rit_raddr_ = 0;
   Entry rit_wdata_;
-  uint32_t ptr_d_ = 0, rd_idx_d_ = 0;
+  uint32_t slot_d_ = 0;
   bool rd_v_d_ = false;
   bool out_load_ = false, rec_load_ = false;
   bool out_notify_d_ = false, out_cmd_d_ = false, out_is_ready_d_ = false;
