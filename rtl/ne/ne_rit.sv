@@ -412,10 +412,10 @@ module ne_rit #(
     end
   end
 
-  // The scan: the lowest valid slot above slot_q in RScan, the lowest valid slot else (the
-  // next to read: valid & ~(valid - from), from the one-hot first position, as a
-  // round-robin arbiter finds it on a carry chain), the entry looked
-  // at (the RAM's output while a slot is read, else the lowest victim still to look at)
+  // The scan: the next slot to read, the lowest valid one above slot_q in RScan, the
+  // lowest valid one else (valid & ~(valid - from) with `from` the one-hot first
+  // position, as a round-robin arbiter finds it on a carry chain); the entry looked at
+  // (the RAM's output while a slot is read, else the lowest victim still to look at)
   always @* begin
     slot_dec  = EntOne << slot_q;
     rslot_dec = RdtOne << rslot_q;
@@ -453,13 +453,13 @@ module ne_rit #(
     rdt_upd        = 1'b0;
     out_load       = 1'b0;
     rec_load       = 1'b0;
-    pk_notify   = 1'b0;
-    pk_cmd      = 1'b1;
-    pk_mask     = '0;
-    pk_event    = op_event_q;
-    pk_version  = op_version_q;
-    pk_state    = ans_state;
-    pk_is_ready = 1'b1;
+    pk_notify      = 1'b0;
+    pk_cmd         = 1'b1;
+    pk_mask        = '0;
+    pk_event       = op_event_q;
+    pk_version     = op_version_q;
+    pk_state       = ans_state;
+    pk_is_ready    = 1'b1;
     inc_ans        = 1'b0;
     inc_full       = 1'b0;
     inc_ntf        = 1'b0;
@@ -489,17 +489,17 @@ module ne_rit #(
       inc_ans        = op_q == OpAnswer;
       inc_suba       = op_q == OpSub;
       out_load       = 1'b1;
-      pk_cmd      = op_q == OpAnswer;
-      pk_mask     = dst_bit;
-      pk_is_ready = ans_ready;
+      pk_cmd         = op_q == OpAnswer;
+      pk_mask        = dst_bit;
+      pk_is_ready    = ans_ready;
       if (!ans_ready) begin
         if (hit_q) begin
           or_we = 1'b1;
         end else if (free_q) begin
           alloc_we = 1'b1;
         end else begin
-          inc_full       = 1'b1;
-          full_o         = 1'b1;
+          inc_full    = 1'b1;
+          full_o      = 1'b1;
           pk_is_ready = 1'b1;  // the requester re-asks rather than waits forever
         end
       end
@@ -509,8 +509,8 @@ module ne_rit #(
     end else if (commit && op_q == OpNotify) begin
       // NOTIFY: one multicast to the interested nodes, then forget them
       if (hit_q && hit_mask != '0) begin
-        inc_ntf      = 1'b1;
-        out_load     = 1'b1;
+        inc_ntf   = 1'b1;
+        out_load  = 1'b1;
         pk_notify = 1'b1;
         pk_mask   = hit_mask;
         pk_state  = op_state_q;
@@ -553,12 +553,12 @@ module ne_rit #(
         scan_done_one = 1'b1;
         scan_load     = 1'b1;
         out_load      = 1'b1;
-        pk_notify  = 1'b1;
-        pk_cmd     = 1'b0;
-        pk_mask    = scan_ent[MAX_NODES-1:0];
-        pk_event   = scan_ent[MAX_NODES+39:MAX_NODES+32];
-        pk_version = scan_ent[MAX_NODES+31:MAX_NODES];
-        pk_state   = scan_same ? op_rdy_q[7:0] : op_rdy_q[15:8];
+        pk_notify     = 1'b1;
+        pk_cmd        = 1'b0;
+        pk_mask       = scan_ent[MAX_NODES-1:0];
+        pk_event      = scan_ent[MAX_NODES+39:MAX_NODES+32];
+        pk_version    = scan_ent[MAX_NODES+31:MAX_NODES];
+        pk_state      = scan_same ? op_rdy_q[7:0] : op_rdy_q[15:8];
         inc_ntf       = 1'b1;
         if (rd_v_q) valid_clr = 1'b1;
         else vvalid_d[vscan_idx] = 1'b0;

@@ -5,7 +5,7 @@
 //
 // Every input of ne_rit is free except reset (first cycle), the destination of an ANSWER,
 // which names a node (< MAX_NODES), and the command code, one of ne_regs' four. The tables
-// are small (RIT_ENTRIES = E slots, 2 to 4 in the checks, and ne_pkg::RIT_VICTIMS victims;
+// are small (RIT_ENTRIES = E slots, 2 or 4 in the checks, and ne_pkg::RIT_VICTIMS victims;
 // RDT_ENTRIES = 2; the RAMs' arrays become registers, read_verilog -mem2reg) and the machine has
 // MAX_NODES = 4 nodes, so every case (hit, allocate, full, drop, published or not, scan)
 // is reachable in a few operations. K is an arbitrary key fixed for the run ($anyconst).
@@ -39,12 +39,15 @@
 // ANSWER that finds K's entry does not add its CPU (dut.or_we tied to 0): a_notify_mask
 // must fail. Such runs turn the auxiliary invariants off (Aux = 0).
 module ne_rit_props #(
-  parameter int E   = 2,  /// RIT_ENTRIES of ne_rit (at least 2)
+  parameter int E   = 2,  /// RIT_ENTRIES of ne_rit (a power of two)
   parameter bit Aux = 1,  /// check the auxiliary invariants (negative checks: 0)
   /// operations the environment issues (bits: ANSWER, NOTIFY, PUBLISH, UNPUBLISH,
   /// subscribes); a negative check names only those its fault needs, which keeps its
   /// bounded search short
-  parameter int Ops = 31
+  parameter int Ops = 31,
+  /// every command names the key under watch K (a negative check whose fault needs only
+  /// K: a much shorter bounded search)
+  parameter bit OneKey = 0
 ) (
   input logic        clk_i,
   input logic        rst_ni,
@@ -102,6 +105,11 @@ module ne_rit_props #(
   );
 
   // ---------------------------------------------------------------------------------
+  // The key under watch (see below)
+  logic [KW-1:0] k_key;
+  assign k_key = $anyconst;
+
+  // ---------------------------------------------------------------------------------
   // Environment: reset in the first cycle; an ANSWER names a node of the machine
   logic f_past = 1'b0;
   always_ff @(posedge clk_i) f_past <= 1'b1;
@@ -111,12 +119,11 @@ module ne_rit_props #(
     assume ((Ops[0] && cmd_code_i == ne_pkg::CMD_ANSWER) || (Ops[1] && cmd_code_i == ne_pkg::CMD_NOTIFY) ||
             (Ops[2] && cmd_code_i == ne_pkg::CMD_PUBLISH) || (Ops[3] && cmd_code_i == ne_pkg::CMD_UNPUBLISH));
     if (!Ops[4]) assume (!sub_valid_i);
+    if (OneKey) assume ({cmd_object_i, cmd_event_i, cmd_version_i} == k_key);
   end
 
   // ---------------------------------------------------------------------------------
   // The key under watch and the reference model
-  logic [KW-1:0] k_key;
-  assign k_key = $anyconst;
 
   logic [KW-1:0] cmd_key, pkt_key, sub_key, rec_key;
   assign cmd_key = {cmd_object_i, cmd_event_i, cmd_version_i};
@@ -133,7 +140,7 @@ module ne_rit_props #(
 
   // the command in progress (taken, not finished) and the last one; the last subscribe
   logic          f_pend, f_is_ready, f_full_q, f_done_tx_q, f_held, f_last_sub;
-  logic [7:0]    f_code;
+  logic [7:0]    f_code = ne_pkg::CMD_ANSWER;  // a legal code from the start (i_code)
   logic [19:0]   f_rdy;
   logic [KW-1:0] f_key, f_sub_key;
   logic [NW-1:0] f_sub_src;
@@ -281,6 +288,17 @@ module ne_rit_props #(
     endcase
   end
 
+  // a key's slot: ne_hash (docs/notify-engine.md §2) restated, node 0 (a module instance
+  // here would keep chparam from deriving the wrapper)
+  function automatic logic [IW-1:0] f_home(input logic [KW-1:0] k);
+    logic [31:0]   x;
+    logic [IW-1:0] h;
+    x = k[KW-1:40] ^ {k[18:0], k[31:19]} ^ {k[39:32], 24'd0};
+    h = '0;
+    for (int c = 0; c < 32; c += IW) h = h ^ IW'(x >> c);
+    f_home = h;
+  endfunction
+
   // every entry of the table: the slots (RAM words), then the victims
   localparam int T = E + V;
   logic [T-1:0]  t_valid;
@@ -291,10 +309,7 @@ module ne_rit_props #(
   for (genvar g = 0; g < E; g++) begin : g_slot
     assign t_key[g]  = p_mem[g*EW+N +: KW];
     assign t_mask[g] = p_mem[g*EW +: N];
-    ne_hash #(.W(IW)) u_home (
-      .object_i(t_key[g][KW-1:40]), .event_i(t_key[g][39:32]), .version_i(t_key[g][31:0]),
-      .node_i(6'd0), .hash_o(t_home[g])
-    );
+    assign t_home[g] = f_home(t_key[g]);
   end
   for (genvar g = 0; g < V; g++) begin : g_vic
     assign t_key[E+g]  = p_vent[g*EW+N +: KW];
@@ -303,10 +318,7 @@ module ne_rit_props #(
   logic [KW-1:0] p_op_key;
   logic [IW-1:0] op_home;
   assign p_op_key = {p_op_object, p_op_event, p_op_version};
-  ne_hash #(.W(IW)) u_op_home (
-    .object_i(p_op_object), .event_i(p_op_event), .version_i(p_op_version), .node_i(6'd0),
-    .hash_o(op_home)
-  );
+  assign op_home = f_home(p_op_key);
 
   logic [N-1:0] mask_k;
   logic         uniq, masks_nonzero, homes;
@@ -333,6 +345,10 @@ module ne_rit_props #(
     if (f_past && rst_ni) begin
       // full: the key's slot is in use and so is every victim
       if (full_o) a_full_honest: assert (p_valid[p_slot] && &p_vvalid);
+    end
+    if (Aux) begin
+      i_code: assert (f_code == ne_pkg::CMD_ANSWER || f_code == ne_pkg::CMD_NOTIFY ||
+                      f_code == ne_pkg::CMD_PUBLISH || f_code == ne_pkg::CMD_UNPUBLISH);
     end
     if (Aux && f_past && rst_ni) begin
       i_pend: assert (f_pend == (p_st != StIdle && p_op != OpSub));
