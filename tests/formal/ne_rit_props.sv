@@ -5,7 +5,7 @@
 //
 // Every input of ne_rit is free except reset (first cycle), the destination of an ANSWER,
 // which names a node (< MAX_NODES), and the command code, one of ne_regs' four. The tables
-// are small (RIT_ENTRIES = E slots, 2 or 4 in the checks, and ne_pkg::RIT_VICTIMS victims;
+// are small (RIT_ENTRIES = E slots, 2 or 4 in the checks, and V victims, 2 or 1;
 // RDT_ENTRIES = 2; the RAMs' arrays become registers, read_verilog -mem2reg) and the machine has
 // MAX_NODES = 4 nodes, so every case (hit, allocate, full, drop, published or not, scan)
 // is reachable in a few operations. K is an arbitrary key fixed for the run ($anyconst).
@@ -40,6 +40,7 @@
 // must fail. Such runs turn the auxiliary invariants off (Aux = 0).
 module ne_rit_props #(
   parameter int E   = 2,  /// RIT_ENTRIES of ne_rit (a power of two)
+  parameter int V   = ne_pkg::RIT_VICTIMS,  /// RIT_VICTIMS of ne_rit
   parameter bit Aux = 1,  /// check the auxiliary invariants (negative checks: 0)
   /// operations the environment issues (bits: ANSWER, NOTIFY, PUBLISH, UNPUBLISH,
   /// subscribes); a negative check names only those its fault needs, which keeps its
@@ -90,7 +91,7 @@ module ne_rit_props #(
   logic [31:0]  subscribes_answered_o, rdt_full_count_o;
   logic         busy_o;
 
-  ne_rit #(.RIT_ENTRIES(E), .RDT_ENTRIES(2), .MAX_NODES(N)) dut (
+  ne_rit #(.RIT_ENTRIES(E), .RDT_ENTRIES(2), .MAX_NODES(N), .RIT_VICTIMS(V)) dut (
     .clk_i, .rst_ni,
     .cmd_valid_i, .cmd_ready_o, .cmd_code_i, .cmd_object_i, .cmd_event_i, .cmd_version_i,
     .cmd_dst_i, .cmd_state_i, .cmd_is_ready_i, .cmd_rdy_i, .done_o, .done_tx_o, .full_o,
@@ -243,7 +244,6 @@ module ne_rit_props #(
 
   // ---------------------------------------------------------------------------------
   // Internal registers (probes): a_full_honest and the auxiliary invariants
-  localparam int V  = ne_pkg::RIT_VICTIMS;  // victim entries of the interest table
   localparam int EW = KW + N;               // an interest entry: key, mask
   localparam int VW = V > 1 ? $clog2(V) : 1;
   logic [1:0]      p_st;          //@probe p_st = dut.st_q
