@@ -2,20 +2,33 @@
 // ne_rit: the owner side of the notify engine (docs/notify-engine.md §2, step T10 of
 // docs/select.md): the remote interest table and the readiness table.
 //
-// Remote interest table: RIT_ENTRIES entries, each valid, (object, event, version) and a
-// mask of the nodes that were answered "not ready" for it. Readiness table: RDT_ENTRIES
-// entries, each valid, object, version and the readiness word PUBLISH wrote (RDY_STATE:
-// a state and a ready bit per event for keys of that version, and for the others).
+// Remote interest table (RIT): RIT_ENTRIES direct-mapped slots in block RAM (ne_ram),
+// each (object, event, version) and a mask of the nodes that were answered "not ready"
+// for it; a key lives in slot ne_hash(object, event, version, 0) or, when that slot holds
+// another key, in one of RIT_VICTIMS flip-flop entries. Readiness table (RDT):
+// RDT_ENTRIES slots in block RAM at ne_hash(object, 0, 0, 0), each object, version and
+// the readiness word PUBLISH wrote (RDY_STATE: a state and a ready bit per event for keys
+// of that version, and for the others), plus RDT_VICTIMS flip-flop entries. The slots'
+// valid bits are flip-flops; a slot is read only through the RAM's registered port.
 //
 // Operations come one at a time: commands from ne_regs (ANSWER, NOTIFY, PUBLISH,
-// UNPUBLISH) and NE_SUBSCRIBE packets from ne_rx (these first). Each takes three cycles
-// (accept, match, act = commit); a PUBLISH whose object has remembered interests then
-// scans them, one per cycle, lowest index first. A subscribe to a published object is
-// answered here as the ANSWER command would answer it (no record, no interrupt); one to
-// an object not in the readiness table becomes a SUBSCRIBE record for software. Packets
-// go into one output register, offered on the answer or the notify port, so the owner's
-// packets leave in operation order; pkt_cmd_o tells ne_tx whether the packet is the
-// packet of the command in progress (STATUS.BUSY waits for it) or the engine's own.
+// UNPUBLISH) and NE_SUBSCRIBE packets from ne_rx (these first). Each takes three cycles:
+// accept (both RAMs read at the slots of the operands being accepted), match (the slots
+// and the victims compared, registered), act = commit. A PUBLISH then scans the whole
+// interest table, since the entries of its object are spread over the slots: every valid
+// slot, lowest index first, read one per cycle (the first read is issued in the commit
+// cycle, each next one in the cycle its predecessor is done with, so reading costs no
+// extra cycle), then every valid victim, lowest first. An entry of the PUBLISH's object
+// that its readiness word makes ready loads a NOTIFY. The scan costs one cycle per valid
+// entry (slot or victim, of any object), plus a cycle for each wait for the output
+// register; a PUBLISH with no valid entry at all finishes at its commit.
+//
+// A subscribe to a published object is answered here as the ANSWER command would answer
+// it (no record, no interrupt); one to an object not in the readiness table becomes a
+// SUBSCRIBE record for software. Packets go into one output register, offered on the
+// answer or the notify port, so the owner's packets leave in operation order; pkt_cmd_o
+// tells ne_tx whether the packet is the packet of the command in progress (STATUS.BUSY
+// waits for it) or the engine's own.
 //
 // Decisions where the contract is open:
 // * An operation is accepted only while the output and record registers are empty, so
@@ -25,13 +38,23 @@
 // * NOTIFY sends ready 1; the mask goes out as it is (this node's own bit included, if an
 //   ANSWER ever named it).
 // * PUBLISH notifies from its own operands even when the readiness table is full; it
-//   finishes (done) when its scan has loaded its last packet.
+//   finishes (done) when its scan has looked at the last valid entry.
 // * ANSWERS_SENT counts ANSWER commands, SUBSCRIBES_ANSWERED the engine's own answers,
 //   NOTIFIES_SENT every NE_NOTIFY of kind NOTIFY (NOTIFY commands and PUBLISH scans).
+// * Placement: a new key takes its slot when the slot is free, else the lowest free
+//   victim; a table is full (RIT_FULL, RDT_FULL) only when the slot holds another key
+//   and every victim is in use. A key is found in its slot or in any victim (a key stays
+//   in its victim when its slot frees up later; keys never move).
+// * A PUBLISH's scan sends its NOTIFYs in ascending slot index, then ascending victim
+//   index (the testbench's model predicts this order).
+// * The slot hash of the interest table passes node 0 (an entry serves every node), the
+//   readiness table's passes event 0 and version 0 (one entry per object).
 module ne_rit #(
-  parameter int RIT_ENTRIES = ne_pkg::RIT_ENTRIES,  /// remote interest entries, at least 2
-  parameter int RDT_ENTRIES = ne_pkg::RDT_ENTRIES,  /// readiness entries, at least 2
-  parameter int MAX_NODES   = ipb_pkg::MAX_NODES    /// width of a node mask
+  parameter int RIT_ENTRIES = ne_pkg::RIT_ENTRIES,  /// interest slots, a power of two, 2 to 256
+  parameter int RDT_ENTRIES = ne_pkg::RDT_ENTRIES,  /// readiness slots, a power of two, 2 to 256
+  parameter int MAX_NODES   = ipb_pkg::MAX_NODES,   /// width of a node mask
+  parameter int RIT_VICTIMS = ne_pkg::RIT_VICTIMS,  /// interest victim entries, at least 1
+  parameter int RDT_VICTIMS = ne_pkg::RDT_VICTIMS   /// readiness victim entries, at least 1
 ) (
   input  logic        clk_i,   /// clock
   input  logic        rst_ni,  /// synchronous reset, active low
@@ -93,10 +116,21 @@ module ne_rit #(
 
   output logic        busy_o            /// an operation, packet or record is pending
 );
-  localparam int IW = $clog2(RIT_ENTRIES);
-  localparam int DW = $clog2(RDT_ENTRIES);
-  localparam int NW = $clog2(MAX_NODES);
+  localparam int IW  = $clog2(RIT_ENTRIES);
+  localparam int DW  = $clog2(RDT_ENTRIES);
+  localparam int NW  = $clog2(MAX_NODES);
+  localparam int VW  = RIT_VICTIMS > 1 ? $clog2(RIT_VICTIMS) : 1;
+  localparam int RVW = RDT_VICTIMS > 1 ? $clog2(RDT_VICTIMS) : 1;
+  localparam int KW  = 32 + 8 + 32;       // an interest key: object, event, version
+  localparam int EW  = KW + MAX_NODES;    // an interest entry: key, mask
+  // a readiness entry: STAMP, object, version, rdy (low bits first: rdy at 0)
+  localparam int VerLsb = 20, ObjLsb = 52, StampLsb = 84;
+  localparam int RW  = 32 + 32 + 32 + 20;
   localparam logic [MAX_NODES-1:0] One = {{(MAX_NODES - 1) {1'b0}}, 1'b1};
+  localparam logic [RIT_ENTRIES-1:0] EntOne = {{(RIT_ENTRIES - 1) {1'b0}}, 1'b1};
+  localparam logic [RDT_ENTRIES-1:0] RdtOne = {{(RDT_ENTRIES - 1) {1'b0}}, 1'b1};
+  localparam logic [RIT_VICTIMS-1:0] VicOne = {{(RIT_VICTIMS - 1) {1'b0}}, 1'b1};
+  localparam logic [RDT_VICTIMS-1:0] RVicOne = {{(RDT_VICTIMS - 1) {1'b0}}, 1'b1};
 
   typedef enum logic [1:0] {
     RIdle,
@@ -115,61 +149,85 @@ module ne_rit #(
 
   rit_state_e st_q, st_d;
 
-  rit_op_e     op_q, op_d;
-  logic [31:0] op_object_q, op_object_d;
-  logic [7:0]  op_event_q, op_event_d;
-  logic [31:0] op_version_q, op_version_d;
+  rit_op_e       op_q, op_d;
+  logic [31:0]   op_object_q, op_object_d;
+  logic [7:0]    op_event_q, op_event_d;
+  logic [31:0]   op_version_q, op_version_d;
   logic [NW-1:0] op_dst_q, op_dst_d;
-  logic [7:0]  op_state_q, op_state_d;
-  logic        op_is_ready_q, op_is_ready_d;
-  logic [19:0] op_rdy_q, op_rdy_d;
-  logic [31:0] op_stamp_q, op_stamp_d;
-  logic        can_take, op_load, take_sub;
+  logic [7:0]    op_state_q, op_state_d;
+  logic          op_is_ready_q, op_is_ready_d;
+  logic [19:0]   op_rdy_q, op_rdy_d;
+  logic [31:0]   op_stamp_q, op_stamp_d;
+  logic [IW-1:0] slot_q, slot_d;     // the operation's interest slot, then the scan's
+  logic [DW-1:0] rslot_q, rslot_d;   // its readiness slot
+  logic          can_take, op_load, take_sub;
 
-  logic          hit_q, hit_d;
-  logic [IW-1:0] hit_idx_q, hit_idx_d;
-  logic          free_q, free_d;
-  logic [IW-1:0] free_idx_q, free_idx_d;
-  logic          rhit_q, rhit_d;
-  logic [DW-1:0] ridx_q, ridx_d;
-  logic          rfree_q, rfree_d;
-  logic [DW-1:0] rfree_idx_q, rfree_idx_d;
+  // the operands being accepted and their slots
+  logic [31:0]   acc_object, acc_version;
+  logic [7:0]    acc_event;
+  logic [IW-1:0] acc_slot;
+  logic [DW-1:0] acc_rslot;
 
-  logic [RIT_ENTRIES-1:0] valid_q, valid_d;
-  logic [31:0]          object_q  [RIT_ENTRIES];
-  logic [7:0]           event_q   [RIT_ENTRIES];
-  logic [31:0]          version_q [RIT_ENTRIES];
-  logic [MAX_NODES-1:0] mask_q    [RIT_ENTRIES];
-  logic                 alloc_we, or_we;
-  logic [MAX_NODES-1:0] dst_bit;
+  // match, registered at the end of RMatch: hit (slot, or victim hit_v), free (slot, or
+  // victim free_v), the same for the readiness table
+  logic           hit_q, hit_d, hit_vic_q, hit_vic_d;
+  logic [VW-1:0]  hit_v_q, hit_v_d;
+  logic           free_q, free_d, free_vic_q, free_vic_d;
+  logic [VW-1:0]  free_v_q, free_v_d;
+  logic           rhit_q, rhit_d, rhit_vic_q, rhit_vic_d;
+  logic [RVW-1:0] rhit_v_q, rhit_v_d;
+  logic           rfree_q, rfree_d, rfree_vic_q, rfree_vic_d;
+  logic [RVW-1:0] rfree_v_q, rfree_v_d;
 
-  logic [RDT_ENTRIES-1:0] rvalid_q, rvalid_d;
-  logic [31:0]          robject_q  [RDT_ENTRIES];
-  logic [31:0]          rversion_q [RDT_ENTRIES];
-  logic [19:0]          rrdy_q     [RDT_ENTRIES];
-  logic [31:0]          rstamp_q   [RDT_ENTRIES];
-  logic                 rdt_we;
-  logic [DW-1:0]        rdt_widx;
+  // interest table: slot valid bits, the RAM's ports, victims
+  logic [RIT_ENTRIES-1:0]          valid_q, valid_d;
+  logic                            rit_re, rit_we;
+  logic [IW-1:0]                   rit_raddr;
+  logic [EW-1:0]                   rit_rdata, rit_wdata;
+  logic [RIT_VICTIMS-1:0]          vvalid_q, vvalid_d;
+  logic [RIT_VICTIMS*EW-1:0]       vent_q, vent_d;   // victim v at [v*EW +: EW]
+  logic                            alloc_we, or_we;
+  logic [RIT_VICTIMS-1:0]          vent_we;   // victims written (with rit_wdata)
+  logic [MAX_NODES-1:0]            dst_bit, hit_mask;
 
-  // scan of a PUBLISH: the interest entries of its object still to look at
-  logic [RIT_ENTRIES-1:0] scan_q, scan_d, scan_one;
-  logic [IW-1:0]          scan_idx;
+  // readiness table
+  logic [RDT_ENTRIES-1:0]          rvalid_q, rvalid_d;
+  logic                            rdt_re, rdt_we;
+  logic [RW-1:0]                   rdt_rdata;
+  logic [RDT_VICTIMS-1:0]          rvvalid_q, rvvalid_d;
+  logic [RDT_VICTIMS*RW-1:0]       rvent_q, rvent_d; // victim v at [v*RW +: RW]
+  logic                            rdt_upd;   // PUBLISH keeps its readiness word
+  logic [RDT_VICTIMS-1:0]          rvent_we;  // victims written (with the PUBLISH's word)
+  logic [RW-1:0]                   rhit_ent;  // the readiness entry of the operation's object
+
+  // scan of a PUBLISH: rd_v: the RAM's output holds slot slot_q, not yet looked at (the
+  // slots above it are still to read); vscan: victims still to look at
+  logic                   rd_v_q, rd_v_d;
+  logic [RIT_VICTIMS-1:0] vscan_q, vscan_d, vscan_one;
+  logic [VW-1:0]          vscan_idx;
+  logic [RIT_ENTRIES-1:0] slot_dec, cand_from, cand_one;
+  logic [IW-1:0]          cand_idx;
+  logic [RDT_ENTRIES-1:0] rslot_dec;
+  logic                   valid_set, valid_clr, rvalid_set, rvalid_clr;
+  logic                   scan_issue, scan_done_one;
+  logic [EW-1:0]          scan_ent;
   logic                   scan_same, scan_ready;
 
   // the answer of the operation in RAct (ANSWER command or a subscribe's)
-  logic        ans_same, ans_ready, ans_state_sel;
+  logic        ans_same, ans_ready;
   logic [7:0]  ans_state;
   logic [31:0] ans_stamp;
 
+  // the output register; pk_*: the packet loaded into it (out_load)
   logic                 out_valid_q, out_valid_d, out_load, out_taken;
-  logic                 out_notify_q, out_notify_d, out_cmd_q, out_cmd_d;
-  logic [MAX_NODES-1:0] out_mask_q, out_mask_d;
-  logic [31:0]          out_object_q;
-  logic [7:0]           out_event_q, out_event_d;
-  logic [31:0]          out_version_q, out_version_d;
-  logic [7:0]           out_state_q, out_state_d;
-  logic                 out_is_ready_q, out_is_ready_d;
-  logic [31:0]          out_stamp_q, out_stamp_d;
+  logic                 out_notify_q, out_notify_d, pk_notify, out_cmd_q, out_cmd_d, pk_cmd;
+  logic [MAX_NODES-1:0] out_mask_q, out_mask_d, pk_mask;
+  logic [31:0]          out_object_q, out_object_d;
+  logic [7:0]           out_event_q, out_event_d, pk_event;
+  logic [31:0]          out_version_q, out_version_d, pk_version;
+  logic [7:0]           out_state_q, out_state_d, pk_state;
+  logic [31:0]          out_stamp_q, out_stamp_d, pk_stamp;
+  logic                 out_is_ready_q, out_is_ready_d, pk_is_ready;
   logic                 rec_v_q, rec_v_d, rec_load;
 
   logic [31:0] cnt_ans_q, cnt_full_q, cnt_ntf_q, cnt_drop_q, cnt_suba_q, cnt_rfull_q;
@@ -182,13 +240,56 @@ module ne_rit #(
   logic scan_load   /* verilator public_flat_rd */;
   logic scan_end    /* verilator public_flat_rd */;
 
+  // index of the set bit of a one-hot vector (0 when none)
+  function automatic logic [IW-1:0] slot_index(input logic [RIT_ENTRIES-1:0] v);
+    logic [IW-1:0] r;
+    r = '0;
+    for (int i = 0; i < RIT_ENTRIES; i++) begin
+      if (v[i]) r = r | i[IW-1:0];
+    end
+    slot_index = r;
+  endfunction
+
+  function automatic logic [VW-1:0] vic_index(input logic [RIT_VICTIMS-1:0] v);
+    logic [VW-1:0] r;
+    r = '0;
+    for (int i = 0; i < RIT_VICTIMS; i++) begin
+      if (v[i]) r = r | i[VW-1:0];
+    end
+    vic_index = r;
+  endfunction
+
+  function automatic logic [RVW-1:0] rvic_index(input logic [RDT_VICTIMS-1:0] v);
+    logic [RVW-1:0] r;
+    r = '0;
+    for (int i = 0; i < RDT_VICTIMS; i++) begin
+      if (v[i]) r = r | i[RVW-1:0];
+    end
+    rvic_index = r;
+  endfunction
+
   // ---------------------------------------------------------------------------------
-  // Accept: an arriving subscribe first
+  // Accept: an arriving subscribe first; both tables read at its slots
   assign can_take    = (st_q == RIdle) && !out_valid_q && !rec_v_q;
   assign sub_ready_o = can_take;
   assign cmd_ready_o = can_take && !sub_valid_i;
   assign take_sub    = sub_valid_i;
   assign op_load     = can_take && (sub_valid_i || cmd_valid_i);
+
+  always @* begin
+    acc_object  = take_sub ? sub_object_i : cmd_object_i;
+    acc_event   = take_sub ? sub_event_i : cmd_event_i;
+    acc_version = take_sub ? sub_version_i : cmd_version_i;
+  end
+
+  ne_hash #(.W(IW)) u_rit_hash (
+    .object_i(acc_object), .event_i(acc_event), .version_i(acc_version), .node_i(6'd0),
+    .hash_o(acc_slot)
+  );
+  ne_hash #(.W(DW)) u_rdt_hash (
+    .object_i(acc_object), .event_i(8'd0), .version_i(32'd0), .node_i(6'd0),
+    .hash_o(acc_rslot)
+  );
 
   always @* begin
     op_d          = op_q;
@@ -200,12 +301,16 @@ module ne_rit #(
     op_is_ready_d = op_is_ready_q;
     op_rdy_d      = op_rdy_q;
     op_stamp_d    = op_stamp_q;
+    rslot_d       = rslot_q;
+    if (op_load) begin
+      op_object_d  = acc_object;
+      op_event_d   = acc_event;
+      op_version_d = acc_version;
+      rslot_d      = acc_rslot;
+    end
     if (op_load && take_sub) begin
-      op_d         = OpSub;
-      op_object_d  = sub_object_i;
-      op_event_d   = sub_event_i;
-      op_version_d = sub_version_i;
-      op_dst_d     = sub_src_i;
+      op_d     = OpSub;
+      op_dst_d = sub_src_i;
     end else if (op_load) begin
       case (cmd_code_i)
         ne_pkg::CMD_NOTIFY:    op_d = OpNotify;
@@ -213,9 +318,6 @@ module ne_rit #(
         ne_pkg::CMD_UNPUBLISH: op_d = OpUnpublish;
         default:               op_d = OpAnswer;
       endcase
-      op_object_d   = cmd_object_i;
-      op_event_d    = cmd_event_i;
-      op_version_d  = cmd_version_i;
       op_dst_d      = cmd_dst_i[NW-1:0];
       op_state_d    = cmd_state_i;
       op_is_ready_d = cmd_is_ready_i;
@@ -225,113 +327,151 @@ module ne_rit #(
   end
 
   // ---------------------------------------------------------------------------------
-  // Match: one-hot (an answer allocates only on a miss, a PUBLISH only on a miss), encoded
-  // by OR; a free entry is the lowest one (as in ne_lit).
-  localparam logic [RIT_ENTRIES-1:0] EntOne = {{(RIT_ENTRIES - 1) {1'b0}}, 1'b1};
-  localparam logic [RDT_ENTRIES-1:0] RdtOne = {{(RDT_ENTRIES - 1) {1'b0}}, 1'b1};
-  logic [RIT_ENTRIES-1:0] match_vec, obj_vec, free_vec, free_one;
-  logic [RDT_ENTRIES-1:0] rmatch_vec, rfree_vec, rfree_one;
+  // The tables' memories
+  ne_ram #(.WIDTH(EW), .DEPTH(RIT_ENTRIES)) u_rit_ram (
+    .clk_i, .we_i(rit_we), .waddr_i(slot_q), .wdata_i(rit_wdata),
+    .re_i(rit_re), .raddr_i(rit_raddr), .rdata_o(rit_rdata)
+  );
+  ne_ram #(.WIDTH(RW), .DEPTH(RDT_ENTRIES)) u_rdt_ram (
+    .clk_i, .we_i(rdt_we), .waddr_i(rslot_q), .wdata_i({op_stamp_q, op_object_q, op_version_q, op_rdy_q}),
+    .re_i(rdt_re), .raddr_i(acc_rslot), .rdata_o(rdt_rdata)
+  );
 
-  // index of the set bit of a one-hot vector (0 when none)
-  function automatic logic [IW-1:0] onehot_index(input logic [RIT_ENTRIES-1:0] v);
-    logic [IW-1:0] r;
-    r = '0;
-    for (int i = 0; i < RIT_ENTRIES; i++) begin
-      if (v[i]) r = r | i[IW-1:0];
-    end
-    onehot_index = r;
-  endfunction
+  // ---------------------------------------------------------------------------------
+  // Match (RMatch: the RAMs' outputs hold the operation's slots): a hit in the slot or a
+  // victim (a key is in at most one place); room in the slot, else the lowest free victim
+  logic [RIT_VICTIMS-1:0] vhit_vec, vfree_one;
+  logic [RDT_VICTIMS-1:0] rvhit_vec, rvfree_one;
+  logic                   slot_hit, rslot_hit;
+  logic                   m_hit, m_hit_vic, m_free, m_free_vic;
+  logic                   m_rhit, m_rhit_vic, m_rfree, m_rfree_vic;
+  logic [VW-1:0]          m_hit_v, m_free_v;
+  logic [RVW-1:0]         m_rhit_v, m_rfree_v;
 
-  function automatic logic [DW-1:0] onehot_rindex(input logic [RDT_ENTRIES-1:0] v);
-    logic [DW-1:0] r;
-    r = '0;
-    for (int i = 0; i < RDT_ENTRIES; i++) begin
-      if (v[i]) r = r | i[DW-1:0];
-    end
-    onehot_rindex = r;
-  endfunction
+  always @* begin
+    slot_hit  = valid_q[slot_q] && rit_rdata[EW-1:MAX_NODES] == {op_object_q, op_event_q, op_version_q};
+    for (int v = 0; v < RIT_VICTIMS; v++)
+      vhit_vec[v] = vvalid_q[v] && vent_q[v*EW+MAX_NODES +: KW] == {op_object_q, op_event_q, op_version_q};
+    vfree_one  = ~vvalid_q & (vvalid_q + VicOne);
+    m_hit      = slot_hit || vhit_vec != '0;
+    m_hit_vic  = !slot_hit;
+    m_hit_v    = vic_index(vhit_vec);
+    m_free     = !valid_q[slot_q] || vfree_one != '0;
+    m_free_vic = valid_q[slot_q];
+    m_free_v   = vic_index(vfree_one);
 
-  for (genvar g = 0; g < RIT_ENTRIES; g++) begin : g_match
-    assign obj_vec[g]   = valid_q[g] && object_q[g] == op_object_q;
-    assign match_vec[g] = obj_vec[g] && event_q[g] == op_event_q && version_q[g] == op_version_q;
+    rslot_hit = rvalid_q[rslot_q] && rdt_rdata[ObjLsb +: 32] == op_object_q;
+    for (int v = 0; v < RDT_VICTIMS; v++)
+      rvhit_vec[v] = rvvalid_q[v] && rvent_q[v*RW+ObjLsb +: 32] == op_object_q;
+    rvfree_one  = ~rvvalid_q & (rvvalid_q + RVicOne);
+    m_rhit      = rslot_hit || rvhit_vec != '0;
+    m_rhit_vic  = !rslot_hit;
+    m_rhit_v    = rvic_index(rvhit_vec);
+    m_rfree     = !rvalid_q[rslot_q] || rvfree_one != '0;
+    m_rfree_vic = rvalid_q[rslot_q];
+    m_rfree_v   = rvic_index(rvfree_one);
   end
 
-  for (genvar g = 0; g < RDT_ENTRIES; g++) begin : g_rmatch
-    assign rmatch_vec[g] = rvalid_q[g] && robject_q[g] == op_object_q;
-  end
-
-  assign free_vec    = ~valid_q;
-  assign free_one    = free_vec & (~free_vec + EntOne);
-  assign hit_d       = |match_vec;
-  assign free_d      = |free_vec;
-  assign hit_idx_d   = onehot_index(match_vec);
-  assign free_idx_d  = onehot_index(free_one);
-  assign rfree_vec   = ~rvalid_q;
-  assign rfree_one   = rfree_vec & (~rfree_vec + RdtOne);
-  assign rhit_d      = |rmatch_vec;
-  assign rfree_d     = |rfree_vec;
-  assign ridx_d      = onehot_rindex(rmatch_vec);
-  assign rfree_idx_d = onehot_rindex(rfree_one);
-
-  always_ff @(posedge clk_i) begin
+  // registered at the end of RMatch (no reset: read only in RAct)
+  always @* begin
+    hit_d       = hit_q;
+    hit_vic_d   = hit_vic_q;
+    hit_v_d     = hit_v_q;
+    free_d      = free_q;
+    free_vic_d  = free_vic_q;
+    free_v_d    = free_v_q;
+    rhit_d      = rhit_q;
+    rhit_vic_d  = rhit_vic_q;
+    rhit_v_d    = rhit_v_q;
+    rfree_d     = rfree_q;
+    rfree_vic_d = rfree_vic_q;
+    rfree_v_d   = rfree_v_q;
     if (st_q == RMatch) begin
-      hit_q       <= hit_d;
-      hit_idx_q   <= hit_idx_d;
-      free_q      <= free_d;
-      free_idx_q  <= free_idx_d;
-      rhit_q      <= rhit_d;
-      ridx_q      <= ridx_d;
-      rfree_q     <= rfree_d;
-      rfree_idx_q <= rfree_idx_d;
+      hit_d       = m_hit;
+      hit_vic_d   = m_hit_vic;
+      hit_v_d     = m_hit_v;
+      free_d      = m_free;
+      free_vic_d  = m_free_vic;
+      free_v_d    = m_free_v;
+      rhit_d      = m_rhit;
+      rhit_vic_d  = m_rhit_vic;
+      rhit_v_d    = m_rhit_v;
+      rfree_d     = m_rfree;
+      rfree_vic_d = m_rfree_vic;
+      rfree_v_d   = m_rfree_v;
     end
   end
 
   // ---------------------------------------------------------------------------------
   // The answer in RAct: the command's operands, or the readiness table's for a subscribe
   always @* begin
-    ans_same      = op_version_q == rversion_q[ridx_q];
-    ans_state_sel = !ans_same;
-    ans_state     = op_state_q;
-    ans_ready     = op_is_ready_q;
-    ans_stamp     = op_stamp_q;
+    hit_mask = rit_rdata[MAX_NODES-1:0];
+    for (int v = 0; v < RIT_VICTIMS; v++)
+      if (hit_vic_q && hit_v_q == v[VW-1:0]) hit_mask = vent_q[v*EW +: MAX_NODES];
+    rhit_ent = rdt_rdata;
+    for (int v = 0; v < RDT_VICTIMS; v++)
+      if (rhit_vic_q && rhit_v_q == v[RVW-1:0]) rhit_ent = rvent_q[v*RW +: RW];
+    ans_same  = op_version_q == rhit_ent[VerLsb +: 32];
+    ans_state = op_state_q;
+    ans_ready = op_is_ready_q;
+    ans_stamp = op_stamp_q;
     if (op_q == OpSub) begin
-      ans_stamp = rstamp_q[ridx_q];
-      ans_state = ans_state_sel ? rrdy_q[ridx_q][15:8] : rrdy_q[ridx_q][7:0];
-      ans_ready = ans_same ? rrdy_q[ridx_q][16 + {4'd0, op_event_q[0]}]
-                           : rrdy_q[ridx_q][18 + {4'd0, op_event_q[0]}];
+      ans_stamp = rhit_ent[StampLsb +: 32];
+      ans_state = ans_same ? rhit_ent[7:0] : rhit_ent[15:8];
+      ans_ready = ans_same ? rhit_ent[16 + {4'd0, op_event_q[0]}]
+                           : rhit_ent[18 + {4'd0, op_event_q[0]}];
     end
   end
 
-  // The scan's entry: the lowest still to look at
+  // The scan: the next slot to read, the lowest valid one above slot_q in RScan, the
+  // lowest valid one else (valid & ~(valid - from) with `from` the one-hot first
+  // position, as a round-robin arbiter finds it on a carry chain); the entry looked at
+  // (the RAM's output while a slot is read, else the lowest victim still to look at)
   always @* begin
-    scan_one   = scan_q & (~scan_q + EntOne);
-    scan_idx   = onehot_index(scan_one);
-    scan_same  = version_q[scan_idx] == op_version_q;
-    scan_ready = scan_same ? op_rdy_q[16 + {4'd0, event_q[scan_idx][0]}]
-                           : op_rdy_q[18 + {4'd0, event_q[scan_idx][0]}];
+    slot_dec  = EntOne << slot_q;
+    rslot_dec = RdtOne << rslot_q;
+    cand_from = st_q == RScan ? slot_dec << 1 : EntOne;
+    cand_one  = valid_q & ~(valid_q - cand_from);
+    cand_idx  = slot_index(cand_one);
+    vscan_one = vscan_q & (~vscan_q + VicOne);
+    vscan_idx = vic_index(vscan_one);
+    scan_ent  = rit_rdata;
+    for (int v = 0; v < RIT_VICTIMS; v++)
+      if (!rd_v_q && vscan_one[v]) scan_ent = vent_q[v*EW +: EW];
+    scan_same = scan_ent[MAX_NODES+31:MAX_NODES] == op_version_q;
+    scan_ready = scan_ent[EW-1:EW-32] == op_object_q &&
+                 (scan_same ? op_rdy_q[16 + {4'd0, scan_ent[MAX_NODES+32]}]
+                            : op_rdy_q[18 + {4'd0, scan_ent[MAX_NODES+32]}]);
   end
 
   // ---------------------------------------------------------------------------------
   // Act and scan
   always @* begin
     st_d           = st_q;
-    valid_d        = valid_q;
-    rvalid_d       = rvalid_q;
-    scan_d         = scan_q;
+    vvalid_d       = vvalid_q;
+    rvvalid_d      = rvvalid_q;
+    rd_v_d         = 1'b0;
+    slot_d         = op_load ? acc_slot : slot_q;
+    valid_set      = 1'b0;
+    valid_clr      = 1'b0;
+    rvalid_set     = 1'b0;
+    rvalid_clr     = 1'b0;
+    vscan_d        = vscan_q;
+    scan_issue     = 1'b0;
+    scan_done_one  = 1'b0;
     alloc_we       = 1'b0;
     or_we          = 1'b0;
-    rdt_we         = 1'b0;
-    rdt_widx       = ridx_q;
+    rdt_upd        = 1'b0;
     out_load       = 1'b0;
     rec_load       = 1'b0;
-    out_notify_d   = 1'b0;
-    out_cmd_d      = 1'b1;
-    out_mask_d     = '0;
-    out_event_d    = op_event_q;
-    out_version_d  = op_version_q;
-    out_state_d    = ans_state;
-    out_is_ready_d = 1'b1;
-    out_stamp_d    = op_stamp_q;
+    pk_notify      = 1'b0;
+    pk_cmd         = 1'b1;
+    pk_mask        = '0;
+    pk_event       = op_event_q;
+    pk_version     = op_version_q;
+    pk_state       = ans_state;
+    pk_is_ready    = 1'b1;
+    pk_stamp       = op_stamp_q;
     inc_ans        = 1'b0;
     inc_full       = 1'b0;
     inc_ntf        = 1'b0;
@@ -361,20 +501,19 @@ module ne_rit #(
       inc_ans        = op_q == OpAnswer;
       inc_suba       = op_q == OpSub;
       out_load       = 1'b1;
-      out_cmd_d      = op_q == OpAnswer;
-      out_mask_d     = dst_bit;
-      out_is_ready_d = ans_ready;
-      out_stamp_d    = ans_stamp;
+      pk_cmd         = op_q == OpAnswer;
+      pk_mask        = dst_bit;
+      pk_is_ready    = ans_ready;
+      pk_stamp       = ans_stamp;
       if (!ans_ready) begin
         if (hit_q) begin
           or_we = 1'b1;
         end else if (free_q) begin
-          alloc_we            = 1'b1;
-          valid_d[free_idx_q] = 1'b1;
+          alloc_we = 1'b1;
         end else begin
-          inc_full       = 1'b1;
-          full_o         = 1'b1;
-          out_is_ready_d = 1'b1;  // the requester re-asks rather than waits forever
+          inc_full    = 1'b1;
+          full_o      = 1'b1;
+          pk_is_ready = 1'b1;  // the requester re-asks rather than waits forever
         end
       end
       done_o = op_q == OpAnswer;
@@ -382,64 +521,124 @@ module ne_rit #(
       rec_load = 1'b1;  // not published: software answers
     end else if (commit && op_q == OpNotify) begin
       // NOTIFY: one multicast to the interested nodes, then forget them
-      if (hit_q && mask_q[hit_idx_q] != '0) begin
-        inc_ntf            = 1'b1;
-        out_load           = 1'b1;
-        out_notify_d       = 1'b1;
-        out_mask_d         = mask_q[hit_idx_q];
-        out_state_d        = op_state_q;
-        valid_d[hit_idx_q] = 1'b0;
+      if (hit_q && hit_mask != '0) begin
+        inc_ntf   = 1'b1;
+        out_load  = 1'b1;
+        pk_notify = 1'b1;
+        pk_mask   = hit_mask;
+        pk_state  = op_state_q;
+        if (hit_vic_q) vvalid_d[hit_v_q] = 1'b0;
+        else valid_clr = 1'b1;
       end else begin
         inc_drop = 1'b1;
       end
       done_o = 1'b1;
     end else if (commit && op_q == OpPublish) begin
-      // keep the readiness, then notify the interests it makes ready
-      if (rhit_q) begin
-        rdt_we = 1'b1;
-      end else if (rfree_q) begin
-        rdt_we               = 1'b1;
-        rdt_widx             = rfree_idx_q;
-        rvalid_d[rfree_idx_q] = 1'b1;
+      // keep the readiness, then scan the interests for those it makes ready
+      if (rhit_q || rfree_q) begin
+        rdt_upd = 1'b1;
       end else begin
         inc_rfull  = 1'b1;
         rdt_full_o = 1'b1;
       end
-      scan_d = obj_vec;
-      if (obj_vec != '0) st_d = RScan;
+      if (!rhit_q && rfree_q && !rfree_vic_q) rvalid_set = 1'b1;
+      if (!rhit_q && rfree_q && rfree_vic_q) rvvalid_d[rfree_v_q] = 1'b1;
+      vscan_d    = vvalid_q;
+      scan_issue = valid_q != '0;
+      if (valid_q != '0 || vvalid_q != '0) st_d = RScan;
       else done_o = 1'b1;
     end else if (commit) begin
       // UNPUBLISH
-      if (rhit_q) rvalid_d[ridx_q] = 1'b0;
+      if (rhit_q && !rhit_vic_q) rvalid_clr = 1'b1;
+      if (rhit_q && rhit_vic_q) rvvalid_d[rhit_v_q] = 1'b0;
       done_o = 1'b1;
     end
 
+    // the interest entry written by an answer: a new one, or the mask's read-modify-write
+    if (alloc_we && !free_vic_q) valid_set = 1'b1;
+    if (alloc_we && free_vic_q) vvalid_d[free_v_q] = 1'b1;
+
     if (st_q == RScan) begin
+      // the entry looked at: skipped unless its object's and made ready, else sent
       if (!scan_ready) begin
-        scan_d = scan_q & ~scan_one;
+        scan_done_one = 1'b1;
       end else if (!out_valid_q || out_taken) begin
-        scan_load             = 1'b1;
-        out_load              = 1'b1;
-        out_notify_d          = 1'b1;
-        out_cmd_d             = 1'b0;
-        out_mask_d            = mask_q[scan_idx];
-        out_event_d           = event_q[scan_idx];
-        out_version_d         = version_q[scan_idx];
-        out_state_d           = scan_same ? op_rdy_q[7:0] : op_rdy_q[15:8];
-        valid_d[scan_idx]     = 1'b0;
-        inc_ntf               = 1'b1;
-        scan_d                = scan_q & ~scan_one;
+        scan_done_one = 1'b1;
+        scan_load     = 1'b1;
+        out_load      = 1'b1;
+        pk_notify     = 1'b1;
+        pk_cmd        = 1'b0;
+        pk_mask       = scan_ent[MAX_NODES-1:0];
+        pk_event      = scan_ent[MAX_NODES+39:MAX_NODES+32];
+        pk_version    = scan_ent[MAX_NODES+31:MAX_NODES];
+        pk_state      = scan_same ? op_rdy_q[7:0] : op_rdy_q[15:8];
+        inc_ntf       = 1'b1;
+        if (rd_v_q) valid_clr = 1'b1;
+        else vvalid_d[vscan_idx] = 1'b0;
       end
-      scan_end = scan_d == '0;
+      if (scan_done_one && !rd_v_q) vscan_d = vscan_q & ~vscan_one;
+      rd_v_d     = rd_v_q && !scan_done_one;
+      scan_issue = rd_v_q && scan_done_one && cand_one != '0;
+    end
+
+    // a slot read for the scan: the RAM's output holds it from the next cycle
+    if (scan_issue) begin
+      rd_v_d   = 1'b1;
+      slot_d   = cand_idx;
+    end
+
+    if (st_q == RScan) begin
+      scan_end = !rd_v_d && vscan_d == '0;
       if (scan_end) begin
         st_d   = RIdle;
         done_o = 1'b1;
       end
     end
+    // the slots' valid bits change only at the operation's (or the scan's) slot
+    valid_d  = (valid_q & ~(slot_dec & {RIT_ENTRIES{valid_clr}})) | (slot_dec & {RIT_ENTRIES{valid_set}});
+    rvalid_d = (rvalid_q & ~(rslot_dec & {RDT_ENTRIES{rvalid_clr}})) | (rslot_dec & {RDT_ENTRIES{rvalid_set}});
     done_tx_o = commit && out_load && (op_q == OpAnswer || op_q == OpNotify);
 
     out_valid_d = (out_valid_q && !out_taken) || out_load;
     rec_v_d     = (rec_v_q && !rec_ready_i) || rec_load;
+  end
+
+  // the RAMs' ports
+  always @* begin
+    rit_re    = op_load || scan_issue;
+    rit_raddr = op_load ? acc_slot : cand_idx;
+    rit_we    = (alloc_we && !free_vic_q) || (or_we && !hit_vic_q);
+    rit_wdata = {op_object_q, op_event_q, op_version_q, or_we ? hit_mask | dst_bit : dst_bit};
+    rdt_re    = op_load;
+    rdt_we    = rdt_upd && (rhit_q ? !rhit_vic_q : !rfree_vic_q);
+  end
+
+  // the victims' writes: an interest entry as the RAM's, a readiness word
+  always @* begin
+    for (int v = 0; v < RIT_VICTIMS; v++) begin
+      vent_we[v] = (alloc_we && free_vic_q && free_v_q == v[VW-1:0]) ||
+                   (or_we && hit_vic_q && hit_v_q == v[VW-1:0]);
+      vent_d[v*EW +: EW] = vent_we[v] ? rit_wdata : vent_q[v*EW +: EW];
+    end
+    for (int v = 0; v < RDT_VICTIMS; v++) begin
+      rvent_we[v] = rdt_upd && (rhit_q ? rhit_vic_q && rhit_v_q == v[RVW-1:0]
+                                       : rfree_vic_q && rfree_v_q == v[RVW-1:0]);
+      rvent_d[v*RW +: RW] = rvent_we[v] ? {op_stamp_q, op_object_q, op_version_q, op_rdy_q} :
+                                          rvent_q[v*RW +: RW];
+    end
+  end
+
+  // the output register (loaded with a packet only)
+  always @* begin
+    out_notify_d   = out_load ? pk_notify : out_notify_q;
+    out_cmd_d      = out_load ? pk_cmd : out_cmd_q;
+    out_mask_d     = out_load ? pk_mask : out_mask_q;
+    out_object_d   = out_load ? op_object_q : out_object_q;
+    out_event_d    = out_load ? pk_event : out_event_q;
+    out_version_d  = out_load ? pk_version : out_version_q;
+    out_state_d    = out_load ? pk_state : out_state_q;
+    out_stamp_d    = out_load ? pk_stamp : out_stamp_q;
+    out_is_ready_d = out_load ? pk_is_ready : out_is_ready_q;
   end
 
   // ---------------------------------------------------------------------------------
@@ -448,7 +647,10 @@ module ne_rit #(
     if (!rst_ni) begin
       st_q        <= RIdle;
       valid_q     <= '0;
+      vvalid_q    <= '0;
       rvalid_q    <= '0;
+      rvvalid_q   <= '0;
+      rd_v_q      <= 1'b0;
       out_valid_q <= 1'b0;
       rec_v_q     <= 1'b0;
       cnt_ans_q   <= '0;
@@ -460,7 +662,10 @@ module ne_rit #(
     end else begin
       st_q        <= st_d;
       valid_q     <= valid_d;
+      vvalid_q    <= vvalid_d;
       rvalid_q    <= rvalid_d;
+      rvvalid_q   <= rvvalid_d;
+      rd_v_q      <= rd_v_d;
       out_valid_q <= out_valid_d;
       rec_v_q     <= rec_v_d;
       cnt_ans_q   <= cnt_ans_q + {31'd0, inc_ans};
@@ -472,52 +677,44 @@ module ne_rit #(
     end
   end
 
-  // the operation and the scan (no reset: meaningful only in their states)
+  // the operation, its match, the scan, victim contents and the output register (no
+  // reset: meaningful only in their states or guarded by valid bits)
   always_ff @(posedge clk_i) begin
-    op_q          <= op_d;
-    op_object_q   <= op_object_d;
-    op_event_q    <= op_event_d;
-    op_version_q  <= op_version_d;
-    op_dst_q      <= op_dst_d;
-    op_state_q    <= op_state_d;
-    op_is_ready_q <= op_is_ready_d;
-    op_rdy_q      <= op_rdy_d;
-    op_stamp_q    <= op_stamp_d;
-    scan_q        <= scan_d;
-  end
-
-  // entry contents: no reset, guarded by valid_q and rvalid_q
-  always_ff @(posedge clk_i) begin
-    if (alloc_we) begin
-      object_q[free_idx_q]  <= op_object_q;
-      event_q[free_idx_q]   <= op_event_q;
-      version_q[free_idx_q] <= op_version_q;
-      mask_q[free_idx_q]    <= dst_bit;
-    end
-    if (or_we) mask_q[hit_idx_q] <= mask_q[hit_idx_q] | dst_bit;
-  end
-
-  always_ff @(posedge clk_i) begin
-    if (rdt_we) begin
-      robject_q[rdt_widx]  <= op_object_q;
-      rversion_q[rdt_widx] <= op_version_q;
-      rrdy_q[rdt_widx]     <= op_rdy_q;
-      rstamp_q[rdt_widx]   <= op_stamp_q;
-    end
-  end
-
-  always_ff @(posedge clk_i) begin
-    if (out_load) begin
-      out_notify_q   <= out_notify_d;
-      out_cmd_q      <= out_cmd_d;
-      out_mask_q     <= out_mask_d;
-      out_object_q   <= op_object_q;
-      out_event_q    <= out_event_d;
-      out_version_q  <= out_version_d;
-      out_state_q    <= out_state_d;
-      out_is_ready_q <= out_is_ready_d;
-      out_stamp_q    <= out_stamp_d;
-    end
+    op_q           <= op_d;
+    op_object_q    <= op_object_d;
+    op_event_q     <= op_event_d;
+    op_version_q   <= op_version_d;
+    op_dst_q       <= op_dst_d;
+    op_state_q     <= op_state_d;
+    op_is_ready_q  <= op_is_ready_d;
+    op_rdy_q       <= op_rdy_d;
+    op_stamp_q     <= op_stamp_d;
+    slot_q         <= slot_d;
+    rslot_q        <= rslot_d;
+    hit_q          <= hit_d;
+    hit_vic_q      <= hit_vic_d;
+    hit_v_q        <= hit_v_d;
+    free_q         <= free_d;
+    free_vic_q     <= free_vic_d;
+    free_v_q       <= free_v_d;
+    rhit_q         <= rhit_d;
+    rhit_vic_q     <= rhit_vic_d;
+    rhit_v_q       <= rhit_v_d;
+    rfree_q        <= rfree_d;
+    rfree_vic_q    <= rfree_vic_d;
+    rfree_v_q      <= rfree_v_d;
+    vscan_q        <= vscan_d;
+    vent_q         <= vent_d;
+    rvent_q        <= rvent_d;
+    out_notify_q   <= out_notify_d;
+    out_cmd_q      <= out_cmd_d;
+    out_mask_q     <= out_mask_d;
+    out_object_q   <= out_object_d;
+    out_event_q    <= out_event_d;
+    out_version_q  <= out_version_d;
+    out_state_q    <= out_state_d;
+    out_stamp_q    <= out_stamp_d;
+    out_is_ready_q <= out_is_ready_d;
   end
 
   // ---------------------------------------------------------------------------------
@@ -529,8 +726,8 @@ module ne_rit #(
   assign pkt_event_o           = out_event_q;
   assign pkt_version_o         = out_version_q;
   assign pkt_state_o           = out_state_q;
-  assign pkt_is_ready_o        = out_is_ready_q;
   assign pkt_stamp_o           = out_stamp_q;
+  assign pkt_is_ready_o        = out_is_ready_q;
   assign pkt_cmd_o             = out_cmd_q;
   assign rec_valid_o           = rec_v_q;
   assign rec_src_o             = op_dst_q;

@@ -5,7 +5,8 @@
 //
 // Every input of ne_rit is free except reset (first cycle), the destination of an ANSWER,
 // which names a node (< MAX_NODES), and the command code, one of ne_regs' four. The tables
-// are small (RIT_ENTRIES = E, 2 to 4 in the checks; RDT_ENTRIES = 2) and the machine has
+// are small (RIT_ENTRIES = E slots, 2 or 4 in the checks, and V victims, 2 or 1;
+// RDT_ENTRIES = 2; the RAMs' arrays become registers, read_verilog -mem2reg) and the machine has
 // MAX_NODES = 4 nodes, so every case (hit, allocate, full, drop, published or not, scan)
 // is reachable in a few operations. K is an arbitrary key fixed for the run ($anyconst).
 // From the ports alone a reference model keeps f_mask: the CPUs that were sent an answer
@@ -26,21 +27,28 @@
 //                     and ready 1, and only for keys its ready bits make ready
 //   a_pkt_*           a command's packet right after its commit, every packet held stable
 //                     until taken, on the port of its kind
-//   a_full_honest     an answer is refused room only when every entry is in use (probe)
-// Auxiliary invariants (i_*, probes): the model equals K's entry mask, keys are unique,
-// a valid entry has a non-empty mask, the registered match agrees with the table, a scan
-// looks only at valid entries of its object.
+//   a_full_honest     an answer is refused room only when its slot and every victim are
+//                     in use (probes)
+// Auxiliary invariants (i_*, probes): every valid slot holds a key of its own hash (so a
+// key is found in its slot or a victim), keys are unique over slots and victims, a valid
+// entry has a non-empty mask, the model equals K's entry mask, in match and act the
+// RAM's output holds the operation's slot and the registered match agrees with the table,
+// a scan looks at a valid slot (the RAM's output) or at valid victims.
 //
 // The negative checks inject faults into the design (run_formal.py --force), e.g. an
 // ANSWER that finds K's entry does not add its CPU (dut.or_we tied to 0): a_notify_mask
 // must fail. Such runs turn the auxiliary invariants off (Aux = 0).
 module ne_rit_props #(
-  parameter int E   = 2,  /// RIT_ENTRIES of ne_rit (at least 2)
+  parameter int E   = 2,  /// RIT_ENTRIES of ne_rit (a power of two)
+  parameter int V   = ne_pkg::RIT_VICTIMS,  /// RIT_VICTIMS of ne_rit
   parameter bit Aux = 1,  /// check the auxiliary invariants (negative checks: 0)
   /// operations the environment issues (bits: ANSWER, NOTIFY, PUBLISH, UNPUBLISH,
   /// subscribes); a negative check names only those its fault needs, which keeps its
   /// bounded search short
-  parameter int Ops = 31
+  parameter int Ops = 31,
+  /// every command names the key under watch K (a negative check whose fault needs only
+  /// K: a much shorter bounded search)
+  parameter bit OneKey = 0
 ) (
   input logic        clk_i,
   input logic        rst_ni,
@@ -83,7 +91,7 @@ module ne_rit_props #(
   logic [31:0]  subscribes_answered_o, rdt_full_count_o;
   logic         busy_o;
 
-  ne_rit #(.RIT_ENTRIES(E), .RDT_ENTRIES(2), .MAX_NODES(N)) dut (
+  ne_rit #(.RIT_ENTRIES(E), .RDT_ENTRIES(2), .MAX_NODES(N), .RIT_VICTIMS(V)) dut (
     .clk_i, .rst_ni,
     .cmd_valid_i, .cmd_ready_o, .cmd_code_i, .cmd_object_i, .cmd_event_i, .cmd_version_i,
     .cmd_dst_i, .cmd_state_i, .cmd_is_ready_i, .cmd_rdy_i, .done_o, .done_tx_o, .full_o,
@@ -98,6 +106,11 @@ module ne_rit_props #(
   );
 
   // ---------------------------------------------------------------------------------
+  // The key under watch (see below)
+  logic [KW-1:0] k_key;
+  assign k_key = $anyconst;
+
+  // ---------------------------------------------------------------------------------
   // Environment: reset in the first cycle; an ANSWER names a node of the machine
   logic f_past = 1'b0;
   always_ff @(posedge clk_i) f_past <= 1'b1;
@@ -107,12 +120,11 @@ module ne_rit_props #(
     assume ((Ops[0] && cmd_code_i == ne_pkg::CMD_ANSWER) || (Ops[1] && cmd_code_i == ne_pkg::CMD_NOTIFY) ||
             (Ops[2] && cmd_code_i == ne_pkg::CMD_PUBLISH) || (Ops[3] && cmd_code_i == ne_pkg::CMD_UNPUBLISH));
     if (!Ops[4]) assume (!sub_valid_i);
+    if (OneKey) assume ({cmd_object_i, cmd_event_i, cmd_version_i} == k_key);
   end
 
   // ---------------------------------------------------------------------------------
   // The key under watch and the reference model
-  logic [KW-1:0] k_key;
-  assign k_key = $anyconst;
 
   logic [KW-1:0] cmd_key, pkt_key, sub_key, rec_key;
   assign cmd_key = {cmd_object_i, cmd_event_i, cmd_version_i};
@@ -129,7 +141,7 @@ module ne_rit_props #(
 
   // the command in progress (taken, not finished) and the last one; the last subscribe
   logic          f_pend, f_is_ready, f_full_q, f_done_tx_q, f_held, f_last_sub;
-  logic [7:0]    f_code;
+  logic [7:0]    f_code = ne_pkg::CMD_ANSWER;  // a legal code from the start (i_code)
   logic [19:0]   f_rdy;
   logic [KW-1:0] f_key, f_sub_key;
   logic [NW-1:0] f_sub_src;
@@ -232,31 +244,39 @@ module ne_rit_props #(
 
   // ---------------------------------------------------------------------------------
   // Internal registers (probes): a_full_honest and the auxiliary invariants
+  localparam int EW = KW + N;               // an interest entry: key, mask
+  localparam int VW = V > 1 ? $clog2(V) : 1;
   logic [1:0]      p_st;          //@probe p_st = dut.st_q
   logic [2:0]      p_op;          //@probe p_op = dut.op_q
   logic [19:0]     p_op_rdy;      //@probe p_op_rdy = dut.op_rdy_q
-  logic [E-1:0]    p_scan;        //@probe p_scan = dut.scan_q
   logic [31:0]     p_op_object;   //@probe p_op_object = dut.op_object_q
   logic [7:0]      p_op_event;    //@probe p_op_event = dut.op_event_q
   logic [31:0]     p_op_version;  //@probe p_op_version = dut.op_version_q
   logic [NW-1:0]   p_op_dst;      //@probe p_op_dst = dut.op_dst_q
   logic [7:0]      p_op_state;    //@probe p_op_state = dut.op_state_q
   logic            p_op_is_ready; //@probe p_op_is_ready = dut.op_is_ready_q
+  logic [IW-1:0]   p_slot;        //@probe p_slot = dut.slot_q
   logic            p_hit_q;       //@probe p_hit_q = dut.hit_q
-  logic            p_hit_d;       //@probe p_hit_d = dut.hit_d
-  logic [IW-1:0] p_hit_idx_q;   //@probe p_hit_idx_q = dut.hit_idx_q
-  logic [IW-1:0] p_hit_idx_d;   //@probe p_hit_idx_d = dut.hit_idx_d
+  logic            p_hit_d;       //@probe p_hit_d = dut.m_hit
+  logic            p_hit_vic_q;   //@probe p_hit_vic_q = dut.hit_vic_q
+  logic            p_hit_vic_d;   //@probe p_hit_vic_d = dut.m_hit_vic
+  logic [VW-1:0]   p_hit_v_q;     //@probe p_hit_v_q = dut.hit_v_q
+  logic [VW-1:0]   p_hit_v_d;     //@probe p_hit_v_d = dut.m_hit_v
   logic            p_free_q;      //@probe p_free_q = dut.free_q
-  logic            p_free_d;      //@probe p_free_d = dut.free_d
-  logic [IW-1:0] p_free_idx_q;  //@probe p_free_idx_q = dut.free_idx_q
-  logic [IW-1:0] p_free_idx_d;  //@probe p_free_idx_d = dut.free_idx_d
+  logic            p_free_d;      //@probe p_free_d = dut.m_free
+  logic            p_free_vic_q;  //@probe p_free_vic_q = dut.free_vic_q
+  logic            p_free_vic_d;  //@probe p_free_vic_d = dut.m_free_vic
+  logic [VW-1:0]   p_free_v_q;    //@probe p_free_v_q = dut.free_v_q
+  logic [VW-1:0]   p_free_v_d;    //@probe p_free_v_d = dut.m_free_v
   logic [E-1:0]    p_valid;       //@probe p_valid = dut.valid_q
-  logic [E*32-1:0] p_object;      //@probe for i in 0..{E-1}: p_object[{i*32+31}:{i*32}] = dut.object_q[{i}]
-  logic [E*8-1:0]  p_event;       //@probe for i in 0..{E-1}: p_event[{i*8+7}:{i*8}] = dut.event_q[{i}]
-  logic [E*32-1:0] p_version;     //@probe for i in 0..{E-1}: p_version[{i*32+31}:{i*32}] = dut.version_q[{i}]
-  logic [E*N-1:0]  p_mask;        //@probe for i in 0..{E-1}: p_mask[{i*N+N-1}:{i*N}] = dut.mask_q[{i}]
+  logic [E*EW-1:0] p_mem;         //@probe for i in 0..{E-1}: p_mem[{i*(72+N)+71+N}:{i*(72+N)}] = dut.u_rit_ram.mem[{i}]
+  logic [EW-1:0]   p_rdata;       //@probe p_rdata = dut.rit_rdata
+  logic [V-1:0]    p_vvalid;      //@probe p_vvalid = dut.vvalid_q
+  logic [V*EW-1:0] p_vent;        //@probe p_vent = dut.vent_q
+  logic            p_rd_v;        //@probe p_rd_v = dut.rd_v_q
+  logic [V-1:0]    p_vscan;       //@probe p_vscan = dut.vscan_q
 
-  localparam logic [1:0] StIdle = 2'd0, StAct = 2'd2, StScan = 2'd3;
+  localparam logic [1:0] StIdle = 2'd0, StMatch = 2'd1, StAct = 2'd2, StScan = 2'd3;
   localparam logic [2:0] OpAnswer = 3'd0, OpNotify = 3'd1, OpPublish = 3'd2, OpUnpublish = 3'd3, OpSub = 3'd4;
   logic [2:0] f_op;  // ne_rit's operation for the command's code
   always_comb begin
@@ -267,32 +287,68 @@ module ne_rit_props #(
       default:               f_op = OpAnswer;
     endcase
   end
-  logic [KW-1:0] p_key [E];
-  for (genvar g = 0; g < E; g++) begin : g_key
-    assign p_key[g] = {p_object[g*32+:32], p_event[g*8+:8], p_version[g*32+:32]};
+
+  // a key's slot: ne_hash (docs/notify-engine.md §2) restated, node 0 (a module instance
+  // here would keep chparam from deriving the wrapper)
+  function automatic logic [IW-1:0] f_home(input logic [KW-1:0] k);
+    logic [31:0]   x;
+    logic [IW-1:0] h;
+    x = k[KW-1:40] ^ {k[18:0], k[31:19]} ^ {k[39:32], 24'd0};
+    h = '0;
+    for (int c = 0; c < 32; c += IW) h = h ^ IW'(x >> c);
+    f_home = h;
+  endfunction
+
+  // every entry of the table: the slots (RAM words), then the victims
+  localparam int T = E + V;
+  logic [T-1:0]  t_valid;
+  logic [KW-1:0] t_key  [T];
+  logic [N-1:0]  t_mask [T];
+  logic [IW-1:0] t_home [E];  // the slot of each slot's key
+  assign t_valid = {p_vvalid, p_valid};
+  for (genvar g = 0; g < E; g++) begin : g_slot
+    assign t_key[g]  = p_mem[g*EW+N +: KW];
+    assign t_mask[g] = p_mem[g*EW +: N];
+    assign t_home[g] = f_home(t_key[g]);
+  end
+  for (genvar g = 0; g < V; g++) begin : g_vic
+    assign t_key[E+g]  = p_vent[g*EW+N +: KW];
+    assign t_mask[E+g] = p_vent[g*EW +: N];
   end
   logic [KW-1:0] p_op_key;
+  logic [IW-1:0] op_home;
   assign p_op_key = {p_op_object, p_op_event, p_op_version};
+  assign op_home = f_home(p_op_key);
 
   logic [N-1:0] mask_k;
-  logic         uniq, masks_nonzero, scan_in_object;
+  logic         uniq, masks_nonzero, homes;
+  logic [EW-1:0] slot_word;
   always_comb begin
-    mask_k         = '0;
-    uniq           = 1'b1;
-    masks_nonzero  = 1'b1;
-    scan_in_object = 1'b1;
+    mask_k        = '0;
+    uniq          = 1'b1;
+    masks_nonzero = 1'b1;
+    homes         = 1'b1;
+    slot_word     = '0;
     for (int i = 0; i < E; i++) begin
-      if (p_scan[i] && !(p_valid[i] && p_object[i*32+:32] == p_op_object)) scan_in_object = 1'b0;
-      if (p_valid[i] && p_key[i] == k_key) mask_k = p_mask[i*N+:N];
-      if (p_valid[i] && p_mask[i*N+:N] == '0) masks_nonzero = 1'b0;
-      for (int j = i + 1; j < E; j++)
-        if (p_valid[i] && p_valid[j] && p_key[i] == p_key[j]) uniq = 1'b0;
+      if (p_valid[i] && t_home[i] != i[IW-1:0]) homes = 1'b0;
+      if (p_slot == i[IW-1:0]) slot_word = p_mem[i*EW +: EW];
+    end
+    for (int i = 0; i < T; i++) begin
+      if (t_valid[i] && t_key[i] == k_key) mask_k = t_mask[i];
+      if (t_valid[i] && t_mask[i] == '0) masks_nonzero = 1'b0;
+      for (int j = i + 1; j < T; j++)
+        if (t_valid[i] && t_valid[j] && t_key[i] == t_key[j]) uniq = 1'b0;
     end
   end
 
   always_ff @(posedge clk_i) begin
     if (f_past && rst_ni) begin
-      if (full_o) a_full_honest: assert (&p_valid);
+      // full: the key's slot is in use and so is every victim
+      if (full_o) a_full_honest: assert (p_valid[p_slot] && &p_vvalid);
+    end
+    if (Aux) begin
+      i_code: assert (f_code == ne_pkg::CMD_ANSWER || f_code == ne_pkg::CMD_NOTIFY ||
+                      f_code == ne_pkg::CMD_PUBLISH || f_code == ne_pkg::CMD_UNPUBLISH);
     end
     if (Aux && f_past && rst_ni) begin
       i_pend: assert (f_pend == (p_st != StIdle && p_op != OpSub));
@@ -311,15 +367,28 @@ module ne_rit_props #(
                              (ans_valid_o ? f_last_sub : (!f_last_sub && f_publish)));
         i_pkt_rec: assert (!rec_valid_o);
       end
-      if (p_st == StScan) begin
-        i_scan: assert (f_pend && f_publish && p_scan != '0 && scan_in_object);
-      end
+      // the table: every key in its home slot or a victim, once, with a non-empty mask;
+      // the model is K's mask
+      i_home: assert (homes);
       i_unique: assert (uniq);
       i_mask_nonzero: assert (masks_nonzero);
       i_model: assert (mask_k == f_mask_now);
+      // match and act: the RAM's output holds the operation's slot, the registered match
+      // agrees with the table
+      if (p_st == StMatch || p_st == StAct) begin
+        i_slot: assert (p_slot == op_home && p_rdata == slot_word);
+      end
       if (p_st == StAct) begin
-        i_match: assert (p_hit_q == p_hit_d && (!p_hit_q || p_hit_idx_q == p_hit_idx_d) &&
-                         p_free_q == p_free_d && (!p_free_q || p_free_idx_q == p_free_idx_d));
+        i_match: assert (p_hit_q == p_hit_d && (!p_hit_q || (p_hit_vic_q == p_hit_vic_d &&
+                                                             (!p_hit_vic_q || p_hit_v_q == p_hit_v_d))) &&
+                         p_free_q == p_free_d && (!p_free_q || (p_free_vic_q == p_free_vic_d &&
+                                                                (!p_free_vic_q || p_free_v_q == p_free_v_d))));
+      end
+      // the scan: a PUBLISH's; the RAM's output holds the valid slot being looked at
+      // (slot_q); the victims still to look at are valid
+      if (p_rd_v) i_rd: assert (p_st == StScan && p_valid[p_slot] && p_rdata == slot_word);
+      if (p_st == StScan) begin
+        i_scan: assert (f_pend && f_publish && (p_rd_v || p_vscan != '0) && (p_vscan & ~p_vvalid) == '0);
       end
     end
   end

@@ -18,6 +18,12 @@ namespace {
 
 uint64_t bit(int n) { return uint64_t{1} << n; }
 
+unsigned clog2(int n) {
+  unsigned w = 0;
+  while ((1 << w) < n) ++w;
+  return w;
+}
+
 uint64_t sat48(uint64_t a, uint64_t b) {
   const uint64_t s = a + b;
   return s > kNoDeadline ? kNoDeadline : s;
@@ -115,9 +121,27 @@ bool Model::quiescent() const {
          q_nd_.empty() && !dma_ && alive_q_.empty() && req_q_.empty() && rsp_q_.empty();
 }
 
+Model::Model(int lit_entries, int rit_entries)
+    : lit_entries_(lit_entries), rit_entries_(rit_entries), rit_bits_(clog2(rit_entries)),
+      rdt_bits_(clog2(static_cast<int>(ne::kRdtEntries))),
+      rit_(static_cast<size_t>(rit_entries) + ne::kRitVictims), rdt_(ne::kRdtEntries + ne::kRdtVictims) {}
+
 int Model::find_rit(uint32_t object, uint8_t event, uint32_t version) const {
-  for (int i = 0; i < rit_entries_; ++i)
-    if (rit_[i] && rit_[i]->object == object && rit_[i]->event == event && rit_[i]->version == version) return i;
+  auto is = [&](int i) {
+    return rit_[i] && rit_[i]->object == object && rit_[i]->event == event && rit_[i]->version == version;
+  };
+  const int slot = static_cast<int>(shadowsel::ne::table_hash(object, event, version, 0, rit_bits_));
+  if (is(slot)) return slot;
+  for (int i = rit_entries_; i < static_cast<int>(rit_.size()); ++i)
+    if (is(i)) return i;
+  return -1;
+}
+
+int Model::find_rdt(uint32_t object) const {
+  const int slot = static_cast<int>(shadowsel::ne::table_hash(object, 0, 0, 0, rdt_bits_));
+  if (rdt_[slot] && rdt_[slot]->object == object) return slot;
+  for (int i = static_cast<int>(ne::kRdtEntries); i < static_cast<int>(rdt_.size()); ++i)
+    if (rdt_[i] && rdt_[i]->object == object) return i;
   return -1;
 }
 
@@ -145,7 +169,10 @@ bool Model::answer(uint32_t object, uint8_t event, uint32_t version, uint8_t dst
     rit_[i]->mask |= bit(dst);
     return false;
   }
-  for (auto& e : rit_) {
+  // its slot, else the lowest free victim
+  const int slot = static_cast<int>(shadowsel::ne::table_hash(object, event, version, 0, rit_bits_));
+  for (int j = -1; j < static_cast<int>(ne::kRitVictims); ++j) {
+    auto& e = rit_[j < 0 ? slot : rit_entries_ + j];
     if (!e) {
       e = RitEntry{object, event, version, bit(dst)};
       return false;
@@ -468,15 +495,15 @@ bool Model::step(const CycleObs& o) {
     const auto object = static_cast<uint32_t>(ipb::ne_subscribe::get_object(pl));
     const auto event = static_cast<uint8_t>(ipb::ne_subscribe::get_event(pl));
     const auto version = static_cast<uint32_t>(ipb::ne_subscribe::get_version(pl));
-    const auto pub = rdt_.find(object);
-    if (pub != rdt_.end()) {  // published: the engine answers
-      const bool same = version == pub->second.version;
-      const uint32_t rdy = pub->second.rdy;
+    const int pub = find_rdt(object);
+    if (pub >= 0) {  // published: the engine answers
+      const bool same = version == rdt_[pub]->version;
+      const uint32_t rdy = rdt_[pub]->rdy;
       const auto state = static_cast<uint8_t>(same ? rdy & 0xff : (rdy >> 8) & 0xff);
       const bool ready = (rdy >> ((same ? 16 : 18) + (event & 1))) & 1;
       const bool sent = answer(object, event, version, src, ready, set_rit_full);
       rit_tx_.push_back(
-          {notify_pkt(bit(src), object, event, version, state, ipb::NeNotifyKind::kAnswer, sent, pub->second.stamp),
+          {notify_pkt(bit(src), object, event, version, state, ipb::NeNotifyKind::kAnswer, sent, rdt_[pub]->stamp),
            false});
       ++c_suba_;
       ++cov_.sub_answered;
@@ -519,28 +546,35 @@ bool Model::step(const CycleObs& o) {
       }
     } else if (cmd_code_ == static_cast<uint8_t>(ne::Cmd::kPublish)) {
       ++cov_.publish;
-      auto it = rdt_.find(key_object_);
-      if (it != rdt_.end()) {
-        it->second = {key_version_, rdy_state_, stamp_};
-      } else if (static_cast<uint32_t>(rdt_.size()) < ne::kRdtEntries) {
-        rdt_[key_object_] = {key_version_, rdy_state_, stamp_};
+      // the object's place (its slot, else the lowest free victim), or full
+      int at = find_rdt(key_object_);
+      const int slot = static_cast<int>(shadowsel::ne::table_hash(key_object_, 0, 0, 0, rdt_bits_));
+      for (int j = -1; at < 0 && j < static_cast<int>(ne::kRdtVictims); ++j) {
+        const int i = j < 0 ? slot : static_cast<int>(ne::kRdtEntries) + j;
+        if (!rdt_[i]) at = i;
+      }
+      if (at >= 0) {
+        rdt_[at] = Rdt{key_object_, key_version_, rdy_state_, stamp_};
       } else {
         ++c_rfull_;
         set_rdt_full = true;
         ++cov_.rdt_full;
       }
-      // the interests of the object it makes ready, notified lowest index first
+      // the scan looks at every valid entry (slots ascending, then victims) and notifies
+      // those of the object it makes ready; with no valid entry at all it ends at once
       bool any = false;
-      for (int j = 0; j < rit_entries_; ++j) {
-        if (!rit_[j] || rit_[j]->object != key_object_) continue;
+      for (int j = 0; j < static_cast<int>(rit_.size()); ++j) {
+        if (!rit_[j]) continue;
         any = true;
+        if (rit_[j]->object != key_object_) continue;
         const bool same = rit_[j]->version == key_version_;
         if ((rdy_state_ >> ((same ? 16 : 18) + (rit_[j]->event & 1))) & 1) scan_.push_back(j);
       }
       exp_scan_ = any;
     } else {
       ++cov_.unpublish;
-      rdt_.erase(key_object_);
+      const int at = find_rdt(key_object_);
+      if (at >= 0) rdt_[at].reset();
     }
   }
   if (o.rit_scan_load) {

@@ -62,8 +62,7 @@ struct CycleObs {
 
 class Model {
  public:
-  Model(int lit_entries, int rit_entries)
-      : lit_entries_(lit_entries), rit_entries_(rit_entries), rit_(static_cast<size_t>(rit_entries)) {}
+  Model(int lit_entries, int rit_entries);
 
   // Checks one cycle and advances. Returns false (and sets error()) at the first mismatch.
   bool step(const CycleObs& o);
@@ -132,7 +131,10 @@ class Model {
   };
 
   bool fail(const CycleObs& o, const std::string& what);
+  // The place of a key in the remote interest table (rit_: slots, then victims), or -1.
   int find_rit(uint32_t object, uint8_t event, uint32_t version) const;
+  // The place of an object in the readiness table (rdt_: slots, then victims), or -1.
+  int find_rdt(uint32_t object) const;
   // An answer (command or the engine's own): remember dst's interest if not ready; returns
   // the ready bit sent (1 when the table is full).
   bool answer(uint32_t object, uint8_t event, uint32_t version, uint8_t dst, bool ready, bool& set_rit_full);
@@ -146,6 +148,7 @@ class Model {
   static std::string str(const Rec& r);
 
   int lit_entries_, rit_entries_;
+  unsigned rit_bits_, rdt_bits_;  // slot index widths (table_hash)
   std::string error_;
   Coverage cov_;
 
@@ -173,12 +176,15 @@ class Model {
   std::optional<TxPkt> cmd_tx_;
   // tables
   std::vector<LitEntry> lit_;
-  std::vector<std::optional<RitEntry>> rit_;  // by index: the RTL allocates the lowest free
+  // RIT_ENTRIES direct-mapped slots (table_hash of the key), then RIT_VICTIMS victims: a
+  // key takes its slot, else the lowest free victim (rtl/ne/ne_rit.sv)
+  std::vector<std::optional<RitEntry>> rit_;
   struct Rdt {
-    uint32_t version = 0, rdy = 0, stamp = 0;
+    uint32_t object = 0, version = 0, rdy = 0, stamp = 0;
   };
-  std::map<uint32_t, Rdt> rdt_;     // published objects
-  std::deque<int> scan_;            // a PUBLISH's ready entries, lowest index first
+  // published objects: RDT_ENTRIES slots (table_hash of the object), then RDT_VICTIMS
+  std::vector<std::optional<Rdt>> rdt_;
+  std::deque<int> scan_;            // a PUBLISH's ready entries: slots ascending, then victims
   std::deque<RxPkt> rx_sub_;        // arrived NE_SUBSCRIBE not yet committed by ne_rit
   std::deque<std::pair<TxPkt, bool>> rit_tx_;  // ne_rit's packets in order; true: the command's
   std::deque<RxPkt> rx_ntf_;  // arrived NE_NOTIFY not yet committed by ne_lit

@@ -11,11 +11,13 @@
 //                                           and prints the speed (Icarus: tests/rtl/ne_tb.sv)
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <unistd.h>
@@ -24,7 +26,7 @@
 #include "shadowsel/gen/ipb.h"
 #include "shadowsel/gen/ne.h"
 #include "shadowsel/ne/payloads.h"
-#include "ne/hash.h"  // hw/src: table_hash (ne_lit's slot of a key)
+#include "ne/hash.h"  // hw/src: table_hash, the slot of a key in every table
 
 namespace ne = shadowsel::gen::ne;
 namespace ipb = shadowsel::gen::ipb;
@@ -43,6 +45,33 @@ uint64_t bit(int n) { return uint64_t{1} << n; }
 
 // The owner's stamp of a directed test's packet: any value, different per object.
 uint32_t test_stamp(uint32_t object) { return 0x5eed0000u ^ object; }
+
+unsigned clog2(uint32_t n) {
+  unsigned w = 0;
+  while ((uint32_t{1} << w) < n) ++w;
+  return w;
+}
+
+// The interest table's slot of a key (object, event, version) and the readiness table's of
+// an object: the tables are direct-mapped, so tests that fill them pick colliding keys.
+uint32_t rit_slot(uint32_t object, uint8_t event, uint32_t version) {
+  return shadowsel::ne::table_hash(object, event, version, 0, clog2(kTbRitEntries));
+}
+uint32_t rdt_slot(uint32_t object) { return shadowsel::ne::table_hash(object, 0, 0, 0, clog2(ne::kRdtEntries)); }
+
+// The first n objects from `from` up (event 0, version 0) whose interest slot is `slot`.
+std::vector<uint32_t> rit_colliding(uint32_t from, uint32_t slot, size_t n) {
+  std::vector<uint32_t> r;
+  for (uint32_t o = from; r.size() < n; ++o)
+    if (rit_slot(o, 0, 0) == slot) r.push_back(o);
+  return r;
+}
+std::vector<uint32_t> rdt_colliding(uint32_t from, uint32_t slot, size_t n) {
+  std::vector<uint32_t> r;
+  for (uint32_t o = from; r.size() < n; ++o)
+    if (rdt_slot(o) == slot) r.push_back(o);
+  return r;
+}
 
 RxPkt ntf_pkt(uint8_t src, uint32_t object, uint8_t event, uint32_t version, uint8_t state,
               ipb::NeNotifyKind kind, bool ready, uint32_t stamp) {
@@ -412,13 +441,111 @@ TEST_F(Engine, AnswerThenNotifyMulticastsToExactlyTheMask) {
 }
 
 TEST_F(Engine, RemoteTableFullAnswersReady) {
-  for (uint32_t i = 0; i < kTbRitEntries; ++i) answer(0x300 + i, 0, 0, 1, 0, false);
-  answer(0x400, 0, 0, 1, 0, false);
+  // full: the key's slot holds another key and every victim is in use
+  const auto keys = rit_colliding(0x300, rit_slot(0x300, 0, 0), ne::kRitVictims + 2);
+  for (uint32_t i = 0; i <= ne::kRitVictims; ++i) answer(keys[i], 0, 0, 1, 0, false);
+  EXPECT_FALSE(h.read(ne::kRegStatus) & ne::Status::kRitFull);
+  EXPECT_EQ(ipb::ne_notify::get_ready(h.tx_log.back().payload.data()), 0u);
+  answer(keys.back(), 0, 0, 1, 0, false);
   EXPECT_EQ(ipb::ne_notify::get_ready(h.tx_log.back().payload.data()), 1u);
   EXPECT_TRUE(h.read(ne::kRegStatus) & ne::Status::kRitFull);
   EXPECT_EQ(h.read(ne::kRegRitFullCount), 1u);
-  notify(0x400, 0, 0, 0);  // nothing was remembered
+  notify(keys.back(), 0, 0, 0);  // nothing was remembered
   EXPECT_EQ(h.read(ne::kRegNotifyDropped), 1u);
+  // a key of another slot still has room
+  uint32_t other = 0x300;
+  while (rit_slot(other, 0, 0) == rit_slot(0x300, 0, 0)) ++other;
+  answer(other, 0, 0, 1, 0, false);
+  EXPECT_EQ(ipb::ne_notify::get_ready(h.tx_log.back().payload.data()), 0u);
+  EXPECT_EQ(h.read(ne::kRegRitFullCount), 1u);
+  // every remembered key is found again: slot and victims
+  for (uint32_t i = 0; i <= ne::kRitVictims; ++i) {
+    notify(keys[i], 0, 0, 0);
+    EXPECT_EQ(h.tx_log.back().mask, bit(1));
+    EXPECT_EQ(ipb::ne_notify::get_object(h.tx_log.back().payload.data()), keys[i]);
+  }
+  EXPECT_EQ(h.read(ne::kRegNotifiesSent), ne::kRitVictims + 1);
+}
+
+TEST_F(Engine, AKeyWhoseSlotIsTakenGoesToAVictimAndIsFound) {
+  uint32_t b = 0x901;  // another key of the same slot: another object, same event and version
+  while (rit_slot(b, 1, 4) != rit_slot(0x900, 1, 4)) ++b;
+  answer(0x900, 1, 4, 3, 0, false);  // the slot
+  answer(b, 1, 4, 7, 0, false);      // a victim
+  notify(0x900, 1, 4, 0x02);         // frees the slot; b stays in its victim
+  EXPECT_EQ(h.tx_log.back().mask, bit(3));
+  answer(b, 1, 4, 9, 0, false);      // found in the victim: its mask grows
+  answer(0x900, 1, 4, 4, 0, false);  // the slot again
+  notify(b, 1, 4, 0x03);
+  EXPECT_EQ(h.tx_log.back().mask, bit(7) | bit(9));
+  EXPECT_EQ(ipb::ne_notify::get_object(h.tx_log.back().payload.data()), b);
+  EXPECT_EQ(ipb::ne_notify::get_state(h.tx_log.back().payload.data()), 0x03u);
+  notify(0x900, 1, 4, 0x02);
+  EXPECT_EQ(h.tx_log.back().mask, bit(4));
+  notify(b, 1, 4, 0x03);  // one-shot
+  EXPECT_EQ(h.read(ne::kRegNotifyDropped), 1u);
+  EXPECT_EQ(h.read(ne::kRegRitFullCount), 0u);
+}
+
+TEST_F(Engine, PublishScansSlotsAndVictimsForItsObjectOnly) {
+  // object X's keys, one of them in a victim (its slot taken by another object's key,
+  // answered first), other objects' keys around them
+  constexpr uint32_t kX = 0xa10;
+  uint32_t y = 0xb00;
+  while (rit_slot(y, 0, 9) != rit_slot(kX, 0, 9)) ++y;
+  struct K {
+    uint32_t object;
+    uint8_t event;
+    uint32_t version;
+    uint8_t node;
+  };
+  const K cands[] = {{y, 0, 9, 20}, {kX, 0, 9, 21}, {kX, 0, 1, 22}, {kX, 1, 1, 23}, {y + 1, 1, 1, 24}, {y + 2, 0, 2, 25}};
+  // where the table puts them: the slot, else the lowest free victim; keys that would
+  // find the table full are left out (the small table)
+  std::vector<K> keys;
+  std::vector<int> slot_of(kTbRitEntries, -1), vic_of;
+  for (const K& k : cands) {
+    int& s = slot_of[rit_slot(k.object, k.event, k.version)];
+    if (s < 0) {
+      s = static_cast<int>(keys.size());
+    } else if (vic_of.size() < ne::kRitVictims) {
+      vic_of.push_back(static_cast<int>(keys.size()));
+    } else {
+      continue;
+    }
+    keys.push_back(k);
+  }
+  std::vector<int> order;  // the scan's: slots ascending, then victims
+  for (int s : slot_of)
+    if (s >= 0 && keys[s].object == kX) order.push_back(s);
+  for (int v : vic_of)
+    if (keys[v].object == kX) order.push_back(v);
+  ASSERT_EQ(order.size(), 3u);
+  ASSERT_NE(std::find(vic_of.begin(), vic_of.end(), 1), vic_of.end());  // X's (0, 9) is a victim
+  for (const K& k : keys) answer(k.object, k.event, k.version, k.node, 0, false);
+  const size_t n0 = h.tx_log.size();
+  ASSERT_EQ(n0, keys.size());
+  EXPECT_EQ(h.read(ne::kRegRitFullCount), 0u);
+  publish(kX, 1, 0x11, 0x12, 0b11, 0b11);  // every interest of X ready
+  ASSERT_EQ(h.tx_log.size(), n0 + 3);
+  for (size_t i = 0; i < 3; ++i) {
+    const TxPkt& p = h.tx_log[n0 + i];
+    const K& k = keys[order[i]];
+    EXPECT_EQ(p.mask, bit(k.node)) << i;
+    EXPECT_EQ(ipb::ne_notify::get_object(p.payload.data()), kX);
+    EXPECT_EQ(ipb::ne_notify::get_event(p.payload.data()), k.event);
+    EXPECT_EQ(ipb::ne_notify::get_version(p.payload.data()), k.version);
+    EXPECT_EQ(ipb::ne_notify::get_state(p.payload.data()), k.version == 1 ? 0x11u : 0x12u);
+    EXPECT_EQ(ipb::ne_notify::get_kind(p.payload.data()), static_cast<uint8_t>(ipb::NeNotifyKind::kNotify));
+  }
+  EXPECT_EQ(h.read(ne::kRegNotifiesSent), 3u);
+  // the other objects' interests stay
+  for (const K& k : keys) {
+    if (k.object == kX) continue;
+    notify(k.object, k.event, k.version, 0);
+    EXPECT_EQ(h.tx_log.back().mask, bit(k.node));
+  }
+  EXPECT_EQ(h.read(ne::kRegNotifyDropped), 0u);
 }
 
 TEST_F(Engine, ArrivingSubscribeGivesARecord) {
@@ -489,14 +616,29 @@ TEST_F(Engine, PublishNotifiesOnlyTheInterestsItMakesReady) {
 }
 
 TEST_F(Engine, ReadinessTableFullIsReportedAndSubscribesGoToSoftware) {
-  for (uint32_t i = 0; i < ne::kRdtEntries; ++i) publish(0x700 + i, 0, 0, 0, 0, 0);
+  // full: the object's slot holds another object and every victim is in use
+  const auto objs = rdt_colliding(0x700, rdt_slot(0x700), ne::kRdtVictims + 2);
+  for (uint32_t i = 0; i <= ne::kRdtVictims; ++i) publish(objs[i], 0, 0, 0, 0, 0);
   EXPECT_FALSE(h.read(ne::kRegStatus) & ne::Status::kRdtFull);
-  publish(0x7ff, 0, 0, 0, 0, 0);
+  publish(objs.back(), 0, 0, 0, 0, 0);
   EXPECT_TRUE(h.read(ne::kRegStatus) & ne::Status::kRdtFull);
   EXPECT_EQ(h.read(ne::kRegRdtFullCount), 1u);
-  h.send(sub_pkt(2, 0x7ff, 0, 0));
+  h.send(sub_pkt(2, objs.back(), 0, 0));
   wait_records(1);
   EXPECT_EQ(rec(h.dma_log[0]).kind, u8(ne::RecordKind::kSubscribe));
+  // the objects in the slot and the victims are answered by the engine; republishing one
+  // updates it in place (no FULL)
+  for (uint32_t i = 0; i <= ne::kRdtVictims; ++i) h.send(sub_pkt(2, objs[i], 0, 0));
+  ASSERT_TRUE(h.run_until([&] { return h.tx_log.size() >= ne::kRdtVictims + 1; }, 2000));
+  EXPECT_EQ(h.read(ne::kRegSubscribesAnswered), ne::kRdtVictims + 1);
+  publish(objs[ne::kRdtVictims], 1, 0, 0, 0, 0);
+  EXPECT_EQ(h.read(ne::kRegRdtFullCount), 1u);
+  // after an UNPUBLISH of a victim's object, the refused object has room
+  key(kSelf, objs[ne::kRdtVictims], 0, 0);
+  h.write(ne::kRegCmd, u32(ne::Cmd::kUnpublish));
+  wait_not_busy();
+  publish(objs.back(), 0, 0, 0, 0, 0);
+  EXPECT_EQ(h.read(ne::kRegRdtFullCount), 1u);
 }
 
 // ---------------------------------------------------------------------------------------

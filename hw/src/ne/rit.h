@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: MIT
-// ne_rit: the owner side — remote interest table and readiness table. Operations one at
-// a time (an arriving subscribe first, then a command; accepted only while the output
-// and record registers are empty, so the commit never waits): accept, match (registered),
-// act = commit; a PUBLISH whose object has interests then scans them, lowest index first,
-// one per cycle. Packets go into one output register, offered on the answer or the
-// notify port; a subscribe to an unpublished object into the record register.
+// ne_rit: the owner side — remote interest table and readiness table, each direct-mapped
+// slots in a block RAM (registered read port: a slot read in one cycle is seen the next)
+// with valid bits and a few victim entries in flip-flops. Operations one at a time (an
+// arriving subscribe first, then a command; accepted only while the output and record
+// registers are empty, so the commit never waits): accept (both RAMs read at the
+// operands' slots, table_hash), match (slot and victims compared, registered), act =
+// commit; a PUBLISH then scans every valid slot, lowest first, one read per cycle (the
+// first issued at the commit), then every valid victim, and notifies the entries of its
+// object it makes ready. Packets go into one output register, offered on the answer or
+// the notify port; a subscribe to an unpublished object into the record register.
 #pragma once
 
 #include <cstdint>
@@ -27,7 +31,9 @@ class Rit {
     uint32_t cmd_stamp;
   };
 
-  Rit(uint32_t entries, uint32_t rdt_entries);
+  /// entries, rdt_entries: powers of two, 2 to 256 (ne_hash); victims as ne_pkg.
+  Rit(uint32_t entries, uint32_t rdt_entries, uint32_t victims = regs::kRitVictims,
+      uint32_t rdt_victims = regs::kRdtVictims);
 
   bool can_take() const { return st_q_ == kIdle && !out_valid_q_ && !rec_v_q_; }
   bool sub_ready() const { return can_take(); }
@@ -69,35 +75,48 @@ class Rit {
   enum State : uint8_t { kIdle, kMatch, kAct, kScan };
   enum Op : uint8_t { kOpAnswer, kOpNotify, kOpPublish, kOpUnpublish, kOpSub };
 
+  struct Entry {  // an interest entry (a RAM word or a victim)
+    uint32_t object = 0, event = 0, version = 0;
+    uint64_t mask = 0;
+  };
+  struct REntry {  // a readiness entry
+    uint32_t object = 0, version = 0, rdy = 0, stamp = 0;
+  };
+
   // RDY_STATE's ready bit for a key of event `event` (bit 0 of it) and kind same/diff
   static bool rdy_ready(uint32_t rdy, bool same, uint32_t event) {
     return (rdy >> ((same ? 16 : 18) + (event & 1))) & 1;
   }
   static uint32_t rdy_state(uint32_t rdy, bool same) { return same ? rdy & 0xff : (rdy >> 8) & 0xff; }
 
-  uint32_t n_, rn_;
+  uint32_t n_, rn_, nv_, rnv_, iw_, dw_;
   State st_q_ = kIdle;
 
-  // the operation in progress (no reset)
+  // the operation in progress and its slots (no reset); slot_q_ is the scan's slot in kScan
   Op op_q_ = kOpAnswer;
   bool op_is_ready_q_ = false;
   uint32_t op_object_q_ = 0, op_event_q_ = 0, op_version_q_ = 0, op_dst_q_ = 0, op_state_q_ = 0,
-           op_rdy_q_ = 0, op_stamp_q_ = 0;
+           op_rdy_q_ = 0, op_stamp_q_ = 0, slot_q_ = 0, rslot_q_ = 0;
 
-  bool hit_q_ = false, free_q_ = false, rhit_q_ = false, rfree_q_ = false;
-  uint32_t hit_idx_q_ = 0, free_idx_q_ = 0, ridx_q_ = 0, rfree_idx_q_ = 0;
+  // the match (no reset)
+  bool hit_q_ = false, hit_vic_q_ = false, free_q_ = false, free_vic_q_ = false;
+  bool rhit_q_ = false, rhit_vic_q_ = false, rfree_q_ = false, rfree_vic_q_ = false;
+  uint32_t hit_v_q_ = 0, free_v_q_ = 0, rhit_v_q_ = 0, rfree_v_q_ = 0;
 
-  std::vector<uint8_t> valid_q_;
-  std::vector<uint32_t> object_q_, event_q_, version_q_;
-  std::vector<uint64_t> mask_q_;
-  std::vector<uint8_t> rvalid_q_;
-  std::vector<uint32_t> robject_q_, rversion_q_, rrdy_q_, rstamp_q_;
-  std::vector<uint8_t> scan_q_;  // the scan's entries still to look at (no reset)
+  // the tables: valid bits, RAM contents and read register, victims
+  std::vector<uint8_t> valid_q_, vvalid_q_, rvalid_q_, rvvalid_q_;
+  std::vector<Entry> ram_, vent_q_;
+  std::vector<REntry> rram_, rvent_q_;
+  Entry rdata_q_;
+  REntry rrdata_q_;
+
+  // the scan: the RAM's output holds slot slot_q_ (vscan_q_ no reset)
+  bool rd_v_q_ = false;
+  std::vector<uint8_t> vscan_q_;
 
   bool out_valid_q_ = false, out_notify_q_ = false, out_cmd_q_ = false, out_is_ready_q_ = false;
   uint64_t out_mask_q_ = 0;
-  uint32_t out_object_q_ = 0, out_event_q_ = 0, out_version_q_ = 0, out_state_q_ = 0,
-           out_stamp_q_ = 0;
+  uint32_t out_object_q_ = 0, out_event_q_ = 0, out_version_q_ = 0, out_state_q_ = 0, out_stamp_q_ = 0;
   bool rec_v_q_ = false;
 
   uint32_t cnt_ans_q_ = 0, cnt_full_q_ = 0, cnt_ntf_q_ = 0, cnt_drop_q_ = 0, cnt_suba_q_ = 0,
@@ -106,14 +125,24 @@ class Rit {
   // this cycle
   bool op_load_ = false;
   In op_in_{};
-  bool match_ = false, hit_d_ = false, free_d_ = false, rhit_d_ = false, rfree_d_ = false;
-  uint32_t hit_idx_d_ = 0, free_idx_d_ = 0, ridx_d_ = 0, rfree_idx_d_ = 0;
+  uint32_t acc_slot_ = 0, acc_rslot_ = 0;
+  bool match_ = false;
+  bool m_hit_ = false, m_hit_vic_ = false, m_free_ = false, m_free_vic_ = false;
+  bool m_rhit_ = false, m_rhit_vic_ = false, m_rfree_ = false, m_rfree_vic_ = false;
+  uint32_t m_hit_v_ = 0, m_free_v_ = 0, m_rhit_v_ = 0, m_rfree_v_ = 0;
   State st_d_ = kIdle;
-  bool alloc_we_ = false, or_we_ = false, rdt_we_ = false, out_load_ = false, rec_load_ = false;
-  uint32_t rdt_widx_ = 0;
-  int free_entry_ = -1, alloc_entry_ = -1, rfree_entry_ = -1, ralloc_entry_ = -1;
-  bool scan_set_ = false;      // the act loads the scan with its object's entries
-  int scan_clear_ = -1;        // the scan is done with this entry
+  // table updates: -1 none
+  int valid_set_ = -1, valid_clr_ = -1, vvalid_set_ = -1, vvalid_clr_ = -1;
+  int rvalid_set_ = -1, rvalid_clr_ = -1, rvvalid_set_ = -1, rvvalid_clr_ = -1;
+  int vent_w_ = -1, rvent_w_ = -1, vscan_clr_ = -1;
+  Entry vent_wdata_;
+  bool vscan_load_ = false;
+  bool rit_re_ = false, rit_we_ = false, rdt_re_ = false, rdt_we_ = false;
+  uint32_t rit_raddr_ = 0;
+  Entry rit_wdata_;
+  uint32_t slot_d_ = 0;
+  bool rd_v_d_ = false;
+  bool out_load_ = false, rec_load_ = false;
   bool out_notify_d_ = false, out_cmd_d_ = false, out_is_ready_d_ = false;
   uint64_t out_mask_d_ = 0;
   uint32_t out_event_d_ = 0, out_version_d_ = 0, out_state_d_ = 0, out_stamp_d_ = 0;
