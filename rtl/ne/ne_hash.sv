@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // ne_hash: the slot of a key in a direct-mapped table of the notify engine
-// (docs/notify-engine.md "Tables"). The key's bits are mixed into one 32-bit word,
+// (docs/notify-engine.md §1 and §2). The key's bits are mixed into one 32-bit word,
 //   x = object ^ rotl(version, 13) ^ (event << 24) ^ (node << 18),
 // and folded by XOR into W bits (x[W-1:0] ^ x[2W-1:W] ^ ...). Consecutive objects of one
 // version take consecutive slots; the rotation keeps small versions off the bits that
