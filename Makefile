@@ -18,7 +18,11 @@ $(BUILD)/build.ninja: | setup
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release \
 	  -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache $(CMAKE_FLAGS)
 
+# An existing build directory is configured again (about a second): the Verilated models
+# are generated while CMake runs, from rtl/ne/files.f, so a build directory configured
+# before the list changed would otherwise try to verilate the old list.
 configure: setup $(BUILD)/build.ninja
+	@cmake $(BUILD) > /dev/null
 
 build: configure
 	cmake --build $(BUILD) --target shadowsel
@@ -42,6 +46,7 @@ test-sanitize: setup
 	@test -f $(SANITIZE_BUILD)/build.ninja || cmake -S . -B $(SANITIZE_BUILD) -G Ninja \
 	  -DCMAKE_BUILD_TYPE=Release -DSHADOWSEL_SANITIZE=ON \
 	  -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache $(CMAKE_FLAGS)
+	@cmake $(SANITIZE_BUILD) > /dev/null
 	cmake --build $(SANITIZE_BUILD)
 	$(SANITIZE_ENV) ctest --test-dir $(SANITIZE_BUILD) --output-on-failure -j2 \
 	  -LE formal -E '^rtl\.ne_synth$$' $(CTEST_ARGS)
