@@ -27,12 +27,11 @@ Figures (median of 3 runs where timed):
                           --ops COSIM_OPS --seed SEED`: simulated cycles per wall
                           second as ne_cosim prints it (constrained-random driver,
                           no file, no output checking); `ne_tb --replay B`'s own
-                          rate is printed as a note. The two Verilated models
-                          differ in how a cycle is evaluated: ne::make_rtl's has
-                          hw/src/ne_rtl/ne_top_sim.sv on top (outputs taken at the
-                          rising edge) and evaluates once per cycle; ne_tb's is
-                          ne_top itself, evaluated before and at the edge
-                          (tests/rtl/ne_harness.cpp), as Icarus runs ne_tb.sv.
+                          rate is printed as a note. Both run the same Verilated
+                          model, ne::make_rtl's: hw/src/ne_rtl/ne_top_sim.sv on top
+                          (outputs taken at the rising edge), one evaluation per
+                          cycle (Icarus, event-driven, evaluates ne_tb.sv's ne_top
+                          before and at each edge).
   lockstep_ops_clean      operations that `ne_cosim --core lockstep --ops 1000000
                           --seed SEED` ran with the RTL and the behavioural twin
                           (ne::make_twin) agreeing on every output of every cycle;

@@ -25,6 +25,7 @@
 
 #include "ne_model.h"
 #include "ne_types.h"
+#include "shadowsel/ne/core.h"
 
 class VerilatedContext;
 
@@ -53,6 +54,9 @@ class Harness {
  public:
   // stim_out: file to record the stimulus and the outputs to (empty: none).
   explicit Harness(const std::string& stim_out = "", bool use_model = true);
+  // Replay only: drives `core` (ne::make_rtl, ne::make_twin), one Core::cycle per cycle,
+  // without the model (it reads probes only the Verilated ne_top of this testbench has).
+  explicit Harness(std::unique_ptr<shadowsel::ne::Core> core);
   ~Harness();
 
   // --- stimulus (issued at the next cycle to run) -------------------------------------
@@ -122,11 +126,16 @@ class Harness {
   };
   static std::string line(const Output& o);
   void emit(const Output& o);
+  void evaluate();  // this cycle's outputs into out_, from the inputs in in_
+  void edge();      // the rising edge that ends the cycle
   void record(const std::string& line);
   void fail(const std::string& what);
 
   std::unique_ptr<VerilatedContext> ctx_;
-  std::unique_ptr<NeTop> top_;
+  std::unique_ptr<NeTop> top_;                 // either this testbench's ne_top...
+  std::unique_ptr<shadowsel::ne::Core> core_;  // ...or a core (replay only)
+  shadowsel::ne::Inputs in_;
+  shadowsel::ne::Outputs out_;
   Model model_;
   bool use_model_;
   std::string error_;

@@ -7,8 +7,10 @@
 //   ne_tb --gen-stim FILE [--seed S] [--cycles N] [--density D]
 //                                           one random run (D: traffic rate, 1 dense), recorded
 //                                           as a stimulus file, checked by the model
-//   ne_tb --replay FILE                     replays a stimulus file, checks every output
-//                                           and prints the speed (Icarus: tests/rtl/ne_tb.sv)
+//   ne_tb --replay FILE [--core rtl|twin]   replays a stimulus file on ne::make_rtl (the
+//                                           Verilated RTL the machine runs, default) or
+//                                           ne::make_twin, checks every output and prints
+//                                           the speed (Icarus: tests/rtl/ne_tb.sv)
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -1112,14 +1114,21 @@ TEST(Random, RecordedStimulusReplaysIdentically) {
     Harness h(path);
     ASSERT_TRUE(random_run(h, 99, 5000)) << h.error();
   }
+  // this testbench's ne_top, the Verilated RTL that the machine uses (ne_top_sim, one
+  // evaluation per cycle), and the behavioural twin: each gives every recorded output
   Harness r("", /*use_model=*/false);
   EXPECT_TRUE(r.replay(path)) << r.error();
+  const shadowsel::ne::Params params{kTbLitEntries, kTbRitEntries};
+  Harness rtl(shadowsel::ne::make_rtl(params));
+  EXPECT_TRUE(rtl.replay(path)) << "rtl: " << rtl.error();
+  Harness twin(shadowsel::ne::make_twin(params));
+  EXPECT_TRUE(twin.replay(path)) << "twin: " << twin.error();
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string gen, replay;
+  std::string gen, replay, core = "rtl";
   uint64_t seed = 1, cycles = 20000;
   double density = 1.0;
   for (int i = 1; i < argc; ++i) {
@@ -1127,6 +1136,7 @@ int main(int argc, char** argv) {
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
     if (a == "--gen-stim") gen = next();
     else if (a == "--replay") replay = next();
+    else if (a == "--core") core = next();
     else if (a == "--seed") seed = std::stoull(next());
     else if (a == "--cycles") cycles = std::stoull(next());
     else if (a == "--density") density = std::stod(next());
@@ -1139,7 +1149,12 @@ int main(int argc, char** argv) {
     return ok ? 0 : 1;
   }
   if (!replay.empty()) {
-    Harness h("", /*use_model=*/false);
+    const shadowsel::ne::Params params{kTbLitEntries, kTbRitEntries};
+    if (core != "rtl" && core != "twin") {
+      std::fprintf(stderr, "ne_tb: --core %s: expected rtl or twin\n", core.c_str());
+      return 2;
+    }
+    Harness h(core == "rtl" ? shadowsel::ne::make_rtl(params) : shadowsel::ne::make_twin(params));
     const auto t0 = std::chrono::steady_clock::now();
     const bool ok = h.replay(replay);
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
