@@ -61,6 +61,7 @@ SecNs sec_ns(int64_t cycles) {
 extern "C" {
 
 int shadowsel_pipe(int fds[2]) { return sys_result(px().sys_pipe(self(), fds)); }
+int shadowsel_pipe2(int fds[2], int flags) { return sys_result(px().sys_pipe(self(), fds, flags)); }
 
 ssize_t shadowsel_read(int fd, void* buf, size_t count) {
   return sys_result<ssize_t>(px().sys_read(self(), fd, {static_cast<uint8_t*>(buf), count}));
@@ -73,6 +74,7 @@ ssize_t shadowsel_write(int fd, const void* buf, size_t count) {
 int shadowsel_close(int fd) { return sys_result(px().sys_close(self(), fd)); }
 int shadowsel_dup(int fd) { return sys_result(px().sys_dup(self(), fd)); }
 int shadowsel_dup2(int oldfd, int newfd) { return sys_result(px().sys_dup2(self(), oldfd, newfd)); }
+int shadowsel_dup3(int oldfd, int newfd, int flags) { return sys_result(px().sys_dup3(self(), oldfd, newfd, flags)); }
 
 int shadowsel_fcntl(int fd, int cmd, ...) {
   va_list ap;
@@ -191,6 +193,14 @@ int shadowsel_gettimeofday(struct timeval* tv, void* tz) {
   tv->tv_sec = ts.tv_sec;
   tv->tv_usec = ts.tv_nsec / 1000;
   return 0;
+}
+
+// time(): CLOCK_REALTIME's seconds, as glibc's (a vDSO read of the same clock).
+time_t shadowsel_time(time_t* tloc) {
+  struct timespec ts;
+  shadowsel_clock_gettime(CLOCK_REALTIME, &ts);
+  if (tloc) *tloc = ts.tv_sec;
+  return ts.tv_sec;
 }
 
 void shadowsel_exit(int status) { px().sys_exit(self(), status); }

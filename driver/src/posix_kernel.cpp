@@ -325,6 +325,22 @@ int PosixKernel::sys_dup2(Process& self, int oldfd, int newfd) {
   if (!f) return -EBADF;
   if (newfd < 0 || newfd >= kMaxFds) return -EBADF;
   if (oldfd == newfd) return newfd;
+  return replace_fd(self, std::move(f), newfd);
+}
+
+// Linux's ksys_dup3(): the flags, then oldfd == newfd, then newfd's range, then oldfd.
+// O_CLOEXEC is accepted and, like F_SETFD, has nothing to act on (no exec).
+int PosixKernel::sys_dup3(Process& self, int oldfd, int newfd, int flags) {
+  k_.execute(k_.costs().syscall_entry);
+  if (flags & ~O_CLOEXEC) return -EINVAL;
+  if (oldfd == newfd) return -EINVAL;
+  if (newfd < 0 || newfd >= kMaxFds) return -EBADF;
+  auto f = file(self, oldfd);
+  if (!f) return -EBADF;
+  return replace_fd(self, std::move(f), newfd);
+}
+
+int PosixKernel::replace_fd(Process& self, std::shared_ptr<OpenFile> f, int newfd) {
   Proc& p = proc(self);
   if (newfd >= static_cast<int>(p.fds.size())) p.fds.resize(newfd + 1);
   if (auto old = std::move(p.fds[newfd])) {
@@ -382,8 +398,12 @@ PipeObject* PosixKernel::pipe(uint32_t id) {
   return it == pipes_.end() ? nullptr : it->second.get();
 }
 
-int PosixKernel::sys_pipe(Process& self, int fds[2]) {
+int PosixKernel::sys_pipe(Process& self, int fds[2], int flags) {
   k_.execute(k_.costs().syscall_entry);
+  // Linux's pipe2() also takes O_DIRECT (packet mode) and O_NOTIFICATION_PIPE: not
+  // modelled, so EINVAL as for any other flag. O_CLOEXEC: nothing to act on (no exec).
+  if (flags & ~(O_NONBLOCK | O_CLOEXEC)) return -EINVAL;
+  const int status = flags & O_NONBLOCK;
   PipeObject& p = new_pipe(false);
   // Linux's get_pipe_inode(): one reader, one writer; a pipe has "seen" its writer.
   pipe_ref(p, true, false, +1, k_.cpu());
@@ -396,9 +416,9 @@ int PosixKernel::sys_pipe(Process& self, int fds[2]) {
     f.conn = p.conn;
     return make_open_file(f);
   };
-  const int r = install(self, end(O_RDONLY));
+  const int r = install(self, end(O_RDONLY | status));
   if (r < 0) return r;
-  const int w = install(self, end(O_WRONLY));
+  const int w = install(self, end(O_WRONLY | status));
   if (w < 0) {
     sys_close(self, r);
     return w;

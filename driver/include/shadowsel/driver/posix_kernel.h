@@ -214,12 +214,13 @@ class PosixKernel {
   std::optional<int> program_status(uint32_t pid) const;
 
   // --- system calls: made by the running process; return -errno on failure ---
-  int sys_pipe(Process& self, int fds[2]);
+  int sys_pipe(Process& self, int fds[2], int flags = 0);  ///< pipe2() with flags
   int64_t sys_read(Process& self, int fd, std::span<uint8_t> buf);
   int64_t sys_write(Process& self, int fd, std::span<const uint8_t> buf);
   int sys_close(Process& self, int fd);
   int sys_dup(Process& self, int fd);
   int sys_dup2(Process& self, int oldfd, int newfd);
+  int sys_dup3(Process& self, int oldfd, int newfd, int flags);
   int sys_fcntl(Process& self, int fd, int cmd, long arg);
   int sys_open(Process& self, const std::string& path, int flags, uint32_t mode);
   int64_t sys_lseek(Process& self, int fd, int64_t off, int whence);
@@ -343,6 +344,7 @@ class PosixKernel {
   std::shared_ptr<OpenFile> file(Process& self, int fd);
   /// Installs a new description at the lowest free descriptor; the descriptor or -EMFILE.
   int install(Process& self, std::shared_ptr<OpenFile> f, int lowest = 0);
+  int replace_fd(Process& self, std::shared_ptr<OpenFile> f, int newfd);  ///< dup2/dup3: close newfd, install f there
   /// SIGPIPE for a write with no reader: by the process's disposition.
   void raise_sigpipe(Process& self);
   void count_remote_op() { ++c_.remote_ops; }

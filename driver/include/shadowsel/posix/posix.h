@@ -8,6 +8,10 @@
  * strings, memory) is the host's C library, which is fine: it does no I/O to
  * simulated descriptors. `main` becomes shadowsel_program_main, which the
  * program runner (tb/src/program_main.cpp) starts as a process on CPU 0.
+ *
+ * The process, descriptor, signal and time calls the layer does not provide
+ * are refused at compile time (the last list below): the host's version would
+ * act on the simulator's own process, descriptors or clock.
  */
 #ifndef SHADOWSEL_POSIX_POSIX_H
 #define SHADOWSEL_POSIX_POSIX_H
@@ -31,6 +35,20 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+/* declarations the refused calls below would otherwise rename when included later */
+#include <dirent.h>
+#include <sched.h>
+#include <spawn.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/sendfile.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <sys/times.h>
+#include <sys/uio.h>
 
 #include "shadowsel/posix/spawn.h"
 
@@ -44,6 +62,8 @@ ssize_t shadowsel_write(int fd, const void *buf, size_t count);
 int shadowsel_close(int fd);
 int shadowsel_dup(int fd);
 int shadowsel_dup2(int oldfd, int newfd);
+int shadowsel_pipe2(int fds[2], int flags);
+int shadowsel_dup3(int oldfd, int newfd, int flags);
 int shadowsel_fcntl(int fd, int cmd, ...);
 int shadowsel_open(const char *path, int flags, ...);
 off_t shadowsel_lseek(int fd, off_t offset, int whence);
@@ -64,6 +84,7 @@ int shadowsel_usleep(useconds_t usec);
 int shadowsel_nanosleep(const struct timespec *req, struct timespec *rem);
 int shadowsel_clock_gettime(clockid_t clock, struct timespec *tp);
 int shadowsel_gettimeofday(struct timeval *tv, void *tz);
+time_t shadowsel_time(time_t *tloc);
 __attribute__((noreturn)) void shadowsel_exit(int status);
 /* sockets: AF_INET SOCK_STREAM (docs/sockets.md) */
 int shadowsel_socket(int domain, int type, int protocol);
@@ -100,6 +121,8 @@ int shadowsel_isatty(int fd);
 #define close shadowsel_close
 #define dup shadowsel_dup
 #define dup2 shadowsel_dup2
+#define pipe2 shadowsel_pipe2
+#define dup3 shadowsel_dup3
 #define fcntl shadowsel_fcntl
 #define open shadowsel_open
 #define lseek shadowsel_lseek
@@ -118,6 +141,7 @@ int shadowsel_isatty(int fd);
 #define nanosleep shadowsel_nanosleep
 #define clock_gettime shadowsel_clock_gettime
 #define gettimeofday shadowsel_gettimeofday
+#define time(tloc) shadowsel_time(tloc)
 #define exit shadowsel_exit
 #define socket shadowsel_socket
 #define socketpair shadowsel_socketpair
@@ -140,6 +164,254 @@ int shadowsel_isatty(int fd);
 #define isatty shadowsel_isatty
 #define _exit shadowsel_exit
 #define main shadowsel_program_main
+
+/* Refused: a call of one of these is a compile-time error naming it (GCC's and
+ * Clang's error attribute). Function-like macros, so that `struct stat`,
+ * `struct sigaction` and members of these names are left alone. Taking the
+ * address of one (`&fork`) is not caught. docs/posix.md lists them. */
+#ifdef __cplusplus
+#define SHADOWSEL_ANY_ARGS ...
+#else
+#define SHADOWSEL_ANY_ARGS
+#endif
+#define SHADOWSEL_REFUSED(name, why)                                                          \
+  extern int shadowsel_refused_##name(SHADOWSEL_ANY_ARGS)                                  \
+      __attribute__((error(#name "() is not provided by the shadowsel POSIX layer: " why)));
+#define SHADOWSEL_REFUSED_PTR(name, why)                                                      \
+  extern void *shadowsel_refused_##name(SHADOWSEL_ANY_ARGS)                                \
+      __attribute__((error(#name "() is not provided by the shadowsel POSIX layer: " why)));
+#define SHADOWSEL_NO_PROC "a simulated process cannot replace or copy itself; use shadowsel_spawn (docs/posix.md)"
+#define SHADOWSEL_NO_SIG "signals other than SIGPIPE, SIGKILL and SIGTERM are not modelled yet (docs/posix.md)"
+#define SHADOWSEL_NO_FD "not modelled on simulated descriptors (docs/posix.md)"
+#define SHADOWSEL_NO_TIME "it would read or arm the host's clock, not simulated time (docs/posix.md)"
+#define SHADOWSEL_NO_FS "the simulated name space has no such call (docs/posix.md)"
+#ifdef __cplusplus
+extern "C" {
+#endif
+/* processes */
+SHADOWSEL_REFUSED(fork, SHADOWSEL_NO_PROC)
+#define fork(...) shadowsel_refused_fork(__VA_ARGS__)
+SHADOWSEL_REFUSED(vfork, SHADOWSEL_NO_PROC)
+#define vfork(...) shadowsel_refused_vfork(__VA_ARGS__)
+SHADOWSEL_REFUSED(execve, SHADOWSEL_NO_PROC)
+#define execve(...) shadowsel_refused_execve(__VA_ARGS__)
+SHADOWSEL_REFUSED(execv, SHADOWSEL_NO_PROC)
+#define execv(...) shadowsel_refused_execv(__VA_ARGS__)
+SHADOWSEL_REFUSED(execvp, SHADOWSEL_NO_PROC)
+#define execvp(...) shadowsel_refused_execvp(__VA_ARGS__)
+SHADOWSEL_REFUSED(execvpe, SHADOWSEL_NO_PROC)
+#define execvpe(...) shadowsel_refused_execvpe(__VA_ARGS__)
+SHADOWSEL_REFUSED(execl, SHADOWSEL_NO_PROC)
+#define execl(...) shadowsel_refused_execl(__VA_ARGS__)
+SHADOWSEL_REFUSED(execlp, SHADOWSEL_NO_PROC)
+#define execlp(...) shadowsel_refused_execlp(__VA_ARGS__)
+SHADOWSEL_REFUSED(execle, SHADOWSEL_NO_PROC)
+#define execle(...) shadowsel_refused_execle(__VA_ARGS__)
+SHADOWSEL_REFUSED(fexecve, SHADOWSEL_NO_PROC)
+#define fexecve(...) shadowsel_refused_fexecve(__VA_ARGS__)
+SHADOWSEL_REFUSED(system, SHADOWSEL_NO_PROC)
+#define system(...) shadowsel_refused_system(__VA_ARGS__)
+SHADOWSEL_REFUSED_PTR(popen, SHADOWSEL_NO_PROC)
+#define popen(...) shadowsel_refused_popen(__VA_ARGS__)
+SHADOWSEL_REFUSED(pclose, SHADOWSEL_NO_PROC)
+#define pclose(...) shadowsel_refused_pclose(__VA_ARGS__)
+SHADOWSEL_REFUSED(posix_spawn, SHADOWSEL_NO_PROC)
+#define posix_spawn(...) shadowsel_refused_posix_spawn(__VA_ARGS__)
+SHADOWSEL_REFUSED(posix_spawnp, SHADOWSEL_NO_PROC)
+#define posix_spawnp(...) shadowsel_refused_posix_spawnp(__VA_ARGS__)
+SHADOWSEL_REFUSED(daemon, SHADOWSEL_NO_PROC)
+#define daemon(...) shadowsel_refused_daemon(__VA_ARGS__)
+SHADOWSEL_REFUSED(wait3, "use waitpid (docs/posix.md)")
+#define wait3(...) shadowsel_refused_wait3(__VA_ARGS__)
+SHADOWSEL_REFUSED(wait4, "use waitpid (docs/posix.md)")
+#define wait4(...) shadowsel_refused_wait4(__VA_ARGS__)
+SHADOWSEL_REFUSED(waitid, "use waitpid (docs/posix.md)")
+#define waitid(...) shadowsel_refused_waitid(__VA_ARGS__)
+SHADOWSEL_REFUSED(setsid, "there are no sessions or process groups (docs/posix.md)")
+#define setsid(...) shadowsel_refused_setsid(__VA_ARGS__)
+SHADOWSEL_REFUSED(getsid, "there are no sessions or process groups (docs/posix.md)")
+#define getsid(...) shadowsel_refused_getsid(__VA_ARGS__)
+SHADOWSEL_REFUSED(setpgid, "there are no sessions or process groups (docs/posix.md)")
+#define setpgid(...) shadowsel_refused_setpgid(__VA_ARGS__)
+SHADOWSEL_REFUSED(getpgid, "there are no sessions or process groups (docs/posix.md)")
+#define getpgid(...) shadowsel_refused_getpgid(__VA_ARGS__)
+SHADOWSEL_REFUSED(getpgrp, "there are no sessions or process groups (docs/posix.md)")
+#define getpgrp(...) shadowsel_refused_getpgrp(__VA_ARGS__)
+SHADOWSEL_REFUSED(setpgrp, "there are no sessions or process groups (docs/posix.md)")
+#define setpgrp(...) shadowsel_refused_setpgrp(__VA_ARGS__)
+SHADOWSEL_REFUSED(getrusage, "no per-process resource accounting (docs/posix.md)")
+#define getrusage(...) shadowsel_refused_getrusage(__VA_ARGS__)
+/* signals */
+SHADOWSEL_REFUSED(sigaction, SHADOWSEL_NO_SIG)
+#define sigaction(...) shadowsel_refused_sigaction(__VA_ARGS__)
+SHADOWSEL_REFUSED(raise, SHADOWSEL_NO_SIG)
+#define raise(...) shadowsel_refused_raise(__VA_ARGS__)
+SHADOWSEL_REFUSED(abort, SHADOWSEL_NO_SIG)
+#define abort(...) shadowsel_refused_abort(__VA_ARGS__)
+SHADOWSEL_REFUSED(killpg, SHADOWSEL_NO_SIG)
+#define killpg(...) shadowsel_refused_killpg(__VA_ARGS__)
+SHADOWSEL_REFUSED(sigqueue, SHADOWSEL_NO_SIG)
+#define sigqueue(...) shadowsel_refused_sigqueue(__VA_ARGS__)
+SHADOWSEL_REFUSED(alarm, SHADOWSEL_NO_SIG)
+#define alarm(...) shadowsel_refused_alarm(__VA_ARGS__)
+SHADOWSEL_REFUSED(pause, SHADOWSEL_NO_SIG)
+#define pause(...) shadowsel_refused_pause(__VA_ARGS__)
+SHADOWSEL_REFUSED(sigprocmask, SHADOWSEL_NO_SIG)
+#define sigprocmask(...) shadowsel_refused_sigprocmask(__VA_ARGS__)
+SHADOWSEL_REFUSED(sigpending, SHADOWSEL_NO_SIG)
+#define sigpending(...) shadowsel_refused_sigpending(__VA_ARGS__)
+SHADOWSEL_REFUSED(sigsuspend, SHADOWSEL_NO_SIG)
+#define sigsuspend(...) shadowsel_refused_sigsuspend(__VA_ARGS__)
+SHADOWSEL_REFUSED(sigwait, SHADOWSEL_NO_SIG)
+#define sigwait(...) shadowsel_refused_sigwait(__VA_ARGS__)
+SHADOWSEL_REFUSED(sigwaitinfo, SHADOWSEL_NO_SIG)
+#define sigwaitinfo(...) shadowsel_refused_sigwaitinfo(__VA_ARGS__)
+SHADOWSEL_REFUSED(sigtimedwait, SHADOWSEL_NO_SIG)
+#define sigtimedwait(...) shadowsel_refused_sigtimedwait(__VA_ARGS__)
+SHADOWSEL_REFUSED(siginterrupt, SHADOWSEL_NO_SIG)
+#define siginterrupt(...) shadowsel_refused_siginterrupt(__VA_ARGS__)
+SHADOWSEL_REFUSED(sigaltstack, SHADOWSEL_NO_SIG)
+#define sigaltstack(...) shadowsel_refused_sigaltstack(__VA_ARGS__)
+SHADOWSEL_REFUSED(signalfd, SHADOWSEL_NO_SIG)
+#define signalfd(...) shadowsel_refused_signalfd(__VA_ARGS__)
+SHADOWSEL_REFUSED(pselect, SHADOWSEL_NO_SIG)
+#define pselect(...) shadowsel_refused_pselect(__VA_ARGS__)
+SHADOWSEL_REFUSED(ppoll, SHADOWSEL_NO_SIG)
+#define ppoll(...) shadowsel_refused_ppoll(__VA_ARGS__)
+/* descriptors */
+SHADOWSEL_REFUSED(epoll_create, SHADOWSEL_NO_FD)
+#define epoll_create(...) shadowsel_refused_epoll_create(__VA_ARGS__)
+SHADOWSEL_REFUSED(epoll_create1, SHADOWSEL_NO_FD)
+#define epoll_create1(...) shadowsel_refused_epoll_create1(__VA_ARGS__)
+SHADOWSEL_REFUSED(epoll_ctl, SHADOWSEL_NO_FD)
+#define epoll_ctl(...) shadowsel_refused_epoll_ctl(__VA_ARGS__)
+SHADOWSEL_REFUSED(epoll_wait, SHADOWSEL_NO_FD)
+#define epoll_wait(...) shadowsel_refused_epoll_wait(__VA_ARGS__)
+SHADOWSEL_REFUSED(epoll_pwait, SHADOWSEL_NO_FD)
+#define epoll_pwait(...) shadowsel_refused_epoll_pwait(__VA_ARGS__)
+SHADOWSEL_REFUSED(eventfd, SHADOWSEL_NO_FD)
+#define eventfd(...) shadowsel_refused_eventfd(__VA_ARGS__)
+SHADOWSEL_REFUSED(timerfd_create, SHADOWSEL_NO_FD)
+#define timerfd_create(...) shadowsel_refused_timerfd_create(__VA_ARGS__)
+SHADOWSEL_REFUSED(timerfd_settime, SHADOWSEL_NO_FD)
+#define timerfd_settime(...) shadowsel_refused_timerfd_settime(__VA_ARGS__)
+SHADOWSEL_REFUSED(timerfd_gettime, SHADOWSEL_NO_FD)
+#define timerfd_gettime(...) shadowsel_refused_timerfd_gettime(__VA_ARGS__)
+SHADOWSEL_REFUSED(inotify_init, SHADOWSEL_NO_FD)
+#define inotify_init(...) shadowsel_refused_inotify_init(__VA_ARGS__)
+SHADOWSEL_REFUSED(inotify_init1, SHADOWSEL_NO_FD)
+#define inotify_init1(...) shadowsel_refused_inotify_init1(__VA_ARGS__)
+SHADOWSEL_REFUSED(ioctl, SHADOWSEL_NO_FD)
+#define ioctl(...) shadowsel_refused_ioctl(__VA_ARGS__)
+SHADOWSEL_REFUSED(readv, SHADOWSEL_NO_FD)
+#define readv(...) shadowsel_refused_readv(__VA_ARGS__)
+SHADOWSEL_REFUSED(writev, SHADOWSEL_NO_FD)
+#define writev(...) shadowsel_refused_writev(__VA_ARGS__)
+SHADOWSEL_REFUSED(preadv, SHADOWSEL_NO_FD)
+#define preadv(...) shadowsel_refused_preadv(__VA_ARGS__)
+SHADOWSEL_REFUSED(pwritev, SHADOWSEL_NO_FD)
+#define pwritev(...) shadowsel_refused_pwritev(__VA_ARGS__)
+SHADOWSEL_REFUSED(pread, SHADOWSEL_NO_FD)
+#define pread(...) shadowsel_refused_pread(__VA_ARGS__)
+SHADOWSEL_REFUSED(pwrite, SHADOWSEL_NO_FD)
+#define pwrite(...) shadowsel_refused_pwrite(__VA_ARGS__)
+SHADOWSEL_REFUSED(sendmsg, SHADOWSEL_NO_FD)
+#define sendmsg(...) shadowsel_refused_sendmsg(__VA_ARGS__)
+SHADOWSEL_REFUSED(recvmsg, SHADOWSEL_NO_FD)
+#define recvmsg(...) shadowsel_refused_recvmsg(__VA_ARGS__)
+SHADOWSEL_REFUSED(sendfile, SHADOWSEL_NO_FD)
+#define sendfile(...) shadowsel_refused_sendfile(__VA_ARGS__)
+SHADOWSEL_REFUSED(splice, SHADOWSEL_NO_FD)
+#define splice(...) shadowsel_refused_splice(__VA_ARGS__)
+SHADOWSEL_REFUSED(tee, SHADOWSEL_NO_FD)
+#define tee(...) shadowsel_refused_tee(__VA_ARGS__)
+SHADOWSEL_REFUSED(vmsplice, SHADOWSEL_NO_FD)
+#define vmsplice(...) shadowsel_refused_vmsplice(__VA_ARGS__)
+SHADOWSEL_REFUSED(fsync, SHADOWSEL_NO_FD)
+#define fsync(...) shadowsel_refused_fsync(__VA_ARGS__)
+SHADOWSEL_REFUSED(fdatasync, SHADOWSEL_NO_FD)
+#define fdatasync(...) shadowsel_refused_fdatasync(__VA_ARGS__)
+SHADOWSEL_REFUSED(ftruncate, SHADOWSEL_NO_FD)
+#define ftruncate(...) shadowsel_refused_ftruncate(__VA_ARGS__)
+SHADOWSEL_REFUSED(fstat, SHADOWSEL_NO_FD)
+#define fstat(...) shadowsel_refused_fstat(__VA_ARGS__)
+SHADOWSEL_REFUSED_PTR(fdopen, SHADOWSEL_NO_FD)
+#define fdopen(...) shadowsel_refused_fdopen(__VA_ARGS__)
+SHADOWSEL_REFUSED(fileno, SHADOWSEL_NO_FD)
+#define fileno(...) shadowsel_refused_fileno(__VA_ARGS__)
+/* the name space */
+SHADOWSEL_REFUSED(stat, SHADOWSEL_NO_FS)
+#define stat(...) shadowsel_refused_stat(__VA_ARGS__)
+SHADOWSEL_REFUSED(lstat, SHADOWSEL_NO_FS)
+#define lstat(...) shadowsel_refused_lstat(__VA_ARGS__)
+SHADOWSEL_REFUSED(fstatat, SHADOWSEL_NO_FS)
+#define fstatat(...) shadowsel_refused_fstatat(__VA_ARGS__)
+SHADOWSEL_REFUSED(access, SHADOWSEL_NO_FS)
+#define access(...) shadowsel_refused_access(__VA_ARGS__)
+SHADOWSEL_REFUSED(openat, SHADOWSEL_NO_FS)
+#define openat(...) shadowsel_refused_openat(__VA_ARGS__)
+SHADOWSEL_REFUSED(creat, SHADOWSEL_NO_FS)
+#define creat(...) shadowsel_refused_creat(__VA_ARGS__)
+SHADOWSEL_REFUSED(mknod, SHADOWSEL_NO_FS)
+#define mknod(...) shadowsel_refused_mknod(__VA_ARGS__)
+SHADOWSEL_REFUSED(truncate, SHADOWSEL_NO_FS)
+#define truncate(...) shadowsel_refused_truncate(__VA_ARGS__)
+SHADOWSEL_REFUSED(rename, SHADOWSEL_NO_FS)
+#define rename(...) shadowsel_refused_rename(__VA_ARGS__)
+SHADOWSEL_REFUSED(link, SHADOWSEL_NO_FS)
+#define link(...) shadowsel_refused_link(__VA_ARGS__)
+SHADOWSEL_REFUSED(symlink, SHADOWSEL_NO_FS)
+#define symlink(...) shadowsel_refused_symlink(__VA_ARGS__)
+SHADOWSEL_REFUSED(readlink, SHADOWSEL_NO_FS)
+#define readlink(...) shadowsel_refused_readlink(__VA_ARGS__)
+SHADOWSEL_REFUSED(mkdir, SHADOWSEL_NO_FS)
+#define mkdir(...) shadowsel_refused_mkdir(__VA_ARGS__)
+SHADOWSEL_REFUSED(rmdir, SHADOWSEL_NO_FS)
+#define rmdir(...) shadowsel_refused_rmdir(__VA_ARGS__)
+SHADOWSEL_REFUSED(chdir, SHADOWSEL_NO_FS)
+#define chdir(...) shadowsel_refused_chdir(__VA_ARGS__)
+SHADOWSEL_REFUSED(fchdir, SHADOWSEL_NO_FS)
+#define fchdir(...) shadowsel_refused_fchdir(__VA_ARGS__)
+SHADOWSEL_REFUSED_PTR(getcwd, SHADOWSEL_NO_FS)
+#define getcwd(...) shadowsel_refused_getcwd(__VA_ARGS__)
+SHADOWSEL_REFUSED_PTR(opendir, SHADOWSEL_NO_FS)
+#define opendir(...) shadowsel_refused_opendir(__VA_ARGS__)
+SHADOWSEL_REFUSED_PTR(fdopendir, SHADOWSEL_NO_FS)
+#define fdopendir(...) shadowsel_refused_fdopendir(__VA_ARGS__)
+SHADOWSEL_REFUSED_PTR(fopen, SHADOWSEL_NO_FS)
+#define fopen(...) shadowsel_refused_fopen(__VA_ARGS__)
+SHADOWSEL_REFUSED_PTR(freopen, SHADOWSEL_NO_FS)
+#define freopen(...) shadowsel_refused_freopen(__VA_ARGS__)
+/* time */
+SHADOWSEL_REFUSED(clock, SHADOWSEL_NO_TIME)
+#define clock(...) shadowsel_refused_clock(__VA_ARGS__)
+SHADOWSEL_REFUSED(times, SHADOWSEL_NO_TIME)
+#define times(...) shadowsel_refused_times(__VA_ARGS__)
+SHADOWSEL_REFUSED(setitimer, SHADOWSEL_NO_TIME)
+#define setitimer(...) shadowsel_refused_setitimer(__VA_ARGS__)
+SHADOWSEL_REFUSED(getitimer, SHADOWSEL_NO_TIME)
+#define getitimer(...) shadowsel_refused_getitimer(__VA_ARGS__)
+SHADOWSEL_REFUSED(timer_create, SHADOWSEL_NO_TIME)
+#define timer_create(...) shadowsel_refused_timer_create(__VA_ARGS__)
+SHADOWSEL_REFUSED(timer_settime, SHADOWSEL_NO_TIME)
+#define timer_settime(...) shadowsel_refused_timer_settime(__VA_ARGS__)
+SHADOWSEL_REFUSED(timer_gettime, SHADOWSEL_NO_TIME)
+#define timer_gettime(...) shadowsel_refused_timer_gettime(__VA_ARGS__)
+SHADOWSEL_REFUSED(timer_delete, SHADOWSEL_NO_TIME)
+#define timer_delete(...) shadowsel_refused_timer_delete(__VA_ARGS__)
+SHADOWSEL_REFUSED(clock_nanosleep, SHADOWSEL_NO_TIME)
+#define clock_nanosleep(...) shadowsel_refused_clock_nanosleep(__VA_ARGS__)
+SHADOWSEL_REFUSED(clock_settime, SHADOWSEL_NO_TIME)
+#define clock_settime(...) shadowsel_refused_clock_settime(__VA_ARGS__)
+SHADOWSEL_REFUSED(clock_getres, SHADOWSEL_NO_TIME)
+#define clock_getres(...) shadowsel_refused_clock_getres(__VA_ARGS__)
+SHADOWSEL_REFUSED(settimeofday, SHADOWSEL_NO_TIME)
+#define settimeofday(...) shadowsel_refused_settimeofday(__VA_ARGS__)
+SHADOWSEL_REFUSED(sched_yield, SHADOWSEL_NO_TIME)
+#define sched_yield(...) shadowsel_refused_sched_yield(__VA_ARGS__)
+#ifdef __cplusplus
+}
+#endif
 #endif
 
 #endif
