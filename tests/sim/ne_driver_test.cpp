@@ -356,37 +356,38 @@ TEST_P(NeDriverPaths, AFullRingIsResynchronisedAndNothingIsLost) {
 // processes on CPU 0 each select a pipe of CPU 1; the four pipes are written at once. The
 // notifications that arrive while the handler runs are consumed by it, and it clears the
 // interrupt after its last look at the ring, so none raises a second interrupt.
-struct Wide {
+struct OneSelectEach {
   int p[4][2];
-  int ok = 0;
+  int ok = 0;                // children whose select returned 1
   uint64_t irqs_before = 0;  // CPU 0's engine interrupts before the writes
 };
-Wide g_wide;
+OneSelectEach g_each;
 
-int wide_child(void* arg) {
+// Selects pipe `arg` of g_each for reading, once.
+int select_child(void* arg) {
   const int i = static_cast<int>(reinterpret_cast<intptr_t>(arg));
   fd_set r;
   FD_ZERO(&r);
-  FD_SET(g_wide.p[i][0], &r);
-  g_wide.ok += shadowsel_select(g_wide.p[i][0] + 1, &r, nullptr, nullptr, nullptr) == 1;
+  FD_SET(g_each.p[i][0], &r);
+  g_each.ok += shadowsel_select(g_each.p[i][0] + 1, &r, nullptr, nullptr, nullptr) == 1;
   return 0;
 }
 
 TEST_P(NeDriverPaths, ABurstOfNotificationsCostsOneInterrupt) {
-  g_wide = Wide{};
+  g_each = OneSelectEach{};
   tb::Simulation sim(scenario(2));
   drv::Process& parent = sim.posix(1).start_program("parent", [] {
-    for (auto& pp : g_wide.p) {
+    for (auto& pp : g_each.p) {
       if (shadowsel_pipe(pp) != 0) return 1;
     }
     pid_t pids[4];
     for (intptr_t i = 0; i < 4; ++i) {
-      pids[i] = shadowsel_spawn(0, &wide_child, reinterpret_cast<void*>(i));
+      pids[i] = shadowsel_spawn(0, &select_child, reinterpret_cast<void*>(i));
       if (pids[i] <= 0) return 2;
     }
     shadowsel_usleep(2000);  // every child is blocked
-    g_wide.irqs_before = stat(*g_sim, "cpu.0.ne_driver.interrupts");
-    for (auto& pp : g_wide.p) {
+    g_each.irqs_before = stat(*g_sim, "cpu.0.ne_driver.interrupts");
+    for (auto& pp : g_each.p) {
       if (shadowsel_write(pp[1], "!", 1) != 1) return 3;
     }
     for (pid_t pid : pids) {
@@ -399,47 +400,32 @@ TEST_P(NeDriverPaths, ABurstOfNotificationsCostsOneInterrupt) {
   const tb::RunResult r = sim.run();
   ASSERT_EQ(r.end, tb::RunResult::End::kFinished) << r.detail;
   ASSERT_EQ(sim.posix(1).program_status(parent.pid()), std::optional<int>(0));
-  EXPECT_EQ(g_wide.ok, 4);
+  EXPECT_EQ(g_each.ok, 4);
   EXPECT_EQ(stat(sim, "cpu.0.ne_driver.notifications_received"), 4u);
-  EXPECT_EQ(stat(sim, "cpu.0.ne_driver.interrupts") - g_wide.irqs_before, 1u);
+  EXPECT_EQ(stat(sim, "cpu.0.ne_driver.interrupts") - g_each.irqs_before, 1u);
 }
 
 // A long handler (32 waiters of pipe 0 woken by one notification) during which the
 // notification of pipe 1 arrives: the handler consumes it too, and clears the interrupt it
 // raised after its last look at the ring, so the burst still costs one interrupt.
-struct Long {
-  int p[2][2];
-  int ok = 0;
-  uint64_t irqs_before = 0;
-};
-Long g_long;
-
-int long_child(void* arg) {
-  const int i = static_cast<int>(reinterpret_cast<intptr_t>(arg));
-  fd_set r;
-  FD_ZERO(&r);
-  FD_SET(g_long.p[i][0], &r);
-  g_long.ok += shadowsel_select(g_long.p[i][0] + 1, &r, nullptr, nullptr, nullptr) == 1;
-  return 0;
-}
 
 TEST_P(NeDriverPaths, ANotificationDuringALongHandlerCostsNoSecondInterrupt) {
-  g_long = Long{};
+  g_each = OneSelectEach{};
   tb::Simulation sim(scenario(2));
   drv::Process& parent = sim.posix(1).start_program("parent", [] {
-    for (auto& pp : g_long.p) {
+    for (auto& pp : g_each.p) {
       if (shadowsel_pipe(pp) != 0) return 1;
     }
-    std::vector<pid_t> pids;
+    std::vector<pid_t> pids;  // 32 children on pipe 0, one on pipe 1
     for (int i = 0; i < 33; ++i) {
-      pids.push_back(shadowsel_spawn(0, &long_child, reinterpret_cast<void*>(intptr_t{i == 32})));
+      pids.push_back(shadowsel_spawn(0, &select_child, reinterpret_cast<void*>(intptr_t{i == 32})));
       if (pids.back() <= 0) return 2;
     }
     shadowsel_usleep(4000);  // every child is blocked
-    g_long.irqs_before = stat(*g_sim, "cpu.0.ne_driver.interrupts");
-    if (shadowsel_write(g_long.p[0][1], "!", 1) != 1) return 3;
+    g_each.irqs_before = stat(*g_sim, "cpu.0.ne_driver.interrupts");
+    if (shadowsel_write(g_each.p[0][1], "!", 1) != 1) return 3;
     shadowsel_usleep(2);  // the second notification arrives while the first handler wakes the 32
-    if (shadowsel_write(g_long.p[1][1], "!", 1) != 1) return 3;
+    if (shadowsel_write(g_each.p[1][1], "!", 1) != 1) return 3;
     for (pid_t pid : pids) {
       int st = -1;
       if (shadowsel_waitpid(pid, &st, 0) != pid) return 4;
@@ -450,9 +436,9 @@ TEST_P(NeDriverPaths, ANotificationDuringALongHandlerCostsNoSecondInterrupt) {
   const tb::RunResult r = sim.run();
   ASSERT_EQ(r.end, tb::RunResult::End::kFinished) << r.detail;
   ASSERT_EQ(sim.posix(1).program_status(parent.pid()), std::optional<int>(0));
-  EXPECT_EQ(g_long.ok, 33);
+  EXPECT_EQ(g_each.ok, 33);
   EXPECT_EQ(stat(sim, "cpu.0.ne_driver.notifications_received"), 2u);
-  EXPECT_EQ(stat(sim, "cpu.0.ne_driver.interrupts") - g_long.irqs_before, 1u);
+  EXPECT_EQ(stat(sim, "cpu.0.ne_driver.interrupts") - g_each.irqs_before, 1u);
 }
 
 // --- node down --------------------------------------------------------------------------
