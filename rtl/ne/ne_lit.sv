@@ -4,17 +4,20 @@
 //
 // Entries, each: key (owner, object, event, version), status (IN_FLIGHT or SUBSCRIBED)
 // and the last state answered. They live in LIT_ENTRIES direct-mapped slots in block RAM
-// (ne_ram, one 86-bit word per slot: owner, object, event, version, last state) plus
-// LIT_VICTIMS victim entries in flip-flops; the valid and SUBSCRIBED bits of the slots
-// are flip-flops. A key's slot is ne_hash(object, event, version, node = owner). A key
+// (ne_ram, one 87-bit word per entry: owner, object, event, version, status, last state)
+// plus LIT_VICTIMS victim entries, RAM words above the slots; the valid bits are
+// flip-flops, and so are the victims' keys (every victim is compared at once; on iCE40
+// a flip-flop costs a logic cell). A key's slot is ne_hash(object, event, version,
+// node = owner). A key
 // is held in its slot or in a victim, never in both, never twice (an ARM allocates only
 // when the key is not found). The table does one operation at a time, in the order it
 // accepts them: an ARM or CANCEL command or an arriving NE_NOTIFY. CANCEL frees the key's
 // entry whatever its status, and sends nothing. An operation takes three cycles: accept
 // (operands registered, the block RAM reads the key's slot), match (the slot's word and
-// every victim are compared with the key, the result registered) and act (the table,
-// the counters and the outputs change: the "commit"), plus any wait for the record
-// output. No logic grows with LIT_ENTRIES but the slots' valid and SUBSCRIBED bits.
+// every victim are compared with the key, the result registered; a victim that holds the
+// key is read) and act (the table, the counters and the outputs change: the "commit"),
+// plus any wait for the record output. No logic grows with LIT_ENTRIES but the slots'
+// valid bits.
 //
 // Decisions where the contract is open:
 // * An arriving packet is accepted before an ARM offered in the same cycle.
@@ -34,13 +37,13 @@
 //   into its slot when the slot frees). FULL (ARM_RESULT_FULL, arm_full_o,
 //   LIT_FULL_COUNT) therefore means: the key's slot holds another key and every victim
 //   is in use, however many other slots are free.
-// * The block RAM is read only in the accept cycle (read enable = accept, address = the
-//   hash of the operands being accepted) and written only at the commit, which is never
-//   the same cycle: no read/write collision. A commit's write is at least one cycle
-//   before the next accept, so that read sees it. The read output is held through match
-//   and act (no read in between), where the slot's last state is taken from it.
-// * A write to a slot rewrites its whole word with the operation's key and state: the
-//   key of a slot hit equals the operation's; an allocation's state is never read
+// * The block RAM is read in the accept cycle (address = the hash of the operands being
+//   accepted) and in match (a victim that holds the key) and written only at the commit,
+//   never in those cycles: no read/write collision. A commit's write is at least one
+//   cycle before the next accept, so that read sees it. The read output is held through
+//   act, where the status and last state of the entry found are taken from it.
+// * A write to an entry rewrites its whole word with the operation's key, status and
+//   state: the key of a hit equals the operation's; an allocation's state is never read
 //   (IN_FLIGHT) before an answer rewrites it.
 module ne_lit #(
   parameter int LIT_ENTRIES = ne_pkg::LIT_ENTRIES,  /// slots in block RAM: a power of two, 2 to 256
@@ -105,7 +108,11 @@ module ne_lit #(
   localparam int IW = $clog2(LIT_ENTRIES);
   localparam int VW = (LIT_VICTIMS > 1) ? $clog2(LIT_VICTIMS) : 1;
   localparam int KW = 6 + 32 + 8 + 32;  // key: owner, object, event, version
-  localparam int RW = KW + 8;           // slot word: key, last state
+  localparam int RW = KW + 1 + 8;       // RAM word: key, SUBSCRIBED, last state
+  // entries: the slots, then the victims (RAM words LIT_ENTRIES.. LIT_ENTRIES+LIT_VICTIMS-1)
+  localparam int NA = LIT_ENTRIES + LIT_VICTIMS;
+  localparam int AW = $clog2(NA);
+  localparam logic [AW-1:0] VicBase = LIT_ENTRIES[AW-1:0];
 
   typedef enum logic [1:0] {
     LIdle,
@@ -129,37 +136,33 @@ module ne_lit #(
   logic          op_notify_q, op_notify_d;
   logic          op_is_ready_q, op_is_ready_d;
   logic [31:0]   op_stamp_q, op_stamp_d;
-  logic [IW-1:0] slot_q, slot_d;  // the key's slot
+  // the key's slot (match), then the entry found or the room found (act)
+  logic [AW-1:0] addr_q, addr_d;
   logic [IW-1:0] acc_slot;        // the slot of the operands being accepted
   logic [KW-1:0] op_key;
 
-  // the match result (no reset: read only in LAct)
-  logic          hit_q, hit_d;          // the key is in the table...
-  logic          hit_vic_q, hit_vic_d;  // ... in a victim (else in its slot)
-  logic [VW-1:0] hit_idx_q, hit_idx_d;  // ... this victim
-  logic          free_q, free_d;        // an ARM that misses can allocate...
-  logic          free_vic_q, free_vic_d;  // ... a victim (else its slot)
-  logic [VW-1:0] free_idx_q, free_idx_d;  // ... this victim
+  // the match result (no reset: read only in LAct): the key is in the table (at
+  // addr_q); an ARM that misses can allocate (at addr_q)
+  logic          hit_q, hit_d;
+  logic          free_q, free_d;
 
-  // the slots: valid and status in flip-flops, key and last state in block RAM
-  logic [LIT_ENTRIES-1:0] valid_q, valid_d;
-  logic [LIT_ENTRIES-1:0] subd_q, subd_d;  // 1: SUBSCRIBED, 0: IN_FLIGHT
-  logic                   ram_we;
-  logic [RW-1:0]          ram_wdata, ram_rdata;
-  logic [KW-1:0]          ram_key;
-  logic [7:0]             ram_lstate;
-
-  // the victims, in flip-flops (keys and states: no reset, guarded by vvalid_q)
-  logic [LIT_VICTIMS-1:0]    vvalid_q, vvalid_d;
-  logic [LIT_VICTIMS-1:0]    vsubd_q, vsubd_d;
+  // the entries: valid bits in flip-flops (slots, then victims), key, status and last
+  // state in block RAM; the victims' keys also in flip-flops (compared at once; no
+  // reset, guarded by the valid bits)
+  logic [NA-1:0]             valid_q, valid_d;
+  logic                      ram_we, ram_re;
+  logic [AW-1:0]             ram_raddr;
+  logic [RW-1:0]             ram_wdata, ram_rdata;
+  logic [KW-1:0]             ram_key;
+  logic                      ram_subd;  // 1: SUBSCRIBED, 0: IN_FLIGHT
+  logic [7:0]                ram_lstate;
+  logic [LIT_VICTIMS-1:0]    vvalid;
   logic [LIT_VICTIMS*KW-1:0] vkey_q, vkey_d;
-  logic [LIT_VICTIMS*8-1:0]  vlstate_q, vlstate_d;
 
   logic alloc_we, hit_subd;
-  // the table's change at the commit: the operation's slot, or victim vic_idx
-  logic          slot_valid_we, slot_valid_v, slot_subd_we, slot_subd_v;
-  logic [VW-1:0] vic_idx;
-  logic          vic_valid_we, vic_valid_v, vic_subd_we, vic_subd_v, vic_key_we, vic_state_we;
+  // the table's change at the commit, at entry addr_q
+  logic          valid_set, valid_clr;
+  logic [NA-1:0] addr_dec;
   logic [7:0] hit_lstate;
 
   // outputs
@@ -225,7 +228,6 @@ module ne_lit #(
     op_notify_d   = op_notify_q;
     op_is_ready_d = op_is_ready_q;
     op_stamp_d    = op_stamp_q;
-    slot_d        = slot_q;
     if (op_load) begin
       op_pkt_d      = pkt_valid_i;
       op_cancel_d   = !pkt_valid_i && arm_cancel_i;
@@ -237,38 +239,43 @@ module ne_lit #(
       op_notify_d   = pkt_notify_i;
       op_is_ready_d = pkt_is_ready_i;
       op_stamp_d    = pkt_valid_i ? pkt_stamp_i : '0;
-      slot_d        = acc_slot;
     end
     op_key = {op_owner_q, op_object_q, op_event_q, op_version_q};
   end
 
   // ---------------------------------------------------------------------------------
-  // The slots' words: read at accept, written at the commit (never the same cycle)
-  assign ram_wdata = {op_key, op_state_q};
+  // The entries' words: read at accept (the key's slot) and in match (the entry found,
+  // else the room found: the act uses it), written at the commit (never the same cycle).
+  // A packet's write settles (SUBSCRIBED), an ARM's allocates (IN_FLIGHT).
+  assign ram_wdata = {op_key, op_pkt_q, op_state_q};
 
   ne_ram #(
     .WIDTH(RW),
-    .DEPTH(LIT_ENTRIES)
+    .DEPTH(1 << AW)
   ) u_ram (
     .clk_i  (clk_i),
     .we_i   (ram_we),
-    .waddr_i(slot_q),
+    .waddr_i(addr_q),
     .wdata_i(ram_wdata),
-    .re_i   (op_load),
-    .raddr_i(acc_slot),
+    .re_i   (ram_re),
+    .raddr_i(ram_raddr),
     .rdata_o(ram_rdata)
   );
 
-  assign ram_key    = ram_rdata[RW-1:8];
+  assign ram_key    = ram_rdata[RW-1:9];
+  assign ram_subd   = ram_rdata[8];
   assign ram_lstate = ram_rdata[7:0];
 
   // ---------------------------------------------------------------------------------
   // Match: the key's slot (its word is on the RAM's output) and every victim. A key is
   // held at most once, so at most one of them matches and the victim's index is an OR;
-  // the free victim is the lowest. Registered before use.
+  // the free victim is the lowest. Registered before use, and the entry (found, else
+  // free) read so that the RAM's output holds it in act.
   localparam logic [LIT_VICTIMS-1:0] VicOne = {{(LIT_VICTIMS - 1) {1'b0}}, 1'b1};
+  localparam logic [NA-1:0] EntOne = {{(NA - 1) {1'b0}}, 1'b1};
   logic [LIT_VICTIMS-1:0] vmatch, vfree, vfree_one;
   logic                   slot_hit, slot_free;
+  logic [AW-1:0]          m_addr;
 
   // index of the set bit of a one-hot vector (0 when none)
   function automatic logic [VW-1:0] onehot_index(input logic [LIT_VICTIMS-1:0] v);
@@ -281,37 +288,37 @@ module ne_lit #(
   endfunction
 
   for (genvar g = 0; g < LIT_VICTIMS; g++) begin : g_match
-    assign vmatch[g] = vvalid_q[g] && vkey_q[g*KW+:KW] == op_key;
+    assign vmatch[g] = vvalid[g] && vkey_q[g*KW+:KW] == op_key;
   end
 
+  assign vvalid = valid_q[NA-1:LIT_ENTRIES];
+
   always @* begin
-    slot_hit   = valid_q[slot_q] && ram_key == op_key;
-    slot_free  = !valid_q[slot_q];
-    vfree      = ~vvalid_q;
+    slot_hit   = valid_q[addr_q] && ram_key == op_key;
+    slot_free  = !valid_q[addr_q];
+    vfree      = ~vvalid;
     vfree_one  = vfree & (~vfree + VicOne);
     hit_d      = slot_hit || (|vmatch);
-    hit_vic_d  = !slot_hit;
-    hit_idx_d  = onehot_index(vmatch);
     free_d     = slot_free || (|vfree);
-    free_vic_d = !slot_free;
-    free_idx_d = onehot_index(vfree_one);
+    m_addr     = VicBase + {{(AW - VW) {1'b0}}, onehot_index(vmatch != '0 ? vmatch : vfree_one)};
+    if (slot_hit || (vmatch == '0 && slot_free)) m_addr = addr_q;
+    // a victim that holds the key is read (the RAM's output holds the slot already;
+    // the room an ARM takes is not read); its address comes from flip-flops only, not
+    // through the RAM's output (shorter paths, fewer LUTs)
+    ram_re     = op_load || (st_q == LMatch && vmatch != '0 && !slot_hit);
+    ram_raddr  = st_q == LMatch ? VicBase + {{(AW - VW) {1'b0}}, onehot_index(vmatch)}
+                                : {{(AW - IW) {1'b0}}, acc_slot};
+    addr_d     = addr_q;
+    if (op_load) addr_d = {{(AW - IW) {1'b0}}, acc_slot};
+    if (st_q == LMatch) addr_d = m_addr;
   end
 
   // ---------------------------------------------------------------------------------
   // Act
   always @* begin
     st_d           = st_q;
-    slot_valid_we  = 1'b0;
-    slot_subd_we   = 1'b0;
-    slot_valid_v   = 1'b0;
-    slot_subd_v    = 1'b0;
-    vic_idx        = hit_idx_q;
-    vic_valid_we   = 1'b0;
-    vic_subd_we    = 1'b0;
-    vic_valid_v    = 1'b0;
-    vic_subd_v     = 1'b0;
-    vic_key_we     = 1'b0;
-    vic_state_we   = 1'b0;
+    valid_set      = 1'b0;
+    valid_clr      = 1'b0;
     ram_we         = 1'b0;
     alloc_we       = 1'b0;
     rec_load       = 1'b0;
@@ -325,9 +332,9 @@ module ne_lit #(
     arm_result_o   = ne_pkg::ARM_RESULT_NONE;
     arm_full_o     = 1'b0;
 
-    // the status and last state of the entry found
-    hit_subd   = hit_q && (hit_vic_q ? vsubd_q[hit_idx_q] : subd_q[slot_q]);
-    hit_lstate = hit_vic_q ? vlstate_q[hit_idx_q*8+:8] : ram_lstate;
+    // the status and last state of the entry found (on the RAM's output)
+    hit_subd   = hit_q && ram_subd;
+    hit_lstate = ram_lstate;
 
     // a packet always gives a record; an ARM only on a SUBSCRIBED entry
     need_rec = op_pkt_q || (!op_cancel_q && hit_subd);
@@ -348,24 +355,14 @@ module ne_lit #(
         inc_stray = 1'b1;
       end else if (op_notify_q || op_is_ready_q) begin
         // NOTIFY, or ANSWER ready: freed
-        if (hit_vic_q) vic_valid_we = 1'b1;
-        else slot_valid_we = 1'b1;
+        valid_clr = 1'b1;
       end else begin
         // ANSWER not ready: SUBSCRIBED, with the answer's state
-        if (hit_vic_q) begin
-          vic_subd_we  = 1'b1;
-          vic_subd_v   = 1'b1;
-          vic_state_we = 1'b1;
-        end else begin
-          slot_subd_we = 1'b1;
-          slot_subd_v  = 1'b1;
-          ram_we       = 1'b1;
-        end
+        ram_we = 1'b1;
       end
     end else if (commit && op_cancel_q) begin
       // forgotten, whatever its status
-      if (hit_q && hit_vic_q) vic_valid_we = 1'b1;
-      else if (hit_q) slot_valid_we = 1'b1;
+      if (hit_q) valid_clr = 1'b1;
     end else if (commit) begin
       if (hit_q) begin
         inc_supp = 1'b1;
@@ -380,18 +377,8 @@ module ne_lit #(
         arm_result_o = ne_pkg::ARM_RESULT_SENT;
         inc_sent     = 1'b1;
         alloc_we     = 1'b1;
-        if (free_vic_q) begin
-          vic_idx      = free_idx_q;
-          vic_valid_we = 1'b1;
-          vic_valid_v  = 1'b1;
-          vic_subd_we  = 1'b1;  // IN_FLIGHT
-          vic_key_we   = 1'b1;
-        end else begin
-          slot_valid_we = 1'b1;
-          slot_valid_v  = 1'b1;
-          slot_subd_we  = 1'b1;  // IN_FLIGHT
-          ram_we        = 1'b1;
-        end
+        valid_set    = 1'b1;
+        ram_we       = 1'b1;  // IN_FLIGHT
       end else begin
         arm_result_o = ne_pkg::ARM_RESULT_FULL;
         arm_full_o   = 1'b1;
@@ -404,28 +391,13 @@ module ne_lit #(
     rec_valid_d = (rec_valid_q && !rec_ready_i) || rec_load;
   end
 
-  // the table's next state (loops over the entries: no shifts by a variable index)
+  // the table's next state: the valid bit of entry addr_q; a victim's key when an ARM
+  // allocates it
   always @* begin
-    valid_d   = valid_q;
-    subd_d    = subd_q;
-    vvalid_d  = vvalid_q;
-    vsubd_d   = vsubd_q;
-    vkey_d    = vkey_q;
-    vlstate_d = vlstate_q;
-    for (int i = 0; i < LIT_ENTRIES; i++) begin
-      if (slot_q == i[IW-1:0]) begin
-        if (slot_valid_we) valid_d[i] = slot_valid_v;
-        if (slot_subd_we) subd_d[i] = slot_subd_v;
-      end
-    end
-    for (int v = 0; v < LIT_VICTIMS; v++) begin
-      if (vic_idx == v[VW-1:0]) begin
-        if (vic_valid_we) vvalid_d[v] = vic_valid_v;
-        if (vic_subd_we) vsubd_d[v] = vic_subd_v;
-        if (vic_key_we) vkey_d[v*KW+:KW] = op_key;
-        if (vic_state_we) vlstate_d[v*8+:8] = op_state_q;
-      end
-    end
+    addr_dec = EntOne << addr_q;
+    valid_d  = (valid_q & ~(addr_dec & {NA{valid_clr}})) | (addr_dec & {NA{valid_set}});
+    for (int v = 0; v < LIT_VICTIMS; v++)
+      vkey_d[v*KW+:KW] = alloc_we && addr_q == VicBase + v[AW-1:0] ? op_key : vkey_q[v*KW+:KW];
   end
 
   // the outputs' contents
@@ -468,9 +440,6 @@ module ne_lit #(
     if (!rst_ni) begin
       st_q        <= LIdle;
       valid_q     <= '0;
-      subd_q      <= '0;
-      vvalid_q    <= '0;
-      vsubd_q     <= '0;
       sub_valid_q <= 1'b0;
       rec_valid_q <= 1'b0;
       cnt_sent_q  <= '0;
@@ -480,9 +449,6 @@ module ne_lit #(
     end else begin
       st_q        <= st_d;
       valid_q     <= valid_d;
-      subd_q      <= subd_d;
-      vvalid_q    <= vvalid_d;
-      vsubd_q     <= vsubd_d;
       sub_valid_q <= sub_valid_d;
       rec_valid_q <= rec_valid_d;
       cnt_sent_q  <= cnt_sent_q + {31'd0, inc_sent};
@@ -505,9 +471,8 @@ module ne_lit #(
     op_notify_q    <= op_notify_d;
     op_is_ready_q  <= op_is_ready_d;
     op_stamp_q     <= op_stamp_d;
-    slot_q         <= slot_d;
+    addr_q         <= addr_d;
     vkey_q         <= vkey_d;
-    vlstate_q      <= vlstate_d;
     sub_owner_q    <= sub_owner_d;
     sub_object_q   <= sub_object_d;
     sub_event_q    <= sub_event_d;
@@ -524,32 +489,15 @@ module ne_lit #(
   end
 
   // the match result, held from match to act
-  logic          hit_n, hit_vic_n, free_n, free_vic_n;
-  logic [VW-1:0] hit_idx_n, free_idx_n;
+  logic hit_n, free_n;
   always @* begin
-    hit_n      = hit_q;
-    hit_vic_n  = hit_vic_q;
-    hit_idx_n  = hit_idx_q;
-    free_n     = free_q;
-    free_vic_n = free_vic_q;
-    free_idx_n = free_idx_q;
-    if (st_q == LMatch) begin
-      hit_n      = hit_d;
-      hit_vic_n  = hit_vic_d;
-      hit_idx_n  = hit_idx_d;
-      free_n     = free_d;
-      free_vic_n = free_vic_d;
-      free_idx_n = free_idx_d;
-    end
+    hit_n  = st_q == LMatch ? hit_d : hit_q;
+    free_n = st_q == LMatch ? free_d : free_q;
   end
 
   always_ff @(posedge clk_i) begin
-    hit_q      <= hit_n;
-    hit_vic_q  <= hit_vic_n;
-    hit_idx_q  <= hit_idx_n;
-    free_q     <= free_n;
-    free_vic_q <= free_vic_n;
-    free_idx_q <= free_idx_n;
+    hit_q  <= hit_n;
+    free_q <= free_n;
   end
 
   // ---------------------------------------------------------------------------------

@@ -5,20 +5,25 @@
 // Remote interest table (RIT): RIT_ENTRIES direct-mapped slots in block RAM (ne_ram),
 // each (object, event, version) and a mask of the nodes that were answered "not ready"
 // for it; a key lives in slot ne_hash(object, event, version, 0) or, when that slot holds
-// another key, in one of RIT_VICTIMS flip-flop entries. Readiness table (RDT):
+// another key, in one of RIT_VICTIMS victim entries. Readiness table (RDT):
 // RDT_ENTRIES slots in block RAM at ne_hash(object, 0, 0, 0), each object, version and
 // the readiness word PUBLISH wrote (RDY_STATE: a state and a ready bit per event for keys
-// of that version, and for the others), plus RDT_VICTIMS flip-flop entries. The slots'
-// valid bits are flip-flops; a slot is read only through the RAM's registered port.
+// of that version, and for the others), plus RDT_VICTIMS victim entries. A victim is a
+// RAM word above the slots; the valid bits and the victims' keys (RIT) and objects (RDT)
+// are also flip-flops, so every victim is compared at once; an entry is read only
+// through the RAM's registered port (iCE40: a flip-flop costs a logic cell). A RAM's
+// depth is the power of two above ENTRIES + VICTIMS: free up to 128 slots (a block RAM
+// holds 256 words of 16 bits), twice the block RAMs at 256.
 //
 // Operations come one at a time: commands from ne_regs (ANSWER, NOTIFY, PUBLISH,
 // UNPUBLISH) and NE_SUBSCRIBE packets from ne_rx (these first). Each takes three cycles:
 // accept (both RAMs read at the slots of the operands being accepted), match (the slots
-// and the victims compared, registered), act = commit. A PUBLISH then scans the whole
+// and the victims compared, registered; a victim found read),
+// act = commit. A PUBLISH then scans the whole
 // interest table, since the entries of its object are spread over the slots: every valid
 // slot, lowest index first, read one per cycle (the first read is issued in the commit
 // cycle, each next one in the cycle its predecessor is done with, so reading costs no
-// extra cycle), then every valid victim, lowest first. An entry of the PUBLISH's object
+// extra cycle), then every valid victim, lowest first, read the same way. An entry of the PUBLISH's object
 // that its readiness word makes ready loads a NOTIFY. The scan costs one cycle per valid
 // entry (slot or victim, of any object), plus a cycle for each wait for the output
 // register; a PUBLISH with no valid entry at all finishes at its commit.
@@ -121,16 +126,23 @@ module ne_rit #(
   localparam int NW  = $clog2(MAX_NODES);
   localparam int VW  = RIT_VICTIMS > 1 ? $clog2(RIT_VICTIMS) : 1;
   localparam int RVW = RDT_VICTIMS > 1 ? $clog2(RDT_VICTIMS) : 1;
+  // entries of a table: its slots, then its victims (RAM words ENTRIES..ENTRIES+VICTIMS-1)
+  localparam int NA  = RIT_ENTRIES + RIT_VICTIMS;
+  localparam int RNA = RDT_ENTRIES + RDT_VICTIMS;
+  localparam int AW  = $clog2(NA);
+  localparam int RAW = $clog2(RNA);
   localparam int KW  = 32 + 8 + 32;       // an interest key: object, event, version
   localparam int EW  = KW + MAX_NODES;    // an interest entry: key, mask
   // a readiness entry: STAMP, object, version, rdy (low bits first: rdy at 0)
   localparam int VerLsb = 20, ObjLsb = 52, StampLsb = 84;
   localparam int RW  = 32 + 32 + 32 + 20;
   localparam logic [MAX_NODES-1:0] One = {{(MAX_NODES - 1) {1'b0}}, 1'b1};
-  localparam logic [RIT_ENTRIES-1:0] EntOne = {{(RIT_ENTRIES - 1) {1'b0}}, 1'b1};
-  localparam logic [RDT_ENTRIES-1:0] RdtOne = {{(RDT_ENTRIES - 1) {1'b0}}, 1'b1};
+  localparam logic [NA-1:0] EntOne = {{(NA - 1) {1'b0}}, 1'b1};
+  localparam logic [RNA-1:0] RdtOne = {{(RNA - 1) {1'b0}}, 1'b1};
   localparam logic [RIT_VICTIMS-1:0] VicOne = {{(RIT_VICTIMS - 1) {1'b0}}, 1'b1};
   localparam logic [RDT_VICTIMS-1:0] RVicOne = {{(RDT_VICTIMS - 1) {1'b0}}, 1'b1};
+  localparam logic [AW-1:0] VicBase = RIT_ENTRIES[AW-1:0];
+  localparam logic [RAW-1:0] RVicBase = RDT_ENTRIES[RAW-1:0];
 
   typedef enum logic [1:0] {
     RIdle,
@@ -149,6 +161,9 @@ module ne_rit #(
 
   rit_state_e st_q, st_d;
 
+  // The operation. A table does one operation at a time, so these registers also hold
+  // the packet in the output register while it waits (no operation is accepted then):
+  // object always, event, state, ready bit and STAMP as loaded with the packet.
   rit_op_e       op_q, op_d;
   logic [31:0]   op_object_q, op_object_d;
   logic [7:0]    op_event_q, op_event_d;
@@ -158,8 +173,10 @@ module ne_rit #(
   logic          op_is_ready_q, op_is_ready_d;
   logic [19:0]   op_rdy_q, op_rdy_d;
   logic [31:0]   op_stamp_q, op_stamp_d;
-  logic [IW-1:0] slot_q, slot_d;     // the operation's interest slot, then the scan's
-  logic [DW-1:0] rslot_q, rslot_d;   // its readiness slot
+  // the operation's interest entry: its slot (match), the entry found or allocated
+  // (act), the entry the scan looks at (scan); the same for the readiness table
+  logic [AW-1:0]  addr_q, addr_d;
+  logic [RAW-1:0] raddr_q, raddr_d;
   logic          can_take, op_load, take_sub;
 
   // the operands being accepted and their slots
@@ -168,46 +185,35 @@ module ne_rit #(
   logic [IW-1:0] acc_slot;
   logic [DW-1:0] acc_rslot;
 
-  // match, registered at the end of RMatch: hit (slot, or victim hit_v), free (slot, or
-  // victim free_v), the same for the readiness table
-  logic           hit_q, hit_d, hit_vic_q, hit_vic_d;
-  logic [VW-1:0]  hit_v_q, hit_v_d;
-  logic           free_q, free_d, free_vic_q, free_vic_d;
-  logic [VW-1:0]  free_v_q, free_v_d;
-  logic           rhit_q, rhit_d, rhit_vic_q, rhit_vic_d;
-  logic [RVW-1:0] rhit_v_q, rhit_v_d;
-  logic           rfree_q, rfree_d, rfree_vic_q, rfree_vic_d;
-  logic [RVW-1:0] rfree_v_q, rfree_v_d;
+  // match, registered at the end of RMatch: the key is in the table (at addr_q), or
+  // there is room for it (at addr_q); the same for the readiness table (raddr_q)
+  logic           hit_q, hit_d, free_q, free_d;
+  logic           rhit_q, rhit_d, rfree_q, rfree_d;
 
-  // interest table: slot valid bits, the RAM's ports, victims
-  logic [RIT_ENTRIES-1:0]          valid_q, valid_d;
+  // interest table: valid bits (slots, then victims), the RAM's ports (slots and
+  // victims), the victims' keys again in flip-flops (compared at once in RMatch)
+  logic [NA-1:0]                   valid_q, valid_d;
   logic                            rit_re, rit_we;
-  logic [IW-1:0]                   rit_raddr;
+  logic [AW-1:0]                   rit_raddr;
   logic [EW-1:0]                   rit_rdata, rit_wdata;
-  logic [RIT_VICTIMS-1:0]          vvalid_q, vvalid_d;
-  logic [RIT_VICTIMS*EW-1:0]       vent_q, vent_d;   // victim v at [v*EW +: EW]
+  logic [RIT_VICTIMS*KW-1:0]       vkey_q, vkey_d;   // victim v at [v*KW +: KW]
   logic                            alloc_we, or_we;
-  logic [RIT_VICTIMS-1:0]          vent_we;   // victims written (with rit_wdata)
   logic [MAX_NODES-1:0]            dst_bit, hit_mask;
 
-  // readiness table
-  logic [RDT_ENTRIES-1:0]          rvalid_q, rvalid_d;
+  // readiness table: the same, the victims' objects in flip-flops
+  logic [RNA-1:0]                  rvalid_q, rvalid_d;
   logic                            rdt_re, rdt_we;
+  logic [RAW-1:0]                  rdt_raddr;
   logic [RW-1:0]                   rdt_rdata;
-  logic [RDT_VICTIMS-1:0]          rvvalid_q, rvvalid_d;
-  logic [RDT_VICTIMS*RW-1:0]       rvent_q, rvent_d; // victim v at [v*RW +: RW]
+  logic [RDT_VICTIMS*32-1:0]       robj_q, robj_d;   // victim v at [v*32 +: 32]
   logic                            rdt_upd;   // PUBLISH keeps its readiness word
-  logic [RDT_VICTIMS-1:0]          rvent_we;  // victims written (with the PUBLISH's word)
   logic [RW-1:0]                   rhit_ent;  // the readiness entry of the operation's object
 
-  // scan of a PUBLISH: rd_v: the RAM's output holds slot slot_q, not yet looked at (the
-  // slots above it are still to read); vscan: victims still to look at
-  logic                   rd_v_q, rd_v_d;
-  logic [RIT_VICTIMS-1:0] vscan_q, vscan_d, vscan_one;
-  logic [VW-1:0]          vscan_idx;
-  logic [RIT_ENTRIES-1:0] slot_dec, cand_from, cand_one;
-  logic [IW-1:0]          cand_idx;
-  logic [RDT_ENTRIES-1:0] rslot_dec;
+  // scan of a PUBLISH (RScan): the RAM's output holds entry addr_q, valid, not yet
+  // looked at; the entries above it are still to read
+  logic [NA-1:0]          addr_dec, cand_from, cand_one;
+  logic [AW-1:0]          cand_idx;
+  logic [RNA-1:0]         raddr_dec;
   logic                   valid_set, valid_clr, rvalid_set, rvalid_clr;
   logic                   scan_issue, scan_done_one;
   logic [EW-1:0]          scan_ent;
@@ -218,16 +224,16 @@ module ne_rit #(
   logic [7:0]  ans_state;
   logic [31:0] ans_stamp;
 
-  // the output register; pk_*: the packet loaded into it (out_load)
+  // the output register (the rest of the packet is in op_*); pk_*: the packet loaded
+  // into it (out_load)
   logic                 out_valid_q, out_valid_d, out_load, out_taken;
   logic                 out_notify_q, out_notify_d, pk_notify, out_cmd_q, out_cmd_d, pk_cmd;
   logic [MAX_NODES-1:0] out_mask_q, out_mask_d, pk_mask;
-  logic [31:0]          out_object_q, out_object_d;
-  logic [7:0]           out_event_q, out_event_d, pk_event;
+  logic [7:0]           pk_event;
   logic [31:0]          out_version_q, out_version_d, pk_version;
-  logic [7:0]           out_state_q, out_state_d, pk_state;
-  logic [31:0]          out_stamp_q, out_stamp_d, pk_stamp;
-  logic                 out_is_ready_q, out_is_ready_d, pk_is_ready;
+  logic [7:0]           pk_state;
+  logic [31:0]          pk_stamp;
+  logic                 pk_is_ready;
   logic                 rec_v_q, rec_v_d, rec_load;
 
   logic [31:0] cnt_ans_q, cnt_full_q, cnt_ntf_q, cnt_drop_q, cnt_suba_q, cnt_rfull_q;
@@ -241,13 +247,13 @@ module ne_rit #(
   logic scan_end    /* verilator public_flat_rd */;
 
   // index of the set bit of a one-hot vector (0 when none)
-  function automatic logic [IW-1:0] slot_index(input logic [RIT_ENTRIES-1:0] v);
-    logic [IW-1:0] r;
+  function automatic logic [AW-1:0] ent_index(input logic [NA-1:0] v);
+    logic [AW-1:0] r;
     r = '0;
-    for (int i = 0; i < RIT_ENTRIES; i++) begin
-      if (v[i]) r = r | i[IW-1:0];
+    for (int i = 0; i < NA; i++) begin
+      if (v[i]) r = r | i[AW-1:0];
     end
-    slot_index = r;
+    ent_index = r;
   endfunction
 
   function automatic logic [VW-1:0] vic_index(input logic [RIT_VICTIMS-1:0] v);
@@ -301,12 +307,10 @@ module ne_rit #(
     op_is_ready_d = op_is_ready_q;
     op_rdy_d      = op_rdy_q;
     op_stamp_d    = op_stamp_q;
-    rslot_d       = rslot_q;
     if (op_load) begin
       op_object_d  = acc_object;
       op_event_d   = acc_event;
       op_version_d = acc_version;
-      rslot_d      = acc_rslot;
     end
     if (op_load && take_sub) begin
       op_d     = OpSub;
@@ -324,93 +328,84 @@ module ne_rit #(
       op_rdy_d      = cmd_rdy_i;
       op_stamp_d    = cmd_stamp_i;
     end
+    // the packet's fields kept here while it waits (never in the accept cycle)
+    if (out_load) begin
+      op_event_d    = pk_event;
+      op_state_d    = pk_state;
+      op_is_ready_d = pk_is_ready;
+      op_stamp_d    = pk_stamp;
+    end
   end
 
   // ---------------------------------------------------------------------------------
-  // The tables' memories
-  ne_ram #(.WIDTH(EW), .DEPTH(RIT_ENTRIES)) u_rit_ram (
-    .clk_i, .we_i(rit_we), .waddr_i(slot_q), .wdata_i(rit_wdata),
+  // The tables' memories: slot s at word s, victim v at word ENTRIES + v. Read at the
+  // operation's slots in the accept cycle, at a victim found in RMatch, at the entries a
+  // scan looks at; written at the commit.
+  ne_ram #(.WIDTH(EW), .DEPTH(1 << AW)) u_rit_ram (
+    .clk_i, .we_i(rit_we), .waddr_i(addr_q), .wdata_i(rit_wdata),
     .re_i(rit_re), .raddr_i(rit_raddr), .rdata_o(rit_rdata)
   );
-  ne_ram #(.WIDTH(RW), .DEPTH(RDT_ENTRIES)) u_rdt_ram (
-    .clk_i, .we_i(rdt_we), .waddr_i(rslot_q), .wdata_i({op_stamp_q, op_object_q, op_version_q, op_rdy_q}),
-    .re_i(rdt_re), .raddr_i(acc_rslot), .rdata_o(rdt_rdata)
+  ne_ram #(.WIDTH(RW), .DEPTH(1 << RAW)) u_rdt_ram (
+    .clk_i, .we_i(rdt_we), .waddr_i(raddr_q), .wdata_i({op_stamp_q, op_object_q, op_version_q, op_rdy_q}),
+    .re_i(rdt_re), .raddr_i(rdt_raddr), .rdata_o(rdt_rdata)
   );
 
   // ---------------------------------------------------------------------------------
   // Match (RMatch: the RAMs' outputs hold the operation's slots): a hit in the slot or a
-  // victim (a key is in at most one place); room in the slot, else the lowest free victim
-  logic [RIT_VICTIMS-1:0] vhit_vec, vfree_one;
-  logic [RDT_VICTIMS-1:0] rvhit_vec, rvfree_one;
-  logic                   slot_hit, rslot_hit;
-  logic                   m_hit, m_hit_vic, m_free, m_free_vic;
-  logic                   m_rhit, m_rhit_vic, m_rfree, m_rfree_vic;
-  logic [VW-1:0]          m_hit_v, m_free_v;
-  logic [RVW-1:0]         m_rhit_v, m_rfree_v;
+  // victim (a key is in at most one place); room in the slot, else the lowest free
+  // victim. The entry found (else the room) is registered in addr_q; a victim found is
+  // read, so the RAM's output holds the entry found in RAct.
+  logic [RIT_VICTIMS-1:0] vvalid, vhit_vec, vfree_one;
+  logic [RDT_VICTIMS-1:0] rvvalid, rvhit_vec, rvfree_one;
+  logic                   slot_valid, slot_hit, rslot_valid, rslot_hit;
+  logic                   m_hit, m_free, m_rhit, m_rfree;
+  logic [AW-1:0]          m_addr;
+  logic [RAW-1:0]         m_raddr;
 
   always @* begin
-    slot_hit  = valid_q[slot_q] && rit_rdata[EW-1:MAX_NODES] == {op_object_q, op_event_q, op_version_q};
+    vvalid     = valid_q[NA-1:RIT_ENTRIES];
+    slot_valid = valid_q[addr_q];
+    slot_hit   = slot_valid && rit_rdata[EW-1:MAX_NODES] == {op_object_q, op_event_q, op_version_q};
     for (int v = 0; v < RIT_VICTIMS; v++)
-      vhit_vec[v] = vvalid_q[v] && vent_q[v*EW+MAX_NODES +: KW] == {op_object_q, op_event_q, op_version_q};
-    vfree_one  = ~vvalid_q & (vvalid_q + VicOne);
+      vhit_vec[v] = vvalid[v] && vkey_q[v*KW +: KW] == {op_object_q, op_event_q, op_version_q};
+    vfree_one  = ~vvalid & (vvalid + VicOne);
     m_hit      = slot_hit || vhit_vec != '0;
-    m_hit_vic  = !slot_hit;
-    m_hit_v    = vic_index(vhit_vec);
-    m_free     = !valid_q[slot_q] || vfree_one != '0;
-    m_free_vic = valid_q[slot_q];
-    m_free_v   = vic_index(vfree_one);
+    m_free     = !slot_valid || vfree_one != '0;
+    m_addr     = VicBase + {{(AW - VW) {1'b0}}, vic_index(vhit_vec != '0 ? vhit_vec : vfree_one)};
+    if (vhit_vec == '0 && (slot_hit || !slot_valid)) m_addr = addr_q;
 
-    rslot_hit = rvalid_q[rslot_q] && rdt_rdata[ObjLsb +: 32] == op_object_q;
+    rvvalid     = rvalid_q[RNA-1:RDT_ENTRIES];
+    rslot_valid = rvalid_q[raddr_q];
+    rslot_hit   = rslot_valid && rdt_rdata[ObjLsb +: 32] == op_object_q;
     for (int v = 0; v < RDT_VICTIMS; v++)
-      rvhit_vec[v] = rvvalid_q[v] && rvent_q[v*RW+ObjLsb +: 32] == op_object_q;
-    rvfree_one  = ~rvvalid_q & (rvvalid_q + RVicOne);
+      rvhit_vec[v] = rvvalid[v] && robj_q[v*32 +: 32] == op_object_q;
+    rvfree_one  = ~rvvalid & (rvvalid + RVicOne);
     m_rhit      = rslot_hit || rvhit_vec != '0;
-    m_rhit_vic  = !rslot_hit;
-    m_rhit_v    = rvic_index(rvhit_vec);
-    m_rfree     = !rvalid_q[rslot_q] || rvfree_one != '0;
-    m_rfree_vic = rvalid_q[rslot_q];
-    m_rfree_v   = rvic_index(rvfree_one);
+    m_rfree     = !rslot_valid || rvfree_one != '0;
+    m_raddr     = RVicBase + {{(RAW - RVW) {1'b0}}, rvic_index(rvhit_vec != '0 ? rvhit_vec : rvfree_one)};
+    if (rvhit_vec == '0 && (rslot_hit || !rslot_valid)) m_raddr = raddr_q;
   end
 
   // registered at the end of RMatch (no reset: read only in RAct)
   always @* begin
-    hit_d       = hit_q;
-    hit_vic_d   = hit_vic_q;
-    hit_v_d     = hit_v_q;
-    free_d      = free_q;
-    free_vic_d  = free_vic_q;
-    free_v_d    = free_v_q;
-    rhit_d      = rhit_q;
-    rhit_vic_d  = rhit_vic_q;
-    rhit_v_d    = rhit_v_q;
-    rfree_d     = rfree_q;
-    rfree_vic_d = rfree_vic_q;
-    rfree_v_d   = rfree_v_q;
+    hit_d   = hit_q;
+    free_d  = free_q;
+    rhit_d  = rhit_q;
+    rfree_d = rfree_q;
     if (st_q == RMatch) begin
-      hit_d       = m_hit;
-      hit_vic_d   = m_hit_vic;
-      hit_v_d     = m_hit_v;
-      free_d      = m_free;
-      free_vic_d  = m_free_vic;
-      free_v_d    = m_free_v;
-      rhit_d      = m_rhit;
-      rhit_vic_d  = m_rhit_vic;
-      rhit_v_d    = m_rhit_v;
-      rfree_d     = m_rfree;
-      rfree_vic_d = m_rfree_vic;
-      rfree_v_d   = m_rfree_v;
+      hit_d   = m_hit;
+      free_d  = m_free;
+      rhit_d  = m_rhit;
+      rfree_d = m_rfree;
     end
   end
 
   // ---------------------------------------------------------------------------------
   // The answer in RAct: the command's operands, or the readiness table's for a subscribe
+  // (the RAMs' outputs hold the entries found)
   always @* begin
-    hit_mask = rit_rdata[MAX_NODES-1:0];
-    for (int v = 0; v < RIT_VICTIMS; v++)
-      if (hit_vic_q && hit_v_q == v[VW-1:0]) hit_mask = vent_q[v*EW +: MAX_NODES];
-    rhit_ent = rdt_rdata;
-    for (int v = 0; v < RDT_VICTIMS; v++)
-      if (rhit_vic_q && rhit_v_q == v[RVW-1:0]) rhit_ent = rvent_q[v*RW +: RW];
+    hit_mask  = rit_rdata[MAX_NODES-1:0];
+    rhit_ent  = rdt_rdata;
     ans_same  = op_version_q == rhit_ent[VerLsb +: 32];
     ans_state = op_state_q;
     ans_ready = op_is_ready_q;
@@ -423,21 +418,17 @@ module ne_rit #(
     end
   end
 
-  // The scan: the next slot to read, the lowest valid one above slot_q in RScan, the
+  // The scan: the next entry to read, the lowest valid one above addr_q in RScan, the
   // lowest valid one else (valid & ~(valid - from) with `from` the one-hot first
   // position, as a round-robin arbiter finds it on a carry chain); the entry looked at
-  // (the RAM's output while a slot is read, else the lowest victim still to look at)
+  // is the RAM's output
   always @* begin
-    slot_dec  = EntOne << slot_q;
-    rslot_dec = RdtOne << rslot_q;
-    cand_from = st_q == RScan ? slot_dec << 1 : EntOne;
+    addr_dec  = EntOne << addr_q;
+    raddr_dec = RdtOne << raddr_q;
+    cand_from = st_q == RScan ? addr_dec << 1 : EntOne;
     cand_one  = valid_q & ~(valid_q - cand_from);
-    cand_idx  = slot_index(cand_one);
-    vscan_one = vscan_q & (~vscan_q + VicOne);
-    vscan_idx = vic_index(vscan_one);
+    cand_idx  = ent_index(cand_one);
     scan_ent  = rit_rdata;
-    for (int v = 0; v < RIT_VICTIMS; v++)
-      if (!rd_v_q && vscan_one[v]) scan_ent = vent_q[v*EW +: EW];
     scan_same = scan_ent[MAX_NODES+31:MAX_NODES] == op_version_q;
     scan_ready = scan_ent[EW-1:EW-32] == op_object_q &&
                  (scan_same ? op_rdy_q[16 + {4'd0, scan_ent[MAX_NODES+32]}]
@@ -448,15 +439,12 @@ module ne_rit #(
   // Act and scan
   always @* begin
     st_d           = st_q;
-    vvalid_d       = vvalid_q;
-    rvvalid_d      = rvvalid_q;
-    rd_v_d         = 1'b0;
-    slot_d         = op_load ? acc_slot : slot_q;
+    addr_d         = addr_q;
+    raddr_d        = raddr_q;
     valid_set      = 1'b0;
     valid_clr      = 1'b0;
     rvalid_set     = 1'b0;
     rvalid_clr     = 1'b0;
-    vscan_d        = vscan_q;
     scan_issue     = 1'b0;
     scan_done_one  = 1'b0;
     alloc_we       = 1'b0;
@@ -496,6 +484,15 @@ module ne_rit #(
       default: st_d = RIdle;
     endcase
 
+    if (op_load) begin
+      addr_d  = {{(AW - IW) {1'b0}}, acc_slot};
+      raddr_d = {{(RAW - DW) {1'b0}}, acc_rslot};
+    end
+    if (st_q == RMatch) begin
+      addr_d  = m_addr;
+      raddr_d = m_raddr;
+    end
+
     if (commit && (op_q == OpAnswer || (op_q == OpSub && rhit_q))) begin
       // an answer: one unicast; remember the interest if not ready
       inc_ans        = op_q == OpAnswer;
@@ -509,7 +506,8 @@ module ne_rit #(
         if (hit_q) begin
           or_we = 1'b1;
         end else if (free_q) begin
-          alloc_we = 1'b1;
+          alloc_we  = 1'b1;
+          valid_set = 1'b1;
         end else begin
           inc_full    = 1'b1;
           full_o      = 1'b1;
@@ -527,8 +525,7 @@ module ne_rit #(
         pk_notify = 1'b1;
         pk_mask   = hit_mask;
         pk_state  = op_state_q;
-        if (hit_vic_q) vvalid_d[hit_v_q] = 1'b0;
-        else valid_clr = 1'b1;
+        valid_clr = 1'b1;
       end else begin
         inc_drop = 1'b1;
       end
@@ -541,22 +538,15 @@ module ne_rit #(
         inc_rfull  = 1'b1;
         rdt_full_o = 1'b1;
       end
-      if (!rhit_q && rfree_q && !rfree_vic_q) rvalid_set = 1'b1;
-      if (!rhit_q && rfree_q && rfree_vic_q) rvvalid_d[rfree_v_q] = 1'b1;
-      vscan_d    = vvalid_q;
+      if (!rhit_q && rfree_q) rvalid_set = 1'b1;
       scan_issue = valid_q != '0;
-      if (valid_q != '0 || vvalid_q != '0) st_d = RScan;
+      if (valid_q != '0) st_d = RScan;
       else done_o = 1'b1;
     end else if (commit) begin
       // UNPUBLISH
-      if (rhit_q && !rhit_vic_q) rvalid_clr = 1'b1;
-      if (rhit_q && rhit_vic_q) rvvalid_d[rhit_v_q] = 1'b0;
+      if (rhit_q) rvalid_clr = 1'b1;
       done_o = 1'b1;
     end
-
-    // the interest entry written by an answer: a new one, or the mask's read-modify-write
-    if (alloc_we && !free_vic_q) valid_set = 1'b1;
-    if (alloc_we && free_vic_q) vvalid_d[free_v_q] = 1'b1;
 
     if (st_q == RScan) begin
       // the entry looked at: skipped unless its object's and made ready, else sent
@@ -573,30 +563,22 @@ module ne_rit #(
         pk_version    = scan_ent[MAX_NODES+31:MAX_NODES];
         pk_state      = scan_same ? op_rdy_q[7:0] : op_rdy_q[15:8];
         inc_ntf       = 1'b1;
-        if (rd_v_q) valid_clr = 1'b1;
-        else vvalid_d[vscan_idx] = 1'b0;
+        valid_clr     = 1'b1;
       end
-      if (scan_done_one && !rd_v_q) vscan_d = vscan_q & ~vscan_one;
-      rd_v_d     = rd_v_q && !scan_done_one;
-      scan_issue = rd_v_q && scan_done_one && cand_one != '0;
-    end
-
-    // a slot read for the scan: the RAM's output holds it from the next cycle
-    if (scan_issue) begin
-      rd_v_d   = 1'b1;
-      slot_d   = cand_idx;
-    end
-
-    if (st_q == RScan) begin
-      scan_end = !rd_v_d && vscan_d == '0;
+      scan_issue = scan_done_one && cand_one != '0;
+      scan_end   = scan_done_one && cand_one == '0;
       if (scan_end) begin
         st_d   = RIdle;
         done_o = 1'b1;
       end
     end
-    // the slots' valid bits change only at the operation's (or the scan's) slot
-    valid_d  = (valid_q & ~(slot_dec & {RIT_ENTRIES{valid_clr}})) | (slot_dec & {RIT_ENTRIES{valid_set}});
-    rvalid_d = (rvalid_q & ~(rslot_dec & {RDT_ENTRIES{rvalid_clr}})) | (rslot_dec & {RDT_ENTRIES{rvalid_set}});
+
+    // an entry read for the scan: the RAM's output holds it from the next cycle
+    if (scan_issue) addr_d = cand_idx;
+
+    // the valid bits change only at the operation's (or the scan's) entry
+    valid_d  = (valid_q & ~(addr_dec & {NA{valid_clr}})) | (addr_dec & {NA{valid_set}});
+    rvalid_d = (rvalid_q & ~(raddr_dec & {RNA{rvalid_clr}})) | (raddr_dec & {RNA{rvalid_set}});
     done_tx_o = commit && out_load && (op_q == OpAnswer || op_q == OpNotify);
 
     out_valid_d = (out_valid_q && !out_taken) || out_load;
@@ -605,27 +587,27 @@ module ne_rit #(
 
   // the RAMs' ports
   always @* begin
-    rit_re    = op_load || scan_issue;
-    rit_raddr = op_load ? acc_slot : cand_idx;
-    rit_we    = (alloc_we && !free_vic_q) || (or_we && !hit_vic_q);
+    // RMatch: a victim that holds the key is read (the RAM's output holds the slot
+    // already; the room an answer takes is not read), chosen from flip-flops only
+    rit_re    = op_load || (st_q == RMatch && vhit_vec != '0) || scan_issue;
+    rit_raddr = cand_idx;
+    if (op_load) rit_raddr = {{(AW - IW) {1'b0}}, acc_slot};
+    if (st_q == RMatch) rit_raddr = VicBase + {{(AW - VW) {1'b0}}, vic_index(vhit_vec)};
+    rit_we    = alloc_we || or_we;
     rit_wdata = {op_object_q, op_event_q, op_version_q, or_we ? hit_mask | dst_bit : dst_bit};
-    rdt_re    = op_load;
-    rdt_we    = rdt_upd && (rhit_q ? !rhit_vic_q : !rfree_vic_q);
+    rdt_re    = op_load || (st_q == RMatch && rvhit_vec != '0);
+    rdt_raddr = st_q == RMatch ? RVicBase + {{(RAW - RVW) {1'b0}}, rvic_index(rvhit_vec)}
+                               : {{(RAW - DW) {1'b0}}, acc_rslot};
+    rdt_we    = rdt_upd;
   end
 
-  // the victims' writes: an interest entry as the RAM's, a readiness word
+  // the victims' keys (an allocation) and objects (a readiness word written)
   always @* begin
-    for (int v = 0; v < RIT_VICTIMS; v++) begin
-      vent_we[v] = (alloc_we && free_vic_q && free_v_q == v[VW-1:0]) ||
-                   (or_we && hit_vic_q && hit_v_q == v[VW-1:0]);
-      vent_d[v*EW +: EW] = vent_we[v] ? rit_wdata : vent_q[v*EW +: EW];
-    end
-    for (int v = 0; v < RDT_VICTIMS; v++) begin
-      rvent_we[v] = rdt_upd && (rhit_q ? rhit_vic_q && rhit_v_q == v[RVW-1:0]
-                                       : rfree_vic_q && rfree_v_q == v[RVW-1:0]);
-      rvent_d[v*RW +: RW] = rvent_we[v] ? {op_stamp_q, op_object_q, op_version_q, op_rdy_q} :
-                                          rvent_q[v*RW +: RW];
-    end
+    for (int v = 0; v < RIT_VICTIMS; v++)
+      vkey_d[v*KW +: KW] = alloc_we && addr_q == VicBase + v[AW-1:0] ?
+                           {op_object_q, op_event_q, op_version_q} : vkey_q[v*KW +: KW];
+    for (int v = 0; v < RDT_VICTIMS; v++)
+      robj_d[v*32 +: 32] = rdt_upd && raddr_q == RVicBase + v[RAW-1:0] ? op_object_q : robj_q[v*32 +: 32];
   end
 
   // the output register (loaded with a packet only)
@@ -633,12 +615,7 @@ module ne_rit #(
     out_notify_d   = out_load ? pk_notify : out_notify_q;
     out_cmd_d      = out_load ? pk_cmd : out_cmd_q;
     out_mask_d     = out_load ? pk_mask : out_mask_q;
-    out_object_d   = out_load ? op_object_q : out_object_q;
-    out_event_d    = out_load ? pk_event : out_event_q;
     out_version_d  = out_load ? pk_version : out_version_q;
-    out_state_d    = out_load ? pk_state : out_state_q;
-    out_stamp_d    = out_load ? pk_stamp : out_stamp_q;
-    out_is_ready_d = out_load ? pk_is_ready : out_is_ready_q;
   end
 
   // ---------------------------------------------------------------------------------
@@ -647,10 +624,7 @@ module ne_rit #(
     if (!rst_ni) begin
       st_q        <= RIdle;
       valid_q     <= '0;
-      vvalid_q    <= '0;
       rvalid_q    <= '0;
-      rvvalid_q   <= '0;
-      rd_v_q      <= 1'b0;
       out_valid_q <= 1'b0;
       rec_v_q     <= 1'b0;
       cnt_ans_q   <= '0;
@@ -662,10 +636,7 @@ module ne_rit #(
     end else begin
       st_q        <= st_d;
       valid_q     <= valid_d;
-      vvalid_q    <= vvalid_d;
       rvalid_q    <= rvalid_d;
-      rvvalid_q   <= rvvalid_d;
-      rd_v_q      <= rd_v_d;
       out_valid_q <= out_valid_d;
       rec_v_q     <= rec_v_d;
       cnt_ans_q   <= cnt_ans_q + {31'd0, inc_ans};
@@ -677,8 +648,8 @@ module ne_rit #(
     end
   end
 
-  // the operation, its match, the scan, victim contents and the output register (no
-  // reset: meaningful only in their states or guarded by valid bits)
+  // the operation, its match, the victims' keys and the output register (no reset:
+  // meaningful only in their states or guarded by valid bits)
   always_ff @(posedge clk_i) begin
     op_q           <= op_d;
     op_object_q    <= op_object_d;
@@ -689,32 +660,18 @@ module ne_rit #(
     op_is_ready_q  <= op_is_ready_d;
     op_rdy_q       <= op_rdy_d;
     op_stamp_q     <= op_stamp_d;
-    slot_q         <= slot_d;
-    rslot_q        <= rslot_d;
+    addr_q         <= addr_d;
+    raddr_q        <= raddr_d;
     hit_q          <= hit_d;
-    hit_vic_q      <= hit_vic_d;
-    hit_v_q        <= hit_v_d;
     free_q         <= free_d;
-    free_vic_q     <= free_vic_d;
-    free_v_q       <= free_v_d;
     rhit_q         <= rhit_d;
-    rhit_vic_q     <= rhit_vic_d;
-    rhit_v_q       <= rhit_v_d;
     rfree_q        <= rfree_d;
-    rfree_vic_q    <= rfree_vic_d;
-    rfree_v_q      <= rfree_v_d;
-    vscan_q        <= vscan_d;
-    vent_q         <= vent_d;
-    rvent_q        <= rvent_d;
+    vkey_q         <= vkey_d;
+    robj_q         <= robj_d;
     out_notify_q   <= out_notify_d;
     out_cmd_q      <= out_cmd_d;
     out_mask_q     <= out_mask_d;
-    out_object_q   <= out_object_d;
-    out_event_q    <= out_event_d;
     out_version_q  <= out_version_d;
-    out_state_q    <= out_state_d;
-    out_stamp_q    <= out_stamp_d;
-    out_is_ready_q <= out_is_ready_d;
   end
 
   // ---------------------------------------------------------------------------------
@@ -722,12 +679,12 @@ module ne_rit #(
   assign ans_valid_o           = out_valid_q && !out_notify_q;
   assign ntf_valid_o           = out_valid_q && out_notify_q;
   assign pkt_dst_mask_o        = out_mask_q;
-  assign pkt_object_o          = out_object_q;
-  assign pkt_event_o           = out_event_q;
+  assign pkt_object_o          = op_object_q;
+  assign pkt_event_o           = op_event_q;
   assign pkt_version_o         = out_version_q;
-  assign pkt_state_o           = out_state_q;
-  assign pkt_stamp_o           = out_stamp_q;
-  assign pkt_is_ready_o        = out_is_ready_q;
+  assign pkt_state_o           = op_state_q;
+  assign pkt_stamp_o           = op_stamp_q;
+  assign pkt_is_ready_o        = op_is_ready_q;
   assign pkt_cmd_o             = out_cmd_q;
   assign rec_valid_o           = rec_v_q;
   assign rec_src_o             = op_dst_q;

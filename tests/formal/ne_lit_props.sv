@@ -32,9 +32,10 @@
 // Auxiliary invariants (i_*, on internal registers through probes; they make the
 // properties inductive): the model agrees with the table (K is held in its slot's RAM
 // word or in a victim), K is in no other slot and held at most once (for K only: K is
-// arbitrary), an operation on K reads K's slot and the RAM's read register holds the
-// operation's slot's word from match to act, the registered match result agrees with the
-// table.
+// arbitrary), an operation on K reads K's slot, the RAM's read register holds the
+// operation's slot's word in match and the entry found in act, the registered match
+// result agrees with the table (a hit is a valid entry with the operation's key, a room
+// is free; for K, hit and room exactly as the table has them).
 //
 // Fault (test only; the negative checks), a wrong view of the arriving packets given to
 // ne_lit while the model sees the real ones:
@@ -70,9 +71,10 @@ module ne_lit_props #(
   input logic        rec_ready_i
 );
   localparam int IW = $clog2(E);
-  localparam int VW = (V > 1) ? $clog2(V) : 1;
   localparam int KW = 6 + 32 + 8 + 32;
-  localparam int RW = KW + 8;
+  localparam int RW = KW + 1 + 8;  // RAM word: key, SUBSCRIBED, last state
+  localparam int T  = E + V;       // entries: the slots, then the victims (RAM words E..)
+  localparam int AW = $clog2(T);
 
   // ---------------------------------------------------------------------------------
   // The design
@@ -233,27 +235,17 @@ module ne_lit_props #(
   logic [7:0]    p_op_state;      //@probe p_op_state = dut.op_state_q
   logic          p_op_notify;     //@probe p_op_notify = dut.op_notify_q
   logic          p_op_is_ready;   //@probe p_op_is_ready = dut.op_is_ready_q
-  logic [IW-1:0] p_slot;          //@probe p_slot = dut.slot_q
+  logic [AW-1:0] p_addr;          //@probe p_addr = dut.addr_q
   logic          p_hit_q;         //@probe p_hit_q = dut.hit_q
-  logic          p_hit_d;         //@probe p_hit_d = dut.hit_d
-  logic          p_hit_vic_q;     //@probe p_hit_vic_q = dut.hit_vic_q
-  logic          p_hit_vic_d;     //@probe p_hit_vic_d = dut.hit_vic_d
-  logic [VW-1:0] p_hit_idx_q;     //@probe p_hit_idx_q = dut.hit_idx_q
-  logic [VW-1:0] p_hit_idx_d;     //@probe p_hit_idx_d = dut.hit_idx_d
   logic          p_free_q;        //@probe p_free_q = dut.free_q
-  logic          p_free_d;        //@probe p_free_d = dut.free_d
-  logic          p_free_vic_q;    //@probe p_free_vic_q = dut.free_vic_q
-  logic          p_free_vic_d;    //@probe p_free_vic_d = dut.free_vic_d
-  logic [VW-1:0] p_free_idx_q;    //@probe p_free_idx_q = dut.free_idx_q
-  logic [VW-1:0] p_free_idx_d;    //@probe p_free_idx_d = dut.free_idx_d
-  logic [E-1:0]  p_valid;         //@probe p_valid = dut.valid_q
-  logic [E-1:0]  p_subd;          //@probe p_subd = dut.subd_q
-  logic [E*RW-1:0] p_mem;         //@probe for i in 0..{E-1}: p_mem[{i*86+85}:{i*86}] = dut.u_ram.mem[{i}]
+  logic [T-1:0]  p_tvalid;        //@probe p_tvalid = dut.valid_q
+  logic [T*RW-1:0] p_mem;         //@probe for i in 0..{E+V-1}: p_mem[{i*87+86}:{i*87}] = dut.u_ram.mem[{i}]
   logic [RW-1:0] p_rdata;         //@probe p_rdata = dut.u_ram.rdata_q
-  logic [V-1:0]  p_vvalid;        //@probe p_vvalid = dut.vvalid_q
-  logic [V-1:0]  p_vsubd;         //@probe p_vsubd = dut.vsubd_q
   logic [V*KW-1:0] p_vkey;        //@probe p_vkey = dut.vkey_q
-  logic [V*8-1:0]  p_vlstate;     //@probe p_vlstate = dut.vlstate_q
+  logic [E-1:0]  p_valid;
+  logic [V-1:0]  p_vvalid;
+  assign p_valid  = p_tvalid[E-1:0];
+  assign p_vvalid = p_tvalid[T-1:E];
 
   localparam logic [1:0] StIdle = 2'd0, StMatch = 2'd1, StAct = 2'd2;
   logic [KW-1:0] p_op_key;
@@ -272,16 +264,31 @@ module ne_lit_props #(
     slot_of = h;
   endfunction
 
-  // the slots' keys and states (RAM words), the victims' keys
+  // the slots' keys (RAM words), every entry's status and last state (RAM words), the
+  // victims' keys (flip-flops; a victim's RAM key is never read)
   logic [KW-1:0] p_key [E];
-  logic [7:0]    p_lstate [E];
+  logic [T-1:0]  p_tsubd;
+  logic [7:0]    p_tlstate [T];
   for (genvar g = 0; g < E; g++) begin : g_key
-    assign p_key[g]    = p_mem[g*RW+8+:KW];
-    assign p_lstate[g] = p_mem[g*RW+:8];
+    assign p_key[g] = p_mem[g*RW+9+:KW];
+  end
+  for (genvar g = 0; g < T; g++) begin : g_ent
+    assign p_tsubd[g]   = p_mem[g*RW+8];
+    assign p_tlstate[g] = p_mem[g*RW+:8];
   end
   logic [KW-1:0] p_vk [V];
   for (genvar g = 0; g < V; g++) begin : g_vkey
     assign p_vk[g] = p_vkey[g*KW+:KW];
+  end
+  // the key of entry addr_q (a slot's RAM word, a victim's flip-flops), its RAM word
+  logic [KW-1:0] addr_key;
+  logic [RW-1:0] addr_word;
+  always_comb begin
+    addr_key  = '0;
+    addr_word = '0;
+    for (int i = 0; i < E; i++) if (p_addr == i[AW-1:0]) addr_key = p_key[i];
+    for (int v = 0; v < V; v++) if (p_addr == E[AW-1:0] + v[AW-1:0]) addr_key = p_vk[v];
+    for (int i = 0; i < T; i++) if (p_addr == i[AW-1:0]) addr_word = p_mem[i*RW+:RW];
   end
 
   // the slot of K (only K's: a hash of every operation's key costs the solver far more)
@@ -302,8 +309,8 @@ module ne_lit_props #(
     for (int i = 0; i < E; i++) begin
       if (p_valid[i] && p_key[i] == k_key) begin
         has_k    = 1'b1;
-        subd_k   = p_subd[i];
-        lstate_k = p_lstate[i];
+        subd_k   = p_tsubd[i];
+        lstate_k = p_tlstate[i];
         k_count  = k_count + 3'd1;
         if (i[IW-1:0] != k_slot) k_placed = 1'b0;  // only in its own slot
       end
@@ -311,8 +318,8 @@ module ne_lit_props #(
     for (int v = 0; v < V; v++) begin
       if (p_vvalid[v] && p_vk[v] == k_key) begin
         has_k    = 1'b1;
-        subd_k   = p_vsubd[v];
-        lstate_k = p_vlstate[v*8+:8];
+        subd_k   = p_tsubd[E+v];
+        lstate_k = p_tlstate[E+v];
         k_count  = k_count + 3'd1;
       end
     end
@@ -339,15 +346,17 @@ module ne_lit_props #(
       if (f_subd && !op_settles_k) i_state: assert (lstate_k == f_state);
       if (f_out && op_settles_k) i_state_op: assert (p_op_state == f_state);
       i_nsub: assert (f_nsub == {1'b0, f_out});
-      if (op_busy && p_op_key == k_key) i_slot: assert (p_slot == k_slot);
-      if (p_st == StMatch || p_st == StAct) i_rdata: assert (p_rdata == p_mem[p_slot*RW+:RW]);
+      // match: the RAM's output holds the operation's slot; an operation on K reads K's
+      if (p_st == StMatch) i_rdata: assert (p_addr < E[AW-1:0] && p_rdata == addr_word);
+      if (op_busy && p_op_key == k_key && p_addr < E[AW-1:0]) i_slot: assert (p_addr == k_slot);
+      // act: the registered match holds for the table: a hit is at addr_q (on the RAM's
+      // output), a room at addr_q is free; for K, hit and room as the table says
       if (p_st == StAct) begin
-        i_match: assert (p_hit_q == p_hit_d &&
-                         (!p_hit_q || (p_hit_vic_q == p_hit_vic_d &&
-                                       (!p_hit_vic_q || p_hit_idx_q == p_hit_idx_d))) &&
-                         p_free_q == p_free_d &&
-                         (!p_free_q || (p_free_vic_q == p_free_vic_d &&
-                                        (!p_free_vic_q || p_free_idx_q == p_free_idx_d))));
+        i_hit: assert (!p_hit_q || (p_tvalid[p_addr] && addr_key == p_op_key && p_rdata == addr_word));
+        i_free: assert (p_hit_q || !p_free_q || !p_tvalid[p_addr]);
+        if (p_op_key == k_key) begin
+          i_match_k: assert (p_hit_q == has_k && (has_k || p_free_q == (!p_valid[k_slot] || !(&p_vvalid))));
+        end
       end
     end
   end

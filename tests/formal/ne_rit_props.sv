@@ -31,16 +31,17 @@
 //                     in use (probes)
 // Auxiliary invariants (i_*, probes): every valid slot holds a key of its own hash (so a
 // key is found in its slot or a victim), keys are unique over slots and victims, a valid
-// entry has a non-empty mask, the model equals K's entry mask, in match and act the
-// RAM's output holds the operation's slot and the registered match agrees with the table,
-// a scan looks at a valid slot (the RAM's output) or at valid victims.
+// entry has a non-empty mask, the model equals K's entry mask, a valid victim's key in
+// flip-flops is its RAM word's, in match the RAM's output holds the operation's slot, in
+// act the registered match is the table's and the RAM's output holds the entry found, a
+// scan looks at a valid entry (the RAM's output).
 //
 // The negative checks inject faults into the design (run_formal.py --force), e.g. an
 // ANSWER that finds K's entry does not add its CPU (dut.or_we tied to 0): a_notify_mask
 // must fail. Such runs turn the auxiliary invariants off (Aux = 0).
 module ne_rit_props #(
   parameter int E   = 2,  /// RIT_ENTRIES of ne_rit (a power of two)
-  parameter int V   = ne_pkg::RIT_VICTIMS,  /// RIT_VICTIMS of ne_rit
+  parameter int V   = 2,  /// RIT_VICTIMS of ne_rit (ne_pkg's default; a literal: the probes' ranges use it)
   parameter bit Aux = 1,  /// check the auxiliary invariants (negative checks: 0)
   /// operations the environment issues (bits: ANSWER, NOTIFY, PUBLISH, UNPUBLISH,
   /// subscribes); a negative check names only those its fault needs, which keeps its
@@ -245,7 +246,10 @@ module ne_rit_props #(
   // ---------------------------------------------------------------------------------
   // Internal registers (probes): a_full_honest and the auxiliary invariants
   localparam int EW = KW + N;               // an interest entry: key, mask
-  localparam int VW = V > 1 ? $clog2(V) : 1;
+  // every entry of the table: the slots, then the victims (RAM words E.. E+V-1, their
+  // keys also in flip-flops)
+  localparam int T  = E + V;
+  localparam int AW = $clog2(T);
   logic [1:0]      p_st;          //@probe p_st = dut.st_q
   logic [2:0]      p_op;          //@probe p_op = dut.op_q
   logic [19:0]     p_op_rdy;      //@probe p_op_rdy = dut.op_rdy_q
@@ -255,26 +259,17 @@ module ne_rit_props #(
   logic [NW-1:0]   p_op_dst;      //@probe p_op_dst = dut.op_dst_q
   logic [7:0]      p_op_state;    //@probe p_op_state = dut.op_state_q
   logic            p_op_is_ready; //@probe p_op_is_ready = dut.op_is_ready_q
-  logic [IW-1:0]   p_slot;        //@probe p_slot = dut.slot_q
+  logic [AW-1:0]   p_addr;        //@probe p_addr = dut.addr_q
   logic            p_hit_q;       //@probe p_hit_q = dut.hit_q
-  logic            p_hit_d;       //@probe p_hit_d = dut.m_hit
-  logic            p_hit_vic_q;   //@probe p_hit_vic_q = dut.hit_vic_q
-  logic            p_hit_vic_d;   //@probe p_hit_vic_d = dut.m_hit_vic
-  logic [VW-1:0]   p_hit_v_q;     //@probe p_hit_v_q = dut.hit_v_q
-  logic [VW-1:0]   p_hit_v_d;     //@probe p_hit_v_d = dut.m_hit_v
   logic            p_free_q;      //@probe p_free_q = dut.free_q
-  logic            p_free_d;      //@probe p_free_d = dut.m_free
-  logic            p_free_vic_q;  //@probe p_free_vic_q = dut.free_vic_q
-  logic            p_free_vic_d;  //@probe p_free_vic_d = dut.m_free_vic
-  logic [VW-1:0]   p_free_v_q;    //@probe p_free_v_q = dut.free_v_q
-  logic [VW-1:0]   p_free_v_d;    //@probe p_free_v_d = dut.m_free_v
-  logic [E-1:0]    p_valid;       //@probe p_valid = dut.valid_q
-  logic [E*EW-1:0] p_mem;         //@probe for i in 0..{E-1}: p_mem[{i*(72+N)+71+N}:{i*(72+N)}] = dut.u_rit_ram.mem[{i}]
+  logic [T-1:0]    p_tvalid;      //@probe p_tvalid = dut.valid_q
+  logic [T*EW-1:0] p_mem;         //@probe for i in 0..{E+V-1}: p_mem[{i*(72+N)+71+N}:{i*(72+N)}] = dut.u_rit_ram.mem[{i}]
   logic [EW-1:0]   p_rdata;       //@probe p_rdata = dut.rit_rdata
-  logic [V-1:0]    p_vvalid;      //@probe p_vvalid = dut.vvalid_q
-  logic [V*EW-1:0] p_vent;        //@probe p_vent = dut.vent_q
-  logic            p_rd_v;        //@probe p_rd_v = dut.rd_v_q
-  logic [V-1:0]    p_vscan;       //@probe p_vscan = dut.vscan_q
+  logic [V*KW-1:0] p_vkey;        //@probe p_vkey = dut.vkey_q
+  logic [E-1:0]    p_valid;
+  logic [V-1:0]    p_vvalid;
+  assign p_valid  = p_tvalid[E-1:0];
+  assign p_vvalid = p_tvalid[T-1:E];
 
   localparam logic [1:0] StIdle = 2'd0, StMatch = 2'd1, StAct = 2'd2, StScan = 2'd3;
   localparam logic [2:0] OpAnswer = 3'd0, OpNotify = 3'd1, OpPublish = 3'd2, OpUnpublish = 3'd3, OpSub = 3'd4;
@@ -299,21 +294,26 @@ module ne_rit_props #(
     f_home = h;
   endfunction
 
-  // every entry of the table: the slots (RAM words), then the victims
-  localparam int T = E + V;
   logic [T-1:0]  t_valid;
   logic [KW-1:0] t_key  [T];
   logic [N-1:0]  t_mask [T];
   logic [IW-1:0] t_home [E];  // the slot of each slot's key
-  assign t_valid = {p_vvalid, p_valid};
+  logic          vkeys;       // every valid victim's flip-flop key is its RAM word's
+  assign t_valid = p_tvalid;
+  for (genvar g = 0; g < T; g++) begin : g_ent
+    assign t_mask[g] = p_mem[g*EW +: N];
+  end
   for (genvar g = 0; g < E; g++) begin : g_slot
     assign t_key[g]  = p_mem[g*EW+N +: KW];
-    assign t_mask[g] = p_mem[g*EW +: N];
     assign t_home[g] = f_home(t_key[g]);
   end
   for (genvar g = 0; g < V; g++) begin : g_vic
-    assign t_key[E+g]  = p_vent[g*EW+N +: KW];
-    assign t_mask[E+g] = p_vent[g*EW +: N];
+    assign t_key[E+g] = p_vkey[g*KW +: KW];
+  end
+  always_comb begin
+    vkeys = 1'b1;
+    for (int g = 0; g < V; g++)
+      if (p_vvalid[g] && p_vkey[g*KW +: KW] != p_mem[(E+g)*EW+N +: KW]) vkeys = 1'b0;
   end
   logic [KW-1:0] p_op_key;
   logic [IW-1:0] op_home;
@@ -322,16 +322,36 @@ module ne_rit_props #(
 
   logic [N-1:0] mask_k;
   logic         uniq, masks_nonzero, homes;
-  logic [EW-1:0] slot_word;
+  logic [EW-1:0] addr_word;   // the RAM word at addr_q
+  // the match the table gives for the operation's key: found (at e_hit_at), else room
+  // (at e_free_at: its slot, else the lowest free victim)
+  logic          e_hit, e_free;
+  logic [AW-1:0] e_hit_at, e_free_at;
   always_comb begin
     mask_k        = '0;
     uniq          = 1'b1;
     masks_nonzero = 1'b1;
     homes         = 1'b1;
-    slot_word     = '0;
+    addr_word     = '0;
+    e_hit         = 1'b0;
+    e_hit_at      = '0;
+    e_free        = !p_valid[op_home];
+    e_free_at     = {{(AW - IW) {1'b0}}, op_home};
     for (int i = 0; i < E; i++) begin
       if (p_valid[i] && t_home[i] != i[IW-1:0]) homes = 1'b0;
-      if (p_slot == i[IW-1:0]) slot_word = p_mem[i*EW +: EW];
+    end
+    for (int i = T - 1; i >= E; i--) begin
+      if (p_valid[op_home] && !t_valid[i]) begin
+        e_free    = 1'b1;
+        e_free_at = i[AW-1:0];
+      end
+    end
+    for (int i = 0; i < T; i++) begin
+      if (p_addr == i[AW-1:0]) addr_word = p_mem[i*EW +: EW];
+      if (t_valid[i] && t_key[i] == p_op_key) begin
+        e_hit    = 1'b1;
+        e_hit_at = i[AW-1:0];
+      end
     end
     for (int i = 0; i < T; i++) begin
       if (t_valid[i] && t_key[i] == k_key) mask_k = t_mask[i];
@@ -344,7 +364,7 @@ module ne_rit_props #(
   always_ff @(posedge clk_i) begin
     if (f_past && rst_ni) begin
       // full: the key's slot is in use and so is every victim
-      if (full_o) a_full_honest: assert (p_valid[p_slot] && &p_vvalid);
+      if (full_o) a_full_honest: assert (p_valid[op_home] && &p_vvalid);
     end
     if (Aux) begin
       i_code: assert (f_code == ne_pkg::CMD_ANSWER || f_code == ne_pkg::CMD_NOTIFY ||
@@ -353,8 +373,13 @@ module ne_rit_props #(
     if (Aux && f_past && rst_ni) begin
       i_pend: assert (f_pend == (p_st != StIdle && p_op != OpSub));
       if (f_pend) begin
-        i_op: assert (p_op_key == f_key && p_op == f_op && p_op_dst == f_dst && p_op_state == f_state &&
-                      p_op_is_ready == f_is_ready && p_op_rdy == f_rdy && !f_last_sub);
+        i_op: assert (p_op_object == f_key[KW-1:40] && p_op_version == f_key[31:0] && p_op == f_op &&
+                      p_op_dst == f_dst && p_op_rdy == f_rdy && !f_last_sub);
+        // (a scan keeps its packets' event, state and ready bit there)
+        if (p_st != StScan) begin
+          i_op_rest: assert (p_op_event == f_key[39:32] && p_op_state == f_state &&
+                             p_op_is_ready == f_is_ready);
+        end
       end
       if (p_op == OpSub && (p_st != StIdle || rec_valid_o)) begin
         i_sub_op: assert (f_last_sub && p_op_key == f_sub_key && p_op_dst == f_sub_src);
@@ -373,22 +398,20 @@ module ne_rit_props #(
       i_unique: assert (uniq);
       i_mask_nonzero: assert (masks_nonzero);
       i_model: assert (mask_k == f_mask_now);
-      // match and act: the RAM's output holds the operation's slot, the registered match
-      // agrees with the table
-      if (p_st == StMatch || p_st == StAct) begin
-        i_slot: assert (p_slot == op_home && p_rdata == slot_word);
+      i_vkeys: assert (vkeys);
+      // match: the RAM's output holds the operation's slot; act: the registered match is
+      // the table's (the entry found, else the room found) and the RAM's output holds
+      // the entry found
+      if (p_st == StMatch) begin
+        i_slot: assert (p_addr == {{(AW - IW) {1'b0}}, op_home} && p_rdata == addr_word);
       end
       if (p_st == StAct) begin
-        i_match: assert (p_hit_q == p_hit_d && (!p_hit_q || (p_hit_vic_q == p_hit_vic_d &&
-                                                             (!p_hit_vic_q || p_hit_v_q == p_hit_v_d))) &&
-                         p_free_q == p_free_d && (!p_free_q || (p_free_vic_q == p_free_vic_d &&
-                                                                (!p_free_vic_q || p_free_v_q == p_free_v_d))));
+        i_match: assert ((!e_hit || p_rdata == addr_word) && p_hit_q == e_hit &&
+                         (e_hit ? p_addr == e_hit_at : (p_free_q == e_free && (!e_free || p_addr == e_free_at))));
       end
-      // the scan: a PUBLISH's; the RAM's output holds the valid slot being looked at
-      // (slot_q); the victims still to look at are valid
-      if (p_rd_v) i_rd: assert (p_st == StScan && p_valid[p_slot] && p_rdata == slot_word);
+      // the scan: a PUBLISH's; the RAM's output holds the valid entry being looked at
       if (p_st == StScan) begin
-        i_scan: assert (f_pend && f_publish && (p_rd_v || p_vscan != '0) && (p_vscan & ~p_vvalid) == '0);
+        i_scan: assert (f_pend && f_publish && t_valid[p_addr] && {1'b0, p_addr} < (AW + 1)'(T) && p_rdata == addr_word);
       end
     end
   end
