@@ -14,9 +14,10 @@
 // offered); the others give the minimum deadline, which becomes wake_at_o when a sweep
 // ends with nothing changed meanwhile. A new sweep starts when that deadline is reached,
 // or when something that can lower it changes (configuration, the start time of a
-// restart written, a packet from the node that holds the minimum). With nothing
-// watchable there is no sweep and no deadline. Watched = enabled, in ALIVE_MASK, not this
-// node, not down, not waiting for its restart time, ALIVE_TIMEOUT != 0.
+// restart written, a packet while restarts are pending, a packet from the node that
+// holds the minimum). With nothing watchable there is no sweep and no deadline.
+// Watched = enabled, in ALIVE_MASK, not this node, not down, not waiting for its restart
+// time, ALIVE_TIMEOUT != 0.
 //
 // Restarts: a restart (CTRL.ENABLE rising, NODE_ID written: every node of ALIVE_MASK;
 // ALIVE_MASK written: the nodes added; a 1 written to a NODES_DOWN bit: that node) records
@@ -135,7 +136,6 @@ module ne_alive #(
 
   // ---------------------------------------------------------------------------------
   // Arrival times: one write port (arrivals first, then restarts), one read port
-  logic [47:0]          seen_mem [MAX_NODES];
   logic                 wr_en;
   logic [NW-1:0]        wr_addr;
   logic [47:0]          wr_data;
@@ -168,12 +168,6 @@ module ne_alive #(
     mat_t_d     = (rst_set != '0) ? now_i : mat_t_q;  // no reset: the time of the last restart
   end
 
-  // The RAM's write port keeps the memory form (wr_en, wr_addr, wr_data computed above),
-  // which is what block RAM inference needs.
-  always_ff @(posedge clk_i) begin
-    if (wr_en) seen_mem[wr_addr] <= wr_data;
-  end
-
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       mat_pend_q  <= '0;
@@ -194,7 +188,7 @@ module ne_alive #(
   // Scanner
   logic          sc_run_q, sc_run_d;
   logic [NW:0]   sc_idx_q, sc_idx_d;
-  logic          rd_en, rd_fwd;
+  logic          rd_en, rd_col_q, rd_col_d;
   logic [NW-1:0] rd_addr;
   logic          rd_v_q, rd_v_d;
   logic [NW-1:0] rd_idx_q, rd_idx_d;
@@ -219,9 +213,9 @@ module ne_alive #(
   logic          declare  /* verilator public_flat_rd */;
 
   // Three stages per node: read (R), deadline = time + ALIVE_TIMEOUT (A), compare with now
-  // and the minimum (E); one carry chain per stage. A node whose entry is written, or
-  // whose timeout changes, between R and E is dropped from E: such a change always makes
-  // the sweep start again (chg), so nothing is lost.
+  // and the minimum (E); one carry chain per stage. A node whose entry is written in R or
+  // A, or whose timeout changes in A, is dropped from E: such a change always makes the
+  // sweep start again (chg), so nothing is lost (the node is evaluated by the next sweep).
   always @* begin
     dl_sum = {1'b0, rd_data_q} + {17'd0, timeout_i};
     dl     = dl_sum[48] ? '1 : dl_sum[47:0];
@@ -230,7 +224,7 @@ module ne_alive #(
     ev_dl_d   = dl;
   end
 
-  assign ev_v_d = rd_v_q && !(wr_en && wr_addr == rd_idx_q) && !cfg_chg_i;
+  assign ev_v_d = rd_v_q && !rd_col_q && !(wr_en && wr_addr == rd_idx_q) && !cfg_chg_i;
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
@@ -272,10 +266,11 @@ module ne_alive #(
     end
 
     // what can lower the minimum deadline: a node joining the watch (its restart time
-    // written, or an arrival ending its restart), a setting, an arrival during a sweep or
-    // from the node holding the minimum (a restart itself only takes nodes off the watch)
+    // written, or an arrival ending its restart: any arrival while restarts are pending,
+    // which needs no 64:1 lookup of the pending bit), a setting, an arrival during a sweep
+    // or from the node holding the minimum (a restart itself only takes nodes off the watch)
     chg = cfg_chg_i || mat_we ||
-          (seen_valid_i && (mat_pend_q[seen_src_i] || sc_run_q || !min_v_q || seen_src_i == arg_q));
+          (seen_valid_i && (!rst_ready_q || sc_run_q || !min_v_q || seen_src_i == arg_q));
     min_due = min_v_q && !lt48(now_i, acc_min_q);
     start = !sc_run_q && (dirty_q || min_due);
 
@@ -319,24 +314,35 @@ module ne_alive #(
   assign rd_addr = sc_idx_q[NW-1:0];
 
   always @* begin
-    rd_fwd      = wr_en && wr_addr == rd_addr;  // a write this cycle: its data is read
+    rd_col_d    = wr_en && wr_addr == rd_addr;  // a write this cycle: the read is void
     rd_idx_d    = rd_en ? rd_addr : rd_idx_q;   // no reset, loaded with the read
     rd_v_d      = rd_en;
     rec_valid_d = (rec_valid_q && !rec_ready_i) || declare;
     rec_node_d  = declare ? ev_idx_q : rec_node_q;  // no reset, loaded with the record
   end
 
-  // The RAM's registered read port keeps the memory form (rd_en, rd_addr, rd_fwd computed
-  // above), which is what block RAM inference needs.
-  always_ff @(posedge clk_i) begin
-    if (rd_en) rd_data_q <= rd_fwd ? wr_data : seen_mem[rd_addr];
-  end
+  // Arrival times in block RAM: one write port (arrivals first, then restarts), one
+  // registered read port. A read in the cycle of a write to the same node returns no
+  // defined value there; that node is dropped from E (rd_col), so no bypass is needed.
+  ne_ram #(
+    .WIDTH(48),
+    .DEPTH(MAX_NODES)
+  ) u_seen (
+    .clk_i  (clk_i),
+    .we_i   (wr_en),
+    .waddr_i(wr_addr),
+    .wdata_i(wr_data),
+    .re_i   (rd_en),
+    .raddr_i(rd_addr),
+    .rdata_o(rd_data_q)
+  );
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       sc_run_q    <= 1'b0;
       sc_idx_q    <= '0;
       rd_v_q      <= 1'b0;
+      rd_col_q    <= 1'b0;
       acc_min_q   <= '1;
       acc_arg_q   <= '0;
       dirty_q     <= 1'b1;
@@ -348,6 +354,7 @@ module ne_alive #(
       sc_run_q    <= sc_run_d;
       sc_idx_q    <= sc_idx_d;
       rd_v_q      <= rd_v_d;
+      rd_col_q    <= rd_col_d;
       acc_min_q   <= acc_min_d;
       acc_arg_q   <= acc_arg_d;
       dirty_q     <= dirty_d;
