@@ -23,10 +23,9 @@
 // ALIVE_MASK written: the nodes added; a 1 written to a NODES_DOWN bit: that node) records
 // the time of the write and writes it into each named node's entry, visiting the nodes
 // in turn, one per cycle when the arrival port does not write (a packet from the node
-// meanwhile writes a later time and ends its restart): at most MAX_NODES cycles.
-// restart_ready_o is low while a restart is in progress and for one cycle after its last
-// write; ne_regs holds back the writes that restart until it is high, so every restart
-// keeps its own time exactly.
+// meanwhile writes a later time and ends its restart): at most MAX_NODES cycles. restart_ready_o is low while a restart is in progress; ne_regs
+// holds back the writes that restart until it is high, so every restart keeps its own
+// time exactly.
 //
 // Decisions where the contract is open: the above restarts ("silence counted from that
 // write" for NODES_DOWN; the same rule for the other ways a node starts being watched);
@@ -142,7 +141,7 @@ module ne_alive #(
   logic [47:0]          wr_data;
   logic [MAX_NODES-1:0] mat_pend_q, mat_pend_d, rst_set, mat_bit, seen_bit;
   logic [NW-1:0]        mat_idx_d, mat_idx_q;
-  logic                 rst_ready_q, rst_ready_d;  // no restart pending, registered off the MMIO path
+  logic                 rst_ready_q, rst_ready_d;  // mat_pend_q == 0, registered off the MMIO path
   logic                 mat_we, mat_cur;
   logic [47:0]          mat_t_q, mat_t_d;
   logic [MAX_NODES-1:0] down_q, down_d;
@@ -165,10 +164,7 @@ module ne_alive #(
     mat_pend_d = (mat_pend_q & ~mat_bit & ~seen_bit) | rst_set;
     if (!rst_ready_q && !(mat_cur && seen_valid_i)) mat_idx_d = mat_idx_q + 1'b1;
     else mat_idx_d = mat_idx_q;
-    // from mat_pend_q, not mat_pend_d: each mat_pend flip-flop then packs with the LUT
-    // that computes its next value (a LUT output that also fed this 64-bit reduction
-    // could not); ready comes one cycle after the last start time is written
-    rst_ready_d = mat_pend_q == '0 && rst_set == '0;
+    rst_ready_d = mat_pend_d == '0;
     mat_t_d     = (rst_set != '0) ? now_i : mat_t_q;  // no reset: the time of the last restart
   end
 
@@ -387,7 +383,7 @@ module ne_alive #(
   assign rec_valid_o     = rec_valid_q;
   assign rec_node_o      = rec_node_q;
   assign nodes_down_o    = down_q;
-  // mat_pend_q != 0 implies !rst_ready_q
+  // !rst_ready_q is mat_pend_q != 0 (both registered from mat_pend_d)
   assign busy_o = sc_run_q || dirty_q || min_due || !rst_ready_q ||
                   rec_valid_q || alive_valid_q || al_due;
 endmodule

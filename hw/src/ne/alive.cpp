@@ -101,7 +101,7 @@ void Alive::eval(const In& in) {
   down_d_ = down_q_ & ~in.down_clr;  // a declaration beats a W1C of its bit
   if (declare_) down_d_ |= node_bit(ev_idx_q_);
 
-  busy_ = sc_run_q_ || dirty_q_ || min_due || !rst_ready_q_ || rec_valid_q_ ||
+  busy_ = sc_run_q_ || dirty_q_ || min_due || mat_pend_q_ != 0 || rec_valid_q_ ||
           alive_valid_q_ || al_due;
 }
 
@@ -143,9 +143,9 @@ void Alive::commit(bool rst_n) {
   }
   next_q_ = next_d_;
   alive_valid_q_ = (alive_valid_q_ && !alive_ready_) || al_load_;
-  rst_ready_q_ = mat_pend_q_ == 0 && rst_set_ == 0;  // (old mat_pend_q_): one cycle after the last write
   mat_pend_q_ = mat_pend_d_;
   mat_idx_q_ = mat_idx_d_;
+  rst_ready_q_ = mat_pend_d_ == 0;
   ev_v_q_ = ev_v_d_;
   ev_last_q_ = ev_last_d_;
   sc_run_q_ = sc_run_d_;
