@@ -14,9 +14,10 @@
 // offered); the others give the minimum deadline, which becomes wake_at_o when a sweep
 // ends with nothing changed meanwhile. A new sweep starts when that deadline is reached,
 // or when something that can lower it changes (configuration, the start time of a
-// restart written, a packet from the node that holds the minimum). With nothing
-// watchable there is no sweep and no deadline. Watched = enabled, in ALIVE_MASK, not this
-// node, not down, not waiting for its restart time, ALIVE_TIMEOUT != 0.
+// restart written, a packet while restarts are pending, a packet from the node that
+// holds the minimum). With nothing watchable there is no sweep and no deadline.
+// Watched = enabled, in ALIVE_MASK, not this node, not down, not waiting for its restart
+// time, ALIVE_TIMEOUT != 0.
 //
 // Restarts: a restart (CTRL.ENABLE rising, NODE_ID written: every node of ALIVE_MASK;
 // ALIVE_MASK written: the nodes added; a 1 written to a NODES_DOWN bit: that node) records
@@ -67,19 +68,34 @@ module ne_alive #(
   output logic [$clog2(MAX_NODES)-1:0] rec_node_o,
 
   output logic [MAX_NODES-1:0]      nodes_down_o,     /// NODES_DOWN
-  output logic [47:0]               wake_down_o,      /// earliest node-down deadline (all ones: none)
-  output logic [47:0]               wake_alive_o,     /// next ALIVE deadline (all ones: none)
+  output logic                      down_on_o,        /// a node-down deadline is known...
+  output logic [47:0]               wake_down_o,      /// ... at this time (all ones: none)
+  output logic                      alive_on_o,       /// ALIVE packets are sent...
+  output logic [47:0]               wake_alive_o,     /// ... at this deadline (ne_top gates it)
   output logic                      busy_o            /// work pending
 );
   localparam int NW = $clog2(MAX_NODES);
   localparam logic [MAX_NODES-1:0] One = {{(MAX_NODES - 1) {1'b0}}, 1'b1};
   localparam logic [NW-1:0] LastNode = {NW{1'b1}};
 
+  // x < y as the borrow of x - y: Yosys maps a relational operator on iCE40 to a carry
+  // chain plus about two LUTs a bit, the borrow of a subtraction to the chain plus one
+  // LUT a bit that packs with it (48 bits: 51 instead of 101 logic cells)
+  function automatic logic lt48(input logic [47:0] x, input logic [47:0] y);
+    /* verilator lint_off UNUSEDSIGNAL */  // only the borrow
+    logic [48:0] d;
+    /* verilator lint_on UNUSEDSIGNAL */
+    begin
+      d    = {1'b0, x} - {1'b0, y};
+      lt48 = d[48];
+    end
+  endfunction
+
   // ---------------------------------------------------------------------------------
   // Sending
   logic [MAX_NODES-1:0] targets;
   logic                 al_on, al_due, al_load;
-  logic [47:0]          next_q, next_d;
+  logic [47:0]          next_q, next_d, next_sum;
   logic                 alive_valid_q, alive_valid_d;
   logic [MAX_NODES-1:0] alive_mask_q, alive_mask_d;
 
@@ -94,11 +110,11 @@ module ne_alive #(
   end
 
   always @* begin
-    al_due  = al_on && now_i >= next_q;
+    al_due  = al_on && !lt48(now_i, next_q);
     al_load = al_due && !alive_valid_q;
-    if (period_wr_i) next_d = now_i + {16'd0, period_wdata_i};
-    else if (al_due) next_d = now_i + {16'd0, period_i};
-    else next_d = next_q;
+    // one adder for both loads
+    next_sum = now_i + {16'd0, period_wr_i ? period_wdata_i : period_i};
+    next_d   = (period_wr_i || al_due) ? next_sum : next_q;
     alive_valid_d    = (alive_valid_q && !alive_ready_i) || al_load;
     alive_mask_d     = al_load ? targets : alive_mask_q;  // no reset, loaded with the packet
     probe_alive_load = al_load;
@@ -120,7 +136,6 @@ module ne_alive #(
 
   // ---------------------------------------------------------------------------------
   // Arrival times: one write port (arrivals first, then restarts), one read port
-  logic [47:0]          seen_mem [MAX_NODES];
   logic                 wr_en;
   logic [NW-1:0]        wr_addr;
   logic [47:0]          wr_data;
@@ -153,12 +168,6 @@ module ne_alive #(
     mat_t_d     = (rst_set != '0) ? now_i : mat_t_q;  // no reset: the time of the last restart
   end
 
-  // The RAM's write port keeps the memory form (wr_en, wr_addr, wr_data computed above),
-  // which is what block RAM inference needs.
-  always_ff @(posedge clk_i) begin
-    if (wr_en) seen_mem[wr_addr] <= wr_data;
-  end
-
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       mat_pend_q  <= '0;
@@ -179,7 +188,7 @@ module ne_alive #(
   // Scanner
   logic          sc_run_q, sc_run_d;
   logic [NW:0]   sc_idx_q, sc_idx_d;
-  logic          rd_en, rd_fwd;
+  logic          rd_en, rd_col_q, rd_col_d;
   logic [NW-1:0] rd_addr;
   logic          rd_v_q, rd_v_d;
   logic [NW-1:0] rd_idx_q, rd_idx_d;
@@ -190,9 +199,8 @@ module ne_alive #(
   logic [47:0]   ev_dl_q, ev_dl_d;
   logic [47:0]   acc_min_q, acc_min_d;
   logic [NW-1:0] acc_arg_q, acc_arg_d;
-  logic          dirty_q, dirty_d, chg, start;
+  logic          dirty_q, dirty_d, chg, start, min_due;
   logic          min_v_q, min_v_d;
-  logic [47:0]   min_q, min_d;
   logic [NW-1:0] arg_q, arg_d;
   logic          mon, due, contribute, last, none, ev_lower;
   logic [MAX_NODES-1:0] watch;
@@ -205,9 +213,9 @@ module ne_alive #(
   logic          declare  /* verilator public_flat_rd */;
 
   // Three stages per node: read (R), deadline = time + ALIVE_TIMEOUT (A), compare with now
-  // and the minimum (E); one carry chain per stage. A node whose entry is written, or
-  // whose timeout changes, between R and E is dropped from E: such a change always makes
-  // the sweep start again (chg), so nothing is lost.
+  // and the minimum (E); one carry chain per stage. A node whose entry is written in R or
+  // A, or whose timeout changes in A, is dropped from E: such a change always makes the
+  // sweep start again (chg), so nothing is lost (the node is evaluated by the next sweep).
   always @* begin
     dl_sum = {1'b0, rd_data_q} + {17'd0, timeout_i};
     dl     = dl_sum[48] ? '1 : dl_sum[47:0];
@@ -216,7 +224,7 @@ module ne_alive #(
     ev_dl_d   = dl;
   end
 
-  assign ev_v_d = rd_v_q && !(wr_en && wr_addr == rd_idx_q) && !cfg_chg_i;
+  assign ev_v_d = rd_v_q && !rd_col_q && !(wr_en && wr_addr == rd_idx_q) && !cfg_chg_i;
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
@@ -239,14 +247,14 @@ module ne_alive #(
     // restart pending
     watch = targets & ~down_q & ~mat_pend_q;
     mon   = enable_i && timeout_i != '0 && watch[ev_idx_q];
-    ev_lower = ev_dl_q < acc_min_q;
+    ev_lower = lt48(ev_dl_q, acc_min_q);
     last     = ev_last_q;
     // nothing can be watched: no sweep needed, no deadline
     none  = !enable_i || timeout_i == '0 || watch == '0;
   end
 
   always @* begin
-    due        = ev_v_q && mon && now_i >= ev_dl_q;
+    due        = ev_v_q && mon && !lt48(now_i, ev_dl_q);
     declare    = due && !rec_valid_q;
     contribute = ev_v_q && mon && !declare;
 
@@ -258,23 +266,26 @@ module ne_alive #(
     end
 
     // what can lower the minimum deadline: a node joining the watch (its restart time
-    // written, or an arrival ending its restart), a setting, an arrival during a sweep or
-    // from the node holding the minimum (a restart itself only takes nodes off the watch)
+    // written, or an arrival ending its restart: any arrival while restarts are pending,
+    // which needs no 64:1 lookup of the pending bit), a setting, an arrival during a sweep
+    // or from the node holding the minimum (a restart itself only takes nodes off the watch)
     chg = cfg_chg_i || mat_we ||
-          (seen_valid_i && (mat_pend_q[seen_src_i] || sc_run_q || !min_v_q || seen_src_i == arg_q));
-    start = !sc_run_q && (dirty_q || (min_v_q && now_i >= min_q));
+          (seen_valid_i && (!rst_ready_q || sc_run_q || !min_v_q || seen_src_i == arg_q));
+    min_due = min_v_q && !lt48(now_i, acc_min_q);
+    start = !sc_run_q && (dirty_q || min_due);
 
     sc_run_d = sc_run_q;
     sc_idx_d = sc_idx_q;
     dirty_d  = dirty_q || chg;
     min_v_d  = min_v_q;
-    min_d    = min_q;
     arg_d    = arg_q;
     rd_en    = 1'b0;
+    // the minimum deadline (valid: min_v) is the accumulator itself: it changes only
+    // during a sweep, while min_v is low, and holds the sweep's result after it
     if (start && none) begin
       dirty_d   = chg;
       min_v_d   = 1'b1;
-      min_d     = '1;
+      acc_min_d = '1;
     end else if (start) begin
       sc_run_d  = 1'b1;
       sc_idx_d  = '0;
@@ -291,7 +302,6 @@ module ne_alive #(
         sc_run_d = 1'b0;
         if (!dirty_d) begin
           min_v_d = 1'b1;
-          min_d   = acc_min_d;
           arg_d   = acc_arg_d;
         end
       end
@@ -304,29 +314,39 @@ module ne_alive #(
   assign rd_addr = sc_idx_q[NW-1:0];
 
   always @* begin
-    rd_fwd      = wr_en && wr_addr == rd_addr;  // a write this cycle: its data is read
+    rd_col_d    = wr_en && wr_addr == rd_addr;  // a write this cycle: the read is void
     rd_idx_d    = rd_en ? rd_addr : rd_idx_q;   // no reset, loaded with the read
     rd_v_d      = rd_en;
     rec_valid_d = (rec_valid_q && !rec_ready_i) || declare;
     rec_node_d  = declare ? ev_idx_q : rec_node_q;  // no reset, loaded with the record
   end
 
-  // The RAM's registered read port keeps the memory form (rd_en, rd_addr, rd_fwd computed
-  // above), which is what block RAM inference needs.
-  always_ff @(posedge clk_i) begin
-    if (rd_en) rd_data_q <= rd_fwd ? wr_data : seen_mem[rd_addr];
-  end
+  // Arrival times in block RAM: one write port (arrivals first, then restarts), one
+  // registered read port. A read in the cycle of a write to the same node returns no
+  // defined value there; that node is dropped from E (rd_col), so no bypass is needed.
+  ne_ram #(
+    .WIDTH(48),
+    .DEPTH(MAX_NODES)
+  ) u_seen (
+    .clk_i  (clk_i),
+    .we_i   (wr_en),
+    .waddr_i(wr_addr),
+    .wdata_i(wr_data),
+    .re_i   (rd_en),
+    .raddr_i(rd_addr),
+    .rdata_o(rd_data_q)
+  );
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       sc_run_q    <= 1'b0;
       sc_idx_q    <= '0;
       rd_v_q      <= 1'b0;
+      rd_col_q    <= 1'b0;
       acc_min_q   <= '1;
       acc_arg_q   <= '0;
       dirty_q     <= 1'b1;
       min_v_q     <= 1'b0;
-      min_q       <= '1;
       arg_q       <= '0;
       down_q      <= '0;
       rec_valid_q <= 1'b0;
@@ -334,11 +354,11 @@ module ne_alive #(
       sc_run_q    <= sc_run_d;
       sc_idx_q    <= sc_idx_d;
       rd_v_q      <= rd_v_d;
+      rd_col_q    <= rd_col_d;
       acc_min_q   <= acc_min_d;
       acc_arg_q   <= acc_arg_d;
       dirty_q     <= dirty_d;
       min_v_q     <= min_v_d;
-      min_q       <= min_d;
       arg_q       <= arg_d;
       down_q      <= down_d;
       rec_valid_q <= rec_valid_d;
@@ -352,8 +372,10 @@ module ne_alive #(
 
   // ---------------------------------------------------------------------------------
   // Outputs
-  assign wake_down_o  = min_v_q ? min_q : '1;
-  assign wake_alive_o = al_on ? next_q : '1;
+  assign down_on_o    = min_v_q;
+  assign wake_down_o  = acc_min_q;
+  assign alive_on_o   = al_on;
+  assign wake_alive_o = next_q;
 
   assign restart_ready_o = rst_ready_q;
   assign alive_valid_o   = alive_valid_q;
@@ -361,6 +383,7 @@ module ne_alive #(
   assign rec_valid_o     = rec_valid_q;
   assign rec_node_o      = rec_node_q;
   assign nodes_down_o    = down_q;
-  assign busy_o = sc_run_q || dirty_q || (min_v_q && now_i >= min_q) || mat_pend_q != '0 ||
+  // !rst_ready_q is mat_pend_q != 0 (both registered from mat_pend_d)
+  assign busy_o = sc_run_q || dirty_q || min_due || !rst_ready_q ||
                   rec_valid_q || alive_valid_q || al_due;
 endmodule

@@ -32,7 +32,8 @@ module ne_irq (
 
   output logic [ne_pkg::IRQ_STATUS_CAUSE_WIDTH-1:0] status_o,     /// IRQ_STATUS
   output logic        irq_o,          /// interrupt line
-  output logic [47:0] wake_at_o,      /// coalescing deadline (all ones: none)
+  output logic        wake_on_o,      /// a coalescing deadline is pending...
+  output logic [47:0] wake_at_o,      /// ... at this time (ne_top gates it)
   output logic        busy_o          /// RECORDS rises next cycle
 );
   localparam int CW = ne_pkg::COALESCE_COUNT_COUNT_WIDTH;
@@ -51,11 +52,17 @@ module ne_irq (
   logic [48:0]   dl_sum;
   logic [SW-1:0] status_q, status_d;
   logic          fire, ack_rec;
+  /* verilator lint_off UNUSEDSIGNAL */  // only the borrow: now < deadline (see ne_alive lt48)
+  logic [48:0]   dl_diff;
+  logic [CW:0]   cnt_diff;  // pend - count: its borrow is pend < count
+  /* verilator lint_on UNUSEDSIGNAL */
 
   assign eff_count = (count_i == '0) ? CntOne : count_i;
 
   always @* begin
-    fire      = (pend_q != '0) && ((pend_q >= eff_count) || (now_i >= dl_q));
+    dl_diff   = {1'b0, now_i} - {1'b0, dl_q};
+    cnt_diff  = {1'b0, pend_q} - {1'b0, eff_count};
+    fire      = (pend_q != '0) && (!cnt_diff[CW] || !dl_diff[48]);
     ack_rec   = ack_i[BRec];
     dl_sum    = {1'b0, now_i} + {17'd0, cycles_i};
 
@@ -75,7 +82,8 @@ module ne_irq (
   end
 
   // apart from the block above, which reads now_i and the pulses
-  assign wake_at_o = (pend_q != '0 && !status_q[BRec]) ? dl_q : '1;
+  assign wake_on_o = pend_q != '0 && !status_q[BRec];
+  assign wake_at_o = dl_q;
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin

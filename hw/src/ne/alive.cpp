@@ -39,8 +39,9 @@ void Alive::eval(const In& in) {
   // scanner stage A: deadline of the node read last cycle (saturating)
   const uint64_t sum = rd_data_q_ + in.timeout;
   dl_ = sum > kTimeMask ? kTimeMask : sum;
-  // a node whose entry or timeout changes between read and evaluation is dropped
-  ev_v_d_ = rd_v_q_ && !(wr_en_ && wr_addr_ == rd_idx_q_) && !in.cfg_chg;
+  // a node whose entry is written in the cycle of its read or the next, or whose timeout
+  // changes in the next, is dropped (the block RAM gives no defined value on a collision)
+  ev_v_d_ = rd_v_q_ && !rd_col_q_ && !(wr_en_ && wr_addr_ == rd_idx_q_) && !in.cfg_chg;
   ev_last_d_ = rd_v_q_ && rd_idx_q_ == kLastNode;
 
   // stage E: evaluation of the node whose deadline was computed last cycle
@@ -59,8 +60,7 @@ void Alive::eval(const In& in) {
 
   // what can lower the minimum deadline starts a new sweep
   const bool chg = in.cfg_chg || mat_we ||
-                   (in.seen_valid && (bit(mat_pend_q_, in.seen_src) || sc_run_q_ || !min_v_q_ ||
-                                      in.seen_src == arg_q_));
+                   (in.seen_valid && (!rst_ready_q_ || sc_run_q_ || !min_v_q_ || in.seen_src == arg_q_));
   const bool min_due = min_v_q_ && in.now >= min_q_;
   const bool start = !sc_run_q_ && (dirty_q_ || min_due);
   const bool none = !in.enable || in.timeout == 0 || (targets_ & ~down_q_ & ~mat_pend_q_) == 0;
@@ -111,10 +111,11 @@ void Alive::commit(bool rst_n) {
   ev_idx_q_ = rd_idx_q_;  // before the read port loads rd_idx_q_
   ev_dl_q_ = dl_;
   if (al_load_) alive_mask_q_ = targets_;
+  const uint32_t rd_a = sc_idx_q_ & kNodeMask;
+  const bool rd_col = wr_en_ && wr_addr_ == rd_a;
   if (rd_en_) {
-    const uint32_t a = sc_idx_q_ & kNodeMask;
-    rd_data_q_ = (wr_en_ && wr_addr_ == a) ? wr_data_ : seen_mem_[a];  // write-through
-    rd_idx_q_ = a;
+    rd_data_q_ = seen_mem_[rd_a];  // old contents on a collision (dropped from E)
+    rd_idx_q_ = rd_a;
   }
   if (wr_en_) seen_mem_[wr_addr_] = wr_data_;
   if (rst_set_ != 0) mat_t_q_ = now_;
@@ -129,6 +130,7 @@ void Alive::commit(bool rst_n) {
     sc_run_q_ = false;
     sc_idx_q_ = 0;
     rd_v_q_ = false;
+    rd_col_q_ = false;
     acc_min_q_ = kTimeMask;
     acc_arg_q_ = 0;
     dirty_q_ = true;
@@ -149,6 +151,7 @@ void Alive::commit(bool rst_n) {
   sc_run_q_ = sc_run_d_;
   sc_idx_q_ = sc_idx_d_;
   rd_v_q_ = rd_en_;
+  rd_col_q_ = rd_col;
   acc_min_q_ = acc_min_d_;
   acc_arg_q_ = acc_arg_d_;
   dirty_q_ = dirty_d_;

@@ -64,6 +64,7 @@ class Alive {
   bool sc_run_q_ = false;
   uint32_t sc_idx_q_ = 0;
   bool rd_v_q_ = false;
+  bool rd_col_q_ = false;  // the read shared its cycle with a write of the same node
   uint32_t rd_idx_q_ = 0;
   uint64_t rd_data_q_ = 0;
   bool ev_v_q_ = false, ev_last_q_ = false;
