@@ -55,7 +55,7 @@ module ne_tx #(
   output logic                 cmd_done_o,  /// pulse: a command's packet was taken
   output logic                 busy_o       /// a packet is waiting on the tx port
 );
-  localparam int NW = $clog2(MAX_NODES);
+  localparam logic [MAX_NODES-1:0] One = {{(MAX_NODES - 1) {1'b0}}, 1'b1};
   // source indices
   localparam int SSub = 0;
   localparam int SAns = 1;
@@ -110,23 +110,19 @@ module ne_tx #(
     ntf_pl[ipb_pkg::NE_NOTIFY_STAMP_LSB +: ipb_pkg::NE_NOTIFY_STAMP_WIDTH] = pkt_stamp_i;
 
     fmt_cmd = gnt[SSub] || ((gnt[SAns] || gnt[SNtf]) && pkt_cmd_i);
-    // Destination mask: the subscribe's one-hot owner ORed with the other sources' masks,
-    // written per bit (two LUT4s each; a shifter followed by a 3-way multiplexer takes
-    // Yosys about one more LUT per bit).
-    for (int i = 0; i < MAX_NODES; i++) begin
-      fmt_mask[i] = (gnt[SSub] && sub_owner_i == i[NW-1:0]) ||
-                    (!gnt[SSub] && ((gnt[SAns] || gnt[SNtf]) ? pkt_dst_mask_i[i] : alive_mask_i[i]));
-    end
     if (gnt[SSub]) begin
       fmt_type    = ipb_pkg::PACKET_TYPE_NE_SUBSCRIBE;
+      fmt_mask    = One << sub_owner_i;
       fmt_len     = ipb_pkg::NE_SUBSCRIBE_BYTES[7:0];
       fmt_payload = sub_pl;
     end else if (gnt[SAns] || gnt[SNtf]) begin
       fmt_type    = ipb_pkg::PACKET_TYPE_NE_NOTIFY;
+      fmt_mask    = pkt_dst_mask_i;
       fmt_len     = ipb_pkg::NE_NOTIFY_BYTES[7:0];
       fmt_payload = ntf_pl;
     end else begin
       fmt_type    = ipb_pkg::PACKET_TYPE_ALIVE;
+      fmt_mask    = alive_mask_i;
       fmt_len     = 8'd0;
       fmt_payload = '0;
     end
