@@ -455,12 +455,107 @@ module ne_regs #(
 
   // ---------------------------------------------------------------------------------
   // Read data and response
+  //
+  // The registers written only by MMIO (the wide ones: SHADOWED below) are read back from
+  // a copy in block RAM, written with every write of the window's low 128 bytes and read
+  // at the executing read's offset: its registered output is the response's data, so the
+  // read multiplexer has no input for them (about 0.6 LUT per register bit). A
+  // read samples the RAM in the cycle it executes, as it samples the flip-flops, so the
+  // values and the timing are those of the flip-flops. sh_v_q says which of them hold a
+  // write since reset (the RAM has no reset): one that does not reads its reset value
+  // through the multiplexer (0, COALESCE_COUNT 1); RING_TAIL's is cleared with the tail.
+  localparam int ShIdxW = 5;  // the RAM's words: offsets 0x00..0x7c
+  localparam logic [31:0] SHADOWED =
+      (32'd1 << ne_pkg::NODE_ID_OFFSET[ShIdxW+1:2]) |
+      (32'd1 << ne_pkg::KEY_OWNER_OFFSET[ShIdxW+1:2]) |
+      (32'd1 << ne_pkg::KEY_OBJECT_OFFSET[ShIdxW+1:2]) |
+      (32'd1 << ne_pkg::KEY_EVENT_OFFSET[ShIdxW+1:2]) |
+      (32'd1 << ne_pkg::KEY_VERSION_OFFSET[ShIdxW+1:2]) |
+      (32'd1 << ne_pkg::ANS_DST_OFFSET[ShIdxW+1:2]) |
+      (32'd1 << ne_pkg::ANS_STATE_OFFSET[ShIdxW+1:2]) |
+      (32'd1 << ne_pkg::RDY_STATE_OFFSET[ShIdxW+1:2]) |
+      (32'd1 << ne_pkg::STAMP_OFFSET[ShIdxW+1:2]) |
+      (32'd1 << ne_pkg::RING_BASE_OFFSET[ShIdxW+1:2]) |
+      (32'd1 << ne_pkg::RING_SIZE_OFFSET[ShIdxW+1:2]) |
+      (32'd1 << ne_pkg::RING_TAIL_OFFSET[ShIdxW+1:2]) |
+      (32'd1 << ne_pkg::COALESCE_COUNT_OFFSET[ShIdxW+1:2]) |
+      (32'd1 << ne_pkg::COALESCE_CYCLES_OFFSET[ShIdxW+1:2]) |
+      (32'd1 << ne_pkg::ALIVE_PERIOD_OFFSET[ShIdxW+1:2]) |
+      (32'd1 << ne_pkg::ALIVE_TIMEOUT_OFFSET[ShIdxW+1:2]) |
+      (32'd1 << ne_pkg::ALIVE_MASK_LO_OFFSET[ShIdxW+1:2]) |
+      (32'd1 << ne_pkg::ALIVE_MASK_HI_OFFSET[ShIdxW+1:2]);
+
+  logic              low;        // a is in the RAM's window
+  logic [ShIdxW-1:0] sh_idx;
+  logic [31:0]       sh_v_q, sh_v_d;
+  logic [31:0]       sh_bits;    // the bits of the register at a (read from the RAM)
+  logic [31:0]       sh_sel_q, sh_sel_d;  // the response's bits that come from the RAM
+  logic [31:0]       sh_rdata;
+
+  always @* begin
+    low    = a[AW-1:ShIdxW+2] == '0;
+    sh_idx = a[ShIdxW+1:2];
+    sh_v_d = sh_v_q;
+    if (wr && low) sh_v_d[sh_idx] = 1'b1;
+    if (ring_clr_o) sh_v_d[ne_pkg::RING_TAIL_OFFSET[ShIdxW+1:2]] = 1'b0;
+    sh_v_d = sh_v_d & SHADOWED;
+
+    sh_bits = '0;
+    case (a)
+      ne_pkg::NODE_ID_OFFSET:
+        sh_bits[ne_pkg::NODE_ID_NODE_LSB +: ne_pkg::NODE_ID_NODE_WIDTH] = '1;
+      ne_pkg::KEY_OWNER_OFFSET:
+        sh_bits[ne_pkg::KEY_OWNER_OWNER_LSB +: ne_pkg::KEY_OWNER_OWNER_WIDTH] = '1;
+      ne_pkg::KEY_EVENT_OFFSET:
+        sh_bits[ne_pkg::KEY_EVENT_EVENT_LSB +: ne_pkg::KEY_EVENT_EVENT_WIDTH] = '1;
+      ne_pkg::ANS_DST_OFFSET:
+        sh_bits[ne_pkg::ANS_DST_DST_LSB +: ne_pkg::ANS_DST_DST_WIDTH] = '1;
+      ne_pkg::ANS_STATE_OFFSET:
+        sh_bits[ne_pkg::ANS_STATE_STATE_LSB +: ne_pkg::ANS_STATE_STATE_WIDTH] = '1;
+      ne_pkg::RDY_STATE_OFFSET: sh_bits[19:0] = '1;
+      ne_pkg::RING_SIZE_OFFSET:
+        sh_bits[ne_pkg::RING_SIZE_RECORDS_LSB +: ne_pkg::RING_SIZE_RECORDS_WIDTH] = '1;
+      ne_pkg::COALESCE_COUNT_OFFSET:
+        sh_bits[ne_pkg::COALESCE_COUNT_COUNT_LSB +: ne_pkg::COALESCE_COUNT_COUNT_WIDTH] = '1;
+      ne_pkg::ALIVE_MASK_HI_OFFSET: sh_bits[MAX_NODES-33:0] = '1;
+      ne_pkg::KEY_OBJECT_OFFSET, ne_pkg::KEY_VERSION_OFFSET, ne_pkg::STAMP_OFFSET,
+      ne_pkg::RING_BASE_OFFSET, ne_pkg::RING_TAIL_OFFSET, ne_pkg::COALESCE_CYCLES_OFFSET,
+      ne_pkg::ALIVE_PERIOD_OFFSET, ne_pkg::ALIVE_TIMEOUT_OFFSET, ne_pkg::ALIVE_MASK_LO_OFFSET:
+        sh_bits = '1;
+      default: sh_bits = '0;
+    endcase
+    sh_sel_d = (exec && !req_we_q && low && sh_v_q[sh_idx]) ? sh_bits : '0;
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      sh_v_q   <= '0;
+      sh_sel_q <= '0;
+    end else begin
+      sh_v_q   <= sh_v_d;
+      sh_sel_q <= sh_sel_d;
+    end
+  end
+
+  // a read never shares a cycle with a write: the RAM reads only for a pending read
+  ne_ram #(
+    .WIDTH(32),
+    .DEPTH(1 << ShIdxW)
+  ) u_shadow (
+    .clk_i,
+    .we_i   (wr && low),
+    .waddr_i(sh_idx),
+    .wdata_i(req_wdata_q),
+    .re_i   (req_v_q && !req_we_q),
+    .raddr_i(sh_idx),
+    .rdata_o(sh_rdata)
+  );
+
+  // the rest: flip-flops and the other blocks' values
   always @* begin
     rdata = '0;
     case (a)
       ne_pkg::ID_OFFSET: rdata = ne_pkg::ID_RESET;
-      ne_pkg::NODE_ID_OFFSET:
-        rdata[ne_pkg::NODE_ID_NODE_LSB +: ne_pkg::NODE_ID_NODE_WIDTH] = node_id_q;
       ne_pkg::CTRL_OFFSET: rdata[ne_pkg::CTRL_ENABLE_LSB] = enable_q;
       ne_pkg::STATUS_OFFSET: begin
         rdata[ne_pkg::STATUS_LIT_FULL_LSB] = st_lit_full_q;
@@ -469,38 +564,18 @@ module ne_regs #(
         rdata[ne_pkg::STATUS_BUSY_LSB]     = busy_cmd;
         rdata[ne_pkg::STATUS_RDT_FULL_LSB] = st_rdt_full_q;
       end
-      ne_pkg::KEY_OWNER_OFFSET:
-        rdata[ne_pkg::KEY_OWNER_OWNER_LSB +: ne_pkg::KEY_OWNER_OWNER_WIDTH] = key_owner_q;
-      ne_pkg::KEY_OBJECT_OFFSET: rdata = key_object_q;
-      ne_pkg::KEY_EVENT_OFFSET:
-        rdata[ne_pkg::KEY_EVENT_EVENT_LSB +: ne_pkg::KEY_EVENT_EVENT_WIDTH] = key_event_q;
-      ne_pkg::KEY_VERSION_OFFSET: rdata = key_version_q;
-      ne_pkg::ANS_DST_OFFSET:
-        rdata[ne_pkg::ANS_DST_DST_LSB +: ne_pkg::ANS_DST_DST_WIDTH] = ans_dst_q;
-      ne_pkg::ANS_STATE_OFFSET:
-        rdata[ne_pkg::ANS_STATE_STATE_LSB +: ne_pkg::ANS_STATE_STATE_WIDTH] = ans_state_q;
       ne_pkg::ANS_READY_OFFSET: rdata[ne_pkg::ANS_READY_READY_LSB] = ans_ready_q;
-      ne_pkg::RDY_STATE_OFFSET: rdata[19:0] = rdy_state_q;
-      ne_pkg::STAMP_OFFSET: rdata = stamp_q;
       ne_pkg::ARM_RESULT_OFFSET:
         rdata[ne_pkg::ARM_RESULT_CODE_LSB +: ne_pkg::ARM_RESULT_CODE_WIDTH] = arm_result_q;
-      ne_pkg::RING_BASE_OFFSET: rdata = ring_base_q;
-      ne_pkg::RING_SIZE_OFFSET:
-        rdata[ne_pkg::RING_SIZE_RECORDS_LSB +: ne_pkg::RING_SIZE_RECORDS_WIDTH] = ring_size_q;
       ne_pkg::RING_HEAD_OFFSET: rdata = ring_head_i;
-      ne_pkg::RING_TAIL_OFFSET: rdata = ring_tail_q;
       ne_pkg::IRQ_STATUS_OFFSET:
         rdata[ne_pkg::IRQ_STATUS_CAUSE_LSB +: ne_pkg::IRQ_STATUS_CAUSE_WIDTH] = irq_status_i;
       ne_pkg::IRQ_ENABLE_OFFSET:
         rdata[ne_pkg::IRQ_ENABLE_CAUSE_LSB +: ne_pkg::IRQ_ENABLE_CAUSE_WIDTH] = irq_enable_q;
-      ne_pkg::COALESCE_COUNT_OFFSET:
-        rdata[ne_pkg::COALESCE_COUNT_COUNT_LSB +: ne_pkg::COALESCE_COUNT_COUNT_WIDTH] =
-            coalesce_count_q;
-      ne_pkg::COALESCE_CYCLES_OFFSET: rdata = coalesce_cycles_q;
-      ne_pkg::ALIVE_PERIOD_OFFSET: rdata = alive_period_q;
-      ne_pkg::ALIVE_TIMEOUT_OFFSET: rdata = alive_timeout_q;
-      ne_pkg::ALIVE_MASK_LO_OFFSET: rdata = alive_mask_q[31:0];
-      ne_pkg::ALIVE_MASK_HI_OFFSET: rdata = alive_mask_q[MAX_NODES-1:32];
+      ne_pkg::COALESCE_COUNT_OFFSET:  // not written since reset
+        if (!sh_v_q[ne_pkg::COALESCE_COUNT_OFFSET[ShIdxW+1:2]])
+          rdata[ne_pkg::COALESCE_COUNT_COUNT_LSB +: ne_pkg::COALESCE_COUNT_COUNT_WIDTH] =
+              ne_pkg::COALESCE_COUNT_COUNT_RESET;
       ne_pkg::NODES_DOWN_LO_OFFSET: rdata = nodes_down_i[31:0];
       ne_pkg::NODES_DOWN_HI_OFFSET: rdata = nodes_down_i[MAX_NODES-1:32];
       ne_pkg::SUBSCRIBES_SENT_OFFSET: rdata = subscribes_sent_i;
@@ -534,7 +609,7 @@ module ne_regs #(
   // ---------------------------------------------------------------------------------
   // Outputs
   assign rsp_valid_o       = rsp_v_q;
-  assign rsp_rdata_o       = rsp_rdata_q;
+  assign rsp_rdata_o       = rsp_rdata_q | (sh_rdata & sh_sel_q);
   assign node_id_o         = node_id_q;
   assign enable_o          = enable_q;
   assign key_owner_o       = key_owner_q;

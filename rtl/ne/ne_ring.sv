@@ -74,6 +74,7 @@ module ne_ring (
   logic               load;  // a record accepted and not dropped: the DMA write is loaded
   logic [SW-1:0]      slot;
   logic               full, accept, taken, is_nd;
+  logic [31:0]        used;  // records not yet consumed: head - tail
   logic               probe_tag  /* verilator public_flat_rd */;
 
   // Ring accept and its decision. Observed by the testbench's reference model.
@@ -86,7 +87,9 @@ module ne_ring (
   // a simulator evaluates it only when a record or the ring changes.
   always @* begin
     accept      = rec_valid_i && rec_ready_o;
-    full        = (head_q - tail_i) >= {{(32 - SW) {1'b0}}, size_i};
+    // head - tail >= size, the compare narrowed to SIZE's width (one carry chain less)
+    used        = head_q - tail_i;
+    full        = (used[31:SW] != '0) || (used[SW-1:0] >= size_i);
     is_nd       = rec_kind_i == ne_pkg::RECORD_KIND_NODE_DOWN;
     slot        = head_q[SW-1:0] & (size_i - SizeOne);
     addr_d      = {base_i[31:RecShift], {RecShift{1'b0}}} +
