@@ -311,12 +311,12 @@ int shadowsel_usleep(useconds_t usec) {
   return shadowsel_nanosleep(&ts, nullptr);
 }
 
-// glibc's sleep(): nanosleep, and the seconds left (rounded up) when a handler ended it.
+// glibc's sleep(): nanosleep, and the whole seconds not slept when a handler ended it.
 unsigned int shadowsel_sleep(unsigned int seconds) {
   const struct timespec ts = {static_cast<time_t>(seconds), 0};
   struct timespec rem = {0, 0};
   if (shadowsel_nanosleep(&ts, &rem) == 0) return 0;
-  return static_cast<unsigned int>(rem.tv_sec) + (rem.tv_nsec != 0);
+  return static_cast<unsigned int>(rem.tv_sec);
 }
 
 int shadowsel_clock_gettime(clockid_t clock, struct timespec* tp) {

@@ -1019,7 +1019,9 @@ int PosixKernel::sys_sigprocmask(Process& self, int how, const uint64_t* set, ui
     default:
       return -EINVAL;
   }
-  return 0;  // signals it unblocked are delivered as the call returns
+  // Signals it unblocked are delivered as the call returns; sigsuspend's wait ends at once.
+  interrupt_if_handled(p);
+  return 0;
 }
 
 uint64_t PosixKernel::sys_sigpending(Process& self) {
@@ -1082,6 +1084,13 @@ void PosixKernel::queue_signal(Proc& p, int sig, const SignalInfo& info) {
     if (d == SignalDefault::kTerminate || d == SignalDefault::kCore) k_.kill(*p.process, next);
     return;
   }
+  interrupt_if_handled(p);
+}
+
+void PosixKernel::interrupt_if_handled(Proc& p) {
+  const int next = p.sig.next();
+  if (!next) return;
+  const void* h = p.sig.action(next).handler;
   if (h != reinterpret_cast<void*>(SIG_DFL) && h != reinterpret_cast<void*>(SIG_IGN)) k_.interrupt(*p.process);
 }
 

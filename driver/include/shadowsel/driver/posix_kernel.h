@@ -384,6 +384,8 @@ class PosixKernel {
   /// handler interrupts an interruptible wait (Kernel::interrupt).
   void queue_signal(Proc& p, int sig, const SignalInfo& info);
   void arm_alarm(Proc& p, uint64_t at);
+  /// A handler awaits delivery: Kernel::interrupt (its interruptible wait ends).
+  void interrupt_if_handled(Proc& p);
   /// The process's last moment here: its timer cancelled, its state dropped.
   void forget(Process& self);
   void release(Process& self, std::shared_ptr<OpenFile> f);
