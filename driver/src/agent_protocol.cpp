@@ -128,8 +128,19 @@ std::vector<SelectItem> decode_select(std::span<const uint8_t> msg, uint64_t* wa
 std::vector<uint8_t> encode_spawn(const SpawnRequest& r) {
   WireWriter w;
   w.put(AgentMsg::kSpawn).put(reinterpret_cast<uint64_t>(r.fn)).put(reinterpret_cast<uint64_t>(r.arg))
-      .put<int32_t>(r.parent).put<int32_t>(r.sigpipe).put(reinterpret_cast<uint64_t>(r.handler))
-      .put<uint32_t>(static_cast<uint32_t>(r.files.size()));
+      .put<int32_t>(r.parent).put<uint64_t>(r.signals.blocked());
+  // the dispositions other than SIG_DFL (handlers are host pointers: one host process)
+  std::vector<int> set;
+  for (int sig = 1; sig <= kMaxSignal; ++sig) {
+    const SignalAction& a = r.signals.action(sig);
+    if (a.handler || a.flags || a.mask) set.push_back(sig);
+  }
+  w.put<uint8_t>(static_cast<uint8_t>(set.size()));
+  for (const int sig : set) {
+    const SignalAction& a = r.signals.action(sig);
+    w.put<uint8_t>(static_cast<uint8_t>(sig)).put(reinterpret_cast<uint64_t>(a.handler)).put<int32_t>(a.flags).put(a.mask);
+  }
+  w.put<uint32_t>(static_cast<uint32_t>(r.files.size()));
   for (const auto& f : r.files) {
     const uint64_t status = in_flight().next_key++;
     in_flight().by_key.emplace(status, f->status);
@@ -149,8 +160,15 @@ SpawnRequest decode_spawn(std::span<const uint8_t> msg, const FileSystem& fs) {
   q.fn = reinterpret_cast<int (*)(void*)>(r.get<uint64_t>());
   q.arg = reinterpret_cast<void*>(r.get<uint64_t>());
   q.parent = r.get<int32_t>();
-  q.sigpipe = r.get<int32_t>();
-  q.handler = reinterpret_cast<void (*)(int)>(r.get<uint64_t>());
+  q.signals.set_blocked(r.get<uint64_t>());
+  for (int n = r.get<uint8_t>(); n > 0; --n) {
+    const int sig = r.get<uint8_t>();
+    SignalAction a;
+    a.handler = reinterpret_cast<void*>(r.get<uint64_t>());
+    a.flags = r.get<int32_t>();
+    a.mask = r.get<uint64_t>();
+    q.signals.set_action(sig, a);
+  }
   q.files.resize(r.get<uint32_t>());
   for (auto& file : q.files) {
     auto f = std::make_shared<OpenFile>();

@@ -352,14 +352,44 @@ void Kernel::idle_loop() {
   }
 }
 
-void Kernel::block(Process& self) {
+void Kernel::block(Process& self, bool interruptible) {
+  if (interruptible && self.interrupted_) throw SignalInterrupted{};
   self.booting_ = false;
   end_slice(self);
   self.state_ = Process::State::kBlocked;
+  self.interruptible_ = interruptible;
   running_ = nullptr;
   dispatch();
   while (self.state_ != Process::State::kRunning) sc_core::wait(self.resume_);
+  self.interruptible_ = false;
   resumed(self);
+  if (interruptible && self.interrupted_) throw SignalInterrupted{};
+}
+
+void Kernel::interrupt(Process& p) {
+  p.interrupted_ = true;
+  if (halted_ || p.state_ != Process::State::kBlocked || !p.interruptible_) return;
+  cancel_timer(p);
+  p.state_ = Process::State::kReady;
+  make_ready(p);
+  dispatch();
+}
+
+uint64_t Kernel::call_at(uint64_t at, std::function<void()> fn) {
+  const uint64_t id = next_callout_++;
+  callouts_.emplace(at, Callout{id, std::move(fn)});
+  rearm_timer();
+  return id;
+}
+
+void Kernel::cancel_call(uint64_t id) {
+  for (auto it = callouts_.begin(); it != callouts_.end(); ++it) {
+    if (it->second.id == id) {
+      callouts_.erase(it);
+      rearm_timer();
+      return;
+    }
+  }
 }
 
 void Kernel::yield(Process& self, bool preempted) {
@@ -372,12 +402,18 @@ void Kernel::yield(Process& self, bool preempted) {
   resumed(self);
 }
 
-bool Kernel::block_until(Process& self, uint64_t deadline) {
+bool Kernel::block_until(Process& self, uint64_t deadline, bool interruptible) {
+  if (interruptible && self.interrupted_) throw SignalInterrupted{};
   self.timed_out_ = false;
   self.timer_ = timers_.emplace(deadline, &self);
   self.timer_armed_ = true;
   rearm_timer();
-  block(self);
+  try {
+    block(self, interruptible);
+  } catch (...) {
+    cancel_timer(self);
+    throw;
+  }
   cancel_timer(self);
   return self.timed_out_;
 }
@@ -392,6 +428,7 @@ void Kernel::cancel_timer(Process& p) {
 void Kernel::rearm_timer() {
   if (halted_) return;
   uint64_t at = timers_.empty() ? UINT64_MAX : timers_.begin()->first;
+  if (!callouts_.empty()) at = std::min(at, callouts_.begin()->first);
   if (tick_) at = std::min(at, next_tick_);
   if (at == UINT64_MAX) {
     node_.timer_disarm();
@@ -408,7 +445,7 @@ void Kernel::set_tick(uint64_t period, std::function<void()> fn) {
 }
 
 bool Kernel::quiet() const {
-  return halted_ || (!running_ && ready_.empty() && timers_.empty() && !node_.irq().pending());
+  return halted_ || (!running_ && ready_.empty() && timers_.empty() && callouts_.empty() && !node_.irq().pending());
 }
 
 void Kernel::on_timer() {
@@ -420,6 +457,11 @@ void Kernel::on_timer() {
     p->timer_armed_ = false;
     p->timed_out_ = true;
     wake(*p);
+  }
+  while (!callouts_.empty() && callouts_.begin()->first <= now) {
+    auto fn = std::move(callouts_.begin()->second.fn);
+    callouts_.erase(callouts_.begin());
+    fn();
   }
   if (tick_ && now >= next_tick_) {
     next_tick_ = (now / tick_period_ + 1) * tick_period_;

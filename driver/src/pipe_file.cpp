@@ -52,7 +52,13 @@ class PipeFileOps final : public FileOps {
       }
       if (r == -EAGAIN) {
         if (f->nonblock()) return done ? static_cast<int64_t>(done) : -EAGAIN;
-        px.wait_ready(self, f, Interest::kWrite);
+        try {
+          px.wait_ready(self, f, Interest::kWrite);
+        } catch (const SignalInterrupted&) {
+          // Linux's pipe_write(): a signal ends the write, which returns what it wrote
+          if (done) return static_cast<int64_t>(done);
+          throw;
+        }
         merge = false;
         continue;
       }

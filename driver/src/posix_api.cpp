@@ -15,6 +15,7 @@
 
 #include "shadowsel/driver/kernel.h"
 #include "shadowsel/driver/posix_kernel.h"
+#include "shadowsel/driver/signals.h"
 #include "posix_call.h"
 #include "shadowsel/hw/time.h"
 
@@ -22,6 +23,9 @@ namespace {
 
 using shadowsel::drv::posix_call::px;
 using shadowsel::drv::posix_call::self;
+using shadowsel::drv::SignalInterrupted;
+using shadowsel::drv::posix_call::interruptible;
+using shadowsel::drv::posix_call::Restart;
 using shadowsel::drv::posix_call::sys_result;
 
 // The clock in whole Hz; the scenario was checked (hz_from_mhz) before the run.
@@ -56,6 +60,22 @@ SecNs sec_ns(int64_t cycles) {
           static_cast<int64_t>(ns % shadowsel::hw::kNsPerSecond)};
 }
 
+// sigset_t <-> the kernel's mask (bit sig-1), through the C library's accessors.
+uint64_t mask_of(const sigset_t* set) {
+  uint64_t m = 0;
+  for (int sig = 1; sig <= shadowsel::drv::kMaxSignal; ++sig) {
+    if (sigismember(set, sig) == 1) m |= shadowsel::drv::signal_bit(sig);
+  }
+  return m;
+}
+void set_of(uint64_t m, sigset_t* set) {
+  sigemptyset(set);
+  for (int sig = 1; sig <= shadowsel::drv::kMaxSignal; ++sig) {
+    // 32 and 33 are glibc's own (sigaddset refuses them); the kernel never holds them here
+    if (m & shadowsel::drv::signal_bit(sig)) sigaddset(set, sig);
+  }
+}
+
 }  // namespace
 
 extern "C" {
@@ -64,11 +84,15 @@ int shadowsel_pipe(int fds[2]) { return sys_result(px().sys_pipe(self(), fds)); 
 int shadowsel_pipe2(int fds[2], int flags) { return sys_result(px().sys_pipe(self(), fds, flags)); }
 
 ssize_t shadowsel_read(int fd, void* buf, size_t count) {
-  return sys_result<ssize_t>(px().sys_read(self(), fd, {static_cast<uint8_t*>(buf), count}));
+  return sys_result<ssize_t>(interruptible(Restart::kWithSaRestart, [&] {
+    return px().sys_read(self(), fd, {static_cast<uint8_t*>(buf), count});
+  }));
 }
 
 ssize_t shadowsel_write(int fd, const void* buf, size_t count) {
-  return sys_result<ssize_t>(px().sys_write(self(), fd, {static_cast<const uint8_t*>(buf), count}));
+  return sys_result<ssize_t>(interruptible(Restart::kWithSaRestart, [&] {
+    return px().sys_write(self(), fd, {static_cast<const uint8_t*>(buf), count});
+  }));
 }
 
 int shadowsel_close(int fd) { return sys_result(px().sys_close(self(), fd)); }
@@ -114,9 +138,10 @@ int shadowsel_select(int nfds, fd_set* readfds, fd_set* writefds, fd_set* except
   static_assert(sizeof(fd_set) * 8 >= 1024);
   auto bits = [](fd_set* s) { return s ? reinterpret_cast<uint64_t*>(s) : nullptr; };
   int64_t remaining = -1;
-  const int r = px().sys_select(self(), nfds, bits(readfds), bits(writefds), bits(exceptfds), cycles,
-                                &remaining);
-  if (r >= 0 && timeout) {
+  const int r = interruptible(Restart::kNever, [&] {
+    return px().sys_select(self(), nfds, bits(readfds), bits(writefds), bits(exceptfds), cycles, &remaining);
+  });
+  if ((r >= 0 || r == -EINTR) && timeout) {
     const SecNs left = sec_ns(remaining < 0 ? 0 : remaining);
     timeout->tv_sec = left.sec;
     timeout->tv_usec = left.nsec / 1000;
@@ -127,23 +152,128 @@ int shadowsel_select(int nfds, fd_set* readfds, fd_set* writefds, fd_set* except
 int shadowsel_poll(struct pollfd* fds, nfds_t nfds, int timeout_ms) {
   const int64_t cycles =
       timeout_ms < 0 ? -1 : wait_cycles(static_cast<shadowsel::hw::Nanos>(timeout_ms) * 1000000);
-  return sys_result(px().sys_poll(self(), {fds, static_cast<size_t>(nfds)}, cycles));
+  return sys_result(
+      interruptible(Restart::kNever, [&] { return px().sys_poll(self(), {fds, static_cast<size_t>(nfds)}, cycles); }));
 }
 
-shadowsel_sighandler_t shadowsel_signal(int signum, shadowsel_sighandler_t handler) {
-  const int disp = handler == SIG_DFL ? 0 : handler == SIG_IGN ? 1 : 2;
-  int old_disp = 0;
-  void (*old_handler)(int) = nullptr;
-  const int r = px().sys_signal(self(), signum, disp, disp == 2 ? handler : nullptr, &old_disp, &old_handler);
-  if (r < 0) {
-    errno = -r;
-    return SIG_ERR;
+int shadowsel_sigaction(int sig, const struct sigaction* act, struct sigaction* old) {
+  shadowsel::drv::SignalAction a, o;
+  if (act) {
+    a.flags = act->sa_flags;
+    a.handler = (act->sa_flags & SA_SIGINFO) ? reinterpret_cast<void*>(act->sa_sigaction)
+                                              : reinterpret_cast<void*>(act->sa_handler);
+    a.mask = mask_of(&act->sa_mask);
   }
-  return old_disp == 0 ? SIG_DFL : old_disp == 1 ? SIG_IGN : old_handler;
+  const int r = px().sys_sigaction(self(), sig, act ? &a : nullptr, old ? &o : nullptr);
+  if (r == 0 && old) {
+    *old = {};
+    if (o.flags & SA_SIGINFO)
+      old->sa_sigaction = reinterpret_cast<void (*)(int, siginfo_t*, void*)>(o.handler);
+    else
+      old->sa_handler = reinterpret_cast<void (*)(int)>(o.handler);
+    old->sa_flags = o.flags;
+    set_of(o.mask, &old->sa_mask);
+  }
+  return sys_result(r);
+}
+
+// glibc's signal(): BSD semantics, the handler with SA_RESTART and its own signal blocked.
+shadowsel_sighandler_t shadowsel_signal(int signum, shadowsel_sighandler_t handler) {
+  struct sigaction act {}, old {};
+  act.sa_handler = handler;
+  sigemptyset(&act.sa_mask);
+  if (signum >= 1 && signum <= shadowsel::drv::kMaxSignal) sigaddset(&act.sa_mask, signum);
+  act.sa_flags = SA_RESTART;
+  if (shadowsel_sigaction(signum, &act, &old) < 0) return SIG_ERR;
+  return old.sa_handler;
+}
+
+int shadowsel_sigprocmask(int how, const sigset_t* set, sigset_t* old) {
+  const uint64_t m = set ? mask_of(set) : 0;
+  uint64_t o = 0;
+  const int r = px().sys_sigprocmask(self(), how, set ? &m : nullptr, &o);
+  if (r == 0 && old) set_of(o, old);
+  return sys_result(r);
+}
+
+int shadowsel_sigpending(sigset_t* set) {
+  set_of(px().sys_sigpending(self()), set);
+  return sys_result(0);
+}
+
+int shadowsel_pause(void) {
+  try {
+    px().sys_pause(self());
+  } catch (const SignalInterrupted&) {
+    px().deliver_signals(self());
+  }
+  return sys_result(-EINTR);
+}
+
+// The mask for the wait, the handlers with it, then the caller's mask back (Linux's
+// sigsuspend restores it as the handler's frame returns).
+int shadowsel_sigsuspend(const sigset_t* mask) {
+  const uint64_t m = mask_of(mask);
+  uint64_t saved = 0;
+  px().sys_sigprocmask(self(), SIG_SETMASK, &m, &saved);
+  try {
+    px().sys_pause(self());
+  } catch (const SignalInterrupted&) {
+    px().deliver_signals(self());
+  }
+  px().sys_sigprocmask(self(), SIG_SETMASK, &saved, nullptr);
+  return sys_result(-EINTR);
+}
+
+int shadowsel_raise(int sig) { return shadowsel_kill(shadowsel_getpid(), sig); }
+
+int shadowsel_setitimer(int which, const struct itimerval* value, struct itimerval* old) {
+  if (which != ITIMER_REAL) return sys_result(-EINVAL);  // ITIMER_VIRTUAL, ITIMER_PROF: not modelled
+  if (!value) return sys_result(-EFAULT);
+  if (value->it_value.tv_sec < 0 || value->it_value.tv_usec < 0 || value->it_value.tv_usec >= 1000000 ||
+      value->it_interval.tv_sec < 0 || value->it_interval.tv_usec < 0 || value->it_interval.tv_usec >= 1000000)
+    return sys_result(-EINVAL);
+  auto cycles = [](const struct timeval& tv) -> uint64_t {
+    const shadowsel::hw::Nanos ns =
+        static_cast<shadowsel::hw::Nanos>(tv.tv_sec) * shadowsel::hw::kNsPerSecond + tv.tv_usec * 1000;
+    return ns ? static_cast<uint64_t>(wait_cycles(ns)) : 0;
+  };
+  uint64_t ov = 0, oi = 0;
+  const int r = px().sys_setitimer(self(), cycles(value->it_value), cycles(value->it_interval), &ov, &oi);
+  if (old) {
+    const SecNs v = sec_ns(static_cast<int64_t>(ov)), i = sec_ns(static_cast<int64_t>(oi));
+    old->it_value = {v.sec, v.nsec / 1000};
+    old->it_interval = {i.sec, i.nsec / 1000};
+  }
+  return sys_result(r);
+}
+
+int shadowsel_getitimer(int which, struct itimerval* cur) {
+  if (which != ITIMER_REAL) return sys_result(-EINVAL);
+  if (!cur) return sys_result(-EFAULT);
+  // setitimer with a zero value reads without arming; arm again with what was there
+  uint64_t ov = 0, oi = 0;
+  px().sys_setitimer(self(), 0, 0, &ov, &oi);
+  if (ov) px().sys_setitimer(self(), ov, oi, nullptr, nullptr);
+  const SecNs v = sec_ns(static_cast<int64_t>(ov)), i = sec_ns(static_cast<int64_t>(oi));
+  cur->it_value = {v.sec, v.nsec / 1000};
+  cur->it_interval = {i.sec, i.nsec / 1000};
+  return sys_result(0);
+}
+
+// Linux's alarm_setitimer(): the seconds left of the previous alarm, rounded to the
+// nearest, and at least 1 when any time was left.
+unsigned int shadowsel_alarm(unsigned int seconds) {
+  struct itimerval v {}, old {};
+  v.it_value.tv_sec = seconds;
+  shadowsel_setitimer(ITIMER_REAL, &v, &old);
+  unsigned int left = static_cast<unsigned int>(old.it_value.tv_sec);
+  if (old.it_value.tv_usec >= 500000 || (left == 0 && old.it_value.tv_usec)) ++left;
+  return left;
 }
 
 pid_t shadowsel_waitpid(pid_t pid, int* status, int options) {
-  return sys_result(px().sys_waitpid(self(), pid, status, options));
+  return sys_result(interruptible(Restart::kWithSaRestart, [&] { return px().sys_waitpid(self(), pid, status, options); }));
 }
 pid_t shadowsel_wait(int* status) { return shadowsel_waitpid(-1, status, 0); }
 pid_t shadowsel_getpid(void) { return px().sys_getpid(self()); }
@@ -157,11 +287,23 @@ pid_t shadowsel_spawn(int cpu, int (*child)(void*), void* arg) {
 int shadowsel_nanosleep(const struct timespec* req, struct timespec* rem) {
   if (!req) return sys_result(-EFAULT);
   if (req->tv_sec < 0 || req->tv_nsec < 0 || req->tv_nsec >= 1000000000) return sys_result(-EINVAL);
-  self().sleep(static_cast<uint64_t>(
+  shadowsel::drv::Process& me = self();
+  me.kernel().execute(me.kernel().costs().syscall_entry);
+  const uint64_t end = shadowsel::hw::cycle_after(static_cast<uint64_t>(
       wait_cycles(static_cast<shadowsel::hw::Nanos>(req->tv_sec) * shadowsel::hw::kNsPerSecond +
                   static_cast<shadowsel::hw::Nanos>(req->tv_nsec))));
-  if (rem) rem->tv_sec = rem->tv_nsec = 0;
-  return 0;
+  // never restarted: EINTR with the time left in *rem (signal(7))
+  const int r = interruptible(Restart::kNever, [&] {
+    me.kernel().block_until(me, end, /*interruptible=*/true);
+    return 0;
+  });
+  if (rem) {
+    const uint64_t now = shadowsel::hw::now_cycles();
+    const SecNs left = sec_ns(r == 0 || now >= end ? 0 : static_cast<int64_t>(end - now));
+    rem->tv_sec = left.sec;
+    rem->tv_nsec = left.nsec;
+  }
+  return sys_result(r);
 }
 
 int shadowsel_usleep(useconds_t usec) {
@@ -169,10 +311,12 @@ int shadowsel_usleep(useconds_t usec) {
   return shadowsel_nanosleep(&ts, nullptr);
 }
 
+// glibc's sleep(): nanosleep, and the whole seconds not slept when a handler ended it.
 unsigned int shadowsel_sleep(unsigned int seconds) {
   const struct timespec ts = {static_cast<time_t>(seconds), 0};
-  shadowsel_nanosleep(&ts, nullptr);
-  return 0;
+  struct timespec rem = {0, 0};
+  if (shadowsel_nanosleep(&ts, &rem) == 0) return 0;
+  return static_cast<unsigned int>(rem.tv_sec);
 }
 
 int shadowsel_clock_gettime(clockid_t clock, struct timespec* tp) {

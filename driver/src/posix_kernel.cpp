@@ -85,13 +85,15 @@ ObjectState PipeObject::state() const {
 struct PosixKernel::Proc {
   Process* process = nullptr;
   std::vector<std::shared_ptr<OpenFile>> fds;
-  int sigpipe = 0;  // 0 default (terminate), 1 ignore, 2 handler
-  void (*sigpipe_handler)(int) = nullptr;
+  SignalState sig;
+  // ITIMER_REAL (alarm, setitimer): the Kernel::call_at that queues SIGALRM
+  uint64_t alarm_call = 0;  // 0: not armed
+  uint64_t alarm_at = 0;
+  uint64_t alarm_interval = 0;
   int32_t parent = 0;
   std::set<int32_t> children;
   std::map<int32_t, int> exited;  // child pid -> wait status
   bool in_waitpid = false;
-  std::map<int, std::pair<int, void (*)(int)>> other_signals;
 };
 
 PosixKernel::PosixKernel(Kernel& k, FileSystem& fs) : k_(k), fs_(fs) {
@@ -210,7 +212,7 @@ Process& PosixKernel::start_program(const std::string& name, std::function<int()
   Process& p = k_.spawn(name, program_body(std::move(main), [this](Process& self, int status) {
     close_all(self);
     program_status_[self.pid()] = status;
-    procs_.erase(self.pid());
+    forget(self);
   }));
   auto pr = std::make_unique<Proc>();
   pr->process = &p;
@@ -229,12 +231,11 @@ Process& PosixKernel::start_program(const std::string& name, std::function<int()
 }
 
 uint32_t PosixKernel::create_child(std::function<int(void*)> fn, void* arg, int32_t parent_gpid,
-                                   std::vector<std::shared_ptr<OpenFile>> fds, int sigpipe,
-                                   void (*handler)(int)) {
+                                   std::vector<std::shared_ptr<OpenFile>> fds, const SignalState& sig) {
   auto main = [fn, arg] { return fn(arg); };
   Process& p = k_.spawn("child", program_body(main, [this, parent_gpid](Process& self, int status) {
     close_all(self);
-    procs_.erase(self.pid());
+    forget(self);
     WireWriter w;
     w.put(AgentMsg::kChildExit).put<int32_t>(parent_gpid).put<int32_t>(gpid(self)).put<int32_t>(status);
     const uint32_t parent_cpu = (static_cast<uint32_t>(parent_gpid) >> 16) - 1;
@@ -243,8 +244,7 @@ uint32_t PosixKernel::create_child(std::function<int(void*)> fn, void* arg, int3
   auto pr = std::make_unique<Proc>();
   pr->process = &p;
   pr->parent = parent_gpid;
-  pr->sigpipe = sigpipe;
-  pr->sigpipe_handler = handler;
+  pr->sig = sig.forked();
   for (auto& f : fds) {
     if (f) ++f->refs;
   }
@@ -266,6 +266,10 @@ void PosixKernel::child_exited(int32_t parent_gpid, int32_t child_gpid, int stat
   Proc& pr = *it->second;
   pr.exited[child_gpid] = status;
   if (pr.in_waitpid) k_.wake(*pr.process);
+  // SIGCHLD (default: ignored), with how the child ended
+  const bool killed = (status & 0x7f) != 0;
+  queue_signal(pr, SIGCHLD,
+               SignalInfo{killed ? CLD_KILLED : CLD_EXITED, child_gpid, killed ? (status & 0x7f) : ((status >> 8) & 0xff)});
 }
 
 // --- descriptors -----------------------------------------------------------------
@@ -568,13 +572,8 @@ int64_t PosixKernel::pipe_write_now(Process& self, PipeObject& p, std::span<cons
 }
 
 void PosixKernel::raise_sigpipe(Process& self) {
-  Proc& p = proc(self);
-  if (p.sigpipe == 1) return;
-  if (p.sigpipe == 2) {
-    p.sigpipe_handler(SIGPIPE);
-    return;
-  }
-  throw ProcessExit{SIGPIPE};
+  // Linux's send_sig(SIGPIPE, current, 0): delivered as the write returns EPIPE.
+  queue_signal(proc(self), SIGPIPE, SignalInfo{SI_USER, gpid(self), 0});
 }
 
 void PosixKernel::wait_ready(Process& self, const std::shared_ptr<OpenFile>& f, Interest i) {
@@ -661,6 +660,7 @@ int PosixKernel::fifo_open_local(Process& self, PipeObject& p, int flags, uint32
   // wait_for_partner(): until the other side's open counter moves.
   auto w = new_wait(self);
   p.open_waiters.push_back(w);
+  // Not interruptible yet: Linux gives back the counts this open took (fifo_open's err_rd).
   while (reader ? p.w_counter == w0 : p.r_counter == r0) {
     k_.block(self);
   }
@@ -760,14 +760,14 @@ void PosixKernel::wake_wait(Wait& w) {
   k_.wake(*w.proc);
 }
 
-bool PosixKernel::block_on(Process& self, Wait& w, int64_t deadline, bool for_answers) {
+bool PosixKernel::block_on(Process& self, Wait& w, int64_t deadline, bool for_answers, bool interruptible) {
   for (;;) {
     if (for_answers ? w.answers_pending == 0 : !w.ready.empty()) return false;
     if (deadline >= 0 && static_cast<int64_t>(now_cycles()) >= deadline) return true;
     if (deadline >= 0) {
-      k_.block_until(self, static_cast<uint64_t>(deadline));
+      k_.block_until(self, static_cast<uint64_t>(deadline), interruptible);
     } else {
-      k_.block(self);
+      k_.block(self, interruptible);
     }
     // The end of the arrow from whoever woke it (wake_wait).
     k_.flow_step("woken", now_cycles(), self.take_wake_flow(), false);
@@ -795,7 +795,21 @@ int PosixKernel::do_poll(Process& self, std::vector<PollEntry>& entries, int64_t
   }
   for (;;) {
     ++c_.selects;  // a rescan counts as another call (docs/select.md)
-    if (const auto count = poll_pass(self, entries, deadline, may_block, call_at)) {
+    std::optional<int> count;
+    try {
+      count = poll_pass(self, entries, deadline, may_block, call_at);
+    } catch (const SignalInterrupted&) {
+      // select() writes the time left back on EINTR too
+      if (remaining) {
+        *remaining = deadline < 0 ? -1 : std::max<int64_t>(0, deadline - static_cast<int64_t>(now_cycles()));
+      }
+      if (rec.tracing()) {
+        rec.call_slice(k_.cpu(), self.pid(), "select/poll", call_at, now_cycles());
+        k_.set_flow(0);
+      }
+      throw;
+    }
+    if (count) {
       if (remaining) {
         *remaining = deadline < 0 ? -1 : std::max<int64_t>(0, deadline - static_cast<int64_t>(now_cycles()));
       }
@@ -889,7 +903,13 @@ std::optional<int> PosixKernel::poll_pass(Process& self, std::vector<PollEntry>&
   w->ready.clear();
   const uint64_t slept_at = std::max(call_at, now_cycles());
   for (;;) {
-    const bool timed_out = block_on(self, *w, deadline, false);
+    bool timed_out;
+    try {
+      timed_out = block_on(self, *w, deadline, false, /*interruptible=*/true);
+    } catch (const SignalInterrupted&) {
+      end_wait(w);
+      throw;
+    }
     if (!w->ready.empty()) {
       for (const ReadyRecord& rec : w->ready) {
         PollEntry& e = entries[rec.slot];
@@ -971,24 +991,143 @@ int PosixKernel::sys_select(Process& self, int nfds, uint64_t* rd, uint64_t* wr,
 
 // --- signals, processes -------------------------------------------------------------------
 
-int PosixKernel::sys_signal(Process& self, int sig, int disposition, void (*handler)(int),
-                            int* old_disp, void (**old_handler)(int)) {
+int PosixKernel::sys_sigaction(Process& self, int sig, const SignalAction* act, SignalAction* old) {
   k_.execute(k_.costs().syscall_entry);
-  if (sig <= 0 || sig >= 65 || sig == SIGKILL || sig == SIGSTOP) return -EINVAL;
+  if (sig < 1 || sig > kMaxSignal) return -EINVAL;
+  if (act && (sig == SIGKILL || sig == SIGSTOP)) return -EINVAL;
   Proc& p = proc(self);
-  if (sig != SIGPIPE) {
-    // Recorded so signal() returns the previous disposition; the layer raises no other signal.
-    auto& d = p.other_signals[sig];
-    *old_disp = d.first;
-    *old_handler = d.second;
-    d = {disposition, handler};
-    return 0;
-  }
-  *old_disp = p.sigpipe;
-  *old_handler = p.sigpipe_handler;
-  p.sigpipe = disposition;
-  p.sigpipe_handler = handler;
+  if (old) *old = p.sig.action(sig);
+  if (act) p.sig.set_action(sig, *act);
   return 0;
+}
+
+int PosixKernel::sys_sigprocmask(Process& self, int how, const uint64_t* set, uint64_t* old) {
+  k_.execute(k_.costs().syscall_entry);
+  Proc& p = proc(self);
+  if (old) *old = p.sig.blocked();
+  if (!set) return 0;
+  switch (how) {
+    case SIG_BLOCK:
+      p.sig.set_blocked(p.sig.blocked() | *set);
+      break;
+    case SIG_UNBLOCK:
+      p.sig.set_blocked(p.sig.blocked() & ~*set);
+      break;
+    case SIG_SETMASK:
+      p.sig.set_blocked(*set);
+      break;
+    default:
+      return -EINVAL;
+  }
+  // Signals it unblocked are delivered as the call returns; sigsuspend's wait ends at once.
+  interrupt_if_handled(p);
+  return 0;
+}
+
+uint64_t PosixKernel::sys_sigpending(Process& self) {
+  k_.execute(k_.costs().syscall_entry);
+  const Proc& p = proc(self);
+  return p.sig.pending() & p.sig.blocked();
+}
+
+void PosixKernel::sys_pause(Process& self) {
+  k_.execute(k_.costs().syscall_entry);
+  for (;;) k_.block(self, /*interruptible=*/true);  // only a handler ends it (EINTR)
+}
+
+int PosixKernel::sys_setitimer(Process& self, uint64_t value, uint64_t interval, uint64_t* old_value,
+                               uint64_t* old_interval) {
+  k_.execute(k_.costs().syscall_entry);
+  Proc& p = proc(self);
+  const uint64_t now = now_cycles();
+  if (old_value) *old_value = p.alarm_call ? p.alarm_at - std::min(p.alarm_at, now) : 0;
+  if (old_interval) *old_interval = p.alarm_interval;
+  if (p.alarm_call) k_.cancel_call(std::exchange(p.alarm_call, 0));
+  p.alarm_interval = interval;
+  if (value) arm_alarm(p, hw::cycle_after(value));
+  return 0;
+}
+
+void PosixKernel::arm_alarm(Proc& p, uint64_t at) {
+  p.alarm_at = at;
+  const uint32_t pid = p.process->pid();
+  p.alarm_call = k_.call_at(at, [this, pid] {
+    auto it = procs_.find(pid);
+    if (it == procs_.end()) return;
+    Proc& q = *it->second;
+    q.alarm_call = 0;
+    // Linux's it_real_fn(): SIGALRM from the kernel; an interval timer goes on
+    if (q.alarm_interval) arm_alarm(q, q.alarm_at + q.alarm_interval);
+    queue_signal(q, SIGALRM, SignalInfo{SI_KERNEL, 0, 0});
+  });
+}
+
+void PosixKernel::forget(Process& self) {
+  auto it = procs_.find(self.pid());
+  if (it == procs_.end()) return;
+  if (it->second->alarm_call) k_.cancel_call(it->second->alarm_call);
+  procs_.erase(it);
+}
+
+void PosixKernel::queue_signal(Proc& p, int sig, const SignalInfo& info) {
+  if (sig == SIGKILL) {
+    k_.kill(*p.process, SIGKILL);
+    return;
+  }
+  if (!p.sig.queue(sig, info) || p.sig.next() == 0) return;
+  const int next = p.sig.next();
+  const void* h = p.sig.action(next).handler;
+  if (h == reinterpret_cast<void*>(SIG_DFL) && p.process != Kernel::current_process()) {
+    // A fatal default action ends a process wherever it waits (the caller's own signal is
+    // taken as its call returns).
+    const SignalDefault d = signal_default(next);
+    if (d == SignalDefault::kTerminate || d == SignalDefault::kCore) k_.kill(*p.process, next);
+    return;
+  }
+  interrupt_if_handled(p);
+}
+
+void PosixKernel::interrupt_if_handled(Proc& p) {
+  const int next = p.sig.next();
+  if (!next) return;
+  const void* h = p.sig.action(next).handler;
+  if (h != reinterpret_cast<void*>(SIG_DFL) && h != reinterpret_cast<void*>(SIG_IGN)) k_.interrupt(*p.process);
+}
+
+bool PosixKernel::deliver_signals(Process& self) {
+  Proc& p = proc(self);
+  bool restart = true;
+  while (const int s = p.sig.next()) {
+    const SignalInfo info = p.sig.take(s);
+    const SignalAction a = p.sig.action(s);
+    if (a.handler == reinterpret_cast<void*>(SIG_IGN)) continue;
+    if (a.handler == reinterpret_cast<void*>(SIG_DFL)) {
+      const SignalDefault d = signal_default(s);
+      if (d == SignalDefault::kIgnore || d == SignalDefault::kStop) continue;
+      throw ProcessExit{s};  // killed by s (no core file: Linux with a core limit of 0)
+    }
+    // Linux's handle_signal(): the handler runs with sa_mask and the signal itself (unless
+    // SA_NODEFER) blocked; sigreturn restores the mask of the interrupted code.
+    k_.execute(k_.costs().syscall_entry);
+    const uint64_t saved = p.sig.blocked();
+    p.sig.set_blocked(saved | a.mask | ((a.flags & SA_NODEFER) ? 0 : signal_bit(s)));
+    if (a.flags & SA_RESETHAND) p.sig.set_action(s, SignalAction{});
+    if (!(a.flags & SA_RESTART)) restart = false;
+    k_.clear_interrupt(self);
+    if (a.flags & SA_SIGINFO) {
+      siginfo_t si{};
+      si.si_signo = s;
+      si.si_code = info.code;
+      si.si_pid = info.pid;
+      si.si_status = info.status;
+      reinterpret_cast<void (*)(int, siginfo_t*, void*)>(a.handler)(s, &si, nullptr);
+    } else {
+      reinterpret_cast<void (*)(int)>(a.handler)(s);
+    }
+    p.sig.set_blocked(saved);
+  }
+  k_.clear_interrupt(self);
+  return restart;
 }
 
 int PosixKernel::sys_getpid(Process& self) {
@@ -1004,24 +1143,21 @@ int PosixKernel::sys_getppid(Process& self) {
 
 int PosixKernel::sys_kill(Process& self, int pid, int sig) {
   k_.execute(k_.costs().syscall_entry);
-  if (sig < 0 || sig >= NSIG) return -EINVAL;
-  // Handlers, masks and the other signals' default actions come with issue 14: refuse
-  // them loudly rather than pretend they were delivered.
-  if (sig != 0 && sig != SIGKILL && sig != SIGTERM) return -ENOSYS;
+  if (sig < 0 || sig > kMaxSignal) return -EINVAL;
   if (pid <= 0) return -ENOSYS;  // process groups and broadcast are not modelled
   const uint32_t cpu = (static_cast<uint32_t>(pid) >> 16) - 1;
   if (cpu >= k_.params().cpus || !k_.membership().up(cpu)) return -ESRCH;
-  if (cpu == k_.cpu()) return kill_here(pid, sig);
+  if (cpu == k_.cpu()) return kill_here(pid, sig, gpid(self));
   WireWriter w;
-  w.put(AgentMsg::kKill).put<int32_t>(pid).put<int32_t>(sig);
+  w.put(AgentMsg::kKill).put<int32_t>(pid).put<int32_t>(sig).put<int32_t>(gpid(self));
   const auto reply = self.call_unless_down(Address{cpu, kProcManagerPort}, w.data());
   return reply ? WireReader(*reply).get<int32_t>() : -ESRCH;
 }
 
-int PosixKernel::kill_here(int32_t pid, int sig) {
+int PosixKernel::kill_here(int32_t pid, int sig, int32_t sender) {
   auto it = procs_.find(static_cast<uint32_t>(pid) & 0xffff);
   if (it == procs_.end() || it->second->process->exited()) return -ESRCH;
-  if (sig != 0) k_.kill(*it->second->process, sig);
+  if (sig != 0) queue_signal(*it->second, sig, SignalInfo{SI_USER, sender, 0});
   return 0;
 }
 
@@ -1042,7 +1178,12 @@ int PosixKernel::sys_waitpid(Process& self, int pid, int* status, int options) {
     }
     if (options & WNOHANG) return 0;
     p.in_waitpid = true;
-    k_.block(self);
+    try {
+      k_.block(self, /*interruptible=*/true);
+    } catch (const SignalInterrupted&) {
+      p.in_waitpid = false;
+      throw;
+    }
     p.in_waitpid = false;
   }
 }
@@ -1054,7 +1195,7 @@ int PosixKernel::sys_spawn(Process& self, int cpu, int (*child)(void*), void* ar
   const uint32_t target = static_cast<uint32_t>(cpu);
   int32_t pid;
   if (target == k_.cpu()) {
-    pid = static_cast<int32_t>(create_child(child, arg, gpid(self), p.fds, p.sigpipe, p.sigpipe_handler));
+    pid = static_cast<int32_t>(create_child(child, arg, gpid(self), p.fds, p.sig));
   } else {
     // fork() fails with EAGAIN when it cannot make the process: here, its CPU is down.
     if (!k_.membership().up(target)) return -EAGAIN;
@@ -1066,7 +1207,7 @@ int PosixKernel::sys_spawn(Process& self, int cpu, int (*child)(void*), void* ar
       if (f && std::find(unique.begin(), unique.end(), f) == unique.end()) unique.push_back(f);
     }
     for (const auto& f : unique) f->ops().share_with(*this, self, *f, target);
-    SpawnRequest q{child, arg, gpid(self), p.sigpipe, p.sigpipe_handler, unique, {}};
+    SpawnRequest q{child, arg, gpid(self), p.sig.forked(), unique, {}};
     for (const auto& f : p.fds) {
       const auto it = std::find(unique.begin(), unique.end(), f);
       q.fd_map.push_back(f ? static_cast<int32_t>(it - unique.begin()) : -1);

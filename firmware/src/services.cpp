@@ -64,9 +64,9 @@ void ProcessManager::run(drv::Process& self) {
       continue;
     }
     if (kind == AgentMsg::kKill) {
-      const int32_t pid = r.get<int32_t>(), sig = r.get<int32_t>();
+      const int32_t pid = r.get<int32_t>(), sig = r.get<int32_t>(), sender = r.get<int32_t>();
       WireWriter w;
-      w.put<int32_t>(px_.kill_here(pid, sig));
+      w.put<int32_t>(px_.kill_here(pid, sig, sender));
       self.reply(m, w.data());
       continue;
     }
@@ -79,7 +79,7 @@ void ProcessManager::run(drv::Process& self) {
     }
     std::vector<std::shared_ptr<drv::OpenFile>> fds;
     for (int32_t idx : q.fd_map) fds.push_back(idx >= 0 ? files.at(static_cast<size_t>(idx)) : nullptr);
-    const uint32_t pid = px_.create_child(q.fn, q.arg, q.parent, std::move(fds), q.sigpipe, q.handler);
+    const uint32_t pid = px_.create_child(q.fn, q.arg, q.parent, std::move(fds), q.signals);
     WireWriter w;
     w.put<int32_t>(static_cast<int32_t>(pid));
     self.reply(m, w.data());

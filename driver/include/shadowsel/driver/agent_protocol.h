@@ -10,6 +10,7 @@
 #include <span>
 #include <vector>
 
+#include "shadowsel/driver/signals.h"
 #include "shadowsel/driver/select_db.h"
 #include "shadowsel/driver/socket.h"
 
@@ -113,8 +114,7 @@ struct SpawnRequest {
   int (*fn)(void*) = nullptr;
   void* arg = nullptr;
   int32_t parent = 0;                 ///< the parent's machine-wide pid
-  int32_t sigpipe = 0;                ///< the parent's SIGPIPE disposition, as after fork()
-  void (*handler)(int) = nullptr;
+  SignalState signals;                ///< the parent's dispositions and mask, as after fork()
   std::vector<std::shared_ptr<OpenFile>> files;  ///< the distinct descriptions
   std::vector<int32_t> fd_map;        ///< per descriptor: index into files, or -1
 };

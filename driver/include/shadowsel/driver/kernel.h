@@ -78,10 +78,19 @@ class Kernel : public sc_core::sc_module {
   // --- used by kernel code running in a CPU context (a process or a handler) ---
   /// Spends `cycles` of CPU time; interrupts preempt it unless in a handler.
   void execute(uint64_t cycles);
-  /// The running process gives up the CPU until wake().
-  void block(Process& self);
+  /// The running process gives up the CPU until wake(). `interruptible`: a signal
+  /// handler may end the wait (interrupt()): it then throws SignalInterrupted, also at
+  /// once when such a signal is already waiting.
+  void block(Process& self, bool interruptible = false);
   /// As block(), but also wakes at `deadline` (a cycle); true if that happened.
-  bool block_until(Process& self, uint64_t deadline);
+  bool block_until(Process& self, uint64_t deadline, bool interruptible = false);
+  /// A signal with a handler awaits delivery to `p`: an interruptible wait of `p` ends
+  /// (now, or when it next starts one) until clear_interrupt().
+  void interrupt(Process& p);
+  void clear_interrupt(Process& p) { p.interrupted_ = false; }
+  /// Runs `fn` in the timer interrupt at cycle `at` (not before); the id cancels it.
+  uint64_t call_at(uint64_t at, std::function<void()> fn);
+  void cancel_call(uint64_t id);
   /// Makes a blocked process runnable, charging the wake-up cost.
   void wake(Process& p);
   void exit(Process& self);
@@ -152,6 +161,12 @@ class Kernel : public sc_core::sc_module {
   void rearm_timer();
   Process& start(uint32_t pid, std::string name, Process::Body body, bool daemon, bool system = false);
   void cancel_timer(Process& p);
+  struct Callout {
+    uint64_t id;
+    std::function<void()> fn;
+  };
+  std::multimap<uint64_t, Callout> callouts_;  ///< call_at(), by cycle
+  uint64_t next_callout_ = 1;
   /// A halted CPU's contexts end here, suspended for good.
   [[noreturn]] void freeze();
   /// Unwinds `self` if a kill waits for it (never inside a handler).

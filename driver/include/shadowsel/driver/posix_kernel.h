@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "shadowsel/driver/signals.h"
 #include "shadowsel/driver/pipe_buffer.h"
 #include "shadowsel/driver/process.h"
 #include "shadowsel/sim/stats.h"
@@ -232,8 +233,20 @@ class PosixKernel {
   /// `remaining` receives the cycles left (0 on timeout).
   int sys_select(Process& self, int nfds, uint64_t* rd, uint64_t* wr, uint64_t* ex,
                  int64_t timeout_cycles, int64_t* remaining);
-  int sys_signal(Process& self, int sig, int disposition, void (*handler)(int), int* old_disp,
-                 void (**old_handler)(int));
+  int sys_sigaction(Process& self, int sig, const SignalAction* act, SignalAction* old);
+  int sys_sigprocmask(Process& self, int how, const uint64_t* set, uint64_t* old);
+  /// The blocked signals that are pending (sigpending()).
+  uint64_t sys_sigpending(Process& self);
+  /// Blocks until a signal handler runs (pause(); sigsuspend() around it): only returns
+  /// by SignalInterrupted or by the process's end.
+  [[noreturn]] void sys_pause(Process& self);
+  /// ITIMER_REAL in cycles: SIGALRM after `value` (0: disarm), then every `interval`;
+  /// the previous value (time left) and interval.
+  int sys_setitimer(Process& self, uint64_t value, uint64_t interval, uint64_t* old_value, uint64_t* old_interval);
+  /// Runs the pending signals `self` does not block, as Linux does on the return to user
+  /// mode: default actions (may end the process), handlers with their masks. True when
+  /// every handler that ran has SA_RESTART (a call it interrupted may be made again).
+  bool deliver_signals(Process& self);
   int sys_waitpid(Process& self, int pid, int* status, int options);
   int sys_getpid(Process& self);
   int sys_getppid(Process& self);
@@ -287,17 +300,16 @@ class PosixKernel {
   int fifo_open_counts(PipeObject& p, bool reader, bool writer, bool nonblock, uint32_t* version,
                        uint32_t holder);
   /// Creates a child process from a spawn request (descriptors already built).
-  /// `sigpipe`/`handler`: the parent's SIGPIPE disposition, inherited as after fork().
+  /// `sig`: the parent's dispositions and mask, inherited as after fork().
   uint32_t create_child(std::function<int(void*)> fn, void* arg, int32_t parent_gpid,
-                        std::vector<std::shared_ptr<OpenFile>> fds, int sigpipe = 0,
-                        void (*handler)(int) = nullptr);
+                        std::vector<std::shared_ptr<OpenFile>> fds, const SignalState& sig = {});
   std::shared_ptr<OpenFile> make_open_file(const OpenFile& f);
   void child_exited(int32_t parent_gpid, int32_t child_gpid, int status);
   /// CPU `cpu` was declared down (membership.h): children there died as by SIGKILL,
   /// and the shadows of its sockets are reset.
   void cpu_down(uint32_t cpu);
   /// kill() of process `pid` (a pid of this CPU) by the process manager: 0 or -ESRCH.
-  int kill_here(int32_t pid, int sig);
+  int kill_here(int32_t pid, int sig, int32_t sender);
   int32_t gpid(const Process& p) const;
 
   // --- sockets: shadows on this CPU, real sockets on an I/O CPU (socket.h) ---
@@ -355,7 +367,7 @@ class PosixKernel {
   NeDriver* ne_driver() { return ne_.get(); }
 
   /// Blocks until a record arrives, answers are all in, or the deadline passes (true).
-  bool block_on(Process& self, Wait& w, int64_t deadline, bool for_answers);
+  bool block_on(Process& self, Wait& w, int64_t deadline, bool for_answers, bool interruptible = false);
 
  private:
   struct Proc;
@@ -368,6 +380,14 @@ class PosixKernel {
     std::shared_ptr<OpenFile> file;
   };
   Proc& proc(Process& self);
+  /// Makes `sig` pending for `p`: a fatal default action kills it where it waits, a
+  /// handler interrupts an interruptible wait (Kernel::interrupt).
+  void queue_signal(Proc& p, int sig, const SignalInfo& info);
+  void arm_alarm(Proc& p, uint64_t at);
+  /// A handler awaits delivery: Kernel::interrupt (its interruptible wait ends).
+  void interrupt_if_handled(Proc& p);
+  /// The process's last moment here: its timer cancelled, its state dropped.
+  void forget(Process& self);
   void release(Process& self, std::shared_ptr<OpenFile> f);
   void close_all(Process& self);
   int do_poll(Process& self, std::vector<PollEntry>& entries, int64_t timeout_cycles,

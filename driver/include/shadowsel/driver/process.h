@@ -100,6 +100,10 @@ class Process {
   /// A kill (Kernel::kill) waiting for the process to next hold its CPU; its wait status.
   bool kill_pending_ = false;
   int kill_status_ = 0;
+  /// Blocked in a wait a signal handler may interrupt (Kernel::block's `interruptible`),
+  /// and whether a signal awaits delivery that interrupts such a wait (Kernel::interrupt).
+  bool interruptible_ = false;
+  bool interrupted_ = false;
   /// The timeline's flows (Kernel::flow): what it is doing now, and what last woke it.
   uint64_t flow_ = 0;
   uint64_t wake_flow_ = 0;
@@ -114,6 +118,11 @@ class Process {
 struct ProcessExit {
   int wait_status;  ///< Linux wait status encoding
 };
+
+/// Thrown out of an interruptible wait (Kernel::block) when a signal with a handler is
+/// to be delivered: the POSIX layer's entry point runs the handler, then returns EINTR
+/// or makes the call again (SA_RESTART).
+struct SignalInterrupted {};
 
 /// The simulated process whose code is running now.
 Process& this_process();

@@ -79,6 +79,15 @@ pid_t shadowsel_wait(int *status);
 pid_t shadowsel_getpid(void);
 pid_t shadowsel_getppid(void);
 int shadowsel_kill(pid_t pid, int sig);
+int shadowsel_raise(int sig);
+int shadowsel_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+int shadowsel_sigprocmask(int how, const sigset_t *set, sigset_t *old);
+int shadowsel_sigpending(sigset_t *set);
+int shadowsel_sigsuspend(const sigset_t *mask);
+int shadowsel_pause(void);
+unsigned int shadowsel_alarm(unsigned int seconds);
+int shadowsel_setitimer(int which, const struct itimerval *value, struct itimerval *old);
+int shadowsel_getitimer(int which, struct itimerval *cur);
 unsigned int shadowsel_sleep(unsigned int seconds);
 int shadowsel_usleep(useconds_t usec);
 int shadowsel_nanosleep(const struct timespec *req, struct timespec *rem);
@@ -136,6 +145,15 @@ int shadowsel_isatty(int fd);
 #define getpid shadowsel_getpid
 #define getppid shadowsel_getppid
 #define kill shadowsel_kill
+#define raise shadowsel_raise
+#define sigaction(...) shadowsel_sigaction(__VA_ARGS__)
+#define sigprocmask shadowsel_sigprocmask
+#define sigpending shadowsel_sigpending
+#define sigsuspend shadowsel_sigsuspend
+#define pause shadowsel_pause
+#define alarm shadowsel_alarm
+#define setitimer shadowsel_setitimer
+#define getitimer shadowsel_getitimer
 #define sleep shadowsel_sleep
 #define usleep shadowsel_usleep
 #define nanosleep shadowsel_nanosleep
@@ -181,7 +199,7 @@ int shadowsel_isatty(int fd);
   extern void *shadowsel_refused_##name(SHADOWSEL_ANY_ARGS)                                \
       __attribute__((error(#name "() is not provided by the shadowsel POSIX layer: " why)));
 #define SHADOWSEL_NO_PROC "a simulated process cannot replace or copy itself; use shadowsel_spawn (docs/posix.md)"
-#define SHADOWSEL_NO_SIG "signals other than SIGPIPE, SIGKILL and SIGTERM are not modelled yet (docs/posix.md)"
+#define SHADOWSEL_NO_SIG "not modelled yet (docs/posix.md)"
 #define SHADOWSEL_NO_FD "not modelled on simulated descriptors (docs/posix.md)"
 #define SHADOWSEL_NO_TIME "it would read or arm the host's clock, not simulated time (docs/posix.md)"
 #define SHADOWSEL_NO_FS "the simulated name space has no such call (docs/posix.md)"
@@ -242,26 +260,12 @@ SHADOWSEL_REFUSED(setpgrp, "there are no sessions or process groups (docs/posix.
 SHADOWSEL_REFUSED(getrusage, "no per-process resource accounting (docs/posix.md)")
 #define getrusage(...) shadowsel_refused_getrusage(__VA_ARGS__)
 /* signals */
-SHADOWSEL_REFUSED(sigaction, SHADOWSEL_NO_SIG)
-#define sigaction(...) shadowsel_refused_sigaction(__VA_ARGS__)
-SHADOWSEL_REFUSED(raise, SHADOWSEL_NO_SIG)
-#define raise(...) shadowsel_refused_raise(__VA_ARGS__)
 SHADOWSEL_REFUSED(abort, SHADOWSEL_NO_SIG)
 #define abort(...) shadowsel_refused_abort(__VA_ARGS__)
 SHADOWSEL_REFUSED(killpg, SHADOWSEL_NO_SIG)
 #define killpg(...) shadowsel_refused_killpg(__VA_ARGS__)
 SHADOWSEL_REFUSED(sigqueue, SHADOWSEL_NO_SIG)
 #define sigqueue(...) shadowsel_refused_sigqueue(__VA_ARGS__)
-SHADOWSEL_REFUSED(alarm, SHADOWSEL_NO_SIG)
-#define alarm(...) shadowsel_refused_alarm(__VA_ARGS__)
-SHADOWSEL_REFUSED(pause, SHADOWSEL_NO_SIG)
-#define pause(...) shadowsel_refused_pause(__VA_ARGS__)
-SHADOWSEL_REFUSED(sigprocmask, SHADOWSEL_NO_SIG)
-#define sigprocmask(...) shadowsel_refused_sigprocmask(__VA_ARGS__)
-SHADOWSEL_REFUSED(sigpending, SHADOWSEL_NO_SIG)
-#define sigpending(...) shadowsel_refused_sigpending(__VA_ARGS__)
-SHADOWSEL_REFUSED(sigsuspend, SHADOWSEL_NO_SIG)
-#define sigsuspend(...) shadowsel_refused_sigsuspend(__VA_ARGS__)
 SHADOWSEL_REFUSED(sigwait, SHADOWSEL_NO_SIG)
 #define sigwait(...) shadowsel_refused_sigwait(__VA_ARGS__)
 SHADOWSEL_REFUSED(sigwaitinfo, SHADOWSEL_NO_SIG)
@@ -387,10 +391,6 @@ SHADOWSEL_REFUSED(clock, SHADOWSEL_NO_TIME)
 #define clock(...) shadowsel_refused_clock(__VA_ARGS__)
 SHADOWSEL_REFUSED(times, SHADOWSEL_NO_TIME)
 #define times(...) shadowsel_refused_times(__VA_ARGS__)
-SHADOWSEL_REFUSED(setitimer, SHADOWSEL_NO_TIME)
-#define setitimer(...) shadowsel_refused_setitimer(__VA_ARGS__)
-SHADOWSEL_REFUSED(getitimer, SHADOWSEL_NO_TIME)
-#define getitimer(...) shadowsel_refused_getitimer(__VA_ARGS__)
 SHADOWSEL_REFUSED(timer_create, SHADOWSEL_NO_TIME)
 #define timer_create(...) shadowsel_refused_timer_create(__VA_ARGS__)
 SHADOWSEL_REFUSED(timer_settime, SHADOWSEL_NO_TIME)
