@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // ne_rit: the owner side — remote interest table and readiness table, each direct-mapped
 // slots in a block RAM (registered read port: a slot read in one cycle is seen the next)
-// with valid bits and a few victim entries in flip-flops. Operations one at a time (an
+// with valid bits and a few victim entries (RAM words above the slots in the RTL; their
+// keys in flip-flops, compared in one cycle). Operations one at a time (an
 // arriving subscribe first, then a command; accepted only while the output and record
 // registers are empty, so the commit never waits): accept (both RAMs read at the
 // operands' slots, table_hash), match (slot and victims compared, registered), act =
