@@ -6,6 +6,7 @@
 #include <cstdarg>
 #include <cstdio>
 
+#include "ne_rtl/ports.h"  // hw/src
 #include "shadowsel/gen/ne.h"
 #include "verilated.h"
 #ifdef NE_TB_SMALL
@@ -21,21 +22,6 @@ static_assert(ne_tb::kTbLitEntries == shadowsel::gen::ne::kLitEntries &&
 namespace ne_tb {
 
 namespace {
-
-template <size_t N = 16, typename W>
-std::array<uint8_t, N> to_bytes(const W& w) {
-  static_assert(sizeof(w.m_storage) == N);
-  std::array<uint8_t, N> b{};
-  for (size_t i = 0; i < N; ++i) b[i] = static_cast<uint8_t>(w[i / 4] >> (8 * (i % 4)));
-  return b;
-}
-
-template <typename W>
-void from_bytes(W& w, const Bytes16& b) {
-  for (int i = 0; i < 4; ++i)
-    w[i] = uint32_t{b[4 * i]} | uint32_t{b[4 * i + 1]} << 8 | uint32_t{b[4 * i + 2]} << 16 |
-           uint32_t{b[4 * i + 3]} << 24;
-}
 
 std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
 std::string fmt(const char* f, ...) {
@@ -177,36 +163,9 @@ void Harness::evaluate() {
     out_ = core_->cycle(in_);  // the rising edge included: edge() has nothing left to do
     return;
   }
-  top_->rst_n = in_.rst_n;
-  top_->tx_ready = in_.tx_ready;
-  top_->dma_ready = in_.dma_ready;
-  top_->mmio_req_valid = in_.mmio_req_valid;
-  top_->mmio_req_write = in_.mmio_req_write;
-  top_->mmio_req_addr = in_.mmio_req_addr & 0xfff;
-  top_->mmio_req_wdata = in_.mmio_req_wdata;
-  top_->rx_valid = in_.rx_valid;
-  top_->rx_type = in_.rx_type;
-  top_->rx_src = in_.rx_src & 63;
-  top_->rx_len = in_.rx_len;
-  from_bytes(top_->rx_payload, in_.rx_payload);
-  top_->now = in_.now;
+  shadowsel::ne::ports::drive(*top_, in_);
   top_->eval();
-  out_.mmio_req_ready = top_->mmio_req_ready;
-  out_.mmio_rsp_valid = top_->mmio_rsp_valid;
-  out_.mmio_rsp_rdata = top_->mmio_rsp_rdata;
-  out_.tx_valid = top_->tx_valid;
-  out_.tx_type = top_->tx_type;
-  out_.tx_dst_mask = top_->tx_dst_mask;
-  out_.tx_len = top_->tx_len;
-  out_.tx_payload = to_bytes(top_->tx_payload);
-  out_.rx_ready = top_->rx_ready;
-  out_.dma_valid = top_->dma_valid;
-  out_.dma_addr = top_->dma_addr;
-  out_.dma_data = to_bytes<32>(top_->dma_data);
-  out_.dma_bytes = top_->dma_bytes;
-  out_.irq = top_->irq;
-  out_.idle = top_->idle;
-  out_.wake_at = top_->wake_at;
+  shadowsel::ne::ports::read(*top_, out_);
 }
 
 void Harness::edge() {
@@ -326,7 +285,7 @@ void Harness::tick() {
       o.ring_accept = r->ne_top__DOT__u_ring__DOT__probe_accept;
       o.ring_full = r->ne_top__DOT__u_ring__DOT__probe_full;
       o.ring_tag = r->ne_top__DOT__u_ring__DOT__probe_tag;
-      o.ring_rec = to_bytes<32>(r->ne_top__DOT__u_ring__DOT__rec_d);
+      shadowsel::ne::ports::to_bytes(o.ring_rec, r->ne_top__DOT__u_ring__DOT__rec_d);
       o.alive_load = r->ne_top__DOT__u_alive__DOT__probe_alive_load;
       o.declare = r->ne_top__DOT__u_alive__DOT__declare;
       o.declare_node = r->ne_top__DOT__u_alive__DOT__ev_idx_q;

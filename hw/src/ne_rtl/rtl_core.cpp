@@ -18,6 +18,7 @@
 #include "Vne_rtl_small___024root.h"
 #include "Vne_rtl_traced.h"
 #include "context.h"
+#include "ports.h"
 #include "shadowsel/gen/ne.h"
 #include "shadowsel/ne/core.h"
 #include "shadowsel/ne/rtl_waves.h"
@@ -59,28 +60,6 @@ concept ClockMemory = requires(Top& t) { t.rootp->__Vtrigrprev__TOP__clk = 0; };
 
 static_assert(ClockMemory<Vne_rtl> || VERILATOR_VERSION_INTEGER != 5006000,
               "Verilator 5.006 keeps the clock of the previous evaluation in __Vtrigrprev__TOP__clk");
-
-template <typename W, size_t N>
-void to_bytes(std::array<uint8_t, N>& b, const W& w) {
-  static_assert(sizeof(w.m_storage) == sizeof(b));
-  if constexpr (std::endian::native == std::endian::little) {
-    std::memcpy(b.data(), w.data(), sizeof(b));
-  } else {
-    for (size_t i = 0; i < N; ++i) b[i] = static_cast<uint8_t>(w[i / 4] >> (8 * (i % 4)));
-  }
-}
-
-template <typename W, size_t N>
-void from_bytes(W& w, const std::array<uint8_t, N>& b) {
-  static_assert(sizeof(w.m_storage) == sizeof(b));
-  if constexpr (std::endian::native == std::endian::little) {
-    std::memcpy(w.data(), b.data(), sizeof(b));
-  } else {
-    for (size_t i = 0; i < N / 4; ++i)
-      w[i] = uint32_t{b[4 * i]} | uint32_t{b[4 * i + 1]} << 8 | uint32_t{b[4 * i + 2]} << 16 |
-             uint32_t{b[4 * i + 3]} << 24;
-  }
-}
 
 // EdgeOutputs: Top is ne_top_sim (outputs taken at the rising edge), evaluated once per
 // cycle; otherwise Top is ne_top, evaluated before and at the rising edge.
@@ -130,19 +109,7 @@ class RtlCore final : public Core, public RtlWaves::Model {
         fall();
       }
     }
-    top_.rst_n = in.rst_n;
-    top_.mmio_req_valid = in.mmio_req_valid;
-    top_.mmio_req_write = in.mmio_req_write;
-    top_.mmio_req_addr = in.mmio_req_addr & 0xfff;
-    top_.mmio_req_wdata = in.mmio_req_wdata;
-    top_.tx_ready = in.tx_ready;
-    top_.rx_valid = in.rx_valid;
-    top_.rx_type = in.rx_type;
-    top_.rx_src = in.rx_src & 63;
-    top_.rx_len = in.rx_len;
-    from_bytes(top_.rx_payload, in.rx_payload);
-    top_.dma_ready = in.dma_ready;
-    top_.now = in.now & kNoDeadline;
+    ports::drive(top_, in);
     if constexpr (EdgeOutputs) {
       // inputs and rising edge in one evaluation: ne_top_sim's outputs are then this
       // cycle's; clk goes back to 0 without an evaluation
@@ -171,24 +138,7 @@ class RtlCore final : public Core, public RtlWaves::Model {
   }
 
  private:
-  void read_outputs() {
-    out_.mmio_req_ready = top_.mmio_req_ready;
-    out_.mmio_rsp_valid = top_.mmio_rsp_valid;
-    out_.mmio_rsp_rdata = top_.mmio_rsp_rdata;
-    out_.tx_valid = top_.tx_valid;
-    out_.tx_type = top_.tx_type;
-    out_.tx_dst_mask = top_.tx_dst_mask;
-    out_.tx_len = top_.tx_len;
-    to_bytes(out_.tx_payload, top_.tx_payload);
-    out_.rx_ready = top_.rx_ready;
-    out_.dma_valid = top_.dma_valid;
-    out_.dma_addr = top_.dma_addr;
-    to_bytes(out_.dma_data, top_.dma_data);
-    out_.dma_bytes = top_.dma_bytes;
-    out_.irq = top_.irq;
-    out_.idle = top_.idle;
-    out_.wake_at = top_.wake_at;
-  }
+  void read_outputs() { ports::read(top_, out_); }
 
   static std::string instance_name() {
     static std::atomic<unsigned> count{0};
