@@ -52,7 +52,7 @@ test-sanitize: setup
 	  -LE formal -E '^rtl\.ne_synth$$' $(CTEST_ARGS)
 
 bench: configure
-	cmake --build $(BUILD) --target shadowsel hostcost ne_tb ne_cosim socket_bench fault_bench detect_bench
+	cmake --build $(BUILD) --target shadowsel hostcost ne_tb ne_cosim socket_bench fault_bench detect_bench notify_loop_epoll notify_loop_select
 	$(PY) bench/run.py --build $(BUILD)
 
 # Area and clock of the notify engine on iCE40 (Yosys, nextpnr) -> docs/hw-report.md.

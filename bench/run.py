@@ -67,6 +67,14 @@ Figures:
                            over it
   local_select_wake_cycles_p50
                            the same with the waiter on the FIFO's CPU (no agents)
+  epoll_bus_msgs_per_event, select_bus_msgs_per_event (and _rtl)
+                           messages of the readiness protocol per event (all agents'
+                           subscribes, answers, notifications, watches and their drops,
+                           and the notify engines' packets) in a loop that waits for a
+                           pipe held by another CPU, reads and acknowledges each byte:
+                           with epoll (one persistent registration) and with select (one
+                           call per event), on sw and rtl; two runs differenced
+                           (Bench.notify_loop, bench/notify_loop.c). Goal: epoll 1
   forwarding_bus_msgs_per_packet, contention_bus_msgs_per_read,
   socket_bus_requests_per_event_w64, rr_spread_max_over_min,
   forwarding_read_latency_cycles_p50, contention_read_latency_cycles_p50,
@@ -186,10 +194,10 @@ class BenchError(Exception):
     """A failure that ends the benchmark with exit status 1."""
 
 
-def run_command(cmd):
+def run_command(cmd, env=None):
     """Runs cmd, capturing its output; a timeout or a failure to start is a BenchError."""
     try:
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, env=env)
     except subprocess.TimeoutExpired:
         raise BenchError(f"{' '.join(cmd)}: still running after {RUN_TIMEOUT_S} s, stopped")
     except OSError as e:
@@ -729,6 +737,57 @@ class Bench:
         self.raw["notify_cost"] = got
         self.figure("sw_over_hw_cpu_cycles", sig(got["sw"]["cpu_cycles"] / got["hw"]["cpu_cycles"]), "ratio")
 
+    def notify_loop(self):
+        """Messages of the readiness protocol per event, persistent (epoll) against
+        per-call (select) interest: DIR/notify_loop_epoll and DIR/notify_loop_select
+        (bench/notify_loop.c: a reader on CPU 1 waits for a pipe held by CPU 0, reads the
+        byte the writer put there and acknowledges it), on sw and rtl, with E and 2E
+        events; a figure is (M(2E) - M(E)) / E, so start-up is not counted. M counts
+        every message of the protocol, wherever it goes: the agents' subscribes, answers
+        and notifications, watches and their drops and states (each agent's
+        requests_sent + answers_sent + notifications_sent + watches_sent +
+        watch_drops_sent, on every CPU), and the notify engines' packets (bus
+        by_type NE_SUBSCRIBE + NE_NOTIFY, both lanes). Not counted: the reads and the
+        acknowledgements, which are data (the same on both sides)."""
+        events = 100
+        got = {}
+        for variant in ("epoll", "select"):
+            binary = os.path.join(self.build, f"notify_loop_{variant}")
+            if not os.access(binary, os.X_OK):
+                raise BenchError(f"no {binary}: build it first (make bench)")
+            for path in ("sw", "rtl"):
+                m = {}
+                for e in (events, 2 * events):
+                    out = os.path.join(self.outdir, f"notify-loop-{variant}-{path}-{e}")
+                    shutil.rmtree(out, ignore_errors=True)
+                    cmd = [binary, "--notify", path, "--out", out]
+                    p = run_command(cmd, env={**os.environ, "SHADOWSEL_LOOP_EVENTS": str(e)})
+                    if p.returncode != 0 or p.stdout.strip() != f"events {e}":
+                        raise BenchError(f"{' '.join(cmd)} ({e} events): exit status {p.returncode}\n"
+                                         f"{(p.stdout + p.stderr).strip()[-400:]}")
+                    with open(os.path.join(out, "stats.json")) as f:
+                        st = json.load(f)["stats"]
+                    agents = [a for c in st["cpu"].values() if isinstance(c, dict)
+                              for a in c.get("agent", {}).values() if isinstance(a, dict)]
+                    count = {k: sum(a[k] for a in agents) for k in
+                             ("requests_sent", "answers_sent", "notifications_sent", "watches_sent",
+                              "watch_drops_sent")}
+                    count["ne_packets"] = sum(st["bus"][lane]["by_type"][t] for lane in ("X", "Y")
+                                              for t in ("NE_SUBSCRIBE", "NE_NOTIFY"))
+                    m[e] = count
+                # The loop really took its path: epoll watches, select asks per call.
+                if variant == "epoll" and (m[events]["watches_sent"] < 1 or m[events]["requests_sent"]):
+                    raise BenchError(f"notify_loop_epoll on {path}: {m[events]} (no watch, or subscribes)")
+                if variant == "select" and not (m[events]["requests_sent"] or m[events]["ne_packets"]):
+                    raise BenchError(f"notify_loop_select on {path}: {m[events]} (nothing asked)")
+                total = {e: sum(c.values()) for e, c in m.items()}
+                got[(variant, path)] = {"events": events, "counts": m}
+                name = f"{variant}_bus_msgs_per_event" + ("" if path == "sw" else "_rtl")
+                self.figure(name, sig((total[2 * events] - total[events]) / events), "messages/event")
+        self.raw["notify_loop"] = {f"{v}-{p}": g for (v, p), g in got.items()}
+        self.note("epoll on rtl: the watches go through the agents (the engine has no persistent "
+                  "interest mode yet); select on rtl: through the engines (NE packets)")
+
     def latency_loaded(self):
         """Wake-up latency under load: dedup W=1 with `hogs` CPU-bound user processes on
         the waiter's and on the owner's CPU each (workload.hogs), 20 events, on sw and
@@ -959,6 +1018,7 @@ def main():
             b.select_hw()
             b.notify_cost()
             b.latency_loaded()
+            b.notify_loop()
             raise StopIteration
         b.packet()
         b.idle()
@@ -968,6 +1028,7 @@ def main():
         b.select_hw()
         b.notify_cost()
         b.latency_loaded()
+        b.notify_loop()
         b.sockets()
         b.faults()
         b.trace_off(args.baseline_bin)

@@ -23,9 +23,10 @@ RemoteOpHead get_remote_op(WireReader& r) {
 }
 
 std::vector<uint8_t> encode_remote_result(uint64_t corr, int64_t ret, uint32_t version,
-                                          std::span<const uint8_t> data) {
+                                          std::span<const uint8_t> data, const std::optional<ObjectState>& state) {
   WireWriter m;
   m.put(AgentMsg::kRemoteResult).put(corr).put(ret).put(version).bytes(data);
+  if (state) put_state(m, *state);
   return m.data();
 }
 namespace {
@@ -101,9 +102,9 @@ void get_unread(WireReader& r, std::vector<uint8_t>* stream, std::vector<Datagra
   }
 }
 
-std::vector<uint8_t> encode_select(uint64_t wait_id, std::span<const SelectItem> items) {
+std::vector<uint8_t> encode_select(uint64_t wait_id, std::span<const SelectItem> items, AgentMsg kind) {
   WireWriter w;
-  w.put(AgentMsg::kSelect).put(wait_id).put(static_cast<uint32_t>(items.size()));
+  w.put(kind).put(wait_id).put(static_cast<uint32_t>(items.size()));
   for (const SelectItem& it : items) {
     w.put(it.key.owner).put(it.key.object).put(it.key.event).put(it.key.version).put(it.slot);
   }
@@ -116,13 +117,38 @@ std::vector<SelectItem> decode_select(std::span<const uint8_t> msg, uint64_t* wa
   *wait_id = r.get<uint64_t>();
   std::vector<SelectItem> items(r.get<uint32_t>());
   for (SelectItem& it : items) {
-    it.key.owner = r.get<uint32_t>();
-    it.key.object = r.get<uint32_t>();
-    it.key.event = r.get<uint8_t>();
-    it.key.version = r.get<uint32_t>();
+    it.key = get_key(r);
     it.slot = r.get<uint32_t>();
   }
   return items;
+}
+
+std::vector<uint8_t> encode_watch(AgentMsg kind, const SelectKey& k, uint32_t from) {
+  WireWriter w;
+  w.put(kind).put(k.owner).put(k.object).put(k.event).put(k.version).put(from);
+  return w.data();
+}
+
+std::vector<uint8_t> encode_watch_state(const SelectKey& k, const ObjectState& s, bool answer) {
+  WireWriter w;
+  w.put(AgentMsg::kWatchState).put(k.owner).put(k.object).put(k.event).put(k.version);
+  put_state(w, s);
+  w.put<uint8_t>(answer);
+  return w.data();
+}
+
+SelectKey get_key(WireReader& r) {
+  SelectKey k;
+  k.owner = r.get<uint32_t>();
+  k.object = r.get<uint32_t>();
+  k.event = r.get<uint8_t>();
+  k.version = r.get<uint32_t>();
+  return k;
+}
+
+std::optional<ObjectState> get_result_state(WireReader& r) {
+  if (r.done()) return std::nullopt;
+  return get_state(r);
 }
 
 std::vector<uint8_t> encode_spawn(const SpawnRequest& r) {

@@ -81,7 +81,9 @@ class PipeFileOps final : public FileOps {
       if (!local(px, f)) {
         remote.push_back({slot, in});
       } else if (may_block) {
-        if (PipeObject* p = px.pipe(f.conn.id)) p->waiters.push_back({w, slot, in, f.version});
+        if (PipeObject* p = px.pipe(f.conn.id)) {
+          p->waiters.push_back({w, slot, in, f.version, p->wakes(in), interest_ready(p->state(), in, f.version)});
+        }
       }
     }
   }
@@ -173,6 +175,8 @@ class PipeFileOps final : public FileOps {
     r.get<uint32_t>();
     const auto data = r.bytes();
     if (!write && ret > 0) std::copy(data.begin(), data.end(), in.begin());
+    // This CPU's own change, which its watches are not told of (watch_table.h).
+    if (const auto s = get_result_state(r)) px.remote_state_seen(f.conn.owner, f.conn.id, *s);
     return ret;
   }
 };

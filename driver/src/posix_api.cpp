@@ -7,12 +7,15 @@
 #define SHADOWSEL_POSIX_NO_RENAME
 #include "shadowsel/posix/posix.h"
 
+#include <algorithm>
 #include <cstdarg>
 #include <cstdint>
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
+#include "shadowsel/driver/epoll.h"
 #include "shadowsel/driver/kernel.h"
 #include "shadowsel/driver/posix_kernel.h"
 #include "shadowsel/driver/signals.h"
@@ -154,6 +157,38 @@ int shadowsel_poll(struct pollfd* fds, nfds_t nfds, int timeout_ms) {
       timeout_ms < 0 ? -1 : wait_cycles(static_cast<shadowsel::hw::Nanos>(timeout_ms) * 1000000);
   return sys_result(
       interruptible(Restart::kNever, [&] { return px().sys_poll(self(), {fds, static_cast<size_t>(nfds)}, cycles); }));
+}
+
+int shadowsel_epoll_create(int size) {
+  if (size <= 0) return sys_result(-EINVAL);
+  return sys_result(px().sys_epoll_create(self(), 0));
+}
+
+int shadowsel_epoll_create1(int flags) { return sys_result(px().sys_epoll_create(self(), flags)); }
+
+int shadowsel_epoll_ctl(int epfd, int op, int fd, struct epoll_event* event) {
+  // copy_from_user() of the event comes first for every operation but DEL.
+  if (op != EPOLL_CTL_DEL && !event) return sys_result(-EFAULT);
+  shadowsel::drv::EpollEvent ev;
+  if (event) ev = {event->events, event->data.u64};
+  return sys_result(px().sys_epoll_ctl(self(), epfd, op, fd, event ? &ev : nullptr));
+}
+
+int shadowsel_epoll_wait(int epfd, struct epoll_event* events, int maxevents, int timeout_ms) {
+  const int64_t cycles =
+      timeout_ms < 0 ? -1 : wait_cycles(static_cast<shadowsel::hw::Nanos>(timeout_ms) * 1000000);
+  if (maxevents > 0 && !events) return sys_result(-EFAULT);
+  std::vector<shadowsel::drv::EpollEvent> out(maxevents > 0 ? std::min(maxevents, 1 << 16) : 0);
+  // epoll_wait is never restarted after a handler (signal(7)).
+  const int n = interruptible(Restart::kNever, [&] {
+    return px().sys_epoll_wait(self(), epfd, out.data(), maxevents > 0 ? static_cast<int>(out.size()) : maxevents,
+                               cycles);
+  });
+  for (int i = 0; i < n; ++i) {
+    events[i].events = out[static_cast<size_t>(i)].events;
+    events[i].data.u64 = out[static_cast<size_t>(i)].data;
+  }
+  return sys_result(n);
 }
 
 int shadowsel_sigaction(int sig, const struct sigaction* act, struct sigaction* old) {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "shadowsel/driver/posix_kernel.h"
+#include "shadowsel/driver/epoll.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -295,6 +296,10 @@ int PosixKernel::install(Process& self, std::shared_ptr<OpenFile> f, int lowest)
 
 void PosixKernel::release(Process& self, std::shared_ptr<OpenFile> f) {
   if (--f->refs > 0) return;
+  // eventpoll_release(): the file leaves every epoll instance of this CPU.
+  for (const std::weak_ptr<Epoll>& w : std::vector(epolls_)) {
+    if (auto e = w.lock()) e->file_released(self, *f);
+  }
   f->ops().release(*this, self, *f);
 }
 
@@ -503,6 +508,7 @@ void PosixKernel::pipe_ref(PipeObject& p, bool reader, bool writer, int delta, u
   if (writer) p.writers += delta, h.writers += delta;
   p.files += delta;
   h.files += delta;
+  ++p.reader_wakes, ++p.writer_wakes;  // pipe_release()/fifo_open() wake both queues
   if (h.files == 0) p.held.erase(holder);
   if (p.files == 0) p.buf = PipeBuffer();  // Linux frees the pipe with its last file
 }
@@ -515,6 +521,7 @@ bool PosixKernel::pipe_release_holder(PipeObject& p, uint32_t holder) {
   p.readers -= h.readers;
   p.writers -= h.writers;
   p.files -= h.files;
+  ++p.reader_wakes, ++p.writer_wakes;
   if (p.files == 0) p.buf = PipeBuffer();
   return true;
 }
@@ -531,7 +538,13 @@ void PosixKernel::pipe_changed(Process& self, PipeObject& p, bool in_agent) {
   const ObjectState s = p.state();
   std::erase_if(p.waiters, [](const PipeObject::LocalWaiter& w) { return !w.wait->active; });
   for (auto& w : p.waiters) {
-    if (!interest_ready(s, w.interest, w.version)) continue;
+    // Woken as Linux wakes the side's wait queue, and only when ready: a select's
+    // waiter goes with its call, an epoll item's stays (edge-triggered events).
+    const bool ready = interest_ready(s, w.interest, w.version);
+    const bool woken = ready && (p.wakes(w.interest) != w.wakes_seen || !w.was_ready);
+    w.wakes_seen = p.wakes(w.interest);
+    w.was_ready = ready;
+    if (!woken) continue;
     w.wait->ready.push_back(ReadyRecord{w.slot, s, false});
     ++c_.local_notifications;
     wake_wait(*w.wait);
@@ -539,7 +552,7 @@ void PosixKernel::pipe_changed(Process& self, PipeObject& p, bool in_agent) {
   for (auto& w : p.open_waiters) wake_wait(*w);
   if (ne_) ne_->object_changed(p.conn.id, s);  // remote interest remembered by the engine: NOTIFY
   if (in_agent || p.kick_pending) return;
-  const bool remote_interest = std::any_of(p.remote.begin(), p.remote.end(), [](const auto& r) {
+  const bool remote_interest = p.remote_watches > 0 || std::any_of(p.remote.begin(), p.remote.end(), [](const auto& r) {
     return r.second.read || r.second.write;
   });
   if (!remote_interest && p.pending_opens.empty()) return;
@@ -553,6 +566,7 @@ int64_t PosixKernel::pipe_read_now(Process& self, PipeObject& p, std::span<uint8
   if (out.empty()) return 0;
   const uint64_t n = p.buf.read(out);
   if (n > 0) {
+    ++p.writer_wakes;
     k_.execute(k_.costs().copy(n));
     pipe_changed(self, p, self.daemon());
     return static_cast<int64_t>(n);
@@ -566,6 +580,7 @@ int64_t PosixKernel::pipe_write_now(Process& self, PipeObject& p, std::span<cons
   if (!p.readers) return -EPIPE;
   const uint64_t n = p.buf.write(data, merge);
   if (n == 0) return -EAGAIN;
+  ++p.reader_wakes;
   k_.execute(k_.costs().copy(n));
   pipe_changed(self, p, self.daemon());
   return static_cast<int64_t>(n);
@@ -749,7 +764,12 @@ std::shared_ptr<Wait> PosixKernel::wait_by_id(uint64_t id) {
 }
 
 void PosixKernel::wake_wait(Wait& w) {
-  if (!w.active || !w.proc) return;
+  if (!w.active) return;
+  if (w.on_wake) {
+    w.on_wake(w);
+    return;
+  }
+  if (!w.proc) return;
   // The timeline: an arrow from the waker (the handler of the answer, notification or
   // change, where the arrow that brought it ends) to the woken call, one per wake-up: a
   // notification may wake many.
@@ -1202,15 +1222,18 @@ int PosixKernel::sys_spawn(Process& self, int cpu, int (*child)(void*), void* ar
     // The child's CPU gets its own descriptions; each pipe's owner counts them
     // before the child exists, so a parent closing its end at once cannot
     // make the reader see EOF early.
+    // An epoll instance lives in this CPU's memory: a child on another CPU does not
+    // inherit it (docs/posix.md, "epoll").
     std::vector<std::shared_ptr<OpenFile>> unique;
     for (const auto& f : p.fds) {
-      if (f && std::find(unique.begin(), unique.end(), f) == unique.end()) unique.push_back(f);
+      if (f && f->type != OpenFile::Type::kEpoll && std::find(unique.begin(), unique.end(), f) == unique.end())
+        unique.push_back(f);
     }
     for (const auto& f : unique) f->ops().share_with(*this, self, *f, target);
     SpawnRequest q{child, arg, gpid(self), p.sig.forked(), unique, {}};
     for (const auto& f : p.fds) {
       const auto it = std::find(unique.begin(), unique.end(), f);
-      q.fd_map.push_back(f ? static_cast<int32_t>(it - unique.begin()) : -1);
+      q.fd_map.push_back(f && it != unique.end() ? static_cast<int32_t>(it - unique.begin()) : -1);
     }
     const auto reply = self.call_unless_down(Address{target, kProcManagerPort}, encode_spawn(q));
     if (!reply) return -EAGAIN;

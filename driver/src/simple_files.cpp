@@ -52,6 +52,7 @@ class RegularFileOps final : public FileOps {
   int64_t lseek(OpenFile& f, int64_t off, int whence) const override {
     return seek_in(f, f.node->data.size(), off, whence);
   }
+  bool can_poll() const override { return false; }
   short poll_mask(PosixKernel&, const OpenFile&, const Wait&, uint32_t) const override { return kAlwaysReady; }
 };
 
@@ -66,6 +67,7 @@ class DirectoryOps final : public FileOps {
     return -EISDIR;
   }
   int64_t lseek(OpenFile& f, int64_t off, int whence) const override { return seek_in(f, 0, off, whence); }
+  bool can_poll() const override { return false; }
   short poll_mask(PosixKernel&, const OpenFile&, const Wait&, uint32_t) const override { return kAlwaysReady; }
 };
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "shadowsel/firmware/agent.h"
 
+#include <algorithm>
 #include <cstring>
 #include <iterator>
 #include <stdexcept>
@@ -42,6 +43,16 @@ void Agent::handle(drv::Process& self, const drv::Message& m) {
     case AgentMsg::kSelect:
       on_select(self, m.data);
       return;
+    case AgentMsg::kWatch:
+    case AgentMsg::kUnwatch:
+      on_watch(self, m.data, kind == AgentMsg::kWatch);
+      return;
+    case AgentMsg::kWatchState: {
+      const Key k = drv::get_key(r);
+      const drv::ObjectState s = drv::get_state(r);
+      on_watch_state(self, k, s, r.get<uint8_t>());
+      return;
+    }
     case AgentMsg::kOp: {
       // A local process's operation on a remote object: forward it, answer later.
       r.get<uint8_t>();
@@ -141,6 +152,53 @@ void Agent::on_select(drv::Process& self, std::span<const uint8_t> body) {
   if (w && w->active && w->answers_pending == 0) px_.wake_wait(*w);
 }
 
+// --- the requesting side of persistent interest: the watch database ---------------------
+
+void Agent::send_watch(drv::Process& self, AgentMsg kind, const Key& k) {
+  ++(kind == AgentMsg::kWatchAdd ? c_.watches_sent : c_.watch_drops_sent);
+  self.post(drv::Address{k.owner, owner_port()}, drv::encode_watch(kind, k, px_.kernel().cpu()));
+}
+
+void Agent::on_watch(drv::Process& self, std::span<const uint8_t> body, bool add) {
+  uint64_t wait_id = 0;
+  const std::vector<drv::SelectItem> items = drv::decode_select(body, &wait_id);
+  auto w = px_.wait_by_id(wait_id);
+  drv::WatchDb::Delivered d;
+  for (const auto& [k, slot] : items) {
+    step();
+    if (!add) {
+      if (watches_.remove(k, wait_id, slot) && owner_up(k.owner)) send_watch(self, AgentMsg::kWatchDrop, k);
+      continue;
+    }
+    if (!w || !w->active) continue;  // the item went before its watch was made
+    if (!owner_up(k.owner)) {
+      w->answers.push_back({slot, drv::vanished_state(k), true, static_cast<drv::Interest>(k.event)});
+      --w->answers_pending;
+      ++c_.waiters_woken_owner_down;
+      if (std::find(d.wake.begin(), d.wake.end(), w.get()) == d.wake.end()) d.wake.push_back(w.get());
+      continue;
+    }
+    if (watches_.add(k, w, slot, &d)) {
+      send_watch(self, AgentMsg::kWatchAdd, k);
+    } else {
+      ++c_.watches_suppressed;
+    }
+  }
+  c_.waiters_woken += d.linked;
+  for (drv::Wait* x : d.wake) px_.wake_wait(*x);
+}
+
+void Agent::on_watch_state(drv::Process& self, const Key& k, const drv::ObjectState& s, bool answer) {
+  step();
+  ++c_.watch_states_received;
+  px_.remote_state_seen(k.owner, k.object, s);
+  bool orphaned = false;
+  const drv::WatchDb::Delivered d = watches_.deliver(k, s, answer, &orphaned);
+  if (orphaned) send_watch(self, AgentMsg::kWatchDrop, k);
+  c_.waiters_woken += d.linked;
+  for (drv::Wait* x : d.wake) px_.wake_wait(*x);
+}
+
 void Agent::subscribe(drv::Process& self, const Key& k) {
   WireWriter m;
   m.put(AgentMsg::kSubscribe).put(k.owner).put(k.object).put(k.event).put(k.version).put(px_.kernel().cpu());
@@ -208,9 +266,12 @@ void Agent::on_cpu_down(drv::Process& self, uint32_t cpu) {
   fail_unheld(self);  // the backup itself may have died
   // Select items waiting for its answers or notifications (or held for a takeover
   // that will not come now: the backup itself may have died).
-  const drv::SelectDb::Delivered d =
-      db_.vanish_if([this](const Key& k) { return !owner_up(k.owner) && !awaits_takeover(k.owner); });
+  const auto gone = [this](const Key& k) { return !owner_up(k.owner) && !awaits_takeover(k.owner); };
+  const drv::SelectDb::Delivered d = db_.vanish_if(gone);
   wake_vanished(d);
+  const drv::WatchDb::Delivered wd = watches_.vanish_if(gone);
+  c_.waiters_woken_owner_down += wd.linked;
+  for (drv::Wait* w : wd.wake) px_.wake_wait(*w);
   release_cpu(self, cpu);
 }
 
@@ -297,6 +358,12 @@ void Agent::register_stats(sim::Stats& s, const std::string& stats_name) const {
   s.counter(p + "waiters_woken", &c_.waiters_woken, "records", "ready records linked by the distributor");
   s.counter(p + "notifications_sent", &c_.notifications_sent, "messages", "as owner: notifications sent");
   s.counter(p + "answers_sent", &c_.answers_sent, "messages", "as owner: immediate answers sent");
+  s.counter(p + "watches_sent", &c_.watches_sent, "messages", "persistent interest (epoll) asked of owners");
+  s.counter(p + "watches_suppressed", &c_.watches_suppressed, "items",
+            "epoll items' watches answered from the watch database, no message");
+  s.counter(p + "watch_drops_sent", &c_.watch_drops_sent, "messages", "persistent interest given up at owners");
+  s.counter(p + "watch_states_received", &c_.watch_states_received, "messages",
+            "answers to watches and changes of watched objects");
   s.counter(p + "ops_forwarded", &c_.ops_forwarded, "operations", "operations forwarded to owners");
   s.counter(p + "ops_served", &c_.ops_served, "operations", "operations from other CPUs served");
   s.counter(p + "ops_failed_owner_down", &c_.ops_failed_owner_down, "operations",

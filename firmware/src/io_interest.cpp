@@ -49,6 +49,10 @@ void IoInterest::changed(drv::Process& self, uint32_t object, const drv::ObjectS
     }
     if (cpus.empty()) table_.erase(t);
   }
+  if (watches_.count(object)) {
+    ++changes_[object];
+    watches_.changed(self, object, st, wakes(object), std::nullopt);
+  }
   px_.io_object_changed(object, st);  // the notify engine's remembered interest
 }
 

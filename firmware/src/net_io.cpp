@@ -90,9 +90,16 @@ void NetworkIo::handle(drv::Process& self, const drv::Message& m) {
     case AgentMsg::kRemoteOp:
       on_op(self, m.data);
       return;
-    case AgentMsg::kSubscribe: {
-      drv::SelectKey k{r.get<uint32_t>(), r.get<uint32_t>(), r.get<uint8_t>(), r.get<uint32_t>()};
-      on_subscribe(self, k, r.get<uint32_t>());
+    case AgentMsg::kSubscribe:
+    case AgentMsg::kWatchAdd: {
+      const drv::SelectKey k = drv::get_key(r);
+      on_subscribe(self, k, r.get<uint32_t>(), kind == AgentMsg::kWatchAdd);
+      return;
+    }
+    case AgentMsg::kWatchDrop: {
+      const drv::SelectKey k = drv::get_key(r);
+      step();
+      interest_.unwatch(k, r.get<uint32_t>());
       return;
     }
     case AgentMsg::kSockWindow:
@@ -240,7 +247,7 @@ void NetworkIo::changed(drv::Process& self, Socket& s) {
   interest_.changed(self, s.id, state_of(s));
 }
 
-void NetworkIo::on_subscribe(drv::Process& self, const drv::SelectKey& k, uint32_t from) {
+void NetworkIo::on_subscribe(drv::Process& self, const drv::SelectKey& k, uint32_t from, bool persistent) {
   step();
   Socket* s = find(k.object);
   drv::ObjectState st;
@@ -250,7 +257,7 @@ void NetworkIo::on_subscribe(drv::Process& self, const drv::SelectKey& k, uint32
     st.kind = drv::ObjectState::Kind::kSocket;
     st.events = POLLHUP | POLLERR;
   }
-  interest_.subscribe(self, k, from, st);
+  interest_.ask(self, k, from, st, persistent);
 }
 
 // --- life of a connection -------------------------------------------------------------------

@@ -19,7 +19,36 @@ using drv::WireWriter;
 
 PipeAgent::PipeAgent(drv::PosixKernel& px, bool fifo)
     : Agent(px, fifo ? drv::kFifoAgentPort : drv::kPipeAgentPort, fifo ? "fifo-agent" : "pipe-agent"),
-      fifo_(fifo) {}
+      fifo_(fifo),
+      watches_(px, port_, &c_.answers_sent, &c_.notifications_sent) {}
+
+namespace {
+// What the watch table compares: the pipe's wake counts (PipeObject::wakes).
+WatchTable::Wakes wakes_of(const drv::PipeObject& p) {
+  return [&p](drv::Interest i) { return p.wakes(i); };
+}
+}  // namespace
+
+void PipeAgent::free_if_unused(drv::PipeObject& p) {
+  const uint32_t id = p.conn.id;
+  px_.free_if_unused(p);
+  if (!px_.pipe(id)) watches_.erase(id);
+}
+
+void PipeAgent::on_watch(drv::Process& self, const Key& k, uint32_t from, bool add) {
+  step();
+  drv::PipeObject* p = px_.pipe(k.object);
+  if (!add) {
+    watches_.unwatch(k, from);
+  } else if (p) {
+    watches_.watch(self, k, from, p->state(), wakes_of(*p));
+  } else {
+    // The pipe went with its last description (the watcher's close is on its way).
+    ++c_.answers_sent;
+    self.post(drv::Address{from, port_}, drv::encode_watch_state(k, drv::vanished_state(k), true));
+  }
+  if (p) p->remote_watches = watches_.count(k.object);
+}
 
 bool PipeAgent::handle_more(drv::Process& self, AgentMsg kind, const drv::Message& m) {
   WireReader r(m.data);
@@ -30,13 +59,19 @@ bool PipeAgent::handle_more(drv::Process& self, AgentMsg kind, const drv::Messag
       if (drv::PipeObject* p = px_.pipe(id)) {
         p->kick_pending = false;
         evaluate(self, *p);
-        px_.free_if_unused(*p);
+        free_if_unused(*p);
       }
       return true;
     }
     case AgentMsg::kSubscribe: {
       Key k{r.get<uint32_t>(), r.get<uint32_t>(), r.get<uint8_t>(), r.get<uint32_t>()};
       on_subscribe(self, k, r.get<uint32_t>());
+      return true;
+    }
+    case AgentMsg::kWatchAdd:
+    case AgentMsg::kWatchDrop: {
+      const Key k = drv::get_key(r);
+      on_watch(self, k, r.get<uint32_t>(), kind == AgentMsg::kWatchAdd);
       return true;
     }
     case AgentMsg::kRemoteOp:
@@ -51,7 +86,7 @@ bool PipeAgent::handle_more(drv::Process& self, AgentMsg kind, const drv::Messag
         px_.pipe_ref(*p, reader, writer, -1, m.from.cpu);
         px_.pipe_changed(self, *p, true);
         evaluate(self, *p);
-        px_.free_if_unused(*p);
+        free_if_unused(*p);
       }
       return true;
     }
@@ -80,12 +115,14 @@ void PipeAgent::release_cpu(drv::Process& self, uint32_t cpu) {
     step();
     const bool held = px_.pipe_release_holder(*p, cpu);
     const bool asked = p->remote.erase(cpu) > 0;
+    watches_.forget_cpu(cpu);
+    p->remote_watches = watches_.count(p->conn.id);
     const auto opens = std::erase_if(p->pending_opens, [cpu](const auto& o) { return o.cpu == cpu; });
     if (!held && !asked && !opens) continue;
     ++c_.holders_released;
     px_.pipe_changed(self, *p, true);
     evaluate(self, *p);
-    px_.free_if_unused(*p);
+    free_if_unused(*p);
   }
 }
 
@@ -122,9 +159,10 @@ void PipeAgent::on_subscribe(drv::Process& self, const Key& k, uint32_t from) {
   send_state(self, from, AgentMsg::kAnswer, k, s, ready);
 }
 
-void PipeAgent::evaluate(drv::Process& self, drv::PipeObject& p) {
+void PipeAgent::evaluate(drv::Process& self, drv::PipeObject& p, std::optional<uint32_t> cause) {
   const drv::ObjectState s = p.state();
   const uint32_t me = px_.kernel().cpu();
+  watches_.changed(self, p.conn.id, s, wakes_of(p), cause);
   for (auto& [cpu, ri] : p.remote) {
     step();
     if (ri.read) {
@@ -163,8 +201,9 @@ void PipeAgent::evaluate(drv::Process& self, drv::PipeObject& p) {
 }
 
 void PipeAgent::send_result(drv::Process& self, uint32_t to, uint64_t corr, int64_t ret,
-                            uint32_t version, std::span<const uint8_t> data) {
-  self.post(drv::Address{to, port_}, drv::encode_remote_result(corr, ret, version, data));
+                            uint32_t version, std::span<const uint8_t> data,
+                            const std::optional<drv::ObjectState>& state) {
+  self.post(drv::Address{to, port_}, drv::encode_remote_result(corr, ret, version, data, state));
 }
 
 void PipeAgent::on_remote_op(drv::Process& self, std::span<const uint8_t> body) {
@@ -182,14 +221,17 @@ void PipeAgent::on_remote_op(drv::Process& self, std::span<const uint8_t> body) 
       std::vector<uint8_t> buf(r.get<uint32_t>());
       const int64_t n = px_.pipe_read_now(self, *p, buf);
       buf.resize(n > 0 ? static_cast<size_t>(n) : 0);
-      send_result(self, from, corr, n, 0, buf);
-      break;
+      send_result(self, from, corr, n, 0, buf, p->state());
+      evaluate(self, *p, from);
+      return;
     }
     case PipeOp::kWrite: {
       const bool merge = r.get<uint8_t>();
       const auto data = r.bytes();
-      send_result(self, from, corr, px_.pipe_write_now(self, *p, data, merge), 0, {});
-      break;
+      const int64_t n = px_.pipe_write_now(self, *p, data, merge);
+      send_result(self, from, corr, n, 0, {}, p->state());
+      evaluate(self, *p, from);
+      return;
     }
     case PipeOp::kOpen: {
       const bool reader = r.get<uint8_t>(), writer = r.get<uint8_t>(), nonblock = r.get<uint8_t>();

@@ -93,13 +93,20 @@ void TelnetIo::handle(drv::Process& self, const drv::Message& m) {
     case AgentMsg::kRemoteOp:
       on_op(self, m.data);
       return;
-    case AgentMsg::kSubscribe: {
-      const drv::SelectKey k{r.get<uint32_t>(), r.get<uint32_t>(), r.get<uint8_t>(), r.get<uint32_t>()};
+    case AgentMsg::kSubscribe:
+    case AgentMsg::kWatchAdd: {
+      const drv::SelectKey k = drv::get_key(r);
       const uint32_t from = r.get<uint32_t>();
       step();
       const Line* l = find(k.object);
       if (!l) throw std::logic_error("telnet-io: subscribe for a TTY line that does not exist");
-      interest_.subscribe(self, k, from, state_of(*l));
+      interest_.ask(self, k, from, state_of(*l), kind == AgentMsg::kWatchAdd);
+      return;
+    }
+    case AgentMsg::kWatchDrop: {
+      const drv::SelectKey k = drv::get_key(r);
+      step();
+      interest_.unwatch(k, r.get<uint32_t>());
       return;
     }
     case AgentMsg::kTtyInput:

@@ -234,12 +234,24 @@ void Recorder::flow_slice(uint32_t pid, uint32_t tid, const char* name, uint64_t
     slice(pid, tid, name, start, end, args);
     return;
   }
+  if (auto a = alias_.find(flow); a != alias_.end()) flow = a->second;
   bool in = false;
-  if (auto it = pending_.find(flow); it != pending_.end()) {
-    // An arrow never goes back in time (two branches of one chain interleaving): the
-    // chain ends there and goes on from here without one.
-    in = start >= it->second.start;
-    write_pending(it, in);
+  auto it = pending_.find(flow);
+  const auto bound = bound_.find(flow);
+  // A viewer binds each flow_in to the flow_out before it in time. A step earlier than
+  // its chain's last one (two branches of one chain interleaving: an answer's record
+  // and a new subscribe) would bind the other branch's arrows: the chain ends there and
+  // this branch goes on under an id of its own, without an arrow into this step.
+  if ((it != pending_.end() && start < it->second.start) ||
+      (it == pending_.end() && bound != bound_.end() && start < bound->second)) {
+    if (it != pending_.end()) write_pending(it, false);
+    const uint64_t branch = ++last_flow_;
+    alias_[flow] = branch;
+    if (alias_.size() > kMaxPendingFlows) alias_.erase(alias_.begin());
+    flow = branch;
+  } else if (it != pending_.end()) {
+    in = true;
+    write_pending(it, true);
   }
   std::string head = fmt::format(R"J({{"ph":"X","name":"{}","pid":{},"tid":{},"ts":{})J", name, pid, tid, us(start));
   head += fmt::format(R"J(,"dur":{})J", us_dur(start, end));
@@ -261,6 +273,9 @@ void Recorder::write_step(uint64_t flow, const PendingStep& p, bool out) {
   emit("%s", first_event_ ? "" : ",\n");
   first_event_ = false;
   if (p.in || out) {
+    uint64_t& last = bound_[flow];
+    last = std::max(last, p.start);
+    if (bound_.size() > kMaxPendingFlows) bound_.erase(bound_.begin());  // the oldest chains
     emit("%s,\"bind_id\":%llu%s%s%s}", p.head.c_str(), static_cast<unsigned long long>(flow),
          p.in ? ",\"flow_in\":true" : "", out ? ",\"flow_out\":true" : "", p.tail.c_str());
   } else {

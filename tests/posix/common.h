@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -69,6 +70,7 @@ static inline const char *errname(int e)
     case ECONNREFUSED: return "ECONNREFUSED";
     case EALREADY: return "EALREADY";
     case EINPROGRESS: return "EINPROGRESS";
+    case ELOOP: return "ELOOP";
     default: {
         static char other[32];
         snprintf(other, sizeof other, "errno%d", e);
@@ -146,6 +148,17 @@ static inline void show_revents(const char *label, int revents)
 {
     char b[128];
     printf("%s: revents=0x%x %s\n", label, (unsigned)revents, pollbits(revents, b, sizeof b));
+}
+
+/* An epoll_wait result: "label: n [data D POLLIN] ..." (the epoll bits are poll's). */
+static inline void show_epoll_events(const char *label, int n, const struct epoll_event *ev)
+{
+    printf("%s: %d", label, n);
+    for (int i = 0; i < n; i++) {
+        char b[128];
+        printf(" [data %llu %s]", (unsigned long long)ev[i].data.u64, pollbits((int)ev[i].events, b, sizeof b));
+    }
+    printf("\n");
 }
 
 /* "label: select = n, readable yes, writable no" for fd with a zero timeout. */

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -30,7 +31,7 @@ enum class AgentMsg : uint8_t {
   kAnswer = 6,        ///< key, ObjectState, ready u8: the immediate answer to kSubscribe
   kNotify = 7,        ///< key, ObjectState, ready u8 (1): the interest recorded by kSubscribe is satisfied
   kRemoteOp = 8,      ///< corr u64, from u32, PipeOp u8, owner u32, id u32, op fields
-  kRemoteResult = 9,  ///< corr u64, ret i64, version u32, data
+  kRemoteResult = 9,  ///< corr u64, ret i64, version u32, data, [ObjectState]
   kRemoteDrop = 10,   ///< owner u32, id u32, reader u8, writer u8
   // process manager
   kSpawn = 11,      ///< call: function, argument, parent pid, SIGPIPE disposition, descriptions, fd map (PosixKernel::sys_spawn); reply: child pid i32
@@ -51,6 +52,12 @@ enum class AgentMsg : uint8_t {
   // the network I/O process pair (docs/faults.md, "Process pair")
   kNetCheckpoint = 22,  ///< post, primary -> backup I/O process: primary u32, full u8, next id u32, next port u32, n u32, n x {id u32, present u8, record bytes}
   kNetTakeover = 23,    ///< post, primary -> every socket agent: old primary u32, primary u32, backup u32 (kNoCpu: none), n u32, n x surviving id u32
+  // persistent remote interest (epoll items, docs/epoll.md)
+  kWatch = 24,       ///< post, kernel -> its agent: as kSelect (the item's registration, its slots)
+  kUnwatch = 25,     ///< post, kernel -> its agent: as kSelect (the items no longer wanted)
+  kWatchAdd = 26,    ///< agent -> owner: owner u32, id u32, interest u8, version u32, from u32
+  kWatchDrop = 27,   ///< agent -> owner: as kWatchAdd
+  kWatchState = 28,  ///< owner -> agent: key, ObjectState, answer u8 (1: the reply to kWatchAdd; 0: a change)
 };
 
 /// No CPU (kNetTakeover's backup when none is left).
@@ -66,8 +73,11 @@ struct RemoteOpHead {
 };
 RemoteOpHead get_remote_op(WireReader& r);
 /// The kRemoteResult that answers call `corr` (the agent hands it to its caller).
+/// A remote pipe read or write gives the pipe's `state` after it, so the caller's CPU
+/// knows its own change without a notification (docs/epoll.md).
 std::vector<uint8_t> encode_remote_result(uint64_t corr, int64_t ret, uint32_t version,
-                                          std::span<const uint8_t> data);
+                                          std::span<const uint8_t> data,
+                                          const std::optional<ObjectState>& state = std::nullopt);
 
 /// What a kSockPush tells a shadow besides its data.
 struct ShadowPush {
@@ -88,6 +98,16 @@ enum class PipeOp : uint8_t {
 };
 
 
+/// kWatchAdd and kWatchDrop: key and the asking CPU (kSubscribe's layout).
+std::vector<uint8_t> encode_watch(AgentMsg kind, const SelectKey& k, uint32_t from);
+/// kWatchState.
+std::vector<uint8_t> encode_watch_state(const SelectKey& k, const ObjectState& s, bool answer);
+SelectKey get_key(WireReader& r);
+
+/// The state a kRemoteResult may end with (encode_remote_result's `state`), read after
+/// its data; absent in a result made without the owner (owner down).
+std::optional<ObjectState> get_result_state(WireReader& r);
+
 /// An ObjectState in kAnswer and kNotify messages.
 void put_state(WireWriter& w, const ObjectState& s);
 ObjectState get_state(WireReader& r);
@@ -104,7 +124,8 @@ struct SelectItem {
 };
 
 /// The kSelect message of call `wait_id` (the kernel -> its agent), and its reading.
-std::vector<uint8_t> encode_select(uint64_t wait_id, std::span<const SelectItem> items);
+std::vector<uint8_t> encode_select(uint64_t wait_id, std::span<const SelectItem> items,
+                                   AgentMsg kind = AgentMsg::kSelect);
 std::vector<SelectItem> decode_select(std::span<const uint8_t> msg, uint64_t* wait_id);
 
 class FileSystem;

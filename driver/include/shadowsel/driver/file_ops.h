@@ -27,7 +27,10 @@ class FileOps {
   /// lseek(2): the new offset, or -errno.
   virtual int64_t lseek(OpenFile& f, int64_t off, int whence) const;
 
-  // --- select/poll (PosixKernel::do_poll) ---
+  // --- select/poll (PosixKernel::do_poll) and epoll ---
+  /// Linux's file_can_poll(): false for regular files and directories, which epoll
+  /// refuses (EPERM) and select/poll report always ready.
+  virtual bool can_poll() const { return true; }
   /// Registers call `w`'s item `slot` (which may report the bits `allowed`) with
   /// whatever can change them: a local object records the waiter (when `may_block`);
   /// a remote one appends the (connection, event) items to ask its owner about.

@@ -35,6 +35,8 @@ class FileOps;
 class IoObjectOwner;
 struct FsNode;
 struct ShadowSocket;
+class Epoll;
+struct EpollEvent;
 
 /// Well-known ports of each CPU's services (below Kernel::kFirstUserPid).
 constexpr uint32_t kPipeAgentPort = 1;
@@ -118,12 +120,15 @@ struct Wait {
   /// Items the notify engine could not keep (the owner's remote interest table was
   /// full): the call hands them to the agents, which have no table limit.
   std::vector<Item> to_agents;
+  /// A registration that outlives calls (an epoll item, epoll.h): wake_wait runs this
+  /// instead of waking a process; it takes the records linked into `ready`/`answers`.
+  std::function<void(Wait&)> on_wake;
 };
 
 /// An open file description (Linux's struct file).
 struct OpenFile {
   /// kConsole: the host's stdin/stdout/stderr, descriptors 0-2 of a program.
-  enum class Type { kPipe, kRegular, kDirectory, kConsole, kSocket, kTty };
+  enum class Type { kPipe, kRegular, kDirectory, kConsole, kSocket, kTty, kEpoll };
   /// What Linux keeps in the description itself. A child spawned on another
   /// CPU gets a description of its own there (its CPU's reference to the
   /// pipe), but shares this part with the parent's, as after fork(): the model
@@ -138,6 +143,7 @@ struct OpenFile {
   uint32_t version = 0;
   std::shared_ptr<FsNode> node;
   int host_fd = -1;  ///< kConsole: the host descriptor it stands for
+  std::shared_ptr<Epoll> epoll;  ///< kEpoll: the instance (epoll.h)
   uint32_t refs = 0;  ///< descriptors (in any process of this CPU) naming it
   int& flags() { return status->flags; }
   int flags() const { return status->flags; }
@@ -156,6 +162,11 @@ struct PipeObject {
     uint32_t slot;
     Interest interest;
     uint32_t version;
+    /// What the waiter was last woken for: a waiter stays until its call ends (an epoll
+    /// item's for good), and is woken again only when its side's wait queue would be in
+    /// Linux (wakes() moved) or the interest became ready.
+    uint64_t wakes_seen = 0;
+    bool was_ready = false;
   };
   /// The remote interest table (the seed's step T10): which CPUs asked for what.
   struct RemoteInterest {
@@ -184,7 +195,13 @@ struct PipeObject {
   std::vector<std::shared_ptr<Wait>> open_waiters;
   std::vector<PendingOpen> pending_opens;
   bool kick_pending = false;
+  /// Linux's wake-ups of the pipe's two wait queues: readers' at every write that put
+  /// data in, writers' at every read that made room (epoll's edge-triggered events).
+  uint64_t reader_wakes = 0, writer_wakes = 0;
+  /// Persistent remote interest (epoll items of other CPUs) the agent keeps for it.
+  uint32_t remote_watches = 0;
   ObjectState state() const;
+  uint64_t wakes(Interest i) const { return i == Interest::kRead ? reader_wakes : writer_wakes; }
 };
 
 struct PosixCounters {
@@ -233,6 +250,10 @@ class PosixKernel {
   /// `remaining` receives the cycles left (0 on timeout).
   int sys_select(Process& self, int nfds, uint64_t* rd, uint64_t* wr, uint64_t* ex,
                  int64_t timeout_cycles, int64_t* remaining);
+  // epoll (epoll.cpp): -errno on failure; epoll_wait may throw SignalInterrupted
+  int sys_epoll_create(Process& self, int flags);
+  int sys_epoll_ctl(Process& self, int epfd, int op, int fd, const EpollEvent* ev);
+  int sys_epoll_wait(Process& self, int epfd, EpollEvent* out, int maxevents, int64_t timeout_cycles);
   int sys_sigaction(Process& self, int sig, const SignalAction* act, SignalAction* old);
   int sys_sigprocmask(Process& self, int how, const uint64_t* set, uint64_t* old);
   /// The blocked signals that are pending (sigpending()).
@@ -349,6 +370,17 @@ class PosixKernel {
   /// what its table waits for.
   void io_object_changed(uint32_t object, const ObjectState& s);
 
+  // --- used by epoll instances (epoll.h) and the agents' watches ---
+  /// What this CPU last heard of a remote object's state: its watches' answers and
+  /// changes, and the results of its own operations on it (newest change wins).
+  void remote_state_seen(uint32_t owner, uint32_t object, const ObjectState& s);
+  std::optional<ObjectState> remote_state(uint32_t owner, uint32_t object) const;
+  /// A registration that outlives calls (Wait::on_wake), known to the agents by its id.
+  std::shared_ptr<Wait> new_registration(std::function<void(Wait&)> on_wake);
+  void end_registration(const std::shared_ptr<Wait>& w);
+  /// An epoll instance's last descriptor closed.
+  void forget_epoll(const Epoll& e);
+
   // --- used by the kinds of open file (file_ops.h) ---
   /// Blocks until `f` is ready for `i` (a blocking read or write that found none).
   void wait_ready(Process& self, const std::shared_ptr<OpenFile>& f, Interest i);
@@ -429,6 +461,8 @@ class PosixKernel {
   // [remote][select] (docs/report.md); the recorder keeps remote/local for all CPUs.
   sim::Distribution wake_latency_[2][2];
   std::unique_ptr<NeDriver> ne_;  ///< the engine's driver when the node has an engine
+  std::vector<std::weak_ptr<Epoll>> epolls_;  ///< this CPU's epoll instances
+  std::map<std::pair<uint32_t, uint32_t>, ObjectState> remote_seen_;  ///< (owner, object)
 };
 
 }  // namespace shadowsel::drv

@@ -52,6 +52,8 @@ class WireReader {
     off_ += n;
     return s;
   }
+  /// Every field read: an optional trailing field is absent.
+  bool done() const { return off_ == d_.size(); }
 
  private:
   void need(size_t n) const {

@@ -72,6 +72,10 @@ int shadowsel_unlink(const char *path);
 int shadowsel_select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
                      struct timeval *timeout);
 int shadowsel_poll(struct pollfd *fds, nfds_t nfds, int timeout_ms);
+int shadowsel_epoll_create(int size);
+int shadowsel_epoll_create1(int flags);
+int shadowsel_epoll_ctl(int epfd, int op, int fd, struct epoll_event *event);
+int shadowsel_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout_ms);
 typedef void (*shadowsel_sighandler_t)(int); /* glibc names it sighandler_t only with _GNU_SOURCE */
 shadowsel_sighandler_t shadowsel_signal(int signum, shadowsel_sighandler_t handler);
 pid_t shadowsel_waitpid(pid_t pid, int *status, int options);
@@ -139,6 +143,10 @@ int shadowsel_isatty(int fd);
 #define unlink shadowsel_unlink
 #define select shadowsel_select
 #define poll shadowsel_poll
+#define epoll_create shadowsel_epoll_create
+#define epoll_create1 shadowsel_epoll_create1
+#define epoll_ctl shadowsel_epoll_ctl
+#define epoll_wait shadowsel_epoll_wait
 #define signal shadowsel_signal
 #define waitpid shadowsel_waitpid
 #define wait shadowsel_wait
@@ -283,14 +291,6 @@ SHADOWSEL_REFUSED(pselect, SHADOWSEL_NO_SIG)
 SHADOWSEL_REFUSED(ppoll, SHADOWSEL_NO_SIG)
 #define ppoll(...) shadowsel_refused_ppoll(__VA_ARGS__)
 /* descriptors */
-SHADOWSEL_REFUSED(epoll_create, SHADOWSEL_NO_FD)
-#define epoll_create(...) shadowsel_refused_epoll_create(__VA_ARGS__)
-SHADOWSEL_REFUSED(epoll_create1, SHADOWSEL_NO_FD)
-#define epoll_create1(...) shadowsel_refused_epoll_create1(__VA_ARGS__)
-SHADOWSEL_REFUSED(epoll_ctl, SHADOWSEL_NO_FD)
-#define epoll_ctl(...) shadowsel_refused_epoll_ctl(__VA_ARGS__)
-SHADOWSEL_REFUSED(epoll_wait, SHADOWSEL_NO_FD)
-#define epoll_wait(...) shadowsel_refused_epoll_wait(__VA_ARGS__)
 SHADOWSEL_REFUSED(epoll_pwait, SHADOWSEL_NO_FD)
 #define epoll_pwait(...) shadowsel_refused_epoll_pwait(__VA_ARGS__)
 SHADOWSEL_REFUSED(eventfd, SHADOWSEL_NO_FD)

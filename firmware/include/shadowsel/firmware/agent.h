@@ -25,6 +25,7 @@
 #include "shadowsel/driver/agent_protocol.h"
 #include "shadowsel/driver/posix_kernel.h"
 #include "shadowsel/driver/select_db.h"
+#include "shadowsel/driver/watch_db.h"
 #include "shadowsel/sim/stats.h"
 
 namespace shadowsel::fw {
@@ -42,6 +43,10 @@ struct AgentCounters {
   uint64_t waiters_woken = 0;        ///< ready records linked by the distributor
   uint64_t notifications_sent = 0;   ///< as owner: notifications to interested CPUs
   uint64_t answers_sent = 0;         ///< as owner: immediate answers
+  uint64_t watches_sent = 0;         ///< kWatchAdd: persistent interest asked of owners (epoll)
+  uint64_t watches_suppressed = 0;   ///< epoll items' watches answered from the watch database
+  uint64_t watch_drops_sent = 0;     ///< kWatchDrop: persistent interest given up at owners
+  uint64_t watch_states_received = 0;  ///< kWatchState: answers to watches and changes of watched objects
   uint64_t ops_forwarded = 0;        ///< local remote-object operations sent to owners
   uint64_t ops_served = 0;           ///< operations from other CPUs done on our real pipes
   uint64_t ops_failed_owner_down = 0;  ///< operations answered at once: their owner's CPU is down
@@ -115,6 +120,10 @@ class Agent {
   void run(drv::Process& self);
   void handle(drv::Process& self, const drv::Message& m);
   void on_select(drv::Process& self, std::span<const uint8_t> body);
+  /// kWatch and kUnwatch from this CPU's kernel (an epoll item), kWatchState from an owner.
+  void on_watch(drv::Process& self, std::span<const uint8_t> body, bool add);
+  void on_watch_state(drv::Process& self, const Key& k, const drv::ObjectState& s, bool answer);
+  void send_watch(drv::Process& self, drv::AgentMsg kind, const Key& k);
   void on_answer(const Key& k, const drv::ObjectState& s, bool ready, bool notify);
   void on_cpu_down(drv::Process& self, uint32_t cpu);
   /// Sends this CPU's subscribe for `k` to its owner.
@@ -126,6 +135,7 @@ class Agent {
   bool owner_up(uint32_t owner) const;
 
   drv::SelectDb db_;
+  drv::WatchDb watches_;
   /// Sends local operation `m` (kOp) to the owner's process, answered later.
   void forward_op(drv::Process& self, const drv::Message& m);
   /// Fails the held operations whose owner no longer awaits a takeover.

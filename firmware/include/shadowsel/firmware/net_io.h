@@ -81,7 +81,8 @@ class NetworkIo final : public drv::IoObjectOwner {
   void run(drv::Process& self);
   void handle(drv::Process& self, const drv::Message& m);
   void on_op(drv::Process& self, std::span<const uint8_t> body);
-  void on_subscribe(drv::Process& self, const drv::SelectKey& k, uint32_t from);
+  /// kSubscribe, or kWatchAdd (`persistent`: an epoll item's watch, watch_table.h).
+  void on_subscribe(drv::Process& self, const drv::SelectKey& k, uint32_t from, bool persistent);
   /// kRelease: a CPU's last description of socket `id` closed (the rest of the request in `r`).
   void release(drv::Process& self, uint32_t id, drv::WireReader& r);
   void on_window(drv::Process& self, std::span<const uint8_t> body);

@@ -5,9 +5,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "shadowsel/firmware/agent.h"
+#include "shadowsel/firmware/watch_table.h"
 
 namespace shadowsel::fw {
 
@@ -26,13 +28,19 @@ class PipeAgent final : public Agent {
   void on_subscribe(drv::Process& self, const Key& k, uint32_t from);
   void on_remote_op(drv::Process& self, std::span<const uint8_t> body);
   /// After a change of a real pipe here: notify interested CPUs, finish opens.
-  void evaluate(drv::Process& self, drv::PipeObject& p);
+  /// `cause`: the CPU whose operation's result carries the new state (WatchTable).
+  void evaluate(drv::Process& self, drv::PipeObject& p, std::optional<uint32_t> cause = std::nullopt);
+  /// kWatchAdd and kWatchDrop.
+  void on_watch(drv::Process& self, const Key& k, uint32_t from, bool add);
+  /// Frees pipe `id` if nothing holds it any more, and its watches with it.
+  void free_if_unused(drv::PipeObject& p);
   void send_state(drv::Process& self, uint32_t to, drv::AgentMsg kind, const Key& k,
                   const drv::ObjectState& s, bool ready);
   void send_result(drv::Process& self, uint32_t to, uint64_t corr, int64_t ret, uint32_t version,
-                   std::span<const uint8_t> data);
+                   std::span<const uint8_t> data, const std::optional<drv::ObjectState>& state = std::nullopt);
 
   bool fifo_;
+  WatchTable watches_;
 };
 
 }  // namespace shadowsel::fw

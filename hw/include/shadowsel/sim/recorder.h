@@ -156,6 +156,8 @@ class Recorder {
   char ts_buf_[2][48];
   uint64_t last_flow_ = 0;
   std::map<uint64_t, PendingStep> pending_;          ///< flow -> its last step, not yet written
+  std::map<uint64_t, uint64_t> bound_;  ///< flow -> start of its latest step written with an arrow end
+  std::map<uint64_t, uint64_t> alias_;  ///< flow -> the id a branch of it goes on under (flow_slice)
   std::unordered_map<uint64_t, uint64_t> ring_flows_;  ///< (cpu, record address) -> flow
   std::vector<uint32_t> runnable_;                   ///< per CPU, last written (UINT32_MAX none)
   std::vector<int64_t> ring_count_;                  ///< per CPU
