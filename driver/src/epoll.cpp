@@ -111,9 +111,13 @@ void Epoll::arm(Process& self, const ItemPtr& it) {
 
 void Epoll::await_answers(Process& self, const ItemPtr& it) {
   while (it->remote && it->remote->answers_pending) {
-    awaiting_ = &self;
+    awaiting_.push_back(&self);
+    struct Done {
+      std::vector<Process*>& list;
+      Process* p;
+      ~Done() { std::erase(list, p); }
+    } done{awaiting_, &self};
     px_.kernel().block(self);
-    awaiting_ = nullptr;
   }
 }
 
@@ -142,7 +146,9 @@ void Epoll::on_record(const ItemPtr& it, Wait& w) {
   if (!w.answers.empty()) {
     for (const ReadyRecord& r : w.answers) heard(r);
     w.answers.clear();
-    if (!w.answers_pending && awaiting_) px_.kernel().wake(*awaiting_);
+    if (!w.answers_pending) {
+      for (Process* p : awaiting_) px_.kernel().wake(*p);  // each looks at its own item again
+    }
   }
   bool event = false;
   for (const ReadyRecord& r : w.ready) {
@@ -284,18 +290,19 @@ int Epoll::wait(Process& self, std::span<EpollEvent> out, int64_t timeout_cycles
     if (deadline >= 0 && static_cast<int64_t>(hw::now_cycles()) >= deadline) return 0;
     const bool rearm = std::any_of(items_.begin(), items_.end(), [](const auto& e) { return e.second->rearm; });
     if (!ready_.empty() || rearm) continue;
+    // Off the list however the sleep ends: a wake, the deadline, a handler (EINTR), or
+    // the process's end (a fatal signal unwinds it from here).
     waiters_.push_back(&self);
-    try {
-      if (deadline >= 0) {
-        k.block_until(self, static_cast<uint64_t>(deadline), true);
-      } else {
-        k.block(self, true);
-      }
-    } catch (const SignalInterrupted&) {
-      std::erase(waiters_, &self);
-      throw;
+    struct OffList {
+      std::vector<Process*>& list;
+      Process* p;
+      ~OffList() { std::erase(list, p); }
+    } off{waiters_, &self};
+    if (deadline >= 0) {
+      k.block_until(self, static_cast<uint64_t>(deadline), true);
+    } else {
+      k.block(self, true);
     }
-    std::erase(waiters_, &self);
   }
 }
 

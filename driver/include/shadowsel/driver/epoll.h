@@ -88,7 +88,7 @@ class Epoll : public std::enable_shared_from_this<Epoll> {
   std::list<ItemPtr> ready_;
   std::vector<Process*> waiters_;  ///< in epoll_wait
   std::vector<std::pair<std::shared_ptr<Wait>, uint32_t>> pollers_;  ///< select/poll/epoll on this file
-  Process* awaiting_ = nullptr;  ///< blocked until watches are answered
+  std::vector<Process*> awaiting_;  ///< blocked until watches are answered
 };
 
 }  // namespace shadowsel::drv
