@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/wait.h>
 
 #include <cerrno>
@@ -176,6 +177,54 @@ TEST_P(Survivors, PipeOwnerCpuHaltWakesReadersWithEofAndFailsWritersWithEpipe) {
   }
   EXPECT_EQ(stat(sim, "cpu.0.agent.pipe.owner_down.eof"), 1u);  // the read after the wake-up
   EXPECT_EQ(stat(sim, "cpu.2.agent.pipe.owner_down.EPIPE"), 1u);
+}
+
+// Pipe owned by CPU 1, which halts. An epoll instance on CPU 0 watches its read end (a
+// persistent watch at the owner, docs/epoll.md) and sleeps in epoll_wait: it wakes with
+// EPOLLHUP, the watched object having vanished with its owner, and reports it again
+// (level-triggered) until the item is deleted.
+TEST_P(Survivors, PipeOwnerCpuHaltWakesEpollWaitWithEpollhup) {
+  tb::Scenario s = scenario(3, 1);
+  tb::Simulation sim(s);
+  static int fds[2];
+  sim.posix(1).start_program("owner", [] {
+    if (shadowsel_pipe(fds) != 0) return 1;
+    shadowsel_spawn(
+        0,
+        [](void*) {
+          shadowsel_close(fds[1]);
+          const int ep = shadowsel_epoll_create1(0);
+          epoll_event e{};
+          e.events = EPOLLIN;
+          e.data.u64 = 42;
+          if (shadowsel_epoll_ctl(ep, EPOLL_CTL_ADD, fds[0], &e) != 0) return 1;
+          epoll_event got{};
+          g.first = shadowsel_epoll_wait(ep, &got, 1, -1);  // nothing is written: until the halt
+          g.woke_at = hw::now_cycles();
+          g.revents = static_cast<short>(got.events);
+          g.status = static_cast<int>(got.data.u64);
+          g.second = shadowsel_epoll_wait(ep, &got, 1, 0);
+          shadowsel_epoll_ctl(ep, EPOLL_CTL_DEL, fds[0], nullptr);
+          g.third = shadowsel_epoll_wait(ep, &got, 1, 0);
+          return 0;
+        },
+        nullptr);
+    for (;;) shadowsel_usleep(100);  // lives until its CPU halts
+    return 0;
+  });
+  const tb::RunResult r = sim.run(10'000'000);
+  ASSERT_EQ(r.end, tb::RunResult::End::kFinished) << r.detail;
+  expect_declared_down(sim, 1);
+  EXPECT_EQ(g.first, 1);
+  expect_woke_within_bound(g.woke_at);
+  EXPECT_EQ(g.revents, EPOLLHUP);
+  EXPECT_EQ(g.status, 42);
+  EXPECT_EQ(g.second, 1);  // level-triggered: still hung up
+  EXPECT_EQ(g.third, 0);
+  // It was a watch (the agents keep them on every path), answered as vanished.
+  EXPECT_EQ(stat(sim, "cpu.0.agent.pipe.watches_sent"), 1u);
+  EXPECT_EQ(stat(sim, "cpu.0.agent.pipe.requests_sent"), 0u);
+  EXPECT_EQ(stat(sim, "cpu.0.agent.pipe.waiters_woken_owner_down"), 1u);
 }
 
 // FIFO made on CPU 1, which halts. A blocking open on CPU 0 waiting for a writer there
