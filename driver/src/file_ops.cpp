@@ -14,6 +14,7 @@ const FileOps& directory_ops();
 const FileOps& console_ops();
 const FileOps& socket_file_ops();
 const FileOps& tty_file_ops();
+const FileOps& eventfd_file_ops();
 
 int64_t FileOps::lseek(OpenFile&, int64_t, int) const { return -ESPIPE; }
 
@@ -50,6 +51,8 @@ const FileOps& file_ops(OpenFile::Type t) {
       return socket_file_ops();
     case OpenFile::Type::kTty:
       return tty_file_ops();
+    case OpenFile::Type::kEventfd:
+      return eventfd_file_ops();
   }
   throw std::logic_error("open file of an unknown kind");
 }

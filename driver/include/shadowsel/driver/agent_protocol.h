@@ -51,6 +51,10 @@ enum class AgentMsg : uint8_t {
   // the network I/O process pair (docs/faults.md, "Process pair")
   kNetCheckpoint = 22,  ///< post, primary -> backup I/O process: primary u32, full u8, next id u32, next port u32, n u32, n x {id u32, present u8, record bytes}
   kNetTakeover = 23,    ///< post, primary -> every socket agent: old primary u32, primary u32, backup u32 (kNoCpu: none), n u32, n x surviving id u32
+  // a blocking operation a signal interrupts (numbered apart from the rest to leave room)
+  kOpCancel = 40,        ///< post, a process -> its agent: give up my kOp still pending (a blocking FIFO open)
+  kKillGroup = 42,       ///< call, to a process manager: pgid i32 (0: all), signal i32, sender i32, excluded pid i32; reply: processes found i32
+  kRemoteOpCancel = 41,  ///< post, agent -> owner's agent: corr u64 of a kRemoteOp from this CPU; the owner answers it -EINTR if still waiting
 };
 
 /// No CPU (kNetTakeover's backup when none is left).
@@ -115,6 +119,7 @@ struct SpawnRequest {
   void* arg = nullptr;
   int32_t parent = 0;                 ///< the parent's machine-wide pid
   SignalState signals;                ///< the parent's dispositions and mask, as after fork()
+  ProcInherit inherit;                ///< its process group and core size limit
   std::vector<std::shared_ptr<OpenFile>> files;  ///< the distinct descriptions
   std::vector<int32_t> fd_map;        ///< per descriptor: index into files, or -1
 };

@@ -35,6 +35,7 @@ class FileOps;
 class IoObjectOwner;
 struct FsNode;
 struct ShadowSocket;
+struct EventfdObject;
 
 /// Well-known ports of each CPU's services (below Kernel::kFirstUserPid).
 constexpr uint32_t kPipeAgentPort = 1;
@@ -123,7 +124,7 @@ struct Wait {
 /// An open file description (Linux's struct file).
 struct OpenFile {
   /// kConsole: the host's stdin/stdout/stderr, descriptors 0-2 of a program.
-  enum class Type { kPipe, kRegular, kDirectory, kConsole, kSocket, kTty };
+  enum class Type { kPipe, kRegular, kDirectory, kConsole, kSocket, kTty, kEventfd };
   /// What Linux keeps in the description itself. A child spawned on another
   /// CPU gets a description of its own there (its CPU's reference to the
   /// pipe), but shares this part with the parent's, as after fork(): the model
@@ -138,6 +139,8 @@ struct OpenFile {
   uint32_t version = 0;
   std::shared_ptr<FsNode> node;
   int host_fd = -1;  ///< kConsole: the host descriptor it stands for
+  /// kEventfd: its counter, on the CPU that made it (null in a child on another CPU).
+  std::shared_ptr<EventfdObject> eventfd;
   uint32_t refs = 0;  ///< descriptors (in any process of this CPU) naming it
   int& flags() { return status->flags; }
   int flags() const { return status->flags; }
@@ -185,6 +188,14 @@ struct PipeObject {
   std::vector<PendingOpen> pending_opens;
   bool kick_pending = false;
   ObjectState state() const;
+};
+
+/// What a child inherits besides its descriptors and signal state: its process group
+/// (kill(0), kill(-pgid)) and its core file size limit (RLIMIT_CORE), as after fork().
+struct ProcInherit {
+  int32_t pgid = 0;                 ///< 0: the child leads a group of its own
+  uint64_t core_soft = 0;           ///< the runner starts programs as `ulimit -c 0` does
+  uint64_t core_hard = ~uint64_t{0};  ///< RLIM_INFINITY
 };
 
 struct PosixCounters {
@@ -247,11 +258,23 @@ class PosixKernel {
   /// mode: default actions (may end the process), handlers with their masks. True when
   /// every handler that ran has SA_RESTART (a call it interrupted may be made again).
   bool deliver_signals(Process& self);
+  /// pselect/ppoll: the blocked mask for the wait (SIGKILL, SIGSTOP dropped), set without
+  /// a call's cost; returns the mask it replaced (given back the same way).
+  uint64_t set_wait_mask(Process& self, uint64_t mask);
+  /// eventfd(2): a counter local to this CPU (eventfd_file.cpp).
+  int sys_eventfd(Process& self, unsigned int initval, int flags);
+  /// setpgid() of the caller itself, getpgrp(), RLIMIT_CORE (getrlimit/setrlimit).
+  int sys_setpgid(Process& self, int pid, int pgid);
+  int sys_getpgrp(Process& self);
+  int sys_core_limit(Process& self, const uint64_t* soft_hard_new, uint64_t* soft_hard_old);
+  /// kill() of every process of group `pgid` on this CPU (0: every process but
+  /// `exclude`, kill(-1)); the number found. The process manager's kKillGroup.
+  int kill_group_here(int32_t pgid, int sig, int32_t sender, int32_t exclude);
   int sys_waitpid(Process& self, int pid, int* status, int options);
   int sys_getpid(Process& self);
   int sys_getppid(Process& self);
-  /// kill(): SIGKILL and SIGTERM (whose default action also terminates) and 0 (does it
-  /// exist), to one process on any CPU; the rest of signals is issue 14's.
+  /// kill(): any signal (0 probes) to one process on any CPU (a message to its CPU), or
+  /// with pid 0, -1 or -pgid to every process of a group on every CPU (kKillGroup).
   int sys_kill(Process& self, int pid, int sig);
   int sys_spawn(Process& self, int cpu, int (*child)(void*), void* arg);
   // TTYs (tty_file.cpp): struct termios as <termios.h>; -ENOTTY on any other file
@@ -302,7 +325,8 @@ class PosixKernel {
   /// Creates a child process from a spawn request (descriptors already built).
   /// `sig`: the parent's dispositions and mask, inherited as after fork().
   uint32_t create_child(std::function<int(void*)> fn, void* arg, int32_t parent_gpid,
-                        std::vector<std::shared_ptr<OpenFile>> fds, const SignalState& sig = {});
+                        std::vector<std::shared_ptr<OpenFile>> fds, const SignalState& sig = {},
+                        const ProcInherit& inherit = {});
   std::shared_ptr<OpenFile> make_open_file(const OpenFile& f);
   void child_exited(int32_t parent_gpid, int32_t child_gpid, int status);
   /// CPU `cpu` was declared down (membership.h): children there died as by SIGKILL,
@@ -386,6 +410,9 @@ class PosixKernel {
   void arm_alarm(Proc& p, uint64_t at);
   /// A handler awaits delivery: Kernel::interrupt (its interruptible wait ends).
   void interrupt_if_handled(Proc& p);
+  /// A pending signal `self` does not block that a wait must end for (a handler or a
+  /// fatal default action); the ignored ones are dropped, as their delivery would.
+  bool signal_to_deliver(Process& self);
   /// The process's last moment here: its timer cancelled, its state dropped.
   void forget(Process& self);
   void release(Process& self, std::shared_ptr<OpenFile> f);
