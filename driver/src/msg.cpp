@@ -119,6 +119,12 @@ std::vector<uint8_t> MessageSystem::call_cancellable(Process& self, Address to, 
     } catch (const SignalInterrupted&) {
       cancelled = true;
       cancel();
+    } catch (const ProcessExit&) {
+      // Killed while waiting: the server still gives up what the request holds (a
+      // FIFO open's counts); its answer finds no caller and is dropped.
+      if (!cancelled) cancel();
+      reply_waiters_.erase(tag);
+      throw;
     }
     it = replies_.find(tag);
   }

@@ -4,7 +4,8 @@
  * open fails with EINTR and gives back the count it took: a non-blocking writer then
  * gets ENXIO (no reader), a non-blocking reader reads 0 (no writer). With SA_RESTART
  * the open is made again and completes when a writer on CPU 1 comes, later than the
- * alarm.
+ * alarm. A reader killed (SIGKILL) while its open waits, on the FIFO's CPU or another,
+ * gives its count back too.
  */
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -95,6 +96,28 @@ static void interrupted_opens(const char *label, const char *path)
     close(fd);
 }
 
+static int blocked_reader(void *arg)
+{
+    int fd = open((const char *)arg, O_RDONLY);
+    return fd < 0 ? 40 : 41;
+}
+
+/* A reader killed while its open waits: its count goes too. */
+static void killed_open(const char *label, const char *path, int cpu)
+{
+    pid_t c = shadowsel_spawn(cpu, blocked_reader, (void *)path);
+    CHECK(c > 0);
+    usleep(200000);
+    CHECK(kill(c, SIGKILL) == 0);
+    int st = 0;
+    CHECK(waitpid(c, &st, 0) == c);
+    printf("%s: reader killed while opening: %s\n", label, yesno(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL));
+    int fd = open(path, O_WRONLY | O_NONBLOCK);
+    printf("%s: then O_WRONLY|O_NONBLOCK = %d %s\n", label, fd < 0 ? -1 : 0, fd < 0 ? errname(errno) : "");
+    if (fd >= 0)
+        close(fd);
+}
+
 static void restarted_open(const char *label, const char *path)
 {
     int before = alarms;
@@ -124,12 +147,15 @@ int main(void)
     CHECK(mkfifo(local, 0600) == 0);
     interrupted_opens("local", local);
     restarted_open("local", local);
+    killed_open("local, reader on CPU 0", local, 0);
+    killed_open("local, reader on CPU 3", local, 3);
 
     pid_t m = shadowsel_spawn(2, make_fifo, remote);
     CHECK(m > 0);
     reap(m, "mkfifo on CPU 2");
     interrupted_opens("remote", remote);
     restarted_open("remote", remote);
+    killed_open("remote, reader on CPU 0", remote, 0);
 
     unlink(local);
     unlink(remote);
