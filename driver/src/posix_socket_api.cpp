@@ -18,6 +18,8 @@ namespace {
 using shadowsel::drv::posix_call::px;
 using shadowsel::drv::posix_call::self;
 using shadowsel::drv::posix_call::sys_result;
+using shadowsel::drv::posix_call::interruptible;
+using shadowsel::drv::posix_call::Restart;
 
 // An IPv4 address from the caller: EINVAL when too short, EAFNOSUPPORT for another family.
 int read_addr(const struct sockaddr* a, socklen_t len, uint32_t* addr, uint32_t* port) {
@@ -73,15 +75,23 @@ int shadowsel_accept(int fd, struct sockaddr* addr, socklen_t* len) { return sha
 int shadowsel_connect(int fd, const struct sockaddr* addr, socklen_t len) {
   uint32_t a = 0, p = 0;
   if (const int e = read_addr(addr, len, &a, &p)) return sys_result(e);
-  return sys_result(px().sys_connect(self(), fd, a, p));
+  // A handler ends a blocking connect's wait: EINTR, the connection going on (POSIX;
+  // not restarted here, whatever SA_RESTART says).
+  return sys_result(interruptible(Restart::kNever, [&] { return px().sys_connect(self(), fd, a, p); }));
 }
 
 ssize_t shadowsel_send(int fd, const void* buf, size_t len, int flags) {
-  return sys_result<ssize_t>(px().sys_send(self(), fd, {static_cast<const uint8_t*>(buf), len}, flags));
+  // Blocking send and recv wait in an internal poll a handler interrupts: EINTR, or made
+  // again with SA_RESTART (sock_sendmsg/sock_recvmsg's -ERESTARTSYS).
+  return sys_result<ssize_t>(interruptible(Restart::kWithSaRestart, [&] {
+    return px().sys_send(self(), fd, {static_cast<const uint8_t*>(buf), len}, flags);
+  }));
 }
 
 ssize_t shadowsel_recv(int fd, void* buf, size_t len, int flags) {
-  return sys_result<ssize_t>(px().sys_recv(self(), fd, {static_cast<uint8_t*>(buf), len}, flags));
+  return sys_result<ssize_t>(interruptible(Restart::kWithSaRestart, [&] {
+    return px().sys_recv(self(), fd, {static_cast<uint8_t*>(buf), len}, flags);
+  }));
 }
 
 ssize_t shadowsel_sendto(int fd, const void* buf, size_t len, int flags, const struct sockaddr* to, socklen_t tolen) {
@@ -89,15 +99,18 @@ ssize_t shadowsel_sendto(int fd, const void* buf, size_t len, int flags, const s
   if (to) {
     if (const int e = read_addr(to, tolen, &a, &p)) return sys_result<ssize_t>(e);
   }
-  return sys_result<ssize_t>(
-      px().sys_send(self(), fd, {static_cast<const uint8_t*>(buf), len}, flags, to != nullptr, a, p));
+  return sys_result<ssize_t>(interruptible(Restart::kWithSaRestart, [&] {
+    return px().sys_send(self(), fd, {static_cast<const uint8_t*>(buf), len}, flags, to != nullptr, a, p);
+  }));
 }
 
 // A datagram's source comes back; a stream gives none (the length is 0, as TCP's).
 ssize_t shadowsel_recvfrom(int fd, void* buf, size_t len, int flags, struct sockaddr* from, socklen_t* fromlen) {
   uint32_t a = 0, p = 0;
   bool dgram = false;
-  const ssize_t r = px().sys_recv(self(), fd, {static_cast<uint8_t*>(buf), len}, flags, &a, &p, &dgram);
+  const ssize_t r = interruptible(Restart::kWithSaRestart, [&] {
+    return px().sys_recv(self(), fd, {static_cast<uint8_t*>(buf), len}, flags, &a, &p, &dgram);
+  });
   if (r >= 0 && fromlen) {
     if (dgram) {
       write_addr(from, fromlen, a, p);

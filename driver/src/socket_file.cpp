@@ -221,7 +221,13 @@ int64_t socket_send(PosixKernel& px, Process& self, const std::shared_ptr<OpenFi
     const int64_t r = socket_call(px, self, f->conn.owner, f->conn.id, SockOp::kSend, w.data()).ret;
     if (r == -EAGAIN) {
       if (nonblock) return done ? static_cast<int64_t>(done) : -EAGAIN;
-      px.wait_ready(self, f, Interest::kWrite);
+      try {
+        px.wait_ready(self, f, Interest::kWrite);
+      } catch (const SignalInterrupted&) {
+        // tcp_sendmsg(): a signal ends the send, which returns what it took
+        if (done) return static_cast<int64_t>(done);
+        throw;
+      }
       continue;
     }
     if (r < 0) {
