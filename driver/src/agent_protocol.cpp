@@ -154,7 +154,8 @@ std::optional<ObjectState> get_result_state(WireReader& r) {
 std::vector<uint8_t> encode_spawn(const SpawnRequest& r) {
   WireWriter w;
   w.put(AgentMsg::kSpawn).put(reinterpret_cast<uint64_t>(r.fn)).put(reinterpret_cast<uint64_t>(r.arg))
-      .put<int32_t>(r.parent).put<uint64_t>(r.signals.blocked());
+      .put<int32_t>(r.parent).put<uint64_t>(r.signals.blocked())
+      .put<int32_t>(r.inherit.pgid).put<uint64_t>(r.inherit.core_soft).put<uint64_t>(r.inherit.core_hard);
   // the dispositions other than SIG_DFL (handlers are host pointers: one host process)
   std::vector<int> set;
   for (int sig = 1; sig <= kMaxSignal; ++sig) {
@@ -187,6 +188,9 @@ SpawnRequest decode_spawn(std::span<const uint8_t> msg, const FileSystem& fs) {
   q.arg = reinterpret_cast<void*>(r.get<uint64_t>());
   q.parent = r.get<int32_t>();
   q.signals.set_blocked(r.get<uint64_t>());
+  q.inherit.pgid = r.get<int32_t>();
+  q.inherit.core_soft = r.get<uint64_t>();
+  q.inherit.core_hard = r.get<uint64_t>();
   for (int n = r.get<uint8_t>(); n > 0; --n) {
     const int sig = r.get<uint8_t>();
     SignalAction a;

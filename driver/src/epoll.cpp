@@ -288,6 +288,9 @@ int Epoll::wait(Process& self, std::span<EpollEvent> out, int64_t timeout_cycles
     const int n = send_events(out);
     if (n > 0 || timeout_cycles == 0) return n;
     if (deadline >= 0 && static_cast<int64_t>(hw::now_cycles()) >= deadline) return 0;
+    // ep_poll(): a signal to deliver (one an epoll_pwait mask has just let in) ends the
+    // call before it sleeps.
+    if (px_.signal_to_deliver(self)) throw SignalInterrupted{};
     const bool rearm = std::any_of(items_.begin(), items_.end(), [](const auto& e) { return e.second->rearm; });
     if (!ready_.empty() || rearm) continue;
     // Off the list however the sleep ends: a wake, the deadline, a handler (EINTR), or

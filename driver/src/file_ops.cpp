@@ -15,6 +15,7 @@ const FileOps& console_ops();
 const FileOps& socket_file_ops();
 const FileOps& tty_file_ops();
 const FileOps& epoll_file_ops();
+const FileOps& eventfd_file_ops();
 
 int64_t FileOps::lseek(OpenFile&, int64_t, int) const { return -ESPIPE; }
 
@@ -53,6 +54,8 @@ const FileOps& file_ops(OpenFile::Type t) {
       return tty_file_ops();
     case OpenFile::Type::kEpoll:
       return epoll_file_ops();
+    case OpenFile::Type::kEventfd:
+      return eventfd_file_ops();
   }
   throw std::logic_error("open file of an unknown kind");
 }

@@ -66,6 +66,10 @@ std::vector<uint8_t> Process::call(Address to, std::span<const uint8_t> request)
 std::optional<std::vector<uint8_t>> Process::call_unless_down(Address to, std::span<const uint8_t> request) {
   return k_.msg().call_unless_down(*this, to, request);
 }
+std::vector<uint8_t> Process::call_cancellable(Address to, std::span<const uint8_t> request,
+                                               const std::function<void()>& cancel) {
+  return k_.msg().call_cancellable(*this, to, request, cancel);
+}
 Message Process::receive() { return k_.msg().receive(*this); }
 void Process::reply(const Message& request, std::span<const uint8_t> data) {
   k_.msg().reply(*this, request, data);
@@ -97,6 +101,38 @@ std::optional<std::vector<uint8_t>> MessageSystem::call_unless_down(Process& sel
   }
   reply_waiters_.erase(tag);
   if (it == replies_.end()) return std::nullopt;
+  const Inbound in = it->second;
+  replies_.erase(it);
+  return take(self, in);
+}
+
+std::vector<uint8_t> MessageSystem::call_cancellable(Process& self, Address to, std::span<const uint8_t> request,
+                                                     const std::function<void()>& cancel) {
+  const uint32_t tag = next_tag_++;
+  reply_waiters_[tag] = ReplyWaiter{&self, to.cpu};
+  send(self, to, MsgKind::kRequest, tag, request);
+  bool cancelled = false;
+  auto it = replies_.find(tag);
+  while (it == replies_.end() && !reply_waiters_.at(tag).down) {
+    try {
+      k_.block(self, /*interruptible=*/!cancelled);
+    } catch (const SignalInterrupted&) {
+      cancelled = true;
+      cancel();
+    } catch (const ProcessExit&) {
+      // Killed while waiting: the server still gives up what the request holds (a
+      // FIFO open's counts); its answer finds no caller and is dropped.
+      if (!cancelled) cancel();
+      reply_waiters_.erase(tag);
+      throw;
+    }
+    it = replies_.find(tag);
+  }
+  reply_waiters_.erase(tag);
+  if (it == replies_.end()) {
+    throw std::runtime_error("call to cpu " + std::to_string(to.cpu) + " port " + std::to_string(to.port) +
+                             ": cpu " + std::to_string(to.cpu) + " was declared down");
+  }
   const Inbound in = it->second;
   replies_.erase(it);
   return take(self, in);

@@ -79,6 +79,38 @@ void set_of(uint64_t m, sigset_t* set) {
   }
 }
 
+// pselect/ppoll: `call` runs with `sigmask` as the blocked mask (when not null). On
+// EINTR the handlers run with that mask (and their own), and the caller's comes back
+// after them, as Linux's sigreturn restores the saved mask; on any other result the
+// caller's mask is back before the return, so a signal only the call's mask let through
+// stays pending.
+template <class F>
+int with_wait_mask(const sigset_t* sigmask, F&& call) {
+  if (!sigmask) return sys_result(interruptible(Restart::kNever, call));
+  const uint64_t saved = px().set_wait_mask(self(), mask_of(sigmask));
+  int r;
+  try {
+    r = call();
+  } catch (const SignalInterrupted&) {
+    px().deliver_signals(self());
+    px().set_wait_mask(self(), saved);
+    return sys_result(-EINTR);
+  }
+  px().set_wait_mask(self(), saved);
+  return sys_result(r);
+}
+
+// A timespec timeout as pselect6/ppoll check it (EINVAL unless 0 <= tv_nsec < 10^9 and
+// tv_sec >= 0), in cycles; -1 for none.
+bool timespec_cycles(const struct timespec* ts, int64_t* cycles) {
+  *cycles = -1;
+  if (!ts) return true;
+  if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000) return false;
+  *cycles = wait_cycles(static_cast<shadowsel::hw::Nanos>(ts->tv_sec) * shadowsel::hw::kNsPerSecond +
+                        static_cast<shadowsel::hw::Nanos>(ts->tv_nsec));
+  return true;
+}
+
 }  // namespace
 
 extern "C" {
@@ -119,7 +151,9 @@ int shadowsel_open(const char* path, int flags, ...) {
     mode = va_arg(ap, unsigned);
     va_end(ap);
   }
-  return sys_result(px().sys_open(self(), path, flags, mode));
+  // A FIFO open waiting for its partner is interrupted by a handler and made again with
+  // SA_RESTART (fifo_open()'s -ERESTARTSYS).
+  return sys_result(interruptible(Restart::kWithSaRestart, [&] { return px().sys_open(self(), path, flags, mode); }));
 }
 
 off_t shadowsel_lseek(int fd, off_t offset, int whence) {
@@ -174,13 +208,34 @@ int shadowsel_epoll_ctl(int epfd, int op, int fd, struct epoll_event* event) {
   return sys_result(px().sys_epoll_ctl(self(), epfd, op, fd, event ? &ev : nullptr));
 }
 
-int shadowsel_epoll_wait(int epfd, struct epoll_event* events, int maxevents, int timeout_ms) {
+
+int shadowsel_pselect(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds,
+                      const struct timespec* timeout, const sigset_t* sigmask) {
+  int64_t cycles;
+  if (!timespec_cycles(timeout, &cycles)) return sys_result(-EINVAL);
+  auto bits = [](fd_set* s) { return s ? reinterpret_cast<uint64_t*>(s) : nullptr; };
+  // glibc's pselect passes the kernel a copy of *timeout: the time left is not written back.
+  int64_t remaining = -1;
+  return with_wait_mask(sigmask, [&] {
+    return px().sys_select(self(), nfds, bits(readfds), bits(writefds), bits(exceptfds), cycles, &remaining);
+  });
+}
+
+int shadowsel_ppoll(struct pollfd* fds, nfds_t nfds, const struct timespec* timeout, const sigset_t* sigmask) {
+  int64_t cycles;
+  if (!timespec_cycles(timeout, &cycles)) return sys_result(-EINVAL);
+  // glibc's ppoll also passes a copy of *timeout.
+  return with_wait_mask(sigmask, [&] { return px().sys_poll(self(), {fds, static_cast<size_t>(nfds)}, cycles); });
+}
+
+// epoll_wait is epoll_pwait with no mask; neither is restarted after a handler (signal(7)).
+int shadowsel_epoll_pwait(int epfd, struct epoll_event* events, int maxevents, int timeout_ms,
+                          const sigset_t* sigmask) {
   const int64_t cycles =
       timeout_ms < 0 ? -1 : wait_cycles(static_cast<shadowsel::hw::Nanos>(timeout_ms) * 1000000);
   if (maxevents > 0 && !events) return sys_result(-EFAULT);
   std::vector<shadowsel::drv::EpollEvent> out(maxevents > 0 ? std::min(maxevents, 1 << 16) : 0);
-  // epoll_wait is never restarted after a handler (signal(7)).
-  const int n = interruptible(Restart::kNever, [&] {
+  const int n = with_wait_mask(sigmask, [&] {
     return px().sys_epoll_wait(self(), epfd, out.data(), maxevents > 0 ? static_cast<int>(out.size()) : maxevents,
                                cycles);
   });
@@ -188,7 +243,42 @@ int shadowsel_epoll_wait(int epfd, struct epoll_event* events, int maxevents, in
     events[i].events = out[static_cast<size_t>(i)].events;
     events[i].data.u64 = out[static_cast<size_t>(i)].data;
   }
-  return sys_result(n);
+  return n;
+}
+
+int shadowsel_epoll_wait(int epfd, struct epoll_event* events, int maxevents, int timeout_ms) {
+  return shadowsel_epoll_pwait(epfd, events, maxevents, timeout_ms, nullptr);
+}
+
+int shadowsel_eventfd(unsigned int initval, int flags) { return sys_result(px().sys_eventfd(self(), initval, flags)); }
+
+// glibc's helpers: a read or write of the 8-byte counter, 0 or -1.
+int shadowsel_eventfd_read(int fd, eventfd_t* value) {
+  return shadowsel_read(fd, value, sizeof *value) == sizeof *value ? 0 : -1;
+}
+int shadowsel_eventfd_write(int fd, eventfd_t value) {
+  return shadowsel_write(fd, &value, sizeof value) == sizeof value ? 0 : -1;
+}
+
+int shadowsel_setpgid(pid_t pid, pid_t pgid) { return sys_result(px().sys_setpgid(self(), pid, pgid)); }
+pid_t shadowsel_getpgrp(void) { return sys_result(px().sys_getpgrp(self())); }
+
+// RLIMIT_CORE only: what decides WCOREDUMP for a core signal's default action (no core
+// file is written). The other limits are not modelled: EINVAL.
+int shadowsel_getrlimit(int resource, struct rlimit* rlim) {
+  if (resource != RLIMIT_CORE) return sys_result(-EINVAL);
+  if (!rlim) return sys_result(-EFAULT);
+  uint64_t old[2];
+  const int r = px().sys_core_limit(self(), nullptr, old);
+  rlim->rlim_cur = old[0];
+  rlim->rlim_max = old[1];
+  return sys_result(r);
+}
+int shadowsel_setrlimit(int resource, const struct rlimit* rlim) {
+  if (resource != RLIMIT_CORE) return sys_result(-EINVAL);
+  if (!rlim) return sys_result(-EFAULT);
+  const uint64_t v[2] = {rlim->rlim_cur, rlim->rlim_max};
+  return sys_result(px().sys_core_limit(self(), v, nullptr));
 }
 
 int shadowsel_sigaction(int sig, const struct sigaction* act, struct sigaction* old) {

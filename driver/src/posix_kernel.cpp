@@ -95,6 +95,12 @@ struct PosixKernel::Proc {
   std::set<int32_t> children;
   std::map<int32_t, int> exited;  // child pid -> wait status
   bool in_waitpid = false;
+  ProcInherit inherit;  // process group, core size limit
+  /// The wait status a default action ending the process with `sig` gives: a core
+  /// signal sets 0x80 (WCOREDUMP) when the core limit lets a core be written (none is).
+  int killed_status(int sig) const {
+    return sig | ((signal_default(sig) == SignalDefault::kCore && inherit.core_soft > 0) ? 0x80 : 0);
+  }
 };
 
 PosixKernel::PosixKernel(Kernel& k, FileSystem& fs) : k_(k), fs_(fs) {
@@ -217,6 +223,7 @@ Process& PosixKernel::start_program(const std::string& name, std::function<int()
   }));
   auto pr = std::make_unique<Proc>();
   pr->process = &p;
+  pr->inherit.pgid = gpid(p);  // the runner starts each program in a group of its own, as a shell does
   // Descriptors 0, 1 and 2 are the host's standard streams, as a shell gives them.
   for (int fd = 0; fd < 3; ++fd) {
     OpenFile f;
@@ -232,7 +239,8 @@ Process& PosixKernel::start_program(const std::string& name, std::function<int()
 }
 
 uint32_t PosixKernel::create_child(std::function<int(void*)> fn, void* arg, int32_t parent_gpid,
-                                   std::vector<std::shared_ptr<OpenFile>> fds, const SignalState& sig) {
+                                   std::vector<std::shared_ptr<OpenFile>> fds, const SignalState& sig,
+                                   const ProcInherit& inherit) {
   auto main = [fn, arg] { return fn(arg); };
   Process& p = k_.spawn("child", program_body(main, [this, parent_gpid](Process& self, int status) {
     close_all(self);
@@ -246,6 +254,8 @@ uint32_t PosixKernel::create_child(std::function<int(void*)> fn, void* arg, int3
   pr->process = &p;
   pr->parent = parent_gpid;
   pr->sig = sig.forked();
+  pr->inherit = inherit;
+  if (!pr->inherit.pgid) pr->inherit.pgid = gpid(p);
   for (auto& f : fds) {
     if (f) ++f->refs;
   }
@@ -269,8 +279,8 @@ void PosixKernel::child_exited(int32_t parent_gpid, int32_t child_gpid, int stat
   if (pr.in_waitpid) k_.wake(*pr.process);
   // SIGCHLD (default: ignored), with how the child ended
   const bool killed = (status & 0x7f) != 0;
-  queue_signal(pr, SIGCHLD,
-               SignalInfo{killed ? CLD_KILLED : CLD_EXITED, child_gpid, killed ? (status & 0x7f) : ((status >> 8) & 0xff)});
+  const int code = !killed ? CLD_EXITED : (status & 0x80) ? CLD_DUMPED : CLD_KILLED;
+  queue_signal(pr, SIGCHLD, SignalInfo{code, child_gpid, killed ? (status & 0x7f) : ((status >> 8) & 0xff)});
 }
 
 // --- descriptors -----------------------------------------------------------------
@@ -675,9 +685,19 @@ int PosixKernel::fifo_open_local(Process& self, PipeObject& p, int flags, uint32
   // wait_for_partner(): until the other side's open counter moves.
   auto w = new_wait(self);
   p.open_waiters.push_back(w);
-  // Not interruptible yet: Linux gives back the counts this open took (fifo_open's err_rd).
-  while (reader ? p.w_counter == w0 : p.r_counter == r0) {
-    k_.block(self);
+  try {
+    while (reader ? p.w_counter == w0 : p.r_counter == r0) {
+      k_.block(self, /*interruptible=*/true);
+    }
+  } catch (...) {
+    // A handler to run (SignalInterrupted: EINTR, or the open made again with
+    // SA_RESTART) or the process's end: Linux's fifo_open() gives back the counts this
+    // open took (err_rd, err_wr), which may wake the other side's waiters.
+    std::erase(p.open_waiters, w);
+    end_wait(w);
+    pipe_ref(p, reader, writer, -1, k_.cpu());
+    pipe_changed(self, p, false);
+    throw;
   }
   std::erase(p.open_waiters, w);
   end_wait(w);
@@ -725,10 +745,18 @@ int PosixKernel::sys_open(Process& self, const std::string& path, int flags, uin
         WireWriter w;
         w.put(AgentMsg::kOp).put(PipeOp::kOpen).put(f.conn.owner).put(f.conn.id)
             .put<uint8_t>(f.can_read()).put<uint8_t>(f.can_write()).put<uint8_t>(f.nonblock());
-        const auto reply = self.call(Address{k_.cpu(), kFifoAgentPort}, w.data());
+        // A signal handler to run while the open waits for its partner: the agent asks
+        // the owner to give the open up (kOpCancel); the reply says -EINTR, or 0 when
+        // the partner came first (then the open succeeds and the handler runs after it).
+        const auto reply = self.call_cancellable(Address{k_.cpu(), kFifoAgentPort}, w.data(), [&] {
+          WireWriter c;
+          c.put(AgentMsg::kOpCancel);
+          self.post(Address{k_.cpu(), kFifoAgentPort}, c.data());
+        });
         WireReader rd(reply);
         r = static_cast<int>(rd.get<int64_t>());
         f.version = rd.get<uint32_t>();
+        if (r == -EINTR) throw SignalInterrupted{};
       }
       if (r < 0) return r;
       break;
@@ -907,6 +935,12 @@ std::optional<int> PosixKernel::poll_pass(Process& self, std::vector<PollEntry>&
       e.revents = e.file->ops().poll_mask(*this, *e.file, *w, i) & e.allowed();
     }
     count += e.revents != 0;
+  }
+  // Linux's do_poll()/core_sys_select(): nothing ready and a signal to deliver (one a
+  // pselect/ppoll mask has just unblocked) ends the call with EINTR, timeout 0 included.
+  if (!count && signal_to_deliver(self)) {
+    end_wait(w);
+    throw SignalInterrupted{};
   }
   if (count || !may_block) {
     end_wait(w);
@@ -1101,7 +1135,7 @@ void PosixKernel::queue_signal(Proc& p, int sig, const SignalInfo& info) {
     // A fatal default action ends a process wherever it waits (the caller's own signal is
     // taken as its call returns).
     const SignalDefault d = signal_default(next);
-    if (d == SignalDefault::kTerminate || d == SignalDefault::kCore) k_.kill(*p.process, next);
+    if (d == SignalDefault::kTerminate || d == SignalDefault::kCore) k_.kill(*p.process, p.killed_status(next));
     return;
   }
   interrupt_if_handled(p);
@@ -1114,6 +1148,26 @@ void PosixKernel::interrupt_if_handled(Proc& p) {
   if (h != reinterpret_cast<void*>(SIG_DFL) && h != reinterpret_cast<void*>(SIG_IGN)) k_.interrupt(*p.process);
 }
 
+bool PosixKernel::signal_to_deliver(Process& self) {
+  Proc& p = proc(self);
+  while (const int s = p.sig.next()) {
+    const void* h = p.sig.action(s).handler;
+    const bool ignored = h == reinterpret_cast<void*>(SIG_IGN) ||
+                         (h == reinterpret_cast<void*>(SIG_DFL) &&
+                          (signal_default(s) == SignalDefault::kIgnore || signal_default(s) == SignalDefault::kStop));
+    if (!ignored) return true;
+    p.sig.take(s);
+  }
+  return false;
+}
+
+uint64_t PosixKernel::set_wait_mask(Process& self, uint64_t mask) {
+  Proc& p = proc(self);
+  const uint64_t old = p.sig.blocked();
+  p.sig.set_blocked(mask);
+  return old;
+}
+
 bool PosixKernel::deliver_signals(Process& self) {
   Proc& p = proc(self);
   bool restart = true;
@@ -1124,7 +1178,7 @@ bool PosixKernel::deliver_signals(Process& self) {
     if (a.handler == reinterpret_cast<void*>(SIG_DFL)) {
       const SignalDefault d = signal_default(s);
       if (d == SignalDefault::kIgnore || d == SignalDefault::kStop) continue;
-      throw ProcessExit{s};  // killed by s (no core file: Linux with a core limit of 0)
+      throw ProcessExit{p.killed_status(s)};  // killed by s
     }
     // Linux's handle_signal(): the handler runs with sa_mask and the signal itself (unless
     // SA_NODEFER) blocked; sigreturn restores the mask of the interrupted code.
@@ -1164,7 +1218,26 @@ int PosixKernel::sys_getppid(Process& self) {
 int PosixKernel::sys_kill(Process& self, int pid, int sig) {
   k_.execute(k_.costs().syscall_entry);
   if (sig < 0 || sig > kMaxSignal) return -EINVAL;
-  if (pid <= 0) return -ENOSYS;  // process groups and broadcast are not modelled
+  if (pid <= 0) {
+    // Linux's kill_something_info(): 0 is the caller's group, -1 every process it may
+    // signal but itself (here: every process of the layer, on every CPU), -pgid that
+    // group; ESRCH when none was found. The caller's own CPU comes last: a signal that
+    // ends the caller must not stop it before the others are told.
+    if (pid == INT32_MIN) return -ESRCH;
+    const int32_t group = pid == 0 ? proc(self).inherit.pgid : pid == -1 ? 0 : -pid;
+    const int32_t exclude = pid == -1 ? gpid(self) : 0;
+    int found = 0;
+    for (uint32_t cpu = 0; cpu < k_.params().cpus; ++cpu) {
+      if (cpu == k_.cpu() || !k_.membership().up(cpu)) continue;
+      WireWriter w;
+      w.put(AgentMsg::kKillGroup).put<int32_t>(group).put<int32_t>(sig).put<int32_t>(gpid(self)).put<int32_t>(exclude);
+      if (const auto reply = self.call_unless_down(Address{cpu, kProcManagerPort}, w.data())) {
+        found += WireReader(*reply).get<int32_t>();
+      }
+    }
+    found += kill_group_here(group, sig, gpid(self), exclude);
+    return found ? 0 : -ESRCH;
+  }
   const uint32_t cpu = (static_cast<uint32_t>(pid) >> 16) - 1;
   if (cpu >= k_.params().cpus || !k_.membership().up(cpu)) return -ESRCH;
   if (cpu == k_.cpu()) return kill_here(pid, sig, gpid(self));
@@ -1178,6 +1251,63 @@ int PosixKernel::kill_here(int32_t pid, int sig, int32_t sender) {
   auto it = procs_.find(static_cast<uint32_t>(pid) & 0xffff);
   if (it == procs_.end() || it->second->process->exited()) return -ESRCH;
   if (sig != 0) queue_signal(*it->second, sig, SignalInfo{SI_USER, sender, 0});
+  return 0;
+}
+
+int PosixKernel::kill_group_here(int32_t pgid, int sig, int32_t sender, int32_t exclude) {
+  // The pids first: a signal may end a process, and the table must not move under the loop.
+  std::vector<uint32_t> pids;
+  for (const auto& [pid, pr] : procs_) {
+    if (pr->process->exited() || gpid(*pr->process) == exclude) continue;
+    if (pgid && pr->inherit.pgid != pgid) continue;
+    pids.push_back(pid);
+  }
+  std::sort(pids.begin(), pids.end());
+  for (const uint32_t pid : pids) {
+    auto it = procs_.find(pid);
+    if (it != procs_.end() && sig != 0) queue_signal(*it->second, sig, SignalInfo{SI_USER, sender, 0});
+  }
+  return static_cast<int>(pids.size());
+}
+
+// Only the caller's own group can change: it leads a new one (pgid 0 or its pid) or
+// stays where it is. Moving to another existing group, or moving a child, would need
+// the other CPUs' groups: EPERM and ESRCH instead (docs/posix.md).
+int PosixKernel::sys_setpgid(Process& self, int pid, int pgid) {
+  k_.execute(k_.costs().syscall_entry);
+  if (pgid < 0) return -EINVAL;
+  Proc& p = proc(self);
+  const int32_t me = gpid(self);
+  if (pid != 0 && pid != me) return -ESRCH;
+  if (pgid == 0 || pgid == me) {
+    p.inherit.pgid = me;
+    return 0;
+  }
+  return pgid == p.inherit.pgid ? 0 : -EPERM;
+}
+
+int PosixKernel::sys_getpgrp(Process& self) {
+  k_.execute(k_.costs().syscall_entry);
+  return proc(self).inherit.pgid;
+}
+
+// RLIMIT_CORE as Linux's do_prlimit(): soft above hard is EINVAL, raising the hard limit
+// EPERM (no privileges here).
+int PosixKernel::sys_core_limit(Process& self, const uint64_t* soft_hard_new, uint64_t* soft_hard_old) {
+  k_.execute(k_.costs().syscall_entry);
+  Proc& p = proc(self);
+  if (soft_hard_new) {
+    if (soft_hard_new[0] > soft_hard_new[1]) return -EINVAL;
+    if (soft_hard_new[1] > p.inherit.core_hard) return -EPERM;
+  }
+  if (soft_hard_old) {
+    soft_hard_old[0] = p.inherit.core_soft;
+    soft_hard_old[1] = p.inherit.core_hard;
+  }
+  if (soft_hard_new) {
+    p.inherit.core_soft = soft_hard_new[0];
+    p.inherit.core_hard = soft_hard_new[1];
+  }
   return 0;
 }
 
@@ -1215,7 +1345,7 @@ int PosixKernel::sys_spawn(Process& self, int cpu, int (*child)(void*), void* ar
   const uint32_t target = static_cast<uint32_t>(cpu);
   int32_t pid;
   if (target == k_.cpu()) {
-    pid = static_cast<int32_t>(create_child(child, arg, gpid(self), p.fds, p.sig));
+    pid = static_cast<int32_t>(create_child(child, arg, gpid(self), p.fds, p.sig, p.inherit));
   } else {
     // fork() fails with EAGAIN when it cannot make the process: here, its CPU is down.
     if (!k_.membership().up(target)) return -EAGAIN;
@@ -1230,7 +1360,7 @@ int PosixKernel::sys_spawn(Process& self, int cpu, int (*child)(void*), void* ar
         unique.push_back(f);
     }
     for (const auto& f : unique) f->ops().share_with(*this, self, *f, target);
-    SpawnRequest q{child, arg, gpid(self), p.sig.forked(), unique, {}};
+    SpawnRequest q{child, arg, gpid(self), p.sig.forked(), p.inherit, unique, {}};
     for (const auto& f : p.fds) {
       const auto it = std::find(unique.begin(), unique.end(), f);
       q.fd_map.push_back(f && it != unique.end() ? static_cast<int32_t>(it - unique.begin()) : -1);

@@ -20,6 +20,8 @@ using shadowsel::drv::posix_call::self;
 using shadowsel::drv::posix_call::interruptible;
 using shadowsel::drv::posix_call::Restart;
 using shadowsel::drv::posix_call::sys_result;
+using shadowsel::drv::posix_call::interruptible;
+using shadowsel::drv::posix_call::Restart;
 
 // An IPv4 address from the caller: EINVAL when too short, EAFNOSUPPORT for another family.
 int read_addr(const struct sockaddr* a, socklen_t len, uint32_t* addr, uint32_t* port) {
@@ -75,10 +77,14 @@ int shadowsel_accept(int fd, struct sockaddr* addr, socklen_t* len) { return sha
 int shadowsel_connect(int fd, const struct sockaddr* addr, socklen_t len) {
   uint32_t a = 0, p = 0;
   if (const int e = read_addr(addr, len, &a, &p)) return sys_result(e);
+  // A handler ends a blocking connect's wait: EINTR, or with SA_RESTART the call is made
+  // again and waits on (inet_stream_connect's -ERESTARTSYS; the connection goes on either way).
   return sys_result(interruptible(Restart::kWithSaRestart, [&] { return px().sys_connect(self(), fd, a, p); }));
 }
 
 ssize_t shadowsel_send(int fd, const void* buf, size_t len, int flags) {
+  // Blocking send and recv wait in an internal poll a handler interrupts: EINTR, or made
+  // again with SA_RESTART (sock_sendmsg/sock_recvmsg's -ERESTARTSYS).
   return sys_result<ssize_t>(interruptible(Restart::kWithSaRestart, [&] {
     return px().sys_send(self(), fd, {static_cast<const uint8_t*>(buf), len}, flags);
   }));

@@ -224,7 +224,7 @@ int64_t socket_send(PosixKernel& px, Process& self, const std::shared_ptr<OpenFi
       try {
         px.wait_ready(self, f, Interest::kWrite);
       } catch (const SignalInterrupted&) {
-        // sk_stream_wait_memory(): a signal ends the send, which returns what it sent
+        // tcp_sendmsg(): a signal ends the send, which returns what it took
         if (done) return static_cast<int64_t>(done);
         throw;
       }

@@ -69,6 +69,21 @@ void Agent::handle(drv::Process& self, const drv::Message& m) {
       forward_op(self, m);
       return;
     }
+    case AgentMsg::kOpCancel: {
+      // The caller's pending operation (a process has one call at a time): the owner
+      // answers it, cancelled or done, and that answer is the caller's reply.
+      for (const auto& [corr, op] : pending_ops_) {
+        if (op.from.cpu != m.from.cpu || op.from.port != m.from.port) continue;
+        WireReader o(op.data);
+        o.get<AgentMsg>();
+        o.get<uint8_t>();
+        WireWriter w;
+        w.put(AgentMsg::kRemoteOpCancel).put(corr);
+        self.post(drv::Address{o.get<uint32_t>(), owner_port()}, w.data());
+        break;
+      }
+      return;
+    }
     case AgentMsg::kDrop: {
       const uint32_t owner = r.get<uint32_t>();
       if (!owner_up(owner)) return;  // nothing left there to count it

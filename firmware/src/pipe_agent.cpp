@@ -77,6 +77,26 @@ bool PipeAgent::handle_more(drv::Process& self, AgentMsg kind, const drv::Messag
     case AgentMsg::kRemoteOp:
       on_remote_op(self, m.data);
       return true;
+    case AgentMsg::kRemoteOpCancel: {
+      // A blocking FIFO open from m.from.cpu that a signal interrupted: if it still waits,
+      // Linux's fifo_open() gives back the counts it took (err_rd/err_wr) and fails with
+      // EINTR (its caller restarts it or not); if it is done, its answer is on the way.
+      const uint64_t corr = r.get<uint64_t>();
+      ++c_.ops_served;
+      for (drv::PipeObject* p : px_.pipes()) {
+        auto it = std::find_if(p->pending_opens.begin(), p->pending_opens.end(),
+                               [&](const auto& o) { return o.cpu == m.from.cpu && o.corr == corr; });
+        if (it == p->pending_opens.end()) continue;
+        const bool reader = it->reader;
+        p->pending_opens.erase(it);
+        px_.pipe_ref(*p, reader, !reader, -1, m.from.cpu);
+        send_result(self, m.from.cpu, corr, -EINTR, 0, {});
+        px_.pipe_changed(self, *p, true);
+        evaluate(self, *p);
+        break;
+      }
+      return true;
+    }
     case AgentMsg::kRemoteDrop: {
       r.get<uint32_t>();  // owner: this CPU
       const uint32_t id = r.get<uint32_t>();

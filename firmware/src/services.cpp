@@ -70,6 +70,14 @@ void ProcessManager::run(drv::Process& self) {
       self.reply(m, w.data());
       continue;
     }
+    if (kind == AgentMsg::kKillGroup) {
+      const int32_t pgid = r.get<int32_t>(), sig = r.get<int32_t>(), sender = r.get<int32_t>(),
+                    exclude = r.get<int32_t>();
+      WireWriter w;
+      w.put<int32_t>(px_.kill_group_here(pgid, sig, sender, exclude));
+      self.reply(m, w.data());
+      continue;
+    }
     if (kind != AgentMsg::kSpawn) throw std::logic_error("process manager: unexpected message");
     drv::SpawnRequest q = drv::decode_spawn(m.data, px_.fs());
     std::vector<std::shared_ptr<drv::OpenFile>> files;
@@ -79,7 +87,7 @@ void ProcessManager::run(drv::Process& self) {
     }
     std::vector<std::shared_ptr<drv::OpenFile>> fds;
     for (int32_t idx : q.fd_map) fds.push_back(idx >= 0 ? files.at(static_cast<size_t>(idx)) : nullptr);
-    const uint32_t pid = px_.create_child(q.fn, q.arg, q.parent, std::move(fds), q.signals);
+    const uint32_t pid = px_.create_child(q.fn, q.arg, q.parent, std::move(fds), q.signals, q.inherit);
     WireWriter w;
     w.put<int32_t>(static_cast<int32_t>(pid));
     self.reply(m, w.data());

@@ -7,15 +7,26 @@
  * maxevents is smaller than the ready items (reported items go to the tail);
  * EPOLLHUP after the writer closes and the closed descriptor leaving the set;
  * the epoll descriptor itself readable in poll() and inside another instance;
- * ELOOP; read/write on an instance; epoll_wait's errors.
+ * ELOOP; read/write on an instance; epoll_wait's errors; an eventfd in the set;
+ * epoll_pwait with a mask that lets a pending SIGUSR1 in (EINTR after its
+ * handler, blocked again after the call).
  */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "common.h"
+
+static volatile sig_atomic_t usr1_hits;
+static void on_usr1(int sig)
+{
+    (void)sig;
+    ++usr1_hits;
+}
 
 static int add(int ep, int fd, unsigned events, unsigned long long data)
 {
@@ -120,6 +131,39 @@ int main(void)
     show("maxevents -1", epoll_wait(ep, ev, negative, 0));
     show("bad epfd", epoll_wait(-1, ev, 8, 0));
     show("not an instance", epoll_wait(file, ev, 8, 0));
+
+    printf("-- eventfd\n");
+    int efd = eventfd(0, EFD_NONBLOCK);
+    CHECK(efd >= 0);
+    show("ADD eventfd", add(ep, efd, EPOLLIN | EPOLLOUT, 9));
+    show_epoll_events("counter 0", epoll_wait(ep, ev, 8, 0), ev);
+    CHECK(eventfd_write(efd, 3) == 0);
+    show_epoll_events("counter 3", epoll_wait(ep, ev, 8, 0), ev);
+    eventfd_t got;
+    CHECK(eventfd_read(efd, &got) == 0 && got == 3);
+    show_epoll_events("read back", epoll_wait(ep, ev, 8, 0), ev);
+    CHECK(close(efd) == 0);
+    show_epoll_events("eventfd closed", epoll_wait(ep, ev, 8, 0), ev);
+
+    printf("-- epoll_pwait with a mask\n");
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1;
+    sigemptyset(&sa.sa_mask);
+    CHECK(sigaction(SIGUSR1, &sa, NULL) == 0);
+    sigset_t block, open_mask;
+    sigemptyset(&block);
+    sigaddset(&block, SIGUSR1);
+    CHECK(sigprocmask(SIG_BLOCK, &block, NULL) == 0);
+    CHECK(raise(SIGUSR1) == 0);
+    printf("pending before, handler ran %d\n", (int)usr1_hits);
+    sigemptyset(&open_mask);
+    show("epoll_pwait unblocking SIGUSR1", epoll_pwait(ep, ev, 8, -1, &open_mask));
+    printf("handler ran %d\n", (int)usr1_hits);
+    sigset_t now;
+    CHECK(sigprocmask(SIG_BLOCK, NULL, &now) == 0);
+    printf("SIGUSR1 blocked again: %s\n", yesno(sigismember(&now, SIGUSR1)));
+    show("epoll_pwait, NULL mask, timeout 0", epoll_pwait(ep, ev, 8, 0, NULL));
 
     CHECK(close(file) == 0);
     CHECK(unlink(path) == 0);

@@ -58,6 +58,10 @@ enum class AgentMsg : uint8_t {
   kWatchAdd = 26,    ///< agent -> owner: owner u32, id u32, interest u8, version u32, from u32
   kWatchDrop = 27,   ///< agent -> owner: as kWatchAdd
   kWatchState = 28,  ///< owner -> agent: key, ObjectState, answer u8 (1: the reply to kWatchAdd; 0: a change)
+  // a blocking operation a signal interrupts (numbered apart from the rest to leave room)
+  kOpCancel = 40,        ///< post, a process -> its agent: give up my kOp still pending (a blocking FIFO open)
+  kKillGroup = 42,       ///< call, to a process manager: pgid i32 (0: all), signal i32, sender i32, excluded pid i32; reply: processes found i32
+  kRemoteOpCancel = 41,  ///< post, agent -> owner's agent: corr u64 of a kRemoteOp from this CPU; the owner answers it -EINTR if still waiting
 };
 
 /// No CPU (kNetTakeover's backup when none is left).
@@ -136,6 +140,7 @@ struct SpawnRequest {
   void* arg = nullptr;
   int32_t parent = 0;                 ///< the parent's machine-wide pid
   SignalState signals;                ///< the parent's dispositions and mask, as after fork()
+  ProcInherit inherit;                ///< its process group and core size limit
   std::vector<std::shared_ptr<OpenFile>> files;  ///< the distinct descriptions
   std::vector<int32_t> fd_map;        ///< per descriptor: index into files, or -1
 };

@@ -71,6 +71,11 @@ class MessageSystem {
   std::vector<uint8_t> call(Process& self, Address to, std::span<const uint8_t> request);
   /// As call(), but nullopt if `to.cpu` is declared down before the reply comes.
   std::optional<std::vector<uint8_t>> call_unless_down(Process& self, Address to, std::span<const uint8_t> request);
+  /// As call(), in a wait a signal handler may interrupt (Kernel::block): `cancel` runs
+  /// once when it does, to ask the server to give up, and the call still waits for the
+  /// reply, which says whether the request was cancelled or had completed.
+  std::vector<uint8_t> call_cancellable(Process& self, Address to, std::span<const uint8_t> request,
+                                        const std::function<void()>& cancel);
   /// `cpu` was declared down: its callers stop waiting (docs/faults.md).
   void peer_down(uint32_t cpu);
   Message receive(Process& self);

@@ -37,6 +37,7 @@ struct FsNode;
 struct ShadowSocket;
 class Epoll;
 struct EpollEvent;
+struct EventfdObject;
 
 /// Well-known ports of each CPU's services (below Kernel::kFirstUserPid).
 constexpr uint32_t kPipeAgentPort = 1;
@@ -128,7 +129,7 @@ struct Wait {
 /// An open file description (Linux's struct file).
 struct OpenFile {
   /// kConsole: the host's stdin/stdout/stderr, descriptors 0-2 of a program.
-  enum class Type { kPipe, kRegular, kDirectory, kConsole, kSocket, kTty, kEpoll };
+  enum class Type { kPipe, kRegular, kDirectory, kConsole, kSocket, kTty, kEpoll, kEventfd };
   /// What Linux keeps in the description itself. A child spawned on another
   /// CPU gets a description of its own there (its CPU's reference to the
   /// pipe), but shares this part with the parent's, as after fork(): the model
@@ -144,6 +145,8 @@ struct OpenFile {
   std::shared_ptr<FsNode> node;
   int host_fd = -1;  ///< kConsole: the host descriptor it stands for
   std::shared_ptr<Epoll> epoll;  ///< kEpoll: the instance (epoll.h)
+  /// kEventfd: its counter, on the CPU that made it (null in a child on another CPU).
+  std::shared_ptr<EventfdObject> eventfd;
   uint32_t refs = 0;  ///< descriptors (in any process of this CPU) naming it
   int& flags() { return status->flags; }
   int flags() const { return status->flags; }
@@ -202,6 +205,14 @@ struct PipeObject {
   uint32_t remote_watches = 0;
   ObjectState state() const;
   uint64_t wakes(Interest i) const { return i == Interest::kRead ? reader_wakes : writer_wakes; }
+};
+
+/// What a child inherits besides its descriptors and signal state: its process group
+/// (kill(0), kill(-pgid)) and its core file size limit (RLIMIT_CORE), as after fork().
+struct ProcInherit {
+  int32_t pgid = 0;                 ///< 0: the child leads a group of its own
+  uint64_t core_soft = 0;           ///< the runner starts programs as `ulimit -c 0` does
+  uint64_t core_hard = ~uint64_t{0};  ///< RLIM_INFINITY
 };
 
 struct PosixCounters {
@@ -268,11 +279,23 @@ class PosixKernel {
   /// mode: default actions (may end the process), handlers with their masks. True when
   /// every handler that ran has SA_RESTART (a call it interrupted may be made again).
   bool deliver_signals(Process& self);
+  /// pselect/ppoll: the blocked mask for the wait (SIGKILL, SIGSTOP dropped), set without
+  /// a call's cost; returns the mask it replaced (given back the same way).
+  uint64_t set_wait_mask(Process& self, uint64_t mask);
+  /// eventfd(2): a counter local to this CPU (eventfd_file.cpp).
+  int sys_eventfd(Process& self, unsigned int initval, int flags);
+  /// setpgid() of the caller itself, getpgrp(), RLIMIT_CORE (getrlimit/setrlimit).
+  int sys_setpgid(Process& self, int pid, int pgid);
+  int sys_getpgrp(Process& self);
+  int sys_core_limit(Process& self, const uint64_t* soft_hard_new, uint64_t* soft_hard_old);
+  /// kill() of every process of group `pgid` on this CPU (0: every process but
+  /// `exclude`, kill(-1)); the number found. The process manager's kKillGroup.
+  int kill_group_here(int32_t pgid, int sig, int32_t sender, int32_t exclude);
   int sys_waitpid(Process& self, int pid, int* status, int options);
   int sys_getpid(Process& self);
   int sys_getppid(Process& self);
-  /// kill(): SIGKILL and SIGTERM (whose default action also terminates) and 0 (does it
-  /// exist), to one process on any CPU; the rest of signals is issue 14's.
+  /// kill(): any signal (0 probes) to one process on any CPU (a message to its CPU), or
+  /// with pid 0, -1 or -pgid to every process of a group on every CPU (kKillGroup).
   int sys_kill(Process& self, int pid, int sig);
   int sys_spawn(Process& self, int cpu, int (*child)(void*), void* arg);
   // TTYs (tty_file.cpp): struct termios as <termios.h>; -ENOTTY on any other file
@@ -323,7 +346,8 @@ class PosixKernel {
   /// Creates a child process from a spawn request (descriptors already built).
   /// `sig`: the parent's dispositions and mask, inherited as after fork().
   uint32_t create_child(std::function<int(void*)> fn, void* arg, int32_t parent_gpid,
-                        std::vector<std::shared_ptr<OpenFile>> fds, const SignalState& sig = {});
+                        std::vector<std::shared_ptr<OpenFile>> fds, const SignalState& sig = {},
+                        const ProcInherit& inherit = {});
   std::shared_ptr<OpenFile> make_open_file(const OpenFile& f);
   void child_exited(int32_t parent_gpid, int32_t child_gpid, int status);
   /// CPU `cpu` was declared down (membership.h): children there died as by SIGKILL,
@@ -380,6 +404,9 @@ class PosixKernel {
   void end_registration(const std::shared_ptr<Wait>& w);
   /// An epoll instance's last descriptor closed.
   void forget_epoll(const Epoll& e);
+  /// A pending signal `self` does not block that a wait must end for (a handler or a
+  /// fatal default action); the ignored ones are dropped, as their delivery would.
+  bool signal_to_deliver(Process& self);
 
   // --- used by the kinds of open file (file_ops.h) ---
   /// Blocks until `f` is ready for `i` (a blocking read or write that found none).

@@ -65,6 +65,10 @@ class Process {
   std::vector<uint8_t> call(Address to, std::span<const uint8_t> request);
   /// As call(), but nullopt if `to`'s CPU is declared down before the reply comes.
   std::optional<std::vector<uint8_t>> call_unless_down(Address to, std::span<const uint8_t> request);
+  /// As call(), but a signal handler may interrupt the wait: `cancel` then runs once and
+  /// the call goes on waiting for the reply (MessageSystem::call_cancellable).
+  std::vector<uint8_t> call_cancellable(Address to, std::span<const uint8_t> request,
+                                        const std::function<void()>& cancel);
   /// Next message on this process's port; blocks while there is none.
   Message receive();
   void reply(const Message& request, std::span<const uint8_t> data);

@@ -76,6 +76,8 @@ int shadowsel_epoll_create(int size);
 int shadowsel_epoll_create1(int flags);
 int shadowsel_epoll_ctl(int epfd, int op, int fd, struct epoll_event *event);
 int shadowsel_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout_ms);
+int shadowsel_epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout_ms,
+                          const sigset_t *sigmask);
 typedef void (*shadowsel_sighandler_t)(int); /* glibc names it sighandler_t only with _GNU_SOURCE */
 shadowsel_sighandler_t shadowsel_signal(int signum, shadowsel_sighandler_t handler);
 pid_t shadowsel_waitpid(pid_t pid, int *status, int options);
@@ -122,6 +124,18 @@ int shadowsel_setsockopt(int fd, int level, int name, const void *value, socklen
 int shadowsel_tcgetattr(int fd, struct termios *t);
 int shadowsel_tcsetattr(int fd, int optional_actions, const struct termios *t);
 int shadowsel_isatty(int fd);
+/* pselect/ppoll with a signal mask for the wait; eventfd (docs/posix.md) */
+int shadowsel_pselect(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
+                      const struct timespec *timeout, const sigset_t *sigmask);
+int shadowsel_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout, const sigset_t *sigmask);
+int shadowsel_eventfd(unsigned int initval, int flags);
+int shadowsel_eventfd_read(int fd, eventfd_t *value);
+int shadowsel_eventfd_write(int fd, eventfd_t value);
+/* process groups (the caller's own) and the core size limit */
+int shadowsel_setpgid(pid_t pid, pid_t pgid);
+pid_t shadowsel_getpgrp(void);
+int shadowsel_getrlimit(int resource, struct rlimit *rlim);
+int shadowsel_setrlimit(int resource, const struct rlimit *rlim);
 
 #ifdef __cplusplus
 }
@@ -147,6 +161,7 @@ int shadowsel_isatty(int fd);
 #define epoll_create1 shadowsel_epoll_create1
 #define epoll_ctl shadowsel_epoll_ctl
 #define epoll_wait shadowsel_epoll_wait
+#define epoll_pwait shadowsel_epoll_pwait
 #define signal shadowsel_signal
 #define waitpid shadowsel_waitpid
 #define wait shadowsel_wait
@@ -188,6 +203,15 @@ int shadowsel_isatty(int fd);
 #define tcgetattr shadowsel_tcgetattr
 #define tcsetattr shadowsel_tcsetattr
 #define isatty shadowsel_isatty
+#define pselect shadowsel_pselect
+#define ppoll shadowsel_ppoll
+#define eventfd shadowsel_eventfd
+#define eventfd_read shadowsel_eventfd_read
+#define eventfd_write shadowsel_eventfd_write
+#define setpgid shadowsel_setpgid
+#define getpgrp shadowsel_getpgrp
+#define getrlimit shadowsel_getrlimit
+#define setrlimit shadowsel_setrlimit
 #define _exit shadowsel_exit
 #define main shadowsel_program_main
 
@@ -253,17 +277,13 @@ SHADOWSEL_REFUSED(wait4, "use waitpid (docs/posix.md)")
 #define wait4(...) shadowsel_refused_wait4(__VA_ARGS__)
 SHADOWSEL_REFUSED(waitid, "use waitpid (docs/posix.md)")
 #define waitid(...) shadowsel_refused_waitid(__VA_ARGS__)
-SHADOWSEL_REFUSED(setsid, "there are no sessions or process groups (docs/posix.md)")
+SHADOWSEL_REFUSED(setsid, "there are no sessions, and only the caller's own process group (docs/posix.md)")
 #define setsid(...) shadowsel_refused_setsid(__VA_ARGS__)
-SHADOWSEL_REFUSED(getsid, "there are no sessions or process groups (docs/posix.md)")
+SHADOWSEL_REFUSED(getsid, "there are no sessions, and only the caller's own process group (docs/posix.md)")
 #define getsid(...) shadowsel_refused_getsid(__VA_ARGS__)
-SHADOWSEL_REFUSED(setpgid, "there are no sessions or process groups (docs/posix.md)")
-#define setpgid(...) shadowsel_refused_setpgid(__VA_ARGS__)
-SHADOWSEL_REFUSED(getpgid, "there are no sessions or process groups (docs/posix.md)")
+SHADOWSEL_REFUSED(getpgid, "there are no sessions, and only the caller's own process group (docs/posix.md)")
 #define getpgid(...) shadowsel_refused_getpgid(__VA_ARGS__)
-SHADOWSEL_REFUSED(getpgrp, "there are no sessions or process groups (docs/posix.md)")
-#define getpgrp(...) shadowsel_refused_getpgrp(__VA_ARGS__)
-SHADOWSEL_REFUSED(setpgrp, "there are no sessions or process groups (docs/posix.md)")
+SHADOWSEL_REFUSED(setpgrp, "there are no sessions, and only the caller's own process group (docs/posix.md)")
 #define setpgrp(...) shadowsel_refused_setpgrp(__VA_ARGS__)
 SHADOWSEL_REFUSED(getrusage, "no per-process resource accounting (docs/posix.md)")
 #define getrusage(...) shadowsel_refused_getrusage(__VA_ARGS__)
@@ -286,15 +306,7 @@ SHADOWSEL_REFUSED(sigaltstack, SHADOWSEL_NO_SIG)
 #define sigaltstack(...) shadowsel_refused_sigaltstack(__VA_ARGS__)
 SHADOWSEL_REFUSED(signalfd, SHADOWSEL_NO_SIG)
 #define signalfd(...) shadowsel_refused_signalfd(__VA_ARGS__)
-SHADOWSEL_REFUSED(pselect, SHADOWSEL_NO_SIG)
-#define pselect(...) shadowsel_refused_pselect(__VA_ARGS__)
-SHADOWSEL_REFUSED(ppoll, SHADOWSEL_NO_SIG)
-#define ppoll(...) shadowsel_refused_ppoll(__VA_ARGS__)
 /* descriptors */
-SHADOWSEL_REFUSED(epoll_pwait, SHADOWSEL_NO_FD)
-#define epoll_pwait(...) shadowsel_refused_epoll_pwait(__VA_ARGS__)
-SHADOWSEL_REFUSED(eventfd, SHADOWSEL_NO_FD)
-#define eventfd(...) shadowsel_refused_eventfd(__VA_ARGS__)
 SHADOWSEL_REFUSED(timerfd_create, SHADOWSEL_NO_FD)
 #define timerfd_create(...) shadowsel_refused_timerfd_create(__VA_ARGS__)
 SHADOWSEL_REFUSED(timerfd_settime, SHADOWSEL_NO_FD)

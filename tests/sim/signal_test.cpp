@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: MIT
+// What the Linux-equivalence programs (tests/posix/) cannot compare with Linux:
+//  - kill(0) reaches the caller's group on every CPU and not another program's;
+//    kill(-1) reaches every process of the layer but the caller, of every program
+//    (natively it would signal every process of the user), then ESRCH once nobody is
+//    left;
+//  - an eventfd used by a child on another CPU ends the run with a message naming the
+//    call, the CPU and the process (docs/posix.md, eventfd).
+// Every test runs on each notify path (sw, model, rtl, lockstep).
+#include <gtest/gtest.h>
+
+#define SHADOWSEL_POSIX_NO_RENAME
+#include "shadowsel/posix/posix.h"
+
+#include <cstdint>
+#include <string>
+
+#include "on_each_path.h"
+
+namespace shadowsel::test {
+namespace {
+
+tb::Scenario scenario(uint32_t cpus) {
+  tb::Scenario s;
+  s.machine.cpus = cpus;
+  s.notify = g_path;
+  return s;
+}
+
+// --- kill(-1) and kill(0) ---------------------------------------------------------------
+
+struct Broadcast {
+  int group_kill = -1, all_kill = -1, after = -1, after_errno = 0;
+  int statuses[4] = {-1, -1, -1, -1};
+};
+Broadcast g_b;
+int g_hold[2];  // read end: children and the other program block on it
+
+int hold(void*) {
+  char c;
+  return shadowsel_read(g_hold[0], &c, 1) == 0 ? 0 : 1;
+}
+
+class SignalBroadcast : public OnEachPath {};
+
+TEST_P(SignalBroadcast, KillZeroReachesItsGroupKillMinusOneEveryProcessButTheCaller) {
+  g_b = Broadcast{};
+  tb::Simulation sim(scenario(4));
+  // Another program (a group of its own) on CPU 2, blocked until signalled.
+  drv::Process& other = sim.posix(2).start_program("other", [] {
+    shadowsel_usleep(1000000);  // SIGTERM's default action ends it first
+    return 7;
+  });
+  drv::Process& main = sim.posix(0).start_program("main", [] {
+    if (shadowsel_pipe(g_hold) != 0) return 1;
+    pid_t kids[4];
+    for (int i = 0; i < 4; ++i) kids[i] = shadowsel_spawn(i, hold, nullptr);
+    shadowsel_usleep(10000);  // every child blocked
+    // kill(0): the caller's group, the caller included (it ignores SIGUSR2): its
+    // children die of it, the other program does not
+    shadowsel_signal(SIGUSR2, SIG_IGN);
+    g_b.group_kill = shadowsel_kill(0, SIGUSR2);
+    for (int i = 0; i < 4; ++i) shadowsel_waitpid(kids[i], &g_b.statuses[i], 0);
+    // kill(-1): everybody but the caller, so the other program
+    g_b.all_kill = shadowsel_kill(-1, SIGTERM);
+    shadowsel_usleep(10000);  // the other program is gone
+    g_b.after = shadowsel_kill(-1, 0);
+    g_b.after_errno = errno;
+    return 0;
+  });
+  const tb::RunResult r = sim.run();
+  ASSERT_EQ(r.end, tb::RunResult::End::kFinished) << r.detail;
+  EXPECT_EQ(sim.posix(0).program_status(main.pid()), std::optional<int>(0));
+  EXPECT_EQ(g_b.group_kill, 0);
+  EXPECT_EQ(g_b.all_kill, 0);
+  for (int st : g_b.statuses) {
+    EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGUSR2) << "status " << st;
+  }
+  EXPECT_EQ(sim.posix(2).program_status(other.pid()), std::optional<int>(SIGTERM));
+  EXPECT_EQ(g_b.after, -1);
+  EXPECT_EQ(g_b.after_errno, ESRCH);
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, SignalBroadcast, kPaths, path_name);
+
+// --- an eventfd on another CPU ----------------------------------------------------------------
+
+int g_efd = -1;
+
+int write_efd(void*) {
+  const uint64_t v = 1;
+  return shadowsel_write(g_efd, &v, sizeof v) == sizeof v ? 0 : 1;
+}
+
+class EventfdElsewhere : public OnEachPath {};
+
+TEST_P(EventfdElsewhere, UsingItOnAnotherCpuEndsTheRunNamingTheCallCpuAndProcess) {
+  tb::Simulation sim(scenario(3));
+  sim.posix(0).start_program("main", [] {
+    g_efd = shadowsel_eventfd(0, 0);
+    const pid_t c = shadowsel_spawn(2, write_efd, nullptr);
+    int st = 0;
+    shadowsel_waitpid(c, &st, 0);
+    return 0;
+  });
+  const tb::RunResult r = sim.run();
+  EXPECT_NE(r.end, tb::RunResult::End::kFinished);
+  EXPECT_NE(r.detail.find("eventfd: write on cpu 2 by pid "), std::string::npos) << r.detail;
+  EXPECT_NE(r.detail.find("made on cpu 0"), std::string::npos) << r.detail;
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, EventfdElsewhere, kPaths, path_name);
+
+}  // namespace
+}  // namespace shadowsel::test
