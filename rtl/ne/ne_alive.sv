@@ -165,7 +165,11 @@ module ne_alive #(
     if (!rst_ready_q && !(mat_cur && seen_valid_i)) mat_idx_d = mat_idx_q + 1'b1;
     else mat_idx_d = mat_idx_q;
     rst_ready_d = mat_pend_d == '0;
-    mat_t_d     = (rst_set != '0) ? now_i : mat_t_q;  // no reset: the time of the last restart
+    // no reset: the time of the last restart. It follows now_i while no restart is
+    // pending (it is read only while one is, and ne_regs holds a restarting write until
+    // none is), so it holds the time of the write that set the pending nodes without a
+    // 64-bit rst_set != 0 on its enable (a critical path)
+    mat_t_d     = rst_ready_q ? now_i : mat_t_q;
   end
 
   always_ff @(posedge clk_i) begin

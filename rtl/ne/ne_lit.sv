@@ -184,6 +184,7 @@ module ne_lit #(
   logic [31:0] rec_stamp_q, rec_stamp_d;
 
   logic [31:0] cnt_sent_q, cnt_supp_q, cnt_stray_q, cnt_full_q;
+  logic [31:0] cnt_sent_d, cnt_supp_d, cnt_stray_d, cnt_full_d;
   logic        inc_sent, inc_supp, inc_stray, inc_full;
 
   // Commit of the operation in LAct. Observed by the testbench's reference model.
@@ -434,6 +435,15 @@ module ne_lit #(
     end
   end
 
+  // counters: the increment enables the flip-flops, so the carry chain of +1 starts at
+  // the counter and not at the decision that counts (a critical path otherwise)
+  always @* begin
+    cnt_sent_d  = inc_sent ? cnt_sent_q + 32'd1 : cnt_sent_q;
+    cnt_supp_d  = inc_supp ? cnt_supp_q + 32'd1 : cnt_supp_q;
+    cnt_stray_d = inc_stray ? cnt_stray_q + 32'd1 : cnt_stray_q;
+    cnt_full_d  = inc_full ? cnt_full_q + 32'd1 : cnt_full_q;
+  end
+
   // ---------------------------------------------------------------------------------
   // Registers
   always_ff @(posedge clk_i) begin
@@ -451,10 +461,10 @@ module ne_lit #(
       valid_q     <= valid_d;
       sub_valid_q <= sub_valid_d;
       rec_valid_q <= rec_valid_d;
-      cnt_sent_q  <= cnt_sent_q + {31'd0, inc_sent};
-      cnt_supp_q  <= cnt_supp_q + {31'd0, inc_supp};
-      cnt_stray_q <= cnt_stray_q + {31'd0, inc_stray};
-      cnt_full_q  <= cnt_full_q + {31'd0, inc_full};
+      cnt_sent_q  <= cnt_sent_d;
+      cnt_supp_q  <= cnt_supp_d;
+      cnt_stray_q <= cnt_stray_d;
+      cnt_full_q  <= cnt_full_d;
     end
   end
 

@@ -136,6 +136,13 @@ module ne_regs #(
   logic          rsp_v_q, rsp_v_d;
   logic [31:0]   rsp_rdata_q, rsp_rdata_d, rdata;
   logic          wr;
+  // the request's write target, decoded when it is taken (one flip-flop per register
+  // written, and the class of writes that may be held back) instead of from req_addr_q
+  // in the cycle it executes: execution starts many paths
+  localparam int NSel = 26;
+  logic [AW-1:0]   ad;  // word-aligned offset of the request taken
+  logic [NSel-1:0] sel_q, sel_d;
+  logic            h_cmd_q, h_cmd_d, h_alive_q, h_alive_d, h_ring_q, h_ring_d;
 
   // Execution of a request. Observed by the testbench's reference model.
   logic          exec /* verilator public_flat_rd */;
@@ -159,6 +166,54 @@ module ne_regs #(
     end
   end
 
+  // the decoded selects of the request being taken (no reset, loaded with it)
+  always @* begin
+    ad = {req_addr_i[AW-1:2], 2'b00};  // bits [1:0] ignored
+    sel_d[0]   = ad == ne_pkg::NODE_ID_OFFSET;  // node_id
+    sel_d[1]   = ad == ne_pkg::CTRL_OFFSET;  // ctrl
+    sel_d[2]   = ad == ne_pkg::STATUS_OFFSET;  // status
+    sel_d[3]   = ad == ne_pkg::KEY_OWNER_OFFSET;  // key_owner
+    sel_d[4]   = ad == ne_pkg::KEY_OBJECT_OFFSET;  // key_object
+    sel_d[5]   = ad == ne_pkg::KEY_EVENT_OFFSET;  // key_event
+    sel_d[6]   = ad == ne_pkg::KEY_VERSION_OFFSET;  // key_version
+    sel_d[7]   = ad == ne_pkg::ANS_DST_OFFSET;  // ans_dst
+    sel_d[8]   = ad == ne_pkg::ANS_STATE_OFFSET;  // ans_state
+    sel_d[9]   = ad == ne_pkg::ANS_READY_OFFSET;  // ans_ready
+    sel_d[10]  = ad == ne_pkg::RDY_STATE_OFFSET;  // rdy_state
+    sel_d[11]  = ad == ne_pkg::STAMP_OFFSET;  // stamp
+    sel_d[12]  = ad == ne_pkg::CMD_OFFSET;  // cmd
+    sel_d[13]  = ad == ne_pkg::RING_BASE_OFFSET;  // ring_base
+    sel_d[14]  = ad == ne_pkg::RING_SIZE_OFFSET;  // ring_size
+    sel_d[15]  = ad == ne_pkg::RING_TAIL_OFFSET;  // ring_tail
+    sel_d[16]  = ad == ne_pkg::IRQ_STATUS_OFFSET;  // irq_status
+    sel_d[17]  = ad == ne_pkg::IRQ_ENABLE_OFFSET;  // irq_enable
+    sel_d[18]  = ad == ne_pkg::COALESCE_COUNT_OFFSET;  // coal_count
+    sel_d[19]  = ad == ne_pkg::COALESCE_CYCLES_OFFSET;  // coal_cycles
+    sel_d[20]  = ad == ne_pkg::ALIVE_PERIOD_OFFSET;  // period
+    sel_d[21]  = ad == ne_pkg::ALIVE_TIMEOUT_OFFSET;  // timeout
+    sel_d[22]  = ad == ne_pkg::ALIVE_MASK_LO_OFFSET;  // mask_lo
+    sel_d[23]  = ad == ne_pkg::ALIVE_MASK_HI_OFFSET;  // mask_hi
+    sel_d[24]  = ad == ne_pkg::NODES_DOWN_LO_OFFSET;  // down_lo
+    sel_d[25]  = ad == ne_pkg::NODES_DOWN_HI_OFFSET;  // down_hi
+    // writes held while a command executes, while a restart is pending, while a ready
+    // record's DMA write is pending
+    h_cmd_d   = req_write_i && (ad == ne_pkg::KEY_OWNER_OFFSET || ad == ne_pkg::KEY_OBJECT_OFFSET ||
+                ad == ne_pkg::KEY_EVENT_OFFSET || ad == ne_pkg::KEY_VERSION_OFFSET ||
+                ad == ne_pkg::ANS_DST_OFFSET || ad == ne_pkg::ANS_STATE_OFFSET ||
+                ad == ne_pkg::ANS_READY_OFFSET || ad == ne_pkg::RDY_STATE_OFFSET ||
+                ad == ne_pkg::STAMP_OFFSET || ad == ne_pkg::CMD_OFFSET);
+    h_alive_d = req_write_i && (ad == ne_pkg::NODE_ID_OFFSET || ad == ne_pkg::CTRL_OFFSET ||
+                ad == ne_pkg::ALIVE_MASK_LO_OFFSET || ad == ne_pkg::ALIVE_MASK_HI_OFFSET ||
+                ad == ne_pkg::NODES_DOWN_LO_OFFSET || ad == ne_pkg::NODES_DOWN_HI_OFFSET);
+    h_ring_d  = req_write_i && (ad == ne_pkg::RING_BASE_OFFSET || ad == ne_pkg::RING_SIZE_OFFSET);
+    if (!(req_valid_i && req_ready_o)) begin
+      sel_d     = sel_q;
+      h_cmd_d   = h_cmd_q;
+      h_alive_d = h_alive_q;
+      h_ring_d  = h_ring_q;
+    end
+  end
+
   always_ff @(posedge clk_i) begin
     if (!rst_ni) req_v_q <= 1'b0;
     else req_v_q <= req_v_d;
@@ -168,26 +223,16 @@ module ne_regs #(
     req_we_q    <= req_we_d;
     req_addr_q  <= req_addr_d;
     req_wdata_q <= req_wdata_d;
+    sel_q       <= sel_d;
+    h_cmd_q     <= h_cmd_d;
+    h_alive_q   <= h_alive_d;
+    h_ring_q    <= h_ring_d;
   end
 
   always @* begin
     a = {req_addr_q[AW-1:2], 2'b00};  // bits [1:0] ignored
-    hold = 1'b0;
-    if (req_we_q) begin
-      case (a)
-        ne_pkg::KEY_OWNER_OFFSET, ne_pkg::KEY_OBJECT_OFFSET, ne_pkg::KEY_EVENT_OFFSET,
-        ne_pkg::KEY_VERSION_OFFSET, ne_pkg::ANS_DST_OFFSET, ne_pkg::ANS_STATE_OFFSET,
-        ne_pkg::ANS_READY_OFFSET, ne_pkg::RDY_STATE_OFFSET, ne_pkg::STAMP_OFFSET,
-        ne_pkg::CMD_OFFSET:
-          hold = busy_cmd;
-        ne_pkg::NODE_ID_OFFSET, ne_pkg::CTRL_OFFSET, ne_pkg::ALIVE_MASK_LO_OFFSET,
-        ne_pkg::ALIVE_MASK_HI_OFFSET, ne_pkg::NODES_DOWN_LO_OFFSET, ne_pkg::NODES_DOWN_HI_OFFSET:
-          hold = !alive_restart_ready_i;
-        ne_pkg::RING_BASE_OFFSET, ne_pkg::RING_SIZE_OFFSET:
-          hold = ring_busy_i;
-        default: hold = 1'b0;
-      endcase
-    end
+    hold = (h_cmd_q && busy_cmd) || (h_alive_q && !alive_restart_ready_i) ||
+           (h_ring_q && ring_busy_i);
     exec = req_v_q && !hold;
     wr   = exec && req_we_q;
   end
@@ -227,32 +272,32 @@ module ne_regs #(
   logic w_mask_lo, w_mask_hi, w_down_lo, w_down_hi;
 
   always @* begin
-    w_node_id     = wr && a == ne_pkg::NODE_ID_OFFSET;
-    w_ctrl        = wr && a == ne_pkg::CTRL_OFFSET;
-    w_status      = wr && a == ne_pkg::STATUS_OFFSET;
-    w_key_owner   = wr && a == ne_pkg::KEY_OWNER_OFFSET;
-    w_key_object  = wr && a == ne_pkg::KEY_OBJECT_OFFSET;
-    w_key_event   = wr && a == ne_pkg::KEY_EVENT_OFFSET;
-    w_key_version = wr && a == ne_pkg::KEY_VERSION_OFFSET;
-    w_ans_dst     = wr && a == ne_pkg::ANS_DST_OFFSET;
-    w_ans_state   = wr && a == ne_pkg::ANS_STATE_OFFSET;
-    w_ans_ready   = wr && a == ne_pkg::ANS_READY_OFFSET;
-    w_rdy_state   = wr && a == ne_pkg::RDY_STATE_OFFSET;
-    w_stamp       = wr && a == ne_pkg::STAMP_OFFSET;
-    w_cmd         = wr && a == ne_pkg::CMD_OFFSET;
-    w_ring_base   = wr && a == ne_pkg::RING_BASE_OFFSET;
-    w_ring_size   = wr && a == ne_pkg::RING_SIZE_OFFSET;
-    w_ring_tail   = wr && a == ne_pkg::RING_TAIL_OFFSET;
-    w_irq_status  = wr && a == ne_pkg::IRQ_STATUS_OFFSET;
-    w_irq_enable  = wr && a == ne_pkg::IRQ_ENABLE_OFFSET;
-    w_coal_count  = wr && a == ne_pkg::COALESCE_COUNT_OFFSET;
-    w_coal_cycles = wr && a == ne_pkg::COALESCE_CYCLES_OFFSET;
-    w_period      = wr && a == ne_pkg::ALIVE_PERIOD_OFFSET;
-    w_timeout     = wr && a == ne_pkg::ALIVE_TIMEOUT_OFFSET;
-    w_mask_lo     = wr && a == ne_pkg::ALIVE_MASK_LO_OFFSET;
-    w_mask_hi     = wr && a == ne_pkg::ALIVE_MASK_HI_OFFSET;
-    w_down_lo     = wr && a == ne_pkg::NODES_DOWN_LO_OFFSET;
-    w_down_hi     = wr && a == ne_pkg::NODES_DOWN_HI_OFFSET;
+    w_node_id     = wr && sel_q[0];
+    w_ctrl        = wr && sel_q[1];
+    w_status      = wr && sel_q[2];
+    w_key_owner   = wr && sel_q[3];
+    w_key_object  = wr && sel_q[4];
+    w_key_event   = wr && sel_q[5];
+    w_key_version = wr && sel_q[6];
+    w_ans_dst     = wr && sel_q[7];
+    w_ans_state   = wr && sel_q[8];
+    w_ans_ready   = wr && sel_q[9];
+    w_rdy_state   = wr && sel_q[10];
+    w_stamp       = wr && sel_q[11];
+    w_cmd         = wr && sel_q[12];
+    w_ring_base   = wr && sel_q[13];
+    w_ring_size   = wr && sel_q[14];
+    w_ring_tail   = wr && sel_q[15];
+    w_irq_status  = wr && sel_q[16];
+    w_irq_enable  = wr && sel_q[17];
+    w_coal_count  = wr && sel_q[18];
+    w_coal_cycles = wr && sel_q[19];
+    w_period      = wr && sel_q[20];
+    w_timeout     = wr && sel_q[21];
+    w_mask_lo     = wr && sel_q[22];
+    w_mask_hi     = wr && sel_q[23];
+    w_down_lo     = wr && sel_q[24];
+    w_down_hi     = wr && sel_q[25];
   end
 
   always @* begin

@@ -237,6 +237,7 @@ module ne_rit #(
   logic                 rec_v_q, rec_v_d, rec_load;
 
   logic [31:0] cnt_ans_q, cnt_full_q, cnt_ntf_q, cnt_drop_q, cnt_suba_q, cnt_rfull_q;
+  logic [31:0] cnt_ans_d, cnt_full_d, cnt_ntf_d, cnt_drop_d, cnt_suba_d, cnt_rfull_d;
   logic        inc_ans, inc_full, inc_ntf, inc_drop, inc_suba, inc_rfull;
 
   // Commit of the operation in RAct, whether it is a subscribe, a packet loaded by a
@@ -618,6 +619,17 @@ module ne_rit #(
     out_version_d  = out_load ? pk_version : out_version_q;
   end
 
+  // counters: the increment enables the flip-flops, so the carry chain of +1 starts at
+  // the counter and not at the decision that counts
+  always @* begin
+    cnt_ans_d   = inc_ans ? cnt_ans_q + 32'd1 : cnt_ans_q;
+    cnt_full_d  = inc_full ? cnt_full_q + 32'd1 : cnt_full_q;
+    cnt_ntf_d   = inc_ntf ? cnt_ntf_q + 32'd1 : cnt_ntf_q;
+    cnt_drop_d  = inc_drop ? cnt_drop_q + 32'd1 : cnt_drop_q;
+    cnt_suba_d  = inc_suba ? cnt_suba_q + 32'd1 : cnt_suba_q;
+    cnt_rfull_d = inc_rfull ? cnt_rfull_q + 32'd1 : cnt_rfull_q;
+  end
+
   // ---------------------------------------------------------------------------------
   // Registers
   always_ff @(posedge clk_i) begin
@@ -639,12 +651,12 @@ module ne_rit #(
       rvalid_q    <= rvalid_d;
       out_valid_q <= out_valid_d;
       rec_v_q     <= rec_v_d;
-      cnt_ans_q   <= cnt_ans_q + {31'd0, inc_ans};
-      cnt_full_q  <= cnt_full_q + {31'd0, inc_full};
-      cnt_ntf_q   <= cnt_ntf_q + {31'd0, inc_ntf};
-      cnt_drop_q  <= cnt_drop_q + {31'd0, inc_drop};
-      cnt_suba_q  <= cnt_suba_q + {31'd0, inc_suba};
-      cnt_rfull_q <= cnt_rfull_q + {31'd0, inc_rfull};
+      cnt_ans_q   <= cnt_ans_d;
+      cnt_full_q  <= cnt_full_d;
+      cnt_ntf_q   <= cnt_ntf_d;
+      cnt_drop_q  <= cnt_drop_d;
+      cnt_suba_q  <= cnt_suba_d;
+      cnt_rfull_q <= cnt_rfull_d;
     end
   end
 

@@ -16,11 +16,13 @@
 //   towards RECORDS.
 //
 // Every valid/ready output is driven from a register and held until taken. idle is high
-// when no block has work (no request, response, command, packet, record or due timer)
-// and no request or packet is offered on mmio or rx; wake_at is the earliest of the
-// coalescing, alive and node-down deadlines, registered (the clock-stopping logic outside
-// reads a flip-flop, not a 48-bit comparison). A deadline that changed is in wake_at one
-// cycle later, and idle stays low until it is, so idle never comes with a stale wake_at.
+// when, in this cycle and the one before, no block has work (no request, response,
+// command, packet, record or due timer) and no request or packet is offered on mmio or
+// rx; wake_at is the earliest of the coalescing, alive and node-down deadlines,
+// registered (the clock-stopping logic outside reads a flip-flop, not a 48-bit
+// comparison). A deadline changes only at the end of a cycle with work (a record written,
+// a register written, a sweep, a due timer), so it is in wake_at one cycle later, and
+// idle, low for that cycle too, never comes with a stale wake_at.
 module ne_top #(
   parameter int LIT_ENTRIES = ne_pkg::LIT_ENTRIES,  /// local interest table entries
   parameter int RIT_ENTRIES = ne_pkg::RIT_ENTRIES,  /// remote interest table entries
@@ -145,6 +147,7 @@ module ne_top #(
   logic [47:0]    irq_wake, down_wake, alive_wake;
   logic           irq_wake_on, down_on, alive_on;
   logic [47:0]    wake_min, wake_at_q;
+  logic           work, work_q;
   logic           regs_busy, lit_busy, rit_busy, rx_busy, tx_busy, ring_busy, irq_busy;
   logic           alive_busy;
 
@@ -540,8 +543,11 @@ module ne_top #(
 
   // ---------------------------------------------------------------------------------
   // Idle and the earliest deadline
-  assign idle = !(regs_busy || lit_busy || rit_busy || rx_busy || tx_busy || ring_busy ||
-                  irq_busy || alive_busy || mmio_req_valid || rx_valid) && wake_at_q == wake_min;
+  // idle waits one cycle after the last work, when wake_at holds the deadlines that work
+  // set: a flip-flop instead of comparing wake_at with the 48-bit minimum (too slow)
+  assign work = regs_busy || lit_busy || rit_busy || rx_busy || tx_busy || ring_busy ||
+                irq_busy || alive_busy || mmio_req_valid || rx_valid;
+  assign idle = !work && !work_q;
   // minimum of three deadlines, the three comparisons side by side (in a row they would
   // not reach 50 MHz); a deadline counts only while on (all ones: none), which takes the
   // place of three multiplexers in the blocks. Each comparison is the borrow of a
@@ -560,8 +566,13 @@ module ne_top #(
   end
 
   always_ff @(posedge clk) begin
-    if (!rst_n) wake_at_q <= '1;
-    else wake_at_q <= wake_min;
+    if (!rst_n) begin
+      wake_at_q <= '1;
+      work_q    <= 1'b1;
+    end else begin
+      wake_at_q <= wake_min;
+      work_q    <= work;
+    end
   end
   assign wake_at = wake_at_q;
 endmodule

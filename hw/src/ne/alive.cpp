@@ -118,7 +118,7 @@ void Alive::commit(bool rst_n) {
     rd_idx_q_ = rd_a;
   }
   if (wr_en_) seen_mem_[wr_addr_] = wr_data_;
-  if (rst_set_ != 0) mat_t_q_ = now_;
+  if (rst_ready_q_) mat_t_q_ = now_;  // read only while a restart is pending (as the RTL)
 
   if (!rst_n) {
     next_q_ = 0;

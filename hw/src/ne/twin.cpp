@@ -148,13 +148,14 @@ class Twin final : public Core {
     }
 
     // idle and the earliest deadline
-    // (wake_at is registered: idle waits until it holds the current minimum)
+    // (wake_at is registered and deadlines change only after a cycle with work: idle
+    // waits one cycle after the last work)
     const uint64_t wi = irq_.wake_at(), wd = alive_.wake_down(), wa = alive_.wake_alive();
     const uint64_t wake_min = (wi < wd && wi < wa) ? wi : (wd < wa ? wd : wa);
-    out_.idle = !(regs_.busy() || lit_.busy() || rit_.busy() || rx_.busy() || tx_.busy() || ring_.busy() ||
-                  irq_.busy(now, regs_.coalesce_count()) || alive_.busy() || in.mmio_req_valid ||
-                  in.rx_valid) &&
-                wake_at_q_ == wake_min;
+    const bool work = regs_.busy() || lit_.busy() || rit_.busy() || rx_.busy() || tx_.busy() || ring_.busy() ||
+                      irq_.busy(now, regs_.coalesce_count()) || alive_.busy() || in.mmio_req_valid ||
+                      in.rx_valid;
+    out_.idle = !work && !work_q_;
     out_.wake_at = wake_at_q_;
 
     // rising edge: the packet fields are the sources' registers before it
@@ -174,6 +175,7 @@ class Twin final : public Core {
     ring_.commit(rst_n);
     irq_.commit(rst_n);
     wake_at_q_ = rst_n ? wake_min : kTimeMask;
+    work_q_ = rst_n ? work : true;
     return out_;
   }
 
@@ -191,6 +193,7 @@ class Twin final : public Core {
   Ring ring_;
   Irq irq_;
   uint64_t wake_at_q_ = 0;
+  bool work_q_ = true;
   Outputs out_;
 };
 
