@@ -11,35 +11,10 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 
+#include "alarm.h"
 #include "common.h"
 #include "shadowsel/posix/spawn.h"
 
-static volatile sig_atomic_t alarms;
-
-static void on_alarm(int sig)
-{
-    (void)sig;
-    alarms++;
-}
-
-static void set_handler(int flags)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_alarm;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = flags;
-    CHECK(sigaction(SIGALRM, &sa, NULL) == 0);
-}
-
-static void alarm_in_ms(int ms)
-{
-    struct itimerval it;
-    memset(&it, 0, sizeof it);
-    it.it_value.tv_sec = ms / 1000;
-    it.it_value.tv_usec = (ms % 1000) * 1000;
-    CHECK(setitimer(ITIMER_REAL, &it, NULL) == 0);
-}
 
 struct writer_arg {
     const char *path;

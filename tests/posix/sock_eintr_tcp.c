@@ -13,35 +13,11 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "alarm.h"
 #include "common.h"
 #include "shadowsel/posix/spawn.h"
 #include "sock_common.h"
 
-static volatile sig_atomic_t hits;
-static void on_alarm(int sig)
-{
-    (void)sig;
-    ++hits;
-}
-
-static void handle(int flags)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_alarm;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = flags;
-    CHECK(sigaction(SIGALRM, &sa, NULL) == 0);
-}
-
-static void alarm_in_ms(int ms)
-{
-    struct itimerval t;
-    memset(&t, 0, sizeof t);
-    t.it_value.tv_sec = ms / 1000;
-    t.it_value.tv_usec = (ms % 1000) * 1000;
-    CHECK(setitimer(ITIMER_REAL, &t, NULL) == 0);
-}
 
 struct peer { int ls; int cmd[2]; };
 
@@ -90,26 +66,26 @@ int main(void)
     char c = 0;
 
     printf("-- recv interrupted --\n");
-    handle(0);
-    hits = 0;
+    set_handler(0);
+    alarms = 0;
     send_byte(p.cmd[1], 'a');
     alarm_in_ms(100);
     ssize_t n = recv(fd, &c, 1, 0);
-    printf("recv = %zd %s, handler ran %d\n", n, n < 0 ? errname(errno) : "", (int)hits);
+    printf("recv = %zd %s, handler ran %d\n", n, n < 0 ? errname(errno) : "", (int)alarms);
     n = recv(fd, &c, 1, 0);
     printf("recv again = %zd '%c'\n", n, c);
 
     printf("-- recv restarted (SA_RESTART) --\n");
-    handle(SA_RESTART);
-    hits = 0;
+    set_handler(SA_RESTART);
+    alarms = 0;
     send_byte(p.cmd[1], 'b');
     alarm_in_ms(100);
     n = recv(fd, &c, 1, 0);
-    printf("recv = %zd '%c', handler ran %d\n", n, c, (int)hits);
+    printf("recv = %zd '%c', handler ran %d\n", n, c, (int)alarms);
 
     printf("-- send interrupted after a part --\n");
-    handle(0);
-    hits = 0;
+    set_handler(0);
+    alarms = 0;
     send_byte(p.cmd[1], 'q');
     /* Far more than any socket buffer takes: the send blocks once the peer's fill. */
     size_t big = 64u << 20;
@@ -118,7 +94,7 @@ int main(void)
     memset(out, 'z', big);
     alarm_in_ms(200);
     n = send(fd, out, big, 0);
-    printf("send = %s, handler ran %d\n", n > 0 && (size_t)n < big ? "a part, not EINTR" : n < 0 ? errname(errno) : "all", (int)hits);
+    printf("send = %s, handler ran %d\n", n > 0 && (size_t)n < big ? "a part, not EINTR" : n < 0 ? errname(errno) : "all", (int)alarms);
     send_byte(p.cmd[1], 'r');
     free(out);
     close(fd);
