@@ -123,17 +123,17 @@ std::vector<SelectItem> decode_select(std::span<const uint8_t> msg, uint64_t* wa
   return items;
 }
 
-std::vector<uint8_t> encode_watch(AgentMsg kind, const SelectKey& k, uint32_t from) {
+std::vector<uint8_t> encode_key_from(AgentMsg kind, const SelectKey& k, uint32_t from) {
   WireWriter w;
   w.put(kind).put(k.owner).put(k.object).put(k.event).put(k.version).put(from);
   return w.data();
 }
 
-std::vector<uint8_t> encode_watch_state(const SelectKey& k, const ObjectState& s, bool answer) {
+std::vector<uint8_t> encode_key_state(AgentMsg kind, const SelectKey& k, const ObjectState& s, bool flag) {
   WireWriter w;
-  w.put(AgentMsg::kWatchState).put(k.owner).put(k.object).put(k.event).put(k.version);
+  w.put(kind).put(k.owner).put(k.object).put(k.event).put(k.version);
   put_state(w, s);
-  w.put<uint8_t>(answer);
+  w.put<uint8_t>(flag);
   return w.data();
 }
 

@@ -96,7 +96,7 @@ void Agent::handle(drv::Process& self, const drv::Message& m) {
     }
     case AgentMsg::kAnswer:
     case AgentMsg::kNotify: {
-      Key k{r.get<uint32_t>(), r.get<uint32_t>(), r.get<uint8_t>(), r.get<uint32_t>()};
+      const Key k = drv::get_key(r);
       const drv::ObjectState s = drv::get_state(r);
       const bool ready = r.get<uint8_t>();
       on_answer(k, s, ready, kind == AgentMsg::kNotify);
@@ -171,7 +171,7 @@ void Agent::on_select(drv::Process& self, std::span<const uint8_t> body) {
 
 void Agent::send_watch(drv::Process& self, AgentMsg kind, const Key& k) {
   ++(kind == AgentMsg::kWatchAdd ? c_.watches_sent : c_.watch_drops_sent);
-  self.post(drv::Address{k.owner, owner_port()}, drv::encode_watch(kind, k, px_.kernel().cpu()));
+  self.post(drv::Address{k.owner, owner_port()}, drv::encode_key_from(kind, k, px_.kernel().cpu()));
 }
 
 void Agent::on_watch(drv::Process& self, std::span<const uint8_t> body, bool add) {
@@ -215,10 +215,8 @@ void Agent::on_watch_state(drv::Process& self, const Key& k, const drv::ObjectSt
 }
 
 void Agent::subscribe(drv::Process& self, const Key& k) {
-  WireWriter m;
-  m.put(AgentMsg::kSubscribe).put(k.owner).put(k.object).put(k.event).put(k.version).put(px_.kernel().cpu());
   ++c_.requests_sent;
-  self.post(drv::Address{k.owner, owner_port()}, m.data());
+  self.post(drv::Address{k.owner, owner_port()}, drv::encode_key_from(AgentMsg::kSubscribe, k, px_.kernel().cpu()));
 }
 
 void Agent::on_answer(const Key& k, const drv::ObjectState& s, bool ready, bool notify) {

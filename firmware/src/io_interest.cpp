@@ -4,7 +4,6 @@
 #include <iterator>
 
 #include "shadowsel/driver/kernel.h"
-#include "shadowsel/driver/wire.h"
 
 namespace shadowsel::fw {
 
@@ -13,11 +12,7 @@ using drv::Interest;
 
 void IoInterest::send(drv::Process& self, uint32_t to, AgentMsg kind, const drv::SelectKey& k,
                       const drv::ObjectState& s, bool ready) {
-  drv::WireWriter m;
-  m.put(kind).put(k.owner).put(k.object).put(k.event).put(k.version);
-  drv::put_state(m, s);
-  m.put<uint8_t>(ready);
-  self.post(drv::Address{to, agent_port_}, m.data());
+  self.post(drv::Address{to, agent_port_}, drv::encode_key_state(kind, k, s, ready));
 }
 
 void IoInterest::subscribe(drv::Process& self, const drv::SelectKey& k, uint32_t from, const drv::ObjectState& st) {

@@ -45,7 +45,7 @@ void PipeAgent::on_watch(drv::Process& self, const Key& k, uint32_t from, bool a
   } else {
     // The pipe went with its last description (the watcher's close is on its way).
     ++c_.answers_sent;
-    self.post(drv::Address{from, port_}, drv::encode_watch_state(k, drv::vanished_state(k), true));
+    self.post(drv::Address{from, port_}, drv::encode_key_state(AgentMsg::kWatchState, k, drv::vanished_state(k), true));
   }
   if (p) p->remote_watches = watches_.count(k.object);
 }
@@ -64,7 +64,7 @@ bool PipeAgent::handle_more(drv::Process& self, AgentMsg kind, const drv::Messag
       return true;
     }
     case AgentMsg::kSubscribe: {
-      Key k{r.get<uint32_t>(), r.get<uint32_t>(), r.get<uint8_t>(), r.get<uint32_t>()};
+      const Key k = drv::get_key(r);
       on_subscribe(self, k, r.get<uint32_t>());
       return true;
     }
@@ -150,11 +150,7 @@ void PipeAgent::release_cpu(drv::Process& self, uint32_t cpu) {
 
 void PipeAgent::send_state(drv::Process& self, uint32_t to, AgentMsg kind, const Key& k,
                            const drv::ObjectState& s, bool ready) {
-  WireWriter m;
-  m.put(kind).put(k.owner).put(k.object).put(k.event).put(k.version);
-  drv::put_state(m, s);
-  m.put<uint8_t>(ready);
-  self.post(drv::Address{to, port_}, m.data());
+  self.post(drv::Address{to, port_}, drv::encode_key_state(kind, k, s, ready));
 }
 
 void PipeAgent::on_subscribe(drv::Process& self, const Key& k, uint32_t from) {

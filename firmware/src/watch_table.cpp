@@ -11,7 +11,7 @@ void WatchTable::watch(drv::Process& self, const drv::SelectKey& k, uint32_t fro
   const auto i = static_cast<drv::Interest>(k.event);
   table_[k.object][Who{from, k.event, k.version}] = Watcher{wakes(i), drv::interest_ready(st, i, k.version)};
   ++*answers_;
-  self.post(drv::Address{from, agent_port_}, drv::encode_watch_state(k, st, /*answer=*/true));
+  self.post(drv::Address{from, agent_port_}, drv::encode_key_state(drv::AgentMsg::kWatchState, k, st, /*answer=*/true));
 }
 
 void WatchTable::unwatch(const drv::SelectKey& k, uint32_t from) {
@@ -38,7 +38,8 @@ void WatchTable::changed(drv::Process& self, uint32_t object, const drv::ObjectS
     if (!woken && !flipped) continue;
     ++*notifications_;
     self.post(drv::Address{cpu, agent_port_},
-              drv::encode_watch_state(drv::SelectKey{me, object, event, version}, st, /*answer=*/false));
+              drv::encode_key_state(drv::AgentMsg::kWatchState, drv::SelectKey{me, object, event, version}, st,
+                                    /*answer=*/false));
   }
 }
 

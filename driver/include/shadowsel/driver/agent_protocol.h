@@ -102,10 +102,11 @@ enum class PipeOp : uint8_t {
 };
 
 
-/// kWatchAdd and kWatchDrop: key and the asking CPU (kSubscribe's layout).
-std::vector<uint8_t> encode_watch(AgentMsg kind, const SelectKey& k, uint32_t from);
-/// kWatchState.
-std::vector<uint8_t> encode_watch_state(const SelectKey& k, const ObjectState& s, bool answer);
+/// kSubscribe, kWatchAdd and kWatchDrop: the key and the asking CPU.
+std::vector<uint8_t> encode_key_from(AgentMsg kind, const SelectKey& k, uint32_t from);
+/// kAnswer and kNotify (`flag`: ready), kWatchState (`flag`: the answer to kWatchAdd):
+/// the key, the object's state and the flag.
+std::vector<uint8_t> encode_key_state(AgentMsg kind, const SelectKey& k, const ObjectState& s, bool flag);
 SelectKey get_key(WireReader& r);
 
 /// The state a kRemoteResult may end with (encode_remote_result's `state`), read after
