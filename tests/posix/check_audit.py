@@ -1,0 +1,126 @@
+#!/usr/bin/python3
+"""Checks the link-time audit of simulated programs (scripts/posix_audit.py).
+
+Usage: check_audit.py CC INCLUDE_DIR LAYER_LIB BUILD_DIR
+
+  1. A program calling host functions the layer neither provides nor refuses (mmap,
+     getuid) and one it renames, through a pointer (time): the audit fails with exactly
+     one line per symbol naming the source, the symbol, the function and why.
+  2. A program using only calls the layer provides and host functions of the
+     allow-list: the audit passes, printing nothing.
+  3. A malformed allow-list: the audit stops with its file and line (status 2).
+  4. BUILD_DIR/build.ninja: every program linked with the runner (program_main) is
+     audited before its link, so a new program cannot skip it.
+  5. Every [group] of the allow-list is described in docs/posix.md.
+Exit status 0 when all hold, 1 otherwise (what differs is printed).
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+AUDIT = os.path.join(ROOT, "scripts", "posix_audit.py")
+ALLOWED = os.path.join(ROOT, "driver", "posix_host_allowed.txt")
+HEADER = os.path.join(ROOT, "driver", "include", "shadowsel", "posix", "posix.h")
+WHY = "not provided by the shadowsel POSIX layer and not a pure host function; it would act on the simulator's process"
+
+BAD = """#include <sys/mman.h>
+time_t (*clock_of)(time_t *) = time; /* escapes the time(tloc) macro: the host function, from data */
+int main(void)
+{
+    void *p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    printf("%d %d\\n", p != MAP_FAILED, (int)getuid());
+    return (int)clock_of(NULL) & 1;
+}
+"""
+GOOD = """int main(void)
+{
+    int fds[2];
+    char buf[32], *copy = malloc(8);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    if (pipe(fds) != 0 || !copy) return 1;
+    snprintf(buf, sizeof buf, "%ld", (long)getppid());
+    if (write(fds[1], buf, strlen(buf)) < 0) perror("write");
+    printf("%zd %d %d\\n", read(fds[0], buf, sizeof buf), (int)time(NULL) >= 0, errno);
+    free(copy);
+    return 0;
+}
+"""
+
+
+def audit(d: str, obj: str, allowed: str, layer: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, AUDIT, "--allowed", allowed, "--layer", layer, "--header", HEADER,
+                           "--source-dir", d, obj], capture_output=True, text=True, cwd=d)
+
+
+def compile_program(cc: str, incdir: str, d: str, name: str, text: str) -> str:
+    """Compiles `name`.c as shadowsel_add_program does, into CMake's object layout."""
+    src = os.path.join(d, f"{name}.c")
+    with open(src, "w") as f:
+        f.write(text)
+    obj = os.path.join(d, "CMakeFiles", "t.dir", f"{name}.c.o")
+    os.makedirs(os.path.dirname(obj), exist_ok=True)
+    subprocess.run([cc, "-O2", "-std=c11", "-D_GNU_SOURCE", f"-I{incdir}", "-include", "shadowsel/posix/posix.h",
+                    "-fexceptions", "-c", src, "-o", obj], check=True)
+    return obj
+
+
+def main() -> int:
+    cc, incdir, layer, build = sys.argv[1:5]
+    layer = os.path.abspath(layer)  # the audit runs in a temporary directory
+    bad = 0
+
+    def expect(what: str, ok: bool, r: subprocess.CompletedProcess | None = None) -> None:
+        nonlocal bad
+        if not ok:
+            bad += 1
+            print(f"check_audit: {what}")
+            if r is not None:
+                print(f"  status {r.returncode}\n  stdout: {r.stdout!r}\n  stderr: {r.stderr!r}")
+
+    with tempfile.TemporaryDirectory() as d:
+        r = audit(d, compile_program(cc, incdir, d, "bad", BAD), ALLOWED, layer)
+        want = [
+            f"bad.c: getuid (in main): {WHY}",
+            f"bad.c: mmap (in main): {WHY}",
+            "bad.c: time (from data): posix.h renames it to the layer's shadowsel_time, but this reference "
+            "escapes the macro (the function's address, or a call written (time)(...)), so it is the host's; "
+            "it would act on the simulator's process",
+        ]
+        expect("the program calling mmap, getuid and the host's time was not rejected with one line each",
+               r.returncode == 1 and r.stdout.splitlines() == want and not r.stderr, r)
+
+        r = audit(d, compile_program(cc, incdir, d, "good", GOOD), ALLOWED, layer)
+        expect("a program using only provided and allowed calls was rejected",
+               r.returncode == 0 and not r.stdout and not r.stderr, r)
+
+        broken = os.path.join(d, "allowed.txt")
+        with open(broken, "w") as f:
+            f.write("[strings] memory the program passes\nmemcpy strlen\n# fork is no host function to allow\n"
+                    "[process] wrong\nfork\n")
+        r = audit(d, os.path.join(d, "CMakeFiles", "t.dir", "good.c.o"), broken, layer)
+        expect("a refused call in the allow-list was not reported with its file and line",
+               r.returncode == 2 and r.stderr == f"posix_audit: {broken}:5: fork cannot be allowed: posix.h refuses it\n", r)
+
+    doc = open(os.path.join(ROOT, "docs", "posix.md")).read()
+    for group in re.findall(r"^\[([\w-]+)\]", open(ALLOWED).read(), re.M):
+        expect(f"allow-list group [{group}] is not described in docs/posix.md (Host library functions)",
+               f"| `[{group}]` |" in doc)
+
+    # Every simulated program's link (it links the runner, program_main) runs the audit first.
+    text = open(os.path.join(build, "build.ninja")).read()
+    links = re.findall(r"^build (\S+): \w+_EXECUTABLE_LINKER\S* ([^\n]*)\n((?:  [^\n]*\n)*)", text, re.M)
+    programs = [(out, body) for out, inputs, body in links if "program_main.cpp.o" in inputs]
+    expect(f"only {len(programs)} programs linked with the runner found in build.ninja", len(programs) >= 50)
+    for out, body in programs:
+        expect(f"{out} is linked without the audit", "posix_audit.py" in body)
+    print(f"check_audit: {len(programs)} programs linked with the runner, {'PASS' if not bad else f'{bad} failures'}")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
