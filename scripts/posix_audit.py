@@ -8,7 +8,7 @@ Every symbol the objects OBJ... use but do not define must be
   - an entry point of the layer: a shadowsel_* name with C linkage that LIB (the
     layer's library) defines, or
   - a host function of the allow-list LIST (one file, a [group] per kind of call,
-    saying why it is safe).
+    saying why it is safe; a name ending in * stands for every name it begins).
 Anything else would reach the host C library and act on the simulator's own process,
 so it is reported, one line per symbol:
   SOURCE: SYMBOL (in FUNCTIONS): why
@@ -59,8 +59,8 @@ def read_allowed(path: str, kept_by_header: dict[str, str]) -> dict[str, str]:
         if group is None:
             raise BadInput(f"{path}:{n}: names before the first [group] line")
         for name in text.split():
-            if not IDENT.match(name):
-                raise BadInput(f"{path}:{n}: '{name}' is not a C identifier")
+            if not IDENT.match(name.removesuffix("*")):
+                raise BadInput(f"{path}:{n}: '{name}' is not a C identifier (or a prefix of some, ending in *)")
             if name in allowed:
                 raise BadInput(f"{path}:{n}: {name} listed twice (first at line {allowed[name][1]})")
             if name in kept_by_header:
@@ -154,6 +154,7 @@ def main() -> int:
     try:
         kept, main_name = header_names(a.header)
         allowed = read_allowed(a.allowed, kept)
+        prefixes = [name[:-1] for name in allowed if name.endswith("*")]
         layer = layer_entry_points(a.layer)
         own = set().union(*(symbols(o, defined=True) for o in a.objects))
         bad = 0
@@ -161,6 +162,8 @@ def main() -> int:
             where, syscalls = uses(obj, main_name)
             src = source_of(obj, a.source_dir)
             for sym in sorted(symbols(obj, defined=False) - own - layer - allowed.keys()):
+                if any(sym.startswith(p) for p in prefixes):
+                    continue
                 fns = where.get(sym)
                 at = f" (in {', '.join(fns)})" if fns else " (from data)"
                 print(f"{src}: {sym}{at}: {why(sym, kept)}")
@@ -172,7 +175,7 @@ def main() -> int:
         print(f"posix_audit: {e}", file=sys.stderr)
         return 2
     except OSError as e:
-        print(f"posix_audit: {e.filename}: {e.strerror}", file=sys.stderr)
+        print(f"posix_audit: {f'{e.filename}: ' if e.filename else ''}{e.strerror}", file=sys.stderr)
         return 2
     return 1 if bad else 0
 

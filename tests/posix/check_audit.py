@@ -11,7 +11,8 @@ Usage: check_audit.py CC INCLUDE_DIR LAYER_LIB BUILD_DIR
   3. A malformed allow-list: the audit stops with its file and line (status 2).
   4. BUILD_DIR/build.ninja: every program linked with the runner (program_main) is
      audited before its link, so a new program cannot skip it.
-  5. Every [group] of the allow-list is described in docs/posix.md.
+  5. docs/posix.md describes every [group] of the allow-list (Host library functions)
+     and every call posix.h renames to the layer (Supported calls).
 Exit status 0 when all hold, 1 otherwise (what differs is printed).
 """
 import os
@@ -110,6 +111,11 @@ def main() -> int:
     for group in re.findall(r"^\[([\w-]+)\]", open(ALLOWED).read(), re.M):
         expect(f"allow-list group [{group}] is not described in docs/posix.md (Host library functions)",
                f"| `[{group}]` |" in doc)
+    supported = doc[doc.index("## Supported calls"):doc.index("### Signals")]
+    for m in re.finditer(r"^#define\s+(\w+)(?:\([^)]*\))?\s+shadowsel_(?!refused_)\w+", open(HEADER).read(), re.M):
+        name = m.group(1)
+        expect(f"{name}, which posix.h renames, is not in docs/posix.md's Supported calls",
+               name == "main" or re.search(rf"[`, ]{name}[`,(]", supported) is not None)
 
     # Every simulated program's link (it links the runner, program_main) runs the audit first.
     text = open(os.path.join(build, "build.ninja")).read()
