@@ -38,7 +38,8 @@ class BadInput(Exception):
 def run(*cmd: str) -> str:
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
-        raise BadInput(f"{' '.join(cmd)}: {r.stderr.strip() or f'exit status {r.returncode}'}")
+        why = "; ".join(line for line in r.stderr.splitlines() if line.strip())  # one line
+        raise BadInput(f"{' '.join(cmd)}: {why or f'exit status {r.returncode}'}")
     return r.stdout
 
 
