@@ -5,7 +5,9 @@ Usage: check_audit.py CC INCLUDE_DIR LAYER_LIB BUILD_DIR
 
   1. A program calling host functions the layer neither provides nor refuses (mmap,
      getuid) and one it renames, through a pointer (time): the audit fails with exactly
-     one line per symbol naming the source, the symbol, the function and why.
+     one line per symbol naming the source, the symbol, the function and why; so
+     are threads, prctl, syscall, ptrace, memfd_create, shm/sem/mq_open, dlsym,
+     setlocale, atexit, sigsetjmp, unshare, fclose(stdin).
   2. A program using only calls the layer provides and host functions of the
      allow-list: the audit passes, printing nothing.
   3. A malformed allow-list: the audit stops with its file and line (status 2).
@@ -39,6 +41,35 @@ int main(void)
     return (int)clock_of(NULL) & 1;
 }
 """
+# Calls no Linux programmer should find reaching the host, none of them refused by
+# posix.h: each must be reported (the names the objects use: sigsetjmp is __sigsetjmp).
+MANY = """#include <dlfcn.h>
+#include <locale.h>
+#include <mqueue.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <setjmp.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+static void *run(void *arg) { return arg; }
+static void bye(void) {}
+int main(void)
+{
+    pthread_t t;
+    sigjmp_buf env;
+    long n = 0;
+    if (sigsetjmp(env, 1)) return 1;
+    n += prctl(PR_SET_NAME, "x") + syscall(SYS_getpid) + ptrace(PTRACE_TRACEME, 0, 0, 0);
+    n += memfd_create("x", 0) + shm_open("/x", O_RDONLY, 0) + (sem_open("/x", 0) != SEM_FAILED);
+    n += mq_open("/x", O_RDONLY) + pthread_create(&t, NULL, run, NULL) + unshare(0);
+    n += (dlsym(RTLD_DEFAULT, "getpid") != NULL) + (setlocale(LC_ALL, "") != NULL) + atexit(bye);
+    return (int)n + fclose(stdin);
+}
+"""
+MANY_NAMES = ["__sigsetjmp", "atexit", "dlsym", "fclose", "memfd_create", "mq_open", "prctl", "pthread_create",
+              "ptrace", "sem_open", "setlocale", "shm_open", "stdin", "syscall", "unshare"]
 GOOD = """int main(void)
 {
     int fds[2];
@@ -97,6 +128,11 @@ def main() -> int:
         ]
         expect("the program calling mmap, getuid and the host's time was not rejected with one line each",
                r.returncode == 1 and r.stdout.splitlines() == want and not r.stderr, r)
+
+        r = audit(d, compile_program(cc, incdir, d, "many", MANY), ALLOWED, layer)
+        reported = {line.split(" ", 2)[1] for line in r.stdout.splitlines() if line.endswith(WHY)}
+        expect(f"not reported: {sorted(set(MANY_NAMES) - reported)}",
+               r.returncode == 1 and reported >= set(MANY_NAMES), r)
 
         r = audit(d, compile_program(cc, incdir, d, "good", GOOD), ALLOWED, layer)
         expect("a program using only provided and allowed calls was rejected",
