@@ -219,7 +219,8 @@ int shadowsel_setrlimit(int resource, const struct rlimit *rlim);
 /* Refused: a call of one of these is a compile-time error naming it (GCC's and
  * Clang's error attribute). Function-like macros, so that `struct stat`,
  * `struct sigaction` and members of these names are left alone. Taking the
- * address of one (`&fork`) is not caught. docs/posix.md lists them. */
+ * address of one (`&fork`) escapes the macro: the link-time audit
+ * (scripts/posix_audit.py) rejects it. docs/posix.md lists them. */
 #ifdef __cplusplus
 #define SHADOWSEL_ANY_ARGS ...
 #else
