@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <systemc>
 
 #include "shadowsel/driver/kernel.h"
 #include "shadowsel/hw/time.h"
@@ -91,51 +92,73 @@ std::vector<uint8_t> MessageSystem::call(Process& self, Address to,
 
 std::optional<std::vector<uint8_t>> MessageSystem::call_unless_down(Process& self, Address to,
                                                                     std::span<const uint8_t> request) {
-  const uint32_t tag = next_tag_++;
-  reply_waiters_[tag] = ReplyWaiter{&self, to.cpu};
-  send(self, to, MsgKind::kRequest, tag, request);
-  auto it = replies_.find(tag);
-  while (it == replies_.end() && !reply_waiters_.at(tag).down) {
-    k_.block(self);
-    it = replies_.find(tag);
-  }
-  reply_waiters_.erase(tag);
-  if (it == replies_.end()) return std::nullopt;
-  const Inbound in = it->second;
-  replies_.erase(it);
-  return take(self, in);
+  return await_reply(self, to, request, nullptr);
 }
 
 std::vector<uint8_t> MessageSystem::call_cancellable(Process& self, Address to, std::span<const uint8_t> request,
                                                      const std::function<void()>& cancel) {
-  const uint32_t tag = next_tag_++;
-  reply_waiters_[tag] = ReplyWaiter{&self, to.cpu};
-  send(self, to, MsgKind::kRequest, tag, request);
-  bool cancelled = false;
-  auto it = replies_.find(tag);
-  while (it == replies_.end() && !reply_waiters_.at(tag).down) {
-    try {
-      k_.block(self, /*interruptible=*/!cancelled);
-    } catch (const SignalInterrupted&) {
-      cancelled = true;
-      cancel();
-    } catch (const ProcessExit&) {
-      // Killed while waiting: the server still gives up what the request holds (a
-      // FIFO open's counts); its answer finds no caller and is dropped.
-      if (!cancelled) cancel();
-      reply_waiters_.erase(tag);
-      throw;
-    }
-    it = replies_.find(tag);
-  }
-  reply_waiters_.erase(tag);
-  if (it == replies_.end()) {
+  auto reply = await_reply(self, to, request, &cancel);
+  if (!reply) {
     throw std::runtime_error("call to cpu " + std::to_string(to.cpu) + " port " + std::to_string(to.port) +
                              ": cpu " + std::to_string(to.cpu) + " was declared down");
   }
-  const Inbound in = it->second;
+  return std::move(*reply);
+}
+
+// Every call's wait. However it ends (the reply, the peer declared down, or the caller
+// killed: ProcessExit unwinds through here), nothing of the call stays behind: a reply
+// arriving later finds no waiter and is dropped as undeliverable (deliver), one that
+// arrived before the caller could take it is freed (forget_call).
+std::optional<std::vector<uint8_t>> MessageSystem::await_reply(Process& self, Address to,
+                                                               std::span<const uint8_t> request,
+                                                               const std::function<void()>* cancel) {
+  const uint32_t tag = next_tag_++;
+  reply_waiters_[tag] = ReplyWaiter{&self, to.cpu};
+  bool sent = false, cancelled = false;
+  try {
+    send(self, to, MsgKind::kRequest, tag, request);
+    sent = true;
+    while (!replies_.count(tag) && !reply_waiters_.at(tag).down) {
+      try {
+        k_.block(self, /*interruptible=*/cancel && !cancelled);
+      } catch (const SignalInterrupted&) {
+        cancelled = true;
+        (*cancel)();
+      }
+    }
+    if (!replies_.count(tag)) {
+      reply_waiters_.erase(tag);
+      return std::nullopt;
+    }
+    // The copy is charged while replies_ still holds the reply, so that a kill landing
+    // in the charge leaves its buffer to forget_call.
+    k_.execute(k_.costs().copy(replies_.at(tag).len));
+    const Inbound in = replies_.at(tag);
+    replies_.erase(tag);
+    reply_waiters_.erase(tag);
+    return take(self, in, /*charged=*/true);
+  } catch (const ProcessExit&) {
+    // Killed while waiting: the server still gives up what the request holds (a FIFO
+    // open's counts).
+    if (cancel && sent && !cancelled) (*cancel)();
+    forget_call(tag);
+    throw;
+  } catch (const sc_core::sc_unwind_exception&) {
+    throw;  // the run is over (sim::release_processes): nothing may wait now
+  } catch (...) {
+    forget_call(tag);
+    throw;
+  }
+}
+
+void MessageSystem::forget_call(uint32_t tag) {
+  reply_waiters_.erase(tag);
+  const auto it = replies_.find(tag);
+  if (it == replies_.end()) return;
+  const uint64_t addr = it->second.addr;
   replies_.erase(it);
-  return take(self, in);
+  ++c_.undeliverable;
+  free_rx(addr);
 }
 
 void MessageSystem::peer_down(uint32_t cpu) {
@@ -166,9 +189,9 @@ Message MessageSystem::receive(Process& self) {
   return m;
 }
 
-std::vector<uint8_t> MessageSystem::take(Process& self, const Inbound& in) {
+std::vector<uint8_t> MessageSystem::take(Process& self, const Inbound& in, bool charged) {
   (void)self;
-  k_.execute(k_.costs().copy(in.len));
+  if (!charged) k_.execute(k_.costs().copy(in.len));
   std::vector<uint8_t> data(in.len);
   k_.node().memory().read(in.addr, data);
   free_rx(in.addr);

@@ -5,6 +5,9 @@
 // of posts; a message that could never be buffered fails the run with its size.
 #include <gtest/gtest.h>
 
+#include <csignal>
+
+#include "shadowsel/driver/kernel.h"
 #include "shadowsel/driver/msg.h"
 #include "shadowsel/hw/time.h"
 #include "shadowsel/tb/simulation.h"
@@ -140,6 +143,66 @@ TEST(MessageFlow, AMessageThatCouldNeverBeBufferedFailsTheRunWithItsSize) {
   EXPECT_NE(r.detail.find("message of 18433 bytes can never be buffered"), std::string::npos) << r.detail;
   EXPECT_NE(r.detail.find("at most 18432 bytes"), std::string::npos) << r.detail;
 }
+
+// A process killed while it waits in a call (call_unless_down, which every agent call
+// uses, and call_cancellable, the FIFO open's) leaves nothing behind: its reply waiter
+// goes with it, and the reply that arrives afterwards is dropped as undeliverable, its
+// receive buffer freed, instead of being kept for a caller that is gone.
+enum class CallKind { kUnlessDown, kCancellable };
+
+class KilledCaller : public ::testing::TestWithParam<CallKind> {};
+
+TEST_P(KilledCaller, LeavesNoWaiterAndItsLateReplyIsDroppedAsStray) {
+  tb::Simulation sim(small_nodes(2));
+  constexpr uint64_t kKillAt = 100'000, kReplyAt = 300'000;
+  static bool returned, replied;
+  static uint32_t cancels;
+  returned = replied = false;
+  cancels = 0;
+  const drv::Address server = sim.kernel(1)
+                                  .spawn("server", [](Process& p) {
+                                    const drv::Message m = p.receive();
+                                    p.sleep(kReplyAt);  // the caller is killed meanwhile
+                                    p.reply(m, std::vector<uint8_t>(kMsgBytes, 0x5A));
+                                    replied = true;
+                                    p.sleep(kReplyAt);  // the run goes on until the reply has arrived
+                                  })
+                                  .address();
+  const CallKind kind = GetParam();
+  Process& caller = sim.kernel(0).spawn("caller", [server, kind](Process& p) {
+    const std::vector<uint8_t> req(100, 1);
+    if (kind == CallKind::kUnlessDown) {
+      p.call_unless_down(server, req);
+    } else {
+      p.call_cancellable(server, req, [] { ++cancels; });
+    }
+    returned = true;
+  });
+  static size_t calls_at_kill;
+  calls_at_kill = 0;
+  tb::Simulation* s = &sim;
+  sim.kernel(0).spawn("killer", [s, &caller](Process& p) {
+    p.sleep(kKillAt);
+    calls_at_kill = s->kernel(0).msg().calls_in_progress();
+    EXPECT_TRUE(s->kernel(0).kill(caller, SIGKILL));
+  });
+  const tb::RunResult r = sim.run();
+  ASSERT_EQ(r.end, tb::RunResult::End::kFinished) << r.detail;
+  EXPECT_FALSE(returned);
+  EXPECT_TRUE(replied);
+  EXPECT_EQ(calls_at_kill, 1u) << "the caller was not waiting in its call when killed: the test proves nothing";
+  EXPECT_EQ(cancels, kind == CallKind::kCancellable ? 1u : 0u) << "a killed cancellable call asks the server to give up";
+  const MessageSystem& m = sim.kernel(0).msg();
+  EXPECT_EQ(m.calls_in_progress(), 0u) << "the killed caller's reply waiter or its reply was left behind";
+  EXPECT_EQ(m.counters().undeliverable, 1u) << "the late reply was not handled as a stray";
+  EXPECT_EQ(m.rx_pool_used(), 0u) << "the late reply's receive buffer was never freed";
+}
+
+INSTANTIATE_TEST_SUITE_P(Calls, KilledCaller, ::testing::Values(CallKind::kUnlessDown, CallKind::kCancellable),
+                         [](const auto& info) {
+                           return std::string(info.param == CallKind::kUnlessDown ? "CallUnlessDown"
+                                                                                   : "CallCancellable");
+                         });
 
 }  // namespace
 }  // namespace shadowsel::test

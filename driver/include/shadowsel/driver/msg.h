@@ -86,6 +86,10 @@ class MessageSystem {
   void flush(Process& self);
 
   const MsgCounters& counters() const { return c_; }
+  /// Calls of this node's processes waiting for a reply, or holding one not yet taken.
+  std::size_t calls_in_progress() const { return reply_waiters_.size() + replies_.size(); }
+  /// Bytes of the receive pool in use (messages arriving or not yet taken).
+  uint64_t rx_pool_used() const { return rx_pool_.heap.used(); }
   void register_stats(sim::Stats& s) const;
 
   /// Frames the kernel receives that are not message fragments (REGROUP) go here, in
@@ -128,7 +132,14 @@ class MessageSystem {
 
   void send(Process& self, Address to, MsgKind kind, uint32_t tag, std::span<const uint8_t> data);
   void deliver(const Inbound& in, uint32_t dst_port);
-  std::vector<uint8_t> take(Process& self, const Inbound& in);
+  /// Copies a message out and frees its buffer; `charged`: the copy is already paid for.
+  std::vector<uint8_t> take(Process& self, const Inbound& in, bool charged = false);
+  /// A call's wait for its reply; `cancel` (may be null) makes the wait interruptible
+  /// (call_cancellable). nullopt when `to.cpu` is declared down first.
+  std::optional<std::vector<uint8_t>> await_reply(Process& self, Address to, std::span<const uint8_t> request,
+                                                  const std::function<void()>* cancel);
+  /// Drops what is left of the call `tag`: its waiter, and a reply it did not take.
+  void forget_call(uint32_t tag);
   void on_rx_interrupt();
   void on_frame(std::span<const uint8_t> payload, uint32_t src, uint64_t flow);
   void on_tx_interrupt();

@@ -4,9 +4,10 @@
  * header includes the system headers first (so their later inclusion is a
  * no-op), then renames each call below to the layer's version, which runs in
  * the simulated kernel of the CPU the calling process is on. Types, constants
- * and errno values are Linux's own. Everything not listed here (printf,
- * strings, memory) is the host's C library, which is fine: it does no I/O to
- * simulated descriptors. `main` becomes shadowsel_program_main, which the
+ * and errno values are Linux's own. Of the rest of the C library a program may
+ * call only the pure functions of driver/posix_host_allowed.txt (strings, memory,
+ * printf to the standard streams): shadowsel_add_program audits its link for it
+ * (docs/posix.md). `main` becomes shadowsel_program_main, which the
  * program runner (tb/src/program_main.cpp) starts as a process on CPU 0.
  *
  * The process, descriptor, signal and time calls the layer does not provide
@@ -218,7 +219,8 @@ int shadowsel_setrlimit(int resource, const struct rlimit *rlim);
 /* Refused: a call of one of these is a compile-time error naming it (GCC's and
  * Clang's error attribute). Function-like macros, so that `struct stat`,
  * `struct sigaction` and members of these names are left alone. Taking the
- * address of one (`&fork`) is not caught. docs/posix.md lists them. */
+ * address of one (`&fork`) escapes the macro: the link-time audit
+ * (scripts/posix_audit.py) rejects it. docs/posix.md lists them. */
 #ifdef __cplusplus
 #define SHADOWSEL_ANY_ARGS ...
 #else
