@@ -67,8 +67,9 @@ std::optional<std::vector<uint8_t>> Process::call_unless_down(Address to, std::s
   return k_.msg().call_unless_down(*this, to, request);
 }
 std::vector<uint8_t> Process::call_cancellable(Address to, std::span<const uint8_t> request,
-                                               const std::function<void()>& cancel) {
-  return k_.msg().call_cancellable(*this, to, request, cancel);
+                                               const std::function<void()>& cancel,
+                                               const std::function<void(std::span<const uint8_t>)>& abandoned) {
+  return k_.msg().call_cancellable(*this, to, request, cancel, abandoned);
 }
 Message Process::receive() { return k_.msg().receive(*this); }
 void Process::reply(const Message& request, std::span<const uint8_t> data) {
@@ -107,7 +108,8 @@ std::optional<std::vector<uint8_t>> MessageSystem::call_unless_down(Process& sel
 }
 
 std::vector<uint8_t> MessageSystem::call_cancellable(Process& self, Address to, std::span<const uint8_t> request,
-                                                     const std::function<void()>& cancel) {
+                                                     const std::function<void()>& cancel,
+                                                     const std::function<void(std::span<const uint8_t>)>& abandoned) {
   const uint32_t tag = next_tag_++;
   reply_waiters_[tag] = ReplyWaiter{&self, to.cpu};
   send(self, to, MsgKind::kRequest, tag, request);
@@ -121,9 +123,20 @@ std::vector<uint8_t> MessageSystem::call_cancellable(Process& self, Address to, 
       cancel();
     } catch (const ProcessExit&) {
       // Killed while waiting: the server still gives up what the request holds (a
-      // FIFO open's counts); its answer finds no caller and is dropped.
+      // FIFO open's counts); its answer finds no caller and is dropped, unless the
+      // caller must give back what a request completed meanwhile holds (an accepted
+      // connection): then it waits for the answer, which the cancel makes prompt.
       if (!cancelled) cancel();
+      while (abandoned && it == replies_.end() && !reply_waiters_.at(tag).down) {
+        k_.block(self);
+        it = replies_.find(tag);
+      }
       reply_waiters_.erase(tag);
+      if (abandoned && it != replies_.end()) {
+        const Inbound in = it->second;
+        replies_.erase(it);
+        abandoned(take(self, in));
+      }
       throw;
     }
     it = replies_.find(tag);

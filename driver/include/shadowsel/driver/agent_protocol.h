@@ -35,7 +35,7 @@ enum class AgentMsg : uint8_t {
   kRemoteDrop = 10,   ///< owner u32, id u32, reader u8, writer u8
   // process manager
   kSpawn = 11,      ///< call: function, argument, parent pid, SIGPIPE disposition, descriptions, fd map (PosixKernel::sys_spawn); reply: child pid i32
-  kChildExit = 12,  ///< post: parent pid i32, child pid i32, wait status i32
+  kChildStatus = 12,  ///< post: parent pid i32, child pid i32, wait status i32 (an exit, a stop 0x7f or a continue 0xffff)
   // sockets (socket.h): the network I/O process <-> socket agents
   kSockPush = 13,    ///< I/O process -> the forwarding CPU's agent: owner u32, id u32, ShadowPush, source addr u32, port u32, data
   kSockWindow = 14,  ///< post, kernel -> agent -> I/O process: owner u32, id u32, bytes read u32

@@ -73,9 +73,12 @@ class MessageSystem {
   std::optional<std::vector<uint8_t>> call_unless_down(Process& self, Address to, std::span<const uint8_t> request);
   /// As call(), in a wait a signal handler may interrupt (Kernel::block): `cancel` runs
   /// once when it does, to ask the server to give up, and the call still waits for the
-  /// reply, which says whether the request was cancelled or had completed.
+  /// reply, which says whether the request was cancelled or had completed. A caller
+  /// killed while it waits cancels too; with `abandoned`, it waits for that reply and
+  /// hands it over (what a completed request holds must be given back) before it dies.
   std::vector<uint8_t> call_cancellable(Process& self, Address to, std::span<const uint8_t> request,
-                                        const std::function<void()>& cancel);
+                                        const std::function<void()>& cancel,
+                                        const std::function<void(std::span<const uint8_t>)>& abandoned = {});
   /// `cpu` was declared down: its callers stop waiting (docs/faults.md).
   void peer_down(uint32_t cpu);
   Message receive(Process& self);

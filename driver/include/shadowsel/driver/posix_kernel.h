@@ -349,7 +349,8 @@ class PosixKernel {
                         std::vector<std::shared_ptr<OpenFile>> fds, const SignalState& sig = {},
                         const ProcInherit& inherit = {});
   std::shared_ptr<OpenFile> make_open_file(const OpenFile& f);
-  void child_exited(int32_t parent_gpid, int32_t child_gpid, int status);
+  /// A child's wait status changed (kChildStatus): it exited, stopped or continued.
+  void child_status(int32_t parent_gpid, int32_t child_gpid, int status);
   /// CPU `cpu` was declared down (membership.h): children there died as by SIGKILL,
   /// and the shadows of its sockets are reset.
   void cpu_down(uint32_t cpu);
@@ -442,6 +443,17 @@ class PosixKernel {
   /// Makes `sig` pending for `p`: a fatal default action kills it where it waits, a
   /// handler interrupts an interruptible wait (Kernel::interrupt).
   void queue_signal(Proc& p, int sig, const SignalInfo& info);
+  /// What a signal pending for `p` does now (the job control of queue_signal aside).
+  void act_on_pending(Proc& p);
+  /// Job control: `p` stops (it is not scheduled back to its program) or continues;
+  /// its parent is told either way (kChildStatus).
+  void stop_process(Proc& p, int sig);
+  void continue_process(Proc& p);
+  void report_to_parent(const Proc& p, int status);
+  /// Blocks `self` while it is stopped (the return to its program waits for SIGCONT).
+  void wait_while_stopped(Process& self, Proc& p);
+  /// waitpid's scan: the pid of a child with a report `options` accept, taken; 0 if none.
+  int32_t reap(Proc& p, int pid, int options, int* status);
   void arm_alarm(Proc& p, uint64_t at);
   /// A handler awaits delivery: Kernel::interrupt (its interruptible wait ends).
   void interrupt_if_handled(Proc& p);

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT
+ * stop_cont: job control of a child on another CPU. The child (CPU 1) echoes each byte
+ * it reads from one pipe into another. SIGSTOP stops it: waitpid with WUNTRACED reports
+ * WIFSTOPPED (status 0x137f) once, and a byte written while it is stopped is not echoed;
+ * SIGCONT continues it: waitpid with WCONTINUED reports WIFCONTINUED (0xffff) and the
+ * byte comes. SIGTSTP's default action stops it the same way; without WUNTRACED or
+ * WCONTINUED nothing is reported. A blocked SIGTSTP stays pending and SIGCONT discards
+ * it. SIGTERM sent to a stopped child waits for SIGCONT, then kills it; SIGKILL kills a
+ * stopped child. SIGSTOP and SIGKILL cannot be caught or ignored (EINVAL); waitpid with
+ * an unknown option gives EINVAL.
+ */
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "shadowsel/posix/spawn.h"
+
+struct ends { int down[2], up[2]; };
+
+/* Echoes bytes; 'B' blocks SIGTSTP, 'P' answers whether SIGTSTP is pending, 'U'
+ * unblocks it. Ends at EOF. */
+static int echo(void *arg)
+{
+    const struct ends *e = arg;
+    close(e->down[1]);
+    close(e->up[0]);
+    sigset_t tstp;
+    sigemptyset(&tstp);
+    sigaddset(&tstp, SIGTSTP);
+    char c;
+    while (read(e->down[0], &c, 1) == 1) {
+        if (c == 'B') {
+            CHECK(sigprocmask(SIG_BLOCK, &tstp, NULL) == 0);
+        } else if (c == 'P') {
+            sigset_t pend;
+            CHECK(sigpending(&pend) == 0);
+            c = sigismember(&pend, SIGTSTP) ? 'y' : 'n';
+        } else if (c == 'U') {
+            CHECK(sigprocmask(SIG_UNBLOCK, &tstp, NULL) == 0);
+        }
+        send_byte(e->up[1], c);
+    }
+    return 5;
+}
+
+static void show_status(const char *label, pid_t got, pid_t pid, int st)
+{
+    if (got != pid) {
+        printf("%s: waitpid = %ld %s\n", label, (long)got, got < 0 ? errname(errno) : "");
+        return;
+    }
+    printf("%s: status 0x%x, WIFSTOPPED %s", label, (unsigned)st, yesno(WIFSTOPPED(st)));
+    if (WIFSTOPPED(st))
+        printf(" (%s)", WSTOPSIG(st) == SIGSTOP ? "SIGSTOP" : WSTOPSIG(st) == SIGTSTP ? "SIGTSTP" : "other");
+    printf(", WIFCONTINUED %s, WIFEXITED %s, WIFSIGNALED %s\n", yesno(WIFCONTINUED(st)), yesno(WIFEXITED(st)),
+           yesno(WIFSIGNALED(st)));
+}
+
+static void waitfor(const char *label, pid_t pid, int options)
+{
+    int st = 0;
+    pid_t r = waitpid(pid, &st, options);
+    if (r == 0)
+        printf("%s: waitpid = 0\n", label);
+    else
+        show_status(label, r, pid, st);
+}
+
+/* A byte through the child: echoed, or (stopped) nothing within 200 ms. */
+static void through(const struct ends *e, char c, const char *label)
+{
+    send_byte(e->down[1], c);
+    struct pollfd p = {e->up[0], POLLIN, 0};
+    int n = poll(&p, 1, 200);
+    if (n == 1)
+        printf("%s: '%c' -> '%c'\n", label, c, wait_byte(e->up[0]));
+    else
+        printf("%s: '%c' not echoed (poll = %d)\n", label, c, n);
+}
+
+static pid_t start(struct ends *e)
+{
+    CHECK(pipe(e->down) == 0);
+    CHECK(pipe(e->up) == 0);
+    pid_t pid = shadowsel_spawn(1, echo, e);
+    CHECK(pid > 0);
+    close(e->down[0]);
+    close(e->up[1]);
+    return pid;
+}
+
+int main(void)
+{
+    setvbuf(stdout, NULL, _IONBF, 0);
+    /* A group of its own, whose leader's parent (the shell, compare.py) is in another
+     * group of the session: not orphaned, so SIGTSTP's default action stops. */
+    CHECK(setpgid(0, 0) == 0);
+    struct ends e;
+    pid_t pid = start(&e);
+    through(&e, 'a', "running");
+
+    show("kill SIGSTOP", kill(pid, SIGSTOP));
+    waitfor("WUNTRACED", pid, WUNTRACED);
+    waitfor("WUNTRACED again", pid, WUNTRACED | WNOHANG);
+    through(&e, 'b', "stopped");
+    show("kill SIGCONT", kill(pid, SIGCONT));
+    waitfor("WCONTINUED", pid, WCONTINUED);
+    waitfor("WCONTINUED again", pid, WCONTINUED | WNOHANG);
+    printf("continued: 'b' -> '%c'\n", wait_byte(e.up[0]));
+
+    show("kill SIGTSTP", kill(pid, SIGTSTP));
+    waitfor("no WUNTRACED", pid, WNOHANG);
+    waitfor("WUNTRACED", pid, WUNTRACED);
+    through(&e, 'c', "stopped");
+    show("kill SIGCONT", kill(pid, SIGCONT));
+    waitfor("no WCONTINUED", pid, WNOHANG);
+    waitfor("WCONTINUED", pid, WCONTINUED | WUNTRACED);
+    printf("continued: 'c' -> '%c'\n", wait_byte(e.up[0]));
+
+    through(&e, 'B', "block SIGTSTP");
+    show("kill SIGTSTP (blocked)", kill(pid, SIGTSTP));
+    through(&e, 'P', "SIGTSTP pending");
+    show("kill SIGCONT (not stopped)", kill(pid, SIGCONT));
+    through(&e, 'P', "SIGTSTP pending after SIGCONT");
+    through(&e, 'U', "unblock SIGTSTP");
+    through(&e, 'd', "running");
+    waitfor("nothing to report", pid, WUNTRACED | WCONTINUED | WNOHANG);
+
+    show("kill SIGSTOP", kill(pid, SIGSTOP));
+    waitfor("WUNTRACED", pid, WUNTRACED);
+    show("kill SIGTERM (stopped)", kill(pid, SIGTERM));
+    waitfor("still there", pid, WNOHANG);
+    show("kill SIGCONT", kill(pid, SIGCONT));
+    waitfor("after SIGCONT", pid, 0);
+    close(e.down[1]);
+    close(e.up[0]);
+
+    pid = start(&e);
+    through(&e, 'e', "second child");
+    show("kill SIGSTOP", kill(pid, SIGSTOP));
+    waitfor("WUNTRACED", pid, WUNTRACED);
+    show("kill SIGKILL (stopped)", kill(pid, SIGKILL));
+    waitfor("after SIGKILL", pid, 0);
+    close(e.down[1]);
+    close(e.up[0]);
+
+    pid = start(&e);
+    close(e.down[1]);
+    waitfor("third child, EOF", pid, WUNTRACED | WCONTINUED);
+    close(e.up[0]);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_IGN;
+    show("sigaction SIGSTOP", sigaction(SIGSTOP, &sa, NULL));
+    show("sigaction SIGKILL", sigaction(SIGKILL, &sa, NULL));
+    printf("signal SIGSTOP: SIG_ERR %s, %s\n", yesno(signal(SIGSTOP, SIG_IGN) == SIG_ERR), errname(errno));
+    show("sigaction SIGSTOP, reading", sigaction(SIGSTOP, NULL, &sa));
+    show("waitpid bad options", waitpid(-1, NULL, 0x4000));
+    return 0;
+}
