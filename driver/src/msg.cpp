@@ -127,6 +127,7 @@ std::vector<uint8_t> MessageSystem::call_cancellable(Process& self, Address to, 
       // caller must give back what a request completed meanwhile holds (an accepted
       // connection): then it waits for the answer, which the cancel makes prompt.
       if (!cancelled) cancel();
+      it = replies_.find(tag);
       while (abandoned && it == replies_.end() && !reply_waiters_.at(tag).down) {
         k_.block(self);
         it = replies_.find(tag);

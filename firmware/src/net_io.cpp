@@ -59,6 +59,12 @@ void NetworkIo::add_timer(uint64_t at, uint32_t id) {
   timer_.post_at(at, w.data());
 }
 
+size_t NetworkIo::waiting_accepts() const {
+  size_t n = 0;
+  for (const auto& [id, s] : socks_) n += s->accept_waiters.size();
+  return n;
+}
+
 uint64_t NetworkIo::cpu_cycles() const { return process_ ? process_->cpu_cycles() : 0; }
 
 void NetworkIo::step() { px_.kernel().execute(px_.kernel().costs().fd_check); }

@@ -90,6 +90,22 @@ static pid_t start(struct ends *e)
     return pid;
 }
 
+/* Stops the child and sends it `sig`: SIGKILL kills it stopped, another fatal signal
+ * waits for SIGCONT. Reaps it. */
+static void kill_stopped(pid_t pid, struct ends *e, int sig, const char *label)
+{
+    show("kill SIGSTOP", kill(pid, SIGSTOP));
+    waitfor("WUNTRACED", pid, WUNTRACED);
+    show(label, kill(pid, sig));
+    if (sig != SIGKILL) {
+        waitfor("still there", pid, WNOHANG);
+        show("kill SIGCONT", kill(pid, SIGCONT));
+    }
+    waitfor(sig == SIGKILL ? "after SIGKILL" : "after SIGCONT", pid, 0);
+    close(e->down[1]);
+    close(e->up[0]);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -127,23 +143,10 @@ int main(void)
     through(&e, 'd', "running");
     waitfor("nothing to report", pid, WUNTRACED | WCONTINUED | WNOHANG);
 
-    show("kill SIGSTOP", kill(pid, SIGSTOP));
-    waitfor("WUNTRACED", pid, WUNTRACED);
-    show("kill SIGTERM (stopped)", kill(pid, SIGTERM));
-    waitfor("still there", pid, WNOHANG);
-    show("kill SIGCONT", kill(pid, SIGCONT));
-    waitfor("after SIGCONT", pid, 0);
-    close(e.down[1]);
-    close(e.up[0]);
-
+    kill_stopped(pid, &e, SIGTERM, "kill SIGTERM (stopped)");
     pid = start(&e);
     through(&e, 'e', "second child");
-    show("kill SIGSTOP", kill(pid, SIGSTOP));
-    waitfor("WUNTRACED", pid, WUNTRACED);
-    show("kill SIGKILL (stopped)", kill(pid, SIGKILL));
-    waitfor("after SIGKILL", pid, 0);
-    close(e.down[1]);
-    close(e.up[0]);
+    kill_stopped(pid, &e, SIGKILL, "kill SIGKILL (stopped)");
 
     pid = start(&e);
     close(e.down[1]);

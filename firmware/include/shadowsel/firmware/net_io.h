@@ -71,6 +71,8 @@ class NetworkIo final : public drv::IoObjectOwner {
   void start();
   std::optional<drv::ObjectState> object_state(uint32_t id) const override;
   const NetIoCounters& counters() const { return c_; }
+  /// Blocking accepts waiting here for a connection, on every listener.
+  size_t waiting_accepts() const;
   uint64_t cpu_cycles() const;
   void register_stats(sim::Stats& s) const;
 
