@@ -764,8 +764,9 @@ int PosixKernel::sys_open(Process& self, const std::string& path, int flags, uin
         WireWriter w;
         w.put<uint8_t>(f.can_read()).put<uint8_t>(f.can_write()).put<uint8_t>(f.nonblock());
         // A signal handler to run while the open waits for its partner gives it up at the
-        // owner (fifo_open()'s -ERESTARTSYS), unless the partner came first.
-        const Cancellable on_signal;
+        // owner (fifo_open()'s -ERESTARTSYS), unless the partner came first; an opener
+        // killed after that drops the count the owner took for it, as its close would.
+        const Cancellable on_signal{[this, &self, &f](const OpReply&) { f.ops().release(*this, self, f); }};
         const OpReply reply = agent_call(*this, self, kFifoAgentPort, static_cast<uint8_t>(PipeOp::kOpen),
                                          f.conn.owner, f.conn.id, w.data(), &on_signal);
         r = static_cast<int>(reply.ret);
