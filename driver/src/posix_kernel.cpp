@@ -1165,6 +1165,9 @@ void PosixKernel::act_on_pending(Proc& p) {
       if ((ready & signal_bit(s)) && p.sig.action(s).handler == reinterpret_cast<void*>(SIG_DFL)) {
         p.sig.take(s);
         stop_process(p, s);
+        // An interruptible wait ends, as Linux's signal_wake_up(): the call is made again
+        // after SIGCONT (or ends by its rule), so a stopped reader takes no data.
+        k_.interrupt(*p.process);
         return;
       }
     }
@@ -1224,14 +1227,10 @@ bool PosixKernel::signal_to_deliver(Process& self) {
   Proc& p = proc(self);
   while (const int s = p.sig.next()) {
     const void* h = p.sig.action(s).handler;
-    const bool dfl = h == reinterpret_cast<void*>(SIG_DFL);
-    if (dfl && signal_default(s) == SignalDefault::kStop) {
-      // it stops; the wait goes on, and the call returns to the program after SIGCONT
-      p.sig.take(s);
-      stop_process(p, s);
-      continue;
-    }
-    const bool ignored = h == reinterpret_cast<void*>(SIG_IGN) || (dfl && signal_default(s) == SignalDefault::kIgnore);
+    // a stop's default action is taken too: the call ends, and after SIGCONT it is made
+    // again or ends with EINTR by its own rule (posix_call.h)
+    const bool ignored = h == reinterpret_cast<void*>(SIG_IGN) ||
+                         (h == reinterpret_cast<void*>(SIG_DFL) && signal_default(s) == SignalDefault::kIgnore);
     if (!ignored) return true;
     p.sig.take(s);
   }
@@ -1245,9 +1244,10 @@ uint64_t PosixKernel::set_wait_mask(Process& self, uint64_t mask) {
   return old;
 }
 
-bool PosixKernel::deliver_signals(Process& self) {
+bool PosixKernel::deliver_signals(Process& self, bool* handled) {
   Proc& p = proc(self);
   bool restart = true;
+  if (handled) *handled = false;
   for (;;) {
     // do_signal_stop(): a stopped process does not return to its program until SIGCONT
     wait_while_stopped(self, p);
@@ -1272,6 +1272,7 @@ bool PosixKernel::deliver_signals(Process& self) {
     p.sig.set_blocked(saved | a.mask | ((a.flags & SA_NODEFER) ? 0 : signal_bit(s)));
     if (a.flags & SA_RESETHAND) p.sig.set_action(s, SignalAction{});
     if (!(a.flags & SA_RESTART)) restart = false;
+    if (handled) *handled = true;
     k_.clear_interrupt(self);
     if (a.flags & SA_SIGINFO) {
       siginfo_t si{};

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT
  * stop_cont: job control of a child on another CPU. The child (CPU 1) echoes each byte
  * it reads from one pipe into another. SIGSTOP stops it: waitpid with WUNTRACED reports
- * WIFSTOPPED (status 0x137f) once, and a byte written while it is stopped is not echoed;
- * SIGCONT continues it: waitpid with WCONTINUED reports WIFCONTINUED (0xffff) and the
+ * WIFSTOPPED (status 0x137f) once, and a byte written while it is stopped is not echoed
+ * but stays in the pipe (the stopped child's read takes nothing); SIGCONT continues it: waitpid with WCONTINUED reports WIFCONTINUED (0xffff) and the
  * byte comes. SIGTSTP's default action stops it the same way; without WUNTRACED or
  * WCONTINUED nothing is reported. A blocked SIGTSTP stays pending and SIGCONT discards
  * it. SIGTERM sent to a stopped child waits for SIGCONT, then kills it; SIGKILL kills a
- * stopped child. SIGSTOP and SIGKILL cannot be caught or ignored (EINVAL); waitpid with
+ * stopped child. A child stopped and continued in sigsuspend goes on waiting there until
+ * a handled SIGUSR1 ends it (EINTR). SIGSTOP and SIGKILL cannot be caught or ignored (EINVAL); waitpid with
  * an unknown option gives EINVAL.
  */
 #include <signal.h>
@@ -44,6 +45,25 @@ static int echo(void *arg)
     return 5;
 }
 
+static void on_usr1(int sig) { (void)sig; }
+
+/* Says it is ready, then waits in sigsuspend for SIGUSR1 (blocked until then). */
+static int suspender(void *arg)
+{
+    const struct ends *e = arg;
+    close(e->down[1]);
+    close(e->up[0]);
+    catch_signal(SIGUSR1, on_usr1, 0);
+    sigset_t usr1, none;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    sigemptyset(&none);
+    CHECK(sigprocmask(SIG_BLOCK, &usr1, NULL) == 0);
+    send_byte(e->up[1], 's');
+    int r = sigsuspend(&none);
+    return r == -1 && errno == EINTR ? 6 : 7;
+}
+
 static void show_status(const char *label, pid_t got, pid_t pid, int st)
 {
     if (got != pid) {
@@ -67,25 +87,34 @@ static void waitfor(const char *label, pid_t pid, int options)
         show_status(label, r, pid, st);
 }
 
-/* A byte through the child: echoed, or (stopped) nothing within 200 ms. */
+/* A byte through the child: echoed, or (stopped) nothing within 200 ms, the byte
+ * still in the pipe (the parent keeps a read end to poll, and never reads it). */
 static void through(const struct ends *e, char c, const char *label)
 {
     send_byte(e->down[1], c);
     struct pollfd p = {e->up[0], POLLIN, 0};
     int n = poll(&p, 1, 200);
-    if (n == 1)
+    if (n == 1) {
         printf("%s: '%c' -> '%c'\n", label, c, wait_byte(e->up[0]));
-    else
-        printf("%s: '%c' not echoed (poll = %d)\n", label, c, n);
+        return;
+    }
+    struct pollfd q = {e->down[0], POLLIN, 0};
+    printf("%s: '%c' not echoed (poll = %d), still in the pipe %s\n", label, c, n, yesno(poll(&q, 1, 0) == 1));
 }
 
-static pid_t start(struct ends *e)
+static void finish(const struct ends *e)
+{
+    close(e->down[0]);
+    close(e->down[1]);
+    close(e->up[0]);
+}
+
+static pid_t start(struct ends *e, int (*child)(void *))
 {
     CHECK(pipe(e->down) == 0);
     CHECK(pipe(e->up) == 0);
-    pid_t pid = shadowsel_spawn(1, echo, e);
+    pid_t pid = shadowsel_spawn(1, child, e);
     CHECK(pid > 0);
-    close(e->down[0]);
     close(e->up[1]);
     return pid;
 }
@@ -102,8 +131,7 @@ static void kill_stopped(pid_t pid, struct ends *e, int sig, const char *label)
         show("kill SIGCONT", kill(pid, SIGCONT));
     }
     waitfor(sig == SIGKILL ? "after SIGKILL" : "after SIGCONT", pid, 0);
-    close(e->down[1]);
-    close(e->up[0]);
+    finish(e);
 }
 
 int main(void)
@@ -113,7 +141,7 @@ int main(void)
      * group of the session: not orphaned, so SIGTSTP's default action stops. */
     CHECK(setpgid(0, 0) == 0);
     struct ends e;
-    pid_t pid = start(&e);
+    pid_t pid = start(&e, echo);
     through(&e, 'a', "running");
 
     show("kill SIGSTOP", kill(pid, SIGSTOP));
@@ -144,14 +172,27 @@ int main(void)
     waitfor("nothing to report", pid, WUNTRACED | WCONTINUED | WNOHANG);
 
     kill_stopped(pid, &e, SIGTERM, "kill SIGTERM (stopped)");
-    pid = start(&e);
+    pid = start(&e, echo);
     through(&e, 'e', "second child");
     kill_stopped(pid, &e, SIGKILL, "kill SIGKILL (stopped)");
 
-    pid = start(&e);
+    pid = start(&e, echo);
     close(e.down[1]);
     waitfor("third child, EOF", pid, WUNTRACED | WCONTINUED);
+    close(e.down[0]);
     close(e.up[0]);
+
+    pid = start(&e, suspender);
+    printf("suspender says %c\n", wait_byte(e.up[0]));
+    show("kill SIGSTOP", kill(pid, SIGSTOP));
+    waitfor("WUNTRACED", pid, WUNTRACED);
+    show("kill SIGCONT", kill(pid, SIGCONT));
+    waitfor("WCONTINUED", pid, WCONTINUED);
+    usleep(100000);
+    waitfor("still in sigsuspend", pid, WNOHANG);
+    show("kill SIGUSR1", kill(pid, SIGUSR1));
+    waitfor("after SIGUSR1", pid, 0);
+    finish(&e);
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

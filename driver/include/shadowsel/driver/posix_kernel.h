@@ -276,9 +276,10 @@ class PosixKernel {
   /// the previous value (time left) and interval.
   int sys_setitimer(Process& self, uint64_t value, uint64_t interval, uint64_t* old_value, uint64_t* old_interval);
   /// Runs the pending signals `self` does not block, as Linux does on the return to user
-  /// mode: default actions (may end the process), handlers with their masks. True when
-  /// every handler that ran has SA_RESTART (a call it interrupted may be made again).
-  bool deliver_signals(Process& self);
+  /// mode: default actions (may end the process or stop it until SIGCONT), handlers with
+  /// their masks. True when every handler that ran has SA_RESTART (a call it interrupted
+  /// may be made again); `handled` says whether any ran.
+  bool deliver_signals(Process& self, bool* handled = nullptr);
   /// pselect/ppoll: the blocked mask for the wait (SIGKILL, SIGSTOP dropped), set without
   /// a call's cost; returns the mask it replaced (given back the same way).
   uint64_t set_wait_mask(Process& self, uint64_t mask);
@@ -405,8 +406,8 @@ class PosixKernel {
   void end_registration(const std::shared_ptr<Wait>& w);
   /// An epoll instance's last descriptor closed.
   void forget_epoll(const Epoll& e);
-  /// A pending signal `self` does not block that a wait must end for (a handler or a
-  /// fatal default action); the ignored ones are dropped, as their delivery would.
+  /// A pending signal `self` does not block that a wait must end for (a handler, a stop
+  /// or a fatal default action); the ignored ones are dropped, as their delivery would.
   bool signal_to_deliver(Process& self);
 
   // --- used by the kinds of open file (file_ops.h) ---
