@@ -87,19 +87,22 @@ static void waitfor(const char *label, pid_t pid, int options)
         show_status(label, r, pid, st);
 }
 
-/* A byte through the child: echoed, or (stopped) nothing within 200 ms, the byte
- * still in the pipe (the parent keeps a read end to poll, and never reads it). */
+/* A byte through the running child: its echo. */
 static void through(const struct ends *e, char c, const char *label)
+{
+    send_byte(e->down[1], c);
+    printf("%s: '%c' -> '%c'\n", label, c, wait_byte(e->up[0]));
+}
+
+/* A byte to the stopped child: not echoed within 200 ms (it cannot be, however slow the
+ * machine), and still in the pipe (the parent keeps a read end to poll, never reads it). */
+static void to_stopped(const struct ends *e, char c)
 {
     send_byte(e->down[1], c);
     struct pollfd p = {e->up[0], POLLIN, 0};
     int n = poll(&p, 1, 200);
-    if (n == 1) {
-        printf("%s: '%c' -> '%c'\n", label, c, wait_byte(e->up[0]));
-        return;
-    }
     struct pollfd q = {e->down[0], POLLIN, 0};
-    printf("%s: '%c' not echoed (poll = %d), still in the pipe %s\n", label, c, n, yesno(poll(&q, 1, 0) == 1));
+    printf("stopped: '%c' echoed %s, still in the pipe %s\n", c, yesno(n != 0), yesno(poll(&q, 1, 0) == 1));
 }
 
 static void finish(const struct ends *e)
@@ -147,7 +150,7 @@ int main(void)
     show("kill SIGSTOP", kill(pid, SIGSTOP));
     waitfor("WUNTRACED", pid, WUNTRACED);
     waitfor("WUNTRACED again", pid, WUNTRACED | WNOHANG);
-    through(&e, 'b', "stopped");
+    to_stopped(&e, 'b');
     show("kill SIGCONT", kill(pid, SIGCONT));
     waitfor("WCONTINUED", pid, WCONTINUED);
     waitfor("WCONTINUED again", pid, WCONTINUED | WNOHANG);
@@ -156,7 +159,7 @@ int main(void)
     show("kill SIGTSTP", kill(pid, SIGTSTP));
     waitfor("no WUNTRACED", pid, WNOHANG);
     waitfor("WUNTRACED", pid, WUNTRACED);
-    through(&e, 'c', "stopped");
+    to_stopped(&e, 'c');
     show("kill SIGCONT", kill(pid, SIGCONT));
     waitfor("no WCONTINUED", pid, WNOHANG);
     waitfor("WCONTINUED", pid, WCONTINUED | WUNTRACED);

@@ -9,7 +9,10 @@
 //  - a stopped process's timer keeps running: its SIGALRM comes while it is stopped and
 //    stays pending, the handler running only after SIGCONT;
 //  - a process killed while its accept waits at the network I/O process leaves no
-//    waiting accept there.
+//    waiting accept there;
+//  - epoll_wait ends with EINTR after a stop and SIGCONT, no handler run, while a read
+//    stopped the same way is made again (signal(7); natively the test would depend on
+//    the child being in the call when it is stopped).
 // Every test runs on each notify path (sw, model, rtl, lockstep).
 #include <gtest/gtest.h>
 
@@ -225,6 +228,58 @@ TEST_P(KilledInAccept, LeavesNoWaitingAcceptAtTheIoProcess) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Paths, KilledInAccept, kPaths, path_name);
+
+// --- a stop and SIGCONT: epoll_wait EINTR, read made again -------------------------------------
+
+struct AfterStop {
+  int epoll_ret = 0, epoll_errno = 0, read_ret = 0;
+  char byte = 0;
+};
+AfterStop g_a;
+int g_data[2];
+
+int waits_twice(void*) {
+  shadowsel_close(g_data[1]);
+  const int ep = shadowsel_epoll_create1(0);
+  struct epoll_event ev {};
+  ev.events = EPOLLIN;
+  shadowsel_epoll_ctl(ep, EPOLL_CTL_ADD, g_data[0], &ev);
+  g_a.epoll_ret = shadowsel_epoll_wait(ep, &ev, 1, -1);
+  g_a.epoll_errno = errno;
+  g_a.read_ret = static_cast<int>(shadowsel_read(g_data[0], &g_a.byte, 1));
+  return 0;
+}
+
+class AfterStopCont : public OnEachPath {};
+
+TEST_P(AfterStopCont, EpollWaitGivesEintrAndReadIsMadeAgain) {
+  g_a = AfterStop{};
+  tb::Simulation sim(scenario(2));
+  sim.posix(0).start_program("main", [] {
+    if (shadowsel_pipe(g_data) != 0) return 1;
+    const pid_t c = shadowsel_spawn(1, waits_twice, nullptr);
+    int st = 0;
+    for (int round = 0; round < 2; ++round) {  // stops it in epoll_wait, then in read
+      shadowsel_usleep(10000);
+      shadowsel_kill(c, SIGSTOP);
+      shadowsel_waitpid(c, &st, WUNTRACED);
+      shadowsel_kill(c, SIGCONT);
+      shadowsel_waitpid(c, &st, WCONTINUED);
+    }
+    shadowsel_usleep(10000);
+    shadowsel_write(g_data[1], "z", 1);
+    shadowsel_waitpid(c, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 2;
+  });
+  const tb::RunResult r = sim.run();
+  ASSERT_EQ(r.end, tb::RunResult::End::kFinished) << r.detail;
+  EXPECT_EQ(g_a.epoll_ret, -1);
+  EXPECT_EQ(g_a.epoll_errno, EINTR);
+  EXPECT_EQ(g_a.read_ret, 1);
+  EXPECT_EQ(g_a.byte, 'z');
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, AfterStopCont, kPaths, path_name);
 
 }  // namespace
 }  // namespace shadowsel::test
