@@ -154,6 +154,24 @@ int alarmed_reader(void*) {
   return static_cast<int>(shadowsel_read(g_block[0], &c, 1));  // 0 at EOF, once continued
 }
 
+// Child `c`, 10 ms after the call, gets SIGSTOP and, `stopped_us` later, SIGCONT; the
+// waitpid reports of both, and the cycle SIGCONT was sent at.
+struct StopCont {
+  int stop_status = 0, cont_status = 0;
+  uint64_t continued_at = 0;
+};
+StopCont stop_and_continue(pid_t c, useconds_t stopped_us) {
+  StopCont s;
+  shadowsel_usleep(10000);
+  shadowsel_kill(c, SIGSTOP);
+  shadowsel_waitpid(c, &s.stop_status, WUNTRACED);
+  shadowsel_usleep(stopped_us);
+  s.continued_at = hw::now_cycles();
+  shadowsel_kill(c, SIGCONT);
+  shadowsel_waitpid(c, &s.cont_status, WCONTINUED);
+  return s;
+}
+
 class StoppedTimer : public OnEachPath {};
 
 TEST_P(StoppedTimer, AlarmFiresWhileStoppedAndItsHandlerRunsAfterSigcont) {
@@ -162,13 +180,10 @@ TEST_P(StoppedTimer, AlarmFiresWhileStoppedAndItsHandlerRunsAfterSigcont) {
   sim.posix(0).start_program("main", [] {
     if (shadowsel_pipe(g_block) != 0) return 1;
     const pid_t c = shadowsel_spawn(1, alarmed_reader, nullptr);
-    shadowsel_usleep(10000);
-    shadowsel_kill(c, SIGSTOP);
-    shadowsel_waitpid(c, &g_s.stop_status, WUNTRACED);
-    shadowsel_usleep(290000);  // the alarm is due at 100 ms
-    g_s.continued_at = hw::now_cycles();
-    shadowsel_kill(c, SIGCONT);
-    shadowsel_waitpid(c, &g_s.cont_status, WCONTINUED);
+    const StopCont sc = stop_and_continue(c, 290000);  // the alarm is due at 100 ms
+    g_s.stop_status = sc.stop_status;
+    g_s.cont_status = sc.cont_status;
+    g_s.continued_at = sc.continued_at;
     shadowsel_close(g_block[1]);  // its second read ends: it exits
     shadowsel_waitpid(c, &g_s.exit_status, 0);
     return 0;
@@ -258,15 +273,10 @@ TEST_P(AfterStopCont, EpollWaitGivesEintrAndReadIsMadeAgain) {
   sim.posix(0).start_program("main", [] {
     if (shadowsel_pipe(g_data) != 0) return 1;
     const pid_t c = shadowsel_spawn(1, waits_twice, nullptr);
-    int st = 0;
-    for (int round = 0; round < 2; ++round) {  // stops it in epoll_wait, then in read
-      shadowsel_usleep(10000);
-      shadowsel_kill(c, SIGSTOP);
-      shadowsel_waitpid(c, &st, WUNTRACED);
-      shadowsel_kill(c, SIGCONT);
-      shadowsel_waitpid(c, &st, WCONTINUED);
-    }
+    stop_and_continue(c, 0);  // in epoll_wait
+    stop_and_continue(c, 0);  // in read
     shadowsel_usleep(10000);
+    int st = 0;
     shadowsel_write(g_data[1], "z", 1);
     shadowsel_waitpid(c, &st, 0);
     return WIFEXITED(st) ? WEXITSTATUS(st) : 2;
