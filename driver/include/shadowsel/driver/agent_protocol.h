@@ -59,9 +59,9 @@ enum class AgentMsg : uint8_t {
   kWatchDrop = 27,   ///< agent -> owner: as kWatchAdd
   kWatchState = 28,  ///< owner -> agent: key, ObjectState, answer u8 (1: the reply to kWatchAdd; 0: a change)
   // a blocking operation a signal interrupts (numbered apart from the rest to leave room)
-  kOpCancel = 40,        ///< post, a process -> its agent: give up my kOp still pending (a blocking FIFO open)
+  kOpCancel = 40,        ///< post, a process -> its agent: give up my kOp still pending (a blocking FIFO open or accept)
   kKillGroup = 42,       ///< call, to a process manager: pgid i32 (0: all), signal i32, sender i32, excluded pid i32; reply: processes found i32
-  kRemoteOpCancel = 41,  ///< post, agent -> owner's agent: corr u64 of a kRemoteOp from this CPU; the owner answers it -EINTR if still waiting
+  kRemoteOpCancel = 41,  ///< post, agent -> the owner (its agent, or the network I/O process): corr u64 of a kRemoteOp from this CPU; the owner answers it -EINTR if still waiting
 };
 
 /// No CPU (kNetTakeover's backup when none is left).
