@@ -68,8 +68,9 @@ std::optional<std::vector<uint8_t>> Process::call_unless_down(Address to, std::s
   return k_.msg().call_unless_down(*this, to, request);
 }
 std::vector<uint8_t> Process::call_cancellable(Address to, std::span<const uint8_t> request,
-                                               const std::function<void()>& cancel) {
-  return k_.msg().call_cancellable(*this, to, request, cancel);
+                                               const std::function<void()>& cancel,
+                                               const std::function<void(std::span<const uint8_t>)>& abandoned) {
+  return k_.msg().call_cancellable(*this, to, request, cancel, abandoned);
 }
 Message Process::receive() { return k_.msg().receive(*this); }
 void Process::reply(const Message& request, std::span<const uint8_t> data) {
@@ -92,12 +93,13 @@ std::vector<uint8_t> MessageSystem::call(Process& self, Address to,
 
 std::optional<std::vector<uint8_t>> MessageSystem::call_unless_down(Process& self, Address to,
                                                                     std::span<const uint8_t> request) {
-  return await_reply(self, to, request, nullptr);
+  return await_reply(self, to, request, nullptr, nullptr);
 }
 
 std::vector<uint8_t> MessageSystem::call_cancellable(Process& self, Address to, std::span<const uint8_t> request,
-                                                     const std::function<void()>& cancel) {
-  auto reply = await_reply(self, to, request, &cancel);
+                                                     const std::function<void()>& cancel,
+                                                     const std::function<void(std::span<const uint8_t>)>& abandoned) {
+  auto reply = await_reply(self, to, request, &cancel, abandoned ? &abandoned : nullptr);
   if (!reply) {
     throw std::runtime_error("call to cpu " + std::to_string(to.cpu) + " port " + std::to_string(to.port) +
                              ": cpu " + std::to_string(to.cpu) + " was declared down");
@@ -111,7 +113,8 @@ std::vector<uint8_t> MessageSystem::call_cancellable(Process& self, Address to, 
 // arrived before the caller could take it is freed (forget_call).
 std::optional<std::vector<uint8_t>> MessageSystem::await_reply(Process& self, Address to,
                                                                std::span<const uint8_t> request,
-                                                               const std::function<void()>* cancel) {
+                                                               const std::function<void()>* cancel,
+                                                               const Abandoned* abandoned) {
   const uint32_t tag = next_tag_++;
   reply_waiters_[tag] = ReplyWaiter{&self, to.cpu};
   bool sent = false, cancelled = false;
@@ -139,8 +142,18 @@ std::optional<std::vector<uint8_t>> MessageSystem::await_reply(Process& self, Ad
     return take(self, in, /*charged=*/true);
   } catch (const ProcessExit&) {
     // Killed while waiting: the server still gives up what the request holds (a FIFO
-    // open's counts).
+    // open's counts). A caller that must give back what a request completed meanwhile
+    // holds (an accepted connection) waits for the answer, which the cancel makes prompt.
     if (cancel && sent && !cancelled) (*cancel)();
+    if (abandoned && sent) {
+      while (!replies_.count(tag) && !reply_waiters_.at(tag).down) k_.block(self);
+      if (replies_.count(tag)) {
+        const Inbound in = replies_.at(tag);
+        replies_.erase(tag);
+        reply_waiters_.erase(tag);
+        (*abandoned)(take(self, in));
+      }
+    }
     forget_call(tag);
     throw;
   } catch (const sc_core::sc_unwind_exception&) {
@@ -191,7 +204,17 @@ Message MessageSystem::receive(Process& self) {
 
 std::vector<uint8_t> MessageSystem::take(Process& self, const Inbound& in, bool charged) {
   (void)self;
-  if (!charged) k_.execute(k_.costs().copy(in.len));
+  if (!charged) {
+    try {
+      k_.execute(k_.costs().copy(in.len));
+    } catch (...) {
+      // Killed while copying (the message is already off its queue): its buffer goes
+      // back to the pool, as a message nobody takes does.
+      free_rx(in.addr);
+      ++c_.undeliverable;
+      throw;
+    }
+  }
   std::vector<uint8_t> data(in.len);
   k_.node().memory().read(in.addr, data);
   free_rx(in.addr);

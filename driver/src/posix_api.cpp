@@ -28,6 +28,7 @@ using shadowsel::drv::posix_call::px;
 using shadowsel::drv::posix_call::self;
 using shadowsel::drv::SignalInterrupted;
 using shadowsel::drv::posix_call::interruptible;
+using shadowsel::drv::posix_call::made_again;
 using shadowsel::drv::posix_call::Restart;
 using shadowsel::drv::posix_call::sys_result;
 
@@ -85,19 +86,30 @@ void set_of(uint64_t m, sigset_t* set) {
 // caller's mask is back before the return, so a signal only the call's mask let through
 // stays pending.
 template <class F>
-int with_wait_mask(const sigset_t* sigmask, F&& call) {
-  if (!sigmask) return sys_result(interruptible(Restart::kNever, call));
+int with_wait_mask(Restart restart, const sigset_t* sigmask, F&& call) {
+  if (!sigmask) return sys_result(interruptible(restart, call));
   const uint64_t saved = px().set_wait_mask(self(), mask_of(sigmask));
   int r;
-  try {
-    r = call();
-  } catch (const SignalInterrupted&) {
-    px().deliver_signals(self());
-    px().set_wait_mask(self(), saved);
-    return sys_result(-EINTR);
+  for (;;) {
+    try {
+      r = call();
+      break;
+    } catch (const SignalInterrupted&) {
+      if (made_again(restart)) continue;  // a stop and SIGCONT: again, with the call's mask
+      px().set_wait_mask(self(), saved);
+      return sys_result(-EINTR);
+    }
   }
   px().set_wait_mask(self(), saved);
   return sys_result(r);
+}
+
+// A timeout of `cycles` (< 0: none) whose call began at `start`: what is left of it when
+// the call is made again after a stop (select's written-back time, poll's restart_block).
+int64_t time_left(int64_t cycles, uint64_t start) {
+  if (cycles < 0) return -1;
+  const uint64_t spent = shadowsel::hw::now_cycles() - start;
+  return spent >= static_cast<uint64_t>(cycles) ? 0 : cycles - static_cast<int64_t>(spent);
 }
 
 // A timespec timeout as pselect6/ppoll check it (EINVAL unless 0 <= tv_nsec < 10^9 and
@@ -175,8 +187,10 @@ int shadowsel_select(int nfds, fd_set* readfds, fd_set* writefds, fd_set* except
   static_assert(sizeof(fd_set) * 8 >= 1024);
   auto bits = [](fd_set* s) { return s ? reinterpret_cast<uint64_t*>(s) : nullptr; };
   int64_t remaining = -1;
+  const uint64_t start = shadowsel::hw::now_cycles();
   const int r = interruptible(Restart::kNever, [&] {
-    return px().sys_select(self(), nfds, bits(readfds), bits(writefds), bits(exceptfds), cycles, &remaining);
+    return px().sys_select(self(), nfds, bits(readfds), bits(writefds), bits(exceptfds), time_left(cycles, start),
+                           &remaining);
   });
   if ((r >= 0 || r == -EINTR) && timeout) {
     const SecNs left = sec_ns(remaining < 0 ? 0 : remaining);
@@ -189,8 +203,10 @@ int shadowsel_select(int nfds, fd_set* readfds, fd_set* writefds, fd_set* except
 int shadowsel_poll(struct pollfd* fds, nfds_t nfds, int timeout_ms) {
   const int64_t cycles =
       timeout_ms < 0 ? -1 : wait_cycles(static_cast<shadowsel::hw::Nanos>(timeout_ms) * 1000000);
-  return sys_result(
-      interruptible(Restart::kNever, [&] { return px().sys_poll(self(), {fds, static_cast<size_t>(nfds)}, cycles); }));
+  const uint64_t start = shadowsel::hw::now_cycles();
+  return sys_result(interruptible(Restart::kNever, [&] {
+    return px().sys_poll(self(), {fds, static_cast<size_t>(nfds)}, time_left(cycles, start));
+  }));
 }
 
 int shadowsel_epoll_create(int size) {
@@ -216,8 +232,10 @@ int shadowsel_pselect(int nfds, fd_set* readfds, fd_set* writefds, fd_set* excep
   auto bits = [](fd_set* s) { return s ? reinterpret_cast<uint64_t*>(s) : nullptr; };
   // glibc's pselect passes the kernel a copy of *timeout: the time left is not written back.
   int64_t remaining = -1;
-  return with_wait_mask(sigmask, [&] {
-    return px().sys_select(self(), nfds, bits(readfds), bits(writefds), bits(exceptfds), cycles, &remaining);
+  const uint64_t start = shadowsel::hw::now_cycles();
+  return with_wait_mask(Restart::kNever, sigmask, [&] {
+    return px().sys_select(self(), nfds, bits(readfds), bits(writefds), bits(exceptfds), time_left(cycles, start),
+                           &remaining);
   });
 }
 
@@ -225,17 +243,21 @@ int shadowsel_ppoll(struct pollfd* fds, nfds_t nfds, const struct timespec* time
   int64_t cycles;
   if (!timespec_cycles(timeout, &cycles)) return sys_result(-EINVAL);
   // glibc's ppoll also passes a copy of *timeout.
-  return with_wait_mask(sigmask, [&] { return px().sys_poll(self(), {fds, static_cast<size_t>(nfds)}, cycles); });
+  const uint64_t start = shadowsel::hw::now_cycles();
+  return with_wait_mask(Restart::kNever, sigmask, [&] {
+    return px().sys_poll(self(), {fds, static_cast<size_t>(nfds)}, time_left(cycles, start));
+  });
 }
 
-// epoll_wait is epoll_pwait with no mask; neither is restarted after a handler (signal(7)).
+// epoll_wait is epoll_pwait with no mask; neither is made again after a handler, nor
+// after a stop and SIGCONT (signal(7)).
 int shadowsel_epoll_pwait(int epfd, struct epoll_event* events, int maxevents, int timeout_ms,
                           const sigset_t* sigmask) {
   const int64_t cycles =
       timeout_ms < 0 ? -1 : wait_cycles(static_cast<shadowsel::hw::Nanos>(timeout_ms) * 1000000);
   if (maxevents > 0 && !events) return sys_result(-EFAULT);
   std::vector<shadowsel::drv::EpollEvent> out(maxevents > 0 ? std::min(maxevents, 1 << 16) : 0);
-  const int n = with_wait_mask(sigmask, [&] {
+  const int n = with_wait_mask(Restart::kEintrAfterStop, sigmask, [&] {
     return px().sys_epoll_wait(self(), epfd, out.data(), maxevents > 0 ? static_cast<int>(out.size()) : maxevents,
                                cycles);
   });
@@ -326,12 +348,20 @@ int shadowsel_sigpending(sigset_t* set) {
   return sys_result(0);
 }
 
-int shadowsel_pause(void) {
-  try {
-    px().sys_pause(self());
-  } catch (const SignalInterrupted&) {
-    px().deliver_signals(self());
+// pause() and sigsuspend() end once a handler has run; a stop and SIGCONT alone leave
+// them waiting (-ERESTARTNOHAND).
+static void pause_until_handled() {
+  for (;;) {
+    try {
+      px().sys_pause(self());
+    } catch (const SignalInterrupted&) {
+      if (!made_again(Restart::kNever)) return;
+    }
   }
+}
+
+int shadowsel_pause(void) {
+  pause_until_handled();
   return sys_result(-EINTR);
 }
 
@@ -341,11 +371,7 @@ int shadowsel_sigsuspend(const sigset_t* mask) {
   const uint64_t m = mask_of(mask);
   uint64_t saved = 0;
   px().sys_sigprocmask(self(), SIG_SETMASK, &m, &saved);
-  try {
-    px().sys_pause(self());
-  } catch (const SignalInterrupted&) {
-    px().deliver_signals(self());
-  }
+  pause_until_handled();
   px().sys_sigprocmask(self(), SIG_SETMASK, &saved, nullptr);
   return sys_result(-EINTR);
 }

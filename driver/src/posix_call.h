@@ -27,19 +27,31 @@ T sys_result(T r) {
   return r;
 }
 
-enum class Restart : bool { kNever, kWithSaRestart };
+// What a call interrupted by a signal does after it (signal(7)). kNever: EINTR after a
+// handler (select, poll, nanosleep); kWithSaRestart: made again when every handler that
+// ran has SA_RESTART (read, write, waitpid, accept...). Both are made again when no
+// handler ran (a stop and SIGCONT: Linux's -ERESTARTNOHAND, -ERESTARTSYS, restart_block);
+// kEintrAfterStop: EINTR even then (epoll_wait, as signal(7) lists).
+enum class Restart : uint8_t { kNever, kWithSaRestart, kEintrAfterStop };
 
-// A call whose wait a signal handler may interrupt (Kernel::block's SignalInterrupted):
-// the handlers run, then the call returns -EINTR, or is made again when it is one Linux
-// restarts (`restart`) and every handler that ran has SA_RESTART (signal(7)).
+// Whether a call whose wait `SignalInterrupted` ended is made again, once the pending
+// signals are delivered (handlers run, a stopped process waits for SIGCONT here).
+inline bool made_again(Restart restart) {
+  bool handled = false;
+  const bool all_sa_restart = px().deliver_signals(self(), &handled);
+  if (!handled) return restart != Restart::kEintrAfterStop;
+  return restart == Restart::kWithSaRestart && all_sa_restart;
+}
+
+// A call whose wait a signal may interrupt (Kernel::block's SignalInterrupted): the
+// handlers run, then the call returns -EINTR or is made again (made_again).
 template <class F>
 auto interruptible(Restart restart, F&& call) -> decltype(call()) {
   for (;;) {
     try {
       return call();
     } catch (const SignalInterrupted&) {
-      const bool again = px().deliver_signals(self());
-      if (restart == Restart::kWithSaRestart && again) continue;
+      if (made_again(restart)) continue;
       return -EINTR;
     }
   }

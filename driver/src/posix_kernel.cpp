@@ -94,7 +94,14 @@ struct PosixKernel::Proc {
   int32_t parent = 0;
   std::set<int32_t> children;
   std::map<int32_t, int> exited;  // child pid -> wait status
+  // child pid -> its unreported stop (0x7f | sig << 8) or continue (0xffff): the newer
+  // replaces the older, as Linux's signal->flags keep one of them
+  std::map<int32_t, int> changed;
   bool in_waitpid = false;
+  // Job control: stopped by a stop signal's default action until SIGCONT; blocked in
+  // deliver_signals (on its way back to the program) while `in_stop_wait`
+  bool stopped = false;
+  bool in_stop_wait = false;
   ProcInherit inherit;  // process group, core size limit
   /// The wait status a default action ending the process with `sig` gives: a core
   /// signal sets 0x80 (WCOREDUMP) when the core limit lets a core be written (none is).
@@ -246,7 +253,7 @@ uint32_t PosixKernel::create_child(std::function<int(void*)> fn, void* arg, int3
     close_all(self);
     forget(self);
     WireWriter w;
-    w.put(AgentMsg::kChildExit).put<int32_t>(parent_gpid).put<int32_t>(gpid(self)).put<int32_t>(status);
+    w.put(AgentMsg::kChildStatus).put<int32_t>(parent_gpid).put<int32_t>(gpid(self)).put<int32_t>(status);
     const uint32_t parent_cpu = (static_cast<uint32_t>(parent_gpid) >> 16) - 1;
     self.post(Address{parent_cpu, kProcManagerPort}, w.data());
   }));
@@ -270,11 +277,24 @@ std::shared_ptr<OpenFile> PosixKernel::make_open_file(const OpenFile& f) {
   return o;
 }
 
-void PosixKernel::child_exited(int32_t parent_gpid, int32_t child_gpid, int status) {
+void PosixKernel::child_status(int32_t parent_gpid, int32_t child_gpid, int status) {
   const uint32_t pid = static_cast<uint32_t>(parent_gpid) & 0xffff;
   auto it = procs_.find(pid);
   if (it == procs_.end()) return;  // the parent is gone: nobody will wait
   Proc& pr = *it->second;
+  if (WIFSTOPPED(status) || WIFCONTINUED(status)) {
+    if (pr.exited.count(child_gpid)) return;  // it has ended since
+    pr.changed[child_gpid] = status;
+    if (pr.in_waitpid) k_.wake(*pr.process);
+    // do_notify_parent_cldstop(): SIGCHLD unless the parent asked for none (SA_NOCLDSTOP)
+    if (!(pr.sig.action(SIGCHLD).flags & SA_NOCLDSTOP)) {
+      const bool stop = WIFSTOPPED(status);
+      queue_signal(pr, SIGCHLD, SignalInfo{stop ? CLD_STOPPED : CLD_CONTINUED, child_gpid,
+                                           stop ? WSTOPSIG(status) : SIGCONT});
+    }
+    return;
+  }
+  pr.changed.erase(child_gpid);
   pr.exited[child_gpid] = status;
   if (pr.in_waitpid) k_.wake(*pr.process);
   // SIGCHLD (default: ignored), with how the child ended
@@ -741,22 +761,16 @@ int PosixKernel::sys_open(Process& self, const std::string& path, int flags, uin
         if (!p) return -ENOENT;
         r = fifo_open_local(self, *p, flags, &f.version);
       } else {
-        ++c_.remote_ops;
         WireWriter w;
-        w.put(AgentMsg::kOp).put(PipeOp::kOpen).put(f.conn.owner).put(f.conn.id)
-            .put<uint8_t>(f.can_read()).put<uint8_t>(f.can_write()).put<uint8_t>(f.nonblock());
-        // A signal handler to run while the open waits for its partner: the agent asks
-        // the owner to give the open up (kOpCancel); the reply says -EINTR, or 0 when
-        // the partner came first (then the open succeeds and the handler runs after it).
-        const auto reply = self.call_cancellable(Address{k_.cpu(), kFifoAgentPort}, w.data(), [&] {
-          WireWriter c;
-          c.put(AgentMsg::kOpCancel);
-          self.post(Address{k_.cpu(), kFifoAgentPort}, c.data());
-        });
-        WireReader rd(reply);
-        r = static_cast<int>(rd.get<int64_t>());
-        f.version = rd.get<uint32_t>();
-        if (r == -EINTR) throw SignalInterrupted{};
+        w.put<uint8_t>(f.can_read()).put<uint8_t>(f.can_write()).put<uint8_t>(f.nonblock());
+        // A signal handler to run while the open waits for its partner gives it up at the
+        // owner (fifo_open()'s -ERESTARTSYS), unless the partner came first; an opener
+        // killed after that drops the count the owner took for it, as its close would.
+        const Cancellable on_signal{[this, &self, &f](const OpReply&) { f.ops().release(*this, self, f); }};
+        const OpReply reply = agent_call(*this, self, kFifoAgentPort, static_cast<uint8_t>(PipeOp::kOpen),
+                                         f.conn.owner, f.conn.id, w.data(), &on_signal);
+        r = static_cast<int>(reply.ret);
+        f.version = reply.version;
       }
       if (r < 0) return r;
       break;
@@ -1128,17 +1142,78 @@ void PosixKernel::queue_signal(Proc& p, int sig, const SignalInfo& info) {
     k_.kill(*p.process, SIGKILL);
     return;
   }
-  if (!p.sig.queue(sig, info) || p.sig.next() == 0) return;
-  const int next = p.sig.next();
-  const void* h = p.sig.action(next).handler;
-  if (h == reinterpret_cast<void*>(SIG_DFL) && p.process != Kernel::current_process()) {
-    // A fatal default action ends a process wherever it waits (the caller's own signal is
-    // taken as its call returns).
-    const SignalDefault d = signal_default(next);
-    if (d == SignalDefault::kTerminate || d == SignalDefault::kCore) k_.kill(*p.process, p.killed_status(next));
-    return;
+  // Linux's prepare_signal(): job control acts when a signal is sent, whatever its
+  // disposition and mask: a stop signal discards a pending SIGCONT; SIGCONT discards the
+  // pending stop signals and continues a stopped process.
+  if (signal_default(sig) == SignalDefault::kStop) p.sig.discard(signal_bit(SIGCONT));
+  if (sig == SIGCONT) {
+    p.sig.discard(stop_signal_mask());
+    if (p.stopped) continue_process(p);
+  }
+  if (p.sig.queue(sig, info)) act_on_pending(p);
+}
+
+void PosixKernel::act_on_pending(Proc& p) {
+  // A stopped process takes nothing but SIGKILL and SIGCONT (Linux's wants_signal()).
+  if (p.stopped || p.sig.next() == 0) return;
+  if (p.process != Kernel::current_process()) {
+    // Default actions act wherever the process waits (the caller's own signals are taken
+    // as its call returns): a stop signal stops it at once, its call left pending; a
+    // fatal one ends it.
+    const uint64_t ready = p.sig.pending() & ~p.sig.blocked();
+    for (const int s : {SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU}) {
+      if ((ready & signal_bit(s)) && p.sig.action(s).handler == reinterpret_cast<void*>(SIG_DFL)) {
+        p.sig.take(s);
+        stop_process(p, s);
+        // An interruptible wait ends, as Linux's signal_wake_up(): the call is made again
+        // after SIGCONT (or ends by its rule), so a stopped reader takes no data.
+        k_.interrupt(*p.process);
+        return;
+      }
+    }
+    const int next = p.sig.next();
+    if (p.sig.action(next).handler == reinterpret_cast<void*>(SIG_DFL)) {
+      const SignalDefault d = signal_default(next);
+      if (d == SignalDefault::kTerminate || d == SignalDefault::kCore) k_.kill(*p.process, p.killed_status(next));
+      return;
+    }
   }
   interrupt_if_handled(p);
+}
+
+void PosixKernel::stop_process(Proc& p, int sig) {
+  p.stopped = true;
+  report_to_parent(p, (sig << 8) | 0x7f);
+}
+
+void PosixKernel::continue_process(Proc& p) {
+  p.stopped = false;
+  report_to_parent(p, 0xffff);
+  if (p.in_stop_wait) k_.wake(*p.process);
+  act_on_pending(p);  // what came while it was stopped
+}
+
+// A stop or continue goes to the parent's CPU as an exit does (kChildStatus), posted by
+// whoever stopped or continued it; the runner's own program has no simulated parent.
+void PosixKernel::report_to_parent(const Proc& p, int status) {
+  if (!p.parent) return;
+  WireWriter w;
+  w.put(AgentMsg::kChildStatus).put<int32_t>(p.parent).put<int32_t>(gpid(*p.process)).put<int32_t>(status);
+  const uint32_t parent_cpu = (static_cast<uint32_t>(p.parent) >> 16) - 1;
+  this_process().post(Address{parent_cpu, kProcManagerPort}, w.data());
+}
+
+void PosixKernel::wait_while_stopped(Process& self, Proc& p) {
+  while (p.stopped) {
+    p.in_stop_wait = true;
+    try {
+      k_.block(self);  // continue_process wakes it; a kill unwinds it
+    } catch (...) {
+      p.in_stop_wait = false;
+      throw;
+    }
+    p.in_stop_wait = false;
+  }
 }
 
 void PosixKernel::interrupt_if_handled(Proc& p) {
@@ -1152,9 +1227,10 @@ bool PosixKernel::signal_to_deliver(Process& self) {
   Proc& p = proc(self);
   while (const int s = p.sig.next()) {
     const void* h = p.sig.action(s).handler;
+    // a stop's default action is taken too: the call ends, and after SIGCONT it is made
+    // again or ends with EINTR by its own rule (posix_call.h)
     const bool ignored = h == reinterpret_cast<void*>(SIG_IGN) ||
-                         (h == reinterpret_cast<void*>(SIG_DFL) &&
-                          (signal_default(s) == SignalDefault::kIgnore || signal_default(s) == SignalDefault::kStop));
+                         (h == reinterpret_cast<void*>(SIG_DFL) && signal_default(s) == SignalDefault::kIgnore);
     if (!ignored) return true;
     p.sig.take(s);
   }
@@ -1168,16 +1244,25 @@ uint64_t PosixKernel::set_wait_mask(Process& self, uint64_t mask) {
   return old;
 }
 
-bool PosixKernel::deliver_signals(Process& self) {
+bool PosixKernel::deliver_signals(Process& self, bool* handled) {
   Proc& p = proc(self);
   bool restart = true;
-  while (const int s = p.sig.next()) {
+  if (handled) *handled = false;
+  for (;;) {
+    // do_signal_stop(): a stopped process does not return to its program until SIGCONT
+    wait_while_stopped(self, p);
+    const int s = p.sig.next();
+    if (!s) break;
     const SignalInfo info = p.sig.take(s);
     const SignalAction a = p.sig.action(s);
     if (a.handler == reinterpret_cast<void*>(SIG_IGN)) continue;
     if (a.handler == reinterpret_cast<void*>(SIG_DFL)) {
       const SignalDefault d = signal_default(s);
-      if (d == SignalDefault::kIgnore || d == SignalDefault::kStop) continue;
+      if (d == SignalDefault::kIgnore) continue;
+      if (d == SignalDefault::kStop) {
+        stop_process(p, s);
+        continue;
+      }
       throw ProcessExit{p.killed_status(s)};  // killed by s
     }
     // Linux's handle_signal(): the handler runs with sa_mask and the signal itself (unless
@@ -1187,6 +1272,7 @@ bool PosixKernel::deliver_signals(Process& self) {
     p.sig.set_blocked(saved | a.mask | ((a.flags & SA_NODEFER) ? 0 : signal_bit(s)));
     if (a.flags & SA_RESETHAND) p.sig.set_action(s, SignalAction{});
     if (!(a.flags & SA_RESTART)) restart = false;
+    if (handled) *handled = true;
     k_.clear_interrupt(self);
     if (a.flags & SA_SIGINFO) {
       siginfo_t si{};
@@ -1311,27 +1397,47 @@ int PosixKernel::sys_core_limit(Process& self, const uint64_t* soft_hard_new, ui
   return 0;
 }
 
+int32_t PosixKernel::reap(Proc& p, int pid, int options, int* status) {
+  const bool any = pid == -1 || pid == 0;
+  for (auto it = p.exited.begin(); it != p.exited.end(); ++it) {
+    if (!any && it->first != pid) continue;
+    const int32_t child = it->first;
+    if (status) *status = it->second;
+    p.exited.erase(it);
+    p.children.erase(child);
+    return child;
+  }
+  // wait_task_stopped(), wait_task_continued(): each report is given once
+  for (auto it = p.changed.begin(); it != p.changed.end(); ++it) {
+    if ((!any && it->first != pid) || !p.children.count(it->first)) continue;
+    if (!(options & (WIFCONTINUED(it->second) ? WCONTINUED : WUNTRACED))) continue;
+    const int32_t child = it->first;
+    if (status) *status = it->second;
+    p.changed.erase(it);
+    return child;
+  }
+  return 0;
+}
+
 int PosixKernel::sys_waitpid(Process& self, int pid, int* status, int options) {
   k_.execute(k_.costs().syscall_entry);
+  // wait4()'s check; __WNOTHREAD, __WCLONE and __WALL change nothing here (no threads)
+  if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL)) return -EINVAL;
   Proc& p = proc(self);
   const bool any = pid == -1 || pid == 0;
   if (!any && !p.children.count(pid)) return -ECHILD;
   if (any && p.children.empty()) return -ECHILD;
   for (;;) {
-    for (auto it = p.exited.begin(); it != p.exited.end(); ++it) {
-      if (!any && it->first != pid) continue;
-      const int32_t child = it->first;
-      if (status) *status = it->second;
-      p.exited.erase(it);
-      p.children.erase(child);
-      return child;
-    }
+    if (const int32_t child = reap(p, pid, options, status)) return child;
     if (options & WNOHANG) return 0;
     p.in_waitpid = true;
     try {
       k_.block(self, /*interruptible=*/true);
     } catch (const SignalInterrupted&) {
       p.in_waitpid = false;
+      // do_wait() looks at the children before the signal: the report that came with
+      // the signal (SIGCHLD) is returned, and the handler runs after it
+      if (const int32_t child = reap(p, pid, options, status)) return child;
       throw;
     }
     p.in_waitpid = false;

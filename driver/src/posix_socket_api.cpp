@@ -67,7 +67,9 @@ int shadowsel_listen(int fd, int backlog) { return sys_result(px().sys_listen(se
 
 int shadowsel_accept4(int fd, struct sockaddr* addr, socklen_t* len, int flags) {
   uint32_t a = 0, p = 0;
-  const int r = px().sys_accept(self(), fd, flags, &a, &p);
+  // inet_csk_wait_for_connect()'s -ERESTARTSYS: EINTR, or made again with SA_RESTART
+  // (SO_RCVTIMEO, which would make it EINTR always, is not modelled)
+  const int r = interruptible(Restart::kWithSaRestart, [&] { return px().sys_accept(self(), fd, flags, &a, &p); });
   if (r >= 0) write_addr(addr, len, a, p);
   return sys_result(r);
 }

@@ -33,6 +33,10 @@ SignalDefault signal_default(int sig) {
   }
 }
 
+uint64_t stop_signal_mask() {
+  return signal_bit(SIGSTOP) | signal_bit(SIGTSTP) | signal_bit(SIGTTIN) | signal_bit(SIGTTOU);
+}
+
 void SignalState::set_action(int sig, const SignalAction& a) {
   actions_[sig - 1] = a;
   if (ignored(sig)) pending_ &= ~signal_bit(sig);

@@ -40,6 +40,15 @@ int install_socket(PosixKernel& px, Process& self, uint32_t owner, uint32_t id, 
   const int fd = px.install(self, px.make_open_file(f));
   return fd;
 }
+
+// Real socket `id`, which no descriptor here names, goes again at once (its shadow too).
+void release_socket(PosixKernel& px, Process& self, uint32_t owner, uint32_t id) {
+  OpenFile f;
+  f.type = OpenFile::Type::kSocket;
+  f.conn = ConnId{owner, id, false};
+  ++px.make_shadow(owner, id).refs;
+  f.ops().release(px, self, f);
+}
 }  // namespace
 
 int PosixKernel::sys_socket(Process& self, int domain, int type, int protocol) {
@@ -54,13 +63,7 @@ int PosixKernel::sys_socket(Process& self, int domain, int type, int protocol) {
   const SockReply r = socket_call(*this, self, net_io_cpu_, 0, SockOp::kCreate, w.data());
   if (r.ret < 0) return static_cast<int>(r.ret);
   const int fd = install_socket(*this, self, net_io_cpu_, static_cast<uint32_t>(r.ret), type & SOCK_NONBLOCK);
-  if (fd < 0) {
-    // No descriptor free: the socket goes again at once.
-    auto f = std::make_shared<OpenFile>();
-    f->type = OpenFile::Type::kSocket;
-    f->conn = ConnId{net_io_cpu_, static_cast<uint32_t>(r.ret), false};
-    f->ops().release(*this, self, *f);
-  }
+  if (fd < 0) release_socket(*this, self, net_io_cpu_, static_cast<uint32_t>(r.ret));  // no descriptor free
   return fd;
 }
 
@@ -114,10 +117,18 @@ int PosixKernel::sys_accept(Process& self, int fd, int flags, uint32_t* peer_add
   if (const auto e = sock_file(*this, self, fd, &f)) return static_cast<int>(e);
   if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) return -EINVAL;
   // A blocking accept waits at the I/O process, which gives each new connection to one
-  // waiting accept (Linux wakes one exclusive waiter), not through readiness.
+  // waiting accept (Linux wakes one exclusive waiter), not through readiness. A signal
+  // handler gives the wait up there (the connections stay queued), unless a connection
+  // came first: then it is accepted and the handler runs after. A caller killed while it
+  // waits gives back a connection handed to it meanwhile.
   WireWriter w;
   w.put<uint8_t>(f->nonblock());
-  const SockReply r = socket_call(*this, self, f->conn.owner, f->conn.id, SockOp::kAccept, w.data());
+  const uint32_t owner = f->conn.owner;
+  const Cancellable on_signal{[this, &self, owner](const OpReply& r) {
+    release_socket(*this, self, owner, static_cast<uint32_t>(r.ret));
+  }};
+  const SockReply r = agent_call(*this, self, kSocketAgentPort, static_cast<uint8_t>(SockOp::kAccept), owner,
+                                 f->conn.id, w.data(), &on_signal);
   if (r.ret < 0) return static_cast<int>(r.ret);
   WireReader rd(r.data);
   const uint32_t a = rd.get<uint32_t>(), p = rd.get<uint32_t>();

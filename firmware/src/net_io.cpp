@@ -59,6 +59,12 @@ void NetworkIo::add_timer(uint64_t at, uint32_t id) {
   timer_.post_at(at, w.data());
 }
 
+size_t NetworkIo::waiting_accepts() const {
+  size_t n = 0;
+  for (const auto& [id, s] : socks_) n += s->accept_waiters.size();
+  return n;
+}
+
 uint64_t NetworkIo::cpu_cycles() const { return process_ ? process_->cpu_cycles() : 0; }
 
 void NetworkIo::step() { px_.kernel().execute(px_.kernel().costs().fd_check); }
@@ -126,6 +132,9 @@ void NetworkIo::handle(drv::Process& self, const drv::Message& m) {
     }
     case AgentMsg::kNetCheckpoint:
       on_checkpoint(m.data);
+      return;
+    case AgentMsg::kRemoteOpCancel:
+      on_cancel(self, m.from.cpu, r.get<uint64_t>());
       return;
     default:
       throw std::logic_error("net-io: unexpected message kind " + std::to_string(static_cast<int>(kind)));
@@ -311,6 +320,20 @@ void NetworkIo::close(drv::Process& self, Socket& s, uint64_t unread) {
   }
   interest_.erase(s.id);
   socks_.erase(s.id);
+}
+
+// A blocking accept from `cpu` that a signal interrupted: if it still waits it ends with
+// EINTR (inet_csk_wait_for_connect()), the queue untouched; if a connection was given to
+// it, that answer is on its way and stands.
+void NetworkIo::on_cancel(drv::Process& self, uint32_t cpu, uint64_t corr) {
+  step();
+  for (auto& [id, s] : socks_) {
+    const auto it = std::find(s->accept_waiters.begin(), s->accept_waiters.end(), std::make_pair(corr, cpu));
+    if (it == s->accept_waiters.end()) continue;
+    s->accept_waiters.erase(it);
+    reply(self, cpu, corr, -EINTR, 0, {});
+    return;
+  }
 }
 
 void NetworkIo::fail_accepts(drv::Process& self, Socket& l) {

@@ -58,9 +58,9 @@ void ProcessManager::run(drv::Process& self) {
     const drv::Message m = self.receive();
     WireReader r(m.data);
     const auto kind = r.get<AgentMsg>();
-    if (kind == AgentMsg::kChildExit) {
+    if (kind == AgentMsg::kChildStatus) {
       const int32_t parent = r.get<int32_t>(), child = r.get<int32_t>(), status = r.get<int32_t>();
-      px_.child_exited(parent, child, status);
+      px_.child_status(parent, child, status);
       continue;
     }
     if (kind == AgentMsg::kKill) {

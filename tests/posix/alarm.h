@@ -21,15 +21,7 @@ static void on_alarm(int sig)
 }
 
 /* on_alarm for SIGALRM with sa_flags `flags` (0 or SA_RESTART). */
-static inline void set_handler(int flags)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_alarm;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = flags;
-    CHECK(sigaction(SIGALRM, &sa, NULL) == 0);
-}
+static inline void set_handler(int flags) { catch_signal(SIGALRM, on_alarm, flags); }
 
 static inline void alarm_in_ms(int ms)
 {

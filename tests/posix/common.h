@@ -220,6 +220,17 @@ static inline ssize_t write_full(int fd, const void *buf, size_t n)
         }                                                                                  \
     } while (0)
 
+/* sigaction(sig) with handler fn, an empty sa_mask and sa_flags `flags`. */
+static inline void catch_signal(int sig, void (*fn)(int), int flags)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = fn;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = flags;
+    CHECK(sigaction(sig, &sa, NULL) == 0);
+}
+
 /* Synchronisation through pipes: one byte each way. */
 static inline void send_byte(int fd, char c) { CHECK(write(fd, &c, 1) == 1); }
 static inline char wait_byte(int fd)

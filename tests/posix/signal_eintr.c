@@ -25,15 +25,7 @@ static void on_alarm(int sig)
     ++hits;
 }
 
-static void handle(int flags)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_alarm;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = flags;
-    CHECK(sigaction(SIGALRM, &sa, NULL) == 0);
-}
+static void handle(int flags) { catch_signal(SIGALRM, on_alarm, flags); }
 
 /* writes "late" into the pipe after 300 ms */
 static int late_writer(void *arg)

@@ -33,7 +33,7 @@ class OnEachPath : public testing::TestWithParam<tb::NotifyPath> {
   void SetUp() override { use_path(GetParam()); }
 };
 
-uint64_t stat(tb::Simulation& sim, const std::string& path) {
+inline uint64_t stat(tb::Simulation& sim, const std::string& path) {
   return static_cast<uint64_t>(sim.stats().value(path));
 }
 

@@ -5,7 +5,14 @@
 //    (natively it would signal every process of the user), then ESRCH once nobody is
 //    left;
 //  - an eventfd used by a child on another CPU ends the run with a message naming the
-//    call, the CPU and the process (docs/posix.md, eventfd).
+//    call, the CPU and the process (docs/posix.md, eventfd);
+//  - a stopped process's timer keeps running: its SIGALRM comes while it is stopped and
+//    stays pending, the handler running only after SIGCONT;
+//  - a process killed while its accept waits at the network I/O process leaves no
+//    waiting accept there;
+//  - epoll_wait ends with EINTR after a stop and SIGCONT, no handler run, while a read
+//    stopped the same way is made again (signal(7); natively the test would depend on
+//    the child being in the call when it is stopped).
 // Every test runs on each notify path (sw, model, rtl, lockstep).
 #include <gtest/gtest.h>
 
@@ -16,6 +23,9 @@
 #include <string>
 
 #include "on_each_path.h"
+#include "shadowsel/firmware/net_io.h"
+#include "shadowsel/firmware/services.h"
+#include "shadowsel/hw/time.h"
 
 namespace shadowsel::test {
 namespace {
@@ -110,6 +120,176 @@ TEST_P(EventfdElsewhere, UsingItOnAnotherCpuEndsTheRunNamingTheCallCpuAndProcess
 }
 
 INSTANTIATE_TEST_SUITE_P(Paths, EventfdElsewhere, kPaths, path_name);
+
+// --- a stopped process's timer -----------------------------------------------------------
+
+struct Stopped {
+  int alarms = 0;
+  uint64_t handler_at = 0;  // cycle the handler ran
+  int read_ret = 0, read_errno = 0, stop_status = 0, cont_status = 0, exit_status = -1;
+  uint64_t continued_at = 0;
+};
+Stopped g_s;
+int g_block[2];
+
+void on_alarm(int) {
+  ++g_s.alarms;
+  g_s.handler_at = hw::now_cycles();
+}
+
+// Its alarm in 100 ms, then a read that nothing will satisfy: SIGALRM ends it. Then
+// a read until the parent closes the pipe, so that it outlives its continue report.
+int alarmed_reader(void*) {
+  shadowsel_close(g_block[1]);
+  struct sigaction sa {};
+  sa.sa_handler = on_alarm;
+  shadowsel_sigaction(SIGALRM, &sa, nullptr);
+  shadowsel_alarm(0);
+  struct itimerval it {};
+  it.it_value.tv_usec = 100000;
+  shadowsel_setitimer(ITIMER_REAL, &it, nullptr);
+  char c;
+  g_s.read_ret = static_cast<int>(shadowsel_read(g_block[0], &c, 1));
+  g_s.read_errno = errno;
+  return static_cast<int>(shadowsel_read(g_block[0], &c, 1));  // 0 at EOF, once continued
+}
+
+// Child `c`, 10 ms after the call, gets SIGSTOP and, `stopped_us` later, SIGCONT; the
+// waitpid reports of both, and the cycle SIGCONT was sent at.
+struct StopCont {
+  int stop_status = 0, cont_status = 0;
+  uint64_t continued_at = 0;
+};
+StopCont stop_and_continue(pid_t c, useconds_t stopped_us) {
+  StopCont s;
+  shadowsel_usleep(10000);
+  shadowsel_kill(c, SIGSTOP);
+  shadowsel_waitpid(c, &s.stop_status, WUNTRACED);
+  shadowsel_usleep(stopped_us);
+  s.continued_at = hw::now_cycles();
+  shadowsel_kill(c, SIGCONT);
+  shadowsel_waitpid(c, &s.cont_status, WCONTINUED);
+  return s;
+}
+
+class StoppedTimer : public OnEachPath {};
+
+TEST_P(StoppedTimer, AlarmFiresWhileStoppedAndItsHandlerRunsAfterSigcont) {
+  g_s = Stopped{};
+  tb::Simulation sim(scenario(2));
+  sim.posix(0).start_program("main", [] {
+    if (shadowsel_pipe(g_block) != 0) return 1;
+    const pid_t c = shadowsel_spawn(1, alarmed_reader, nullptr);
+    const StopCont sc = stop_and_continue(c, 290000);  // the alarm is due at 100 ms
+    g_s.stop_status = sc.stop_status;
+    g_s.cont_status = sc.cont_status;
+    g_s.continued_at = sc.continued_at;
+    shadowsel_close(g_block[1]);  // its second read ends: it exits
+    shadowsel_waitpid(c, &g_s.exit_status, 0);
+    return 0;
+  });
+  const tb::RunResult r = sim.run();
+  ASSERT_EQ(r.end, tb::RunResult::End::kFinished) << r.detail;
+  EXPECT_TRUE(WIFSTOPPED(g_s.stop_status) && WSTOPSIG(g_s.stop_status) == SIGSTOP) << g_s.stop_status;
+  EXPECT_TRUE(WIFCONTINUED(g_s.cont_status)) << g_s.cont_status;
+  EXPECT_EQ(g_s.alarms, 1);
+  EXPECT_GE(g_s.handler_at, g_s.continued_at);  // pending while stopped, not run
+  EXPECT_EQ(g_s.read_ret, -1);
+  EXPECT_EQ(g_s.read_errno, EINTR);
+  EXPECT_TRUE(WIFEXITED(g_s.exit_status) && WEXITSTATUS(g_s.exit_status) == 0) << g_s.exit_status;
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, StoppedTimer, kPaths, path_name);
+
+// --- a process killed in accept ---------------------------------------------------------------
+
+int g_listener = -1;
+
+int acceptor(void*) {
+  shadowsel_accept(g_listener, nullptr, nullptr);
+  return 3;
+}
+
+class KilledInAccept : public OnEachPath {};
+
+TEST_P(KilledInAccept, LeavesNoWaitingAcceptAtTheIoProcess) {
+  tb::Simulation sim(scenario(3));
+  fw::NetworkIo* net = sim.services(0).net.get();
+  ASSERT_NE(net, nullptr);
+  static size_t waiting_in = 0, waiting_after = 0;
+  static int status = -1;
+  sim.posix(1).start_program("main", [net] {
+    g_listener = shadowsel_socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a {};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (shadowsel_bind(g_listener, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return 1;
+    if (shadowsel_listen(g_listener, 4) != 0) return 2;
+    const pid_t c = shadowsel_spawn(2, acceptor, nullptr);
+    shadowsel_usleep(10000);
+    waiting_in = net->waiting_accepts();
+    shadowsel_kill(c, SIGKILL);
+    shadowsel_waitpid(c, &status, 0);
+    shadowsel_usleep(10000);
+    waiting_after = net->waiting_accepts();
+    shadowsel_close(g_listener);
+    return 0;
+  });
+  const tb::RunResult r = sim.run();
+  ASSERT_EQ(r.end, tb::RunResult::End::kFinished) << r.detail;
+  EXPECT_EQ(waiting_in, 1u);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
+  EXPECT_EQ(waiting_after, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, KilledInAccept, kPaths, path_name);
+
+// --- a stop and SIGCONT: epoll_wait EINTR, read made again -------------------------------------
+
+struct AfterStop {
+  int epoll_ret = 0, epoll_errno = 0, read_ret = 0;
+  char byte = 0;
+};
+AfterStop g_a;
+int g_data[2];
+
+int waits_twice(void*) {
+  shadowsel_close(g_data[1]);
+  const int ep = shadowsel_epoll_create1(0);
+  struct epoll_event ev {};
+  ev.events = EPOLLIN;
+  shadowsel_epoll_ctl(ep, EPOLL_CTL_ADD, g_data[0], &ev);
+  g_a.epoll_ret = shadowsel_epoll_wait(ep, &ev, 1, -1);
+  g_a.epoll_errno = errno;
+  g_a.read_ret = static_cast<int>(shadowsel_read(g_data[0], &g_a.byte, 1));
+  return 0;
+}
+
+class AfterStopCont : public OnEachPath {};
+
+TEST_P(AfterStopCont, EpollWaitGivesEintrAndReadIsMadeAgain) {
+  g_a = AfterStop{};
+  tb::Simulation sim(scenario(2));
+  sim.posix(0).start_program("main", [] {
+    if (shadowsel_pipe(g_data) != 0) return 1;
+    const pid_t c = shadowsel_spawn(1, waits_twice, nullptr);
+    stop_and_continue(c, 0);  // in epoll_wait
+    stop_and_continue(c, 0);  // in read
+    shadowsel_usleep(10000);
+    int st = 0;
+    shadowsel_write(g_data[1], "z", 1);
+    shadowsel_waitpid(c, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 2;
+  });
+  const tb::RunResult r = sim.run();
+  ASSERT_EQ(r.end, tb::RunResult::End::kFinished) << r.detail;
+  EXPECT_EQ(g_a.epoll_ret, -1);
+  EXPECT_EQ(g_a.epoll_errno, EINTR);
+  EXPECT_EQ(g_a.read_ret, 1);
+  EXPECT_EQ(g_a.byte, 'z');
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, AfterStopCont, kPaths, path_name);
 
 }  // namespace
 }  // namespace shadowsel::test

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -20,7 +21,17 @@ struct OpReply {
   std::vector<uint8_t> data;
 };
 
+/// An operation a signal may interrupt while it waits at the owner (a blocking FIFO open
+/// or accept): a handler to run makes the caller post kOpCancel to its agent, which asks
+/// the owner to give the operation up (kRemoteOpCancel); the owner answers -EINTR (the
+/// call throws SignalInterrupted), or the result when it came first (the call returns it
+/// and the handler runs after). A caller killed meanwhile cancels the same way, and
+/// `abandoned` (when set) gets a result that came first, to give back what it holds.
+struct Cancellable {
+  std::function<void(const OpReply&)> abandoned;
+};
+
 OpReply agent_call(PosixKernel& px, Process& self, uint32_t agent_port, uint8_t op, uint32_t owner, uint32_t id,
-                   std::span<const uint8_t> fields);
+                   std::span<const uint8_t> fields, const Cancellable* cancellable = nullptr);
 
 }  // namespace shadowsel::drv

@@ -35,7 +35,7 @@ enum class AgentMsg : uint8_t {
   kRemoteDrop = 10,   ///< owner u32, id u32, reader u8, writer u8
   // process manager
   kSpawn = 11,      ///< call: function, argument, parent pid, SIGPIPE disposition, descriptions, fd map (PosixKernel::sys_spawn); reply: child pid i32
-  kChildExit = 12,  ///< post: parent pid i32, child pid i32, wait status i32
+  kChildStatus = 12,  ///< post: parent pid i32, child pid i32, wait status i32 (an exit, a stop 0x7f or a continue 0xffff)
   // sockets (socket.h): the network I/O process <-> socket agents
   kSockPush = 13,    ///< I/O process -> the forwarding CPU's agent: owner u32, id u32, ShadowPush, source addr u32, port u32, data
   kSockWindow = 14,  ///< post, kernel -> agent -> I/O process: owner u32, id u32, bytes read u32
@@ -59,9 +59,9 @@ enum class AgentMsg : uint8_t {
   kWatchDrop = 27,   ///< agent -> owner: as kWatchAdd
   kWatchState = 28,  ///< owner -> agent: key, ObjectState, answer u8 (1: the reply to kWatchAdd; 0: a change)
   // a blocking operation a signal interrupts (numbered apart from the rest to leave room)
-  kOpCancel = 40,        ///< post, a process -> its agent: give up my kOp still pending (a blocking FIFO open)
+  kOpCancel = 40,        ///< post, a process -> its agent: give up my kOp still pending (a blocking FIFO open or accept)
   kKillGroup = 42,       ///< call, to a process manager: pgid i32 (0: all), signal i32, sender i32, excluded pid i32; reply: processes found i32
-  kRemoteOpCancel = 41,  ///< post, agent -> owner's agent: corr u64 of a kRemoteOp from this CPU; the owner answers it -EINTR if still waiting
+  kRemoteOpCancel = 41,  ///< post, agent -> the owner (its agent, or the network I/O process): corr u64 of a kRemoteOp from this CPU; the owner answers it -EINTR if still waiting
 };
 
 /// No CPU (kNetTakeover's backup when none is left).

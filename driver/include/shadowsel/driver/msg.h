@@ -73,9 +73,12 @@ class MessageSystem {
   std::optional<std::vector<uint8_t>> call_unless_down(Process& self, Address to, std::span<const uint8_t> request);
   /// As call(), in a wait a signal handler may interrupt (Kernel::block): `cancel` runs
   /// once when it does, to ask the server to give up, and the call still waits for the
-  /// reply, which says whether the request was cancelled or had completed.
+  /// reply, which says whether the request was cancelled or had completed. A caller
+  /// killed while it waits cancels too; with `abandoned`, it waits for that reply and
+  /// hands it over (what a completed request holds must be given back) before it dies.
   std::vector<uint8_t> call_cancellable(Process& self, Address to, std::span<const uint8_t> request,
-                                        const std::function<void()>& cancel);
+                                        const std::function<void()>& cancel,
+                                        const std::function<void(std::span<const uint8_t>)>& abandoned = {});
   /// `cpu` was declared down: its callers stop waiting (docs/faults.md).
   void peer_down(uint32_t cpu);
   Message receive(Process& self);
@@ -134,10 +137,12 @@ class MessageSystem {
   void deliver(const Inbound& in, uint32_t dst_port);
   /// Copies a message out and frees its buffer; `charged`: the copy is already paid for.
   std::vector<uint8_t> take(Process& self, const Inbound& in, bool charged = false);
+  using Abandoned = std::function<void(std::span<const uint8_t>)>;
   /// A call's wait for its reply; `cancel` (may be null) makes the wait interruptible
-  /// (call_cancellable). nullopt when `to.cpu` is declared down first.
+  /// (call_cancellable), `abandoned` (may be null) takes the reply of a caller killed
+  /// while it waited. nullopt when `to.cpu` is declared down first.
   std::optional<std::vector<uint8_t>> await_reply(Process& self, Address to, std::span<const uint8_t> request,
-                                                  const std::function<void()>* cancel);
+                                                  const std::function<void()>* cancel, const Abandoned* abandoned);
   /// Drops what is left of the call `tag`: its waiter, and a reply it did not take.
   void forget_call(uint32_t tag);
   void on_rx_interrupt();

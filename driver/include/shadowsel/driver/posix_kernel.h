@@ -276,9 +276,10 @@ class PosixKernel {
   /// the previous value (time left) and interval.
   int sys_setitimer(Process& self, uint64_t value, uint64_t interval, uint64_t* old_value, uint64_t* old_interval);
   /// Runs the pending signals `self` does not block, as Linux does on the return to user
-  /// mode: default actions (may end the process), handlers with their masks. True when
-  /// every handler that ran has SA_RESTART (a call it interrupted may be made again).
-  bool deliver_signals(Process& self);
+  /// mode: default actions (may end the process or stop it until SIGCONT), handlers with
+  /// their masks. True when every handler that ran has SA_RESTART (a call it interrupted
+  /// may be made again); `handled` says whether any ran.
+  bool deliver_signals(Process& self, bool* handled = nullptr);
   /// pselect/ppoll: the blocked mask for the wait (SIGKILL, SIGSTOP dropped), set without
   /// a call's cost; returns the mask it replaced (given back the same way).
   uint64_t set_wait_mask(Process& self, uint64_t mask);
@@ -349,7 +350,8 @@ class PosixKernel {
                         std::vector<std::shared_ptr<OpenFile>> fds, const SignalState& sig = {},
                         const ProcInherit& inherit = {});
   std::shared_ptr<OpenFile> make_open_file(const OpenFile& f);
-  void child_exited(int32_t parent_gpid, int32_t child_gpid, int status);
+  /// A child's wait status changed (kChildStatus): it exited, stopped or continued.
+  void child_status(int32_t parent_gpid, int32_t child_gpid, int status);
   /// CPU `cpu` was declared down (membership.h): children there died as by SIGKILL,
   /// and the shadows of its sockets are reset.
   void cpu_down(uint32_t cpu);
@@ -404,8 +406,8 @@ class PosixKernel {
   void end_registration(const std::shared_ptr<Wait>& w);
   /// An epoll instance's last descriptor closed.
   void forget_epoll(const Epoll& e);
-  /// A pending signal `self` does not block that a wait must end for (a handler or a
-  /// fatal default action); the ignored ones are dropped, as their delivery would.
+  /// A pending signal `self` does not block that a wait must end for (a handler, a stop
+  /// or a fatal default action); the ignored ones are dropped, as their delivery would.
   bool signal_to_deliver(Process& self);
 
   // --- used by the kinds of open file (file_ops.h) ---
@@ -442,6 +444,17 @@ class PosixKernel {
   /// Makes `sig` pending for `p`: a fatal default action kills it where it waits, a
   /// handler interrupts an interruptible wait (Kernel::interrupt).
   void queue_signal(Proc& p, int sig, const SignalInfo& info);
+  /// What a signal pending for `p` does now (the job control of queue_signal aside).
+  void act_on_pending(Proc& p);
+  /// Job control: `p` stops (it is not scheduled back to its program) or continues;
+  /// its parent is told either way (kChildStatus).
+  void stop_process(Proc& p, int sig);
+  void continue_process(Proc& p);
+  void report_to_parent(const Proc& p, int status);
+  /// Blocks `self` while it is stopped (the return to its program waits for SIGCONT).
+  void wait_while_stopped(Process& self, Proc& p);
+  /// waitpid's scan: the pid of a child with a report `options` accept, taken; 0 if none.
+  int32_t reap(Proc& p, int pid, int options, int* status);
   void arm_alarm(Proc& p, uint64_t at);
   /// A handler awaits delivery: Kernel::interrupt (its interruptible wait ends).
   void interrupt_if_handled(Proc& p);

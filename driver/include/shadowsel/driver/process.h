@@ -68,7 +68,8 @@ class Process {
   /// As call(), but a signal handler may interrupt the wait: `cancel` then runs once and
   /// the call goes on waiting for the reply (MessageSystem::call_cancellable).
   std::vector<uint8_t> call_cancellable(Address to, std::span<const uint8_t> request,
-                                        const std::function<void()>& cancel);
+                                        const std::function<void()>& cancel,
+                                        const std::function<void(std::span<const uint8_t>)>& abandoned = {});
   /// Next message on this process's port; blocks while there is none.
   Message receive();
   void reply(const Message& request, std::span<const uint8_t> data);

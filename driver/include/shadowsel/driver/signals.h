@@ -18,7 +18,7 @@ enum class SignalDefault : uint8_t {
   kTerminate,  ///< the process ends, killed by the signal
   kCore,       ///< the same, as a core-dumping signal (no core file: core limit 0)
   kIgnore,     ///< SIGCHLD, SIGURG, SIGWINCH, SIGCONT
-  kStop,       ///< SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU: job control is not modelled
+  kStop,       ///< SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU: the process stops until SIGCONT
 };
 SignalDefault signal_default(int sig);
 
@@ -38,6 +38,8 @@ struct SignalInfo {
 };
 
 inline constexpr uint64_t signal_bit(int sig) { return uint64_t{1} << (sig - 1); }
+/// SIGSTOP, SIGTSTP, SIGTTIN and SIGTTOU (Linux's SIG_KERNEL_STOP_MASK).
+uint64_t stop_signal_mask();
 
 class SignalState {
  public:
@@ -58,6 +60,8 @@ class SignalState {
   int next() const;
   /// Takes `sig` off the pending set and returns its siginfo.
   SignalInfo take(int sig);
+  /// Drops the pending signals of `mask` (job control: SIGCONT and the stop signals).
+  void discard(uint64_t mask) { pending_ &= ~mask; }
 
   /// The state a child starts with after fork(): dispositions and mask, nothing pending.
   SignalState forked() const;

@@ -71,6 +71,8 @@ class NetworkIo final : public drv::IoObjectOwner {
   void start();
   std::optional<drv::ObjectState> object_state(uint32_t id) const override;
   const NetIoCounters& counters() const { return c_; }
+  /// Blocking accepts waiting here for a connection, on every listener.
+  size_t waiting_accepts() const;
   uint64_t cpu_cycles() const;
   void register_stats(sim::Stats& s) const;
 
@@ -182,6 +184,8 @@ class NetworkIo final : public drv::IoObjectOwner {
   void fin(Socket& s);
   /// The listener stopped listening: its blocked accepts return EINVAL.
   void fail_accepts(drv::Process& self, Socket& l);
+  /// kRemoteOpCancel: a blocking accept from `cpu` (call `corr`) a signal interrupted.
+  void on_cancel(drv::Process& self, uint32_t cpu, uint64_t corr);
   /// The last description is gone: close as Linux's tcp_close does.
   void close(drv::Process& self, Socket& s, uint64_t unread);
   void reply(drv::Process& self, uint32_t to, uint64_t corr, int64_t ret, uint32_t version,
