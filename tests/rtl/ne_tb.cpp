@@ -1255,7 +1255,7 @@ TEST(Random, RecordedStimulusReplaysIdentically) {
   // evaluation per cycle), and the behavioural twin: each gives every recorded output
   Harness r("", /*use_model=*/false);
   EXPECT_TRUE(r.replay(path)) << r.error();
-  const shadowsel::ne::Params params{kTbLitEntries, kTbRitEntries};
+  const shadowsel::ne::Params params{.lit_entries = kTbLitEntries, .rit_entries = kTbRitEntries};
   Harness rtl(shadowsel::ne::make_rtl(params));
   EXPECT_TRUE(rtl.replay(path)) << "rtl: " << rtl.error();
   Harness twin(shadowsel::ne::make_twin(params));
@@ -1286,7 +1286,7 @@ int main(int argc, char** argv) {
     return ok ? 0 : 1;
   }
   if (!replay.empty()) {
-    const shadowsel::ne::Params params{kTbLitEntries, kTbRitEntries};
+    const shadowsel::ne::Params params{.lit_entries = kTbLitEntries, .rit_entries = kTbRitEntries};
     if (core != "rtl" && core != "twin") {
       std::fprintf(stderr, "ne_tb: --core %s: expected rtl or twin\n", core.c_str());
       return 2;
