@@ -81,14 +81,19 @@ void MessageSystem::post(Process& self, Address to, std::span<const uint8_t> dat
   send(self, to, MsgKind::kPost, next_tag_++, data);
 }
 
-std::vector<uint8_t> MessageSystem::call(Process& self, Address to,
-                                         std::span<const uint8_t> request) {
-  auto reply = call_unless_down(self, to, request);
-  // A caller that cannot go on without the reply fails, saying why (call_unless_down
-  // is for callers that can).
+namespace {
+std::vector<uint8_t> reply_or_throw(std::optional<std::vector<uint8_t>> reply, Address to) {
   if (!reply) throw std::runtime_error("call to cpu " + std::to_string(to.cpu) + " port " + std::to_string(to.port) +
                                        ": cpu " + std::to_string(to.cpu) + " was declared down");
   return std::move(*reply);
+}
+}  // namespace
+
+std::vector<uint8_t> MessageSystem::call(Process& self, Address to,
+                                         std::span<const uint8_t> request) {
+  // A caller that cannot go on without the reply fails, saying why (call_unless_down
+  // is for callers that can).
+  return reply_or_throw(call_unless_down(self, to, request), to);
 }
 
 std::optional<std::vector<uint8_t>> MessageSystem::call_unless_down(Process& self, Address to,
@@ -99,12 +104,7 @@ std::optional<std::vector<uint8_t>> MessageSystem::call_unless_down(Process& sel
 std::vector<uint8_t> MessageSystem::call_cancellable(Process& self, Address to, std::span<const uint8_t> request,
                                                      const std::function<void()>& cancel,
                                                      const std::function<void(std::span<const uint8_t>)>& abandoned) {
-  auto reply = await_reply(self, to, request, &cancel, abandoned ? &abandoned : nullptr);
-  if (!reply) {
-    throw std::runtime_error("call to cpu " + std::to_string(to.cpu) + " port " + std::to_string(to.port) +
-                             ": cpu " + std::to_string(to.cpu) + " was declared down");
-  }
-  return std::move(*reply);
+  return reply_or_throw(await_reply(self, to, request, &cancel, abandoned ? &abandoned : nullptr), to);
 }
 
 // Every call's wait. However it ends (the reply, the peer declared down, or the caller
@@ -117,6 +117,13 @@ std::optional<std::vector<uint8_t>> MessageSystem::await_reply(Process& self, Ad
                                                                const Abandoned* abandoned) {
   const uint32_t tag = next_tag_++;
   reply_waiters_[tag] = ReplyWaiter{&self, to.cpu};
+  // The call's reply, off the tables, copied out (take).
+  const auto take_reply = [&](uint32_t t, bool charged) {
+    const Inbound in = replies_.at(t);
+    replies_.erase(t);
+    reply_waiters_.erase(t);
+    return take(self, in, charged);
+  };
   bool sent = false, cancelled = false;
   try {
     send(self, to, MsgKind::kRequest, tag, request);
@@ -136,10 +143,7 @@ std::optional<std::vector<uint8_t>> MessageSystem::await_reply(Process& self, Ad
     // The copy is charged while replies_ still holds the reply, so that a kill landing
     // in the charge leaves its buffer to forget_call.
     k_.execute(k_.costs().copy(replies_.at(tag).len));
-    const Inbound in = replies_.at(tag);
-    replies_.erase(tag);
-    reply_waiters_.erase(tag);
-    return take(self, in, /*charged=*/true);
+    return take_reply(tag, /*charged=*/true);
   } catch (const ProcessExit&) {
     // Killed while waiting: the server still gives up what the request holds (a FIFO
     // open's counts). A caller that must give back what a request completed meanwhile
@@ -147,12 +151,7 @@ std::optional<std::vector<uint8_t>> MessageSystem::await_reply(Process& self, Ad
     if (cancel && sent && !cancelled) (*cancel)();
     if (abandoned && sent) {
       while (!replies_.count(tag) && !reply_waiters_.at(tag).down) k_.block(self);
-      if (replies_.count(tag)) {
-        const Inbound in = replies_.at(tag);
-        replies_.erase(tag);
-        reply_waiters_.erase(tag);
-        (*abandoned)(take(self, in));
-      }
+      if (replies_.count(tag)) (*abandoned)(take_reply(tag, /*charged=*/false));
     }
     forget_call(tag);
     throw;
