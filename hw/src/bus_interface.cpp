@@ -241,7 +241,8 @@ void BusInterface::no_lane(bool down, uint64_t at) {
 }
 
 bool BusInterface::engine_type(PacketType t) {
-  return t == PacketType::kNeSubscribe || t == PacketType::kNeNotify || t == PacketType::kAlive;
+  return t == PacketType::kNeSubscribe || t == PacketType::kNeUnsubscribe || t == PacketType::kNeNotify ||
+         t == PacketType::kAlive;
 }
 
 FramePtr BusInterface::rx_pop() {

@@ -237,7 +237,8 @@ void NotifyEngine::transmit() {
   std::copy_n(out_.tx_payload.begin(), r.prefix_len, r.prefix.begin());
   r.engine = true;
   // Liveness packets belong to no chain.
-  if (r.type == PacketType::kNeSubscribe || r.type == PacketType::kNeNotify) r.flow = flow_;
+  if (r.type == PacketType::kNeSubscribe || r.type == PacketType::kNeUnsubscribe || r.type == PacketType::kNeNotify)
+    r.flow = flow_;
   if (rec_.tracing()) {
     rec_.engine_step(node_.id(), "tx", now,
                      fmt::format(R"J("type":"{}","dst_mask":"0x{:x}")J", ipb::to_string(r.type), out_.tx_dst_mask),

@@ -12,7 +12,11 @@
 // is held in its slot or in a victim, never in both, never twice (an ARM allocates only
 // when the key is not found). The table does one operation at a time, in the order it
 // accepts them: an ARM or CANCEL command or an arriving NE_NOTIFY. CANCEL frees the key's
-// entry whatever its status, and sends nothing. An operation takes three cycles: accept
+// entry whatever its status and, when there was one, sends NE_UNSUBSCRIBE to the owner
+// (through the subscribe output, as the command's packet). A key whose event has
+// ne_pkg::WATCH_FLAG is persistent (an epoll watch): a NOTIFY keeps its entry SUBSCRIBED
+// with the new state instead of freeing it; only an ANSWER with ready 1 (the owner could
+// not register it) or a CANCEL frees it. An operation takes three cycles: accept
 // (operands registered, the block RAM reads the key's slot), match (the slot's word and
 // every victim are compared with the key, the result registered; a victim that holds the
 // key is read) and act (the table, the counters and the outputs change: the "commit"),
@@ -83,6 +87,7 @@ module ne_lit #(
   output logic [31:0] sub_object_o,
   output logic [7:0]  sub_event_o,
   output logic [31:0] sub_version_o,
+  output logic        sub_unsub_o,        /// NE_UNSUBSCRIBE (a CANCEL's), else NE_SUBSCRIBE
 
   // ready record to write (registered, stable until taken)
   output logic        rec_valid_o,
@@ -159,7 +164,7 @@ module ne_lit #(
   logic [LIT_VICTIMS-1:0]    vvalid;
   logic [LIT_VICTIMS*KW-1:0] vkey_q, vkey_d;
 
-  logic alloc_we, hit_subd;
+  logic alloc_we, unsub_load, hit_subd, pkt_free, op_watch;
   // the table's change at the commit, at entry addr_q
   logic          valid_set, valid_clr;
   logic [NA-1:0] addr_dec;
@@ -167,6 +172,7 @@ module ne_lit #(
 
   // outputs
   logic        sub_valid_q, sub_valid_d;
+  logic        sub_unsub_q, sub_unsub_d;
   logic [5:0]  sub_owner_q, sub_owner_d;
   logic [31:0] sub_object_q, sub_object_d;
   logic [7:0]  sub_event_q, sub_event_d;
@@ -322,6 +328,7 @@ module ne_lit #(
     valid_clr      = 1'b0;
     ram_we         = 1'b0;
     alloc_we       = 1'b0;
+    unsub_load     = 1'b0;
     rec_load       = 1'b0;
     rec_kind_n     = ne_pkg::RECORD_KIND_ANSWER;
     rec_state_n    = op_state_q;
@@ -339,6 +346,10 @@ module ne_lit #(
 
     // a packet always gives a record; an ARM only on a SUBSCRIBED entry
     need_rec = op_pkt_q || (!op_cancel_q && hit_subd);
+    // a packet frees its entry when it is a NOTIFY or a ready ANSWER, except a NOTIFY of a
+    // persistent key (which an ANSWER with ready 1 frees: the owner could not keep it)
+    op_watch = op_event_q[7];  // ne_pkg::WATCH_FLAG
+    pkt_free = (op_notify_q || op_is_ready_q) && !(op_notify_q && op_watch);
     commit   = (st_q == LAct) && (!need_rec || !rec_valid_q || rec_ready_i);
 
     case (st_q)
@@ -354,16 +365,19 @@ module ne_lit #(
       rec_is_ready_n = op_notify_q || op_is_ready_q;
       if (!hit_q) begin
         inc_stray = 1'b1;
-      end else if (op_notify_q || op_is_ready_q) begin
-        // NOTIFY, or ANSWER ready: freed
+      end else if (pkt_free) begin
         valid_clr = 1'b1;
       end else begin
-        // ANSWER not ready: SUBSCRIBED, with the answer's state
+        // SUBSCRIBED, with the packet's state
         ram_we = 1'b1;
       end
     end else if (commit && op_cancel_q) begin
-      // forgotten, whatever its status
-      if (hit_q) valid_clr = 1'b1;
+      // forgotten, whatever its status; the owner told (the command's packet: SENT)
+      if (hit_q) begin
+        valid_clr    = 1'b1;
+        unsub_load   = 1'b1;
+        arm_result_o = ne_pkg::ARM_RESULT_SENT;
+      end
     end else if (commit) begin
       if (hit_q) begin
         inc_supp = 1'b1;
@@ -388,7 +402,7 @@ module ne_lit #(
     end
     arm_done_o = commit && !op_pkt_q;
 
-    sub_valid_d = (sub_valid_q && !sub_ready_i) || alloc_we;
+    sub_valid_d = (sub_valid_q && !sub_ready_i) || alloc_we || unsub_load;
     rec_valid_d = (rec_valid_q && !rec_ready_i) || rec_load;
   end
 
@@ -407,6 +421,7 @@ module ne_lit #(
     sub_object_d   = sub_object_q;
     sub_event_d    = sub_event_q;
     sub_version_d  = sub_version_q;
+    sub_unsub_d    = sub_unsub_q;
     rec_kind_d     = rec_kind_q;
     rec_src_d      = rec_src_q;
     rec_object_d   = rec_object_q;
@@ -416,11 +431,12 @@ module ne_lit #(
     rec_is_ready_d = rec_is_ready_q;
     rec_stamp_d    = rec_stamp_q;
     rec_tag_d      = rec_tag_q;
-    if (alloc_we) begin
+    if (alloc_we || unsub_load) begin
       sub_owner_d   = op_owner_q;
       sub_object_d  = op_object_q;
       sub_event_d   = op_event_q;
       sub_version_d = op_version_q;
+      sub_unsub_d   = unsub_load;
     end
     if (rec_load) begin
       rec_kind_d     = rec_kind_n;
@@ -487,6 +503,7 @@ module ne_lit #(
     sub_object_q   <= sub_object_d;
     sub_event_q    <= sub_event_d;
     sub_version_q  <= sub_version_d;
+    sub_unsub_q    <= sub_unsub_d;
     rec_kind_q     <= rec_kind_d;
     rec_src_q      <= rec_src_d;
     rec_object_q   <= rec_object_d;
@@ -517,6 +534,7 @@ module ne_lit #(
   assign sub_object_o      = sub_object_q;
   assign sub_event_o       = sub_event_q;
   assign sub_version_o     = sub_version_q;
+  assign sub_unsub_o       = sub_unsub_q;
   assign rec_valid_o       = rec_valid_q;
   assign rec_kind_o        = rec_kind_q;
   assign rec_src_o         = rec_src_q;

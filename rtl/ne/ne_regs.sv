@@ -83,7 +83,7 @@ module ne_regs #(
   output logic        rit_valid_o,
   input  logic        rit_ready_i,
   output logic [7:0]  rit_code_o,       /// ANSWER, NOTIFY, PUBLISH or UNPUBLISH
-  output logic [19:0] rdy_state_o,      /// RDY_STATE[19:0]
+  output logic [30:0] rdy_state_o,      /// RDY_STATE[30:0]
   output logic [31:0] stamp_o,          /// STAMP
   input  logic        rit_done_i,       /// pulse: the ANSWER or NOTIFY committed
   input  logic        rit_done_tx_i,    /// with rit_done_i: it made a packet
@@ -244,7 +244,7 @@ module ne_regs #(
   logic                                          st_lit_full_q, st_rit_full_q, st_overflow_q;
   logic                                          st_lit_full_d, st_rit_full_d, st_overflow_d;
   logic                                          st_rdt_full_q, st_rdt_full_d;
-  logic [19:0]                                   rdy_state_q, rdy_state_d;
+  logic [30:0]                                   rdy_state_q, rdy_state_d;
   logic [31:0]                                   stamp_q, stamp_d;
   logic [ne_pkg::KEY_OWNER_OWNER_WIDTH-1:0]      key_owner_q, key_owner_d;
   logic [31:0]                                   key_object_q, key_version_q;
@@ -363,7 +363,7 @@ module ne_regs #(
     if (w_ans_state)
       ans_state_d = req_wdata_q[ne_pkg::ANS_STATE_STATE_LSB +: ne_pkg::ANS_STATE_STATE_WIDTH];
     if (w_ans_ready) ans_ready_d = req_wdata_q[ne_pkg::ANS_READY_READY_LSB];
-    if (w_rdy_state) rdy_state_d = req_wdata_q[19:0];
+    if (w_rdy_state) rdy_state_d = req_wdata_q[30:0];
     if (w_stamp) stamp_d = req_wdata_q;
     if (w_ring_base) ring_base_d = req_wdata_q;
     if (w_ring_size)
@@ -388,7 +388,7 @@ module ne_regs #(
       st_rit_full_q     <= ne_pkg::STATUS_RIT_FULL_RESET;
       st_overflow_q     <= ne_pkg::STATUS_OVERFLOW_RESET;
       st_rdt_full_q     <= ne_pkg::STATUS_RDT_FULL_RESET;
-      rdy_state_q       <= ne_pkg::RDY_STATE_RESET[19:0];
+      rdy_state_q       <= ne_pkg::RDY_STATE_RESET[30:0];
       stamp_q           <= ne_pkg::STAMP_RESET;
       key_owner_q       <= ne_pkg::KEY_OWNER_OWNER_RESET;
       key_object_q      <= ne_pkg::KEY_OBJECT_RESET;
@@ -557,7 +557,7 @@ module ne_regs #(
         sh_bits[ne_pkg::ANS_DST_DST_LSB +: ne_pkg::ANS_DST_DST_WIDTH] = '1;
       ne_pkg::ANS_STATE_OFFSET:
         sh_bits[ne_pkg::ANS_STATE_STATE_LSB +: ne_pkg::ANS_STATE_STATE_WIDTH] = '1;
-      ne_pkg::RDY_STATE_OFFSET: sh_bits[19:0] = '1;
+      ne_pkg::RDY_STATE_OFFSET: sh_bits[30:0] = '1;
       ne_pkg::RING_SIZE_OFFSET:
         sh_bits[ne_pkg::RING_SIZE_RECORDS_LSB +: ne_pkg::RING_SIZE_RECORDS_WIDTH] = '1;
       ne_pkg::COALESCE_COUNT_OFFSET:

@@ -28,6 +28,20 @@
 // entry (slot or victim, of any object), plus a cycle for each wait for the output
 // register; a PUBLISH with no valid entry at all finishes at its commit.
 //
+// Persistent keys (an epoll watch: the event's bit 7, ne_pkg::WATCH_FLAG) are entries of
+// their own, as any other event value: an answer (the engine's or the ANSWER command's)
+// always remembers its destination, with ready 0 (ready 1 only when the table is full:
+// the requester learns the watch is not kept); a NOTIFY command and a PUBLISH notify them
+// without freeing them. A PUBLISH notifies a persistent entry of its object when the
+// word's wake bit of the entry's kind and event is set (the driver sets it for a change
+// that wakes that side or flips its readiness), to its whole mask (one multicast however
+// many CPUs), unless the mask is the word's skip node alone (the CPU whose read or write
+// made the change has the state in its result: no transfer for it; with other CPUs in the
+// mask it gets a redundant copy of the same multicast). An NE_UNSUBSCRIBE (a requester's
+// CANCEL) clears its source's bit of the key's entry and frees the entry that held only
+// that node; it sends nothing. Both tests are one comparator, the RAM's mask against
+// dst_bit (a PUBLISH's skip node is kept in op_dst_q).
+//
 // A subscribe to a published object is answered here as the ANSWER command would answer
 // it (no record, no interrupt); one to an object not in the readiness table becomes a
 // SUBSCRIBE record for software. Packets go into one output register, offered on the
@@ -74,7 +88,7 @@ module ne_rit #(
   input  logic [5:0]  cmd_dst_i,        /// ANSWER: destination
   input  logic [7:0]  cmd_state_i,      /// ANSWER, NOTIFY: pipe state to send
   input  logic        cmd_is_ready_i,   /// ANSWER: ready bit
-  input  logic [19:0] cmd_rdy_i,        /// PUBLISH: RDY_STATE[19:0]
+  input  logic [30:0] cmd_rdy_i,        /// PUBLISH: RDY_STATE[30:0] (readiness, wake bits, skip)
   input  logic [31:0] cmd_stamp_i,      /// ANSWER, NOTIFY, PUBLISH: STAMP, sent in the packets
   output logic        done_o,           /// pulse: a command finished
   output logic        done_tx_o,        /// with done_o: it made a packet
@@ -88,6 +102,7 @@ module ne_rit #(
   input  logic [31:0]                  sub_object_i,
   input  logic [7:0]                   sub_event_i,
   input  logic [31:0]                  sub_version_i,
+  input  logic                         sub_unsub_i,   /// the packet is NE_UNSUBSCRIBE
 
   // SUBSCRIBE record for software (the object is not published)
   output logic                         rec_valid_o,
@@ -156,7 +171,8 @@ module ne_rit #(
     OpNotify,
     OpPublish,
     OpUnpublish,
-    OpSub
+    OpSub,
+    OpUnsub
   } rit_op_e;
 
   rit_state_e st_q, st_d;
@@ -171,7 +187,7 @@ module ne_rit #(
   logic [NW-1:0] op_dst_q, op_dst_d;
   logic [7:0]    op_state_q, op_state_d;
   logic          op_is_ready_q, op_is_ready_d;
-  logic [19:0]   op_rdy_q, op_rdy_d;
+  logic [30:0]   op_rdy_q, op_rdy_d;
   logic [31:0]   op_stamp_q, op_stamp_d;
   // the operation's interest entry: its slot (match), the entry found or allocated
   // (act), the entry the scan looks at (scan); the same for the readiness table
@@ -197,8 +213,11 @@ module ne_rit #(
   logic [AW-1:0]                   rit_raddr;
   logic [EW-1:0]                   rit_rdata, rit_wdata;
   logic [RIT_VICTIMS*KW-1:0]       vkey_q, vkey_d;   // victim v at [v*KW +: KW]
-  logic                            alloc_we, or_we;
+  logic                            alloc_we, or_we, unsub_we;
   logic [MAX_NODES-1:0]            dst_bit, hit_mask;
+  // the entry on the RAM's output holds node op_dst_q alone (an unsubscribe's source, a
+  // PUBLISH's skip node)
+  logic                            only_dst;
 
   // readiness table: the same, the victims' objects in flip-flops
   logic [RNA-1:0]                  rvalid_q, rvalid_d;
@@ -217,10 +236,10 @@ module ne_rit #(
   logic                   valid_set, valid_clr, rvalid_set, rvalid_clr;
   logic                   scan_issue, scan_done_one;
   logic [EW-1:0]          scan_ent;
-  logic                   scan_same, scan_ready;
+  logic                   scan_same, scan_ready, scan_watch;
 
   // the answer of the operation in RAct (ANSWER command or a subscribe's)
-  logic        ans_same, ans_ready;
+  logic        ans_same, ans_ready, op_watch, remember;
   logic [7:0]  ans_state;
   logic [31:0] ans_stamp;
 
@@ -240,7 +259,7 @@ module ne_rit #(
   logic [31:0] cnt_ans_d, cnt_full_d, cnt_ntf_d, cnt_drop_d, cnt_suba_d, cnt_rfull_d;
   logic        inc_ans, inc_full, inc_ntf, inc_drop, inc_suba, inc_rfull;
 
-  // Commit of the operation in RAct, whether it is a subscribe, a packet loaded by a
+  // Commit of the operation in RAct, whether it is a subscribe or unsubscribe, a packet loaded by a
   // PUBLISH's scan and the scan's end. Observed by the testbench's reference model.
   logic commit      /* verilator public_flat_rd */;
   logic commit_sub  /* verilator public_flat_rd */;
@@ -315,6 +334,7 @@ module ne_rit #(
     end
     if (op_load && take_sub) begin
       op_d     = OpSub;
+      if (sub_unsub_i) op_d = OpUnsub;
       op_dst_d = sub_src_i;
     end else if (op_load) begin
       case (cmd_code_i)
@@ -323,7 +343,9 @@ module ne_rit #(
         ne_pkg::CMD_UNPUBLISH: op_d = OpUnpublish;
         default:               op_d = OpAnswer;
       endcase
+      // a PUBLISH's skip node takes the destination's place (its decoder is dst_bit)
       op_dst_d      = cmd_dst_i[NW-1:0];
+      if (cmd_code_i == ne_pkg::CMD_PUBLISH) op_dst_d = cmd_rdy_i[24 +: NW];
       op_state_d    = cmd_state_i;
       op_is_ready_d = cmd_is_ready_i;
       op_rdy_d      = cmd_rdy_i;
@@ -347,7 +369,7 @@ module ne_rit #(
     .re_i(rit_re), .raddr_i(rit_raddr), .rdata_o(rit_rdata)
   );
   ne_ram #(.WIDTH(RW), .DEPTH(1 << RAW)) u_rdt_ram (
-    .clk_i, .we_i(rdt_we), .waddr_i(raddr_q), .wdata_i({op_stamp_q, op_object_q, op_version_q, op_rdy_q}),
+    .clk_i, .we_i(rdt_we), .waddr_i(raddr_q), .wdata_i({op_stamp_q, op_object_q, op_version_q, op_rdy_q[19:0]}),
     .re_i(rdt_re), .raddr_i(rdt_raddr), .rdata_o(rdt_rdata)
   );
 
@@ -401,11 +423,14 @@ module ne_rit #(
     end
   end
 
+  assign dst_bit = One << op_dst_q;
+
   // ---------------------------------------------------------------------------------
   // The answer in RAct: the command's operands, or the readiness table's for a subscribe
   // (the RAMs' outputs hold the entries found)
   always @* begin
     hit_mask  = rit_rdata[MAX_NODES-1:0];
+    op_watch  = op_event_q[7];        // ne_pkg::WATCH_FLAG
     rhit_ent  = rdt_rdata;
     ans_same  = op_version_q == rhit_ent[VerLsb +: 32];
     ans_state = op_state_q;
@@ -431,9 +456,15 @@ module ne_rit #(
     cand_idx  = ent_index(cand_one);
     scan_ent  = rit_rdata;
     scan_same = scan_ent[MAX_NODES+31:MAX_NODES] == op_version_q;
+    scan_watch = scan_ent[MAX_NODES+39];
+    // a persistent entry: its wake bit, and not only the skipped node; else its ready bit
+    only_dst  = rit_rdata[MAX_NODES-1:0] == dst_bit;
     scan_ready = scan_ent[EW-1:EW-32] == op_object_q &&
-                 (scan_same ? op_rdy_q[16 + {4'd0, scan_ent[MAX_NODES+32]}]
-                            : op_rdy_q[18 + {4'd0, scan_ent[MAX_NODES+32]}]);
+                 (scan_watch ? (scan_same ? op_rdy_q[20 + {4'd0, scan_ent[MAX_NODES+32]}]
+                                          : op_rdy_q[22 + {4'd0, scan_ent[MAX_NODES+32]}]) &&
+                               !(op_rdy_q[30] && only_dst)
+                             : (scan_same ? op_rdy_q[16 + {4'd0, scan_ent[MAX_NODES+32]}]
+                                          : op_rdy_q[18 + {4'd0, scan_ent[MAX_NODES+32]}]));
   end
 
   // ---------------------------------------------------------------------------------
@@ -450,6 +481,7 @@ module ne_rit #(
     scan_done_one  = 1'b0;
     alloc_we       = 1'b0;
     or_we          = 1'b0;
+    unsub_we       = 1'b0;
     rdt_upd        = 1'b0;
     out_load       = 1'b0;
     rec_load       = 1'b0;
@@ -472,9 +504,9 @@ module ne_rit #(
     done_o         = 1'b0;
     scan_load      = 1'b0;
     scan_end       = 1'b0;
-    dst_bit        = One << op_dst_q;
     commit         = (st_q == RAct);
-    commit_sub     = commit && op_q == OpSub;
+    commit_sub     = commit && (op_q == OpSub || op_q == OpUnsub);
+    remember       = !ans_ready || op_watch;
     out_taken      = out_notify_q ? ntf_ready_i : ans_ready_i;
 
     case (st_q)
@@ -501,9 +533,9 @@ module ne_rit #(
       out_load       = 1'b1;
       pk_cmd         = op_q == OpAnswer;
       pk_mask        = dst_bit;
-      pk_is_ready    = ans_ready;
+      pk_is_ready    = ans_ready && !op_watch;
       pk_stamp       = ans_stamp;
-      if (!ans_ready) begin
+      if (remember) begin
         if (hit_q) begin
           or_we = 1'b1;
         end else if (free_q) begin
@@ -518,6 +550,12 @@ module ne_rit #(
       done_o = op_q == OpAnswer;
     end else if (commit && op_q == OpSub) begin
       rec_load = 1'b1;  // not published: software answers
+    end else if (commit && op_q == OpUnsub) begin
+      // the source's bit cleared; the entry freed when no node is left
+      if (hit_q) begin
+        unsub_we = 1'b1;
+        if (only_dst) valid_clr = 1'b1;
+      end
     end else if (commit && op_q == OpNotify) begin
       // NOTIFY: one multicast to the interested nodes, then forget them
       if (hit_q && hit_mask != '0) begin
@@ -526,7 +564,7 @@ module ne_rit #(
         pk_notify = 1'b1;
         pk_mask   = hit_mask;
         pk_state  = op_state_q;
-        valid_clr = 1'b1;
+        valid_clr = !op_watch;
       end else begin
         inc_drop = 1'b1;
       end
@@ -564,7 +602,7 @@ module ne_rit #(
         pk_version    = scan_ent[MAX_NODES+31:MAX_NODES];
         pk_state      = scan_same ? op_rdy_q[7:0] : op_rdy_q[15:8];
         inc_ntf       = 1'b1;
-        valid_clr     = 1'b1;
+        valid_clr     = !scan_watch;
       end
       scan_issue = scan_done_one && cand_one != '0;
       scan_end   = scan_done_one && cand_one == '0;
@@ -594,8 +632,9 @@ module ne_rit #(
     rit_raddr = cand_idx;
     if (op_load) rit_raddr = {{(AW - IW) {1'b0}}, acc_slot};
     if (st_q == RMatch) rit_raddr = VicBase + {{(AW - VW) {1'b0}}, vic_index(vhit_vec)};
-    rit_we    = alloc_we || or_we;
-    rit_wdata = {op_object_q, op_event_q, op_version_q, or_we ? hit_mask | dst_bit : dst_bit};
+    rit_we    = alloc_we || or_we || unsub_we;
+    rit_wdata = {op_object_q, op_event_q, op_version_q,
+                 unsub_we ? hit_mask & ~dst_bit : or_we ? hit_mask | dst_bit : dst_bit};
     rdt_re    = op_load || (st_q == RMatch && rvhit_vec != '0);
     rdt_raddr = st_q == RMatch ? RVicBase + {{(RAW - RVW) {1'b0}}, rvic_index(rvhit_vec)}
                                : {{(RAW - DW) {1'b0}}, acc_rslot};

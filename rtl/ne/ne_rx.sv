@@ -5,8 +5,9 @@
 // One packet register: a packet is taken when it is empty (rx_ready does not depend on
 // anything downstream). At the handshake, an engine packet (NE_SUBSCRIBE, NE_NOTIFY,
 // ALIVE) from node src is reported to ne_alive (seen_*), and the packet is decoded and
-// kept if it needs work: NE_NOTIFY goes to ne_lit, NE_SUBSCRIBE to ne_rit (src = the
-// requesting node). Everything else is accepted and dropped.
+// kept if it needs work: NE_NOTIFY goes to ne_lit, NE_SUBSCRIBE and NE_UNSUBSCRIBE (the
+// same payload, told apart by pkt_unsub_o) to ne_rit (src = the requesting node).
+// Everything else is accepted and dropped.
 //
 // Decisions where the contract is open:
 // * While CTRL.ENABLE is 0 every packet is dropped and none counts as an arrival.
@@ -43,6 +44,7 @@ module ne_rx #(
   output logic        pkt_notify_o,    /// 1: kind NOTIFY, 0: kind ANSWER
   output logic        pkt_is_ready_o,  /// ready bit
   output logic [31:0] pkt_stamp_o,     /// the owner's STAMP
+  output logic        pkt_unsub_o,     /// with sub_valid_o: the packet is NE_UNSUBSCRIBE
 
   // NE_SUBSCRIBE for ne_rit (same fields as pkt_*)
   output logic        sub_valid_o,
@@ -52,10 +54,11 @@ module ne_rx #(
 );
   localparam int NW = $clog2(MAX_NODES);
 
-  logic          hs, is_sub, is_ntf, is_alive, kind_ok, take;
+  logic          hs, is_sub, is_unsub, is_ntf, is_alive, kind_ok, take;
   logic [7:0]    kind;
   logic          v_q, v_d;
   logic          sub_q, sub_d;
+  logic          unsub_q, unsub_d;
   logic [NW-1:0] src_q, src_d;
   logic [31:0]   object_q, object_d;
   logic [7:0]    event_q, event_d;
@@ -78,21 +81,23 @@ module ne_rx #(
   assign pkt_valid_o  = v_q && !sub_q;
   assign sub_valid_o  = v_q && sub_q;
   assign v_d          = hs ? take : (v_q && !(sub_q ? sub_ready_i : pkt_ready_i));
-  assign seen_valid_o = hs && enable_i && (is_sub || is_ntf || is_alive);
+  assign seen_valid_o = hs && enable_i && (is_sub || is_unsub || is_ntf || is_alive);
   assign seen_src_o   = rx_src_i;
 
   // decode of the offered packet and next state of the packet register
   always @* begin
     is_sub     = rx_type_i == ipb_pkg::PACKET_TYPE_NE_SUBSCRIBE;
+    is_unsub   = rx_type_i == ipb_pkg::PACKET_TYPE_NE_UNSUBSCRIBE;
     is_ntf     = rx_type_i == ipb_pkg::PACKET_TYPE_NE_NOTIFY;
     is_alive   = rx_type_i == ipb_pkg::PACKET_TYPE_ALIVE;
     kind       = rx_payload_i[ipb_pkg::NE_NOTIFY_KIND_LSB +: ipb_pkg::NE_NOTIFY_KIND_WIDTH];
     kind_ok    = kind == ipb_pkg::NE_NOTIFY_KIND_ANSWER || kind == ipb_pkg::NE_NOTIFY_KIND_NOTIFY;
-    take       = enable_i && ((is_sub && rx_len_i >= ipb_pkg::NE_SUBSCRIBE_BYTES[7:0]) ||
+    take       = enable_i && (((is_sub || is_unsub) && rx_len_i >= ipb_pkg::NE_SUBSCRIBE_BYTES[7:0]) ||
                               (is_ntf && rx_len_i >= ipb_pkg::NE_NOTIFY_BYTES[7:0] && kind_ok));
 
     // the packet register (no reset): loaded when the handshake takes the packet
     sub_d      = sub_q;
+    unsub_d    = unsub_q;
     src_d      = src_q;
     object_d   = object_q;
     event_d    = event_q;
@@ -102,13 +107,14 @@ module ne_rx #(
     is_ready_d = is_ready_q;
     stamp_d    = stamp_q;
     if (hs && take) begin
-      sub_d      = is_sub;
+      sub_d      = is_sub || is_unsub;
+      unsub_d    = is_unsub;
       src_d      = rx_src_i;
       state_d    = rx_payload_i[ipb_pkg::NE_NOTIFY_STATE_LSB +: ipb_pkg::NE_NOTIFY_STATE_WIDTH];
       notify_d   = kind == ipb_pkg::NE_NOTIFY_KIND_NOTIFY;
       is_ready_d = rx_payload_i[ipb_pkg::NE_NOTIFY_READY_LSB];
       stamp_d    = rx_payload_i[ipb_pkg::NE_NOTIFY_STAMP_LSB +: ipb_pkg::NE_NOTIFY_STAMP_WIDTH];
-      if (is_sub) begin
+      if (is_sub || is_unsub) begin
         object_d  = rx_payload_i[ipb_pkg::NE_SUBSCRIBE_OBJECT_LSB +: ipb_pkg::NE_SUBSCRIBE_OBJECT_WIDTH];
         event_d   = rx_payload_i[ipb_pkg::NE_SUBSCRIBE_EVENT_LSB +: ipb_pkg::NE_SUBSCRIBE_EVENT_WIDTH];
         version_d = rx_payload_i[ipb_pkg::NE_SUBSCRIBE_VERSION_LSB +: ipb_pkg::NE_SUBSCRIBE_VERSION_WIDTH];
@@ -127,6 +133,7 @@ module ne_rx #(
 
   always_ff @(posedge clk_i) begin
     sub_q      <= sub_d;
+    unsub_q    <= unsub_d;
     src_q      <= src_d;
     object_q   <= object_d;
     event_q    <= event_d;
@@ -145,5 +152,6 @@ module ne_rx #(
   assign pkt_notify_o   = notify_q;
   assign pkt_is_ready_o = is_ready_q;
   assign pkt_stamp_o    = stamp_q;
+  assign pkt_unsub_o    = unsub_q;
   assign busy_o         = v_q;
 endmodule

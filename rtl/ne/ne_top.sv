@@ -91,7 +91,7 @@ module ne_top #(
   logic [7:0]     arm_result;
   logic           rit_valid, rit_ready, rit_done, rit_done_tx, rit_full, rdt_full;
   logic [7:0]     rit_code;
-  logic [19:0]    rdy_state;
+  logic [30:0]    rdy_state;
   logic [31:0]    cmd_stamp, pkt_stamp, lrec_stamp, rpkt_stamp, rec_stamp;
   logic           tx_cmd_done, rec_cmd_done;
 
@@ -101,14 +101,14 @@ module ne_top #(
   // rx -> lit, records, alive
   logic           seen_valid;
   logic [NW-1:0]  seen_src;
-  logic           pkt_valid, pkt_ready, pkt_notify, pkt_is_ready;
+  logic           pkt_valid, pkt_ready, pkt_notify, pkt_is_ready, pkt_unsub;
   logic [NW-1:0]  pkt_src;
   logic [31:0]    pkt_object, pkt_version;
   logic [7:0]     pkt_event, pkt_state;
   logic           rxsub_valid, rxsub_ready;
 
   // lit -> tx, records
-  logic           sub_valid, sub_ready;
+  logic           sub_valid, sub_ready, sub_unsub;
   logic [NW-1:0]  sub_owner;
   logic [31:0]    sub_object, sub_version;
   logic [7:0]     sub_event;
@@ -253,6 +253,7 @@ module ne_top #(
     .pkt_notify_o  (pkt_notify),
     .pkt_is_ready_o(pkt_is_ready),
     .pkt_stamp_o   (pkt_stamp),
+    .pkt_unsub_o   (pkt_unsub),
     .sub_valid_o   (rxsub_valid),
     .sub_ready_i   (rxsub_ready),
     .busy_o        (rx_busy)
@@ -289,6 +290,7 @@ module ne_top #(
     .sub_object_o     (sub_object),
     .sub_event_o      (sub_event),
     .sub_version_o    (sub_version),
+    .sub_unsub_o      (sub_unsub),
     .rec_valid_o      (lrec_valid),
     .rec_ready_i      (lrec_ready),
     .rec_kind_o       (lrec_kind),
@@ -335,6 +337,7 @@ module ne_top #(
     .sub_object_i    (pkt_object),
     .sub_event_i     (pkt_event),
     .sub_version_i   (pkt_version),
+    .sub_unsub_i     (pkt_unsub),
     .rec_valid_o     (rrec_valid),
     .rec_ready_i     (rrec_ready),
     .rec_src_o       (rrec_src),
@@ -407,6 +410,7 @@ module ne_top #(
     .sub_object_i  (sub_object),
     .sub_event_i   (sub_event),
     .sub_version_i (sub_version),
+    .sub_unsub_i   (sub_unsub),
     .ans_valid_i   (ans_valid),
     .ans_ready_o   (ans_rdy),
     .ntf_valid_i   (ntf_valid),

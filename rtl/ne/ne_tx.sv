@@ -2,7 +2,7 @@
 // ne_tx: packet transmit of the notify engine (docs/notify-engine.md §5, payloads
 // ipb_pkg ne_subscribe and ne_notify).
 //
-// Four sources, each a valid/ready stream with its fields: subscribe (ne_lit), answer and
+// Four sources, each a valid/ready stream with its fields: subscribe or unsubscribe (ne_lit), answer and
 // notify (ne_rit), alive (ne_alive). A round-robin arbiter picks one when the output
 // register is empty or being taken; the packet is formatted there (type, destination
 // mask, length, payload bytes little-endian, unused payload bytes 0) and held stable on
@@ -24,6 +24,7 @@ module ne_tx #(
   input  logic [31:0] sub_object_i,
   input  logic [7:0]  sub_event_i,
   input  logic [31:0] sub_version_i,
+  input  logic        sub_unsub_i,   /// NE_UNSUBSCRIBE (the same payload)
 
   // NE_NOTIFY of kind ANSWER (ans) or NOTIFY (ntf); one set of fields (ne_rit)
   input  logic                 ans_valid_i,
@@ -111,7 +112,7 @@ module ne_tx #(
 
     fmt_cmd = gnt[SSub] || ((gnt[SAns] || gnt[SNtf]) && pkt_cmd_i);
     if (gnt[SSub]) begin
-      fmt_type    = ipb_pkg::PACKET_TYPE_NE_SUBSCRIBE;
+      fmt_type    = sub_unsub_i ? ipb_pkg::PACKET_TYPE_NE_UNSUBSCRIBE : ipb_pkg::PACKET_TYPE_NE_SUBSCRIBE;
       fmt_mask    = One << sub_owner_i;
       fmt_len     = ipb_pkg::NE_SUBSCRIBE_BYTES[7:0];
       fmt_payload = sub_pl;

@@ -10,9 +10,9 @@
 // properties hold for every key. A reference model of K's interest is kept from the
 // ports alone, in the order ne_lit accepts operations (one at a time): f_out (a subscribe
 // for K is outstanding: sent, and neither freed by a NOTIFY, a ready ANSWER or a CANCEL of
-// K), f_subd
-// (settled by a not-ready ANSWER), f_state (that answer's state), f_nsub (subscribes for K
-// sent since K was last freed).
+// K; when K is persistent, its event having ne_pkg::WATCH_FLAG, a NOTIFY does not free it),
+// f_subd (settled by a not-ready ANSWER, or a persistent K's NOTIFY), f_state (that
+// packet's state), f_nsub (subscribes for K sent since K was last freed).
 //
 // Properties (on ports):
 //   a_one_subscribe   an ARM of K that sends a subscribe is the first since K was last
@@ -22,8 +22,10 @@
 //                     SUPPRESSED_IN_FLIGHT or SUPPRESSED_SUBSCRIBED, as K's status is
 //   a_sends           an ARM of K with nothing outstanding sends (SENT) unless the table
 //                     is FULL: "exactly one", not "at most one"
-//   a_sub_*           each SENT puts exactly one subscribe, with the ARM's key, on the
-//                     subscribe port, held stable until taken; no other subscribe appears
+//   a_sub_*           each SENT puts exactly one packet, with the command's key, on the
+//                     subscribe port, held stable until taken; no other packet appears; it
+//                     is an NE_UNSUBSCRIBE exactly when the command was a CANCEL
+//   a_cancel_tells    a CANCEL of K sends (SENT, the unsubscribe) exactly when K was held
 //   a_rec_subscribed  the immediate ANSWER record of an ARM on a SUBSCRIBED K carries
 //                     K, ready 0, the state of K's last answer, and the command's tag
 //   a_order           operations are taken one at a time
@@ -84,6 +86,7 @@ module ne_lit_props #(
   logic [5:0]  sub_owner_o;
   logic [31:0] sub_object_o, sub_version_o;
   logic [7:0]  sub_event_o;
+  logic        sub_unsub_o;
   logic        rec_valid_o, rec_is_ready_o, rec_tag_o;
   logic [7:0]  rec_kind_o, rec_event_o, rec_state_o;
   logic [5:0]  rec_src_o;
@@ -101,7 +104,7 @@ module ne_lit_props #(
     .arm_cancel_i, .arm_done_o, .arm_result_o, .arm_full_o,
     .pkt_valid_i, .pkt_ready_o, .pkt_src_i, .pkt_object_i, .pkt_event_i, .pkt_version_i,
     .pkt_state_i, .pkt_notify_i(dut_pkt_notify), .pkt_is_ready_i(dut_pkt_is_ready),
-    .sub_valid_o, .sub_ready_i, .sub_owner_o, .sub_object_o, .sub_event_o, .sub_version_o,
+    .sub_valid_o, .sub_ready_i, .sub_owner_o, .sub_object_o, .sub_event_o, .sub_version_o, .sub_unsub_o,
     .rec_valid_o, .rec_ready_i, .rec_kind_o, .rec_src_o, .rec_object_o, .rec_event_o,
     .rec_version_o, .rec_state_o, .rec_is_ready_o, .rec_tag_o,
     .subscribes_sent_o, .suppressed_o, .stray_o, .lit_full_count_o, .busy_o
@@ -124,15 +127,21 @@ module ne_lit_props #(
   assign sub_key = {sub_owner_o, sub_object_o, sub_event_o, sub_version_o};
   assign rec_key = {rec_src_o, rec_object_o, rec_event_o, rec_version_o};
 
-  logic arm_acc, pkt_acc, pkt_frees_k, pkt_settles_k, done_k, sent, sent_k, cancel_k;
+  logic arm_acc, pkt_acc, pkt_frees_k, pkt_settles_k, done_k, sent, sent_k, cancel_k, k_watch;
+  // a packet frees its key when it is a NOTIFY or a ready ANSWER, but a persistent key's
+  // NOTIFY settles it (SUBSCRIBED, with the new state)
+  function automatic logic frees(input logic notify, input logic ready, input logic watch);
+    frees = (notify || ready) && !(notify && watch);
+  endfunction
+  assign k_watch       = k_key[32+7];  // the event's WATCH_FLAG
   assign arm_acc       = arm_valid_i && arm_ready_o;
   assign pkt_acc       = pkt_valid_i && pkt_ready_o;
-  assign pkt_frees_k   = pkt_acc && pkt_key == k_key && (pkt_notify_i || pkt_is_ready_i);
-  assign pkt_settles_k = pkt_acc && pkt_key == k_key && !pkt_notify_i && !pkt_is_ready_i;
+  assign pkt_frees_k   = pkt_acc && pkt_key == k_key && frees(pkt_notify_i, pkt_is_ready_i, k_watch);
+  assign pkt_settles_k = pkt_acc && pkt_key == k_key && !frees(pkt_notify_i, pkt_is_ready_i, k_watch);
   assign sent          = arm_done_o && arm_result_o == ne_pkg::ARM_RESULT_SENT;
   assign done_k        = arm_done_o && !f_arm_cancel && f_arm_key == k_key;
   assign cancel_k      = arm_done_o && f_arm_cancel && f_arm_key == k_key;
-  assign sent_k        = sent && f_arm_key == k_key;
+  assign sent_k        = sent && !f_arm_cancel && f_arm_key == k_key;
 
   logic          f_arm_pend;   // an ARM was taken and has not committed
   logic [KW-1:0] f_arm_key;    // the key of the last ARM taken
@@ -144,6 +153,7 @@ module ne_lit_props #(
   logic          f_subsup_q;   // a SUPPRESSED_SUBSCRIBED committed in the previous cycle
   logic          f_sub_held;   // the subscribe port held a packet not taken last cycle
   logic [KW-1:0] f_sub_key_q;
+  logic          f_sub_unsub_q;
   logic [31:0]   f_nsent, f_nsupp;
 
   always_ff @(posedge clk_i) begin
@@ -151,6 +161,7 @@ module ne_lit_props #(
     f_subsup_q  <= arm_done_o && arm_result_o == ne_pkg::ARM_RESULT_SUPPRESSED_SUBSCRIBED;
     f_sub_held  <= sub_valid_o && !sub_ready_i;
     f_sub_key_q <= sub_key;
+    f_sub_unsub_q <= sub_unsub_o;
     if (arm_acc) f_arm_key <= arm_key;
     if (arm_acc) f_arm_cancel <= arm_cancel_i;
     if (!rst_ni) begin
@@ -178,7 +189,7 @@ module ne_lit_props #(
         f_subd <= 1'b0;
         f_nsub <= (f_nsub == 2'd3) ? f_nsub : f_nsub + 2'd1;
       end
-      if (sent) f_nsent <= f_nsent + 32'd1;
+      if (sent && !f_arm_cancel) f_nsent <= f_nsent + 32'd1;
       if (arm_done_o && (arm_result_o == ne_pkg::ARM_RESULT_SUPPRESSED_IN_FLIGHT ||
                          arm_result_o == ne_pkg::ARM_RESULT_SUPPRESSED_SUBSCRIBED))
         f_nsupp <= f_nsupp + 32'd1;
@@ -204,8 +215,13 @@ module ne_lit_props #(
       a_full_pulse: assert (arm_full_o == (arm_done_o && arm_result_o == ne_pkg::ARM_RESULT_FULL));
       // the subscribe port: a new packet exactly after each SENT, with its key, held
       a_sub_new: assert ((sub_valid_o && !f_sub_held) == f_sent_q);
-      if (f_sent_q) a_sub_key: assert (sub_key == f_arm_key);
-      if (f_sub_held) a_sub_stable: assert (sub_valid_o && sub_key == f_sub_key_q);
+      if (f_sent_q) a_sub_key: assert (sub_key == f_arm_key && sub_unsub_o == f_arm_cancel);
+      if (cancel_k) a_cancel_tells: assert ((arm_result_o == ne_pkg::ARM_RESULT_SENT) == f_out);
+      if (arm_done_o && f_arm_cancel) begin
+        a_cancel_result: assert (arm_result_o == ne_pkg::ARM_RESULT_SENT ||
+                                 arm_result_o == ne_pkg::ARM_RESULT_NONE);
+      end
+      if (f_sub_held) a_sub_stable: assert (sub_valid_o && sub_key == f_sub_key_q && sub_unsub_o == f_sub_unsub_q);
       // the immediate record of an ARM on a SUBSCRIBED entry
       if (f_subsup_q) begin
         a_rec_subscribed: assert (rec_valid_o && rec_tag_o && rec_key == f_arm_key &&
@@ -324,8 +340,8 @@ module ne_lit_props #(
       end
     end
     op_busy      = p_st != StIdle;
-    op_frees_k   = op_busy && p_op_pkt && p_op_key == k_key && (p_op_notify || p_op_is_ready);
-    op_settles_k = op_busy && p_op_pkt && p_op_key == k_key && !p_op_notify && !p_op_is_ready;
+    op_frees_k   = op_busy && p_op_pkt && p_op_key == k_key && frees(p_op_notify, p_op_is_ready, k_watch);
+    op_settles_k = op_busy && p_op_pkt && p_op_key == k_key && !frees(p_op_notify, p_op_is_ready, k_watch);
   end
 
   always_ff @(posedge clk_i) begin

@@ -11,11 +11,15 @@
 // is reachable in a few operations. K is an arbitrary key fixed for the run ($anyconst).
 // From the ports alone a reference model keeps f_mask: the CPUs that were sent an answer
 // for K with ready 0 (by an ANSWER command or by the engine for a subscribe) since the
-// last NOTIFY packet for K (the contract's "CPUs whose bit was set").
+// last NOTIFY packet for K (the contract's "CPUs whose bit was set"), less those that
+// unsubscribed K since. When K is persistent (its event has ne_pkg::WATCH_FLAG) a NOTIFY
+// packet does not empty f_mask, and a PUBLISH sends none when f_mask is its skip node alone.
 //
 // Properties (on ports):
 //   a_notify_mask     a NOTIFY packet for K goes to exactly f_mask: every CPU answered
-//                     "not ready" since the last notify for K, and no other
+//                     "not ready" since the last notify for K (persistent K: ever) and
+//                     not unsubscribed since, and no other
+//   a_publish_skip    a PUBLISH sends no packet of a persistent key to its skip node alone
 //   a_notify_dropped  a NOTIFY command for K sends nothing only when f_mask is empty
 //   a_answer_pkt      an ANSWER command sends one unicast NE_NOTIFY of kind ANSWER to
 //                     ANS_DST with its key and state; ready as asked, or 1 when the table
@@ -24,7 +28,8 @@
 //   a_sub_record      a subscribe that is not answered becomes its record, fields intact
 //   a_notify_pkt      a NOTIFY command's packet carries its key and state, ready 1
 //   a_publish_pkt     a PUBLISH's packets carry its object, the state of the key's kind
-//                     and ready 1, and only for keys its ready bits make ready
+//                     and ready 1, and only for keys its ready bits make ready (persistent
+//                     keys: its wake bits name)
 //   a_pkt_*           a command's packet right after its commit, every packet held stable
 //                     until taken, on the port of its kind
 //   a_full_honest     an answer is refused room only when its slot and every victim are
@@ -61,12 +66,13 @@ module ne_rit_props #(
   input logic [5:0]  cmd_dst_i,
   input logic [7:0]  cmd_state_i,
   input logic        cmd_is_ready_i,
-  input logic [19:0] cmd_rdy_i,
+  input logic [30:0] cmd_rdy_i,
   input logic        sub_valid_i,
   input logic [1:0]  sub_src_i,
   input logic [31:0] sub_object_i,
   input logic [7:0]  sub_event_i,
   input logic [31:0] sub_version_i,
+  input logic        sub_unsub_i,
   input logic        rec_ready_i,
   input logic        ans_ready_i,
   input logic        ntf_ready_i
@@ -97,7 +103,7 @@ module ne_rit_props #(
     .cmd_valid_i, .cmd_ready_o, .cmd_code_i, .cmd_object_i, .cmd_event_i, .cmd_version_i,
     .cmd_dst_i, .cmd_state_i, .cmd_is_ready_i, .cmd_rdy_i, .done_o, .done_tx_o, .full_o,
     .rdt_full_o,
-    .sub_valid_i, .sub_ready_o, .sub_src_i, .sub_object_i, .sub_event_i, .sub_version_i,
+    .sub_valid_i, .sub_ready_o, .sub_src_i, .sub_object_i, .sub_event_i, .sub_version_i, .sub_unsub_i,
     .rec_valid_o, .rec_ready_i, .rec_src_o, .rec_object_o, .rec_event_o, .rec_version_o,
     .ans_valid_o, .ans_ready_i, .ntf_valid_o, .ntf_ready_i,
     .pkt_dst_mask_o, .pkt_object_o, .pkt_event_o, .pkt_version_o, .pkt_state_o,
@@ -143,7 +149,7 @@ module ne_rit_props #(
   // the command in progress (taken, not finished) and the last one; the last subscribe
   logic          f_pend, f_is_ready, f_full_q, f_done_tx_q, f_held, f_last_sub;
   logic [7:0]    f_code = ne_pkg::CMD_ANSWER;  // a legal code from the start (i_code)
-  logic [19:0]   f_rdy;
+  logic [30:0]   f_rdy;
   logic [KW-1:0] f_key, f_sub_key;
   logic [NW-1:0] f_sub_src;
   logic [NW-1:0] f_dst;
@@ -152,14 +158,19 @@ module ne_rit_props #(
   logic [N-1:0]  f_held_mask;
   logic [KW-1:0] f_held_key;
   logic          f_held_ntf;
+  logic          f_sub_unsub;
+  logic          k_watch;
+  assign k_watch = k_key[32+7];  // the event's WATCH_FLAG
 
   // f_mask_now: f_mask with the packet that appears in this cycle
   always_comb begin
     f_mask_now = f_mask;
     if (pkt_new && pkt_key == k_key) begin
-      if (ntf_valid_o) f_mask_now = '0;
-      else if (!pkt_is_ready_o) f_mask_now = f_mask | pkt_dst_mask_o;
+      if (ntf_valid_o && !k_watch) f_mask_now = '0;
+      else if (!ntf_valid_o && !pkt_is_ready_o) f_mask_now = f_mask | pkt_dst_mask_o;
     end
+    // an unsubscribe: no packet can be out while one is taken, nor before it commits
+    if (sub_acc && sub_unsub_i && sub_key == k_key) f_mask_now = f_mask_now & ~(N'(1) << sub_src_i);
   end
 
   always_ff @(posedge clk_i) begin
@@ -171,14 +182,16 @@ module ne_rit_props #(
     if (cmd_acc) begin
       f_code     <= cmd_code_i;
       f_key      <= cmd_key;
-      f_dst      <= cmd_dst_i[NW-1:0];
+      // (a PUBLISH's skip node takes the destination's register)
+      f_dst      <= cmd_code_i == ne_pkg::CMD_PUBLISH ? cmd_rdy_i[24 +: NW] : cmd_dst_i[NW-1:0];
       f_state    <= cmd_state_i;
       f_is_ready <= cmd_is_ready_i;
       f_rdy      <= cmd_rdy_i;
     end
     if (sub_acc) begin
-      f_sub_key <= sub_key;
-      f_sub_src <= sub_src_i;
+      f_sub_key   <= sub_key;
+      f_sub_src   <= sub_src_i;
+      f_sub_unsub <= sub_unsub_i;
     end
     if (sub_acc) f_last_sub <= 1'b1;
     else if (cmd_acc) f_last_sub <= 1'b0;
@@ -195,42 +208,54 @@ module ne_rit_props #(
     end
   end
 
-  logic f_notify, f_answer, f_publish, p_same, p_rdy_bit;
+  logic f_notify, f_answer, f_publish, p_same, p_rdy_bit, f_watch;
+  logic [N-1:0] f_skip;
   assign f_notify  = f_code == ne_pkg::CMD_NOTIFY;
   assign f_answer  = f_code == ne_pkg::CMD_ANSWER;
   assign f_publish = f_code == ne_pkg::CMD_PUBLISH;
   // a PUBLISH packet's key kind (same version or not) and the ready bit that covers it
   assign p_same    = pkt_version_o == f_key[31:0];
-  assign p_rdy_bit = f_rdy[(p_same ? 16 : 18) + {4'd0, pkt_event_o[0]}];
+  // (a persistent key's: its wake bit)
+  assign p_rdy_bit = f_rdy[(pkt_event_o[7] ? (p_same ? 20 : 22) : (p_same ? 16 : 18)) + {4'd0, pkt_event_o[0]}];
+  assign f_watch   = f_key[32+7];
+  // the node a PUBLISH does not notify of persistent keys (f_dst holds skip_node's low NW
+  // bits, the node numbers of this N-node machine)
+  assign f_skip    = f_rdy[30] ? N'(1) << f_dst : '0;
 
   // ---------------------------------------------------------------------------------
   // Properties
   always_ff @(posedge clk_i) begin
     if (f_past && rst_ni) begin
       // the contract's invariant
-      if (pkt_new && ntf_valid_o && pkt_key == k_key) a_notify_mask: assert (pkt_dst_mask_o == f_mask);
+      if (pkt_new && ntf_valid_o && pkt_key == k_key) begin
+        a_notify_mask: assert (pkt_dst_mask_o == f_mask);
+      end
       if (done_o && f_notify && !done_tx_o && f_key == k_key) a_notify_dropped: assert (f_mask == '0);
       // what each command sends
       if (pkt_new && ans_valid_o && !f_last_sub) begin
         a_answer_pkt: assert (pkt_key == f_key && pkt_dst_mask_o == (N'(1) << f_dst) &&
                               pkt_state_o == f_state && f_answer && pkt_cmd_o &&
-                              pkt_is_ready_o == (f_is_ready || f_full_q));
+                              pkt_is_ready_o == ((f_is_ready && !f_watch) || f_full_q));
       end
       if (pkt_new && ans_valid_o && f_last_sub) begin
         a_sub_answer_pkt: assert (pkt_key == f_sub_key && pkt_dst_mask_o == (N'(1) << f_sub_src) &&
-                                  !pkt_cmd_o);
+                                  !pkt_cmd_o && !f_sub_unsub &&
+                                  (!f_sub_key[32+7] || pkt_is_ready_o == f_full_q));
       end
       if (rec_valid_o) a_sub_record: assert (f_last_sub && rec_key == f_sub_key && rec_src_o == f_sub_src);
       if (pkt_new && ntf_valid_o && f_notify) begin
         a_notify_pkt: assert (pkt_key == f_key && pkt_state_o == f_state && pkt_is_ready_o && pkt_cmd_o);
       end
       if (pkt_new && ntf_valid_o) a_notify_by_command: assert (!f_last_sub && (f_notify || f_publish));
+      if (pkt_new && ntf_valid_o && f_publish && pkt_event_o[7]) begin
+        a_publish_skip: assert (!(f_rdy[30] && pkt_dst_mask_o == f_skip));
+      end
       if (pkt_new && ntf_valid_o && f_publish) begin
         a_publish_pkt: assert (pkt_object_o == f_key[KW-1:40] && pkt_is_ready_o && !pkt_cmd_o && p_rdy_bit &&
                                pkt_state_o == (p_same ? f_rdy[7:0] : f_rdy[15:8]));
       end
       if (done_o && f_answer) a_pkt_answer_always: assert (done_tx_o);
-      if (full_o && !f_last_sub) a_full_answer: assert (done_o && f_answer && !f_is_ready);
+      if (full_o && !f_last_sub) a_full_answer: assert (done_o && f_answer && (!f_is_ready || f_watch));
       if (f_done_tx_q) a_pkt_new: assert (pkt_new);
 
       a_pkt_one_port: assert (!(ans_valid_o && ntf_valid_o));
@@ -252,7 +277,7 @@ module ne_rit_props #(
   localparam int AW = $clog2(T);
   logic [1:0]      p_st;          //@probe p_st = dut.st_q
   logic [2:0]      p_op;          //@probe p_op = dut.op_q
-  logic [19:0]     p_op_rdy;      //@probe p_op_rdy = dut.op_rdy_q
+  logic [30:0]     p_op_rdy;      //@probe p_op_rdy = dut.op_rdy_q
   logic [31:0]     p_op_object;   //@probe p_op_object = dut.op_object_q
   logic [7:0]      p_op_event;    //@probe p_op_event = dut.op_event_q
   logic [31:0]     p_op_version;  //@probe p_op_version = dut.op_version_q
@@ -272,7 +297,10 @@ module ne_rit_props #(
   assign p_vvalid = p_tvalid[T-1:E];
 
   localparam logic [1:0] StIdle = 2'd0, StMatch = 2'd1, StAct = 2'd2, StScan = 2'd3;
-  localparam logic [2:0] OpAnswer = 3'd0, OpNotify = 3'd1, OpPublish = 3'd2, OpUnpublish = 3'd3, OpSub = 3'd4;
+  localparam logic [2:0] OpAnswer = 3'd0, OpNotify = 3'd1, OpPublish = 3'd2, OpUnpublish = 3'd3, OpSub = 3'd4,
+                         OpUnsub = 3'd5;
+  logic p_is_sub;  // the operation is an arriving packet's
+  assign p_is_sub = p_op == OpSub || p_op == OpUnsub;
   logic [2:0] f_op;  // ne_rit's operation for the command's code
   always_comb begin
     case (f_code)
@@ -371,7 +399,7 @@ module ne_rit_props #(
                       f_code == ne_pkg::CMD_PUBLISH || f_code == ne_pkg::CMD_UNPUBLISH);
     end
     if (Aux && f_past && rst_ni) begin
-      i_pend: assert (f_pend == (p_st != StIdle && p_op != OpSub));
+      i_pend: assert (f_pend == (p_st != StIdle && !p_is_sub));
       if (f_pend) begin
         i_op: assert (p_op_object == f_key[KW-1:40] && p_op_version == f_key[31:0] && p_op == f_op &&
                       p_op_dst == f_dst && p_op_rdy == f_rdy && !f_last_sub);
@@ -381,11 +409,12 @@ module ne_rit_props #(
                              p_op_is_ready == f_is_ready);
         end
       end
-      if (p_op == OpSub && (p_st != StIdle || rec_valid_o)) begin
-        i_sub_op: assert (f_last_sub && p_op_key == f_sub_key && p_op_dst == f_sub_src);
+      if (p_is_sub && (p_st != StIdle || rec_valid_o)) begin
+        i_sub_op: assert (f_last_sub && p_op_key == f_sub_key && p_op_dst == f_sub_src &&
+                          (p_op == OpUnsub) == f_sub_unsub);
       end
       if (rec_valid_o) i_rec: assert (p_st == StIdle && p_op == OpSub);
-      if (p_st != StIdle || rec_valid_o) i_op_enc: assert (p_op <= OpSub);
+      if (p_st != StIdle || rec_valid_o) i_op_enc: assert (p_op <= OpUnsub);
       i_out_blocks: assert (!(pkt_any && p_st != StIdle && p_st != StScan));
       if (pkt_any) begin
         i_pkt_owner: assert (pkt_cmd_o ? (!f_last_sub && (f_answer || f_notify)) :
@@ -397,7 +426,11 @@ module ne_rit_props #(
       i_home: assert (homes);
       i_unique: assert (uniq);
       i_mask_nonzero: assert (masks_nonzero);
-      i_model: assert (mask_k == f_mask_now);
+      // (an unsubscribe of K taken in this cycle or not committed: already out of the model)
+      i_model: assert ((mask_k & ~(p_st != StIdle && p_op == OpUnsub && p_op_key == k_key ?
+                                   N'(1) << p_op_dst : '0)
+                               & ~(sub_acc && sub_unsub_i && sub_key == k_key ? N'(1) << sub_src_i : '0))
+                       == f_mask_now);
       i_vkeys: assert (vkeys);
       // match: the RAM's output holds the operation's slot; act: the registered match is
       // the table's (the entry found, else the room found) and the RAM's output holds

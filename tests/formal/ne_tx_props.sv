@@ -33,6 +33,7 @@ module ne_tx_props #(
   input logic [31:0]  sub_object_i,
   input logic [7:0]   sub_event_i,
   input logic [31:0]  sub_version_i,
+  input logic         sub_unsub_i,
   input logic         ans_valid_i,
   input logic         ntf_valid_i,
   input logic [3:0]   pkt_dst_mask_i,
@@ -59,7 +60,7 @@ module ne_tx_props #(
 
   ne_tx #(.MAX_NODES(N)) dut (
     .clk_i, .rst_ni,
-    .sub_valid_i, .sub_ready_o, .sub_owner_i, .sub_object_i, .sub_event_i, .sub_version_i,
+    .sub_valid_i, .sub_ready_o, .sub_owner_i, .sub_object_i, .sub_event_i, .sub_version_i, .sub_unsub_i,
     .ans_valid_i, .ans_ready_o, .ntf_valid_i, .ntf_ready_o, .pkt_dst_mask_i(dut_mask),
     .pkt_object_i, .pkt_event_i, .pkt_version_i, .pkt_state_i, .pkt_is_ready_i, .pkt_stamp_i, .pkt_cmd_i,
     .alive_valid_i, .alive_ready_o, .alive_mask_i,
@@ -74,12 +75,12 @@ module ne_tx_props #(
   always_ff @(posedge clk_i) f_past <= 1'b1;
 
   logic [3:0]   h_valid;    // last cycle: valid and not taken, per source
-  logic [73:0]  h_sub;
+  logic [74:0]  h_sub;
   logic [85:0]  h_pkt;
   logic [3:0]   h_alive;
   logic [73:0]  cur_sub;
   logic [117:0] cur_pkt;
-  assign cur_sub = {sub_owner_i, sub_object_i, sub_event_i, sub_version_i};
+  assign cur_sub = {sub_unsub_i, sub_owner_i, sub_object_i, sub_event_i, sub_version_i};
   assign cur_pkt = {pkt_dst_mask_i, pkt_object_i, pkt_event_i, pkt_version_i, pkt_state_i,
                     pkt_is_ready_i, pkt_stamp_i, pkt_cmd_i};
 
@@ -130,7 +131,7 @@ module ne_tx_props #(
     e_len     = 8'd0;
     e_payload = '0;
     if (take[0]) begin
-      e_type    = ipb_pkg::PACKET_TYPE_NE_SUBSCRIBE;
+      e_type    = sub_unsub_i ? ipb_pkg::PACKET_TYPE_NE_UNSUBSCRIBE : ipb_pkg::PACKET_TYPE_NE_SUBSCRIBE;
       e_mask    = N'(1) << sub_owner_i;
       e_len     = 8'(ipb_pkg::NE_SUBSCRIBE_BYTES);
       e_payload = 128'(e_sub);

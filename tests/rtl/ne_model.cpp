@@ -31,6 +31,7 @@ uint64_t sat48(uint64_t a, uint64_t b) {
 
 bool is_engine_type(uint8_t t) {
   return t == static_cast<uint8_t>(ipb::PacketType::kNeSubscribe) ||
+         t == static_cast<uint8_t>(ipb::PacketType::kNeUnsubscribe) ||
          t == static_cast<uint8_t>(ipb::PacketType::kNeNotify) ||
          t == static_cast<uint8_t>(ipb::PacketType::kAlive);
 }
@@ -42,6 +43,17 @@ TxPkt notify_pkt(uint64_t mask, uint32_t object, uint8_t event, uint32_t version
   p.mask = mask;
   p.len = ipb::ne_notify::kBytes;
   p.payload = shadowsel::ne::notify_payload(object, event, version, state, kind, ready, stamp);
+  return p;
+}
+
+// The packet a command of ne_lit sends for key k: NE_SUBSCRIBE (ARM) or NE_UNSUBSCRIBE
+// (CANCEL), the ne_subscribe payload, to the owner.
+TxPkt key_pkt(ipb::PacketType type, const Model::Key& k) {
+  TxPkt p;
+  p.type = static_cast<uint8_t>(type);
+  p.mask = bit(k.owner);
+  p.len = ipb::ne_subscribe::kBytes;
+  p.payload = shadowsel::ne::subscribe_payload(k.object, k.event, k.version);
   return p;
 }
 
@@ -162,8 +174,10 @@ int Model::lit_place(const Key& k) const {
   return victims < static_cast<int>(ne::kLitVictims) ? -1 : kLitFull;
 }
 
+// An answer's ready bit: a persistent key (WATCH_FLAG) is always remembered and answered
+// ready 0, unless the table is full.
 bool Model::answer(uint32_t object, uint8_t event, uint32_t version, uint8_t dst, bool ready, bool& set_rit_full) {
-  if (ready) return true;
+  if (ready && !(event & ne::kWatchFlag)) return true;
   const int i = find_rit(object, event, version);
   if (i >= 0) {
     rit_[i]->mask |= bit(dst);
@@ -411,9 +425,10 @@ bool Model::step(const CycleObs& o) {
     if (it == lit_.end()) {
       ++c_stray_;
       ++cov_.pkt_stray;
-    } else if (notify || ready) {
+    } else if ((notify || ready) && !(notify && (k.event & ne::kWatchFlag))) {
       lit_.erase(it);
     } else {
+      if (notify) ++cov_.watch_kept;
       it->subscribed = true;
       it->state = state;
     }
@@ -433,9 +448,11 @@ bool Model::step(const CycleObs& o) {
     cmd_committed_ = true;
     const Key k{key_owner_, key_object_, key_event_, key_version_};
     auto it = std::find_if(lit_.begin(), lit_.end(), [&](const LitEntry& e) { return e.key == k; });
-    if (it != lit_.end()) {
+    if (it != lit_.end()) {  // the owner told
       lit_.erase(it);
       ++cov_.cancel_hit;
+      cmd_tx_ = key_pkt(ipb::PacketType::kNeUnsubscribe, k);
+      exp_tx_ = true;
     }
   } else if (o.lit_commit) {
     if (!cmd_busy_ || cmd_committed_ || cmd_code_ != static_cast<uint8_t>(ne::Cmd::kArm))
@@ -467,14 +484,7 @@ bool Model::step(const CycleObs& o) {
       lit_.push_back({k, false, 0, slot});
       arm_result_ = static_cast<uint8_t>(ne::ArmResult::kSent);
       ++c_sub_;
-      TxPkt p;
-      p.type = static_cast<uint8_t>(ipb::PacketType::kNeSubscribe);
-      p.mask = bit(k.owner);
-      p.len = ipb::ne_subscribe::kBytes;
-      ipb::ne_subscribe::set_object(p.payload.data(), k.object);
-      ipb::ne_subscribe::set_version(p.payload.data(), k.version);
-      ipb::ne_subscribe::set_event(p.payload.data(), k.event);
-      cmd_tx_ = p;
+      cmd_tx_ = key_pkt(ipb::PacketType::kNeSubscribe, k);
       exp_tx_ = true;
       ++cov_.arm_sent;
     } else {
@@ -496,7 +506,14 @@ bool Model::step(const CycleObs& o) {
     const auto event = static_cast<uint8_t>(ipb::ne_subscribe::get_event(pl));
     const auto version = static_cast<uint32_t>(ipb::ne_subscribe::get_version(pl));
     const int pub = find_rdt(object);
-    if (pub >= 0) {  // published: the engine answers
+    if (p.type == static_cast<uint8_t>(ipb::PacketType::kNeUnsubscribe)) {
+      // the source's bit cleared, the entry freed when no node is left
+      if (const int i = find_rit(object, event, version); i >= 0) {
+        ++cov_.unsub_hit;
+        rit_[i]->mask &= ~bit(src);
+        if (rit_[i]->mask == 0) rit_[i].reset();
+      }
+    } else if (pub >= 0) {  // published: the engine answers
       const bool same = version == rdt_[pub]->version;
       const uint32_t rdy = rdt_[pub]->rdy;
       const auto state = static_cast<uint8_t>(same ? rdy & 0xff : (rdy >> 8) & 0xff);
@@ -539,7 +556,7 @@ bool Model::step(const CycleObs& o) {
                                       ipb::NeNotifyKind::kNotify, true, stamp_),
                            true});
         exp_tx_ = true;
-        rit_[i].reset();
+        if (!(key_event_ & ne::kWatchFlag)) rit_[i].reset();
       } else {
         ++c_drop_;
         ++cov_.notify_dropped;
@@ -568,7 +585,15 @@ bool Model::step(const CycleObs& o) {
         any = true;
         if (rit_[j]->object != key_object_) continue;
         const bool same = rit_[j]->version == key_version_;
-        if ((rdy_state_ >> ((same ? 16 : 18) + (rit_[j]->event & 1))) & 1) scan_.push_back(j);
+        if (rit_[j]->event & ne::kWatchFlag) {
+          // persistent: its wake bit, unless its only node is the skipped one
+          const bool wake = (rdy_state_ >> ((same ? 20 : 22) + (rit_[j]->event & 1))) & 1;
+          const bool skipped = skip_mask() != 0 && rit_[j]->mask == skip_mask();
+          if (wake && !skipped) scan_.push_back(j);
+          if (wake && skipped) ++cov_.scan_skipped;
+        } else if ((rdy_state_ >> ((same ? 16 : 18) + (rit_[j]->event & 1))) & 1) {
+          scan_.push_back(j);
+        }
       }
       exp_scan_ = any;
     } else {
@@ -583,11 +608,14 @@ bool Model::step(const CycleObs& o) {
     scan_.pop_front();
     const bool same = rit_[j]->version == key_version_;
     const auto state = static_cast<uint8_t>(same ? rdy_state_ & 0xff : (rdy_state_ >> 8) & 0xff);
-    rit_tx_.push_back({notify_pkt(rit_[j]->mask, key_object_, rit_[j]->event, rit_[j]->version, state,
+    const bool watch = rit_[j]->event & ne::kWatchFlag;
+    const uint64_t mask = rit_[j]->mask;
+    rit_tx_.push_back({notify_pkt(mask, key_object_, rit_[j]->event, rit_[j]->version, state,
                                   ipb::NeNotifyKind::kNotify, true, stamp_),
                        false});
-    if (__builtin_popcountll(rit_[j]->mask) > 1) ++cov_.multicast;
-    rit_[j].reset();
+    if (__builtin_popcountll(mask) > 1) ++cov_.multicast;
+    if (watch) ++cov_.scan_watch;
+    else rit_[j].reset();
     ++c_ntf_;
     ++cov_.scan_notify;
   }
@@ -625,7 +653,9 @@ bool Model::step(const CycleObs& o) {
     const int src = o.rx.src & (kMaxNodes - 1);
     eff_[src] = now;
     const uint8_t* pl = o.rx.payload.data();
-    if (o.rx.type == static_cast<uint8_t>(ipb::PacketType::kNeSubscribe) && o.rx.len >= ipb::ne_subscribe::kBytes) {
+    if ((o.rx.type == static_cast<uint8_t>(ipb::PacketType::kNeSubscribe) ||
+         o.rx.type == static_cast<uint8_t>(ipb::PacketType::kNeUnsubscribe)) &&
+        o.rx.len >= ipb::ne_subscribe::kBytes) {
       rx_sub_.push_back(o.rx);
       ++cov_.rx_subscribe;
     } else if (o.rx.type == static_cast<uint8_t>(ipb::PacketType::kNeNotify) && o.rx.len >= ipb::ne_notify::kBytes) {
@@ -665,7 +695,7 @@ bool Model::step(const CycleObs& o) {
       case ne::kRegAnsDst: ans_dst_ = static_cast<uint8_t>(ne::get_ans_dst_dst(d)); break;
       case ne::kRegAnsState: ans_state_ = static_cast<uint8_t>(ne::get_ans_state_state(d)); break;
       case ne::kRegAnsReady: ans_ready_ = ne::get_ans_ready_ready(d) != 0; break;
-      case ne::kRegRdyState: rdy_state_ = d & 0xfffffu; break;
+      case ne::kRegRdyState: rdy_state_ = d & 0x7fffffffu; break;
       case ne::kRegStamp: stamp_ = d; break;
       case ne::kRegCmd: {
         const uint32_t c = ne::get_cmd_code(d);

@@ -108,6 +108,9 @@ class Model {
     uint64_t irq_records = 0, irq_rises = 0, reads = 0, writes = 0, idle_cycles = 0;
     uint64_t publish = 0, rdt_full = 0, sub_answered = 0, sub_recorded = 0, scan_notify = 0, unpublish = 0;
     uint64_t cancel_hit = 0;
+    // persistent keys (WATCH_FLAG): a NOTIFY kept, an unsubscribe that cleared a bit, a
+    // PUBLISH's notification of a persistent entry, one whose only node was skipped
+    uint64_t watch_kept = 0, unsub_hit = 0, scan_watch = 0, scan_skipped = 0;
   };
   const Coverage& coverage() const { return cov_; }
 
@@ -135,6 +138,8 @@ class Model {
   int find_rit(uint32_t object, uint8_t event, uint32_t version) const;
   // The place of an object in the readiness table (rdt_: slots, then victims), or -1.
   int find_rdt(uint32_t object) const;
+  // RDY_STATE's skip node as a mask (0: none): a PUBLISH does not notify its persistent keys
+  uint64_t skip_mask() const { return (rdy_state_ >> 30) & 1 ? uint64_t{1} << ((rdy_state_ >> 24) & 63) : 0; }
   // An answer (command or the engine's own): remember dst's interest if not ready; returns
   // the ready bit sent (1 when the table is full).
   bool answer(uint32_t object, uint8_t event, uint32_t version, uint8_t dst, bool ready, bool& set_rit_full);

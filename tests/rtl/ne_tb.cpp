@@ -237,15 +237,65 @@ TEST_F(Engine, CancelForgetsTheEntrySoTheNextArmAsksAgain) {
   h.write(ne::kRegCmd, u32(ne::Cmd::kCancel));
   wait_not_busy();
   EXPECT_EQ(h.read(ne::kRegArmResult), u32(ne::ArmResult::kSent));  // left as it was
-  EXPECT_EQ(arm(3, 0x1234, 0, 7), u32(ne::ArmResult::kSent));       // asks the owner again
-  EXPECT_EQ(h.tx_log.size(), 2u);
+  // the owner is told, with the key's payload, so that its interest does not go stale
+  ASSERT_EQ(h.tx_log.size(), 2u);
+  EXPECT_EQ(h.tx_log[1].type, u8(ipb::PacketType::kNeUnsubscribe));
+  EXPECT_EQ(h.tx_log[1].mask, bit(3));
+  EXPECT_EQ(h.tx_log[1].len, ipb::ne_subscribe::kBytes);
+  EXPECT_EQ(ipb::ne_subscribe::get_object(h.tx_log[1].payload.data()), 0x1234u);
+  EXPECT_EQ(ipb::ne_subscribe::get_version(h.tx_log[1].payload.data()), 7u);
+  EXPECT_EQ(arm(3, 0x1234, 0, 7), u32(ne::ArmResult::kSent));  // asks the owner again
+  EXPECT_EQ(h.tx_log.size(), 3u);
   key(3, 0x1234, 0, 7);
-  h.write(ne::kRegCmd, u32(ne::Cmd::kCancel));  // in flight: forgotten too
+  h.write(ne::kRegCmd, u32(ne::Cmd::kCancel));  // in flight: forgotten too, the owner told
   wait_not_busy();
+  EXPECT_EQ(count_tx(u8(ipb::PacketType::kNeUnsubscribe)), 2u);
+  key(3, 0x1234, 0, 7);
+  h.write(ne::kRegCmd, u32(ne::Cmd::kCancel));  // nothing held: nothing sent
+  wait_not_busy();
+  EXPECT_EQ(h.tx_log.size(), 4u);
   h.send(ntf_pkt(3, 0x1234, 0, 7, 0x01, ipb::NeNotifyKind::kAnswer, true, test_stamp(0x1234)));  // stray
   wait_records(2);
   EXPECT_EQ(h.read(ne::kRegStray), 1u);
   EXPECT_EQ(h.read(ne::kRegSuppressed), 0u);
+}
+
+// A persistent key (WATCH_FLAG) stays SUBSCRIBED through its NOTIFYs, each one a record
+// with the new state, until CANCEL, which tells the owner.
+TEST_F(Engine, WatchKeepsItsEntryAcrossNotifiesUntilCancel) {
+  const uint8_t kW = ne::kWatchFlag;
+  EXPECT_EQ(arm(3, 0x77, kW, 2), u32(ne::ArmResult::kSent));
+  EXPECT_EQ(ipb::ne_subscribe::get_event(h.tx_log[0].payload.data()), kW);
+  h.send(ntf_pkt(3, 0x77, kW, 2, 0x01, ipb::NeNotifyKind::kAnswer, false, test_stamp(0x77)));
+  for (uint8_t s = 2; s < 5; ++s)
+    h.send(ntf_pkt(3, 0x77, kW, 2, s, ipb::NeNotifyKind::kNotify, true, test_stamp(0x77)));
+  wait_records(4);
+  for (size_t i = 1; i < 4; ++i) {
+    EXPECT_EQ(rec(h.dma_log[i]).kind, u8(ne::RecordKind::kNotify));
+    EXPECT_EQ(rec(h.dma_log[i]).state, i + 1);
+    EXPECT_EQ(rec(h.dma_log[i]).event, kW);
+  }
+  EXPECT_EQ(h.read(ne::kRegStray), 0u);
+  // still held, with the last state: a second ARM is answered at once, nothing sent
+  EXPECT_EQ(arm(3, 0x77, kW, 2), u32(ne::ArmResult::kSuppressedSubscribed));
+  wait_records(5);
+  EXPECT_EQ(rec(h.dma_log[4]).state, 4u);
+  // the one-shot key of the same pipe and event is another entry
+  EXPECT_EQ(arm(3, 0x77, 0, 2), u32(ne::ArmResult::kSent));
+  key(3, 0x77, kW, 2);
+  h.write(ne::kRegCmd, u32(ne::Cmd::kCancel));
+  wait_not_busy();
+  ASSERT_EQ(h.tx_log.size(), 3u);
+  EXPECT_EQ(h.tx_log[2].type, u8(ipb::PacketType::kNeUnsubscribe));
+  EXPECT_EQ(ipb::ne_subscribe::get_event(h.tx_log[2].payload.data()), kW);
+  h.send(ntf_pkt(3, 0x77, kW, 2, 0x05, ipb::NeNotifyKind::kNotify, true, test_stamp(0x77)));
+  wait_records(6);
+  EXPECT_EQ(h.read(ne::kRegStray), 1u);
+  // an answer with ready 1 (the owner could not keep the watch) frees it
+  EXPECT_EQ(arm(3, 0x78, kW, 2), u32(ne::ArmResult::kSent));
+  h.send(ntf_pkt(3, 0x78, kW, 2, 0x00, ipb::NeNotifyKind::kAnswer, true, test_stamp(0x78)));
+  wait_records(7);
+  EXPECT_EQ(arm(3, 0x78, kW, 2), u32(ne::ArmResult::kSent));
 }
 
 TEST_F(Engine, RearmWhileInFlightIsSuppressed) {
@@ -561,6 +611,83 @@ TEST_F(Engine, ArrivingSubscribeGivesARecord) {
   EXPECT_EQ(r.event, 1);
   EXPECT_EQ(r.version, 0x42u);
   EXPECT_EQ(r.state, 0);
+}
+
+// Owner side of a persistent key: remembered even when ready (answer ready 0), notified by
+// every PUBLISH whose wake bit names its kind and event, to its whole mask unless that is
+// the skip node alone, never freed by it; NE_UNSUBSCRIBE clears a node, the last frees it.
+TEST_F(Engine, WatchIsNotifiedByEveryWakeUntilUnsubscribed) {
+  const uint8_t kW = ne::kWatchFlag;
+  auto word = [](uint32_t ready_same, uint32_t wake_same, int skip) {
+    uint32_t w = ne::set_rdy_state_state_same(0, 0x01);
+    w = ne::set_rdy_state_ready_same(w, ready_same);
+    w = ne::set_rdy_state_wake_same(w, wake_same);
+    if (skip >= 0) w = ne::set_rdy_state_skip(ne::set_rdy_state_skip_node(w, static_cast<uint32_t>(skip)), 1);
+    return w;
+  };
+  auto pub = [&](uint32_t w) {
+    key(kSelf, 0x66, 0, 3);
+    h.write(ne::kRegRdyState, w);
+    h.write(ne::kRegStamp, test_stamp(0x66));
+    h.write(ne::kRegCmd, u32(ne::Cmd::kPublish));
+    wait_not_busy();
+    h.set_tx_ready(true);
+    h.wait_idle();
+  };
+  pub(word(0b01, 0, -1));  // readable now
+  h.send(sub_pkt(4, 0x66, kW, 3));
+  h.send(sub_pkt(5, 0x66, kW, 3));
+  h.send(sub_pkt(6, 0x66, 0, 3));  // one-shot, ready: answered ready, not remembered
+  ASSERT_TRUE(h.run_until([&] { return h.tx_log.size() >= 3; }, 2000));
+  EXPECT_EQ(ipb::ne_notify::get_ready(h.tx_log[0].payload.data()), 0u);  // a watch: kept
+  EXPECT_EQ(ipb::ne_notify::get_state(h.tx_log[0].payload.data()), 0x01u);
+  EXPECT_EQ(ipb::ne_notify::get_ready(h.tx_log[2].payload.data()), 1u);
+  pub(word(0b01, 0b01, -1));  // a wake of the readers: both watchers, one multicast
+  ASSERT_EQ(h.tx_log.size(), 4u);
+  EXPECT_EQ(h.tx_log[3].mask, bit(4) | bit(5));
+  EXPECT_EQ(ipb::ne_notify::get_kind(h.tx_log[3].payload.data()), static_cast<uint8_t>(ipb::NeNotifyKind::kNotify));
+  EXPECT_EQ(ipb::ne_notify::get_event(h.tx_log[3].payload.data()), kW);
+  pub(word(0b01, 0b01, -1));  // again: the entry was kept
+  ASSERT_EQ(h.tx_log.size(), 5u);
+  pub(word(0b01, 0b10, -1));  // a wake of the writers only: not this key
+  pub(word(0b00, 0b01, 4));   // node 4 made the change itself: node 5 is notified, one
+  ASSERT_EQ(h.tx_log.size(), 6u);  // multicast either way, and node 4 gets its copy
+  EXPECT_EQ(h.tx_log[5].mask, bit(4) | bit(5));
+  h.send(sub_pkt(5, 0x66, kW, 3));  // a repeated subscribe changes nothing
+  h.send([] {
+    RxPkt p = sub_pkt(5, 0x66, ne::kWatchFlag, 3);
+    p.type = u8(ipb::PacketType::kNeUnsubscribe);
+    return p;
+  }());
+  ASSERT_TRUE(h.run_until([&] { return h.tx_log.size() >= 7; }, 2000));
+  h.wait_idle();
+  pub(word(0b01, 0b01, 5));  // node 5 (gone) is skipped: node 4 notified
+  ASSERT_EQ(h.tx_log.size(), 8u);
+  EXPECT_EQ(h.tx_log[7].mask, bit(4));
+  pub(word(0b01, 0b01, 4));  // node 4's own change, and node 5 gone: nothing
+  EXPECT_EQ(h.tx_log.size(), 8u);
+  RxPkt u4 = sub_pkt(4, 0x66, kW, 3);
+  u4.type = u8(ipb::PacketType::kNeUnsubscribe);
+  h.send(u4);
+  h.wait_idle();
+  pub(word(0b01, 0b01, -1));  // no watcher left
+  EXPECT_EQ(h.tx_log.size(), 8u);
+  EXPECT_EQ(h.read(ne::kRegNotifiesSent), 4u);
+}
+
+// NE_UNSUBSCRIBE of a one-shot key (a select that returned): the owner forgets the node,
+// so a later PUBLISH does not notify it.
+TEST_F(Engine, UnsubscribeClearsAOneShotInterest) {
+  answer(0x44, 0, 1, 9, 0x00, false);
+  answer(0x44, 0, 1, 10, 0x00, false);
+  RxPkt u = sub_pkt(9, 0x44, 0, 1);
+  u.type = u8(ipb::PacketType::kNeUnsubscribe);
+  h.send(u);
+  h.wait_idle();
+  publish(0x44, 1, 0x01, 0x01, 0b01, 0b01);
+  ASSERT_EQ(h.tx_log.size(), 3u);
+  EXPECT_EQ(h.tx_log[2].mask, bit(10));
+  EXPECT_EQ(h.dma_log.size(), 0u);  // an unsubscribe writes no record
 }
 
 TEST_F(Engine, SubscribeToAPublishedObjectIsAnsweredWithoutARecord) {
@@ -943,9 +1070,11 @@ class RandomRun {
   double u() { return std::uniform_real_distribution<double>(0, 1)(rng_); }
   uint32_t pick(uint32_t n) { return static_cast<uint32_t>(rng_() % n); }
 
-  // 48 requesting keys for a 16-entry table, 32 owner-side keys for a 16-entry table
+  // 48 requesting keys for a 16-entry table, 32 owner-side keys for a 16-entry table, a
+  // quarter of them persistent (WATCH_FLAG)
   Model::Key random_key(bool owner_side = false) {
-    return {owners_[pick(3)], 0x100 + pick(owner_side ? 8 : 4), static_cast<uint8_t>(pick(2)), pick(2)};
+    const auto event = static_cast<uint8_t>(pick(2) | (pick(4) == 0 ? ne::kWatchFlag : 0));
+    return {owners_[pick(3)], 0x100 + pick(owner_side ? 8 : 4), event, pick(2)};
   }
   void write_key(const Model::Key& k) {
     h_.mmio(true, ne::kRegKeyOwner, k.owner);
@@ -972,7 +1101,10 @@ class RandomRun {
       Model::Key k = random_key(true);
       if (u() < 0.3) k.object = 0x100 + pick(ne::kRdtEntries + 8);
       write_key(k);
-      h_.mmio(true, ne::kRegRdyState, static_cast<uint32_t>(rng_()));
+      // skip_node mostly one of the few subscribers' nodes, so that a skip can empty a mask
+      uint32_t rdy = static_cast<uint32_t>(rng_());
+      if (u() < 0.5) rdy = ne::set_rdy_state_skip_node(rdy, pick(4));
+      h_.mmio(true, ne::kRegRdyState, rdy);
       h_.mmio(true, ne::kRegStamp, static_cast<uint32_t>(rng_()));
       h_.mmio(true, ne::kRegCmd, u32(ne::Cmd::kPublish));
     } else if (x < 0.52) {  // NOTIFY
@@ -1038,7 +1170,9 @@ class RandomRun {
                     notify ? ipb::NeNotifyKind::kNotify : ipb::NeNotifyKind::kAnswer, notify || ready, stamp));
     } else if (x < 0.65) {
       const Model::Key k = random_key();
-      h_.rx(sub_pkt(static_cast<uint8_t>(pick(64)), k.object, k.event, k.version));
+      RxPkt p = sub_pkt(static_cast<uint8_t>(pick(4)), k.object, k.event, k.version);
+      if (u() < 0.3) p.type = u8(ipb::PacketType::kNeUnsubscribe);
+      h_.rx(p);
     } else if (x < 0.95) {
       // keep most watched nodes alive; some stay silent
       uint64_t m = h_.model().alive_mask();
@@ -1094,7 +1228,8 @@ TEST(Random, ManySeeds) {
     ADD(pkt_stray) ADD(rx_subscribe) ADD(ans_cmd) ADD(rit_full) ADD(notify_sent) ADD(notify_dropped)
     ADD(multicast) ADD(records) ADD(overflows) ADD(declares) ADD(alive_sent) ADD(irq_records)
     ADD(irq_rises) ADD(reads) ADD(writes) ADD(idle_cycles) ADD(publish) ADD(rdt_full) ADD(sub_answered)
-    ADD(sub_recorded) ADD(scan_notify) ADD(unpublish) ADD(cancel_hit)
+    ADD(sub_recorded) ADD(scan_notify) ADD(unpublish) ADD(cancel_hit) ADD(watch_kept) ADD(unsub_hit)
+    ADD(scan_watch) ADD(scan_skipped)
 #undef ADD
   }
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -1104,7 +1239,8 @@ TEST(Random, ManySeeds) {
   SHOW(pkt_stray) SHOW(rx_subscribe) SHOW(ans_cmd) SHOW(rit_full) SHOW(notify_sent) SHOW(notify_dropped)
   SHOW(multicast) SHOW(records) SHOW(overflows) SHOW(declares) SHOW(alive_sent) SHOW(irq_records)
   SHOW(irq_rises) SHOW(reads) SHOW(writes) SHOW(idle_cycles) SHOW(publish) SHOW(rdt_full) SHOW(sub_answered)
-  SHOW(sub_recorded) SHOW(scan_notify) SHOW(unpublish) SHOW(cancel_hit)
+  SHOW(sub_recorded) SHOW(scan_notify) SHOW(unpublish) SHOW(cancel_hit) SHOW(watch_kept) SHOW(unsub_hit)
+  SHOW(scan_watch) SHOW(scan_skipped)
 #undef SHOW
 }
 

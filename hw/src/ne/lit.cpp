@@ -81,7 +81,7 @@ void Lit::eval(const In& in) {
   const bool hit_subd = hit_q_ && (hit_vic_q_ ? vsubd_q_[hit_idx_q_] != 0 : subd_q_[slot_q_] != 0);
   const bool need_rec = op_pkt_q_ || (!op_cancel_q_ && hit_subd);  // a packet always gives a record
   commit_ = st_q_ == kAct && (!need_rec || !rec_valid_q_ || in.rec_ready);
-  ram_we_ = alloc_we_ = rec_load_ = vic_key_we_ = vic_state_we_ = false;
+  ram_we_ = alloc_we_ = unsub_load_ = rec_load_ = vic_key_we_ = vic_state_we_ = false;
   slot_valid_ = slot_subd_ = vic_ = vic_valid_ = vic_subd_ = -1;
   rec_kind_d_ = kKindAnswer;
   rec_state_d_ = op_q_.lstate;
@@ -100,15 +100,19 @@ void Lit::eval(const In& in) {
     rec_is_ready_d_ = op_notify_q_ || op_is_ready_q_;
     if (!hit_q_) {
       inc_stray_ = true;
-    } else if (op_notify_q_ || op_is_ready_q_) {
-      free_hit();  // NOTIFY, or ANSWER ready: freed
-    } else if (hit_vic_q_) {  // ANSWER not ready: SUBSCRIBED, with the answer's state
+    } else if ((op_notify_q_ || op_is_ready_q_) && !(op_notify_q_ && (op_q_.event & regs::kWatchFlag))) {
+      free_hit();  // NOTIFY (but a persistent key's), or ANSWER ready: freed
+    } else if (hit_vic_q_) {  // else SUBSCRIBED, with the packet's state
       vic_ = static_cast<int>(hit_idx_q_), vic_subd_ = 1, vic_state_we_ = true;
     } else {
       slot_subd_ = 1, ram_we_ = true;
     }
   } else if (commit_ && op_cancel_q_) {
-    if (hit_q_) free_hit();  // forgotten, whatever its status
+    if (hit_q_) {  // forgotten, whatever its status; the owner told (the command's packet)
+      free_hit();
+      unsub_load_ = true;
+      arm_result_ = result(regs::ArmResult::kSent);
+    }
   } else if (commit_) {
     if (hit_q_) {
       inc_supp_ = true;
@@ -148,11 +152,12 @@ void Lit::commit(bool rst_n) {
     vic_q_[vic_].lstate = keep;
   }
   if (vic_ >= 0 && vic_state_we_) vic_q_[vic_].lstate = op_q_.lstate;
-  if (alloc_we_) {
+  if (alloc_we_ || unsub_load_) {
     sub_owner_q_ = op_q_.owner;
     sub_object_q_ = op_q_.object;
     sub_event_q_ = op_q_.event;
     sub_version_q_ = op_q_.version;
+    sub_unsub_q_ = unsub_load_;
   }
   if (rec_load_) {
     rec_kind_q_ = rec_kind_d_;
@@ -208,7 +213,7 @@ void Lit::commit(bool rst_n) {
   if (slot_subd_ >= 0) subd_q_[slot] = static_cast<uint8_t>(slot_subd_);
   if (vic_ >= 0 && vic_valid_ >= 0) vvalid_q_[vic_] = static_cast<uint8_t>(vic_valid_);
   if (vic_ >= 0 && vic_subd_ >= 0) vsubd_q_[vic_] = static_cast<uint8_t>(vic_subd_);
-  sub_valid_q_ = (sub_valid_q_ && !sub_ready_) || alloc_we_;
+  sub_valid_q_ = (sub_valid_q_ && !sub_ready_) || alloc_we_ || unsub_load_;
   rec_valid_q_ = (rec_valid_q_ && !rec_ready_) || rec_load_;
   cnt_sent_q_ += inc_sent_;
   cnt_supp_q_ += inc_supp_;

@@ -5,7 +5,8 @@
 // victims, registered), act = commit (waits only for the record output). Entries live in
 // `entries` direct-mapped slots (table_hash of the key, node = owner) and kLitVictims
 // victims; an ARM that misses takes its slot if free, else the lowest free victim, else
-// the table is FULL.
+// the table is FULL. A CANCEL that frees an entry loads an NE_UNSUBSCRIBE into the
+// subscribe output; a NOTIFY of a persistent key (WATCH_FLAG) keeps it SUBSCRIBED.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +40,7 @@ class Lit {
   uint32_t sub_object() const { return sub_object_q_; }
   uint32_t sub_event() const { return sub_event_q_; }
   uint32_t sub_version() const { return sub_version_q_; }
+  bool sub_unsub() const { return sub_unsub_q_; }
 
   bool rec_valid() const { return rec_valid_q_; }
   uint32_t rec_kind() const { return rec_kind_q_; }
@@ -100,6 +102,7 @@ class Lit {
 
   bool sub_valid_q_ = false;
   uint32_t sub_owner_q_ = 0, sub_object_q_ = 0, sub_event_q_ = 0, sub_version_q_ = 0;
+  bool sub_unsub_q_ = false;
 
   bool rec_valid_q_ = false;
   uint32_t rec_kind_q_ = 0, rec_src_q_ = 0, rec_object_q_ = 0, rec_event_q_ = 0,
@@ -123,7 +126,7 @@ class Lit {
   int vic_ = -1;                            // the victim that changes...
   int vic_valid_ = -1, vic_subd_ = -1;      // ... its valid / status bit becomes 0 or 1
   bool vic_key_we_ = false, vic_state_we_ = false;
-  bool alloc_we_ = false, rec_load_ = false;
+  bool alloc_we_ = false, unsub_load_ = false, rec_load_ = false;
   uint32_t rec_kind_d_ = 0, rec_state_d_ = 0;
   bool rec_is_ready_d_ = false;
   bool inc_sent_ = false, inc_supp_ = false, inc_stray_ = false, inc_full_ = false;

@@ -100,7 +100,7 @@ class Regs {
   static constexpr uint32_t kCmdPublish = static_cast<uint32_t>(regs::Cmd::kPublish);
   static constexpr uint32_t kCmdUnpublish = static_cast<uint32_t>(regs::Cmd::kUnpublish);
   static constexpr uint32_t kCmdCancel = static_cast<uint32_t>(regs::Cmd::kCancel);
-  static constexpr uint32_t kRdyBits = 0xfffffu;  // RDY_STATE's fields, bits [19:0]
+  static constexpr uint32_t kRdyBits = 0x7fffffffu;  // RDY_STATE's fields, bits [30:0]
 
   uint32_t read_data(const ReadSources& rs) const;
 

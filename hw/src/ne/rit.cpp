@@ -95,6 +95,7 @@ void Rit::eval(const In& in) {
   const bool ans_ready = op_q_ == kOpSub ? rdy_ready(rhit_ent.rdy, same, op_event_q_) : op_is_ready_q_;
   const uint32_t ans_stamp = op_q_ == kOpSub ? rhit_ent.stamp : op_stamp_q_;
   const uint64_t dst_bit = node_bit(op_dst_q_);
+  const bool op_watch = watch(op_event_q_);
 
   // the scan: the lowest valid slot above slot_q in the scan, the lowest valid slot
   // else (the next to read), the entry looked at
@@ -114,7 +115,12 @@ void Rit::eval(const In& in) {
   const uint32_t vscan_idx = vscan < 0 ? 0 : static_cast<uint32_t>(vscan);
   const Entry& scan_ent = rd_v_q_ ? rdata_q_ : vent_q_[vscan_idx];
   const bool scan_same = scan_ent.version == op_version_q_;
-  const bool scan_ready = scan_ent.object == op_object_q_ && rdy_ready(op_rdy_q_, scan_same, scan_ent.event);
+  const bool scan_watch = watch(scan_ent.event);
+  const uint64_t skip = rdy_skip(op_rdy_q_);
+  const bool scan_ready =
+      scan_ent.object == op_object_q_ &&
+      (scan_watch ? rdy_wake(op_rdy_q_, scan_same, scan_ent.event) && !(skip != 0 && scan_ent.mask == skip)
+                  : rdy_ready(op_rdy_q_, scan_same, scan_ent.event));
 
   const bool commit = st_q_ == kAct;
   switch (st_q_) {
@@ -129,7 +135,7 @@ void Rit::eval(const In& in) {
   vscan_load_ = false;
   slot_d_ = op_load_ ? acc_slot_ : slot_q_;
   rd_v_d_ = false;
-  bool scan_issue = false, alloc_we = false, or_we = false, rdt_upd = false;
+  bool scan_issue = false, alloc_we = false, or_we = false, unsub_we = false, rdt_upd = false;
   out_load_ = rec_load_ = false;
   out_notify_d_ = false;
   out_cmd_d_ = true;
@@ -145,15 +151,16 @@ void Rit::eval(const In& in) {
   rec_ready_in_ = in.rec_ready;
 
   if (commit && (op_q_ == kOpAnswer || (op_q_ == kOpSub && rhit_q_))) {
-    // an answer: one unicast; remember the interest if not ready
+    // an answer: one unicast; remember the interest if not ready or persistent (whose
+    // answer says ready only when it could not be remembered)
     inc_ans_ = op_q_ == kOpAnswer;
     inc_suba_ = op_q_ == kOpSub;
     out_load_ = true;
     out_cmd_d_ = op_q_ == kOpAnswer;
     out_mask_d_ = dst_bit;
-    out_is_ready_d_ = ans_ready;
+    out_is_ready_d_ = ans_ready && !op_watch;
     out_stamp_d_ = ans_stamp;
-    if (!ans_ready) {
+    if (!ans_ready || op_watch) {
       if (hit_q_) {
         or_we = true;
       } else if (free_q_) {
@@ -166,6 +173,15 @@ void Rit::eval(const In& in) {
     done_ = op_q_ == kOpAnswer;
   } else if (commit && op_q_ == kOpSub) {
     rec_load_ = true;  // not published: software answers
+  } else if (commit && op_q_ == kOpUnsub) {
+    // the source's bit cleared; the entry freed when no node is left
+    if (hit_q_) {
+      unsub_we = true;
+      if (hit_mask == dst_bit) {  // the last node
+        if (hit_vic_q_) vvalid_clr_ = static_cast<int>(hit_v_q_);
+        else valid_clr_ = static_cast<int>(slot_q_);
+      }
+    }
   } else if (commit && op_q_ == kOpNotify) {
     // NOTIFY: one multicast to the interested nodes, then forget them
     if (hit_q_ && hit_mask != 0) {
@@ -174,8 +190,13 @@ void Rit::eval(const In& in) {
       out_notify_d_ = true;
       out_mask_d_ = hit_mask;
       out_state_d_ = op_state_q_;
-      if (hit_vic_q_) vvalid_clr_ = static_cast<int>(hit_v_q_);
-      else valid_clr_ = static_cast<int>(slot_q_);
+      if (op_watch) {
+        // persistent: kept
+      } else if (hit_vic_q_) {
+        vvalid_clr_ = static_cast<int>(hit_v_q_);
+      } else {
+        valid_clr_ = static_cast<int>(slot_q_);
+      }
     } else {
       inc_drop_ = true;
     }
@@ -202,10 +223,11 @@ void Rit::eval(const In& in) {
   }
 
   // the interest entry written by an answer: a new one, or the mask's read-modify-write
-  const Entry written{op_object_q_, op_event_q_, op_version_q_, or_we ? hit_mask | dst_bit : dst_bit};
+  const Entry written{op_object_q_, op_event_q_, op_version_q_,
+                      unsub_we ? hit_mask & ~dst_bit : or_we ? hit_mask | dst_bit : dst_bit};
   if (alloc_we && !free_vic_q_) valid_set_ = static_cast<int>(slot_q_);
   if (alloc_we && free_vic_q_) vvalid_set_ = vent_w_ = static_cast<int>(free_v_q_);
-  if (or_we && hit_vic_q_) vent_w_ = static_cast<int>(hit_v_q_);
+  if ((or_we || unsub_we) && hit_vic_q_) vent_w_ = static_cast<int>(hit_v_q_);
   vent_wdata_ = written;
 
   if (st_q_ == kScan) {
@@ -223,8 +245,13 @@ void Rit::eval(const In& in) {
       out_version_d_ = scan_ent.version;
       out_state_d_ = rdy_state(op_rdy_q_, scan_same);
       inc_ntf_ = true;
-      if (rd_v_q_) valid_clr_ = static_cast<int>(slot_q_);
-      else vvalid_clr_ = static_cast<int>(vscan_idx);
+      if (scan_watch) {
+        // persistent: kept
+      } else if (rd_v_q_) {
+        valid_clr_ = static_cast<int>(slot_q_);
+      } else {
+        vvalid_clr_ = static_cast<int>(vscan_idx);
+      }
     }
     if (done_one && !rd_v_q_ && vscan >= 0) vscan_clr_ = vscan;
     rd_v_d_ = rd_v_q_ && !done_one;
@@ -247,7 +274,7 @@ void Rit::eval(const In& in) {
   // the RAMs' ports
   rit_re_ = op_load_ || scan_issue;
   rit_raddr_ = op_load_ ? acc_slot_ : cand_idx;
-  rit_we_ = (alloc_we && !free_vic_q_) || (or_we && !hit_vic_q_);
+  rit_we_ = (alloc_we && !free_vic_q_) || ((or_we || unsub_we) && !hit_vic_q_);
   rit_wdata_ = written;
   rdt_re_ = op_load_;
   rdt_we_ = rdt_upd && (rhit_q_ ? !rhit_vic_q_ : !rfree_vic_q_);
@@ -259,9 +286,9 @@ void Rit::commit(bool rst_n) {
   if (rit_re_) rdata_q_ = ram_[rit_raddr_];
   if (rdt_re_) rrdata_q_ = rram_[acc_rslot_];
   if (rit_we_) ram_[slot_q_] = rit_wdata_;
-  if (rdt_we_) rram_[rslot_q_] = REntry{op_object_q_, op_version_q_, op_rdy_q_, op_stamp_q_};
+  if (rdt_we_) rram_[rslot_q_] = REntry{op_object_q_, op_version_q_, op_rdy_q_ & kRdtRdyBits, op_stamp_q_};
   if (vent_w_ >= 0) vent_q_[vent_w_] = vent_wdata_;
-  if (rvent_w_ >= 0) rvent_q_[rvent_w_] = REntry{op_object_q_, op_version_q_, op_rdy_q_, op_stamp_q_};
+  if (rvent_w_ >= 0) rvent_q_[rvent_w_] = REntry{op_object_q_, op_version_q_, op_rdy_q_ & kRdtRdyBits, op_stamp_q_};
   if (vscan_load_) vscan_q_ = vvalid_q_;
   if (vscan_clr_ >= 0) vscan_q_[vscan_clr_] = 0;
   slot_q_ = slot_d_;
@@ -297,7 +324,7 @@ void Rit::commit(bool rst_n) {
     rslot_q_ = acc_rslot_;
   }
   if (op_load_ && op_in_.sub_valid) {
-    op_q_ = kOpSub;
+    op_q_ = op_in_.sub_unsub ? kOpUnsub : kOpSub;
     op_dst_q_ = op_in_.sub_src & kNodeMask;
   } else if (op_load_) {
     switch (op_in_.cmd_code) {

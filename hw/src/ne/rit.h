@@ -8,7 +8,9 @@
 // operands' slots, table_hash), match (slot and victims compared, registered), act =
 // commit; a PUBLISH then scans every valid slot, lowest first, one read per cycle (the
 // first issued at the commit), then every valid victim, and notifies the entries of its
-// object it makes ready. Packets go into one output register, offered on the answer or
+// object it makes ready, and the persistent entries (WATCH_FLAG) of its object whose wake
+// bit it sets, to their whole mask unless that is its skip node alone, without freeing them. An NE_UNSUBSCRIBE
+// clears its source's bit, freeing an entry left with none. Packets go into one output register, offered on the answer or
 // the notify port; a subscribe to an unpublished object into the record register.
 #pragma once
 
@@ -28,6 +30,7 @@ class Rit {
     uint32_t cmd_rdy;
     bool sub_valid;
     uint32_t sub_src, sub_object, sub_event, sub_version;
+    bool sub_unsub;  // the arriving packet is NE_UNSUBSCRIBE
     bool ans_ready, ntf_ready, rec_ready;
     uint32_t cmd_stamp;
   };
@@ -74,7 +77,7 @@ class Rit {
 
  private:
   enum State : uint8_t { kIdle, kMatch, kAct, kScan };
-  enum Op : uint8_t { kOpAnswer, kOpNotify, kOpPublish, kOpUnpublish, kOpSub };
+  enum Op : uint8_t { kOpAnswer, kOpNotify, kOpPublish, kOpUnpublish, kOpSub, kOpUnsub };
 
   struct Entry {  // an interest entry (a RAM word or a victim)
     uint32_t object = 0, event = 0, version = 0;
@@ -89,6 +92,13 @@ class Rit {
     return (rdy >> ((same ? 16 : 18) + (event & 1))) & 1;
   }
   static uint32_t rdy_state(uint32_t rdy, bool same) { return same ? rdy & 0xff : (rdy >> 8) & 0xff; }
+  // RDY_STATE's wake bit for a persistent key, and the node it skips (0: none)
+  static bool rdy_wake(uint32_t rdy, bool same, uint32_t event) {
+    return (rdy >> ((same ? 20 : 22) + (event & 1))) & 1;
+  }
+  static uint64_t rdy_skip(uint32_t rdy) { return (rdy >> 30) & 1 ? node_bit((rdy >> 24) & 0x3f) : 0; }
+  static bool watch(uint32_t event) { return event & regs::kWatchFlag; }
+  static constexpr uint32_t kRdtRdyBits = 0xfffff;  // the part of RDY_STATE the table keeps
 
   uint32_t n_, rn_, nv_, rnv_, iw_, dw_;
   State st_q_ = kIdle;

@@ -6,6 +6,7 @@ namespace shadowsel::ne::twin {
 
 namespace {
 constexpr uint8_t kTypeSub = static_cast<uint8_t>(ipb::PacketType::kNeSubscribe);
+constexpr uint8_t kTypeUnsub = static_cast<uint8_t>(ipb::PacketType::kNeUnsubscribe);
 constexpr uint8_t kTypeNtf = static_cast<uint8_t>(ipb::PacketType::kNeNotify);
 constexpr uint8_t kTypeAlive = static_cast<uint8_t>(ipb::PacketType::kAlive);
 constexpr uint64_t kKindAnswer = static_cast<uint64_t>(ipb::NeNotifyKind::kAnswer);
@@ -18,7 +19,8 @@ void Rx::eval(const In& in) {
   seen_valid_ = false;
   load_ = false;
   if (hs) {
-    const bool is_sub = in.rx_type == kTypeSub;
+    const bool is_unsub = in.rx_type == kTypeUnsub;
+    const bool is_sub = in.rx_type == kTypeSub || is_unsub;  // the same payload
     const bool is_ntf = in.rx_type == kTypeNtf;
     const bool is_alive = in.rx_type == kTypeAlive;
     const uint8_t* p = in.rx_payload->data();
@@ -31,6 +33,7 @@ void Rx::eval(const In& in) {
     if (take) {
       load_ = true;
       sub_d_ = is_sub;
+      unsub_d_ = is_unsub;
       if (is_sub) {
         object_d_ = static_cast<uint32_t>(ipb::ne_subscribe::get_object(p));
         event_d_ = static_cast<uint32_t>(ipb::ne_subscribe::get_event(p));
@@ -55,6 +58,7 @@ void Rx::commit(bool rst_n) {
   v_q_ = rst_n && v_d_;
   if (load_) {  // no reset
     sub_q_ = sub_d_;
+    unsub_q_ = unsub_d_;
     src_q_ = seen_src_;
     object_q_ = object_d_;
     event_q_ = event_d_;

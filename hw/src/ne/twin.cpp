@@ -105,7 +105,7 @@ class Twin final : public Core {
     rit_.eval(Rit::In{regs_.rit_valid(), regs_.rit_code(), regs_.key_object(), regs_.key_event(),
                       regs_.key_version(), regs_.ans_dst(), regs_.ans_state(), regs_.ans_ready(),
                       regs_.rdy_state(), rx_.sub_valid(), rx_.pkt_src(), rx_.pkt_object(), rx_.pkt_event(),
-                      rx_.pkt_version(), tx_.ready(Tx::kAns), tx_.ready(Tx::kNtf), rrec_ready, regs_.stamp()});
+                      rx_.pkt_version(), rx_.pkt_unsub(), tx_.ready(Tx::kAns), tx_.ready(Tx::kNtf), rrec_ready, regs_.stamp()});
 
     alive_.eval(Alive::In{now, regs_.enable(), regs_.node_id(), regs_.alive_period(), sb.period_wr,
                           regs_.period_wdata(), regs_.alive_timeout(), regs_.alive_mask(), sb.cfg_chg,
@@ -160,6 +160,7 @@ class Twin final : public Core {
 
     // rising edge: the packet fields are the sources' registers before it
     const Tx::Fields tf{lit_.sub_owner(),   lit_.sub_object(),   lit_.sub_event(),  lit_.sub_version(),
+                        lit_.sub_unsub(),
                         rit_.pkt_dst_mask(), rit_.pkt_object(),   rit_.pkt_event(),  rit_.pkt_version(),
                         rit_.pkt_state(),   rit_.pkt_is_ready(), rit_.pkt_cmd(),    alive_.alive_mask(),
                         rit_.pkt_stamp()};

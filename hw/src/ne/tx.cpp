@@ -12,7 +12,7 @@ void Tx::commit(bool rst_n, const Fields& f) {
     payload_q_ = Bytes16{};
     uint8_t* p = payload_q_.data();
     if (gnt_ & kSub) {
-      type_q_ = static_cast<uint8_t>(ipb::PacketType::kNeSubscribe);
+      type_q_ = static_cast<uint8_t>(f.sub_unsub ? ipb::PacketType::kNeUnsubscribe : ipb::PacketType::kNeSubscribe);
       mask_q_ = node_bit(f.sub_owner);
       len_q_ = ipb::ne_subscribe::kBytes;
       ipb::ne_subscribe::set_object(p, f.sub_object);

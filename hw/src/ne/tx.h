@@ -19,6 +19,7 @@ class Tx {
   /// Fields of the sources, read only when a packet is loaded.
   struct Fields {
     uint32_t sub_owner, sub_object, sub_event, sub_version;
+    bool sub_unsub;  // NE_UNSUBSCRIBE (the same payload)
     uint64_t pkt_dst_mask;
     uint32_t pkt_object, pkt_event, pkt_version, pkt_state;
     bool pkt_is_ready, pkt_cmd;

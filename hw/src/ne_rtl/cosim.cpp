@@ -288,10 +288,12 @@ class Driver {
   }
 
   // Key spaces three times the tables' sizes (requesting side) and twice (owner side), so
-  // that keys collide often and the tables overfill.
+  // that keys collide often and the tables overfill; a quarter of them persistent
+  // (WATCH_FLAG).
   Key random_key(bool owner_side = false) {
     const uint32_t objects = owner_side ? std::max(1u, opt_.rit_entries / 2) : std::max(1u, opt_.lit_entries / 4);
-    return {owners_[pick(3)], 0x100 + pick(objects), static_cast<uint8_t>(pick(2)), pick(2)};
+    const auto event = static_cast<uint8_t>(pick(2) | (pick(4) == 0 ? regs::kWatchFlag : 0));
+    return {owners_[pick(3)], 0x100 + pick(objects), event, pick(2)};
   }
   void write_key(const Key& k) {
     mmio(true, regs::kRegKeyOwner, k.owner);
@@ -325,7 +327,10 @@ class Driver {
       Key k = random_key(true);
       if (u() < 0.3) k.object = 0x100 + pick(regs::kRdtEntries + 8);
       write_key(k);
-      mmio(true, regs::kRegRdyState, static_cast<uint32_t>(rng_()));
+      // skip_node mostly one of the few subscribers' nodes, so that a skip can empty a mask
+      uint32_t rdy = static_cast<uint32_t>(rng_());
+      if (u() < 0.5) rdy = regs::set_rdy_state_skip_node(rdy, pick(4));
+      mmio(true, regs::kRegRdyState, rdy);
       mmio(true, regs::kRegStamp, static_cast<uint32_t>(rng_()));
       mmio(true, regs::kRegCmd, u32(regs::Cmd::kPublish));
     } else if (x < 0.52) {  // NOTIFY
@@ -400,7 +405,9 @@ class Driver {
                               stamp));
     } else if (x < 0.65) {
       const Key k = random_key();
-      rx_q_.push_back(sub_pkt(static_cast<uint8_t>(pick(64)), k.object, k.event, k.version));
+      RxPkt p = sub_pkt(static_cast<uint8_t>(pick(4)), k.object, k.event, k.version);
+      if (u() < 0.3) p.type = u8(ipb::PacketType::kNeUnsubscribe);
+      rx_q_.push_back(p);
     } else if (x < 0.95) {  // keep most watched nodes alive; some stay silent
       int n = static_cast<int>(pick(64));
       for (int i = 0; i < 64 && alive_mask_; ++i)
