@@ -11,11 +11,15 @@
 // write and one registered read port, so that it can map to block RAM. A scanner reads
 // the nodes one per cycle through a 3-stage pipeline: a watched node whose time +
 // ALIVE_TIMEOUT <= now is declared down (its NODES_DOWN bit set, a NODE_DOWN record
-// offered); the others give the minimum deadline, which becomes wake_at_o when a sweep
-// ends with nothing changed meanwhile. A new sweep starts when that deadline is reached,
-// or when something that can lower it changes (configuration, the start time of a
-// restart written, a packet while restarts are pending, a packet from the node that
-// holds the minimum). With nothing watchable there is no sweep and no deadline.
+// offered); the others that are not due give the minimum deadline, which becomes
+// wake_down_o when a sweep ends with nothing changed meanwhile. A new sweep starts when
+// that deadline is reached, or when something that can lower it changes (configuration,
+// the start time of a restart written, a packet while restarts are pending, a packet from
+// the node that holds the minimum, a due node whose declaration waits). With nothing
+// watchable there is no sweep and no deadline. Times: the deadline time + ALIVE_TIMEOUT
+// keeps its carry (49 bits, never due before 2^48); the deadlines that are not due lie
+// less than 2^32 ahead, so the minimum and its test against now use 33-bit differences
+// (the minimum's loop was the critical path with 48-bit compares).
 // Watched = enabled, in ALIVE_MASK, not this node, not down, not waiting for its restart
 // time, ALIVE_TIMEOUT != 0.
 //
@@ -69,7 +73,7 @@ module ne_alive #(
 
   output logic [MAX_NODES-1:0]      nodes_down_o,     /// NODES_DOWN
   output logic                      down_on_o,        /// a node-down deadline is known...
-  output logic [47:0]               wake_down_o,      /// ... at this time (all ones: none)
+  output logic [47:0]               wake_down_o,      /// ... at this time
   output logic                      alive_on_o,       /// ALIVE packets are sent...
   output logic [47:0]               wake_alive_o,     /// ... at this deadline (ne_top gates it)
   output logic                      busy_o            /// work pending
@@ -88,6 +92,30 @@ module ne_alive #(
     begin
       d    = {1'b0, x} - {1'b0, y};
       lt48 = d[48];
+    end
+  endfunction
+
+  // x before y in 33-bit serial order (x - y mod 2^33 at least 2^32), which is x < y when
+  // the two are less than 2^32 apart: compares of deadlines with each other and with now,
+  // 15 bits shorter than lt48 (the minimum's loop was the critical path)
+  function automatic logic before33(input logic [32:0] x, input logic [32:0] y);
+    /* verilator lint_off UNUSEDSIGNAL */  // only the top bit
+    logic [32:0] d;
+    /* verilator lint_on UNUSEDSIGNAL */
+    begin
+      d        = x - y;
+      before33 = d[32];
+    end
+  endfunction
+
+  // the same on 49 bits (a deadline with its carry: time + ALIVE_TIMEOUT, not saturated)
+  function automatic logic lt49(input logic [48:0] x, input logic [48:0] y);
+    /* verilator lint_off UNUSEDSIGNAL */  // only the borrow
+    logic [49:0] d;
+    /* verilator lint_on UNUSEDSIGNAL */
+    begin
+      d    = {1'b0, x} - {1'b0, y};
+      lt49 = d[49];
     end
   endfunction
 
@@ -200,16 +228,15 @@ module ne_alive #(
   logic          ev_v_q, ev_v_d, ev_last_q, ev_last_d;
   logic [NW-1:0] ev_idx_q  /* verilator public_flat_rd */;
   logic [NW-1:0] ev_idx_d;
-  logic [47:0]   ev_dl_q, ev_dl_d;
+  logic [48:0]   ev_dl_q, ev_dl_d;  // time + ALIVE_TIMEOUT with its carry (no saturation)
   logic [47:0]   acc_min_q, acc_min_d;
+  logic          acc_set_q, acc_set_d;  // acc_min holds a deadline (else all ones)
   logic [NW-1:0] acc_arg_q, acc_arg_d;
   logic          dirty_q, dirty_d, chg, start, min_due;
   logic          min_v_q, min_v_d;
   logic [NW-1:0] arg_q, arg_d;
   logic          mon, due, contribute, last, none, ev_lower;
   logic [MAX_NODES-1:0] watch;
-  logic [48:0]   dl_sum;
-  logic [47:0]   dl;
   logic          rec_valid_q, rec_valid_d;
   logic [NW-1:0] rec_node_q, rec_node_d;
 
@@ -217,15 +244,15 @@ module ne_alive #(
   logic          declare  /* verilator public_flat_rd */;
 
   // Three stages per node: read (R), deadline = time + ALIVE_TIMEOUT (A), compare with now
-  // and the minimum (E); one carry chain per stage. A node whose entry is written in R or
+  // and the minimum (E); one carry chain per stage. The deadline keeps its carry (49 bits)
+  // instead of saturating at all ones (48 LUTs): a deadline past 2^48 - 1 is never due
+  // and never the minimum, as the saturated one was, but at now = 2^48 - 1 itself. A node whose entry is written in R or
   // A, or whose timeout changes in A, is dropped from E: such a change always makes the
   // sweep start again (chg), so nothing is lost (the node is evaluated by the next sweep).
   always @* begin
-    dl_sum = {1'b0, rd_data_q} + {17'd0, timeout_i};
-    dl     = dl_sum[48] ? '1 : dl_sum[47:0];
     ev_last_d = rd_v_q && rd_idx_q == LastNode;
     ev_idx_d  = rd_idx_q;  // ev_idx and ev_dl: no reset
-    ev_dl_d   = dl;
+    ev_dl_d   = {1'b0, rd_data_q} + {17'd0, timeout_i};
   end
 
   assign ev_v_d = rd_v_q && !rd_col_q && !(wr_en && wr_addr == rd_idx_q) && !cfg_chg_i;
@@ -251,21 +278,28 @@ module ne_alive #(
     // restart pending
     watch = targets & ~down_q & ~mat_pend_q;
     mon   = enable_i && timeout_i != '0 && watch[ev_idx_q];
-    ev_lower = lt48(ev_dl_q, acc_min_q);
+    // below the minimum so far. The deadlines that contribute are not due: they lie within
+    // ALIVE_TIMEOUT (< 2^32) after the now of their evaluation, so 33 bits order them; a
+    // deadline past 2^48 - 1 never is the minimum
+    ev_lower = !ev_dl_q[48] && (!acc_set_q || before33(ev_dl_q[32:0], acc_min_q[32:0]));
     last     = ev_last_q;
     // nothing can be watched: no sweep needed, no deadline
     none  = !enable_i || timeout_i == '0 || watch == '0;
   end
 
   always @* begin
-    due        = ev_v_q && mon && !lt48(now_i, ev_dl_q);
+    due        = ev_v_q && mon && !lt49({1'b0, now_i}, ev_dl_q);
     declare    = due && !rec_valid_q;
-    contribute = ev_v_q && mon && !declare;
+    // a due node whose declaration waits for the previous record does not contribute (its
+    // deadline may lie any time before now): it makes the sweep run again (chg)
+    contribute = ev_v_q && mon && !due;
 
     acc_min_d = acc_min_q;
     acc_arg_d = acc_arg_q;
+    acc_set_d = acc_set_q;
     if (contribute && ev_lower) begin
-      acc_min_d = ev_dl_q;
+      acc_set_d = 1'b1;
+      acc_min_d = ev_dl_q[47:0];  // ev_lower: no carry
       acc_arg_d = ev_idx_q;
     end
 
@@ -273,9 +307,11 @@ module ne_alive #(
     // written, or an arrival ending its restart: any arrival while restarts are pending,
     // which needs no 64:1 lookup of the pending bit), a setting, an arrival during a sweep
     // or from the node holding the minimum (a restart itself only takes nodes off the watch)
-    chg = cfg_chg_i || mat_we ||
+    chg = cfg_chg_i || mat_we || (due && rec_valid_q) ||
           (seen_valid_i && (!rst_ready_q || sc_run_q || !min_v_q || seen_src_i == arg_q));
-    min_due = min_v_q && !lt48(now_i, acc_min_q);
+    // a sweep starts as soon as now reaches the minimum, which lies less than 2^32 ahead
+    // of now when the sweep ends: 33 bits tell whether now has reached it
+    min_due = min_v_q && acc_set_q && !before33(now_i[32:0], acc_min_q[32:0]);
     start = !sc_run_q && (dirty_q || min_due);
 
     sc_run_d = sc_run_q;
@@ -290,12 +326,14 @@ module ne_alive #(
       dirty_d   = chg;
       min_v_d   = 1'b1;
       acc_min_d = '1;
+      acc_set_d = 1'b0;
     end else if (start) begin
       sc_run_d  = 1'b1;
       sc_idx_d  = '0;
       dirty_d   = chg;
       min_v_d   = 1'b0;
       acc_min_d = '1;
+      acc_set_d = 1'b0;
       acc_arg_d = '0;
     end else if (sc_run_q) begin
       if (!sc_idx_q[NW]) begin
@@ -348,6 +386,7 @@ module ne_alive #(
       rd_v_q      <= 1'b0;
       rd_col_q    <= 1'b0;
       acc_min_q   <= '1;
+      acc_set_q   <= 1'b0;
       acc_arg_q   <= '0;
       dirty_q     <= 1'b1;
       min_v_q     <= 1'b0;
@@ -360,6 +399,7 @@ module ne_alive #(
       rd_v_q      <= rd_v_d;
       rd_col_q    <= rd_col_d;
       acc_min_q   <= acc_min_d;
+      acc_set_q   <= acc_set_d;
       acc_arg_q   <= acc_arg_d;
       dirty_q     <= dirty_d;
       min_v_q     <= min_v_d;
@@ -376,7 +416,7 @@ module ne_alive #(
 
   // ---------------------------------------------------------------------------------
   // Outputs
-  assign down_on_o    = min_v_q;
+  assign down_on_o    = min_v_q && acc_set_q;  // a deadline, not all ones
   assign wake_down_o  = acc_min_q;
   assign alive_on_o   = al_on;
   assign wake_alive_o = next_q;

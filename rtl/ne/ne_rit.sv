@@ -39,8 +39,9 @@
 // made the change has the state in its result: no transfer for it; with other CPUs in the
 // mask it gets a redundant copy of the same multicast). An NE_UNSUBSCRIBE (a requester's
 // CANCEL) clears its source's bit of the key's entry and frees the entry that held only
-// that node; it sends nothing. Both tests are one comparator, the RAM's mask against
-// dst_bit (a PUBLISH's skip node is kept in op_dst_q).
+// that node; it sends nothing. Both tests are one: the RAM's mask without dst_bit (the
+// unsubscribe's new mask) is zero and the mask is not (a PUBLISH's skip node is kept in
+// op_dst_q).
 //
 // A subscribe to a published object is answered here as the ANSWER command would answer
 // it (no record, no interrupt); one to an object not in the readiness table becomes a
@@ -457,8 +458,11 @@ module ne_rit #(
     scan_ent  = rit_rdata;
     scan_same = scan_ent[MAX_NODES+31:MAX_NODES] == op_version_q;
     scan_watch = scan_ent[MAX_NODES+39];
-    // a persistent entry: its wake bit, and not only the skipped node; else its ready bit
-    only_dst  = rit_rdata[MAX_NODES-1:0] == dst_bit;
+    // a persistent entry: its wake bit, and not only the skipped node; else its ready bit.
+    // mask == dst_bit written as "no other node, and some node": the first term is the
+    // unsubscribe's new mask (hit_mask & ~dst_bit) seen as zero, which the write data
+    // shares; a 64-bit == against the decoded dst_bit took about 150 LUTs more
+    only_dst  = (hit_mask & ~dst_bit) == '0 && hit_mask != '0;
     scan_ready = scan_ent[EW-1:EW-32] == op_object_q &&
                  (scan_watch ? (scan_same ? op_rdy_q[20 + {4'd0, scan_ent[MAX_NODES+32]}]
                                           : op_rdy_q[22 + {4'd0, scan_ent[MAX_NODES+32]}]) &&

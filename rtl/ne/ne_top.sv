@@ -554,17 +554,20 @@ module ne_top #(
   assign idle = !work && !work_q;
   // minimum of three deadlines, the three comparisons side by side (in a row they would
   // not reach 50 MHz); a deadline counts only while on (all ones: none), which takes the
-  // place of three multiplexers in the blocks. Each comparison is the borrow of a
-  // subtraction: on iCE40 half the logic cells of `<`.
-  /* verilator lint_off UNUSEDSIGNAL */  // of the differences only the borrow is used
-  logic [48:0] d_id, d_ia, d_ad;
+  // place of three multiplexers in the blocks. Each comparison is the top bit of a 33-bit
+  // subtraction (on iCE40 half the logic cells of `<`, 15 bits shorter than 48): a
+  // deadline that is on and not reached lies less than 2^32 ahead of now (a time written
+  // plus COALESCE_CYCLES, ALIVE_PERIOD or ALIVE_TIMEOUT), so when idle, the one time
+  // wake_at is read, the three are less than 2^32 apart and 33 bits order them.
+  /* verilator lint_off UNUSEDSIGNAL */  // of the differences only the top bit is used
+  logic [32:0] d_id, d_ia, d_ad;
   /* verilator lint_on UNUSEDSIGNAL */
   always @* begin
-    d_id = {1'b0, irq_wake} - {1'b0, down_wake};
-    d_ia = {1'b0, irq_wake} - {1'b0, alive_wake};
-    d_ad = {1'b0, alive_wake} - {1'b0, down_wake};
-    if (irq_wake_on && (!down_on || d_id[48]) && (!alive_on || d_ia[48])) wake_min = irq_wake;
-    else if (alive_on && (!down_on || d_ad[48])) wake_min = alive_wake;
+    d_id = irq_wake[32:0] - down_wake[32:0];
+    d_ia = irq_wake[32:0] - alive_wake[32:0];
+    d_ad = alive_wake[32:0] - down_wake[32:0];
+    if (irq_wake_on && (!down_on || d_id[32]) && (!alive_on || d_ia[32])) wake_min = irq_wake;
+    else if (alive_on && (!down_on || d_ad[32])) wake_min = alive_wake;
     else if (down_on) wake_min = down_wake;
     else wake_min = '1;
   end

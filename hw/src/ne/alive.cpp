@@ -6,6 +6,8 @@ namespace shadowsel::ne::twin {
 
 namespace {
 bool bit(uint64_t v, uint32_t i) { return (v >> (i & kNodeMask)) & 1; }
+// x before y in 33-bit serial order (the RTL's before33: x < y when less than 2^32 apart)
+bool before33(uint64_t x, uint64_t y) { return ((x - y) >> 32) & 1; }
 }  // namespace
 
 void Alive::eval(const In& in) {
@@ -36,9 +38,9 @@ void Alive::eval(const In& in) {
   mat_idx_d_ = (!rst_ready_q_ && !(mat_cur && in.seen_valid)) ? (mat_idx_q_ + 1) & kNodeMask
                                                                : mat_idx_q_;
 
-  // scanner stage A: deadline of the node read last cycle (saturating)
-  const uint64_t sum = rd_data_q_ + in.timeout;
-  dl_ = sum > kTimeMask ? kTimeMask : sum;
+  // scanner stage A: deadline of the node read last cycle, with its carry (49 bits, not
+  // saturated: past 2^48 - 1 never due, never the minimum)
+  dl_ = rd_data_q_ + in.timeout;
   // a node whose entry is written in the cycle of its read or the next, or whose timeout
   // changes in the next, is dropped (the block RAM gives no defined value on a collision)
   ev_v_d_ = rd_v_q_ && !rd_col_q_ && !(wr_en_ && wr_addr_ == rd_idx_q_) && !in.cfg_chg;
@@ -49,19 +51,24 @@ void Alive::eval(const In& in) {
                    !bit(down_q_, ev_idx_q_) && !bit(mat_pend_q_, ev_idx_q_) && in.timeout != 0;
   const bool due = ev_v_q_ && mon && in.now >= ev_dl_q_;
   declare_ = due && !rec_valid_q_;  // waits while the previous NODE_DOWN is not taken
-  const bool contribute = ev_v_q_ && mon && !declare_;
+  // a due node whose declaration waits does not contribute: it makes the sweep run again
+  const bool contribute = ev_v_q_ && mon && !due;
 
   acc_min_d_ = acc_min_q_;
   acc_arg_d_ = acc_arg_q_;
-  if (contribute && ev_dl_q_ < acc_min_q_) {
+  acc_set_d_ = acc_set_q_;
+  // 33-bit order of deadlines (a deadline past 2^48 - 1, with its carry, never lower)
+  const bool ev_lower = ev_dl_q_ <= kTimeMask && (!acc_set_q_ || before33(ev_dl_q_, acc_min_q_));
+  if (contribute && ev_lower) {
+    acc_set_d_ = true;
     acc_min_d_ = ev_dl_q_;
     acc_arg_d_ = ev_idx_q_;
   }
 
   // what can lower the minimum deadline starts a new sweep
-  const bool chg = in.cfg_chg || mat_we ||
+  const bool chg = in.cfg_chg || mat_we || (due && rec_valid_q_) ||
                    (in.seen_valid && (!rst_ready_q_ || sc_run_q_ || !min_v_q_ || in.seen_src == arg_q_));
-  const bool min_due = min_v_q_ && in.now >= min_q_;
+  const bool min_due = min_v_q_ && acc_set_q_ && !before33(in.now, min_q_);
   const bool start = !sc_run_q_ && (dirty_q_ || min_due);
   const bool none = !in.enable || in.timeout == 0 || (targets_ & ~down_q_ & ~mat_pend_q_) == 0;
 
@@ -76,6 +83,7 @@ void Alive::eval(const In& in) {
     dirty_d_ = chg;
     min_v_d_ = true;
     min_d_ = kTimeMask;
+    acc_set_d_ = false;
   } else if (start) {
     sc_run_d_ = true;
     sc_idx_d_ = 0;
@@ -83,6 +91,7 @@ void Alive::eval(const In& in) {
     min_v_d_ = false;
     acc_min_d_ = kTimeMask;
     acc_arg_d_ = 0;
+    acc_set_d_ = false;
   } else if (sc_run_q_) {
     if (!(sc_idx_q_ & kIdxEnd)) {
       rd_en_ = true;
@@ -133,6 +142,7 @@ void Alive::commit(bool rst_n) {
     rd_col_q_ = false;
     acc_min_q_ = kTimeMask;
     acc_arg_q_ = 0;
+    acc_set_q_ = false;
     dirty_q_ = true;
     min_v_q_ = false;
     min_q_ = kTimeMask;
@@ -154,6 +164,7 @@ void Alive::commit(bool rst_n) {
   rd_col_q_ = rd_col;
   acc_min_q_ = acc_min_d_;
   acc_arg_q_ = acc_arg_d_;
+  acc_set_q_ = acc_set_d_;
   dirty_q_ = dirty_d_;
   min_v_q_ = min_v_d_;
   min_q_ = min_d_;

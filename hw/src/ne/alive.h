@@ -34,11 +34,16 @@ class Alive {
   bool rec_valid() const { return rec_valid_q_; }
   uint32_t rec_node() const { return rec_node_q_; }
   uint64_t nodes_down() const { return down_q_; }
-  uint64_t wake_down() const { return min_v_q_ ? min_q_ : kTimeMask; }
+  uint64_t wake_down() const { return down_on() ? min_q_ : kTimeMask; }
+  // the RTL's outputs: the minimum deadline counts while on (a sweep found one)
+  bool down_on() const { return min_v_q_ && acc_set_q_; }
+  uint64_t down_deadline() const { return min_q_; }
 
   void eval(const In& in);
   // after eval
   uint64_t wake_alive() const { return al_on_ ? next_q_ : kTimeMask; }
+  bool alive_on() const { return al_on_; }
+  uint64_t alive_deadline() const { return next_q_; }
   bool busy() const { return busy_; }
 
   void commit(bool rst_n);
@@ -72,6 +77,7 @@ class Alive {
   uint64_t ev_dl_q_ = 0;
   uint64_t acc_min_q_ = 0;
   uint32_t acc_arg_q_ = 0;
+  bool acc_set_q_ = false;  // acc_min_q_ holds a deadline (else all ones)
   bool dirty_q_ = false, min_v_q_ = false;
   uint64_t min_q_ = 0;
   uint32_t arg_q_ = 0;
@@ -92,6 +98,7 @@ class Alive {
   bool declare_ = false;
   uint64_t acc_min_d_ = 0;
   uint32_t acc_arg_d_ = 0;
+  bool acc_set_d_ = false;
   bool sc_run_d_ = false, dirty_d_ = false, min_v_d_ = false, rd_en_ = false;
   uint32_t sc_idx_d_ = 0, arg_d_ = 0;
   uint64_t min_d_ = 0, down_d_ = 0;

@@ -22,6 +22,9 @@ class Irq {
   uint32_t status() const { return status_q_; }
   bool irq(uint32_t enable) const { return (status_q_ & enable) != 0; }
   uint64_t wake_at() const { return (pend_q_ != 0 && !(status_q_ & kRec)) ? dl_q_ : kTimeMask; }
+  // the same as the RTL's two outputs: the deadline counts while on
+  bool wake_on() const { return pend_q_ != 0 && !(status_q_ & kRec); }
+  uint64_t deadline() const { return dl_q_; }
   /// RECORDS rises at the next edge.
   bool busy(uint64_t now, uint32_t count) const { return fire(now, count) && !(status_q_ & kRec); }
 

@@ -150,8 +150,15 @@ class Twin final : public Core {
     // idle and the earliest deadline
     // (wake_at is registered and deadlines change only after a cycle with work: idle
     // waits one cycle after the last work)
-    const uint64_t wi = irq_.wake_at(), wd = alive_.wake_down(), wa = alive_.wake_alive();
-    const uint64_t wake_min = (wi < wd && wi < wa) ? wi : (wd < wa ? wd : wa);
+    // (the RTL's three comparisons side by side, each on 33 bits: when idle the deadlines
+    // that are on lie less than 2^32 ahead of now, so they order them as `<` would)
+    const auto before33 = [](uint64_t x, uint64_t y) { return ((x - y) >> 32) & 1; };
+    const bool ion = irq_.wake_on(), don = alive_.down_on(), aon = alive_.alive_on();
+    const uint64_t wi = irq_.deadline(), wd = alive_.down_deadline(), wa = alive_.alive_deadline();
+    uint64_t wake_min = kTimeMask;
+    if (ion && (!don || before33(wi, wd)) && (!aon || before33(wi, wa))) wake_min = wi;
+    else if (aon && (!don || before33(wa, wd))) wake_min = wa;
+    else if (don) wake_min = wd;
     const bool work = regs_.busy() || lit_.busy() || rit_.busy() || rx_.busy() || tx_.busy() || ring_.busy() ||
                       irq_.busy(now, regs_.coalesce_count()) || alive_.busy() || in.mmio_req_valid ||
                       in.rx_valid;
