@@ -232,6 +232,10 @@ module ne_rit #(
   // scan of a PUBLISH (RScan): the RAM's output holds entry addr_q, valid, not yet
   // looked at; the entries above it are still to read
   logic [NA-1:0]          addr_dec, cand_from, cand_one;
+  /* verilator lint_off UNUSEDSIGNAL */  // the low bits are used through cand_one only
+  logic [NA:0]            cand_diff;
+  /* verilator lint_on UNUSEDSIGNAL */
+  logic                   cand_nz;
   logic [AW-1:0]          cand_idx;
   logic [RNA-1:0]         raddr_dec;
   logic                   valid_set, valid_clr, rvalid_set, rvalid_clr;
@@ -453,7 +457,12 @@ module ne_rit #(
     addr_dec  = EntOne << addr_q;
     raddr_dec = RdtOne << raddr_q;
     cand_from = st_q == RScan ? addr_dec << 1 : EntOne;
-    cand_one  = valid_q & ~(valid_q - cand_from);
+    // one bit wider: valid_q < cand_from (the borrow) says no valid entry at or above the
+    // first position, so "a candidate" is the chain's carry-out, not a zero test of
+    // cand_one after it (the scan's read enable was the critical path through that test)
+    cand_diff = {1'b0, valid_q} - {1'b0, cand_from};
+    cand_one  = valid_q & ~cand_diff[NA-1:0];
+    cand_nz   = !cand_diff[NA] && cand_from != '0;
     cand_idx  = ent_index(cand_one);
     scan_ent  = rit_rdata;
     scan_same = scan_ent[MAX_NODES+31:MAX_NODES] == op_version_q;
@@ -608,8 +617,8 @@ module ne_rit #(
         inc_ntf       = 1'b1;
         valid_clr     = !scan_watch;
       end
-      scan_issue = scan_done_one && cand_one != '0;
-      scan_end   = scan_done_one && cand_one == '0;
+      scan_issue = scan_done_one && cand_nz;
+      scan_end   = scan_done_one && !cand_nz;
       if (scan_end) begin
         st_d   = RIdle;
         done_o = 1'b1;
