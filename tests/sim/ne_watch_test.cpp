@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: MIT
+// Epoll watches as the notify engine's persistent keys (docs/epoll.md, docs/ne-driver.md,
+// docs/notify-engine.md §2a), on model, rtl and lockstep:
+//  - a remote pipe watched by three items in two instances of one CPU is registered once
+//    (one NE_SUBSCRIBE) however many epoll_waits follow; each write reaches that CPU as
+//    one notification; the reader's own reads send nothing (skip node);
+//  - deleting the items sends one NE_UNSUBSCRIBE, and later writes send nothing there;
+//  - engines with small tables: watches beyond them go to the agents, every write is
+//    still reported;
+// NODE_DOWN (EPOLLHUP as on sw) is Survivors.PipeOwnerCpuHaltWakesEpollWaitWithEpollhup
+// (survivor_test.cpp, on every path).
+#include <gtest/gtest.h>
+
+#define SHADOWSEL_POSIX_NO_RENAME
+#include "shadowsel/posix/posix.h"
+
+#include <optional>
+#include <string>
+
+#include "shadowsel/driver/ne_driver.h"
+#include "shadowsel/gen/ipb.h"
+#include "shadowsel/gen/ne.h"
+#include "shadowsel/tb/simulation.h"
+
+namespace shadowsel::test {
+namespace {
+
+namespace ipb = gen::ipb;
+
+class NeWatch : public testing::TestWithParam<tb::NotifyPath> {
+ protected:
+  void SetUp() override { drv::NeDriver::default_options() = drv::NeDriverOptions{}; }
+  tb::Scenario scenario(uint32_t cpus) {
+    tb::Scenario s;
+    s.machine.cpus = cpus;
+    s.notify = GetParam();
+    return s;
+  }
+};
+
+uint64_t stat(tb::Simulation& sim, const std::string& path) {
+  return static_cast<uint64_t>(sim.stats().value(path));
+}
+
+uint64_t transfers(tb::Simulation& sim, ipb::PacketType t) {
+  const auto i = static_cast<uint8_t>(t);
+  return sim.platform().bus().counters(0).by_type[i] + sim.platform().bus().counters(1).by_type[i];
+}
+
+tb::Simulation* g_sim = nullptr;
+
+// --- one watch per key and CPU, a notification per write, one unsubscribe -------------------
+
+constexpr int kWrites = 4;
+struct Once {
+  int p[2] = {-1, -1};
+  int got[kWrites] = {};
+  int got_other[kWrites] = {};
+  bool deleted = false;
+  uint64_t subscribes_after_add = 0, notifies_at_del = 0, unsubscribes_at_del = 0;
+};
+Once g_once;
+
+int once_reader(void*) {  // CPU 0: the read end of CPU 1's pipe in three items
+  shadowsel_close(g_once.p[1]);
+  shadowsel_usleep(200);  // the close's drop reaches the owner before the watch
+  const int ep1 = shadowsel_epoll_create1(0), ep2 = shadowsel_epoll_create1(0);
+  const int dup = shadowsel_dup(g_once.p[0]);
+  epoll_event e{};
+  e.events = EPOLLIN;
+  if (shadowsel_epoll_ctl(ep1, EPOLL_CTL_ADD, g_once.p[0], &e) != 0) return 1;
+  if (shadowsel_epoll_ctl(ep1, EPOLL_CTL_ADD, dup, &e) != 0) return 2;
+  e.events = EPOLLIN | EPOLLET;
+  if (shadowsel_epoll_ctl(ep2, EPOLL_CTL_ADD, g_once.p[0], &e) != 0) return 3;
+  g_once.subscribes_after_add = transfers(*g_sim, ipb::PacketType::kNeSubscribe);
+  for (int i = 0; i < kWrites; ++i) {
+    epoll_event got[2]{};
+    g_once.got[i] = shadowsel_epoll_wait(ep1, got, 2, -1);  // both items of ep1
+    g_once.got_other[i] = shadowsel_epoll_wait(ep2, got, 2, -1);
+    char c;
+    if (shadowsel_read(g_once.p[0], &c, 1) != 1) return 4;
+  }
+  shadowsel_epoll_ctl(ep1, EPOLL_CTL_DEL, g_once.p[0], nullptr);
+  shadowsel_epoll_ctl(ep1, EPOLL_CTL_DEL, dup, nullptr);
+  shadowsel_close(ep2);  // its item goes with it
+  shadowsel_usleep(200);  // the unsubscribe reaches the owner
+  g_once.notifies_at_del = transfers(*g_sim, ipb::PacketType::kNeNotify);
+  g_once.unsubscribes_at_del = transfers(*g_sim, ipb::PacketType::kNeUnsubscribe);
+  g_once.deleted = true;
+  shadowsel_usleep(4000);  // the writer's later writes
+  return 0;
+}
+
+TEST_P(NeWatch, AWatchIsRegisteredOnceAndEachWriteIsOneNotification) {
+  g_once = Once{};
+  tb::Simulation sim(scenario(2));
+  g_sim = &sim;
+  drv::Process& writer = sim.posix(1).start_program("writer", [] {
+    if (shadowsel_pipe(g_once.p) != 0) return 1;
+    const pid_t r = shadowsel_spawn(0, &once_reader, nullptr);
+    if (r <= 0) return 2;
+    for (int i = 0; i < kWrites; ++i) {
+      shadowsel_usleep(2000);
+      if (shadowsel_write(g_once.p[1], "x", 1) != 1) return 3;
+    }
+    while (!g_once.deleted) shadowsel_usleep(100);
+    if (shadowsel_write(g_once.p[1], "yz", 2) != 2) return 4;  // nobody watches now
+    shadowsel_usleep(100);
+    char c[2];
+    if (shadowsel_read(g_once.p[0], c, 2) != 2) return 5;
+    int st = -1;
+    return shadowsel_waitpid(r, &st, 0) == r && st == 0 ? 0 : 6;
+  });
+  const tb::RunResult r = sim.run();
+  ASSERT_EQ(r.end, tb::RunResult::End::kFinished) << r.detail;
+  ASSERT_EQ(sim.posix(1).program_status(writer.pid()), std::optional<int>(0));
+  for (int i = 0; i < kWrites; ++i) {
+    EXPECT_EQ(g_once.got[i], 2) << i;
+    EXPECT_EQ(g_once.got_other[i], 1) << i;
+  }
+  // One NE_SUBSCRIBE for three items (the first armed the key, the others were answered
+  // from the watch database), none for the epoll_waits.
+  EXPECT_EQ(g_once.subscribes_after_add, 1u);
+  EXPECT_EQ(transfers(sim, ipb::PacketType::kNeSubscribe), 1u);
+  EXPECT_EQ(stat(sim, "cpu.0.ne_driver.watches_armed"), 1u);
+  EXPECT_EQ(stat(sim, "cpu.0.ne_driver.watches_suppressed"), 2u);
+  // The answer and one notification per write: the reader's reads (their results carry
+  // the state) send nothing.
+  EXPECT_EQ(stat(sim, "cpu.0.ne_driver.watch_answers"), 1u);
+  EXPECT_EQ(stat(sim, "cpu.0.ne_driver.watch_notifications"), static_cast<uint64_t>(kWrites));
+  EXPECT_EQ(g_once.notifies_at_del, 1u + kWrites);
+  EXPECT_GE(stat(sim, "cpu.1.ne_driver.publish_skips"), static_cast<uint64_t>(kWrites));
+  // The last item's going: one CANCEL, one NE_UNSUBSCRIBE; the later write sent nothing.
+  EXPECT_EQ(stat(sim, "cpu.0.ne_driver.watch_cancels"), 1u);
+  EXPECT_EQ(g_once.unsubscribes_at_del, 1u);
+  EXPECT_EQ(transfers(sim, ipb::PacketType::kNeUnsubscribe), 1u);
+  EXPECT_EQ(transfers(sim, ipb::PacketType::kNeNotify), g_once.notifies_at_del);
+  EXPECT_EQ(sim.posix(0).ne_driver()->watches(), 0u);
+  // Nothing went through the agents.
+  EXPECT_EQ(stat(sim, "cpu.0.agent.pipe.watches_sent"), 0u);
+  EXPECT_EQ(stat(sim, "cpu.1.agent.pipe.watch_states_received"), 0u);
+  EXPECT_EQ(stat(sim, "cpu.1.agent.pipe.notifications_sent"), 0u);
+}
+
+// --- small tables: watches beyond them go to the agents ----------------------------------
+
+constexpr int kPipes = 8;
+struct Small {
+  int p[kPipes][2];
+  bool armed = false;
+  int seen[kPipes] = {};
+  int total = 0;
+};
+Small g_small;
+
+int small_reader(void*) {  // CPU 0: every read end of CPU 1's pipes in one instance
+  const int ep = shadowsel_epoll_create1(0);
+  for (int i = 0; i < kPipes; ++i) {
+    epoll_event e{};
+    e.events = EPOLLIN;
+    e.data.u32 = static_cast<uint32_t>(i);
+    if (shadowsel_epoll_ctl(ep, EPOLL_CTL_ADD, g_small.p[i][0], &e) != 0) return 1;
+  }
+  g_small.armed = true;
+  while (g_small.total < kPipes) {
+    epoll_event got[kPipes]{};
+    const int n = shadowsel_epoll_wait(ep, got, kPipes, -1);
+    if (n <= 0) return 2;
+    for (int j = 0; j < n; ++j) {
+      const uint32_t i = got[j].data.u32;
+      char c;
+      if (shadowsel_read(g_small.p[i][0], &c, 1) != 1) return 3;
+      ++g_small.seen[i];
+      ++g_small.total;
+    }
+  }
+  return 0;
+}
+
+TEST_P(NeWatch, WatchesBeyondSmallTablesGoToTheAgentsAndEveryWriteIsReported) {
+  g_small = Small{};
+  const tb::NotifyPath path = GetParam();
+  // 4 local slots (and LIT_VICTIMS victims), 2 remote interest and readiness slots.
+  const ne::Params small{4, 2, {}};
+  hw::CoreFactory cores = [path, small](uint32_t) -> std::unique_ptr<ne::Core> {
+    if (path == tb::NotifyPath::kRtl) return ne::make_rtl(small);
+    if (path == tb::NotifyPath::kModel) return ne::make_twin(small);
+    return ne::make_lockstep(ne::make_rtl(small), ne::make_twin(small));
+  };
+  tb::Simulation sim(scenario(2), cores);
+  drv::Process& writer = sim.posix(1).start_program("writer", [] {
+    for (auto& pp : g_small.p)
+      if (shadowsel_pipe(pp) != 0) return 1;
+    const pid_t r = shadowsel_spawn(0, &small_reader, nullptr);
+    if (r <= 0) return 2;
+    while (!g_small.armed) shadowsel_usleep(100);
+    for (int i = 0; i < kPipes; ++i) {
+      shadowsel_usleep(500);
+      if (shadowsel_write(g_small.p[i][1], "x", 1) != 1) return 3;
+    }
+    int st = -1;
+    return shadowsel_waitpid(r, &st, 0) == r && st == 0 ? 0 : 4;
+  });
+  const tb::RunResult r = sim.run();
+  ASSERT_EQ(r.end, tb::RunResult::End::kFinished) << r.detail;
+  ASSERT_EQ(sim.posix(1).program_status(writer.pid()), std::optional<int>(0));
+  for (int i = 0; i < kPipes; ++i) EXPECT_EQ(g_small.seen[i], 1) << i;
+  const uint64_t local_full = stat(sim, "cpu.0.ne_driver.watch_full_fallbacks");
+  const uint64_t owner_full = stat(sim, "cpu.0.ne_driver.watch_owner_full_fallbacks");
+  EXPECT_GT(local_full + owner_full, 0u);
+  EXPECT_GT(stat(sim, "cpu.0.ne_driver.watches_armed"), 0u);
+  // Each fallback is one agent watch; the engine keeps the rest.
+  EXPECT_EQ(stat(sim, "cpu.0.agent.pipe.watches_sent"), local_full + owner_full);
+  EXPECT_EQ(stat(sim, "cpu.0.ne_driver.watches_armed") + local_full, static_cast<uint64_t>(kPipes));
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, NeWatch,
+                         testing::Values(tb::NotifyPath::kModel, tb::NotifyPath::kRtl,
+                                         tb::NotifyPath::kLockstep),
+                         [](const auto& i) { return std::string(tb::to_string(i.param)); });
+
+}  // namespace
+}  // namespace shadowsel::test
