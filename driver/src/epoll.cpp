@@ -72,7 +72,6 @@ uint32_t Epoll::wanted(const Item& it) {
 }
 
 void Epoll::arm(Process& self, const ItemPtr& it) {
-  Kernel& k = px_.kernel();
   const OpenFile& f = *it->file;
   if (it->local) px_.end_registration(it->local);
   std::weak_ptr<Item> weak = it;

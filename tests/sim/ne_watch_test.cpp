@@ -5,8 +5,8 @@
 //    (one NE_SUBSCRIBE) however many epoll_waits follow; each write reaches that CPU as
 //    one notification; the reader's own reads send nothing (skip node);
 //  - deleting the items sends one NE_UNSUBSCRIBE, and later writes send nothing there;
-//  - engines with small tables: watches beyond them go to the agents, every write is
-//    still reported;
+//  - engines with small tables, the waiter's or the owner's: watches beyond them go to
+//    the agents, every write is still reported;
 // NODE_DOWN (EPOLLHUP as on sw) is Survivors.PipeOwnerCpuHaltWakesEpollWaitWithEpollhup
 // (survivor_test.cpp, on every path).
 #include <gtest/gtest.h>
@@ -177,41 +177,77 @@ int small_reader(void*) {  // CPU 0: every read end of CPU 1's pipes in one inst
   return 0;
 }
 
-TEST_P(NeWatch, WatchesBeyondSmallTablesGoToTheAgentsAndEveryWriteIsReported) {
+struct Fallbacks {
+  uint64_t local_full, owner_full, armed, agent_watches;
+};
+
+int small_writer(void*) {  // CPU 1: pipes 0-3 (4-7, if any, came from CPU 2), the reader, the writes
+  for (int i = 0; i < kPipes; ++i)
+    if (g_small.p[i][0] < 0 && shadowsel_pipe(g_small.p[i]) != 0) return 1;
+  const pid_t r = shadowsel_spawn(0, &small_reader, nullptr);
+  if (r <= 0) return 2;
+  while (!g_small.armed) shadowsel_usleep(100);
+  for (int i = 0; i < kPipes; ++i) {
+    shadowsel_usleep(500);
+    if (shadowsel_write(g_small.p[i][1], "x", 1) != 1) return 3;
+  }
+  int st = -1;
+  return shadowsel_waitpid(r, &st, 0) == r && st == 0 ? 0 : 4;
+}
+
+// Eight pipes watched by one instance of CPU 0, all of CPU 1 or half of CPU 2
+// (`two_owners`), with engines of 4 local and 2 remote interest slots (the small size the
+// Verilated RTL has); every write is reported.
+Fallbacks small_tables(tb::NotifyPath path, bool two_owners) {
   g_small = Small{};
-  const tb::NotifyPath path = GetParam();
-  // 4 local slots (and LIT_VICTIMS victims), 2 remote interest and readiness slots.
+  for (auto& pp : g_small.p) pp[0] = pp[1] = -1;
   const ne::Params small{4, 2, {}};
   hw::CoreFactory cores = [path, small](uint32_t) -> std::unique_ptr<ne::Core> {
     if (path == tb::NotifyPath::kRtl) return ne::make_rtl(small);
     if (path == tb::NotifyPath::kModel) return ne::make_twin(small);
     return ne::make_lockstep(ne::make_rtl(small), ne::make_twin(small));
   };
-  tb::Simulation sim(scenario(2), cores);
-  drv::Process& writer = sim.posix(1).start_program("writer", [] {
-    for (auto& pp : g_small.p)
-      if (shadowsel_pipe(pp) != 0) return 1;
-    const pid_t r = shadowsel_spawn(0, &small_reader, nullptr);
-    if (r <= 0) return 2;
-    while (!g_small.armed) shadowsel_usleep(100);
-    for (int i = 0; i < kPipes; ++i) {
-      shadowsel_usleep(500);
-      if (shadowsel_write(g_small.p[i][1], "x", 1) != 1) return 3;
-    }
-    int st = -1;
-    return shadowsel_waitpid(r, &st, 0) == r && st == 0 ? 0 : 4;
-  });
+  tb::Scenario sc;
+  sc.machine.cpus = 3;
+  sc.notify = path;
+  tb::Simulation sim(sc, cores);
+  int top = 1;
+  drv::Process* first = nullptr;
+  if (two_owners) {
+    top = 2;
+    first = &sim.posix(2).start_program("owner2", [] {
+      for (int i = kPipes / 2; i < kPipes; ++i)
+        if (shadowsel_pipe(g_small.p[i]) != 0) return 1;
+      const pid_t w = shadowsel_spawn(1, &small_writer, nullptr);
+      int st = -1;
+      return w > 0 && shadowsel_waitpid(w, &st, 0) == w && st == 0 ? 0 : 2;
+    });
+  } else {
+    first = &sim.posix(1).start_program("writer", [] { return small_writer(nullptr); });
+  }
   const tb::RunResult r = sim.run();
-  ASSERT_EQ(r.end, tb::RunResult::End::kFinished) << r.detail;
-  ASSERT_EQ(sim.posix(1).program_status(writer.pid()), std::optional<int>(0));
+  EXPECT_EQ(r.end, tb::RunResult::End::kFinished) << r.detail;
+  EXPECT_EQ(sim.posix(top).program_status(first->pid()), std::optional<int>(0));
   for (int i = 0; i < kPipes; ++i) EXPECT_EQ(g_small.seen[i], 1) << i;
-  const uint64_t local_full = stat(sim, "cpu.0.ne_driver.watch_full_fallbacks");
-  const uint64_t owner_full = stat(sim, "cpu.0.ne_driver.watch_owner_full_fallbacks");
-  EXPECT_GT(local_full + owner_full, 0u);
-  EXPECT_GT(stat(sim, "cpu.0.ne_driver.watches_armed"), 0u);
-  // Each fallback is one agent watch; the engine keeps the rest.
-  EXPECT_EQ(stat(sim, "cpu.0.agent.pipe.watches_sent"), local_full + owner_full);
-  EXPECT_EQ(stat(sim, "cpu.0.ne_driver.watches_armed") + local_full, static_cast<uint64_t>(kPipes));
+  return {stat(sim, "cpu.0.ne_driver.watch_full_fallbacks"), stat(sim, "cpu.0.ne_driver.watch_owner_full_fallbacks"),
+          stat(sim, "cpu.0.ne_driver.watches_armed"), stat(sim, "cpu.0.agent.pipe.watches_sent")};
+}
+
+// Two owners (3 places each for 4 keys): the waiter's 5 places fill first, ARM_RESULT =
+// FULL for some keys, which go to the agents.
+TEST_P(NeWatch, WatchesBeyondASmallLocalTableGoToTheAgentsAndEveryWriteIsReported) {
+  const Fallbacks f = small_tables(GetParam(), true);
+  EXPECT_GT(f.local_full, 0u);
+  EXPECT_EQ(f.agent_watches, f.local_full + f.owner_full);  // each fallback is one agent watch
+  EXPECT_EQ(f.armed + f.local_full, static_cast<uint64_t>(kPipes));
+}
+
+// One owner of eight watched pipes (3 places): ANSWER ready=1 for the watches beyond.
+TEST_P(NeWatch, WatchesBeyondASmallOwnersTableGoToTheAgentsAndEveryWriteIsReported) {
+  const Fallbacks f = small_tables(GetParam(), false);
+  EXPECT_GT(f.owner_full, 0u);
+  EXPECT_EQ(f.agent_watches, f.local_full + f.owner_full);
+  EXPECT_EQ(f.armed + f.local_full, static_cast<uint64_t>(kPipes));
 }
 
 INSTANTIATE_TEST_SUITE_P(Paths, NeWatch,

@@ -4,7 +4,8 @@
 // An item stays registered with its object between calls, which is what sets epoll
 // apart from select: a local object keeps the item's waiter (PipeObject::waiters and
 // the like); a remote one is watched at its owner through this CPU's agent (kWatch,
-// watch_db.h on this side, watch_table.h at the owner), once, until DEL or close.
+// watch_db.h on this side, watch_table.h at the owner), once, until DEL or close; on
+// the notify engine paths a pipe's or FIFO's through the engine (NeDriver::watch_item).
 // What Linux's ep_poll_callback does is on_record(): an item whose event arrived joins
 // the ready list. epoll_wait scans the ready list as ep_send_events does: each item's
 // bits now (for a remote object, the state this CPU last heard: watches and its own

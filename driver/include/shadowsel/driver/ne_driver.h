@@ -16,7 +16,11 @@
 //    NODE_DOWN records wake the waiters of that node's objects with POLLHUP/POLLERR;
 //  - owner side: a SUBSCRIBE record makes the driver check the real pipe and issue
 //    ANSWER (ready now, or remembered by the engine); a change of a real pipe with
-//    remembered remote interest that is now ready issues NOTIFY (one multicast).
+//    remembered remote interest that is now ready issues NOTIFY (one multicast);
+//    a published pipe's changes are PUBLISHed, with the wake bits and skip node of
+//    its epoll watches (watch_rule.h);
+//  - epoll watches of remote pipes and FIFOs: persistent keys (WATCH_FLAG), armed once
+//    per key, cancelled with the last item (docs/epoll.md).
 // The agents keep connection set-up, data transfer and the fallback.
 #pragma once
 
