@@ -7,6 +7,8 @@
 //  - deleting the items sends one NE_UNSUBSCRIBE, and later writes send nothing there;
 //  - engines with small tables, the waiter's or the owner's: watches beyond them go to
 //    the agents, every write is still reported;
+//  - a read by the watcher's own CPU that wakes the writers' side reaches its watch of
+//    the write end (the skip node applies to readiness flips only), on every path;
 // NODE_DOWN (EPOLLHUP as on sw) is Survivors.PipeOwnerCpuHaltWakesEpollWaitWithEpollhup
 // (survivor_test.cpp, on every path).
 #include <gtest/gtest.h>
@@ -37,6 +39,8 @@ class NeWatch : public testing::TestWithParam<tb::NotifyPath> {
     return s;
   }
 };
+
+class NeWatchEveryPath : public NeWatch {};
 
 uint64_t stat(tb::Simulation& sim, const std::string& path) {
   return static_cast<uint64_t>(sim.stats().value(path));
@@ -249,6 +253,67 @@ TEST_P(NeWatch, WatchesBeyondASmallOwnersTableGoToTheAgentsAndEveryWriteIsReport
   EXPECT_EQ(f.agent_watches, f.local_full + f.owner_full);
   EXPECT_EQ(f.armed + f.local_full, static_cast<uint64_t>(kPipes));
 }
+
+// --- the maker of a change hears of a wake it caused (watch_rule.h), on every path --------
+
+constexpr int kReads = 3;
+struct Maker {
+  int p[2] = {-1, -1};
+  int initial = -2, again = -2;
+  int after_read[kReads] = {};
+};
+Maker g_maker;
+
+int maker_child(void*) {  // CPU 0: watches the write end of CPU 1's pipe and reads the read end
+  const int ep = shadowsel_epoll_create1(0);
+  epoll_event e{};
+  e.events = EPOLLOUT | EPOLLET;
+  if (shadowsel_epoll_ctl(ep, EPOLL_CTL_ADD, g_maker.p[1], &e) != 0) return 1;
+  epoll_event got{};
+  g_maker.initial = shadowsel_epoll_wait(ep, &got, 1, 0);  // writable: the edge of the ADD
+  g_maker.again = shadowsel_epoll_wait(ep, &got, 1, 0);    // edge-triggered: nothing new
+  for (int i = 0; i < kReads; ++i) {
+    char c;
+    if (shadowsel_read(g_maker.p[0], &c, 1) != 1) return 2;  // wakes the writers' side
+    shadowsel_usleep(200);
+    g_maker.after_read[i] = shadowsel_epoll_wait(ep, &got, 1, 0);
+  }
+  return 0;
+}
+
+// A read by the watcher's own CPU wakes the writers' side: the watch of the write end
+// hears of it on every path, although the read's result carries the state (on the
+// engine, the PUBLISH without the skip node).
+TEST_P(NeWatchEveryPath, AReadThatWakesTheWritersReachesTheReadersOwnWriteWatch) {
+  g_maker = Maker{};
+  tb::Scenario sc;
+  sc.machine.cpus = 2;
+  sc.notify = GetParam();
+  tb::Simulation sim(sc);
+  drv::Process& owner = sim.posix(1).start_program("owner", [] {
+    if (shadowsel_pipe(g_maker.p) != 0) return 1;
+    if (shadowsel_write(g_maker.p[1], "abc", 3) != 3) return 2;
+    const pid_t c = shadowsel_spawn(0, &maker_child, nullptr);
+    int st = -1;
+    return c > 0 && shadowsel_waitpid(c, &st, 0) == c && st == 0 ? 0 : 3;
+  });
+  const tb::RunResult r = sim.run();
+  ASSERT_EQ(r.end, tb::RunResult::End::kFinished) << r.detail;
+  ASSERT_EQ(sim.posix(1).program_status(owner.pid()), std::optional<int>(0));
+  EXPECT_EQ(g_maker.initial, 1);
+  EXPECT_EQ(g_maker.again, 0);
+  for (int i = 0; i < kReads; ++i) EXPECT_EQ(g_maker.after_read[i], 1) << i;
+  if (GetParam() != tb::NotifyPath::kSw) {
+    EXPECT_EQ(stat(sim, "cpu.0.ne_driver.watches_armed"), 1u);
+    EXPECT_EQ(stat(sim, "cpu.0.agent.pipe.watches_sent"), 0u);
+    EXPECT_GE(stat(sim, "cpu.0.ne_driver.watch_notifications"), static_cast<uint64_t>(kReads));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, NeWatchEveryPath,
+                         testing::Values(tb::NotifyPath::kSw, tb::NotifyPath::kModel, tb::NotifyPath::kRtl,
+                                         tb::NotifyPath::kLockstep),
+                         [](const auto& i) { return std::string(tb::to_string(i.param)); });
 
 INSTANTIATE_TEST_SUITE_P(Paths, NeWatch,
                          testing::Values(tb::NotifyPath::kModel, tb::NotifyPath::kRtl,
