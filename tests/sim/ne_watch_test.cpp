@@ -7,6 +7,8 @@
 //  - deleting the items sends one NE_UNSUBSCRIBE, and later writes send nothing there;
 //  - engines with small tables, the waiter's or the owner's: watches beyond them go to
 //    the agents, every write is still reported;
+//  - watches of pipes the owner's readiness table has no room for are told by the owner's
+//    driver (NOTIFY commands on the persistent keys);
 //  - a read by the watcher's own CPU that wakes the writers' side reaches its watch of
 //    the write end (the skip node applies to readiness flips only), on every path;
 // NODE_DOWN (EPOLLHUP as on sw) is Survivors.PipeOwnerCpuHaltWakesEpollWaitWithEpollhup
@@ -252,6 +254,84 @@ TEST_P(NeWatch, WatchesBeyondASmallOwnersTableGoToTheAgentsAndEveryWriteIsReport
   EXPECT_GT(f.owner_full, 0u);
   EXPECT_EQ(f.agent_watches, f.local_full + f.owner_full);
   EXPECT_EQ(f.armed + f.local_full, static_cast<uint64_t>(kPipes));
+}
+
+// --- watches of objects the owner's readiness table has no room for -----------------------
+
+constexpr int kFill = 20, kWatched = 6;
+struct Unpub {
+  int p[kFill + kWatched][2];
+  bool filled = false, written = false, armed = false;
+  int seen[kWatched] = {};
+  int total = 0;
+};
+Unpub g_unpub;
+
+int unpub_reader(void*) {  // CPU 0
+  // Each of the first pipes asked once (a poll that times out): published at the owner.
+  for (int i = 0; i < kFill; ++i) {
+    struct pollfd f{g_unpub.p[i][0], POLLIN, 0};
+    if (shadowsel_poll(&f, 1, 1) != 0) return 1;
+  }
+  g_unpub.filled = true;
+  while (!g_unpub.written) shadowsel_usleep(100);
+  shadowsel_usleep(500);  // the notifications of those writes are in
+  const int ep = shadowsel_epoll_create1(0);
+  for (int i = 0; i < kWatched; ++i) {
+    epoll_event e{};
+    e.events = EPOLLIN;
+    e.data.u32 = static_cast<uint32_t>(i);
+    if (shadowsel_epoll_ctl(ep, EPOLL_CTL_ADD, g_unpub.p[kFill + i][0], &e) != 0) return 3;
+  }
+  g_unpub.armed = true;
+  while (g_unpub.total < 2 * kWatched) {
+    epoll_event got[kWatched]{};
+    const int n = shadowsel_epoll_wait(ep, got, kWatched, -1);
+    if (n <= 0) return 4;
+    for (int j = 0; j < n; ++j) {
+      const uint32_t i = got[j].data.u32;
+      char c;
+      if (shadowsel_read(g_unpub.p[kFill + i][0], &c, 1) != 1) return 5;
+      ++g_unpub.seen[i];
+      ++g_unpub.total;
+    }
+  }
+  return 0;
+}
+
+// The owner's readiness table is full of the objects a poll asked about (their one-shot
+// interests freed by a write each); the pipes watched next are not published, so the
+// owner's driver tells their watches by NOTIFY commands: every write is reported.
+TEST_P(NeWatch, WatchesOfObjectsNotPublishedAreNotifiedByTheOwnersDriver) {
+  g_unpub = Unpub{};
+  tb::Simulation sim(scenario(2));
+  drv::Process& owner = sim.posix(1).start_program("owner", [] {
+    for (auto& pp : g_unpub.p)
+      if (shadowsel_pipe(pp) != 0) return 1;
+    const pid_t r = shadowsel_spawn(0, &unpub_reader, nullptr);
+    if (r <= 0) return 2;
+    while (!g_unpub.filled) shadowsel_usleep(100);
+    for (int i = 0; i < kFill; ++i)  // frees the polls' interests (the data stays)
+      if (shadowsel_write(g_unpub.p[i][1], "f", 1) != 1) return 3;
+    g_unpub.written = true;
+    while (!g_unpub.armed) shadowsel_usleep(100);
+    for (int round = 0; round < 2; ++round) {
+      for (int i = 0; i < kWatched; ++i) {
+        shadowsel_usleep(500);
+        if (shadowsel_write(g_unpub.p[kFill + i][1], "x", 1) != 1) return 4;
+      }
+    }
+    int st = -1;
+    return shadowsel_waitpid(r, &st, 0) == r && st == 0 ? 0 : 5;
+  });
+  const tb::RunResult r = sim.run();
+  ASSERT_EQ(r.end, tb::RunResult::End::kFinished) << r.detail;
+  ASSERT_EQ(sim.posix(1).program_status(owner.pid()), std::optional<int>(0));
+  for (int i = 0; i < kWatched; ++i) EXPECT_EQ(g_unpub.seen[i], 2) << i;
+  EXPECT_GT(stat(sim, "cpu.1.ne_driver.publish_full"), 0u);
+  EXPECT_GT(stat(sim, "cpu.1.ne_driver.watch_notifies_sent"), 0u);
+  EXPECT_EQ(stat(sim, "cpu.0.ne_driver.watches_armed"), static_cast<uint64_t>(kWatched));
+  EXPECT_EQ(stat(sim, "cpu.0.agent.pipe.watches_sent"), 0u);
 }
 
 // --- the maker of a change hears of a wake it caused (watch_rule.h), on every path --------
