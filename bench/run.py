@@ -747,10 +747,13 @@ class Bench:
         and notifications, watches and their drops and states (each agent's
         requests_sent + answers_sent + notifications_sent + watches_sent +
         watch_drops_sent, on every CPU), and the notify engines' packets (bus
-        by_type NE_SUBSCRIBE + NE_NOTIFY, both lanes). Not counted: the reads and the
-        acknowledgements, which are data (the same on both sides)."""
+        by_type NE_SUBSCRIBE + NE_NOTIFY + NE_UNSUBSCRIBE, both lanes). Not counted: the
+        reads and the acknowledgements, which are data (the same on both sides). On rtl
+        the epoll loop must have used the engine's persistent keys (the drivers'
+        watches_armed > 0) and sent no agent watch."""
         events = 100
         got = {}
+        engine_watches = {}
         for variant in ("epoll", "select"):
             binary = os.path.join(self.build, f"notify_loop_{variant}")
             if not os.access(binary, os.X_OK):
@@ -773,20 +776,32 @@ class Bench:
                              ("requests_sent", "answers_sent", "notifications_sent", "watches_sent",
                               "watch_drops_sent")}
                     count["ne_packets"] = sum(st["bus"][lane]["by_type"][t] for lane in ("X", "Y")
-                                              for t in ("NE_SUBSCRIBE", "NE_NOTIFY"))
+                                              for t in ("NE_SUBSCRIBE", "NE_NOTIFY", "NE_UNSUBSCRIBE"))
                     m[e] = count
-                # The loop really took its path: epoll watches, select asks per call.
-                if variant == "epoll" and (m[events]["watches_sent"] < 1 or m[events]["requests_sent"]):
+                    # Not messages: which path the watches took.
+                    engine_watches[(variant, path, e)] = sum(
+                        c.get("ne_driver", {}).get("watches_armed", 0)
+                        for c in st["cpu"].values() if isinstance(c, dict))
+                # The loop really took its path: epoll watches (on rtl the engine's, no agent
+                # kWatch), select asks per call.
+                if variant == "epoll" and path == "sw" and (m[events]["watches_sent"] < 1 or m[events]["requests_sent"]):
                     raise BenchError(f"notify_loop_epoll on {path}: {m[events]} (no watch, or subscribes)")
+                if variant == "epoll" and path == "rtl" and (
+                        engine_watches[(variant, path, events)] < 1 or m[events]["watches_sent"]
+                        or m[events]["requests_sent"]):
+                    raise BenchError(f"notify_loop_epoll on {path}: {m[events]}, engine watches "
+                                     f"{engine_watches[(variant, path, events)]} (not the engine's watches)")
                 if variant == "select" and not (m[events]["requests_sent"] or m[events]["ne_packets"]):
                     raise BenchError(f"notify_loop_select on {path}: {m[events]} (nothing asked)")
                 total = {e: sum(c.values()) for e, c in m.items()}
-                got[(variant, path)] = {"events": events, "counts": m}
+                got[(variant, path)] = {"events": events, "counts": m,
+                                        "engine_watches": engine_watches.get((variant, path, events), 0)}
                 name = f"{variant}_bus_msgs_per_event" + ("" if path == "sw" else "_rtl")
                 self.figure(name, sig((total[2 * events] - total[events]) / events), "messages/event")
         self.raw["notify_loop"] = {f"{v}-{p}": g for (v, p), g in got.items()}
-        self.note("epoll on rtl: the watches go through the agents (the engine has no persistent "
-                  "interest mode yet); select on rtl: through the engines (NE packets)")
+        self.note("epoll on rtl: the watches are the engines' persistent keys (NE packets, "
+                  f"{got[('epoll', 'rtl')]['engine_watches']} armed, no agent watch); "
+                  "select on rtl: through the engines (NE packets)")
 
     def latency_loaded(self):
         """Wake-up latency under load: dedup W=1 with `hogs` CPU-bound user processes on

@@ -12,6 +12,7 @@
 #include "shadowsel/driver/agent_protocol.h"
 #include "shadowsel/driver/file_ops.h"
 #include "shadowsel/driver/kernel.h"
+#include "shadowsel/driver/ne_driver.h"
 #include "shadowsel/hw/time.h"
 
 namespace shadowsel::drv {
@@ -71,7 +72,6 @@ uint32_t Epoll::wanted(const Item& it) {
 }
 
 void Epoll::arm(Process& self, const ItemPtr& it) {
-  Kernel& k = px_.kernel();
   const OpenFile& f = *it->file;
   if (it->local) px_.end_registration(it->local);
   std::weak_ptr<Item> weak = it;
@@ -94,30 +94,86 @@ void Epoll::arm(Process& self, const ItemPtr& it) {
     if (std::find(now.begin(), now.end(), std::pair{key, port}) == now.end()) drop[port].push_back({key, 0});
   }
   it->watched = std::move(now);
-  if (!drop.empty()) {
-    for (const auto& [port, list] : drop) self.post(Address{k.cpu(), port}, encode_select(it->remote->id, list, AgentMsg::kUnwatch));
+  std::map<uint32_t, std::vector<SelectItem>> agent_drop;
+  for (const auto& [port, list] : drop) {
+    for (const SelectItem& x : list) unwatch(it, x.key, port, agent_drop);
   }
+  post_watches(self, it, agent_drop, AgentMsg::kUnwatch);
+  if (it->remote) hand_to_agents(self, it);
   if (add.empty()) return;
   if (!it->remote) {
     it->remote = px_.new_registration([this, weak](Wait& w) {
       if (auto item = weak.lock()) on_record(item, w);
     });
   }
+  // On the engine paths a pipe's or FIFO's watch is a persistent key of the notify
+  // engine (NeDriver::watch_item); what its table cannot take goes to the agent.
+  // Sockets and TTYs stay with the agents (docs/epoll.md).
+  NeDriver* ne = px_.ne_driver();
+  std::map<uint32_t, std::vector<SelectItem>> agent_add;
   for (const auto& [port, list] : add) {
-    it->remote->answers_pending += static_cast<uint32_t>(list.size());
-    self.post(Address{k.cpu(), port}, encode_select(it->remote->id, list, AgentMsg::kWatch));
+    for (const SelectItem& x : list) {
+      ++it->remote->answers_pending;
+      const bool engine = ne && (port == kPipeAgentPort || port == kFifoAgentPort);
+      if (engine && ne->watch_item(it->remote, 0, x.key)) {
+        it->engine.insert(x.key);
+      } else {
+        agent_add[port].push_back(x);
+      }
+    }
+  }
+  post_watches(self, it, agent_add, AgentMsg::kWatch);
+}
+
+void Epoll::post_watches(Process& self, const ItemPtr& it, const std::map<uint32_t, std::vector<SelectItem>>& keys,
+                         AgentMsg kind) {
+  for (const auto& [port, list] : keys) {
+    if (!list.empty()) self.post(Address{px_.kernel().cpu(), port}, encode_select(it->remote->id, list, kind));
   }
 }
 
+void Epoll::unwatch(const ItemPtr& it, const SelectKey& key, uint32_t port,
+                    std::map<uint32_t, std::vector<SelectItem>>& drop) {
+  if (it->engine.erase(key)) {
+    if (NeDriver* ne = px_.ne_driver()) ne->unwatch_item(key, it->remote->id, 0);
+    return;
+  }
+  drop[port].push_back({key, 0});
+}
+
+void Epoll::hand_to_agents(Process& self, const ItemPtr& it) {
+  // The driver counted each in answers_pending: the agent's answer settles it.
+  const std::vector<Wait::Item> items = std::exchange(it->remote->to_agents, {});
+  if (items.empty()) return;
+  const OpenFile& f = *it->file;
+  std::map<uint32_t, std::vector<SelectItem>> add;
+  for (const Wait::Item& x : items) {
+    const SelectKey key = f.ops().select_key(f, x.interest);
+    it->engine.erase(key);
+    add[f.ops().agent_port(f)].push_back({key, 0});
+  }
+  post_watches(self, it, add, AgentMsg::kWatch);
+}
+
 void Epoll::await_answers(Process& self, const ItemPtr& it) {
-  while (it->remote && it->remote->answers_pending) {
+  while (it->remote && (it->remote->answers_pending || !it->remote->to_agents.empty())) {
+    if (!it->remote->to_agents.empty()) {
+      hand_to_agents(self, it);
+      continue;
+    }
     awaiting_.push_back(&self);
     struct Done {
       std::vector<Process*>& list;
       Process* p;
       ~Done() { std::erase(list, p); }
     } done{awaiting_, &self};
-    px_.kernel().block(self);
+    // The engine's answer to a watch raises no interrupt: its driver polls the ring.
+    NeDriver* ne = px_.ne_driver();
+    if (ne && ne->awaits_watch_answer(*it->remote)) {
+      ne->await_watch_answers(self, *it->remote);
+    } else {
+      px_.kernel().block(self);
+    }
   }
 }
 
@@ -142,6 +198,13 @@ void Epoll::on_record(const ItemPtr& it, Wait& w) {
       if (key.event == static_cast<uint8_t>(r.interest)) px_.remote_state_seen(key.owner, key.object, r.state);
     }
   };
+  // Watches the engine could not keep: the next arm() or await_answers() hands them to
+  // the agents.
+  if (!w.to_agents.empty()) {
+    it->rearm = true;
+    for (Process* p : awaiting_) px_.kernel().wake(*p);
+    wake_waiters();
+  }
   // Answers to its watches: the caller of arm() waits for them (await_answers).
   if (!w.answers.empty()) {
     for (const ReadyRecord& r : w.answers) heard(r);
@@ -187,10 +250,9 @@ void Epoll::wake_waiters() {
 }
 
 void Epoll::remove(Process& self, const ItemPtr& it) {
-  Kernel& k = px_.kernel();
   std::map<uint32_t, std::vector<SelectItem>> drop;
-  for (const auto& [key, port] : it->watched) drop[port].push_back({key, 0});
-  for (const auto& [port, list] : drop) self.post(Address{k.cpu(), port}, encode_select(it->remote->id, list, AgentMsg::kUnwatch));
+  for (const auto& [key, port] : it->watched) unwatch(it, key, port, drop);
+  post_watches(self, it, drop, AgentMsg::kUnwatch);
   it->watched.clear();
   if (it->local) px_.end_registration(it->local);
   if (it->remote) px_.end_registration(it->remote);

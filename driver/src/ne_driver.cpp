@@ -14,6 +14,7 @@
 #include "shadowsel/hw/time.h"
 #include "shadowsel/driver/membership.h"
 #include "shadowsel/driver/socket.h"
+#include "shadowsel/driver/watch_rule.h"
 #include "shadowsel/gen/ne.h"
 #include "shadowsel/hw/notify_engine.h"
 #include "shadowsel/hw/time.h"
@@ -260,7 +261,10 @@ bool NeDriver::select_item(const std::shared_ptr<Wait>& w, uint32_t slot, const 
     return true;
   }
   const std::optional<Armed> a = arm(key);
-  if (!a) return false;
+  if (!a) {
+    ++c_.full_fallbacks;
+    return false;
+  }
   ++w->answers_pending;
   db_.add(key, a->result == ne::ArmResult::kSuppressedSubscribed ? SelectDb::State::kSubscribed
                                                                 : SelectDb::State::kInFlight,
@@ -284,7 +288,6 @@ std::optional<NeDriver::Armed> NeDriver::arm(const Key& key) {
     // descriptor) are cancelled to make room, then the key is armed once more; an
     // entry still watched is never taken away.
     if (cancel_stale() > 0) return arm(key);
-    ++c_.full_fallbacks;
     return std::nullopt;
   }
   // R1: the records written before this ARM reach the mirror first, and only those: the
@@ -342,6 +345,7 @@ void NeDriver::ask_again(const Wait& w) {
     wr(ne::kRegCmd, static_cast<uint32_t>(ne::Cmd::kCancel));
     const std::optional<Armed> a = arm(k);
     if (!a) {  // the table is full: the key's calls go to the agents
+      ++c_.full_fallbacks;
       const SelectDb::Delivered d = db_.hand_back(k);
       wake(d.wake);
       continue;
@@ -381,6 +385,21 @@ void NeDriver::resync() {
     db_.forget(k);
   }
   wake(woken);
+  // Watches: their notifications may be among the lost records. Each is cancelled and
+  // armed again; its new answer reaches every watcher as a change (what they know may
+  // be old), or the watchers go to the agents.
+  for (const Key& k : watches_.keys()) {
+    cancel_watch(k);
+    Key f = k;
+    f.event |= ne::kWatchFlag;
+    const std::optional<Armed> a = arm(f);
+    if (!a) {
+      ++c_.watch_full_fallbacks;
+      to_agents(k);
+    } else if (a->result != ne::ArmResult::kSent) {
+      throw std::logic_error("ne driver: a cancelled watch is still held by the engine");
+    }
+  }
 }
 
 bool NeDriver::held_for_takeover(const Key& k) const {
@@ -398,6 +417,7 @@ void NeDriver::owner_moved(uint32_t old, uint32_t now, const std::function<bool(
     const std::optional<Armed> a = arm(k);
     if (!a) {
       // The table is full: the items go back to their calls, which ask again.
+      ++c_.full_fallbacks;
       const SelectDb::Delivered d = db_.hand_back(k);
       woken.insert(woken.end(), d.wake.begin(), d.wake.end());
       continue;
@@ -444,6 +464,126 @@ void NeDriver::on_node_down(uint32_t node) {
       db_.vanish_if([this](const Key& k) { return !k_.membership().up(k.owner) && !held_for_takeover(k); });
   c_.node_down_wakes += d.linked;
   wake(d.wake);
+  // Watched objects of the node vanish as on the software path (Agent::on_cpu_down).
+  const WatchDb::Delivered wd = watches_.vanish_if([this](const Key& k) { return !k_.membership().up(k.owner); });
+  c_.node_down_wakes += wd.linked;
+  wake_watchers(wd.wake);
+}
+
+// --- waiter side of epoll watches (persistent keys, docs/notify-engine.md §2a) ----------
+
+bool NeDriver::watch_item(const std::shared_ptr<Wait>& w, uint32_t slot, const Key& key) {
+  if (!booted_) return false;
+  charge(k_.costs().fd_check);  // the lookup of the key
+  WatchDb::Delivered d;
+  if (!k_.membership().up(key.owner)) {
+    // As the agent does: the object vanished with its owner's CPU.
+    w->answers.push_back({slot, vanished_state(key), true, static_cast<Interest>(key.event)});
+    --w->answers_pending;
+    d.linked = 1;
+    d.wake.push_back(w.get());
+  } else if (watches_.contains(key)) {
+    // Another item of this CPU watches it: answered from the entry, nothing sent.
+    ++c_.watches_suppressed;
+    watches_.add(key, w, slot, &d);
+  } else {
+    Key f = key;
+    f.event |= ne::kWatchFlag;
+    std::optional<Armed> a = arm(f);
+    if (a && a->result != ne::ArmResult::kSent) {
+      // The engine still holds a watch this CPU gave up (cannot happen: a watch is
+      // cancelled with its last item): start it afresh.
+      if (a->more) drain();
+      key_regs(f);
+      wr(ne::kRegCmd, static_cast<uint32_t>(ne::Cmd::kCancel));
+      ++c_.watch_cancels;
+      a = arm(f);
+    }
+    if (!a) {
+      ++c_.watch_full_fallbacks;
+      return false;
+    }
+    ++c_.watches_armed;
+    watches_.add(key, w, slot, &d);
+    if (a->more) drain();  // the records behind the ARM, after it (R1)
+  }
+  c_.waiters_woken += d.linked;
+  wake_watchers(d.wake);
+  return true;
+}
+
+void NeDriver::unwatch_item(const Key& key, uint64_t wait_id, uint32_t slot) {
+  charge(k_.costs().fd_check);
+  if (watches_.remove(key, wait_id, slot)) cancel_watch(key);
+}
+
+void NeDriver::cancel_watch(const Key& k) {
+  // CANCEL frees the entry and sends the owner's engine one NE_UNSUBSCRIBE: that CPU's
+  // bit leaves the key's mask, and later changes send nothing here. A record of the key
+  // still in the ring finds no entry in the database and is dropped.
+  if (!booted_ || !k_.membership().up(k.owner)) return;
+  Key f = k;
+  f.event |= ne::kWatchFlag;
+  key_regs(f);
+  wr(ne::kRegCmd, static_cast<uint32_t>(ne::Cmd::kCancel));
+  ++c_.watch_cancels;
+}
+
+void NeDriver::to_agents(const Key& k) {
+  // The watchers are handed to their instances, which ask their agents (no table limit
+  // there). A watcher answered already waits for the agent's answer as a new one.
+  std::vector<Wait*> woken;
+  for (const WatchDb::Taken& t : watches_.take(k)) {
+    if (t.answered) ++t.wait->answers_pending;
+    t.wait->to_agents.push_back({t.slot, static_cast<Interest>(k.event)});
+    if (std::find(woken.begin(), woken.end(), t.wait.get()) == woken.end()) woken.push_back(t.wait.get());
+  }
+  wake_watchers(woken);
+}
+
+void NeDriver::wake_watchers(const std::vector<Wait*>& waits) {
+  // Registrations (epoll items): wake_wait runs the instance's callback.
+  for (Wait* w : waits) {
+    if (w->active) px_.wake_wait(*w);
+  }
+}
+
+void NeDriver::await_watch_answers(Process& self, Wait& w) {
+  // As await_answers (R10): a watch's answer says "not ready" and raises no interrupt.
+  const uint64_t step = std::max<uint64_t>(1, k_.costs().fd_check);
+  uint64_t spun = 0;
+  uint64_t nap = k_.costs().irq_entry;
+  while (booted_ && watches_.awaits_answer(w) && w.to_agents.empty()) {
+    if (drain()) continue;
+    if (spun < k_.costs().irq_entry) {
+      charge(step);
+      spun += step;
+      ++c_.answer_polls;
+      continue;
+    }
+    ++c_.answer_naps;
+    k_.block_until(self, hw::cycle_after(nap));
+    nap = std::min<uint64_t>(nap * 2, kMaxAnswerNap);
+  }
+}
+
+void NeDriver::on_watch_state(const Key& k, const ObjectState& s, bool ready, bool notify) {
+  charge(k_.costs().fd_check);
+  if (!watches_.contains(k)) return;  // cancelled meanwhile: stray
+  if (!notify && ready) {
+    // R6: the owner's table had no room; the engine freed the entry. Nothing is lost:
+    // the agents keep the watch.
+    ++c_.watch_owner_full_fallbacks;
+    to_agents(k);
+    return;
+  }
+  ++(notify ? c_.watch_notifications : c_.watch_answers);
+  px_.remote_state_seen(k.owner, k.object, s);
+  bool orphaned = false;
+  const WatchDb::Delivered d = watches_.deliver(k, s, !notify, &orphaned);
+  if (orphaned) cancel_watch(k);  // every watcher's registration ended
+  c_.waiters_woken += d.linked;
+  wake_watchers(d.wake);
 }
 
 // --- owner side ------------------------------------------------------------------------
@@ -451,11 +591,14 @@ void NeDriver::on_node_down(uint32_t node) {
 void NeDriver::on_subscribe(const Record& r) {
   charge(k_.costs().fd_check);
   const uint32_t me = k_.cpu();
-  const Key key{me, r.object, r.event, r.version};
+  const Key key{me, r.object, r.event, r.version};  // as asked: WATCH_FLAG included
+  const bool watch = r.event & ne::kWatchFlag;
+  const auto interest = static_cast<Interest>(r.event & ~ne::kWatchFlag);
   const std::optional<ObjectState> now = px_.object_state(r.object);
-  ObjectState s = now ? *now : vanished_state(key);
+  ObjectState s = now ? *now : vanished_state(Key{me, r.object, static_cast<uint8_t>(interest), r.version});
   if (!now) s.changed_at = 0;
-  const bool ready = !now || interest_ready(s, static_cast<Interest>(r.event), r.version);
+  // A watch's answer is "not ready" whatever this says: the engine keeps its CPU (§2a).
+  const bool ready = !now || interest_ready(s, interest, r.version);
   // R3: one sequence with the state read above; no process of this CPU runs in between.
   key_regs(key);
   wr(ne::kRegAnsDst, r.src);
@@ -469,11 +612,41 @@ void NeDriver::on_subscribe(const Record& r) {
   // one's included) itself; without room, the driver keeps doing both. Sockets and TTYs
   // are not published: their I/O processes report rising readiness only, and a readiness
   // table must follow every change.
-  const bool published = now && !is_io_object(r.object) && publish(r.object, s);
-  if (!ready && !published) rit_[{r.object, r.event, r.version}].insert(r.src);
+  const std::optional<Wakes> wakes = pipe_wakes(r.object);
+  const bool published = now && !is_io_object(r.object) && publish(r.object, s, wakes ? &*wakes : nullptr);
+  if (published) return;
+  if (!watch) {
+    if (!ready) rit_[{r.object, r.event, r.version}].insert(r.src);
+  } else if (now) {
+    // Not published (no room): this driver tells the watches of each change by NOTIFY.
+    OwnerWatch& ow = owner_watches_[{r.object, r.event, r.version}];
+    ow.cpus.insert(r.src);
+    ow.wakes_seen = wakes ? wakes->of(interest) : 0;
+    ow.was_ready = ready;
+  }
 }
 
-bool NeDriver::publish(uint32_t object, const ObjectState& s) {
+std::optional<NeDriver::Wakes> NeDriver::pipe_wakes(uint32_t object) {
+  if (is_io_object(object)) return std::nullopt;
+  const PipeObject* p = px_.pipe(object);
+  if (!p) return std::nullopt;
+  return Wakes{p->reader_wakes, p->writer_wakes};
+}
+
+void NeDriver::publish_cmd(uint32_t object, uint32_t version, uint32_t rdy, uint64_t changed) {
+  // One register sequence (no interrupt splits it).
+  wr(ne::kRegKeyObject, object);
+  wr(ne::kRegKeyVersion, version);
+  wr(ne::kRegRdyState, rdy);
+  stamp(changed);
+  e_.set_flow(k_.take_flow());  // the change's flow goes on with the engine's notifications
+  wr(ne::kRegCmd, static_cast<uint32_t>(ne::Cmd::kPublish));
+  ++c_.publishes;
+  c_.publish_wakes += (ne::get_rdy_state_wake_same(rdy) | ne::get_rdy_state_wake_diff(rdy)) != 0;
+  c_.publish_skips += ne::get_rdy_state_skip(rdy);
+}
+
+bool NeDriver::publish(uint32_t object, const ObjectState& s, const Wakes* wakes, std::optional<uint32_t> cause) {
   // The state and ready bits of the object's two kinds of key: version == the writer-open
   // count ("same") or not (a pipe's reader that sees end of file; sockets ignore it).
   const uint32_t version = s.kind == ObjectState::Kind::kSocket ? 0 : s.w_counter;
@@ -488,20 +661,50 @@ bool NeDriver::publish(uint32_t object, const ObjectState& s) {
     rdy = same ? ne::set_rdy_state_ready_same(rdy, bits) : ne::set_rdy_state_ready_diff(rdy, bits);
   }
   const uint64_t word = uint64_t{version} << 32 | rdy;
+  const Wakes now_wakes = wakes ? *wakes : Wakes{};
   const auto known = published_.find(object);
-  if (known != published_.end() && known->second == word) return true;  // nothing new for the engine
-  // One register sequence (no interrupt splits it).
-  wr(ne::kRegKeyObject, object);
-  wr(ne::kRegKeyVersion, version);
-  wr(ne::kRegRdyState, rdy);
-  stamp(s.changed_at);
-  e_.set_flow(k_.take_flow());  // the change's flow goes on with the engine's notifications
-  wr(ne::kRegCmd, static_cast<uint32_t>(ne::Cmd::kPublish));
-  ++c_.publishes;
   if (known != published_.end()) {
-    known->second = word;
+    // The watches (persistent keys) to notify, by the software owner's rule
+    // (watch_rule.h), per kind of key and event: bit e of `all` / `but_cause` for keys
+    // of this version, bit 2 + e for the others.
+    const uint32_t old = static_cast<uint32_t>(known->second.word);
+    const bool new_version = (known->second.word >> 32) != version;  // an open: both sides woken anyway
+    uint32_t all = 0, but_cause = 0;
+    for (const bool same : {true, false}) {
+      const uint32_t now_bits = same ? ne::get_rdy_state_ready_same(rdy) : ne::get_rdy_state_ready_diff(rdy);
+      const uint32_t old_bits = same ? ne::get_rdy_state_ready_same(old) : ne::get_rdy_state_ready_diff(old);
+      for (const Interest i : {Interest::kRead, Interest::kWrite}) {
+        const uint32_t e = 1u << static_cast<uint32_t>(i);
+        const bool woken = wakes && now_wakes.of(i) != known->second.wakes.of(i);
+        const bool flipped = new_version || (now_bits & e) != (old_bits & e);
+        const uint32_t bit = same ? e : e << 2;
+        switch (watch_tell(woken, flipped)) {
+          case WatchTell::kEveryone: all |= bit; break;
+          case WatchTell::kAllButCause: but_cause |= bit; break;
+          case WatchTell::kNobody: break;
+        }
+      }
+    }
+    if (known->second.word == word && !all && !but_cause) return true;  // nothing new for the engine
+    known->second = Published{word, now_wakes};
+    const auto with_wakes = [rdy](uint32_t bits) {
+      return ne::set_rdy_state_wake_diff(ne::set_rdy_state_wake_same(rdy, bits & 3), bits >> 2);
+    };
+    if (!cause || !but_cause) {
+      publish_cmd(object, version, with_wakes(all | but_cause), s.changed_at);
+      return true;
+    }
+    // The CPU whose read or write made the change has the state in its result: the
+    // watches told only of a readiness flip skip it when it is their only CPU. Those
+    // told of a wake are told everywhere, by a PUBLISH of their own (same word).
+    if (all) publish_cmd(object, version, with_wakes(all), s.changed_at);
+    publish_cmd(object, version,
+                ne::set_rdy_state_skip(ne::set_rdy_state_skip_node(with_wakes(but_cause), *cause), 1),
+                s.changed_at);
     return true;
   }
+  // First publish (after the ANSWER of a subscribe, with the same state): no wake.
+  publish_cmd(object, version, rdy, s.changed_at);
   uint32_t st;
   do {
     st = rd(ne::kRegStatus);
@@ -511,23 +714,28 @@ bool NeDriver::publish(uint32_t object, const ObjectState& s) {
     ++c_.publish_full;
     return false;
   }
-  published_[object] = word;
-  // Interests the driver remembered while the table was full: the engine notifies them now.
+  published_[object] = Published{word, now_wakes};
+  // Interests and watches the driver remembered while the table was full: the engine
+  // answers and notifies them now.
   std::erase_if(rit_, [object](const auto& e) { return std::get<0>(e.first) == object; });
+  std::erase_if(owner_watches_, [object](const auto& e) { return std::get<0>(e.first) == object; });
   return true;
 }
 
 void NeDriver::object_gone(uint32_t object) {
+  std::erase_if(owner_watches_, [object](const auto& e) { return std::get<0>(e.first) == object; });
   if (!booted_ || !published_.erase(object)) return;
   wr(ne::kRegKeyObject, object);
   wr(ne::kRegCmd, static_cast<uint32_t>(ne::Cmd::kUnpublish));
 }
 
-void NeDriver::object_changed(uint32_t id, const ObjectState& s) {
+void NeDriver::object_changed(uint32_t id, const ObjectState& s, const Wakes* wakes, std::optional<uint32_t> cause) {
   if (!booted_) return;
   const bool published = published_.count(id) != 0;
   auto first = rit_.lower_bound({id, 0, 0});
-  if (!published && (first == rit_.end() || std::get<0>(first->first) != id)) return;
+  auto first_watch = owner_watches_.lower_bound({id, 0, 0});
+  const bool watched = first_watch != owner_watches_.end() && std::get<0>(first_watch->first) == id;
+  if (!published && !watched && (first == rit_.end() || std::get<0>(first->first) != id)) return;
   const uint32_t me = k_.cpu();
   // The timeline: the change (the writer's flow, or a new one) goes on with the notifications.
   if (!k_.flow() && k_.recorder().tracing()) {
@@ -535,7 +743,7 @@ void NeDriver::object_changed(uint32_t id, const ObjectState& s) {
     k_.flow_step("changed", now_cycles(), k_.flow(), true);
   }
   if (published) {
-    publish(id, s);
+    publish(id, s, wakes, cause);
     return;
   }
   charge(k_.costs().fd_check);  // the lookup (a handler may run here: find the entries again)
@@ -554,6 +762,33 @@ void NeDriver::object_changed(uint32_t id, const ObjectState& s) {
     wr(ne::kRegCmd, static_cast<uint32_t>(ne::Cmd::kNotify));
     ++c_.notifications_sent;
     it = rit_.erase(it);
+  }
+  notify_watches(id, s, wakes, cause);
+}
+
+void NeDriver::notify_watches(uint32_t id, const ObjectState& s, const Wakes* wakes, std::optional<uint32_t> cause) {
+  const uint32_t me = k_.cpu();
+  for (auto it = owner_watches_.lower_bound({id, 0, 0}); it != owner_watches_.end() && std::get<0>(it->first) == id;
+       ++it) {
+    const auto [object, event, version] = it->first;
+    OwnerWatch& ow = it->second;
+    const auto i = static_cast<Interest>(event & ~ne::kWatchFlag);
+    const bool ready = interest_ready(s, i, version);
+    const uint64_t w = wakes ? wakes->of(i) : ow.wakes_seen;
+    const WatchTell tell = watch_tell(w != ow.wakes_seen, ready != ow.was_ready);
+    ow.wakes_seen = w;
+    ow.was_ready = ready;
+    // One NOTIFY reaches the whole mask (kept: a persistent key); the change's maker
+    // alone is skipped as a PUBLISH would skip it.
+    const bool only_cause = cause && ow.cpus.size() == 1 && *ow.cpus.begin() == *cause;
+    if (tell == WatchTell::kNobody || (only_cause && !watch_tells(tell, *cause, *cause))) continue;
+    charge(k_.costs().fd_check);
+    key_regs(Key{me, object, event, version});
+    wr(ne::kRegAnsState, encode(s, version));
+    stamp(s.changed_at);
+    e_.set_flow(k_.take_flow());
+    wr(ne::kRegCmd, static_cast<uint32_t>(ne::Cmd::kNotify));
+    ++c_.watch_notifies_sent;
   }
 }
 
@@ -639,6 +874,12 @@ void NeDriver::handle(const Record& r) {
   switch (static_cast<ne::RecordKind>(r.kind)) {
     case ne::RecordKind::kAnswer:
     case ne::RecordKind::kNotify: {
+      if (r.event & ne::kWatchFlag) {
+        const Key k{r.src, r.object, static_cast<uint8_t>(r.event & ~ne::kWatchFlag), r.version};
+        on_watch_state(k, decode(r.state, r.version, r.object, changed_at(r.stamp, now_cycles())), r.ready,
+                       static_cast<ne::RecordKind>(r.kind) == ne::RecordKind::kNotify);
+        return;
+      }
       const Key k{r.src, r.object, r.event, r.version};
       on_state(k, decode(r.state, r.version, r.object, changed_at(r.stamp, now_cycles())), r.ready,
                static_cast<ne::RecordKind>(r.kind) == ne::RecordKind::kNotify);
@@ -696,6 +937,24 @@ void NeDriver::register_stats(sim::Stats& s) const {
             "as owner: PUBLISH commands (the engine answers and notifies the object itself)");
   s.counter(p + "publish_full", &c_.publish_full, "objects",
             "as owner: objects the engine's readiness table had no room for (the driver answers them)");
+  s.counter(p + "watches_armed", &c_.watches_armed, "commands",
+            "ARMs of epoll watches (WATCH_FLAG): a key's first item on this CPU, one NE_SUBSCRIBE");
+  s.counter(p + "watches_suppressed", &c_.watches_suppressed, "items",
+            "epoll items whose watch was answered from the watch database, nothing sent");
+  s.counter(p + "watch_cancels", &c_.watch_cancels, "commands",
+            "CANCELs of watches whose last item went: one NE_UNSUBSCRIBE each");
+  s.counter(p + "watch_answers", &c_.watch_answers, "records", "ANSWER records of watches");
+  s.counter(p + "watch_notifications", &c_.watch_notifications, "records",
+            "NOTIFY records of watches: changes of watched objects");
+  s.counter(p + "watch_full_fallbacks", &c_.watch_full_fallbacks, "items",
+            "watches the local table had no room for: the agents keep them");
+  s.counter(p + "watch_owner_full_fallbacks", &c_.watch_owner_full_fallbacks, "keys",
+            "watches the owner's table had no room for (ANSWER ready=1): the agents keep them");
+  s.counter(p + "watch_notifies_sent", &c_.watch_notifies_sent, "commands",
+            "as owner: NOTIFY commands for watches of objects the readiness table has no room for");
+  s.counter(p + "publish_wakes", &c_.publish_wakes, "commands", "as owner: PUBLISHes with wake bits for watches");
+  s.counter(p + "publish_skips", &c_.publish_skips, "commands",
+            "as owner: PUBLISHes with a skip node (the reader or writer whose result carries the state)");
   s.formula(p + "cpu_cycles", [this] { return cpu_cycles(false); }, "cycles",
             "driver work: MMIO stalls after boot and charged cycles, interrupt entries excluded");
   s.formula(p + "cpu_cycles_with_irq", [this] { return cpu_cycles(true); }, "cycles",

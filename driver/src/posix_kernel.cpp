@@ -580,7 +580,11 @@ void PosixKernel::pipe_changed(Process& self, PipeObject& p, bool in_agent) {
     wake_wait(*w.wait);
   }
   for (auto& w : p.open_waiters) wake_wait(*w);
-  if (ne_) ne_->object_changed(p.conn.id, s);  // remote interest remembered by the engine: NOTIFY
+  if (ne_) {
+    // Remote interest remembered by the engine: PUBLISH (or NOTIFY); watches by the wake rule.
+    const NeDriver::Wakes wakes{p.reader_wakes, p.writer_wakes};
+    ne_->object_changed(p.conn.id, s, &wakes, change_cause_);
+  }
   if (in_agent || p.kick_pending) return;
   const bool remote_interest = p.remote_watches > 0 || std::any_of(p.remote.begin(), p.remote.end(), [](const auto& r) {
     return r.second.read || r.second.write;

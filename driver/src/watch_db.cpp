@@ -69,4 +69,30 @@ WatchDb::Delivered WatchDb::vanish_if(const std::function<bool(const SelectKey&)
   return d;
 }
 
+bool WatchDb::awaits_answer(const Wait& w) const {
+  for (const auto& [k, e] : entries_) {
+    for (const Watcher& x : e.watchers) {
+      if (x.wait.get() == &w && !x.answered && x.wait->active) return true;
+    }
+  }
+  return false;
+}
+
+std::vector<WatchDb::Taken> WatchDb::take(const SelectKey& k) {
+  std::vector<Taken> out;
+  auto it = entries_.find(k);
+  if (it == entries_.end()) return out;
+  for (const Watcher& x : it->second.watchers) {
+    if (x.wait->active) out.push_back({x.wait, x.slot, x.answered});
+  }
+  entries_.erase(it);
+  return out;
+}
+
+std::vector<SelectKey> WatchDb::keys() const {
+  std::vector<SelectKey> out;
+  for (const auto& [k, e] : entries_) out.push_back(k);
+  return out;
+}
+
 }  // namespace shadowsel::drv

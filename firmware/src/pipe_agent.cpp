@@ -235,7 +235,9 @@ void PipeAgent::on_remote_op(drv::Process& self, std::span<const uint8_t> body) 
   switch (op) {
     case PipeOp::kRead: {
       std::vector<uint8_t> buf(r.get<uint32_t>());
+      px_.set_change_cause(from);  // its result carries the state (the engine's skip node)
       const int64_t n = px_.pipe_read_now(self, *p, buf);
+      px_.set_change_cause(std::nullopt);
       buf.resize(n > 0 ? static_cast<size_t>(n) : 0);
       send_result(self, from, corr, n, 0, buf, p->state());
       evaluate(self, *p, from);
@@ -244,7 +246,9 @@ void PipeAgent::on_remote_op(drv::Process& self, std::span<const uint8_t> body) 
     case PipeOp::kWrite: {
       const bool merge = r.get<uint8_t>();
       const auto data = r.bytes();
+      px_.set_change_cause(from);
       const int64_t n = px_.pipe_write_now(self, *p, data, merge);
+      px_.set_change_cause(std::nullopt);
       send_result(self, from, corr, n, 0, {}, p->state());
       evaluate(self, *p, from);
       return;

@@ -3,6 +3,7 @@
 
 #include "shadowsel/driver/agent_protocol.h"
 #include "shadowsel/driver/kernel.h"
+#include "shadowsel/driver/watch_rule.h"
 
 namespace shadowsel::fw {
 
@@ -31,11 +32,10 @@ void WatchTable::changed(drv::Process& self, uint32_t object, const drv::ObjectS
     const auto [cpu, event, version] = who;
     const auto i = static_cast<drv::Interest>(event);
     const bool ready = drv::interest_ready(st, i, version);
-    const bool woken = wakes(i) != w.wakes_seen;
-    const bool flipped = ready != w.was_ready && cause != cpu;
+    const drv::WatchTell tell = drv::watch_tell(wakes(i) != w.wakes_seen, ready != w.was_ready);
     w.wakes_seen = wakes(i);
     w.was_ready = ready;
-    if (!woken && !flipped) continue;
+    if (!drv::watch_tells(tell, cpu, cause ? static_cast<long>(*cause) : -1)) continue;
     ++*notifications_;
     self.post(drv::Address{cpu, agent_port_},
               drv::encode_key_state(drv::AgentMsg::kWatchState, drv::SelectKey{me, object, event, version}, st,

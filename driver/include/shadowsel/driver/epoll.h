@@ -4,7 +4,8 @@
 // An item stays registered with its object between calls, which is what sets epoll
 // apart from select: a local object keeps the item's waiter (PipeObject::waiters and
 // the like); a remote one is watched at its owner through this CPU's agent (kWatch,
-// watch_db.h on this side, watch_table.h at the owner), once, until DEL or close.
+// watch_db.h on this side, watch_table.h at the owner), once, until DEL or close; on
+// the notify engine paths a pipe's or FIFO's through the engine (NeDriver::watch_item).
 // What Linux's ep_poll_callback does is on_record(): an item whose event arrived joins
 // the ready list. epoll_wait scans the ready list as ep_send_events does: each item's
 // bits now (for a remote object, the state this CPU last heard: watches and its own
@@ -16,10 +17,12 @@
 #include <list>
 #include <map>
 #include <memory>
+#include <set>
 #include <span>
 #include <utility>
 #include <vector>
 
+#include "shadowsel/driver/agent_protocol.h"
 #include "shadowsel/driver/posix_kernel.h"
 #include "shadowsel/driver/select_db.h"
 
@@ -61,8 +64,9 @@ class Epoll : public std::enable_shared_from_this<Epoll> {
     bool on_ready_list = false;
     bool rearm = true;  ///< the local registration must be made again (arm())
     std::shared_ptr<Wait> local;   ///< registration with a local object
-    std::shared_ptr<Wait> remote;  ///< the item's watches, answered and notified through the agents
+    std::shared_ptr<Wait> remote;  ///< the item's watches, answered and notified through the agents or the engine
     std::vector<std::pair<SelectKey, uint32_t>> watched;  ///< (key, agent port)
+    std::set<SelectKey> engine;  ///< keys of `watched` watched through the notify engine (NeDriver), not the agent
   };
   using ItemPtr = std::shared_ptr<Item>;
 
@@ -74,6 +78,13 @@ class Epoll : public std::enable_shared_from_this<Epoll> {
   void arm(Process& self, const ItemPtr& it);
   /// Waits until every watch of the items has its owner's answer.
   void await_answers(Process& self, const ItemPtr& it);
+  /// Watches the notify engine could not keep (Wait::to_agents) go to the agents.
+  void hand_to_agents(Process& self, const ItemPtr& it);
+  /// Posts kWatch or kUnwatch for `keys`, one message per agent.
+  void post_watches(Process& self, const ItemPtr& it, const std::map<uint32_t, std::vector<SelectItem>>& keys,
+                    AgentMsg kind);
+  /// Drops the item's watch of `key` through the engine or the agent of `port`.
+  void unwatch(const ItemPtr& it, const SelectKey& key, uint32_t port, std::map<uint32_t, std::vector<SelectItem>>& drop);
   /// The item's bits now, masked by what it wants (ep_item_poll).
   uint32_t poll_item(const Item& it);
   /// An item's registration was woken (ep_poll_callback).

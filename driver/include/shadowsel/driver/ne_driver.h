@@ -16,7 +16,11 @@
 //    NODE_DOWN records wake the waiters of that node's objects with POLLHUP/POLLERR;
 //  - owner side: a SUBSCRIBE record makes the driver check the real pipe and issue
 //    ANSWER (ready now, or remembered by the engine); a change of a real pipe with
-//    remembered remote interest that is now ready issues NOTIFY (one multicast).
+//    remembered remote interest that is now ready issues NOTIFY (one multicast);
+//    a published pipe's changes are PUBLISHed, with the wake bits and skip node of
+//    its epoll watches (watch_rule.h);
+//  - epoll watches of remote pipes and FIFOs: persistent keys (WATCH_FLAG), armed once
+//    per key, cancelled with the last item (docs/epoll.md).
 // The agents keep connection set-up, data transfer and the fallback.
 #pragma once
 
@@ -31,6 +35,7 @@
 
 #include "shadowsel/driver/posix_kernel.h"
 #include "shadowsel/driver/select_db.h"
+#include "shadowsel/driver/watch_db.h"
 #include "shadowsel/gen/ne.h"
 #include "shadowsel/sim/stats.h"
 
@@ -73,6 +78,16 @@ struct NeDriverCounters {
   uint64_t answers_asked_again = 0;   ///< keys asked again after waiting long for their answer (R11)
   uint64_t answer_polls = 0;          ///< ring checks of calls waiting for their answers (R10)
   uint64_t answer_naps = 0;           ///< naps of calls whose answers took longer than a spin
+  uint64_t watches_armed = 0;         ///< ARMs with WATCH_FLAG: a key's first epoll item on this CPU (one NE_SUBSCRIBE)
+  uint64_t watches_suppressed = 0;    ///< epoll items whose watch was answered from the watch database
+  uint64_t watch_cancels = 0;         ///< CANCELs of watches whose last item went (one NE_UNSUBSCRIBE each)
+  uint64_t watch_answers = 0;         ///< ANSWER records of watches
+  uint64_t watch_notifications = 0;   ///< NOTIFY records of watches (changes of watched objects)
+  uint64_t watch_full_fallbacks = 0;  ///< watches the local table had no room for: the agents keep them
+  uint64_t watch_owner_full_fallbacks = 0;  ///< watches the owner's table had no room for (ANSWER ready=1)
+  uint64_t watch_notifies_sent = 0;   ///< as owner: NOTIFY commands for watches of objects not published
+  uint64_t publish_wakes = 0;         ///< as owner: PUBLISHes with wake bits (watches to notify)
+  uint64_t publish_skips = 0;         ///< as owner: PUBLISHes with a skip node
   uint64_t publishes = 0;             ///< as owner: PUBLISH commands (readiness of a published object)
   uint64_t publish_full = 0;          ///< as owner: objects the readiness table had no room for
   uint64_t charged_cycles = 0;        ///< cost-table cycles the driver charged (lookups, wake-ups)
@@ -107,8 +122,33 @@ class NeDriver {
   /// the others vanish.
   void owner_moved(uint32_t old, uint32_t now, const std::function<bool(uint32_t)>& survives);
 
+  // --- waiter side of epoll watches (docs/epoll.md), called by the epoll instance ---
+  /// Item `slot` of registration `w` watches `key` (a pipe or FIFO on another CPU; the
+  /// caller counted it in w->answers_pending). The key's first watcher on this CPU arms
+  /// it in the engine as a persistent key (WATCH_FLAG): one NE_SUBSCRIBE; later ones are
+  /// answered from the watch database. False: the engine's table is full (or not booted):
+  /// use the agent. An owner whose table is full answers later: the item is then put in
+  /// w->to_agents, the caller hands it to its agent.
+  bool watch_item(const std::shared_ptr<Wait>& w, uint32_t slot, const SelectKey& key);
+  /// The item no longer watches `key`; its key's last watcher CANCELs it (NE_UNSUBSCRIBE).
+  void unwatch_item(const SelectKey& key, uint64_t wait_id, uint32_t slot);
+  /// Returns once no watch of `w` waits for its answer (or some went to w->to_agents);
+  /// polls the ring as await_answers does (a watch's answer raises no interrupt).
+  void await_watch_answers(Process& self, Wait& w);
+  bool awaits_watch_answer(const Wait& w) const { return watches_.awaits_answer(w); }
+  /// Keys this CPU watches through the engine (tests).
+  size_t watches() const { return watches_.size(); }
+
   // --- owner side, called when a real object of this CPU changed (a pipe, FIFO or socket) ---
-  void object_changed(uint32_t object, const ObjectState& s);
+  /// A pipe's or FIFO's wake counts (PipeObject::wakes), for its watches' wake rule.
+  struct Wakes {
+    uint64_t reader = 0, writer = 0;
+    uint64_t of(Interest i) const { return i == Interest::kRead ? reader : writer; }
+  };
+  /// `wakes`: a pipe's (none for sockets and TTYs); `cause`: the CPU whose read or write
+  /// made the change when its result carries the new state (watch_rule.h).
+  void object_changed(uint32_t object, const ObjectState& s, const Wakes* wakes = nullptr,
+                      std::optional<uint32_t> cause = std::nullopt);
   /// The object no longer exists: its entry of the engine's readiness table is freed.
   void object_gone(uint32_t object);
 
@@ -146,7 +186,20 @@ class NeDriver {
   void on_subscribe(const Record& r);
   /// PUBLISH: the engine answers the object's subscribes and notifies its interests from
   /// now on (no SUBSCRIBE record, no interrupt on this CPU). False: the table was full.
-  bool publish(uint32_t object, const ObjectState& s);
+  bool publish(uint32_t object, const ObjectState& s, const Wakes* wakes = nullptr,
+               std::optional<uint32_t> cause = std::nullopt);
+  /// One PUBLISH command of the word `rdy` (wake bits and skip included).
+  void publish_cmd(uint32_t object, uint32_t version, uint32_t rdy, uint64_t changed);
+  /// A watch's ANSWER or NOTIFY record (`k` without WATCH_FLAG).
+  void on_watch_state(const Key& k, const ObjectState& s, bool ready, bool notify);
+  /// Owner: watches of an object the readiness table has no room for, told by NOTIFY.
+  void notify_watches(uint32_t object, const ObjectState& s, const Wakes* wakes, std::optional<uint32_t> cause);
+  void cancel_watch(const Key& k);
+  /// A pipe's or FIFO's wake counts now (none for sockets, TTYs and objects gone).
+  std::optional<Wakes> pipe_wakes(uint32_t object);
+  /// The watchers of `k` go to their agents (Wait::to_agents); the entry goes.
+  void to_agents(const Key& k);
+  void wake_watchers(const std::vector<Wait*>& waits);
   void on_node_down(uint32_t node);
   void wake(const std::vector<Wait*>& waits);
   void key_regs(const Key& k);
@@ -179,7 +232,19 @@ class NeDriver {
   uint32_t tail_ = 0;
   SelectDb db_;  ///< waiter side: the mirror of the engine's local interest table
   std::map<std::tuple<uint32_t, uint8_t, uint32_t>, std::set<uint32_t>> rit_;  ///< owner side, objects not published: (object, event, version) -> CPUs
-  std::map<uint32_t, uint64_t> published_;  ///< owner side: objects in the engine's readiness table -> last (version, RDY_STATE)
+  WatchDb watches_;  ///< waiter side: epoll watches armed in the engine (keys without WATCH_FLAG)
+  struct Published {
+    uint64_t word = 0;  ///< (version, RDY_STATE without wake bits) as last published
+    Wakes wakes;        ///< the pipe's wake counts then
+  };
+  std::map<uint32_t, Published> published_;  ///< owner side: objects in the engine's readiness table
+  struct OwnerWatch {
+    std::set<uint32_t> cpus;  ///< CPUs that subscribed (a superset: unsubscribes give no record)
+    uint64_t wakes_seen = 0;
+    bool was_ready = false;
+  };
+  /// Owner side, objects not published: (object, event, version) -> its watchers.
+  std::map<std::tuple<uint32_t, uint8_t, uint32_t>, OwnerWatch> owner_watches_;
   NeDriverCounters c_;
 };
 

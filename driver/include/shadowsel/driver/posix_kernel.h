@@ -328,6 +328,10 @@ class PosixKernel {
   void wake_wait(Wait& w);
   /// A real pipe changed: wake local waiters, kick the agent for remote ones.
   void pipe_changed(Process& self, PipeObject& p, bool in_agent);
+  /// While set, the pipe changes made are a read or write of CPU `cpu` whose result carries
+  /// the new state (the owner's agent serving a remote operation): the notify engine's
+  /// driver need not tell that CPU's watches of a mere readiness flip (watch_rule.h).
+  void set_change_cause(std::optional<uint32_t> cpu) { change_cause_ = cpu; }
   /// Reads and writes on a real pipe, as Linux's non-blocking pipe_read/pipe_write.
   int64_t pipe_read_now(Process& self, PipeObject& p, std::span<uint8_t> out);
   int64_t pipe_write_now(Process& self, PipeObject& p, std::span<const uint8_t> data, bool merge);
@@ -501,6 +505,7 @@ class PosixKernel {
   // [remote][select] (docs/report.md); the recorder keeps remote/local for all CPUs.
   sim::Distribution wake_latency_[2][2];
   std::unique_ptr<NeDriver> ne_;  ///< the engine's driver when the node has an engine
+  std::optional<uint32_t> change_cause_;  ///< set_change_cause
   std::vector<std::weak_ptr<Epoll>> epolls_;  ///< this CPU's epoll instances
   std::map<std::pair<uint32_t, uint32_t>, ObjectState> remote_seen_;  ///< (owner, object)
 };

@@ -40,6 +40,19 @@ class WatchDb {
   Delivered vanish_if(const std::function<bool(const SelectKey&)>& gone);
   /// Keys watched (tests, stats).
   size_t size() const { return entries_.size(); }
+  bool contains(const SelectKey& k) const { return entries_.contains(k); }
+  /// Some watch of registration `w` waits for its owner's answer.
+  bool awaits_answer(const Wait& w) const;
+  /// The owner could not keep the watch (the notify engine's table was full there): the
+  /// entry goes, its active watchers are returned as (registration, slot, answered).
+  struct Taken {
+    std::shared_ptr<Wait> wait;
+    uint32_t slot;
+    bool answered;
+  };
+  std::vector<Taken> take(const SelectKey& k);
+  /// Every key watched (a resynchronisation).
+  std::vector<SelectKey> keys() const;
 
  private:
   struct Watcher {

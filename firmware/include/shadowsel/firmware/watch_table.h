@@ -11,7 +11,8 @@
 //  - the event's readiness flipped, unless the watcher's own CPU made the change with
 //    an operation whose result carries the state (`cause`): then it knows already.
 // So a reader that drains what a writer wrote costs one message per write: the
-// notification alone.
+// notification alone. The rule is drv::watch_tell (watch_rule.h), which the notify
+// engine's driver also uses for the wake bits of its PUBLISH.
 #pragma once
 
 #include <cstdint>
