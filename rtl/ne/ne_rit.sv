@@ -248,9 +248,12 @@ module ne_rit #(
   logic [7:0]  ans_state;
   logic [31:0] ans_stamp;
 
-  // the output register (the rest of the packet is in op_*); pk_*: the packet loaded
-  // into it (out_load)
-  logic                 out_valid_q, out_valid_d, out_load, out_taken;
+  // the output register (the rest of the packet is in op_*); pk_*: the packet a commit
+  // or the scan would send, loaded (pk_load) whenever the register is free in those
+  // states and made valid (out_load) only when it is sent: the fields' 100-odd enables
+  // then do not wait for the decision (the scan's readiness test on the RAM's output
+  // was the critical path through them)
+  logic                 out_valid_q, out_valid_d, out_load, out_taken, pk_load;
   logic                 out_notify_q, out_notify_d, pk_notify, out_cmd_q, out_cmd_d, pk_cmd;
   logic [MAX_NODES-1:0] out_mask_q, out_mask_d, pk_mask;
   logic [7:0]           pk_event;
@@ -357,7 +360,7 @@ module ne_rit #(
       op_stamp_d    = cmd_stamp_i;
     end
     // the packet's fields kept here while it waits (never in the accept cycle)
-    if (out_load) begin
+    if (pk_load) begin
       op_event_d    = pk_event;
       op_state_d    = pk_state;
       op_is_ready_d = pk_is_ready;
@@ -498,14 +501,6 @@ module ne_rit #(
     rdt_upd        = 1'b0;
     out_load       = 1'b0;
     rec_load       = 1'b0;
-    pk_notify      = 1'b0;
-    pk_cmd         = 1'b1;
-    pk_mask        = '0;
-    pk_event       = op_event_q;
-    pk_version     = op_version_q;
-    pk_state       = ans_state;
-    pk_is_ready    = 1'b1;
-    pk_stamp       = op_stamp_q;
     inc_ans        = 1'b0;
     inc_full       = 1'b0;
     inc_ntf        = 1'b0;
@@ -544,10 +539,6 @@ module ne_rit #(
       inc_ans        = op_q == OpAnswer;
       inc_suba       = op_q == OpSub;
       out_load       = 1'b1;
-      pk_cmd         = op_q == OpAnswer;
-      pk_mask        = dst_bit;
-      pk_is_ready    = ans_ready && !op_watch;
-      pk_stamp       = ans_stamp;
       if (remember) begin
         if (hit_q) begin
           or_we = 1'b1;
@@ -557,7 +548,6 @@ module ne_rit #(
         end else begin
           inc_full    = 1'b1;
           full_o      = 1'b1;
-          pk_is_ready = 1'b1;  // the requester re-asks rather than waits forever
         end
       end
       done_o = op_q == OpAnswer;
@@ -574,9 +564,6 @@ module ne_rit #(
       if (hit_q && hit_mask != '0) begin
         inc_ntf   = 1'b1;
         out_load  = 1'b1;
-        pk_notify = 1'b1;
-        pk_mask   = hit_mask;
-        pk_state  = op_state_q;
         valid_clr = !op_watch;
       end else begin
         inc_drop = 1'b1;
@@ -608,12 +595,6 @@ module ne_rit #(
         scan_done_one = 1'b1;
         scan_load     = 1'b1;
         out_load      = 1'b1;
-        pk_notify     = 1'b1;
-        pk_cmd        = 1'b0;
-        pk_mask       = scan_ent[MAX_NODES-1:0];
-        pk_event      = scan_ent[MAX_NODES+39:MAX_NODES+32];
-        pk_version    = scan_ent[MAX_NODES+31:MAX_NODES];
-        pk_state      = scan_same ? op_rdy_q[7:0] : op_rdy_q[15:8];
         inc_ntf       = 1'b1;
         valid_clr     = !scan_watch;
       end
@@ -663,12 +644,48 @@ module ne_rit #(
       robj_d[v*32 +: 32] = rdt_upd && raddr_q == RVicBase + v[RAW-1:0] ? op_object_q : robj_q[v*32 +: 32];
   end
 
-  // the output register (loaded with a packet only)
+  // The packet of the state and operation, whatever the decision: a commit's (the
+  // register is free in RAct: nothing is accepted while it holds a packet) but a
+  // subscribe's that goes to software (its record reads op_*), the scan's entry while
+  // the register is free or being taken
   always @* begin
-    out_notify_d   = out_load ? pk_notify : out_notify_q;
-    out_cmd_d      = out_load ? pk_cmd : out_cmd_q;
-    out_mask_d     = out_load ? pk_mask : out_mask_q;
-    out_version_d  = out_load ? pk_version : out_version_q;
+    pk_load     = (commit && !(op_q == OpSub && !rhit_q)) ||
+                  (st_q == RScan && (!out_valid_q || out_taken));
+    pk_notify   = 1'b0;
+    pk_cmd      = op_q == OpAnswer;
+    pk_mask     = dst_bit;
+    pk_event    = op_event_q;
+    pk_version  = op_version_q;
+    pk_state    = ans_state;
+    // an answer that cannot be remembered (table full) says ready: the requester re-asks
+    // rather than waits forever
+    pk_is_ready = (ans_ready && !op_watch) || (remember && !hit_q && !free_q);
+    pk_stamp    = ans_stamp;
+    if (st_q == RScan) begin
+      pk_notify   = 1'b1;
+      pk_cmd      = 1'b0;
+      pk_mask     = scan_ent[MAX_NODES-1:0];
+      pk_event    = scan_ent[MAX_NODES+39:MAX_NODES+32];
+      pk_version  = scan_ent[MAX_NODES+31:MAX_NODES];
+      pk_state    = scan_same ? op_rdy_q[7:0] : op_rdy_q[15:8];
+      pk_is_ready = 1'b1;
+      pk_stamp    = op_stamp_q;
+    end else if (op_q == OpNotify) begin
+      pk_notify   = 1'b1;
+      pk_cmd      = 1'b1;
+      pk_mask     = hit_mask;
+      pk_state    = op_state_q;
+      pk_is_ready = 1'b1;
+      pk_stamp    = op_stamp_q;
+    end
+  end
+
+  // the output register (valid only with a packet sent, out_load)
+  always @* begin
+    out_notify_d   = pk_load ? pk_notify : out_notify_q;
+    out_cmd_d      = pk_load ? pk_cmd : out_cmd_q;
+    out_mask_d     = pk_load ? pk_mask : out_mask_q;
+    out_version_d  = pk_load ? pk_version : out_version_q;
   end
 
   // counters: the increment enables the flip-flops, so the carry chain of +1 starts at
