@@ -142,6 +142,9 @@ NeDriverOptions& NeDriver::default_options() {
 
 NeDriver::NeDriver(PosixKernel& px, Kernel& k, hw::NotifyEngine& engine)
     : px_(px), k_(k), e_(engine), opt_(default_options()) {
+  if (const auto it = opt_.ring_records_of_cpu.find(k_.cpu()); it != opt_.ring_records_of_cpu.end()) {
+    opt_.ring_records = it->second;
+  }
   const uint32_t n = opt_.ring_records;
   if (n == 0 || (n & (n - 1)) || n > ne::kMaxRingRecords) {
     throw std::invalid_argument("ne driver: ring_records must be a power of two up to 65536");
@@ -339,11 +342,15 @@ void NeDriver::await_answers(Process& self, Wait& w) {
   }
 }
 
+std::optional<NeDriver::Armed> NeDriver::rearm(const Key& key) {
+  key_regs(key);
+  wr(ne::kRegCmd, static_cast<uint32_t>(ne::Cmd::kCancel));
+  return arm(key);
+}
+
 void NeDriver::ask_again(const Wait& w) {
   for (const Key& k : db_.awaited_by(w)) {
-    key_regs(k);
-    wr(ne::kRegCmd, static_cast<uint32_t>(ne::Cmd::kCancel));
-    const std::optional<Armed> a = arm(k);
+    const std::optional<Armed> a = rearm(k);
     if (!a) {  // the table is full: the key's calls go to the agents
       ++c_.full_fallbacks;
       const SelectDb::Delivered d = db_.hand_back(k);
@@ -387,9 +394,17 @@ void NeDriver::resync() {
   wake(woken);
   // Watches: their notifications may be among the lost records. Each is cancelled and
   // armed again; its new answer reaches every watcher as a change (what they know may
-  // be old), or the watchers go to the agents.
+  // be old), or the watchers go to the agents. The answers of all the watches armed
+  // again at once must fit in half the ring, or they would overflow it again and again:
+  // the watches beyond go to the agents (no ring there).
+  uint32_t rearmed = 0;
   for (const Key& k : watches_.keys()) {
     cancel_watch(k);
+    if (2 * (rearmed + 1) > opt_.ring_records) {
+      ++c_.watch_resync_fallbacks;
+      to_agents(k);
+      continue;
+    }
     Key f = k;
     f.event |= ne::kWatchFlag;
     const std::optional<Armed> a = arm(f);
@@ -398,6 +413,8 @@ void NeDriver::resync() {
       to_agents(k);
     } else if (a->result != ne::ArmResult::kSent) {
       throw std::logic_error("ne driver: a cancelled watch is still held by the engine");
+    } else {
+      ++rearmed;
     }
   }
 }
@@ -494,10 +511,8 @@ bool NeDriver::watch_item(const std::shared_ptr<Wait>& w, uint32_t slot, const K
       // The engine still holds a watch this CPU gave up (cannot happen: a watch is
       // cancelled with its last item): start it afresh.
       if (a->more) drain();
-      key_regs(f);
-      wr(ne::kRegCmd, static_cast<uint32_t>(ne::Cmd::kCancel));
       ++c_.watch_cancels;
-      a = arm(f);
+      a = rearm(f);
     }
     if (!a) {
       ++c_.watch_full_fallbacks;
@@ -563,7 +578,25 @@ void NeDriver::await_watch_answers(Process& self, Wait& w) {
     }
     ++c_.answer_naps;
     k_.block_until(self, hw::cycle_after(nap));
+    if (nap == kMaxAnswerNap) ask_watches_again(w);
     nap = std::min<uint64_t>(nap * 2, kMaxAnswerNap);
+  }
+}
+
+void NeDriver::ask_watches_again(const Wait& w) {
+  // A watch's subscribe whose record the owner's full ring dropped is never answered
+  // (R11); asked again, its items still count on the one answer.
+  for (const Key& k : watches_.awaited_by(w)) {
+    Key f = k;
+    f.event |= ne::kWatchFlag;
+    const std::optional<Armed> a = rearm(f);
+    if (!a) {
+      ++c_.watch_full_fallbacks;
+      to_agents(k);
+      continue;
+    }
+    ++c_.watches_asked_again;
+    if (a->more) drain();
   }
 }
 
@@ -948,6 +981,10 @@ void NeDriver::register_stats(sim::Stats& s) const {
             "NOTIFY records of watches: changes of watched objects");
   s.counter(p + "watch_full_fallbacks", &c_.watch_full_fallbacks, "items",
             "watches the local table had no room for: the agents keep them");
+  s.counter(p + "watches_asked_again", &c_.watches_asked_again, "keys",
+            "watches armed again after their answer took longer than the longest nap");
+  s.counter(p + "watch_resync_fallbacks", &c_.watch_resync_fallbacks, "keys",
+            "watches a full ring's resynchronisation gave to the agents (their answers would not fit)");
   s.counter(p + "watch_owner_full_fallbacks", &c_.watch_owner_full_fallbacks, "keys",
             "watches the owner's table had no room for (ANSWER ready=1): the agents keep them");
   s.counter(p + "watch_notifies_sent", &c_.watch_notifies_sent, "commands",

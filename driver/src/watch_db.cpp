@@ -69,14 +69,7 @@ WatchDb::Delivered WatchDb::vanish_if(const std::function<bool(const SelectKey&)
   return d;
 }
 
-bool WatchDb::awaits_answer(const Wait& w) const {
-  for (const auto& [k, e] : entries_) {
-    for (const Watcher& x : e.watchers) {
-      if (x.wait.get() == &w && !x.answered && x.wait->active) return true;
-    }
-  }
-  return false;
-}
+bool WatchDb::awaits_answer(const Wait& w) const { return !awaited_by(w).empty(); }
 
 std::vector<WatchDb::Taken> WatchDb::take(const SelectKey& k) {
   std::vector<Taken> out;
@@ -86,6 +79,19 @@ std::vector<WatchDb::Taken> WatchDb::take(const SelectKey& k) {
     if (x.wait->active) out.push_back({x.wait, x.slot, x.answered});
   }
   entries_.erase(it);
+  return out;
+}
+
+std::vector<SelectKey> WatchDb::awaited_by(const Wait& w) const {
+  std::vector<SelectKey> out;
+  for (const auto& [k, e] : entries_) {
+    for (const Watcher& x : e.watchers) {
+      if (x.wait.get() == &w && !x.answered && x.wait->active) {
+        out.push_back(k);
+        break;
+      }
+    }
+  }
   return out;
 }
 

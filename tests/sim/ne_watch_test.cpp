@@ -11,6 +11,8 @@
 //    driver (NOTIFY commands on the persistent keys);
 //  - a read by the watcher's own CPU that wakes the writers' side reaches its watch of
 //    the write end (the skip node applies to readiness flips only), on every path;
+//  - a watch whose subscribe the owner's full ring dropped is asked again; a full ring
+//    at the watcher arms again only the watches whose answers fit it, the rest go to the agents;
 // NODE_DOWN (EPOLLHUP as on sw) is Survivors.PipeOwnerCpuHaltWakesEpollWaitWithEpollhup
 // (survivor_test.cpp, on every path).
 #include <gtest/gtest.h>
@@ -18,6 +20,8 @@
 #define SHADOWSEL_POSIX_NO_RENAME
 #include "shadowsel/posix/posix.h"
 
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -34,6 +38,7 @@ namespace ipb = gen::ipb;
 class NeWatch : public testing::TestWithParam<tb::NotifyPath> {
  protected:
   void SetUp() override { drv::NeDriver::default_options() = drv::NeDriverOptions{}; }
+  void TearDown() override { drv::NeDriver::default_options() = drv::NeDriverOptions{}; }
   tb::Scenario scenario(uint32_t cpus) {
     tb::Scenario s;
     s.machine.cpus = cpus;
@@ -388,6 +393,122 @@ TEST_P(NeWatchEveryPath, AReadThatWakesTheWritersReachesTheReadersOwnWriteWatch)
     EXPECT_EQ(stat(sim, "cpu.0.agent.pipe.watches_sent"), 0u);
     EXPECT_GE(stat(sim, "cpu.0.ne_driver.watch_notifications"), static_cast<uint64_t>(kReads));
   }
+}
+
+// --- a watch's subscribe lost at the owner is asked again ---------------------------------
+
+constexpr int kLost = 8;
+struct Lost {
+  int p[kLost][2];
+  bool go = false;
+  int armed = 0;
+  int got[kLost] = {};
+};
+Lost g_lost;
+
+int lost_watcher(void* arg) {  // one fresh pipe each, all at once
+  const auto i = static_cast<int>(reinterpret_cast<intptr_t>(arg));
+  while (!g_lost.go) shadowsel_usleep(10);
+  // every watcher arms at the same instant (2 ms), so that the subscribes meet at the owner
+  timespec now{};
+  shadowsel_clock_gettime(CLOCK_MONOTONIC, &now);
+  const long left_ns = 2'000'000L - (now.tv_sec * 1'000'000'000L + now.tv_nsec);
+  if (left_ns > 0) {
+    const timespec d{0, left_ns};
+    shadowsel_nanosleep(&d, nullptr);
+  }
+  const int ep = shadowsel_epoll_create1(0);
+  epoll_event e{};
+  e.events = EPOLLIN;
+  if (shadowsel_epoll_ctl(ep, EPOLL_CTL_ADD, g_lost.p[i][0], &e) != 0) return 1;
+  ++g_lost.armed;
+  epoll_event got{};
+  g_lost.got[i] = shadowsel_epoll_wait(ep, &got, 1, -1);
+  return g_lost.got[i] == 1 ? 0 : 2;
+}
+
+struct LostRun {
+  tb::RunResult::End end;
+  std::string detail;
+  int owner_status = -1;
+  uint64_t overflows_owner = 0, overflows_watchers = 0, asked_again = 0, resync_fallbacks = 0,
+           agent_watches = 0;
+};
+
+uint32_t g_lost_cpus = 0;  // watchers on CPUs 1..g_lost_cpus-1 in turn, or all on CPU 1
+
+// Eight processes watch a fresh pipe of CPU 0 each, at the same instant; then each pipe
+// is written. `rings`: RING_SIZE of CPUs whose ring is small.
+LostRun lost_watches(tb::NotifyPath path, uint32_t cpus, const std::map<uint32_t, uint32_t>& rings) {
+  g_lost = Lost{};
+  g_lost_cpus = cpus;
+  drv::NeDriver::default_options().ring_records_of_cpu = rings;
+  tb::Scenario sc;
+  sc.machine.cpus = cpus;
+  sc.notify = path;
+  tb::Simulation sim(sc);
+  drv::Process& owner = sim.posix(0).start_program("owner", [] {
+    for (auto& pp : g_lost.p)
+      if (shadowsel_pipe(pp) != 0) return 1;
+    pid_t c[kLost];
+    for (int i = 0; i < kLost; ++i) {
+      const int cpu = 1 + i % static_cast<int>(g_lost_cpus - 1);
+      c[i] = shadowsel_spawn(cpu, &lost_watcher, reinterpret_cast<void*>(static_cast<intptr_t>(i)));
+      if (c[i] <= 0) return 2;
+    }
+    g_lost.go = true;
+    while (g_lost.armed < kLost) shadowsel_usleep(100);
+    for (auto& pp : g_lost.p)
+      if (shadowsel_write(pp[1], "!", 1) != 1) return 3;
+    for (const pid_t pid : c) {
+      int st = -1;
+      if (shadowsel_waitpid(pid, &st, 0) != pid || st != 0) return 4;
+    }
+    return 0;
+  });
+  // a watch waiting for ever naps without end: the limit ends such a run
+  const tb::RunResult r = sim.run(50'000'000);
+  LostRun out{r.end, r.detail + " (" + std::to_string(g_lost.armed) + " armed)"};
+  out.owner_status = sim.posix(0).program_status(owner.pid()).value_or(-1);
+  out.overflows_owner = stat(sim, "cpu.0.ne_driver.ring_overflows");
+  for (uint32_t c = 1; c < cpus; ++c) {
+    const std::string n = "cpu." + std::to_string(c) + ".";
+    out.overflows_watchers += stat(sim, n + "ne_driver.ring_overflows");
+    out.asked_again += stat(sim, n + "ne_driver.watches_asked_again");
+    out.resync_fallbacks += stat(sim, n + "ne_driver.watch_resync_fallbacks");
+    out.agent_watches += stat(sim, n + "agent.pipe.watches_sent");
+  }
+  return out;
+}
+
+// The owner's ring holds one record: eight first subscribes from eight CPUs reach its
+// software at once and it drops some. A watch whose subscribe was lost is armed again after the longest
+// nap (R11 of ne-driver.md), so every EPOLL_CTL_ADD returns and every write is reported
+// through the engine (before, the ADD waited for ever).
+TEST_P(NeWatch, AWatchWhoseSubscribeTheOwnersFullRingDroppedIsAskedAgain) {
+  const LostRun r = lost_watches(GetParam(), 1 + kLost, {{0, 1}});
+  ASSERT_EQ(r.end, tb::RunResult::End::kFinished) << r.detail;
+  EXPECT_EQ(r.owner_status, 0);
+  for (int i = 0; i < kLost; ++i) EXPECT_EQ(g_lost.got[i], 1) << i;
+  // The fault happened: the owner's ring dropped subscribes, and the watches were asked again.
+  EXPECT_GE(r.overflows_owner, 1u);
+  EXPECT_GE(r.asked_again, 1u);
+  EXPECT_EQ(r.overflows_watchers, 0u);
+  EXPECT_EQ(r.agent_watches, 0u);
+}
+
+// One CPU watches the eight pipes, its ring holds one record: the answers overflow it, and
+// the resynchronisation cannot arm them all again (their answers would overflow it again,
+// for ever, as they did before): the watches beyond half the ring go to the agents, and
+// every write is reported.
+TEST_P(NeWatch, AResynchronisationArmsAgainOnlyTheWatchesWhoseAnswersFitTheRing) {
+  const LostRun r = lost_watches(GetParam(), 2, {{1, 1}});
+  ASSERT_EQ(r.end, tb::RunResult::End::kFinished) << r.detail;
+  EXPECT_EQ(r.owner_status, 0);
+  for (int i = 0; i < kLost; ++i) EXPECT_EQ(g_lost.got[i], 1) << i;
+  EXPECT_GE(r.overflows_watchers, 1u);
+  EXPECT_GE(r.resync_fallbacks, 1u);
+  EXPECT_EQ(r.agent_watches, r.resync_fallbacks);
 }
 
 INSTANTIATE_TEST_SUITE_P(Paths, NeWatchEveryPath,

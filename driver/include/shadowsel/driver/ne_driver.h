@@ -51,6 +51,7 @@ class Kernel;
 struct NeDriverOptions {
   bool attach = true;            ///< false: no driver, the agents do everything (engine tests)
   uint32_t ring_records = 512;   ///< RING_SIZE (power of two); RECORD_BYTES (32) each from the Heap: 16 KiB
+  std::map<uint32_t, uint32_t> ring_records_of_cpu;  ///< RING_SIZE of these CPUs instead (tests)
   uint32_t coalesce_count = 1;   ///< COALESCE_COUNT: an interrupt per record (latency first)
   uint32_t coalesce_cycles = 0;  ///< COALESCE_CYCLES
   uint32_t alive_period = 0;     ///< ALIVE_PERIOD cycles; 0: from the machine's [liveness] (on by default)
@@ -84,6 +85,8 @@ struct NeDriverCounters {
   uint64_t watch_answers = 0;         ///< ANSWER records of watches
   uint64_t watch_notifications = 0;   ///< NOTIFY records of watches (changes of watched objects)
   uint64_t watch_full_fallbacks = 0;  ///< watches the local table had no room for: the agents keep them
+  uint64_t watches_asked_again = 0;   ///< watches armed again after waiting long for their answer (R11)
+  uint64_t watch_resync_fallbacks = 0;  ///< watches a full ring's resynchronisation gave to the agents
   uint64_t watch_owner_full_fallbacks = 0;  ///< watches the owner's table had no room for (ANSWER ready=1)
   uint64_t watch_notifies_sent = 0;   ///< as owner: NOTIFY commands for watches of objects not published
   uint64_t publish_wakes = 0;         ///< as owner: PUBLISHes with wake bits (watches to notify)
@@ -216,8 +219,13 @@ class NeDriver {
   /// A full ring dropped records (R11): every entry is cancelled in the engine and handed
   /// back to its calls, which ask again.
   void resync();
+  /// CANCELs `key` in the engine (its NE_UNSUBSCRIBE, if the owner heard of it) and arms
+  /// it afresh; nullopt: the table is full.
+  std::optional<Armed> rearm(const Key& key);
   /// Cancels and arms again the keys on which `w` has waited too long for an answer.
   void ask_again(const Wait& w);
+  /// The same for the watches of registration `w` (a subscribe lost at the owner, R11).
+  void ask_watches_again(const Wait& w);
   /// Items on the key are kept for the network I/O process's backup (its CPU is up).
   bool held_for_takeover(const Key& k) const;
 

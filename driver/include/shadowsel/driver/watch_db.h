@@ -43,6 +43,8 @@ class WatchDb {
   bool contains(const SelectKey& k) const { return entries_.contains(k); }
   /// Some watch of registration `w` waits for its owner's answer.
   bool awaits_answer(const Wait& w) const;
+  /// The keys whose answer a watch of registration `w` waits for.
+  std::vector<SelectKey> awaited_by(const Wait& w) const;
   /// The owner could not keep the watch (the notify engine's table was full there): the
   /// entry goes, its active watchers are returned as (registration, slot, answered).
   struct Taken {
