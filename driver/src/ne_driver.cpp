@@ -133,6 +133,12 @@ std::vector<NeDriver*>& all_drivers() {
   return v;
 }
 
+// The engine's key of an epoll watch: the persistent flag in its event (§2a).
+SelectKey watch_key(SelectKey k) {
+  k.event |= ne::kWatchFlag;
+  return k;
+}
+
 }  // namespace
 
 NeDriverOptions& NeDriver::default_options() {
@@ -405,8 +411,7 @@ void NeDriver::resync() {
       to_agents(k);
       continue;
     }
-    Key f = k;
-    f.event |= ne::kWatchFlag;
+    const Key f = watch_key(k);
     const std::optional<Armed> a = arm(f);
     if (!a) {
       ++c_.watch_full_fallbacks;
@@ -504,8 +509,7 @@ bool NeDriver::watch_item(const std::shared_ptr<Wait>& w, uint32_t slot, const K
     ++c_.watches_suppressed;
     watches_.add(key, w, slot, &d);
   } else {
-    Key f = key;
-    f.event |= ne::kWatchFlag;
+    const Key f = watch_key(key);
     std::optional<Armed> a = arm(f);
     if (a && a->result != ne::ArmResult::kSent) {
       // The engine still holds a watch this CPU gave up (cannot happen: a watch is
@@ -537,8 +541,7 @@ void NeDriver::cancel_watch(const Key& k) {
   // bit leaves the key's mask, and later changes send nothing here. A record of the key
   // still in the ring finds no entry in the database and is dropped.
   if (!booted_ || !k_.membership().up(k.owner)) return;
-  Key f = k;
-  f.event |= ne::kWatchFlag;
+  const Key f = watch_key(k);
   key_regs(f);
   wr(ne::kRegCmd, static_cast<uint32_t>(ne::Cmd::kCancel));
   ++c_.watch_cancels;
@@ -587,8 +590,7 @@ void NeDriver::ask_watches_again(const Wait& w) {
   // A watch's subscribe whose record the owner's full ring dropped is never answered
   // (R11); asked again, its items still count on the one answer.
   for (const Key& k : watches_.awaited_by(w)) {
-    Key f = k;
-    f.event |= ne::kWatchFlag;
+    const Key f = watch_key(k);
     const std::optional<Armed> a = rearm(f);
     if (!a) {
       ++c_.watch_full_fallbacks;
