@@ -29,7 +29,7 @@ Figures (median of 3 runs where timed):
                           no file, no output checking); `ne_tb --replay B`'s own
                           rate is printed as a note. Both run the same Verilated
                           model, ne::make_rtl's: hw/src/ne_rtl/ne_top_sim.sv on top
-                          (outputs taken at the rising edge), one evaluation per
+                          (inputs taken at the rising edge), one evaluation per
                           cycle (Icarus, event-driven, evaluates ne_tb.sv's ne_top
                           before and at each edge).
   lockstep_ops_clean      operations that `ne_cosim --core lockstep --ops 1000000

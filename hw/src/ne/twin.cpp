@@ -47,7 +47,13 @@ class Twin final : public Core {
       : regs_(fault_after(p.twin_fault, TwinFault::Kind::kReadDataFlipsBit0)),
         lit_(checked_entries(p.lit_entries, "lit_entries")),
         rit_(checked_entries(p.rit_entries, "rit_entries"), regs::kRdtEntries),
-        tx_(fault_after(p.twin_fault, TwinFault::Kind::kNotifyMaskDropsLowest)) {}
+        tx_(fault_after(p.twin_fault, TwinFault::Kind::kNotifyMaskDropsLowest)) {
+    // Power-on reset: the engine starts from its reset state, as the Verilated RTL does
+    // (hw/src/ne_rtl: ne_top_sim's input registers start with rst_n low).
+    Inputs in;
+    in.rst_n = false;
+    cycle(in);
+  }
 
   std::string name() const override { return "twin"; }
 

@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: MIT
 // ne_top_sim: ne_top as ne::make_rtl verilates it (rtl_core.cpp), not part of the RTL
-// (rtl/ne) and read by Verilator only. Same ports as ne_top; every output is ne_top's
-// output of the cycle, taken at the rising edge that ends it. A cycle is then one
-// evaluation of the Verilated model (inputs and the rising edge together) instead of two
-// (the inputs, then the edge), and each evaluation runs the logic that depends on the
-// inputs (Verilator's "ico" region) once more: the registers here cost a few copies.
+// (rtl/ne) and read by Verilator only. Same ports as ne_top. Every input is taken into a
+// register at the rising edge, and ne_top's own registers take that same edge, so
+// ne_top runs one edge behind the ports: after the evaluation that takes cycle k's
+// inputs, ne_top holds the state cycle k starts from and sees cycle k's inputs, and its
+// outputs are cycle k's; the next evaluation's edge ends cycle k. A cycle is then one
+// evaluation of the Verilated model in which the inputs and ne_top's state change
+// together, so Verilator evaluates ne_top's combinational logic once per cycle. With the
+// inputs on ne_top's ports directly, the logic that reads them runs twice: once for the
+// new inputs (Verilator's "ico" region), once more after the edge (that measured a
+// quarter of ne_cosim --core rtl's time).
 module ne_top_sim #(
   parameter int LIT_ENTRIES = ne_pkg::LIT_ENTRIES,
   parameter int RIT_ENTRIES = ne_pkg::RIT_ENTRIES
@@ -40,68 +45,66 @@ module ne_top_sim #(
   output logic         idle,
   output logic [47:0]  wake_at
 );
-  logic         c_mmio_req_ready, c_mmio_rsp_valid, c_tx_valid, c_rx_ready, c_dma_valid;
-  logic         c_irq, c_idle;
-  logic [31:0]  c_mmio_rsp_rdata, c_dma_addr;
-  logic [7:0]   c_tx_type, c_tx_len;
-  logic [63:0]  c_tx_dst_mask;
-  logic [127:0] c_tx_payload;
-  logic [255:0] c_dma_data;
-  logic [5:0]   c_dma_bytes;
-  logic [47:0]  c_wake_at;
+  // Reset until the first inputs are taken: the state ne_top starts from before the
+  // first evaluation is then ne_top's reset state whatever the initial values.
+  logic         q_rst_n = 1'b0;
+  logic         q_mmio_req_valid, q_mmio_req_write, q_tx_ready, q_rx_valid, q_dma_ready;
+  logic [11:0]  q_mmio_req_addr;
+  logic [31:0]  q_mmio_req_wdata;
+  logic [7:0]   q_rx_type, q_rx_len;
+  logic [5:0]   q_rx_src;
+  logic [127:0] q_rx_payload;
+  logic [47:0]  q_now;
+
+  always_ff @(posedge clk) begin
+    q_rst_n          <= rst_n;
+    q_mmio_req_valid <= mmio_req_valid;
+    q_mmio_req_write <= mmio_req_write;
+    q_mmio_req_addr  <= mmio_req_addr;
+    q_mmio_req_wdata <= mmio_req_wdata;
+    q_tx_ready       <= tx_ready;
+    q_rx_valid       <= rx_valid;
+    q_rx_type        <= rx_type;
+    q_rx_src         <= rx_src;
+    q_rx_len         <= rx_len;
+    q_rx_payload     <= rx_payload;
+    q_dma_ready      <= dma_ready;
+    q_now            <= now;
+  end
 
   ne_top #(
     .LIT_ENTRIES(LIT_ENTRIES),
     .RIT_ENTRIES(RIT_ENTRIES)
   ) u_top (
     .clk,
-    .rst_n,
-    .mmio_req_valid,
-    .mmio_req_ready(c_mmio_req_ready),
-    .mmio_req_write,
-    .mmio_req_addr,
-    .mmio_req_wdata,
-    .mmio_rsp_valid(c_mmio_rsp_valid),
-    .mmio_rsp_rdata(c_mmio_rsp_rdata),
-    .tx_valid      (c_tx_valid),
-    .tx_ready,
-    .tx_type       (c_tx_type),
-    .tx_dst_mask   (c_tx_dst_mask),
-    .tx_len        (c_tx_len),
-    .tx_payload    (c_tx_payload),
-    .rx_valid,
-    .rx_ready      (c_rx_ready),
-    .rx_type,
-    .rx_src,
-    .rx_len,
-    .rx_payload,
-    .dma_valid     (c_dma_valid),
-    .dma_ready,
-    .dma_addr      (c_dma_addr),
-    .dma_data      (c_dma_data),
-    .dma_bytes     (c_dma_bytes),
-    .now,
-    .irq           (c_irq),
-    .idle          (c_idle),
-    .wake_at       (c_wake_at)
+    .rst_n         (q_rst_n),
+    .mmio_req_valid(q_mmio_req_valid),
+    .mmio_req_ready,
+    .mmio_req_write(q_mmio_req_write),
+    .mmio_req_addr (q_mmio_req_addr),
+    .mmio_req_wdata(q_mmio_req_wdata),
+    .mmio_rsp_valid,
+    .mmio_rsp_rdata,
+    .tx_valid,
+    .tx_ready      (q_tx_ready),
+    .tx_type,
+    .tx_dst_mask,
+    .tx_len,
+    .tx_payload,
+    .rx_valid      (q_rx_valid),
+    .rx_ready,
+    .rx_type       (q_rx_type),
+    .rx_src        (q_rx_src),
+    .rx_len        (q_rx_len),
+    .rx_payload    (q_rx_payload),
+    .dma_valid,
+    .dma_ready     (q_dma_ready),
+    .dma_addr,
+    .dma_data,
+    .dma_bytes,
+    .now           (q_now),
+    .irq,
+    .idle,
+    .wake_at
   );
-
-  always_ff @(posedge clk) begin
-    mmio_req_ready <= c_mmio_req_ready;
-    mmio_rsp_valid <= c_mmio_rsp_valid;
-    mmio_rsp_rdata <= c_mmio_rsp_rdata;
-    tx_valid       <= c_tx_valid;
-    tx_type        <= c_tx_type;
-    tx_dst_mask    <= c_tx_dst_mask;
-    tx_len         <= c_tx_len;
-    tx_payload     <= c_tx_payload;
-    rx_ready       <= c_rx_ready;
-    dma_valid      <= c_dma_valid;
-    dma_addr       <= c_dma_addr;
-    dma_data       <= c_dma_data;
-    dma_bytes      <= c_dma_bytes;
-    irq            <= c_irq;
-    idle           <= c_idle;
-    wake_at        <= c_wake_at;
-  end
 endmodule

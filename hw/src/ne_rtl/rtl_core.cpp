@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // ne::make_rtl: ne_top verilated (plain C++, no SystemC) behind ne::Core. Two table sizes
-// are verilated, each as its own prefix, with ne_top_sim.sv on top: ne_top whose outputs
-// are taken at the rising edge, so that one cycle is one evaluation: drive the inputs and
-// raise the clock together; the outputs read after it are the cycle's. The default size
+// are verilated, each as its own prefix, with ne_top_sim.sv on top: ne_top behind
+// registers that take its inputs at the rising edge, so that one cycle is one evaluation:
+// drive the inputs and raise the clock together; the outputs read after it are the
+// cycle's, and ne_top's combinational logic runs once per cycle. The default size
 // once more with FST tracing (Vne_rtl_traced, for --waves) has ne_top itself on top and
 // two evaluations per cycle: drive the inputs, evaluate (the outputs of the cycle, after
 // the combinational paths, as the waves show them), then the rising edge; with waves
@@ -61,16 +62,24 @@ concept ClockMemory = requires(Top& t) { t.rootp->__Vtrigrprev__TOP__clk = 0; };
 static_assert(ClockMemory<Vne_rtl> || VERILATOR_VERSION_INTEGER != 5006000,
               "Verilator 5.006 keeps the clock of the previous evaluation in __Vtrigrprev__TOP__clk");
 
-// EdgeOutputs: Top is ne_top_sim (outputs taken at the rising edge), evaluated once per
-// cycle; otherwise Top is ne_top, evaluated before and at the rising edge.
+// EdgeOutputs: Top is ne_top_sim (inputs taken at the rising edge, ne_top one edge
+// behind), evaluated once per cycle; otherwise Top is ne_top, evaluated before and at
+// the rising edge.
 template <typename Top, bool EdgeOutputs>
 class RtlCore final : public Core, public RtlWaves::Model {
  public:
   explicit RtlCore(const std::string& instance)
       : ctx_(shared_context()), top_(ctx_.get(), (instance.empty() ? instance_name() : instance).c_str()) {
+    // Power-on reset, as the twin has: ne_top_sim takes it at the first cycle's edge
+    // (its input registers start with rst_n low); ne_top takes one edge here.
     top_.clk = 0;
     top_.rst_n = 0;
     top_.eval();
+    if constexpr (!EdgeOutputs) {
+      top_.clk = 1;
+      top_.eval();
+      top_.clk = 0;
+    }
   }
   ~RtlCore() override {
     // Verilator 5.006 erases the model's scopes from the thread's current context.
@@ -111,8 +120,9 @@ class RtlCore final : public Core, public RtlWaves::Model {
     }
     ports::drive(top_, in);
     if constexpr (EdgeOutputs) {
-      // inputs and rising edge in one evaluation: ne_top_sim's outputs are then this
-      // cycle's; clk goes back to 0 without an evaluation
+      // inputs and rising edge in one evaluation: the edge ends the previous cycle in
+      // ne_top and takes this cycle's inputs, so the outputs are then this cycle's; clk
+      // goes back to 0 without an evaluation
       if constexpr (ClockMemory<Top>) top_.rootp->__Vtrigrprev__TOP__clk = 0;
       else top_.eval();
       top_.clk = 1;
