@@ -166,51 +166,52 @@ module ne_regs #(
     end
   end
 
-  // the decoded selects of the request being taken (no reset, loaded with it)
+  // the decoded selects of the request being taken (no reset, loaded with it); decoded
+  // only in the cycle a request is taken (the same logic; the Verilated model skips it)
   always @* begin
-    ad = {req_addr_i[AW-1:2], 2'b00};  // bits [1:0] ignored
-    sel_d[0]   = ad == ne_pkg::NODE_ID_OFFSET;  // node_id
-    sel_d[1]   = ad == ne_pkg::CTRL_OFFSET;  // ctrl
-    sel_d[2]   = ad == ne_pkg::STATUS_OFFSET;  // status
-    sel_d[3]   = ad == ne_pkg::KEY_OWNER_OFFSET;  // key_owner
-    sel_d[4]   = ad == ne_pkg::KEY_OBJECT_OFFSET;  // key_object
-    sel_d[5]   = ad == ne_pkg::KEY_EVENT_OFFSET;  // key_event
-    sel_d[6]   = ad == ne_pkg::KEY_VERSION_OFFSET;  // key_version
-    sel_d[7]   = ad == ne_pkg::ANS_DST_OFFSET;  // ans_dst
-    sel_d[8]   = ad == ne_pkg::ANS_STATE_OFFSET;  // ans_state
-    sel_d[9]   = ad == ne_pkg::ANS_READY_OFFSET;  // ans_ready
-    sel_d[10]  = ad == ne_pkg::RDY_STATE_OFFSET;  // rdy_state
-    sel_d[11]  = ad == ne_pkg::STAMP_OFFSET;  // stamp
-    sel_d[12]  = ad == ne_pkg::CMD_OFFSET;  // cmd
-    sel_d[13]  = ad == ne_pkg::RING_BASE_OFFSET;  // ring_base
-    sel_d[14]  = ad == ne_pkg::RING_SIZE_OFFSET;  // ring_size
-    sel_d[15]  = ad == ne_pkg::RING_TAIL_OFFSET;  // ring_tail
-    sel_d[16]  = ad == ne_pkg::IRQ_STATUS_OFFSET;  // irq_status
-    sel_d[17]  = ad == ne_pkg::IRQ_ENABLE_OFFSET;  // irq_enable
-    sel_d[18]  = ad == ne_pkg::COALESCE_COUNT_OFFSET;  // coal_count
-    sel_d[19]  = ad == ne_pkg::COALESCE_CYCLES_OFFSET;  // coal_cycles
-    sel_d[20]  = ad == ne_pkg::ALIVE_PERIOD_OFFSET;  // period
-    sel_d[21]  = ad == ne_pkg::ALIVE_TIMEOUT_OFFSET;  // timeout
-    sel_d[22]  = ad == ne_pkg::ALIVE_MASK_LO_OFFSET;  // mask_lo
-    sel_d[23]  = ad == ne_pkg::ALIVE_MASK_HI_OFFSET;  // mask_hi
-    sel_d[24]  = ad == ne_pkg::NODES_DOWN_LO_OFFSET;  // down_lo
-    sel_d[25]  = ad == ne_pkg::NODES_DOWN_HI_OFFSET;  // down_hi
-    // writes held while a command executes, while a restart is pending, while a ready
-    // record's DMA write is pending
-    h_cmd_d   = req_write_i && (ad == ne_pkg::KEY_OWNER_OFFSET || ad == ne_pkg::KEY_OBJECT_OFFSET ||
-                ad == ne_pkg::KEY_EVENT_OFFSET || ad == ne_pkg::KEY_VERSION_OFFSET ||
-                ad == ne_pkg::ANS_DST_OFFSET || ad == ne_pkg::ANS_STATE_OFFSET ||
-                ad == ne_pkg::ANS_READY_OFFSET || ad == ne_pkg::RDY_STATE_OFFSET ||
-                ad == ne_pkg::STAMP_OFFSET || ad == ne_pkg::CMD_OFFSET);
-    h_alive_d = req_write_i && (ad == ne_pkg::NODE_ID_OFFSET || ad == ne_pkg::CTRL_OFFSET ||
-                ad == ne_pkg::ALIVE_MASK_LO_OFFSET || ad == ne_pkg::ALIVE_MASK_HI_OFFSET ||
-                ad == ne_pkg::NODES_DOWN_LO_OFFSET || ad == ne_pkg::NODES_DOWN_HI_OFFSET);
-    h_ring_d  = req_write_i && (ad == ne_pkg::RING_BASE_OFFSET || ad == ne_pkg::RING_SIZE_OFFSET);
-    if (!(req_valid_i && req_ready_o)) begin
-      sel_d     = sel_q;
-      h_cmd_d   = h_cmd_q;
-      h_alive_d = h_alive_q;
-      h_ring_d  = h_ring_q;
+    ad        = {req_addr_i[AW-1:2], 2'b00};  // bits [1:0] ignored
+    sel_d     = sel_q;
+    h_cmd_d   = h_cmd_q;
+    h_alive_d = h_alive_q;
+    h_ring_d  = h_ring_q;
+    if (req_valid_i && req_ready_o) begin
+      sel_d[0]   = ad == ne_pkg::NODE_ID_OFFSET;  // node_id
+      sel_d[1]   = ad == ne_pkg::CTRL_OFFSET;  // ctrl
+      sel_d[2]   = ad == ne_pkg::STATUS_OFFSET;  // status
+      sel_d[3]   = ad == ne_pkg::KEY_OWNER_OFFSET;  // key_owner
+      sel_d[4]   = ad == ne_pkg::KEY_OBJECT_OFFSET;  // key_object
+      sel_d[5]   = ad == ne_pkg::KEY_EVENT_OFFSET;  // key_event
+      sel_d[6]   = ad == ne_pkg::KEY_VERSION_OFFSET;  // key_version
+      sel_d[7]   = ad == ne_pkg::ANS_DST_OFFSET;  // ans_dst
+      sel_d[8]   = ad == ne_pkg::ANS_STATE_OFFSET;  // ans_state
+      sel_d[9]   = ad == ne_pkg::ANS_READY_OFFSET;  // ans_ready
+      sel_d[10]  = ad == ne_pkg::RDY_STATE_OFFSET;  // rdy_state
+      sel_d[11]  = ad == ne_pkg::STAMP_OFFSET;  // stamp
+      sel_d[12]  = ad == ne_pkg::CMD_OFFSET;  // cmd
+      sel_d[13]  = ad == ne_pkg::RING_BASE_OFFSET;  // ring_base
+      sel_d[14]  = ad == ne_pkg::RING_SIZE_OFFSET;  // ring_size
+      sel_d[15]  = ad == ne_pkg::RING_TAIL_OFFSET;  // ring_tail
+      sel_d[16]  = ad == ne_pkg::IRQ_STATUS_OFFSET;  // irq_status
+      sel_d[17]  = ad == ne_pkg::IRQ_ENABLE_OFFSET;  // irq_enable
+      sel_d[18]  = ad == ne_pkg::COALESCE_COUNT_OFFSET;  // coal_count
+      sel_d[19]  = ad == ne_pkg::COALESCE_CYCLES_OFFSET;  // coal_cycles
+      sel_d[20]  = ad == ne_pkg::ALIVE_PERIOD_OFFSET;  // period
+      sel_d[21]  = ad == ne_pkg::ALIVE_TIMEOUT_OFFSET;  // timeout
+      sel_d[22]  = ad == ne_pkg::ALIVE_MASK_LO_OFFSET;  // mask_lo
+      sel_d[23]  = ad == ne_pkg::ALIVE_MASK_HI_OFFSET;  // mask_hi
+      sel_d[24]  = ad == ne_pkg::NODES_DOWN_LO_OFFSET;  // down_lo
+      sel_d[25]  = ad == ne_pkg::NODES_DOWN_HI_OFFSET;  // down_hi
+      // writes held while a command executes, while a restart is pending, while a ready
+      // record's DMA write is pending
+      h_cmd_d   = req_write_i && (ad == ne_pkg::KEY_OWNER_OFFSET || ad == ne_pkg::KEY_OBJECT_OFFSET ||
+                  ad == ne_pkg::KEY_EVENT_OFFSET || ad == ne_pkg::KEY_VERSION_OFFSET ||
+                  ad == ne_pkg::ANS_DST_OFFSET || ad == ne_pkg::ANS_STATE_OFFSET ||
+                  ad == ne_pkg::ANS_READY_OFFSET || ad == ne_pkg::RDY_STATE_OFFSET ||
+                  ad == ne_pkg::STAMP_OFFSET || ad == ne_pkg::CMD_OFFSET);
+      h_alive_d = req_write_i && (ad == ne_pkg::NODE_ID_OFFSET || ad == ne_pkg::CTRL_OFFSET ||
+                  ad == ne_pkg::ALIVE_MASK_LO_OFFSET || ad == ne_pkg::ALIVE_MASK_HI_OFFSET ||
+                  ad == ne_pkg::NODES_DOWN_LO_OFFSET || ad == ne_pkg::NODES_DOWN_HI_OFFSET);
+      h_ring_d  = req_write_i && (ad == ne_pkg::RING_BASE_OFFSET || ad == ne_pkg::RING_SIZE_OFFSET);
     end
   end
 
@@ -351,33 +352,35 @@ module ne_regs #(
     coalesce_cycles_d = coalesce_cycles_q;
     alive_period_d    = alive_period_q;
     alive_timeout_d   = alive_timeout_q;
-    if (w_node_id) node_id_d = req_wdata_q[ne_pkg::NODE_ID_NODE_LSB +: ne_pkg::NODE_ID_NODE_WIDTH];
-    if (w_ctrl) enable_d = req_wdata_q[ne_pkg::CTRL_ENABLE_LSB];
-    if (w_key_owner)
-      key_owner_d = req_wdata_q[ne_pkg::KEY_OWNER_OWNER_LSB +: ne_pkg::KEY_OWNER_OWNER_WIDTH];
-    if (w_key_object) key_object_d = req_wdata_q;
-    if (w_key_event)
-      key_event_d = req_wdata_q[ne_pkg::KEY_EVENT_EVENT_LSB +: ne_pkg::KEY_EVENT_EVENT_WIDTH];
-    if (w_key_version) key_version_d = req_wdata_q;
-    if (w_ans_dst) ans_dst_d = req_wdata_q[ne_pkg::ANS_DST_DST_LSB +: ne_pkg::ANS_DST_DST_WIDTH];
-    if (w_ans_state)
-      ans_state_d = req_wdata_q[ne_pkg::ANS_STATE_STATE_LSB +: ne_pkg::ANS_STATE_STATE_WIDTH];
-    if (w_ans_ready) ans_ready_d = req_wdata_q[ne_pkg::ANS_READY_READY_LSB];
-    if (w_rdy_state) rdy_state_d = req_wdata_q[30:0];
-    if (w_stamp) stamp_d = req_wdata_q;
-    if (w_ring_base) ring_base_d = req_wdata_q;
-    if (w_ring_size)
-      ring_size_d = req_wdata_q[ne_pkg::RING_SIZE_RECORDS_LSB +: ne_pkg::RING_SIZE_RECORDS_WIDTH];
-    if (w_ring_base || w_ring_size) ring_tail_d = '0;
-    else if (w_ring_tail) ring_tail_d = req_wdata_q;
-    if (w_irq_enable)
-      irq_enable_d = req_wdata_q[ne_pkg::IRQ_ENABLE_CAUSE_LSB +: ne_pkg::IRQ_ENABLE_CAUSE_WIDTH];
-    if (w_coal_count)
-      coalesce_count_d =
-          req_wdata_q[ne_pkg::COALESCE_COUNT_COUNT_LSB +: ne_pkg::COALESCE_COUNT_COUNT_WIDTH];
-    if (w_coal_cycles) coalesce_cycles_d = req_wdata_q;
-    if (w_period) alive_period_d = req_wdata_q;
-    if (w_timeout) alive_timeout_d = req_wdata_q;
+    if (wr) begin  // the same logic; the Verilated model skips it without a write
+      if (w_node_id) node_id_d = req_wdata_q[ne_pkg::NODE_ID_NODE_LSB +: ne_pkg::NODE_ID_NODE_WIDTH];
+      if (w_ctrl) enable_d = req_wdata_q[ne_pkg::CTRL_ENABLE_LSB];
+      if (w_key_owner)
+        key_owner_d = req_wdata_q[ne_pkg::KEY_OWNER_OWNER_LSB +: ne_pkg::KEY_OWNER_OWNER_WIDTH];
+      if (w_key_object) key_object_d = req_wdata_q;
+      if (w_key_event)
+        key_event_d = req_wdata_q[ne_pkg::KEY_EVENT_EVENT_LSB +: ne_pkg::KEY_EVENT_EVENT_WIDTH];
+      if (w_key_version) key_version_d = req_wdata_q;
+      if (w_ans_dst) ans_dst_d = req_wdata_q[ne_pkg::ANS_DST_DST_LSB +: ne_pkg::ANS_DST_DST_WIDTH];
+      if (w_ans_state)
+        ans_state_d = req_wdata_q[ne_pkg::ANS_STATE_STATE_LSB +: ne_pkg::ANS_STATE_STATE_WIDTH];
+      if (w_ans_ready) ans_ready_d = req_wdata_q[ne_pkg::ANS_READY_READY_LSB];
+      if (w_rdy_state) rdy_state_d = req_wdata_q[30:0];
+      if (w_stamp) stamp_d = req_wdata_q;
+      if (w_ring_base) ring_base_d = req_wdata_q;
+      if (w_ring_size)
+        ring_size_d = req_wdata_q[ne_pkg::RING_SIZE_RECORDS_LSB +: ne_pkg::RING_SIZE_RECORDS_WIDTH];
+      if (w_ring_base || w_ring_size) ring_tail_d = '0;
+      else if (w_ring_tail) ring_tail_d = req_wdata_q;
+      if (w_irq_enable)
+        irq_enable_d = req_wdata_q[ne_pkg::IRQ_ENABLE_CAUSE_LSB +: ne_pkg::IRQ_ENABLE_CAUSE_WIDTH];
+      if (w_coal_count)
+        coalesce_count_d =
+            req_wdata_q[ne_pkg::COALESCE_COUNT_COUNT_LSB +: ne_pkg::COALESCE_COUNT_COUNT_WIDTH];
+      if (w_coal_cycles) coalesce_cycles_d = req_wdata_q;
+      if (w_period) alive_period_d = req_wdata_q;
+      if (w_timeout) alive_timeout_d = req_wdata_q;
+    end
   end
 
   always_ff @(posedge clk_i) begin
@@ -546,7 +549,7 @@ module ne_regs #(
     sh_v_d = sh_v_d & SHADOWED;
 
     sh_bits = '0;
-    case (a)
+    if (exec && !req_we_q && low && sh_v_q[sh_idx]) case (a)  // zero but for a read
       ne_pkg::NODE_ID_OFFSET:
         sh_bits[ne_pkg::NODE_ID_NODE_LSB +: ne_pkg::NODE_ID_NODE_WIDTH] = '1;
       ne_pkg::KEY_OWNER_OFFSET:
@@ -569,7 +572,7 @@ module ne_regs #(
         sh_bits = '1;
       default: sh_bits = '0;
     endcase
-    sh_sel_d = (exec && !req_we_q && low && sh_v_q[sh_idx]) ? sh_bits : '0;
+    sh_sel_d = sh_bits;
   end
 
   always_ff @(posedge clk_i) begin
@@ -599,7 +602,7 @@ module ne_regs #(
   // the rest: flip-flops and the other blocks' values
   always @* begin
     rdata = '0;
-    case (a)
+    if (exec && !req_we_q) case (a)  // zero but for a read (the multiplexer's enable)
       ne_pkg::ID_OFFSET: rdata = ne_pkg::ID_RESET;
       ne_pkg::CTRL_OFFSET: rdata[ne_pkg::CTRL_ENABLE_LSB] = enable_q;
       ne_pkg::STATUS_OFFSET: begin
@@ -638,7 +641,7 @@ module ne_regs #(
       default: rdata = '0;
     endcase
     rsp_v_d     = exec;
-    rsp_rdata_d = (exec && !req_we_q) ? rdata : '0;
+    rsp_rdata_d = rdata;
   end
 
   always_ff @(posedge clk_i) begin

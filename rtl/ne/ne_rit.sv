@@ -274,12 +274,15 @@ module ne_rit #(
   logic scan_load   /* verilator public_flat_rd */;
   logic scan_end    /* verilator public_flat_rd */;
 
-  // index of the set bit of a one-hot vector (0 when none)
+  // index of the set bit of a one-hot vector (0 when none): bit b is the OR of the
+  // entries whose index has bit b set (one masked reduction per bit; a loop over the
+  // entries costs the Verilated model a test per entry)
   function automatic logic [AW-1:0] ent_index(input logic [NA-1:0] v);
     logic [AW-1:0] r;
-    r = '0;
-    for (int i = 0; i < NA; i++) begin
-      if (v[i]) r = r | i[AW-1:0];
+    logic [NA-1:0] m;
+    for (int b = 0; b < AW; b++) begin
+      for (int i = 0; i < NA; i++) m[i] = i[b];
+      r[b] = |(v & m);
     end
     ent_index = r;
   endfunction
