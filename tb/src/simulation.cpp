@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <optional>
 #include <utility>
 #include <vector>
 
@@ -268,16 +267,20 @@ void Simulation::watch_liveness() {
   const uint64_t p = s_.machine.liveness.period_cycles;
   // Half a period off the ticks, when no tick's interrupt is pending.
   sc_core::wait(hw::cycles(p / 2));
-  std::optional<uint64_t> quiet_at;  // progress() at the last check that found only liveness
+  // progress() at the last check that found only liveness (a flag and a value, not a
+  // std::optional: GCC 12 takes its compare for a read of an uninitialised value)
+  bool quiet = false;
+  uint64_t quiet_at = 0;
   for (;;) {
     sc_core::wait(hw::cycles(p));
     const uint64_t now = progress();
     if (!only_liveness_left()) {
-      quiet_at.reset();
-    } else if (quiet_at == now) {
+      quiet = false;
+    } else if (quiet && quiet_at == now) {
       sim::end_run();  // a whole period of nothing but liveness: stalled
       return;
     } else {
+      quiet = true;
       quiet_at = now;
     }
   }
