@@ -62,10 +62,10 @@ concept ClockMemory = requires(Top& t) { t.rootp->__Vtrigrprev__TOP__clk = 0; };
 static_assert(ClockMemory<Vne_rtl> || VERILATOR_VERSION_INTEGER != 5006000,
               "Verilator 5.006 keeps the clock of the previous evaluation in __Vtrigrprev__TOP__clk");
 
-// EdgeOutputs: Top is ne_top_sim (inputs taken at the rising edge, ne_top one edge
+// InputsAtEdge: Top is ne_top_sim (inputs taken at the rising edge, ne_top one edge
 // behind), evaluated once per cycle; otherwise Top is ne_top, evaluated before and at
 // the rising edge.
-template <typename Top, bool EdgeOutputs>
+template <typename Top, bool InputsAtEdge>
 class RtlCore final : public Core, public RtlWaves::Model {
  public:
   explicit RtlCore(const std::string& instance)
@@ -75,7 +75,7 @@ class RtlCore final : public Core, public RtlWaves::Model {
     top_.clk = 0;
     top_.rst_n = 0;
     top_.eval();
-    if constexpr (!EdgeOutputs) {
+    if constexpr (!InputsAtEdge) {
       top_.clk = 1;
       top_.eval();
       top_.clk = 0;
@@ -119,7 +119,7 @@ class RtlCore final : public Core, public RtlWaves::Model {
       }
     }
     ports::drive(top_, in);
-    if constexpr (EdgeOutputs) {
+    if constexpr (InputsAtEdge) {
       // inputs and rising edge in one evaluation: the edge ends the previous cycle in
       // ne_top and takes this cycle's inputs, so the outputs are then this cycle's; clk
       // goes back to 0 without an evaluation
