@@ -15,7 +15,9 @@
 #include "shadowsel/posix/spawn.h"
 
 /* p[0]: the non-blocking pipe's read end; p[1]: its write end; p[2]: where the
- * child tells the parent it has read (a byte each time) */
+ * child tells the parent it has read (a byte each time); p[3]: where the parent
+ * tells the child it has printed what it did, so that the two print in one order
+ * natively too, however the host schedules them */
 static int nonblock_child(void *arg)
 {
     int *p = arg;
@@ -29,6 +31,7 @@ static int nonblock_child(void *arg)
             usleep(1000);
             continue;
         }
+        wait_byte(p[3]);
         printf("child: read -> %ld \"%.*s\"\n", n, (int)(n > 0 ? n : 0), buf);
         if (n <= 0)
             break;
@@ -72,20 +75,26 @@ int main(void)
     close(q[1]);
 
     printf("-- a child on another CPU reads a non-blocking pipe --\n");
-    int c[3], ack[2];
+    int c[4], ack[2], go[2];
     CHECK(pipe2(c, O_NONBLOCK) == 0);
     CHECK(pipe(ack) == 0);
+    CHECK(pipe(go) == 0);
     c[2] = ack[1];
+    c[3] = go[0];
     pid_t pid = shadowsel_spawn(1, nonblock_child, c);
     CHECK(pid > 0);
     close(ack[1]);
+    close(go[0]);
     wait_byte(ack[0]);
     show("write(\"xy\")", write(c[1], "xy", 2));
+    send_byte(go[1], 'g');
     wait_byte(ack[0]);
     show("close(write end)", close(c[1]));
+    send_byte(go[1], 'g');
     reap(pid, "child");
     close(c[0]);
     close(ack[0]);
+    close(go[1]);
 
     printf("-- time --\n");
     time_t t = 0;
