@@ -225,6 +225,7 @@ void Kernel::halt() {
 
 bool Kernel::kill(Process& p, int sig) {
   if (halted_ || p.exited() || p.lost_) return false;
+  if (discard_if_exiting(p)) return true;
   if (p.kill_pending_) return true;
   p.kill_pending_ = true;
   p.kill_status_ = sig;
@@ -237,6 +238,17 @@ bool Kernel::kill(Process& p, int sig) {
   } else if (p.state_ == Process::State::kRunning) {
     node_.irq().poke();
   }
+  return true;
+}
+
+void Kernel::begin_exit(Process& self) {
+  self.exiting_ = true;
+  self.kill_pending_ = false;
+}
+
+bool Kernel::discard_if_exiting(Process& p) {
+  if (!p.exiting_) return false;
+  ++c_.signals_while_exiting;
   return true;
 }
 
@@ -534,6 +546,8 @@ void Kernel::register_stats(sim::Stats& s) const {
   }
   s.counter(p + "context_switches", &c_.context_switches, "switches", "process dispatches");
   s.counter(p + "wakeups", &c_.wakeups, "wakeups", "blocked processes made runnable");
+  s.counter(p + "signals_while_exiting", &c_.signals_while_exiting, "signals",
+            "signals, kills included, for a process already exiting (closing its descriptors): dropped");
   s.counter(p + "preemptions", &c_.preemptions, "slices",
             "times a running process gave the CPU up unblocked: its time slice ended with another "
             "ready, or a system process became ready");

@@ -217,6 +217,7 @@ Process::Body program_body(std::function<int()> main,
     } catch (const ProcessExit& e) {
       status = e.wait_status;
     }
+    self.kernel().begin_exit(self);
     finish(self, status);
   };
 }
@@ -1142,6 +1143,7 @@ void PosixKernel::forget(Process& self) {
 }
 
 void PosixKernel::queue_signal(Proc& p, int sig, const SignalInfo& info) {
+  if (k_.discard_if_exiting(*p.process)) return;  // no handler, stop or default action acts now
   if (sig == SIGKILL) {
     k_.kill(*p.process, SIGKILL);
     return;

@@ -10,6 +10,9 @@
 //    stays pending, the handler running only after SIGCONT;
 //  - a process killed while its accept waits at the network I/O process leaves no
 //    waiting accept there;
+//  - a second kill landing while the first one's exit closes descriptors (calls to the
+//    network I/O process) is dropped: every connection is closed, the status is the
+//    first signal's;
 //  - epoll_wait ends with EINTR after a stop and SIGCONT, no handler run, while a read
 //    stopped the same way is made again (signal(7); natively the test would depend on
 //    the child being in the call when it is stopped).
@@ -243,6 +246,100 @@ TEST_P(KilledInAccept, LeavesNoWaitingAcceptAtTheIoProcess) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Paths, KilledInAccept, kPaths, path_name);
+
+// --- a second kill while the first one's exit closes the descriptors ---------------------------
+
+constexpr int kHeldSockets = 3;
+struct KilledTwice {
+  int kills[2] = {-1, -1};
+  int kill_errno = 0;
+  int status = -1;
+  int connected = 0;
+  ssize_t read_ret[kHeldSockets];
+  int read_errno[kHeldSockets];
+};
+KilledTwice g_k;
+uint16_t g_port = 0;
+pid_t g_holder = -1;
+
+sockaddr_in loopback(uint16_t port) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  return a;
+}
+
+// Connections whose real sockets live at the network I/O process (CPU 0): closing one
+// is a call there, so the exit that closes them waits on the bus.
+int hold_connections(void*) {
+  for (int i = 0; i < kHeldSockets; ++i) {
+    const int s = shadowsel_socket(AF_INET, SOCK_STREAM, 0);
+    const sockaddr_in a = loopback(g_port);
+    if (shadowsel_connect(s, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0) ++g_k.connected;
+  }
+  shadowsel_usleep(1000000);  // killed long before
+  return 5;
+}
+
+// On the holder's CPU: SIGTERM, then SIGKILL once the holder has begun to exit (it runs
+// as soon as this one sleeps, and its first close takes a bus round trip, far longer
+// than the nap).
+int kill_twice(void*) {
+  g_k.kills[0] = shadowsel_kill(g_holder, SIGTERM);
+  const struct timespec nap {0, 400};
+  shadowsel_nanosleep(&nap, nullptr);
+  g_k.kills[1] = shadowsel_kill(g_holder, SIGKILL);
+  g_k.kill_errno = errno;
+  return 0;
+}
+
+class SecondKill : public OnEachPath {};
+
+// kill(SIGTERM) then kill(SIGKILL) is the usual way to end a process. Here the second
+// signal comes while the first one's exit is still closing descriptors: it changes
+// nothing, as in Linux (a process in do_exit takes no more signals), and the exit closes
+// every descriptor (each peer reads end of file) and reports the first signal.
+TEST_P(SecondKill, LandingInTheExitStillClosesEveryDescriptorAndReportsTheFirst) {
+  g_k = KilledTwice{};
+  tb::Simulation sim(scenario(2));
+  sim.posix(0).start_program("main", [] {
+    const int l = shadowsel_socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a = loopback(0);
+    if (shadowsel_bind(l, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return 1;
+    if (shadowsel_listen(l, kHeldSockets) != 0) return 2;
+    socklen_t len = sizeof a;
+    if (shadowsel_getsockname(l, reinterpret_cast<sockaddr*>(&a), &len) != 0) return 3;
+    g_port = ntohs(a.sin_port);
+    g_holder = shadowsel_spawn(1, hold_connections, nullptr);
+    int peers[kHeldSockets];
+    for (int& p : peers) p = shadowsel_accept(l, nullptr, nullptr);
+    shadowsel_usleep(10000);  // the holder sleeps, holding its connections
+    const pid_t killer = shadowsel_spawn(1, kill_twice, nullptr);
+    shadowsel_waitpid(g_holder, &g_k.status, 0);
+    shadowsel_waitpid(killer, nullptr, 0);
+    // every connection was closed by the holder's exit: end of file, not EAGAIN
+    for (int i = 0; i < kHeldSockets; ++i) {
+      char b;
+      g_k.read_ret[i] = shadowsel_recv(peers[i], &b, 1, MSG_DONTWAIT);
+      g_k.read_errno[i] = errno;
+    }
+    return 0;
+  });
+  const tb::RunResult r = sim.run();
+  ASSERT_EQ(r.end, tb::RunResult::End::kFinished) << r.detail;
+  ASSERT_EQ(g_k.connected, kHeldSockets);
+  EXPECT_EQ(stat(sim, "cpu.1.signals_while_exiting"), 1u)
+      << "the second kill did not land in the exit: the test proves nothing";
+  EXPECT_EQ(g_k.kills[0], 0);
+  EXPECT_EQ(g_k.kills[1], 0) << "errno " << g_k.kill_errno;
+  EXPECT_TRUE(WIFSIGNALED(g_k.status) && WTERMSIG(g_k.status) == SIGTERM) << g_k.status;
+  for (int i = 0; i < kHeldSockets; ++i)
+    EXPECT_EQ(g_k.read_ret[i], 0) << "connection " << i << " (errno " << g_k.read_errno[i]
+                                  << "): the holder's end was never closed";
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, SecondKill, kPaths, path_name);
 
 // --- a stop and SIGCONT: epoll_wait EINTR, read made again -------------------------------------
 

@@ -41,6 +41,7 @@ struct KernelCounters {
   uint64_t context_switches = 0;  ///< dispatches of a process
   uint64_t wakeups = 0;           ///< blocked processes made runnable
   uint64_t preemptions = 0;       ///< time slices ended with another process ready
+  uint64_t signals_while_exiting = 0;  ///< signals (kills included) for a process already exiting: dropped
   uint64_t activations = 0;       ///< SystemC thread resumptions of this CPU's contexts
 };
 
@@ -123,8 +124,16 @@ class Kernel : public sc_core::sc_module {
   bool halted() const { return halted_; }
   /// Kills `p` as by signal `sig`: the next time it would hold the CPU it unwinds
   /// with ProcessExit{sig} (a blocked process is made ready for that), so it dies
-  /// through the same path as exit() and SIGPIPE. False if it has already gone.
+  /// through the same path as exit() and SIGPIPE. False if it has already gone; true,
+  /// and nothing done, once it is exiting (begin_exit).
   bool kill(Process& p, int sig);
+  /// From `self`'s own body, when its exit's work begins (the POSIX layer closing its
+  /// descriptors, which takes calls to other CPUs): no kill, pending or to come, cuts
+  /// that work short, as Linux's do_exit() takes no more signals.
+  void begin_exit(Process& self);
+  /// True, and the signal counted (signals_while_exiting), if `p` is exiting: a signal
+  /// for it, a kill included, is then dropped.
+  bool discard_if_exiting(Process& p);
 
   // --- liveness (docs/faults.md, Liveness) ---
   /// A kernel tick, not a process: `fn` runs in the timer interrupt at every multiple

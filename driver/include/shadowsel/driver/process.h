@@ -49,6 +49,8 @@ class Process {
   /// before user processes and preempts them (docs/scenarios.md, "Scheduling").
   bool system() const { return system_; }
   bool exited() const { return state_ == State::kExited; }
+  /// Its exit's work has begun (Kernel::begin_exit): signals change nothing.
+  bool exiting() const { return exiting_; }
   /// Its CPU halted before it exited (a cpu_halt fault): it will never run again.
   bool lost() const { return lost_; }
   /// Cycles this process has held its CPU (interrupt time excluded).
@@ -104,6 +106,7 @@ class Process {
   bool lost_ = false;
   /// A kill (Kernel::kill) waiting for the process to next hold its CPU; its wait status.
   bool kill_pending_ = false;
+  bool exiting_ = false;  ///< Kernel::begin_exit: its exit's work runs, kills change nothing
   int kill_status_ = 0;
   /// Blocked in a wait a signal handler may interrupt (Kernel::block's `interruptible`),
   /// and whether a signal awaits delivery that interrupts such a wait (Kernel::interrupt).
