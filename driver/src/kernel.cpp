@@ -518,6 +518,7 @@ void Kernel::exit(Process& self) {
   end_slice(self);
   cancel_timer(self);
   self.state_ = Process::State::kExited;
+  msg_->port_ended(self.pid_);
   running_ = nullptr;
   g_current = nullptr;
   dispatch();

@@ -163,6 +163,16 @@ std::optional<std::vector<uint8_t>> MessageSystem::await_reply(Process& self, Ad
   }
 }
 
+void MessageSystem::port_ended(uint32_t pid) {
+  const auto it = ports_.find(pid);
+  if (it == ports_.end()) return;
+  for (const Inbound& in : it->second.queue) {
+    ++c_.undeliverable;
+    free_rx(in.addr);
+  }
+  ports_.erase(it);
+}
+
 void MessageSystem::forget_call(uint32_t tag) {
   reply_waiters_.erase(tag);
   const auto it = replies_.find(tag);

@@ -3,6 +3,8 @@
 // buffer yet is delayed, never dropped; two nodes full of each other's
 // messages still deliver everything; a reply gets through a receive pool full
 // of posts; a message that could never be buffered fails the run with its size.
+// A process killed in a call, in a cancellable call whose result came first, or in
+// the copy of a message to it leaves no buffer or waiter behind.
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -203,6 +205,162 @@ INSTANTIATE_TEST_SUITE_P(Calls, KilledCaller, ::testing::Values(CallKind::kUnles
                            return std::string(info.param == CallKind::kUnlessDown ? "CallUnlessDown"
                                                                                    : "CallCancellable");
                          });
+
+// A caller killed while it waits in a cancellable call whose result came first (an
+// accept the I/O process answered with a connection before the cancel reached it)
+// waits for that reply and hands it to `abandoned`, so that what it holds is given back:
+// the reply is taken, not dropped, and nothing stays behind.
+TEST(KilledCancellableCaller, WhoseResultCameFirstHandsItToAbandoned) {
+  tb::Simulation sim(small_nodes(2));
+  constexpr uint64_t kKillAt = 100'000, kReplyAt = 300'000;
+  static bool returned;
+  static uint32_t cancels, abandoned_calls;
+  static std::vector<uint8_t> given_back;
+  returned = false;
+  cancels = abandoned_calls = 0;
+  given_back.clear();
+  const std::vector<uint8_t> result(kMsgBytes, 0x3C);
+  const drv::Address server = sim.kernel(1)
+                                  .spawn("server", [result](Process& p) {
+                                    const drv::Message m = p.receive();
+                                    p.sleep(kReplyAt);  // answers with no regard for the cancel
+                                    p.reply(m, result);
+                                  })
+                                  .address();
+  Process& caller = sim.kernel(0).spawn("caller", [server](Process& p) {
+    p.call_cancellable(server, std::vector<uint8_t>(100, 1), [] { ++cancels; },
+                       [](std::span<const uint8_t> reply) {
+                         ++abandoned_calls;
+                         given_back.assign(reply.begin(), reply.end());
+                       });
+    returned = true;
+  });
+  static size_t calls_at_kill;
+  calls_at_kill = 0;
+  tb::Simulation* s = &sim;
+  sim.kernel(0).spawn("killer", [s, &caller](Process& p) {
+    p.sleep(kKillAt);
+    calls_at_kill = s->kernel(0).msg().calls_in_progress();
+    EXPECT_TRUE(s->kernel(0).kill(caller, SIGKILL));
+  });
+  const tb::RunResult r = sim.run();
+  ASSERT_EQ(r.end, tb::RunResult::End::kFinished) << r.detail;
+  EXPECT_EQ(calls_at_kill, 1u) << "the caller was not waiting in its call when killed: the test proves nothing";
+  EXPECT_FALSE(returned);
+  EXPECT_EQ(cancels, 1u) << "a killed cancellable call asks the server to give up";
+  EXPECT_EQ(abandoned_calls, 1u) << "the result that came first was not handed back";
+  EXPECT_TRUE(given_back == result) << "abandoned got another message than the reply";
+  const MessageSystem& m = sim.kernel(0).msg();
+  EXPECT_EQ(m.counters().undeliverable, 0u) << "the reply was dropped instead of handed back";
+  EXPECT_EQ(m.calls_in_progress(), 0u) << "the killed caller's reply waiter or its reply was left behind";
+  EXPECT_EQ(m.rx_pool_used(), 0u) << "the reply's receive buffer was never freed";
+}
+
+// A process killed while the kernel copies a message out to it (charged in cycles: a
+// long copy here) has taken the message off its queue: the message's receive buffer
+// goes back to the pool, counted as undeliverable, for a reply (the call's copy) as for
+// a request or post (receive()).
+enum class CopyKind { kReply, kReceive };
+
+class KilledInCopy : public ::testing::TestWithParam<CopyKind> {};
+
+TEST_P(KilledInCopy, FreesTheMessagesBuffer) {
+  // One fragment of 16 bytes whose copy to the process takes 400 000 cycles. Every copy
+  // is charged so (the sender's, the receive interrupt's): the run is only longer.
+  constexpr uint32_t kBytes = 16;
+  constexpr uint64_t kCopyCycles = 400'000, kKillInto = 100'000;
+  tb::Scenario sc = small_nodes(2);
+  sc.machine.costs.copy_per_kib = static_cast<uint32_t>(kCopyCycles * 1024 / kBytes);
+  sc.machine.liveness.enabled = false;  // CPUs this slow would miss their I'm-alive periods
+  ASSERT_EQ(sc.machine.costs.copy(kBytes), kCopyCycles);
+  tb::Simulation sim(sc);
+  static bool returned;
+  returned = false;
+  const CopyKind kind = GetParam();
+  // The process to kill is on CPU 0; the message comes to it from CPU 1.
+  Process* victim = nullptr;
+  if (kind == CopyKind::kReply) {
+    const drv::Address server = sim.kernel(1)
+                                    .spawn("server", [](Process& p) {
+                                      const drv::Message m = p.receive();
+                                      p.reply(m, std::vector<uint8_t>(kBytes, 0x5A));
+                                    })
+                                    .address();
+    victim = &sim.kernel(0).spawn("caller", [server](Process& p) {
+      p.call(server, std::vector<uint8_t>(kBytes, 1));
+      returned = true;
+    });
+  } else {
+    victim = &sim.kernel(0).spawn("receiver", [](Process& p) {
+      p.receive();
+      returned = true;
+    });
+    const drv::Address to = victim->address();
+    sim.kernel(1).spawn("poster", [to](Process& p) { p.post(to, std::vector<uint8_t>(kBytes, 0x5A)); });
+  }
+  // On CPU 1, so that it runs while the victim holds CPU 0. Once CPU 0's receive
+  // interrupt has handled the message's fragment, the victim is woken and copies; the
+  // kill comes kKillInto cycles after.
+  static uint64_t pool_at_kill;
+  static size_t calls_at_kill;
+  pool_at_kill = 0;
+  calls_at_kill = 0;
+  tb::Simulation* s = &sim;
+  sim.kernel(1).spawn("killer", [s, victim](Process& p) {
+    const MessageSystem& m = s->kernel(0).msg();
+    while (m.counters().rx_fragments == 0) p.sleep(1000);
+    p.sleep(kKillInto);
+    pool_at_kill = m.rx_pool_used();
+    calls_at_kill = m.calls_in_progress();
+    EXPECT_TRUE(s->kernel(0).kill(*victim, SIGKILL));
+  });
+  const tb::RunResult r = sim.run();
+  ASSERT_EQ(r.end, tb::RunResult::End::kFinished) << r.detail;
+  EXPECT_FALSE(returned) << "the copy ended before the kill: the test proves nothing";
+  EXPECT_GT(pool_at_kill, 0u) << "the message was no longer held when the kill came";
+  // the call's waiter and its reply, still held while the copy is charged
+  if (kind == CopyKind::kReply) {
+    EXPECT_EQ(calls_at_kill, 2u) << "the reply had not arrived or was taken";
+  }
+  const MessageSystem& m = sim.kernel(0).msg();
+  EXPECT_EQ(m.counters().rx_fragments, 1u);
+  EXPECT_EQ(m.counters().undeliverable, 1u) << "the message cut off in its copy was not counted as dropped";
+  EXPECT_EQ(m.counters().received, 0u);
+  EXPECT_EQ(m.calls_in_progress(), 0u);
+  EXPECT_EQ(m.rx_pool_used(), 0u) << "the message's receive buffer was never freed";
+}
+
+INSTANTIATE_TEST_SUITE_P(Copies, KilledInCopy, ::testing::Values(CopyKind::kReply, CopyKind::kReceive),
+                         [](const auto& info) {
+                           return std::string(info.param == CopyKind::kReply ? "Reply" : "Receive");
+                         });
+
+// A process that ends with messages still queued on its port (it took one of two
+// posts) leaves nothing behind: the others are dropped as undeliverable, their receive
+// buffers freed, as a message that comes after its end is.
+TEST(EndedReceiver, DropsWhatItsPortStillHolds) {
+  tb::Simulation sim(small_nodes(2));
+  static uint64_t pool_before_end;
+  pool_before_end = 0;
+  tb::Simulation* s = &sim;
+  Process& receiver = sim.kernel(0).spawn("receiver", [s](Process& p) {
+    p.sleep(200'000);  // both posts are here by then
+    p.receive();
+    pool_before_end = s->kernel(0).msg().rx_pool_used();
+  });
+  const drv::Address to = receiver.address();
+  sim.kernel(1).spawn("poster", [to](Process& p) {
+    p.post(to, std::vector<uint8_t>(kMsgBytes, 1));
+    p.post(to, std::vector<uint8_t>(kMsgBytes, 2));
+  });
+  const tb::RunResult r = sim.run();
+  ASSERT_EQ(r.end, tb::RunResult::End::kFinished) << r.detail;
+  EXPECT_EQ(pool_before_end, kMsgBytes) << "the second post was not waiting on the port: the test proves nothing";
+  const MessageSystem& m = sim.kernel(0).msg();
+  EXPECT_EQ(m.counters().received, 1u);
+  EXPECT_EQ(m.counters().undeliverable, 1u) << "the post left on the port was not counted as dropped";
+  EXPECT_EQ(m.rx_pool_used(), 0u) << "the post left on the port kept its receive buffer";
+}
 
 }  // namespace
 }  // namespace shadowsel::test

@@ -81,6 +81,9 @@ class MessageSystem {
                                         const std::function<void(std::span<const uint8_t>)>& abandoned = {});
   /// `cpu` was declared down: its callers stop waiting (docs/faults.md).
   void peer_down(uint32_t cpu);
+  /// The process of port `pid` has ended (Kernel::exit): what its port still holds is
+  /// dropped as undeliverable and its buffers freed, as what comes after.
+  void port_ended(uint32_t pid);
   Message receive(Process& self);
   void reply(Process& self, const Message& request, std::span<const uint8_t> data);
   /// Waits until every message this node sent to another CPU is acknowledged (each
