@@ -34,9 +34,11 @@ OpReply agent_call(PosixKernel& px, Process& self, uint32_t agent_port, uint8_t 
   if (!cancellable) return decode_reply(self.call(agent, msg));
   std::function<void(std::span<const uint8_t>)> abandoned;
   if (cancellable->abandoned) {
-    abandoned = [cancellable](std::span<const uint8_t> reply) {
+    abandoned = [&px, cancellable](std::span<const uint8_t> reply) {
       const OpReply r = decode_reply(reply);
-      if (r.ret >= 0) cancellable->abandoned(r);
+      if (r.ret < 0) return;  // the cancel's answer: nothing to give back
+      px.count_result_given_back();
+      cancellable->abandoned(r);
     };
   }
   const OpReply out = decode_reply(self.call_cancellable(

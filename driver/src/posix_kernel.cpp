@@ -1507,6 +1507,9 @@ void PosixKernel::register_stats(sim::Stats& s) const {
   s.counter(p + "ready_list_wakes", &c_.ready_list_wakes, "wakes", "wakes answered from the ready list alone");
   s.counter(p + "local_notifications", &c_.local_notifications, "records", "waiters woken by a local pipe's change");
   s.counter(p + "remote_ops", &c_.remote_ops, "calls", "operations routed to an agent");
+  s.counter(p + "results_given_back", &c_.results_given_back, "calls",
+            "accepts and FIFO opens that completed for a caller killed meanwhile: the connection "
+            "closed, the open undone");
   s.counter(p + "children_lost", &c_.children_lost, "processes",
             "children reported killed by SIGKILL because their CPU was declared down");
   s.counter(p + "shadows_reset", &c_.shadows_reset, "sockets",

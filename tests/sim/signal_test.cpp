@@ -9,7 +9,8 @@
 //  - a stopped process's timer keeps running: its SIGALRM comes while it is stopped and
 //    stays pending, the handler running only after SIGCONT;
 //  - a process killed while its accept waits at the network I/O process leaves no
-//    waiting accept there;
+//    waiting accept there; killed as the connection is handed to it, it gives the
+//    connection back: none is ever lost (the kill swept across the hand-over);
 //  - a second kill landing while the first one's exit closes descriptors (calls to the
 //    network I/O process) is dropped: every connection is closed, the status is the
 //    first signal's;
@@ -208,6 +209,15 @@ INSTANTIATE_TEST_SUITE_P(Paths, StoppedTimer, kPaths, path_name);
 
 int g_listener = -1;
 
+sockaddr_in loopback(uint16_t port) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  return a;
+}
+
+
 int acceptor(void*) {
   shadowsel_accept(g_listener, nullptr, nullptr);
   return 3;
@@ -247,6 +257,94 @@ TEST_P(KilledInAccept, LeavesNoWaitingAcceptAtTheIoProcess) {
 
 INSTANTIATE_TEST_SUITE_P(Paths, KilledInAccept, kPaths, path_name);
 
+// --- killed as the I/O process hands its accept a connection -------------------------------
+
+constexpr int kKillDelays = 60;
+struct AcceptRace {
+  int normal = 0, given_back = 0, still_queued = 0, lost = 0, other = 0;
+};
+AcceptRace g_race;
+
+int accept_once(void*) {
+  const int s = shadowsel_accept(g_listener, nullptr, nullptr);
+  return s >= 0 ? 3 : 4;
+}
+
+pid_t g_acceptor = -1;
+long g_kill_delay_ns = 0;
+
+// On the acceptor's CPU, so that the kill does not cross the bus after the connect.
+int kill_acceptor(void*) {
+  const struct timespec delay {0, g_kill_delay_ns};
+  if (g_kill_delay_ns > 0) shadowsel_nanosleep(&delay, nullptr);
+  shadowsel_kill(g_acceptor, SIGKILL);
+  return 0;
+}
+
+class KilledAsAcceptCompletes : public OnEachPath {};
+
+// The acceptor on CPU 1 is killed at a delay after the connect that its accept will
+// take, the delay swept across the moment the I/O process hands it the connection. Each
+// round ends one of three ways: the accept returned first (the acceptor's exit closes
+// the connection: the client reads end of file), the kill came first (its cancel leaves
+// the connection queued at the listener), or the connection was handed to the accept
+// as it died: the killed caller takes that result and gives it back (the client reads
+// end of file, nothing stays queued). Never is a connection lost: neither closed nor
+// queued. The sweep must cross the hand-over: some round gives a connection back.
+TEST_P(KilledAsAcceptCompletes, NeverLosesTheConnection) {
+  g_race = AcceptRace{};
+  tb::Simulation sim(scenario(2));
+  sim.posix(0).start_program("main", [] {
+    g_listener = shadowsel_socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a = loopback(0);
+    if (shadowsel_bind(g_listener, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return 1;
+    if (shadowsel_listen(g_listener, 4) != 0) return 2;
+    socklen_t len = sizeof a;
+    if (shadowsel_getsockname(g_listener, reinterpret_cast<sockaddr*>(&a), &len) != 0) return 3;
+    for (int round = 0; round < kKillDelays; ++round) {
+      const pid_t c = g_acceptor = shadowsel_spawn(1, accept_once, nullptr);
+      shadowsel_usleep(1000);  // the accept waits at the I/O process
+      const int client = shadowsel_socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+      g_kill_delay_ns = 300 * round;
+      const pid_t killer = shadowsel_spawn(1, kill_acceptor, nullptr);
+      if (shadowsel_connect(client, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 && errno != EINPROGRESS) return 4;
+      int status = 0;
+      shadowsel_waitpid(c, &status, 0);
+      shadowsel_waitpid(killer, nullptr, 0);
+      shadowsel_usleep(1000);  // a connection given back is closed by now
+      char b;
+      const ssize_t got = shadowsel_recv(client, &b, 1, MSG_DONTWAIT);
+      // still queued at the listener: readable at once (the listener stays blocking,
+      // as the next acceptor needs it)
+      struct pollfd pl {g_listener, POLLIN, 0};
+      const int queued = shadowsel_poll(&pl, 1, 0) == 1 ? shadowsel_accept(g_listener, nullptr, nullptr) : -1;
+      const bool killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+      if (!killed && WIFEXITED(status) && WEXITSTATUS(status) == 3 && got == 0 && queued < 0) ++g_race.normal;
+      else if (killed && got == 0 && queued < 0) ++g_race.given_back;
+      else if (killed && got < 0 && errno == EAGAIN && queued >= 0) ++g_race.still_queued;
+      else if (killed && got < 0 && queued < 0) ++g_race.lost;
+      else ++g_race.other;
+      if (queued >= 0) shadowsel_close(queued);
+      shadowsel_close(client);
+    }
+    return 0;
+  });
+  const tb::RunResult r = sim.run();
+  ASSERT_EQ(r.end, tb::RunResult::End::kFinished) << r.detail;
+  EXPECT_EQ(g_race.lost, 0);
+  EXPECT_EQ(g_race.other, 0);
+  EXPECT_GE(stat(sim, "cpu.1.posix.results_given_back"), 1u)
+      << "no kill landed as the connection was handed over: the test proves nothing";
+  EXPECT_EQ(stat(sim, "cpu.1.posix.results_given_back"), static_cast<uint64_t>(g_race.given_back))
+      << "a round counted as given back was not (or the reverse)";
+  EXPECT_EQ(g_race.given_back + g_race.normal + g_race.still_queued, kKillDelays)
+      << "normal " << g_race.normal << ", given back " << g_race.given_back << ", still queued "
+      << g_race.still_queued;
+  EXPECT_GT(g_race.still_queued + g_race.normal, 0) << "every round was given back: the sweep is not across the hand-over";
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, KilledAsAcceptCompletes, kPaths, path_name);
+
 // --- a second kill while the first one's exit closes the descriptors ---------------------------
 
 constexpr int kHeldSockets = 3;
@@ -261,14 +359,6 @@ struct KilledTwice {
 KilledTwice g_k;
 uint16_t g_port = 0;
 pid_t g_holder = -1;
-
-sockaddr_in loopback(uint16_t port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  return a;
-}
 
 // Connections whose real sockets live at the network I/O process (CPU 0): closing one
 // is a call there, so the exit that closes them waits on the bus.

@@ -222,6 +222,7 @@ struct PosixCounters {
   uint64_t ready_list_wakes = 0; ///< wakes answered from the ready list alone
   uint64_t local_notifications = 0;  ///< local waiters woken by a local pipe's change
   uint64_t remote_ops = 0;       ///< reads, writes, opens routed to an agent
+  uint64_t results_given_back = 0;  ///< accepts and FIFO opens completed for a caller killed meanwhile, undone
   uint64_t children_lost = 0;    ///< children reported killed because their CPU was declared down
   uint64_t shadows_reset = 0;    ///< shadow sockets reset because their I/O CPU was declared down
   uint64_t sockets_moved = 0;    ///< shadow sockets re-pointed to the network I/O process's backup at a takeover
@@ -425,6 +426,7 @@ class PosixKernel {
   /// SIGPIPE for a write with no reader: by the process's disposition.
   void raise_sigpipe(Process& self);
   void count_remote_op() { ++c_.remote_ops; }
+  void count_result_given_back() { ++c_.results_given_back; }
 
   const PosixCounters& counters() const { return c_; }
   void register_stats(sim::Stats& s) const;
