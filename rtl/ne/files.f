@@ -6,6 +6,7 @@ $BUILD/gen/rtl/ipb_pkg.sv
 $BUILD/gen/rtl/ne_pkg.sv
 rtl/ne/ne_rr_arb.sv
 rtl/ne/ne_hash.sv
+rtl/ne/ne_onehot_index.sv
 rtl/ne/ne_ram.sv
 rtl/ne/ne_lit.sv
 rtl/ne/ne_rit.sv

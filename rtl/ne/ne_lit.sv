@@ -283,37 +283,36 @@ module ne_lit #(
   logic [LIT_VICTIMS-1:0] vmatch, vfree, vfree_one;
   logic                   slot_hit, slot_free;
   logic [AW-1:0]          m_addr;
-
-  // index of the set bit of a one-hot vector (0 when none)
-  function automatic logic [VW-1:0] onehot_index(input logic [LIT_VICTIMS-1:0] v);
-    logic [VW-1:0] r;
-    r = '0;
-    for (int i = 0; i < LIT_VICTIMS; i++) begin
-      if (v[i]) r = r | i[VW-1:0];
-    end
-    onehot_index = r;
-  endfunction
+  // the victim that matches, else the free one (the room); its index, and the index of
+  // the victim that matches alone (the one read in match)
+  logic [LIT_VICTIMS-1:0] vsel;
+  logic [VW-1:0]          vsel_idx, vmatch_idx;
 
   for (genvar g = 0; g < LIT_VICTIMS; g++) begin : g_match
     assign vmatch[g] = vvalid[g] && vkey_q[g*KW+:KW] == op_key;
   end
 
-  assign vvalid = valid_q[NA-1:LIT_ENTRIES];
+  assign vvalid    = valid_q[NA-1:LIT_ENTRIES];
+  assign vfree     = ~vvalid;
+  assign vfree_one = vfree & (~vfree + VicOne);
+  assign vsel      = vmatch != '0 ? vmatch : vfree_one;
+
+  // (named inputs: Yosys 0.23's `hierarchy -chparam` fails on an expression in a port)
+  ne_onehot_index #(.N(LIT_VICTIMS), .W(VW)) u_vsel_idx (.onehot_i(vsel), .index_o(vsel_idx));
+  ne_onehot_index #(.N(LIT_VICTIMS), .W(VW)) u_vmatch_idx (.onehot_i(vmatch), .index_o(vmatch_idx));
 
   always @* begin
     slot_hit   = valid_q[addr_q] && ram_key == op_key;
     slot_free  = !valid_q[addr_q];
-    vfree      = ~vvalid;
-    vfree_one  = vfree & (~vfree + VicOne);
     hit_d      = slot_hit || (|vmatch);
     free_d     = slot_free || (|vfree);
-    m_addr     = VicBase + {{(AW - VW) {1'b0}}, onehot_index(vmatch != '0 ? vmatch : vfree_one)};
+    m_addr     = VicBase + {{(AW - VW) {1'b0}}, vsel_idx};
     if (slot_hit || (vmatch == '0 && slot_free)) m_addr = addr_q;
     // a victim that holds the key is read (the RAM's output holds the slot already;
     // the room an ARM takes is not read); its address comes from flip-flops only, not
     // through the RAM's output (shorter paths, fewer LUTs)
     ram_re     = op_load || (st_q == LMatch && vmatch != '0 && !slot_hit);
-    ram_raddr  = st_q == LMatch ? VicBase + {{(AW - VW) {1'b0}}, onehot_index(vmatch)}
+    ram_raddr  = st_q == LMatch ? VicBase + {{(AW - VW) {1'b0}}, vmatch_idx}
                                 : {{(AW - IW) {1'b0}}, acc_slot};
     addr_d     = addr_q;
     if (op_load) addr_d = {{(AW - IW) {1'b0}}, acc_slot};

@@ -274,37 +274,6 @@ module ne_rit #(
   logic scan_load   /* verilator public_flat_rd */;
   logic scan_end    /* verilator public_flat_rd */;
 
-  // index of the set bit of a one-hot vector (0 when none): bit b is the OR of the
-  // entries whose index has bit b set (one masked reduction per bit; a loop over the
-  // entries costs the Verilated model a test per entry)
-  function automatic logic [AW-1:0] ent_index(input logic [NA-1:0] v);
-    logic [AW-1:0] r;
-    logic [NA-1:0] m;
-    for (int b = 0; b < AW; b++) begin
-      for (int i = 0; i < NA; i++) m[i] = i[b];
-      r[b] = |(v & m);
-    end
-    ent_index = r;
-  endfunction
-
-  function automatic logic [VW-1:0] vic_index(input logic [RIT_VICTIMS-1:0] v);
-    logic [VW-1:0] r;
-    r = '0;
-    for (int i = 0; i < RIT_VICTIMS; i++) begin
-      if (v[i]) r = r | i[VW-1:0];
-    end
-    vic_index = r;
-  endfunction
-
-  function automatic logic [RVW-1:0] rvic_index(input logic [RDT_VICTIMS-1:0] v);
-    logic [RVW-1:0] r;
-    r = '0;
-    for (int i = 0; i < RDT_VICTIMS; i++) begin
-      if (v[i]) r = r | i[RVW-1:0];
-    end
-    rvic_index = r;
-  endfunction
-
   // ---------------------------------------------------------------------------------
   // Accept: an arriving subscribe first; both tables read at its slots
   assign can_take    = (st_q == RIdle) && !out_valid_q && !rec_v_q;
@@ -396,27 +365,49 @@ module ne_rit #(
   logic [AW-1:0]          m_addr;
   logic [RAW-1:0]         m_raddr;
 
+  // the victim found, else the free one (the room); its index, and the index of the
+  // victim found alone (the one read in RMatch)
+  logic [RIT_VICTIMS-1:0] vsel;
+  logic [RDT_VICTIMS-1:0] rvsel;
+  logic [VW-1:0]          vsel_idx, vhit_idx;
+  logic [RVW-1:0]         rvsel_idx, rvhit_idx;
+
+  // the victims (flip-flops only); a block apart from the slots' so that no block reads
+  // an index computed from what it writes (a loop for Verilator's ordering)
   always @* begin
     vvalid     = valid_q[NA-1:RIT_ENTRIES];
-    slot_valid = valid_q[addr_q];
-    slot_hit   = slot_valid && rit_rdata[EW-1:MAX_NODES] == {op_object_q, op_event_q, op_version_q};
     for (int v = 0; v < RIT_VICTIMS; v++)
       vhit_vec[v] = vvalid[v] && vkey_q[v*KW +: KW] == {op_object_q, op_event_q, op_version_q};
     vfree_one  = ~vvalid & (vvalid + VicOne);
-    m_hit      = slot_hit || vhit_vec != '0;
-    m_free     = !slot_valid || vfree_one != '0;
-    m_addr     = VicBase + {{(AW - VW) {1'b0}}, vic_index(vhit_vec != '0 ? vhit_vec : vfree_one)};
-    if (vhit_vec == '0 && (slot_hit || !slot_valid)) m_addr = addr_q;
+    vsel       = vhit_vec != '0 ? vhit_vec : vfree_one;
 
     rvvalid     = rvalid_q[RNA-1:RDT_ENTRIES];
-    rslot_valid = rvalid_q[raddr_q];
-    rslot_hit   = rslot_valid && rdt_rdata[ObjLsb +: 32] == op_object_q;
     for (int v = 0; v < RDT_VICTIMS; v++)
       rvhit_vec[v] = rvvalid[v] && robj_q[v*32 +: 32] == op_object_q;
     rvfree_one  = ~rvvalid & (rvvalid + RVicOne);
+    rvsel       = rvhit_vec != '0 ? rvhit_vec : rvfree_one;
+  end
+
+  // (named inputs: Yosys 0.23's `hierarchy -chparam` fails on an expression in a port)
+  ne_onehot_index #(.N(RIT_VICTIMS), .W(VW)) u_vsel_idx (.onehot_i(vsel), .index_o(vsel_idx));
+  ne_onehot_index #(.N(RIT_VICTIMS), .W(VW)) u_vhit_idx (.onehot_i(vhit_vec), .index_o(vhit_idx));
+  ne_onehot_index #(.N(RDT_VICTIMS), .W(RVW)) u_rvsel_idx (.onehot_i(rvsel), .index_o(rvsel_idx));
+  ne_onehot_index #(.N(RDT_VICTIMS), .W(RVW)) u_rvhit_idx (.onehot_i(rvhit_vec), .index_o(rvhit_idx));
+
+  // the slots (the RAMs' outputs), and the decision
+  always @* begin
+    slot_valid = valid_q[addr_q];
+    slot_hit   = slot_valid && rit_rdata[EW-1:MAX_NODES] == {op_object_q, op_event_q, op_version_q};
+    m_hit      = slot_hit || vhit_vec != '0;
+    m_free     = !slot_valid || vfree_one != '0;
+    m_addr     = VicBase + {{(AW - VW) {1'b0}}, vsel_idx};
+    if (vhit_vec == '0 && (slot_hit || !slot_valid)) m_addr = addr_q;
+
+    rslot_valid = rvalid_q[raddr_q];
+    rslot_hit   = rslot_valid && rdt_rdata[ObjLsb +: 32] == op_object_q;
     m_rhit      = rslot_hit || rvhit_vec != '0;
     m_rfree     = !rslot_valid || rvfree_one != '0;
-    m_raddr     = RVicBase + {{(RAW - RVW) {1'b0}}, rvic_index(rvhit_vec != '0 ? rvhit_vec : rvfree_one)};
+    m_raddr     = RVicBase + {{(RAW - RVW) {1'b0}}, rvsel_idx};
     if (rvhit_vec == '0 && (rslot_hit || !rslot_valid)) m_raddr = raddr_q;
   end
 
@@ -469,7 +460,6 @@ module ne_rit #(
     cand_diff = {1'b0, valid_q} - {1'b0, cand_from};
     cand_one  = valid_q & ~cand_diff[NA-1:0];
     cand_nz   = !cand_diff[NA] && cand_from != '0;
-    cand_idx  = ent_index(cand_one);
     scan_ent  = rit_rdata;
     scan_same = scan_ent[MAX_NODES+31:MAX_NODES] == op_version_q;
     scan_watch = scan_ent[MAX_NODES+39];
@@ -485,6 +475,9 @@ module ne_rit #(
                              : (scan_same ? op_rdy_q[16 + {4'd0, scan_ent[MAX_NODES+32]}]
                                           : op_rdy_q[18 + {4'd0, scan_ent[MAX_NODES+32]}]));
   end
+
+  // the next entry to read: cand_one's index
+  ne_onehot_index #(.N(NA), .W(AW)) u_cand_idx (.onehot_i(cand_one), .index_o(cand_idx));
 
   // ---------------------------------------------------------------------------------
   // Act and scan
@@ -628,12 +621,12 @@ module ne_rit #(
     rit_re    = op_load || (st_q == RMatch && vhit_vec != '0) || scan_issue;
     rit_raddr = cand_idx;
     if (op_load) rit_raddr = {{(AW - IW) {1'b0}}, acc_slot};
-    if (st_q == RMatch) rit_raddr = VicBase + {{(AW - VW) {1'b0}}, vic_index(vhit_vec)};
+    if (st_q == RMatch) rit_raddr = VicBase + {{(AW - VW) {1'b0}}, vhit_idx};
     rit_we    = alloc_we || or_we || unsub_we;
     rit_wdata = {op_object_q, op_event_q, op_version_q,
                  unsub_we ? hit_mask & ~dst_bit : or_we ? hit_mask | dst_bit : dst_bit};
     rdt_re    = op_load || (st_q == RMatch && rvhit_vec != '0);
-    rdt_raddr = st_q == RMatch ? RVicBase + {{(RAW - RVW) {1'b0}}, rvic_index(rvhit_vec)}
+    rdt_raddr = st_q == RMatch ? RVicBase + {{(RAW - RVW) {1'b0}}, rvhit_idx}
                                : {{(RAW - DW) {1'b0}}, acc_rslot};
     rdt_we    = rdt_upd;
   end
