@@ -6,7 +6,7 @@
         [--config NAME:PARAM=VALUE,...]... [--device hx8k --package ct256]
 
 For each configuration (default: the RTL's default parameters, then
-LIT_ENTRIES = RIT_ENTRIES = 2, 4, 8 and 64) it runs
+LIT_ENTRIES = RIT_ENTRIES = RDT_ENTRIES = 2, 64 and 256: DEFAULT_CONFIGS) it runs
 
 1. Yosys generic `synth -flatten -top ne_top` and takes the cell count
    (`stat -json`);

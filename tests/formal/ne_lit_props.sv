@@ -44,7 +44,8 @@
 //   1 every ANSWER looks ready (ne_lit frees instead of settling): a re-arm sends a second
 //     subscribe while K is outstanding, a_one_subscribe must fail;
 //   2 every packet looks like a not-ready ANSWER (ne_lit never frees): a re-arm after K was
-//     freed is suppressed, a_sends must fail.
+//     freed is suppressed (a_sends fails), and a CANCEL of K answers SENT though K was
+//     freed (a_cancel_tells fails; the negative check names this one).
 // Design faults are injected with run_formal.py --force (e.g. dut.hit_q tied to 0: the
 // table never finds a key, every re-arm subscribes again: a_one_subscribe must fail).
 module ne_lit_props #(

@@ -46,7 +46,7 @@
 // must fail. Such runs turn the auxiliary invariants off (Aux = 0).
 module ne_rit_props #(
   parameter int E   = 2,  /// RIT_ENTRIES of ne_rit (a power of two)
-  parameter int V   = 2,  /// RIT_VICTIMS of ne_rit (ne_pkg's default; a literal: the probes' ranges use it)
+  parameter int V   = 2,  /// RIT_VICTIMS of ne_rit (ne_pkg's default is 1; a literal: the probes' ranges use it)
   parameter bit Aux = 1,  /// check the auxiliary invariants (negative checks: 0)
   /// operations the environment issues (bits: ANSWER, NOTIFY, PUBLISH, UNPUBLISH,
   /// subscribes); a negative check names only those its fault needs, which keeps its
