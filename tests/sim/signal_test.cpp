@@ -217,6 +217,18 @@ sockaddr_in loopback(uint16_t port) {
   return a;
 }
 
+// A TCP listener on 127.0.0.1 at a port the layer picks, its address in *at; -1 if any
+// step fails.
+int listen_on_loopback(int backlog, sockaddr_in* at) {
+  const int l = shadowsel_socket(AF_INET, SOCK_STREAM, 0);
+  *at = loopback(0);
+  socklen_t len = sizeof *at;
+  if (shadowsel_bind(l, reinterpret_cast<sockaddr*>(at), sizeof *at) != 0 || shadowsel_listen(l, backlog) != 0 ||
+      shadowsel_getsockname(l, reinterpret_cast<sockaddr*>(at), &len) != 0)
+    return -1;
+  return l;
+}
+
 
 int acceptor(void*) {
   shadowsel_accept(g_listener, nullptr, nullptr);
@@ -295,12 +307,9 @@ TEST_P(KilledAsAcceptCompletes, NeverLosesTheConnection) {
   g_race = AcceptRace{};
   tb::Simulation sim(scenario(2));
   sim.posix(0).start_program("main", [] {
-    g_listener = shadowsel_socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a = loopback(0);
-    if (shadowsel_bind(g_listener, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return 1;
-    if (shadowsel_listen(g_listener, 4) != 0) return 2;
-    socklen_t len = sizeof a;
-    if (shadowsel_getsockname(g_listener, reinterpret_cast<sockaddr*>(&a), &len) != 0) return 3;
+    sockaddr_in a;
+    g_listener = listen_on_loopback(4, &a);
+    if (g_listener < 0) return 1;
     for (int round = 0; round < kKillDelays; ++round) {
       const pid_t c = g_acceptor = shadowsel_spawn(1, accept_once, nullptr);
       shadowsel_usleep(1000);  // the accept waits at the I/O process
@@ -394,12 +403,9 @@ TEST_P(SecondKill, LandingInTheExitStillClosesEveryDescriptorAndReportsTheFirst)
   g_k = KilledTwice{};
   tb::Simulation sim(scenario(2));
   sim.posix(0).start_program("main", [] {
-    const int l = shadowsel_socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a = loopback(0);
-    if (shadowsel_bind(l, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return 1;
-    if (shadowsel_listen(l, kHeldSockets) != 0) return 2;
-    socklen_t len = sizeof a;
-    if (shadowsel_getsockname(l, reinterpret_cast<sockaddr*>(&a), &len) != 0) return 3;
+    sockaddr_in a;
+    const int l = listen_on_loopback(kHeldSockets, &a);
+    if (l < 0) return 1;
     g_port = ntohs(a.sin_port);
     g_holder = shadowsel_spawn(1, hold_connections, nullptr);
     int peers[kHeldSockets];
