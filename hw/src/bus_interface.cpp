@@ -31,17 +31,17 @@ void BusInterface::post(const TxRequest& r) {
   refill();
 }
 
-size_t BusInterface::in_window(Vc vc) const {
-  return static_cast<size_t>(std::count_if(window_.begin(), window_.end(), [vc](const Slot& s) {
-    return vc_of(s.frame->type()) == vc;
-  }));
+std::list<BusInterface::Slot>::iterator BusInterface::erase_slot(std::list<Slot>::iterator it) {
+  --in_window_[vc_of(it->frame->type())];
+  if (it->pin >= 0) --pinned_in_window_;
+  return window_.erase(it);
 }
 
 void BusInterface::refill() {
   bool added = false;
   for (const Vc vc : {kKernelVc, kEngineVc}) {
     auto& backlog = backlog_[vc];
-    while (!backlog.empty() && in_window(vc) < p_.tx_window_packets) {
+    while (!backlog.empty() && in_window_[vc] < p_.tx_window_packets) {
       const TxRequest& r = backlog.front();
       // DMA gather: prefix from the request, the rest from memory.
       std::vector<uint8_t> payload(r.prefix_len + r.len);
@@ -54,6 +54,8 @@ void BusInterface::refill() {
       Slot s{build_frame(r.type, node_, r.dst_mask, seq, payload, mcast, r.flow), r.dst_mask, mcast, 0, 0, -1,
              r.cookie, r.engine, r.lane, r.quiet};
       window_.push_back(std::move(s));
+      ++in_window_[vc];
+      if (r.lane >= 0) ++pinned_in_window_;
       backlog.pop_front();
       added = true;
     }
@@ -75,12 +77,13 @@ BusInterface::Slot* BusInterface::offer(uint64_t now, int lane) {
 }
 
 bool BusInterface::drop_pinned_to_down_lanes() {
+  if (pinned_in_window_ == 0) return false;
   bool dropped = false;
   for (auto it = window_.begin(); it != window_.end();) {
     if (it->pin >= 0 && it->lane < 0 && ic_ && !ic_->lane_up(it->pin)) {
       ++c_.tx_lane_down_lost;
       if (it->engine) --engine_tx_outstanding_;
-      it = window_.erase(it);
+      it = erase_slot(it);
       dropped = true;
     } else {
       ++it;
@@ -118,7 +121,7 @@ void BusInterface::complete(Slot* s) {
   const bool engine = s->engine;
   const bool quiet = s->quiet;
   if (!engine && !quiet) tx_done_.push_back(s->cookie);
-  window_.remove_if([s](const Slot& x) { return &x == s; });
+  erase_slot(std::find_if(window_.begin(), window_.end(), [s](const Slot& x) { return &x == s; }));
   if (engine) {
     --engine_tx_outstanding_;
     if (engine_) engine_->kick();  // room again: it may hold a packet with tx_ready low

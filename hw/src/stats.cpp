@@ -37,6 +37,10 @@ std::vector<Distribution::Bucket> Distribution::histogram() const {
 
 void WindowSeries::add(uint64_t from, uint64_t to) {
   if (to <= from) return;
+  if (from >= open_from_ && to - open_from_ <= window_ && open_ < values_.size()) {
+    values_[open_] += to - from;
+    return;
+  }
   while ((to - 1) / window_ >= kMaxWindows) {
     // Twice the window: neighbouring windows merged.
     for (size_t i = 0; i < values_.size(); i += 2)
@@ -48,6 +52,8 @@ void WindowSeries::add(uint64_t from, uint64_t to) {
   if (values_.size() <= last) values_.resize(last + 1, 0);
   for (uint64_t w = from / window_; w <= last; ++w)
     values_[w] += std::min(to, (w + 1) * window_) - std::max(from, w * window_);
+  open_ = last;
+  open_from_ = last * window_;
 }
 
 uint64_t Distribution::percentile(double p) const {

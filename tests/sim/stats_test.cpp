@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <numeric>
+#include <random>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -57,6 +58,54 @@ TEST(StatsWindowSeries, SpreadsIntervalsOverWindowsAndDoublesPastAThousand) {
   const auto j = s.to_json();
   EXPECT_EQ(j["bus"]["X"]["busy_cycles_over_time"]["window_cycles"], 128000);
   EXPECT_EQ(j["bus"]["X"]["busy_cycles_over_time"]["values"].size(), w.values().size());
+}
+
+// Intervals as a bus adds them (mostly in the window the last one ended in, some
+// across windows or far ahead, a few zero-length): the same values as spreading every
+// interval by division, as the series did before it kept the open window.
+TEST(StatsWindowSeries, OpenWindowShortcutGivesTheValuesOfSpreadingEveryInterval) {
+  struct Reference {
+    uint64_t window = WindowSeries::kFirstWindow;
+    std::vector<uint64_t> values;
+    void add(uint64_t from, uint64_t to) {
+      if (to <= from) return;
+      while ((to - 1) / window >= WindowSeries::kMaxWindows) {
+        for (size_t i = 0; i < values.size(); i += 2)
+          values[i / 2] = values[i] + (i + 1 < values.size() ? values[i + 1] : 0);
+        values.resize((values.size() + 1) / 2);
+        window *= 2;
+      }
+      const size_t last = static_cast<size_t>((to - 1) / window);
+      if (values.size() <= last) values.resize(last + 1, 0);
+      for (uint64_t w = from / window; w <= last; ++w)
+        values[w] += std::min(to, (w + 1) * window) - std::max(from, w * window);
+    }
+  };
+  WindowSeries w;
+  Reference ref;
+  // at the open window's edges: up to its end, one past it, from its end
+  for (const auto& [from, to] : {std::pair<uint64_t, uint64_t>{0, 10}, {10, 1000}, {1000, 1001},
+                                 {1001, 2000}, {1999, 2001}, {2001, 2001}, {2001, 3000}}) {
+    w.add(from, to);
+    ref.add(from, to);
+  }
+  EXPECT_EQ(w.values(), ref.values);
+  std::mt19937_64 rng(5);
+  uint64_t now = 0;
+  for (int i = 0; i < 200'000; ++i) {
+    const uint64_t r = rng();
+    const uint64_t gap = r % 16 == 0 ? rng() % 50'000 : rng() % 40;
+    const uint64_t len = r % 64 == 1 ? 0 : rng() % (r % 8 == 2 ? 5'000 : 60);
+    now += gap;
+    // now and then an interval that started before the last one ended
+    const uint64_t from = r % 32 == 3 && now > 500 ? now - 500 : now;
+    w.add(from, now + len);
+    ref.add(from, now + len);
+    now += len;
+  }
+  EXPECT_GT(w.window_cycles(), WindowSeries::kFirstWindow);  // it doubled on the way
+  EXPECT_EQ(w.window_cycles(), ref.window);
+  EXPECT_EQ(w.values(), ref.values);
 }
 
 }  // namespace

@@ -200,9 +200,13 @@ class BusInterface {
   // Liveness packets ride the engine's channel (the engine's ALIVE does already): never
   // behind a message a busy receiver refuses, which would make a live CPU look silent.
   static Vc vc_of(PacketType t) { return engine_type(t) || t == PacketType::kRegroup ? kEngineVc : kKernelVc; }
-  size_t in_window(Vc vc) const;
   std::array<std::deque<TxRequest>, kVcs> backlog_;
   std::list<Slot> window_;  ///< a list: lanes hold pointers to slots across erasures
+  // Slots of window_ per channel, and those pinned to a lane: kept with the list so
+  // that refilling and offering need not walk it (both run for every transfer).
+  std::array<size_t, kVcs> in_window_{};
+  size_t pinned_in_window_ = 0;
+  std::list<Slot>::iterator erase_slot(std::list<Slot>::iterator it);
   std::deque<uint64_t> tx_done_;
   bool tx_irq_enabled_ = false;
   std::deque<FramePtr> rx_;
