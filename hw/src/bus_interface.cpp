@@ -54,6 +54,7 @@ void BusInterface::refill() {
       Slot s{build_frame(r.type, node_, r.dst_mask, seq, payload, mcast, r.flow), r.dst_mask, mcast, 0, 0, -1,
              r.cookie, r.engine, r.lane, r.quiet};
       window_.push_back(std::move(s));
+      window_.back().self = std::prev(window_.end());
       ++in_window_[vc];
       if (r.lane >= 0) ++pinned_in_window_;
       backlog.pop_front();
@@ -121,7 +122,7 @@ void BusInterface::complete(Slot* s) {
   const bool engine = s->engine;
   const bool quiet = s->quiet;
   if (!engine && !quiet) tx_done_.push_back(s->cookie);
-  erase_slot(std::find_if(window_.begin(), window_.end(), [s](const Slot& x) { return &x == s; }));
+  erase_slot(s->self);
   if (engine) {
     --engine_tx_outstanding_;
     if (engine_) engine_->kick();  // room again: it may hold a packet with tx_ready low

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
+#include <string_view>
 
 namespace shadowsel::sim {
 
@@ -115,13 +116,24 @@ double Stats::value(const std::string& path) const {
 
 namespace {
 
-nlohmann::ordered_json& at_path(nlohmann::ordered_json& root, const std::string& path) {
+// The member `key` of object `node`, added if missing. Paths come in sorted order, so
+// the member wanted is nearly always the last one added: an ordered_json object is a
+// vector searched from the front, which made dumping n stats O(n^2).
+nlohmann::ordered_json& member(nlohmann::ordered_json& node, std::string_view key) {
+  if (node.is_object()) {
+    auto& members = node.get_ref<nlohmann::ordered_json::object_t&>();
+    if (!members.empty() && members.back().first == key) return members.back().second;
+  }
+  return node[std::string(key)];
+}
+
+nlohmann::ordered_json& at_path(nlohmann::ordered_json& root, std::string_view path) {
   nlohmann::ordered_json* node = &root;
   size_t start = 0;
   for (;;) {
     const size_t dot = path.find('.', start);
-    node = &(*node)[path.substr(start, dot - start)];
-    if (dot == std::string::npos) return *node;
+    node = &member(*node, path.substr(start, dot - start));
+    if (dot == std::string_view::npos) return *node;
     start = dot + 1;
   }
 }
@@ -157,7 +169,8 @@ nlohmann::ordered_json Stats::to_json() const {
     } else {
       slot = round6(e.formula());
     }
-    units[path] = e.unit;
+    // paths are unique (the keys of entries_): appended without a search
+    units.get_ref<nlohmann::ordered_json::object_t&>().Container::emplace_back(path, e.unit);
   }
   root["units"] = std::move(units);
   return root;

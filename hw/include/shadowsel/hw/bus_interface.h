@@ -165,6 +165,7 @@ class BusInterface {
     bool engine;
     int pin = -1;             ///< the only lane that may carry it, -1 either
     bool quiet = false;
+    std::list<Slot>::iterator self{};  ///< its place in window_, to erase it without a search
   };
   enum class Accept { kAccepted, kRefused, kDiscarded };
 
