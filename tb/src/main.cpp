@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <cstdlib>
@@ -62,6 +63,10 @@ static int run_subcommand(const std::string& name, int argc, char* argv[]) {
 }
 
 int sc_main(int argc, char* argv[]) {
+  // A write to a pipe or FIFO whose reader left (--trace to a FIFO, stdout into `head`)
+  // fails with EPIPE and is reported like any other failed write, instead of the
+  // process dying of SIGPIPE without a word.
+  std::signal(SIGPIPE, SIG_IGN);
   if (argc > 1 && (std::string(argv[1]) == "sweep" || std::string(argv[1]) == "report"))
     return run_subcommand(argv[1], argc, argv);
   // Everything the user gave is checked before the simulation is built: the
@@ -85,6 +90,7 @@ int sc_main(int argc, char* argv[]) {
       return 0;
     }
     s = tb::scenario_for(cl);
+    tb::check_distinct_files(cl, s, cl.out.value_or("out"));
   } catch (const tb::ScenarioError& e) {
     return bad_input(e.what());
   }

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <filesystem>
+#include <optional>
 #include <vector>
 #include <limits>
 #include <system_error>
@@ -15,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "shadowsel/hw/clock.h"
+#include "shadowsel/sim/wave_window.h"
 
 namespace shadowsel::tb {
 namespace {
@@ -333,6 +336,47 @@ Scenario scenario_for(const CommandLine& cl, const std::function<Scenario(const 
   s.faults.insert(s.faults.end(), cl.faults.begin(), cl.faults.end());
   validate_faults(s);
   return s;
+}
+
+void check_distinct_files(const CommandLine& cl, const Scenario& s, const std::string& out_dir) {
+  namespace fs = std::filesystem;
+  struct File {
+    std::string role;  // how the user named it
+    std::string path;
+  };
+  std::vector<File> files;  // the input first: an output that is it names it
+  if (cl.scenario) files.push_back({"--scenario", *cl.scenario});
+  if (cl.trace) files.push_back({"--trace", *cl.trace});
+  if (cl.waves) {
+    files.push_back({"--waves", *cl.waves});
+    if (s.notify != NotifyPath::kSw) files.push_back({"--waves (its RTL file)", sim::rtl_waves_path(*cl.waves)});
+  }
+  if (!out_dir.empty()) {
+    for (const char* name : {"config.json", "stats.json", "run.json"})
+      files.push_back({fmt::format("--out's {}", name), (fs::path(out_dir) / name).string()});
+  }
+  // The file a path names: symbolic links and ".." resolved as far as the path exists.
+  const auto identity = [](const std::string& path) -> std::optional<std::string> {
+    std::error_code ec;
+    const fs::file_status st = fs::status(path, ec);
+    if (!ec && fs::exists(st) && !fs::is_regular_file(st)) return std::nullopt;
+    const fs::path abs = fs::absolute(path, ec);
+    if (ec) return std::nullopt;
+    const fs::path canon = fs::weakly_canonical(abs, ec);
+    return (ec ? abs.lexically_normal() : canon).string();
+  };
+  std::vector<std::optional<std::string>> ids;
+  for (const File& f : files) ids.push_back(identity(f.path));
+  for (size_t b = 1; b < files.size(); ++b) {
+    for (size_t a = 0; a < b; ++a) {
+      if (!ids[a] || ids[a] != ids[b]) continue;
+      if (files[a].role == "--scenario")
+        bad(files[b].role, fmt::format("{}: is the scenario file (--scenario {}), which the run would overwrite",
+                                       files[b].path, files[a].path));
+      bad(files[b].role, fmt::format("{}: the same file as {} ({}); the run writes both", files[b].path,
+                                     files[a].role, files[a].path));
+    }
+  }
 }
 
 }  // namespace shadowsel::tb

@@ -48,6 +48,7 @@ int sc_main(int argc, char* argv[]) {
       return 0;
     }
     s = tb::scenario_for(cl);
+    tb::check_distinct_files(cl, s, cl.out.value_or(""));
   } catch (const tb::ScenarioError& e) {
     return bad_input(e.what());
   }

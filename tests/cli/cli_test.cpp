@@ -674,6 +674,85 @@ TEST(CliTrace, WriteErrorDuringTheRunFailsTheRun) {
   EXPECT_TRUE(fs::is_regular_file(d / "o" / "stats.json")) << "the other outputs are still written";
 }
 
+// A FIFO whose reader leaves during the run: the writes fail with EPIPE and the run
+// fails with one line, as for a full disk; the process is not killed by SIGPIPE.
+TEST(CliTrace, FifoWhoseReaderLeavesFailsTheRun) {
+  TempDir d;
+  const std::string fifo = (d / "trace.json").string();
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+  // opened before the run, so that the simulator's open finds a reader; it reads the
+  // first 256 KiB (the run has started then), then goes away
+  const int fd = open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);  // not the child's
+  ASSERT_GE(fd, 0) << std::strerror(errno);
+  std::thread reader([fd] {
+    std::vector<char> buf(4096);
+    for (size_t got = 0; got < 256 * 1024;) {
+      pollfd p{fd, POLLIN, 0};
+      if (poll(&p, 1, 60'000) != 1) break;
+      const ssize_t n = read(fd, buf.data(), buf.size());
+      if (n <= 0) break;
+      got += static_cast<size_t>(n);
+    }
+    close(fd);
+  });
+  const Result r = run_shadowsel({"--trace", fifo, "--out", (d / "o").string(), "--max-cycles", "2000000"});
+  reader.join();
+  expect_clean_exit(r, 1);
+  if (HasFatalFailure()) return;
+  EXPECT_EQ(r.err, "shadowsel: --trace: " + fifo + ": cannot write: " + std::strerror(EPIPE) + "\n")
+      << r.describe();
+  EXPECT_TRUE(fs::is_regular_file(d / "o" / "stats.json")) << "the other outputs are still written";
+}
+
+// Outputs that would overwrite the scenario file or each other are refused before
+// anything is opened: the files are as they were.
+TEST(CliOutputs, AnOutputThatIsTheScenarioFileIsRefused) {
+  TempDir d;
+  const fs::path scenario = d / "victim.toml";
+  fs::copy_file(kScenarios / "good" / "partial.toml", scenario);
+  const std::string before = read_file(scenario);
+  const Result trace = run_shadowsel({"--scenario", scenario.string(), "--trace", scenario.string(),
+                                      "--out", (d / "o").string()});
+  EXPECT_EQ(expect_bad_input(trace), "--trace: " + scenario.string() + ": is the scenario file (--scenario " +
+                                         scenario.string() + "), which the run would overwrite");
+  // the same file by another name, and as the config.json of --out
+  const std::string other = (d / "." / "victim.toml").string();
+  const Result waves = run_shadowsel({"--scenario", scenario.string(), "--waves", other, "--out", (d / "o").string()});
+  EXPECT_EQ(expect_bad_input(waves), "--waves: " + other + ": is the scenario file (--scenario " +
+                                         scenario.string() + "), which the run would overwrite");
+  fs::create_directory(d / "od");
+  fs::copy_file(scenario, d / "od" / "config.json");
+  const Result out = run_shadowsel({"--scenario", (d / "od" / "config.json").string(), "--out", (d / "od").string()});
+  EXPECT_EQ(expect_bad_input(out), "--out's config.json: " + (d / "od" / "config.json").string() +
+                                       ": is the scenario file (--scenario " + (d / "od" / "config.json").string() +
+                                       "), which the run would overwrite");
+  EXPECT_EQ(read_file(scenario), before);
+  EXPECT_EQ(read_file(d / "od" / "config.json"), before);
+  EXPECT_FALSE(fs::exists(d / "o"));
+}
+
+TEST(CliOutputs, TwoOutputsInOneFileAreRefused) {
+  TempDir d;
+  const std::string same = (d / "same.x").string();
+  const Result r = run_shadowsel({"--trace", same, "--waves", same, "--out", (d / "o").string()});
+  EXPECT_EQ(expect_bad_input(r), "--waves: " + same + ": the same file as --trace (" + same + "); the run writes both");
+  const std::string stats = (d / "o" / "stats.json").string();
+  const Result in_out = run_shadowsel({"--trace", stats, "--out", (d / "o").string()});
+  EXPECT_EQ(expect_bad_input(in_out),
+            "--out's stats.json: " + stats + ": the same file as --trace (" + stats + "); the run writes both");
+  // on an engine path the RTL's waves go beside the machine's
+  const std::string rtl = (d / "w.rtl.fst").string();
+  const Result beside = run_shadowsel(
+      {"--notify", "rtl", "--waves", (d / "w.fst").string(), "--trace", rtl, "--out", (d / "o").string()});
+  EXPECT_EQ(expect_bad_input(beside),
+            "--waves (its RTL file): " + rtl + ": the same file as --trace (" + rtl + "); the run writes both");
+  EXPECT_FALSE(fs::exists(d / "o"));
+  EXPECT_FALSE(fs::exists(same));
+  // a device is not a file the run destroys: the check leaves it alone
+  const Result null = run_shadowsel({"--trace", "/dev/null", "--out", (d / "o").string(), "--max-cycles", "1000"});
+  expect_clean_exit(null, 0);
+}
+
 // The whole 64-bit range, exactly: nothing clamped.
 // --seed takes every uint64; --max-cycles every cycle simulated time can reach (2^63 - 1)
 // and no more, exactly: nothing is clamped.

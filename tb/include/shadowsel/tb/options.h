@@ -83,4 +83,11 @@ std::string usage_text(std::string_view program, std::string_view about, unsigne
 Scenario scenario_for(const CommandLine& cl,
                       const std::function<Scenario(const std::string&)>& load = load_scenario);
 
+/// Refuses (ScenarioError naming both options) a run whose files overlap: an output that
+/// is the scenario file it reads, or two outputs that are the same file (--trace,
+/// --waves and the RTL waves beside it, config.json, stats.json and run.json in
+/// `out_dir`, none if empty). Checked before anything is opened, so nothing is
+/// overwritten. Devices and FIFOs are left alone: writing one destroys no file.
+void check_distinct_files(const CommandLine& cl, const Scenario& s, const std::string& out_dir);
+
 }  // namespace shadowsel::tb
