@@ -29,6 +29,9 @@ class GridError(Exception):
     """One line: FILE[:LINE]: what is wrong."""
 
 
+# shadowsel's options that set a scenario key, as --set does (README, "The `shadowsel` command")
+OPTION_KEYS = {"--cpus": "cpus", "--seed": "seed", "--freq-mhz": "freq_mhz", "--notify": "notify"}
+
 def die(line):
     subcommand.die("shadowsel sweep", line)
 
@@ -105,7 +108,8 @@ def read_grid(path):
     if not isinstance(args, list) or not all(isinstance(a, str) and a for a in args):
         fail("args", "args: expected a list of shadowsel options (strings), e.g. [\"--max-cycles=1000000\"]")
     for a in args:
-        if a.split("=")[0] in ("--out", "--scenario", "--trace"):
+        # one file per run, which the sweep names (every run would write the same one)
+        if a.split("=")[0] in ("--out", "--scenario", "--trace", "--waves"):
             fail("args", f"args: {a.split('=')[0]} is set by the sweep for each run")
     grid = doc.get("grid")
     if not isinstance(grid, dict) or not grid:
@@ -131,6 +135,20 @@ def read_grid(path):
             axes.append((key, v))
 
     add("", grid)
+    # An option of args that sets a swept key would replace the grid's value after it,
+    # while manifest.tsv and results.csv would still name the grid's.
+    grid_keys = [k for k, _ in axes]
+    i = 0
+    while i < len(args):
+        name, eq, value = args[i].partition("=")
+        if not eq and name in ("--set", *OPTION_KEYS) and i + 1 < len(args):
+            i += 1
+            value = args[i]
+        key = value.partition("=")[0].strip() if name == "--set" else OPTION_KEYS.get(name)
+        hit = next((k for k in grid_keys if key and (k == key or k.startswith(key + "."))), None)
+        if hit:
+            fail("args", f"args: {name} {value} sets grid.{hit}, which the sweep sets for each run")
+        i += 1
     return found, axes, args
 
 
@@ -374,6 +392,8 @@ def main(argv):
         die(f"--slurm-chunk: must be 1..{SLURM_MAX_ARRAY}, got {a.slurm_chunk}")
     if a.sshloginfile and not os.path.isfile(a.sshloginfile):
         die(f"--sshloginfile: no file '{a.sshloginfile}'")
+    if not a.out:
+        die("--out: empty value")
     if os.path.exists(a.out) and not os.path.isdir(a.out):
         die(f"--out: '{a.out}' is not a folder")
     try:

@@ -126,6 +126,14 @@ def main():
         ('base = "%s"\nbogus = 1\n[grid]\ncpus = [2]\n' % base, "grid.toml:2: unknown key 'bogus'"),
         ('base = "%s"\n[grid]\ncpus = [2, 2]\n' % base, "grid.toml:3: grid.cpus: a value is listed twice"),
         ('base = "%s"\n' % base, "grid.toml: missing table [grid]"),
+        ('base = "%s"\nargs = ["--waves=w.fst"]\n[grid]\ncpus = [2]\n' % base,
+         "grid.toml:2: args: --waves is set by the sweep for each run"),
+        ('base = "%s"\nargs = ["--set", "cpus=3"]\n[grid]\ncpus = [2]\n' % base,
+         "grid.toml:2: args: --set cpus=3 sets grid.cpus, which the sweep sets for each run"),
+        ('base = "%s"\nargs = ["--cpus=3"]\n[grid]\ncpus = [2]\n' % base,
+         "grid.toml:2: args: --cpus 3 sets grid.cpus, which the sweep sets for each run"),
+        ('base = "%s"\nargs = ["--set=bus={width_bytes=8}"]\n[grid]\nbus.width_bytes = [4]\n' % base,
+         "grid.toml:2: args: --set bus={width_bytes=8} sets grid.bus.width_bytes, which the sweep sets"),
     ]
     for text, want in cases:
         d = tempfile.mkdtemp(dir=tmp)
@@ -136,6 +144,9 @@ def main():
         lines = r.stderr.strip().splitlines()
         check(r.returncode == 2 and len(lines) == 1 and want in lines[0] and r.stdout == "",
               f"bad grid {text!r}: {r.returncode} {r.stderr!r}")
+    r = sweep(bin_, g, "--out", "")
+    check(r.returncode == 2 and r.stderr.strip().endswith("--out: empty value") and r.stdout == "",
+          f"--out '': {r.returncode} {r.stderr!r}")
     # A value the scenario reader refuses is the run's error, named by --set.
     r = sweep(bin_, os.path.join(tmp, "nogrid.toml"), "--out", os.path.join(tmp, "x"))
     check(r.returncode == 2 and "cannot read" in r.stderr, f"missing grid file: {r.stderr}")
