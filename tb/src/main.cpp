@@ -109,9 +109,9 @@ int sc_main(int argc, char* argv[]) {
   auto drop_trace = [&] {
     if (cl.trace) {
       sim.recorder().close_trace();
-      std::remove(cl.trace->c_str());
+      tb::discard_output_file(*cl.trace);
     }
-    for (const std::string& f : wave_files) std::remove(f.c_str());
+    for (const std::string& f : wave_files) tb::discard_output_file(f);
   };
   auto refuse = [&](const std::string& line) {
     drop_trace();

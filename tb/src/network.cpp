@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -41,9 +42,12 @@ struct Network::Host {
   bool fin_sent = false, fin_received = false;
   // Requests (datagrams): queued so far, replies complete, where the check is.
   uint32_t queued = 0, replies = 0;
-  std::vector<uint64_t> sent_at;
+  // Requests sent and not yet answered, with their cycle of sending: what is in flight,
+  // not a slot per message of the run (hosts.count x hosts.messages of them would not
+  // fit in memory at the sizes the scenario allows). UDP: an echo of a request not here
+  // was never sent or came back already.
+  std::unordered_map<uint32_t, uint64_t> in_flight;
   uint32_t expect_seg = 0, expect_off = 0;
-  std::vector<bool> echoed;  // UDP
 };
 
 Network::Network(sc_core::sc_module_name name, const Scenario& s, hw::NetPort& port, HostService service,
@@ -71,8 +75,6 @@ Network::Network(sc_core::sc_module_name name, const Scenario& s, hw::NetPort& p
     h->index = i;
     h->addr = hw::kFirstHostAddr + i;
     h->port = kFirstHostPort + i;
-    h->sent_at.assign(p_.messages, 0);
-    if (p_.protocol == "udp") h->echoed.assign(p_.messages, false);
     hosts_.push_back(std::move(h));
     busy_(+1);
   }
@@ -298,7 +300,7 @@ void Network::queue_requests(Host& h) {
     }
     const uint32_t r = h.queued++;
     const uint32_t n = size_of(h, r);
-    h.sent_at[r] = now;
+    h.in_flight.emplace(r, now);
     ++c_.requests_sent;
     c_.bytes_sent += n;
     if (p_.protocol == "udp") {
@@ -367,9 +369,15 @@ void Network::check(Host& h, const std::vector<uint8_t>& bytes) {
     h.expect_off = 0;
     ++h.expect_seg;
     if (hello) continue;
+    const auto sent = h.in_flight.find(r);
+    if (sent == h.in_flight.end()) {
+      fail(h, fmt::format("reply {} came before its request was sent", r));
+      return;
+    }
     ++h.replies;
     ++c_.replies_received;
-    rtt_.sample(hw::now_cycles() - h.sent_at[r]);
+    rtt_.sample(hw::now_cycles() - sent->second);
+    h.in_flight.erase(sent);
   }
   queue_requests(h);
 }
@@ -381,7 +389,8 @@ void Network::check_datagram(Host& h, const hw::NetFrame& f) {
   }
   uint32_t r = 0;
   for (int i = 0; i < 4; ++i) r |= uint32_t{f.payload[static_cast<size_t>(i)]} << (8 * i);
-  if (r >= h.queued || h.echoed[r]) {
+  const auto sent = h.in_flight.find(r);
+  if (r >= h.queued || sent == h.in_flight.end()) {
     fail(h, fmt::format("an echo names request {}, which was {}", r, r >= h.queued ? "never sent" : "echoed already"));
     return;
   }
@@ -397,11 +406,11 @@ void Network::check_datagram(Host& h, const hw::NetFrame& f) {
       return;
     }
   }
-  h.echoed[r] = true;
   ++h.replies;
   ++c_.replies_received;
   c_.bytes_received += n;
-  rtt_.sample(hw::now_cycles() - h.sent_at[r]);
+  rtt_.sample(hw::now_cycles() - sent->second);
+  h.in_flight.erase(sent);
   if (h.replies == p_.messages) done(h);
 }
 

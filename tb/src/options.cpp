@@ -185,6 +185,7 @@ Fault parse_fault_spec(std::string_view option, std::string_view spec) {
                                 f.until_cycle));
       if (f.mean_up_cycles == 0 || f.mean_down_cycles == 0)
         bad(option, "lane_flap: the mean up and down times must be at least 1 cycle");
+      if (const std::string e = lane_flap_size_error(f); !e.empty()) bad(option, e);
       break;
     }
     case FaultKind::kCorruptPacket:

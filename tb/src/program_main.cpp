@@ -64,7 +64,7 @@ int sc_main(int argc, char* argv[]) {
   } catch (const std::exception& e) {
     if (cl.trace) {  // bad input leaves no trace file behind
       sim.recorder().close_trace();
-      std::remove(cl.trace->c_str());
+      tb::discard_output_file(*cl.trace);
     }
     return bad_input(std::string("--out: ") + e.what());
   }

@@ -2,9 +2,11 @@
 #include "shadowsel/tb/report.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -121,7 +123,9 @@ std::string summary(Simulation& sim, const RunResult& r) {
   auto ns = [mhz](double cycles) { return hw::report_ns(cycles, mhz); };
   std::string out;
   out += fmt::format("shadowsel: {} ({}), {} CPUs, seed {}, notify {}, workload {}\n",
-                     s.name.empty() ? "scenario" : s.name, s.source, s.machine.cpus,
+                     // a terminal must not take control characters of a name or path as commands
+                     s.name.empty() ? "scenario" : printable(s.name, s.name.size()),
+                     printable(s.source, s.source.size()), s.machine.cpus,
                      s.machine.seed, to_string(s.notify), s.workload.kind);
   out += fmt::format("simulated   {} cycles = {:.1f} us at {} MHz ({})\n", r.cycles,
                      ns(r.cycles) / 1000.0, mhz, end_name(r.end));
@@ -289,6 +293,11 @@ std::string summary(Simulation& sim, const RunResult& r) {
                      rate);
   if (r.end != RunResult::End::kFinished) out += fmt::format("NOT FINISHED: {}\n", r.detail);
   return out;
+}
+
+void discard_output_file(const std::string& path) {
+  struct stat st{};
+  if (lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) std::remove(path.c_str());
 }
 
 void prepare_output_dir(const std::string& dir) {

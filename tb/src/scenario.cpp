@@ -468,6 +468,16 @@ bool parse_fault_kind(std::string_view name, FaultKind& out) {
   return false;
 }
 
+std::string lane_flap_size_error(const Fault& f) {
+  const unsigned __int128 period = static_cast<unsigned __int128>(f.mean_up_cycles) + f.mean_down_cycles + 2;
+  const unsigned __int128 changes = 2 * static_cast<unsigned __int128>(f.until_cycle - f.at_cycle) / period;
+  if (changes <= kMaxLaneFlapChanges) return "";
+  return fmt::format("lane_flap: about {} lane changes expected (2 x (until {} - start {}) / (mean up {} + mean down "
+                     "{} + 2)), at most {}: the schedule is drawn before the run",
+                     static_cast<uint64_t>(changes), f.until_cycle, f.at_cycle, f.mean_up_cycles, f.mean_down_cycles,
+                     kMaxLaneFlapChanges);
+}
+
 void validate_faults(const Scenario& s) {
   for (const Fault& f : s.faults) {
     if (f.needs_cpu() && f.cpu >= s.machine.cpus)
@@ -967,6 +977,8 @@ Scenario with_keys(Scenario s, const std::string& path, const toml::table* root,
              if (f.until_cycle <= f.at_cycle)
                r.fail(key_line["until_cycle"], fmt::format("{}.until_cycle: must be after at_cycle ({}), got {}", label,
                                                            f.at_cycle, f.until_cycle));
+             if (const std::string e = lane_flap_size_error(f); !e.empty())
+               r.fail(key_line["until_cycle"], fmt::format("{}: {}", label, e));
            } else {
              not_for(has_until, "until_cycle");
              not_for(has_mean_up, "mean_up_cycles");

@@ -398,6 +398,11 @@ RunResult Simulation::run(uint64_t max_cycles, const std::function<void(uint64_t
     r.end = limit ? RunResult::End::kCycleLimit : RunResult::End::kStalled;
     r.detail = limit ? "cycle limit reached; " + faults_->stall_cause() + "still running: " + unfinished()
                      : "nothing left to happen; " + stall_cause() + "blocked forever: " + unfinished();
+  } else if (std::all_of(kernels_.begin(), kernels_.end(), [](const auto& k) { return k->halted(); })) {
+    // No process is left because no CPU is: the workload was lost, not finished (a
+    // halted CPU's processes end with it).
+    r.end = RunResult::End::kFailed;
+    r.detail = "every CPU halted, none is left to run the workload; " + stall_cause();
   }
   rec_.close_trace();
   if (waves_) waves_->close(r.cycles);

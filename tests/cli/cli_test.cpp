@@ -80,6 +80,7 @@ struct Result {
   bool signaled = false;  // WIFSIGNALED
   int signal = 0;
   bool core = false;
+  long max_rss_kib = -1;  // the child's peak resident memory (wait4's ru_maxrss)
   std::string spawn_error;
 
   // `shadowsel a b c`, for failure messages.
@@ -234,10 +235,14 @@ Result run_binary(const std::string& bin, std::vector<std::string> args, const R
   // closed them itself), so wait with the same deadline.
   int status = 0;
   for (;;) {
-    const pid_t w = waitpid(pid, &status, r.timed_out ? 0 : WNOHANG);
-    if (w == pid) break;
+    rusage usage{};
+    const pid_t w = wait4(pid, &status, r.timed_out ? 0 : WNOHANG, &usage);
+    if (w == pid) {
+      r.max_rss_kib = usage.ru_maxrss;
+      break;
+    }
     if (w < 0 && errno != EINTR) {
-      r.spawn_error = std::string("waitpid: ") + std::strerror(errno);
+      r.spawn_error = std::string("wait4: ") + std::strerror(errno);
       return r;
     }
     if (w == 0) {
@@ -569,6 +574,11 @@ INSTANTIATE_TEST_SUITE_P(
                "--fault: lane_flap: UNTIL must be after the start cycle (500), got 500", "--fault"},
         Misuse{"FaultFlapZeroMean", {"--fault", "lane_flap@0:Y/500/0/10"},
                "--fault: lane_flap: the mean up and down times must be at least 1 cycle", "--fault"},
+        // drawn before the run: a schedule that would not fit in memory is refused (was bad_alloc)
+        Misuse{"FaultFlapTooManyChanges", {"--fault", "lane_flap@0:X/100000000/1/1"},
+               "--fault: lane_flap: about 50000000 lane changes expected (2 x (until 100000000 - start 0) / (mean up 1 "
+               "+ mean down 1 + 2)), at most 1000000: the schedule is drawn before the run",
+               "--fault"},
         Misuse{"FaultEngineOnSw", {"--fault", "engine_hang@5:1", "--notify", "sw"},
                "--fault: engine_hang: notify = sw has no notify engine to hang (use model, rtl or lockstep)",
                "--fault"},
@@ -751,6 +761,76 @@ TEST(CliOutputs, TwoOutputsInOneFileAreRefused) {
   // a device is not a file the run destroys: the check leaves it alone
   const Result null = run_shadowsel({"--trace", "/dev/null", "--out", (d / "o").string(), "--max-cycles", "1000"});
   expect_clean_exit(null, 0);
+}
+
+// A run whose CPUs all halted has no process left, like a finished one, but nothing
+// survived to finish the workload: it fails.
+TEST(CliRun, EveryCpuHaltedFailsTheRun) {
+  TempDir d;
+  const Result r = run_shadowsel({"--fault", "cpu_halt@1000:0", "--fault", "cpu_halt@1000:1", "--fault",
+                                  "cpu_halt@1000:2", "--fault", "cpu_halt@1000:3", "--out", d.str()});
+  expect_clean_exit(r, 1);
+  if (HasFatalFailure()) return;
+  EXPECT_NE(r.out.find("NOT FINISHED: every CPU halted, none is left to run the workload; cpu 0 halted at cycle 1000 "
+                       "(fault)"),
+            std::string::npos)
+      << r.describe();
+  std::string error;
+  const auto stats = parse_json_file(d / "stats.json", &error);
+  ASSERT_TRUE(stats) << error;
+  EXPECT_EQ(stats->at("end").get<std::string>(), "failed");
+}
+
+// The summary goes to a terminal: a control character of the scenario's name is
+// printed escaped, not sent to the terminal as a command.
+TEST(CliRun, ControlCharactersOfTheNameAreEscapedInTheSummary) {
+  TempDir d;
+  const fs::path scenario = d / "s.toml";
+  std::ofstream(scenario) << "name = \"a\\u0007\\u001b[31mred\"\n";
+  const Result r = run_shadowsel({"--scenario", scenario.string(), "--out", (d / "o").string(), "--max-cycles", "1000"});
+  expect_clean_exit(r, 0);
+  if (HasFatalFailure()) return;
+  EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << r.describe();
+  EXPECT_EQ(r.out.rfind("shadowsel: a\\x07\\x1b[31mred (" + scenario.string() + "), ", 0), 0u) << r.describe();
+}
+
+// Remote hosts keep what is in flight, not a slot per message of the run: the largest
+// count of messages the scenario allows takes no more memory than a short run (it took
+// 8 bytes per message before the first cycle, 800 MB here, and bad_alloc further up).
+TEST(CliRun, HostsWithAHundredMillionMessagesStartInLittleMemory) {
+  TempDir d;
+  const fs::path scenario = d / "s.toml";
+  std::ofstream(scenario) << "[hosts]\ncount = 1\nmessages = 100000000\nprotocol = \"udp\"\n"
+                             "[workload]\nkind = \"net_echo\"\n";
+  const Result r = run_shadowsel({"--scenario", scenario.string(), "--out", (d / "o").string(), "--max-cycles", "1000"});
+  expect_clean_exit(r, 0);
+  if (HasFatalFailure()) return;
+  EXPECT_LT(r.max_rss_kib, 300 * 1024) << r.describe();
+}
+
+// Bad input found after the trace was opened (here --out, a file) removes the trace
+// file the run began, but not what is not a file of its own: a FIFO stays a FIFO, as
+// /dev/null stays a device (`--trace /dev/null` with bad input removed /dev/null, and
+// the next writer made it a regular file).
+TEST(CliTrace, BadInputAfterOpeningRemovesOnlyARegularFile) {
+  TempDir d;
+  const fs::path not_a_folder = d / "file";
+  std::ofstream(not_a_folder) << "x";
+  const fs::path fifo = d / "trace.fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+  const int fd = open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);  // a reader, so the open succeeds
+  ASSERT_GE(fd, 0) << std::strerror(errno);
+  const Result r = run_shadowsel({"--trace", fifo.string(), "--out", not_a_folder.string()});
+  close(fd);
+  EXPECT_EQ(expect_bad_input(r).rfind("--out: ", 0), 0u) << r.describe();
+  struct stat st{};
+  ASSERT_EQ(lstat(fifo.c_str(), &st), 0) << "the FIFO was removed";
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+  // a trace file the run began is removed
+  const fs::path file = d / "t.json";
+  const Result f = run_shadowsel({"--trace", file.string(), "--out", not_a_folder.string()});
+  EXPECT_EQ(expect_bad_input(f).rfind("--out: ", 0), 0u) << f.describe();
+  EXPECT_FALSE(fs::exists(file));
 }
 
 // The whole 64-bit range, exactly: nothing clamped.

@@ -21,6 +21,10 @@ std::string summary(Simulation& sim, const RunResult& r);
 /// Creates DIR if needed and checks that a file can be written in it, so a bad
 /// --out is found before the run; throws std::runtime_error("DIR: what is wrong").
 void prepare_output_dir(const std::string& dir);
+/// Removes an output file a run refused after opening it (--trace, --waves) so that
+/// bad input leaves none behind: only a regular file, never a device, a FIFO or a
+/// symbolic link (`--trace /dev/null` with bad input once removed /dev/null).
+void discard_output_file(const std::string& path);
 /// Writes DIR/config.json (config_json); throws std::runtime_error on I/O failure.
 void write_config(const Scenario& s, uint64_t max_cycles, const std::string& dir);
 /// Writes DIR/stats.json, DIR/run.json and the tty_outputs; throws std::runtime_error

@@ -127,6 +127,14 @@ const char* to_string(FaultKind k);
 /// The kind named `name`, or false.
 bool parse_fault_kind(std::string_view name, FaultKind& out);
 
+/// A lane_flap's schedule is drawn before the run (tb::lane_flap_schedule), a few tens
+/// of bytes per lane change: a flap may expect at most this many changes.
+constexpr uint64_t kMaxLaneFlapChanges = 1'000'000;
+/// "" if lane_flap `f` expects at most kMaxLaneFlapChanges lane changes (a down and an
+/// up per mean_up + mean_down + 2 cycles from at_cycle to until_cycle), else what is
+/// wrong, for the option or key that gave it.
+std::string lane_flap_size_error(const Fault& f);
+
 struct Scenario {
   std::string source = "<built-in default>";  ///< file it came from, for messages
   std::string name;  ///< free text from the file's `name` key; empty if not given
