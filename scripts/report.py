@@ -423,7 +423,8 @@ def main(argv):
     d = a.dir
     try:
         if not os.path.isdir(d):
-            raise InputError(f"{d}: no such folder")
+            raise InputError(f"{d}: not a folder (an output folder of shadowsel or shadowsel sweep)"
+                             if os.path.exists(d) else f"{d}: no such folder")
         out_dir = a.html_dir or os.path.join(d, "report")
         if os.path.isfile(os.path.join(d, "manifest.tsv")):
             page = report_sweep(d, out_dir, a.figure)

@@ -91,6 +91,9 @@ def main():
           f"stats.json without stats: {r.stderr!r}")
     r = rep(os.path.join(tmp, "nowhere"))
     check(r.returncode == 2 and "no such folder" in r.stderr, f"no folder: {r.stderr!r}")
+    r = rep(os.path.join(out, "run.json"))  # a file, not a folder
+    check(r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and
+          "run.json: not a folder (an output folder" in r.stderr, f"a file: {r.stderr!r}")
 
     return finish("report_test")
 
