@@ -2,8 +2,10 @@
 #include "shadowsel/tb/network.h"
 
 #include <algorithm>
+#include <deque>
 #include <stdexcept>
 #include <unordered_map>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -22,6 +24,44 @@ constexpr uint32_t kSynRetries = 6;        // as the machine's own connect (tcp_
 std::string dotted(uint32_t a) {
   return fmt::format("{}.{}.{}.{}", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
 }
+
+// What a TCP host has yet to send, as its pieces (the hello, then requests), whose bytes
+// are made only when a segment takes them: `outstanding` requests of `bytes` each (up
+// to 10^6 x 1 MiB) would not fit in memory as bytes, while the window lets only a few
+// segments go at once.
+class SendQueue {
+ public:
+  /// The hello: the host's index, little-endian, so that the server knows whose requests it reads.
+  void hello(uint32_t index) { add(Piece{index, 4, 0, true}); }
+  void request(uint32_t r, uint32_t n) { add(Piece{r, n, 0, false}); }
+  bool empty() const { return bytes_ == 0; }
+  uint64_t size() const { return bytes_; }
+  /// Appends the first `len` bytes (at most size()) to `into` and drops them.
+  void take(uint64_t len, uint32_t host, std::vector<uint8_t>& into) {
+    bytes_ -= len;
+    while (len > 0) {
+      Piece& p = pieces_.front();
+      const uint32_t k = static_cast<uint32_t>(std::min<uint64_t>(len, p.n - p.off));
+      for (uint32_t i = p.off; i < p.off + k; ++i)
+        into.push_back(p.hello ? static_cast<uint8_t>(p.r >> (8 * i)) : request_byte(host, p.r, i));
+      p.off += k;
+      len -= k;
+      if (p.off == p.n) pieces_.pop_front();
+    }
+  }
+
+ private:
+  struct Piece {
+    uint32_t r, n, off;  ///< request (the host's index for the hello), its bytes, bytes already taken
+    bool hello;
+  };
+  void add(Piece p) {
+    bytes_ += p.n;
+    pieces_.push_back(p);
+  }
+  std::deque<Piece> pieces_;
+  uint64_t bytes_ = 0;
+};
 }  // namespace
 
 struct Network::Host {
@@ -33,7 +73,7 @@ struct Network::Host {
   uint32_t syn_tries = 0;
   uint64_t opened_at = 0;
   // TCP, sending: what is queued, what went, what the node acknowledged and allows.
-  std::deque<uint8_t> out;
+  SendQueue out;
   uint64_t tx_total = 0, peer_ack = 0;
   uint32_t peer_window = 0;
   // TCP, receiving.
@@ -47,6 +87,7 @@ struct Network::Host {
   // fit in memory at the sizes the scenario allows). UDP: an echo of a request not here
   // was never sent or came back already.
   std::unordered_map<uint32_t, uint64_t> in_flight;
+  bool waits_for_link = false;  ///< UDP: in link_waiters_, for the link to be free
   uint32_t expect_seg = 0, expect_off = 0;
 };
 
@@ -230,8 +271,7 @@ void Network::on_frame(Host& h, const hw::NetFrame& f) {
       h.opened_at = hw::now_cycles();
       h.peer_ack = 0;
       h.peer_window = f.window;
-      // The hello: this host's index, little-endian, so that the server knows whose requests it reads.
-      for (int b = 0; b < 4; ++b) h.out.push_back(static_cast<uint8_t>(h.index >> (8 * b)));
+      h.out.hello(h.index);
       c_.bytes_sent += 4;
       queue_requests(h);
       if (h.out.empty()) ack(h);
@@ -298,9 +338,14 @@ void Network::queue_requests(Host& h) {
       });
       break;
     }
+    if (p_.protocol == "udp" && free_at_[0] > now) {
+      wait_for_link(h);
+      break;
+    }
     const uint32_t r = h.queued++;
     const uint32_t n = size_of(h, r);
-    h.in_flight.emplace(r, now);
+    // UDP: sent when due, or waiting for the link since then; TCP: sent when a slot freed
+    h.in_flight.emplace(r, p_.protocol == "udp" ? due : now);
     ++c_.requests_sent;
     c_.bytes_sent += n;
     if (p_.protocol == "udp") {
@@ -319,9 +364,34 @@ void Network::queue_requests(Host& h) {
       }
       continue;
     }
-    for (uint32_t i = 0; i < n; ++i) h.out.push_back(request_byte(h.index, r, i));
+    h.out.request(r, n);
   }
   if (p_.protocol == "tcp") push(h);
+}
+
+// The link towards the node is busy: the rest of a UDP burst waits in its host until it
+// is free, so that a burst of any length (up to 10^8 datagrams of 64 KiB) holds one
+// datagram at a time instead of all of them waiting for the wire in memory. A datagram
+// still leaves when the wire frees, and its round trip counts from when it was due, as
+// if it had been queued then. Hosts waiting take turns, one datagram each.
+void Network::wait_for_link(Host& h) {
+  if (h.waits_for_link) return;
+  h.waits_for_link = true;
+  link_waiters_.push_back(&h);
+  serve_link_waiters();
+}
+
+void Network::serve_link_waiters() {
+  if (link_serving_ || link_waiters_.empty()) return;
+  link_serving_ = true;
+  at(free_at_[0], [this] {
+    link_serving_ = false;
+    Host& h = *link_waiters_.front();
+    link_waiters_.pop_front();
+    h.waits_for_link = false;
+    if (h.state == Host::State::kOpen) queue_requests(h);  // one datagram, then back in the line
+    serve_link_waiters();
+  });
 }
 
 void Network::push(Host& h) {
@@ -330,8 +400,8 @@ void Network::push(Host& h) {
     if (edge <= h.tx_total) return;  // the node's window is full: its next ACK opens it
     const uint64_t len = std::min<uint64_t>({hw::NetFrame::kMss, h.out.size(), edge - h.tx_total});
     hw::NetFrame d = frame(h, Kind::kData);
-    d.payload.assign(h.out.begin(), h.out.begin() + static_cast<std::ptrdiff_t>(len));
-    h.out.erase(h.out.begin(), h.out.begin() + static_cast<std::ptrdiff_t>(len));
+    d.payload.reserve(len);
+    h.out.take(len, h.index, d.payload);
     h.tx_total += len;
     h.acked = h.rx_total;  // the data carries the acknowledgement
     h.ack_pending = false;

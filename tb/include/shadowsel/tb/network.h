@@ -91,6 +91,8 @@ class Network : public sc_core::sc_module {
   void send_syn(Host& h);
   void on_frame(Host& h, const hw::NetFrame& f);
   void queue_requests(Host& h);
+  void wait_for_link(Host& h);
+  void serve_link_waiters();
   void push(Host& h);
   void ack(Host& h);
   void check(Host& h, const std::vector<uint8_t>& bytes);
@@ -112,6 +114,8 @@ class Network : public sc_core::sc_module {
   bool held_ = false, started_ = false;
   uint64_t free_at_[2] = {0, 0};  ///< [to_node]: cycle each direction is free again
   std::vector<std::unique_ptr<Host>> hosts_;
+  std::deque<Host*> link_waiters_;  ///< UDP hosts with a datagram due, in turn for the link
+  bool link_serving_ = false;       ///< the first of link_waiters_ is called when the link frees
   std::multimap<uint64_t, std::function<void()>> agenda_;
   sc_core::sc_event due_;
   NetworkCounters c_;
