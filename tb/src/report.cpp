@@ -295,6 +295,18 @@ std::string summary(Simulation& sim, const RunResult& r) {
   return out;
 }
 
+namespace {
+
+// ttyN.txt, N decimal without leading zeros (the names tty_outputs gives)
+bool is_tty_output_name(std::string_view name) {
+  if (!name.starts_with("tty") || !name.ends_with(".txt")) return false;
+  const std::string_view n = name.substr(3, name.size() - 7);
+  if (n.empty() || (n.size() > 1 && n[0] == '0')) return false;
+  return n.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+}  // namespace
+
 void discard_output_file(const std::string& path) {
   struct stat st{};
   if (lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) std::remove(path.c_str());
@@ -323,6 +335,15 @@ void prepare_output_dir(const std::string& dir) {
 }
 
 void write_config(const Scenario& s, uint64_t max_cycles, const std::string& dir) {
+  // An earlier run's outputs go first: a run killed before its end would otherwise
+  // leave its config.json beside the stats of another scenario, and a run with fewer
+  // TTY lines would leave the earlier run's ttyN.txt beside its own.
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  for (const fs::directory_entry& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name == "stats.json" || name == "run.json" || is_tty_output_name(name)) discard_output_file(e.path().string());
+  }
   write_file(std::filesystem::path(dir) / "config.json", config_json(s, max_cycles).dump(2) + "\n");
 }
 

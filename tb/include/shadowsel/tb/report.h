@@ -25,7 +25,8 @@ void prepare_output_dir(const std::string& dir);
 /// bad input leaves none behind: only a regular file, never a device, a FIFO or a
 /// symbolic link (`--trace /dev/null` with bad input once removed /dev/null).
 void discard_output_file(const std::string& path);
-/// Writes DIR/config.json (config_json); throws std::runtime_error on I/O failure.
+/// Removes an earlier run's stats.json, run.json and ttyN.txt from DIR, then writes
+/// DIR/config.json (config_json); throws std::runtime_error on I/O failure.
 void write_config(const Scenario& s, uint64_t max_cycles, const std::string& dir);
 /// Writes DIR/stats.json, DIR/run.json and the tty_outputs; throws std::runtime_error
 /// on I/O failure.
