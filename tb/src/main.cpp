@@ -36,10 +36,6 @@ namespace {
 // during static initialisation.
 const bool kQuietBanner = setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1) == 0;
 
-int bad_input(const std::string& line) {
-  std::cerr << line << "\n";
-  return 2;
-}
 
 }  // namespace
 
@@ -92,7 +88,7 @@ int sc_main(int argc, char* argv[]) {
     s = tb::scenario_for(cl);
     tb::check_distinct_files(cl, s, cl.out.value_or("out"));
   } catch (const tb::ScenarioError& e) {
-    return bad_input(e.what());
+    return tb::bad_input(e.what());
   }
   const std::string out_dir = cl.out.value_or("out");
 
@@ -101,7 +97,7 @@ int sc_main(int argc, char* argv[]) {
   try {
     if (cl.trace) sim.open_trace(*cl.trace);
   } catch (const std::exception& e) {
-    return bad_input(std::string("--trace: ") + e.what());
+    return tb::bad_input(std::string("--trace: ") + e.what());
   }
   // Bad input found after the trace or wave files were opened leaves none behind;
   // so does an output folder that takes no config.json.
@@ -115,7 +111,7 @@ int sc_main(int argc, char* argv[]) {
   };
   auto refuse = [&](const std::string& line) {
     drop_trace();
-    return bad_input(line);
+    return tb::bad_input(line);
   };
   if (cl.waves) {
     sim::WaveWindow window;

@@ -9,6 +9,7 @@
 #include <cctype>
 #include <charconv>
 #include <filesystem>
+#include <iostream>
 #include <optional>
 #include <vector>
 #include <limits>
@@ -65,8 +66,17 @@ bool is_integer_text(std::string_view v) {
   return !v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-uint64_t to_u64(std::string_view option, std::string_view v, uint64_t max, std::string_view max_is = "") {
+// Integers are written as in a scenario file (TOML): digits, no leading zero (010 is
+// not 8 there, nor 10).
+void check_integer_text(std::string_view option, std::string_view v) {
   if (!is_integer_text(v)) bad(option, fmt::format("expected an integer, got '{}'", printable(v)));
+  const std::string_view digits = v.front() == '-' ? v.substr(1) : v;
+  if (digits.size() > 1 && digits.front() == '0')
+    bad(option, fmt::format("an integer has no leading zero (as in a scenario file), got '{}'", printable(v)));
+}
+
+uint64_t to_u64(std::string_view option, std::string_view v, uint64_t max, std::string_view max_is = "") {
+  check_integer_text(option, v);
   uint64_t x = 0;
   const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
   if (v.front() == '-' || ec != std::errc() || end != v.data() + v.size() || x > max)
@@ -75,7 +85,7 @@ uint64_t to_u64(std::string_view option, std::string_view v, uint64_t max, std::
 }
 
 int64_t to_cpus(std::string_view option, std::string_view v) {
-  if (!is_integer_text(v)) bad(option, fmt::format("expected an integer, got '{}'", printable(v)));
+  check_integer_text(option, v);
   int64_t x = 0;
   const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
   if (ec != std::errc() || end != v.data() + v.size() || x < hw::kMinCpus || x > hw::kMaxCpus)
@@ -378,6 +388,11 @@ void check_distinct_files(const CommandLine& cl, const Scenario& s, const std::s
                                      files[a].role, files[a].path));
     }
   }
+}
+
+int bad_input(const std::string& line) {
+  std::cerr << printable(line, std::string::npos) << "\n";
+  return 2;
 }
 
 }  // namespace shadowsel::tb

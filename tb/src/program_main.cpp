@@ -28,11 +28,6 @@ using namespace shadowsel;
 
 namespace {
 const bool kQuietBanner = setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1) == 0;
-
-int bad_input(const std::string& line) {
-  std::cerr << line << "\n";
-  return 2;
-}
 }  // namespace
 
 int sc_main(int argc, char* argv[]) {
@@ -50,14 +45,14 @@ int sc_main(int argc, char* argv[]) {
     s = tb::scenario_for(cl);
     tb::check_distinct_files(cl, s, cl.out.value_or(""));
   } catch (const tb::ScenarioError& e) {
-    return bad_input(e.what());
+    return tb::bad_input(e.what());
   }
 
   tb::Simulation sim(s);
   try {
     if (cl.trace) sim.open_trace(*cl.trace);
   } catch (const std::exception& e) {
-    return bad_input(std::string("--trace: ") + e.what());
+    return tb::bad_input(std::string("--trace: ") + e.what());
   }
   try {
     if (cl.out) tb::prepare_output_dir(*cl.out);
@@ -66,7 +61,7 @@ int sc_main(int argc, char* argv[]) {
       sim.recorder().close_trace();
       tb::discard_output_file(*cl.trace);
     }
-    return bad_input(std::string("--out: ") + e.what());
+    return tb::bad_input(std::string("--out: ") + e.what());
   }
   drv::Process& main = sim.posix(0).start_program("main", [] { return shadowsel_program_main(); });
   const uint32_t pid = main.pid();

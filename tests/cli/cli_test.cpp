@@ -443,6 +443,13 @@ TEST(CliScenarioFile, Missing) {
   expect_unreadable((d / "no_such_scenario.toml").string(), ENOENT);
 }
 
+// A control character in the path is escaped: the message stays one line.
+TEST(CliScenarioFile, NewlineInThePathStaysOneLine) {
+  TempDir d;
+  const Result r = run_shadowsel({"--scenario", (d / "a\nb.toml").string(), "--out", (d / "o").string()});
+  EXPECT_EQ(expect_bad_input(r), (d / "a\\x0ab.toml").string() + ": cannot read: " + std::strerror(ENOENT));
+}
+
 TEST(CliScenarioFile, DirectoryIsNotAFile) { expect_unreadable((kScenarios / "good").string(), EISDIR); }
 
 // chmod 000 does not stop root, which runs these tests; a path under a
@@ -510,6 +517,10 @@ INSTANTIATE_TEST_SUITE_P(
         Misuse{"CpusOne", {"--cpus", "1"}, "--cpus: must be 2..64, got 1", "--cpus"},
         Misuse{"Cpus65", {"--cpus", "65"}, "--cpus: must be 2..64, got 65", "--cpus"},
         Misuse{"CpusNotANumber", {"--cpus", "abc"}, "--cpus: expected an integer, got 'abc'", "--cpus"},
+        Misuse{"CpusLeadingZero", {"--cpus", "04"},
+               "--cpus: an integer has no leading zero (as in a scenario file), got '04'", "--cpus"},
+        Misuse{"SeedLeadingZero", {"--seed", "010"},
+               "--seed: an integer has no leading zero (as in a scenario file), got '010'", "--seed"},
         Misuse{"CpusHuge",
                {"--cpus", "99999999999999999999999"},
                "--cpus: must be 2..64, got 99999999999999999999999",
@@ -714,6 +725,49 @@ TEST(CliTrace, FifoWhoseReaderLeavesFailsTheRun) {
   EXPECT_TRUE(fs::is_regular_file(d / "o" / "stats.json")) << "the other outputs are still written";
 }
 
+// A new run first removes the outputs an earlier run left in its folder: killed
+// before its end, it would otherwise leave its config.json beside the other run's
+// stats.json; files that are not outputs stay.
+TEST(CliOutputs, AnEarlierRunsOutputsGoBeforeTheRunStarts) {
+  TempDir d;
+  fs::create_directory(d / "o");
+  for (const char* name : {"stats.json", "run.json", "tty99.txt", "tty099.txt", "notes.txt"})
+    std::ofstream(d / "o" / name) << "earlier\n";
+  const std::string fifo = (d / "trace.json").string();
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+  const int fd = open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(fd, 0) << std::strerror(errno);
+  // what the folder holds while the run is going on (256 KiB of its trace read)
+  bool seen = false, stats_during = true, config_during = false;
+  std::thread reader([&] {
+    std::vector<char> buf(4096);
+    for (size_t got = 0;;) {
+      pollfd p{fd, POLLIN, 0};
+      if (poll(&p, 1, 60'000) != 1) break;
+      const ssize_t n = read(fd, buf.data(), buf.size());
+      if (n <= 0) break;
+      got += static_cast<size_t>(n);
+      if (!seen && got >= 256 * 1024) {
+        seen = true;
+        stats_during = fs::exists(d / "o" / "stats.json");
+        config_during = fs::exists(d / "o" / "config.json");
+      }
+    }
+    close(fd);
+  });
+  const Result r = run_shadowsel({"--trace", fifo, "--out", (d / "o").string(), "--max-cycles", "2000000"});
+  reader.join();
+  expect_clean_exit(r, 0);
+  ASSERT_TRUE(seen) << "the trace was shorter than 256 KiB";
+  EXPECT_TRUE(config_during);
+  EXPECT_FALSE(stats_during) << "the earlier run's stats.json was still there during the run";
+  EXPECT_NE(read_file(d / "o" / "stats.json"), "earlier\n");
+  EXPECT_NE(read_file(d / "o" / "run.json"), "earlier\n");
+  EXPECT_FALSE(fs::exists(d / "o" / "tty99.txt")) << "a TTY line this run did not use";
+  EXPECT_EQ(read_file(d / "o" / "tty099.txt"), "earlier\n") << "not a name the run writes";
+  EXPECT_EQ(read_file(d / "o" / "notes.txt"), "earlier\n");
+}
+
 // Outputs that would overwrite the scenario file or each other are refused before
 // anything is opened: the files are as they were.
 TEST(CliOutputs, AnOutputThatIsTheScenarioFileIsRefused) {
@@ -806,6 +860,34 @@ TEST(CliRun, HostsWithAHundredMillionMessagesStartInLittleMemory) {
   expect_clean_exit(r, 0);
   if (HasFatalFailure()) return;
   EXPECT_LT(r.max_rss_kib, 300 * 1024) << r.describe();
+}
+
+// What a host has yet to send is not built in memory at once: a TCP host's `outstanding`
+// requests become bytes only as segments leave (400 of 1 MiB were 400 MB at once), and a
+// UDP burst waits in its host for the link (8000 datagrams of 64 KiB were 500 MB).
+// The largest the scenario allows (10^6 of 1 MiB, 10^8 datagrams) take as little.
+void expect_hosts_in_little_memory(const std::string& hosts, uint64_t min_requests_sent) {
+  TempDir d;
+  const fs::path scenario = d / "s.toml";
+  std::ofstream(scenario) << "[hosts]\ncount = 1\n" << hosts << "[workload]\nkind = \"net_echo\"\n";
+  const Result r = run_shadowsel({"--scenario", scenario.string(), "--out", (d / "o").string(), "--max-cycles", "30000000"});
+  expect_clean_exit(r, 0);
+  if (testing::Test::HasFatalFailure()) return;
+  EXPECT_LT(r.max_rss_kib, 300 * 1024) << r.describe();
+  std::string error;
+  const auto stats = parse_json_file(d / "o" / "stats.json", &error);
+  ASSERT_TRUE(stats) << error;
+  const json& net = stats->at("stats").at("network").at("hosts");
+  EXPECT_GE(net.at("requests_sent").get<uint64_t>(), min_requests_sent) << "the host sent its requests";
+  EXPECT_GT(net.at("replies_received").get<uint64_t>(), 0u) << "and replies came back";
+}
+
+TEST(CliRun, TcpHostWithManyLargeRequestsOutstandingRunsInLittleMemory) {
+  expect_hosts_in_little_memory("messages = 1000\nbytes = 1048576\noutstanding = 400\n", 400);
+}
+
+TEST(CliRun, UdpBurstRunsInLittleMemory) {
+  expect_hosts_in_little_memory("protocol = \"udp\"\nmessages = 8000\nbytes = 65507\n", 1);
 }
 
 // Bad input found after the trace was opened (here --out, a file) removes the trace

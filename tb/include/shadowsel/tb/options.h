@@ -90,4 +90,8 @@ Scenario scenario_for(const CommandLine& cl,
 /// overwritten. Devices and FIFOs are left alone: writing one destroys no file.
 void check_distinct_files(const CommandLine& cl, const Scenario& s, const std::string& out_dir);
 
+/// Prints a bad-input line to stderr, its control characters escaped (a path with a
+/// newline in it stays one line), and returns exit status 2.
+int bad_input(const std::string& line);
+
 }  // namespace shadowsel::tb
