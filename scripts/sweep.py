@@ -10,6 +10,7 @@ SHADOWSEL_BIN. Exit status: 0 every run finished, 1 a run failed (or was not run
 
 import argparse
 import csv
+import io
 import itertools
 import json
 import os
@@ -220,13 +221,18 @@ def prepare(grid_path, out, bin_path):
     os.makedirs(os.path.join(out, "runs"), exist_ok=True)
     manifest = os.path.join(out, "manifest.tsv")
     header = ["run"] + keys
-    lines = ["\t".join(header)] + ["\t".join([rid] + [cell(v[k]) for k in keys]) for rid, v in rows]
+    # csv quotes a value holding a tab or a quote, so that each row keeps its columns
+    table = io.StringIO()
+    writer = csv.writer(table, delimiter="\t", lineterminator="\n")
+    writer.writerow(header)
+    for rid, v in rows:
+        writer.writerow([rid] + [cell(v[k]) for k in keys])
     if os.path.exists(manifest):
         old = read_tsv(manifest)
         if old and old[0] != header:
             raise GridError(f"--out {out}: holds a sweep over other keys ({', '.join(old[0][1:])}); "
                             "use another folder")
-    write_text(manifest, "\n".join(lines) + "\n")
+    write_text(manifest, table.getvalue())
     write_text(os.path.join(out, "runs.txt"), "".join(rid + "\n" for rid, _ in rows))
     for rid, values in rows:
         d = os.path.join(out, "runs", rid)

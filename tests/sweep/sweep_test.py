@@ -117,6 +117,18 @@ def main():
     r = sweep(bin_, grid, "--out", sout, "--slurm", "--slurm-chunk", "1001")
     check(r.returncode == 2 and "--slurm-chunk: must be 1..1000" in r.stderr, f"chunk above 1000: {r.stderr}")
 
+    # A swept string holding a tab and a quote keeps its columns in manifest.tsv.
+    tgrid = os.path.join(tmp, "tab_grid.toml")
+    with open(tgrid, "w") as f:
+        f.write(f'base = "{base}"\n[grid]\nname = ["a\\tb", "say \\"hi\\""]\ncpus = [2]\n')
+    tout = os.path.join(tmp, "tab_out")
+    r = sweep(bin_, tgrid, "--out", tout, "--slurm")
+    check(r.returncode == 0, f"tab grid --slurm exits 0: {r.stderr}")
+    with open(os.path.join(tout, "manifest.tsv"), newline="") as f:
+        table = list(csv.reader(f, delimiter="\t"))
+    check(table == [["run", "name", "cpus"], ["0000", "a\tb", "2"], ["0001", 'say "hi"', "2"]],
+          f"manifest.tsv with a tab and a quote: {table}")
+
     # 5. Bad grid files: one line naming FILE:LINE, exit 2, nothing run.
     cases = [
         ('base = "%s"\n[grid]\ncpus = 2\n' % base, "grid.toml:3: grid.cpus: expected a non-empty list"),
