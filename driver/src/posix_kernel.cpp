@@ -24,6 +24,7 @@
 #include "shadowsel/driver/socket.h"
 #include "shadowsel/driver/wire.h"
 #include "shadowsel/hw/notify_engine.h"
+#include "shadowsel/hw/params.h"
 #include "shadowsel/hw/time.h"
 
 namespace shadowsel::drv {
@@ -31,7 +32,7 @@ namespace shadowsel::drv {
 using hw::now_cycles;
 
 namespace {
-constexpr int kMaxFds = 1024;          // Linux's default RLIMIT_NOFILE soft limit
+constexpr int kMaxFds = hw::kMaxFdsPerProcess;
 constexpr int kKernelOLargefile = 0100000;  // open() sets it on 64-bit kernels; F_GETFL shows it
 constexpr short kPollInSet = POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP | POLLERR;
 constexpr short kPollOutSet = POLLWRBAND | POLLWRNORM | POLLOUT | POLLERR;
@@ -233,7 +234,7 @@ Process& PosixKernel::start_program(const std::string& name, std::function<int()
   pr->process = &p;
   pr->inherit.pgid = gpid(p);  // the runner starts each program in a group of its own, as a shell does
   // Descriptors 0, 1 and 2 are the host's standard streams, as a shell gives them.
-  for (int fd = 0; fd < 3; ++fd) {
+  for (int fd = 0; fd < hw::kStdFds; ++fd) {
     OpenFile f;
     f.type = OpenFile::Type::kConsole;
     f.flags() = fd == 0 ? O_RDONLY : O_WRONLY;

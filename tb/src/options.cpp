@@ -331,6 +331,8 @@ Scenario scenario_for(const CommandLine& cl, const std::function<Scenario(const 
                                   s.network.io_cpus_where.empty() ? "the default" : s.network.io_cpus_where, i,
                                   io[i], s.machine.cpus));
     }
+    if (const std::string e = pipeline_descriptors_error(s.workload, s.machine.cpus); !e.empty())
+      bad("--cpus", e);
     if (const auto b = s.network.io_backup_cpu; b && *b >= s.machine.cpus)
       bad("--cpus", fmt::format("must be above network.io_backup_cpu ({}: {}), got {}", s.network.io_backup_cpu_where,
                                 *b, s.machine.cpus));

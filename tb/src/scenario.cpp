@@ -468,6 +468,18 @@ bool parse_fault_kind(std::string_view name, FaultKind& out) {
   return false;
 }
 
+std::string pipeline_descriptors_error(const WorkloadParams& w, uint32_t cpus) {
+  if (w.kind != "pipeline") return "";
+  // The producer holds its standard descriptors and both ends of every pipe until it
+  // has spawned the filters, and each filter inherits them all.
+  const uint64_t fds = hw::kStdFds + 2ull * w.inputs * (cpus - 1);
+  if (fds <= static_cast<uint64_t>(hw::kMaxFdsPerProcess)) return "";
+  return fmt::format("pipeline's producer holds {} + 2 x inputs x (cpus - 1) = {} descriptors, more than a process "
+                     "may ({}): with {} CPUs, inputs is at most {}, got {}",
+                     hw::kStdFds, fds, hw::kMaxFdsPerProcess, cpus,
+                     (hw::kMaxFdsPerProcess - hw::kStdFds) / 2 / (cpus - 1), w.inputs);
+}
+
 std::string lane_flap_size_error(const Fault& f) {
   const unsigned __int128 period = static_cast<unsigned __int128>(f.mean_up_cycles) + f.mean_down_cycles + 2;
   const unsigned __int128 changes = 2 * static_cast<unsigned __int128>(f.until_cycle - f.at_cycle) / period;
@@ -1192,6 +1204,10 @@ Scenario with_keys(Scenario s, const std::string& path, const toml::table* root,
                          "got {}",
                          m.cpus, w.readers));
     }
+  }
+  if (const std::string e = pipeline_descriptors_error(w, m.cpus); !e.empty()) {
+    const uint32_t given = line_of(workload_lines, "inputs");
+    r.fail(given != 0 ? given : line_of(workload_lines, "kind"), "workload.inputs: " + e);
   }
   if (w.kind == "socket_server") {
     // Readers on CPUs 1..readers, clients on the others: at least one CPU is left.

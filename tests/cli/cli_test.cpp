@@ -517,6 +517,11 @@ INSTANTIATE_TEST_SUITE_P(
         Misuse{"CpusOne", {"--cpus", "1"}, "--cpus: must be 2..64, got 1", "--cpus"},
         Misuse{"Cpus65", {"--cpus", "65"}, "--cpus: must be 2..64, got 65", "--cpus"},
         Misuse{"CpusNotANumber", {"--cpus", "abc"}, "--cpus: expected an integer, got 'abc'", "--cpus"},
+        Misuse{"CpusTooManyForPipelineDescriptors",
+               {"--set", "workload.kind=pipeline", "--set", "workload.inputs=64", "--cpus", "9"},
+               "--cpus: pipeline's producer holds 3 + 2 x inputs x (cpus - 1) = 1027 descriptors, more than a "
+               "process may (1024): with 9 CPUs, inputs is at most 63, got 64",
+               "--cpus"},
         Misuse{"CpusLeadingZero", {"--cpus", "04"},
                "--cpus: an integer has no leading zero (as in a scenario file), got '04'", "--cpus"},
         Misuse{"SeedLeadingZero", {"--seed", "010"},

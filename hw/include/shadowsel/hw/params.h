@@ -85,6 +85,13 @@ constexpr uint64_t msg_max_request_bytes(uint64_t memory_bytes) {
 }
 constexpr uint64_t msg_max_reply_bytes(uint64_t memory_bytes) { return msg_pool_bytes(memory_bytes); }
 
+/// Descriptors one process may hold (Linux's default RLIMIT_NOFILE soft limit): the
+/// POSIX layer's open() and pipe() fail with EMFILE beyond. Here so that the scenario
+/// reader can reject a workload that would run out of them.
+constexpr int kMaxFdsPerProcess = 1024;
+/// Descriptors a program starts with: standard input, output and error.
+constexpr int kStdFds = 3;
+
 constexpr uint32_t kMinCpus = 2;
 constexpr uint32_t kMaxCpus = 64;
 

@@ -134,6 +134,9 @@ constexpr uint64_t kMaxLaneFlapChanges = 1'000'000;
 /// up per mean_up + mean_down + 2 cycles from at_cycle to until_cycle), else what is
 /// wrong, for the option or key that gave it.
 std::string lane_flap_size_error(const Fault& f);
+/// Why `pipeline` with these inputs cannot run on `cpus` CPUs (its producer would hold
+/// more descriptors than a process may), or "" if it can or is not the workload.
+std::string pipeline_descriptors_error(const WorkloadParams& w, uint32_t cpus);
 
 struct Scenario {
   std::string source = "<built-in default>";  ///< file it came from, for messages
