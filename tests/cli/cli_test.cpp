@@ -840,6 +840,24 @@ TEST(CliRun, EveryCpuHaltedFailsTheRun) {
   EXPECT_EQ(stats->at("end").get<std::string>(), "failed");
 }
 
+// With an interrupt entry longer than half the liveness period, the tick's timer
+// interrupt is still being entered at every end-of-run check: the check takes it for
+// the tick it is, and a run whose processes are blocked for ever ends stalled (it ran
+// for ever, the CPUs never found quiet).
+TEST(CliRun, LongInterruptEntryStillEndsAStalledRun) {
+  TempDir d;
+  const Result r = run_shadowsel({"--set", "costs.irq_entry=60000", "--out", d.str()});
+  expect_clean_exit(r, 1);
+  if (HasFatalFailure()) return;
+  EXPECT_NE(r.out.find("NOT FINISHED: nothing left to happen; blocked forever: client on cpu 0, client on cpu 2"),
+            std::string::npos)
+      << r.describe();
+  std::string error;
+  const auto stats = parse_json_file(d / "stats.json", &error);
+  ASSERT_TRUE(stats) << error;
+  EXPECT_EQ(stats->at("end").get<std::string>(), "stalled");
+}
+
 // The summary goes to a terminal: a control character of the scenario's name is
 // printed escaped, not sent to the terminal as a command.
 TEST(CliRun, ControlCharactersOfTheNameAreEscapedInTheSummary) {

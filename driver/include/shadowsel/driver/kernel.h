@@ -140,7 +140,8 @@ class Kernel : public sc_core::sc_module {
   /// of `period` cycles, so a busy CPU's time slices never delay it.
   void set_tick(uint64_t period, std::function<void()> fn);
   /// Nothing but ticks left to do here now: no process running or ready, no process
-  /// timer, no interrupt pending (a halted CPU is quiet). For the end-of-run rule.
+  /// timer, no interrupt pending but the tick's (a halted CPU is quiet). For the
+  /// end-of-run rule.
   bool quiet() const;
 
   const KernelCounters& counters() const { return c_; }
