@@ -7,6 +7,7 @@
 #include <systemc>
 
 #include "shadowsel/driver/kernel.h"
+#include "shadowsel/driver/membership.h"
 #include "shadowsel/hw/time.h"
 
 namespace shadowsel::drv {
@@ -115,6 +116,14 @@ std::optional<std::vector<uint8_t>> MessageSystem::await_reply(Process& self, Ad
                                                                std::span<const uint8_t> request,
                                                                const std::function<void()>* cancel,
                                                                const Abandoned* abandoned) {
+  // A CPU already declared down answers nothing, and no later declaration would end
+  // the wait (peer_down ends the calls in flight at one): the call ends at once, as
+  // down, without sending.
+  if (to.cpu != k_.cpu() && to.cpu < k_.params().cpus && !k_.membership().up(to.cpu)) {
+    k_.execute(k_.costs().syscall_entry);
+    ++c_.calls_to_down_cpus;
+    return std::nullopt;
+  }
   const uint32_t tag = next_tag_++;
   reply_waiters_[tag] = ReplyWaiter{&self, to.cpu};
   // The call's reply, off the tables, copied out (take).
@@ -489,6 +498,8 @@ void MessageSystem::register_stats(sim::Stats& s) const {
   s.counter(p + "bytes_sent", &c_.bytes_sent, "bytes", "message bytes sent");
   s.counter(p + "sender_blocked", &c_.sender_blocked, "sends", "sends that waited for transmit resources or pool memory");
   s.counter(p + "undeliverable", &c_.undeliverable, "messages", "messages to an unowned port, dropped");
+  s.counter(p + "calls_to_down_cpus", &c_.calls_to_down_cpus, "calls",
+            "calls ended at once, not sent: their CPU was already declared down");
   s.counter(p + "rx_deferred", &c_.rx_deferred, "packets",
             "message starts refused for lack of receive-pool memory, sent again by their sender");
   s.counter(p + "tx_pool_peak_bytes", &c_.tx_pool_peak, "bytes", "most of the send pool in use");

@@ -840,22 +840,26 @@ TEST(CliRun, EveryCpuHaltedFailsTheRun) {
   EXPECT_EQ(stats->at("end").get<std::string>(), "failed");
 }
 
-// With an interrupt entry longer than half the liveness period, the tick's timer
-// interrupt is still being entered at every end-of-run check: the check takes it for
-// the tick it is, and a run whose processes are blocked for ever ends stalled (it ran
-// for ever, the CPUs never found quiet).
-TEST(CliRun, LongInterruptEntryStillEndsAStalledRun) {
+// A call to a CPU that liveness has already declared down ends at once with the
+// error, as one in flight at the declaration does; it used to go out to the halted
+// CPU and wait for ever. Here I'm-alive interrupts that take most of each period
+// (irq_entry 60000 of 100000) make CPUs 1 and 3 halt themselves in a regroup, and the
+// client on CPU 0 then calls CPU 1.
+TEST(CliFaults, CallToACpuAlreadyDeclaredDownFailsAtOnce) {
   TempDir d;
   const Result r = run_shadowsel({"--set", "costs.irq_entry=60000", "--out", d.str()});
   expect_clean_exit(r, 1);
   if (HasFatalFailure()) return;
-  EXPECT_NE(r.out.find("NOT FINISHED: nothing left to happen; blocked forever: client on cpu 0, client on cpu 2"),
+  EXPECT_NE(r.out.find("NOT FINISHED: cpu 0 client: call to cpu 1 port 16: cpu 1 was declared down"),
             std::string::npos)
       << r.describe();
   std::string error;
   const auto stats = parse_json_file(d / "stats.json", &error);
   ASSERT_TRUE(stats) << error;
-  EXPECT_EQ(stats->at("end").get<std::string>(), "stalled");
+  EXPECT_EQ(stats->at("end").get<std::string>(), "failed");
+  const json& cpu = stats->at("stats").at("cpu");
+  EXPECT_EQ(cpu.at("0").at("membership").at("cpus_declared_down"), 2) << "CPUs 1 and 3 were declared down";
+  EXPECT_EQ(cpu.at("0").at("msg").at("calls_to_down_cpus"), 1) << "the call after the declaration";
 }
 
 // The summary goes to a terminal: a control character of the scenario's name is

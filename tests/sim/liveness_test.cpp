@@ -116,6 +116,26 @@ TEST_P(LivenessOnEachPath, StalledRunEndsQuicklyAsStalled) {
   EXPECT_GT(alive, 0u);
 }
 
+// With an interrupt entry longer than half the period, the tick's own timer interrupt
+// is still being entered at every check of the end-of-run rule: the rule takes it for
+// the tick it is (it ran for ever, the CPUs never found quiet).
+TEST_P(LivenessOnEachPath, StalledRunWithALongInterruptEntryEndsAsStalled) {
+  constexpr uint64_t kBlockAt = 10'000;
+  tb::Scenario s = scenario(2);
+  const uint64_t p = s.machine.liveness.period_cycles;
+  s.machine.costs.irq_entry = static_cast<uint32_t>(p * 6 / 10);
+  tb::Simulation sim(s);
+  drv::Kernel& k = sim.kernel(1);
+  k.spawn("stuck", [&k](drv::Process& self) {
+    self.compute(kBlockAt);
+    k.block(self);  // nobody wakes it
+  });
+  const tb::RunResult r = sim.run(1'000'000'000);
+  ASSERT_EQ(r.end, tb::RunResult::End::kStalled) << r.detail;
+  EXPECT_EQ(r.detail, "nothing left to happen; blocked forever: stuck on cpu 1");
+  EXPECT_LE(r.cycles, kBlockAt + 5 * p) << "not ended by the liveness rule";
+}
+
 // A finished run is not kept going by the ticks.
 TEST_P(LivenessOnEachPath, FinishedRunEndsAtItsLastExit) {
   tb::Scenario s = scenario(2);

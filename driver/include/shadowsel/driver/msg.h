@@ -47,6 +47,7 @@ struct MsgCounters {
   uint64_t bytes_sent = 0;        ///< message bytes sent
   uint64_t sender_blocked = 0;    ///< sends that waited for transmit resources or pool memory
   uint64_t undeliverable = 0;     ///< messages to a port nobody owns, dropped
+  uint64_t calls_to_down_cpus = 0;  ///< calls ended at once: their CPU was already declared down
   uint64_t rx_deferred = 0;       ///< message starts refused for lack of receive-pool memory (retried)
   uint64_t tx_pool_peak = 0;      ///< bytes: most of the send pool in use
   uint64_t rx_pool_peak = 0;      ///< bytes: most of the receive pool in use
