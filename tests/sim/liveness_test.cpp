@@ -93,14 +93,12 @@ TEST_P(LivenessOnEachPath, HaltedCpuIsDeclaredDownByEverySurvivorWithinTheBound)
   }
 }
 
-// A run whose processes are blocked for good, with nothing but liveness left, ends as
-// stalled within a few periods, with the same message as without liveness.
-TEST_P(LivenessOnEachPath, StalledRunEndsQuicklyAsStalled) {
+// Runs `sim` with one process on CPU 1 that computes a while, then blocks for good:
+// with nothing but liveness left, the run must end as stalled, with the same message
+// as without liveness, within `periods` liveness periods.
+void expect_stalled_within(tb::Simulation& sim, uint64_t periods) {
   constexpr uint64_t kBlockAt = 10'000;
-  tb::Scenario s = scenario(2);
-  const uint64_t p = s.machine.liveness.period_cycles;
-  ASSERT_TRUE(s.machine.liveness.enabled) << "liveness is on by default";
-  tb::Simulation sim(s);
+  const uint64_t p = sim.scenario().machine.liveness.period_cycles;
   drv::Kernel& k = sim.kernel(1);
   k.spawn("stuck", [&k](drv::Process& self) {
     self.compute(kBlockAt);
@@ -109,7 +107,15 @@ TEST_P(LivenessOnEachPath, StalledRunEndsQuicklyAsStalled) {
   const tb::RunResult r = sim.run(1'000'000'000);
   ASSERT_EQ(r.end, tb::RunResult::End::kStalled) << r.detail;
   EXPECT_EQ(r.detail, "nothing left to happen; blocked forever: stuck on cpu 1");
-  EXPECT_LE(r.cycles, kBlockAt + 3 * p) << "not ended by the liveness rule";
+  EXPECT_LE(r.cycles, kBlockAt + periods * p) << "not ended by the liveness rule";
+}
+
+// A run whose processes are blocked for good ends as stalled within a few periods.
+TEST_P(LivenessOnEachPath, StalledRunEndsQuicklyAsStalled) {
+  tb::Scenario s = scenario(2);
+  ASSERT_TRUE(s.machine.liveness.enabled) << "liveness is on by default";
+  tb::Simulation sim(s);
+  expect_stalled_within(sim, 3);
   // Liveness did run meanwhile: the rule had something to ignore.
   const uint64_t alive = lane_stat(sim, 0, "rx_alive_x") + lane_stat(sim, 0, "rx_alive_y") +
                          stat(sim, "bus.X.by_type.ALIVE") + stat(sim, "bus.Y.by_type.ALIVE");
@@ -120,20 +126,10 @@ TEST_P(LivenessOnEachPath, StalledRunEndsQuicklyAsStalled) {
 // is still being entered at every check of the end-of-run rule: the rule takes it for
 // the tick it is (it ran for ever, the CPUs never found quiet).
 TEST_P(LivenessOnEachPath, StalledRunWithALongInterruptEntryEndsAsStalled) {
-  constexpr uint64_t kBlockAt = 10'000;
   tb::Scenario s = scenario(2);
-  const uint64_t p = s.machine.liveness.period_cycles;
-  s.machine.costs.irq_entry = static_cast<uint32_t>(p * 6 / 10);
+  s.machine.costs.irq_entry = static_cast<uint32_t>(s.machine.liveness.period_cycles * 6 / 10);
   tb::Simulation sim(s);
-  drv::Kernel& k = sim.kernel(1);
-  k.spawn("stuck", [&k](drv::Process& self) {
-    self.compute(kBlockAt);
-    k.block(self);  // nobody wakes it
-  });
-  const tb::RunResult r = sim.run(1'000'000'000);
-  ASSERT_EQ(r.end, tb::RunResult::End::kStalled) << r.detail;
-  EXPECT_EQ(r.detail, "nothing left to happen; blocked forever: stuck on cpu 1");
-  EXPECT_LE(r.cycles, kBlockAt + 5 * p) << "not ended by the liveness rule";
+  expect_stalled_within(sim, 5);
 }
 
 // A finished run is not kept going by the ticks.
