@@ -55,6 +55,7 @@ constexpr Spec kSpecs[] = {
 };
 
 constexpr uint64_t kU64Max = std::numeric_limits<uint64_t>::max();
+constexpr uint64_t kMaxFaultCycle = 1000000000000000ull;  // 10^15: far beyond any run
 
 [[noreturn]] void bad(std::string_view option, std::string_view what) {
   throw ScenarioError(fmt::format("{}: {}", option, what));
@@ -68,19 +69,23 @@ bool is_integer_text(std::string_view v) {
 
 // Integers are written as in a scenario file (TOML): digits, no leading zero (010 is
 // not 8 there, nor 10).
-void check_integer_text(std::string_view option, std::string_view v) {
-  if (!is_integer_text(v)) bad(option, fmt::format("expected an integer, got '{}'", printable(v)));
+// `field` names the part of a compound value being read ("cpu_halt@CYCLE: "), empty for a
+// whole option's value.
+void check_integer_text(std::string_view option, std::string_view v, std::string_view field = "") {
+  if (!is_integer_text(v)) bad(option, fmt::format("{}expected an integer, got '{}'", field, printable(v)));
   const std::string_view digits = v.front() == '-' ? v.substr(1) : v;
   if (digits.size() > 1 && digits.front() == '0')
-    bad(option, fmt::format("an integer has no leading zero (as in a scenario file), got '{}'", printable(v)));
+    bad(option,
+        fmt::format("{}an integer has no leading zero (as in a scenario file), got '{}'", field, printable(v)));
 }
 
-uint64_t to_u64(std::string_view option, std::string_view v, uint64_t max, std::string_view max_is = "") {
-  check_integer_text(option, v);
+uint64_t to_u64(std::string_view option, std::string_view v, uint64_t max, std::string_view max_is = "",
+                std::string_view field = "") {
+  check_integer_text(option, v, field);
   uint64_t x = 0;
   const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
   if (v.front() == '-' || ec != std::errc() || end != v.data() + v.size() || x > max)
-    bad(option, fmt::format("must be 0..{}{}, got {}", max, max_is, printable(v)));
+    bad(option, fmt::format("{}must be 0..{}{}, got {}", field, max, max_is, printable(v)));
   return x;
 }
 
@@ -93,14 +98,14 @@ int64_t to_cpus(std::string_view option, std::string_view v) {
   return x;
 }
 
-double to_number(std::string_view option, std::string_view v) {
+double to_number(std::string_view option, std::string_view v, std::string_view field = "") {
   double x = 0;
   const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
   // An out-of-range literal (1e999) is a number, just not an acceptable one.
   if (ec == std::errc::result_out_of_range && end == v.data() + v.size())
-    bad(option, fmt::format("not representable as a double, got {}", printable(v)));
+    bad(option, fmt::format("{}not representable as a double, got {}", field, printable(v)));
   if (ec != std::errc() || end != v.data() + v.size())
-    bad(option, fmt::format("expected a number, got '{}'", printable(v)));
+    bad(option, fmt::format("{}expected a number, got '{}'", field, printable(v)));
   return x;
 }
 
@@ -139,13 +144,15 @@ Fault parse_fault_spec(std::string_view option, std::string_view spec) {
   const bool has_target = colon != std::string_view::npos;
   const std::string_view target = has_target ? rest.substr(colon + 1) : std::string_view();
   rest = rest.substr(0, colon);
-  f.at_cycle = to_u64(option, rest, 1000000000000000ull);
   const std::string k = to_string(f.kind);
+  // each number's error names its field in the spec's syntax
+  const auto field = [&](std::string_view name) { return fmt::format("{}@{}: ", k, name); };
+  f.at_cycle = to_u64(option, rest, kMaxFaultCycle, "", field("CYCLE"));
   if (has_target && target.empty()) bad(option, fmt::format("{}: empty target after ':'", k));
   auto cpu_of = [&](std::string_view v) {
     if (!is_integer_text(v) || v.front() == '-')
       bad(option, fmt::format("{}: expected a CPU number, got '{}'", k, printable(v)));
-    return static_cast<uint32_t>(to_u64(option, v, hw::kMaxCpus - 1));
+    return static_cast<uint32_t>(to_u64(option, v, hw::kMaxCpus - 1, "", field("CYCLE:CPU")));
   };
   switch (f.kind) {
     case FaultKind::kCpuHalt:
@@ -160,7 +167,7 @@ Fault parse_fault_spec(std::string_view option, std::string_view spec) {
       f.cpu = cpu_of(target.substr(0, slash));
       const std::string_view who = target.substr(slash + 1);
       if (is_integer_text(who)) {
-        const uint64_t pid = to_u64(option, who, 65535);
+        const uint64_t pid = to_u64(option, who, 65535, "", field("CYCLE:CPU/PID"));
         if (pid < 16) bad(option, fmt::format("process_kill: a pid is 16..65535 (below are services), got {}", pid));
         f.pid = static_cast<uint32_t>(pid);
       } else {
@@ -187,9 +194,9 @@ Fault parse_fault_spec(std::string_view option, std::string_view spec) {
       if (parts.size() != 4 || (parts[0] != "X" && parts[0] != "Y"))
         bad(option, fmt::format("lane_flap needs {}, got '{}'", kFlap, printable(target)));
       f.lane = parts[0][0];
-      f.until_cycle = to_u64(option, parts[1], 1000000000000000ull);
-      f.mean_up_cycles = to_u64(option, parts[2], 1000000000000000ull);
-      f.mean_down_cycles = to_u64(option, parts[3], 1000000000000000ull);
+      f.until_cycle = to_u64(option, parts[1], kMaxFaultCycle, "", field("CYCLE:LANE/UNTIL"));
+      f.mean_up_cycles = to_u64(option, parts[2], kMaxFaultCycle, "", field("CYCLE:LANE/UNTIL/MEAN_UP"));
+      f.mean_down_cycles = to_u64(option, parts[3], kMaxFaultCycle, "", field("CYCLE:LANE/UNTIL/MEAN_UP/MEAN_DOWN"));
       if (f.until_cycle <= f.at_cycle)
         bad(option, fmt::format("lane_flap: UNTIL must be after the start cycle ({}), got {}", f.at_cycle,
                                 f.until_cycle));
@@ -211,11 +218,11 @@ Fault parse_fault_spec(std::string_view option, std::string_view spec) {
       if (slash == std::string_view::npos) break;
       const std::string_view n = target.substr(slash + 1);
       if (n.find('.') != std::string_view::npos) {
-        f.rate = to_number(option, n);
+        f.rate = to_number(option, n, field("CYCLE:LANE/RATE"));
         if (!(f.rate > 0 && f.rate <= 1))
           bad(option, fmt::format("{}: a rate must be above 0 and at most 1, got {}", k, printable(n)));
       } else {
-        f.count = to_u64(option, n, 1000000000);
+        f.count = to_u64(option, n, 1000000000, "", field("CYCLE:LANE/COUNT"));
         if (f.count == 0) bad(option, fmt::format("{}: a count must be at least 1, got 0", k));
       }
       break;

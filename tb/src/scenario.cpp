@@ -393,6 +393,17 @@ class Reader {
  private:
   [[noreturn]] void unknown(const toml::key& k, const toml::node& v, std::string_view section,
                             const std::string& label, const std::vector<Key>& keys) const {
+    const std::string_view name = k.str();
+    if (const size_t dot = name.rfind('.'); dot != std::string_view::npos) {
+      // `"bus.width_bytes" = 8` names one key with dots in it, not width_bytes in [bus]:
+      // legal TOML that no scenario key matches, so say what the quotes did
+      const std::string in = section.empty() ? std::string() : std::string(section) + ".";
+      fail(k.source().begin.line != 0 ? k.source().begin.line : line(v),
+           fmt::format("unknown {} '{}\"{}\"': a quoted key is one name, dots included; without the quotes it "
+                       "would be {} in the table {}{}",
+                       v.is_table() ? "table" : "key", printable(in), printable(name),
+                       printable(name.substr(dot + 1)), printable(in), printable(name.substr(0, dot))));
+    }
     std::string msg = fmt::format("unknown {} '{}'", v.is_table() ? "table" : "key", printable(label));
     const Key* best = nullptr;
     size_t best_d = 3;  // hint only within edit distance 2
