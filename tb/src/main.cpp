@@ -165,6 +165,10 @@ int sc_main(int argc, char* argv[]) {
     outputs_ok = false;
   }
   if (!outputs_ok) return 1;
+  // Known only now: a run that ended before the waveform window left files without a cycle.
+  if (cl.waves_from && *cl.waves_from > r.cycles)
+    std::cerr << "shadowsel: --waves-from: the run ended at cycle " << r.cycles << ", before the window starting at "
+              << *cl.waves_from << ": " << *cl.waves << " holds no cycle\n";
   std::string ttys;
   for (const std::string& name : tb::tty_outputs(sim)) ttys += ", " + out_dir + "/" + name;
   for (const std::string& f : wave_files) ttys += ", " + f;

@@ -123,6 +123,10 @@ void check_waves(const CommandLine& cl) {
   }
   if (cl.waves_from && cl.waves_to && *cl.waves_to < *cl.waves_from)
     bad("--waves-to", fmt::format("must not be before --waves-from ({}), got {}", *cl.waves_from, *cl.waves_to));
+  // a window the run can never reach would leave waveform files with no cycle in them
+  if (cl.waves_from && cl.max_cycles.value_or(0) != 0 && *cl.waves_from > *cl.max_cycles)
+    bad("--waves-from", fmt::format("must not be after --max-cycles ({}): the run stops before the window, got {}",
+                                    *cl.max_cycles, *cl.waves_from));
 }
 
 }  // namespace

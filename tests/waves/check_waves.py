@@ -271,6 +271,7 @@ def main():
                 (["--waves", os.path.join(d, "no", "such", "dir.fst")], "--waves"),
                 (["--waves", "/dev/full"], "--waves"),
                 (["--waves", bad_file, "--waves-from", "x"], "--waves-from"),
+                (["--waves", bad_file, "--waves-from", "1001", "--max-cycles", "1000"], "--waves-from"),
         ):
             r = run(a.bin, ["--scenario", scenario, "--notify", "rtl", "--out", os.path.join(d, "bad")] + args,
                     expect=2)
@@ -278,6 +279,15 @@ def main():
             check(len(lines) == 1 and lines[0].startswith(says) and not r.stdout,
                   f"{' '.join(args)}: stderr {r.stderr!r}, stdout {r.stdout!r}")
             check(not os.path.exists(bad_file), f"{' '.join(args)}: left {bad_file}")
+        # A run that finishes before the window: it succeeds, and says its files hold no cycle.
+        late = os.path.join(d, "late.fst")
+        r = run(a.bin, ["--scenario", scenario, "--notify", "rtl", "--out", os.path.join(d, "late"),
+                        "--waves", late, "--waves-from", str(10**15)])
+        with open(os.path.join(d, "late", "run.json")) as f:
+            ended = json.load(f)["sim_cycles"]
+        check(r.stderr.strip() == f"shadowsel: --waves-from: the run ended at cycle {ended}, before the window "
+                                  f"starting at {10**15}: {late} holds no cycle",
+              f"run ending before --waves-from: stderr {r.stderr!r}")
         # The unwritable RTL file leaves no machine file either.
         os.mkdir(os.path.join(d, "x.rtl.fst"))
         r = run(a.bin, ["--scenario", scenario, "--notify", "rtl", "--out", os.path.join(d, "bad"),
