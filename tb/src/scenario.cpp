@@ -616,7 +616,12 @@ void apply_settings(toml::table& root, const std::vector<Setting>& sets) {
     toml::table* t = &root;
     for (size_t i = 0; i + 1 < parts.size(); ++i) {
       toml::node* n = t->get(parts[i]);
-      if (n == nullptr) n = &t->insert_or_assign(parts[i], toml::table{}).first->second;
+      if (n == nullptr) {
+        // the table made for the key carries this --set as its source, like the value,
+        // so that a check on it (faults.cpu: faults is an array of tables) names the option
+        toml::table made = toml::parse("v = {}", std::string_view(name));
+        n = &t->insert_or_assign(parts[i], std::move(*made.get("v"))).first->second;
+      }
       if (!n->is_table())
         bad(fmt::format("{} is {} in the scenario, not a table", fmt::join(parts.begin(), parts.begin() + i + 1, "."),
                         type_name(n->type())));

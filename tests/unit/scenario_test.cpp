@@ -504,6 +504,11 @@ TEST(ScenarioSet, ErrorsNameTheOption) {
             "--set bus.widht_bytes: unknown key 'bus.widht_bytes'; did you mean 'bus.width_bytes'?");
   EXPECT_EQ(set_error("", {{"notify", "x"}}), "--set notify: must be sw, model, rtl or lockstep, got 'x'");
   EXPECT_EQ(set_error("name = \"n\"\n", {{"name.x", "1"}}), "--set name.x: name is a string in the scenario, not a table");
+  // A table the --set had to make is its own: a check on it names the option, not the
+  // file (was "<built-in default>: faults: ...").
+  EXPECT_EQ(set_error("", {{"faults.cpu", "1"}}), "--set faults.cpu: faults: expected an array of tables, found a table");
+  EXPECT_EQ(set_error("", {{"tty.input.line", "1"}}),
+            "--set tty.input.line: tty.input: expected an array of tables, found a table");
   EXPECT_EQ(set_error("", {{"a..b", "1"}}).rfind("--set a..b: KEY must be a scenario key", 0), 0u);
   EXPECT_EQ(set_error("", {{"cpus", "[1"}}).rfind("--set cpus: VALUE '[1' is not a TOML value", 0), 0u);
   EXPECT_EQ(set_error("", {{"cpus", "1\nseed = 2"}}).rfind("--set cpus: VALUE", 0), 0u);
