@@ -325,28 +325,23 @@ std::string usage_text(std::string_view program, std::string_view about, unsigne
   return fmt::format("{}\n{}\n\noptions (--name VALUE or --name=VALUE):\n{}", line, about, list);
 }
 
-Scenario scenario_for(const CommandLine& cl, const std::function<Scenario(const std::string&)>& load) {
-  Scenario s;
-  if (!cl.sets.empty()) {
-    s = cl.scenario ? load_scenario_set(*cl.scenario, cl.sets) : load_scenario_text("", s.source, cl.sets);
-  } else if (cl.scenario) {
-    s = load(*cl.scenario);
-  }
+Scenario scenario_for(const CommandLine& cl, const ScenarioLoader& load) {
+  const auto read = [&](const std::vector<Setting>& sets) {
+    return cl.scenario ? load(*cl.scenario, sets) : load_scenario_text("", Scenario().source, sets);
+  };
+  Scenario s = cl.scenario || !cl.sets.empty() ? read(cl.sets) : Scenario();
   if (cl.cpus) {
-    s.machine.cpus = static_cast<uint32_t>(*cl.cpus);  // 2..64, checked when parsed
-    // Fewer CPUs than the file had can take away a network I/O CPU it names.
-    const auto& io = s.network.io_cpus;
-    for (size_t i = 0; i < io.size(); ++i) {
-      if (io[i] >= s.machine.cpus)
-        bad("--cpus", fmt::format("must be above every CPU of network.io_cpus ({}: network.io_cpus[{}] = {}), got {}",
-                                  s.network.io_cpus_where.empty() ? "the default" : s.network.io_cpus_where, i,
-                                  io[i], s.machine.cpus));
+    // --cpus applies after the file and the --set options. Read again with it last, so
+    // that every rule of the file that depends on the CPU count (a CPU a key names, the
+    // readers, the network I/O CPUs, pipeline's descriptors...) is checked with the new
+    // count, once, where the file's rules are, and names the key's line.
+    std::vector<Setting> sets = cl.sets;
+    sets.push_back({"cpus", std::to_string(*cl.cpus)});
+    try {
+      s = read(sets);
+    } catch (const ScenarioError& e) {
+      bad("--cpus", e.what());
     }
-    if (const std::string e = pipeline_descriptors_error(s.workload, s.machine.cpus); !e.empty())
-      bad("--cpus", e);
-    if (const auto b = s.network.io_backup_cpu; b && *b >= s.machine.cpus)
-      bad("--cpus", fmt::format("must be above network.io_backup_cpu ({}: {}), got {}", s.network.io_backup_cpu_where,
-                                *b, s.machine.cpus));
   }
   if (cl.seed) s.machine.seed = *cl.seed;
   if (cl.freq_mhz) {

@@ -519,8 +519,8 @@ INSTANTIATE_TEST_SUITE_P(
         Misuse{"CpusNotANumber", {"--cpus", "abc"}, "--cpus: expected an integer, got 'abc'", "--cpus"},
         Misuse{"CpusTooManyForPipelineDescriptors",
                {"--set", "workload.kind=pipeline", "--set", "workload.inputs=64", "--cpus", "9"},
-               "--cpus: pipeline's producer holds 3 + 2 x inputs x (cpus - 1) = 1027 descriptors, more than a "
-               "process may (1024): with 9 CPUs, inputs is at most 63, got 64",
+               "--cpus: --set workload.inputs: pipeline's producer holds 3 + 2 x inputs x (cpus - 1) = 1027 "
+               "descriptors, more than a process may (1024): with 9 CPUs, inputs is at most 63, got 64",
                "--cpus"},
         Misuse{"CpusLeadingZero", {"--cpus", "04"},
                "--cpus: an integer has no leading zero (as in a scenario file), got '04'", "--cpus"},
@@ -1725,8 +1725,9 @@ TEST(CliSocketScenarios, CpusOverrideBelowReadersIsBadInput) {
   const Result r = run_shadowsel({"--scenario", file, "--cpus", "2", "--out", (out / "o").string()});
   const std::string line = expect_bad_input(r);
   if (HasFatalFailure()) return;
-  EXPECT_EQ(line, file + ": socket_server: readers (2) must be below cpus (2): readers run on CPUs 1..readers and "
-                         "the clients on the others")
+  // the file's rule, checked again with the new count: it names the option and the key's line
+  EXPECT_EQ(line, "--cpus: " + file + ":15: workload.readers: must be below cpus (2): readers run on CPUs 1..readers "
+                  "and the clients on the others, got 2")
       << r.describe();
   EXPECT_FALSE(fs::exists(out / "o"));
 }
@@ -1739,10 +1740,32 @@ TEST(CliSocketScenarios, CpusOverrideBelowAnIoCpuIsBadInput) {
   const Result r = run_shadowsel({"--scenario", file.string(), "--cpus", "3", "--out", (dir / "o").string()});
   const std::string line = expect_bad_input(r);
   if (HasFatalFailure()) return;
-  EXPECT_EQ(line, "--cpus: must be above every CPU of network.io_cpus (" + file.string() +
-                      ":3: network.io_cpus[1] = 3), got 3")
+  EXPECT_EQ(line, "--cpus: " + file.string() + ":3: network.io_cpus[1]: must be below cpus (3), got 3")
       << r.describe();
   EXPECT_FALSE(fs::exists(dir / "o"));
+}
+
+// Every rule of the file that depends on the CPU count holds after --cpus too, and its
+// error names the option and the key's line (dedup's owner CPU and a [[faults]] CPU were
+// found only when the workload was installed, without a line, or not at all).
+TEST(CliScenarioFile, CpusOverrideChecksEveryRuleOfTheFileThatNamesACpu) {
+  TempDir dir;
+  const std::pair<std::string, std::string> cases[] = {
+      {"cpus = 4\n[workload]\nkind = \"dedup\"\nowner_cpu = 3\n", ":4: workload.owner_cpu: must be below cpus (2), got 3"},
+      {"cpus = 4\n[[faults]]\nkind = \"cpu_halt\"\nat_cycle = 5\ncpu = 3\n",
+       ":5: faults[0].cpu: must be below cpus (3), got 3"},
+      {"cpus = 4\n[network]\nio_backup_cpu = 3\n", ":3: network.io_backup_cpu: must be below cpus (2), got 3"},
+  };
+  for (size_t i = 0; i < std::size(cases); ++i) {
+    const fs::path file = dir.path() / ("c" + std::to_string(i) + ".toml");
+    std::ofstream(file) << cases[i].first;
+    const std::string cpus = i == 1 ? "3" : "2";
+    const Result r = run_shadowsel({"--scenario", file.string(), "--cpus", cpus, "--out", (dir / "o").string()});
+    const std::string line = expect_bad_input(r);
+    if (HasFatalFailure()) return;
+    EXPECT_EQ(line, "--cpus: " + file.string() + cases[i].second) << r.describe();
+    EXPECT_FALSE(fs::exists(dir / "o"));
+  }
 }
 
 // A process pair ([network] io_backup_cpu, docs/faults.md "Process pair"): the primary's
@@ -1820,7 +1843,8 @@ TEST(CliTtyScenario, CpusOverrideBelowReadersIsBadInput) {
   const Result r = run_shadowsel({"--scenario", file, "--cpus", "3", "--out", (out / "o").string()});
   const std::string line = expect_bad_input(r);
   if (HasFatalFailure()) return;
-  EXPECT_EQ(line, file + ": tty_echo: readers (3) must be below cpus (3): readers run on CPUs 1..readers")
+  EXPECT_EQ(line, "--cpus: " + file + ":34: workload.readers: must be below cpus (3): tty_echo's readers run on CPUs "
+                  "1..readers, got 3")
       << r.describe();
   EXPECT_FALSE(fs::exists(out / "o"));
 }

@@ -128,10 +128,8 @@ std::string one_option_set(const std::vector<std::string>& args, unsigned accept
   // --set values go through the scenario reader, on the built-in default).
   if (!cl.sets.empty() && cl.scenario) return "";
   try {
-    const tb::Scenario s = tb::scenario_for(cl, [](const std::string& path) {
-      tb::Scenario d;
-      d.source = path;
-      return d;
+    const tb::Scenario s = tb::scenario_for(cl, [](const std::string& path, const std::vector<tb::Setting>& sets) {
+      return tb::load_scenario_text("", path, sets);  // the built-in default, named `path`
     });
     if (cl.seed && s.machine.seed != *cl.seed) return "--seed not applied exactly";
     tb::validate_machine(s.machine, "--cpus");

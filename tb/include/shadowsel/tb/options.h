@@ -77,11 +77,15 @@ CommandLine parse_command_line(const std::vector<std::string>& args, unsigned ac
 /// The --help text: `usage` line, `about`, then each accepted option.
 std::string usage_text(std::string_view program, std::string_view about, unsigned accepted);
 
-/// The scenario a run uses: `load(path)` of --scenario if given (else the
-/// built-in default), then the command line's overrides, each checked with the
-/// file's rules and named by its option. Throws ScenarioError.
-Scenario scenario_for(const CommandLine& cl,
-                      const std::function<Scenario(const std::string&)>& load = load_scenario);
+/// Reads the scenario file `path` with `sets` applied on top (load_scenario_set).
+using ScenarioLoader = std::function<Scenario(const std::string& path, const std::vector<Setting>& sets)>;
+
+/// The scenario a run uses: `load` of --scenario if given (else the built-in
+/// default) with the --set options, then the command line's overrides, each checked
+/// with the file's rules and named by its option (--cpus: the file is read again
+/// with it, so a rule it breaks names the option and the key's line). Throws
+/// ScenarioError.
+Scenario scenario_for(const CommandLine& cl, const ScenarioLoader& load = load_scenario_set);
 
 /// Refuses (ScenarioError naming both options) a run whose files overlap: an output that
 /// is the scenario file it reads, or two outputs that are the same file (--trace,
