@@ -17,7 +17,8 @@
 namespace shadowsel::drv {
 namespace {
 
-constexpr uint32_t kMaxTransfer = PipeBuffer::kPageBytes * PipeBuffer::kDefaultSlots;
+static_assert(kMaxRemoteTransfer == PipeBuffer::kPageBytes * PipeBuffer::kDefaultSlots,
+              "a remote transfer is a pipe's default capacity");
 
 short mask_of(const OpenFile& f, const ObjectState& s) {
   return poll_mask_of(s, f.can_read(), f.can_write(), f.version);
@@ -165,9 +166,9 @@ class PipeFileOps final : public FileOps {
     WireWriter w;
     w.put(AgentMsg::kOp).put(write ? PipeOp::kWrite : PipeOp::kRead).put(f.conn.owner).put(f.conn.id);
     if (write) {
-      w.put<uint8_t>(merge).bytes(out.first(std::min<size_t>(out.size(), kMaxTransfer)));
+      w.put<uint8_t>(merge).bytes(out.first(std::min<size_t>(out.size(), kMaxRemoteTransfer)));
     } else {
-      w.put<uint32_t>(static_cast<uint32_t>(std::min<size_t>(in.size(), kMaxTransfer)));
+      w.put<uint32_t>(static_cast<uint32_t>(std::min<size_t>(in.size(), kMaxRemoteTransfer)));
     }
     const auto reply = self.call(Address{px.kernel().cpu(), f.conn.agent_port()}, w.data());
     WireReader r(reply);

@@ -17,7 +17,6 @@
 namespace shadowsel::drv {
 namespace {
 
-constexpr uint32_t kMaxTransfer = 65536;  // bytes per request, as for remote pipe I/O
 constexpr short kReadAsk = POLLIN | POLLRDNORM | POLLRDBAND | POLLPRI | POLLRDHUP;
 constexpr short kWriteAsk = POLLOUT | POLLWRNORM | POLLWRBAND;
 
@@ -186,7 +185,7 @@ int64_t socket_recv(PosixKernel& px, Process& self, const std::shared_ptr<OpenFi
     if (!r) {
       const ShadowSocket* sh = shadow_of(px, *f);
       WireWriter w;
-      w.put(static_cast<uint32_t>(std::min<size_t>(buf.size(), kMaxTransfer))).put<int32_t>(flags)
+      w.put(static_cast<uint32_t>(std::min<size_t>(buf.size(), kMaxRemoteTransfer))).put<int32_t>(flags)
           .put<uint32_t>(sh ? sh->epoch : 0);
       const SockReply rep = socket_call(px, self, f->conn.owner, f->conn.id, SockOp::kRecv, w.data());
       if (rep.ret == kReadAtShadow) continue;  // the socket went back to forwarding here
@@ -215,7 +214,7 @@ int64_t socket_send(PosixKernel& px, Process& self, const std::shared_ptr<OpenFi
     WireWriter w;
     // A datagram goes whole (the I/O process says EMSGSIZE if it is too large).
     const size_t chunk = shadow_of(px, *f) && shadow_of(px, *f)->dgram ? rest.size()
-                                                                      : std::min<size_t>(rest.size(), kMaxTransfer);
+                                                                      : std::min<size_t>(rest.size(), kMaxRemoteTransfer);
     w.put<uint32_t>(static_cast<uint32_t>(flags)).put<uint8_t>(to.given).put(to.addr).put(to.port)
         .bytes(rest.first(chunk));
     const int64_t r = socket_call(px, self, f->conn.owner, f->conn.id, SockOp::kSend, w.data()).ret;

@@ -23,7 +23,6 @@
 namespace shadowsel::drv {
 namespace {
 
-constexpr uint32_t kMaxTransfer = 65536;  // bytes per request, as for sockets and remote pipes
 constexpr short kReadBits = POLLIN | POLLRDNORM;
 constexpr short kWriteBits = POLLOUT | POLLWRNORM;
 constexpr short kReadAsk = POLLIN | POLLRDNORM | POLLRDBAND | POLLPRI;
@@ -37,7 +36,7 @@ class TtyFileOps final : public FileOps {
     if (in.empty()) return 0;
     for (;;) {
       WireWriter w;
-      w.put(static_cast<uint32_t>(std::min<size_t>(in.size(), kMaxTransfer)));
+      w.put(static_cast<uint32_t>(std::min<size_t>(in.size(), kMaxRemoteTransfer)));
       const TtyReply r = tty_call(px, self, f->conn.owner, f->conn.id, TtyOp::kRead, w.data());
       if (r.ret == -EAGAIN && !f->nonblock()) {
         px.wait_ready(self, f, Interest::kRead);
@@ -56,7 +55,7 @@ class TtyFileOps final : public FileOps {
                 std::span<const uint8_t> out) const override {
     size_t done = 0;
     do {
-      const auto chunk = out.subspan(done, std::min<size_t>(out.size() - done, kMaxTransfer));
+      const auto chunk = out.subspan(done, std::min<size_t>(out.size() - done, kMaxRemoteTransfer));
       WireWriter w;
       w.bytes(chunk);
       px.kernel().execute(px.kernel().costs().copy(chunk.size()));

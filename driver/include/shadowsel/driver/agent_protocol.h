@@ -20,6 +20,11 @@ namespace shadowsel::drv {
 class WireWriter;
 class WireReader;
 
+/// Bytes one remote read or write of a pipe, socket or TTY moves per request (kOp,
+/// kRemoteOp): a pipe's default capacity (pipe_file.cpp checks it), so that one request
+/// can fill or drain a pipe; a longer transfer takes several.
+inline constexpr uint32_t kMaxRemoteTransfer = 65536;
+
 enum class AgentMsg : uint8_t {
   // local interface: the kernel or a process on this CPU -> its agent
   kSelect = 1,    ///< post: wait id u64, n u32, n x {owner u32, id u32, interest u8, version u32, slot u32}
