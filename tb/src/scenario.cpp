@@ -507,9 +507,9 @@ void validate_faults(const Scenario& s) {
       throw ScenarioError(fmt::format("{}: {}: cpu must be below cpus ({}), got {}", f.where, to_string(f.kind),
                                       s.machine.cpus, f.cpu));
     if (f.kind == FaultKind::kEngineHang && s.notify == NotifyPath::kSw)
-      throw ScenarioError(fmt::format("{}: engine_hang: notify = sw has no notify engine to hang (use model, rtl "
-                                      "or lockstep)",
-                                      f.where));
+      throw ScenarioError(fmt::format("{}: engine_hang: notify = sw ({}) has no notify engine to hang (use model, "
+                                      "rtl or lockstep)",
+                                      f.where, s.notify_where.empty() ? "the default" : s.notify_where));
   }
 }
 

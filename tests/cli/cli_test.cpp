@@ -612,8 +612,13 @@ INSTANTIATE_TEST_SUITE_P(
                "--fault: lane_flap: about 50000000 lane changes expected (2 x (until 100000000 - start 0) / (mean up 1 "
                "+ mean down 1 + 2)), at most 1000000: the schedule is drawn before the run",
                "--fault"},
+        Misuse{"FaultEngineOnDefaultSw", {"--fault", "engine_hang@5:1"},
+               "--fault: engine_hang: notify = sw (the default) has no notify engine to hang (use model, rtl or "
+               "lockstep)",
+               "--fault"},
         Misuse{"FaultEngineOnSw", {"--fault", "engine_hang@5:1", "--notify", "sw"},
-               "--fault: engine_hang: notify = sw has no notify engine to hang (use model, rtl or lockstep)",
+               "--fault: engine_hang: notify = sw (--notify sw) has no notify engine to hang (use model, rtl or "
+               "lockstep)",
                "--fault"},
         // Last on the line, so nothing can be taken for its value.
         Misuse{"MissingValue", {"--cpus"}, "--cpus: missing value (--cpus N)", "--cpus"},
