@@ -73,7 +73,7 @@ void FaultInjector::apply(const Fault& f) {
   switch (f.kind) {
     case FaultKind::kCpuHalt:
       if (k.halted()) {
-        ++c_.missed;
+        missed(f, fmt::format("cpu {} was already halted", f.cpu), now);
         return;
       }
       k.halt();
@@ -83,7 +83,7 @@ void FaultInjector::apply(const Fault& f) {
     case FaultKind::kEngineHang: {
       hw::NotifyEngine* e = platform_.node(f.cpu).engine();
       if (e == nullptr || e->hung()) {
-        ++c_.missed;
+        missed(f, fmt::format("cpu {}'s notify engine was already hung", f.cpu), now);
         return;
       }
       e->hang();
@@ -101,8 +101,15 @@ void FaultInjector::apply(const Fault& f) {
           return;
         }
       }
-      ++c_.missed;
-      rec_.fault_on_cpu(f.cpu, "process_kill missed: no such live process", now);
+      const std::string who = f.pid ? fmt::format("pid {}", f.pid) : fmt::format("'{}'", f.process);
+      // Workload servers are left alone: a request to an ended process's port gets no reply.
+      const bool server = std::any_of(k.processes().begin(), k.processes().end(), [&](const auto& p) {
+        return p->daemon() && !p->exited() && (f.pid ? p->pid() == f.pid : p->name() == f.process);
+      });
+      missed(f,
+             server ? fmt::format("{} on cpu {} is a workload server, not a user process", who, f.cpu)
+                    : fmt::format("no live user process {} on cpu {}", who, f.cpu),
+             now);
       return;
     }
     default:
@@ -142,9 +149,16 @@ void FaultInjector::applied(FaultKind k, const std::string& what, int cpu, char 
   }
 }
 
+void FaultInjector::missed(const Fault& f, const std::string& why, uint64_t at) {
+  ++c_.missed;
+  missed_.push_back(fmt::format("{} at cycle {}: {}", to_string(f.kind), at, why));
+  rec_.fault_on_cpu(f.cpu, fmt::format("{} missed: {}", to_string(f.kind), why), at);
+}
+
 void FaultInjector::register_stats(sim::Stats& s) const {
   s.counter("faults.applied", &c_.applied, "faults", "injected faults that happened (docs/faults.md)");
-  s.counter("faults.missed", &c_.missed, "faults", "injected faults whose target was already gone");
+  s.counter("faults.missed", &c_.missed, "faults",
+            "injected faults that found no target (a CPU already halted, no such live user process)");
   for (FaultKind k : kAllFaultKinds) {
     s.counter(std::string("faults.") + to_string(k), &c_.by_kind[static_cast<size_t>(k)], "faults",
               std::string(to_string(k)) + " faults applied (packet faults: packets hit)");
@@ -159,7 +173,13 @@ std::string FaultInjector::summary() const {
   }
   std::string out = fmt::format("{} applied", c_.applied);
   if (!parts.empty()) out += " (" + parts + ")";
-  if (c_.missed) out += fmt::format(", {} missed (target already gone)", c_.missed);
+  if (c_.missed) {
+    constexpr size_t kShown = 3;  // the summary line stays short; the trace has every one
+    std::string why;
+    for (size_t i = 0; i < std::min(kShown, missed_.size()); ++i) why += (i ? "; " : "") + missed_[i];
+    if (missed_.size() > kShown) why += fmt::format("; {} more", missed_.size() - kShown);
+    out += fmt::format(", {} missed ({})", c_.missed, why);
+  }
   return out;
 }
 

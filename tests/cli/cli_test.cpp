@@ -1356,6 +1356,27 @@ TEST(CliFaults, CpuHaltIsDeclaredDownAndTheSurvivorsLineSaysWhatTheyDid) {
   for (const char* c : {"0", "1", "3"}) EXPECT_EQ(st["cpu"][c]["membership"]["cpus_declared_down"], 1) << c;
 }
 
+// A fault that finds no target is counted and the summary says why (was "missed (target
+// already gone)" for all, a workload server that is alive included).
+TEST(CliFaults, MissedFaultsSayWhy) {
+  TempDir out;
+  const Result r = run_shadowsel({"--out", out.str(), "--fault", "process_kill@2000:1/server", "--fault",
+                                  "process_kill@3000:2/nobody", "--fault", "cpu_halt@100:3", "--fault",
+                                  "cpu_halt@200:3"});
+  expect_clean_exit(r, 1);  // CPU 3 halted: its clients' calls fail
+  if (HasFatalFailure()) return;
+  EXPECT_NE(r.out.find("faults      1 applied (cpu_halt 1), 3 missed (cpu_halt at cycle 200: cpu 3 was already "
+                       "halted; process_kill at cycle 2000: 'server' on cpu 1 is a workload server, not a user "
+                       "process; process_kill at cycle 3000: no live user process 'nobody' on cpu 2)"),
+            std::string::npos)
+      << r.describe();
+  std::string error;
+  const auto stats = parse_json_file(out / "stats.json", &error);
+  ASSERT_TRUE(stats) << error;
+  EXPECT_EQ(stats->at("stats")["faults"]["missed"], 3);
+  EXPECT_EQ(stats->at("stats")["faults"]["cpu_halt"], 1);
+}
+
 TEST(CliFaults, LaneFlapAndDropAckHappenAndNothingIsLost) {
   TempDir out;
   const Result r = run_shadowsel({"--out", out.str(), "--fault", "lane_flap@0:X/3000000/60000/40000", "--fault",

@@ -30,7 +30,7 @@ namespace shadowsel::tb {
 
 struct FaultCounters {
   uint64_t applied = 0;  ///< faults that happened (each packet of a packet fault counts once)
-  uint64_t missed = 0;   ///< faults whose target was already gone (process_kill of an exited process)
+  uint64_t missed = 0;   ///< faults that found no target (a CPU already halted, no such live user process)
   std::array<uint64_t, std::size(kAllFaultKinds)> by_kind{};
 };
 
@@ -44,7 +44,8 @@ class FaultInjector : public sc_core::sc_module {
   const FaultCounters& counters() const { return c_; }
   uint64_t count(FaultKind k) const { return c_.by_kind[static_cast<size_t>(k)]; }
   void register_stats(sim::Stats& s) const;
-  /// One line for the summary: "3 applied (cpu_halt 1, lane_down 2)", or "" if none.
+  /// One line for the summary: "3 applied (cpu_halt 1, lane_down 2)", then why any
+  /// fault was missed; "" if none.
   std::string summary() const;
   /// What the faults left the machine stuck on (halted CPUs, hung engines), as
   /// "...; " for a stall report, or "".
@@ -62,6 +63,7 @@ class FaultInjector : public sc_core::sc_module {
   void run();
   void apply(const Fault& f);
   void applied(FaultKind k, const std::string& what, int cpu, char lane, uint64_t at);
+  void missed(const Fault& f, const std::string& why, uint64_t at);
   hw::Interconnect::Fate fate(char lane, uint64_t now);
 
   hw::Platform& platform_;
@@ -71,6 +73,7 @@ class FaultInjector : public sc_core::sc_module {
   size_t applied_timed_ = 0;
   std::vector<PacketFault> packet_;
   std::vector<std::string> stuck_;  ///< halted CPUs and hung engines, for stall_cause
+  std::vector<std::string> missed_;  ///< why each missed fault found no target, for the summary
   std::array<std::set<uint64_t>, 2> flap_downs_;  ///< per lane: cycles of lane_flap's downs, to count them
   FaultCounters c_;
 };
