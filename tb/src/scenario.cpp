@@ -777,14 +777,12 @@ Scenario with_keys(Scenario s, const std::string& path, const toml::table* root,
            io_cpu_lines.push_back(r.line(e) != 0 ? r.line(e) : r.line(n));
          }
          s.network.io_cpus = std::move(cpus);
-         s.network.io_cpus_where = r.where(n);
        },
        [&] { return s.network.io_cpus; }},
       {"io_backup_cpu",
        [&](N n, L l) {
          s.network.io_backup_cpu = narrow<uint32_t>(r.integer(n, l, {0, hw::kMaxCpus - 1}));
          io_backup_line = r.line(n);
-         s.network.io_backup_cpu_where = r.where(n);
        },
        [&] {
          return s.network.io_backup_cpu ? nlohmann::ordered_json(*s.network.io_backup_cpu) : nullptr;

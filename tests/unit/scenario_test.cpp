@@ -93,7 +93,6 @@ TEST(ScenarioGood, FullSetsEveryKey) {
   EXPECT_EQ(w.clients, 9u);
 
   EXPECT_EQ(s.network.io_cpus, (std::vector<uint32_t>{3, 1}));
-  EXPECT_EQ(s.network.io_cpus_where, path + ":30");
 
   EXPECT_EQ(s.tty.lines, 6u);
   ASSERT_EQ(s.tty.input.size(), 2u);
@@ -165,7 +164,6 @@ TEST(ScenarioGood, EmptyFileGivesDefaults) {
   EXPECT_EQ(s.workload.kind, d.workload.kind);
   EXPECT_EQ(s.workload.gap_cycles, d.workload.gap_cycles);
   EXPECT_EQ(s.network.io_cpus, std::vector<uint32_t>{0});
-  EXPECT_EQ(s.network.io_cpus_where, "");
 }
 
 TEST(ScenarioGood, PartialKeepsOtherDefaults) {

@@ -55,13 +55,9 @@ enum class NotifyPath { kSw, kModel, kRtl, kLockstep };
 struct NetworkParams {
   /// Each runs a network I/O process; the first makes the sockets of every CPU.
   std::vector<uint32_t> io_cpus{0};
-  /// "FILE:LINE" of `network.io_cpus` when the file gave it, for messages; else empty.
-  std::string io_cpus_where;
   /// The CPU of the network I/O process's backup (docs/faults.md, "Process pair"), or
   /// none: no process pair. Its node shares the first I/O CPU's port (dual-ported).
   std::optional<uint32_t> io_backup_cpu;
-  /// "FILE:LINE" of `network.io_backup_cpu`, for messages.
-  std::string io_backup_cpu_where;
   uint64_t link_mbit_per_s = 1000;  ///< the link's bandwidth, each way
   uint64_t link_latency_ns = 10000; ///< a frame's propagation and switching delay, each way
 };
