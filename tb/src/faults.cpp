@@ -93,9 +93,9 @@ void FaultInjector::apply(const Fault& f) {
     }
     case FaultKind::kProcessKill: {
       // The first process of that name (or pid) still alive: names repeat (children).
+      const auto named = [&](const drv::Process& p) { return f.pid ? p.pid() == f.pid : p.name() == f.process; };
       for (const auto& p : k.processes()) {
-        if (p->daemon() || p->exited() || p->lost()) continue;
-        if (f.pid ? p->pid() != f.pid : p->name() != f.process) continue;
+        if (p->daemon() || p->exited() || p->lost() || !named(*p)) continue;
         if (k.kill(*p, SIGKILL)) {
           applied(f.kind, fmt::format("process_kill {} (pid {})", p->name(), p->pid()), cpu, 0, now);
           return;
@@ -104,7 +104,7 @@ void FaultInjector::apply(const Fault& f) {
       const std::string who = f.pid ? fmt::format("pid {}", f.pid) : fmt::format("'{}'", f.process);
       // Workload servers are left alone: a request to an ended process's port gets no reply.
       const bool server = std::any_of(k.processes().begin(), k.processes().end(), [&](const auto& p) {
-        return p->daemon() && !p->exited() && (f.pid ? p->pid() == f.pid : p->name() == f.process);
+        return p->daemon() && !p->exited() && named(*p);
       });
       missed(f,
              server ? fmt::format("{} on cpu {} is a workload server, not a user process", who, f.cpu)
