@@ -6,6 +6,7 @@
 #include <numeric>
 #include <stdexcept>
 #include <string_view>
+#include <vector>
 
 namespace shadowsel::sim {
 
@@ -116,26 +117,55 @@ double Stats::value(const std::string& path) const {
 
 namespace {
 
-// The member `key` of object `node`, added if missing. Paths come in sorted order, so
-// the member wanted is nearly always the last one added: an ordered_json object is a
-// vector searched from the front, which made dumping n stats O(n^2).
-nlohmann::ordered_json& member(nlohmann::ordered_json& node, std::string_view key) {
-  if (node.is_object()) {
-    auto& members = node.get_ref<nlohmann::ordered_json::object_t&>();
-    if (!members.empty() && members.back().first == key) return members.back().second;
-  }
-  return node[std::string(key)];
-}
+struct Leaf {
+  std::string_view path;
+  nlohmann::ordered_json value;
+};
 
-nlohmann::ordered_json& at_path(nlohmann::ordered_json& root, std::string_view path) {
-  nlohmann::ordered_json* node = &root;
-  size_t start = 0;
-  for (;;) {
-    const size_t dot = path.find('.', start);
-    node = &member(*node, path.substr(start, dot - start));
-    if (dot == std::string_view::npos) return *node;
-    start = dot + 1;
+// The object of the leaves [first, last), whose paths share their first `offset`
+// characters (the keys of the objects above and their dots). The leaves under one key
+// are consecutive: the paths are sorted, and every path sorted between two that start
+// with "S." starts with "S." too. A path that is both a value and a group ("S" and
+// "S.x") is a registration error, found here: "S" comes first, then at most members
+// whose keys extend it with characters sorted before '.' ("S-x"), then the group.
+// Each object's members are counted before it is filled: an ordered_json object is a
+// vector of (const key, value) pairs, whose growth copies every member, subtrees
+// included, since the const key makes the move possibly throwing (filling by
+// operator[] was three quarters of busy8's stats dump); `spare_members` leaves room for
+// members added after.
+nlohmann::ordered_json nest(std::vector<Leaf>::iterator first, std::vector<Leaf>::iterator last,
+                            size_t offset, size_t spare_members = 0) {
+  const auto key_of = [offset](const Leaf& l) {
+    const std::string_view rest = l.path.substr(offset);
+    return rest.substr(0, rest.find('.'));
+  };
+  const auto group_end = [&](std::vector<Leaf>::iterator it) {
+    const std::string_view key = key_of(*it);
+    do ++it;
+    while (it != last && key_of(*it) == key);
+    return it;
+  };
+  size_t keys = 0;
+  for (auto it = first; it != last; it = group_end(it)) ++keys;
+  nlohmann::ordered_json node = nlohmann::ordered_json::object();
+  auto& members = node.get_ref<nlohmann::ordered_json::object_t&>();
+  members.reserve(keys + spare_members);
+  for (auto it = first; it != last;) {
+    const std::string_view key = key_of(*it);
+    const auto end = group_end(it);
+    const bool leaf = it->path.size() == offset + key.size();
+    bool value_and_group = leaf && end - it > 1;  // "S", "S.x"
+    for (auto m = members.rbegin(); !leaf && m != members.rend() && m->first.starts_with(key); ++m)
+      value_and_group = value_and_group || m->first == key;  // "S", "S-x", "S.x"
+    if (value_and_group) {
+      throw std::logic_error("statistic " + std::string(it->path.substr(0, offset + key.size())) +
+                             " is also a group of statistics");
+    }
+    members.Container::emplace_back(
+        std::string(key), leaf ? std::move(it->value) : nest(it, end, offset + key.size() + 1));
+    it = end;
   }
+  return node;
 }
 
 // Rounded so that dumps are stable and readable; simulated figures only.
@@ -144,18 +174,21 @@ double round6(double v) { return std::round(v * 1e6) / 1e6; }
 }  // namespace
 
 nlohmann::ordered_json Stats::to_json() const {
-  nlohmann::ordered_json root = nlohmann::ordered_json::object();
+  std::vector<Leaf> leaves;
+  leaves.reserve(entries_.size());
   nlohmann::ordered_json units = nlohmann::ordered_json::object();
+  auto& unit_members = units.get_ref<nlohmann::ordered_json::object_t&>();
+  unit_members.reserve(entries_.size());
   for (const auto& [path, e] : entries_) {
-    auto& slot = at_path(root, path);
+    nlohmann::ordered_json value;
     if (e.counter) {
-      slot = *e.counter;
+      value = *e.counter;
     } else if (e.dist) {
-      slot = {{"count", e.dist->count()},
-              {"p50", e.dist->percentile(50)},
-              {"p99", e.dist->percentile(99)},
-              {"max", e.dist->max()},
-              {"mean", round6(e.dist->mean())}};
+      value = {{"count", e.dist->count()},
+               {"p50", e.dist->percentile(50)},
+               {"p99", e.dist->percentile(99)},
+               {"max", e.dist->max()},
+               {"mean", round6(e.dist->mean())}};
       // For plots of the distribution (docs/report.md): non-empty buckets, 4 per power of two.
       nlohmann::ordered_json lo = nlohmann::ordered_json::array(), hi = lo, count = lo;
       for (const Distribution::Bucket& b : e.dist->histogram()) {
@@ -163,15 +196,18 @@ nlohmann::ordered_json Stats::to_json() const {
         hi.push_back(b.hi);
         count.push_back(b.count);
       }
-      slot["histogram"] = {{"lo", std::move(lo)}, {"hi", std::move(hi)}, {"count", std::move(count)}};
+      value["histogram"] = {
+          {"lo", std::move(lo)}, {"hi", std::move(hi)}, {"count", std::move(count)}};
     } else if (e.series) {
-      slot = {{"window_cycles", e.series->window_cycles()}, {"values", e.series->values()}};
+      value = {{"window_cycles", e.series->window_cycles()}, {"values", e.series->values()}};
     } else {
-      slot = round6(e.formula());
+      value = round6(e.formula());
     }
+    leaves.push_back({path, std::move(value)});
     // paths are unique (the keys of entries_): appended without a search
-    units.get_ref<nlohmann::ordered_json::object_t&>().Container::emplace_back(path, e.unit);
+    unit_members.Container::emplace_back(path, e.unit);
   }
+  nlohmann::ordered_json root = nest(leaves.begin(), leaves.end(), 0, 1);
   root["units"] = std::move(units);
   return root;
 }

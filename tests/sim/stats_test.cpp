@@ -2,10 +2,13 @@
 // The statistics registry's figures for plots (docs/report.md): a distribution's
 // histogram (4 buckets per power of two) and a series of busy cycles per window
 // that doubles its window instead of passing 1000 points.
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <numeric>
 #include <random>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -106,6 +109,49 @@ TEST(StatsWindowSeries, OpenWindowShortcutGivesTheValuesOfSpreadingEveryInterval
   EXPECT_GT(w.window_cycles(), WindowSeries::kFirstWindow);  // it doubled on the way
   EXPECT_EQ(w.window_cycles(), ref.window);
   EXPECT_EQ(w.values(), ref.values);
+}
+
+// to_json appends a new member without searching the object (paths come sorted); the
+// tree must be the one a search by name builds, whatever the keys' characters sort
+// around the '.' that separates them.
+TEST(StatsToJson, NestsSortedPathsAsASearchByNameWould) {
+  const std::vector<std::string> paths = {"a.b.x",      "a.b-c",      "a.b!",       "a.b_c",   "a.b0",   "a.b.y.z",
+                                          "a.b.y.w",    "a.c",        "cpu.10.busy", "cpu.2.busy", "cpu.2.idle",
+                                          "cpu.1.busy", "z",          "a.b.y.v",    "A.b",     "a b.c",  "a-b.c"};
+  std::vector<uint64_t> values(paths.size());
+  std::iota(values.begin(), values.end(), 1);
+  Stats stats;
+  for (size_t i = 0; i < paths.size(); ++i) stats.counter(paths[i], &values[i], "u", "d");
+
+  nlohmann::ordered_json want = nlohmann::ordered_json::object(), units = want;
+  std::vector<size_t> order(paths.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return paths[x] < paths[y]; });
+  for (size_t i : order) {
+    nlohmann::ordered_json* node = &want;
+    size_t start = 0;
+    for (size_t dot; (dot = paths[i].find('.', start)) != std::string::npos; start = dot + 1)
+      node = &(*node)[paths[i].substr(start, dot - start)];
+    (*node)[paths[i].substr(start)] = values[i];
+    units[paths[i]] = "u";
+  }
+  want["units"] = units;
+  EXPECT_EQ(stats.to_json().dump(), want.dump());
+}
+
+TEST(StatsToJson, APathThatIsBothAValueAndAGroupIsAnError) {
+  const uint64_t v = 1;
+  for (const std::vector<std::string>& paths :
+       {std::vector<std::string>{"a.s", "a.s.x"}, std::vector<std::string>{"a.s", "a.s-x", "a.s!", "a.s.x"}}) {
+    Stats stats;
+    for (const std::string& p : paths) stats.counter(p, &v, "u", "d");
+    try {
+      (void)stats.to_json();
+      ADD_FAILURE() << "no error for " << paths.back();
+    } catch (const std::logic_error& e) {
+      EXPECT_STREQ(e.what(), "statistic a.s is also a group of statistics");
+    }
+  }
 }
 
 }  // namespace
