@@ -115,6 +115,19 @@ double Stats::value(const std::string& path) const {
   throw std::out_of_range("statistic " + path + " is a distribution or a series");
 }
 
+std::vector<Stats::Description> Stats::describe() const {
+  std::vector<Description> out;
+  out.reserve(entries_.size());
+  for (const auto& [path, e] : entries_) {
+    const std::string_view kind = e.counter  ? "counter"
+                                  : e.dist   ? "distribution"
+                                  : e.series ? "series"
+                                             : "formula";
+    out.push_back({path, e.unit, kind, e.desc});
+  }
+  return out;
+}
+
 namespace {
 
 struct Leaf {

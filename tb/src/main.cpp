@@ -129,6 +129,11 @@ int sc_main(int argc, char* argv[]) {
   } catch (const std::invalid_argument& e) {
     return refuse(s.source + ": " + e.what());
   }
+  if (cl.list_stats) {
+    for (const auto& d : sim.stats().describe())
+      std::cout << d.path << '\t' << d.unit << '\t' << d.kind << '\t' << d.text << '\n';
+    return 0;
+  }
   try {
     tb::prepare_output_dir(out_dir);
   } catch (const std::exception& e) {

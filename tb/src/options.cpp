@@ -52,6 +52,8 @@ constexpr Spec kSpecs[] = {
      "set a scenario key (repeatable; docs/scenarios.md), e.g. bus.width_bytes=8, notify=rtl"},
     {kOptQuiet, "--quiet", Kind::kFlag, "", "no progress line on stderr (drawn when it is a terminal)"},
     {kOptVersion, "--version", Kind::kFlag, "", "print the version"},
+    {kOptListStats, "--list-stats", Kind::kFlag, "",
+     "print the run's statistics, a line each: path, unit, kind, description (no run)"},
 };
 
 constexpr uint64_t kU64Max = std::numeric_limits<uint64_t>::max();
@@ -127,6 +129,19 @@ void check_waves(const CommandLine& cl) {
   if (cl.waves_from && cl.max_cycles.value_or(0) != 0 && *cl.waves_from > *cl.max_cycles)
     bad("--waves-from", fmt::format("must not be after --max-cycles ({}): the run stops before the window, got {}",
                                     *cl.max_cycles, *cl.waves_from));
+}
+
+// --list-stats lists the statistics of the run the other options describe, and runs
+// nothing: an option that only shapes the run's outputs or its end would be ignored.
+void check_list_stats(const CommandLine& cl) {
+  if (!cl.list_stats) return;
+  const std::pair<bool, const char*> run_only[] = {{cl.trace.has_value(), "--trace"},
+                                                    {cl.waves.has_value(), "--waves"},
+                                                    {cl.max_cycles.has_value(), "--max-cycles"},
+                                                    {cl.quiet, "--quiet"},
+                                                    {cl.out.has_value(), "--out"}};
+  for (const auto& [given, name] : run_only)
+    if (given) bad(name, "does not go with --list-stats, which runs nothing");
 }
 
 }  // namespace
@@ -257,7 +272,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args, unsigned ac
 
     if (spec->kind == Kind::kFlag) {
       if (eq != std::string_view::npos) bad(name, "takes no value");
-      (spec->bit == kOptQuiet ? cl.quiet : cl.version) = true;
+      (spec->bit == kOptQuiet ? cl.quiet : spec->bit == kOptListStats ? cl.list_stats : cl.version) = true;
       continue;
     }
     std::string_view value;
@@ -309,6 +324,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args, unsigned ac
     }
   }
   check_waves(cl);
+  check_list_stats(cl);
   return cl;
 }
 

@@ -27,6 +27,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <optional>
 #include <ostream>
 #include <regex>
@@ -513,6 +514,19 @@ TEST_P(CliMisuse, ExitsTwoWithOneLine) {
 INSTANTIATE_TEST_SUITE_P(
     Options, CliMisuse,
     testing::Values(
+        // --list-stats runs nothing, so the options of a run are refused (--out is always given here)
+        Misuse{"ListStatsWithOut", {"--list-stats"}, "--out: does not go with --list-stats, which runs nothing",
+               "--out"},
+        Misuse{"ListStatsWithTrace", {"--list-stats", "--trace", "t.json"},
+               "--trace: does not go with --list-stats, which runs nothing", "--trace"},
+        Misuse{"ListStatsWithWaves", {"--notify", "rtl", "--waves", "w.fst", "--list-stats"},
+               "--waves: does not go with --list-stats, which runs nothing", "--waves"},
+        Misuse{"ListStatsWithMaxCycles", {"--list-stats", "--max-cycles", "10"},
+               "--max-cycles: does not go with --list-stats, which runs nothing", "--max-cycles"},
+        Misuse{"ListStatsWithQuiet", {"--quiet", "--list-stats"},
+               "--quiet: does not go with --list-stats, which runs nothing", "--quiet"},
+        Misuse{"ListStatsTwice", {"--list-stats", "--list-stats"}, "--list-stats: given twice", "--list-stats"},
+        Misuse{"ListStatsWithValue", {"--list-stats=yes"}, "--list-stats: takes no value", "--list-stats"},
         Misuse{"CpusZero", {"--cpus", "0"}, "--cpus: must be 2..64, got 0", "--cpus"},
         Misuse{"CpusOne", {"--cpus", "1"}, "--cpus: must be 2..64, got 1", "--cpus"},
         Misuse{"Cpus65", {"--cpus", "65"}, "--cpus: must be 2..64, got 65", "--cpus"},
@@ -2163,6 +2177,66 @@ TEST(CliOutputs, StatsJsonHasSchemaVersionAndAUnitForEveryFigure) {
   }
   EXPECT_GT(n, 100u);
 }
+
+// --list-stats: every figure a run writes to stats.json, with the same unit, its kind
+// and a description, and nothing else; nothing is run or written.
+class CliListStats : public testing::TestWithParam<std::vector<std::string>> {};
+
+TEST_P(CliListStats, ListsEveryFigureOfTheRunWithItsUnitKindAndDescription) {
+  const std::vector<std::string>& scenario = GetParam();
+  TempDir out;
+  std::vector<std::string> list = scenario;
+  list.push_back("--list-stats");
+  const Result listed = run_shadowsel(list, out.path());
+  expect_clean_exit(listed, 0);
+  if (HasFatalFailure()) return;
+  EXPECT_TRUE(fs::is_empty(out.path())) << "--list-stats wrote a file";
+  std::vector<std::string> run = scenario;
+  for (const char* a : {"--out", "o", "--max-cycles", "300000"}) run.push_back(a);
+  const Result ran = run_shadowsel(run, out.path());
+  ASSERT_TRUE(ran.exit_code == 0 || ran.exit_code == 1) << ran.describe();
+  std::string error;
+  const auto stats = parse_json_file(out / "o" / "stats.json", &error);
+  ASSERT_TRUE(stats) << error;
+  const json& units = stats->at("stats").at("units");
+
+  std::map<std::string, std::string> listed_units;
+  std::istringstream lines(listed.out);
+  static const std::set<std::string> kKinds = {"counter", "formula", "distribution", "series"};
+  for (std::string line; std::getline(lines, line);) {
+    std::vector<std::string> f;
+    for (size_t from = 0;;) {
+      const size_t tab = line.find('\t', from);
+      f.push_back(line.substr(from, tab - from));
+      if (tab == std::string::npos) break;
+      from = tab + 1;
+    }
+    ASSERT_EQ(f.size(), 4u) << "not PATH, UNIT, KIND, DESCRIPTION: '" << line << "'";
+    EXPECT_TRUE(kKinds.count(f[2])) << line;
+    EXPECT_FALSE(f[3].empty()) << f[0] << " has no description";
+    EXPECT_TRUE(listed_units.emplace(f[0], f[1]).second) << f[0] << " listed twice";
+  }
+  std::map<std::string, std::string> run_units;
+  for (const auto& [path, unit] : units.items()) run_units.emplace(path, unit.get<std::string>());
+  EXPECT_EQ(listed_units, run_units);
+  EXPECT_GT(listed_units.size(), 100u);
+}
+
+std::string list_stats_case_name(const testing::TestParamInfo<std::vector<std::string>>& i) {
+  const std::vector<std::string> names = {"Default", "Rtl", "Busy8On3Cpus", "TtyEcho", "NetEchoOnModel",
+                                          "FaultWithoutLiveness"};
+  return names.at(i.index);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Scenarios, CliListStats,
+    testing::Values(std::vector<std::string>{}, std::vector<std::string>{"--notify", "rtl"},
+                    std::vector<std::string>{"--scenario", (kShipped / "busy8.toml").string(), "--cpus", "3"},
+                    std::vector<std::string>{"--scenario", (kShipped / "tty_echo.toml").string()},
+                    std::vector<std::string>{"--scenario", (kShipped / "net_echo.toml").string(), "--notify",
+                                             "model"},
+                    std::vector<std::string>{"--fault", "cpu_halt@100000:1", "--set", "liveness.enabled=false"}),
+    list_stats_case_name);
 
 // ---------------------------------------------------------------------------
 // Progress on a terminal (README, "Progress")

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -77,6 +78,12 @@ class Stats {
   nlohmann::ordered_json to_json() const;
   /// The value of one registered counter or formula (tests, summaries).
   double value(const std::string& path) const;
+
+  /// What each registered statistic is, in path order (shadowsel --list-stats).
+  struct Description {
+    std::string_view path, unit, kind, text;  ///< kind: counter, formula, distribution, series
+  };
+  std::vector<Description> describe() const;
 
  private:
   struct Entry {

@@ -31,6 +31,7 @@ enum Option : unsigned {
   kOptVersion = 1u << 8,  ///< --version
   kOptFault = 1u << 9,    ///< --fault, repeatable
   kOptQuiet = 1u << 10,   ///< --quiet: no progress line
+  kOptListStats = 1u << 11,  ///< --list-stats: the statistics, no run
   kOptSet = 1u << 15,     ///< --set KEY=VALUE, repeatable
   // waveforms (docs/waves.md)
   kOptWaves = 1u << 16,
@@ -39,7 +40,8 @@ enum Option : unsigned {
 };
 inline constexpr unsigned kShadowselOptions = kOptScenario | kOptCpus | kOptSeed | kOptFreqMhz | kOptOut |
                                               kOptNotify | kOptTrace | kOptMaxCycles | kOptVersion | kOptFault |
-                                              kOptSet | kOptQuiet | kOptWaves | kOptWavesFrom | kOptWavesTo;
+                                              kOptSet | kOptQuiet | kOptListStats | kOptWaves | kOptWavesFrom |
+                                              kOptWavesTo;
 inline constexpr unsigned kProgramOptions =
     kOptScenario | kOptCpus | kOptOut | kOptNotify | kOptTrace | kOptMaxCycles | kOptFault | kOptSet;
 
@@ -51,6 +53,7 @@ struct CommandLine {
   bool help = false;
   bool version = false;
   bool quiet = false;  ///< --quiet
+  bool list_stats = false;  ///< --list-stats
   std::optional<std::string> scenario;
   std::optional<int64_t> cpus;
   std::optional<uint64_t> seed;  ///< the full 64-bit range
