@@ -268,7 +268,8 @@ void Interconnect::loop() {
 void Interconnect::register_stats(sim::Stats& s, const std::string& prefix) const {
   s.counter(prefix + ".no_lane_periods", &no_lane_periods_, "periods",
             "times both lanes were down, ended by one coming back (senders waited meanwhile)");
-  s.counter(prefix + ".no_lane_cycles", &no_lane_cycles_, "cycles", "cycles of those periods");
+  s.counter(prefix + ".no_lane_cycles", &no_lane_cycles_, "cycles",
+            "cycles with both lanes down (the no_lane_periods together)");
   for (const Lane& l : lanes_) {
     const std::string p = prefix + "." + l.name + ".";
     s.counter(p + "transfers", &l.c.transfers, "packets", "frames moved; a multicast counts once");
