@@ -124,8 +124,8 @@ std::string summary(Simulation& sim, const RunResult& r) {
   std::string out;
   out += fmt::format("shadowsel: {} ({}), {} CPUs, seed {}, notify {}, workload {}\n",
                      // a terminal must not take control characters of a name or path as commands
-                     s.name.empty() ? "scenario" : printable(s.name, s.name.size()),
-                     printable(s.source, s.source.size()), s.machine.cpus,
+                     s.name.empty() ? "scenario" : printable(s.name, std::string::npos),
+                     printable(s.source, std::string::npos), s.machine.cpus,
                      s.machine.seed, to_string(s.notify), s.workload.kind);
   out += fmt::format("simulated   {} cycles = {:.1f} us at {} MHz ({})\n", r.cycles,
                      ns(r.cycles) / 1000.0, mhz, end_name(r.end));

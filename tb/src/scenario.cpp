@@ -432,15 +432,18 @@ T narrow(int64_t v) {
 // megabytes long; escape and clip them so every message stays one short line.
 std::string printable(std::string_view s, size_t max) {
   std::string out;
-  const size_t n = std::min(s.size(), max);
-  out.reserve(n);
-  for (unsigned char c : s.substr(0, n)) {
-    if (c < 0x20 || c == 0x7f)
+  size_t taken = 0;
+  for (; taken < s.size(); ++taken) {
+    const auto c = static_cast<unsigned char>(s[taken]);
+    const bool control = c < 0x20 || c == 0x7f;
+    // the clip counts what is printed: an escaped byte takes four characters
+    if (out.size() + (control ? 4 : 1) > max) break;
+    if (control)
       out += fmt::format("\\x{:02x}", c);
     else
       out += static_cast<char>(c);
   }
-  if (s.size() > max) out += fmt::format("... ({} bytes)", s.size());
+  if (taken < s.size()) out += fmt::format("... ({} bytes)", s.size());
   return out;
 }
 

@@ -200,7 +200,8 @@ void validate_machine(const hw::MachineParams& m, const std::string& where);
 uint64_t dedup_min_period(uint32_t waiters, const hw::MachineParams& m, uint32_t hogs = 0);
 
 /// `s` for a one-line message: control bytes escaped as \xNN, and clipped to
-/// `max` bytes (then "... (N bytes)" follows), as user text may be megabytes.
+/// `max` printed characters (then "... (N bytes)" follows), as user text may be
+/// megabytes, or a few hundred control bytes that print four times as long.
 std::string printable(std::string_view s, size_t max = 64);
 
 /// "sw", "model", "rtl", "lockstep" -> NotifyPath; throws ScenarioError otherwise.
